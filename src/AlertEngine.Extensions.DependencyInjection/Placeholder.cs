@@ -1,0 +1,1 @@
+namespace AlertEngine; internal static class Placeholder { }

@@ -1,0 +1,102 @@
+using System.Collections.Immutable;
+using System.Net;
+
+namespace AlertEngine;
+
+/// <summary>
+/// An alert: one or more detections of a policy, aggregated. Immutable snapshot; an aggregated alert is replaced by
+/// a newer snapshot with the same <see cref="Id"/> (see <see cref="AlertChange"/>).
+/// </summary>
+public sealed record Alert
+{
+    /// <summary>The source name of alerts raised by this engine.</summary>
+    public const string EngineSource = "AlertEngine";
+
+    /// <summary>Deterministic id: <c>{policyId}:{id of the activity that completed the first detection}</c>.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The policy id.</summary>
+    public required string PolicyId { get; init; }
+
+    /// <summary>The policy name.</summary>
+    public required string PolicyName { get; init; }
+
+    /// <summary>Severity, copied from the policy.</summary>
+    public AlertSeverity Severity { get; init; }
+
+    /// <summary>Category, copied from the policy.</summary>
+    public AlertCategory Category { get; init; }
+
+    /// <summary>Status; new alerts are <see cref="AlertStatus.Active"/>.</summary>
+    public AlertStatus Status { get; init; } = AlertStatus.Active;
+
+    /// <summary>Where the alert comes from: <see cref="EngineSource"/>, or an external product's name.</summary>
+    public string Source { get; init; } = EngineSource;
+
+    /// <summary>The policy description.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>Time of the first detection (the activity that completed it).</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Earliest activity time in the alert.</summary>
+    public required DateTimeOffset FirstActivityAt { get; init; }
+
+    /// <summary>Latest activity time in the alert.</summary>
+    public required DateTimeOffset LastActivityAt { get; init; }
+
+    /// <summary>Number of activities in the alert's detections; never capped.</summary>
+    public required int HitCount { get; init; }
+
+    /// <summary>Number of detections aggregated into the alert.</summary>
+    public int DetectionCount { get; init; } = 1;
+
+    /// <summary>Distinct user ids in first-seen order.</summary>
+    public required ImmutableArray<string> Users { get; init; }
+
+    /// <summary>Distinct operations that triggered the alert, in first-seen order.</summary>
+    public ImmutableArray<string> Operations { get; init; } = [];
+
+    /// <summary>The activities, in the order the detections joined, each detection's in time order; capped by configuration.</summary>
+    public required ImmutableList<AlertActivity> Activities { get; init; }
+
+    /// <summary>Whether <see cref="Activities"/> was capped (then fewer than <see cref="HitCount"/>).</summary>
+    public bool ActivitiesTruncated { get; init; }
+
+    /// <summary>Whether email notifications are suppressed for this alert (the alert still updates).</summary>
+    public bool NotificationsSuppressed { get; init; }
+}
+
+/// <summary>One activity as an alert lists it.</summary>
+/// <param name="Id">Activity id.</param>
+/// <param name="Time">Event time.</param>
+/// <param name="Operation">Operation.</param>
+/// <param name="UserId">User id.</param>
+/// <param name="ObjectId">Object id.</param>
+/// <param name="ClientIp">Client IP.</param>
+public sealed record AlertActivity(string Id, DateTimeOffset Time, string Operation, string? UserId, string? ObjectId, IPAddress? ClientIp)
+{
+    /// <summary>Projects an activity.</summary>
+    /// <param name="activity">The activity.</param>
+    /// <returns>The alert's view of it.</returns>
+    public static AlertActivity From(Activity activity)
+    {
+        ArgumentNullException.ThrowIfNull(activity);
+        return new(activity.Id, activity.Time, activity.Operation, activity.UserId, activity.ObjectId, activity.ClientIp);
+    }
+}
+
+/// <summary>The kind of an <see cref="AlertChange"/>.</summary>
+public enum AlertChangeKind
+{
+    /// <summary>A new alert.</summary>
+    Created,
+    /// <summary>A detection joined an existing alert.</summary>
+    Updated,
+}
+
+/// <summary>A change to an alert produced by the engine: the alert's new snapshot and the detection that caused it.</summary>
+/// <param name="Kind">Created or updated.</param>
+/// <param name="Alert">The alert after the change.</param>
+/// <param name="Detection">The detection that caused the change.</param>
+public sealed record AlertChange(AlertChangeKind Kind, Alert Alert, Detection Detection);

@@ -1,0 +1,65 @@
+namespace AlertEngine;
+
+/// <summary>Options of an <c>AlertPipeline</c>. Validate with <see cref="Validate"/>; the pipeline validates on construction.</summary>
+public sealed class AlertEngineOptions
+{
+    /// <summary>The organization's plan. Default E5 (advanced).</summary>
+    public Plan Plan { get; set; } = Plan.E5;
+
+    /// <summary>An activity whose id was seen within this much event time is a duplicate and is not evaluated again. Default 24 hours.</summary>
+    public TimeSpan DuplicateHorizon { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// How far behind the newest event time seen an activity may be and still be evaluated. Default zero: an activity
+    /// older than the newest one seen is late (reported and counted in diagnostics, not evaluated).
+    /// Equal times are never late.
+    /// </summary>
+    public TimeSpan AllowedLateness { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Cap on the activity list of one alert and of one detection; the hit count is never capped. Default 1,000.</summary>
+    public int MaxActivitiesPerAlert { get; set; } = 1000;
+
+    /// <summary>Cap on scope keys tracked per threshold or anomaly policy; overflow is reported. Default 1,000,000.</summary>
+    public int MaxTrackedKeysPerPolicy { get; set; } = 1_000_000;
+
+    /// <summary>Time resolution of threshold counters. Default 1 second (audit times have one-second resolution).</summary>
+    public TimeSpan ThresholdResolution { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Checks every option and lists every problem.</summary>
+    /// <returns>The errors; empty when valid.</returns>
+    public IReadOnlyList<ValidationError> Validate()
+    {
+        var errors = new List<ValidationError>();
+        if (!Enum.IsDefined(Plan))
+        {
+            errors.Add(new(nameof(Plan), "must be one of " + string.Join(", ", Enum.GetNames<Plan>())));
+        }
+
+        if (DuplicateHorizon < TimeSpan.Zero)
+        {
+            errors.Add(new(nameof(DuplicateHorizon), "must not be negative"));
+        }
+
+        if (AllowedLateness < TimeSpan.Zero)
+        {
+            errors.Add(new(nameof(AllowedLateness), "must not be negative"));
+        }
+
+        if (MaxActivitiesPerAlert < 1)
+        {
+            errors.Add(new(nameof(MaxActivitiesPerAlert), "must be at least 1"));
+        }
+
+        if (MaxTrackedKeysPerPolicy < 1)
+        {
+            errors.Add(new(nameof(MaxTrackedKeysPerPolicy), "must be at least 1"));
+        }
+
+        if (ThresholdResolution <= TimeSpan.Zero)
+        {
+            errors.Add(new(nameof(ThresholdResolution), "must be greater than zero"));
+        }
+
+        return errors;
+    }
+}

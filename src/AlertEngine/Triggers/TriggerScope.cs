@@ -1,0 +1,110 @@
+namespace AlertEngine;
+
+/// <summary>The kind of key a threshold or anomaly trigger counts per.</summary>
+public enum TriggerScopeKind
+{
+    /// <summary>Per user id (default).</summary>
+    User,
+    /// <summary>One count for the whole organization.</summary>
+    Organization,
+    /// <summary>Per value of property <c>MalwareFamily</c>.</summary>
+    MalwareFamily,
+    /// <summary>Per value of property <c>Recipient</c>.</summary>
+    Recipient,
+    /// <summary>Over all messages; the same as <see cref="Organization"/>.</summary>
+    AllMessages,
+    /// <summary>Per value of a named field or property.</summary>
+    Property,
+}
+
+/// <summary>What a threshold or anomaly trigger counts per: <c>user</c>, <c>organization</c>, <c>malwareFamily</c>,
+/// <c>recipient</c>, <c>allMessages</c> or <c>property:&lt;Name&gt;</c>.</summary>
+public sealed record TriggerScope
+{
+    private TriggerScope(TriggerScopeKind kind, string? propertyName)
+    {
+        Kind = kind;
+        PropertyName = propertyName;
+    }
+
+    /// <summary>Per user.</summary>
+    public static TriggerScope User { get; } = new(TriggerScopeKind.User, null);
+
+    /// <summary>The whole organization.</summary>
+    public static TriggerScope Organization { get; } = new(TriggerScopeKind.Organization, null);
+
+    /// <summary>Per malware family.</summary>
+    public static TriggerScope MalwareFamily { get; } = new(TriggerScopeKind.MalwareFamily, null);
+
+    /// <summary>Per recipient.</summary>
+    public static TriggerScope Recipient { get; } = new(TriggerScopeKind.Recipient, null);
+
+    /// <summary>All messages (same as organization).</summary>
+    public static TriggerScope AllMessages { get; } = new(TriggerScopeKind.AllMessages, null);
+
+    /// <summary>The scope kind.</summary>
+    public TriggerScopeKind Kind { get; }
+
+    /// <summary>The field or property name when <see cref="Kind"/> is <see cref="TriggerScopeKind.Property"/>.</summary>
+    public string? PropertyName { get; }
+
+    /// <summary>Whether every activity falls under one key.</summary>
+    public bool IsSingleKey => Kind is TriggerScopeKind.Organization or TriggerScopeKind.AllMessages;
+
+    /// <summary>Per value of a field (<c>userId</c>, <c>clientIp</c>, <c>objectId</c>, <c>workload</c>, <c>operation</c>) or property.</summary>
+    /// <param name="name">The field or property name.</param>
+    /// <returns>The scope.</returns>
+    public static TriggerScope Property(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new(TriggerScopeKind.Property, name);
+    }
+
+    /// <summary>Parses the JSON form (<c>user</c>, <c>organization</c>, …, <c>property:Name</c>), case-insensitively.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="scope">The scope when valid.</param>
+    /// <returns>Whether the text is a valid scope.</returns>
+    public static bool TryParse(string? text, out TriggerScope scope)
+    {
+        scope = User;
+        if (string.IsNullOrEmpty(text))
+        {
+            return false;
+        }
+
+        const string prefix = "property:";
+        if (text.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            var name = text[prefix.Length..];
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                return false;
+            }
+
+            scope = Property(name);
+            return true;
+        }
+
+        switch (text.ToUpperInvariant())
+        {
+            case "USER": scope = User; return true;
+            case "ORGANIZATION": scope = Organization; return true;
+            case "MALWAREFAMILY": scope = MalwareFamily; return true;
+            case "RECIPIENT": scope = Recipient; return true;
+            case "ALLMESSAGES": scope = AllMessages; return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>The JSON form.</summary>
+    /// <returns><c>user</c>, <c>organization</c>, …, or <c>property:Name</c>.</returns>
+    public override string ToString() => Kind switch
+    {
+        TriggerScopeKind.User => "user",
+        TriggerScopeKind.Organization => "organization",
+        TriggerScopeKind.MalwareFamily => "malwareFamily",
+        TriggerScopeKind.Recipient => "recipient",
+        TriggerScopeKind.AllMessages => "allMessages",
+        _ => "property:" + PropertyName,
+    };
+}
