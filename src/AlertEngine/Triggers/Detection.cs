@@ -6,20 +6,17 @@ namespace AlertEngine;
 public sealed class Detection
 {
     /// <summary>Creates a detection.</summary>
-    /// <param name="policy">The policy that fired.</param>
     /// <param name="time">The time of the activity that completed the detection.</param>
     /// <param name="triggeringActivity">The activity that completed the detection.</param>
     /// <param name="activities">The activities, in time order (possibly capped).</param>
     /// <param name="hitCount">The exact number of activities, never capped; at least <paramref name="activities"/>' count.</param>
     /// <param name="scopeKey">The scope key the detection was counted under; empty for every-time triggers.</param>
-    public Detection(AlertPolicy policy, DateTimeOffset time, Activity triggeringActivity, IReadOnlyList<Activity> activities, int hitCount, string scopeKey)
+    public Detection(DateTimeOffset time, Activity triggeringActivity, IReadOnlyList<Activity> activities, int hitCount, string scopeKey)
     {
-        ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(triggeringActivity);
         ArgumentNullException.ThrowIfNull(activities);
         ArgumentNullException.ThrowIfNull(scopeKey);
         ArgumentOutOfRangeException.ThrowIfLessThan(hitCount, activities.Count);
-        Policy = policy;
         Time = time;
         TriggeringActivity = triggeringActivity;
         Activities = activities;
@@ -27,8 +24,9 @@ public sealed class Detection
         ScopeKey = scopeKey;
     }
 
-    /// <summary>The policy that fired.</summary>
-    public AlertPolicy Policy { get; }
+    /// <summary>The id of the policy that fired, when the detection came from a policy (the engine sets it);
+    /// <see langword="null"/> from a standalone operator such as <c>SlidingThreshold</c>.</summary>
+    public string? PolicyId { get; init; }
 
     /// <summary>The event time of the detection: the time of <see cref="TriggeringActivity"/>.</summary>
     public DateTimeOffset Time { get; }
@@ -49,13 +47,13 @@ public sealed class Detection
     public AnomalyScore? Anomaly { get; init; }
 
     /// <summary>Creates the detection of an every-time trigger for one activity.</summary>
-    /// <param name="policy">The policy.</param>
     /// <param name="activity">The activity.</param>
+    /// <param name="policyId">The policy id, if any.</param>
     /// <returns>The detection.</returns>
-    public static Detection ForActivity(AlertPolicy policy, Activity activity)
+    public static Detection ForActivity(Activity activity, string? policyId = null)
     {
         ArgumentNullException.ThrowIfNull(activity);
-        return new Detection(policy, activity.Time, activity, [activity], 1, string.Empty);
+        return new Detection(activity.Time, activity, [activity], 1, string.Empty) { PolicyId = policyId };
     }
 }
 
