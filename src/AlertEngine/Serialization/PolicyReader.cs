@@ -352,7 +352,7 @@ internal sealed class PolicyReader
             {
                 if (!applies[k] && slots[k] is not null)
                 {
-                    Add(JsonPaths.Property(path, TriggerNames[k]), "does not apply to a " + PolicyJsonNames.TriggerKinds.Name(known) + " trigger");
+                    Add(JsonPaths.Property(path, TriggerNames[k]), "does not apply to " + PolicyJsonNames.TriggerKinds.Name(known) + " triggers");
                     slots[k] = null;
                 }
             }
