@@ -325,15 +325,6 @@ public static class PolicyValidator
         return false;
     }
 
-    /// <summary>The JSON name of a property condition's operator.</summary>
-    internal static string OperatorName(PropertyOperator op) => op switch
-    {
-        PropertyOperator.Equals => "equals",
-        PropertyOperator.In => "in",
-        PropertyOperator.Matches => "matches",
-        _ => "operator",
-    };
-
     private static void CheckChildren(IReadOnlyList<Condition>? children, string path, int depth, List<ValidationError> errors)
     {
         if (children is null)
@@ -366,13 +357,13 @@ public static class PolicyValidator
     private static void CheckPropertyCondition(PropertyCondition condition, string path, List<ValidationError> errors)
     {
         CheckText(condition.Property, JsonPaths.Property(path, "property"), errors);
-        if (!Enum.IsDefined(condition.Operator))
+        if (!PolicyJsonNames.PropertyOperators.IsDefined(condition.Operator))
         {
             errors.Add(new(path, "has an operator that is not equals, in or matches"));
             return;
         }
 
-        var valuesPath = JsonPaths.Property(path, OperatorName(condition.Operator));
+        var valuesPath = JsonPaths.Property(path, PolicyJsonNames.PropertyOperators.Name(condition.Operator));
         var values = condition.Values;
         if (values is null)
         {

@@ -41,6 +41,12 @@ internal static class PolicyJsonNames
         ("none", AggregationMode.None),
     ]);
 
+    public static readonly EnumNames<PropertyOperator> PropertyOperators = new("property operator", [
+        ("equals", PropertyOperator.Equals),
+        ("in", PropertyOperator.In),
+        ("matches", PropertyOperator.Matches),
+    ]);
+
     /// <summary>The JSON name of a trigger's type.</summary>
     public static string TriggerType(Trigger trigger) => TriggerKinds.Name(KindOf(trigger));
 

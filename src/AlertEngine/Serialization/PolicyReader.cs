@@ -31,9 +31,7 @@ internal sealed class PolicyReader
     private static readonly string[] ConditionNames =
         ["all", "any", "not", "users", "ipAddresses", "fileNames", "urls", "userTags", "property", "equals", "in", "matches"];
 
-    private static readonly string ConditionKinds = string.Join(", ", ConditionNames[..ConditionKindCount]);
-
-    private const int ConditionKindCount = 9;
+    private static readonly string ConditionKinds = string.Join(", ", Array.FindAll(ConditionNames, n => !IsOperator(n)));
 
     private readonly Plan _plan;
     private readonly List<ValidationError> _errors = [];
@@ -89,20 +87,20 @@ internal sealed class PolicyReader
         }
 
         var before = _errors.Count;
-        var slots = ReadObject(element, path, PolicyNames, "a policy");
-        id = ReadText(slots[0], JsonPaths.Property(path, "id"), required: true);
-        var name = ReadText(slots[1], JsonPaths.Property(path, "name"), required: true);
-        var description = Present(slots[2]) is { } d && TryGetString(d, JsonPaths.Property(path, "description"), out var text) ? text : null;
-        var enabled = ReadBool(slots[3], JsonPaths.Property(path, "enabled"), defaultValue: true);
-        var type = ReadEnum(PolicyJsonNames.PolicyTypes, slots[4], JsonPaths.Property(path, "type"), required: false) ?? PolicyType.Custom;
-        var category = ReadEnum(PolicyJsonNames.Categories, slots[5], JsonPaths.Property(path, "category"), required: true);
-        var severity = ReadEnum(PolicyJsonNames.Severities, slots[6], JsonPaths.Property(path, "severity"), required: true);
-        var operations = ReadTextList(slots[7], JsonPaths.Property(path, "activities"), required: true, allowEmptyList: false, PolicyValidator.CheckText);
-        var conditions = Present(slots[8]) is { } c ? ReadCondition(c, JsonPaths.Property(path, "conditions"), 1) : null;
-        var trigger = Present(slots[9]) is { } t ? ReadTrigger(t, JsonPaths.Property(path, "trigger")) : EveryTimeTrigger.Instance;
-        var aggregation = Present(slots[10]) is { } a ? ReadAggregation(a, JsonPaths.Property(path, "aggregation")) : null;
-        var automatedInvestigation = ReadBool(slots[11], JsonPaths.Property(path, "automatedInvestigation"), defaultValue: false);
-        var notification = Present(slots[12]) is { } n ? ReadNotification(n, JsonPaths.Property(path, "notification")) : null;
+        var f = ReadObject(element, path, PolicyNames, "a policy");
+        id = ReadText(f["id"], required: true);
+        var name = ReadText(f["name"], required: true);
+        var description = f["description"] is { Present: { } d } field && TryGetString(d, field.Path, out var text) ? text : null;
+        var enabled = ReadBool(f["enabled"], defaultValue: true);
+        var type = ReadEnum(PolicyJsonNames.PolicyTypes, f["type"], required: false) ?? PolicyType.Custom;
+        var category = ReadEnum(PolicyJsonNames.Categories, f["category"], required: true);
+        var severity = ReadEnum(PolicyJsonNames.Severities, f["severity"], required: true);
+        var operations = ReadTextList(f["activities"], required: true, allowEmptyList: false, PolicyValidator.CheckText);
+        var conditions = f["conditions"] is { Present: { } c } conditionsField ? ReadCondition(c, conditionsField.Path, 1) : null;
+        var trigger = f["trigger"] is { Present: { } t } triggerField ? ReadTrigger(t, triggerField.Path) : EveryTimeTrigger.Instance;
+        var aggregation = f["aggregation"] is { Present: { } a } aggregationField ? ReadAggregation(a, aggregationField.Path) : null;
+        var automatedInvestigation = ReadBool(f["automatedInvestigation"], defaultValue: false);
+        var notification = f["notification"] is { Present: { } n } notificationField ? ReadNotification(n, notificationField.Path) : null;
         if (_errors.Count != before)
         {
             return null;
@@ -139,94 +137,86 @@ internal sealed class PolicyReader
             return null;
         }
 
-        var slots = ReadObject(element, path, ConditionNames, "a condition");
-        var kinds = 0;
-        for (var k = 0; k < ConditionKindCount; k++)
+        var f = ReadObject(element, path, ConditionNames, "a condition");
+        var kinds = new List<string>(1);
+        var operators = new List<string>(1);
+        foreach (var name in ConditionNames)
         {
-            kinds += slots[k] is null ? 0 : 1;
+            if (f.Has(name))
+            {
+                (IsOperator(name) ? operators : kinds).Add(name);
+            }
         }
 
-        if (kinds == 0)
+        if (kinds.Count == 0)
         {
-            Add(path, slots[9] is null && slots[10] is null && slots[11] is null
+            Add(path, operators.Count == 0
                 ? "must have one of " + ConditionKinds
                 : "equals, in and matches need a property to compare, e.g. {\"property\": \"workload\", \"equals\": \"Exchange\"}");
             return null;
         }
 
-        if (kinds > 1)
+        if (kinds.Count > 1)
         {
-            var present = new List<string>(kinds);
-            for (var k = 0; k < ConditionKindCount; k++)
-            {
-                if (slots[k] is not null)
-                {
-                    present.Add(ConditionNames[k]);
-                }
-            }
-
-            Add(path, "has more than one kind of condition (" + string.Join(", ", present) + "); one object holds one condition, combine several with all or any");
+            Add(path, "has more than one kind of condition (" + string.Join(", ", kinds) + "); one object holds one condition, combine several with all or any");
         }
 
-        if (slots[8] is null)
+        if (!f.Has("property"))
         {
-            for (var k = ConditionKindCount; k < ConditionNames.Length; k++)
+            foreach (var op in operators)
             {
-                if (slots[k] is not null)
-                {
-                    Add(JsonPaths.Property(path, ConditionNames[k]), "applies only to a property condition");
-                }
+                Add(f[op].Path, "applies only to a property condition");
             }
         }
 
         Condition? result = null;
-        for (var k = 0; k < ConditionKindCount; k++)
+        foreach (var kind in kinds)
         {
-            if (slots[k] is { } value)
-            {
-                result = ReadConditionKind(k, value, slots, path, depth);
-            }
+            result = ReadConditionKind(kind, f, depth);
         }
 
-        return kinds == 1 ? result : null;
+        return kinds.Count == 1 ? result : null;
     }
 
-    private Condition? ReadConditionKind(int kind, JsonElement value, JsonElement?[] slots, string path, int depth)
+    private Condition? ReadConditionKind(string kind, Fields f, int depth)
     {
-        var valuePath = JsonPaths.Property(path, ConditionNames[kind]);
+        var field = f[kind];
         switch (kind)
         {
-            case 0:
-            case 1:
-                var children = ReadChildren(value, valuePath, depth);
-                return children is null ? null : kind == 0 ? new AllCondition(children) : new AnyCondition(children);
-            case 2:
-                return ReadCondition(value, valuePath, depth + 1) is { } child ? new NotCondition(child) : null;
-            case 3:
-                return ReadTextList(value, valuePath, required: true, allowEmptyList: false, PolicyValidator.CheckText) is { } users
+            case "all":
+                return ReadChildren(field, depth) is { } all ? new AllCondition(all) : null;
+            case "any":
+                return ReadChildren(field, depth) is { } any ? new AnyCondition(any) : null;
+            case "not":
+                return ReadCondition(field.Value!.Value, field.Path, depth + 1) is { } child ? new NotCondition(child) : null;
+            case "users":
+                return ReadTextList(field, required: true, allowEmptyList: false, PolicyValidator.CheckText) is { } users
                     ? new UsersCondition(users)
                     : null;
-            case 4:
-                return ReadRanges(value, valuePath) is { } ranges ? new IpAddressesCondition(ranges) : null;
-            case 5:
-                return ReadTextList(value, valuePath, required: true, allowEmptyList: false, PolicyValidator.CheckPattern) is { } files
+            case "ipAddresses":
+                return ReadRanges(field) is { } ranges ? new IpAddressesCondition(ranges) : null;
+            case "fileNames":
+                return ReadTextList(field, required: true, allowEmptyList: false, PolicyValidator.CheckPattern) is { } files
                     ? new FileNamesCondition(files)
                     : null;
-            case 6:
-                return ReadTextList(value, valuePath, required: true, allowEmptyList: false, PolicyValidator.CheckPattern) is { } urls
+            case "urls":
+                return ReadTextList(field, required: true, allowEmptyList: false, PolicyValidator.CheckPattern) is { } urls
                     ? new UrlsCondition(urls)
                     : null;
-            case 7:
-                return ReadTextList(value, valuePath, required: true, allowEmptyList: false, PolicyValidator.CheckText) is { } tags
+            case "userTags":
+                return ReadTextList(field, required: true, allowEmptyList: false, PolicyValidator.CheckText) is { } tags
                     ? new UserTagsCondition(tags)
                     : null;
             default:
-                return ReadPropertyCondition(slots, path);
+                return ReadPropertyCondition(f);
         }
     }
 
-    private List<Condition>? ReadChildren(JsonElement value, string path, int depth)
+    private static bool IsOperator(string name) => PolicyJsonNames.PropertyOperators.TryParse(name, out _);
+
+    private List<Condition>? ReadChildren(Field field, int depth)
     {
+        var (value, path) = (field.Value!.Value, field.Path);
         if (value.ValueKind != JsonValueKind.Array)
         {
             Add(path, "must be an array of conditions, not " + Describe(value));
@@ -251,68 +241,63 @@ internal sealed class PolicyReader
         return ok ? children : null;
     }
 
-    private List<IPNetwork>? ReadRanges(JsonElement value, string path)
+    private List<IPNetwork>? ReadRanges(Field field)
     {
-        if (value.ValueKind != JsonValueKind.Array)
+        if (ReadTextList(field, required: true, allowEmptyList: false, CheckRange) is not { } texts)
         {
-            Add(path, "must be an array of IP addresses or CIDR ranges, not " + Describe(value));
             return null;
         }
 
-        var before = _errors.Count;
-        var ranges = new List<IPNetwork>(value.GetArrayLength());
-        var i = 0;
-        foreach (var item in value.EnumerateArray())
+        var ranges = new List<IPNetwork>(texts.Count);
+        foreach (var text in texts)
         {
-            var itemPath = JsonPaths.Index(path, i++);
-            if (TryGetString(item, itemPath, out var text))
+            if (IpRangeSyntax.TryParse(text, out var range, out _)) // each one already passed CheckRange
             {
-                if (IpRangeSyntax.TryParse(text, out var range, out var error))
-                {
-                    ranges.Add(range);
-                }
-                else
-                {
-                    Add(itemPath, error);
-                }
+                ranges.Add(range);
             }
         }
 
-        PolicyValidator.CheckNotEmptyList(i, path, _errors);
-        return _errors.Count == before ? ranges : null;
+        return ranges;
     }
 
-    private PropertyCondition? ReadPropertyCondition(JsonElement?[] slots, string path)
+    private static void CheckRange(string text, string path, List<ValidationError> errors)
+    {
+        if (!IpRangeSyntax.TryParse(text, out _, out var error))
+        {
+            errors.Add(new(path, error));
+        }
+    }
+
+    private PropertyCondition? ReadPropertyCondition(Fields f)
     {
         var before = _errors.Count;
-        var property = ReadText(slots[8], JsonPaths.Property(path, "property"), required: true);
+        var property = ReadText(f["property"], required: true);
         PropertyOperator? op = null;
         IReadOnlyList<string>? values = null;
-        for (var k = ConditionKindCount; k < ConditionNames.Length; k++)
+        foreach (var current in (ReadOnlySpan<PropertyOperator>)[PropertyOperator.Equals, PropertyOperator.In, PropertyOperator.Matches])
         {
-            if (slots[k] is not { } value)
+            var field = f[PolicyJsonNames.PropertyOperators.Name(current)];
+            if (field.Value is not { } value)
             {
                 continue;
             }
 
-            var current = (PropertyOperator)(k - ConditionKindCount);
-            var valuePath = JsonPaths.Property(path, ConditionNames[k]);
             if (op is not null)
             {
-                Add(valuePath, "only one of equals, in or matches is allowed in a property condition");
+                Add(field.Path, "only one of equals, in or matches is allowed in a property condition");
                 continue;
             }
 
             op = current;
             if (current == PropertyOperator.In)
             {
-                values = ReadTextList(value, valuePath, required: true, allowEmptyList: false, check: null);
+                values = ReadTextList(field, required: true, allowEmptyList: false, check: null);
             }
-            else if (TryGetString(value, valuePath, out var text))
+            else if (TryGetString(value, field.Path, out var text))
             {
                 if (current == PropertyOperator.Matches)
                 {
-                    PolicyValidator.CheckPattern(text, valuePath, _errors);
+                    PolicyValidator.CheckPattern(text, field.Path, _errors);
                 }
 
                 values = [text];
@@ -321,7 +306,7 @@ internal sealed class PolicyReader
 
         if (op is null)
         {
-            Add(path, "a property condition needs one of equals, in or matches");
+            Add(f.Path, "a property condition needs one of equals, in or matches");
         }
 
         return _errors.Count == before ? new PropertyCondition(property!, op!.Value, values!) : null;
@@ -336,55 +321,43 @@ internal sealed class PolicyReader
         }
 
         var before = _errors.Count;
-        var slots = ReadObject(element, path, TriggerNames, "a trigger");
-        var typePath = JsonPaths.Property(path, "type");
-        var kind = ReadEnum(PolicyJsonNames.TriggerKinds, slots[0], typePath, required: true);
+        var f = ReadObject(element, path, TriggerNames, "a trigger");
+        var kind = ReadEnum(PolicyJsonNames.TriggerKinds, f["type"], required: true);
         if (kind is { } known)
         {
-            // type, count, window, scope, learningPeriod, sensitivity, bucket
-            ReadOnlySpan<bool> applies = known switch
+            foreach (var name in TriggerNames)
             {
-                TriggerKind.EveryTime => [true, false, false, false, false, false, false],
-                TriggerKind.Threshold => [true, true, true, true, false, false, false],
-                _ => [true, false, false, true, true, true, true],
-            };
-            for (var k = 1; k < TriggerNames.Length; k++)
-            {
-                if (!applies[k] && slots[k] is not null)
+                if (f.Has(name) && !Applies(known, name))
                 {
-                    Add(JsonPaths.Property(path, TriggerNames[k]), "does not apply to " + PolicyJsonNames.TriggerKinds.Name(known) + " triggers");
-                    slots[k] = null;
+                    Add(f[name].Path, "does not apply to " + PolicyJsonNames.TriggerKinds.Name(known) + " triggers");
+                    f.Remove(name);
                 }
             }
 
-            PolicyValidator.CheckPlan(known, _plan, typePath, _errors);
+            PolicyValidator.CheckPlan(known, _plan, f["type"].Path, _errors);
         }
 
-        var countPath = JsonPaths.Property(path, "count");
-        var windowPath = JsonPaths.Property(path, "window");
-        var learningPath = JsonPaths.Property(path, "learningPeriod");
-        var bucketPath = JsonPaths.Property(path, "bucket");
+        // With an unknown type, whatever fields are there are still checked (none is required).
         var required = kind == TriggerKind.Threshold;
-        var count = ReadInt(slots[1], countPath, required);
-        var window = ReadDuration(slots[2], windowPath, required);
-        var scope = ReadScope(slots[3], JsonPaths.Property(path, "scope"));
-        var learningPeriod = ReadDuration(slots[4], learningPath, required: false) ?? AnomalyTrigger.DefaultLearningPeriod;
-        var sensitivity = ReadEnum(PolicyJsonNames.Sensitivities, slots[5], JsonPaths.Property(path, "sensitivity"), required: false)
-            ?? AnomalySensitivity.Medium;
-        var bucket = ReadDuration(slots[6], bucketPath, required: false) ?? AnomalyTrigger.DefaultBucket;
+        var count = ReadInt(f["count"], required);
+        var window = ReadDuration(f["window"], required);
+        var scope = ReadScope(f["scope"]);
+        var learningPeriod = ReadDuration(f["learningPeriod"], required: false) ?? AnomalyTrigger.DefaultLearningPeriod;
+        var sensitivity = ReadEnum(PolicyJsonNames.Sensitivities, f["sensitivity"], required: false) ?? AnomalySensitivity.Medium;
+        var bucket = ReadDuration(f["bucket"], required: false) ?? AnomalyTrigger.DefaultBucket;
         if (count is { } n)
         {
-            PolicyValidator.CheckAtLeastOne(n, countPath, _errors);
+            PolicyValidator.CheckAtLeastOne(n, f["count"].Path, _errors);
         }
 
         if (window is { } w)
         {
-            PolicyValidator.CheckPositive(w, windowPath, _errors);
+            PolicyValidator.CheckPositive(w, f["window"].Path, _errors);
         }
 
-        PolicyValidator.CheckPositive(learningPeriod, learningPath, _errors);
-        PolicyValidator.CheckPositive(bucket, bucketPath, _errors);
-        PolicyValidator.CheckLearningPeriod(learningPeriod, bucket, learningPath, _errors);
+        PolicyValidator.CheckPositive(learningPeriod, f["learningPeriod"].Path, _errors);
+        PolicyValidator.CheckPositive(bucket, f["bucket"].Path, _errors);
+        PolicyValidator.CheckLearningPeriod(learningPeriod, bucket, f["learningPeriod"].Path, _errors);
         if (_errors.Count != before)
         {
             return null;
@@ -398,6 +371,15 @@ internal sealed class PolicyReader
         };
     }
 
+    /// <summary>Whether a trigger field belongs to the trigger type.</summary>
+    private static bool Applies(TriggerKind kind, string field) => field switch
+    {
+        "type" => true,
+        "count" or "window" => kind == TriggerKind.Threshold,
+        "scope" => kind != TriggerKind.EveryTime,
+        _ => kind == TriggerKind.Anomaly, // learningPeriod, sensitivity, bucket
+    };
+
     private AggregationSettings? ReadAggregation(JsonElement element, string path)
     {
         if (element.ValueKind != JsonValueKind.Object)
@@ -407,13 +389,12 @@ internal sealed class PolicyReader
         }
 
         var before = _errors.Count;
-        var slots = ReadObject(element, path, AggregationNames, "aggregation");
-        var mode = ReadEnum(PolicyJsonNames.AggregationModes, slots[0], JsonPaths.Property(path, "mode"), required: false) ?? AggregationMode.Policy;
-        var intervalPath = JsonPaths.Property(path, "interval");
-        var interval = ReadDuration(slots[1], intervalPath, required: false);
+        var f = ReadObject(element, path, AggregationNames, "aggregation");
+        var mode = ReadEnum(PolicyJsonNames.AggregationModes, f["mode"], required: false) ?? AggregationMode.Policy;
+        var interval = ReadDuration(f["interval"], required: false);
         if (interval is { } i)
         {
-            PolicyValidator.CheckPositive(i, intervalPath, _errors);
+            PolicyValidator.CheckPositive(i, f["interval"].Path, _errors);
         }
 
         return _errors.Count == before ? new AggregationSettings(mode, interval) : null;
@@ -428,26 +409,25 @@ internal sealed class PolicyReader
         }
 
         var before = _errors.Count;
-        var slots = ReadObject(element, path, NotificationNames, "notification");
-        var enabled = ReadBool(slots[0], JsonPaths.Property(path, "enabled"), defaultValue: false);
-        var recipients = ReadTextList(slots[1], JsonPaths.Property(path, "recipients"), required: false, allowEmptyList: true, PolicyValidator.CheckText);
-        var limitPath = JsonPaths.Property(path, "dailyLimit");
-        var dailyLimit = ReadInt(slots[2], limitPath, required: false);
+        var f = ReadObject(element, path, NotificationNames, "notification");
+        var enabled = ReadBool(f["enabled"], defaultValue: false);
+        var recipients = ReadTextList(f["recipients"], required: false, allowEmptyList: true, PolicyValidator.CheckText);
+        var dailyLimit = ReadInt(f["dailyLimit"], required: false);
         if (dailyLimit is { } limit)
         {
-            PolicyValidator.CheckAtLeastOne(limit, limitPath, _errors);
+            PolicyValidator.CheckAtLeastOne(limit, f["dailyLimit"].Path, _errors);
         }
 
         return _errors.Count == before ? new NotificationSettings(enabled, recipients ?? [], dailyLimit) : null;
     }
 
     /// <summary>
-    /// Sorts an object's properties into slots by name (case-insensitive). Unknown and repeated names are errors.
-    /// A slot holds the value as given, JSON null included; <see cref="Present"/> treats null as absent.
+    /// Sorts an object's properties by name (case-insensitive) into <see cref="Fields"/>. Unknown and repeated names
+    /// are errors.
     /// </summary>
-    private JsonElement?[] ReadObject(JsonElement element, string path, string[] names, string what)
+    private Fields ReadObject(JsonElement element, string path, string[] names, string what)
     {
-        var slots = new JsonElement?[names.Length];
+        var fields = new Fields(path, names);
         foreach (var property in element.EnumerateObject())
         {
             string name;
@@ -466,50 +446,43 @@ internal sealed class PolicyReader
             {
                 Add(JsonPaths.Property(path, name), UnknownProperty(name, names, what));
             }
-            else if (slots[index] is not null)
+            else if (!fields.TrySet(index, property.Value))
             {
                 Add(JsonPaths.Property(path, names[index]), "is given more than once (property names are case-insensitive)");
             }
-            else
-            {
-                slots[index] = property.Value;
-            }
         }
 
-        return slots;
+        return fields;
     }
 
-    private static JsonElement? Present(JsonElement? slot) =>
-        slot is { ValueKind: not JsonValueKind.Null } value ? value : null;
-
-    private string? ReadText(JsonElement? slot, string path, bool required)
+    private string? ReadText(Field field, bool required)
     {
-        if (Present(slot) is not { } value)
+        if (field.Present is not { } value)
         {
             if (required)
             {
-                Add(path, "is required");
+                Add(field.Path, "is required");
             }
 
             return null;
         }
 
-        if (!TryGetString(value, path, out var text))
+        if (!TryGetString(value, field.Path, out var text))
         {
             return null;
         }
 
-        PolicyValidator.CheckText(text, path, _errors);
+        PolicyValidator.CheckText(text, field.Path, _errors);
         return text;
     }
 
-    private List<string>? ReadTextList(JsonElement? slot, string path, bool required, bool allowEmptyList, Action<string, string, List<ValidationError>>? check)
+    private List<string>? ReadTextList(Field field, bool required, bool allowEmptyList, Action<string, string, List<ValidationError>>? check)
     {
-        if (Present(slot) is not { } value)
+        if (field.Present is not { } value)
         {
             if (required)
             {
-                Add(path, "is required");
+                Add(field.Path, "is required");
             }
 
             return null;
@@ -517,7 +490,7 @@ internal sealed class PolicyReader
 
         if (value.ValueKind != JsonValueKind.Array)
         {
-            Add(path, "must be an array of strings, not " + Describe(value));
+            Add(field.Path, "must be an array of strings, not " + Describe(value));
             return null;
         }
 
@@ -526,7 +499,7 @@ internal sealed class PolicyReader
         var i = 0;
         foreach (var item in value.EnumerateArray())
         {
-            var itemPath = JsonPaths.Index(path, i++);
+            var itemPath = JsonPaths.Index(field.Path, i++);
             if (TryGetString(item, itemPath, out var text))
             {
                 check?.Invoke(text, itemPath, _errors);
@@ -536,15 +509,15 @@ internal sealed class PolicyReader
 
         if (!allowEmptyList)
         {
-            PolicyValidator.CheckNotEmptyList(i, path, _errors);
+            PolicyValidator.CheckNotEmptyList(i, field.Path, _errors);
         }
 
         return _errors.Count == before ? list : null;
     }
 
-    private bool ReadBool(JsonElement? slot, string path, bool defaultValue)
+    private bool ReadBool(Field field, bool defaultValue)
     {
-        if (Present(slot) is not { } value)
+        if (field.Present is not { } value)
         {
             return defaultValue;
         }
@@ -554,17 +527,17 @@ internal sealed class PolicyReader
             return value.GetBoolean();
         }
 
-        Add(path, "must be true or false, not " + Describe(value));
+        Add(field.Path, "must be true or false, not " + Describe(value));
         return defaultValue;
     }
 
-    private int? ReadInt(JsonElement? slot, string path, bool required)
+    private int? ReadInt(Field field, bool required)
     {
-        if (Present(slot) is not { } value)
+        if (field.Present is not { } value)
         {
             if (required)
             {
-                Add(path, "is required");
+                Add(field.Path, "is required");
             }
 
             return null;
@@ -572,7 +545,7 @@ internal sealed class PolicyReader
 
         if (value.ValueKind != JsonValueKind.Number)
         {
-            Add(path, "must be a whole number, not " + Describe(value));
+            Add(field.Path, "must be a whole number, not " + Describe(value));
             return null;
         }
 
@@ -589,21 +562,21 @@ internal sealed class PolicyReader
                 return (int)d;
             }
 
-            Add(path, d > 0 ? "is too large (the maximum is 2147483647)" : "is too small");
+            Add(field.Path, d > 0 ? "is too large (the maximum is 2147483647)" : "is too small");
             return null;
         }
 
-        Add(path, value.TryGetDouble(out var x) && double.IsFinite(x) && Math.Abs(x) < 1e28 ? "must be a whole number" : "is out of range");
+        Add(field.Path, value.TryGetDouble(out var x) && double.IsFinite(x) && Math.Abs(x) < 1e28 ? "must be a whole number" : "is out of range");
         return null;
     }
 
-    private TimeSpan? ReadDuration(JsonElement? slot, string path, bool required)
+    private TimeSpan? ReadDuration(Field field, bool required)
     {
-        if (Present(slot) is not { } value)
+        if (field.Present is not { } value)
         {
             if (required)
             {
-                Add(path, "is required");
+                Add(field.Path, "is required");
             }
 
             return null;
@@ -611,11 +584,11 @@ internal sealed class PolicyReader
 
         if (value.ValueKind != JsonValueKind.String)
         {
-            Add(path, "must be an ISO-8601 duration string such as \"PT10M\", not " + Describe(value));
+            Add(field.Path, "must be an ISO-8601 duration string such as \"PT10M\", not " + Describe(value));
             return null;
         }
 
-        if (!TryGetString(value, path, out var text))
+        if (!TryGetString(value, field.Path, out var text))
         {
             return null;
         }
@@ -625,13 +598,13 @@ internal sealed class PolicyReader
             return duration;
         }
 
-        Add(path, error);
+        Add(field.Path, error);
         return null;
     }
 
-    private TriggerScope? ReadScope(JsonElement? slot, string path)
+    private TriggerScope? ReadScope(Field field)
     {
-        if (Present(slot) is not { } value || !TryGetString(value, path, out var text))
+        if (field.Present is not { } value || !TryGetString(value, field.Path, out var text))
         {
             return null;
         }
@@ -641,18 +614,18 @@ internal sealed class PolicyReader
             return scope;
         }
 
-        Add(path, JsonPaths.Quote(text) + " is not a valid scope; expected user, organization, malwareFamily, recipient, allMessages or property:<Name>");
+        Add(field.Path, JsonPaths.Quote(text) + " is not a valid scope; expected user, organization, malwareFamily, recipient, allMessages or property:<Name>");
         return null;
     }
 
-    private T? ReadEnum<T>(EnumNames<T> names, JsonElement? slot, string path, bool required)
+    private T? ReadEnum<T>(EnumNames<T> names, Field field, bool required)
         where T : struct, Enum
     {
-        if (Present(slot) is not { } value)
+        if (field.Present is not { } value)
         {
             if (required)
             {
-                Add(path, "is required; expected one of " + names.Expected);
+                Add(field.Path, "is required; expected one of " + names.Expected);
             }
 
             return null;
@@ -660,11 +633,11 @@ internal sealed class PolicyReader
 
         if (value.ValueKind != JsonValueKind.String)
         {
-            Add(path, "must be a string, one of " + names.Expected + ", not " + Describe(value));
+            Add(field.Path, "must be a string, one of " + names.Expected + ", not " + Describe(value));
             return null;
         }
 
-        if (!TryGetString(value, path, out var text))
+        if (!TryGetString(value, field.Path, out var text))
         {
             return null;
         }
@@ -674,7 +647,7 @@ internal sealed class PolicyReader
             return result;
         }
 
-        Add(path, names.Invalid(text));
+        Add(field.Path, names.Invalid(text));
         return null;
     }
 
@@ -782,4 +755,42 @@ internal sealed class PolicyReader
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         _ => "null",
     };
+
+    /// <summary>One property of an object as given (JSON null included), with its path.</summary>
+    private readonly record struct Field(JsonElement? Value, string Path)
+    {
+        /// <summary>The value, with JSON null meaning absent (optional properties accept null).</summary>
+        public JsonElement? Present => Value is { ValueKind: not JsonValueKind.Null } value ? value : null;
+    }
+
+    /// <summary>The known properties of one object, looked up by their canonical name.</summary>
+    private sealed class Fields(string path, string[] names)
+    {
+        private readonly JsonElement?[] _values = new JsonElement?[names.Length];
+
+        public string Path => path;
+
+        public Field this[string name] => new(_values[Index(name)], JsonPaths.Property(path, name));
+
+        public bool Has(string name) => _values[Index(name)] is not null;
+
+        public void Remove(string name) => _values[Index(name)] = null;
+
+        public bool TrySet(int index, JsonElement value)
+        {
+            if (_values[index] is not null)
+            {
+                return false;
+            }
+
+            _values[index] = value;
+            return true;
+        }
+
+        private int Index(string name)
+        {
+            var index = Array.IndexOf(names, name);
+            return index >= 0 ? index : throw new ArgumentOutOfRangeException(nameof(name), name, "Not a known property.");
+        }
+    }
 }

@@ -29,8 +29,9 @@ namespace AlertEngine;
 /// seconds (<c>PT10M</c>, <c>P7D</c>, <c>PT1H30M</c>, <c>PT0.5S</c>; weeks <c>P1W</c> too; years and months are rejected
 /// because their length varies). <c>ipAddresses</c> entries are IPv4/IPv6 addresses or CIDR ranges; a range with host
 /// bits set (<c>10.1.2.3/8</c>) is an error. Globs must be non-empty and at most 1,000 characters. Conditions nest at
-/// most 32 levels, JSON at most 64, and documents are at most 16 MiB. Syntax errors are reported with line and
-/// position. Nothing is returned unless the whole document is valid.</para>
+/// most 32 levels, JSON at most 64, and documents are at most 16 MiB (in UTF-8). Comments and trailing commas are not
+/// JSON and are syntax errors, reported with line and position. Nothing is returned unless the whole document is
+/// valid.</para>
 /// <para><b>Writing</b> produces indented JSON (two spaces, <c>\n</c> line ends) with every field written explicitly in
 /// the spec's order, null optional parts omitted, durations in canonical ISO-8601 form. <c>Load(Save(p))</c> gives
 /// policies structurally equal to <c>p</c>, and <c>Save(Load(Save(p)))</c> equals <c>Save(p)</c> byte for byte.</para>
@@ -86,7 +87,7 @@ public static class PolicySerializer
             return Fail("the text contains an unpaired surrogate at character " + ex.Index.ToString(CultureInfo.InvariantCulture));
         }
 
-        return LoadUtf8(utf8, plan);
+        return utf8.Length > MaxDocumentBytes ? TooLarge() : LoadUtf8(utf8, plan);
     }
 
     /// <summary>Reads and validates a policies document from a stream of UTF-8 JSON (a byte order mark is allowed).</summary>

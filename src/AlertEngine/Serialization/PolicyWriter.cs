@@ -134,7 +134,7 @@ internal static class PolicyWriter
                 break;
             case PropertyCondition property:
                 writer.WriteString("property", property.Property);
-                var name = PolicyValidator.OperatorName(property.Operator);
+                var name = PolicyJsonNames.PropertyOperators.Name(property.Operator);
                 if (property.Operator == PropertyOperator.In)
                 {
                     writer.WritePropertyName(name);
