@@ -180,6 +180,13 @@ public class PolicyDocumentTests
     }
 
     [Fact]
+    public void Text_larger_than_16_MiB_in_utf8_is_an_error()
+    {
+        var error = Assert.Single(Errors("[\"" + new string('日', 6 * 1024 * 1024) + "\"]")); // 6 Mi characters, 18 MiB in UTF-8
+        Assert.Equal("the document is larger than 16 MiB", error.Message);
+    }
+
+    [Fact]
     public void Null_arguments_and_undefined_plans_are_programmer_errors()
     {
         Assert.Throws<ArgumentNullException>(() => PolicySerializer.Load((string)null!));
