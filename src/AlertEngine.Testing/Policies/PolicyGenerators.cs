@@ -50,7 +50,7 @@ public static class PolicyGenerators
     /// <returns>The generator.</returns>
     public static Gen<string> Glob() => Gen.Frequency(
         (20, from pieces in Gen.NonEmptyListOf(Gen.Elements(GlobPieces)).Resize(6) select string.Concat(pieces)),
-        (1, Gen.Constant(new string('*', 1) + new string('a', 998) + "?")));
+        (1, Gen.Constant("*" + new string('a', 998) + "?")));
 
     /// <summary>A positive duration: whole units (seconds to weeks), fractional seconds, or the largest TimeSpan.</summary>
     /// <returns>The generator.</returns>
