@@ -20,9 +20,12 @@ namespace AlertEngine;
 /// </list>
 /// <para>Incidents are never merged, and an alert belongs to at most one incident.</para>
 /// <para><b>Order and memory.</b> Feed alerts in event-time order (as the alert pipeline produces them). The newest
-/// event time seen is the watermark; an incident is forgotten once no later alert can join it (watermark ≥ start +
-/// window, when reopening is off) or reopen it (watermark ≥ closed time + reopen window), so memory follows the number
-/// of live incidents. An alert arriving out of order is matched against the incidents still remembered.</para>
+/// event time seen is the watermark. An incident is forgotten once no later alert can join it (watermark ≥ start +
+/// window) nor reopen it (watermark ≥ closed time + reopen window; open incidents are kept while reopening is on,
+/// since they may close later), plus <see cref="IncidentGroupingOptions.AlertUpdateHorizon"/> so that newer snapshots
+/// of its alerts still find it. Memory follows the number of live incidents. For alerts in event-time order this gives
+/// the same result as remembering everything; an alert arriving out of order is matched against the incidents still
+/// remembered.</para>
 /// </remarks>
 public sealed class IncidentCorrelator
 {
@@ -214,8 +217,9 @@ public sealed class IncidentCorrelator
         return true;
     }
 
-    /// <summary>Marks a remembered incident closed. With reopening on it is remembered until
-    /// <paramref name="closedAt"/> + <see cref="IncidentGroupingOptions.ReopenWindow"/>; otherwise it is forgotten now.</summary>
+    /// <summary>Marks a remembered incident closed: grouping rules no longer add alerts to it, but with reopening on a
+    /// matching alert before <paramref name="closedAt"/> + <see cref="IncidentGroupingOptions.ReopenWindow"/> reopens it.
+    /// Closing a closed incident changes nothing.</summary>
     /// <param name="incidentId">The incident.</param>
     /// <param name="closedAt">When it was closed; compared with later alerts' event times.</param>
     /// <returns><see langword="true"/> when the incident was remembered.</returns>
@@ -227,17 +231,14 @@ public sealed class IncidentCorrelator
             return false;
         }
 
-        tracked.ClosedAt = closedAt;
-        tracked.Snapshot = tracked.Snapshot with { Phase = IncidentPhase.Closed };
-        if (_options.ReopenWindow is { } reopen)
+        if (tracked.ClosedAt is not null)
         {
-            _expiry.Enqueue(tracked, closedAt + reopen);
-        }
-        else
-        {
-            Remove(tracked);
+            return true;
         }
 
+        tracked.ClosedAt = closedAt;
+        tracked.Snapshot = tracked.Snapshot with { Phase = IncidentPhase.Closed };
+        ScheduleExpiry(tracked);
         return true;
     }
 
@@ -254,6 +255,57 @@ public sealed class IncidentCorrelator
 
         tracked.ClosedAt = null;
         tracked.Snapshot = tracked.Snapshot with { Phase = IncidentPhase.Detected, ReopenCount = tracked.Snapshot.ReopenCount + 1 };
+        ScheduleExpiry(tracked);
+        return true;
+    }
+
+    /// <summary>
+    /// Remembers an incident the correlator does not know (forgotten, or loaded from a store after a restart) so the
+    /// grouping rules apply to it again: its window starts at its <see cref="Incident.FirstAlertAt"/>, it counts its
+    /// <see cref="Incident.AlertIds"/> against the cap, groups on its <see cref="Incident.Entities"/>, and when closed it
+    /// can be reopened until its <see cref="Incident.ClosedAt"/> + the reopen window. It ranks after the incidents
+    /// already remembered when several match.
+    /// </summary>
+    /// <param name="incident">The incident.</param>
+    /// <returns><see langword="true"/> when it was added; <see langword="false"/> when already remembered.</returns>
+    /// <exception cref="InvalidOperationException">One of its alerts is in another remembered incident.</exception>
+    public bool Restore(Incident incident)
+    {
+        ArgumentNullException.ThrowIfNull(incident);
+        if (_byId.ContainsKey(incident.Id))
+        {
+            return false;
+        }
+
+        var alertIds = incident.AlertIds.IsDefault ? [] : incident.AlertIds;
+        foreach (var alertId in alertIds)
+        {
+            if (_byAlert.TryGetValue(alertId, out var owner))
+            {
+                throw new InvalidOperationException($"Alert {alertId} of incident {incident.Id} is already in incident {owner.Id}.");
+            }
+        }
+
+        var tracked = new Tracked(incident.Id, _sequence++)
+        {
+            Snapshot = incident,
+            Start = incident.FirstAlertAt,
+            Count = alertIds.Length,
+            ClosedAt = incident.Phase == IncidentPhase.Closed ? incident.ClosedAt ?? incident.LastAlertAt : null,
+        };
+        _byId.Add(tracked.Id, tracked);
+        foreach (var alertId in alertIds)
+        {
+            _byAlert[alertId] = tracked;
+        }
+
+        if (!incident.Entities.IsDefault)
+        {
+            _added.AddRange(incident.Entities);
+        }
+
+        Index(tracked);
+        ScheduleExpiry(tracked);
         return true;
     }
 
@@ -296,11 +348,7 @@ public sealed class IncidentCorrelator
         _byId.Add(tracked.Id, tracked);
         _byAlert[snapshot.AlertIds[0]] = tracked;
         Index(tracked);
-        if (_options.ReopenWindow is null)
-        {
-            _expiry.Enqueue(tracked, start + _options.Window);
-        }
-
+        ScheduleExpiry(tracked);
         return tracked;
     }
 
@@ -346,9 +394,35 @@ public sealed class IncidentCorrelator
         }
     }
 
-    private bool IsExpired(Tracked tracked) => tracked.ClosedAt is { } closedAt
-        ? _options.ReopenWindow is not { } reopen || _watermark >= closedAt + reopen
-        : _options.ReopenWindow is null && _watermark >= tracked.Start + _options.Window;
+    private bool IsExpired(Tracked tracked) => ExpiryOf(tracked) is { } expiry && _watermark >= expiry;
+
+    /// <summary>When no alert can join or reopen the incident any more, plus the update horizon; <see langword="null"/>
+    /// for an open incident while reopening is on (it may close and reopen later).</summary>
+    private DateTimeOffset? ExpiryOf(Tracked tracked)
+    {
+        var windowEnd = tracked.Start + _options.Window;
+        if (tracked.ClosedAt is { } closedAt)
+        {
+            if (_options.ReopenWindow is { } reopen && closedAt + reopen > windowEnd)
+            {
+                windowEnd = closedAt + reopen;
+            }
+        }
+        else if (_options.ReopenWindow is not null)
+        {
+            return null;
+        }
+
+        return windowEnd + _options.AlertUpdateHorizon;
+    }
+
+    private void ScheduleExpiry(Tracked tracked)
+    {
+        if (ExpiryOf(tracked) is { } expiry)
+        {
+            _expiry.Enqueue(tracked, expiry);
+        }
+    }
 
     private void Remove(Tracked tracked)
     {

@@ -22,8 +22,9 @@ namespace AlertEngine;
 /// incident's state forbid throw <see cref="InvalidIncidentTransitionException"/>; other state errors (declaring
 /// twice, notifying before declaring) throw <see cref="InvalidOperationException"/>. Notification and postmortem
 /// content is user input: incomplete content is refused with a result listing every missing part.</para>
-/// <para><b>Grouping state</b> lives in memory: after a restart, new alerts group only with incidents opened since.
-/// If the store fails while an alert is grouped, retrying the same alert stores the incident.</para>
+/// <para><b>Grouping state</b> lives in memory: after a restart, call <see cref="RestoreGroupingAsync"/> so new
+/// alerts can join incidents opened before it. If the store fails while an alert is grouped, retrying the same alert
+/// stores the incident.</para>
 /// </remarks>
 public sealed class IncidentManager : IDisposable
 {
@@ -159,6 +160,31 @@ public sealed class IncidentManager : IDisposable
             return await SaveAsync(kind, WithAlert(current, alert), alert, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
     }
+
+    /// <summary>
+    /// Reloads grouping state from the store after a restart: incidents whose first alert is at or after
+    /// <paramref name="since"/> (closed ones too, so they can reopen) become known to the grouping rules again, as if
+    /// restored with <see cref="IncidentCorrelator.Restore"/>. Call it once before correlating new alerts; pick
+    /// <paramref name="since"/> about one grouping window (or reopen window, if longer) before the first new alert.
+    /// </summary>
+    /// <param name="since">The earliest first-alert time to reload.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>How many incidents were reloaded.</returns>
+    public ValueTask<int> RestoreGroupingAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        WithGateAsync(async () =>
+        {
+            var incidents = await Store.QueryAsync(new IncidentQuery { IncludeClosed = true, FirstAlertFrom = since }, cancellationToken).ConfigureAwait(false);
+            var restored = 0;
+            foreach (var incident in incidents)
+            {
+                if (_correlator.Restore(incident))
+                {
+                    restored++;
+                }
+            }
+
+            return restored;
+        }, cancellationToken);
 
     /// <summary>
     /// Creates an incident by hand from one or more alerts that are in no incident yet. Its id is <c>inc:</c> + the id of
@@ -344,8 +370,12 @@ public sealed class IncidentManager : IDisposable
         {
             var incident = await LoadAsync(incidentId, cancellationToken).ConfigureAwait(false);
             CheckTransition(incident, IncidentPhase.Detected);
-            _correlator.Reopen(incidentId);
             var reopened = Move(incident, IncidentPhase.Detected, TimeProvider.GetUtcNow(), by, note) with { ReopenCount = incident.ReopenCount + 1 };
+            if (!_correlator.Reopen(incidentId))
+            {
+                _correlator.Restore(reopened);
+            }
+
             return (await SaveAsync(IncidentChangeKind.Reopened, reopened, null, cancellationToken).ConfigureAwait(false)).Incident;
         }, cancellationToken);
     }

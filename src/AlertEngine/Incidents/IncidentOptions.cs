@@ -45,6 +45,13 @@ public sealed class IncidentGroupingOptions
     /// <summary>Cap on the distinct entities listed (and used for grouping) per incident, for bounded memory. Default 1,000.</summary>
     public int MaxEntitiesPerIncident { get; set; } = 1000;
 
+    /// <summary>
+    /// How long (in alert event time) the correlator keeps an incident after no new alert can join or reopen it, so
+    /// that newer snapshots of its alerts (an aggregated alert growing) are still recognised as members. Set it to at
+    /// least the longest alert aggregation interval. Default 1 day; zero forgets incidents as soon as possible.
+    /// </summary>
+    public TimeSpan AlertUpdateHorizon { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>Checks every option and lists every problem.</summary>
     /// <returns>The errors; empty when valid.</returns>
     public IReadOnlyList<ValidationError> Validate()
@@ -75,6 +82,11 @@ public sealed class IncidentGroupingOptions
             errors.Add(new(nameof(MaxEntitiesPerIncident), "must be at least 1"));
         }
 
+        if (AlertUpdateHorizon < TimeSpan.Zero)
+        {
+            errors.Add(new(nameof(AlertUpdateHorizon), "must not be negative"));
+        }
+
         return errors;
     }
 
@@ -85,6 +97,7 @@ public sealed class IncidentGroupingOptions
         MaxAlertsPerIncident = MaxAlertsPerIncident,
         ReopenWindow = ReopenWindow,
         MaxEntitiesPerIncident = MaxEntitiesPerIncident,
+        AlertUpdateHorizon = AlertUpdateHorizon,
     };
 
     internal static IncidentGroupingOptions CopyValidated(IncidentGroupingOptions? options, string paramName)
