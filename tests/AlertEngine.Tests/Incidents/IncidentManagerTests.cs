@@ -294,6 +294,24 @@ public class IncidentManagerTests
     }
 
     [Fact]
+    public async Task Concurrent_callers_put_every_alert_in_exactly_one_incident()
+    {
+        var (manager, _, _) = NewManager();
+        using var _m = manager;
+        var users = new[] { "alice", "bob", "carol", "dave" };
+        var alerts = Enumerable.Range(0, 200).Select(i => Alert("a" + i, TimeSpan.FromSeconds(i), user: users[i % users.Length])).ToArray();
+
+        var changes = await Task.WhenAll(alerts.Select(a => Task.Run(() => manager.CorrelateAsync(a, Ct).AsTask(), Ct)));
+
+        var stored = await manager.Store.QueryAsync(new IncidentQuery { IncludeClosed = true }, Ct);
+        var memberships = stored.SelectMany(i => i.AlertIds).ToList();
+        Assert.Equal(200, memberships.Count);
+        Assert.Equal(200, memberships.Distinct().Count());
+        Assert.Equal(changes.Count(c => c.Kind == IncidentChangeKind.Opened), stored.Count);
+        Assert.All(stored, i => Assert.Single(i.Entities, e => e.Kind == IncidentEntityKind.User));
+    }
+
+    [Fact]
     public async Task Grouping_state_can_be_restored_from_the_store_after_a_restart()
     {
         var store = new InMemoryIncidentStore();
