@@ -99,10 +99,10 @@ public static class IncidentOracle
                     break;
                 case IncidentReopenStep reopen:
                     if (ownerOf.TryGetValue(reopen.AlertId, out var reopenId) && !correlator.Reopen(reopenId)
-                        && !correlator.TryGetIncident(reopenId, out _) && last[reopenId] is var forgotten)
+                        && !correlator.TryGetIncident(reopenId, out _))
                     {
                         // Forgotten by the correlator: what IncidentManager.ReopenAsync does.
-                        correlator.Restore(forgotten with { Phase = IncidentPhase.Detected });
+                        correlator.Restore(last[reopenId] with { Phase = IncidentPhase.Detected });
                     }
 
                     break;
