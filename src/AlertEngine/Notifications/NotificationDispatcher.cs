@@ -440,9 +440,11 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
 
                 try
                 {
-                    await (_options.AttemptTimeout == Timeout.InfiniteTimeSpan
+                    var waiting = _options.AttemptTimeout == Timeout.InfiniteTimeSpan
                         ? task.WaitAsync(stop)
-                        : task.WaitAsync(_options.AttemptTimeout, _time, stop)).ConfigureAwait(false);
+                        : task.WaitAsync(_options.AttemptTimeout, _time, stop);
+                    Trace?.Invoke(new DispatchTrace(DispatchTraceKind.AttemptStarted, delivery.Id, attempt, _options.AttemptTimeout));
+                    await waiting.ConfigureAwait(false);
                     Succeed(delivery, attempt);
                     return;
                 }
@@ -609,6 +611,7 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
 /// <summary>What a <see cref="DispatchTrace"/> reports.</summary>
 internal enum DispatchTraceKind
 {
+    AttemptStarted,
     RetryScheduled,
     Delivered,
     Failed,
