@@ -177,9 +177,10 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
         {
             Enqueue(AlertNotification.EarlyWarningFor(policy, activity), null);
         }
-        else
+        else if (decision.Outcome != NotificationOutcome.EarlyWarningOff && _logger.IsEnabled(LogLevel.Debug))
         {
-            LogSkipped(_logger, policy.Id + ":early:" + activity.Id, decision.Outcome);
+            var id = policy.Id + ":early:" + activity.Id;
+            LogSkipped(_logger, id, decision.Outcome);
         }
 
         return decision;

@@ -76,6 +76,7 @@ public sealed class NotificationGate
             return new(NotificationOutcome.AlreadyDecided, record.Suppressed ?? alert.NotificationsSuppressed, record.SilencedBy);
         }
 
+        record.PolicyId = alert.PolicyId;
         record.LastEventTicks = record.LastDetectionCount == 0 ? eventTicks : Math.Max(record.LastEventTicks, eventTicks);
         record.LastDetectionCount = alert.DetectionCount;
         ResetEarlyWarning(policy, change.Detection);
@@ -502,23 +503,13 @@ public sealed class NotificationGate
 
     private void Prune(long cutoff)
     {
-        List<string>? drop = null;
+        // Dictionary.Remove during enumeration is allowed (it does not invalidate the enumerator).
         foreach (var (id, r) in _alerts)
         {
             if (r.LastEventTicks < cutoff)
             {
-                (drop ??= []).Add(id);
-            }
-        }
-
-        if (drop is not null)
-        {
-            foreach (var id in drop)
-            {
                 _alerts.Remove(id);
             }
-
-            drop.Clear();
         }
 
         var cutoffDay = DayOf(new DateTimeOffset(Math.Max(cutoff, DateTimeOffset.MinValue.UtcTicks), TimeSpan.Zero));
@@ -543,15 +534,7 @@ public sealed class NotificationGate
             p.Sends.RemoveRange(0, LowerBound(p.Sends, cutoff));
             if (p.Daily.Count == 0 && p.EarlyWarnings.Count == 0 && p.Sends.Count == 0)
             {
-                (drop ??= []).Add(policyId);
-            }
-        }
-
-        if (drop is not null)
-        {
-            foreach (var id in drop)
-            {
-                _policies.Remove(id);
+                _policies.Remove(policyId);
             }
         }
     }
@@ -608,7 +591,7 @@ public sealed class NotificationGate
 
     private sealed class AlertRecord(string policyId)
     {
-        public string PolicyId { get; } = policyId;
+        public string PolicyId { get; set; } = policyId;
 
         public int LastDetectionCount { get; set; }
 
