@@ -12,12 +12,20 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
     private readonly Queue<Alert> _pending = new();
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
-    public AlertEngineService(AlertPipeline pipeline, IAlertStore store, int maxPending, ILogger<AlertEngineService>? logger)
+    private readonly NotificationDispatcher? _notifications;
+    private readonly Dictionary<string, AlertPolicy> _policies = new(StringComparer.Ordinal);
+
+    public AlertEngineService(AlertPipeline pipeline, IAlertStore store, int maxPending, ILogger<AlertEngineService>? logger, NotificationDispatcher? notifications = null)
     {
         Pipeline = pipeline;
         _store = store;
         _maxPending = maxPending;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _notifications = notifications;
+        foreach (var policy in pipeline.Policies)
+        {
+            _policies[policy.Id] = policy;
+        }
     }
 
     public AlertPipeline Pipeline { get; }
@@ -46,7 +54,7 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
         {
             foreach (var change in changes)
             {
-                _pending.Enqueue(change.Alert);
+                _pending.Enqueue(Notify(change));
             }
         }
 
@@ -105,6 +113,13 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
     }
 
     public void Dispose() => _writeGate.Dispose();
+
+    /// <summary>Hands the change to the notification dispatcher (which decides and queues; it never waits for delivery)
+    /// and returns the alert to store, with its notification state (suppression, silences) recorded on it.</summary>
+    private Alert Notify(AlertChange change) =>
+        _notifications is not null && _policies.TryGetValue(change.Alert.PolicyId, out var policy)
+            ? _notifications.Submit(change, policy).Apply(change.Alert)
+            : change.Alert;
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Writing alert {AlertId} to the store failed; {Pending} change(s) kept for retry")]
     private static partial void LogStoreWriteFailed(ILogger logger, Exception exception, string alertId, int pending);

@@ -36,11 +36,13 @@ public static class AlertEngineServiceCollectionExtensions
                 sp.GetService<TimeProvider>() ?? TimeProvider.System,
                 sp.GetService<ILogger<AlertPipeline>>());
         });
+        services.AddAlertNotificationDispatcher();
         services.TryAddSingleton<IAlertEngine>(sp => new AlertEngineService(
             sp.GetRequiredService<AlertPipeline>(),
             sp.GetRequiredService<IAlertStore>(),
             sp.GetRequiredService<IOptions<AlertEngineServiceOptions>>().Value.MaxPendingStoreWrites,
-            sp.GetService<ILogger<AlertEngineService>>()));
+            sp.GetService<ILogger<AlertEngineService>>(),
+            sp.GetRequiredService<NotificationDispatcher>()));
         return services;
     }
 }

@@ -14,4 +14,7 @@ public sealed class AlertEngineServiceOptions
     /// reports back-pressure by throwing. Default 100,000. Changes are never dropped silently.
     /// </summary>
     public int MaxPendingStoreWrites { get; set; } = 100_000;
+
+    /// <summary>Notification options: daily-limit time zone, updates, throttle, retries, queue capacity.</summary>
+    public NotificationOptions Notifications { get; } = new();
 }

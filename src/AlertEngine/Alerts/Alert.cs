@@ -65,6 +65,10 @@ public sealed record Alert
 
     /// <summary>Whether email notifications are suppressed for this alert (the alert still updates).</summary>
     public bool NotificationsSuppressed { get; init; }
+
+    /// <summary>Ids of the notification silences that matched this alert (it was raised and updated, not notified,
+    /// while they were active); empty when none did.</summary>
+    public ImmutableArray<string> SilencedBy { get; init; } = [];
 }
 
 /// <summary>One activity as an alert lists it.</summary>
