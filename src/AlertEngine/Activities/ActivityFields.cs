@@ -91,7 +91,7 @@ internal static class ActivityFields
         }
 
         var span = objectId.AsSpan();
-        var scheme = span.IndexOf("://", StringComparison.Ordinal);
+        var scheme = span.IndexOf("://".AsSpan());
         if (scheme >= 0)
         {
             // A URL: drop the query string and fragment, then the scheme and authority.
@@ -111,7 +111,11 @@ internal static class ActivityFields
             span = span[pathStart..];
         }
 
-        span = span.TrimEnd(['/', '\\']);
+        while (!span.IsEmpty && span[^1] is '/' or '\\')
+        {
+            span = span[..^1];
+        }
+
         var slash = span.LastIndexOfAny('/', '\\');
         return slash >= 0 ? span[(slash + 1)..] : span;
     }

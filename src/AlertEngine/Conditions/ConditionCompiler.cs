@@ -318,8 +318,7 @@ public static class ConditionCompiler
         var networks = new (IPAddress, int)[ranges.Count];
         for (var i = 0; i < networks.Length; i++)
         {
-            var network = ranges[i];
-            networks[i] = (NotNull(network.BaseAddress, $"{path}[{i}]"), network.PrefixLength);
+            networks[i] = (ranges[i].BaseAddress, ranges[i].PrefixLength);
         }
 
         return new IpRangeSet(networks);
