@@ -46,24 +46,24 @@ internal static class ActivityFields
     /// Returns a reader for <paramref name="name"/>, resolved once. <c>clientIp</c> is read as its text form
     /// (an IPv4-mapped IPv6 address as IPv4), which allocates; conditions compare addresses without it.
     /// </summary>
-    public static Func<Activity, string?> Reader(string name) => Resolve(name) switch
+    public static Func<Activity, string?> Reader(string name)
     {
-        ActivityField.UserId => static a => a.UserId,
-        ActivityField.ClientIp => static a => a.ClientIp is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null,
-        ActivityField.ObjectId => static a => a.ObjectId,
-        ActivityField.Workload => static a => a.Workload,
-        ActivityField.Operation => static a => a.Operation,
-        _ => a => a.TryGetProperty(name, out var v) ? v : null,
-    };
+        var field = Resolve(name);
+        return a => Read(a, field, name);
+    }
 
-    /// <summary>Reads a string-valued top-level field (not <see cref="ActivityField.ClientIp"/>).</summary>
-    public static string? Read(Activity a, ActivityField field) => field switch
+    /// <summary>
+    /// Reads field <paramref name="field"/>, or property <paramref name="name"/> when the field is
+    /// <see cref="ActivityField.Property"/>; <see langword="null"/> when missing. Only <c>clientIp</c> allocates (its text).
+    /// </summary>
+    public static string? Read(Activity a, ActivityField field, string name) => field switch
     {
         ActivityField.UserId => a.UserId,
         ActivityField.ObjectId => a.ObjectId,
         ActivityField.Workload => a.Workload,
         ActivityField.Operation => a.Operation,
-        _ => throw new ArgumentOutOfRangeException(nameof(field), field, "Not a string-valued top-level field."),
+        ActivityField.ClientIp => a.ClientIp is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null,
+        _ => a.TryGetProperty(name, out var value) ? value : null,
     };
 
     /// <summary>

@@ -64,8 +64,7 @@ namespace AlertEngine;
 /// </remarks>
 public static class ConditionCompiler
 {
-    private static readonly Func<Activity, bool> Always = static _ => true;
-    private static readonly Func<Activity, bool> Never = static _ => false;
+    private static readonly Func<Activity, bool> Always = ConstantNode.True.Evaluate;
 
     // The name of the parameter a malformed tree is reported against.
     private static readonly string ConditionParameterName = "condition";
@@ -74,42 +73,33 @@ public static class ConditionCompiler
     /// <param name="condition">The condition tree, or <see langword="null"/>.</param>
     /// <returns>A thread-safe predicate that does not allocate. It throws <see cref="ArgumentNullException"/> for a
     /// <see langword="null"/> activity.</returns>
-    /// <exception cref="ArgumentException">The tree is malformed: a <see langword="null"/> list, list element, child,
-    /// network or property name, or an <c>equals</c>/<c>matches</c> property condition without exactly one value. The
-    /// message gives the path of the problem, e.g. <c>condition.all[1].users[0]</c>.</exception>
-    public static Func<Activity, bool> Compile(Condition? condition)
-    {
-        if (condition is null)
-        {
-            return Always;
-        }
+    /// <exception cref="ArgumentException">The tree is malformed: a <see langword="null"/> list, list element, child
+    /// or property name, an <c>equals</c>/<c>matches</c> property condition without exactly one value, or an unknown
+    /// operator. The message starts with the path of the problem, e.g. <c>condition.all[1].users[0]: must not be
+    /// null.</c></exception>
+    public static Func<Activity, bool> Compile(Condition? condition) =>
+        condition is null ? Always : CompileNode(condition, "condition").Evaluate;
 
-        var compiled = CompileNode(condition, "condition");
-        return activity =>
-        {
-            ArgumentNullException.ThrowIfNull(activity);
-            return compiled(activity);
-        };
-    }
-
-    private static Func<Activity, bool> CompileNode(Condition condition, string path) => condition switch
+    private static ConditionNode CompileNode(Condition condition, string path) => condition switch
     {
         AllCondition all => CompileAll(CompileChildren(all.Conditions, path + ".all")),
         AnyCondition any => CompileAny(CompileChildren(any.Conditions, path + ".any")),
         NotCondition not => CompileNot(CompileNode(NotNull(not.Condition, path + ".not"), path + ".not")),
-        UsersCondition users => CompileUsers(CheckedStrings(users.Users, path + ".users")),
-        IpAddressesCondition ips => CompileIpAddresses(CheckedNetworks(ips.Ranges, path + ".ipAddresses")),
-        FileNamesCondition files => CompileFileNames(Globs(files.Patterns, path + ".fileNames")),
-        UrlsCondition urls => CompileUrls(Globs(urls.Patterns, path + ".urls")),
-        UserTagsCondition tags => CompileUserTags(CheckedStrings(tags.Tags, path + ".userTags")),
+        UsersCondition users => InSet(ActivityField.UserId, "userId", CheckedStrings(users.Users, path + ".users")),
+        IpAddressesCondition ips => CompileIpAddresses(ips.Ranges, path + ".ipAddresses"),
+        FileNamesCondition files => NoneIfEmpty(Globs(files.Patterns, path + ".fileNames"), globs => new FileNameGlobNode(globs)),
+        UrlsCondition urls => NoneIfEmpty(Globs(urls.Patterns, path + ".urls"), globs => new FieldGlobNode(ActivityField.ObjectId, "objectId", globs)),
+        UserTagsCondition tags => CheckedStrings(tags.Tags, path + ".userTags") is { Count: > 0 } values
+            ? new UserTagsNode(new CaseInsensitiveSet(values))
+            : ConstantNode.False,
         PropertyCondition property => CompileProperty(property, path),
         _ => throw Malformed(path, $"unknown condition type {condition.GetType().Name}."),
     };
 
-    private static Func<Activity, bool>[] CompileChildren(IReadOnlyList<Condition> children, string path)
+    private static ConditionNode[] CompileChildren(IReadOnlyList<Condition> children, string path)
     {
         NotNull(children, path);
-        var compiled = new Func<Activity, bool>[children.Count];
+        var compiled = new ConditionNode[children.Count];
         for (var i = 0; i < compiled.Length; i++)
         {
             var childPath = $"{path}[{i}]";
@@ -119,102 +109,36 @@ public static class ConditionCompiler
         return compiled;
     }
 
-    private static Func<Activity, bool> CompileAll(Func<Activity, bool>[] children) => children.Length switch
+    private static ConditionNode CompileAll(ConditionNode[] children) => children.Length switch
     {
-        0 => Always,
+        0 => ConstantNode.True,
         1 => children[0],
-        2 => Both(children[0], children[1]),
-        _ => a =>
-        {
-            foreach (var child in children)
-            {
-                if (!child(a))
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        },
+        _ => new AllNode(children),
     };
 
-    private static Func<Activity, bool> CompileAny(Func<Activity, bool>[] children) => children.Length switch
+    private static ConditionNode CompileAny(ConditionNode[] children) => children.Length switch
     {
-        0 => Never,
+        0 => ConstantNode.False,
         1 => children[0],
-        2 => Either(children[0], children[1]),
-        _ => a =>
-        {
-            foreach (var child in children)
-            {
-                if (child(a))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        },
+        _ => new AnyNode(children),
     };
 
-    private static Func<Activity, bool> Both(Func<Activity, bool> first, Func<Activity, bool> second) =>
-        a => first(a) && second(a);
+    private static ConditionNode CompileNot(ConditionNode child) =>
+        child is ConstantNode constant ? (constant.Value ? ConstantNode.False : ConstantNode.True) : new NotNode(child);
 
-    private static Func<Activity, bool> Either(Func<Activity, bool> first, Func<Activity, bool> second) =>
-        a => first(a) || second(a);
-
-    private static Func<Activity, bool> CompileNot(Func<Activity, bool> child) => a => !child(a);
-
-    private static Func<Activity, bool> CompileUsers(IReadOnlyList<string> users)
+    private static ConditionNode CompileIpAddresses(IReadOnlyList<IPNetwork> ranges, string path)
     {
-        if (users.Count == 0)
+        NotNull(ranges, path);
+        var networks = new (IPAddress, int)[ranges.Count];
+        for (var i = 0; i < networks.Length; i++)
         {
-            return Never;
+            networks[i] = (ranges[i].BaseAddress, ranges[i].PrefixLength);
         }
 
-        var set = new CaseInsensitiveSet(users);
-        return a => set.Contains(a.UserId);
+        return networks.Length == 0 ? ConstantNode.False : new ClientIpInRangesNode(new IpRangeSet(networks));
     }
 
-    private static Func<Activity, bool> CompileIpAddresses(IpRangeSet ranges) =>
-        a => a.ClientIp is { } ip && ranges.Contains(ip);
-
-    private static Func<Activity, bool> CompileFileNames(GlobPattern[] globs)
-    {
-        if (globs.Length == 0)
-        {
-            return Never;
-        }
-
-        return a =>
-        {
-            var name = ActivityFields.FileName(a);
-            return !name.IsEmpty && AnyMatch(globs, name);
-        };
-    }
-
-    private static Func<Activity, bool> CompileUrls(GlobPattern[] globs)
-    {
-        if (globs.Length == 0)
-        {
-            return Never;
-        }
-
-        return a => a.ObjectId is { } objectId && AnyMatch(globs, objectId);
-    }
-
-    private static Func<Activity, bool> CompileUserTags(IReadOnlyList<string> tags)
-    {
-        if (tags.Count == 0)
-        {
-            return Never;
-        }
-
-        var set = new CaseInsensitiveSet(tags);
-        return a => set.ContainsAny(a.UserTags);
-    }
-
-    private static Func<Activity, bool> CompileProperty(PropertyCondition condition, string path)
+    private static ConditionNode CompileProperty(PropertyCondition condition, string path)
     {
         if (string.IsNullOrWhiteSpace(condition.Property))
         {
@@ -229,44 +153,20 @@ public static class ConditionCompiler
         }
 
         var field = ActivityFields.Resolve(condition.Property);
-        if (field == ActivityField.ClientIp)
-        {
-            return CompileClientIpProperty(condition.Operator, values);
-        }
-
-        if (values.Count == 0)
-        {
-            return Never;
-        }
-
-        var read = ActivityFields.Reader(condition.Property);
         if (condition.Operator == PropertyOperator.Matches)
         {
             var glob = GlobPattern.Create(values[0]);
-            return a => read(a) is { } value && glob.IsMatch(value);
+            return field == ActivityField.ClientIp
+                ? new ClientIpGlobNode(glob)
+                : new FieldGlobNode(field, condition.Property, [glob]);
         }
 
-        var set = new CaseInsensitiveSet(values);
-        return a => set.Contains(read(a));
-    }
-
-    private static Func<Activity, bool> CompileClientIpProperty(PropertyOperator op, IReadOnlyList<string> values)
-    {
-        if (op == PropertyOperator.Matches)
+        if (field != ActivityField.ClientIp)
         {
-            var glob = GlobPattern.Create(values[0]);
-            return a =>
-            {
-                if (a.ClientIp is not { } ip)
-                {
-                    return false;
-                }
-
-                Span<char> buffer = stackalloc char[IpAddressText.MaxLength];
-                return glob.IsMatch(IpAddressText.Format(ip, buffer));
-            };
+            return InSet(field, condition.Property, values);
         }
 
+        // equals / in on the client IP compare addresses: each value that parses is a one-address network.
         var addresses = new List<(IPAddress, int)>(values.Count);
         foreach (var value in values)
         {
@@ -276,21 +176,14 @@ public static class ConditionCompiler
             }
         }
 
-        return addresses.Count == 0 ? Never : CompileIpAddresses(new IpRangeSet(addresses));
+        return addresses.Count == 0 ? ConstantNode.False : new ClientIpInRangesNode(new IpRangeSet(addresses));
     }
 
-    private static bool AnyMatch(GlobPattern[] globs, ReadOnlySpan<char> text)
-    {
-        foreach (var glob in globs)
-        {
-            if (glob.IsMatch(text))
-            {
-                return true;
-            }
-        }
+    private static ConditionNode InSet(ActivityField field, string name, IReadOnlyList<string> values) =>
+        values.Count == 0 ? ConstantNode.False : new FieldInSetNode(field, name, new CaseInsensitiveSet(values));
 
-        return false;
-    }
+    private static ConditionNode NoneIfEmpty(GlobPattern[] globs, Func<GlobPattern[], ConditionNode> make) =>
+        globs.Length == 0 ? ConstantNode.False : make(globs);
 
     private static string OperatorName(PropertyOperator op, string path) => op switch
     {
@@ -310,18 +203,6 @@ public static class ConditionCompiler
         }
 
         return globs;
-    }
-
-    private static IpRangeSet CheckedNetworks(IReadOnlyList<IPNetwork> ranges, string path)
-    {
-        NotNull(ranges, path);
-        var networks = new (IPAddress, int)[ranges.Count];
-        for (var i = 0; i < networks.Length; i++)
-        {
-            networks[i] = (ranges[i].BaseAddress, ranges[i].PrefixLength);
-        }
-
-        return new IpRangeSet(networks);
     }
 
     private static IReadOnlyList<string> CheckedStrings(IReadOnlyList<string> values, string path)

@@ -86,6 +86,20 @@ internal sealed class GlobPattern
         return true;
     }
 
+    /// <summary>Whether <paramref name="text"/> matches at least one of <paramref name="globs"/>.</summary>
+    public static bool AnyMatch(GlobPattern[] globs, ReadOnlySpan<char> text)
+    {
+        foreach (var glob in globs)
+        {
+            if (glob.IsMatch(text))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <inheritdoc />
     public override string ToString() => Pattern;
 
