@@ -57,9 +57,15 @@ namespace AlertEngine;
 /// </para>
 /// <para>Strings compare with <see cref="StringComparison.OrdinalIgnoreCase"/> throughout: no culture is involved.</para>
 /// <para>
-/// Activity properties: the compiled delegate looks properties up with <see cref="Activity.TryGetProperty"/>, which does
-/// not allocate when the activity's property dictionary uses <see cref="StringComparer.OrdinalIgnoreCase"/> (as the
-/// activity reader builds it) or holds the key with its exact case.
+/// Allocation: evaluation allocates nothing, with one exception outside this class's control. Properties are looked up
+/// with <see cref="Activity.TryGetProperty"/>, which is allocation-free when the activity's property dictionary uses
+/// <see cref="StringComparer.OrdinalIgnoreCase"/> or holds the key in exactly the case asked for; otherwise its
+/// case-insensitive fallback enumerates the dictionary, and that enumerator is allocated. Build property dictionaries
+/// with <see cref="StringComparer.OrdinalIgnoreCase"/>.
+/// </para>
+/// <para>
+/// The compiled predicate is thread-safe and throws <see cref="ArgumentNullException"/> for a <see langword="null"/>
+/// activity. Compile once per policy and reuse the predicate: compiling builds sets and globs.
 /// </para>
 /// </remarks>
 public static class ConditionCompiler
