@@ -91,32 +91,33 @@ internal static class ActivityFields
         }
 
         var span = objectId.AsSpan();
+
+        // In a URL, separators up to the "//" of "scheme://" are not path separators, and the query string and
+        // fragment are not part of the path.
+        var authorityFloor = -1;
         var scheme = span.IndexOf("://".AsSpan());
         if (scheme >= 0)
         {
-            // A URL: drop the query string and fragment, then the scheme and authority.
-            span = span[(scheme + 3)..];
-            var cut = span.IndexOfAny('?', '#');
+            authorityFloor = scheme + 2;
+            var cut = span[(scheme + 3)..].IndexOfAny('?', '#');
             if (cut >= 0)
             {
-                span = span[..cut];
+                span = span[..(scheme + 3 + cut)];
             }
-
-            var pathStart = span.IndexOfAny('/', '\\');
-            if (pathStart < 0)
-            {
-                return default;
-            }
-
-            span = span[pathStart..];
         }
 
-        while (!span.IsEmpty && span[^1] is '/' or '\\')
+        while (span.Length > authorityFloor + 1 && span[^1] is '/' or '\\')
         {
             span = span[..^1];
         }
 
         var slash = span.LastIndexOfAny('/', '\\');
-        return slash >= 0 ? span[(slash + 1)..] : span;
+        if (scheme >= 0 && slash <= authorityFloor)
+        {
+            // A URL without a path.
+            return default;
+        }
+
+        return span[(slash + 1)..];
     }
 }
