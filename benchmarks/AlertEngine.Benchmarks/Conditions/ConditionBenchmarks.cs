@@ -1,0 +1,130 @@
+using System.Collections.Frozen;
+using System.Net;
+using BenchmarkDotNet.Attributes;
+using RulesEngine.Models;
+
+namespace AlertEngine.Benchmarks.Conditions;
+
+/// <summary>
+/// One two-clause rule — operation equals <c>FileDeleted</c> AND user in a list of five, both case-insensitive —
+/// evaluated on a matching activity (so both clauses run) by: our compiled condition, a hand-written C# lambda, and
+/// Microsoft RulesEngine 6.0.1 with the equivalent lambda-expression string. A second rule (client IP in a range AND
+/// file name glob) compares compiled and hand-written only: RulesEngine's expression language has no IP ranges.
+/// </summary>
+[MemoryDiagnoser]
+public class ConditionBenchmarks
+{
+    private static readonly string[] UserList =
+        ["alice@contoso.com", "bob@contoso.com", "carol@contoso.com", "dave@contoso.com", "erin@contoso.com"];
+
+    private readonly Activity _activity = new("a1", new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero), "FileDeleted")
+    {
+        UserId = "Erin@Contoso.com",
+        ClientIp = IPAddress.Parse("10.1.2.3"),
+        ObjectId = "https://contoso.sharepoint.com/sites/hr/Shared Documents/payroll.xlsx",
+        Workload = "SharePoint",
+        Properties = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["SiteUrl"] = "https://contoso.sharepoint.com/sites/hr" },
+    };
+
+    private Func<Activity, bool> _compiled = null!;
+    private Func<Activity, bool> _handWritten = null!;
+    private Func<Activity, bool> _compiledIpFile = null!;
+    private Func<Activity, bool> _handWrittenIpFile = null!;
+    private RulesEngine.RulesEngine _rulesEngine = null!;
+    private RuleParameter[] _rulesEngineInput = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _compiled = new AllCondition(
+        [
+            new PropertyCondition("operation", PropertyOperator.Equals, ["FileDeleted"]),
+            new UsersCondition(UserList),
+        ]).Compile();
+
+        var users = UserList.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        _handWritten = a => string.Equals(a.Operation, "FileDeleted", StringComparison.OrdinalIgnoreCase)
+            && a.UserId is { } user && users.Contains(user);
+
+        _compiledIpFile = new AllCondition(
+        [
+            new IpAddressesCondition([IPNetwork.Parse("10.0.0.0/8")]),
+            new FileNamesCondition(["*.xlsx"]),
+        ]).Compile();
+
+        var network = IPNetwork.Parse("10.0.0.0/8");
+        _handWrittenIpFile = a =>
+        {
+            if (a.ClientIp is not { } ip || !network.Contains(ip))
+            {
+                return false;
+            }
+
+            // Same rule: the FileName property first, else the last segment of the object id.
+            ReadOnlySpan<char> name;
+            if (a.TryGetProperty("FileName", out var fileName) && fileName.Length != 0)
+            {
+                name = fileName;
+            }
+            else if (a.ObjectId is { } objectId)
+            {
+                name = objectId.AsSpan(objectId.LastIndexOf('/') + 1);
+            }
+            else
+            {
+                return false;
+            }
+
+            return name.EndsWith(".xlsx", StringComparison.OrdinalIgnoreCase);
+        };
+
+        var userList = string.Join(", ", UserList.Select(u => $"\"{u}\""));
+        var workflow = new Workflow
+        {
+            WorkflowName = "conditions",
+            Rules =
+            [
+                new Rule
+                {
+                    RuleName = "FileDeletedBySelectedUsers",
+                    RuleExpressionType = RuleExpressionType.LambdaExpression,
+                    Expression = "string.Equals(a.Operation, \"FileDeleted\", StringComparison.OrdinalIgnoreCase) && a.UserId != null"
+                        + $" && new[] {{ {userList} }}.Any(u => string.Equals(u, a.UserId, StringComparison.OrdinalIgnoreCase))",
+                },
+            ],
+        };
+        _rulesEngine = new RulesEngine.RulesEngine([workflow], new ReSettings());
+        _rulesEngineInput = [new RuleParameter("a", _activity)];
+
+        // Every contender must agree on the answer before it is timed.
+        if (!Compiled() || !HandWritten() || !RulesEngineExecuteAllRules().AsTask().GetAwaiter().GetResult()
+            || !CompiledIpAndFileName() || !HandWrittenIpAndFileName())
+        {
+            throw new InvalidOperationException("The contenders disagree: every one must match the activity.");
+        }
+    }
+
+    [Benchmark(Description = "op+users: compiled condition")]
+    public bool Compiled() => _compiled(_activity);
+
+    [Benchmark(Baseline = true, Description = "op+users: hand-written lambda")]
+    public bool HandWritten() => _handWritten(_activity);
+
+    [Benchmark(Description = "op+users: RulesEngine 6.0.1")]
+    public async ValueTask<bool> RulesEngineExecuteAllRules()
+    {
+        var results = await _rulesEngine.ExecuteAllRulesAsync("conditions", _rulesEngineInput).ConfigureAwait(false);
+        if (results[0].ExceptionMessage is { Length: > 0 } error)
+        {
+            throw new InvalidOperationException(error);
+        }
+
+        return results[0].IsSuccess;
+    }
+
+    [Benchmark(Description = "ip+fileName: compiled condition")]
+    public bool CompiledIpAndFileName() => _compiledIpFile(_activity);
+
+    [Benchmark(Description = "ip+fileName: hand-written lambda")]
+    public bool HandWrittenIpAndFileName() => _handWrittenIpFile(_activity);
+}

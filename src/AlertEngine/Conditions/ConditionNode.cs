@@ -1,0 +1,123 @@
+using System.Net;
+
+namespace AlertEngine;
+
+/// <summary>
+/// A compiled condition: an immutable tree of small sealed nodes, each holding what it needs precomputed (sets, globs,
+/// network masks). <see cref="ConditionCompiler"/> builds the tree once and hands out <see cref="Evaluate"/> as the
+/// predicate. Calls between nodes are virtual calls on sealed types, which the JIT can devirtualize and inline.
+/// </summary>
+internal abstract class ConditionNode
+{
+    /// <summary>Checks the argument, then evaluates the tree.</summary>
+    public bool Evaluate(Activity activity)
+    {
+        ArgumentNullException.ThrowIfNull(activity);
+        return Matches(activity);
+    }
+
+    /// <summary>Whether the activity matches (the activity is not null).</summary>
+    public abstract bool Matches(Activity activity);
+}
+
+/// <summary>Always the same answer: no condition, an empty list, or values that can never match.</summary>
+internal sealed class ConstantNode(bool value) : ConditionNode
+{
+    public static readonly ConstantNode True = new(true);
+
+    public static readonly ConstantNode False = new(false);
+
+    public bool Value { get; } = value;
+
+    public override bool Matches(Activity activity) => Value;
+}
+
+/// <summary>Every child matches.</summary>
+internal sealed class AllNode(ConditionNode[] children) : ConditionNode
+{
+    public override bool Matches(Activity activity)
+    {
+        foreach (var child in children)
+        {
+            if (!child.Matches(activity))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
+
+/// <summary>At least one child matches.</summary>
+internal sealed class AnyNode(ConditionNode[] children) : ConditionNode
+{
+    public override bool Matches(Activity activity)
+    {
+        foreach (var child in children)
+        {
+            if (child.Matches(activity))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>The child does not match.</summary>
+internal sealed class NotNode(ConditionNode child) : ConditionNode
+{
+    public override bool Matches(Activity activity) => !child.Matches(activity);
+}
+
+/// <summary>A string field or property (not the client IP) is in a set.</summary>
+internal sealed class FieldInSetNode(ActivityField field, string name, CaseInsensitiveSet values) : ConditionNode
+{
+    public override bool Matches(Activity activity) => values.Contains(ActivityFields.Read(activity, field, name));
+}
+
+/// <summary>A string field or property (not the client IP) matches one of the globs.</summary>
+internal sealed class FieldGlobNode(ActivityField field, string name, GlobPattern[] globs) : ConditionNode
+{
+    public override bool Matches(Activity activity) =>
+        ActivityFields.Read(activity, field, name) is { } value && GlobPattern.AnyMatch(globs, value);
+}
+
+/// <summary>The client IP lies in a set of networks.</summary>
+internal sealed class ClientIpInRangesNode(IpRangeSet ranges) : ConditionNode
+{
+    public override bool Matches(Activity activity) => activity.ClientIp is { } ip && ranges.Contains(ip);
+}
+
+/// <summary>The client IP's text form matches a glob.</summary>
+internal sealed class ClientIpGlobNode(GlobPattern glob) : ConditionNode
+{
+    public override bool Matches(Activity activity)
+    {
+        if (activity.ClientIp is not IPAddress ip)
+        {
+            return false;
+        }
+
+        Span<char> buffer = stackalloc char[IpAddressText.MaxLength];
+        return glob.IsMatch(IpAddressText.Format(ip, buffer));
+    }
+}
+
+/// <summary>The activity's file name matches one of the globs.</summary>
+internal sealed class FileNameGlobNode(GlobPattern[] globs) : ConditionNode
+{
+    public override bool Matches(Activity activity)
+    {
+        var name = ActivityFields.FileName(activity);
+        return !name.IsEmpty && GlobPattern.AnyMatch(globs, name);
+    }
+}
+
+/// <summary>At least one of the activity's user tags is in a set.</summary>
+internal sealed class UserTagsNode(CaseInsensitiveSet tags) : ConditionNode
+{
+    public override bool Matches(Activity activity) => tags.ContainsAny(activity.UserTags);
+}
