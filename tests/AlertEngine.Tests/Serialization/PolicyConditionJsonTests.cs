@@ -9,7 +9,7 @@ public class PolicyConditionJsonTests
     [Fact]
     public void Every_condition_kind_loads_into_its_record()
     {
-        var c = Assert.IsType<AnyCondition>(LoadOne(Conditions("""
+        var c = Assert.IsType<AnyCondition>(LoadOne(PolicyJson.Conditions("""
             {"any": [
               {"all": []},
               {"not": {"users": ["alice@contoso.com"]}},
@@ -38,7 +38,7 @@ public class PolicyConditionJsonTests
 
     [Fact]
     public void Condition_kinds_match_case_insensitively() =>
-        Assert.IsType<UsersCondition>(Assert.IsType<NotCondition>(LoadOne(Conditions("{\"NOT\": {\"Users\": [\"a\"]}}")).Conditions).Condition);
+        Assert.IsType<UsersCondition>(Assert.IsType<NotCondition>(LoadOne(PolicyJson.Conditions("{\"NOT\": {\"Users\": [\"a\"]}}")).Conditions).Condition);
 
     [Theory]
     [InlineData("300.1.1.1", "\"300.1.1.1\" is not an IP address or CIDR range")]
@@ -53,12 +53,12 @@ public class PolicyConditionJsonTests
     [InlineData("localhost", "is not an IP address or CIDR range")]
     [InlineData("", "must not be empty; expected an IP address or a CIDR range")]
     public void Bad_ip_address_or_range_is_an_error_at_its_path(string entry, string message) =>
-        SingleError(Conditions("{\"all\": [{\"ipAddresses\": [\"10.0.0.0/8\", \"" + entry + "\"]}]}"),
+        SingleError(PolicyJson.Conditions("{\"all\": [{\"ipAddresses\": [\"10.0.0.0/8\", \"" + entry + "\"]}]}"),
             "policies[0].conditions.all[0].ipAddresses[1]", message);
 
     [Fact]
     public void Ip_addresses_must_be_strings() =>
-        SingleError(Conditions("{\"ipAddresses\": [167772160]}"), "policies[0].conditions.ipAddresses[0]", "must be a string, not a number");
+        SingleError(PolicyJson.Conditions("{\"ipAddresses\": [167772160]}"), "policies[0].conditions.ipAddresses[0]", "must be a string, not a number");
 
     [Theory]
     [InlineData("users")]
@@ -67,33 +67,33 @@ public class PolicyConditionJsonTests
     [InlineData("urls")]
     [InlineData("userTags")]
     public void Leaf_lists_need_at_least_one_value(string kind) =>
-        SingleError(Conditions("{\"" + kind + "\": []}"), "policies[0].conditions." + kind, "must contain at least one value");
+        SingleError(PolicyJson.Conditions("{\"" + kind + "\": []}"), "policies[0].conditions." + kind, "must contain at least one value");
 
     [Theory]
     [InlineData("users")]
     [InlineData("userTags")]
     public void User_and_tag_entries_must_not_be_empty(string kind) =>
-        SingleError(Conditions("{\"" + kind + "\": [\"a\", \" \"]}"), "policies[0].conditions." + kind + "[1]", "must not be empty");
+        SingleError(PolicyJson.Conditions("{\"" + kind + "\": [\"a\", \" \"]}"), "policies[0].conditions." + kind + "[1]", "must not be empty");
 
     [Theory]
     [InlineData("fileNames")]
     [InlineData("urls")]
     public void Globs_must_not_be_empty(string kind) =>
-        SingleError(Conditions("{\"" + kind + "\": [\"\"]}"), "policies[0].conditions." + kind + "[0]", "must not be empty");
+        SingleError(PolicyJson.Conditions("{\"" + kind + "\": [\"\"]}"), "policies[0].conditions." + kind + "[0]", "must not be empty");
 
     [Theory]
     [InlineData("fileNames")]
     [InlineData("urls")]
     public void Globs_are_at_most_1000_characters(string kind)
     {
-        LoadOne(Conditions("{\"" + kind + "\": [\"" + new string('*', 1000) + "\"]}"));
-        SingleError(Conditions("{\"" + kind + "\": [\"" + new string('a', 1001) + "\"]}"), "policies[0].conditions." + kind + "[0]",
+        LoadOne(PolicyJson.Conditions("{\"" + kind + "\": [\"" + new string('*', 1000) + "\"]}"));
+        SingleError(PolicyJson.Conditions("{\"" + kind + "\": [\"" + new string('a', 1001) + "\"]}"), "policies[0].conditions." + kind + "[0]",
             "must be at most 1,000 characters long (it has 1,001)");
     }
 
     [Fact]
     public void Leaf_list_must_be_an_array() =>
-        SingleError(Conditions("{\"users\": \"alice\"}"), "policies[0].conditions.users", "must be an array of strings, not a string");
+        SingleError(PolicyJson.Conditions("{\"users\": \"alice\"}"), "policies[0].conditions.users", "must be an array of strings, not a string");
 
     [Theory]
     [InlineData("{}", "policies[0].conditions", "must have one of all, any, not, users, ipAddresses, fileNames, urls, userTags, property")]
@@ -106,7 +106,7 @@ public class PolicyConditionJsonTests
     [InlineData("{\"user\": [\"a\"]}", "policies[0].conditions.user", "is not a property of a condition; did you mean \"users\"?")]
     public void Each_condition_object_has_exactly_one_known_kind(string conditions, string path, string message)
     {
-        var errors = Errors(Conditions(conditions));
+        var errors = Errors(PolicyJson.Conditions(conditions));
         Assert.Contains(errors, e => e.Path == path && e.Message.Contains(message, StringComparison.Ordinal));
     }
 
@@ -122,16 +122,16 @@ public class PolicyConditionJsonTests
     [InlineData("{\"property\": \"Workload\", \"in\": \"a\"}", "policies[0].conditions.in", "must be an array of strings, not a string")]
     [InlineData("{\"property\": \"Workload\", \"matches\": \"\"}", "policies[0].conditions.matches", "must not be empty")]
     public void Property_condition_has_a_property_and_exactly_one_operator(string conditions, string path, string message) =>
-        SingleError(Conditions(conditions), path, message);
+        SingleError(PolicyJson.Conditions(conditions), path, message);
 
     [Fact]
     public void Property_condition_equals_may_compare_with_the_empty_string() =>
-        AssertProperty(LoadOne(Conditions("{\"property\": \"Workload\", \"equals\": \"\"}")).Conditions!, "Workload", PropertyOperator.Equals, string.Empty);
+        AssertProperty(LoadOne(PolicyJson.Conditions("{\"property\": \"Workload\", \"equals\": \"\"}")).Conditions!, "Workload", PropertyOperator.Equals, string.Empty);
 
     [Fact]
     public void Errors_in_several_children_are_all_reported()
     {
-        var errors = Errors(Conditions("{\"all\": [{\"users\": []}, {\"not\": {\"fileNames\": [\"\"]}}, {\"ipAddresses\": [\"x\"]}]}"));
+        var errors = Errors(PolicyJson.Conditions("{\"all\": [{\"users\": []}, {\"not\": {\"fileNames\": [\"\"]}}, {\"ipAddresses\": [\"x\"]}]}"));
         Assert.Equal(
             ["policies[0].conditions.all[0].users", "policies[0].conditions.all[1].not.fileNames[0]", "policies[0].conditions.all[2].ipAddresses[0]"],
             errors.Select(e => e.Path));

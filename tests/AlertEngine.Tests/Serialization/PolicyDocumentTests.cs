@@ -111,9 +111,9 @@ public class PolicyDocumentTests
     {
         static string Nots(int n) => string.Concat(Enumerable.Repeat("{\"not\": ", n)) + "{\"users\": [\"a\"]}" + new string('}', n);
 
-        LoadOne(Conditions(Nots(31))); // 32 levels in all
+        LoadOne(PolicyJson.Conditions(Nots(31))); // 32 levels in all
         var path = "policies[0].conditions" + string.Concat(Enumerable.Repeat(".not", 32));
-        SingleError(Conditions(Nots(40)), path, "nested more than 32 levels deep");
+        SingleError(PolicyJson.Conditions(Nots(40)), path, "nested more than 32 levels deep");
     }
 
     [Fact]
