@@ -42,14 +42,23 @@ internal static class ActivityLineParser
         }
 
         var fields = new List<Field>(12);
-        if (!Scan(line, fields, ref ctx))
+        try
         {
+            if (!Scan(line, fields, ref ctx))
+            {
+                return ctx.Result(null);
+            }
+
+            var format = Classify(fields);
+            var activity = format == Format.Native ? BuildNative(line, fields, ref ctx) : BuildAudit(line, fields, ref ctx);
+            return ctx.Result(ctx.HasErrors ? null : activity);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Utf8JsonReader.GetString throws this for a string escaping a lone surrogate ("\uD800").
+            ctx.Error("not valid JSON: " + ex.Message);
             return ctx.Result(null);
         }
-
-        var format = Classify(fields);
-        var activity = format == Format.Native ? BuildNative(line, fields, ref ctx) : BuildAudit(line, fields, ref ctx);
-        return ctx.Result(ctx.HasErrors ? null : activity);
     }
 
     /// <summary>Reads the top-level object: field names and the byte range of each value.</summary>
@@ -111,7 +120,8 @@ internal static class ActivityLineParser
             return false;
         }
 
-        return !ctx.HasErrors;
+        // Duplicate fields were reported; go on to report the other problems of the line too.
+        return true;
     }
 
     private static Format Classify(List<Field> fields)
