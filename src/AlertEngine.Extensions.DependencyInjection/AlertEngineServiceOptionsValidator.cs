@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Options;
+
+namespace AlertEngine;
+
+/// <summary>Validates <see cref="AlertEngineServiceOptions"/> once, listing every problem (options and policies).</summary>
+internal sealed class AlertEngineServiceOptionsValidator : IValidateOptions<AlertEngineServiceOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AlertEngineServiceOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var error in options.Engine.Validate())
+        {
+            failures.Add($"Engine.{error}");
+        }
+
+        if (options.MaxPendingStoreWrites < 1)
+        {
+            failures.Add("MaxPendingStoreWrites: must be at least 1");
+        }
+
+        if (Enum.IsDefined(options.Engine.Plan))
+        {
+            foreach (var error in PolicyValidator.Validate(options.Policies.ToArray(), options.Engine.Plan))
+            {
+                failures.Add(error.ToString());
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

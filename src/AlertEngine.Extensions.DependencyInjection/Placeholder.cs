@@ -1,1 +1,0 @@
-namespace AlertEngine; internal static class Placeholder { }

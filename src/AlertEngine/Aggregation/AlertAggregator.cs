@@ -1,0 +1,195 @@
+using System.Collections.Immutable;
+
+namespace AlertEngine;
+
+/// <summary>
+/// Turns the detections of one policy into alert changes. Single-threaded core of <c>AggregateAlerts</c> and of the
+/// engine; it does not know about Rx.
+/// </summary>
+/// <remarks>
+/// <para>Rule (policy mode): a detection at time t joins the policy's open alert when t &lt; that alert's
+/// <see cref="Alert.CreatedAt"/> + interval; otherwise it opens a new alert, which becomes the open alert.
+/// In <see cref="AggregationMode.None"/> every detection is its own alert.</para>
+/// <para>The alert id is <c>{policyId}:{id of the activity that completed the first detection}</c>, so the same
+/// input always gives the same ids. The hit count is exact; the activity list keeps the first
+/// <see cref="MaxActivities"/> activities in the order the detections joined (each detection's in time order), and
+/// <see cref="Alert.ActivitiesTruncated"/> says when it was capped. Users are distinct (user ids compare case-insensitively), in first-seen order.</para>
+/// </remarks>
+public sealed class AlertAggregator
+{
+    private readonly AlertPolicy _policy;
+    private readonly HashSet<string> _openUsers = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _openOperations = new(StringComparer.OrdinalIgnoreCase);
+    private Alert? _open;
+
+    /// <summary>Creates an aggregator for a policy.</summary>
+    /// <param name="policy">The policy whose detections are aggregated.</param>
+    /// <param name="interval">The aggregation interval (greater than zero); ignored in <see cref="AggregationMode.None"/>.</param>
+    /// <param name="maxActivities">Cap on the activity list of one alert (at least 1).</param>
+    public AlertAggregator(AlertPolicy policy, TimeSpan interval, int maxActivities = 1000)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxActivities, 1);
+        _policy = policy;
+        Interval = interval;
+        MaxActivities = maxActivities;
+        Mode = policy.Aggregation?.Mode ?? AggregationMode.Policy;
+    }
+
+    /// <summary>The aggregation interval.</summary>
+    public TimeSpan Interval { get; }
+
+    /// <summary>The aggregation mode, from the policy.</summary>
+    public AggregationMode Mode { get; }
+
+    /// <summary>Cap on the activity list of one alert.</summary>
+    public int MaxActivities { get; }
+
+    /// <summary>The alert that later detections may still join, if any.</summary>
+    public Alert? OpenAlert => _open;
+
+    /// <summary>The interval a policy aggregates with: its own, else the plan's (1 minute advanced, 15 minutes standard).</summary>
+    /// <param name="policy">The policy.</param>
+    /// <param name="plan">The plan.</param>
+    /// <returns>The interval.</returns>
+    public static TimeSpan ResolveInterval(AlertPolicy policy, Plan plan)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return policy.Aggregation?.Interval ?? plan.DefaultAggregationInterval();
+    }
+
+    /// <summary>Whether a detection at <paramref name="time"/> would join <paramref name="alert"/>.</summary>
+    /// <param name="alert">An alert of this policy.</param>
+    /// <param name="time">The detection time.</param>
+    /// <returns><see langword="true"/> when it joins.</returns>
+    public bool Joins(Alert alert, DateTimeOffset time)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        return Mode == AggregationMode.Policy && time < alert.CreatedAt + Interval;
+    }
+
+    /// <summary>
+    /// Whether no detection at or after <paramref name="earliestFutureDetection"/> can change <paramref name="alert"/>
+    /// any more.
+    /// </summary>
+    /// <param name="alert">An alert of this policy.</param>
+    /// <param name="earliestFutureDetection">The earliest time a later detection can have.</param>
+    /// <returns><see langword="true"/> when the alert is final.</returns>
+    public bool IsFinal(Alert alert, DateTimeOffset earliestFutureDetection)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        return _open is null || _open.Id != alert.Id || !Joins(_open, earliestFutureDetection);
+    }
+
+    /// <summary>Adds a detection: it joins the open alert or opens a new one.</summary>
+    /// <param name="detection">The detection.</param>
+    /// <returns>The change: <see cref="AlertChangeKind.Created"/> or <see cref="AlertChangeKind.Updated"/>.</returns>
+    public AlertChange Add(Detection detection)
+    {
+        ArgumentNullException.ThrowIfNull(detection);
+        if (_open is not null && Joins(_open, detection.Time))
+        {
+            _open = Join(_open, detection);
+            return new AlertChange(AlertChangeKind.Updated, _open, detection);
+        }
+
+        _open = Create(detection);
+        return new AlertChange(AlertChangeKind.Created, _open, detection);
+    }
+
+    private Alert Create(Detection detection)
+    {
+        _openUsers.Clear();
+        _openOperations.Clear();
+        var users = ImmutableArray.CreateBuilder<string>();
+        var operations = ImmutableArray.CreateBuilder<string>();
+        var activities = ImmutableList.CreateBuilder<AlertActivity>();
+        var first = DateTimeOffset.MaxValue;
+        var last = DateTimeOffset.MinValue;
+        Collect(detection, users, operations, activities, ref first, ref last);
+        return new Alert
+        {
+            Id = _policy.Id + ":" + detection.TriggeringActivity.Id,
+            PolicyId = _policy.Id,
+            PolicyName = _policy.Name,
+            Severity = _policy.Severity,
+            Category = _policy.Category,
+            Description = _policy.Description,
+            CreatedAt = detection.Time,
+            FirstActivityAt = first,
+            LastActivityAt = last,
+            HitCount = detection.HitCount,
+            Users = users.ToImmutable(),
+            Operations = operations.ToImmutable(),
+            Activities = activities.ToImmutable(),
+            ActivitiesTruncated = activities.Count < detection.HitCount,
+        };
+    }
+
+    private Alert Join(Alert open, Detection detection)
+    {
+        var users = open.Users.ToBuilder();
+        var operations = open.Operations.ToBuilder();
+        var activities = open.Activities.ToBuilder();
+        var first = open.FirstActivityAt;
+        var last = open.LastActivityAt;
+        Collect(detection, users, operations, activities, ref first, ref last);
+        var hits = open.HitCount + detection.HitCount;
+        return open with
+        {
+            FirstActivityAt = first,
+            LastActivityAt = last,
+            HitCount = hits,
+            DetectionCount = open.DetectionCount + 1,
+            Users = users.Count == open.Users.Length ? open.Users : users.ToImmutable(),
+            Operations = operations.Count == open.Operations.Length ? open.Operations : operations.ToImmutable(),
+            Activities = activities.ToImmutable(),
+            ActivitiesTruncated = activities.Count < hits,
+        };
+    }
+
+    private void Collect(
+        Detection detection,
+        ImmutableArray<string>.Builder users,
+        ImmutableArray<string>.Builder operations,
+        ImmutableList<AlertActivity>.Builder activities,
+        ref DateTimeOffset first,
+        ref DateTimeOffset last)
+    {
+        if (detection.Time > last)
+        {
+            last = detection.Time;
+        }
+
+        var list = detection.Activities;
+        for (var i = 0; i < list.Count; i++)
+        {
+            var a = list[i];
+            if (a.Time < first)
+            {
+                first = a.Time;
+            }
+
+            if (a.Time > last)
+            {
+                last = a.Time;
+            }
+
+            if (a.UserId is { Length: > 0 } user && _openUsers.Add(user))
+            {
+                users.Add(user);
+            }
+
+            if (_openOperations.Add(a.Operation))
+            {
+                operations.Add(a.Operation);
+            }
+
+            if (activities.Count < MaxActivities)
+            {
+                activities.Add(AlertActivity.From(a));
+            }
+        }
+    }
+}

@@ -1,0 +1,380 @@
+using System.Collections.Frozen;
+using System.Diagnostics;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AlertEngine;
+
+/// <summary>
+/// The engine facade: evaluates activities against a set of policies and produces alert changes.
+/// Composes the stages (policy index → compiled conditions → trigger → aggregation) for many policies.
+/// </summary>
+/// <remarks>
+/// <para><b>Pipeline per activity.</b> Duplicate ids within <see cref="AlertEngineOptions.DuplicateHorizon"/> are
+/// counted and not evaluated again; activities older than the newest event time seen minus
+/// <see cref="AlertEngineOptions.AllowedLateness"/> are late: counted, reported on <see cref="Diagnostics"/> and the
+/// logger, and not evaluated. The rest meet only the enabled policies that track their operation (an index by
+/// operation, case-insensitive), then each policy's compiled conditions, trigger and aggregation.</para>
+/// <para><b>Thread safety.</b> All members are safe to call from several threads. Activities from concurrent
+/// producers are processed one at a time under an internal lock, so the state stays consistent and each activity
+/// counts once; the interleaving of concurrent producers decides the order, so only a single ordered stream is fully
+/// deterministic (same policies + same activities in the same order → same alerts and ids).
+/// Observers of <see cref="Changes"/> and <see cref="Diagnostics"/> are called synchronously under that lock, in
+/// order: keep them short and do not call back into the pipeline from them.</para>
+/// <para><b>Time.</b> Windows and aggregation run on event time (<see cref="Activity.Time"/>), never on the wall clock.</para>
+/// </remarks>
+public sealed class AlertPipeline : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly FrozenDictionary<string, PolicyRuntime[]> _byOperation;
+    private readonly Dictionary<string, PolicyRuntime> _byId;
+    private readonly DuplicateFilter _duplicates;
+    private readonly Subject<AlertChange> _changes = new();
+    private readonly Subject<EngineDiagnostic> _diagnostics = new();
+    private readonly ILogger _logger;
+    private readonly long _latenessTicks;
+    private readonly Action<EngineDiagnostic> _report;
+    private long _watermarkTicks = long.MinValue;
+    private long _processed, _duplicateCount, _lateCount, _detections, _created, _updated, _errors, _diagnosticCount;
+    private bool _disposed;
+
+    /// <summary>Creates a pipeline for a set of policies.</summary>
+    /// <param name="policies">The policies; validated with <see cref="PolicyValidator"/> against the options' plan.
+    /// Disabled policies are kept but do not evaluate.</param>
+    /// <param name="options">Options; <see langword="null"/> for the defaults. Validated; the pipeline keeps its own copy of the values.</param>
+    /// <param name="timeProvider">Wall clock for things that are not event time; <see cref="TimeProvider.System"/> by default.</param>
+    /// <param name="logger">Logger; none by default.</param>
+    /// <exception cref="ArgumentException">A policy or an option is invalid; the message lists every problem.</exception>
+    public AlertPipeline(
+        IEnumerable<AlertPolicy> policies,
+        AlertEngineOptions? options = null,
+        TimeProvider? timeProvider = null,
+        ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(policies);
+        var source = options ?? new AlertEngineOptions();
+        var optionErrors = source.Validate();
+        if (optionErrors.Count > 0)
+        {
+            throw new ArgumentException("Invalid options:" + Environment.NewLine + string.Join(Environment.NewLine, optionErrors), nameof(options));
+        }
+
+        Options = Copy(source);
+        var list = policies.ToArray();
+        var policyErrors = PolicyValidator.Validate(list, Options.Plan);
+        if (policyErrors.Count > 0)
+        {
+            throw new ArgumentException("Invalid policies:" + Environment.NewLine + string.Join(Environment.NewLine, policyErrors), nameof(policies));
+        }
+
+        TimeProvider = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+        _latenessTicks = Options.AllowedLateness.Ticks;
+        _duplicates = new DuplicateFilter(Options.DuplicateHorizon);
+        _report = Report;
+        Policies = list;
+
+        _byId = new Dictionary<string, PolicyRuntime>(StringComparer.Ordinal);
+        var byOperation = new Dictionary<string, List<PolicyRuntime>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var policy in list)
+        {
+            var runtime = new PolicyRuntime(
+                policy,
+                ConditionCompiler.Compile(policy.Conditions),
+                CreateDetector(policy),
+                new AlertAggregator(policy, AlertAggregator.ResolveInterval(policy, Options.Plan), Options.MaxActivitiesPerAlert));
+            _byId.Add(policy.Id, runtime);
+            if (!policy.Enabled)
+            {
+                continue;
+            }
+
+            foreach (var operation in policy.Operations)
+            {
+                if (!byOperation.TryGetValue(operation, out var bucket))
+                {
+                    byOperation.Add(operation, bucket = []);
+                }
+
+                if (!bucket.Contains(runtime))
+                {
+                    bucket.Add(runtime);
+                }
+            }
+        }
+
+        _byOperation = byOperation.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The policies, in the order given.</summary>
+    public IReadOnlyList<AlertPolicy> Policies { get; }
+
+    /// <summary>A copy of the options in effect.</summary>
+    public AlertEngineOptions Options { get; }
+
+    /// <summary>The wall clock (not used for event time).</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>Every alert change, in processing order. Hot: subscribe before processing.</summary>
+    public IObservable<AlertChange> Changes => _changes.AsObservable();
+
+    /// <summary>Every diagnostic event (duplicates, late activities, missing scope keys, key-cap overflow, evaluation errors).</summary>
+    public IObservable<EngineDiagnostic> Diagnostics => _diagnostics.AsObservable();
+
+    /// <summary>A consistent snapshot of the counters.</summary>
+    public EngineStatistics Statistics
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new(_processed, _duplicateCount, _lateCount, _detections, _created, _updated, _errors, _diagnosticCount);
+            }
+        }
+    }
+
+    /// <summary>The newest event time seen, or <see langword="null"/> before the first activity.</summary>
+    public DateTimeOffset? Watermark
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _watermarkTicks == long.MinValue ? null : new DateTimeOffset(_watermarkTicks, TimeSpan.Zero);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Evaluates one activity synchronously and returns the alert changes it caused (also pushed to <see cref="Changes"/>).
+    /// </summary>
+    /// <param name="activity">The activity.</param>
+    /// <returns>The changes; an empty list (no allocation) when nothing fired.</returns>
+    /// <exception cref="ObjectDisposedException">The pipeline was disposed.</exception>
+    public IReadOnlyList<AlertChange> Process(Activity activity)
+    {
+        ArgumentNullException.ThrowIfNull(activity);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return (IReadOnlyList<AlertChange>?)ProcessCore(activity, null) ?? Array.Empty<AlertChange>();
+        }
+    }
+
+    /// <summary>
+    /// Evaluates a stream of activities: a cold observable that, for each subscription, subscribes to
+    /// <paramref name="activities"/> and emits the alert changes each activity causes. The pipeline's state is shared
+    /// by all subscriptions. Source errors and completion pass through.
+    /// </summary>
+    /// <param name="activities">The activities, in event-time order within the allowed lateness.</param>
+    /// <returns>The alert changes.</returns>
+    public IObservable<AlertChange> Run(IObservable<Activity> activities)
+    {
+        ArgumentNullException.ThrowIfNull(activities);
+        return Observable.Create<AlertChange>(observer => activities.Subscribe(
+            activity =>
+            {
+                if (activity is null)
+                {
+                    observer.OnError(new ArgumentException("The activity stream produced null.", nameof(activities)));
+                    return;
+                }
+
+                lock (_gate)
+                {
+                    if (_disposed)
+                    {
+                        observer.OnError(new ObjectDisposedException(nameof(AlertPipeline)));
+                        return;
+                    }
+
+                    ProcessCore(activity, observer);
+                }
+            },
+            observer.OnError,
+            observer.OnCompleted));
+    }
+
+    /// <summary>
+    /// Whether no activity processed from now on can change <paramref name="alert"/>: later detections have a time at
+    /// or after <see cref="Watermark"/> − allowed lateness, so an alert whose aggregation interval ends before that is final.
+    /// </summary>
+    /// <param name="alert">An alert produced by this pipeline.</param>
+    /// <returns><see langword="true"/> when the alert is final.</returns>
+    public bool IsFinal(Alert alert)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        lock (_gate)
+        {
+            if (!_byId.TryGetValue(alert.PolicyId, out var runtime))
+            {
+                return true;
+            }
+
+            if (_watermarkTicks == long.MinValue)
+            {
+                return false;
+            }
+
+            var earliest = new DateTimeOffset(_watermarkTicks, TimeSpan.Zero) - Options.AllowedLateness;
+            return runtime.Aggregator.IsFinal(alert, earliest);
+        }
+    }
+
+    /// <summary>Completes <see cref="Changes"/> and <see cref="Diagnostics"/>; later calls to <see cref="Process"/> throw.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _changes.OnCompleted();
+            _diagnostics.OnCompleted();
+            _changes.Dispose();
+            _diagnostics.Dispose();
+        }
+    }
+
+    private List<AlertChange>? ProcessCore(Activity activity, IObserver<AlertChange>? observer)
+    {
+        if (!AlertEngineMetrics.EvaluationDuration.Enabled)
+        {
+            return Evaluate(activity, observer);
+        }
+
+        var start = Stopwatch.GetTimestamp();
+        var result = Evaluate(activity, observer);
+        AlertEngineMetrics.EvaluationDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        return result;
+    }
+
+    private List<AlertChange>? Evaluate(Activity activity, IObserver<AlertChange>? observer)
+    {
+        _processed++;
+        AlertEngineMetrics.Processed.Add(1);
+        if (_duplicates.IsDuplicate(activity.Id, activity.Time))
+        {
+            _duplicateCount++;
+            AlertEngineMetrics.Duplicates.Add(1);
+            Log.Duplicate(_logger, activity.Id);
+            Report(new EngineDiagnostic(DiagnosticKind.Duplicate, activity.Id, null, $"activity {activity.Id} was already seen within the duplicate horizon"));
+            return null;
+        }
+
+        var ticks = activity.Time.UtcTicks;
+        if (_watermarkTicks != long.MinValue && ticks < _watermarkTicks - _latenessTicks)
+        {
+            _lateCount++;
+            AlertEngineMetrics.Late.Add(1);
+            var watermark = new DateTimeOffset(_watermarkTicks, TimeSpan.Zero);
+            Log.Late(_logger, activity.Id, activity.Time, watermark, Options.AllowedLateness);
+            Report(new EngineDiagnostic(DiagnosticKind.Late, activity.Id, null, $"activity {activity.Id} at {activity.Time:O} is older than the newest time seen ({watermark:O}) minus the allowed lateness"));
+            return null;
+        }
+
+        if (ticks > _watermarkTicks)
+        {
+            _watermarkTicks = ticks;
+        }
+
+        if (!_byOperation.TryGetValue(activity.Operation, out var candidates))
+        {
+            return null;
+        }
+
+        List<AlertChange>? changes = null;
+        foreach (var runtime in candidates)
+        {
+            Detection? detection;
+            try
+            {
+                if (!runtime.Matches(activity))
+                {
+                    continue;
+                }
+
+                detection = runtime.Detector.Observe(activity);
+            }
+#pragma warning disable CA1031 // One failing policy must not stop detection for the others; the failure is reported.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                _errors++;
+                AlertEngineMetrics.EvaluationErrors.Add(1, AlertEngineMetrics.PolicyTag(runtime.Policy.Id));
+                Log.EvaluationFailed(_logger, ex, runtime.Policy.Id, activity.Id);
+                Report(new EngineDiagnostic(DiagnosticKind.EvaluationError, activity.Id, runtime.Policy.Id, ex.Message));
+                continue;
+            }
+
+            if (detection is null)
+            {
+                continue;
+            }
+
+            _detections++;
+            var tag = AlertEngineMetrics.PolicyTag(runtime.Policy.Id);
+            AlertEngineMetrics.Detections.Add(1, tag);
+            var change = runtime.Aggregator.Add(detection);
+            if (change.Kind == AlertChangeKind.Created)
+            {
+                _created++;
+                AlertEngineMetrics.AlertsCreated.Add(1, tag);
+                using (var span = AlertEngineMetrics.ActivitySource.StartActivity("AlertCreated"))
+                {
+                    span?.SetTag("alertengine.alert.id", change.Alert.Id);
+                    span?.SetTag("alertengine.policy.id", runtime.Policy.Id);
+                }
+
+                Log.AlertCreated(_logger, change.Alert.Id, runtime.Policy.Id);
+            }
+            else
+            {
+                _updated++;
+                AlertEngineMetrics.AlertsUpdated.Add(1, tag);
+            }
+
+            (changes ??= []).Add(change);
+            _changes.OnNext(change);
+            observer?.OnNext(change);
+        }
+
+        return changes;
+    }
+
+    private void Report(EngineDiagnostic diagnostic)
+    {
+        _diagnosticCount++;
+        if (diagnostic.Kind is not (DiagnosticKind.Duplicate or DiagnosticKind.Late or DiagnosticKind.EvaluationError))
+        {
+            Log.Diagnostic(_logger, diagnostic.Kind, diagnostic.Message);
+        }
+
+        _diagnostics.OnNext(diagnostic);
+    }
+
+#pragma warning disable CA1859 // more trigger kinds are wired here
+    private static IPolicyDetector CreateDetector(AlertPolicy policy) => policy.Trigger switch
+    {
+        EveryTimeTrigger => new EveryTimeDetector(policy.Id),
+        _ => throw new NotSupportedException($"Trigger {policy.Trigger.GetType().Name} of policy '{policy.Id}' is not supported yet."),
+    };
+#pragma warning restore CA1859
+
+    private static AlertEngineOptions Copy(AlertEngineOptions o) => new()
+    {
+        Plan = o.Plan,
+        DuplicateHorizon = o.DuplicateHorizon,
+        AllowedLateness = o.AllowedLateness,
+        MaxActivitiesPerAlert = o.MaxActivitiesPerAlert,
+        MaxTrackedKeysPerPolicy = o.MaxTrackedKeysPerPolicy,
+        ThresholdResolution = o.ThresholdResolution,
+    };
+
+    private sealed record PolicyRuntime(AlertPolicy Policy, Func<Activity, bool> Matches, IPolicyDetector Detector, AlertAggregator Aggregator);
+}
