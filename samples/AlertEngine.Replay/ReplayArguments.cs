@@ -1,0 +1,169 @@
+namespace AlertEngine.Replay;
+
+/// <summary>The parsed command line of the replay command.</summary>
+internal sealed class ReplayArguments
+{
+    public const string Usage =
+        """
+        usage: alertengine-replay --policies <file> --activities <file|-> [--plan E5|E3|…] [--system-policies] [--out <file>] [--skip-invalid] [--sort]
+               alertengine-replay --list-policies [--policies <file>] [--system-policies] [--plan …]
+
+          --policies <file>     policies: one JSON array of policies
+          --activities <file>   activities: JSON Lines (native or unified audit log records); '-' reads stdin
+          --plan <plan>         E1 F1 G1 E3 F3 G3 (standard: every-time policies only) or E5 G5 (advanced); default E5
+          --system-policies     add the built-in policy catalog
+          --out <file>          write alerts to this file (atomically) instead of stdout
+          --skip-invalid        report invalid activity lines and skip them (exit code 0)
+          --sort                read all activities first and evaluate them in time order (for audit exports)
+          --list-policies       write the effective policy set as a policies file to stdout, and exit
+        exit codes: 0 ok, 2 invalid arguments or policies, 3 invalid activity input
+        """;
+
+    private static readonly string[] PlanNames = Enum.GetNames<Plan>();
+
+    public bool ListPolicies { get; private set; }
+
+    public string? PoliciesPath { get; private set; }
+
+    public string? ActivitiesPath { get; private set; }
+
+    public Plan Plan { get; private set; } = Plan.E5;
+
+    public bool SystemPolicies { get; private set; }
+
+    public string? OutPath { get; private set; }
+
+    public bool SkipInvalid { get; private set; }
+
+    public bool Sort { get; private set; }
+
+    public bool Help { get; private set; }
+
+    /// <summary>Parses the arguments; every problem is listed.</summary>
+    public static ReplayArguments Parse(IReadOnlyList<string> args, List<string> errors)
+    {
+        var result = new ReplayArguments();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string? inlineValue = null;
+            var eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 2)
+            {
+                inlineValue = arg[(eq + 1)..];
+                arg = arg[..eq];
+            }
+
+            if (arg is "--help" or "-h" or "-?")
+            {
+                result.Help = true;
+                continue;
+            }
+
+            if (!IsKnown(arg))
+            {
+                errors.Add($"unknown argument '{args[i]}'");
+                continue;
+            }
+
+            if (!seen.Add(arg))
+            {
+                errors.Add($"{arg} is given more than once");
+            }
+
+            if (TakesValue(arg))
+            {
+                string? value = inlineValue;
+                if (value is null)
+                {
+                    if (i + 1 < args.Count && !(args[i + 1].StartsWith("--", StringComparison.Ordinal) && args[i + 1].Length > 2))
+                    {
+                        value = args[++i];
+                    }
+                }
+
+                if (string.IsNullOrEmpty(value))
+                {
+                    errors.Add($"{arg} needs a value");
+                    continue;
+                }
+
+                switch (arg)
+                {
+                    case "--policies": result.PoliciesPath = value; break;
+                    case "--activities": result.ActivitiesPath = value; break;
+                    case "--out": result.OutPath = value; break;
+                    case "--plan":
+                        var plan = Array.Find(PlanNames, n => string.Equals(n, value, StringComparison.OrdinalIgnoreCase));
+                        if (plan is null)
+                        {
+                            errors.Add($"--plan: unknown plan '{value}' (expected one of {string.Join(", ", PlanNames)})");
+                        }
+                        else
+                        {
+                            result.Plan = Enum.Parse<Plan>(plan);
+                        }
+
+                        break;
+                }
+
+                continue;
+            }
+
+            if (inlineValue is not null)
+            {
+                errors.Add($"{arg} does not take a value");
+                continue;
+            }
+
+            switch (arg)
+            {
+                case "--list-policies": result.ListPolicies = true; break;
+                case "--system-policies": result.SystemPolicies = true; break;
+                case "--skip-invalid": result.SkipInvalid = true; break;
+                case "--sort": result.Sort = true; break;
+            }
+        }
+
+        if (result.Help)
+        {
+            return result;
+        }
+
+        if (result.ListPolicies)
+        {
+            foreach (var (given, name) in new[] { (result.ActivitiesPath is not null, "--activities"), (result.OutPath is not null, "--out"), (result.SkipInvalid, "--skip-invalid"), (result.Sort, "--sort") })
+            {
+                if (given)
+                {
+                    errors.Add($"{name} cannot be used with --list-policies");
+                }
+            }
+
+            if (result.PoliciesPath is null && !result.SystemPolicies)
+            {
+                errors.Add("--list-policies needs --policies <file> or --system-policies");
+            }
+        }
+        else
+        {
+            if (result.ActivitiesPath is null && !seen.Contains("--activities"))
+            {
+                errors.Add("--activities <file|-> is required");
+            }
+
+            if (result.PoliciesPath is null && !result.SystemPolicies && !seen.Contains("--policies"))
+            {
+                errors.Add("--policies <file> is required (or --system-policies)");
+            }
+        }
+
+        return result;
+    }
+
+    private static bool IsKnown(string arg) => arg is "--policies" or "--activities" or "--plan" or "--system-policies"
+        or "--out" or "--skip-invalid" or "--sort" or "--list-policies";
+
+    private static bool TakesValue(string arg) => arg is "--policies" or "--activities" or "--plan" or "--out";
+}

@@ -1,0 +1,377 @@
+using System.Globalization;
+
+namespace AlertEngine.Replay;
+
+/// <summary>
+/// One run of the replay command: reads policies, then activities, and writes alerts (JSON Lines, ordered by
+/// <c>createdAt</c>, <c>policyId</c>, <c>id</c>) and a one-line summary on stderr.
+/// </summary>
+/// <remarks>
+/// Without <c>--sort</c> the input is streamed: an alert is written as soon as it is final and everything sorting
+/// before it is written (see <see cref="AlertOrderBuffer"/>), so memory does not grow with the input for every-time
+/// policies. With <c>--sort</c> all activities are read first and evaluated in time order (stable).
+/// An invalid activity line without <c>--skip-invalid</c> stops evaluation (nothing after it is evaluated or
+/// written, and <c>--out</c> is not created); the rest of the input is still read so that every invalid line is
+/// reported at once; the exit code is 3.
+/// </remarks>
+internal sealed class ReplayCommand
+{
+    public const int ExitOk = 0;
+    public const int ExitFailure = 1;
+    public const int ExitInvalidArguments = 2;
+    public const int ExitInvalidInput = 3;
+    public const int ExitCancelled = 130;
+
+    private const int ShownPerKind = 20;
+    private const int ShownInvalidLines = 100;
+
+    private readonly TextWriter _stderr;
+    private readonly Dictionary<DiagnosticKind, long> _shown = [];
+    private string _sourceName = "";
+    private long _currentLine;
+    private long _read;
+    private long _invalid;
+    private long _invalidShown;
+    private long _notes;
+
+    public ReplayCommand(TextWriter stderr) => _stderr = stderr;
+
+    public ReplayReport Report { get; private set; } = new();
+
+    public int Execute(string[] args, Stream stdin, Stream stdout, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        var arguments = ReplayArguments.Parse(args, errors);
+        if (arguments.Help)
+        {
+            using var help = new StreamWriter(stdout, leaveOpen: true);
+            help.Write(ReplayArguments.Usage.ReplaceLineEndings("\n") + "\n");
+            return ExitOk;
+        }
+
+        if (errors.Count > 0)
+        {
+            foreach (var error in errors)
+            {
+                Error(error);
+            }
+
+            _stderr.WriteLine(ReplayArguments.Usage);
+            return ExitInvalidArguments;
+        }
+
+        if (!TryLoadPolicies(arguments, out var policies))
+        {
+            return ExitInvalidArguments;
+        }
+
+        if (arguments.ListPolicies)
+        {
+            PolicySerializer.Save(policies, stdout);
+            stdout.Write("\n"u8);
+            stdout.Flush();
+            return ExitOk;
+        }
+
+        try
+        {
+            return Replay(arguments, policies, stdin, stdout, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            Error("cancelled; no output file was written");
+            return ExitCancelled;
+        }
+        catch (IOException ex)
+        {
+            Error(ex.Message);
+            return ExitFailure;
+        }
+    }
+
+    private bool TryLoadPolicies(ReplayArguments arguments, out List<AlertPolicy> policies)
+    {
+        policies = [];
+        if (arguments.PoliciesPath is { } path)
+        {
+            LoadResult<IReadOnlyList<AlertPolicy>> result;
+            try
+            {
+                using var file = File.OpenRead(path);
+                result = PolicySerializer.Load(file, new PolicyLoadOptions { Plan = arguments.Plan });
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Error($"--policies: cannot read '{path}': {ex.Message}");
+                return false;
+            }
+
+            if (!result.IsValid)
+            {
+                foreach (var error in result.Errors)
+                {
+                    _stderr.WriteLine($"{path}: {error}");
+                }
+
+                Error(string.Create(CultureInfo.InvariantCulture, $"{path}: {result.Errors.Count} problem(s) in the policies; nothing was evaluated"));
+                return false;
+            }
+
+            policies.AddRange(result.Value);
+        }
+
+        if (arguments.SystemPolicies)
+        {
+            Error("--system-policies: the built-in policy catalog is not available in this version of AlertEngine");
+            return false;
+        }
+
+        return true;
+    }
+
+    private int Replay(ReplayArguments arguments, List<AlertPolicy> policies, Stream stdin, Stream stdout, CancellationToken cancellationToken)
+    {
+        var activitiesPath = arguments.ActivitiesPath!;
+        Stream input;
+        if (activitiesPath == "-")
+        {
+            input = stdin;
+            _sourceName = "stdin";
+        }
+        else
+        {
+            try
+            {
+                input = new FileStream(activitiesPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+                _sourceName = activitiesPath;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Error($"--activities: cannot read '{activitiesPath}': {ex.Message}");
+                return ExitInvalidArguments;
+            }
+        }
+
+        using var inputOwner = ReferenceEquals(input, stdin) ? null : input;
+        AtomicFile? outFile = null;
+        if (arguments.OutPath is { } outPath)
+        {
+            try
+            {
+                outFile = AtomicFile.Create(outPath);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Error($"--out: cannot write '{outPath}': {ex.Message}");
+                return ExitInvalidArguments;
+            }
+        }
+
+        using var outFileOwner = outFile;
+        AlertPipeline pipeline;
+        try
+        {
+            pipeline = new AlertPipeline(policies, new AlertEngineOptions { Plan = arguments.Plan });
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+        {
+            Error("cannot evaluate the policies: " + ex.Message);
+            return ExitInvalidArguments;
+        }
+
+        using var pipelineOwner = pipeline;
+        using var diagnostics = pipeline.Diagnostics.Subscribe(new DiagnosticPrinter(this));
+        var output = outFile?.Stream ?? new BufferedStream(stdout, 64 * 1024);
+        using var writer = new AlertWriter(output, leaveOpen: true);
+        var buffer = new AlertOrderBuffer();
+        var lateness = pipeline.Options.AllowedLateness;
+        Func<Alert, bool> isFinal = pipeline.IsFinal;
+        Action<Alert> write = writer.Write;
+        List<(Activity Activity, long Line)>? all = arguments.Sort ? [] : null;
+        var stopped = false;
+        long count = 0;
+
+        foreach (var result in ActivityReader.Read(input, _sourceName))
+        {
+            if ((++count & 0xFFF) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            foreach (var note in result.Notes)
+            {
+                _notes++;
+                Show(note.Kind, "note: " + note.Message);
+            }
+
+            if (!result.IsValid)
+            {
+                ReportInvalid(result);
+                stopped |= !arguments.SkipInvalid;
+                continue;
+            }
+
+            _read++;
+            if (stopped)
+            {
+                continue;
+            }
+
+            if (all is not null)
+            {
+                all.Add((result.Activity, result.LineNumber));
+                continue;
+            }
+
+            Evaluate(pipeline, result.Activity, result.LineNumber, buffer, lateness, isFinal, write);
+        }
+
+        if (all is not null && !stopped)
+        {
+            // Stable: equal times keep their input order.
+            var order = new int[all.Count];
+            for (var i = 0; i < order.Length; i++)
+            {
+                order[i] = i;
+            }
+
+            Array.Sort(order, (x, y) =>
+            {
+                var c = all[x].Activity.Time.UtcTicks.CompareTo(all[y].Activity.Time.UtcTicks);
+                return c != 0 ? c : x.CompareTo(y);
+            });
+            for (var i = 0; i < order.Length; i++)
+            {
+                if ((i & 0xFFF) == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                var (activity, line) = all[order[i]];
+                Evaluate(pipeline, activity, line, buffer, lateness, isFinal, write);
+            }
+        }
+
+        if (!stopped)
+        {
+            buffer.ReleaseAll(write);
+        }
+
+        writer.Flush();
+        output.Flush();
+        ReportHidden();
+        var statistics = pipeline.Statistics;
+        Report = new ReplayReport
+        {
+            ActivitiesRead = _read,
+            Duplicates = statistics.Duplicates,
+            Late = statistics.Late,
+            Invalid = _invalid,
+            Detections = statistics.Detections,
+            Alerts = writer.AlertsWritten,
+            UnparsableClientIps = _notes,
+            MaxBufferedAlerts = buffer.HighWaterMark,
+        };
+
+        if (stopped)
+        {
+            Error(outFile is null
+                ? "invalid activity input: evaluation stopped at the first invalid line (use --skip-invalid to skip invalid lines)"
+                : $"invalid activity input: evaluation stopped at the first invalid line and '{arguments.OutPath}' was not written (use --skip-invalid to skip invalid lines)");
+            _stderr.WriteLine(Report.Summary);
+            return ExitInvalidInput;
+        }
+
+        writer.Dispose();
+        outFile?.Commit();
+        _stderr.WriteLine(Report.Summary);
+        return ExitOk;
+    }
+
+    private void Evaluate(AlertPipeline pipeline, Activity activity, long line, AlertOrderBuffer buffer, TimeSpan lateness, Func<Alert, bool> isFinal, Action<Alert> write)
+    {
+        _currentLine = line;
+        var changes = pipeline.Process(activity);
+        for (var i = 0; i < changes.Count; i++)
+        {
+            buffer.Add(changes[i]);
+        }
+
+        if (buffer.Count > 0 && pipeline.Watermark is { } watermark)
+        {
+            buffer.Release(watermark - lateness, isFinal, write);
+        }
+    }
+
+    private void ReportInvalid(ActivityReadResult result)
+    {
+        _invalid++;
+        if (++_invalidShown <= ShownInvalidLines)
+        {
+            foreach (var error in result.Errors)
+            {
+                _stderr.WriteLine(error.ToString());
+            }
+        }
+    }
+
+    private void Show(DiagnosticKind kind, string message)
+    {
+        _shown.TryGetValue(kind, out var shown);
+        _shown[kind] = shown + 1;
+        if (shown < ShownPerKind)
+        {
+            _stderr.WriteLine(message);
+        }
+    }
+
+    private void ReportHidden()
+    {
+        if (_invalidShown > ShownInvalidLines)
+        {
+            _stderr.WriteLine($"... {_invalidShown - ShownInvalidLines} more invalid lines not shown");
+        }
+
+        foreach (var (kind, shown) in _shown)
+        {
+            if (shown > ShownPerKind)
+            {
+                _stderr.WriteLine($"... {shown - ShownPerKind} more {Describe(kind)} not shown");
+            }
+        }
+    }
+
+    private static string Describe(DiagnosticKind kind) => kind switch
+    {
+        DiagnosticKind.Duplicate => "duplicates",
+        DiagnosticKind.Late => "late activities",
+        DiagnosticKind.UnparsableClientIp => "client IPs that are not addresses",
+        _ => kind + " diagnostics",
+    };
+
+    private void Error(string message) => _stderr.WriteLine("error: " + message);
+
+    /// <summary>Prints engine diagnostics (duplicates, late activities, …) with the line being evaluated.</summary>
+    private sealed class DiagnosticPrinter(ReplayCommand command) : IObserver<EngineDiagnostic>
+    {
+        public void OnNext(EngineDiagnostic value)
+        {
+            var kind = value.Kind switch
+            {
+                DiagnosticKind.Duplicate => "duplicate",
+                DiagnosticKind.Late => "late",
+                _ => value.Kind.ToString(),
+            };
+            var policy = value.PolicyId is null ? "" : $" (policy {value.PolicyId})";
+            command.Show(value.Kind, string.Create(CultureInfo.InvariantCulture, $"{command._sourceName}:{command._currentLine}: {kind}{policy}: {value.Message}"));
+        }
+
+        public void OnError(Exception error)
+        {
+        }
+
+        public void OnCompleted()
+        {
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace AlertEngine;
+
+/// <summary>Parses client IP values as activity sources give them.</summary>
+internal static class ClientIpParser
+{
+    /// <summary>
+    /// Parses a plain address: IPv4 in dotted-quad form (<c>1.2.3.4</c>; the legacy forms <c>IPAddress.Parse</c> also
+    /// takes, such as <c>12345</c> or <c>0x7f.1</c>, are rejected) or IPv6. IPv4-mapped IPv6 becomes IPv4.
+    /// </summary>
+    /// <param name="text">The text.</param>
+    /// <param name="address">The address when valid.</param>
+    /// <returns>Whether the text is an address.</returns>
+    public static bool TryParseAddress(ReadOnlySpan<char> text, out IPAddress? address)
+    {
+        address = null;
+        if (text.IsEmpty)
+        {
+            return false;
+        }
+
+        if (text.Contains(':'))
+        {
+            if (!IPAddress.TryParse(text, out var v6) || v6.AddressFamily != AddressFamily.InterNetworkV6)
+            {
+                return false;
+            }
+
+            address = v6.IsIPv4MappedToIPv6 ? v6.MapToIPv4() : v6;
+            return true;
+        }
+
+        if (!IsDottedQuad(text) || !IPAddress.TryParse(text, out var v4))
+        {
+            return false;
+        }
+
+        address = v4;
+        return true;
+    }
+
+    /// <summary>
+    /// Parses a client IP as Microsoft 365 audit records give it: <c>1.2.3.4</c>, <c>1.2.3.4:port</c>,
+    /// <c>[1.2.3.4]:port</c>, <c>[2001:db8::1]:port</c>, <c>[2001:db8::1]</c>, <c>2001:db8::1</c>, or IPv4-mapped IPv6
+    /// (<c>::ffff:1.2.3.4</c>, returned as IPv4). Surrounding white space is ignored. The port is dropped.
+    /// </summary>
+    /// <param name="text">The text.</param>
+    /// <param name="address">The address when valid.</param>
+    /// <returns>Whether the text holds an address.</returns>
+    public static bool TryParseAuditClientIp(ReadOnlySpan<char> text, out IPAddress? address)
+    {
+        address = null;
+        text = text.Trim();
+        if (text.IsEmpty)
+        {
+            return false;
+        }
+
+        if (text[0] == '[')
+        {
+            var close = text.IndexOf(']');
+            if (close < 0)
+            {
+                return false;
+            }
+
+            var rest = text[(close + 1)..];
+            if (!rest.IsEmpty && (rest[0] != ':' || !IsPort(rest[1..])))
+            {
+                return false;
+            }
+
+            return TryParseAddress(text[1..close], out address);
+        }
+
+        var colon = text.IndexOf(':');
+        if (colon >= 0 && colon == text.LastIndexOf(':'))
+        {
+            // Exactly one colon: IPv4 with a port (IPv6 has at least two colons).
+            return IsPort(text[(colon + 1)..]) && TryParseAddress(text[..colon], out address) && address!.AddressFamily == AddressFamily.InterNetwork;
+        }
+
+        return TryParseAddress(text, out address);
+    }
+
+    private static bool IsPort(ReadOnlySpan<char> text) =>
+        text.Length is > 0 and <= 5
+        && !text.ContainsAnyExceptInRange('0', '9')
+        && int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture) <= 65535;
+
+    private static bool IsDottedQuad(ReadOnlySpan<char> text)
+    {
+        var parts = 0;
+        var digits = 0;
+        foreach (var c in text)
+        {
+            if (c == '.')
+            {
+                if (digits == 0)
+                {
+                    return false;
+                }
+
+                parts++;
+                digits = 0;
+            }
+            else if (c is >= '0' and <= '9')
+            {
+                if (++digits > 3)
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return parts == 3 && digits > 0;
+    }
+}
