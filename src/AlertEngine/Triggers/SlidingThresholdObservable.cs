@@ -80,7 +80,7 @@ public static class SlidingThresholdObservable
         options?.ThrowIfInvalid(nameof(options));
 
         // Read the options once so later changes to the object do not change the operator.
-        var counterOptions = new SlidingWindowCounterOptions();
+        var counterOptions = new SlidingWindowCounterOptions { KeyComparer = StringComparer.OrdinalIgnoreCase };
         if (options is not null)
         {
             counterOptions.Resolution = options.Resolution;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace AlertEngine;
 
@@ -25,15 +26,20 @@ namespace AlertEngine;
 /// when the allowed lateness is at least the window).</para>
 /// <para><b>Memory.</b> Each tracked key keeps counts per time slot, sparsely: only slots that hold items, and only
 /// slots inside its window. Since the count resets at N, a key holds at most
-/// <c>min(N − 1, ceil(window / resolution))</c> slots of 16 bytes, whatever the rate of items for the key. To carry the
+/// <c>min(N − 1, ceil(window / resolution))</c> slots of 16 bytes, whatever the rate of items for the key. A key's
+/// dictionary entry (about 130 bytes with its bucket) holds its first four slots; a key that needs more moves them to an
+/// array (32 bytes of header plus the slots). To carry the
 /// items into detections a key also keeps the most recent <c>min(N − 1, MaxItemsPerDetection)</c> items inside its
 /// window (16 bytes each plus the items themselves); set <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/>
 /// to zero to count only. Arrays grow by doubling up to these bounds and are reused.</para>
-/// <para><b>Eviction.</b> A key is evicted once none of its items can be in any window any more: when its newest time
-/// is at or before (watermark − allowed lateness − window). Eviction is driven by event time (each advance of the
-/// watermark evicts the keys that became idle, oldest first, in amortized constant time per key) and never changes a
-/// result. With a non-zero allowed lateness, a key that received late items may be evicted up to the allowed lateness
-/// later than that. At most <see cref="MaxTrackedKeys"/> keys are tracked; an item for a new key beyond the cap is
+/// <para><b>Eviction.</b> A key can be evicted once none of its items can be in any window any more: when its newest
+/// time is at or before (watermark − allowed lateness − window). Eviction is driven by event time and costs nothing per
+/// item: whenever the watermark has moved half of (window + allowed lateness) since the last sweep, one pass over
+/// the tracked keys evicts the idle ones (amortized constant time per item, since the keys that survive a sweep were
+/// all active within the last few sweep intervals). An idle key is thus evicted within half of
+/// (window + allowed lateness) after that point. Eviction never changes a result. At most <see cref="MaxTrackedKeys"/>
+/// keys are tracked; when the cap is reached, a new key first triggers a sweep if the watermark moved since the last one
+/// (at most once per <c>MaxTrackedKeys / 16</c> items, to stay amortized), and if the cap is still reached its item is
 /// <see cref="SlidingWindowOutcome.KeyCapExceeded"/> and not counted.</para>
 /// <para><b>Detections.</b> A detection carries the exact hit count (always N) and the most recent
 /// <see cref="MaxItemsPerDetection"/> of the items that made it, in time order (equal times in arrival order),
@@ -45,26 +51,33 @@ namespace AlertEngine;
 /// </remarks>
 public sealed class SlidingWindowCounter<TItem>
 {
-    private const int InitialCapacity = 4;
-    private const int MaxPooledStates = 1024;
-    private const int MaxPooledArrayLength = 16;
+    private const int FirstHeapCapacity = 8;
+    private const int InitialItemCapacity = 4;
+    private const int MaxPooledArrays = 1024;
     private static readonly long MaxTicks = DateTimeOffset.MaxValue.UtcTicks;
 
-    private readonly Dictionary<string, KeyState> _keys;
+    private readonly Dictionary<string, CounterKeyState> _keys;
     private readonly long _resolution;
     private readonly long _windowSlots;
     private readonly long _lateness;
+    private readonly long _sweepInterval;
     private readonly int _maxSlotsPerKey;
+    private readonly int _inlineSlots;
     private readonly int _maxStoredItems;
+    private readonly int _fireAt;
     private readonly TItem[] _detectionItems;
+    private readonly Stack<CounterSlot[]> _slotPool = new();
+    private readonly Stack<Stamped[]> _itemPool = new();
 
     private long _watermark = long.MinValue;
+    private long _watermarkSlot;
+    private long _watermarkSlotStart = long.MinValue;
     private long _lateBefore = long.MinValue;
     private long _evictThrough = long.MinValue;
-    private KeyState? _oldest;
-    private KeyState? _newest;
-    private KeyState? _pool;
-    private int _pooled;
+    private long _sweptThrough = long.MinValue;
+    private long _adds;
+    private long _addsAtSweep;
+    private int _peakKeys;
     private string _detectionKey = string.Empty;
     private int _detectionHitCount;
     private int _detectionLength;
@@ -93,11 +106,15 @@ public sealed class SlidingWindowCounter<TItem>
         _lateness = options.AllowedLateness.Ticks;
         var windowSlots = (window.Ticks / _resolution) + (window.Ticks % _resolution == 0 ? 0 : 1);
         // A window longer than all representable time behaves as an infinite one; clamping keeps slot arithmetic in range.
-        _windowSlots = Math.Min(windowSlots, (MaxTicks / _resolution) + 2);
+        var allSlots = (MaxTicks / _resolution) + 2;
+        _windowSlots = Math.Min(windowSlots, allSlots);
         _maxSlotsPerKey = (int)Math.Min(threshold - 1, _windowSlots);
+        _inlineSlots = Math.Min(CounterSlotBuffer.Length, _maxSlotsPerKey);
+        _sweepInterval = Math.Max(1, (_windowSlots + Math.Min((_lateness / _resolution) + 1, allSlots)) / 2);
         _maxStoredItems = Math.Min(threshold - 1, MaxItemsPerDetection);
+        _fireAt = threshold - 1;
         _detectionItems = new TItem[Math.Min(threshold, MaxItemsPerDetection)];
-        _keys = new Dictionary<string, KeyState>(options.KeyComparer);
+        _keys = new Dictionary<string, CounterKeyState>(options.KeyComparer);
     }
 
     /// <summary>N: the count that fires a detection.</summary>
@@ -134,6 +151,9 @@ public sealed class SlidingWindowCounter<TItem>
     /// <summary>The largest number of time slots one key can hold: <c>min(N − 1, ceil(window / resolution))</c>.</summary>
     internal int MaxSlotsPerKey => _maxSlotsPerKey;
 
+    /// <summary>The largest number of keys tracked at once so far (for tests).</summary>
+    internal int PeakTrackedKeys => _peakKeys;
+
     /// <summary>Counts an item for a key.</summary>
     /// <param name="key">The scope key, e.g. a user id. Compared with <see cref="SlidingWindowCounterOptions.KeyComparer"/>.</param>
     /// <param name="time">The item's event time.</param>
@@ -143,33 +163,34 @@ public sealed class SlidingWindowCounter<TItem>
     public SlidingWindowOutcome Add(string key, DateTimeOffset time, TItem item)
     {
         ArgumentNullException.ThrowIfNull(key);
+        _adds++;
         var ticks = time.UtcTicks;
-        if (ticks > _watermark)
+        long slot;
+        if (ticks >= _watermark)
         {
-            AdvanceWatermark(ticks);
+            slot = ticks == _watermark ? _watermarkSlot : AdvanceWatermark(ticks);
         }
-        else if (ticks < _lateBefore)
+        else if (ticks >= _lateBefore)
+        {
+            slot = ticks / _resolution;
+        }
+        else
         {
             return SlidingWindowOutcome.Late;
         }
 
-        var slot = ticks / _resolution;
-        if (!_keys.TryGetValue(key, out var state))
+        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+        if (Unsafe.IsNullRef(ref state))
         {
-            if (_keys.Count >= MaxTrackedKeys)
-            {
-                return SlidingWindowOutcome.KeyCapExceeded;
-            }
-
-            state = Track(key, slot);
+            return AddNewKey(key, slot, ticks, item);
         }
-        else if (slot > state.NewestSlot)
+
+        if (slot > state.NewestSlot)
         {
             state.NewestSlot = slot;
-            Expire(state, slot - _windowSlots);
-            if (state != _newest)
+            if (state.SlotCount != 0 && Ring(ref state)[state.SlotHead].Index <= slot - _windowSlots)
             {
-                MoveToNewest(state);
+                Expire(ref state, slot - _windowSlots);
             }
         }
         else if (slot <= state.NewestSlot - _windowSlots)
@@ -177,19 +198,7 @@ public sealed class SlidingWindowCounter<TItem>
             return SlidingWindowOutcome.OutOfWindow;
         }
 
-        if (state.Total >= Threshold - 1)
-        {
-            Fire(state, key, ticks, item);
-            return SlidingWindowOutcome.Detected;
-        }
-
-        CountSlot(state, slot);
-        if (_maxStoredItems != 0)
-        {
-            KeepItem(state, ticks, item);
-        }
-
-        return SlidingWindowOutcome.Counted;
+        return Count(ref state, key, slot, ticks, item);
     }
 
     /// <summary>
@@ -202,7 +211,7 @@ public sealed class SlidingWindowCounter<TItem>
         var ticks = time.UtcTicks;
         if (ticks > _watermark)
         {
-            AdvanceWatermark(ticks);
+            _ = AdvanceWatermark(ticks);
         }
     }
 
@@ -215,16 +224,18 @@ public sealed class SlidingWindowCounter<TItem>
     public int GetCount(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (!_keys.TryGetValue(key, out var state))
+        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+        if (Unsafe.IsNullRef(ref state))
         {
             return 0;
         }
 
         var cutoff = (_watermark / _resolution) - _windowSlots;
+        var ring = Ring(ref state);
         var total = 0;
         for (var i = 0; i < state.SlotCount; i++)
         {
-            ref var s = ref SlotAt(state, i);
+            ref var s = ref ring[Wrap(state.SlotHead + i, ring.Length)];
             if (s.Index > cutoff)
             {
                 total += s.Count;
@@ -235,29 +246,32 @@ public sealed class SlidingWindowCounter<TItem>
     }
 
     /// <summary>Captures the whole state: the watermark and, for each tracked key, its slots and kept items.</summary>
-    /// <returns>The snapshot.</returns>
+    /// <returns>The snapshot; keys in order of their newest time, then key (ordinal).</returns>
     public SlidingWindowCounterSnapshot<TItem> CreateSnapshot()
     {
         var keys = new List<SlidingWindowKeySnapshot<TItem>>(_keys.Count);
-        for (var state = _oldest; state is not null; state = state.Newer)
+        foreach (var key in _keys.Keys)
         {
+            ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+            var ring = Ring(ref state);
             var slots = new SlidingWindowSlot[state.SlotCount];
             for (var i = 0; i < slots.Length; i++)
             {
-                ref var s = ref SlotAt(state, i);
+                ref var s = ref ring[Wrap(state.SlotHead + i, ring.Length)];
                 slots[i] = new SlidingWindowSlot(TimeOf(s.Index), s.Count);
             }
 
             var items = new SlidingWindowItem<TItem>[state.ItemCount];
             for (var i = 0; i < items.Length; i++)
             {
-                ref var it = ref ItemAt(state, i);
+                ref var it = ref ItemAt(ref state, i);
                 items[i] = new SlidingWindowItem<TItem>(new DateTimeOffset(it.Ticks, TimeSpan.Zero), it.Item);
             }
 
-            keys.Add(new SlidingWindowKeySnapshot<TItem>(state.Key, TimeOf(state.NewestSlot), slots, items));
+            keys.Add(new SlidingWindowKeySnapshot<TItem>(key, TimeOf(state.NewestSlot), slots, items));
         }
 
+        keys.Sort(static (a, b) => a.Newest != b.Newest ? a.Newest.CompareTo(b.Newest) : string.CompareOrdinal(a.Key, b.Key));
         return new SlidingWindowCounterSnapshot<TItem>(Threshold, Window, Resolution, Watermark, keys);
     }
 
@@ -273,68 +287,156 @@ public sealed class SlidingWindowCounter<TItem>
         var watermark = ValidateSnapshot(snapshot);
 
         Clear();
-        var ordered = new List<SlidingWindowKeySnapshot<TItem>>(snapshot.Keys);
-        // Keep the eviction order: oldest newest-time first (stable for equal times).
-        var index = 0;
-        var keyed = new (long Newest, int Index, SlidingWindowKeySnapshot<TItem> Key)[ordered.Count];
-        foreach (var k in ordered)
+        foreach (var k in snapshot.Keys)
         {
-            keyed[index] = (k.Newest.UtcTicks, index, k);
-            index++;
-        }
-
-        Array.Sort(keyed, static (a, b) => a.Newest != b.Newest ? a.Newest.CompareTo(b.Newest) : a.Index.CompareTo(b.Index));
-        foreach (var (newest, _, k) in keyed)
-        {
-            var state = Track(k.Key, newest / _resolution);
+            ref var state = ref Track(k.Key, k.Newest.UtcTicks / _resolution);
             foreach (var s in k.Slots)
             {
-                AppendSlot(state, s.Start.UtcTicks / _resolution, s.Count);
+                AppendSlot(ref state, s.Start.UtcTicks / _resolution, s.Count);
             }
 
             var skip = Math.Max(0, k.Items.Count - _maxStoredItems);
             for (var i = skip; i < k.Items.Count; i++)
             {
-                KeepItem(state, k.Items[i].Time.UtcTicks, k.Items[i].Item);
+                KeepItem(ref state, k.Items[i].Time.UtcTicks, k.Items[i].Item);
             }
         }
 
         if (watermark != long.MinValue)
         {
-            AdvanceWatermark(watermark);
+            _ = AdvanceWatermark(watermark);
         }
     }
 
     /// <summary>The number of slots <paramref name="key"/> holds now (for tests).</summary>
     internal int SlotCount(string key) => _keys.TryGetValue(key, out var s) ? s.SlotCount : 0;
 
-    /// <summary>The slot capacity <paramref name="key"/> has allocated (for tests).</summary>
-    internal int SlotCapacity(string key) => _keys.TryGetValue(key, out var s) ? s.Slots.Length : 0;
+    /// <summary>The slot capacity <paramref name="key"/> has (for tests): inline, or its array's once it outgrew it.</summary>
+    internal int SlotCapacity(string key) => _keys.TryGetValue(key, out var s) ? s.Heap?.Length ?? _inlineSlots : 0;
+
+    /// <summary>Whether <paramref name="key"/> keeps its slots in an array rather than inline (for tests).</summary>
+    internal bool SlotsOnHeap(string key) => _keys.TryGetValue(key, out var s) && s.Heap is not null;
 
     /// <summary>The item capacity <paramref name="key"/> has allocated (for tests).</summary>
-    internal int ItemCapacity(string key) => _keys.TryGetValue(key, out var s) ? s.Items.Length : 0;
+    internal int ItemCapacity(string key) => _keys.TryGetValue(key, out var s) ? s.Items?.Length ?? 0 : 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Wrap(int index, int length) => index >= length ? index - length : index;
+
+    /// <summary>The slot ring of a key: its inline buffer, or its array once it outgrew it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span<CounterSlot> Ring(ref CounterKeyState state) =>
+        state.Heap ?? MemoryMarshal.CreateSpan(ref Unsafe.As<CounterSlotBuffer, CounterSlot>(ref state.Inline), _inlineSlots);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Stamped[] ItemsOf(ref CounterKeyState state) => Unsafe.As<Stamped[]>(state.Items!);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref Stamped ItemAt(ref CounterKeyState state, int i)
+    {
+        var items = ItemsOf(ref state);
+        return ref items[Wrap(state.ItemHead + i, items.Length)];
+    }
 
     private DateTimeOffset TimeOf(long slot) => new(slot * _resolution, TimeSpan.Zero);
 
-    private void AdvanceWatermark(long ticks)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private SlidingWindowOutcome AddNewKey(string key, long slot, long ticks, TItem item)
     {
+        if (_keys.Count >= MaxTrackedKeys && !SweepForRoom())
+        {
+            return SlidingWindowOutcome.KeyCapExceeded;
+        }
+
+        return Count(ref Track(key, slot), key, slot, ticks, item);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private SlidingWindowOutcome Count(ref CounterKeyState state, string key, long slot, long ticks, TItem item)
+    {
+        if (state.Total >= _fireAt)
+        {
+            Fire(ref state, key, ticks, item);
+            return SlidingWindowOutcome.Detected;
+        }
+
+        CountSlot(ref state, slot);
+        if (_maxStoredItems != 0)
+        {
+            KeepItem(ref state, ticks, item);
+        }
+
+        return SlidingWindowOutcome.Counted;
+    }
+
+    /// <summary>Moves the watermark to <paramref name="ticks"/> (newer than it) and returns its slot.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long AdvanceWatermark(long ticks)
+    {
+        // Items mostly arrive in time order, so the new watermark is mostly in the same or the next slot: no division.
+        var delta = (ulong)(ticks - _watermarkSlotStart);
+        long slot;
+        if (delta < (ulong)_resolution)
+        {
+            slot = _watermarkSlot;
+        }
+        else if (delta < 2 * (ulong)_resolution)
+        {
+            slot = _watermarkSlot + 1;
+            _watermarkSlotStart += _resolution;
+        }
+        else
+        {
+            slot = ticks / _resolution;
+            _watermarkSlotStart = slot * _resolution;
+        }
+
         _watermark = ticks;
+        _watermarkSlot = slot;
         _lateBefore = ticks - _lateness;
         if (_lateBefore >= 0)
         {
             // No item at or after _lateBefore can see a slot at or before this in its key's window.
-            _evictThrough = (_lateBefore / _resolution) - _windowSlots;
-            EvictIdle();
+            _evictThrough = (_lateness == 0 ? slot : _lateBefore / _resolution) - _windowSlots;
+            if (_sweptThrough == long.MinValue)
+            {
+                _sweptThrough = _evictThrough;
+            }
+            else if (_evictThrough - _sweptThrough >= _sweepInterval)
+            {
+                Sweep();
+            }
         }
+
+        return slot;
     }
 
-    private void EvictIdle()
+    /// <summary>At the key cap: sweeps if that can free room and is affordable; returns whether there is room now.</summary>
+    private bool SweepForRoom()
     {
-        var evicted = false;
-        while (_oldest is { } state && state.NewestSlot <= _evictThrough)
+        if (_evictThrough > _sweptThrough && _adds - _addsAtSweep >= _keys.Count / 16)
         {
-            Untrack(state);
-            evicted = true;
+            Sweep();
+        }
+
+        return _keys.Count < MaxTrackedKeys;
+    }
+
+    /// <summary>Evicts every key whose newest slot is at or before <see cref="_evictThrough"/>.</summary>
+    private void Sweep()
+    {
+        _sweptThrough = _evictThrough;
+        _addsAtSweep = _adds;
+        var evicted = false;
+        foreach (var pair in _keys)
+        {
+            if (pair.Value.NewestSlot <= _evictThrough)
+            {
+                var state = pair.Value;
+                Release(ref state);
+                _keys.Remove(pair.Key);
+                evicted = true;
+            }
         }
 
         if (evicted && _keys.Count < _keys.Capacity / 4 && _keys.Capacity > 1024)
@@ -344,125 +446,63 @@ public sealed class SlidingWindowCounter<TItem>
         }
     }
 
-    private KeyState Track(string key, long slot)
+    private ref CounterKeyState Track(string key, long slot)
     {
-        var state = _pool;
-        if (state is not null)
-        {
-            _pool = state.Newer;
-            _pooled--;
-            state.Newer = null;
-        }
-        else
-        {
-            state = new KeyState();
-        }
-
-        state.Key = key;
+        ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out _);
         state.NewestSlot = slot;
-        state.Older = _newest;
-        if (_newest is null)
+        if (_keys.Count > _peakKeys)
         {
-            _oldest = state;
-        }
-        else
-        {
-            _newest.Newer = state;
+            _peakKeys = _keys.Count;
         }
 
-        _newest = state;
-        _keys.Add(key, state);
-        return state;
+        return ref state;
     }
 
-    private void Untrack(KeyState state)
+    private void Release(ref CounterKeyState state)
     {
-        Unlink(state);
-        _keys.Remove(state.Key);
-        ClearCounts(state);
-        state.Key = string.Empty;
-        if (_pooled < MaxPooledStates)
+        ClearCounts(ref state);
+        if (state.Heap is { } heap && heap.Length == Math.Min(FirstHeapCapacity, _maxSlotsPerKey) && _slotPool.Count < MaxPooledArrays)
         {
-            if (state.Slots.Length > MaxPooledArrayLength)
-            {
-                state.Slots = [];
-            }
-
-            if (state.Items.Length > MaxPooledArrayLength)
-            {
-                state.Items = [];
-            }
-
-            state.Newer = _pool;
-            _pool = state;
-            _pooled++;
+            _slotPool.Push(heap);
         }
+
+        if (state.Items is Stamped[] { Length: InitialItemCapacity } items && _itemPool.Count < MaxPooledArrays)
+        {
+            _itemPool.Push(items);
+        }
+
+        state = default;
     }
 
     private void Clear()
     {
-        while (_oldest is { } state)
+        foreach (var key in _keys.Keys)
         {
-            Untrack(state);
+            Release(ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key));
         }
 
+        _keys.Clear();
         _watermark = long.MinValue;
+        _watermarkSlotStart = long.MinValue;
         _lateBefore = long.MinValue;
         _evictThrough = long.MinValue;
+        _sweptThrough = long.MinValue;
     }
 
-    private void Unlink(KeyState state)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Expire(ref CounterKeyState state, long cutoff)
     {
-        if (state.Older is null)
-        {
-            _oldest = state.Newer;
-        }
-        else
-        {
-            state.Older.Newer = state.Newer;
-        }
-
-        if (state.Newer is null)
-        {
-            _newest = state.Older;
-        }
-        else
-        {
-            state.Newer.Older = state.Older;
-        }
-
-        state.Older = null;
-        state.Newer = null;
-    }
-
-    private void MoveToNewest(KeyState state)
-    {
-        Unlink(state);
-        state.Older = _newest;
-        if (_newest is null)
-        {
-            _oldest = state;
-        }
-        else
-        {
-            _newest.Newer = state;
-        }
-
-        _newest = state;
-    }
-
-    private void Expire(KeyState state, long cutoff)
-    {
+        var ring = Ring(ref state);
         while (state.SlotCount != 0)
         {
-            ref var first = ref state.Slots[state.SlotHead];
+            ref var first = ref ring[state.SlotHead];
             if (first.Index > cutoff)
             {
                 break;
             }
 
             state.Total -= first.Count;
-            state.SlotHead = state.SlotHead + 1 == state.Slots.Length ? 0 : state.SlotHead + 1;
+            state.SlotHead = Wrap(state.SlotHead + 1, ring.Length);
             state.SlotCount--;
         }
 
@@ -470,62 +510,64 @@ public sealed class SlidingWindowCounter<TItem>
         {
             // Items expire with their slot: slot <= cutoff <=> ticks < (cutoff + 1) * resolution.
             var before = (cutoff + 1) * _resolution;
+            var items = ItemsOf(ref state);
             while (state.ItemCount != 0)
             {
-                ref var first = ref state.Items[state.ItemHead];
+                ref var first = ref items[state.ItemHead];
                 if (first.Ticks >= before)
                 {
                     break;
                 }
 
                 first = default;
-                state.ItemHead = state.ItemHead + 1 == state.Items.Length ? 0 : state.ItemHead + 1;
+                state.ItemHead = Wrap(state.ItemHead + 1, items.Length);
                 state.ItemCount--;
             }
         }
     }
 
-    private void CountSlot(KeyState state, long slot)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CountSlot(ref CounterKeyState state, long slot)
     {
+        var ring = Ring(ref state);
         var count = state.SlotCount;
         if (count != 0)
         {
-            ref var last = ref SlotAt(state, count - 1);
-            if (last.Index == slot)
+            var last = Wrap(state.SlotHead + count - 1, ring.Length);
+            ref var s = ref ring[last];
+            if (s.Index == slot)
             {
-                last.Count++;
+                s.Count++;
                 state.Total++;
                 return;
             }
 
-            if (last.Index > slot)
+            if (s.Index < slot && count < ring.Length)
             {
-                CountLateSlot(state, slot);
+                ring[Wrap(last + 1, ring.Length)] = new CounterSlot { Index = slot, Count = 1 };
+                state.SlotCount = count + 1;
+                state.Total++;
                 return;
             }
         }
 
-        AppendSlot(state, slot, 1);
+        CountSlotSlow(ref state, slot);
     }
 
-    private void AppendSlot(KeyState state, long slot, int count)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CountSlotSlow(ref CounterKeyState state, long slot)
     {
-        if (state.SlotCount == state.Slots.Length)
+        if (state.SlotCount == 0)
         {
-            GrowSlots(state);
+            AppendSlot(ref state, slot, 1);
+            return;
         }
 
-        SlotAt(state, state.SlotCount) = new Slot { Index = slot, Count = count };
-        state.SlotCount++;
-        state.Total += count;
-    }
-
-    private void CountLateSlot(KeyState state, long slot)
-    {
+        var ring = Ring(ref state);
         var i = state.SlotCount - 1;
         while (i >= 0)
         {
-            ref var s = ref SlotAt(state, i);
+            ref var s = ref ring[Wrap(state.SlotHead + i, ring.Length)];
             if (s.Index == slot)
             {
                 s.Count++;
@@ -541,60 +583,77 @@ public sealed class SlidingWindowCounter<TItem>
             i--;
         }
 
-        if (state.SlotCount == state.Slots.Length)
+        // A new slot at logical position i + 1 (the end for an item in order, earlier for a late one).
+        if (state.SlotCount == ring.Length)
         {
-            GrowSlots(state);
+            ring = GrowSlots(ref state);
         }
 
         var at = i + 1;
         for (var j = state.SlotCount; j > at; j--)
         {
-            SlotAt(state, j) = SlotAt(state, j - 1);
+            ring[Wrap(state.SlotHead + j, ring.Length)] = ring[Wrap(state.SlotHead + j - 1, ring.Length)];
         }
 
-        SlotAt(state, at) = new Slot { Index = slot, Count = 1 };
+        ring[Wrap(state.SlotHead + at, ring.Length)] = new CounterSlot { Index = slot, Count = 1 };
         state.SlotCount++;
         state.Total++;
     }
 
-    private void GrowSlots(KeyState state)
+    private void AppendSlot(ref CounterKeyState state, long slot, int count)
     {
-        var old = state.Slots;
-        var size = Math.Min(Math.Max(old.Length * 2, InitialCapacity), _maxSlotsPerKey);
-        Debug.Assert(size > old.Length, "A key never needs more than min(N - 1, window / resolution) slots.");
-        var grown = new Slot[size];
-        for (var i = 0; i < state.SlotCount; i++)
+        var ring = Ring(ref state);
+        if (state.SlotCount == ring.Length)
         {
-            grown[i] = SlotAt(state, i);
+            ring = GrowSlots(ref state);
         }
 
-        state.Slots = grown;
-        state.SlotHead = 0;
+        ring[Wrap(state.SlotHead + state.SlotCount, ring.Length)] = new CounterSlot { Index = slot, Count = count };
+        state.SlotCount++;
+        state.Total += count;
     }
 
-    private void KeepItem(KeyState state, long ticks, TItem item)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Span<CounterSlot> GrowSlots(ref CounterKeyState state)
     {
-        var n = state.ItemCount;
-        if (n == state.Items.Length && n < _maxStoredItems)
+        var old = Ring(ref state);
+        var size = Math.Min(Math.Max(old.Length * 2, FirstHeapCapacity), _maxSlotsPerKey);
+        Debug.Assert(size > old.Length, "A key never needs more than min(N - 1, window / resolution) slots.");
+        var grown = size == Math.Min(FirstHeapCapacity, _maxSlotsPerKey) && _slotPool.TryPop(out var pooled) ? pooled : new CounterSlot[size];
+        for (var i = 0; i < state.SlotCount; i++)
         {
-            GrowItems(state);
+            grown[i] = old[Wrap(state.SlotHead + i, old.Length)];
         }
 
-        var full = n == state.Items.Length;
-        if (n == 0 || ItemAt(state, n - 1).Ticks <= ticks)
+        state.Heap = grown;
+        state.SlotHead = 0;
+        return grown;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void KeepItem(ref CounterKeyState state, long ticks, TItem item)
+    {
+        var n = state.ItemCount;
+        if (n == (state.Items?.Length ?? 0) && n < _maxStoredItems)
+        {
+            GrowItems(ref state);
+        }
+
+        var full = n == state.Items!.Length;
+        if (n == 0 || ItemAt(ref state, n - 1).Ticks <= ticks)
         {
             if (full)
             {
-                DropOldestItem(state);
+                DropOldestItem(ref state);
             }
 
-            ItemAt(state, state.ItemCount) = new Stamped { Ticks = ticks, Item = item };
+            ItemAt(ref state, state.ItemCount) = new Stamped { Ticks = ticks, Item = item };
             state.ItemCount++;
             return;
         }
 
         // A late item: it goes after every kept item with a time at or before its own.
-        var at = PositionAfter(state, ticks);
+        var at = PositionAfter(ref state, ticks);
         if (full)
         {
             if (at == 0)
@@ -602,23 +661,23 @@ public sealed class SlidingWindowCounter<TItem>
                 return; // Older than every kept item: not among the most recent.
             }
 
-            DropOldestItem(state);
+            DropOldestItem(ref state);
             at--;
         }
 
         for (var j = state.ItemCount; j > at; j--)
         {
-            ItemAt(state, j) = ItemAt(state, j - 1);
+            ItemAt(ref state, j) = ItemAt(ref state, j - 1);
         }
 
-        ItemAt(state, at) = new Stamped { Ticks = ticks, Item = item };
+        ItemAt(ref state, at) = new Stamped { Ticks = ticks, Item = item };
         state.ItemCount++;
     }
 
-    private static int PositionAfter(KeyState state, long ticks)
+    private static int PositionAfter(ref CounterKeyState state, long ticks)
     {
         var at = state.ItemCount;
-        while (at > 0 && ItemAt(state, at - 1).Ticks > ticks)
+        while (at > 0 && ItemAt(ref state, at - 1).Ticks > ticks)
         {
             at--;
         }
@@ -626,28 +685,30 @@ public sealed class SlidingWindowCounter<TItem>
         return at;
     }
 
-    private static void DropOldestItem(KeyState state)
+    private static void DropOldestItem(ref CounterKeyState state)
     {
-        state.Items[state.ItemHead] = default;
-        state.ItemHead = state.ItemHead + 1 == state.Items.Length ? 0 : state.ItemHead + 1;
+        var items = ItemsOf(ref state);
+        items[state.ItemHead] = default;
+        state.ItemHead = Wrap(state.ItemHead + 1, items.Length);
         state.ItemCount--;
     }
 
-    private void GrowItems(KeyState state)
+    private void GrowItems(ref CounterKeyState state)
     {
-        var old = state.Items;
-        var size = Math.Min(Math.Max(old.Length * 2, InitialCapacity), _maxStoredItems);
-        var grown = new Stamped[size];
+        var oldLength = state.Items?.Length ?? 0;
+        var size = Math.Min(Math.Max(oldLength * 2, InitialItemCapacity), _maxStoredItems);
+        var grown = size == InitialItemCapacity && _itemPool.TryPop(out var pooled) ? pooled : new Stamped[size];
         for (var i = 0; i < state.ItemCount; i++)
         {
-            grown[i] = ItemAt(state, i);
+            grown[i] = ItemAt(ref state, i);
         }
 
         state.Items = grown;
         state.ItemHead = 0;
     }
 
-    private void Fire(KeyState state, string key, long ticks, TItem item)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Fire(ref CounterKeyState state, string key, long ticks, TItem item)
     {
         var hitCount = state.Total + 1;
         var length = Math.Min(hitCount, MaxItemsPerDetection);
@@ -655,12 +716,12 @@ public sealed class SlidingWindowCounter<TItem>
         {
             // The kept items with this one merged in at its place; the last `length` of them.
             var kept = state.ItemCount;
-            var at = PositionAfter(state, ticks);
+            var at = PositionAfter(ref state, ticks);
             var start = kept + 1 - length;
             Debug.Assert(start >= 0, "A key keeps the most recent min(N - 1, cap) items.");
             for (var m = start; m <= kept; m++)
             {
-                _detectionItems[m - start] = m < at ? ItemAt(state, m).Item : m == at ? item : ItemAt(state, m - 1).Item;
+                _detectionItems[m - start] = m < at ? ItemAt(ref state, m).Item : m == at ? item : ItemAt(ref state, m - 1).Item;
             }
         }
 
@@ -672,10 +733,10 @@ public sealed class SlidingWindowCounter<TItem>
         _detectionLength = length;
         _detectionHitCount = hitCount;
         _detectionKey = key;
-        ClearCounts(state);
+        ClearCounts(ref state);
     }
 
-    private static void ClearCounts(KeyState state)
+    private static void ClearCounts(ref CounterKeyState state)
     {
         state.Total = 0;
         state.SlotHead = 0;
@@ -684,7 +745,7 @@ public sealed class SlidingWindowCounter<TItem>
         {
             if (RuntimeHelpers.IsReferenceOrContainsReferences<TItem>())
             {
-                Array.Clear(state.Items);
+                Array.Clear(state.Items!);
             }
 
             state.ItemHead = 0;
@@ -773,53 +834,9 @@ public sealed class SlidingWindowCounter<TItem>
         return watermark;
     }
 
-    private static ref Slot SlotAt(KeyState state, int i)
-    {
-        var index = state.SlotHead + i;
-        if (index >= state.Slots.Length)
-        {
-            index -= state.Slots.Length;
-        }
-
-        return ref state.Slots[index];
-    }
-
-    private static ref Stamped ItemAt(KeyState state, int i)
-    {
-        var index = state.ItemHead + i;
-        if (index >= state.Items.Length)
-        {
-            index -= state.Items.Length;
-        }
-
-        return ref state.Items[index];
-    }
-
-    private struct Slot
-    {
-        public long Index;
-        public int Count;
-    }
-
     private struct Stamped
     {
         public long Ticks;
         public TItem Item;
-    }
-
-    /// <summary>One tracked key: a sorted ring of slot counts and a sorted ring of the most recent items.</summary>
-    private sealed class KeyState
-    {
-        public string Key = string.Empty;
-        public KeyState? Older;
-        public KeyState? Newer;
-        public long NewestSlot;
-        public int Total;
-        public Slot[] Slots = [];
-        public int SlotHead;
-        public int SlotCount;
-        public Stamped[] Items = [];
-        public int ItemHead;
-        public int ItemCount;
     }
 }

@@ -40,10 +40,11 @@ public class SlidingWindowCounterOptions
     public int MaxItemsPerDetection { get; set; } = DefaultMaxItemsPerDetection;
 
     /// <summary>
-    /// How keys are compared. Default <see cref="StringComparer.OrdinalIgnoreCase"/>: user ids (UPNs), recipients and
-    /// malware family names are case-insensitive.
+    /// How keys are compared. Default <see cref="StringComparer.Ordinal"/> (exact, and the fastest); the
+    /// <c>SlidingThreshold</c> operator and the engine use <see cref="StringComparer.OrdinalIgnoreCase"/>, because user
+    /// ids (UPNs), recipients and malware family names are case-insensitive.
     /// </summary>
-    public IEqualityComparer<string> KeyComparer { get; set; } = StringComparer.OrdinalIgnoreCase;
+    public IEqualityComparer<string> KeyComparer { get; set; } = StringComparer.Ordinal;
 
     /// <summary>Checks every option and lists every problem.</summary>
     /// <returns>The errors; empty when valid.</returns>

@@ -4,8 +4,8 @@ namespace AlertEngine;
 /// The engine's detector for a policy with a <see cref="ThresholdTrigger"/>: per scope key, a sliding window count
 /// (see <see cref="SlidingWindowCounter{TItem}"/> for the exact rules). Uses the engine options'
 /// <see cref="AlertEngineOptions.ThresholdResolution"/>, <see cref="AlertEngineOptions.AllowedLateness"/>,
-/// <see cref="AlertEngineOptions.MaxTrackedKeysPerPolicy"/> and <see cref="AlertEngineOptions.MaxActivitiesPerAlert"/>.
-/// Single-threaded.
+/// <see cref="AlertEngineOptions.MaxTrackedKeysPerPolicy"/> and <see cref="AlertEngineOptions.MaxActivitiesPerAlert"/>;
+/// scope keys compare case-insensitively. Single-threaded.
 /// </summary>
 internal sealed class ThresholdDetector : IPolicyDetector
 {
@@ -25,6 +25,7 @@ internal sealed class ThresholdDetector : IPolicyDetector
             AllowedLateness = options.AllowedLateness,
             MaxTrackedKeys = options.MaxTrackedKeysPerPolicy,
             MaxItemsPerDetection = options.MaxActivitiesPerAlert,
+            KeyComparer = StringComparer.OrdinalIgnoreCase,
         };
         _evaluator = new ThresholdEvaluator(
             trigger.Count,

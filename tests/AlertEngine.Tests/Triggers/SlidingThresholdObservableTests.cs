@@ -23,6 +23,7 @@ public class SlidingThresholdObservableTests
     {
         var activities = scenario.Activities();
         var counterOptions = scenario.CounterOptions();
+        counterOptions.KeyComparer = StringComparer.OrdinalIgnoreCase;
         var diagnostics = new List<EngineDiagnostic>();
         var options = new SlidingThresholdOptions
         {
@@ -58,6 +59,15 @@ public class SlidingThresholdObservableTests
         Assert.Equal(T0.AddSeconds(3), d.Time);
         Assert.Equal("alice@contoso.com", d.ScopeKey);
         Assert.Null(d.PolicyId);
+    }
+
+    [Fact]
+    public void Scope_keys_compare_case_insensitively()
+    {
+        var detections = Run(
+            [Act("a", 0, "Alice@Contoso.com"), Act("b", 1, "alice@contoso.com")],
+            s => s.SlidingThreshold(2, TimeSpan.FromMinutes(1), TriggerScope.User));
+        Assert.Equal("alice@contoso.com", Assert.Single(detections).ScopeKey);
     }
 
     [Fact]

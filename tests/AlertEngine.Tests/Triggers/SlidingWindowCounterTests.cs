@@ -109,20 +109,20 @@ public class SlidingWindowCounterTests
     }
 
     [Fact]
-    public void Compares_keys_case_insensitively_by_default_and_reports_the_spelling_of_the_completing_item()
+    public void Compares_keys_exactly_by_default()
     {
         var counter = Counter(2, TimeSpan.FromMinutes(1));
-        counter.Add("Alice@Contoso.com", At(0), "a");
-        Assert.Equal(SlidingWindowOutcome.Detected, counter.Add("alice@contoso.com", At(1), "b"));
-        Assert.Equal("alice@contoso.com", counter.LastDetection.Key);
+        counter.Add("Alice", At(0), "a");
+        Assert.Equal(SlidingWindowOutcome.Counted, counter.Add("alice", At(1), "b"));
     }
 
     [Fact]
-    public void Uses_the_configured_key_comparer()
+    public void Uses_the_configured_key_comparer_and_reports_the_spelling_of_the_completing_item()
     {
-        var counter = Counter(2, TimeSpan.FromMinutes(1), o => o.KeyComparer = StringComparer.Ordinal);
-        counter.Add("Alice", At(0), "a");
-        Assert.Equal(SlidingWindowOutcome.Counted, counter.Add("alice", At(1), "b"));
+        var counter = Counter(2, TimeSpan.FromMinutes(1), o => o.KeyComparer = StringComparer.OrdinalIgnoreCase);
+        counter.Add("Alice@Contoso.com", At(0), "a");
+        Assert.Equal(SlidingWindowOutcome.Detected, counter.Add("alice@contoso.com", At(1), "b"));
+        Assert.Equal("alice@contoso.com", counter.LastDetection.Key);
     }
 
     [Fact]
@@ -237,18 +237,23 @@ public class SlidingWindowCounterTests
     }
 
     [Fact]
-    public void Evicts_a_key_once_its_window_has_passed()
+    public void Evicts_a_key_within_half_a_window_after_its_window_has_passed()
     {
-        var counter = Counter(5, TimeSpan.FromSeconds(10));
+        var counter = Counter(5, TimeSpan.FromSeconds(40));
         counter.Add("alice", At(0), "a");
-        counter.Add("bob", At(5), "b");
-        counter.Add("carol", At(9), "c");
+        counter.Add("bob", At(20), "b");
+        counter.Add("carol", At(39), "c");
         Assert.Equal(3, counter.TrackedKeys);
-        counter.Add("carol", At(10), "c"); // alice's item at 0 is out of (0, 10]
+
+        counter.AdvanceTo(At(50)); // alice's window has passed at 40; sweeps run every half window (20 s) of event time
         Assert.Equal(2, counter.TrackedKeys);
-        counter.AdvanceTo(At(15));
+        Assert.Equal(0, counter.GetCount("alice"));
+        counter.AdvanceTo(At(70));
         Assert.Equal(1, counter.TrackedKeys);
-        Assert.Equal(0, counter.GetCount("bob"));
+        counter.AdvanceTo(At(89));
+        Assert.Equal(1, counter.TrackedKeys); // carol's window passed at 79, the next sweep is at 90
+        counter.AdvanceTo(At(90));
+        Assert.Equal(0, counter.TrackedKeys);
     }
 
     [Fact]
@@ -270,12 +275,14 @@ public class SlidingWindowCounterTests
         var peak = 0;
         for (var i = 0; i < 1_000_000; i++)
         {
-            // 100 users per second, each seen once: 6,000 users in any one-minute window.
+            // 100 users per second, each seen once: 6,000 users in any one-minute window, plus at most half a
+            // window (3,000 users) not yet swept.
             counter.Add("user" + i, T0.AddMilliseconds(i * 10), "x");
             peak = Math.Max(peak, counter.TrackedKeys);
         }
 
-        Assert.InRange(peak, 6_000, 6_101);
+        Assert.InRange(peak, 6_000, 9_100);
+        Assert.Equal(peak, counter.PeakTrackedKeys);
         counter.AdvanceTo(T0.AddMilliseconds(1_000_000 * 10).AddMinutes(1));
         Assert.Equal(0, counter.TrackedKeys);
     }
@@ -371,7 +378,7 @@ public class SlidingWindowCounterTests
         var outside = new SlidingWindowCounterSnapshot<string>(3, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), At(20),
             [new SlidingWindowKeySnapshot<string>("alice", At(20), [new SlidingWindowSlot(At(10), 1)], [])]);
         var duplicate = new SlidingWindowCounterSnapshot<string>(3, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), At(5),
-            [new SlidingWindowKeySnapshot<string>("alice", At(5), [], []), new SlidingWindowKeySnapshot<string>("ALICE", At(5), [], [])]);
+            [new SlidingWindowKeySnapshot<string>("alice", At(5), [], []), new SlidingWindowKeySnapshot<string>("alice", At(5), [], [])]);
 
         Assert.Throws<ArgumentException>(() => counter.Restore(tooMany));
         Assert.Throws<ArgumentException>(() => counter.Restore(outside));

@@ -56,6 +56,15 @@ public class ThresholdDetectorTests
     }
 
     [Fact]
+    public void Counts_user_ids_case_insensitively()
+    {
+        var trigger = new ThresholdTrigger(2, TimeSpan.FromMinutes(1), TriggerScope.User);
+        var detector = new ThresholdDetector(Policy(trigger), trigger, new AlertEngineOptions(), _ => { });
+        Assert.Null(detector.Observe(Act("a", 0, "Alice")));
+        Assert.NotNull(detector.Observe(Act("b", 1, "ALICE")));
+    }
+
+    [Fact]
     public void Reports_a_missing_scope_value_with_the_policy_id()
     {
         var diagnostics = new List<EngineDiagnostic>();
