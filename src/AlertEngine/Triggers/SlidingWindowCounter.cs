@@ -1,0 +1,842 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace AlertEngine;
+
+/// <summary>
+/// The threshold trigger's core: per key, when an item at time t brings the number of items with time in
+/// (t − window, t] to the threshold N or more, a detection fires carrying those items, and that key's count starts
+/// again from zero. Single-threaded, allocation-free in steady state, and exact.
+/// </summary>
+/// <typeparam name="TItem">The item carried into detections (an <see cref="Activity"/> in the engine).</typeparam>
+/// <remarks>
+/// <para><b>Time.</b> Times are truncated to <see cref="Resolution"/> (an item at time t is counted at
+/// <c>floor(t / resolution) · resolution</c>) and the window is applied exactly to the truncated times. With a
+/// resolution of one tick, or with times that are multiples of the resolution (audit times are whole seconds and the
+/// default resolution is one second), this is exactly (t − window, t].</para>
+/// <para><b>Order and lateness.</b> The watermark is the newest time seen over all keys. An item older than
+/// <see cref="AllowedLateness"/> behind the watermark is <see cref="SlidingWindowOutcome.Late"/> and is not counted
+/// (equal times are never late; the default lateness of zero rejects every item older than the newest one). An
+/// accepted item is counted at its own time, in the right place among its key's counts, so it leaves the window when
+/// its own time does. Each key's window ends at that key's newest time: after an item for a key, the count checked is
+/// the number of items in (newest − window, newest] since the key's last detection. For items that arrive in time
+/// order, newest is the item's own time, so this is exactly the spec. An accepted item that is already outside its
+/// key's window can never be counted and is reported as <see cref="SlidingWindowOutcome.OutOfWindow"/> (only possible
+/// when the allowed lateness is at least the window).</para>
+/// <para><b>Memory.</b> Each tracked key keeps counts per time slot, sparsely: only slots that hold items, and only
+/// slots inside its window. Since the count resets at N, a key holds at most
+/// <c>min(N − 1, ceil(window / resolution))</c> slots of 16 bytes, whatever the rate of items for the key. A key's
+/// dictionary entry (about 130 bytes with its bucket) holds its first four slots; a key that needs more moves them to an
+/// array (32 bytes of header plus the slots). To carry the
+/// items into detections a key also keeps the most recent <c>min(N − 1, MaxItemsPerDetection)</c> items inside its
+/// window (16 bytes each plus the items themselves); set <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/>
+/// to zero to count only. Arrays grow by doubling up to these bounds and are reused.</para>
+/// <para><b>Eviction.</b> A key can be evicted once none of its items can be in any window any more: when its newest
+/// time is at or before (watermark − allowed lateness − window). Eviction is driven by event time and costs nothing per
+/// item: whenever the watermark has moved half of (window + allowed lateness) since the last sweep, one pass over
+/// the tracked keys evicts the idle ones (amortized constant time per item, since the keys that survive a sweep were
+/// all active within the last few sweep intervals). An idle key is thus evicted within half of
+/// (window + allowed lateness) after that point. Eviction never changes a result. At most <see cref="MaxTrackedKeys"/>
+/// keys are tracked; when the cap is reached, a new key first triggers a sweep if the watermark moved since the last one
+/// (at most once per <c>MaxTrackedKeys / 16</c> items, to stay amortized), and if the cap is still reached its item is
+/// <see cref="SlidingWindowOutcome.KeyCapExceeded"/> and not counted.</para>
+/// <para><b>Detections.</b> A detection carries the exact hit count (always N) and the most recent
+/// <see cref="MaxItemsPerDetection"/> of the items that made it, in time order (equal times in arrival order),
+/// including the item that completed it. Read it from <see cref="LastDetection"/> right after
+/// <see cref="Add"/> returns <see cref="SlidingWindowOutcome.Detected"/>.</para>
+/// <para><b>State</b> can be saved with <see cref="CreateSnapshot"/> and loaded with <see cref="Restore"/>; a restored
+/// counter gives the same results as one that never stopped.</para>
+/// <para>Not thread-safe: use one counter per thread, or serialize calls.</para>
+/// </remarks>
+public sealed class SlidingWindowCounter<TItem>
+{
+    private const int FirstHeapCapacity = 8;
+    private const int InitialItemCapacity = 4;
+    private const int MaxPooledArrays = 1024;
+    private static readonly long MaxTicks = DateTimeOffset.MaxValue.UtcTicks;
+
+    private readonly Dictionary<string, CounterKeyState> _keys;
+    private readonly long _resolution;
+    private readonly long _windowSlots;
+    private readonly long _lateness;
+    private readonly long _sweepInterval;
+    private readonly int _maxSlotsPerKey;
+    private readonly int _inlineSlots;
+    private readonly int _maxStoredItems;
+    private readonly int _fireAt;
+    private readonly TItem[] _detectionItems;
+    private readonly Stack<CounterSlot[]> _slotPool = new();
+    private readonly Stack<Stamped[]> _itemPool = new();
+
+    private long _watermark = long.MinValue;
+    private long _watermarkSlot;
+    private long _watermarkSlotStart = long.MinValue;
+    private long _lateBefore = long.MinValue;
+    private long _evictThrough = long.MinValue;
+    private long _sweptThrough = long.MinValue;
+    private long _adds;
+    private long _addsAtSweep;
+    private int _peakKeys;
+    private string _detectionKey = string.Empty;
+    private int _detectionHitCount;
+    private int _detectionLength;
+
+    /// <summary>Creates a counter.</summary>
+    /// <param name="threshold">N: the count that fires a detection, at least 1.</param>
+    /// <param name="window">The sliding window, greater than zero.</param>
+    /// <param name="options">Resolution, lateness, caps and key comparer; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threshold"/> or <paramref name="window"/> is out of range.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> are invalid; the message lists every problem.</exception>
+    public SlidingWindowCounter(int threshold, TimeSpan window, SlidingWindowCounterOptions? options = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threshold, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        options ??= new SlidingWindowCounterOptions();
+        options.ThrowIfInvalid(nameof(options));
+
+        Threshold = threshold;
+        Window = window;
+        Resolution = options.Resolution;
+        AllowedLateness = options.AllowedLateness;
+        MaxTrackedKeys = options.MaxTrackedKeys;
+        MaxItemsPerDetection = options.MaxItemsPerDetection;
+
+        _resolution = options.Resolution.Ticks;
+        _lateness = options.AllowedLateness.Ticks;
+        var windowSlots = (window.Ticks / _resolution) + (window.Ticks % _resolution == 0 ? 0 : 1);
+        // A window longer than all representable time behaves as an infinite one; clamping keeps slot arithmetic in range.
+        var allSlots = (MaxTicks / _resolution) + 2;
+        _windowSlots = Math.Min(windowSlots, allSlots);
+        _maxSlotsPerKey = (int)Math.Min(threshold - 1, _windowSlots);
+        _inlineSlots = Math.Min(CounterSlotBuffer.Length, _maxSlotsPerKey);
+        _sweepInterval = Math.Max(1, (_windowSlots + Math.Min((_lateness / _resolution) + 1, allSlots)) / 2);
+        _maxStoredItems = Math.Min(threshold - 1, MaxItemsPerDetection);
+        _fireAt = threshold - 1;
+        _detectionItems = new TItem[Math.Min(threshold, MaxItemsPerDetection)];
+        _keys = new Dictionary<string, CounterKeyState>(options.KeyComparer);
+    }
+
+    /// <summary>N: the count that fires a detection.</summary>
+    public int Threshold { get; }
+
+    /// <summary>The sliding window.</summary>
+    public TimeSpan Window { get; }
+
+    /// <summary>The time resolution; times are truncated to it.</summary>
+    public TimeSpan Resolution { get; }
+
+    /// <summary>How far behind the newest time seen an item may be and still be counted.</summary>
+    public TimeSpan AllowedLateness { get; }
+
+    /// <summary>The cap on tracked keys.</summary>
+    public int MaxTrackedKeys { get; }
+
+    /// <summary>The cap on the items a detection carries.</summary>
+    public int MaxItemsPerDetection { get; }
+
+    /// <summary>The number of keys tracked now.</summary>
+    public int TrackedKeys => _keys.Count;
+
+    /// <summary>The newest time seen; <see langword="null"/> before the first item.</summary>
+    public DateTimeOffset? Watermark => _watermark == long.MinValue ? null : new DateTimeOffset(_watermark, TimeSpan.Zero);
+
+    /// <summary>
+    /// The detection fired by the last call to <see cref="Add"/> that returned <see cref="SlidingWindowOutcome.Detected"/>.
+    /// Valid until the next call to <see cref="Add"/>.
+    /// </summary>
+    public SlidingWindowDetection<TItem> LastDetection =>
+        new(_detectionKey, _detectionHitCount, new ReadOnlySpan<TItem>(_detectionItems, 0, _detectionLength));
+
+    /// <summary>The largest number of time slots one key can hold: <c>min(N − 1, ceil(window / resolution))</c>.</summary>
+    internal int MaxSlotsPerKey => _maxSlotsPerKey;
+
+    /// <summary>The largest number of keys tracked at once so far (for tests).</summary>
+    internal int PeakTrackedKeys => _peakKeys;
+
+    /// <summary>Counts an item for a key.</summary>
+    /// <param name="key">The scope key, e.g. a user id. Compared with <see cref="SlidingWindowCounterOptions.KeyComparer"/>.</param>
+    /// <param name="time">The item's event time.</param>
+    /// <param name="item">The item, kept for the detection's item list.</param>
+    /// <returns>What happened; on <see cref="SlidingWindowOutcome.Detected"/> read <see cref="LastDetection"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
+    public SlidingWindowOutcome Add(string key, DateTimeOffset time, TItem item)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        _adds++;
+        var ticks = time.UtcTicks;
+        long slot;
+        if (ticks >= _watermark)
+        {
+            slot = ticks == _watermark ? _watermarkSlot : AdvanceWatermark(ticks);
+        }
+        else if (ticks >= _lateBefore)
+        {
+            slot = ticks / _resolution;
+        }
+        else
+        {
+            return SlidingWindowOutcome.Late;
+        }
+
+        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+        if (Unsafe.IsNullRef(ref state))
+        {
+            return AddNewKey(key, slot, ticks, item);
+        }
+
+        if (slot > state.NewestSlot)
+        {
+            state.NewestSlot = slot;
+            if (state.SlotCount != 0 && Ring(ref state)[state.SlotHead].Index <= slot - _windowSlots)
+            {
+                Expire(ref state, slot - _windowSlots);
+            }
+        }
+        else if (slot <= state.NewestSlot - _windowSlots)
+        {
+            return SlidingWindowOutcome.OutOfWindow;
+        }
+
+        return Count(ref state, key, slot, ticks, item);
+    }
+
+    /// <summary>
+    /// Moves the watermark forward to <paramref name="time"/> without an item (for example to follow the newest time of
+    /// a wider stream), evicting the keys that became idle. Times at or before the watermark are ignored.
+    /// </summary>
+    /// <param name="time">The newest time known.</param>
+    public void AdvanceTo(DateTimeOffset time)
+    {
+        var ticks = time.UtcTicks;
+        if (ticks > _watermark)
+        {
+            _ = AdvanceWatermark(ticks);
+        }
+    }
+
+    /// <summary>
+    /// The number of items counted now for <paramref name="key"/>: those since its last detection with time in
+    /// (watermark − window, watermark], truncated to the resolution.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The count; zero for an untracked key.</returns>
+    public int GetCount(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+        if (Unsafe.IsNullRef(ref state))
+        {
+            return 0;
+        }
+
+        var cutoff = (_watermark / _resolution) - _windowSlots;
+        var ring = Ring(ref state);
+        var total = 0;
+        for (var i = 0; i < state.SlotCount; i++)
+        {
+            ref var s = ref ring[Wrap(state.SlotHead + i, ring.Length)];
+            if (s.Index > cutoff)
+            {
+                total += s.Count;
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Captures the whole state: the watermark and, for each tracked key, its slots and kept items.</summary>
+    /// <returns>The snapshot; keys in order of their newest time, then key (ordinal).</returns>
+    public SlidingWindowCounterSnapshot<TItem> CreateSnapshot()
+    {
+        var keys = new List<SlidingWindowKeySnapshot<TItem>>(_keys.Count);
+        foreach (var key in _keys.Keys)
+        {
+            ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+            var ring = Ring(ref state);
+            var slots = new SlidingWindowSlot[state.SlotCount];
+            for (var i = 0; i < slots.Length; i++)
+            {
+                ref var s = ref ring[Wrap(state.SlotHead + i, ring.Length)];
+                slots[i] = new SlidingWindowSlot(TimeOf(s.Index), s.Count);
+            }
+
+            var items = new SlidingWindowItem<TItem>[state.ItemCount];
+            for (var i = 0; i < items.Length; i++)
+            {
+                ref var it = ref ItemAt(ref state, i);
+                items[i] = new SlidingWindowItem<TItem>(new DateTimeOffset(it.Ticks, TimeSpan.Zero), it.Item);
+            }
+
+            keys.Add(new SlidingWindowKeySnapshot<TItem>(key, TimeOf(state.NewestSlot), slots, items));
+        }
+
+        keys.Sort(static (a, b) => a.Newest != b.Newest ? a.Newest.CompareTo(b.Newest) : string.CompareOrdinal(a.Key, b.Key));
+        return new SlidingWindowCounterSnapshot<TItem>(Threshold, Window, Resolution, Watermark, keys);
+    }
+
+    /// <summary>
+    /// Replaces the whole state with <paramref name="snapshot"/>, taken from a counter with the same threshold, window
+    /// and resolution. Items beyond this counter's <see cref="MaxItemsPerDetection"/> are dropped, oldest first.
+    /// </summary>
+    /// <param name="snapshot">The snapshot.</param>
+    /// <exception cref="ArgumentException">The snapshot does not fit this counter or is inconsistent; the counter is unchanged.</exception>
+    public void Restore(SlidingWindowCounterSnapshot<TItem> snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var watermark = ValidateSnapshot(snapshot);
+
+        Clear();
+        foreach (var k in snapshot.Keys)
+        {
+            ref var state = ref Track(k.Key, k.Newest.UtcTicks / _resolution);
+            foreach (var s in k.Slots)
+            {
+                AppendSlot(ref state, s.Start.UtcTicks / _resolution, s.Count);
+            }
+
+            var skip = Math.Max(0, k.Items.Count - _maxStoredItems);
+            for (var i = skip; i < k.Items.Count; i++)
+            {
+                KeepItem(ref state, k.Items[i].Time.UtcTicks, k.Items[i].Item);
+            }
+        }
+
+        if (watermark != long.MinValue)
+        {
+            _ = AdvanceWatermark(watermark);
+        }
+    }
+
+    /// <summary>The number of slots <paramref name="key"/> holds now (for tests).</summary>
+    internal int SlotCount(string key) => _keys.TryGetValue(key, out var s) ? s.SlotCount : 0;
+
+    /// <summary>The slot capacity <paramref name="key"/> has (for tests): inline, or its array's once it outgrew it.</summary>
+    internal int SlotCapacity(string key) => _keys.TryGetValue(key, out var s) ? s.Heap?.Length ?? _inlineSlots : 0;
+
+    /// <summary>Whether <paramref name="key"/> keeps its slots in an array rather than inline (for tests).</summary>
+    internal bool SlotsOnHeap(string key) => _keys.TryGetValue(key, out var s) && s.Heap is not null;
+
+    /// <summary>The item capacity <paramref name="key"/> has allocated (for tests).</summary>
+    internal int ItemCapacity(string key) => _keys.TryGetValue(key, out var s) ? s.Items?.Length ?? 0 : 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Wrap(int index, int length) => index >= length ? index - length : index;
+
+    /// <summary>The slot ring of a key: its inline buffer, or its array once it outgrew it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span<CounterSlot> Ring(ref CounterKeyState state) =>
+        state.Heap ?? MemoryMarshal.CreateSpan(ref Unsafe.As<CounterSlotBuffer, CounterSlot>(ref state.Inline), _inlineSlots);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Stamped[] ItemsOf(ref CounterKeyState state) => Unsafe.As<Stamped[]>(state.Items!);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref Stamped ItemAt(ref CounterKeyState state, int i)
+    {
+        var items = ItemsOf(ref state);
+        return ref items[Wrap(state.ItemHead + i, items.Length)];
+    }
+
+    private DateTimeOffset TimeOf(long slot) => new(slot * _resolution, TimeSpan.Zero);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private SlidingWindowOutcome AddNewKey(string key, long slot, long ticks, TItem item)
+    {
+        if (_keys.Count >= MaxTrackedKeys && !SweepForRoom())
+        {
+            return SlidingWindowOutcome.KeyCapExceeded;
+        }
+
+        return Count(ref Track(key, slot), key, slot, ticks, item);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private SlidingWindowOutcome Count(ref CounterKeyState state, string key, long slot, long ticks, TItem item)
+    {
+        if (state.Total >= _fireAt)
+        {
+            Fire(ref state, key, ticks, item);
+            return SlidingWindowOutcome.Detected;
+        }
+
+        CountSlot(ref state, slot);
+        if (_maxStoredItems != 0)
+        {
+            KeepItem(ref state, ticks, item);
+        }
+
+        return SlidingWindowOutcome.Counted;
+    }
+
+    /// <summary>Moves the watermark to <paramref name="ticks"/> (newer than it) and returns its slot.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long AdvanceWatermark(long ticks)
+    {
+        // Items mostly arrive in time order, so the new watermark is mostly in the same or the next slot: no division.
+        var delta = (ulong)(ticks - _watermarkSlotStart);
+        long slot;
+        if (delta < (ulong)_resolution)
+        {
+            slot = _watermarkSlot;
+        }
+        else if (delta < 2 * (ulong)_resolution)
+        {
+            slot = _watermarkSlot + 1;
+            _watermarkSlotStart += _resolution;
+        }
+        else
+        {
+            slot = ticks / _resolution;
+            _watermarkSlotStart = slot * _resolution;
+        }
+
+        _watermark = ticks;
+        _watermarkSlot = slot;
+        _lateBefore = ticks - _lateness;
+        if (_lateBefore >= 0)
+        {
+            // No item at or after _lateBefore can see a slot at or before this in its key's window.
+            _evictThrough = (_lateness == 0 ? slot : _lateBefore / _resolution) - _windowSlots;
+            if (_sweptThrough == long.MinValue)
+            {
+                _sweptThrough = _evictThrough;
+            }
+            else if (_evictThrough - _sweptThrough >= _sweepInterval)
+            {
+                Sweep();
+            }
+        }
+
+        return slot;
+    }
+
+    /// <summary>At the key cap: sweeps if that can free room and is affordable; returns whether there is room now.</summary>
+    private bool SweepForRoom()
+    {
+        if (_evictThrough > _sweptThrough && _adds - _addsAtSweep >= _keys.Count / 16)
+        {
+            Sweep();
+        }
+
+        return _keys.Count < MaxTrackedKeys;
+    }
+
+    /// <summary>Evicts every key whose newest slot is at or before <see cref="_evictThrough"/>.</summary>
+    private void Sweep()
+    {
+        _sweptThrough = _evictThrough;
+        _addsAtSweep = _adds;
+        var evicted = false;
+        foreach (var pair in _keys)
+        {
+            if (pair.Value.NewestSlot <= _evictThrough)
+            {
+                var state = pair.Value;
+                Release(ref state);
+                _keys.Remove(pair.Key);
+                evicted = true;
+            }
+        }
+
+        if (evicted && _keys.Count < _keys.Capacity / 4 && _keys.Capacity > 1024)
+        {
+            // After a crowd of keys has gone idle, give the memory back.
+            _keys.TrimExcess(Math.Max(_keys.Count * 2, 1024));
+        }
+    }
+
+    private ref CounterKeyState Track(string key, long slot)
+    {
+        ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out _);
+        state.NewestSlot = slot;
+        if (_keys.Count > _peakKeys)
+        {
+            _peakKeys = _keys.Count;
+        }
+
+        return ref state;
+    }
+
+    private void Release(ref CounterKeyState state)
+    {
+        ClearCounts(ref state);
+        if (state.Heap is { } heap && heap.Length == Math.Min(FirstHeapCapacity, _maxSlotsPerKey) && _slotPool.Count < MaxPooledArrays)
+        {
+            _slotPool.Push(heap);
+        }
+
+        if (state.Items is Stamped[] { Length: InitialItemCapacity } items && _itemPool.Count < MaxPooledArrays)
+        {
+            _itemPool.Push(items);
+        }
+
+        state = default;
+    }
+
+    private void Clear()
+    {
+        foreach (var key in _keys.Keys)
+        {
+            Release(ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key));
+        }
+
+        _keys.Clear();
+        _watermark = long.MinValue;
+        _watermarkSlotStart = long.MinValue;
+        _lateBefore = long.MinValue;
+        _evictThrough = long.MinValue;
+        _sweptThrough = long.MinValue;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Expire(ref CounterKeyState state, long cutoff)
+    {
+        var ring = Ring(ref state);
+        while (state.SlotCount != 0)
+        {
+            ref var first = ref ring[state.SlotHead];
+            if (first.Index > cutoff)
+            {
+                break;
+            }
+
+            state.Total -= first.Count;
+            state.SlotHead = Wrap(state.SlotHead + 1, ring.Length);
+            state.SlotCount--;
+        }
+
+        if (state.ItemCount != 0)
+        {
+            // Items expire with their slot: slot <= cutoff <=> ticks < (cutoff + 1) * resolution.
+            var before = (cutoff + 1) * _resolution;
+            var items = ItemsOf(ref state);
+            while (state.ItemCount != 0)
+            {
+                ref var first = ref items[state.ItemHead];
+                if (first.Ticks >= before)
+                {
+                    break;
+                }
+
+                first = default;
+                state.ItemHead = Wrap(state.ItemHead + 1, items.Length);
+                state.ItemCount--;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CountSlot(ref CounterKeyState state, long slot)
+    {
+        var ring = Ring(ref state);
+        var count = state.SlotCount;
+        if (count != 0)
+        {
+            var last = Wrap(state.SlotHead + count - 1, ring.Length);
+            ref var s = ref ring[last];
+            if (s.Index == slot)
+            {
+                s.Count++;
+                state.Total++;
+                return;
+            }
+
+            if (s.Index < slot && count < ring.Length)
+            {
+                ring[Wrap(last + 1, ring.Length)] = new CounterSlot { Index = slot, Count = 1 };
+                state.SlotCount = count + 1;
+                state.Total++;
+                return;
+            }
+        }
+
+        CountSlotSlow(ref state, slot);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CountSlotSlow(ref CounterKeyState state, long slot)
+    {
+        if (state.SlotCount == 0)
+        {
+            AppendSlot(ref state, slot, 1);
+            return;
+        }
+
+        var ring = Ring(ref state);
+        var i = state.SlotCount - 1;
+        while (i >= 0)
+        {
+            ref var s = ref ring[Wrap(state.SlotHead + i, ring.Length)];
+            if (s.Index == slot)
+            {
+                s.Count++;
+                state.Total++;
+                return;
+            }
+
+            if (s.Index < slot)
+            {
+                break;
+            }
+
+            i--;
+        }
+
+        // A new slot at logical position i + 1 (the end for an item in order, earlier for a late one).
+        if (state.SlotCount == ring.Length)
+        {
+            ring = GrowSlots(ref state);
+        }
+
+        var at = i + 1;
+        for (var j = state.SlotCount; j > at; j--)
+        {
+            ring[Wrap(state.SlotHead + j, ring.Length)] = ring[Wrap(state.SlotHead + j - 1, ring.Length)];
+        }
+
+        ring[Wrap(state.SlotHead + at, ring.Length)] = new CounterSlot { Index = slot, Count = 1 };
+        state.SlotCount++;
+        state.Total++;
+    }
+
+    private void AppendSlot(ref CounterKeyState state, long slot, int count)
+    {
+        var ring = Ring(ref state);
+        if (state.SlotCount == ring.Length)
+        {
+            ring = GrowSlots(ref state);
+        }
+
+        ring[Wrap(state.SlotHead + state.SlotCount, ring.Length)] = new CounterSlot { Index = slot, Count = count };
+        state.SlotCount++;
+        state.Total += count;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Span<CounterSlot> GrowSlots(ref CounterKeyState state)
+    {
+        var old = Ring(ref state);
+        var size = Math.Min(Math.Max(old.Length * 2, FirstHeapCapacity), _maxSlotsPerKey);
+        Debug.Assert(size > old.Length, "A key never needs more than min(N - 1, window / resolution) slots.");
+        var grown = size == Math.Min(FirstHeapCapacity, _maxSlotsPerKey) && _slotPool.TryPop(out var pooled) ? pooled : new CounterSlot[size];
+        for (var i = 0; i < state.SlotCount; i++)
+        {
+            grown[i] = old[Wrap(state.SlotHead + i, old.Length)];
+        }
+
+        state.Heap = grown;
+        state.SlotHead = 0;
+        return grown;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void KeepItem(ref CounterKeyState state, long ticks, TItem item)
+    {
+        var n = state.ItemCount;
+        if (n == (state.Items?.Length ?? 0) && n < _maxStoredItems)
+        {
+            GrowItems(ref state);
+        }
+
+        var full = n == state.Items!.Length;
+        if (n == 0 || ItemAt(ref state, n - 1).Ticks <= ticks)
+        {
+            if (full)
+            {
+                DropOldestItem(ref state);
+            }
+
+            ItemAt(ref state, state.ItemCount) = new Stamped { Ticks = ticks, Item = item };
+            state.ItemCount++;
+            return;
+        }
+
+        // A late item: it goes after every kept item with a time at or before its own.
+        var at = PositionAfter(ref state, ticks);
+        if (full)
+        {
+            if (at == 0)
+            {
+                return; // Older than every kept item: not among the most recent.
+            }
+
+            DropOldestItem(ref state);
+            at--;
+        }
+
+        for (var j = state.ItemCount; j > at; j--)
+        {
+            ItemAt(ref state, j) = ItemAt(ref state, j - 1);
+        }
+
+        ItemAt(ref state, at) = new Stamped { Ticks = ticks, Item = item };
+        state.ItemCount++;
+    }
+
+    private static int PositionAfter(ref CounterKeyState state, long ticks)
+    {
+        var at = state.ItemCount;
+        while (at > 0 && ItemAt(ref state, at - 1).Ticks > ticks)
+        {
+            at--;
+        }
+
+        return at;
+    }
+
+    private static void DropOldestItem(ref CounterKeyState state)
+    {
+        var items = ItemsOf(ref state);
+        items[state.ItemHead] = default;
+        state.ItemHead = Wrap(state.ItemHead + 1, items.Length);
+        state.ItemCount--;
+    }
+
+    private void GrowItems(ref CounterKeyState state)
+    {
+        var oldLength = state.Items?.Length ?? 0;
+        var size = Math.Min(Math.Max(oldLength * 2, InitialItemCapacity), _maxStoredItems);
+        var grown = size == InitialItemCapacity && _itemPool.TryPop(out var pooled) ? pooled : new Stamped[size];
+        for (var i = 0; i < state.ItemCount; i++)
+        {
+            grown[i] = ItemAt(ref state, i);
+        }
+
+        state.Items = grown;
+        state.ItemHead = 0;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Fire(ref CounterKeyState state, string key, long ticks, TItem item)
+    {
+        var hitCount = state.Total + 1;
+        var length = Math.Min(hitCount, MaxItemsPerDetection);
+        if (length > 0)
+        {
+            // The kept items with this one merged in at its place; the last `length` of them.
+            var kept = state.ItemCount;
+            var at = PositionAfter(ref state, ticks);
+            var start = kept + 1 - length;
+            Debug.Assert(start >= 0, "A key keeps the most recent min(N - 1, cap) items.");
+            for (var m = start; m <= kept; m++)
+            {
+                _detectionItems[m - start] = m < at ? ItemAt(ref state, m).Item : m == at ? item : ItemAt(ref state, m - 1).Item;
+            }
+        }
+
+        if (length < _detectionLength && RuntimeHelpers.IsReferenceOrContainsReferences<TItem>())
+        {
+            Array.Clear(_detectionItems, length, _detectionLength - length);
+        }
+
+        _detectionLength = length;
+        _detectionHitCount = hitCount;
+        _detectionKey = key;
+        ClearCounts(ref state);
+    }
+
+    private static void ClearCounts(ref CounterKeyState state)
+    {
+        state.Total = 0;
+        state.SlotHead = 0;
+        state.SlotCount = 0;
+        if (state.ItemCount != 0)
+        {
+            if (RuntimeHelpers.IsReferenceOrContainsReferences<TItem>())
+            {
+                Array.Clear(state.Items!);
+            }
+
+            state.ItemHead = 0;
+            state.ItemCount = 0;
+        }
+    }
+
+    private long ValidateSnapshot(SlidingWindowCounterSnapshot<TItem> snapshot)
+    {
+        const string name = nameof(snapshot);
+        if (snapshot.Threshold != Threshold || snapshot.Window != Window || snapshot.Resolution != Resolution)
+        {
+            throw new ArgumentException(
+                $"The snapshot is of a counter with threshold {snapshot.Threshold}, window {snapshot.Window} and resolution " +
+                $"{snapshot.Resolution}; this counter has {Threshold}, {Window} and {Resolution}.", name);
+        }
+
+        ArgumentNullException.ThrowIfNull(snapshot.Keys, name);
+        if (snapshot.Keys.Count > MaxTrackedKeys)
+        {
+            throw new ArgumentException($"The snapshot holds {snapshot.Keys.Count} keys, more than MaxTrackedKeys ({MaxTrackedKeys}).", name);
+        }
+
+        if (snapshot.Keys.Count != 0 && snapshot.Watermark is null)
+        {
+            throw new ArgumentException("The snapshot holds keys but no watermark.", name);
+        }
+
+        var watermark = snapshot.Watermark?.UtcTicks ?? long.MinValue;
+        var seen = new HashSet<string>(_keys.Comparer);
+        for (var k = 0; k < snapshot.Keys.Count; k++)
+        {
+            var key = snapshot.Keys[k] ?? throw new ArgumentException($"Keys[{k}] is null.", name);
+            if (key.Key is null || key.Slots is null || key.Items is null)
+            {
+                throw new ArgumentException($"Keys[{k}] has a null key, slots or items.", name);
+            }
+
+            if (!seen.Add(key.Key))
+            {
+                throw new ArgumentException($"Key '{key.Key}' appears twice.", name);
+            }
+
+            var newestTicks = key.Newest.UtcTicks;
+            if (newestTicks % _resolution != 0 || newestTicks > watermark)
+            {
+                throw new ArgumentException($"Key '{key.Key}': newest time {key.Newest:O} is not a slot start at or before the watermark.", name);
+            }
+
+            var newest = newestTicks / _resolution;
+            var previous = newest - _windowSlots;
+            long total = 0;
+            foreach (var s in key.Slots)
+            {
+                var startTicks = s.Start.UtcTicks;
+                var slot = startTicks / _resolution;
+                if (startTicks % _resolution != 0 || slot <= previous || slot > newest || s.Count < 1)
+                {
+                    throw new ArgumentException(
+                        $"Key '{key.Key}': slot {s.Start:O} x {s.Count} is not an aligned slot in order inside the key's window with a positive count.", name);
+                }
+
+                previous = slot;
+                total += s.Count;
+            }
+
+            if (total >= Threshold || key.Items.Count > total)
+            {
+                throw new ArgumentException(
+                    $"Key '{key.Key}': {total} counted items and {key.Items.Count} kept items; a key counts fewer than {Threshold} and keeps at most what it counts.", name);
+            }
+
+            var previousItem = long.MinValue;
+            foreach (var item in key.Items)
+            {
+                var ticks = item.Time.UtcTicks;
+                if (ticks < previousItem || ticks / _resolution <= newest - _windowSlots || ticks / _resolution > newest)
+                {
+                    throw new ArgumentException($"Key '{key.Key}': item at {item.Time:O} is out of order or outside the key's window.", name);
+                }
+
+                previousItem = ticks;
+            }
+        }
+
+        return watermark;
+    }
+
+    private struct Stamped
+    {
+        public long Ticks;
+        public TItem Item;
+    }
+}

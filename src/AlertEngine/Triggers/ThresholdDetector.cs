@@ -1,0 +1,67 @@
+namespace AlertEngine;
+
+/// <summary>
+/// The engine's detector for a policy with a <see cref="ThresholdTrigger"/>: per scope key, a sliding window count
+/// (see <see cref="SlidingWindowCounter{TItem}"/> for the exact rules). Uses the engine options'
+/// <see cref="AlertEngineOptions.ThresholdResolution"/>, <see cref="AlertEngineOptions.AllowedLateness"/>,
+/// <see cref="AlertEngineOptions.MaxTrackedKeysPerPolicy"/> and <see cref="AlertEngineOptions.MaxActivitiesPerAlert"/>;
+/// scope keys compare case-insensitively. Single-threaded.
+/// </summary>
+internal sealed class ThresholdDetector : IPolicyDetector
+{
+    private readonly ThresholdEvaluator _evaluator;
+
+    public ThresholdDetector(AlertPolicy policy, ThresholdTrigger trigger, AlertEngineOptions options, Action<EngineDiagnostic> report)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(trigger);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(trigger.Scope, nameof(trigger));
+
+        var counterOptions = new SlidingWindowCounterOptions
+        {
+            Resolution = options.ThresholdResolution,
+            AllowedLateness = options.AllowedLateness,
+            MaxTrackedKeys = options.MaxTrackedKeysPerPolicy,
+            MaxItemsPerDetection = options.MaxActivitiesPerAlert,
+            KeyComparer = StringComparer.OrdinalIgnoreCase,
+        };
+        _evaluator = new ThresholdEvaluator(
+            trigger.Count,
+            trigger.Window,
+            ScopeKeys.Reader(trigger.Scope),
+            trigger.Scope.ToString(),
+            counterOptions,
+            policy.Id,
+            report,
+            logger: null);
+    }
+
+    /// <summary>The counter (for tests and state inspection).</summary>
+    internal SlidingWindowCounter<Activity> Counter => _evaluator.Counter;
+
+    /// <summary>Creates the detector of a threshold policy; matches <see cref="DetectorFactory"/>.</summary>
+    /// <exception cref="ArgumentException">The policy's trigger is not a threshold trigger.</exception>
+    public static IPolicyDetector Create(AlertPolicy policy, AlertEngineOptions options, Action<EngineDiagnostic> report)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return policy.Trigger is ThresholdTrigger trigger
+            ? new ThresholdDetector(policy, trigger, options, report)
+            : throw new ArgumentException($"Policy '{policy.Id}' does not have a threshold trigger.", nameof(policy));
+    }
+
+    /// <inheritdoc />
+    public Detection? Observe(Activity activity)
+    {
+        ArgumentNullException.ThrowIfNull(activity);
+        return _evaluator.Observe(activity);
+    }
+
+    /// <summary>Captures the trigger state (counts and kept activities per scope key).</summary>
+    public SlidingWindowCounterSnapshot<Activity> CreateSnapshot() => _evaluator.Counter.CreateSnapshot();
+
+    /// <summary>Replaces the trigger state with a snapshot of the same policy trigger.</summary>
+    /// <exception cref="ArgumentException">The snapshot does not fit the trigger.</exception>
+    public void Restore(SlidingWindowCounterSnapshot<Activity> snapshot) => _evaluator.Counter.Restore(snapshot);
+}
