@@ -358,13 +358,12 @@ public sealed class AlertPipeline : IDisposable
         _diagnostics.OnNext(diagnostic);
     }
 
-#pragma warning disable CA1859 // more trigger kinds are wired here
-    private static IPolicyDetector CreateDetector(AlertPolicy policy) => policy.Trigger switch
+    private IPolicyDetector CreateDetector(AlertPolicy policy) => policy.Trigger switch
     {
         EveryTimeTrigger => new EveryTimeDetector(policy.Id),
-        _ => throw new NotSupportedException($"Trigger {policy.Trigger.GetType().Name} of policy '{policy.Id}' is not supported yet."),
+        ThresholdTrigger threshold => new ThresholdDetector(policy, threshold, Options, _report),
+        _ => throw new NotSupportedException($"Trigger {policy.Trigger.GetType().Name} of policy '{policy.Id}' is not supported."),
     };
-#pragma warning restore CA1859
 
     private static AlertEngineOptions Copy(AlertEngineOptions o) => new()
     {
