@@ -1,50 +1,85 @@
 namespace AlertEngine;
 
 /// <summary>
-/// The robust seasonal baseline of one slot: a Huber-clipped EWMA of the level (expected count) and of the absolute
-/// deviation, with a running-mean warm-up. See <c>docs/anomaly.md</c> for the method and references.
+/// The robust seasonal baseline: per slot, a Huber-clipped EWMA of the expected count (level) with a running-mean
+/// warm-up; per key, a negative-binomial dispersion φ shared by all slots (variance m + φm²), tracked by a
+/// bounded-influence quantile rule. See <c>docs/anomaly.md</c> for the method and references.
 /// </summary>
 internal static class BaselineMath
 {
     /// <summary>Smoothing weight of a new sample once warmed up (effective memory ≈ 19 samples of the slot).</summary>
     public const double Alpha = 0.1;
 
-    /// <summary>Residuals are clipped at this many scales before they update level and spread (Huber's ψ).</summary>
+    /// <summary>Upward residuals are clipped at this many scales before they update the level (Huber's ψ), so a
+    /// spike moves the level by at most α·2.5σ.</summary>
     public const double Huber = 2.5;
 
-    /// <summary>σ / E|r| for a normal residual: √(π/2).</summary>
-    public const double SpreadToSigma = 1.2533141373155003;
+    /// <summary>Downward residuals are clipped tighter: drops (holidays, outages) are not what is detected, and a
+    /// level pulled down by them would cause false alarms when activity returns. For symmetric noise the clip biases
+    /// the level up by ≈ 0.03σ (conservative).</summary>
+    public const double HuberDown = 1.5;
+
+    /// <summary>The first this many samples of a slot are averaged without clipping: before that the scale is not
+    /// known well enough to clip by (a quiet first day would otherwise hold the level down for weeks).</summary>
+    public const int WarmUpSamples = 3;
 
     /// <summary>Effective sample size of the EWMA, (2 − α) / α.</summary>
     public const double MaxEffectiveSamples = (2 - Alpha) / Alpha;
 
-    /// <summary>The scale used to clip residuals: the robust σ, never below the Poisson σ √m nor below 1.</summary>
-    public static double ClipScale(double level, double spread) =>
-        Math.Max(Math.Max(SpreadToSigma * spread, Math.Sqrt(level)), 1.0);
+    /// <summary>The dispersion a new key starts with (hourly CV ≈ 0.2 beyond Poisson).</summary>
+    public const float InitialDispersion = 0.04f;
+
+    /// <summary>Step of the dispersion's quantile rule, in log units.</summary>
+    public const double DispersionStep = 0.1;
+
+    /// <summary>Target share of buckets above m + σ: P(Z &gt; 1) for a normal residual.</summary>
+    public const double DispersionTarget = 0.15865525393145707;
+
+    /// <summary>Offset that lets the multiplicative rule reach and leave zero dispersion.</summary>
+    public const double DispersionOffset = 0.01;
+
+    /// <summary>Upper bound of the dispersion (hourly CV ≈ 3).</summary>
+    public const double MaxDispersion = 10;
+
+    /// <summary>Buckets whose expected count is below this do not inform the dispersion (Poisson noise dominates).</summary>
+    public const double DispersionMinLevel = 2.0;
+
+    /// <summary>The scale of a slot: the negative-binomial σ √(m + φm²) with the key's dispersion φ, at least 1.</summary>
+    public static double ClipScale(double level, double dispersion) =>
+        Math.Max(Math.Sqrt(level + (dispersion * level * level)), 1.0);
 
     /// <summary>The scale of the score: <see cref="ClipScale"/> inflated by √(1 + 1/n) for the level's own estimation error.</summary>
-    public static double Scale(double level, double spread, int samples) =>
-        ClipScale(level, spread) * Math.Sqrt(1.0 + (1.0 / Math.Min(Math.Max(samples, 1), MaxEffectiveSamples)));
+    public static double Scale(double level, double dispersion, int samples) =>
+        ClipScale(level, dispersion) * Math.Sqrt(1.0 + (1.0 / Math.Min(Math.Max(samples, 1), MaxEffectiveSamples)));
 
-    /// <summary>Folds a final bucket count into a slot.</summary>
-    public static void Update(ref float level, ref float spread, ref byte samples, double count)
+    /// <summary>
+    /// Updates the key's dispersion with one prediction of a slot with expected count <paramref name="level"/> (at
+    /// least <see cref="DispersionMinLevel"/>): a Robbins–Monro step on log(φ + 0.01) towards the φ at which a share
+    /// <see cref="DispersionTarget"/> of counts exceed m + σ. Each bucket moves φ by the same bounded step whatever
+    /// its size, so bursts and outages cannot blow the scale up or down.
+    /// </summary>
+    public static void UpdateDispersion(ref float dispersion, double level, double count)
+    {
+        var sigma = Math.Sqrt(level + (dispersion * level * level));
+        var step = count - level > sigma ? DispersionStep * (1 - DispersionTarget) : -DispersionStep * DispersionTarget;
+        var next = ((dispersion + DispersionOffset) * Math.Exp(step)) - DispersionOffset;
+        dispersion = (float)Math.Clamp(next, 0, MaxDispersion);
+    }
+
+    /// <summary>Folds a final bucket count into a slot's level.</summary>
+    public static void Update(ref float level, ref byte samples, double count, double dispersion)
     {
         if (samples == 0)
         {
             level = (float)count;
-            spread = 0f;
             samples = 1;
             return;
         }
 
         double m = level;
-        double s = spread;
-        var limit = Huber * ClipScale(m, s);
-        var clipped = Math.Clamp(count - m, -limit, limit);
-        m = Math.Max(0.0, m + (Math.Max(Alpha, 1.0 / (samples + 1)) * clipped));
-        s += Math.Max(Alpha, 1.0 / samples) * (Math.Abs(clipped) - s);
-        level = (float)m;
-        spread = (float)s;
+        var scale = ClipScale(m, dispersion);
+        var clipped = samples < WarmUpSamples ? count - m : Math.Clamp(count - m, -HuberDown * scale, Huber * scale);
+        level = (float)Math.Max(0.0, m + (Math.Max(Alpha, 1.0 / (samples + 1)) * clipped));
         if (samples < byte.MaxValue)
         {
             samples++;

@@ -50,7 +50,7 @@ public sealed class BaselineModel<T>
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
 
     private KeyState[] _keys = [];
-    private float[] _profile = [];
+    private float[] _levels = [];
     private byte[] _samples = [];
     private int[] _older = [];
     private Entry[]?[] _buffers = [];
@@ -70,22 +70,7 @@ public sealed class BaselineModel<T>
     {
         ArgumentNullException.ThrowIfNull(trigger);
         options ??= new AnomalyDetectorOptions();
-        if (trigger.Bucket <= TimeSpan.Zero)
-        {
-            throw new ArgumentException("The anomaly trigger's bucket must be greater than zero.", nameof(trigger));
-        }
-
-        if (trigger.LearningPeriod < TimeSpan.Zero)
-        {
-            throw new ArgumentException("The anomaly trigger's learning period must not be negative.", nameof(trigger));
-        }
-
-        var errors = options.Validate();
-        if (errors.Count != 0)
-        {
-            throw new ArgumentException("Invalid anomaly detector options: " + string.Join("; ", errors), nameof(options));
-        }
-
+        ThrowIfInvalid(trigger, options);
         Thresholds = options.Thresholds ?? AnomalyThresholds.For(trigger.Sensitivity);
         _bucket = trigger.Bucket.Ticks;
         _learning = trigger.LearningPeriod.Ticks;
@@ -218,13 +203,20 @@ public sealed class BaselineModel<T>
         ref var s = ref _keys[h];
         var b = time.UtcTicks / _bucket;
         var i = (h * _slots) + SlotOf(b);
-        double level = _profile[2 * i];
-        double spread = _profile[(2 * i) + 1];
+        double level = _levels[i];
         int samples = _samples[i];
-        var scale = BaselineMath.Scale(level, spread, samples);
+        var scale = BaselineMath.Scale(level, s.Dispersion, samples);
         var learned = (b * _bucket) - s.FirstTicks >= _learning;
         var threshold = learned && samples > 0 ? BaselineMath.Threshold(level, scale, Thresholds) : (int?)null;
         return new BaselineEstimate(level, scale, samples, learned, threshold);
+    }
+
+    internal (double Level, double Spread, double Dispersion, int Samples) Inspect(string key, DateTimeOffset time)
+    {
+        var h = _index[key];
+        ref var s = ref _keys[h];
+        var i = (h * _slots) + SlotOf(time.UtcTicks / _bucket);
+        return (_levels[i], 0, s.Dispersion, _samples[i]);
     }
 
     /// <summary>Saves the state of every key (not the kept items).</summary>
@@ -253,8 +245,9 @@ public sealed class BaselineModel<T>
                 s.NewestBucket,
                 s.FirstTicks,
                 s.Fired,
+                s.Dispersion,
                 counts,
-                _profile.AsSpan(h * _slots * 2, _slots * 2).ToArray(),
+                _levels.AsSpan(h * _slots, _slots).ToArray(),
                 _samples.AsSpan(h * _slots, _slots).ToArray());
         }
 
@@ -297,7 +290,8 @@ public sealed class BaselineModel<T>
             var h = Allocate(r.Key, r.FirstTicks, r.NewestBucket);
             _index[r.Key] = h;
             ref var s = ref _keys[h];
-            r.Profile.AsSpan().CopyTo(_profile.AsSpan(h * _slots * 2, _slots * 2));
+            s.Dispersion = r.Dispersion;
+            r.Levels.AsSpan().CopyTo(_levels.AsSpan(h * _slots, _slots));
             r.Samples.AsSpan().CopyTo(_samples.AsSpan(h * _slots, _slots));
 
             // Open buckets beyond this model's window are folded now, oldest first.
@@ -319,6 +313,25 @@ public sealed class BaselineModel<T>
 
             s.Fired = r.Fired & _ringMask;
             SetThreshold(h, ref s);
+        }
+    }
+
+    internal static void ThrowIfInvalid(AnomalyTrigger trigger, AnomalyDetectorOptions options)
+    {
+        if (trigger.Bucket <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("The anomaly trigger's bucket must be greater than zero.", nameof(trigger));
+        }
+
+        if (trigger.LearningPeriod < TimeSpan.Zero)
+        {
+            throw new ArgumentException("The anomaly trigger's learning period must not be negative.", nameof(trigger));
+        }
+
+        var errors = options.Validate();
+        if (errors.Count != 0)
+        {
+            throw new ArgumentException("Invalid anomaly detector options: " + string.Join("; ", errors), nameof(options));
         }
     }
 
@@ -374,7 +387,7 @@ public sealed class BaselineModel<T>
             }
         }
 
-        _profile.AsSpan(h * _slots * 2, _slots * 2).Clear();
+        _levels.AsSpan(h * _slots, _slots).Clear();
         _samples.AsSpan(h * _slots, _slots).Clear();
         if (_ring > 1)
         {
@@ -387,6 +400,7 @@ public sealed class BaselineModel<T>
         s.NewestBucket = bucket;
         s.FirstTicks = t;
         s.Threshold = CannotFire;
+        s.Dispersion = BaselineMath.InitialDispersion;
         SetThreshold(h, ref s);
         return h;
     }
@@ -395,7 +409,7 @@ public sealed class BaselineModel<T>
     {
         var capacity = Math.Max(16, _keys.Length * 2);
         Array.Resize(ref _keys, capacity);
-        Array.Resize(ref _profile, capacity * _slots * 2);
+        Array.Resize(ref _levels, capacity * _slots);
         Array.Resize(ref _samples, capacity * _slots);
         Array.Resize(ref _older, capacity * (_ring - 1));
         Array.Resize(ref _buffers, capacity);
@@ -454,8 +468,15 @@ public sealed class BaselineModel<T>
 
     private void Fold(int h, long bucket, int count)
     {
+        ref var s = ref _keys[h];
         var i = (h * _slots) + SlotOf(bucket);
-        BaselineMath.Update(ref _profile[2 * i], ref _profile[(2 * i) + 1], ref _samples[i], count);
+        ref var level = ref _levels[i];
+        if (_samples[i] != 0 && level >= BaselineMath.DispersionMinLevel)
+        {
+            BaselineMath.UpdateDispersion(ref s.Dispersion, level, count);
+        }
+
+        BaselineMath.Update(ref level, ref _samples[i], count, s.Dispersion);
     }
 
     private void SetThreshold(int h, ref KeyState s)
@@ -487,8 +508,8 @@ public sealed class BaselineModel<T>
             return CannotFire;
         }
 
-        expected = _profile[2 * i];
-        scale = BaselineMath.Scale(expected, _profile[(2 * i) + 1], samples);
+        expected = _levels[i];
+        scale = BaselineMath.Scale(expected, s.Dispersion, samples);
         return BaselineMath.Threshold(expected, scale, Thresholds);
     }
 
@@ -646,6 +667,7 @@ public sealed class BaselineModel<T>
         public float Expected;
         public float Scale;
         public int BufferCount;
+        public float Dispersion;
     }
 
     private readonly record struct Entry(long Ticks, T Item);

@@ -66,12 +66,13 @@ public sealed class BaselineSnapshot
             w.Write(k.NewestBucket);
             w.Write(k.FirstTicks);
             w.Write(k.Fired);
+            w.Write(k.Dispersion);
             foreach (var c in k.Counts)
             {
                 w.Write(c);
             }
 
-            foreach (var p in k.Profile)
+            foreach (var p in k.Levels)
             {
                 w.Write(p);
             }
@@ -119,6 +120,11 @@ public sealed class BaselineSnapshot
                 var newest = r.ReadInt64();
                 var first = r.ReadInt64();
                 var fired = r.ReadUInt64();
+                var dispersion = r.ReadSingle();
+                if (!float.IsFinite(dispersion) || dispersion < 0)
+                {
+                    throw new InvalidDataException($"Corrupt anomaly baseline snapshot: invalid dispersion for key #{i}.");
+                }
                 var counts = new int[ring];
                 for (var j = 0; j < ring; j++)
                 {
@@ -129,11 +135,11 @@ public sealed class BaselineSnapshot
                     }
                 }
 
-                var profile = new float[slots * 2];
-                for (var j = 0; j < profile.Length; j++)
+                var levels = new float[slots];
+                for (var j = 0; j < levels.Length; j++)
                 {
-                    profile[j] = r.ReadSingle();
-                    if (!float.IsFinite(profile[j]) || profile[j] < 0)
+                    levels[j] = r.ReadSingle();
+                    if (!float.IsFinite(levels[j]) || levels[j] < 0)
                     {
                         throw new InvalidDataException($"Corrupt anomaly baseline snapshot: invalid baseline value for key #{i}.");
                     }
@@ -145,7 +151,7 @@ public sealed class BaselineSnapshot
                     throw new EndOfStreamException();
                 }
 
-                keys[i] = new KeyRecord(key, newest, first, fired, counts, profile, samples);
+                keys[i] = new KeyRecord(key, newest, first, fired, dispersion, counts, levels, samples);
             }
 
             return new BaselineSnapshot(bucket, slots, zone, ring, watermark, keys);
@@ -157,6 +163,6 @@ public sealed class BaselineSnapshot
     }
 
     /// <summary>One key's state. <see cref="Counts"/>[i] is the count of bucket <c>NewestBucket − i</c>;
-    /// <see cref="Profile"/> holds (level, spread) per slot; <see cref="Samples"/> the samples per slot.</summary>
-    internal sealed record KeyRecord(string Key, long NewestBucket, long FirstTicks, ulong Fired, int[] Counts, float[] Profile, byte[] Samples);
+    /// <see cref="Levels"/> holds the expected count per slot; <see cref="Samples"/> the samples per slot.</summary>
+    internal sealed record KeyRecord(string Key, long NewestBucket, long FirstTicks, ulong Fired, float Dispersion, int[] Counts, float[] Levels, byte[] Samples);
 }

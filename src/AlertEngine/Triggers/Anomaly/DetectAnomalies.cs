@@ -48,7 +48,7 @@ public static class DetectAnomaliesExtensions
         options ??= new AnomalyDetectorOptions();
 
         // Validate now so that a bad trigger or options fail at composition, not at subscription.
-        _ = new BaselineModel<Activity>(trigger, new AnomalyDetectorOptions { TimeZone = options.TimeZone, Thresholds = options.Thresholds, Retention = options.Retention, AllowedLateness = options.AllowedLateness, MaxTrackedKeys = options.MaxTrackedKeys, MaxActivitiesPerDetection = options.MaxActivitiesPerDetection });
+        BaselineModel<Activity>.ThrowIfInvalid(trigger, options);
         var diagnostics = options.Diagnostics;
         return Observable.Create<Detection>(observer =>
         {
