@@ -1,8 +1,3 @@
-if (args is ["anomaly-debug", .. var dbg])
-{
-    return AlertEngine.Benchmarks.Anomaly.AnomalyDebug.Run(dbg);
-}
-
 if (args is ["anomaly-eval", .. var rest])
 {
     return AlertEngine.Benchmarks.Anomaly.AnomalyEvaluation.Run(rest);

@@ -39,8 +39,10 @@ public static class AnomalyEvaluation
         report.AppendLine();
         report.AppendLine(inv, $"Command: `dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval --users {users} --weeks {weeks}`.");
         report.AppendLine(inv, $"Each scenario: {users} users (seeds 1..{users}) × {weeks} weeks = {users * weeks} user-weeks, hourly buckets, learning period 7 days, scope user.");
-        report.AppendLine("Traffic: `AnomalyStreamGenerator` defaults (see docs/anomaly.md): log-normal peak rate (median 12/h), office-hours profile,");
-        report.AppendLine("weekends at 8 %, Gamma day (CV 0.32) and hour (CV 0.22) multipliers, weekly drift σ 0.1 (log), 3 % holidays; 2 anomalies per week after learning.");
+        report.AppendLine("Traffic: `AnomalyStreamGenerator` defaults (see docs/anomaly.md): log-normal peak rate (median 12/h, σ 0.6, at least 2), office-hours profile,");
+        report.AppendLine("weekends at 8 %, Gamma day multiplier (CV 0.2), Poisson within the day, weekly drift σ 0.1 (log), 3 % holidays; 2 anomalies per week after learning.");
+        report.AppendLine("`Nx-1h`: during one hour the expectation becomes N × the seasonal expectation (start hours with seasonal expectation ≥ 4 unless stated);");
+        report.AppendLine("`+K at a quiet hour`: K extra activities in an hour whose seasonal expectation is ≤ 1 (e.g. a mass deletion at night).");
         report.AppendLine("A detection is a true positive when its bucket overlaps an injected anomaly. Recall: share of anomalies with at least one detection;");
         report.AppendLine("delay: first detection time − anomaly start. The anomaly-free rows use the same traffic without injections.");
         report.AppendLine();
@@ -149,6 +151,7 @@ public static class AnomalyEvaluation
             report.AppendLine();
         }
 
+        report.AppendLine(inv, $"Thresholds: low {Describe(AnomalyThresholds.Low)}; medium {Describe(AnomalyThresholds.Medium)}; high {Describe(AnomalyThresholds.High)}.");
         report.AppendLine(inv, $"Elapsed: {clock.Elapsed.TotalSeconds:0} s.");
         var text = report.ToString();
         Console.Write(text);
@@ -243,6 +246,9 @@ public static class AnomalyEvaluation
 
         return null;
     }
+
+    private static string Describe(AnomalyThresholds t) =>
+        string.Create(CultureInfo.InvariantCulture, $"Z {t.Z}, min count {t.MinCount}, min ratio {t.MinRatio}");
 
     private static string Ratio(int n, int d) => d == 0 ? "–" : ((double)n / d).ToString("0.000", CultureInfo.InvariantCulture);
 

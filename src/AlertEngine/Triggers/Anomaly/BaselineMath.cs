@@ -44,6 +44,34 @@ internal static class BaselineMath
     /// <summary>Buckets whose expected count is below this do not inform the dispersion (Poisson noise dominates).</summary>
     public const double DispersionMinLevel = 2.0;
 
+    /// <summary>Weight of the newest active bucket in the key's recent-activity factor (memory ≈ 5 active buckets).</summary>
+    public const double RecentWeight = 0.2;
+
+    /// <summary>Pseudo-count that shrinks the recent-activity factor toward 1 for low volumes.</summary>
+    public const double RecentPrior = 5;
+
+    /// <summary>The recent-activity factor never lowers the expectation: a quiet spell (a holiday) must not make the
+    /// next busy morning look anomalous.</summary>
+    public const double MinRecentFactor = 1;
+
+    /// <summary>Bounds of the recent-activity factor.</summary>
+    public const double MaxRecentFactor = 2;
+
+    /// <summary>The key's recent-activity factor: (observed + prior) / (expected + prior) over the last active
+    /// buckets, in [1, 2]. It scales the slot level, so a busier day or a drift is not mistaken for an anomaly.</summary>
+    public static double RecentFactor(float observed, float expected) =>
+        Math.Clamp((observed + RecentPrior) / (expected + RecentPrior), MinRecentFactor, MaxRecentFactor);
+
+    /// <summary>Folds a closed bucket with slot level <paramref name="level"/> (at least <see cref="DispersionMinLevel"/>)
+    /// into the recent-activity sums; the count is clipped at the prediction + 2.5σ so a burst lifts the factor little.</summary>
+    public static void UpdateRecent(ref float observed, ref float expected, double level, double count, double dispersion)
+    {
+        var predicted = level * RecentFactor(observed, expected);
+        var clipped = Math.Min(count, predicted + (Huber * ClipScale(predicted, dispersion)));
+        observed = (float)(((1 - RecentWeight) * observed) + (RecentWeight * clipped));
+        expected = (float)(((1 - RecentWeight) * expected) + (RecentWeight * level));
+    }
+
     /// <summary>The scale of a slot: the negative-binomial σ √(m + φm²) with the key's dispersion φ, at least 1.</summary>
     public static double ClipScale(double level, double dispersion) =>
         Math.Max(Math.Sqrt(level + (dispersion * level * level)), 1.0);
@@ -87,14 +115,18 @@ internal static class BaselineMath
     }
 
     /// <summary>
-    /// The smallest count that is anomalous for a slot: at least <c>MinCount</c>, at least <c>m + Z·σ</c> and at least
-    /// <c>MinRatio·m</c>. Never <see cref="int.MaxValue"/> (reserved for "cannot fire").
+    /// The smallest count that is anomalous for a slot: at least <c>MinCount</c>, at least <c>MinRatio·m</c>, and at
+    /// least the upper quantile of the slot's negative-binomial count distribution at the normal quantile
+    /// <c>Z</c>, by the Cornish–Fisher expansion <c>m + σ·(Z + (Z² − 1)·γ/6)</c> with the skewness
+    /// γ = (m + 2φm²)/σ³ (capped at 2). Never <see cref="int.MaxValue"/> (reserved for "cannot fire").
     /// </summary>
-    public static int Threshold(double level, double scale, AnomalyThresholds thresholds)
+    public static int Threshold(double level, double dispersion, double scale, AnomalyThresholds thresholds)
     {
-        var t = Math.Max(
-            Math.Max(thresholds.MinCount, Math.Ceiling(level + (thresholds.Z * scale))),
-            Math.Ceiling(thresholds.MinRatio * level));
+        var variance = level + (dispersion * level * level);
+        var skew = variance > 0 ? Math.Min(2.0, (level + (2 * dispersion * level * level)) / (variance * Math.Sqrt(variance))) : 0;
+        var z = thresholds.Z;
+        var quantile = level + (scale * (z + ((z * z) - 1) * skew / 6));
+        var t = Math.Max(Math.Max(thresholds.MinCount, Math.Ceiling(quantile)), Math.Ceiling(thresholds.MinRatio * level));
         return t >= int.MaxValue - 1 ? int.MaxValue - 1 : (int)t;
     }
 }

@@ -203,20 +203,12 @@ public sealed class BaselineModel<T>
         ref var s = ref _keys[h];
         var b = time.UtcTicks / _bucket;
         var i = (h * _slots) + SlotOf(b);
-        double level = _levels[i];
+        var level = _levels[i] * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected);
         int samples = _samples[i];
         var scale = BaselineMath.Scale(level, s.Dispersion, samples);
         var learned = (b * _bucket) - s.FirstTicks >= _learning;
-        var threshold = learned && samples > 0 ? BaselineMath.Threshold(level, scale, Thresholds) : (int?)null;
+        var threshold = learned && samples > 0 ? BaselineMath.Threshold(level, s.Dispersion, scale, Thresholds) : (int?)null;
         return new BaselineEstimate(level, scale, samples, learned, threshold);
-    }
-
-    internal (double Level, double Spread, double Dispersion, int Samples) Inspect(string key, DateTimeOffset time)
-    {
-        var h = _index[key];
-        ref var s = ref _keys[h];
-        var i = (h * _slots) + SlotOf(time.UtcTicks / _bucket);
-        return (_levels[i], 0, s.Dispersion, _samples[i]);
     }
 
     /// <summary>Saves the state of every key (not the kept items).</summary>
@@ -246,6 +238,8 @@ public sealed class BaselineModel<T>
                 s.FirstTicks,
                 s.Fired,
                 s.Dispersion,
+                s.RecentObserved,
+                s.RecentExpected,
                 counts,
                 _levels.AsSpan(h * _slots, _slots).ToArray(),
                 _samples.AsSpan(h * _slots, _slots).ToArray());
@@ -291,6 +285,8 @@ public sealed class BaselineModel<T>
             _index[r.Key] = h;
             ref var s = ref _keys[h];
             s.Dispersion = r.Dispersion;
+            s.RecentObserved = r.RecentObserved;
+            s.RecentExpected = r.RecentExpected;
             r.Levels.AsSpan().CopyTo(_levels.AsSpan(h * _slots, _slots));
             r.Samples.AsSpan().CopyTo(_samples.AsSpan(h * _slots, _slots));
 
@@ -473,7 +469,8 @@ public sealed class BaselineModel<T>
         ref var level = ref _levels[i];
         if (_samples[i] != 0 && level >= BaselineMath.DispersionMinLevel)
         {
-            BaselineMath.UpdateDispersion(ref s.Dispersion, level, count);
+            BaselineMath.UpdateDispersion(ref s.Dispersion, level * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected), count);
+            BaselineMath.UpdateRecent(ref s.RecentObserved, ref s.RecentExpected, level, count, s.Dispersion);
         }
 
         BaselineMath.Update(ref level, ref _samples[i], count, s.Dispersion);
@@ -508,9 +505,9 @@ public sealed class BaselineModel<T>
             return CannotFire;
         }
 
-        expected = _levels[i];
+        expected = _levels[i] * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected);
         scale = BaselineMath.Scale(expected, s.Dispersion, samples);
-        return BaselineMath.Threshold(expected, scale, Thresholds);
+        return BaselineMath.Threshold(expected, s.Dispersion, scale, Thresholds);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -668,6 +665,8 @@ public sealed class BaselineModel<T>
         public float Scale;
         public int BufferCount;
         public float Dispersion;
+        public float RecentObserved;
+        public float RecentExpected;
     }
 
     private readonly record struct Entry(long Ticks, T Item);

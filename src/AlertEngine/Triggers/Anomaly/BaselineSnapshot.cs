@@ -67,6 +67,8 @@ public sealed class BaselineSnapshot
             w.Write(k.FirstTicks);
             w.Write(k.Fired);
             w.Write(k.Dispersion);
+            w.Write(k.RecentObserved);
+            w.Write(k.RecentExpected);
             foreach (var c in k.Counts)
             {
                 w.Write(c);
@@ -121,7 +123,9 @@ public sealed class BaselineSnapshot
                 var first = r.ReadInt64();
                 var fired = r.ReadUInt64();
                 var dispersion = r.ReadSingle();
-                if (!float.IsFinite(dispersion) || dispersion < 0)
+                var recentObserved = r.ReadSingle();
+                var recentExpected = r.ReadSingle();
+                if (!float.IsFinite(dispersion) || dispersion < 0 || !float.IsFinite(recentObserved) || recentObserved < 0 || !float.IsFinite(recentExpected) || recentExpected < 0)
                 {
                     throw new InvalidDataException($"Corrupt anomaly baseline snapshot: invalid dispersion for key #{i}.");
                 }
@@ -151,7 +155,7 @@ public sealed class BaselineSnapshot
                     throw new EndOfStreamException();
                 }
 
-                keys[i] = new KeyRecord(key, newest, first, fired, dispersion, counts, levels, samples);
+                keys[i] = new KeyRecord(key, newest, first, fired, dispersion, recentObserved, recentExpected, counts, levels, samples);
             }
 
             return new BaselineSnapshot(bucket, slots, zone, ring, watermark, keys);
@@ -164,5 +168,5 @@ public sealed class BaselineSnapshot
 
     /// <summary>One key's state. <see cref="Counts"/>[i] is the count of bucket <c>NewestBucket − i</c>;
     /// <see cref="Levels"/> holds the expected count per slot; <see cref="Samples"/> the samples per slot.</summary>
-    internal sealed record KeyRecord(string Key, long NewestBucket, long FirstTicks, ulong Fired, float Dispersion, int[] Counts, float[] Levels, byte[] Samples);
+    internal sealed record KeyRecord(string Key, long NewestBucket, long FirstTicks, ulong Fired, float Dispersion, float RecentObserved, float RecentExpected, int[] Counts, float[] Levels, byte[] Samples);
 }
