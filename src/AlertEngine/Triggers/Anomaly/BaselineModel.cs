@@ -236,6 +236,7 @@ public sealed class BaselineModel<T>
                 s.Key,
                 s.NewestBucket,
                 s.FirstTicks,
+                s.Folded,
                 s.Fired,
                 s.Dispersion,
                 s.RecentObserved,
@@ -291,13 +292,15 @@ public sealed class BaselineModel<T>
             r.Samples.AsSpan().CopyTo(_samples.AsSpan(h * _slots, _slots));
 
             // Open buckets beyond this model's window are folded now, oldest first.
+            s.Folded = r.Folded;
             var firstBucket = s.FirstTicks / _bucket;
             for (var i = r.Counts.Length - 1; i >= _ring; i--)
             {
                 var q = r.NewestBucket - i;
-                if (q >= firstBucket)
+                if (q >= firstBucket && q > s.Folded)
                 {
                     Fold(h, q, r.Counts[i]);
+                    s.Folded = q;
                 }
             }
 
@@ -335,7 +338,7 @@ public sealed class BaselineModel<T>
     {
         detection = null;
         var i = s.NewestBucket - b;
-        if (i >= _ring)
+        if (i >= _ring || b <= s.Folded)
         {
             return AnomalyOutcome.Late;
         }
@@ -395,6 +398,7 @@ public sealed class BaselineModel<T>
         s.Key = key;
         s.NewestBucket = bucket;
         s.FirstTicks = t;
+        s.Folded = long.MinValue;
         s.Threshold = CannotFire;
         s.Dispersion = BaselineMath.InitialDispersion;
         SetThreshold(h, ref s);
@@ -420,7 +424,7 @@ public sealed class BaselineModel<T>
 
         // Buckets that were open and now close, oldest first.
         var foldEnd = Math.Min(nb, b - _ring);
-        for (var q = Math.Max(nb - _ring + 1, firstBucket); q <= foldEnd; q++)
+        for (var q = Math.Max(Math.Max(nb - _ring + 1, firstBucket), s.Folded + 1); q <= foldEnd; q++)
         {
             Fold(h, q, q == nb ? s.Count : _older[(h * (_ring - 1)) + (int)(nb - q) - 1]);
         }
@@ -440,6 +444,8 @@ public sealed class BaselineModel<T>
                 Fold(h, q, 0);
             }
         }
+
+        s.Folded = Math.Max(s.Folded, b - _ring);
 
         if (_ring > 1)
         {
@@ -658,6 +664,7 @@ public sealed class BaselineModel<T>
         public string? Key;
         public long NewestBucket;
         public long FirstTicks;
+        public long Folded;
         public ulong Fired;
         public int Count;
         public int Threshold;

@@ -65,6 +65,7 @@ public sealed class BaselineSnapshot
             w.Write(k.Key);
             w.Write(k.NewestBucket);
             w.Write(k.FirstTicks);
+            w.Write(k.Folded);
             w.Write(k.Fired);
             w.Write(k.Dispersion);
             w.Write(k.RecentObserved);
@@ -121,6 +122,7 @@ public sealed class BaselineSnapshot
                 var key = r.ReadString();
                 var newest = r.ReadInt64();
                 var first = r.ReadInt64();
+                var folded = r.ReadInt64();
                 var fired = r.ReadUInt64();
                 var dispersion = r.ReadSingle();
                 var recentObserved = r.ReadSingle();
@@ -155,7 +157,7 @@ public sealed class BaselineSnapshot
                     throw new EndOfStreamException();
                 }
 
-                keys[i] = new KeyRecord(key, newest, first, fired, dispersion, recentObserved, recentExpected, counts, levels, samples);
+                keys[i] = new KeyRecord(key, newest, first, folded, fired, dispersion, recentObserved, recentExpected, counts, levels, samples);
             }
 
             return new BaselineSnapshot(bucket, slots, zone, ring, watermark, keys);
@@ -166,7 +168,8 @@ public sealed class BaselineSnapshot
         }
     }
 
-    /// <summary>One key's state. <see cref="Counts"/>[i] is the count of bucket <c>NewestBucket − i</c>;
+    /// <summary>One key's state. <see cref="Folded"/> is the last bucket folded into the baseline;
+    /// <see cref="Counts"/>[i] is the count of bucket <c>NewestBucket − i</c>;
     /// <see cref="Levels"/> holds the expected count per slot; <see cref="Samples"/> the samples per slot.</summary>
-    internal sealed record KeyRecord(string Key, long NewestBucket, long FirstTicks, ulong Fired, float Dispersion, float RecentObserved, float RecentExpected, int[] Counts, float[] Levels, byte[] Samples);
+    internal sealed record KeyRecord(string Key, long NewestBucket, long FirstTicks, long Folded, ulong Fired, float Dispersion, float RecentObserved, float RecentExpected, int[] Counts, float[] Levels, byte[] Samples);
 }
