@@ -64,21 +64,46 @@ internal static class BaselineMath
 
     /// <summary>Folds a closed bucket with slot level <paramref name="level"/> (at least <see cref="DispersionMinLevel"/>)
     /// into the recent-activity sums; the count is clipped at the prediction + 2.5σ so a burst lifts the factor little.</summary>
-    public static void UpdateRecent(ref float observed, ref float expected, double level, double count, double dispersion)
+    public static void UpdateRecent(ref float observed, ref float expected, double level, double count, double batch, double dispersion)
     {
         var predicted = level * RecentFactor(observed, expected);
-        var clipped = Math.Min(count, predicted + (Huber * ClipScale(predicted, dispersion)));
+        var clipped = Math.Min(count, predicted + (Huber * ClipScale(predicted, batch, dispersion)));
         observed = (float)(((1 - RecentWeight) * observed) + (RecentWeight * clipped));
         expected = (float)(((1 - RecentWeight) * expected) + (RecentWeight * level));
     }
 
-    /// <summary>The scale of a slot: the negative-binomial σ √(m + φm²) with the key's dispersion φ, at least 1.</summary>
-    public static double ClipScale(double level, double dispersion) =>
-        Math.Max(Math.Sqrt(level + (dispersion * level * level)), 1.0);
+    /// <summary>Batches larger than this count as this large in the batch factor, so one mass action cannot blunt
+    /// detection for long.</summary>
+    public const int MaxBatch = 32;
+
+    /// <summary>Forgetting factor of the batch factor per batch.</summary>
+    public const double BatchForgetting = 0.01;
+
+    /// <summary>
+    /// The key's batch factor ψ = E[S²] / E[S] ≥ 1 over batch sizes S (activities sharing one timestamp, clipped at
+    /// <see cref="MaxBatch"/>): the variance-to-mean ratio of a compound Poisson count. 1 when activities never share
+    /// a timestamp; c when every activity comes c times.
+    /// </summary>
+    public static double BatchFactor(float sum, float squares) => sum > 0 ? Math.Max(1.0, squares / sum) : 1.0;
+
+    /// <summary>Folds a finished batch of <paramref name="size"/> activities into the batch sums.</summary>
+    public static void UpdateBatch(ref float sum, ref float squares, int size)
+    {
+        double s = Math.Min(size, MaxBatch);
+        sum = (float)(((1 - BatchForgetting) * sum) + s);
+        squares = (float)(((1 - BatchForgetting) * squares) + (s * s));
+    }
+
+    /// <summary>The variance of a slot's count: ψm + φm² (compound Poisson with negative-binomial excess).</summary>
+    public static double Variance(double level, double batch, double dispersion) => (batch * level) + (dispersion * level * level);
+
+    /// <summary>The scale of a slot: √(ψm + φm²) with the key's batch factor ψ and dispersion φ, at least √ψ (one batch).</summary>
+    public static double ClipScale(double level, double batch, double dispersion) =>
+        Math.Sqrt(Math.Max(Variance(level, batch, dispersion), batch));
 
     /// <summary>The scale of the score: <see cref="ClipScale"/> inflated by √(1 + 1/n) for the level's own estimation error.</summary>
-    public static double Scale(double level, double dispersion, int samples) =>
-        ClipScale(level, dispersion) * Math.Sqrt(1.0 + (1.0 / Math.Min(Math.Max(samples, 1), MaxEffectiveSamples)));
+    public static double Scale(double level, double batch, double dispersion, int samples) =>
+        ClipScale(level, batch, dispersion) * Math.Sqrt(1.0 + (1.0 / Math.Min(Math.Max(samples, 1), MaxEffectiveSamples)));
 
     /// <summary>
     /// Updates the key's dispersion with one prediction of a slot with expected count <paramref name="level"/> (at
@@ -86,16 +111,16 @@ internal static class BaselineMath
     /// <see cref="DispersionTarget"/> of counts exceed m + σ. Each bucket moves φ by the same bounded step whatever
     /// its size, so bursts and outages cannot blow the scale up or down.
     /// </summary>
-    public static void UpdateDispersion(ref float dispersion, double level, double count)
+    public static void UpdateDispersion(ref float dispersion, double level, double count, double batch)
     {
-        var sigma = Math.Sqrt(level + (dispersion * level * level));
+        var sigma = Math.Sqrt(Variance(level, batch, dispersion));
         var step = count - level > sigma ? DispersionStep * (1 - DispersionTarget) : -DispersionStep * DispersionTarget;
         var next = ((dispersion + DispersionOffset) * Math.Exp(step)) - DispersionOffset;
         dispersion = (float)Math.Clamp(next, 0, MaxDispersion);
     }
 
     /// <summary>Folds a final bucket count into a slot's level.</summary>
-    public static void Update(ref float level, ref byte samples, double count, double dispersion)
+    public static void Update(ref float level, ref byte samples, double count, double batch, double dispersion)
     {
         if (samples == 0)
         {
@@ -105,7 +130,7 @@ internal static class BaselineMath
         }
 
         double m = level;
-        var scale = ClipScale(m, dispersion);
+        var scale = ClipScale(m, batch, dispersion);
         var clipped = samples < WarmUpSamples ? count - m : Math.Clamp(count - m, -HuberDown * scale, Huber * scale);
         level = (float)Math.Max(0.0, m + (Math.Max(Alpha, 1.0 / (samples + 1)) * clipped));
         if (samples < byte.MaxValue)
@@ -115,18 +140,19 @@ internal static class BaselineMath
     }
 
     /// <summary>
-    /// The smallest count that is anomalous for a slot: at least <c>MinCount</c>, at least <c>MinRatio·m</c>, and at
-    /// least the upper quantile of the slot's negative-binomial count distribution at the normal quantile
-    /// <c>Z</c>, by the Cornish–Fisher expansion <c>m + σ·(Z + (Z² − 1)·γ/6)</c> with the skewness
-    /// γ = (m + 2φm²)/σ³ (capped at 2). Never <see cref="int.MaxValue"/> (reserved for "cannot fire").
+    /// The smallest count that is anomalous for a slot: at least <c>MinCount·ψ</c> (MinCount independent actions,
+    /// so duplicated records do not pass the gate), at least <c>MinRatio·m</c>, and at
+    /// least the upper quantile of the slot's count distribution at the normal quantile <c>Z</c>, by the
+    /// Cornish–Fisher expansion <c>m + σ·(Z + (Z² − 1)·γ/6)</c> with the skewness γ = ψ(ψm + 2φm²)/σ³ of a
+    /// scaled negative binomial (capped at 2). Never <see cref="int.MaxValue"/> (reserved for "cannot fire").
     /// </summary>
-    public static int Threshold(double level, double dispersion, double scale, AnomalyThresholds thresholds)
+    public static int Threshold(double level, double batch, double dispersion, double scale, AnomalyThresholds thresholds)
     {
-        var variance = level + (dispersion * level * level);
-        var skew = variance > 0 ? Math.Min(2.0, (level + (2 * dispersion * level * level)) / (variance * Math.Sqrt(variance))) : 0;
+        var variance = Math.Max(Variance(level, batch, dispersion), batch);
+        var skew = variance > 0 ? Math.Min(2.0, batch * ((batch * level) + (2 * dispersion * level * level)) / (variance * Math.Sqrt(variance))) : 0;
         var z = thresholds.Z;
         var quantile = level + (scale * (z + ((z * z) - 1) * skew / 6));
-        var t = Math.Max(Math.Max(thresholds.MinCount, Math.Ceiling(quantile)), Math.Ceiling(thresholds.MinRatio * level));
+        var t = Math.Max(Math.Max(Math.Ceiling(thresholds.MinCount * batch), Math.Ceiling(quantile)), Math.Ceiling(thresholds.MinRatio * level));
         return t >= int.MaxValue - 1 ? int.MaxValue - 1 : (int)t;
     }
 }

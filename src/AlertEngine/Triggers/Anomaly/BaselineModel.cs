@@ -155,6 +155,21 @@ public sealed class BaselineModel<T>
             s.FirstTicks = t;
         }
 
+        if (t == s.BatchTicks)
+        {
+            s.BatchSize++;
+        }
+        else
+        {
+            if (s.BatchSize > 0)
+            {
+                BaselineMath.UpdateBatch(ref s.BatchSum, ref s.BatchSquares, s.BatchSize);
+            }
+
+            s.BatchTicks = t;
+            s.BatchSize = 1;
+        }
+
         if (b > s.NewestBucket)
         {
             Advance(h, ref s, b);
@@ -205,9 +220,10 @@ public sealed class BaselineModel<T>
         var i = (h * _slots) + SlotOf(b);
         var level = _levels[i] * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected);
         int samples = _samples[i];
-        var scale = BaselineMath.Scale(level, s.Dispersion, samples);
+        var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
+        var scale = BaselineMath.Scale(level, batch, s.Dispersion, samples);
         var learned = (b * _bucket) - s.FirstTicks >= _learning;
-        var threshold = learned && samples > 0 ? BaselineMath.Threshold(level, s.Dispersion, scale, Thresholds) : (int?)null;
+        var threshold = learned && samples > 0 ? BaselineMath.Threshold(level, batch, s.Dispersion, scale, Thresholds) : (int?)null;
         return new BaselineEstimate(level, scale, samples, learned, threshold);
     }
 
@@ -241,6 +257,8 @@ public sealed class BaselineModel<T>
                 s.Dispersion,
                 s.RecentObserved,
                 s.RecentExpected,
+                s.BatchSum,
+                s.BatchSquares,
                 counts,
                 _levels.AsSpan(h * _slots, _slots).ToArray(),
                 _samples.AsSpan(h * _slots, _slots).ToArray());
@@ -288,6 +306,8 @@ public sealed class BaselineModel<T>
             s.Dispersion = r.Dispersion;
             s.RecentObserved = r.RecentObserved;
             s.RecentExpected = r.RecentExpected;
+            s.BatchSum = r.BatchSum;
+            s.BatchSquares = r.BatchSquares;
             r.Levels.AsSpan().CopyTo(_levels.AsSpan(h * _slots, _slots));
             r.Samples.AsSpan().CopyTo(_samples.AsSpan(h * _slots, _slots));
 
@@ -473,13 +493,14 @@ public sealed class BaselineModel<T>
         ref var s = ref _keys[h];
         var i = (h * _slots) + SlotOf(bucket);
         ref var level = ref _levels[i];
+        var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
         if (_samples[i] != 0 && level >= BaselineMath.DispersionMinLevel)
         {
-            BaselineMath.UpdateDispersion(ref s.Dispersion, level * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected), count);
-            BaselineMath.UpdateRecent(ref s.RecentObserved, ref s.RecentExpected, level, count, s.Dispersion);
+            BaselineMath.UpdateDispersion(ref s.Dispersion, level * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected), count, batch);
+            BaselineMath.UpdateRecent(ref s.RecentObserved, ref s.RecentExpected, level, count, batch, s.Dispersion);
         }
 
-        BaselineMath.Update(ref level, ref _samples[i], count, s.Dispersion);
+        BaselineMath.Update(ref level, ref _samples[i], count, batch, s.Dispersion);
     }
 
     private void SetThreshold(int h, ref KeyState s)
@@ -512,8 +533,9 @@ public sealed class BaselineModel<T>
         }
 
         expected = _levels[i] * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected);
-        scale = BaselineMath.Scale(expected, s.Dispersion, samples);
-        return BaselineMath.Threshold(expected, s.Dispersion, scale, Thresholds);
+        var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
+        scale = BaselineMath.Scale(expected, batch, s.Dispersion, samples);
+        return BaselineMath.Threshold(expected, batch, s.Dispersion, scale, Thresholds);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -672,6 +694,10 @@ public sealed class BaselineModel<T>
         public float Scale;
         public int BufferCount;
         public float Dispersion;
+        public float BatchSum;
+        public float BatchSquares;
+        public long BatchTicks;
+        public int BatchSize;
         public float RecentObserved;
         public float RecentExpected;
     }

@@ -70,6 +70,8 @@ public sealed class BaselineSnapshot
             w.Write(k.Dispersion);
             w.Write(k.RecentObserved);
             w.Write(k.RecentExpected);
+            w.Write(k.BatchSum);
+            w.Write(k.BatchSquares);
             foreach (var c in k.Counts)
             {
                 w.Write(c);
@@ -127,7 +129,10 @@ public sealed class BaselineSnapshot
                 var dispersion = r.ReadSingle();
                 var recentObserved = r.ReadSingle();
                 var recentExpected = r.ReadSingle();
-                if (!float.IsFinite(dispersion) || dispersion < 0 || !float.IsFinite(recentObserved) || recentObserved < 0 || !float.IsFinite(recentExpected) || recentExpected < 0)
+                var batchSum = r.ReadSingle();
+                var batchSquares = r.ReadSingle();
+                if (!float.IsFinite(dispersion) || dispersion < 0 || !float.IsFinite(recentObserved) || recentObserved < 0 || !float.IsFinite(recentExpected) || recentExpected < 0
+                    || !float.IsFinite(batchSum) || batchSum < 0 || !float.IsFinite(batchSquares) || batchSquares < 0)
                 {
                     throw new InvalidDataException($"Corrupt anomaly baseline snapshot: invalid dispersion for key #{i}.");
                 }
@@ -157,7 +162,7 @@ public sealed class BaselineSnapshot
                     throw new EndOfStreamException();
                 }
 
-                keys[i] = new KeyRecord(key, newest, first, folded, fired, dispersion, recentObserved, recentExpected, counts, levels, samples);
+                keys[i] = new KeyRecord(key, newest, first, folded, fired, dispersion, recentObserved, recentExpected, batchSum, batchSquares, counts, levels, samples);
             }
 
             return new BaselineSnapshot(bucket, slots, zone, ring, watermark, keys);
@@ -171,5 +176,5 @@ public sealed class BaselineSnapshot
     /// <summary>One key's state. <see cref="Folded"/> is the last bucket folded into the baseline;
     /// <see cref="Counts"/>[i] is the count of bucket <c>NewestBucket − i</c>;
     /// <see cref="Levels"/> holds the expected count per slot; <see cref="Samples"/> the samples per slot.</summary>
-    internal sealed record KeyRecord(string Key, long NewestBucket, long FirstTicks, long Folded, ulong Fired, float Dispersion, float RecentObserved, float RecentExpected, int[] Counts, float[] Levels, byte[] Samples);
+    internal sealed record KeyRecord(string Key, long NewestBucket, long FirstTicks, long Folded, ulong Fired, float Dispersion, float RecentObserved, float RecentExpected, float BatchSum, float BatchSquares, int[] Counts, float[] Levels, byte[] Samples);
 }
