@@ -35,6 +35,9 @@ internal static class BaselineMath
     /// <summary>Target share of buckets above m + σ: P(Z &gt; 1) for a normal residual.</summary>
     public const double DispersionTarget = 0.15865525393145707;
 
+    private static readonly double DispersionUp = Math.Exp(DispersionStep * (1 - DispersionTarget));
+    private static readonly double DispersionDown = Math.Exp(-DispersionStep * DispersionTarget);
+
     /// <summary>Offset that lets the multiplicative rule reach and leave zero dispersion.</summary>
     public const double DispersionOffset = 0.01;
 
@@ -113,9 +116,9 @@ internal static class BaselineMath
     /// </summary>
     public static void UpdateDispersion(ref float dispersion, double level, double count, double batch)
     {
-        var sigma = Math.Sqrt(Variance(level, batch, dispersion));
-        var step = count - level > sigma ? DispersionStep * (1 - DispersionTarget) : -DispersionStep * DispersionTarget;
-        var next = ((dispersion + DispersionOffset) * Math.Exp(step)) - DispersionOffset;
+        var excess = count - level;
+        var up = excess > 0 && excess * excess > Variance(level, batch, dispersion);
+        var next = ((dispersion + DispersionOffset) * (up ? DispersionUp : DispersionDown)) - DispersionOffset;
         dispersion = (float)Math.Clamp(next, 0, MaxDispersion);
     }
 

@@ -59,6 +59,7 @@ public sealed class BaselineModel<T>
     private int _highWater;
     private long _watermark = long.MinValue;
     private long _sweptBucket = long.MinValue;
+    private long _nextSweepTicks = long.MinValue;
     private long _slotCacheBucket = long.MinValue;
     private int _slotCacheValue;
 
@@ -119,15 +120,15 @@ public sealed class BaselineModel<T>
         if (t > _watermark)
         {
             _watermark = t;
-            var wb = t / _bucket;
-            if (wb != _sweptBucket)
+            if (t >= _nextSweepTicks)
             {
                 if (_sweptBucket != long.MinValue)
                 {
                     Sweep();
                 }
 
-                _sweptBucket = wb;
+                _sweptBucket = t / _bucket;
+                _nextSweepTicks = (_sweptBucket + 1) * _bucket;
             }
         }
         else if (_watermark - t > _lateness)
@@ -135,7 +136,6 @@ public sealed class BaselineModel<T>
             return AnomalyOutcome.Late;
         }
 
-        var b = t / _bucket;
         ref var handle = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out var exists);
         if (!exists)
         {
@@ -145,7 +145,7 @@ public sealed class BaselineModel<T>
                 return AnomalyOutcome.KeyCapExceeded;
             }
 
-            handle = Allocate(key, t, b);
+            handle = Allocate(key, t, t / _bucket);
         }
 
         var h = handle;
@@ -170,9 +170,20 @@ public sealed class BaselineModel<T>
             s.BatchSize = 1;
         }
 
-        if (b > s.NewestBucket)
+        // Most observations fall in the key's newest bucket: check by ticks, divide only otherwise.
+        long b;
+        var offset = t - s.NewestStart;
+        if ((ulong)offset < (ulong)_bucket)
         {
-            Advance(h, ref s, b);
+            b = s.NewestBucket;
+        }
+        else
+        {
+            b = t / _bucket;
+            if (b > s.NewestBucket)
+            {
+                Advance(h, ref s, b);
+            }
         }
 
         if (b == s.NewestBucket)
@@ -293,6 +304,7 @@ public sealed class BaselineModel<T>
         _freeCount = 0;
         _watermark = snapshot.WatermarkTicks;
         _sweptBucket = _watermark == long.MinValue ? long.MinValue : _watermark / _bucket;
+        _nextSweepTicks = _watermark == long.MinValue ? long.MinValue : (_sweptBucket + 1) * _bucket;
         foreach (var r in snapshot.Keys)
         {
             if (_index.Count >= _maxKeys)
@@ -417,6 +429,7 @@ public sealed class BaselineModel<T>
         s = default;
         s.Key = key;
         s.NewestBucket = bucket;
+        s.NewestStart = bucket * _bucket;
         s.FirstTicks = t;
         s.Folded = long.MinValue;
         s.Threshold = CannotFire;
@@ -479,6 +492,7 @@ public sealed class BaselineModel<T>
 
         s.Fired = d >= MaxRing ? 0 : (s.Fired << (int)d) & _ringMask;
         s.NewestBucket = b;
+        s.NewestStart = b * _bucket;
         s.Count = 0;
         if (s.BufferCount > 0)
         {
@@ -685,6 +699,7 @@ public sealed class BaselineModel<T>
     {
         public string? Key;
         public long NewestBucket;
+        public long NewestStart;
         public long FirstTicks;
         public long Folded;
         public ulong Fired;

@@ -11,13 +11,15 @@ internal sealed class SeasonalCalendar
     private readonly int _daySlots;
     private readonly bool _weekSplit;
     private readonly TimeZoneInfo _zone;
-    private readonly bool _utc;
+    private readonly bool _fixedOffset;
+    private readonly long _offsetTicks;
 
     public SeasonalCalendar(long bucketTicks, TimeZoneInfo zone)
     {
         _bucketTicks = bucketTicks;
         _zone = zone;
-        _utc = zone.Equals(TimeZoneInfo.Utc) || (zone.BaseUtcOffset == TimeSpan.Zero && !zone.SupportsDaylightSavingTime);
+        _fixedOffset = !zone.SupportsDaylightSavingTime;
+        _offsetTicks = zone.BaseUtcOffset.Ticks;
         if (bucketTicks >= TimeSpan.TicksPerDay)
         {
             _daySlots = 1;
@@ -45,15 +47,26 @@ internal sealed class SeasonalCalendar
             midTicks = DateTime.MaxValue.Ticks;
         }
 
-        var mid = new DateTime(midTicks, DateTimeKind.Utc);
-        var local = _utc ? mid : TimeZoneInfo.ConvertTimeFromUtc(mid, _zone);
-        var daySlot = _daySlots == 1 ? 0 : local.Hour * _daySlots / 24;
+        long localTicks;
+        if (_fixedOffset)
+        {
+            localTicks = Math.Clamp(midTicks + _offsetTicks, 0, DateTime.MaxValue.Ticks);
+        }
+        else
+        {
+            localTicks = TimeZoneInfo.ConvertTimeFromUtc(new DateTime(midTicks, DateTimeKind.Utc), _zone).Ticks;
+        }
+
+        var days = localTicks / TimeSpan.TicksPerDay;
+        var hour = (int)((localTicks - (days * TimeSpan.TicksPerDay)) / TimeSpan.TicksPerHour);
+        var daySlot = _daySlots == 1 ? 0 : hour * _daySlots / 24;
         if (!_weekSplit)
         {
             return daySlot;
         }
 
-        var weekend = local.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday;
+        // Day 0 (0001-01-01) is a Monday: day % 7 is 5 on Saturdays and 6 on Sundays.
+        var weekend = days % 7 >= 5;
         return weekend ? _daySlots + daySlot : daySlot;
     }
 }
