@@ -40,15 +40,19 @@ public class AnomalyBenchmarks
             _keys[i] = $"user{i}@contoso.com";
         }
 
+        // Every key appears: a shuffled sequence of keys (one per run), each key repeated run times.
+        var run = Order == "random" ? 1 : 8;
         _order = new int[PerInvoke];
-        for (var i = 0; i < PerInvoke;)
+        var runs = new int[PerInvoke / run];
+        for (var i = 0; i < runs.Length; i++)
         {
-            var key = rng.Next(Keys);
-            var run = Order == "random" ? 1 : 8;
-            for (var r = 0; r < run && i < PerInvoke; r++)
-            {
-                _order[i++] = key;
-            }
+            runs[i] = i % Keys;
+        }
+
+        rng.Shuffle(runs);
+        for (var i = 0; i < PerInvoke; i++)
+        {
+            _order[i] = runs[i / run];
         }
 
         _items = new Activity[1024];
