@@ -118,6 +118,13 @@ public sealed class BaselineSnapshot
                 throw new InvalidDataException("Corrupt anomaly baseline snapshot header.");
             }
 
+            // Each key takes at least its fixed fields, its counts and its slots: refuse counts the data cannot hold.
+            var minimumKeyBytes = 1 + (4 * 8) + (5 * 4) + (4 * ring) + (5 * slots);
+            if (stream.CanSeek && count > (stream.Length - stream.Position) / minimumKeyBytes)
+            {
+                throw new InvalidDataException("Truncated anomaly baseline snapshot.");
+            }
+
             var keys = new KeyRecord[count];
             for (var i = 0; i < count; i++)
             {
