@@ -362,6 +362,7 @@ public sealed class AlertPipeline : IDisposable
     {
         EveryTimeTrigger => new EveryTimeDetector(policy.Id),
         ThresholdTrigger threshold => new ThresholdDetector(policy, threshold, Options, _report),
+        AnomalyTrigger anomaly => new AnomalyDetector(policy, anomaly, Options, _report),
         _ => throw new NotSupportedException($"Trigger {policy.Trigger.GetType().Name} of policy '{policy.Id}' is not supported."),
     };
 

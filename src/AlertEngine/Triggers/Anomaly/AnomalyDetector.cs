@@ -1,0 +1,77 @@
+namespace AlertEngine;
+
+/// <summary>
+/// The engine's detector for an unusual-activity policy: reads the scope key, counts the activity in a
+/// <see cref="BaselineModel{T}"/>, and turns its detections into <see cref="Detection"/>s carrying the policy id,
+/// the bucket's activities so far (capped) and the <see cref="AnomalyScore"/>. Late activities beyond the key's
+/// open buckets, key-cap overflow and missing scope keys are reported.
+/// </summary>
+internal sealed class AnomalyDetector : IPolicyDetector
+{
+    private readonly string _policyId;
+    private readonly Func<Activity, string?> _scope;
+    private readonly bool _reportMissing;
+    private readonly Action<EngineDiagnostic> _report;
+    private readonly BaselineModel<Activity> _model;
+
+    public AnomalyDetector(AlertPolicy policy, AnomalyTrigger trigger, AlertEngineOptions options, Action<EngineDiagnostic> report)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(trigger);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(report);
+        _policyId = policy.Id;
+        _scope = ScopeKeys.Reader(trigger.Scope);
+        _reportMissing = !trigger.Scope.IsSingleKey;
+        _report = report;
+        _model = new BaselineModel<Activity>(trigger, new AnomalyDetectorOptions
+        {
+            AllowedLateness = options.AllowedLateness,
+            MaxTrackedKeys = options.MaxTrackedKeysPerPolicy,
+            MaxActivitiesPerDetection = options.MaxActivitiesPerAlert,
+        });
+    }
+
+    /// <summary>The model, for snapshots and inspection.</summary>
+    public BaselineModel<Activity> Model => _model;
+
+    public Detection? Observe(Activity activity)
+    {
+        var key = _scope(activity);
+        if (key is null)
+        {
+            key = string.Empty;
+            if (_reportMissing)
+            {
+                _report(new EngineDiagnostic(DiagnosticKind.MissingScopeKey, activity.Id, _policyId, "The activity has no value for the policy's scope; counted under the key \"\"."));
+            }
+        }
+
+        switch (_model.Observe(key, activity.Time, activity, out var found))
+        {
+            case AnomalyOutcome.Detected:
+                return ToDetection(found!, activity, _policyId);
+            case AnomalyOutcome.KeyCapExceeded:
+                _report(new EngineDiagnostic(DiagnosticKind.KeyCapExceeded, activity.Id, _policyId, "The policy's cap on tracked scope keys is reached; the activity was not counted."));
+                return null;
+            case AnomalyOutcome.Late:
+                _report(new EngineDiagnostic(DiagnosticKind.Late, activity.Id, _policyId, "The activity's anomaly bucket is already closed for its scope key; the activity was not counted."));
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Saves the detector's state.</summary>
+    public BaselineSnapshot CreateSnapshot() => _model.CreateSnapshot();
+
+    /// <summary>Restores the detector's state.</summary>
+    public void Restore(BaselineSnapshot snapshot) => _model.Restore(snapshot);
+
+    internal static Detection ToDetection(BaselineDetection<Activity> found, Activity trigger, string? policyId) =>
+        new(trigger.Time, trigger, found.Items, checked((int)found.Observed), found.Key)
+        {
+            PolicyId = policyId,
+            Anomaly = new AnomalyScore(found.Observed, found.Expected, found.Score),
+        };
+}

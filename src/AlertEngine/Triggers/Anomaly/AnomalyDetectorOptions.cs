@@ -1,0 +1,86 @@
+namespace AlertEngine;
+
+/// <summary>
+/// Options of an unusual-activity detector (<see cref="BaselineModel{T}"/> and the <c>DetectAnomalies</c> operator).
+/// The trigger itself (<see cref="AnomalyTrigger"/>) gives the bucket, learning period and sensitivity; these options
+/// say how the detector copes with late input, idle keys and memory. Validate with <see cref="Validate"/>; the
+/// model validates on construction.
+/// </summary>
+public sealed class AnomalyDetectorOptions
+{
+    /// <summary>The default retention of idle keys, 30 days.</summary>
+    public static readonly TimeSpan DefaultRetention = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// How far behind the newest event time seen an activity may be and still be counted in its own bucket.
+    /// Default zero (equal times are never late). Older activities are late: not counted, reported.
+    /// </summary>
+    public TimeSpan AllowedLateness { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// A key with no activity for this long (event time, after the end of its newest bucket) is retired: its
+    /// baseline is dropped and, if it comes back, it learns again. Default 30 days.
+    /// </summary>
+    public TimeSpan Retention { get; set; } = DefaultRetention;
+
+    /// <summary>Cap on tracked scope keys; activities of further keys are not counted and are reported. Default 1,000,000.</summary>
+    public int MaxTrackedKeys { get; set; } = 1_000_000;
+
+    /// <summary>
+    /// Cap on the activities a detection carries (the first ones of its bucket to arrive); the observed count is
+    /// never capped. Zero keeps none. Default 1,000.
+    /// </summary>
+    public int MaxActivitiesPerDetection { get; set; } = 1000;
+
+    /// <summary>
+    /// The time zone whose hour of day and weekday/weekend split define the seasonal slots. Default UTC. Buckets
+    /// themselves are aligned to UTC.
+    /// </summary>
+    public TimeZoneInfo TimeZone { get; set; } = TimeZoneInfo.Utc;
+
+    /// <summary>Overrides the thresholds of the trigger's sensitivity; <see langword="null"/> (default) uses
+    /// <see cref="AnomalyThresholds.For"/>.</summary>
+    public AnomalyThresholds? Thresholds { get; set; }
+
+    /// <summary>Receives a diagnostic for every activity the <c>DetectAnomalies</c> operator could not count
+    /// (late, key cap, missing scope key). Optional.</summary>
+    public Action<EngineDiagnostic>? Diagnostics { get; set; }
+
+    /// <summary>State to start from, e.g. read back with <see cref="BaselineSnapshot.ReadFrom"/> after a restart.
+    /// Optional; each subscription of the operator starts from it.</summary>
+    public BaselineSnapshot? InitialState { get; set; }
+
+    /// <summary>Checks every option and lists every problem.</summary>
+    /// <returns>The errors; empty when valid.</returns>
+    public IReadOnlyList<ValidationError> Validate()
+    {
+        var errors = new List<ValidationError>();
+        if (AllowedLateness < TimeSpan.Zero)
+        {
+            errors.Add(new(nameof(AllowedLateness), "must not be negative"));
+        }
+
+        if (Retention <= TimeSpan.Zero)
+        {
+            errors.Add(new(nameof(Retention), "must be greater than zero"));
+        }
+
+        if (MaxTrackedKeys < 1)
+        {
+            errors.Add(new(nameof(MaxTrackedKeys), "must be at least 1"));
+        }
+
+        if (MaxActivitiesPerDetection < 0)
+        {
+            errors.Add(new(nameof(MaxActivitiesPerDetection), "must not be negative"));
+        }
+
+        if (TimeZone is null)
+        {
+            errors.Add(new(nameof(TimeZone), "is required"));
+        }
+
+        Thresholds?.Validate(nameof(Thresholds), errors);
+        return errors;
+    }
+}

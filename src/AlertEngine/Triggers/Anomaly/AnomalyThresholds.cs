@@ -1,0 +1,54 @@
+namespace AlertEngine;
+
+/// <summary>
+/// When a bucket's count "significantly exceeds" its baseline: it must be both statistically significant and
+/// materially large. A bucket with count <c>x</c> whose expected count is <c>m</c> (scale σ, dispersion φ) is
+/// anomalous when all three hold: <c>x ≥ MinCount</c>; <c>x ≥ MinRatio·m</c>; and <c>x</c> reaches the upper
+/// quantile of the bucket's negative-binomial count distribution at the standard-normal quantile <c>Z</c>
+/// (Cornish–Fisher: <c>m + σ·(Z + (Z² − 1)·γ/6)</c>, γ the skewness), i.e. a false-alarm probability per bucket of
+/// about 1 − Φ(Z). See <c>docs/anomaly.md</c>.
+/// </summary>
+/// <param name="Z">Standard-normal quantile of the per-bucket false-alarm probability. Greater than zero.</param>
+/// <param name="MinCount">Minimum absolute count of an anomalous bucket, so that 0 → 2 never alerts. At least 1.</param>
+/// <param name="MinRatio">Minimum ratio of the count to the expected count (effect size). At least 1.</param>
+public sealed record AnomalyThresholds(double Z, int MinCount, double MinRatio)
+{
+    /// <summary>Low sensitivity: false-alarm probability ≈ 1e-8 per bucket (Z 5.6), count ≥ 20, at least 4× the expected count.</summary>
+    public static AnomalyThresholds Low { get; } = new(5.6, 20, 4.0);
+
+    /// <summary>Medium sensitivity (default): ≈ 3e-6 per bucket (Z 4.5), count ≥ 15, at least 3× the expected count.</summary>
+    public static AnomalyThresholds Medium { get; } = new(4.5, 15, 3.0);
+
+    /// <summary>High sensitivity: ≈ 1e-4 per bucket (Z 3.7), count ≥ 8, at least 2× the expected count.</summary>
+    public static AnomalyThresholds High { get; } = new(3.7, 8, 2.0);
+
+    /// <summary>The documented thresholds of a sensitivity.</summary>
+    /// <param name="sensitivity">The sensitivity.</param>
+    /// <returns><see cref="Low"/>, <see cref="Medium"/> or <see cref="High"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a defined sensitivity.</exception>
+    public static AnomalyThresholds For(AnomalySensitivity sensitivity) => sensitivity switch
+    {
+        AnomalySensitivity.Low => Low,
+        AnomalySensitivity.Medium => Medium,
+        AnomalySensitivity.High => High,
+        _ => throw new ArgumentOutOfRangeException(nameof(sensitivity), sensitivity, "Unknown sensitivity."),
+    };
+
+    internal void Validate(string path, List<ValidationError> errors)
+    {
+        if (!(Z > 0) || double.IsInfinity(Z))
+        {
+            errors.Add(new(path + ".Z", "must be a finite number greater than zero"));
+        }
+
+        if (MinCount < 1)
+        {
+            errors.Add(new(path + ".MinCount", "must be at least 1"));
+        }
+
+        if (!(MinRatio >= 1) || double.IsInfinity(MinRatio))
+        {
+            errors.Add(new(path + ".MinRatio", "must be a finite number of at least 1"));
+        }
+    }
+}

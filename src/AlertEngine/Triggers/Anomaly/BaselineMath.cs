@@ -1,0 +1,161 @@
+namespace AlertEngine;
+
+/// <summary>
+/// The robust seasonal baseline: per slot, a Huber-clipped EWMA of the expected count (level) with a running-mean
+/// warm-up; per key, a negative-binomial dispersion φ shared by all slots (variance m + φm²), tracked by a
+/// bounded-influence quantile rule. See <c>docs/anomaly.md</c> for the method and references.
+/// </summary>
+internal static class BaselineMath
+{
+    /// <summary>Smoothing weight of a new sample once warmed up (effective memory ≈ 19 samples of the slot).</summary>
+    public const double Alpha = 0.1;
+
+    /// <summary>Upward residuals are clipped at this many scales before they update the level (Huber's ψ), so a
+    /// spike moves the level by at most α·2.5σ.</summary>
+    public const double Huber = 2.5;
+
+    /// <summary>Downward residuals are clipped tighter: drops (holidays, outages) are not what is detected, and a
+    /// level pulled down by them would cause false alarms when activity returns. For symmetric noise the clip biases
+    /// the level up by ≈ 0.03σ (conservative).</summary>
+    public const double HuberDown = 1.5;
+
+    /// <summary>The first this many samples of a slot are averaged without clipping: before that the scale is not
+    /// known well enough to clip by (a quiet first day would otherwise hold the level down for weeks).</summary>
+    public const int WarmUpSamples = 3;
+
+    /// <summary>Effective sample size of the EWMA, (2 − α) / α.</summary>
+    public const double MaxEffectiveSamples = (2 - Alpha) / Alpha;
+
+    /// <summary>The dispersion a new key starts with (hourly CV ≈ 0.2 beyond Poisson).</summary>
+    public const float InitialDispersion = 0.04f;
+
+    /// <summary>Step of the dispersion's quantile rule, in log units.</summary>
+    public const double DispersionStep = 0.1;
+
+    /// <summary>Target share of buckets above m + σ: P(Z &gt; 1) for a normal residual.</summary>
+    public const double DispersionTarget = 0.15865525393145707;
+
+    private static readonly double DispersionUp = Math.Exp(DispersionStep * (1 - DispersionTarget));
+    private static readonly double DispersionDown = Math.Exp(-DispersionStep * DispersionTarget);
+
+    /// <summary>Offset that lets the multiplicative rule reach and leave zero dispersion.</summary>
+    public const double DispersionOffset = 0.01;
+
+    /// <summary>Upper bound of the dispersion (hourly CV ≈ 3).</summary>
+    public const double MaxDispersion = 10;
+
+    /// <summary>Buckets whose expected count is below this do not inform the dispersion (Poisson noise dominates).</summary>
+    public const double DispersionMinLevel = 2.0;
+
+    /// <summary>Weight of the newest active bucket in the key's recent-activity factor (memory ≈ 5 active buckets).</summary>
+    public const double RecentWeight = 0.2;
+
+    /// <summary>Pseudo-count that shrinks the recent-activity factor toward 1 for low volumes.</summary>
+    public const double RecentPrior = 5;
+
+    /// <summary>The recent-activity factor never lowers the expectation: a quiet spell (a holiday) must not make the
+    /// next busy morning look anomalous.</summary>
+    public const double MinRecentFactor = 1;
+
+    /// <summary>Bounds of the recent-activity factor.</summary>
+    public const double MaxRecentFactor = 2;
+
+    /// <summary>The key's recent-activity factor: (observed + prior) / (expected + prior) over the last active
+    /// buckets, in [1, 2]. It scales the slot level, so a busier day or a drift is not mistaken for an anomaly.</summary>
+    public static double RecentFactor(float observed, float expected) =>
+        Math.Clamp((observed + RecentPrior) / (expected + RecentPrior), MinRecentFactor, MaxRecentFactor);
+
+    /// <summary>Folds a closed bucket with slot level <paramref name="level"/> (at least <see cref="DispersionMinLevel"/>)
+    /// into the recent-activity sums; the count is clipped at the prediction + 2.5σ so a burst lifts the factor little.</summary>
+    public static void UpdateRecent(ref float observed, ref float expected, double level, double count, double batch, double dispersion)
+    {
+        var predicted = level * RecentFactor(observed, expected);
+        var clipped = Math.Min(count, predicted + (Huber * ClipScale(predicted, batch, dispersion)));
+        observed = (float)(((1 - RecentWeight) * observed) + (RecentWeight * clipped));
+        expected = (float)(((1 - RecentWeight) * expected) + (RecentWeight * level));
+    }
+
+    /// <summary>Batches larger than this count as this large in the batch factor, so one mass action cannot blunt
+    /// detection for long.</summary>
+    public const int MaxBatch = 32;
+
+    /// <summary>Forgetting factor of the batch factor per batch.</summary>
+    public const double BatchForgetting = 0.01;
+
+    /// <summary>
+    /// The key's batch factor ψ = E[S²] / E[S] ≥ 1 over batch sizes S (activities sharing one timestamp, clipped at
+    /// <see cref="MaxBatch"/>): the variance-to-mean ratio of a compound Poisson count. 1 when activities never share
+    /// a timestamp; c when every activity comes c times.
+    /// </summary>
+    public static double BatchFactor(float sum, float squares) => sum > 0 ? Math.Max(1.0, squares / sum) : 1.0;
+
+    /// <summary>Folds a finished batch of <paramref name="size"/> activities into the batch sums.</summary>
+    public static void UpdateBatch(ref float sum, ref float squares, int size)
+    {
+        double s = Math.Min(size, MaxBatch);
+        sum = (float)(((1 - BatchForgetting) * sum) + s);
+        squares = (float)(((1 - BatchForgetting) * squares) + (s * s));
+    }
+
+    /// <summary>The variance of a slot's count: ψm + φm² (compound Poisson with negative-binomial excess).</summary>
+    public static double Variance(double level, double batch, double dispersion) => (batch * level) + (dispersion * level * level);
+
+    /// <summary>The scale of a slot: √(ψm + φm²) with the key's batch factor ψ and dispersion φ, at least √ψ (one batch).</summary>
+    public static double ClipScale(double level, double batch, double dispersion) =>
+        Math.Sqrt(Math.Max(Variance(level, batch, dispersion), batch));
+
+    /// <summary>The scale of the score: <see cref="ClipScale"/> inflated by √(1 + 1/n) for the level's own estimation error.</summary>
+    public static double Scale(double level, double batch, double dispersion, int samples) =>
+        ClipScale(level, batch, dispersion) * Math.Sqrt(1.0 + (1.0 / Math.Min(Math.Max(samples, 1), MaxEffectiveSamples)));
+
+    /// <summary>
+    /// Updates the key's dispersion with one prediction of a slot with expected count <paramref name="level"/> (at
+    /// least <see cref="DispersionMinLevel"/>): a Robbins–Monro step on log(φ + 0.01) towards the φ at which a share
+    /// <see cref="DispersionTarget"/> of counts exceed m + σ. Each bucket moves φ by the same bounded step whatever
+    /// its size, so bursts and outages cannot blow the scale up or down.
+    /// </summary>
+    public static void UpdateDispersion(ref float dispersion, double level, double count, double batch)
+    {
+        var excess = count - level;
+        var up = excess > 0 && excess * excess > Variance(level, batch, dispersion);
+        var next = ((dispersion + DispersionOffset) * (up ? DispersionUp : DispersionDown)) - DispersionOffset;
+        dispersion = (float)Math.Clamp(next, 0, MaxDispersion);
+    }
+
+    /// <summary>Folds a final bucket count into a slot's level.</summary>
+    public static void Update(ref float level, ref byte samples, double count, double batch, double dispersion)
+    {
+        if (samples == 0)
+        {
+            level = (float)count;
+            samples = 1;
+            return;
+        }
+
+        double m = level;
+        var scale = ClipScale(m, batch, dispersion);
+        var clipped = samples < WarmUpSamples ? count - m : Math.Clamp(count - m, -HuberDown * scale, Huber * scale);
+        level = (float)Math.Max(0.0, m + (Math.Max(Alpha, 1.0 / (samples + 1)) * clipped));
+        if (samples < byte.MaxValue)
+        {
+            samples++;
+        }
+    }
+
+    /// <summary>
+    /// The smallest count that is anomalous for a slot: at least <c>MinCount·ψ</c> (MinCount independent actions,
+    /// so duplicated records do not pass the gate), at least <c>MinRatio·m</c>, and at
+    /// least the upper quantile of the slot's count distribution at the normal quantile <c>Z</c>, by the
+    /// Cornish–Fisher expansion <c>m + σ·(Z + (Z² − 1)·γ/6)</c> with the skewness γ = ψ(ψm + 2φm²)/σ³ of a
+    /// scaled negative binomial (capped at 2). Never <see cref="int.MaxValue"/> (reserved for "cannot fire").
+    /// </summary>
+    public static int Threshold(double level, double batch, double dispersion, double scale, AnomalyThresholds thresholds)
+    {
+        var variance = Math.Max(Variance(level, batch, dispersion), batch);
+        var skew = variance > 0 ? Math.Min(2.0, batch * ((batch * level) + (2 * dispersion * level * level)) / (variance * Math.Sqrt(variance))) : 0;
+        var z = thresholds.Z;
+        var quantile = level + (scale * (z + ((z * z) - 1) * skew / 6));
+        var t = Math.Max(Math.Max(Math.Ceiling(thresholds.MinCount * batch), Math.Ceiling(quantile)), Math.Ceiling(thresholds.MinRatio * level));
+        return t >= int.MaxValue - 1 ? int.MaxValue - 1 : (int)t;
+    }
+}
