@@ -3,21 +3,33 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AlertEngine;
 
-/// <summary>Default <see cref="IAlertEngine"/>: pipeline + store writes with retry that never blocks detection.</summary>
+/// <summary>Default <see cref="IAlertEngine"/>: pipeline + store writes with retry that never blocks detection,
+/// + automated investigation requests for new alerts of flagged policies.</summary>
 internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
 {
     private readonly IAlertStore _store;
+    private readonly IInvestigationRequester _investigations;
+    private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly int _maxPending;
     private readonly Queue<Alert> _pending = new();
+    private readonly Queue<InvestigationRequest> _pendingInvestigations = new();
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
-    public AlertEngineService(AlertPipeline pipeline, IAlertStore store, int maxPending, ILogger<AlertEngineService>? logger)
+    public AlertEngineService(
+        AlertPipeline pipeline,
+        IAlertStore store,
+        int maxPending,
+        ILogger<AlertEngineService>? logger,
+        IInvestigationRequester? investigations,
+        TimeProvider? timeProvider)
     {
         Pipeline = pipeline;
         _store = store;
         _maxPending = maxPending;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _investigations = investigations ?? new LoggingInvestigationRequester(null);
+        _timeProvider = timeProvider ?? pipeline.TimeProvider;
     }
 
     public AlertPipeline Pipeline { get; }
@@ -33,11 +45,23 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
         }
     }
 
+    /// <summary>Investigation requests whose delivery failed and is waiting for retry.</summary>
+    public int PendingInvestigationRequests
+    {
+        get
+        {
+            lock (_pendingInvestigations)
+            {
+                return _pendingInvestigations.Count;
+            }
+        }
+    }
+
     public async ValueTask<IReadOnlyList<AlertChange>> ProcessAsync(Activity activity, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(activity);
         var changes = Pipeline.Process(activity);
-        if (changes.Count == 0 && PendingStoreWrites == 0)
+        if (changes.Count == 0 && PendingStoreWrites == 0 && PendingInvestigationRequests == 0)
         {
             return changes;
         }
@@ -50,6 +74,7 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
             }
         }
 
+        EnqueueInvestigations(changes);
         if (!await FlushAsync(cancellationToken).ConfigureAwait(false) && PendingStoreWrites > _maxPending)
         {
             // Nothing is dropped: the changes stay pending, but the caller learns that the store is not keeping up.
@@ -65,38 +90,10 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            while (true)
-            {
-                Alert next;
-                lock (_pending)
-                {
-                    if (!_pending.TryPeek(out next!))
-                    {
-                        return true;
-                    }
-                }
-
-                try
-                {
-                    await _store.UpsertAsync(next, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    throw;
-                }
-#pragma warning disable CA1031 // A failing store must not stop detection; the write stays pending and is logged.
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    LogStoreWriteFailed(_logger, ex, next.Id, PendingStoreWrites);
-                    return false;
-                }
-
-                lock (_pending)
-                {
-                    _pending.Dequeue();
-                }
-            }
+            // Store first, so an investigation can read the alert it is about; then the investigation requests.
+            var stored = await FlushStoreAsync(cancellationToken).ConfigureAwait(false);
+            var requested = await FlushInvestigationsAsync(cancellationToken).ConfigureAwait(false);
+            return stored && requested;
         }
         finally
         {
@@ -106,6 +103,112 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
 
     public void Dispose() => _writeGate.Dispose();
 
+    private void EnqueueInvestigations(IReadOnlyList<AlertChange> changes)
+    {
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var change = changes[i];
+            if (change.Kind != AlertChangeKind.Created
+                || !Pipeline.TryGetPolicy(change.Alert.PolicyId, out var policy)
+                || !policy.AutomatedInvestigation)
+            {
+                continue;
+            }
+
+            lock (_pendingInvestigations)
+            {
+                if (_pendingInvestigations.Count >= _maxPending)
+                {
+                    var dropped = _pendingInvestigations.Dequeue();
+                    LogInvestigationDropped(_logger, dropped.Alert.Id, _maxPending);
+                }
+
+                _pendingInvestigations.Enqueue(new InvestigationRequest(change.Alert, policy, _timeProvider.GetUtcNow()));
+            }
+        }
+    }
+
+    private async ValueTask<bool> FlushStoreAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Alert next;
+            lock (_pending)
+            {
+                if (!_pending.TryPeek(out next!))
+                {
+                    return true;
+                }
+            }
+
+            try
+            {
+                await _store.UpsertAsync(next, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+#pragma warning disable CA1031 // A failing store must not stop detection; the write stays pending and is logged.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogStoreWriteFailed(_logger, ex, next.Id, PendingStoreWrites);
+                return false;
+            }
+
+            lock (_pending)
+            {
+                _pending.Dequeue();
+            }
+        }
+    }
+
+    private async ValueTask<bool> FlushInvestigationsAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            InvestigationRequest next;
+            lock (_pendingInvestigations)
+            {
+                if (!_pendingInvestigations.TryPeek(out next!))
+                {
+                    return true;
+                }
+            }
+
+            try
+            {
+                await _investigations.RequestAsync(next, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+#pragma warning disable CA1031 // A failing investigation system must not stop detection; the request stays pending and is logged.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogInvestigationFailed(_logger, ex, next.Alert.Id, PendingInvestigationRequests);
+                return false;
+            }
+
+            lock (_pendingInvestigations)
+            {
+                if (_pendingInvestigations.TryPeek(out var head) && ReferenceEquals(head, next))
+                {
+                    _pendingInvestigations.Dequeue();
+                }
+            }
+        }
+    }
+
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Writing alert {AlertId} to the store failed; {Pending} change(s) kept for retry")]
     private static partial void LogStoreWriteFailed(ILogger logger, Exception exception, string alertId, int pending);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Requesting an automated investigation of alert {AlertId} failed; {Pending} request(s) kept for retry")]
+    private static partial void LogInvestigationFailed(ILogger logger, Exception exception, string alertId, int pending);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "The investigation request of alert {AlertId} was dropped: more than {Limit} requests were pending")]
+    private static partial void LogInvestigationDropped(ILogger logger, string alertId, int limit);
 }

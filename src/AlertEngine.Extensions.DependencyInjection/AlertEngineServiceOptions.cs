@@ -14,4 +14,11 @@ public sealed class AlertEngineServiceOptions
     /// reports back-pressure by throwing. Default 100,000. Changes are never dropped silently.
     /// </summary>
     public int MaxPendingStoreWrites { get; set; } = 100_000;
+
+    /// <summary>
+    /// The role table of <see cref="AlertManager"/> and <see cref="AlertPolicyManager"/>: which role groups see which
+    /// alert categories and hold which alert roles. Default <see cref="AlertRoleTable.Default"/>. Read once, when the
+    /// managers are first resolved.
+    /// </summary>
+    public AlertRoleTable RoleTable { get; set; } = AlertRoleTable.Default;
 }
