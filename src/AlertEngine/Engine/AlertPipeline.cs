@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Diagnostics;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using Microsoft.Extensions.Logging;
@@ -242,10 +243,25 @@ public sealed partial class AlertPipeline : IDisposable
 
     private List<AlertChange>? ProcessCore(Activity activity, IObserver<AlertChange>? observer)
     {
+        if (!AlertEngineMetrics.EvaluationDuration.Enabled)
+        {
+            return Evaluate(activity, observer);
+        }
+
+        var start = Stopwatch.GetTimestamp();
+        var result = Evaluate(activity, observer);
+        AlertEngineMetrics.EvaluationDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        return result;
+    }
+
+    private List<AlertChange>? Evaluate(Activity activity, IObserver<AlertChange>? observer)
+    {
         _processed++;
+        AlertEngineMetrics.Processed.Add(1);
         if (_duplicates.IsDuplicate(activity.Id, activity.Time))
         {
             _duplicateCount++;
+            AlertEngineMetrics.Duplicates.Add(1);
             Log.Duplicate(_logger, activity.Id);
             Report(new EngineDiagnostic(DiagnosticKind.Duplicate, activity.Id, null, $"activity {activity.Id} was already seen within the duplicate horizon"));
             return null;
@@ -255,6 +271,7 @@ public sealed partial class AlertPipeline : IDisposable
         if (_watermarkTicks != long.MinValue && ticks < _watermarkTicks - _latenessTicks)
         {
             _lateCount++;
+            AlertEngineMetrics.Late.Add(1);
             var watermark = new DateTimeOffset(_watermarkTicks, TimeSpan.Zero);
             Log.Late(_logger, activity.Id, activity.Time, watermark, Options.AllowedLateness);
             Report(new EngineDiagnostic(DiagnosticKind.Late, activity.Id, null, $"activity {activity.Id} at {activity.Time:O} is older than the newest time seen ({watermark:O}) minus the allowed lateness"));
@@ -289,6 +306,7 @@ public sealed partial class AlertPipeline : IDisposable
 #pragma warning restore CA1031
             {
                 _errors++;
+                AlertEngineMetrics.EvaluationErrors.Add(1, AlertEngineMetrics.PolicyTag(runtime.Policy.Id));
                 Log.EvaluationFailed(_logger, ex, runtime.Policy.Id, activity.Id);
                 Report(new EngineDiagnostic(DiagnosticKind.EvaluationError, activity.Id, runtime.Policy.Id, ex.Message));
                 continue;
@@ -300,15 +318,25 @@ public sealed partial class AlertPipeline : IDisposable
             }
 
             _detections++;
+            var tag = AlertEngineMetrics.PolicyTag(runtime.Policy.Id);
+            AlertEngineMetrics.Detections.Add(1, tag);
             var change = runtime.Aggregator.Add(detection);
             if (change.Kind == AlertChangeKind.Created)
             {
                 _created++;
+                AlertEngineMetrics.AlertsCreated.Add(1, tag);
+                using (var span = AlertEngineMetrics.ActivitySource.StartActivity("AlertCreated"))
+                {
+                    span?.SetTag("alertengine.alert.id", change.Alert.Id);
+                    span?.SetTag("alertengine.policy.id", runtime.Policy.Id);
+                }
+
                 Log.AlertCreated(_logger, change.Alert.Id, runtime.Policy.Id);
             }
             else
             {
                 _updated++;
+                AlertEngineMetrics.AlertsUpdated.Add(1, tag);
             }
 
             (changes ??= []).Add(change);

@@ -1,0 +1,796 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+
+namespace AlertEngine;
+
+/// <summary>
+/// Walks a parsed policies document by hand, building the model and collecting every problem with its path.
+/// Shared rules (non-empty texts, counts, durations, plan gating, id uniqueness…) are <see cref="PolicyValidator"/>'s;
+/// this class adds what only JSON can get wrong: types, unknown or repeated properties, missing required properties,
+/// and the syntax of enums, durations, scopes and addresses.
+/// </summary>
+internal sealed class PolicyReader
+{
+    /// <summary>Listing stops after this many errors (the document is not usable anyway).</summary>
+    internal const int MaxErrors = 1000;
+
+    private static readonly string[] PolicyNames =
+    [
+        "id", "name", "description", "enabled", "type", "category", "severity", "activities", "conditions", "trigger",
+        "aggregation", "automatedInvestigation", "notification",
+    ];
+
+    private static readonly string[] TriggerNames = ["type", "count", "window", "scope", "learningPeriod", "sensitivity", "bucket"];
+
+    private static readonly string[] AggregationNames = ["mode", "interval"];
+
+    private static readonly string[] NotificationNames = ["enabled", "recipients", "dailyLimit"];
+
+    // The first nine are the kinds of condition; the last three are the operators of a property condition.
+    private static readonly string[] ConditionNames =
+        ["all", "any", "not", "users", "ipAddresses", "fileNames", "urls", "userTags", "property", "equals", "in", "matches"];
+
+    private static readonly string ConditionKinds = string.Join(", ", Array.FindAll(ConditionNames, n => !IsOperator(n)));
+
+    private readonly Plan _plan;
+    private readonly List<ValidationError> _errors = [];
+
+    private PolicyReader(Plan plan) => _plan = plan;
+
+    /// <summary>Reads the document's root: an array of policies.</summary>
+    public static LoadResult<IReadOnlyList<AlertPolicy>> Read(JsonElement root, Plan plan) => new PolicyReader(plan).ReadAll(root);
+
+    private LoadResult<IReadOnlyList<AlertPolicy>> ReadAll(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Array)
+        {
+            Add(JsonPaths.Policies, "must be a JSON array of policies, not " + Describe(root));
+            return LoadResult.Failure<IReadOnlyList<AlertPolicy>>(_errors);
+        }
+
+        var policies = new List<AlertPolicy>(root.GetArrayLength());
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var index = 0;
+        foreach (var element in root.EnumerateArray())
+        {
+            var path = JsonPaths.Index(JsonPaths.Policies, index);
+            var policy = ReadPolicy(element, path, out var id);
+            PolicyValidator.CheckUniqueId(id, path, index, ids, _errors);
+            if (policy is not null)
+            {
+                policies.Add(policy);
+            }
+
+            if (_errors.Count >= MaxErrors)
+            {
+                _errors.RemoveRange(MaxErrors, _errors.Count - MaxErrors);
+                Add(string.Empty, "too many errors; only the first " + MaxErrors.ToString("N0", CultureInfo.InvariantCulture) + " are listed");
+                break;
+            }
+
+            index++;
+        }
+
+        return _errors.Count == 0
+            ? LoadResult.Success<IReadOnlyList<AlertPolicy>>(policies)
+            : LoadResult.Failure<IReadOnlyList<AlertPolicy>>(_errors);
+    }
+
+    private AlertPolicy? ReadPolicy(JsonElement element, string path, out string? id)
+    {
+        id = null;
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            Add(path, "must be a policy object, not " + Describe(element));
+            return null;
+        }
+
+        var before = _errors.Count;
+        var f = ReadObject(element, path, PolicyNames, "a policy");
+        id = ReadText(f["id"], required: true);
+        var name = ReadText(f["name"], required: true);
+        var description = f["description"] is { Present: { } d } field && TryGetString(d, field.Path, out var text) ? text : null;
+        var enabled = ReadBool(f["enabled"], defaultValue: true);
+        var type = ReadEnum(PolicyJsonNames.PolicyTypes, f["type"], required: false) ?? PolicyType.Custom;
+        var category = ReadEnum(PolicyJsonNames.Categories, f["category"], required: true);
+        var severity = ReadEnum(PolicyJsonNames.Severities, f["severity"], required: true);
+        var operations = ReadTextList(f["activities"], required: true, allowEmptyList: false, PolicyValidator.CheckText);
+        var conditions = f["conditions"] is { Present: { } c } conditionsField ? ReadCondition(c, conditionsField.Path, 1) : null;
+        var trigger = f["trigger"] is { Present: { } t } triggerField ? ReadTrigger(t, triggerField.Path) : EveryTimeTrigger.Instance;
+        var aggregation = f["aggregation"] is { Present: { } a } aggregationField ? ReadAggregation(a, aggregationField.Path) : null;
+        var automatedInvestigation = ReadBool(f["automatedInvestigation"], defaultValue: false);
+        var notification = f["notification"] is { Present: { } n } notificationField ? ReadNotification(n, notificationField.Path) : null;
+        if (_errors.Count != before)
+        {
+            return null;
+        }
+
+        return new AlertPolicy
+        {
+            Id = id!,
+            Name = name!,
+            Description = description,
+            Enabled = enabled,
+            Type = type,
+            Category = category!.Value,
+            Severity = severity!.Value,
+            Operations = operations!,
+            Conditions = conditions,
+            Trigger = trigger!,
+            Aggregation = aggregation,
+            AutomatedInvestigation = automatedInvestigation,
+            Notification = notification,
+        };
+    }
+
+    private Condition? ReadCondition(JsonElement element, string path, int depth)
+    {
+        if (!PolicyValidator.CheckDepth(depth, path, _errors))
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            Add(path, "must be a condition object with one of " + ConditionKinds + ", not " + Describe(element));
+            return null;
+        }
+
+        var f = ReadObject(element, path, ConditionNames, "a condition");
+        var kinds = new List<string>(1);
+        var operators = new List<string>(1);
+        foreach (var name in ConditionNames)
+        {
+            if (f.Has(name))
+            {
+                (IsOperator(name) ? operators : kinds).Add(name);
+            }
+        }
+
+        if (kinds.Count == 0)
+        {
+            Add(path, operators.Count == 0
+                ? "must have one of " + ConditionKinds
+                : "equals, in and matches need a property to compare, e.g. {\"property\": \"workload\", \"equals\": \"Exchange\"}");
+            return null;
+        }
+
+        if (kinds.Count > 1)
+        {
+            Add(path, "has more than one kind of condition (" + string.Join(", ", kinds) + "); one object holds one condition, combine several with all or any");
+        }
+
+        if (!f.Has("property"))
+        {
+            foreach (var op in operators)
+            {
+                Add(f[op].Path, "applies only to a property condition");
+            }
+        }
+
+        Condition? result = null;
+        foreach (var kind in kinds)
+        {
+            result = ReadConditionKind(kind, f, depth);
+        }
+
+        return kinds.Count == 1 ? result : null;
+    }
+
+    private Condition? ReadConditionKind(string kind, Fields f, int depth)
+    {
+        var field = f[kind];
+        switch (kind)
+        {
+            case "all":
+                return ReadChildren(field, depth) is { } all ? new AllCondition(all) : null;
+            case "any":
+                return ReadChildren(field, depth) is { } any ? new AnyCondition(any) : null;
+            case "not":
+                return ReadCondition(field.Value!.Value, field.Path, depth + 1) is { } child ? new NotCondition(child) : null;
+            case "users":
+                return ReadTextList(field, required: true, allowEmptyList: false, PolicyValidator.CheckText) is { } users
+                    ? new UsersCondition(users)
+                    : null;
+            case "ipAddresses":
+                return ReadRanges(field) is { } ranges ? new IpAddressesCondition(ranges) : null;
+            case "fileNames":
+                return ReadTextList(field, required: true, allowEmptyList: false, PolicyValidator.CheckPattern) is { } files
+                    ? new FileNamesCondition(files)
+                    : null;
+            case "urls":
+                return ReadTextList(field, required: true, allowEmptyList: false, PolicyValidator.CheckPattern) is { } urls
+                    ? new UrlsCondition(urls)
+                    : null;
+            case "userTags":
+                return ReadTextList(field, required: true, allowEmptyList: false, PolicyValidator.CheckText) is { } tags
+                    ? new UserTagsCondition(tags)
+                    : null;
+            default:
+                return ReadPropertyCondition(f);
+        }
+    }
+
+    private static bool IsOperator(string name) => PolicyJsonNames.PropertyOperators.TryParse(name, out _);
+
+    private List<Condition>? ReadChildren(Field field, int depth)
+    {
+        var (value, path) = (field.Value!.Value, field.Path);
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            Add(path, "must be an array of conditions, not " + Describe(value));
+            return null;
+        }
+
+        var children = new List<Condition>(value.GetArrayLength());
+        var ok = true;
+        var i = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            if (ReadCondition(item, JsonPaths.Index(path, i++), depth + 1) is { } child)
+            {
+                children.Add(child);
+            }
+            else
+            {
+                ok = false;
+            }
+        }
+
+        return ok ? children : null;
+    }
+
+    private List<IPNetwork>? ReadRanges(Field field)
+    {
+        if (ReadTextList(field, required: true, allowEmptyList: false, CheckRange) is not { } texts)
+        {
+            return null;
+        }
+
+        var ranges = new List<IPNetwork>(texts.Count);
+        foreach (var text in texts)
+        {
+            if (IpRangeSyntax.TryParse(text, out var range, out _)) // each one already passed CheckRange
+            {
+                ranges.Add(range);
+            }
+        }
+
+        return ranges;
+    }
+
+    private static void CheckRange(string text, string path, List<ValidationError> errors)
+    {
+        if (!IpRangeSyntax.TryParse(text, out _, out var error))
+        {
+            errors.Add(new(path, error));
+        }
+    }
+
+    private PropertyCondition? ReadPropertyCondition(Fields f)
+    {
+        var before = _errors.Count;
+        var property = ReadText(f["property"], required: true);
+        PropertyOperator? op = null;
+        IReadOnlyList<string>? values = null;
+        foreach (var current in (ReadOnlySpan<PropertyOperator>)[PropertyOperator.Equals, PropertyOperator.In, PropertyOperator.Matches])
+        {
+            var field = f[PolicyJsonNames.PropertyOperators.Name(current)];
+            if (field.Value is not { } value)
+            {
+                continue;
+            }
+
+            if (op is not null)
+            {
+                Add(field.Path, "only one of equals, in or matches is allowed in a property condition");
+                continue;
+            }
+
+            op = current;
+            if (current == PropertyOperator.In)
+            {
+                values = ReadTextList(field, required: true, allowEmptyList: false, check: null);
+            }
+            else if (TryGetString(value, field.Path, out var text))
+            {
+                if (current == PropertyOperator.Matches)
+                {
+                    PolicyValidator.CheckPattern(text, field.Path, _errors);
+                }
+
+                values = [text];
+            }
+        }
+
+        if (op is null)
+        {
+            Add(f.Path, "a property condition needs one of equals, in or matches");
+        }
+
+        return _errors.Count == before ? new PropertyCondition(property!, op!.Value, values!) : null;
+    }
+
+    private Trigger? ReadTrigger(JsonElement element, string path)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            Add(path, "must be a trigger object such as {\"type\": \"everyTime\"}, not " + Describe(element));
+            return null;
+        }
+
+        var before = _errors.Count;
+        var f = ReadObject(element, path, TriggerNames, "a trigger");
+        var kind = ReadEnum(PolicyJsonNames.TriggerKinds, f["type"], required: true);
+        if (kind is { } known)
+        {
+            foreach (var name in TriggerNames)
+            {
+                if (f.Has(name) && !Applies(known, name))
+                {
+                    Add(f[name].Path, "does not apply to " + PolicyJsonNames.TriggerKinds.Name(known) + " triggers");
+                    f.Remove(name);
+                }
+            }
+
+            PolicyValidator.CheckPlan(known, _plan, f["type"].Path, _errors);
+        }
+
+        // With an unknown type, whatever fields are there are still checked (none is required).
+        var required = kind == TriggerKind.Threshold;
+        var count = ReadInt(f["count"], required);
+        var window = ReadDuration(f["window"], required);
+        var scope = ReadScope(f["scope"]);
+        var learningPeriod = ReadDuration(f["learningPeriod"], required: false) ?? AnomalyTrigger.DefaultLearningPeriod;
+        var sensitivity = ReadEnum(PolicyJsonNames.Sensitivities, f["sensitivity"], required: false) ?? AnomalySensitivity.Medium;
+        var bucket = ReadDuration(f["bucket"], required: false) ?? AnomalyTrigger.DefaultBucket;
+        if (count is { } n)
+        {
+            PolicyValidator.CheckAtLeastOne(n, f["count"].Path, _errors);
+        }
+
+        if (window is { } w)
+        {
+            PolicyValidator.CheckPositive(w, f["window"].Path, _errors);
+        }
+
+        PolicyValidator.CheckPositive(learningPeriod, f["learningPeriod"].Path, _errors);
+        PolicyValidator.CheckPositive(bucket, f["bucket"].Path, _errors);
+        PolicyValidator.CheckLearningPeriod(learningPeriod, bucket, f["learningPeriod"].Path, _errors);
+        if (_errors.Count != before)
+        {
+            return null;
+        }
+
+        return kind switch
+        {
+            TriggerKind.Threshold => new ThresholdTrigger(count!.Value, window!.Value, scope ?? TriggerScope.User),
+            TriggerKind.Anomaly => new AnomalyTrigger(scope ?? TriggerScope.User, learningPeriod, sensitivity, bucket),
+            _ => EveryTimeTrigger.Instance,
+        };
+    }
+
+    /// <summary>Whether a trigger field belongs to the trigger type.</summary>
+    private static bool Applies(TriggerKind kind, string field) => field switch
+    {
+        "type" => true,
+        "count" or "window" => kind == TriggerKind.Threshold,
+        "scope" => kind != TriggerKind.EveryTime,
+        _ => kind == TriggerKind.Anomaly, // learningPeriod, sensitivity, bucket
+    };
+
+    private AggregationSettings? ReadAggregation(JsonElement element, string path)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            Add(path, "must be an object such as {\"mode\": \"policy\", \"interval\": \"PT1M\"}, not " + Describe(element));
+            return null;
+        }
+
+        var before = _errors.Count;
+        var f = ReadObject(element, path, AggregationNames, "aggregation");
+        var mode = ReadEnum(PolicyJsonNames.AggregationModes, f["mode"], required: false) ?? AggregationMode.Policy;
+        var interval = ReadDuration(f["interval"], required: false);
+        if (interval is { } i)
+        {
+            PolicyValidator.CheckPositive(i, f["interval"].Path, _errors);
+        }
+
+        return _errors.Count == before ? new AggregationSettings(mode, interval) : null;
+    }
+
+    private NotificationSettings? ReadNotification(JsonElement element, string path)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            Add(path, "must be an object such as {\"enabled\": true, \"recipients\": [\"soc@contoso.com\"]}, not " + Describe(element));
+            return null;
+        }
+
+        var before = _errors.Count;
+        var f = ReadObject(element, path, NotificationNames, "notification");
+        var enabled = ReadBool(f["enabled"], defaultValue: false);
+        var recipients = ReadTextList(f["recipients"], required: false, allowEmptyList: true, PolicyValidator.CheckText);
+        var dailyLimit = ReadInt(f["dailyLimit"], required: false);
+        if (dailyLimit is { } limit)
+        {
+            PolicyValidator.CheckAtLeastOne(limit, f["dailyLimit"].Path, _errors);
+        }
+
+        return _errors.Count == before ? new NotificationSettings(enabled, recipients ?? [], dailyLimit) : null;
+    }
+
+    /// <summary>
+    /// Sorts an object's properties by name (case-insensitive) into <see cref="Fields"/>. Unknown and repeated names
+    /// are errors.
+    /// </summary>
+    private Fields ReadObject(JsonElement element, string path, string[] names, string what)
+    {
+        var fields = new Fields(path, names);
+        foreach (var property in element.EnumerateObject())
+        {
+            string name;
+            try
+            {
+                name = property.Name;
+            }
+            catch (InvalidOperationException)
+            {
+                Add(path, "has a property name with an invalid escape sequence (an unpaired surrogate such as \\ud800)");
+                continue;
+            }
+
+            var index = IndexOf(names, name);
+            if (index < 0)
+            {
+                Add(JsonPaths.Property(path, name), UnknownProperty(name, names, what));
+            }
+            else if (!fields.TrySet(index, property.Value))
+            {
+                Add(JsonPaths.Property(path, names[index]), "is given more than once (property names are case-insensitive)");
+            }
+        }
+
+        return fields;
+    }
+
+    private string? ReadText(Field field, bool required)
+    {
+        if (field.Present is not { } value)
+        {
+            if (required)
+            {
+                Add(field.Path, "is required");
+            }
+
+            return null;
+        }
+
+        if (!TryGetString(value, field.Path, out var text))
+        {
+            return null;
+        }
+
+        PolicyValidator.CheckText(text, field.Path, _errors);
+        return text;
+    }
+
+    private List<string>? ReadTextList(Field field, bool required, bool allowEmptyList, Action<string, string, List<ValidationError>>? check)
+    {
+        if (field.Present is not { } value)
+        {
+            if (required)
+            {
+                Add(field.Path, "is required");
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            Add(field.Path, "must be an array of strings, not " + Describe(value));
+            return null;
+        }
+
+        var before = _errors.Count;
+        var list = new List<string>(value.GetArrayLength());
+        var i = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            var itemPath = JsonPaths.Index(field.Path, i++);
+            if (TryGetString(item, itemPath, out var text))
+            {
+                check?.Invoke(text, itemPath, _errors);
+                list.Add(text);
+            }
+        }
+
+        if (!allowEmptyList)
+        {
+            PolicyValidator.CheckNotEmptyList(i, field.Path, _errors);
+        }
+
+        return _errors.Count == before ? list : null;
+    }
+
+    private bool ReadBool(Field field, bool defaultValue)
+    {
+        if (field.Present is not { } value)
+        {
+            return defaultValue;
+        }
+
+        if (value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            return value.GetBoolean();
+        }
+
+        Add(field.Path, "must be true or false, not " + Describe(value));
+        return defaultValue;
+    }
+
+    private int? ReadInt(Field field, bool required)
+    {
+        if (field.Present is not { } value)
+        {
+            if (required)
+            {
+                Add(field.Path, "is required");
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            Add(field.Path, "must be a whole number, not " + Describe(value));
+            return null;
+        }
+
+        if (value.TryGetInt32(out var n))
+        {
+            return n;
+        }
+
+        // JSON does not tell 100 from 100.0 or 1e2: accept any integral value in range.
+        if (value.TryGetDecimal(out var d) && d == decimal.Truncate(d))
+        {
+            if (d is >= int.MinValue and <= int.MaxValue)
+            {
+                return (int)d;
+            }
+
+            Add(field.Path, d > 0 ? "is too large (the maximum is 2147483647)" : "is too small");
+            return null;
+        }
+
+        Add(field.Path, value.TryGetDouble(out var x) && double.IsFinite(x) && Math.Abs(x) < 1e28 ? "must be a whole number" : "is out of range");
+        return null;
+    }
+
+    private TimeSpan? ReadDuration(Field field, bool required)
+    {
+        if (field.Present is not { } value)
+        {
+            if (required)
+            {
+                Add(field.Path, "is required");
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            Add(field.Path, "must be an ISO-8601 duration string such as \"PT10M\", not " + Describe(value));
+            return null;
+        }
+
+        if (!TryGetString(value, field.Path, out var text))
+        {
+            return null;
+        }
+
+        if (IsoDuration.TryParse(text, out var duration, out var error))
+        {
+            return duration;
+        }
+
+        Add(field.Path, error);
+        return null;
+    }
+
+    private TriggerScope? ReadScope(Field field)
+    {
+        if (field.Present is not { } value || !TryGetString(value, field.Path, out var text))
+        {
+            return null;
+        }
+
+        if (TriggerScope.TryParse(text, out var scope))
+        {
+            return scope;
+        }
+
+        Add(field.Path, JsonPaths.Quote(text) + " is not a valid scope; expected user, organization, malwareFamily, recipient, allMessages or property:<Name>");
+        return null;
+    }
+
+    private T? ReadEnum<T>(EnumNames<T> names, Field field, bool required)
+        where T : struct, Enum
+    {
+        if (field.Present is not { } value)
+        {
+            if (required)
+            {
+                Add(field.Path, "is required; expected one of " + names.Expected);
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            Add(field.Path, "must be a string, one of " + names.Expected + ", not " + Describe(value));
+            return null;
+        }
+
+        if (!TryGetString(value, field.Path, out var text))
+        {
+            return null;
+        }
+
+        if (names.TryParse(text, out var result))
+        {
+            return result;
+        }
+
+        Add(field.Path, names.Invalid(text));
+        return null;
+    }
+
+    private bool TryGetString(JsonElement value, string path, out string text)
+    {
+        text = string.Empty;
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            Add(path, "must be a string, not " + Describe(value));
+            return false;
+        }
+
+        try
+        {
+            text = value.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json decodes escapes lazily: "\ud800" alone parses, then fails here.
+            Add(path, "contains an invalid escape sequence (an unpaired surrogate such as \\ud800)");
+            return false;
+        }
+    }
+
+    private void Add(string path, string message) => _errors.Add(new(path, message));
+
+    private static int IndexOf(string[] names, string name)
+    {
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (string.Equals(names[i], name, StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static string UnknownProperty(string name, string[] names, string what)
+    {
+        var message = "is not a property of " + what;
+        if (ClosestName(name, names) is { } suggestion)
+        {
+            return message + "; did you mean " + JsonPaths.Quote(suggestion) + "?";
+        }
+
+        return message + "; expected one of " + string.Join(", ", names);
+    }
+
+    /// <summary>The known name within edit distance 2 of a typo (case-insensitive), if any.</summary>
+    private static string? ClosestName(string name, string[] names)
+    {
+        if (name.Length > 64)
+        {
+            return null;
+        }
+
+        string? best = null;
+        var bestDistance = 3;
+        foreach (var candidate in names)
+        {
+            var distance = EditDistance(name.ToUpperInvariant(), candidate.ToUpperInvariant());
+            if (distance < bestDistance && distance * 2 < candidate.Length)
+            {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+
+        return best;
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+
+    private static string Describe(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+
+    /// <summary>One property of an object as given (JSON null included), with its path.</summary>
+    private readonly record struct Field(JsonElement? Value, string Path)
+    {
+        /// <summary>The value, with JSON null meaning absent (optional properties accept null).</summary>
+        public JsonElement? Present => Value is { ValueKind: not JsonValueKind.Null } value ? value : null;
+    }
+
+    /// <summary>The known properties of one object, looked up by their canonical name.</summary>
+    private sealed class Fields(string path, string[] names)
+    {
+        private readonly JsonElement?[] _values = new JsonElement?[names.Length];
+
+        public string Path => path;
+
+        public Field this[string name] => new(_values[Index(name)], JsonPaths.Property(path, name));
+
+        public bool Has(string name) => _values[Index(name)] is not null;
+
+        public void Remove(string name) => _values[Index(name)] = null;
+
+        public bool TrySet(int index, JsonElement value)
+        {
+            if (_values[index] is not null)
+            {
+                return false;
+            }
+
+            _values[index] = value;
+            return true;
+        }
+
+        private int Index(string name)
+        {
+            var index = Array.IndexOf(names, name);
+            return index >= 0 ? index : throw new ArgumentOutOfRangeException(nameof(name), name, "Not a known property.");
+        }
+    }
+}

@@ -1,0 +1,175 @@
+using System.Text.Json;
+
+namespace AlertEngine;
+
+/// <summary>Writes policies in the JSON format <see cref="PolicyReader"/> reads, every field explicitly, in the spec's order.</summary>
+internal static class PolicyWriter
+{
+    public static void Write(Utf8JsonWriter writer, IReadOnlyList<AlertPolicy> policies)
+    {
+        writer.WriteStartArray();
+        foreach (var policy in policies)
+        {
+            WritePolicy(writer, policy);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WritePolicy(Utf8JsonWriter writer, AlertPolicy policy)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id", policy.Id);
+        writer.WriteString("name", policy.Name);
+        if (policy.Description is not null)
+        {
+            writer.WriteString("description", policy.Description);
+        }
+
+        writer.WriteBoolean("enabled", policy.Enabled);
+        writer.WriteString("type", PolicyJsonNames.PolicyTypes.Name(policy.Type));
+        writer.WriteString("category", PolicyJsonNames.Categories.Name(policy.Category));
+        writer.WriteString("severity", PolicyJsonNames.Severities.Name(policy.Severity));
+        writer.WritePropertyName("activities");
+        WriteStrings(writer, policy.Operations);
+        if (policy.Conditions is not null)
+        {
+            writer.WritePropertyName("conditions");
+            WriteCondition(writer, policy.Conditions);
+        }
+
+        writer.WritePropertyName("trigger");
+        WriteTrigger(writer, policy.Trigger);
+        if (policy.Aggregation is { } aggregation)
+        {
+            writer.WriteStartObject("aggregation");
+            writer.WriteString("mode", PolicyJsonNames.AggregationModes.Name(aggregation.Mode));
+            if (aggregation.Interval is { } interval)
+            {
+                writer.WriteString("interval", IsoDuration.Format(interval));
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteBoolean("automatedInvestigation", policy.AutomatedInvestigation);
+        if (policy.Notification is { } notification)
+        {
+            writer.WriteStartObject("notification");
+            writer.WriteBoolean("enabled", notification.Enabled);
+            writer.WritePropertyName("recipients");
+            WriteStrings(writer, notification.Recipients);
+            if (notification.DailyLimit is { } limit)
+            {
+                writer.WriteNumber("dailyLimit", limit);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteTrigger(Utf8JsonWriter writer, Trigger trigger)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type", PolicyJsonNames.TriggerType(trigger));
+        switch (trigger)
+        {
+            case ThresholdTrigger threshold:
+                writer.WriteNumber("count", threshold.Count);
+                writer.WriteString("window", IsoDuration.Format(threshold.Window));
+                writer.WriteString("scope", threshold.Scope.ToString());
+                break;
+            case AnomalyTrigger anomaly:
+                writer.WriteString("scope", anomaly.Scope.ToString());
+                writer.WriteString("learningPeriod", IsoDuration.Format(anomaly.LearningPeriod));
+                writer.WriteString("sensitivity", PolicyJsonNames.Sensitivities.Name(anomaly.Sensitivity));
+                writer.WriteString("bucket", IsoDuration.Format(anomaly.Bucket));
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteCondition(Utf8JsonWriter writer, Condition condition)
+    {
+        writer.WriteStartObject();
+        switch (condition)
+        {
+            case AllCondition all:
+                WriteChildren(writer, "all", all.Conditions);
+                break;
+            case AnyCondition any:
+                WriteChildren(writer, "any", any.Conditions);
+                break;
+            case NotCondition not:
+                writer.WritePropertyName("not");
+                WriteCondition(writer, not.Condition);
+                break;
+            case UsersCondition users:
+                writer.WritePropertyName("users");
+                WriteStrings(writer, users.Users);
+                break;
+            case IpAddressesCondition ips:
+                writer.WriteStartArray("ipAddresses");
+                foreach (var range in ips.Ranges)
+                {
+                    writer.WriteStringValue(IpRangeSyntax.Format(range));
+                }
+
+                writer.WriteEndArray();
+                break;
+            case FileNamesCondition fileNames:
+                writer.WritePropertyName("fileNames");
+                WriteStrings(writer, fileNames.Patterns);
+                break;
+            case UrlsCondition urls:
+                writer.WritePropertyName("urls");
+                WriteStrings(writer, urls.Patterns);
+                break;
+            case UserTagsCondition tags:
+                writer.WritePropertyName("userTags");
+                WriteStrings(writer, tags.Tags);
+                break;
+            case PropertyCondition property:
+                writer.WriteString("property", property.Property);
+                var name = PolicyJsonNames.PropertyOperators.Name(property.Operator);
+                if (property.Operator == PropertyOperator.In)
+                {
+                    writer.WritePropertyName(name);
+                    WriteStrings(writer, property.Values);
+                }
+                else
+                {
+                    writer.WriteString(name, property.Values[0]);
+                }
+
+                break;
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteChildren(Utf8JsonWriter writer, string name, IReadOnlyList<Condition> children)
+    {
+        writer.WriteStartArray(name);
+        foreach (var child in children)
+        {
+            WriteCondition(writer, child);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter writer, IReadOnlyList<string> values)
+    {
+        writer.WriteStartArray();
+        foreach (var value in values)
+        {
+            writer.WriteStringValue(value);
+        }
+
+        writer.WriteEndArray();
+    }
+}
