@@ -87,6 +87,24 @@ public class ManagementRegistrationTests
     }
 
     [Fact]
+    public async Task A_configured_system_policy_that_differs_from_the_catalog_fails_validation()
+    {
+        Assert.True(SystemPolicyCatalog.TryGet("reply-all-storm-detected", out var builtIn));
+        var services = new ServiceCollection();
+        services.AddAlertEngine(o =>
+        {
+            o.Policies.Add(builtIn with { Severity = AlertSeverity.Low, Notification = new(true, ["soc@contoso.com"]) });
+            o.Policies.Add(Policy("fake") with { Type = PolicyType.System });
+        });
+        await using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IAlertEngine>());
+        Assert.Contains(ex.Failures, f => f.StartsWith("policies[0].severity: is read-only", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("policies[1].type:", StringComparison.Ordinal));
+        Assert.Equal(2, ex.Failures.Count()); // the changed notification settings are allowed
+    }
+
+    [Fact]
     public async Task Managers_are_registered_with_the_configured_role_table_and_clock()
     {
         var services = new ServiceCollection();

@@ -186,6 +186,42 @@ public partial class SystemPolicyCatalogTests
         Assert.Equal(AlertSeverity.Informational, change.Alert.Severity);
     }
 
+    [Theory]
+    [InlineData(Plan.E1)]
+    [InlineData(Plan.E3)]
+    [InlineData(Plan.E5)]
+    [InlineData(Plan.G5)]
+    public void The_catalog_for_each_plan_is_valid_under_that_plan(Plan plan) =>
+        Assert.Empty(PolicyValidator.Validate(SystemPolicyCatalog.ForPlan(plan), plan));
+
+    [Fact]
+    public void The_catalog_round_trips_through_the_policy_json_and_stays_consistent_with_itself()
+    {
+        var json = PolicySerializer.Save(SystemPolicyCatalog.All);
+
+        var loaded = PolicySerializer.Load(json);
+
+        Assert.True(loaded.IsValid, string.Join("\n", loaded.Errors));
+        Assert.Empty(SystemPolicyCatalog.Validate(loaded.Value));
+        Assert.Equal(SystemPolicyCatalog.All.Count, loaded.Value.Count);
+        Assert.All(loaded.Value.Zip(SystemPolicyCatalog.All), pair => Assert.True(PolicyEquality.Same(pair.First, pair.Second), pair.Second.Id));
+        Assert.Equal(json, PolicySerializer.Save(loaded.Value));
+        Assert.True(SystemPolicyCatalog.AddTo(loaded.Value, Plan.E5).IsValid);
+    }
+
+    [Fact]
+    public void An_exported_built_in_policy_with_new_recipients_loads_and_merges()
+    {
+        var edited = SystemPolicyCatalog.All[0] with { Enabled = false, Notification = new(true, ["soc@contoso.com"], 5) };
+
+        var loaded = PolicySerializer.Load(PolicySerializer.Save([edited]), new PolicyLoadOptions { Plan = Plan.E3 });
+        var merged = SystemPolicyCatalog.AddTo(loaded.Value, Plan.E3);
+
+        Assert.True(merged.IsValid);
+        Assert.False(merged.Value[0].Enabled);
+        Assert.Equal(SystemPolicyCatalog.ForPlan(Plan.E3).Count, merged.Value.Count);
+    }
+
     [GeneratedRegex("^[a-z0-9]+(-[a-z0-9]+)*$")]
     private static partial Regex KebabCase();
 }

@@ -94,6 +94,27 @@ public class AlertPolicyManagerTests
     }
 
     [Fact]
+    public void An_invalid_policy_is_refused_with_every_problem_at_its_policy_path()
+    {
+        using var pipeline = new AlertPipeline([EveryTime("p")], new AlertEngineOptions { Plan = Plan.E3 });
+        var manager = new AlertPolicyManager(pipeline);
+
+        var result = manager.Create(Admin, EveryTime("q") with
+        {
+            Name = "",
+            Operations = [],
+            Trigger = new ThresholdTrigger(5, TimeSpan.FromHours(1), TriggerScope.User), // needs an advanced plan
+        });
+
+        Assert.Equal(ManagementOutcome.Invalid, result.Outcome);
+        Assert.Contains(result.Errors, e => e.Path == "policy.name");
+        Assert.Contains(result.Errors, e => e.Path == "policy.activities");
+        Assert.Contains(result.Errors, e => e.Path.StartsWith("policy.trigger", StringComparison.Ordinal));
+        Assert.All(result.Errors, e => Assert.StartsWith("policy.", e.Path, StringComparison.Ordinal));
+        Assert.Equal(["p"], pipeline.Policies.Select(p => p.Id));
+    }
+
+    [Fact]
     public void A_duplicate_id_is_refused()
     {
         using var pipeline = new AlertPipeline([EveryTime("p")]);
