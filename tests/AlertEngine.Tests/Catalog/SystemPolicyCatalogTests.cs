@@ -222,6 +222,33 @@ public partial class SystemPolicyCatalogTests
         Assert.Equal(SystemPolicyCatalog.ForPlan(Plan.E3).Count, merged.Value.Count);
     }
 
+    [Fact]
+    public void The_catalog_documentation_lists_every_policy_as_it_is()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AlertEngine.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        Assert.NotNull(dir);
+        var rows = File.ReadAllLines(Path.Combine(dir.FullName, "docs", "catalog.md"))
+            .Where(l => l.StartsWith("| `", StringComparison.Ordinal))
+            .Select(l => l.Split('|', StringSplitOptions.TrimEntries))
+            .ToDictionary(cells => cells[1].Trim('`'));
+
+        Assert.Equal(SystemPolicyCatalog.All.Select(p => p.Id).Order(), rows.Keys.Order());
+        foreach (var policy in SystemPolicyCatalog.All)
+        {
+            var cells = rows[policy.Id];
+            Assert.Equal(policy.Name, cells[2]);
+            Assert.Equal(policy.Category.ToString(), cells[3].Replace(" ", string.Empty, StringComparison.Ordinal), ignoreCase: true);
+            Assert.Equal(policy.Severity.ToString(), cells[4]);
+            Assert.Equal(policy.AutomatedInvestigation ? "yes" : string.Empty, cells[5]);
+            Assert.Equal(policy.Operations.Select(o => "`" + o + "`"), cells[7].Split(", "));
+        }
+    }
+
     [GeneratedRegex("^[a-z0-9]+(-[a-z0-9]+)*$")]
     private static partial Regex KebabCase();
 }
