@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AlertEngine;
 
-/// <summary>Default <see cref="IAlertEngine"/>: pipeline + store writes with retry that never blocks detection,
-/// + automated investigation requests for new alerts of flagged policies.</summary>
+/// <summary>Default <see cref="IAlertEngine"/>: pipeline + notification decisions + store writes with retry that never
+/// blocks detection + automated investigation requests for new alerts of flagged policies.</summary>
 internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
 {
     private readonly IAlertStore _store;
@@ -15,19 +15,22 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
     private readonly Queue<Alert> _pending = new();
     private readonly Queue<InvestigationRequest> _pendingInvestigations = new();
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly NotificationDispatcher? _notifications;
 
     public AlertEngineService(
         AlertPipeline pipeline,
         IAlertStore store,
         int maxPending,
         ILogger<AlertEngineService>? logger,
-        IInvestigationRequester? investigations,
-        TimeProvider? timeProvider)
+        NotificationDispatcher? notifications = null,
+        IInvestigationRequester? investigations = null,
+        TimeProvider? timeProvider = null)
     {
         Pipeline = pipeline;
         _store = store;
         _maxPending = maxPending;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _notifications = notifications;
         _investigations = investigations ?? new LoggingInvestigationRequester(null);
         _timeProvider = timeProvider ?? pipeline.TimeProvider;
     }
@@ -70,7 +73,7 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
         {
             foreach (var change in changes)
             {
-                _pending.Enqueue(change.Alert);
+                _pending.Enqueue(Notify(change));
             }
         }
 
@@ -102,6 +105,14 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
     }
 
     public void Dispose() => _writeGate.Dispose();
+
+    /// <summary>Hands the change to the notification dispatcher (which decides and queues; it never waits for delivery)
+    /// and returns the alert to store, with its notification state (suppression, silences) recorded on it. The policy
+    /// is looked up in the pipeline's current set, so policies added or edited by a hot reload are notified too.</summary>
+    private Alert Notify(AlertChange change) =>
+        _notifications is not null && Pipeline.TryGetPolicy(change.Alert.PolicyId, out var policy)
+            ? _notifications.Submit(change, policy).Apply(change.Alert)
+            : change.Alert;
 
     private void EnqueueInvestigations(IReadOnlyList<AlertChange> changes)
     {

@@ -49,18 +49,21 @@ public static class AlertEngineServiceCollectionExtensions
             sp.GetRequiredService<AlertPolicyReloader>().Attach(monitor, pipeline.Options);
             return pipeline;
         });
+        services.AddAlertNotificationDispatcher();
         services.TryAddSingleton<IAlertEngine>(sp => new AlertEngineService(
             sp.GetRequiredService<AlertPipeline>(),
             sp.GetRequiredService<IAlertStore>(),
             sp.GetRequiredService<IOptionsMonitor<AlertEngineServiceOptions>>().CurrentValue.MaxPendingStoreWrites,
             sp.GetService<ILogger<AlertEngineService>>(),
+            sp.GetRequiredService<NotificationDispatcher>(),
             sp.GetRequiredService<IInvestigationRequester>(),
             sp.GetService<TimeProvider>()));
         services.TryAddSingleton(sp => new AlertManager(
             sp.GetRequiredService<IAlertStore>(),
             sp.GetRequiredService<IOptionsMonitor<AlertEngineServiceOptions>>().CurrentValue.RoleTable,
             sp.GetService<TimeProvider>(),
-            sp.GetService<ILogger<AlertManager>>()));
+            sp.GetService<ILogger<AlertManager>>(),
+            sp.GetRequiredService<NotificationDispatcher>()));
         services.TryAddSingleton(sp => new AlertPolicyManager(
             sp.GetRequiredService<AlertPipeline>(),
             sp.GetRequiredService<IOptionsMonitor<AlertEngineServiceOptions>>().CurrentValue.RoleTable,

@@ -21,4 +21,7 @@ public sealed class AlertEngineServiceOptions
     /// managers are first resolved.
     /// </summary>
     public AlertRoleTable RoleTable { get; set; } = AlertRoleTable.Default;
+
+    /// <summary>Notification options: daily-limit time zone, updates, throttle, retries, queue capacity.</summary>
+    public NotificationOptions Notifications { get; } = new();
 }

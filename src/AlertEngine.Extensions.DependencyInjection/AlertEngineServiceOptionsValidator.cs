@@ -13,6 +13,11 @@ internal sealed class AlertEngineServiceOptionsValidator : IValidateOptions<Aler
             failures.Add($"Engine.{error}");
         }
 
+        foreach (var error in options.Notifications.Validate())
+        {
+            failures.Add($"Notifications.{error}");
+        }
+
         if (options.MaxPendingStoreWrites < 1)
         {
             failures.Add("MaxPendingStoreWrites: must be at least 1");

@@ -149,6 +149,61 @@ public class ManagementRegistrationTests
     }
 
     [Fact]
+    public async Task Suppressing_an_alert_through_the_manager_stops_its_notifications()
+    {
+        var services = new ServiceCollection();
+        var notifier = new RecordingNotifier();
+        services.AddSingleton<IAlertNotifier>(notifier);
+        services.AddAlertEngine(o =>
+        {
+            o.Notifications.NotifyOnUpdates = true;
+            o.Policies.Add(Policy("del") with { Notification = new(true, ["soc@contoso.com"]) });
+        });
+        await using var provider = services.BuildServiceProvider();
+        var engine = provider.GetRequiredService<IAlertEngine>();
+        var manager = provider.GetRequiredService<AlertManager>();
+        var dispatcher = provider.GetRequiredService<NotificationDispatcher>();
+
+        await engine.ProcessAsync(Act("a1", 0), Ct);
+        await dispatcher.WhenIdleAsync(Ct);
+        Assert.True((await manager.SetNotificationsSuppressedAsync(Admin, "del:a1", true, Ct)).Succeeded);
+        await engine.ProcessAsync(Act("a2", 5), Ct); // an update, notified unless suppressed
+        await dispatcher.WhenIdleAsync(Ct);
+
+        Assert.Equal(["del:a1"], notifier.AlertIds);
+        var stored = (await manager.GetAsync(Admin, "del:a1", Ct)).Value;
+        Assert.True(stored.NotificationsSuppressed);
+        Assert.Equal(2, stored.HitCount);
+    }
+
+    [Fact]
+    public async Task A_policy_added_by_reload_is_notified()
+    {
+        var source = new ManualChangeTokenSource();
+        var notifier = new RecordingNotifier();
+        var configured = new List<AlertPolicy> { Policy("del") };
+        var services = new ServiceCollection();
+        services.AddSingleton<IAlertNotifier>(notifier);
+        services.AddSingleton<IOptionsChangeTokenSource<AlertEngineServiceOptions>>(source);
+        services.AddAlertEngine(o =>
+        {
+            foreach (var policy in configured)
+            {
+                o.Policies.Add(policy);
+            }
+        });
+        await using var provider = services.BuildServiceProvider();
+        var engine = provider.GetRequiredService<IAlertEngine>();
+
+        configured.Add(Policy("fwd", "New-InboxRule") with { Notification = new(true, ["soc@contoso.com"]) });
+        source.Trigger();
+        await engine.ProcessAsync(Act("a1", 0, "New-InboxRule"), Ct);
+        await provider.GetRequiredService<NotificationDispatcher>().WhenIdleAsync(Ct);
+
+        Assert.Equal(["fwd:a1"], notifier.AlertIds);
+    }
+
+    [Fact]
     public async Task Alerts_of_policies_with_automated_investigation_raise_one_request_each()
     {
         var services = new ServiceCollection();
@@ -236,6 +291,32 @@ public class ManagementRegistrationTests
             _cts = new CancellationTokenSource();
             fired.Cancel();
             fired.Dispose();
+        }
+    }
+
+    private sealed class RecordingNotifier : IAlertNotifier
+    {
+        private readonly List<string> _alertIds = [];
+
+        public IReadOnlyList<string> AlertIds
+        {
+            get
+            {
+                lock (_alertIds)
+                {
+                    return [.. _alertIds];
+                }
+            }
+        }
+
+        public ValueTask NotifyAsync(AlertNotification notification, CancellationToken cancellationToken)
+        {
+            lock (_alertIds)
+            {
+                _alertIds.Add(notification.AlertId ?? "?");
+            }
+
+            return ValueTask.CompletedTask;
         }
     }
 

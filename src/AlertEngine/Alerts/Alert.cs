@@ -64,7 +64,8 @@ public sealed record Alert
     public bool ActivitiesTruncated { get; init; }
 
     /// <summary>Whether email notifications are suppressed for this alert (the alert still updates).
-    /// A management field: see <see cref="History"/>.</summary>
+    /// A management field (see <see cref="History"/>): the engine sets it only on a new alert that was suppressed
+    /// through the notification dispatcher before it existed.</summary>
     public bool NotificationsSuppressed { get; init; }
 
     /// <summary>
@@ -84,6 +85,10 @@ public sealed record Alert
     /// management fields.
     /// </remarks>
     public ImmutableArray<AlertStatusChange> History { get; init; } = [];
+
+    /// <summary>Ids of the notification silences that matched this alert (it was raised and updated, not notified,
+    /// while they were active); empty when none did.</summary>
+    public ImmutableArray<string> SilencedBy { get; init; } = [];
 }
 
 /// <summary>One status change of an alert.</summary>

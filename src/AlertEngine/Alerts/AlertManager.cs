@@ -32,16 +32,25 @@ public sealed partial class AlertManager
 
     private readonly IAlertStore _store;
     private readonly ILogger _logger;
+    private readonly NotificationDispatcher? _notifications;
 
     /// <summary>Creates a manager.</summary>
     /// <param name="store">The alert store.</param>
     /// <param name="roles">The role table; <see cref="AlertRoleTable.Default"/> when <see langword="null"/>.</param>
     /// <param name="timeProvider">The clock for status-change times; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="logger">Logger; none by default.</param>
-    public AlertManager(IAlertStore store, AlertRoleTable? roles = null, TimeProvider? timeProvider = null, ILogger<AlertManager>? logger = null)
+    /// <param name="notifications">The dispatcher that sends this engine's notifications, if any: suppression changes are
+    /// applied to it too, so it stops (or resumes) notifying the alert. The DI package passes its dispatcher.</param>
+    public AlertManager(
+        IAlertStore store,
+        AlertRoleTable? roles = null,
+        TimeProvider? timeProvider = null,
+        ILogger<AlertManager>? logger = null,
+        NotificationDispatcher? notifications = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
+        _notifications = notifications;
         Roles = roles ?? AlertRoleTable.Default;
         TimeProvider = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -182,7 +191,8 @@ public sealed partial class AlertManager
 
     /// <summary>
     /// Suppresses (or restores) email notifications for one alert the caller may see. The alert itself still updates.
-    /// Idempotent: setting the current value changes nothing.
+    /// Idempotent: setting the current value changes nothing. Recorded in the store and, when the manager was given
+    /// the engine's <see cref="NotificationDispatcher"/>, applied to it.
     /// </summary>
     /// <param name="caller">The caller.</param>
     /// <param name="id">The alert id.</param>
@@ -208,12 +218,14 @@ public sealed partial class AlertManager
 
             if (current.NotificationsSuppressed == suppressed)
             {
+                _notifications?.SetSuppressed(id, suppressed);
                 return ManagementResult<Alert>.Success(current);
             }
 
             var stored = await _store.TryUpdateManagementAsync(current, current with { NotificationsSuppressed = suppressed }, cancellationToken).ConfigureAwait(false);
             if (stored is not null)
             {
+                _notifications?.SetSuppressed(id, suppressed);
                 LogSuppressionChanged(_logger, id, suppressed, permissions.Name);
                 return ManagementResult<Alert>.Success(stored);
             }

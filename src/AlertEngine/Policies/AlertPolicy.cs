@@ -56,4 +56,14 @@ public sealed record AggregationSettings(AggregationMode Mode = AggregationMode.
 /// <param name="Enabled">Whether notifications are sent. Default <see langword="false"/>.</param>
 /// <param name="Recipients">Recipient addresses.</param>
 /// <param name="DailyLimit">At most this many notifications per policy per day (≥ 1); <see langword="null"/> = no limit.</param>
-public sealed record NotificationSettings(bool Enabled, IReadOnlyList<string> Recipients, int? DailyLimit = null);
+public sealed record NotificationSettings(bool Enabled, IReadOnlyList<string> Recipients, int? DailyLimit = null)
+{
+    /// <summary>At most <see cref="NotificationThrottle.Count"/> notifications of this policy per rolling
+    /// <see cref="NotificationThrottle.Window"/> of event time; <see langword="null"/> takes
+    /// <see cref="NotificationOptions.DefaultThrottle"/> (none by default).</summary>
+    public NotificationThrottle? Throttle { get; init; }
+
+    /// <summary>For a threshold policy: send an early-warning notification on the first match, before the threshold is
+    /// reached. Default <see langword="false"/>.</summary>
+    public bool EarlyWarning { get; init; }
+}

@@ -53,6 +53,8 @@ internal static class PolicyEquality
     public static bool SameNotification(NotificationSettings? a, NotificationSettings? b) =>
         (a?.Enabled ?? false) == (b?.Enabled ?? false)
         && a?.DailyLimit == b?.DailyLimit
+        && Equals(a?.Throttle, b?.Throttle)
+        && (a?.EarlyWarning ?? false) == (b?.EarlyWarning ?? false)
         && SameTexts(a?.Recipients ?? [], b?.Recipients ?? []);
 
     /// <summary>Same detection: operations, conditions and trigger. Detector state (counters, baselines) carries over only then.</summary>

@@ -3,14 +3,14 @@ namespace AlertEngine;
 /// <summary>
 /// The rule for editing an existing policy. A built-in (<see cref="PolicyType.System"/>) policy may only change
 /// <see cref="AlertPolicy.Enabled"/> and its <see cref="AlertPolicy.Notification"/> settings (email on/off, recipients,
-/// daily limit); every other field is read-only. A <see cref="PolicyType.Custom"/> policy may change anything but its
+/// daily limit, and the dispatcher's throttle and early warning); every other field is read-only. A <see cref="PolicyType.Custom"/> policy may change anything but its
 /// id and its type. Comparisons are structural (lists by content, case-insensitive where evaluation is).
 /// </summary>
 public static class PolicyChange
 {
     /// <summary>The message of a read-only field changed on a System policy.</summary>
     internal const string ReadOnlyMessage =
-        "is read-only on built-in (System) policies; only enabled and notification (email on/off, recipients, daily limit) may change";
+        "is read-only on built-in (System) policies; only enabled and the notification settings (email on/off, recipients, daily limit, throttle) may change";
 
     /// <summary>Checks a proposed edit, listing every field that may not change.</summary>
     /// <param name="existing">The policy as it is.</param>
