@@ -151,6 +151,11 @@ public sealed record AlertQuery
 
     private bool HasAnyTag(Alert alert)
     {
+        if (alert.Tags.IsDefaultOrEmpty)
+        {
+            return false;
+        }
+
         foreach (var tag in alert.Tags)
         {
             foreach (var wanted in Tags!)

@@ -7,16 +7,26 @@ namespace AlertEngine;
 /// </summary>
 internal static class PolicyEquality
 {
-    /// <summary>Same operations, as a case-insensitive set.</summary>
-    public static bool SameOperations(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    /// <summary>Same operations, as a case-insensitive set (a missing list is empty).</summary>
+    public static bool SameOperations(IReadOnlyList<string>? a, IReadOnlyList<string>? b)
     {
         if (ReferenceEquals(a, b))
         {
             return true;
         }
 
-        var left = new HashSet<string>(a, StringComparer.OrdinalIgnoreCase);
-        var right = new HashSet<string>(b, StringComparer.OrdinalIgnoreCase);
+        var left = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var right = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var operation in a ?? [])
+        {
+            left.Add(operation ?? string.Empty);
+        }
+
+        foreach (var operation in b ?? [])
+        {
+            right.Add(operation ?? string.Empty);
+        }
+
         return left.SetEquals(right);
     }
 
@@ -85,8 +95,10 @@ internal static class PolicyEquality
             && SameAggregation(a.Aggregation, b.Aggregation)
             && SameNotification(a.Notification, b.Notification));
 
-    private static bool SameConditions(IReadOnlyList<Condition> a, IReadOnlyList<Condition> b)
+    private static bool SameConditions(IReadOnlyList<Condition>? a, IReadOnlyList<Condition>? b)
     {
+        a ??= [];
+        b ??= [];
         if (a.Count != b.Count)
         {
             return false;
@@ -103,8 +115,10 @@ internal static class PolicyEquality
         return true;
     }
 
-    private static bool SameTexts(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    private static bool SameTexts(IReadOnlyList<string>? a, IReadOnlyList<string>? b)
     {
+        a ??= [];
+        b ??= [];
         if (a.Count != b.Count)
         {
             return false;
@@ -121,8 +135,10 @@ internal static class PolicyEquality
         return true;
     }
 
-    private static bool SameSequence<T>(IReadOnlyList<T> a, IReadOnlyList<T> b)
+    private static bool SameSequence<T>(IReadOnlyList<T>? a, IReadOnlyList<T>? b)
     {
+        a ??= [];
+        b ??= [];
         if (a.Count != b.Count)
         {
             return false;

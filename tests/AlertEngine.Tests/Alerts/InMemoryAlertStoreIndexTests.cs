@@ -96,6 +96,20 @@ public class InMemoryAlertStoreIndexTests
     }
 
     [Fact]
+    public async Task Alerts_with_default_tag_and_history_arrays_are_stored_queried_and_managed()
+    {
+        var store = new InMemoryAlertStore();
+        var bare = MakeAlert("a") with { Tags = default, History = default };
+        await store.UpsertAsync(bare, Ct);
+
+        Assert.Empty(await store.QueryAsync(new AlertQuery { Tags = ["vip"] }, Ct));
+        Assert.False(new AlertQuery { Tags = ["vip"] }.Matches(bare));
+        var manager = new AlertManager(store);
+        Assert.True((await manager.ChangeStatusAsync(Management.Principals.Admin, "a", AlertStatus.Dismissed, cancellationToken: Ct)).Succeeded);
+        Assert.Single((await store.GetAsync("a", Ct))!.History);
+    }
+
+    [Fact]
     public async Task Source_filter_is_case_insensitive()
     {
         var store = new InMemoryAlertStore();

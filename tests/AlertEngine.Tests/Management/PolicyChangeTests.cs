@@ -62,6 +62,16 @@ public class PolicyChangeTests
     }
 
     [Fact]
+    public void Missing_lists_in_unvalidated_input_are_compared_as_empty_instead_of_crashing()
+    {
+        var proposed = System with { Operations = null!, Conditions = new AllCondition(null!) };
+
+        var errors = PolicyChange.Validate(System, proposed);
+
+        Assert.Equal(["policy.activities", "policy.conditions"], errors.Select(e => e.Path));
+    }
+
+    [Fact]
     public void The_id_never_changes_and_a_custom_policy_cannot_become_system()
     {
         var custom = EveryTime("p");
