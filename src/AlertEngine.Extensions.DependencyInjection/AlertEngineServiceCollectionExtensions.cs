@@ -15,6 +15,14 @@ public static class AlertEngineServiceCollectionExtensions
     /// <see cref="ILogger{TCategoryName}"/> are taken from the container when present (<see cref="TimeProvider.System"/>
     /// and no logging otherwise). Options are validated once, listing every problem, when the engine is first resolved
     /// (and at host start when a host validates options on start).
+    /// <para>Also registered (with <c>TryAdd</c>): <see cref="AlertManager"/> and <see cref="AlertPolicyManager"/> (with
+    /// <see cref="AlertEngineServiceOptions.RoleTable"/>), and an <see cref="IInvestigationRequester"/> that only logs
+    /// (register your own to start real investigations for policies with automated investigation).</para>
+    /// <para><b>Hot reload.</b> When <see cref="IOptionsMonitor{TOptions}"/> reports new options (for example from a
+    /// reloaded configuration source), their <see cref="AlertEngineServiceOptions.Policies"/> replace the running set
+    /// without a restart, through <see cref="AlertPolicyManager.ReplaceAll"/> (see <see cref="AlertPipeline.UpdatePolicies"/>
+    /// for what happens to each policy's state). An invalid set is rejected and logged and the running set stays; only
+    /// the policies reload.</para>
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Adds policies and sets options.</param>
@@ -27,22 +35,39 @@ public static class AlertEngineServiceCollectionExtensions
         services.AddOptions<AlertEngineServiceOptions>().Configure(configure).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AlertEngineServiceOptions>, AlertEngineServiceOptionsValidator>());
         services.TryAddSingleton<IAlertStore, InMemoryAlertStore>();
+        services.TryAddSingleton<IInvestigationRequester>(sp => new LoggingInvestigationRequester(sp.GetService<ILogger<LoggingInvestigationRequester>>()));
+        services.TryAddSingleton(sp => new AlertPolicyReloader(sp, sp.GetService<ILogger<AlertPolicyReloader>>()));
         services.TryAddSingleton(sp =>
         {
-            var options = sp.GetRequiredService<IOptions<AlertEngineServiceOptions>>().Value;
-            return new AlertPipeline(
+            var monitor = sp.GetRequiredService<IOptionsMonitor<AlertEngineServiceOptions>>();
+            var options = monitor.CurrentValue;
+            var pipeline = new AlertPipeline(
                 options.Policies,
                 options.Engine,
                 sp.GetService<TimeProvider>() ?? TimeProvider.System,
                 sp.GetService<ILogger<AlertPipeline>>());
+            sp.GetRequiredService<AlertPolicyReloader>().Attach(monitor, pipeline.Options);
+            return pipeline;
         });
         services.AddAlertNotificationDispatcher();
         services.TryAddSingleton<IAlertEngine>(sp => new AlertEngineService(
             sp.GetRequiredService<AlertPipeline>(),
             sp.GetRequiredService<IAlertStore>(),
-            sp.GetRequiredService<IOptions<AlertEngineServiceOptions>>().Value.MaxPendingStoreWrites,
+            sp.GetRequiredService<IOptionsMonitor<AlertEngineServiceOptions>>().CurrentValue.MaxPendingStoreWrites,
             sp.GetService<ILogger<AlertEngineService>>(),
+            sp.GetRequiredService<NotificationDispatcher>(),
+            sp.GetRequiredService<IInvestigationRequester>(),
+            sp.GetService<TimeProvider>()));
+        services.TryAddSingleton(sp => new AlertManager(
+            sp.GetRequiredService<IAlertStore>(),
+            sp.GetRequiredService<IOptionsMonitor<AlertEngineServiceOptions>>().CurrentValue.RoleTable,
+            sp.GetService<TimeProvider>(),
+            sp.GetService<ILogger<AlertManager>>(),
             sp.GetRequiredService<NotificationDispatcher>()));
+        services.TryAddSingleton(sp => new AlertPolicyManager(
+            sp.GetRequiredService<AlertPipeline>(),
+            sp.GetRequiredService<IOptionsMonitor<AlertEngineServiceOptions>>().CurrentValue.RoleTable,
+            sp.GetService<ILogger<AlertPolicyManager>>()));
         return services;
     }
 }

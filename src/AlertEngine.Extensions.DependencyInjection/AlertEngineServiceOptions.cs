@@ -15,6 +15,13 @@ public sealed class AlertEngineServiceOptions
     /// </summary>
     public int MaxPendingStoreWrites { get; set; } = 100_000;
 
+    /// <summary>
+    /// The role table of <see cref="AlertManager"/> and <see cref="AlertPolicyManager"/>: which role groups see which
+    /// alert categories and hold which alert roles. Default <see cref="AlertRoleTable.Default"/>. Read once, when the
+    /// managers are first resolved.
+    /// </summary>
+    public AlertRoleTable RoleTable { get; set; } = AlertRoleTable.Default;
+
     /// <summary>Notification options: daily-limit time zone, updates, throttle, retries, queue capacity.</summary>
     public NotificationOptions Notifications { get; } = new();
 }

@@ -25,10 +25,24 @@ internal sealed class AlertEngineServiceOptionsValidator : IValidateOptions<Aler
 
         if (Enum.IsDefined(options.Engine.Plan))
         {
-            foreach (var error in PolicyValidator.Validate(options.Policies.ToArray(), options.Engine.Plan))
+            var policies = options.Policies.ToArray();
+            foreach (var error in PolicyValidator.Validate(policies, options.Engine.Plan))
             {
                 failures.Add(error.ToString());
             }
+
+            if (Array.IndexOf(policies, null) < 0)
+            {
+                foreach (var error in SystemPolicyCatalog.Validate(policies))
+                {
+                    failures.Add(error.ToString());
+                }
+            }
+        }
+
+        if (options.RoleTable is null)
+        {
+            failures.Add("RoleTable: is required");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -154,6 +154,9 @@ public class AddAlertEngineTests
             return _inner.UpsertAsync(alert, cancellationToken);
         }
 
+        public ValueTask<Alert?> TryUpdateManagementAsync(Alert current, Alert updated, CancellationToken cancellationToken = default) =>
+            _inner.TryUpdateManagementAsync(current, updated, cancellationToken);
+
         public ValueTask<Alert?> GetAsync(string id, CancellationToken cancellationToken = default) => _inner.GetAsync(id, cancellationToken);
 
         public ValueTask<IReadOnlyList<Alert>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default) => _inner.QueryAsync(query, cancellationToken);

@@ -13,13 +13,14 @@ namespace AlertEngine;
 /// <para>The alert id is <c>{policyId}:{id of the activity that completed the first detection}</c>, so the same
 /// input always gives the same ids. The hit count is exact; the activity list keeps the first
 /// <see cref="MaxActivities"/> activities in the order the detections joined (each detection's in time order), and
-/// <see cref="Alert.ActivitiesTruncated"/> says when it was capped. Users are distinct (user ids compare case-insensitively), in first-seen order.</para>
+/// <see cref="Alert.ActivitiesTruncated"/> says when it was capped. Users are distinct (user ids compare case-insensitively), in first-seen order; so are the user tags (<see cref="Alert.Tags"/>).</para>
 /// </remarks>
 public sealed class AlertAggregator
 {
     private readonly AlertPolicy _policy;
     private readonly HashSet<string> _openUsers = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _openOperations = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _openTags = new(StringComparer.OrdinalIgnoreCase);
     private Alert? _open;
 
     /// <summary>Creates an aggregator for a policy.</summary>
@@ -102,12 +103,14 @@ public sealed class AlertAggregator
     {
         _openUsers.Clear();
         _openOperations.Clear();
+        _openTags.Clear();
         var users = ImmutableArray.CreateBuilder<string>();
         var operations = ImmutableArray.CreateBuilder<string>();
+        var tags = ImmutableArray.CreateBuilder<string>();
         var activities = ImmutableList.CreateBuilder<AlertActivity>();
         var first = DateTimeOffset.MaxValue;
         var last = DateTimeOffset.MinValue;
-        Collect(detection, users, operations, activities, ref first, ref last);
+        Collect(detection, users, operations, tags, activities, ref first, ref last);
         return new Alert
         {
             Id = _policy.Id + ":" + detection.TriggeringActivity.Id,
@@ -122,6 +125,7 @@ public sealed class AlertAggregator
             HitCount = detection.HitCount,
             Users = users.ToImmutable(),
             Operations = operations.ToImmutable(),
+            Tags = tags.ToImmutable(),
             Activities = activities.ToImmutable(),
             ActivitiesTruncated = activities.Count < detection.HitCount,
         };
@@ -131,10 +135,11 @@ public sealed class AlertAggregator
     {
         var users = open.Users.ToBuilder();
         var operations = open.Operations.ToBuilder();
+        var tags = open.Tags.ToBuilder();
         var activities = open.Activities.ToBuilder();
         var first = open.FirstActivityAt;
         var last = open.LastActivityAt;
-        Collect(detection, users, operations, activities, ref first, ref last);
+        Collect(detection, users, operations, tags, activities, ref first, ref last);
         var hits = open.HitCount + detection.HitCount;
         return open with
         {
@@ -144,6 +149,7 @@ public sealed class AlertAggregator
             DetectionCount = open.DetectionCount + 1,
             Users = users.Count == open.Users.Length ? open.Users : users.ToImmutable(),
             Operations = operations.Count == open.Operations.Length ? open.Operations : operations.ToImmutable(),
+            Tags = tags.Count == open.Tags.Length ? open.Tags : tags.ToImmutable(),
             Activities = activities.ToImmutable(),
             ActivitiesTruncated = activities.Count < hits,
         };
@@ -153,6 +159,7 @@ public sealed class AlertAggregator
         Detection detection,
         ImmutableArray<string>.Builder users,
         ImmutableArray<string>.Builder operations,
+        ImmutableArray<string>.Builder tags,
         ImmutableList<AlertActivity>.Builder activities,
         ref DateTimeOffset first,
         ref DateTimeOffset last)
@@ -184,6 +191,15 @@ public sealed class AlertAggregator
             if (_openOperations.Add(a.Operation))
             {
                 operations.Add(a.Operation);
+            }
+
+            var userTags = a.UserTags;
+            for (var t = 0; t < userTags.Count; t++)
+            {
+                if (userTags[t] is { Length: > 0 } tag && _openTags.Add(tag))
+                {
+                    tags.Add(tag);
+                }
             }
 
             if (activities.Count < MaxActivities)

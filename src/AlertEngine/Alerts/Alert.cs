@@ -63,13 +63,41 @@ public sealed record Alert
     /// <summary>Whether <see cref="Activities"/> was capped (then fewer than <see cref="HitCount"/>).</summary>
     public bool ActivitiesTruncated { get; init; }
 
-    /// <summary>Whether email notifications are suppressed for this alert (the alert still updates).</summary>
+    /// <summary>Whether email notifications are suppressed for this alert (the alert still updates).
+    /// A management field (see <see cref="History"/>): the engine sets it only on a new alert that was suppressed
+    /// through the notification dispatcher before it existed.</summary>
     public bool NotificationsSuppressed { get; init; }
+
+    /// <summary>
+    /// Distinct user tags (e.g. <c>Priority account</c>) of the alert's activities, in first-seen order, compared
+    /// case-insensitively; for external alerts, the tags the source gave. Filter with <see cref="AlertQuery.Tags"/>.
+    /// </summary>
+    public ImmutableArray<string> Tags { get; init; } = [];
+
+    /// <summary>
+    /// Every status change, oldest first, with who made it, when and why. Empty for a new alert.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="Status"/>, <see cref="History"/> and <see cref="NotificationsSuppressed"/> are the alert's
+    /// <em>management fields</em>: administrators change them (through <c>AlertManager</c> and
+    /// <see cref="IAlertStore.TryUpdateManagementAsync"/>); the engine and external sources never do. When a newer
+    /// snapshot of an existing alert is written with <see cref="IAlertStore.UpsertAsync"/>, the store keeps the stored
+    /// management fields.
+    /// </remarks>
+    public ImmutableArray<AlertStatusChange> History { get; init; } = [];
 
     /// <summary>Ids of the notification silences that matched this alert (it was raised and updated, not notified,
     /// while they were active); empty when none did.</summary>
     public ImmutableArray<string> SilencedBy { get; init; } = [];
 }
+
+/// <summary>One status change of an alert.</summary>
+/// <param name="From">The status before.</param>
+/// <param name="To">The status after.</param>
+/// <param name="ChangedBy">Who made the change (the caller's name).</param>
+/// <param name="ChangedAt">When, by the management layer's <see cref="TimeProvider"/> (wall clock, not event time).</param>
+/// <param name="Comment">An optional comment.</param>
+public sealed record AlertStatusChange(AlertStatus From, AlertStatus To, string ChangedBy, DateTimeOffset ChangedAt, string? Comment = null);
 
 /// <summary>One activity as an alert lists it.</summary>
 /// <param name="Id">Activity id.</param>

@@ -25,10 +25,10 @@ namespace AlertEngine;
 /// order: keep them short and do not call back into the pipeline from them.</para>
 /// <para><b>Time.</b> Windows and aggregation run on event time (<see cref="Activity.Time"/>), never on the wall clock.</para>
 /// </remarks>
-public sealed class AlertPipeline : IDisposable
+public sealed partial class AlertPipeline : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly FrozenDictionary<string, PolicyRuntime[]> _byOperation;
+    private FrozenDictionary<string, PolicyRuntime[]> _byOperation; // replaced by UpdatePolicies (AlertPipeline.Reload.cs)
     private readonly Dictionary<string, PolicyRuntime> _byId;
     private readonly DuplicateFilter _duplicates;
     private readonly Subject<AlertChange> _changes = new();
@@ -108,8 +108,8 @@ public sealed class AlertPipeline : IDisposable
         _byOperation = byOperation.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
     }
 
-    /// <summary>The policies, in the order given.</summary>
-    public IReadOnlyList<AlertPolicy> Policies { get; }
+    /// <summary>The policies, in the order given; replaced as a whole by <see cref="UpdatePolicies"/>.</summary>
+    public IReadOnlyList<AlertPolicy> Policies { get; private set; }
 
     /// <summary>A copy of the options in effect.</summary>
     public AlertEngineOptions Options { get; }
