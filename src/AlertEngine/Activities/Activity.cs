@@ -63,15 +63,15 @@ public sealed class Activity
 
     /// <summary>
     /// Free-form properties (e.g. <c>MalwareFamily</c>, <c>Recipient</c>, <c>FileName</c>). Never <see langword="null"/>.
-    /// Use <see cref="TryGetProperty"/> for a case-insensitive lookup whatever comparer the dictionary was built with.
+    /// Keys compare case-insensitively (a dictionary with another comparer is copied once on init).
     /// </summary>
     public IReadOnlyDictionary<string, string> Properties
     {
         get => _properties;
-        init => _properties = value ?? throw new ArgumentNullException(nameof(value));
+        init => _properties = Normalize(value ?? throw new ArgumentNullException(nameof(value)));
     }
 
-    /// <summary>Looks up a property by name, case-insensitively.</summary>
+    /// <summary>Looks up a property by name, case-insensitively. Never allocates.</summary>
     /// <param name="name">The property name.</param>
     /// <param name="value">The value when found.</param>
     /// <returns><see langword="true"/> when the property is present.</returns>
@@ -83,28 +83,36 @@ public sealed class Activity
             return true;
         }
 
-        if (_properties.Count != 0 && !IsCaseInsensitive(_properties))
-        {
-            foreach (var pair in _properties)
-            {
-                if (string.Equals(pair.Key, name, StringComparison.OrdinalIgnoreCase))
-                {
-                    value = pair.Value;
-                    return true;
-                }
-            }
-        }
-
         value = string.Empty;
         return false;
     }
 
-    private static bool IsCaseInsensitive(IReadOnlyDictionary<string, string> d) => d switch
+    /// <remarks>
+    /// Properties are kept with a case-insensitive comparer so lookups never scan. A dictionary built with
+    /// <see cref="StringComparer.OrdinalIgnoreCase"/> is kept as given; any other is copied once (keys that differ only
+    /// by case: the first one enumerated wins).
+    /// </remarks>
+    private static IReadOnlyDictionary<string, string> Normalize(IReadOnlyDictionary<string, string> d)
     {
-        Dictionary<string, string> x => ReferenceEquals(x.Comparer, StringComparer.OrdinalIgnoreCase),
-        FrozenDictionary<string, string> f => ReferenceEquals(f.Comparer, StringComparer.OrdinalIgnoreCase),
-        _ => false,
-    };
+        switch (d)
+        {
+            case { Count: 0 }:
+                return EmptyProperties;
+            case Dictionary<string, string> x when ReferenceEquals(x.Comparer, StringComparer.OrdinalIgnoreCase):
+                return d;
+            case FrozenDictionary<string, string> f when ReferenceEquals(f.Comparer, StringComparer.OrdinalIgnoreCase):
+                return d;
+        }
+
+        var copy = new Dictionary<string, string>(d.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in d)
+        {
+            ArgumentNullException.ThrowIfNull(pair.Key, nameof(d));
+            copy.TryAdd(pair.Key, pair.Value ?? throw new ArgumentException($"Property '{pair.Key}' has a null value.", nameof(d)));
+        }
+
+        return copy;
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"{Id} {Time:O} {Operation} {UserId}";
