@@ -11,7 +11,7 @@ internal sealed class ReplayArguments
           --policies <file>     policies: one JSON array of policies
           --activities <file>   activities: JSON Lines (native or unified audit log records); '-' reads stdin
           --plan <plan>         E1 F1 G1 E3 F3 G3 (standard: every-time policies only) or E5 G5 (advanced); default E5
-          --system-policies     add the built-in policy catalog
+          --system-policies     add the built-in policy catalog (under a standard plan, its every-time policies)
           --out <file>          write alerts to this file (atomically) instead of stdout
           --skip-invalid        report invalid activity lines and skip them (exit code 0)
           --sort                read all activities first and evaluate them in time order (for audit exports)

@@ -120,9 +120,32 @@ internal sealed class ReplayCommand
             policies.AddRange(result.Value);
         }
 
+        // System policies in the file must be built-in ones with only the changeable fields changed; with
+        // --system-policies the catalog (for the plan) is added after the file's policies.
+        var source = arguments.PoliciesPath ?? "--system-policies";
+        IReadOnlyList<ValidationError> catalogErrors;
         if (arguments.SystemPolicies)
         {
-            Error("--system-policies: the built-in policy catalog is not available in this version of AlertEngine");
+            var merged = SystemPolicyCatalog.AddTo(policies, arguments.Plan);
+            catalogErrors = merged.Errors;
+            if (merged.IsValid)
+            {
+                policies = [.. merged.Value];
+            }
+        }
+        else
+        {
+            catalogErrors = SystemPolicyCatalog.Validate(policies);
+        }
+
+        if (catalogErrors.Count > 0)
+        {
+            foreach (var error in catalogErrors)
+            {
+                _stderr.WriteLine($"{source}: {error}");
+            }
+
+            Error(string.Create(CultureInfo.InvariantCulture, $"{source}: {catalogErrors.Count} problem(s) in the policies; nothing was evaluated"));
             return false;
         }
 

@@ -114,15 +114,6 @@ public class ExitCodeTests
     }
 
     [Fact]
-    public void System_policies_are_a_clear_error_while_the_catalog_is_not_available()
-    {
-        var run = ReplayHost.Run(["--system-policies", "--activities", "-"], "");
-
-        Assert.Equal(2, run.ExitCode);
-        Assert.Equal("error: --system-policies: the built-in policy catalog is not available in this version of AlertEngine", run.ErrorLines[0]);
-    }
-
-    [Fact]
     public void An_invalid_activity_line_exits_3_naming_file_and_line_and_stops_evaluation()
     {
         using var dir = new TempDir();
