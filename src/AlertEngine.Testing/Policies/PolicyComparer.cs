@@ -86,5 +86,9 @@ public sealed class PolicyComparer : IEqualityComparer<AlertPolicy>, IEqualityCo
     private static bool NotificationEquals(NotificationSettings? x, NotificationSettings? y) =>
         x is null || y is null
             ? x is null && y is null
-            : x.Enabled == y.Enabled && x.DailyLimit == y.DailyLimit && x.Recipients.SequenceEqual(y.Recipients);
+            : x.Enabled == y.Enabled
+                && x.DailyLimit == y.DailyLimit
+                && x.Recipients.SequenceEqual(y.Recipients)
+                && x.EarlyWarning == y.EarlyWarning
+                && Equals(x.Throttle, y.Throttle); // NotificationThrottle holds no lists: record equality is structural
 }

@@ -7,8 +7,9 @@ namespace AlertEngine.Testing;
 
 /// <summary>
 /// FsCheck generators of valid alert policies: every condition kind, every trigger kind and scope, durations with
-/// fractional seconds, IPv4 and IPv6 ranges, and text with JSON-awkward characters (quotes, backslashes, control
-/// characters, null, non-ASCII, surrogate pairs). Every generated policy passes <see cref="PolicyValidator"/>.
+/// fractional seconds, IPv4 and IPv6 ranges, notification settings with and without a throttle and (on threshold
+/// triggers) an early warning, and text with JSON-awkward characters (quotes, backslashes, control characters, null,
+/// non-ASCII, surrogate pairs). Every generated policy passes <see cref="PolicyValidator"/>.
 /// </summary>
 /// <remarks>
 /// Use <see cref="PoliciesArbitrary"/> (or <see cref="PolicyArbitrary"/>) in properties: its shrinker removes policies
@@ -124,7 +125,7 @@ public static class PolicyGenerators
         from trigger in Trigger(advancedPlan)
         from aggregation in Aggregation()
         from automatedInvestigation in Gen.Elements(true, false)
-        from notification in Notification()
+        from notification in Notification(trigger)
         select new AlertPolicy
         {
             Id = id,
@@ -198,7 +199,12 @@ public static class PolicyGenerators
 
         if (policy.Trigger is not EveryTimeTrigger)
         {
-            yield return policy with { Trigger = EveryTimeTrigger.Instance };
+            // An early warning needs a threshold trigger: drop it with the trigger so the candidate stays valid.
+            yield return policy with
+            {
+                Trigger = EveryTimeTrigger.Instance,
+                Notification = policy.Notification is { EarlyWarning: true } n ? n with { EarlyWarning = false } : policy.Notification,
+            };
         }
 
         if (policy.Operations.Count > 1)
@@ -216,9 +222,18 @@ public static class PolicyGenerators
             yield return policy with { Aggregation = null };
         }
 
-        if (policy.Notification is not null)
+        if (policy.Notification is { } notification)
         {
             yield return policy with { Notification = null };
+            if (notification.Throttle is not null)
+            {
+                yield return policy with { Notification = notification with { Throttle = null } };
+            }
+
+            if (notification.EarlyWarning)
+            {
+                yield return policy with { Notification = notification with { EarlyWarning = false } };
+            }
         }
 
         if (policy.Name != "n")
@@ -329,12 +344,21 @@ public static class PolicyGenerators
             from interval in Gen.Frequency((1, Gen.Constant<TimeSpan?>(null)), (2, PositiveDuration().Select(d => (TimeSpan?)d)))
             select (AggregationSettings?)new AggregationSettings(mode, interval)));
 
-    private static Gen<NotificationSettings?> Notification() => Gen.Frequency(
+    /// <summary>Notification settings valid with <paramref name="trigger"/>: an early warning only on a threshold trigger.</summary>
+    private static Gen<NotificationSettings?> Notification(Trigger trigger) => Gen.Frequency(
         (1, Gen.Constant<NotificationSettings?>(null)),
         (2, from enabled in Gen.Elements(true, false)
             from recipients in Gen.ListOf(Text()).Resize(3)
             from limit in Gen.Frequency((1, Gen.Constant<int?>(null)), (2, Gen.Choose(1, 1000).Select(n => (int?)n)), (1, Gen.Constant<int?>(int.MaxValue)))
-            select (NotificationSettings?)new NotificationSettings(enabled, [.. recipients], limit)));
+            from earlyWarning in trigger is ThresholdTrigger ? Gen.Elements(false, true) : Gen.Constant(false)
+            from throttle in Gen.Frequency((1, Gen.Constant<NotificationThrottle?>(null)), (1, Throttle().Select(t => (NotificationThrottle?)t)))
+            select (NotificationSettings?)new NotificationSettings(enabled, [.. recipients], limit) { EarlyWarning = earlyWarning, Throttle = throttle }));
+
+    /// <summary>A throttle: a small or extreme count, any positive window.</summary>
+    private static Gen<NotificationThrottle> Throttle() =>
+        from count in Gen.Frequency((4, Gen.Choose(1, 100)), (1, Gen.Elements(1, int.MaxValue)))
+        from window in PositiveDuration()
+        select new NotificationThrottle(count, window);
 
     private static IPNetwork Network(int[] values, int prefix)
     {

@@ -12,8 +12,10 @@ namespace AlertEngine;
 /// <c>fileNames</c>, <c>urls</c>, <c>userTags</c>, <c>in</c>) with at least one value, no empty user, tag or glob, globs
 /// at most 1,000 characters; a threshold count of at least 1 and a window greater than zero; an anomaly bucket and
 /// learning period greater than zero with the learning period at least one bucket; aggregation intervals greater than
-/// zero; a daily notification limit of at least 1; enum values defined; and threshold and anomaly triggers only on an
-/// advanced plan (E5, G5).
+/// zero; a daily notification limit of at least 1; an early-warning notification only on a threshold trigger; a
+/// notification throttle with a count of at least 1 and a window greater than zero (the rules of
+/// <see cref="NotificationThrottle"/>'s constructor); enum values defined; and threshold and anomaly triggers only on
+/// an advanced plan (E5, G5).
 /// </remarks>
 public static class PolicyValidator
 {
@@ -92,6 +94,42 @@ public static class PolicyValidator
             {
                 CheckAtLeastOne(limit, JsonPaths.Property(notificationPath, "dailyLimit"), errors);
             }
+
+            // A missing trigger is reported at the trigger; the early-warning rule then has nothing to check against.
+            var triggerKind = policy.Trigger is null ? (TriggerKind?)null : PolicyJsonNames.KindOf(policy.Trigger);
+            CheckEarlyWarning(notification.EarlyWarning, triggerKind, JsonPaths.Property(notificationPath, "earlyWarning"), errors);
+            if (notification.Throttle is { } throttle)
+            {
+                // NotificationThrottle's constructor already refuses these; checked again so the validator's list of
+                // rules is complete and the loader and the validator share one implementation.
+                CheckThrottle(throttle.Count, throttle.Window, JsonPaths.Property(notificationPath, "throttle"), errors);
+            }
+        }
+    }
+
+    /// <summary>An early warning fires on the first match before a threshold is reached, so only threshold triggers
+    /// have one; <paramref name="triggerKind"/> <see langword="null"/> (unknown) is not checked.</summary>
+    internal static void CheckEarlyWarning(bool earlyWarning, TriggerKind? triggerKind, string path, List<ValidationError> errors)
+    {
+        if (earlyWarning && triggerKind is { } kind && kind != TriggerKind.Threshold)
+        {
+            errors.Add(new(path, "applies only to threshold triggers"));
+        }
+    }
+
+    /// <summary>A notification throttle: <c>count</c> at least 1, <c>window</c> greater than zero, as
+    /// <see cref="NotificationThrottle"/>'s constructor requires; a <see langword="null"/> part (missing, already
+    /// reported) is not checked.</summary>
+    internal static void CheckThrottle(int? count, TimeSpan? window, string throttlePath, List<ValidationError> errors)
+    {
+        if (count is { } n)
+        {
+            CheckAtLeastOne(n, JsonPaths.Property(throttlePath, "count"), errors);
+        }
+
+        if (window is { } w)
+        {
+            CheckPositive(w, JsonPaths.Property(throttlePath, "window"), errors);
         }
     }
 

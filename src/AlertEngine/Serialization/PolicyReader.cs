@@ -25,7 +25,9 @@ internal sealed class PolicyReader
 
     private static readonly string[] AggregationNames = ["mode", "interval"];
 
-    private static readonly string[] NotificationNames = ["enabled", "recipients", "dailyLimit"];
+    private static readonly string[] NotificationNames = ["enabled", "recipients", "dailyLimit", "earlyWarning", "throttle"];
+
+    private static readonly string[] ThrottleNames = ["count", "window"];
 
     // The first nine are the kinds of condition; the last three are the operators of a property condition.
     private static readonly string[] ConditionNames =
@@ -97,10 +99,11 @@ internal sealed class PolicyReader
         var severity = ReadEnum(PolicyJsonNames.Severities, f["severity"], required: true);
         var operations = ReadTextList(f["activities"], required: true, allowEmptyList: false, PolicyValidator.CheckText);
         var conditions = f["conditions"] is { Present: { } c } conditionsField ? ReadCondition(c, conditionsField.Path, 1) : null;
-        var trigger = f["trigger"] is { Present: { } t } triggerField ? ReadTrigger(t, triggerField.Path) : EveryTimeTrigger.Instance;
+        TriggerKind? triggerKind = TriggerKind.EveryTime;
+        var trigger = f["trigger"] is { Present: { } t } triggerField ? ReadTrigger(t, triggerField.Path, out triggerKind) : EveryTimeTrigger.Instance;
         var aggregation = f["aggregation"] is { Present: { } a } aggregationField ? ReadAggregation(a, aggregationField.Path) : null;
         var automatedInvestigation = ReadBool(f["automatedInvestigation"], defaultValue: false);
-        var notification = f["notification"] is { Present: { } n } notificationField ? ReadNotification(n, notificationField.Path) : null;
+        var notification = f["notification"] is { Present: { } n } notificationField ? ReadNotification(n, notificationField.Path, triggerKind) : null;
         if (_errors.Count != before)
         {
             return null;
@@ -312,8 +315,11 @@ internal sealed class PolicyReader
         return _errors.Count == before ? new PropertyCondition(property!, op!.Value, values!) : null;
     }
 
-    private Trigger? ReadTrigger(JsonElement element, string path)
+    /// <summary>Reads a trigger; <paramref name="kind"/> is its type when the type is known, even if the trigger has
+    /// other errors (rules elsewhere in the policy depend on it), and <see langword="null"/> when it is not.</summary>
+    private Trigger? ReadTrigger(JsonElement element, string path, out TriggerKind? kind)
     {
+        kind = null;
         if (element.ValueKind != JsonValueKind.Object)
         {
             Add(path, "must be a trigger object such as {\"type\": \"everyTime\"}, not " + Describe(element));
@@ -322,7 +328,7 @@ internal sealed class PolicyReader
 
         var before = _errors.Count;
         var f = ReadObject(element, path, TriggerNames, "a trigger");
-        var kind = ReadEnum(PolicyJsonNames.TriggerKinds, f["type"], required: true);
+        kind = ReadEnum(PolicyJsonNames.TriggerKinds, f["type"], required: true);
         if (kind is { } known)
         {
             foreach (var name in TriggerNames)
@@ -400,7 +406,9 @@ internal sealed class PolicyReader
         return _errors.Count == before ? new AggregationSettings(mode, interval) : null;
     }
 
-    private NotificationSettings? ReadNotification(JsonElement element, string path)
+    /// <summary>Reads a notification object; <paramref name="triggerKind"/> is the policy's trigger type, or
+    /// <see langword="null"/> when the trigger's type is unknown (then the rules that depend on it are not checked).</summary>
+    private NotificationSettings? ReadNotification(JsonElement element, string path, TriggerKind? triggerKind)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -418,7 +426,30 @@ internal sealed class PolicyReader
             PolicyValidator.CheckAtLeastOne(limit, f["dailyLimit"].Path, _errors);
         }
 
-        return _errors.Count == before ? new NotificationSettings(enabled, recipients ?? [], dailyLimit) : null;
+        var earlyWarning = ReadBool(f["earlyWarning"], defaultValue: false);
+        PolicyValidator.CheckEarlyWarning(earlyWarning, triggerKind, f["earlyWarning"].Path, _errors);
+        var throttle = f["throttle"] is { Present: { } t } throttleField ? ReadThrottle(t, throttleField.Path) : null;
+        return _errors.Count == before
+            ? new NotificationSettings(enabled, recipients ?? [], dailyLimit) { EarlyWarning = earlyWarning, Throttle = throttle }
+            : null;
+    }
+
+    private NotificationThrottle? ReadThrottle(JsonElement element, string path)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            Add(path, "must be an object such as {\"count\": 10, \"window\": \"PT1H\"}, not " + Describe(element));
+            return null;
+        }
+
+        var before = _errors.Count;
+        var f = ReadObject(element, path, ThrottleNames, "a throttle");
+        var count = ReadInt(f["count"], required: true);
+        var window = ReadDuration(f["window"], required: true);
+        PolicyValidator.CheckThrottle(count, window, path, _errors);
+
+        // Checked as NotificationThrottle's constructor checks, so it cannot throw here.
+        return _errors.Count == before ? new NotificationThrottle(count!.Value, window!.Value) : null;
     }
 
     /// <summary>

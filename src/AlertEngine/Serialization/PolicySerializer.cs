@@ -22,6 +22,14 @@ namespace AlertEngine;
 /// default <c>P7D</c>, <c>sensitivity</c> default <c>medium</c>, <c>bucket</c> default <c>PT1H</c>),
 /// <c>aggregation</c> (<c>mode</c> <c>policy</c> default or <c>none</c>, <c>interval</c> &gt; 0), <c>automatedInvestigation</c>
 /// (default <c>false</c>) and <c>notification</c> (<c>enabled</c> default <c>false</c>, <c>recipients</c>, <c>dailyLimit</c> ≥ 1).</para>
+/// <para><b>Extension.</b> Beyond the interchange spec, <c>notification</c> may also have <c>earlyWarning</c> (boolean,
+/// default <c>false</c>; <c>true</c> only with a <c>threshold</c> trigger: one notification on the first match, before the
+/// threshold is reached; see <see cref="NotificationSettings.EarlyWarning"/>) and <c>throttle</c>
+/// (<c>{"count": 10, "window": "PT1H"}</c>, both required, <c>count</c> ≥ 1, <c>window</c> &gt; 0, no other properties: at
+/// most <c>count</c> notifications of the policy per rolling <c>window</c>; see <see cref="NotificationSettings.Throttle"/>).
+/// Both are optional: a document without them reads as before, and a policy that does not set them is written exactly
+/// as before; a document that uses them needs this reader (a reader of the spec alone rejects them as unknown
+/// properties).</para>
 /// <para><b>Reading</b> is strict and reports everything at once. Property names and enum values match
 /// case-insensitively; a JSON <c>null</c> for an optional property means absent. Unknown or repeated properties, wrong
 /// JSON types, bad values and rule violations (see <see cref="PolicyValidator"/>) are all errors, each with its path,
@@ -33,7 +41,8 @@ namespace AlertEngine;
 /// JSON and are syntax errors, reported with line and position. Nothing is returned unless the whole document is
 /// valid.</para>
 /// <para><b>Writing</b> produces indented JSON (two spaces, <c>\n</c> line ends) with every field written explicitly in
-/// the spec's order, null optional parts omitted, durations in canonical ISO-8601 form. <c>Load(Save(p))</c> gives
+/// the spec's order, null optional parts omitted, durations in canonical ISO-8601 form; the extension fields follow
+/// <c>dailyLimit</c>, <c>earlyWarning</c> only when <c>true</c> and <c>throttle</c> only when set. <c>Load(Save(p))</c> gives
 /// policies structurally equal to <c>p</c>, and <c>Save(Load(Save(p)))</c> equals <c>Save(p)</c> byte for byte.</para>
 /// </remarks>
 public static class PolicySerializer

@@ -2,7 +2,9 @@ using System.Text.Json;
 
 namespace AlertEngine;
 
-/// <summary>Writes policies in the JSON format <see cref="PolicyReader"/> reads, every field explicitly, in the spec's order.</summary>
+/// <summary>Writes policies in the JSON format <see cref="PolicyReader"/> reads, every field explicitly, in the spec's order.
+/// The notification extension fields (<c>earlyWarning</c>, <c>throttle</c>) come after <c>dailyLimit</c> and are written
+/// only when set, so a policy without them is written exactly as the spec's format.</summary>
 internal static class PolicyWriter
 {
     public static void Write(Utf8JsonWriter writer, IReadOnlyList<AlertPolicy> policies)
@@ -62,6 +64,19 @@ internal static class PolicyWriter
             if (notification.DailyLimit is { } limit)
             {
                 writer.WriteNumber("dailyLimit", limit);
+            }
+
+            if (notification.EarlyWarning)
+            {
+                writer.WriteBoolean("earlyWarning", true);
+            }
+
+            if (notification.Throttle is { } throttle)
+            {
+                writer.WriteStartObject("throttle");
+                writer.WriteNumber("count", throttle.Count);
+                writer.WriteString("window", IsoDuration.Format(throttle.Window));
+                writer.WriteEndObject();
             }
 
             writer.WriteEndObject();

@@ -112,6 +112,41 @@ public class PolicyValidatorTests
         Assert.Empty(PolicyValidator.Validate([Valid with { Notification = new NotificationSettings(false, []) }], Plan.E5));
     }
 
+    [Fact]
+    public void Early_warning_applies_only_to_threshold_triggers()
+    {
+        var warned = new NotificationSettings(true, ["a"]) { EarlyWarning = true };
+        AssertSingle(Valid with { Notification = warned },
+            "policies[0].notification.earlyWarning: applies only to threshold triggers");
+        AssertSingle(Valid with { Trigger = new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(7), AnomalySensitivity.Medium, TimeSpan.FromHours(1)), Notification = warned },
+            "policies[0].notification.earlyWarning: applies only to threshold triggers");
+        Assert.Empty(PolicyValidator.Validate([Valid with { Trigger = new ThresholdTrigger(5, TimeSpan.FromMinutes(10), TriggerScope.User), Notification = warned }], Plan.E5));
+        Assert.Empty(PolicyValidator.Validate([Valid with { Notification = warned with { EarlyWarning = false } }], Plan.E5));
+    }
+
+    [Fact]
+    public void Early_warning_without_a_trigger_reports_only_the_missing_trigger() =>
+        AssertSingle(Valid with { Trigger = null!, Notification = new NotificationSettings(true, ["a"]) { EarlyWarning = true } },
+            "policies[0].trigger: is required");
+
+    [Fact]
+    public void A_throttle_is_valid_on_any_trigger() =>
+        Assert.Empty(PolicyValidator.Validate(
+            [Valid with { Notification = new NotificationSettings(true, ["a"]) { Throttle = new NotificationThrottle(1, TimeSpan.FromTicks(1)) } }],
+            Plan.E5));
+
+    [Fact]
+    public void A_throttle_that_bypassed_its_constructor_is_still_checked()
+    {
+        // NotificationThrottle's constructor refuses a count below 1 and a window of zero; the validator checks the same
+        // rules with paths, so a throttle made without the constructor (zeroed fields) is still reported.
+        var zeroed = (NotificationThrottle)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(typeof(NotificationThrottle));
+        var errors = PolicyValidator.Validate([Valid with { Notification = new NotificationSettings(true, ["a"]) { Throttle = zeroed } }], Plan.E5);
+        Assert.Equal(
+            ["policies[0].notification.throttle.count: must be at least 1", "policies[0].notification.throttle.window: must be greater than zero"],
+            errors.Select(e => e.ToString()));
+    }
+
     public static TheoryData<Condition, string> BadConditions => new()
     {
         { new AllCondition(null!), "policies[0].conditions.all: is required" },
