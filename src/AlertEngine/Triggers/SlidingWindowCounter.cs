@@ -53,7 +53,7 @@ public sealed class SlidingWindowCounter<TItem>
 {
     private const int FirstHeapCapacity = 8;
     private const int InitialItemCapacity = 4;
-    private const int MaxPooledArrays = 1024;
+    private const int PoolBudget = 1 << 16;
     private static readonly long MaxTicks = DateTimeOffset.MaxValue.UtcTicks;
 
     private readonly Dictionary<string, CounterKeyState> _keys;
@@ -65,9 +65,8 @@ public sealed class SlidingWindowCounter<TItem>
     private readonly int _inlineSlots;
     private readonly int _maxStoredItems;
     private readonly int _fireAt;
-    private readonly TItem[] _detectionItems;
-    private readonly Stack<CounterSlot[]> _slotPool = new();
-    private readonly Stack<Stamped[]> _itemPool = new();
+    private readonly SizedArrayPool<CounterSlot> _slotPool = new(PoolBudget);
+    private readonly SizedArrayPool<Stamped> _itemPool = new(PoolBudget);
 
     private long _watermark = long.MinValue;
     private long _watermarkSlot;
@@ -81,6 +80,7 @@ public sealed class SlidingWindowCounter<TItem>
     private string _detectionKey = string.Empty;
     private int _detectionHitCount;
     private int _detectionLength;
+    private TItem[] _detectionItems = [];
 
     /// <summary>Creates a counter.</summary>
     /// <param name="threshold">N: the count that fires a detection, at least 1.</param>
@@ -113,7 +113,6 @@ public sealed class SlidingWindowCounter<TItem>
         _sweepInterval = Math.Max(1, (_windowSlots + Math.Min((_lateness / _resolution) + 1, allSlots)) / 2);
         _maxStoredItems = Math.Min(threshold - 1, MaxItemsPerDetection);
         _fireAt = threshold - 1;
-        _detectionItems = new TItem[Math.Min(threshold, MaxItemsPerDetection)];
         _keys = new Dictionary<string, CounterKeyState>(options.KeyComparer);
     }
 
@@ -461,14 +460,14 @@ public sealed class SlidingWindowCounter<TItem>
     private void Release(ref CounterKeyState state)
     {
         ClearCounts(ref state);
-        if (state.Heap is { } heap && heap.Length == Math.Min(FirstHeapCapacity, _maxSlotsPerKey) && _slotPool.Count < MaxPooledArrays)
+        if (state.Heap is { } heap)
         {
-            _slotPool.Push(heap);
+            _slotPool.Return(heap);
         }
 
-        if (state.Items is Stamped[] { Length: InitialItemCapacity } items && _itemPool.Count < MaxPooledArrays)
+        if (state.Items is Stamped[] items)
         {
-            _itemPool.Push(items);
+            _itemPool.Return(items);
         }
 
         state = default;
@@ -619,10 +618,15 @@ public sealed class SlidingWindowCounter<TItem>
         var old = Ring(ref state);
         var size = Math.Min(Math.Max(old.Length * 2, FirstHeapCapacity), _maxSlotsPerKey);
         Debug.Assert(size > old.Length, "A key never needs more than min(N - 1, window / resolution) slots.");
-        var grown = size == Math.Min(FirstHeapCapacity, _maxSlotsPerKey) && _slotPool.TryPop(out var pooled) ? pooled : new CounterSlot[size];
+        var grown = _slotPool.Rent(size);
         for (var i = 0; i < state.SlotCount; i++)
         {
             grown[i] = old[Wrap(state.SlotHead + i, old.Length)];
+        }
+
+        if (state.Heap is { } previous)
+        {
+            _slotPool.Return(previous);
         }
 
         state.Heap = grown;
@@ -697,10 +701,16 @@ public sealed class SlidingWindowCounter<TItem>
     {
         var oldLength = state.Items?.Length ?? 0;
         var size = Math.Min(Math.Max(oldLength * 2, InitialItemCapacity), _maxStoredItems);
-        var grown = size == InitialItemCapacity && _itemPool.TryPop(out var pooled) ? pooled : new Stamped[size];
+        var grown = _itemPool.Rent(size);
         for (var i = 0; i < state.ItemCount; i++)
         {
             grown[i] = ItemAt(ref state, i);
+        }
+
+        if (state.Items is Stamped[] previous)
+        {
+            Array.Clear(previous);
+            _itemPool.Return(previous);
         }
 
         state.Items = grown;
@@ -712,6 +722,12 @@ public sealed class SlidingWindowCounter<TItem>
     {
         var hitCount = state.Total + 1;
         var length = Math.Min(hitCount, MaxItemsPerDetection);
+        if (length > _detectionItems.Length)
+        {
+            // Grows to the largest detection seen, at most min(N, MaxItemsPerDetection) items.
+            Array.Resize(ref _detectionItems, Math.Min(Math.Max(length, _detectionItems.Length * 2), Math.Min(Threshold, MaxItemsPerDetection)));
+        }
+
         if (length > 0)
         {
             // The kept items with this one merged in at its place; the last `length` of them.

@@ -39,3 +39,44 @@ internal struct CounterKeyState
     public int ItemCount;
     public CounterSlotBuffer Inline;
 }
+
+/// <summary>
+/// Arrays of evicted keys kept for new keys, by exact size, up to a budget of elements, so that keys coming and going
+/// (bursts, churn) do not allocate in steady state. Arrays are returned cleared. Single-threaded.
+/// </summary>
+internal sealed class SizedArrayPool<T>
+{
+    private readonly Dictionary<int, Stack<T[]>> _bySize = [];
+    private readonly long _maxElements;
+    private long _elements;
+
+    public SizedArrayPool(long maxElements) => _maxElements = maxElements;
+
+    public T[] Rent(int size)
+    {
+        if (_bySize.TryGetValue(size, out var stack) && stack.TryPop(out var array))
+        {
+            _elements -= size;
+            return array;
+        }
+
+        return new T[size];
+    }
+
+    public void Return(T[] array)
+    {
+        if (_elements + array.Length > _maxElements)
+        {
+            return;
+        }
+
+        if (!_bySize.TryGetValue(array.Length, out var stack))
+        {
+            stack = new Stack<T[]>();
+            _bySize.Add(array.Length, stack);
+        }
+
+        stack.Push(array);
+        _elements += array.Length;
+    }
+}
