@@ -26,9 +26,8 @@ namespace AlertEngine;
 /// when the allowed lateness is at least the window).</para>
 /// <para><b>Memory.</b> Each tracked key keeps counts per time slot, sparsely: only slots that hold items, and only
 /// slots inside its window. Since the count resets at N, a key holds at most
-/// <c>min(N − 1, ceil(window / resolution))</c> slots of 16 bytes, whatever the rate of items for the key. A key's
-/// dictionary entry (about 130 bytes with its bucket) holds its first four slots; a key that needs more moves them to an
-/// array (32 bytes of header plus the slots). To carry the
+/// <c>min(N − 1, ceil(window / resolution))</c> slots of 16 bytes, whatever the rate of items for the key, in an array
+/// (24 bytes of header) next to about 70 bytes of fixed state (its dictionary entry and bucket). To carry the
 /// items into detections a key also keeps the most recent <c>min(N − 1, MaxItemsPerDetection)</c> items inside its
 /// window (16 bytes each plus the items themselves); set <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/>
 /// to zero to count only. Arrays grow by doubling up to these bounds and are reused.</para>
@@ -51,7 +50,7 @@ namespace AlertEngine;
 /// </remarks>
 public sealed class SlidingWindowCounter<TItem>
 {
-    private const int FirstHeapCapacity = 8;
+    private const int InitialSlotCapacity = 4;
     private const int InitialItemCapacity = 4;
     private const int PoolBudget = 1 << 16;
     private static readonly long MaxTicks = DateTimeOffset.MaxValue.UtcTicks;
@@ -62,7 +61,6 @@ public sealed class SlidingWindowCounter<TItem>
     private readonly long _lateness;
     private readonly long _sweepInterval;
     private readonly int _maxSlotsPerKey;
-    private readonly int _inlineSlots;
     private readonly int _maxStoredItems;
     private readonly int _fireAt;
     private readonly SizedArrayPool<CounterSlot> _slotPool = new(PoolBudget);
@@ -109,7 +107,6 @@ public sealed class SlidingWindowCounter<TItem>
         var allSlots = (MaxTicks / _resolution) + 2;
         _windowSlots = Math.Min(windowSlots, allSlots);
         _maxSlotsPerKey = (int)Math.Min(threshold - 1, _windowSlots);
-        _inlineSlots = Math.Min(CounterSlotBuffer.Length, _maxSlotsPerKey);
         _sweepInterval = Math.Max(1, (_windowSlots + Math.Min((_lateness / _resolution) + 1, allSlots)) / 2);
         _maxStoredItems = Math.Min(threshold - 1, MaxItemsPerDetection);
         _fireAt = threshold - 1;
@@ -187,7 +184,7 @@ public sealed class SlidingWindowCounter<TItem>
         if (slot > state.NewestSlot)
         {
             state.NewestSlot = slot;
-            if (state.SlotCount != 0 && Ring(ref state)[state.SlotHead].Index <= slot - _windowSlots)
+            if (state.SlotCount != 0 && state.Slots![state.SlotHead].Index <= slot - _windowSlots)
             {
                 Expire(ref state, slot - _windowSlots);
             }
@@ -310,11 +307,8 @@ public sealed class SlidingWindowCounter<TItem>
     /// <summary>The number of slots <paramref name="key"/> holds now (for tests).</summary>
     internal int SlotCount(string key) => _keys.TryGetValue(key, out var s) ? s.SlotCount : 0;
 
-    /// <summary>The slot capacity <paramref name="key"/> has (for tests): inline, or its array's once it outgrew it.</summary>
-    internal int SlotCapacity(string key) => _keys.TryGetValue(key, out var s) ? s.Heap?.Length ?? _inlineSlots : 0;
-
-    /// <summary>Whether <paramref name="key"/> keeps its slots in an array rather than inline (for tests).</summary>
-    internal bool SlotsOnHeap(string key) => _keys.TryGetValue(key, out var s) && s.Heap is not null;
+    /// <summary>The slot capacity <paramref name="key"/> has allocated (for tests).</summary>
+    internal int SlotCapacity(string key) => _keys.TryGetValue(key, out var s) ? s.Slots?.Length ?? 0 : 0;
 
     /// <summary>The item capacity <paramref name="key"/> has allocated (for tests).</summary>
     internal int ItemCapacity(string key) => _keys.TryGetValue(key, out var s) ? s.Items?.Length ?? 0 : 0;
@@ -322,10 +316,9 @@ public sealed class SlidingWindowCounter<TItem>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Wrap(int index, int length) => index >= length ? index - length : index;
 
-    /// <summary>The slot ring of a key: its inline buffer, or its array once it outgrew it.</summary>
+    /// <summary>The slot ring of a key (empty before its first slot).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Span<CounterSlot> Ring(ref CounterKeyState state) =>
-        state.Heap ?? MemoryMarshal.CreateSpan(ref Unsafe.As<CounterSlotBuffer, CounterSlot>(ref state.Inline), _inlineSlots);
+    private static Span<CounterSlot> Ring(ref CounterKeyState state) => state.Slots;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Stamped[] ItemsOf(ref CounterKeyState state) => Unsafe.As<Stamped[]>(state.Items!);
@@ -460,9 +453,9 @@ public sealed class SlidingWindowCounter<TItem>
     private void Release(ref CounterKeyState state)
     {
         ClearCounts(ref state);
-        if (state.Heap is { } heap)
+        if (state.Slots is { } slots)
         {
-            _slotPool.Return(heap);
+            _slotPool.Return(slots);
         }
 
         if (state.Items is Stamped[] items)
@@ -616,7 +609,7 @@ public sealed class SlidingWindowCounter<TItem>
     private Span<CounterSlot> GrowSlots(ref CounterKeyState state)
     {
         var old = Ring(ref state);
-        var size = Math.Min(Math.Max(old.Length * 2, FirstHeapCapacity), _maxSlotsPerKey);
+        var size = Math.Min(Math.Max(old.Length * 2, InitialSlotCapacity), _maxSlotsPerKey);
         Debug.Assert(size > old.Length, "A key never needs more than min(N - 1, window / resolution) slots.");
         var grown = _slotPool.Rent(size);
         for (var i = 0; i < state.SlotCount; i++)
@@ -624,12 +617,12 @@ public sealed class SlidingWindowCounter<TItem>
             grown[i] = old[Wrap(state.SlotHead + i, old.Length)];
         }
 
-        if (state.Heap is { } previous)
+        if (state.Slots is { } previous)
         {
             _slotPool.Return(previous);
         }
 
-        state.Heap = grown;
+        state.Slots = grown;
         state.SlotHead = 0;
         return grown;
     }

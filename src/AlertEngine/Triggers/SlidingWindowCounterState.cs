@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace AlertEngine;
 
 /// <summary>The number of items counted in one time slot of a key.</summary>
@@ -12,32 +10,21 @@ internal struct CounterSlot
     public int Count;
 }
 
-/// <summary>Room for the first slots of a key inside its dictionary entry, so small keys need no array.</summary>
-[InlineArray(Length)]
-internal struct CounterSlotBuffer
-{
-    /// <summary>The number of slots held inline.</summary>
-    public const int Length = 4;
-
-    private CounterSlot _element;
-}
-
 /// <summary>
 /// One tracked key of a <see cref="SlidingWindowCounter{TItem}"/>, stored in its dictionary entry: a ring of slot
-/// counts sorted by slot (inline while it fits, then in <see cref="Heap"/>) and a ring of the most recent items sorted
-/// by time (in <see cref="Items"/>, an array of the counter's item type).
+/// counts sorted by slot (in <see cref="Slots"/>) and a ring of the most recent items sorted by time (in
+/// <see cref="Items"/>, an array of the counter's item type). Arrays are allocated on first use.
 /// </summary>
 internal struct CounterKeyState
 {
     public long NewestSlot;
-    public CounterSlot[]? Heap;
+    public CounterSlot[]? Slots;
     public Array? Items;
     public int Total;
     public int SlotHead;
     public int SlotCount;
     public int ItemHead;
     public int ItemCount;
-    public CounterSlotBuffer Inline;
 }
 
 /// <summary>
