@@ -38,8 +38,9 @@ namespace AlertEngine;
 /// all active within the last few sweep intervals). An idle key is thus evicted within half of
 /// (window + allowed lateness) after that point. Eviction never changes a result. At most <see cref="MaxTrackedKeys"/>
 /// keys are tracked; when the cap is reached, a new key first triggers a sweep if the watermark moved since the last one
-/// (at most once per <c>MaxTrackedKeys / 16</c> items, to stay amortized), and if the cap is still reached its item is
+/// (at most once per <c>tracked keys / 16</c> items, to stay amortized), and if the cap is still reached its item is
 /// <see cref="SlidingWindowOutcome.KeyCapExceeded"/> and not counted.</para>
+/// <para><b>Keys</b> are compared with <see cref="SlidingWindowCounterOptions.KeyComparer"/> (ordinal by default).</para>
 /// <para><b>Detections.</b> A detection carries the exact hit count (always N) and the most recent
 /// <see cref="MaxItemsPerDetection"/> of the items that made it, in time order (equal times in arrival order),
 /// including the item that completed it. Read it from <see cref="LastDetection"/> right after
@@ -52,7 +53,7 @@ public sealed class SlidingWindowCounter<TItem>
 {
     private const int InitialSlotCapacity = 4;
     private const int InitialItemCapacity = 4;
-    private const int PoolBudget = 1 << 16;
+    private const int PoolBudget = 1 << 14;
     private static readonly long MaxTicks = DateTimeOffset.MaxValue.UtcTicks;
 
     private readonly Dictionary<string, CounterKeyState> _keys;
@@ -617,11 +618,6 @@ public sealed class SlidingWindowCounter<TItem>
             grown[i] = old[Wrap(state.SlotHead + i, old.Length)];
         }
 
-        if (state.Slots is { } previous)
-        {
-            _slotPool.Return(previous);
-        }
-
         state.Slots = grown;
         state.SlotHead = 0;
         return grown;
@@ -698,12 +694,6 @@ public sealed class SlidingWindowCounter<TItem>
         for (var i = 0; i < state.ItemCount; i++)
         {
             grown[i] = ItemAt(ref state, i);
-        }
-
-        if (state.Items is Stamped[] previous)
-        {
-            Array.Clear(previous);
-            _itemPool.Return(previous);
         }
 
         state.Items = grown;

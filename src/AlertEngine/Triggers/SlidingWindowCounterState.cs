@@ -28,8 +28,9 @@ internal struct CounterKeyState
 }
 
 /// <summary>
-/// Arrays of evicted keys kept for new keys, by exact size, up to a budget of elements, so that keys coming and going
-/// (bursts, churn) do not allocate in steady state. Arrays are returned cleared. Single-threaded.
+/// Arrays of evicted keys kept for new keys, up to a budget of elements, so that keys coming and going (bursts, churn)
+/// do not allocate in steady state. A rent takes the smallest kept array at least as long as asked for. Arrays must be
+/// returned cleared. Single-threaded.
 /// </summary>
 internal sealed class SizedArrayPool<T>
 {
@@ -39,20 +40,33 @@ internal sealed class SizedArrayPool<T>
 
     public SizedArrayPool(long maxElements) => _maxElements = maxElements;
 
-    public T[] Rent(int size)
+    /// <summary>An array of at least <paramref name="minimumLength"/> elements and at most the longest returned so far.</summary>
+    public T[] Rent(int minimumLength)
     {
-        if (_bySize.TryGetValue(size, out var stack) && stack.TryPop(out var array))
+        if (_elements != 0)
         {
-            _elements -= size;
-            return array;
+            var best = int.MaxValue;
+            foreach (var pair in _bySize)
+            {
+                if (pair.Key >= minimumLength && pair.Key < best && pair.Value.Count != 0)
+                {
+                    best = pair.Key;
+                }
+            }
+
+            if (best != int.MaxValue)
+            {
+                _elements -= best;
+                return _bySize[best].Pop();
+            }
         }
 
-        return new T[size];
+        return new T[minimumLength];
     }
 
     public void Return(T[] array)
     {
-        if (_elements + array.Length > _maxElements)
+        if (array.Length == 0 || _elements + array.Length > _maxElements)
         {
             return;
         }
