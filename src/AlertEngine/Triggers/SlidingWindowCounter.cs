@@ -27,7 +27,8 @@ namespace AlertEngine;
 /// <para><b>Memory.</b> Each tracked key keeps counts per time slot, sparsely: only slots that hold items, and only
 /// slots inside its window. Since the count resets at N, a key holds at most
 /// <c>min(N − 1, ceil(window / resolution))</c> slots of 16 bytes, whatever the rate of items for the key, in an array
-/// (24 bytes of header) next to about 70 bytes of fixed state (its dictionary entry and bucket). To carry the
+/// (24 bytes of header) next to about 70 bytes of fixed state (its dictionary entry and bucket, plus the dictionary's
+/// spare capacity). To carry the
 /// items into detections a key also keeps the most recent <c>min(N − 1, MaxItemsPerDetection)</c> items inside its
 /// window (16 bytes each plus the items themselves); set <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/>
 /// to zero to count only. Arrays grow by doubling up to these bounds and are reused.</para>
