@@ -26,9 +26,9 @@ namespace AlertEngine;
 /// when the allowed lateness is at least the window).</para>
 /// <para><b>Memory.</b> Each tracked key keeps counts per time slot, sparsely: only slots that hold items, and only
 /// slots inside its window. Since the count resets at N, a key holds at most
-/// <c>min(N − 1, ceil(window / resolution))</c> slots of 16 bytes, whatever the rate of items for the key. A key's
-/// dictionary entry (about 130 bytes with its bucket) holds its first four slots; a key that needs more moves them to an
-/// array (32 bytes of header plus the slots). To carry the
+/// <c>min(N − 1, ceil(window / resolution))</c> slots of 16 bytes, whatever the rate of items for the key, in an array
+/// (24 bytes of header) next to about 70 bytes of fixed state (its dictionary entry and bucket, plus the dictionary's
+/// spare capacity). To carry the
 /// items into detections a key also keeps the most recent <c>min(N − 1, MaxItemsPerDetection)</c> items inside its
 /// window (16 bytes each plus the items themselves); set <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/>
 /// to zero to count only. Arrays grow by doubling up to these bounds and are reused.</para>
@@ -39,8 +39,9 @@ namespace AlertEngine;
 /// all active within the last few sweep intervals). An idle key is thus evicted within half of
 /// (window + allowed lateness) after that point. Eviction never changes a result. At most <see cref="MaxTrackedKeys"/>
 /// keys are tracked; when the cap is reached, a new key first triggers a sweep if the watermark moved since the last one
-/// (at most once per <c>MaxTrackedKeys / 16</c> items, to stay amortized), and if the cap is still reached its item is
+/// (at most once per <c>tracked keys / 16</c> items, to stay amortized), and if the cap is still reached its item is
 /// <see cref="SlidingWindowOutcome.KeyCapExceeded"/> and not counted.</para>
+/// <para><b>Keys</b> are compared with <see cref="SlidingWindowCounterOptions.KeyComparer"/> (ordinal by default).</para>
 /// <para><b>Detections.</b> A detection carries the exact hit count (always N) and the most recent
 /// <see cref="MaxItemsPerDetection"/> of the items that made it, in time order (equal times in arrival order),
 /// including the item that completed it. Read it from <see cref="LastDetection"/> right after
@@ -51,9 +52,9 @@ namespace AlertEngine;
 /// </remarks>
 public sealed class SlidingWindowCounter<TItem>
 {
-    private const int FirstHeapCapacity = 8;
+    private const int InitialSlotCapacity = 4;
     private const int InitialItemCapacity = 4;
-    private const int MaxPooledArrays = 1024;
+    private const int PoolBudget = 1 << 14;
     private static readonly long MaxTicks = DateTimeOffset.MaxValue.UtcTicks;
 
     private readonly Dictionary<string, CounterKeyState> _keys;
@@ -62,12 +63,10 @@ public sealed class SlidingWindowCounter<TItem>
     private readonly long _lateness;
     private readonly long _sweepInterval;
     private readonly int _maxSlotsPerKey;
-    private readonly int _inlineSlots;
     private readonly int _maxStoredItems;
     private readonly int _fireAt;
-    private readonly TItem[] _detectionItems;
-    private readonly Stack<CounterSlot[]> _slotPool = new();
-    private readonly Stack<Stamped[]> _itemPool = new();
+    private readonly SizedArrayPool<CounterSlot> _slotPool = new(PoolBudget);
+    private readonly SizedArrayPool<Stamped> _itemPool = new(PoolBudget);
 
     private long _watermark = long.MinValue;
     private long _watermarkSlot;
@@ -81,6 +80,7 @@ public sealed class SlidingWindowCounter<TItem>
     private string _detectionKey = string.Empty;
     private int _detectionHitCount;
     private int _detectionLength;
+    private TItem[] _detectionItems = [];
 
     /// <summary>Creates a counter.</summary>
     /// <param name="threshold">N: the count that fires a detection, at least 1.</param>
@@ -109,11 +109,9 @@ public sealed class SlidingWindowCounter<TItem>
         var allSlots = (MaxTicks / _resolution) + 2;
         _windowSlots = Math.Min(windowSlots, allSlots);
         _maxSlotsPerKey = (int)Math.Min(threshold - 1, _windowSlots);
-        _inlineSlots = Math.Min(CounterSlotBuffer.Length, _maxSlotsPerKey);
         _sweepInterval = Math.Max(1, (_windowSlots + Math.Min((_lateness / _resolution) + 1, allSlots)) / 2);
         _maxStoredItems = Math.Min(threshold - 1, MaxItemsPerDetection);
         _fireAt = threshold - 1;
-        _detectionItems = new TItem[Math.Min(threshold, MaxItemsPerDetection)];
         _keys = new Dictionary<string, CounterKeyState>(options.KeyComparer);
     }
 
@@ -188,7 +186,7 @@ public sealed class SlidingWindowCounter<TItem>
         if (slot > state.NewestSlot)
         {
             state.NewestSlot = slot;
-            if (state.SlotCount != 0 && Ring(ref state)[state.SlotHead].Index <= slot - _windowSlots)
+            if (state.SlotCount != 0 && state.Slots![state.SlotHead].Index <= slot - _windowSlots)
             {
                 Expire(ref state, slot - _windowSlots);
             }
@@ -311,11 +309,8 @@ public sealed class SlidingWindowCounter<TItem>
     /// <summary>The number of slots <paramref name="key"/> holds now (for tests).</summary>
     internal int SlotCount(string key) => _keys.TryGetValue(key, out var s) ? s.SlotCount : 0;
 
-    /// <summary>The slot capacity <paramref name="key"/> has (for tests): inline, or its array's once it outgrew it.</summary>
-    internal int SlotCapacity(string key) => _keys.TryGetValue(key, out var s) ? s.Heap?.Length ?? _inlineSlots : 0;
-
-    /// <summary>Whether <paramref name="key"/> keeps its slots in an array rather than inline (for tests).</summary>
-    internal bool SlotsOnHeap(string key) => _keys.TryGetValue(key, out var s) && s.Heap is not null;
+    /// <summary>The slot capacity <paramref name="key"/> has allocated (for tests).</summary>
+    internal int SlotCapacity(string key) => _keys.TryGetValue(key, out var s) ? s.Slots?.Length ?? 0 : 0;
 
     /// <summary>The item capacity <paramref name="key"/> has allocated (for tests).</summary>
     internal int ItemCapacity(string key) => _keys.TryGetValue(key, out var s) ? s.Items?.Length ?? 0 : 0;
@@ -323,10 +318,9 @@ public sealed class SlidingWindowCounter<TItem>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Wrap(int index, int length) => index >= length ? index - length : index;
 
-    /// <summary>The slot ring of a key: its inline buffer, or its array once it outgrew it.</summary>
+    /// <summary>The slot ring of a key (empty before its first slot).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Span<CounterSlot> Ring(ref CounterKeyState state) =>
-        state.Heap ?? MemoryMarshal.CreateSpan(ref Unsafe.As<CounterSlotBuffer, CounterSlot>(ref state.Inline), _inlineSlots);
+    private static Span<CounterSlot> Ring(ref CounterKeyState state) => state.Slots;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Stamped[] ItemsOf(ref CounterKeyState state) => Unsafe.As<Stamped[]>(state.Items!);
@@ -461,14 +455,14 @@ public sealed class SlidingWindowCounter<TItem>
     private void Release(ref CounterKeyState state)
     {
         ClearCounts(ref state);
-        if (state.Heap is { } heap && heap.Length == Math.Min(FirstHeapCapacity, _maxSlotsPerKey) && _slotPool.Count < MaxPooledArrays)
+        if (state.Slots is { } slots)
         {
-            _slotPool.Push(heap);
+            _slotPool.Return(slots);
         }
 
-        if (state.Items is Stamped[] { Length: InitialItemCapacity } items && _itemPool.Count < MaxPooledArrays)
+        if (state.Items is Stamped[] items)
         {
-            _itemPool.Push(items);
+            _itemPool.Return(items);
         }
 
         state = default;
@@ -617,15 +611,15 @@ public sealed class SlidingWindowCounter<TItem>
     private Span<CounterSlot> GrowSlots(ref CounterKeyState state)
     {
         var old = Ring(ref state);
-        var size = Math.Min(Math.Max(old.Length * 2, FirstHeapCapacity), _maxSlotsPerKey);
+        var size = Math.Min(Math.Max(old.Length * 2, InitialSlotCapacity), _maxSlotsPerKey);
         Debug.Assert(size > old.Length, "A key never needs more than min(N - 1, window / resolution) slots.");
-        var grown = size == Math.Min(FirstHeapCapacity, _maxSlotsPerKey) && _slotPool.TryPop(out var pooled) ? pooled : new CounterSlot[size];
+        var grown = _slotPool.Rent(size);
         for (var i = 0; i < state.SlotCount; i++)
         {
             grown[i] = old[Wrap(state.SlotHead + i, old.Length)];
         }
 
-        state.Heap = grown;
+        state.Slots = grown;
         state.SlotHead = 0;
         return grown;
     }
@@ -697,7 +691,7 @@ public sealed class SlidingWindowCounter<TItem>
     {
         var oldLength = state.Items?.Length ?? 0;
         var size = Math.Min(Math.Max(oldLength * 2, InitialItemCapacity), _maxStoredItems);
-        var grown = size == InitialItemCapacity && _itemPool.TryPop(out var pooled) ? pooled : new Stamped[size];
+        var grown = _itemPool.Rent(size);
         for (var i = 0; i < state.ItemCount; i++)
         {
             grown[i] = ItemAt(ref state, i);
@@ -712,6 +706,12 @@ public sealed class SlidingWindowCounter<TItem>
     {
         var hitCount = state.Total + 1;
         var length = Math.Min(hitCount, MaxItemsPerDetection);
+        if (length > _detectionItems.Length)
+        {
+            // Grows to the largest detection seen, at most min(N, MaxItemsPerDetection) items.
+            Array.Resize(ref _detectionItems, Math.Min(Math.Max(length, _detectionItems.Length * 2), Math.Min(Threshold, MaxItemsPerDetection)));
+        }
+
         if (length > 0)
         {
             // The kept items with this one merged in at its place; the last `length` of them.

@@ -288,6 +288,39 @@ public class SlidingWindowCounterTests
     }
 
     [Fact]
+    public void Counting_in_steady_state_allocates_nothing_even_with_bursts_detections_and_evictions()
+    {
+        var counter = new SlidingWindowCounter<string>(5, TimeSpan.FromSeconds(60), new SlidingWindowCounterOptions { MaxItemsPerDetection = 3 });
+        var keys = Enumerable.Range(0, 200).Select(i => "user" + i).ToArray();
+        var random = new Random(7);
+        var inputs = new (string Key, long Offset)[20_000];
+        for (int i = 0, t = 0; i < inputs.Length; t++)
+        {
+            var key = keys[random.Next(keys.Length)];
+            var burst = random.Next(10) == 0 ? 40 : 1; // bursts grow a key's arrays; idle keys are evicted
+            for (var b = 0; b < burst && i < inputs.Length; b++)
+            {
+                inputs[i++] = (key, t * TimeSpan.TicksPerSecond);
+            }
+        }
+
+        var span = inputs[^1].Offset + TimeSpan.TicksPerSecond;
+        void Pass(long shift)
+        {
+            foreach (var (key, offset) in inputs)
+            {
+                counter.Add(key, T0.AddTicks(offset + shift), key);
+            }
+        }
+
+        Pass(0);
+        Pass(span);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Pass(2 * span);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Reports_a_new_key_beyond_the_cap_and_does_not_count_it()
     {
         var counter = Counter(2, TimeSpan.FromSeconds(10), o => o.MaxTrackedKeys = 2);

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace AlertEngine.Benchmarks.Threshold;
+
+/// <summary>
+/// A second measurement of <see cref="ThresholdThroughputBenchmarks"/>, made in the host process: thread CPU time
+/// (CLOCK_THREAD_CPUTIME_ID) per activity, the minimum over rounds of the same stream continued in time, all methods
+/// of one case interleaved round by round. On a shared machine this is far less disturbed by other processes than
+/// wall-clock time; it still includes cache interference.
+/// </summary>
+public static class ThresholdCpuTime
+{
+    private const int Rounds = 12;
+    private static readonly Dictionary<(int, RatePattern, int), Dictionary<string, double>> Cache = [];
+
+    public static string NanosecondsPerActivity(string method, int keys, RatePattern rate, int n)
+    {
+        lock (Cache)
+        {
+            if (!Cache.TryGetValue((keys, rate, n), out var results))
+            {
+                results = Measure(keys, rate, n);
+                Cache[(keys, rate, n)] = results;
+            }
+
+            return results.TryGetValue(method, out var ns) ? ns.ToString("F1", CultureInfo.InvariantCulture) : "-";
+        }
+    }
+
+    private static Dictionary<string, double> Measure(int keys, RatePattern rate, int n)
+    {
+        var stream = ThresholdStream.Create(keys, rate, ThresholdThroughputBenchmarks.Length);
+        var window = TimeSpan.FromSeconds(60);
+        var counter = new SlidingWindowCounter<string?>(n, window, new SlidingWindowCounterOptions { MaxItemsPerDetection = 0 });
+        var ignoreCase = new SlidingWindowCounter<string?>(n, window, new SlidingWindowCounterOptions { MaxItemsPerDetection = 0, KeyComparer = StringComparer.OrdinalIgnoreCase });
+        var items = new SlidingWindowCounter<string?>(n, window);
+        var queue = new QueueThreshold(n, window);
+        using var rx = new RxGroupByScanThreshold(n, window);
+        var runners = new (string Name, Action<long> Run)[]
+        {
+            ("Counter", off => RunCounter(counter, stream, off)),
+            ("CounterIgnoreCase", off => RunCounter(ignoreCase, stream, off)),
+            ("CounterKeepingItems", off => RunCounter(items, stream, off)),
+            ("RxGroupByScan", off => { for (var i = 0; i < stream.Keys.Length; i++) { rx.Add(stream.Keys[i], new DateTimeOffset(stream.Ticks[i] + off, TimeSpan.Zero)); } }),
+            ("QueuePerKey", off => { for (var i = 0; i < stream.Keys.Length; i++) { queue.Add(stream.Keys[i], new DateTimeOffset(stream.Ticks[i] + off, TimeSpan.Zero)); } }),
+        };
+        var best = runners.ToDictionary(r => r.Name, _ => double.MaxValue);
+        long offset = 0;
+        for (var round = 0; round < Rounds; round++)
+        {
+            foreach (var (name, run) in runners)
+            {
+                var start = ThreadCpuSeconds();
+                run(offset);
+                best[name] = Math.Min(best[name], (ThreadCpuSeconds() - start) * 1e9 / stream.Keys.Length);
+            }
+
+            offset += stream.Duration;
+        }
+
+        return best;
+    }
+
+    private static void RunCounter(SlidingWindowCounter<string?> counter, ThresholdStream stream, long offset)
+    {
+        var keys = stream.Keys;
+        var ticks = stream.Ticks;
+        for (var i = 0; i < keys.Length; i++)
+        {
+            counter.Add(keys[i], new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), keys[i]);
+        }
+    }
+
+    private static double ThreadCpuSeconds()
+    {
+        const int ClockThreadCpuTimeId = 3;
+        return ClockGetTime(ClockThreadCpuTimeId, out var ts) == 0 ? ts.Seconds + (ts.Nanoseconds / 1e9) : double.NaN;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+}
