@@ -16,6 +16,7 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
     private readonly Queue<InvestigationRequest> _pendingInvestigations = new();
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly NotificationDispatcher? _notifications;
+    private readonly IDisposable? _earlyWarnings;
 
     public AlertEngineService(
         AlertPipeline pipeline,
@@ -33,6 +34,11 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
         _notifications = notifications;
         _investigations = investigations ?? new LoggingInvestigationRequester(null);
         _timeProvider = timeProvider ?? pipeline.TimeProvider;
+        if (notifications is not null)
+        {
+            // Early warnings of threshold policies go to the dispatcher, which decides and queues without waiting.
+            _earlyWarnings = pipeline.EarlyWarnings.Subscribe(w => notifications.SubmitEarlyWarning(w.Policy, w.Activity, w.ScopeKey));
+        }
     }
 
     public AlertPipeline Pipeline { get; }
@@ -104,7 +110,11 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
         }
     }
 
-    public void Dispose() => _writeGate.Dispose();
+    public void Dispose()
+    {
+        _earlyWarnings?.Dispose();
+        _writeGate.Dispose();
+    }
 
     /// <summary>Hands the change to the notification dispatcher (which decides and queues; it never waits for delivery)
     /// and returns the alert to store, with its notification state (suppression, silences) recorded on it. The policy

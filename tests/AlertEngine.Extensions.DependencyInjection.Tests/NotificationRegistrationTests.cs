@@ -143,6 +143,36 @@ public class NotificationRegistrationTests
         Assert.Contains("Notifications.RetryDelay: must be greater than zero", ex.Failures);
     }
 
+    [Fact]
+    public async Task A_threshold_policy_with_early_warning_notifies_on_the_first_match_before_the_alert()
+    {
+        var services = new ServiceCollection();
+        services.AddAlertEngine(o => o.Policies.Add(new AlertPolicy
+        {
+            Id = "mass-delete",
+            Name = "Mass deletion",
+            Category = AlertCategory.InformationGovernance,
+            Severity = AlertSeverity.High,
+            Operations = ["FileDeleted"],
+            Trigger = new ThresholdTrigger(3, TimeSpan.FromMinutes(10), TriggerScope.User),
+            Notification = new NotificationSettings(true, ["soc@contoso.com"]) { EarlyWarning = true },
+        }));
+        services.AddAlertNotifier<CollectingNotifier>();
+        await using var provider = services.BuildServiceProvider();
+
+        var engine = provider.GetRequiredService<IAlertEngine>();
+        for (var i = 0; i < 3; i++)
+        {
+            await engine.ProcessAsync(new Activity("d" + i, T0.AddSeconds(i), "FileDeleted") { UserId = "alice@contoso.com" }, Ct);
+        }
+
+        var dispatcher = provider.GetRequiredService<NotificationDispatcher>();
+        await dispatcher.WhenIdleAsync(Ct);
+
+        var notifier = Assert.IsType<CollectingNotifier>(Assert.Single(provider.GetServices<IAlertNotifier>()));
+        Assert.Equal([NotificationKind.EarlyWarning, NotificationKind.AlertCreated], notifier.Received.Select(n => n.Kind));
+    }
+
     private sealed class CollectingNotifier : IAlertNotifier
     {
         public ConcurrentQueue<AlertNotification> Received { get; } = new();

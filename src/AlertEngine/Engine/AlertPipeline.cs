@@ -33,6 +33,7 @@ public sealed partial class AlertPipeline : IDisposable
     private readonly DuplicateFilter _duplicates;
     private readonly Subject<AlertChange> _changes = new();
     private readonly Subject<EngineDiagnostic> _diagnostics = new();
+    private readonly Subject<EarlyWarning> _earlyWarnings = new();
     private readonly ILogger _logger;
     private readonly long _latenessTicks;
     private readonly Action<EngineDiagnostic> _report;
@@ -119,6 +120,13 @@ public sealed partial class AlertPipeline : IDisposable
 
     /// <summary>Every alert change, in processing order. Hot: subscribe before processing.</summary>
     public IObservable<AlertChange> Changes => _changes.AsObservable();
+
+    /// <summary>
+    /// First matches of threshold policies that opted in with <see cref="NotificationSettings.EarlyWarning"/>: the first
+    /// activity counted for a scope key in the current window, before the threshold is reached. The DI package's engine
+    /// service hands them to the notification dispatcher.
+    /// </summary>
+    public IObservable<EarlyWarning> EarlyWarnings => _earlyWarnings.AsObservable();
 
     /// <summary>Every diagnostic event (duplicates, late activities, missing scope keys, key-cap overflow, evaluation errors).</summary>
     public IObservable<EngineDiagnostic> Diagnostics => _diagnostics.AsObservable();
@@ -236,8 +244,10 @@ public sealed partial class AlertPipeline : IDisposable
             _disposed = true;
             _changes.OnCompleted();
             _diagnostics.OnCompleted();
+            _earlyWarnings.OnCompleted();
             _changes.Dispose();
             _diagnostics.Dispose();
+            _earlyWarnings.Dispose();
         }
     }
 
@@ -300,6 +310,13 @@ public sealed partial class AlertPipeline : IDisposable
                 }
 
                 detection = runtime.Detector.Observe(activity);
+                if (detection is null
+                    && runtime.Policy.Notification is { EarlyWarning: true }
+                    && runtime.Detector is ThresholdDetector threshold
+                    && threshold.IsFirstMatch(activity, out var scopeKey))
+                {
+                    _earlyWarnings.OnNext(new EarlyWarning(runtime.Policy, activity, scopeKey));
+                }
             }
 #pragma warning disable CA1031 // One failing policy must not stop detection for the others; the failure is reported.
             catch (Exception ex)

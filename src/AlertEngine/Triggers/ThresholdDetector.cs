@@ -58,6 +58,10 @@ internal sealed class ThresholdDetector : IPolicyDetector
         return _evaluator.Observe(activity);
     }
 
+    /// <summary>After <see cref="Observe"/> returned <see langword="null"/> for <paramref name="activity"/>: whether it was
+    /// the first activity counted for its scope key in the current window.</summary>
+    public bool IsFirstMatch(Activity activity, out string scopeKey) => _evaluator.IsFirstMatch(activity, out scopeKey);
+
     /// <summary>Captures the trigger state (counts and kept activities per scope key).</summary>
     public SlidingWindowCounterSnapshot<Activity> CreateSnapshot() => _evaluator.Counter.CreateSnapshot();
 

@@ -36,6 +36,16 @@ internal sealed class ThresholdEvaluator
 
     public SlidingWindowCounter<Activity> Counter { get; }
 
+    /// <summary>
+    /// Whether <paramref name="activity"/>, just observed without completing a detection, is the first one counted for
+    /// its scope key in the current window (the key's count is 1): the moment for an early warning.
+    /// </summary>
+    public bool IsFirstMatch(Activity activity, out string key)
+    {
+        key = _scope(activity) ?? string.Empty;
+        return Counter.GetCount(key) == 1;
+    }
+
     /// <summary>Counts an activity; returns the detection it completed, or <see langword="null"/>.</summary>
     /// <remarks>Exceptions thrown by the scope reader or the report callback propagate.</remarks>
     public Detection? Observe(Activity activity)
