@@ -9,7 +9,7 @@ namespace AlertEngine.Benchmarks.Conditions;
 /// One two-clause rule — operation equals <c>FileDeleted</c> AND user in a list of five, both case-insensitive —
 /// evaluated on a matching activity (so both clauses run) by: our compiled condition, a hand-written C# lambda, and
 /// Microsoft RulesEngine 6.0.1 with the equivalent lambda-expression string. A second rule (client IP in a range AND
-/// file name glob) compares compiled and hand-written only: RulesEngine's expression language has no IP ranges.
+/// file name glob) compares compiled and hand-written only: RulesEngine has no IP-range or glob operator of its own.
 /// </summary>
 [MemoryDiagnoser]
 public class ConditionBenchmarks

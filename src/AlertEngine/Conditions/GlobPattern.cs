@@ -106,12 +106,6 @@ internal sealed class GlobPattern
     /// <summary>Whether <paramref name="text"/> starts with <paramref name="segment"/> (which may hold <c>?</c>).</summary>
     private static bool SegmentMatchesAt(ReadOnlySpan<char> text, string segment)
     {
-        // Fast accept for ASCII text; a '?', a non-ASCII character or a mismatch falls through to the exact loop.
-        if (System.Text.Ascii.EqualsIgnoreCase(text[..segment.Length], segment))
-        {
-            return true;
-        }
-
         for (var i = 0; i < segment.Length; i++)
         {
             var p = segment[i];
