@@ -16,6 +16,15 @@ if [ "${1:-}" = "--no-build" ]; then
   build_flag=(--no-build)
 fi
 
+# The entry names of a zip file (a .nupkg), one per line.
+list_zip() {
+  if command -v unzip > /dev/null; then
+    unzip -Z1 "$1"
+  else
+    python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$1"
+  fi
+}
+
 feed="$root/artifacts/packages"
 rm -rf "$feed"
 mkdir -p "$feed"
@@ -35,9 +44,9 @@ for id in "${expected[@]}"; do
     fi
   done
   # Every package carries its readme and its XML docs.
-  listing=$(unzip -l "$feed/$id.$version.nupkg")
+  listing=$(list_zip "$feed/$id.$version.nupkg")
   for entry in README.md "lib/net10.0/$id.dll" "lib/net10.0/$id.xml"; do
-    if ! grep -q " $entry\$" <<< "$listing"; then
+    if ! grep -qxF "$entry" <<< "$listing"; then
       echo "$id.$version.nupkg has no $entry"
       exit 1
     fi
