@@ -349,13 +349,13 @@ public sealed partial class AlertManager
     private static ManagementResult<T> NotFound<T>(string id) =>
         ManagementResult<T>.Failure(ManagementOutcome.NotFound, "id", $"no alert '{id}' that you may see");
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Alert {AlertId} status changed from {From} to {To} by {ChangedBy}")]
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Alert {AlertId} status changed from {From} to {To} by {ChangedBy}")]
     private static partial void LogStatusChanged(ILogger logger, string alertId, AlertStatus from, AlertStatus to, string changedBy);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Alert {AlertId} notifications suppressed: {Suppressed} (by {ChangedBy})")]
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Alert {AlertId} notifications suppressed: {Suppressed} (by {ChangedBy})")]
     private static partial void LogSuppressionChanged(ILogger logger, string alertId, bool suppressed, string changedBy);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Debug, Message = "External alert {AlertId} from {Source} ingested")]
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Debug, Message = "External alert {AlertId} from {Source} ingested")]
     private static partial void LogIngested(ILogger logger, string alertId, string source);
 }
 

@@ -337,6 +337,6 @@ public sealed partial class AlertPolicyManager
     private static ManagementResult<T> NotFound<T>(string id) =>
         ManagementResult<T>.Failure(ManagementOutcome.NotFound, "id", $"no policy '{id}' that you may see");
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Policy {PolicyId} {Change} by {ChangedBy}")]
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Policy {PolicyId} {Change} by {ChangedBy}")]
     private static partial void LogPolicyChanged(ILogger logger, string change, string policyId, string changedBy);
 }

@@ -107,6 +107,7 @@ public sealed partial class AlertPipeline : IDisposable
         }
 
         _byOperation = byOperation.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
+        AlertEngineMetrics.Register(this);
     }
 
     /// <summary>The policies, in the order given; replaced as a whole by <see cref="UpdatePolicies"/>.</summary>
@@ -242,6 +243,7 @@ public sealed partial class AlertPipeline : IDisposable
             }
 
             _disposed = true;
+            AlertEngineMetrics.Unregister(this);
             _changes.OnCompleted();
             _diagnostics.OnCompleted();
             _earlyWarnings.OnCompleted();

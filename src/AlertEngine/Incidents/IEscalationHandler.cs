@@ -57,6 +57,6 @@ public sealed partial class LoggingEscalationHandler : IEscalationHandler
         return ValueTask.FromResult(new EscalationResult(Target));
     }
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Incident {IncidentId} ({Title}, {Severity}) escalated by {EscalatedBy}: {Note}. No escalation handler is registered, so only this log entry records it")]
+    [LoggerMessage(EventId = 6101, Level = LogLevel.Warning, Message = "Incident {IncidentId} ({Title}, {Severity}) escalated by {EscalatedBy}: {Note}. No escalation handler is registered, so only this log entry records it")]
     private static partial void LogEscalated(ILogger logger, string incidentId, string title, AlertSeverity severity, string escalatedBy, string? note);
 }

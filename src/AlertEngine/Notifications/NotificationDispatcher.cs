@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using DiagnosticsActivity = System.Diagnostics.Activity;
 
 namespace AlertEngine;
 
@@ -21,6 +23,10 @@ namespace AlertEngine;
 /// <see cref="CreateSnapshot">snapshot</see>, and can be re-sent with <see cref="ResendAsync"/>.</para>
 /// <para><b>Time.</b> Retry delays and attempt timeouts use the injected <see cref="TimeProvider"/>, and so do
 /// silences (wall clock); the daily limit and throttle run on event time (see <see cref="NotificationGate"/>).</para>
+/// <para><b>Telemetry.</b> Deliveries sent and failed, and notifications held back by a throttle, the daily limit,
+/// suppression or a silence, are counted on the <see cref="AlertEngineMetrics.Name">AlertEngine</see> meter; each
+/// delivery is a <c>NotificationDispatch</c> activity of the AlertEngine activity source (see
+/// <see cref="AlertEngineMetrics"/>).</para>
 /// <para><b>Restart.</b> Save <see cref="CreateSnapshot"/> and <see cref="Restore"/> it after a restart: alert changes
 /// already decided are not notified again, counters keep counting, silences stay, failed deliveries can still be re-sent.</para>
 /// </remarks>
@@ -146,6 +152,7 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
         }
         else
         {
+            AlertEngineMetrics.RecordDecision(decision.Outcome, policy.Id);
             LogSkipped(_logger, change.Alert.Id, decision.Outcome);
         }
 
@@ -176,8 +183,11 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
         if (decision.ShouldSend)
         {
             Enqueue(AlertNotification.EarlyWarningFor(policy, activity), null);
+            return decision;
         }
-        else if (decision.Outcome != NotificationOutcome.EarlyWarningOff && _logger.IsEnabled(LogLevel.Debug))
+
+        AlertEngineMetrics.RecordDecision(decision.Outcome, policy.Id);
+        if (decision.Outcome != NotificationOutcome.EarlyWarningOff && _logger.IsEnabled(LogLevel.Debug))
         {
             var id = policy.Id + ":early:" + activity.Id;
             LogSkipped(_logger, id, decision.Outcome);
@@ -392,6 +402,9 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
 
     private async Task RunAsync(Runner runner)
     {
+        // Each delivery's span has the activity current at submission as its parent, not the one current when the
+        // dispatcher was created (which the loop's execution context would otherwise carry).
+        DiagnosticsActivity.Current = null;
         var reader = runner.Queue.Reader;
         try
         {
@@ -421,6 +434,17 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
 
     private async Task DeliverAsync(Delivery delivery)
     {
+        using var span = AlertEngineMetrics.ActivitySource.StartActivity("NotificationDispatch", ActivityKind.Internal, delivery.Parent);
+        if (span is not null)
+        {
+            span.SetTag("alertengine.notification.id", delivery.Notification.Id);
+            span.SetTag("alertengine.notification.kind", delivery.Notification.Kind.ToString());
+            span.SetTag("alertengine.policy.id", delivery.Notification.PolicyId);
+            span.SetTag("alertengine.alert.id", delivery.Notification.AlertId);
+            span.SetTag("alertengine.notifier", delivery.Runner.Name);
+            delivery.Span = span;
+        }
+
         var stop = _stop.Token;
         for (var attempt = 1; ; attempt++)
         {
@@ -515,6 +539,8 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
 
     private void Succeed(Delivery delivery, int attempts)
     {
+        AlertEngineMetrics.NotificationsSent.Add(1, AlertEngineMetrics.PolicyTag(delivery.Notification.PolicyId), AlertEngineMetrics.NotifierTag(delivery.Runner.Name));
+        delivery.Span?.SetTag("alertengine.notification.attempts", attempts);
         LogDelivered(_logger, delivery.Id, attempts);
         Trace?.Invoke(new DispatchTrace(DispatchTraceKind.Delivered, delivery.Id, attempts, TimeSpan.Zero));
         delivery.Completion?.TrySetResult(true);
@@ -527,6 +553,18 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
         lock (_stateLock)
         {
             _failed.Add(failed);
+        }
+
+        AlertEngineMetrics.NotificationsFailed.Add(
+            1,
+            AlertEngineMetrics.PolicyTag(delivery.Notification.PolicyId),
+            AlertEngineMetrics.NotifierTag(delivery.Runner.Name),
+            AlertEngineMetrics.FailureReasonTag(reason));
+        if (delivery.Span is { } span)
+        {
+            span.SetTag("alertengine.notification.attempts", attempts);
+            span.SetTag("alertengine.notification.failure_reason", reason.ToString());
+            span.SetStatus(ActivityStatusCode.Error, error);
         }
 
         LogDeliveryFailed(_logger, delivery.Id, reason, attempts, error);
@@ -606,6 +644,12 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
         public TaskCompletionSource<bool>? Completion { get; } = completion;
 
         public string Id { get; } = notification.Id + "@" + runner.Name;
+
+        /// <summary>The activity current when the notification was submitted: the parent of the delivery's span.</summary>
+        public ActivityContext Parent { get; } = DiagnosticsActivity.Current?.Context ?? default;
+
+        /// <summary>The delivery's <c>NotificationDispatch</c> span while it is being delivered, if anyone listens.</summary>
+        public DiagnosticsActivity? Span { get; set; }
     }
 }
 

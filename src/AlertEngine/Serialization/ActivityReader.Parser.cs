@@ -600,7 +600,14 @@ internal static class ActivityLineParser
 
         public void Note(EngineDiagnostic note) => (_notes ??= []).Add(note);
 
-        public readonly ActivityReadResult Result(Activity? activity) =>
-            new(_sourceName, _lineNumber, activity, (IReadOnlyList<ValidationError>?)_errors ?? [], (IReadOnlyList<EngineDiagnostic>?)_notes ?? []);
+        public readonly ActivityReadResult Result(Activity? activity)
+        {
+            if (activity is null)
+            {
+                AlertEngineMetrics.InvalidActivities.Add(1);
+            }
+
+            return new(_sourceName, _lineNumber, activity, (IReadOnlyList<ValidationError>?)_errors ?? [], (IReadOnlyList<EngineDiagnostic>?)_notes ?? []);
+        }
     }
 }

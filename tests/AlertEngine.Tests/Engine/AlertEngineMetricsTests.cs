@@ -61,4 +61,67 @@ public class AlertEngineMetricsTests
         Assert.Equal(1, duplicates.GetMeasurementSnapshot().Count - beforeDup);
         Assert.Equal(1, late.GetMeasurementSnapshot().Count - beforeLate);
     }
+
+    [Fact]
+    public void Invalid_activity_lines_are_counted()
+    {
+        using var invalid = new MetricCollector<long>(null, AlertEngineMetrics.Name, "alertengine.activities.invalid");
+        var before = invalid.GetMeasurementSnapshot().Count;
+        var lines = string.Join('\n',
+            """{"id":"a1","time":"2026-03-01T09:00:00Z","operation":"FileDeleted"}""",
+            """{"id":"a2","operation":"FileDeleted"}""",
+            "not json",
+            "",
+            """{"Id":"a3","CreationTime":"2026-03-01T09:00:00","Operation":"FileDeleted"}""");
+
+        var results = ActivityReader.Read(new StringReader(lines), "input.jsonl").ToList();
+
+        Assert.Equal(2, results.Count(r => !r.IsValid));
+        Assert.Equal(2, invalid.GetMeasurementSnapshot().Count - before);
+    }
+
+    [Fact]
+    public void Tracked_keys_are_observed_per_threshold_and_anomaly_policy_while_the_pipeline_lives()
+    {
+        var threshold = EveryTime("keys-t-" + Guid.NewGuid().ToString("N")) with
+        {
+            Trigger = new ThresholdTrigger(100, TimeSpan.FromHours(1), TriggerScope.User),
+        };
+        var anomaly = EveryTime("keys-a-" + Guid.NewGuid().ToString("N")) with
+        {
+            Trigger = new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(7), AnomalySensitivity.Medium, TimeSpan.FromHours(1)),
+        };
+        var everyTime = EveryTime("keys-e-" + Guid.NewGuid().ToString("N"));
+        using var keys = new MetricCollector<long>(null, AlertEngineMetrics.Name, "alertengine.policy.tracked_keys");
+        var pipeline = new AlertPipeline([threshold, anomaly, everyTime]);
+
+        pipeline.Process(Act("a1", 0, user: "alice@contoso.com"));
+        pipeline.Process(Act("a2", 1, user: "bob@contoso.com"));
+        pipeline.Process(Act("a3", 2, user: "carol@contoso.com"));
+        pipeline.Process(Act("a4", 3, user: "alice@contoso.com"));
+        keys.RecordObservableInstruments();
+        var whileAlive = keys.GetMeasurementSnapshot();
+        keys.Clear();
+        pipeline.Dispose();
+        keys.RecordObservableInstruments();
+
+        Assert.Equal(3, LastFor(whileAlive, threshold.Id));
+        Assert.Equal(3, LastFor(whileAlive, anomaly.Id));
+        Assert.Null(LastFor(whileAlive, everyTime.Id));
+        Assert.Null(LastFor(keys.GetMeasurementSnapshot(), threshold.Id));
+    }
+
+    private static long? LastFor(IReadOnlyList<CollectedMeasurement<long>> measurements, string policyId)
+    {
+        long? last = null;
+        foreach (var m in measurements)
+        {
+            if (m.Tags.TryGetValue("alertengine.policy.id", out var id) && (string?)id == policyId)
+            {
+                last = m.Value;
+            }
+        }
+
+        return last;
+    }
 }
