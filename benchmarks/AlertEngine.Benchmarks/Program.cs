@@ -6,6 +6,11 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        if (args is ["engine-cpu"])
+        {
+            return Engine.EngineCpuTime.Run();
+        }
+
         if (args is ["anomaly-eval", .. var rest])
         {
             return Anomaly.AnomalyEvaluation.Run(rest);
