@@ -26,7 +26,8 @@ public sealed record IncidentDecision(IncidentChangeKind Kind, string IncidentId
 /// <summary>
 /// A naive reference for <see cref="IncidentCorrelator"/>: it remembers every incident forever and scans all of them
 /// for every alert, straight from the rules in the docs. Use it in property tests: for alerts in event-time order the
-/// correlator must decide exactly the same.
+/// correlator must decide exactly the same. When several incidents qualify, the one opened first wins: earliest first
+/// alert, then smaller id (ordinal), whether or not the correlator forgot and restored it meanwhile.
 /// </summary>
 public static class IncidentOracle
 {
@@ -127,9 +128,9 @@ public static class IncidentOracle
         var keys = EntitiesOf(alert).Where(e => Grouped(e.Kind, options.Entities)).Select(Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
         bool Shares(NaiveIncident i) => i.Entities.Any(e => Grouped(e.Kind, options.Entities) && keys.Contains(Key(e)));
 
-        // Incidents are in the order they were opened, so the first match is the one opened first.
-        var open = incidents.Find(i => i.ClosedAt is null && i.AlertIds.Count < options.MaxAlertsPerIncident
-            && i.Start <= t && t < i.Start + options.Window && Shares(i));
+        // "Opened first": the earliest first alert, then the smaller id (ordinal).
+        var open = OpenedFirst(incidents.Where(i => i.ClosedAt is null && i.AlertIds.Count < options.MaxAlertsPerIncident
+            && i.Start <= t && t < i.Start + options.Window && Shares(i)));
         if (open is not null)
         {
             open.Merge(alert, options);
@@ -137,7 +138,7 @@ public static class IncidentOracle
         }
 
         var closed = options.ReopenWindow is { } reopen
-            ? incidents.Find(i => i.ClosedAt is { } closedAt && i.AlertIds.Count < options.MaxAlertsPerIncident && t < closedAt + reopen && Shares(i))
+            ? OpenedFirst(incidents.Where(i => i.ClosedAt is { } closedAt && i.AlertIds.Count < options.MaxAlertsPerIncident && t < closedAt + reopen && Shares(i)))
             : null;
         if (closed is not null)
         {
@@ -152,6 +153,9 @@ public static class IncidentOracle
         incidents.Add(opened);
         return opened.Decision(IncidentChangeKind.Opened);
     }
+
+    private static NaiveIncident? OpenedFirst(IEnumerable<NaiveIncident> candidates) =>
+        candidates.OrderBy(i => i.FirstAlertAt.UtcTicks).ThenBy(i => i.Id, StringComparer.Ordinal).FirstOrDefault();
 
     private static IEnumerable<IncidentEntity> EntitiesOf(Alert alert)
     {
@@ -199,6 +203,8 @@ public static class IncidentOracle
 
         public DateTimeOffset? ClosedAt { get; set; }
 
+        public DateTimeOffset FirstAlertAt { get; private set; } = DateTimeOffset.MaxValue;
+
         public List<string> AlertIds { get; } = [];
 
         public List<IncidentEntity> Entities { get; } = [];
@@ -208,6 +214,11 @@ public static class IncidentOracle
             if (!AlertIds.Contains(alert.Id))
             {
                 AlertIds.Add(alert.Id);
+            }
+
+            if (alert.CreatedAt < FirstAlertAt)
+            {
+                FirstAlertAt = alert.CreatedAt;
             }
 
             foreach (var entity in EntitiesOf(alert))

@@ -12,12 +12,19 @@ namespace AlertEngine;
 /// <item>It joins an open incident that shares at least one entity of the chosen kinds (user, IP address, object,
 /// policy; compared case-insensitively), when start ≤ t &lt; start + window (start: the event time of the incident's
 /// first alert, or of the alert that last reopened it) and the incident holds fewer than
-/// <see cref="IncidentGroupingOptions.MaxAlertsPerIncident"/> alerts. When several qualify, the one opened first wins.</item>
+/// <see cref="IncidentGroupingOptions.MaxAlertsPerIncident"/> alerts. When several qualify, the one opened first wins
+/// (see below).</item>
 /// <item>Otherwise, with <see cref="IncidentGroupingOptions.ReopenWindow"/> set, it reopens a closed incident that
 /// shares an entity, when t &lt; closed time + reopen window and the incident is below the cap (the one opened first
 /// wins); the window then restarts at t.</item>
 /// <item>Otherwise it opens a new incident with id <c>inc:{alert id}</c>.</item>
 /// </list>
+/// <para><b>Opened first</b> means the earliest <see cref="Incident.FirstAlertAt"/>, then the smaller id (ordinal): the
+/// <see cref="IncidentOrder"/> of the store. For alerts in event-time order an incident's first alert is the one that
+/// opened it, so this is the order incidents were opened in; alerts with the same event time rank by id. The order
+/// depends only on the incidents, not on what the correlator remembers, so an incident brought back with
+/// <see cref="Restore"/> (after a restart, or reopened by hand after it was forgotten) ranks exactly where it did
+/// before.</para>
 /// <para>Incidents are never merged, and an alert belongs to at most one incident.</para>
 /// <para><b>Order and memory.</b> Feed alerts in event-time order (as the alert pipeline produces them). The newest
 /// event time seen is the watermark. An incident is forgotten once no later alert can join it (watermark ≥ start +
@@ -37,7 +44,6 @@ public sealed class IncidentCorrelator
     private readonly List<IncidentEntity> _entities = [];
     private readonly List<IncidentEntity> _added = [];
     private DateTimeOffset _watermark = DateTimeOffset.MinValue;
-    private long _sequence;
 
     /// <summary>Creates a correlator.</summary>
     /// <param name="options">The grouping rules; <see langword="null"/> for the defaults. Validated; the correlator keeps its own copy.</param>
@@ -121,12 +127,12 @@ public sealed class IncidentCorrelator
 
                 if (candidate.ClosedAt is not { } closedAt)
                 {
-                    if (candidate.Start <= t && t < candidate.Start + _options.Window && (open is null || candidate.Sequence < open.Sequence))
+                    if (candidate.Start <= t && t < candidate.Start + _options.Window && (open is null || OpenedBefore(candidate, open)))
                     {
                         open = candidate;
                     }
                 }
-                else if (_options.ReopenWindow is { } reopen && t < closedAt + reopen && (closed is null || candidate.Sequence < closed.Sequence))
+                else if (_options.ReopenWindow is { } reopen && t < closedAt + reopen && (closed is null || OpenedBefore(candidate, closed)))
                 {
                     closed = candidate;
                 }
@@ -263,8 +269,9 @@ public sealed class IncidentCorrelator
     /// Remembers an incident the correlator does not know (forgotten, or loaded from a store after a restart) so the
     /// grouping rules apply to it again: its window starts at its <see cref="Incident.FirstAlertAt"/>, it counts its
     /// <see cref="Incident.AlertIds"/> against the cap, groups on its <see cref="Incident.Entities"/>, and when closed it
-    /// can be reopened until its <see cref="Incident.ClosedAt"/> + the reopen window. It ranks after the incidents
-    /// already remembered when several match.
+    /// can be reopened until its <see cref="Incident.ClosedAt"/> + the reopen window. When several incidents match an
+    /// alert it ranks by its <see cref="Incident.FirstAlertAt"/>, then id, like every incident (see the class remarks), not
+    /// by when it was restored.
     /// </summary>
     /// <param name="incident">The incident.</param>
     /// <returns><see langword="true"/> when it was added; <see langword="false"/> when already remembered.</returns>
@@ -286,7 +293,7 @@ public sealed class IncidentCorrelator
             }
         }
 
-        var tracked = new Tracked(incident.Id, _sequence++)
+        var tracked = new Tracked(incident.Id)
         {
             Snapshot = incident,
             Start = incident.FirstAlertAt,
@@ -344,7 +351,7 @@ public sealed class IncidentCorrelator
 
     private Tracked Track(Incident snapshot, DateTimeOffset start, int count)
     {
-        var tracked = new Tracked(snapshot.Id, _sequence++) { Snapshot = snapshot, Start = start, Count = count };
+        var tracked = new Tracked(snapshot.Id) { Snapshot = snapshot, Start = start, Count = count };
         _byId.Add(tracked.Id, tracked);
         _byAlert[snapshot.AlertIds[0]] = tracked;
         Index(tracked);
@@ -381,6 +388,10 @@ public sealed class IncidentCorrelator
 
         _added.Clear();
     }
+
+    /// <summary>Whether <paramref name="x"/> was opened before <paramref name="y"/>: earlier first alert, then smaller id
+    /// (<see cref="IncidentOrder"/>). Independent of tracking order, so restored incidents keep their rank.</summary>
+    private static bool OpenedBefore(Tracked x, Tracked y) => IncidentOrder.Instance.Compare(x.Snapshot, y.Snapshot) < 0;
 
     private void Evict()
     {
@@ -449,11 +460,9 @@ public sealed class IncidentCorrelator
         }
     }
 
-    private sealed class Tracked(string id, long sequence)
+    private sealed class Tracked(string id)
     {
         public string Id { get; } = id;
-
-        public long Sequence { get; } = sequence;
 
         public required Incident Snapshot { get; set; }
 

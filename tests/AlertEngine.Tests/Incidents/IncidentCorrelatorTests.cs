@@ -259,6 +259,73 @@ public class IncidentCorrelatorTests
         Assert.Equal(expected, IncidentOracle.Run(new IncidentCorrelator(options), steps));
     }
 
+    [Fact]
+    public void Alerts_at_the_same_event_time_rank_by_incident_id_not_by_arrival()
+    {
+        var correlator = new IncidentCorrelator();
+        correlator.Add(Alert("b1", TimeSpan.Zero, user: "alice"));
+        correlator.Add(Alert("a1", TimeSpan.Zero, user: "bob"));
+        var both = Alert("c1", TimeSpan.FromMinutes(1), user: "alice") with { Users = ["alice", "bob"] };
+        Assert.Equal("inc:a1", correlator.Add(both).Incident.Id);
+    }
+
+    [Fact]
+    public void A_restored_incident_ranks_by_its_first_alert_not_by_when_it_was_restored()
+    {
+        var options = new IncidentGroupingOptions { Window = TimeSpan.FromHours(1), ReopenWindow = TimeSpan.FromHours(1), AlertUpdateHorizon = TimeSpan.Zero };
+        var correlator = new IncidentCorrelator(options);
+        var first = correlator.Add(Alert("a1", TimeSpan.Zero)).Incident;
+        correlator.Close("inc:a1", T0.AddMinutes(10));
+        correlator.Add(Alert("b1", TimeSpan.FromHours(2)));
+        Assert.False(correlator.TryGetIncident("inc:a1", out _));
+
+        Assert.True(correlator.Restore(first));
+        correlator.Close("inc:a1", T0.AddHours(3));
+        correlator.Close("inc:b1", T0.AddHours(3));
+        var reopened = correlator.Add(Alert("c1", TimeSpan.FromHours(3) + TimeSpan.FromMinutes(10)));
+
+        Assert.Equal(IncidentChangeKind.Reopened, reopened.Kind);
+        Assert.Equal("inc:a1", reopened.Incident.Id);
+    }
+
+    /// <summary>Shrunk from the property's replay seed (6812692927428882687,10516652044900472629): the correlator
+    /// forgot a closed incident, a reopen by hand restored it, and it ranked after a later incident.</summary>
+    [Fact]
+    public void An_incident_forgotten_then_reopened_by_hand_still_wins_over_a_later_incident_as_the_oracle_decides()
+    {
+        var options = new IncidentGroupingOptions
+        {
+            Entities = IncidentGroupingEntities.User | IncidentGroupingEntities.ObjectId,
+            Window = TimeSpan.FromHours(1),
+            ReopenWindow = TimeSpan.FromHours(1),
+            AlertUpdateHorizon = TimeSpan.Zero,
+        };
+        IncidentStep[] steps =
+        [
+            new IncidentAlertStep(Alert("a5", TimeSpan.FromMinutes(379), policy: "p2")),
+            new IncidentAlertStep(Alert("a6", TimeSpan.FromMinutes(436), policy: "p3")),
+            new IncidentAlertStep(Alert("a7", TimeSpan.FromMinutes(500), user: null)),
+            new IncidentCloseStep("a5", T0.AddMinutes(509)),
+            new IncidentAlertStep(Alert("a9", TimeSpan.FromMinutes(658), user: null, policy: "p3", obj: "/sites/HR/pay.xlsx")),
+            new IncidentAlertStep(Alert("a10", TimeSpan.FromMinutes(708), policy: "p2", obj: "/sites/hr/pay.xlsx")),
+            new IncidentReopenStep("a6"),
+            new IncidentAlertStep(Alert("a25", TimeSpan.FromMinutes(1566), user: null)),
+            new IncidentCloseStep("a5", T0.AddMinutes(1579)),
+            new IncidentCloseStep("a9", T0.AddMinutes(1624)),
+            new IncidentAlertStep(Alert("a26", TimeSpan.FromMinutes(1586))),
+        ];
+
+        var expected = IncidentOracle.Correlate(steps, options);
+        Assert.Equal(
+            [
+                (IncidentChangeKind.Opened, "inc:a5"), (IncidentChangeKind.AlertAdded, "inc:a5"), (IncidentChangeKind.Opened, "inc:a7"),
+                (IncidentChangeKind.Opened, "inc:a9"), (IncidentChangeKind.AlertAdded, "inc:a9"), (IncidentChangeKind.Opened, "inc:a25"),
+                (IncidentChangeKind.Reopened, "inc:a5"),
+            ],
+            expected.Select(d => (d.Kind, d.IncidentId)));
+        Assert.Equal(expected, IncidentOracle.Run(new IncidentCorrelator(options), steps));
+    }
+
     [Property(MaxTest = 300)]
     public Property Grouping_matches_the_naive_oracle() =>
         Prop.ForAll(
