@@ -94,6 +94,20 @@ internal sealed class LineSplitter<T>
     /// <summary>Records the end of the input; a last line without a newline is then returned.</summary>
     public void Complete() => _completed = true;
 
+    /// <summary>Records the result of one read into <see cref="GetWriteSpace"/>: 0 means the input ended.</summary>
+    /// <param name="read">What the read returned.</param>
+    public void Commit(int read)
+    {
+        if (read == 0)
+        {
+            Complete();
+        }
+        else
+        {
+            Advance(read);
+        }
+    }
+
     /// <summary>Returns the next line, if one is complete.</summary>
     /// <param name="start">Where the line starts in <see cref="Buffer"/> (for <see cref="LineStatus.Line"/>).</param>
     /// <param name="length">The line length, without the terminator (for <see cref="LineStatus.Line"/>).</param>

@@ -136,15 +136,7 @@ public static class ActivityReader
                     yield break;
                 case LineStatus.NeedMore:
                     var space = splitter.GetWriteSpace();
-                    var read = stream.Read(space.Span[..Math.Min(space.Length, ReadBlock)]);
-                    if (read == 0)
-                    {
-                        splitter.Complete();
-                    }
-                    else
-                    {
-                        splitter.Advance(read);
-                    }
+                    splitter.Commit(stream.Read(space.Span[..Math.Min(space.Length, ReadBlock)]));
 
                     break;
                 default:
@@ -172,15 +164,7 @@ public static class ActivityReader
                     yield break;
                 case LineStatus.NeedMore:
                     var space = splitter.GetWriteSpace();
-                    var read = await stream.ReadAsync(space[..Math.Min(space.Length, ReadBlock)], cancellationToken).ConfigureAwait(false);
-                    if (read == 0)
-                    {
-                        splitter.Complete();
-                    }
-                    else
-                    {
-                        splitter.Advance(read);
-                    }
+                    splitter.Commit(await stream.ReadAsync(space[..Math.Min(space.Length, ReadBlock)], cancellationToken).ConfigureAwait(false));
 
                     break;
                 default:
@@ -210,15 +194,7 @@ public static class ActivityReader
                         yield break;
                     case LineStatus.NeedMore:
                         var space = splitter.GetWriteSpace();
-                        var read = reader.Read(space.Span[..Math.Min(space.Length, ReadBlock)]);
-                        if (read == 0)
-                        {
-                            splitter.Complete();
-                        }
-                        else
-                        {
-                            splitter.Advance(read);
-                        }
+                        splitter.Commit(reader.Read(space.Span[..Math.Min(space.Length, ReadBlock)]));
 
                         break;
                     case LineStatus.TooLong:

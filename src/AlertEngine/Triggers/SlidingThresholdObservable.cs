@@ -100,54 +100,8 @@ public static class SlidingThresholdObservable
     }
 
     /// <summary>Feeds one subscription's evaluator; user-code exceptions end the stream with <c>OnError</c>.</summary>
-    private sealed class Sink(IObserver<Detection> observer, ThresholdEvaluator evaluator) : IObserver<Activity>
+    private sealed class Sink(IObserver<Detection> observer, ThresholdEvaluator evaluator) : DetectionSink(observer)
     {
-        private bool _done;
-
-        public void OnNext(Activity value)
-        {
-            if (_done)
-            {
-                return;
-            }
-
-            Detection? detection;
-            try
-            {
-                ArgumentNullException.ThrowIfNull(value);
-                detection = evaluator.Observe(value);
-            }
-#pragma warning disable CA1031 // A user delegate (scope, diagnostics, logger) failed: Rx operators end the stream with OnError.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                _done = true;
-                observer.OnError(ex);
-                return;
-            }
-
-            if (detection is not null)
-            {
-                observer.OnNext(detection);
-            }
-        }
-
-        public void OnError(Exception error)
-        {
-            if (!_done)
-            {
-                _done = true;
-                observer.OnError(error);
-            }
-        }
-
-        public void OnCompleted()
-        {
-            if (!_done)
-            {
-                _done = true;
-                observer.OnCompleted();
-            }
-        }
+        protected override Detection? Observe(Activity activity) => evaluator.Observe(activity);
     }
 }

@@ -57,55 +57,9 @@ public static class DetectAnomaliesExtensions
         });
     }
 
-    private sealed class Sink(IObserver<Detection> observer, BaselineModel<Activity> model, Func<Activity, string?> scopeKey, bool reportMissing, Action<EngineDiagnostic>? diagnostics) : IObserver<Activity>
+    private sealed class Sink(IObserver<Detection> observer, BaselineModel<Activity> model, Func<Activity, string?> scopeKey, bool reportMissing, Action<EngineDiagnostic>? diagnostics) : DetectionSink(observer)
     {
-        private bool _done;
-
-        public void OnNext(Activity value)
-        {
-            if (_done)
-            {
-                return;
-            }
-
-            Detection? detection;
-            try
-            {
-                ArgumentNullException.ThrowIfNull(value);
-                detection = Observe(value);
-            }
-            catch (Exception e)
-            {
-                _done = true;
-                observer.OnError(e);
-                return;
-            }
-
-            if (detection is not null)
-            {
-                observer.OnNext(detection);
-            }
-        }
-
-        public void OnError(Exception error)
-        {
-            if (!_done)
-            {
-                _done = true;
-                observer.OnError(error);
-            }
-        }
-
-        public void OnCompleted()
-        {
-            if (!_done)
-            {
-                _done = true;
-                observer.OnCompleted();
-            }
-        }
-
-        private Detection? Observe(Activity activity)
+        protected override Detection? Observe(Activity activity)
         {
             var key = scopeKey(activity);
             if (key is null)
