@@ -543,8 +543,7 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
         delivery.Span?.SetTag("alertengine.notification.attempts", attempts);
         LogDelivered(_logger, delivery.Id, attempts);
         Trace?.Invoke(new DispatchTrace(DispatchTraceKind.Delivered, delivery.Id, attempts, TimeSpan.Zero));
-        delivery.Completion?.TrySetResult(true);
-        Done();
+        Complete(delivery, delivered: true);
     }
 
     private void Fail(Delivery delivery, DeliveryFailureReason reason, int attempts, string error)
@@ -569,7 +568,16 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
 
         LogDeliveryFailed(_logger, delivery.Id, reason, attempts, error);
         Trace?.Invoke(new DispatchTrace(DispatchTraceKind.Failed, delivery.Id, attempts, TimeSpan.Zero));
-        delivery.Completion?.TrySetResult(false);
+        Complete(delivery, delivered: false);
+    }
+
+    /// <summary>Ends a delivery: its span stops before anyone waiting on it (ResendAsync, WhenIdleAsync) is released,
+    /// so an observer that waited sees the finished span.</summary>
+    private void Complete(Delivery delivery, bool delivered)
+    {
+        delivery.Span?.Dispose();
+        delivery.Span = null;
+        delivery.Completion?.TrySetResult(delivered);
         Done();
     }
 
