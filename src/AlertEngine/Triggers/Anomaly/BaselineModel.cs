@@ -54,11 +54,11 @@ public sealed class BaselineModel<T>
     private readonly int _slots;
     private readonly SeasonalCalendar _calendar;
     private readonly string _timeZoneId;
-    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Hot> _index = new(StringComparer.Ordinal);
 
-    // Per key (by handle): the state every observation touches, the state a bucket change touches, the seasonal
-    // slots (float level + byte sample count, 5 bytes each) and the counts of the older open buckets.
-    private Hot[] _hot = [];
+    // Per key: the state every observation touches lives in the dictionary entry (one memory access after the
+    // hash); by handle, the state a bucket change touches, the seasonal slots (float level + byte sample count,
+    // 5 bytes each) and the counts of the older open buckets.
     private Cold[] _cold = [];
     private byte[] _slotData = [];
     private int[] _older = [];
@@ -158,7 +158,8 @@ public sealed class BaselineModel<T>
             return AnomalyOutcome.Late;
         }
 
-        ref var handle = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out var exists);
+        // The reference into the dictionary stays valid: nothing is added to it until this call returns.
+        ref var s = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out var exists);
         if (!exists)
         {
             if (_index.Count > _maxKeys)
@@ -167,11 +168,10 @@ public sealed class BaselineModel<T>
                 return AnomalyOutcome.KeyCapExceeded;
             }
 
-            handle = Allocate(key, t, t / _bucket);
+            Allocate(ref s, key, t, t / _bucket);
         }
 
-        var h = handle;
-        ref var s = ref _hot[h];
+        var h = s.Handle;
         if (t == s.BatchTicks)
         {
             s.BatchSize++;
@@ -204,12 +204,13 @@ public sealed class BaselineModel<T>
     public BaselineEstimate? GetBaseline(string key, DateTimeOffset time)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (!_index.TryGetValue(key, out var h))
+        ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
+        if (Unsafe.IsNullRef(ref s))
         {
             return null;
         }
 
-        ref var s = ref _hot[h];
+        var h = s.Handle;
         ref var k = ref _cold[h];
         var b = time.UtcTicks / _bucket;
         var i = (h * _slots) + SlotOf(b);
@@ -236,7 +237,7 @@ public sealed class BaselineModel<T>
                 continue;
             }
 
-            ref var s = ref _hot[h];
+            ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_index, k.Key);
             var counts = new int[_ring];
             counts[0] = s.Count;
             for (var i = 1; i < _ring; i++)
@@ -296,7 +297,6 @@ public sealed class BaselineModel<T>
         }
 
         _index.Clear();
-        Array.Clear(_hot);
         Array.Clear(_cold);
         Array.Clear(_kept);
         _keptNext = 1;
@@ -308,9 +308,8 @@ public sealed class BaselineModel<T>
         _nextSweepTicks = _watermark == long.MinValue ? long.MinValue : (_sweptBucket + 1) * _bucket;
         foreach (var r in snapshot.Keys)
         {
-            var h = Allocate(r.Key, r.FirstTicks, r.NewestBucket);
-            _index[r.Key] = h;
-            ref var s = ref _hot[h];
+            ref var s = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, r.Key, out _);
+            var h = Allocate(ref s, r.Key, r.FirstTicks, r.NewestBucket);
             ref var k = ref _cold[h];
             k.Dispersion = r.Dispersion;
             k.RecentObserved = r.RecentObserved;
@@ -330,7 +329,7 @@ public sealed class BaselineModel<T>
                 var q = r.NewestBucket - i;
                 if (q >= firstBucket && q > k.Folded)
                 {
-                    Fold(h, q, r.Counts[i]);
+                    Fold(h, ref s, q, r.Counts[i]);
                     k.Folded = q;
                 }
             }
@@ -389,7 +388,7 @@ public sealed class BaselineModel<T>
         s.Threshold = CannotFire;
         ref var k = ref _cold[h];
         k.Fired |= 1;
-        detection = Fire(h, k.NewestBucket, c, k.Expected, k.Scale);
+        detection = Fire(h, ref s, k.NewestBucket, c, k.Expected, k.Scale);
         return AnomalyOutcome.Detected;
     }
 
@@ -450,11 +449,11 @@ public sealed class BaselineModel<T>
         }
 
         k.Fired |= 1UL << (int)i;
-        detection = Fire(h, b, c, expected, scale);
+        detection = Fire(h, ref s, b, c, expected, scale);
         return AnomalyOutcome.Detected;
     }
 
-    private int Allocate(string key, long t, long bucket)
+    private int Allocate(ref Hot s, string key, long t, long bucket)
     {
         int h;
         if (_freeCount > 0)
@@ -464,7 +463,7 @@ public sealed class BaselineModel<T>
         else
         {
             h = _highWater++;
-            if (h == _hot.Length)
+            if (h == _cold.Length)
             {
                 Grow();
             }
@@ -483,8 +482,8 @@ public sealed class BaselineModel<T>
         k.FirstTicks = t;
         k.Folded = long.MinValue;
         k.Dispersion = BaselineMath.InitialDispersion;
-        ref var s = ref _hot[h];
         s = default;
+        s.Handle = h;
         s.NewestStart = bucket * _bucket;
         s.FastFrom = Math.Max(s.NewestStart, t);
         s.Threshold = CannotFire;
@@ -494,8 +493,7 @@ public sealed class BaselineModel<T>
 
     private void Grow()
     {
-        var capacity = Math.Max(16, _hot.Length * 2);
-        Array.Resize(ref _hot, capacity);
+        var capacity = Math.Max(16, _cold.Length * 2);
         Array.Resize(ref _cold, capacity);
         Array.Resize(ref _slotData, capacity * _slots * SlotBytes);
         Array.Resize(ref _older, capacity * (_ring - 1));
@@ -513,7 +511,7 @@ public sealed class BaselineModel<T>
         var foldEnd = Math.Min(nb, b - _ring);
         for (var q = Math.Max(Math.Max(nb - _ring + 1, firstBucket), k.Folded + 1); q <= foldEnd; q++)
         {
-            Fold(h, q, q == nb ? s.Count : _older[(h * (_ring - 1)) + (int)(nb - q) - 1]);
+            Fold(h, ref s, q, q == nb ? s.Count : _older[(h * (_ring - 1)) + (int)(nb - q) - 1]);
         }
 
         // Buckets never opened (no activity) that close: zeros, at most one week of them.
@@ -528,7 +526,7 @@ public sealed class BaselineModel<T>
 
             for (var q = zeroStart; q <= zeroEnd; q++)
             {
-                Fold(h, q, 0);
+                Fold(h, ref s, q, 0);
             }
         }
 
@@ -551,9 +549,8 @@ public sealed class BaselineModel<T>
         SetThreshold(h, ref s);
     }
 
-    private void Fold(int h, long bucket, int count)
+    private void Fold(int h, ref Hot s, long bucket, int count)
     {
-        ref var s = ref _hot[h];
         ref var k = ref _cold[h];
         var i = (h * _slots) + SlotOf(bucket);
         var level = LevelAt(i);
@@ -691,9 +688,8 @@ public sealed class BaselineModel<T>
         _kept = grown;
     }
 
-    private BaselineDetection<T> Fire(int h, long bucket, int count, double expected, double scale)
+    private BaselineDetection<T> Fire(int h, ref Hot s, long bucket, int count, double expected, double scale)
     {
-        ref var s = ref _hot[h];
         var from = bucket * _bucket;
         var to = from + _bucket;
 
@@ -767,21 +763,14 @@ public sealed class BaselineModel<T>
     {
         for (var h = 0; h < _highWater; h++)
         {
-            ref var s = ref _hot[h];
-            if (_watermark - (s.NewestStart + _bucket) < _retention)
-            {
-                continue;
-            }
-
             ref var k = ref _cold[h];
-            if (k.Key is null)
+            if (k.Key is null || _watermark - ((k.NewestBucket + 1) * _bucket) < _retention)
             {
                 continue;
             }
 
             _index.Remove(k.Key);
             k = default;
-            s = default;
             if (_freeCount == _free.Length)
             {
                 Array.Resize(ref _free, Math.Max(16, _free.Length * 2));
@@ -819,6 +808,7 @@ public sealed class BaselineModel<T>
         public int BatchSize;
         public float BatchSum;
         public float BatchSquares;
+        public int Handle;
     }
 
     /// <summary>The state a bucket change or a detection touches.</summary>
