@@ -11,6 +11,11 @@ public static class Program
             return Engine.EngineCpuTime.Run();
         }
 
+        if (args is ["memory-latency"])
+        {
+            return Anomaly.MemoryLatency.Run();
+        }
+
         if (args is ["anomaly-eval", .. var rest])
         {
             return Anomaly.AnomalyEvaluation.Run(rest);

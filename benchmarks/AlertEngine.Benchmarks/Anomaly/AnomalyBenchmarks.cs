@@ -5,8 +5,9 @@ namespace AlertEngine.Benchmarks.Anomaly;
 
 /// <summary>
 /// Per-activity cost of <see cref="BaselineModel{T}.Observe"/> at 100,000 keys in steady state (every key past its
-/// learning period, activities keep flowing in event-time order, buckets close, the hourly sweep runs). Each
-/// invocation observes 1,000,000 activities (about 5 hours of event time at 2 activities per key-hour).
+/// learning period, activities flow in event-time order, buckets close, the hourly sweep runs), side by side with
+/// the previous implementation (<see cref="PreviousBaselineModel{T}"/>, per-key state in one struct and a kept-item
+/// buffer per key). Each invocation observes 1,000,000 activities, so the columns are per activity.
 /// <c>dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- --filter *AnomalyBenchmarks*</c>
 /// </summary>
 [MemoryDiagnoser]
@@ -15,14 +16,15 @@ public class AnomalyBenchmarks
 {
     private const int Keys = 100_000;
     private const int PerInvoke = 1_000_000;
-    private const double PerKeyHour = 2;
 
     private static readonly DateTimeOffset Start = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+    private static readonly AnomalyTrigger Trigger = new(TriggerScope.User, TimeSpan.FromDays(1), AnomalySensitivity.Medium, TimeSpan.FromHours(1));
 
     private string[] _keys = [];
     private int[] _order = [];
     private Activity[] _items = [];
-    private BaselineModel<Activity> _model = null!;
+    private BaselineModel<Activity>? _current;
+    private PreviousBaselineModel<Activity>? _previous;
     private long _ticks;
     private long _step;
 
@@ -30,8 +32,40 @@ public class AnomalyBenchmarks
     [Params("random", "runs-of-8")]
     public string Order { get; set; } = "random";
 
-    [GlobalSetup]
-    public void Setup()
+    /// <summary>Activities per key and hourly bucket: 2 (a bucket closes every second activity of a key, the worst
+    /// case) or 20 (a busy user's office hour in the evaluation's generator).</summary>
+    [Params(2, 20)]
+    public int PerKeyHour { get; set; } = 2;
+
+    [GlobalSetup(Target = nameof(Current))]
+    public void SetupCurrent()
+    {
+        Prepare();
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        _current = new BaselineModel<Activity>(Trigger);
+        Learn(() => Run(_current));
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        Console.WriteLine($"// current model: {_current.KeyCount} keys, {(after - before) / (double)_current.KeyCount:0} bytes per key (managed heap growth incl. dictionary entries and the kept-item ring)");
+    }
+
+    [GlobalSetup(Target = nameof(Previous))]
+    public void SetupPrevious()
+    {
+        Prepare();
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        _previous = new PreviousBaselineModel<Activity>(Trigger);
+        Learn(() => Run(_previous));
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        Console.WriteLine($"// previous model: {_previous.KeyCount} keys, {(after - before) / (double)_previous.KeyCount:0} bytes per key (managed heap growth incl. dictionary entries and kept-activity buffers)");
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = PerInvoke)]
+    public int Previous() => Run(_previous!);
+
+    [Benchmark(OperationsPerInvoke = PerInvoke)]
+    public int Current() => Run(_current!);
+
+    private void Prepare()
     {
         var rng = new Random(42);
         _keys = new string[Keys];
@@ -61,32 +95,46 @@ public class AnomalyBenchmarks
             _items[i] = new Activity($"a{i}", Start, "FileDeleted");
         }
 
-        var before = GC.GetTotalMemory(forceFullCollection: true);
-        _model = new BaselineModel<Activity>(new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(7), AnomalySensitivity.Medium, TimeSpan.FromHours(1)));
-        _step = (long)(TimeSpan.TicksPerHour / (Keys * PerKeyHour));
+        _step = TimeSpan.TicksPerHour / (Keys * (long)PerKeyHour);
         _ticks = Start.UtcTicks;
-
-        // Learn: 8 days of event time.
-        var end = Start.AddDays(8).UtcTicks;
-        while (_ticks < end)
-        {
-            Run();
-        }
-
-        var after = GC.GetTotalMemory(forceFullCollection: true);
-        Console.WriteLine($"// anomaly model: {_model.KeyCount} keys, {(after - before) / (double)_model.KeyCount:0} bytes per key (managed heap growth incl. key strings' dictionary entries, kept activity buffers)");
     }
 
-    [Benchmark(OperationsPerInvoke = PerInvoke)]
-    public int Observe() => Run();
+    /// <summary>Learns for 26 hours of event time (the trigger's learning period is one day).</summary>
+    private void Learn(Func<int> run)
+    {
+        var end = Start.AddHours(26).UtcTicks;
+        while (_ticks < end)
+        {
+            run();
+        }
+    }
 
-    private int Run()
+    private int Run(BaselineModel<Activity> model)
     {
         var detections = 0;
         var order = _order;
         var keys = _keys;
         var items = _items;
-        var model = _model;
+        var ticks = _ticks;
+        for (var i = 0; i < order.Length; i++)
+        {
+            ticks += _step;
+            if (model.Observe(keys[order[i]], new DateTimeOffset(ticks, TimeSpan.Zero), items[i & 1023], out _) == AnomalyOutcome.Detected)
+            {
+                detections++;
+            }
+        }
+
+        _ticks = ticks;
+        return detections;
+    }
+
+    private int Run(PreviousBaselineModel<Activity> model)
+    {
+        var detections = 0;
+        var order = _order;
+        var keys = _keys;
+        var items = _items;
         var ticks = _ticks;
         for (var i = 0; i < order.Length; i++)
         {

@@ -25,6 +25,13 @@ public sealed class AlertEngineOptions
     /// <summary>Time resolution of threshold counters. Default 1 second (audit times have one-second resolution).</summary>
     public TimeSpan ThresholdResolution { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The organization's time zone, in which unusual-activity baselines tell office hours from nights and weekdays
+    /// from weekends (hour of day × weekday/weekend slots). Default UTC. Users far from it see their weekend split
+    /// at the wrong hour, which raises false detections (docs/anomaly.md); anomaly snapshots made in another zone are refused.
+    /// </summary>
+    public TimeZoneInfo TimeZone { get; set; } = TimeZoneInfo.Utc;
+
     /// <summary>Checks every option and lists every problem.</summary>
     /// <returns>The errors; empty when valid.</returns>
     public IReadOnlyList<ValidationError> Validate()
@@ -58,6 +65,11 @@ public sealed class AlertEngineOptions
         if (ThresholdResolution <= TimeSpan.Zero)
         {
             errors.Add(new(nameof(ThresholdResolution), "must be greater than zero"));
+        }
+
+        if (TimeZone is null)
+        {
+            errors.Add(new(nameof(TimeZone), "is required"));
         }
 
         return errors;

@@ -393,6 +393,7 @@ public sealed partial class AlertPipeline : IDisposable
         MaxActivitiesPerAlert = o.MaxActivitiesPerAlert,
         MaxTrackedKeysPerPolicy = o.MaxTrackedKeysPerPolicy,
         ThresholdResolution = o.ThresholdResolution,
+        TimeZone = o.TimeZone,
     };
 
     private sealed record PolicyRuntime(AlertPolicy Policy, Func<Activity, bool> Matches, IPolicyDetector Detector, AlertAggregator Aggregator);

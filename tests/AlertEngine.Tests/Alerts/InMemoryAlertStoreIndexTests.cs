@@ -227,9 +227,9 @@ public class InMemoryAlertStoreIndexTests
         {
             for (var i = 1; i <= Snapshots; i++)
             {
-                await store.UpsertAsync(MakeAlert("x", hits: i));
+                await store.UpsertAsync(MakeAlert("x", hits: i), Ct);
             }
-        });
+        }, Ct);
 
         // Each admin toggles suppression with compare-and-set; every successful toggle is counted.
         var toggles = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>

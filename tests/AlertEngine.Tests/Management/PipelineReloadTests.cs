@@ -121,7 +121,7 @@ public class PipelineReloadTests
                 enabled = !enabled;
                 pipeline.UpdatePolicies([EveryTime("p") with { Enabled = enabled, Aggregation = new(AggregationMode.None) }, EveryTime("q")]);
             }
-        });
+        }, TestContext.Current.CancellationToken);
 
         var changes = 0;
         for (var i = 0; i < 5_000; i++)

@@ -29,6 +29,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
             AllowedLateness = options.AllowedLateness,
             MaxTrackedKeys = options.MaxTrackedKeysPerPolicy,
             MaxActivitiesPerDetection = options.MaxActivitiesPerAlert,
+            TimeZone = options.TimeZone,
         });
     }
 

@@ -33,6 +33,18 @@ public sealed class AnomalyDetectorOptions
     public int MaxActivitiesPerDetection { get; set; } = 1000;
 
     /// <summary>
+    /// Cap on the activities kept for detections across all keys (24 bytes each plus the activities they hold). The
+    /// model keeps the activities of buckets that can still fire in one ring shared by all keys, which grows while
+    /// they are all needed; at the cap the oldest are overwritten, so a detection may list fewer activities than it
+    /// counts (<see cref="BaselineModel{T}.DroppedItems"/> counts them). Rounded up to a power of two. Zero keeps none.
+    /// Default 1,048,576.
+    /// </summary>
+    public int MaxKeptActivities { get; set; } = DefaultMaxKeptActivities;
+
+    /// <summary>The default of <see cref="MaxKeptActivities"/>: 1,048,576.</summary>
+    public const int DefaultMaxKeptActivities = 1 << 20;
+
+    /// <summary>
     /// The time zone whose hour of day and weekday/weekend split define the seasonal slots. Default UTC. Buckets
     /// themselves are aligned to UTC.
     /// </summary>
@@ -73,6 +85,11 @@ public sealed class AnomalyDetectorOptions
         if (MaxActivitiesPerDetection < 0)
         {
             errors.Add(new(nameof(MaxActivitiesPerDetection), "must not be negative"));
+        }
+
+        if (MaxKeptActivities < 0 || MaxKeptActivities > 1 << 30)
+        {
+            errors.Add(new(nameof(MaxKeptActivities), "must be between 0 and 1,073,741,824"));
         }
 
         if (TimeZone is null)

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -23,10 +24,13 @@ namespace AlertEngine;
 /// the newest time seen is <see cref="AnomalyOutcome.Late"/>. Within the lateness it is counted in its own
 /// bucket: each key keeps its newest bucket and the 1 + ⌈lateness / bucket⌉ − 1 before it open (at most 64), and
 /// folds a bucket into the baseline only once it leaves that window.</para>
-/// <para><b>Memory.</b> Per key: a fixed-size state (about 64 bytes), 2 floats and a byte per seasonal slot
-/// (48 slots for hourly buckets: 432 bytes), 4 bytes per extra open bucket, and the kept items of the open
-/// buckets (at most <see cref="AnomalyDetectorOptions.MaxActivitiesPerDetection"/> per bucket, kept only once the
-/// key has learned). Keys idle for <see cref="AnomalyDetectorOptions.Retention"/> are retired.</para>
+/// <para><b>Memory.</b> Per key: a fixed-size state (about 120 bytes, half of it touched by every observation),
+/// 5 bytes per seasonal slot (48 slots for hourly buckets: 240 bytes), 4 bytes per extra open bucket, and its dictionary
+/// entry. Kept items (at most <see cref="AnomalyDetectorOptions.MaxActivitiesPerDetection"/> per bucket, kept only
+/// once the key has learned) live in one ring shared by all keys, 24 bytes an item, which grows while the items it
+/// holds can still be needed, up to <see cref="AnomalyDetectorOptions.MaxKeptActivities"/>; beyond that the oldest are
+/// overwritten and counted in <see cref="DroppedItems"/>. Keys idle for <see cref="AnomalyDetectorOptions.Retention"/>
+/// are retired.</para>
 /// <para>Observing allocates nothing in steady state; a detection allocates its result.</para>
 /// </remarks>
 /// <typeparam name="T">The item kept with each observation, returned with a detection (an activity in the engine).</typeparam>
@@ -34,6 +38,8 @@ public sealed class BaselineModel<T>
 {
     private const int CannotFire = int.MaxValue;
     private const int MaxRing = 64;
+    private const int SlotBytes = 5;
+    private const int InitialKept = 1024;
 
     private readonly long _bucket;
     private readonly long _learning;
@@ -44,19 +50,30 @@ public sealed class BaselineModel<T>
     private readonly ulong _ringMask;
     private readonly int _maxKeys;
     private readonly int _maxItems;
+    private readonly int _maxKept;
     private readonly int _slots;
     private readonly SeasonalCalendar _calendar;
     private readonly string _timeZoneId;
-    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Hot> _index = new(StringComparer.Ordinal);
 
-    private KeyState[] _keys = [];
-    private float[] _levels = [];
-    private byte[] _samples = [];
+    // Per key: the state every observation touches lives in the dictionary entry (one memory access after the
+    // hash); by handle, the state a bucket change touches, the seasonal slots (float level + byte sample count,
+    // 5 bytes each) and the counts of the older open buckets.
+    private Cold[] _cold = [];
+    private byte[] _slotData = [];
     private int[] _older = [];
-    private Entry[]?[] _buffers = [];
     private int[] _free = [];
     private int _freeCount;
     private int _highWater;
+
+    // Kept items of every key in one ring, in arrival order, chained per key (newest first). Appending writes
+    // memory in sequence instead of touching a per-key buffer; a detection walks its key's chain.
+    private Kept[] _kept = [];
+    private long _keptNext = 1;
+    private long _keptCleared = 1;
+    private long _mayFireFrom = long.MaxValue;
+    private long _mayFireUntil = long.MinValue;
+
     private long _watermark = long.MinValue;
     private long _sweptBucket = long.MinValue;
     private long _nextSweepTicks = long.MinValue;
@@ -82,6 +99,7 @@ public sealed class BaselineModel<T>
         _ringMask = _ring == MaxRing ? ulong.MaxValue : (1UL << _ring) - 1;
         _maxKeys = options.MaxTrackedKeys;
         _maxItems = options.MaxActivitiesPerDetection;
+        _maxKept = options.MaxKeptActivities == 0 ? 0 : (int)Math.Min(1 << 30, BitOperations.RoundUpToPowerOf2((uint)options.MaxKeptActivities));
         _calendar = new SeasonalCalendar(_bucket, options.TimeZone);
         _timeZoneId = options.TimeZone.Id;
         _slots = _calendar.SlotCount;
@@ -102,6 +120,10 @@ public sealed class BaselineModel<T>
 
     /// <summary>The newest event time seen; <see langword="null"/> before the first observation.</summary>
     public DateTimeOffset? Watermark => _watermark == long.MinValue ? null : new DateTimeOffset(_watermark, TimeSpan.Zero);
+
+    /// <summary>How many kept items were overwritten while their bucket could still fire because
+    /// <see cref="AnomalyDetectorOptions.MaxKeptActivities"/> was reached; such detections list fewer items than they count.</summary>
+    public long DroppedItems { get; private set; }
 
     /// <summary>
     /// Counts one observation of <paramref name="key"/> at <paramref name="time"/>. Returns
@@ -136,7 +158,8 @@ public sealed class BaselineModel<T>
             return AnomalyOutcome.Late;
         }
 
-        ref var handle = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out var exists);
+        // The reference into the dictionary stays valid: nothing is added to it until this call returns.
+        ref var s = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out var exists);
         if (!exists)
         {
             if (_index.Count > _maxKeys)
@@ -145,16 +168,10 @@ public sealed class BaselineModel<T>
                 return AnomalyOutcome.KeyCapExceeded;
             }
 
-            handle = Allocate(key, t, t / _bucket);
+            Allocate(ref s, key, t, t / _bucket);
         }
 
-        var h = handle;
-        ref var s = ref _keys[h];
-        if (t < s.FirstTicks)
-        {
-            s.FirstTicks = t;
-        }
-
+        var h = s.Handle;
         if (t == s.BatchTicks)
         {
             s.BatchSize++;
@@ -170,47 +187,13 @@ public sealed class BaselineModel<T>
             s.BatchSize = 1;
         }
 
-        // Most observations fall in the key's newest bucket: check by ticks, divide only otherwise.
-        long b;
-        var offset = t - s.NewestStart;
-        if ((ulong)offset < (ulong)_bucket)
+        // Most observations fall in the key's newest bucket, after its first observation: two comparisons.
+        if (t < s.FastFrom || t - s.NewestStart >= _bucket)
         {
-            b = s.NewestBucket;
-        }
-        else
-        {
-            b = t / _bucket;
-            if (b > s.NewestBucket)
-            {
-                Advance(h, ref s, b);
-            }
+            return ObserveSlow(h, ref s, t, item, out detection);
         }
 
-        if (b == s.NewestBucket)
-        {
-            var c = ++s.Count;
-            if (s.Threshold == CannotFire)
-            {
-                return AnomalyOutcome.Counted;
-            }
-
-            if (c <= _maxItems)
-            {
-                Keep(h, ref s, t, item);
-            }
-
-            if (c < s.Threshold)
-            {
-                return AnomalyOutcome.Counted;
-            }
-
-            s.Threshold = CannotFire;
-            s.Fired |= 1;
-            detection = Fire(h, ref s, b, c, s.Expected, s.Scale);
-            return AnomalyOutcome.Detected;
-        }
-
-        return ObserveOlder(h, ref s, b, t, item, out detection);
+        return CountNewest(h, ref s, t, item, out detection);
     }
 
     /// <summary>The baseline of a key for the bucket containing <paramref name="time"/>, as the model would score
@@ -221,20 +204,22 @@ public sealed class BaselineModel<T>
     public BaselineEstimate? GetBaseline(string key, DateTimeOffset time)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (!_index.TryGetValue(key, out var h))
+        ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
+        if (Unsafe.IsNullRef(ref s))
         {
             return null;
         }
 
-        ref var s = ref _keys[h];
+        var h = s.Handle;
+        ref var k = ref _cold[h];
         var b = time.UtcTicks / _bucket;
         var i = (h * _slots) + SlotOf(b);
-        var level = _levels[i] * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected);
-        int samples = _samples[i];
+        var level = LevelAt(i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        int samples = SamplesAt(i);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
-        var scale = BaselineMath.Scale(level, batch, s.Dispersion, samples);
-        var learned = (b * _bucket) - s.FirstTicks >= _learning;
-        var threshold = learned && samples > 0 ? BaselineMath.Threshold(level, batch, s.Dispersion, scale, Thresholds) : (int?)null;
+        var scale = BaselineMath.Scale(level, batch, k.Dispersion, samples);
+        var learned = (b * _bucket) - k.FirstTicks >= _learning;
+        var threshold = learned && samples > 0 ? BaselineMath.Threshold(level, batch, k.Dispersion, scale, Thresholds) : (int?)null;
         return new BaselineEstimate(level, scale, samples, learned, threshold);
     }
 
@@ -246,12 +231,13 @@ public sealed class BaselineModel<T>
         var n = 0;
         for (var h = 0; h < _highWater; h++)
         {
-            ref var s = ref _keys[h];
-            if (s.Key is null)
+            ref var k = ref _cold[h];
+            if (k.Key is null)
             {
                 continue;
             }
 
+            ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_index, k.Key);
             var counts = new int[_ring];
             counts[0] = s.Count;
             for (var i = 1; i < _ring; i++)
@@ -259,20 +245,28 @@ public sealed class BaselineModel<T>
                 counts[i] = _older[(h * (_ring - 1)) + i - 1];
             }
 
+            var levels = new float[_slots];
+            var samples = new byte[_slots];
+            for (var i = 0; i < _slots; i++)
+            {
+                levels[i] = LevelAt((h * _slots) + i);
+                samples[i] = SamplesAt((h * _slots) + i);
+            }
+
             records[n++] = new BaselineSnapshot.KeyRecord(
-                s.Key,
-                s.NewestBucket,
-                s.FirstTicks,
-                s.Folded,
-                s.Fired,
-                s.Dispersion,
-                s.RecentObserved,
-                s.RecentExpected,
+                k.Key,
+                k.NewestBucket,
+                k.FirstTicks,
+                k.Folded,
+                k.Fired,
+                k.Dispersion,
+                k.RecentObserved,
+                k.RecentExpected,
                 s.BatchSum,
                 s.BatchSquares,
                 counts,
-                _levels.AsSpan(h * _slots, _slots).ToArray(),
-                _samples.AsSpan(h * _slots, _slots).ToArray());
+                levels,
+                samples);
         }
 
         // Handle order depends on retirement history; key order makes snapshots of equal states equal.
@@ -297,9 +291,16 @@ public sealed class BaselineModel<T>
             throw new ArgumentException($"The snapshot was made in time zone '{snapshot.TimeZoneId}'; this model uses '{_timeZoneId}'.", nameof(snapshot));
         }
 
+        if (snapshot.KeyCount > _maxKeys)
+        {
+            throw new ArgumentException($"The snapshot holds {snapshot.KeyCount} keys; this model tracks at most {_maxKeys}.", nameof(snapshot));
+        }
+
         _index.Clear();
-        Array.Clear(_keys);
-        Array.Clear(_buffers);
+        Array.Clear(_cold);
+        Array.Clear(_kept);
+        _keptNext = 1;
+        _keptCleared = 1;
         _highWater = 0;
         _freeCount = 0;
         _watermark = snapshot.WatermarkTicks;
@@ -307,32 +308,29 @@ public sealed class BaselineModel<T>
         _nextSweepTicks = _watermark == long.MinValue ? long.MinValue : (_sweptBucket + 1) * _bucket;
         foreach (var r in snapshot.Keys)
         {
-            if (_index.Count >= _maxKeys)
-            {
-                throw new ArgumentException($"The snapshot holds {snapshot.KeyCount} keys; this model tracks at most {_maxKeys}.", nameof(snapshot));
-            }
-
-            var h = Allocate(r.Key, r.FirstTicks, r.NewestBucket);
-            _index[r.Key] = h;
-            ref var s = ref _keys[h];
-            s.Dispersion = r.Dispersion;
-            s.RecentObserved = r.RecentObserved;
-            s.RecentExpected = r.RecentExpected;
+            ref var s = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, r.Key, out _);
+            var h = Allocate(ref s, r.Key, r.FirstTicks, r.NewestBucket);
+            ref var k = ref _cold[h];
+            k.Dispersion = r.Dispersion;
+            k.RecentObserved = r.RecentObserved;
+            k.RecentExpected = r.RecentExpected;
             s.BatchSum = r.BatchSum;
             s.BatchSquares = r.BatchSquares;
-            r.Levels.AsSpan().CopyTo(_levels.AsSpan(h * _slots, _slots));
-            r.Samples.AsSpan().CopyTo(_samples.AsSpan(h * _slots, _slots));
+            for (var i = 0; i < _slots; i++)
+            {
+                SetSlot((h * _slots) + i, r.Levels[i], r.Samples[i]);
+            }
 
             // Open buckets beyond this model's window are folded now, oldest first.
-            s.Folded = r.Folded;
-            var firstBucket = s.FirstTicks / _bucket;
+            k.Folded = r.Folded;
+            var firstBucket = k.FirstTicks / _bucket;
             for (var i = r.Counts.Length - 1; i >= _ring; i--)
             {
                 var q = r.NewestBucket - i;
-                if (q >= firstBucket && q > s.Folded)
+                if (q >= firstBucket && q > k.Folded)
                 {
-                    Fold(h, q, r.Counts[i]);
-                    s.Folded = q;
+                    Fold(h, ref s, q, r.Counts[i]);
+                    k.Folded = q;
                 }
             }
 
@@ -342,7 +340,7 @@ public sealed class BaselineModel<T>
                 _older[(h * (_ring - 1)) + i - 1] = i < r.Counts.Length ? r.Counts[i] : 0;
             }
 
-            s.Fired = r.Fired & _ringMask;
+            k.Fired = r.Fired & _ringMask;
             SetThreshold(h, ref s);
         }
     }
@@ -366,17 +364,70 @@ public sealed class BaselineModel<T>
         }
     }
 
-    private AnomalyOutcome ObserveOlder(int h, ref KeyState s, long b, long t, T item, out BaselineDetection<T>? detection)
+    /// <summary>Counts an observation of the key's newest bucket.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private AnomalyOutcome CountNewest(int h, ref Hot s, long t, T item, out BaselineDetection<T>? detection)
     {
         detection = null;
-        var i = s.NewestBucket - b;
-        if (i >= _ring || b <= s.Folded)
+        var c = ++s.Count;
+        if (s.Threshold == CannotFire)
+        {
+            return AnomalyOutcome.Counted;
+        }
+
+        if (c <= _maxItems)
+        {
+            Keep(ref s, t, item);
+        }
+
+        if (c < s.Threshold)
+        {
+            return AnomalyOutcome.Counted;
+        }
+
+        s.Threshold = CannotFire;
+        ref var k = ref _cold[h];
+        k.Fired |= 1;
+        detection = Fire(h, ref s, k.NewestBucket, c, k.Expected, k.Scale);
+        return AnomalyOutcome.Detected;
+    }
+
+    /// <summary>An observation before the key's first one, or outside its newest bucket.</summary>
+    private AnomalyOutcome ObserveSlow(int h, ref Hot s, long t, T item, out BaselineDetection<T>? detection)
+    {
+        ref var k = ref _cold[h];
+        if (t < k.FirstTicks)
+        {
+            k.FirstTicks = t;
+        }
+
+        var b = t / _bucket;
+        if (b > k.NewestBucket)
+        {
+            Advance(h, ref s, b);
+        }
+
+        s.FastFrom = Math.Max(s.NewestStart, k.FirstTicks);
+        if (b == k.NewestBucket)
+        {
+            return CountNewest(h, ref s, t, item, out detection);
+        }
+
+        return ObserveOlder(h, ref s, b, t, item, out detection);
+    }
+
+    private AnomalyOutcome ObserveOlder(int h, ref Hot s, long b, long t, T item, out BaselineDetection<T>? detection)
+    {
+        detection = null;
+        ref var k = ref _cold[h];
+        var i = k.NewestBucket - b;
+        if (i >= _ring || b <= k.Folded)
         {
             return AnomalyOutcome.Late;
         }
 
         var c = ++_older[(h * (_ring - 1)) + (int)i - 1];
-        if (((s.Fired >> (int)i) & 1) != 0)
+        if (((k.Fired >> (int)i) & 1) != 0)
         {
             return AnomalyOutcome.Counted;
         }
@@ -389,7 +440,7 @@ public sealed class BaselineModel<T>
 
         if (c <= _maxItems)
         {
-            Keep(h, ref s, t, item);
+            Keep(ref s, t, item);
         }
 
         if (c < threshold)
@@ -397,12 +448,12 @@ public sealed class BaselineModel<T>
             return AnomalyOutcome.Counted;
         }
 
-        s.Fired |= 1UL << (int)i;
+        k.Fired |= 1UL << (int)i;
         detection = Fire(h, ref s, b, c, expected, scale);
         return AnomalyOutcome.Detected;
     }
 
-    private int Allocate(string key, long t, long bucket)
+    private int Allocate(ref Hot s, string key, long t, long bucket)
     {
         int h;
         if (_freeCount > 0)
@@ -412,54 +463,55 @@ public sealed class BaselineModel<T>
         else
         {
             h = _highWater++;
-            if (h == _keys.Length)
+            if (h == _cold.Length)
             {
                 Grow();
             }
         }
 
-        _levels.AsSpan(h * _slots, _slots).Clear();
-        _samples.AsSpan(h * _slots, _slots).Clear();
+        _slotData.AsSpan(h * _slots * SlotBytes, _slots * SlotBytes).Clear();
         if (_ring > 1)
         {
             _older.AsSpan(h * (_ring - 1), _ring - 1).Clear();
         }
 
-        ref var s = ref _keys[h];
+        ref var k = ref _cold[h];
+        k = default;
+        k.Key = key;
+        k.NewestBucket = bucket;
+        k.FirstTicks = t;
+        k.Folded = long.MinValue;
+        k.Dispersion = BaselineMath.InitialDispersion;
         s = default;
-        s.Key = key;
-        s.NewestBucket = bucket;
+        s.Handle = h;
         s.NewestStart = bucket * _bucket;
-        s.FirstTicks = t;
-        s.Folded = long.MinValue;
+        s.FastFrom = Math.Max(s.NewestStart, t);
         s.Threshold = CannotFire;
-        s.Dispersion = BaselineMath.InitialDispersion;
         SetThreshold(h, ref s);
         return h;
     }
 
     private void Grow()
     {
-        var capacity = Math.Max(16, _keys.Length * 2);
-        Array.Resize(ref _keys, capacity);
-        Array.Resize(ref _levels, capacity * _slots);
-        Array.Resize(ref _samples, capacity * _slots);
+        var capacity = Math.Max(16, _cold.Length * 2);
+        Array.Resize(ref _cold, capacity);
+        Array.Resize(ref _slotData, capacity * _slots * SlotBytes);
         Array.Resize(ref _older, capacity * (_ring - 1));
-        Array.Resize(ref _buffers, capacity);
     }
 
     /// <summary>Moves a key's newest bucket forward to <paramref name="b"/>, folding the buckets that leave its open window.</summary>
-    private void Advance(int h, ref KeyState s, long b)
+    private void Advance(int h, ref Hot s, long b)
     {
-        var nb = s.NewestBucket;
+        ref var k = ref _cold[h];
+        var nb = k.NewestBucket;
         var d = b - nb;
-        var firstBucket = s.FirstTicks / _bucket;
+        var firstBucket = k.FirstTicks / _bucket;
 
         // Buckets that were open and now close, oldest first.
         var foldEnd = Math.Min(nb, b - _ring);
-        for (var q = Math.Max(Math.Max(nb - _ring + 1, firstBucket), s.Folded + 1); q <= foldEnd; q++)
+        for (var q = Math.Max(Math.Max(nb - _ring + 1, firstBucket), k.Folded + 1); q <= foldEnd; q++)
         {
-            Fold(h, q, q == nb ? s.Count : _older[(h * (_ring - 1)) + (int)(nb - q) - 1]);
+            Fold(h, ref s, q, q == nb ? s.Count : _older[(h * (_ring - 1)) + (int)(nb - q) - 1]);
         }
 
         // Buckets never opened (no activity) that close: zeros, at most one week of them.
@@ -474,11 +526,11 @@ public sealed class BaselineModel<T>
 
             for (var q = zeroStart; q <= zeroEnd; q++)
             {
-                Fold(h, q, 0);
+                Fold(h, ref s, q, 0);
             }
         }
 
-        s.Folded = Math.Max(s.Folded, b - _ring);
+        k.Folded = Math.Max(k.Folded, b - _ring);
 
         if (_ring > 1)
         {
@@ -490,66 +542,65 @@ public sealed class BaselineModel<T>
             }
         }
 
-        s.Fired = d >= MaxRing ? 0 : (s.Fired << (int)d) & _ringMask;
-        s.NewestBucket = b;
+        k.Fired = d >= MaxRing ? 0 : (k.Fired << (int)d) & _ringMask;
+        k.NewestBucket = b;
         s.NewestStart = b * _bucket;
         s.Count = 0;
-        if (s.BufferCount > 0)
-        {
-            Evict(h, ref s, b - _ring);
-        }
-
         SetThreshold(h, ref s);
     }
 
-    private void Fold(int h, long bucket, int count)
+    private void Fold(int h, ref Hot s, long bucket, int count)
     {
-        ref var s = ref _keys[h];
+        ref var k = ref _cold[h];
         var i = (h * _slots) + SlotOf(bucket);
-        ref var level = ref _levels[i];
+        var level = LevelAt(i);
+        var samples = SamplesAt(i);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
-        if (_samples[i] != 0 && level >= BaselineMath.DispersionMinLevel)
+        if (samples != 0 && level >= BaselineMath.DispersionMinLevel)
         {
-            BaselineMath.UpdateDispersion(ref s.Dispersion, level * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected), count, batch);
-            BaselineMath.UpdateRecent(ref s.RecentObserved, ref s.RecentExpected, level, count, batch, s.Dispersion);
+            BaselineMath.UpdateDispersion(ref k.Dispersion, level * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected), count, batch);
+            BaselineMath.UpdateRecent(ref k.RecentObserved, ref k.RecentExpected, level, count, batch, k.Dispersion);
         }
 
-        BaselineMath.Update(ref level, ref _samples[i], count, batch, s.Dispersion);
+        BaselineMath.Update(ref level, ref samples, count, batch, k.Dispersion);
+        SetSlot(i, level, samples);
     }
 
-    private void SetThreshold(int h, ref KeyState s)
+    private void SetThreshold(int h, ref Hot s)
     {
-        if ((s.Fired & 1) != 0)
+        ref var k = ref _cold[h];
+        if ((k.Fired & 1) != 0)
         {
             s.Threshold = CannotFire;
             return;
         }
 
-        s.Threshold = ComputeThreshold(h, ref s, s.NewestBucket, out var expected, out var scale);
-        s.Expected = (float)expected;
-        s.Scale = (float)scale;
+        s.Threshold = ComputeThreshold(h, ref s, k.NewestBucket, out var expected, out var scale);
+        k.Expected = (float)expected;
+        k.Scale = (float)scale;
     }
 
-    private int ComputeThreshold(int h, ref KeyState s, long bucket, out double expected, out double scale)
+    private int ComputeThreshold(int h, ref Hot s, long bucket, out double expected, out double scale)
     {
         expected = 0;
         scale = 1;
-        if ((bucket * _bucket) - s.FirstTicks < _learning)
+        ref var k = ref _cold[h];
+        if ((bucket * _bucket) - k.FirstTicks < _learning)
         {
             return CannotFire;
         }
 
         var i = (h * _slots) + SlotOf(bucket);
-        int samples = _samples[i];
+        int samples = SamplesAt(i);
         if (samples == 0)
         {
             return CannotFire;
         }
 
-        expected = _levels[i] * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected);
+        expected = LevelAt(i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
-        scale = BaselineMath.Scale(expected, batch, s.Dispersion, samples);
-        return BaselineMath.Threshold(expected, batch, s.Dispersion, scale, Thresholds);
+        scale = BaselineMath.Scale(expected, batch, k.Dispersion, samples);
+        return BaselineMath.Threshold(expected, batch, k.Dispersion, scale, Thresholds);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -564,89 +615,132 @@ public sealed class BaselineModel<T>
         return _slotCacheValue;
     }
 
-    private void Keep(int h, ref KeyState s, long t, T item)
-    {
-        ref var buffer = ref _buffers[h];
-        var n = s.BufferCount;
-        if (buffer is null || n == buffer.Length)
-        {
-            var grown = new Entry[Math.Max(8, n * 2)];
-            buffer?.AsSpan(0, n).CopyTo(grown);
-            buffer = grown;
-        }
+    private float LevelAt(int i) => Unsafe.ReadUnaligned<float>(ref _slotData[i * SlotBytes]);
 
-        buffer[n] = new Entry(t, item);
-        s.BufferCount = n + 1;
+    private byte SamplesAt(int i) => _slotData[(i * SlotBytes) + 4];
+
+    private void SetSlot(int i, float level, byte samples)
+    {
+        ref var at = ref _slotData[i * SlotBytes];
+        Unsafe.WriteUnaligned(ref at, level);
+        Unsafe.Add(ref at, 4) = samples;
     }
 
-    /// <summary>Drops kept items of buckets up to <paramref name="lastClosed"/>.</summary>
-    private void Evict(int h, ref KeyState s, long lastClosed)
+    /// <summary>Appends an item to the ring and the key's chain. The ring doubles, up to its cap, rather than
+    /// overwrite an item whose bucket may still fire.</summary>
+    private void Keep(ref Hot s, long t, T item)
     {
-        var buffer = _buffers[h]!;
-        var n = s.BufferCount;
-        var w = 0;
-        if (_ring > 1)
+        if (_maxKept == 0)
         {
-            for (var r = 0; r < n; r++)
-            {
-                if (buffer[r].Ticks / _bucket > lastClosed)
-                {
-                    buffer[w++] = buffer[r];
-                }
-            }
+            return;
         }
 
-        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        var seq = _keptNext;
+        if (_kept.Length == 0)
         {
-            buffer.AsSpan(w, n - w).Clear();
+            GrowKept();
         }
-
-        s.BufferCount = w;
-    }
-
-    private BaselineDetection<T> Fire(int h, ref KeyState s, long bucket, int count, double expected, double scale)
-    {
-        var buffer = _buffers[h];
-        var n = s.BufferCount;
-        var picked = 0;
-        for (var r = 0; r < n; r++)
+        else if (seq - _kept.Length >= _keptCleared && MayFire(_kept[seq & (_kept.Length - 1)].Ticks))
         {
-            if (buffer![r].Ticks / _bucket == bucket)
+            // The slot holds an item whose bucket may still fire: grow rather than lose it, up to the cap.
+            if (_kept.Length < _maxKept)
             {
-                picked++;
-            }
-        }
-
-        var entries = new Entry[picked];
-        var w = 0;
-        var keep = 0;
-        for (var r = 0; r < n; r++)
-        {
-            var e = buffer![r];
-            if (e.Ticks / _bucket == bucket)
-            {
-                // Stable insertion by time: arrivals are nearly in time order.
-                var j = w++;
-                while (j > 0 && entries[j - 1].Ticks > e.Ticks)
-                {
-                    entries[j] = entries[j - 1];
-                    j--;
-                }
-
-                entries[j] = e;
+                GrowKept();
             }
             else
             {
-                buffer[keep++] = e;
+                DroppedItems++;
             }
         }
 
-        if (buffer is not null && RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        ref var e = ref _kept[seq & (_kept.Length - 1)];
+        e.Item = item;
+        e.Ticks = t;
+        e.Previous = s.Head;
+        s.Head = seq;
+        _keptNext = seq + 1;
+    }
+
+    /// <summary>Whether an item at <paramref name="ticks"/> belongs to a bucket that can still take observations:
+    /// its bucket ends after the newest time minus the lateness, i.e. it is not before that time's bucket.</summary>
+    private bool MayFire(long ticks)
+    {
+        var x = _watermark - _lateness;
+        if (x >= _mayFireUntil || x < _mayFireFrom)
         {
-            buffer.AsSpan(keep, n - keep).Clear();
+            _mayFireFrom = x >= 0 ? x / _bucket * _bucket : long.MinValue;
+            _mayFireUntil = x >= 0 ? _mayFireFrom + _bucket : 0;
         }
 
-        s.BufferCount = keep;
+        return ticks >= _mayFireFrom;
+    }
+
+    private void GrowKept()
+    {
+        var length = _kept.Length == 0 ? Math.Min(InitialKept, _maxKept) : _kept.Length * 2;
+        var grown = new Kept[length];
+        var oldMask = _kept.Length - 1;
+        for (var q = Math.Max(_keptCleared, _keptNext - _kept.Length); q < _keptNext; q++)
+        {
+            grown[q & (length - 1)] = _kept[q & oldMask];
+        }
+
+        _kept = grown;
+    }
+
+    private BaselineDetection<T> Fire(int h, ref Hot s, long bucket, int count, double expected, double scale)
+    {
+        var from = bucket * _bucket;
+        var to = from + _bucket;
+
+        // Items of the bucket arrive after every item older than the bucket's start minus the lateness.
+        var stop = from - _lateness;
+        var oldest = Math.Max(_keptCleared, _keptNext - _kept.Length);
+        var mask = _kept.Length - 1;
+        var picked = 0;
+        for (var q = s.Head; q >= oldest;)
+        {
+            ref var e = ref _kept[q & mask];
+            if (e.Ticks < stop)
+            {
+                break;
+            }
+
+            if (e.Ticks >= from && e.Ticks < to)
+            {
+                picked++;
+            }
+
+            q = e.Previous;
+        }
+
+        var entries = new Kept[picked];
+        var w = picked;
+        for (var q = s.Head; w > 0;)
+        {
+            ref var e = ref _kept[q & mask];
+            if (e.Ticks >= from && e.Ticks < to)
+            {
+                entries[--w] = e;
+            }
+
+            q = e.Previous;
+        }
+
+        // Stable insertion by time: arrivals are nearly in time order.
+        for (var r = 1; r < picked; r++)
+        {
+            var e = entries[r];
+            var j = r;
+            while (j > 0 && entries[j - 1].Ticks > e.Ticks)
+            {
+                entries[j] = entries[j - 1];
+                j--;
+            }
+
+            entries[j] = e;
+        }
+
         var items = new T[picked];
         for (var r = 0; r < picked; r++)
         {
@@ -654,8 +748,8 @@ public sealed class BaselineModel<T>
         }
 
         return new BaselineDetection<T>(
-            s.Key!,
-            new DateTimeOffset(bucket * _bucket, TimeSpan.Zero),
+            _cold[h].Key!,
+            new DateTimeOffset(from, TimeSpan.Zero),
             TimeSpan.FromTicks(_bucket),
             count,
             expected,
@@ -663,61 +757,81 @@ public sealed class BaselineModel<T>
             items);
     }
 
-    /// <summary>Retires keys idle beyond the retention and drops kept items of buckets that can no longer change.
-    /// Runs when the newest event time enters a new bucket: O(keys) per bucket of event time.</summary>
+    /// <summary>Retires keys idle beyond the retention and releases kept items of buckets that can no longer
+    /// change. Runs when the newest event time enters a new bucket: O(keys) per bucket of event time.</summary>
     private void Sweep()
     {
         for (var h = 0; h < _highWater; h++)
         {
-            ref var s = ref _keys[h];
-            if (s.Key is null)
+            ref var k = ref _cold[h];
+            if (k.Key is null || _watermark - ((k.NewestBucket + 1) * _bucket) < _retention)
             {
                 continue;
             }
 
-            var end = (s.NewestBucket + 1) * _bucket;
-            if (_watermark - end >= _retention)
+            _index.Remove(k.Key);
+            k = default;
+            if (_freeCount == _free.Length)
             {
-                _index.Remove(s.Key);
-                _buffers[h] = null;
-                s = default;
-                if (_freeCount == _free.Length)
-                {
-                    Array.Resize(ref _free, Math.Max(16, _free.Length * 2));
-                }
+                Array.Resize(ref _free, Math.Max(16, _free.Length * 2));
+            }
 
-                _free[_freeCount++] = h;
-            }
-            else if (s.BufferCount > 0 && _watermark - end >= _lateness)
-            {
-                Evict(h, ref s, s.NewestBucket);
-            }
+            _free[_freeCount++] = h;
         }
+
+        // Release the references of kept items that no bucket can take any more (arrival order is nearly time order).
+        var mask = _kept.Length - 1;
+        var q = Math.Max(_keptCleared, _keptNext - _kept.Length);
+        for (; q < _keptNext; q++)
+        {
+            ref var e = ref _kept[q & mask];
+            if (MayFire(e.Ticks))
+            {
+                break;
+            }
+
+            e = default;
+        }
+
+        _keptCleared = q;
     }
 
-    private struct KeyState
+    /// <summary>The state every observation touches.</summary>
+    private struct Hot
+    {
+        public long NewestStart;
+        public long FastFrom;
+        public long BatchTicks;
+        public long Head;
+        public int Count;
+        public int Threshold;
+        public int BatchSize;
+        public float BatchSum;
+        public float BatchSquares;
+        public int Handle;
+    }
+
+    /// <summary>The state a bucket change or a detection touches.</summary>
+    private struct Cold
     {
         public string? Key;
         public long NewestBucket;
-        public long NewestStart;
         public long FirstTicks;
         public long Folded;
         public ulong Fired;
-        public int Count;
-        public int Threshold;
         public float Expected;
         public float Scale;
-        public int BufferCount;
         public float Dispersion;
-        public float BatchSum;
-        public float BatchSquares;
-        public long BatchTicks;
-        public int BatchSize;
         public float RecentObserved;
         public float RecentExpected;
     }
 
-    private readonly record struct Entry(long Ticks, T Item);
+    private struct Kept
+    {
+        public T Item;
+        public long Ticks;
+        public long Previous;
+    }
 }
 
 /// <summary>A key's baseline for one bucket, for inspection (e.g. to explain a detection or chart the baseline).</summary>
