@@ -121,8 +121,9 @@ public sealed class BaselineModel<T>
     /// <summary>The newest event time seen; <see langword="null"/> before the first observation.</summary>
     public DateTimeOffset? Watermark => _watermark == long.MinValue ? null : new DateTimeOffset(_watermark, TimeSpan.Zero);
 
-    /// <summary>How many kept items were overwritten while their bucket could still fire because
-    /// <see cref="AnomalyDetectorOptions.MaxKeptActivities"/> was reached; such detections list fewer items than they count.</summary>
+    /// <summary>How many kept items were overwritten while their bucket was still open (could still take activities)
+    /// because <see cref="AnomalyDetectorOptions.MaxKeptActivities"/> was reached. A detection of such a bucket lists
+    /// fewer items than it counts; a bucket that had already fired lost nothing.</summary>
     public long DroppedItems { get; private set; }
 
     /// <summary>
