@@ -7,16 +7,23 @@ namespace AlertEngine;
 /// Recognises activity ids already seen within a horizon of event time. Single-threaded.
 /// </summary>
 /// <remarks>
-/// Ids are kept as 128-bit XxHash128 digests (16 bytes each, collision probability negligible: about n²/2¹²⁹),
-/// so memory is proportional to the number of distinct ids whose time lies within the horizon of the newest
-/// time seen, not to the input size. Entries leave in arrival order once their time is older than the horizon;
-/// an entry that arrived out of order may stay a little longer, never shorter. A horizon of zero disables the filter.
+/// Ids are kept as 128-bit XxHash128 digests (collision probability negligible: about n²/2¹²⁹) with the newest event
+/// time seen when they arrived (their own time, or later for an activity that arrived out of order), in an
+/// open-addressing table with linear probing. An id is remembered until the newest time seen moves a horizon past that
+/// time, so never shorter than a horizon after its own time, and an out-of-order activity a little longer (also when
+/// the allowed lateness exceeds the horizon, so it cannot be counted twice). A forgotten entry is not removed but
+/// reused by a later insertion, so a check costs one probe sequence (usually one cache line) and no removal. The table is rebuilt from its live entries when live and
+/// forgotten entries together fill 60 % of it, sized so the live ones fill at most 40 %: memory is proportional to
+/// the ids within the horizon (24 bytes a slot), not to the input. A horizon of zero disables the filter.
 /// </remarks>
 internal sealed class DuplicateFilter
 {
-    private readonly HashSet<UInt128> _seen = [];
-    private readonly Queue<(UInt128 Hash, long Ticks)> _order = new();
+    private const int MinCapacity = 1024;
+    private const long Empty = long.MinValue;
+
     private readonly long _horizonTicks;
+    private Slot[] _slots = [];
+    private int _used;
     private long _newestTicks = long.MinValue;
 
     public DuplicateFilter(TimeSpan horizon)
@@ -25,8 +32,27 @@ internal sealed class DuplicateFilter
         _horizonTicks = horizon.Ticks;
     }
 
-    /// <summary>Number of ids currently remembered.</summary>
-    public int Count => _seen.Count;
+    /// <summary>Number of ids currently remembered (counts the table: O(capacity)).</summary>
+    public int Count
+    {
+        get
+        {
+            var limit = Limit;
+            var n = 0;
+            foreach (ref readonly var slot in _slots.AsSpan())
+            {
+                if (slot.Ticks > limit)
+                {
+                    n++;
+                }
+            }
+
+            return n;
+        }
+    }
+
+    /// <summary>Entries at or before this time are forgotten.</summary>
+    private long Limit => _newestTicks == long.MinValue ? long.MinValue : _newestTicks - _horizonTicks;
 
     /// <summary>Returns <see langword="true"/> when the id was seen within the horizon; otherwise remembers it.</summary>
     public bool IsDuplicate(string id, DateTimeOffset time)
@@ -40,39 +66,140 @@ internal sealed class DuplicateFilter
         if (ticks > _newestTicks)
         {
             _newestTicks = ticks;
-            Evict();
         }
 
-        var hash = XxHash128.HashToUInt128(MemoryMarshal.AsBytes(id.AsSpan()));
-        if (!_seen.Add(hash))
-        {
-            return true;
-        }
-
-        _order.Enqueue((hash, ticks));
-        return false;
+        return !Add(XxHash128.HashToUInt128(MemoryMarshal.AsBytes(id.AsSpan())), _newestTicks);
     }
 
-    internal IEnumerable<(UInt128 Hash, long Ticks)> Export() => _order;
-
-    internal void Import(IEnumerable<(UInt128 Hash, long Ticks)> entries)
+    /// <summary>Adds a hash unless it is remembered; <see langword="false"/> when it was.</summary>
+    private bool Add(UInt128 hash, long ticks)
     {
-        foreach (var (hash, ticks) in entries)
+        if (_used >= (_slots.Length / 5) * 3)
         {
-            if (_seen.Add(hash))
+            Rebuild();
+        }
+
+        var lo = (ulong)hash;
+        var hi = (ulong)(hash >> 64);
+        var limit = Limit;
+        var mask = _slots.Length - 1;
+        var i = (int)lo & mask;
+        var free = -1;
+        while (true)
+        {
+            ref var slot = ref _slots[i];
+            if (slot.Ticks == Empty)
             {
-                _order.Enqueue((hash, ticks));
-                _newestTicks = Math.Max(_newestTicks, ticks);
+                break;
+            }
+
+            if (slot.Ticks > limit)
+            {
+                if (slot.Lo == lo && slot.Hi == hi)
+                {
+                    return false;
+                }
+            }
+            else if (free < 0)
+            {
+                free = i;
+            }
+
+            i = (i + 1) & mask;
+        }
+
+        if (free < 0)
+        {
+            free = i;
+            _used++;
+        }
+
+        _slots[free] = new Slot(lo, hi, ticks);
+        return true;
+    }
+
+    /// <summary>Drops forgotten entries. In place while the live entries fit the table (no allocation in steady
+    /// state); into a new table when they need twice the room, or a quarter.</summary>
+    private void Rebuild()
+    {
+        var limit = Limit;
+        var live = 0;
+        foreach (ref readonly var slot in _slots.AsSpan())
+        {
+            if (slot.Ticks > limit)
+            {
+                live++;
+            }
+        }
+
+        var capacity = MinCapacity;
+        while (capacity / 5 * 2 < live + 1)
+        {
+            capacity *= 2;
+        }
+
+        if (capacity == _slots.Length || (capacity < _slots.Length && capacity * 4 > _slots.Length))
+        {
+            Compact(limit);
+            return;
+        }
+
+        var old = _slots;
+        _slots = new Slot[capacity];
+        _slots.AsSpan().Fill(new Slot(0, 0, Empty));
+        _used = 0;
+        foreach (ref readonly var slot in old.AsSpan())
+        {
+            if (slot.Ticks > limit)
+            {
+                Place(slot);
             }
         }
     }
 
-    private void Evict()
+    /// <summary>Empties the forgotten slots, then moves every live entry to the first empty slot of its probe
+    /// sequence, scanning from an empty slot so that every entry moves before the entries whose sequences pass it.</summary>
+    private void Compact(long limit)
     {
-        var limit = _newestTicks - _horizonTicks;
-        while (_order.Count > 0 && _order.Peek().Ticks <= limit)
+        var slots = _slots.AsSpan();
+        var start = -1;
+        for (var i = 0; i < slots.Length; i++)
         {
-            _seen.Remove(_order.Dequeue().Hash);
+            if (slots[i].Ticks <= limit)
+            {
+                slots[i] = new Slot(0, 0, Empty);
+                start = i;
+            }
+        }
+
+        _used = 0;
+        var mask = slots.Length - 1;
+        for (var k = 1; k <= slots.Length; k++)
+        {
+            var i = (start + k) & mask;
+            var slot = slots[i];
+            if (slot.Ticks == Empty)
+            {
+                continue;
+            }
+
+            slots[i] = new Slot(0, 0, Empty);
+            Place(slot);
         }
     }
+
+    private void Place(Slot slot)
+    {
+        var mask = _slots.Length - 1;
+        var i = (int)slot.Lo & mask;
+        while (_slots[i].Ticks != Empty)
+        {
+            i = (i + 1) & mask;
+        }
+
+        _slots[i] = slot;
+        _used++;
+    }
+
+    private readonly record struct Slot(ulong Lo, ulong Hi, long Ticks);
 }
