@@ -37,6 +37,10 @@ namespace AlertEngine;
 public sealed class BaselineModel<T>
 {
     private const int CannotFire = int.MaxValue;
+
+    // A learned bucket whose slot has no sample yet: it cannot fire now, but its items are kept, because the slot can
+    // get its first sample (another bucket of the slot closes) while the bucket is still open.
+    private const int NoSampleYet = int.MaxValue - 1;
     private const int MaxRing = 64;
     private const int SlotBytes = 5;
     private const int InitialKept = 1024;
@@ -595,7 +599,7 @@ public sealed class BaselineModel<T>
         int samples = SamplesAt(i);
         if (samples == 0)
         {
-            return CannotFire;
+            return NoSampleYet;
         }
 
         expected = LevelAt(i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
