@@ -99,7 +99,7 @@ public sealed class BaselineModel<T>
         _lateness = options.AllowedLateness.Ticks;
         _retention = options.Retention.Ticks;
         _gapCap = Math.Max(1, (TimeSpan.TicksPerDay * 7) / _bucket);
-        _ring = (int)Math.Min(MaxRing, 1 + ((_lateness + _bucket - 1) / _bucket));
+        _ring = (int)Math.Min(MaxRing, 1 + (_lateness / _bucket) + (_lateness % _bucket == 0 ? 0 : 1)); // no overflow near TimeSpan.MaxValue
         _ringMask = _ring == MaxRing ? ulong.MaxValue : (1UL << _ring) - 1;
         _maxKeys = options.MaxTrackedKeys;
         _maxItems = options.MaxActivitiesPerDetection;

@@ -28,4 +28,23 @@ public class BaselineModelEdgeTests
         Assert.Equal(101, d.Observed);
         Assert.Equal(Enumerable.Range(0, 50), d.Items); // the first 50 to arrive, not just the one that fired it
     }
+
+    [Fact]
+    public void The_largest_lateness_keeps_64_open_buckets_per_key()
+    {
+        // Any lateness of 63 buckets or more keeps the maximum of 64 open buckets; TimeSpan.MaxValue must not overflow.
+        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { AllowedLateness = TimeSpan.MaxValue });
+        Feed(model, "k", Steady(Start, 8 * 24, 4));
+        var hour = Start.AddDays(8);
+        var threshold = model.GetBaseline("k", hour)!.Threshold!.Value;
+        Assert.Empty(Feed(model, "k", Steady(hour, 1, threshold - 1)));
+        Assert.Equal(AnomalyOutcome.Counted, model.Observe("k", hour.AddHours(62), -1, out _));
+
+        Assert.Equal(AnomalyOutcome.Detected, model.Observe("k", hour.AddMinutes(59), -2, out var d));
+        Assert.Equal(hour, d!.BucketStart);
+        Assert.Equal(threshold, d.Observed);
+        Assert.Equal(threshold, d.Items.Count);
+        Assert.Equal(AnomalyOutcome.Counted, model.Observe("k", hour.AddMinutes(-1), -3, out _)); // 63 buckets behind
+        Assert.Equal(AnomalyOutcome.Late, model.Observe("k", hour.AddMinutes(-61), -4, out _)); // 64 buckets behind
+    }
 }
