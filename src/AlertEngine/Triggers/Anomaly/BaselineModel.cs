@@ -282,7 +282,7 @@ public sealed class BaselineModel<T>
     /// <summary>Replaces the whole state with a snapshot. Kept items are not restored. The snapshot's open buckets
     /// are adapted to this model's lateness (older ones are folded into the baseline).</summary>
     /// <param name="snapshot">The snapshot.</param>
-    /// <exception cref="ArgumentException">The snapshot was made with another bucket length or time zone, or holds more keys than the cap.</exception>
+    /// <exception cref="ArgumentException">The snapshot was made with another bucket length or time zone, holds more keys than the cap, or holds a key twice.</exception>
     public void Restore(BaselineSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -299,6 +299,16 @@ public sealed class BaselineModel<T>
         if (snapshot.KeyCount > _maxKeys)
         {
             throw new ArgumentException($"The snapshot holds {snapshot.KeyCount} keys; this model tracks at most {_maxKeys}.", nameof(snapshot));
+        }
+
+        // A key twice (corrupt data) would leave a handle outside the index: refuse it before touching the state.
+        var seen = new HashSet<string>(snapshot.KeyCount, StringComparer.Ordinal);
+        foreach (var r in snapshot.Keys)
+        {
+            if (!seen.Add(r.Key))
+            {
+                throw new ArgumentException($"The snapshot holds the key '{r.Key}' twice.", nameof(snapshot));
+            }
         }
 
         _index.Clear();

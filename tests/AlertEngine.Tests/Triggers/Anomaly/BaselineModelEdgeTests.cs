@@ -47,4 +47,25 @@ public class BaselineModelEdgeTests
         Assert.Equal(AnomalyOutcome.Counted, model.Observe("k", hour.AddMinutes(-1), -3, out _)); // 63 buckets behind
         Assert.Equal(AnomalyOutcome.Late, model.Observe("k", hour.AddMinutes(-61), -4, out _)); // 64 buckets behind
     }
+
+    [Fact]
+    public void A_snapshot_that_names_a_key_twice_is_refused_and_the_model_is_left_as_it_was()
+    {
+        var source = new BaselineModel<int>(Trigger());
+        source.Observe("key-A", Start, 0, out _);
+        source.Observe("key-B", Start.AddHours(1), 1, out _);
+        var stream = new MemoryStream();
+        source.CreateSnapshot().WriteTo(stream);
+        var bytes = stream.ToArray();
+        var b = bytes.AsSpan().IndexOf("key-B"u8);
+        "key-A"u8.CopyTo(bytes.AsSpan(b));
+        var corrupt = BaselineSnapshot.ReadFrom(new MemoryStream(bytes));
+
+        var model = new BaselineModel<int>(Trigger());
+        model.Observe("other", Start, 0, out _);
+        Assert.Throws<ArgumentException>(() => model.Restore(corrupt));
+        Assert.Equal(1, model.KeyCount);
+        Assert.NotNull(model.GetBaseline("other", Start));
+        Assert.Equal(1, model.CreateSnapshot().KeyCount);
+    }
 }
