@@ -68,4 +68,37 @@ public class BaselineModelEdgeTests
         Assert.NotNull(model.GetBaseline("other", Start));
         Assert.Equal(1, model.CreateSnapshot().KeyCount);
     }
+
+    [Fact]
+    public void The_kept_ring_grows_correctly_after_it_has_wrapped_around()
+    {
+        // 80 keys keep 10 items an hour for three hours (1,200 items: the 1,024-item ring wraps over released items),
+        // then all burst in the same hour, interleaved: the ring must grow while wrapped and keep every chain intact.
+        var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Low));
+        var keys = Enumerable.Range(0, 80).Select(i => "k" + i).ToArray();
+        FeedMany(model, Steady(Start, 8 * 24, 4).SelectMany(t => keys.Select(k => (k, t))));
+        var from = Start.AddDays(8);
+        var all = Steady(from, 3, 10).SelectMany(t => keys.Select(k => (Key: k, Time: t)))
+            .Concat(Burst(from.AddHours(3), 60).SelectMany(t => keys.Select(k => (Key: k, Time: t))))
+            .ToList();
+
+        var found = new List<(BaselineDetection<int> D, int N)>();
+        for (var n = 0; n < all.Count; n++)
+        {
+            if (model.Observe(all[n].Key, all[n].Time, n, out var d) == AnomalyOutcome.Detected)
+            {
+                found.Add((d!, n));
+            }
+        }
+
+        Assert.Equal(keys.Length, found.Count);
+        Assert.All(found, f =>
+        {
+            Assert.Equal(from.AddHours(3), f.D.BucketStart);
+            var expected = Enumerable.Range(0, f.N + 1).Where(n => all[n].Key == f.D.Key && all[n].Time >= f.D.BucketStart).ToArray();
+            Assert.Equal(f.D.Observed, expected.Length);
+            Assert.Equal(expected, f.D.Items);
+        });
+        Assert.Equal(0, model.DroppedItems);
+    }
 }
