@@ -37,6 +37,10 @@ namespace AlertEngine;
 public sealed class BaselineModel<T>
 {
     private const int CannotFire = int.MaxValue;
+
+    // A learned bucket whose slot has no sample yet: it cannot fire now, but its items are kept, because the slot can
+    // get its first sample (another bucket of the slot closes) while the bucket is still open.
+    private const int NoSampleYet = int.MaxValue - 1;
     private const int MaxRing = 64;
     private const int SlotBytes = 5;
     private const int InitialKept = 1024;
@@ -95,7 +99,7 @@ public sealed class BaselineModel<T>
         _lateness = options.AllowedLateness.Ticks;
         _retention = options.Retention.Ticks;
         _gapCap = Math.Max(1, (TimeSpan.TicksPerDay * 7) / _bucket);
-        _ring = (int)Math.Min(MaxRing, 1 + ((_lateness + _bucket - 1) / _bucket));
+        _ring = (int)Math.Min(MaxRing, 1 + (_lateness / _bucket) + (_lateness % _bucket == 0 ? 0 : 1)); // no overflow near TimeSpan.MaxValue
         _ringMask = _ring == MaxRing ? ulong.MaxValue : (1UL << _ring) - 1;
         _maxKeys = options.MaxTrackedKeys;
         _maxItems = options.MaxActivitiesPerDetection;
@@ -278,7 +282,7 @@ public sealed class BaselineModel<T>
     /// <summary>Replaces the whole state with a snapshot. Kept items are not restored. The snapshot's open buckets
     /// are adapted to this model's lateness (older ones are folded into the baseline).</summary>
     /// <param name="snapshot">The snapshot.</param>
-    /// <exception cref="ArgumentException">The snapshot was made with another bucket length or time zone, or holds more keys than the cap.</exception>
+    /// <exception cref="ArgumentException">The snapshot was made with another bucket length or time zone, holds more keys than the cap, or holds a key twice.</exception>
     public void Restore(BaselineSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -295,6 +299,16 @@ public sealed class BaselineModel<T>
         if (snapshot.KeyCount > _maxKeys)
         {
             throw new ArgumentException($"The snapshot holds {snapshot.KeyCount} keys; this model tracks at most {_maxKeys}.", nameof(snapshot));
+        }
+
+        // A key twice (corrupt data) would leave a handle outside the index: refuse it before touching the state.
+        var seen = new HashSet<string>(snapshot.KeyCount, StringComparer.Ordinal);
+        foreach (var r in snapshot.Keys)
+        {
+            if (!seen.Add(r.Key))
+            {
+                throw new ArgumentException($"The snapshot holds the key '{r.Key}' twice.", nameof(snapshot));
+            }
         }
 
         _index.Clear();
@@ -595,7 +609,7 @@ public sealed class BaselineModel<T>
         int samples = SamplesAt(i);
         if (samples == 0)
         {
-            return CannotFire;
+            return NoSampleYet;
         }
 
         expected = LevelAt(i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
