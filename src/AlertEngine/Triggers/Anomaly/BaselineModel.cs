@@ -87,7 +87,8 @@ public sealed class BaselineModel<T>
     /// <summary>Creates an empty model (or one restored from <see cref="AnomalyDetectorOptions.InitialState"/>).</summary>
     /// <param name="trigger">The trigger: bucket, learning period and sensitivity (its scope is the caller's business).</param>
     /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
-    /// <exception cref="ArgumentException">The trigger's bucket is not positive, its learning period is negative, or the options are invalid.</exception>
+    /// <exception cref="ArgumentException">The trigger's bucket is not positive, its learning period is negative, the options are invalid, or
+    /// <see cref="AnomalyDetectorOptions.MaxTrackedKeys"/> exceeds what the model can address (8,947,848 keys with 48 slots each).</exception>
     public BaselineModel(AnomalyTrigger trigger, AnomalyDetectorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(trigger);
@@ -107,6 +108,13 @@ public sealed class BaselineModel<T>
         _calendar = new SeasonalCalendar(_bucket, options.TimeZone);
         _timeZoneId = options.TimeZone.Id;
         _slots = _calendar.SlotCount;
+        if ((long)_maxKeys * _slots * SlotBytes > Array.MaxLength)
+        {
+            throw new ArgumentException(
+                $"MaxTrackedKeys {_maxKeys} is more than this model can hold with {_slots} seasonal slots per key (at most {Array.MaxLength / (_slots * SlotBytes)}).",
+                nameof(options));
+        }
+
         if (options.InitialState is { } state)
         {
             Restore(state);
@@ -508,7 +516,7 @@ public sealed class BaselineModel<T>
 
     private void Grow()
     {
-        var capacity = Math.Max(16, _cold.Length * 2);
+        var capacity = (int)Math.Min(Math.Max(16L, _cold.Length * 2L), _maxKeys);
         Array.Resize(ref _cold, capacity);
         Array.Resize(ref _slotData, capacity * _slots * SlotBytes);
         Array.Resize(ref _older, capacity * (_ring - 1));

@@ -101,4 +101,14 @@ public class BaselineModelEdgeTests
         });
         Assert.Equal(0, model.DroppedItems);
     }
+
+    [Fact]
+    public void A_key_cap_beyond_what_the_slots_can_address_is_refused_with_the_limit()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { MaxTrackedKeys = 9_000_000 }));
+        Assert.Contains("at most 8947848", e.Message, StringComparison.Ordinal);
+
+        // Daily buckets have 2 slots per key, so the same cap fits.
+        Assert.NotNull(new BaselineModel<int>(Trigger() with { Bucket = TimeSpan.FromDays(1) }, new AnomalyDetectorOptions { MaxTrackedKeys = 9_000_000 }));
+    }
 }
