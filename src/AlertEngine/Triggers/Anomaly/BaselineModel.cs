@@ -229,7 +229,7 @@ public sealed class BaselineModel<T>
         ref var s = ref _keys[h];
         var b = time.UtcTicks / _bucket;
         var i = (h * _slots) + SlotOf(b);
-        var level = _levels[i] * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected);
+        var level = BaselineMath.PredictedLevel(_levels.AsSpan(h * _slots, _slots), _samples.AsSpan(h * _slots, _slots), i - (h * _slots)) * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected);
         int samples = _samples[i];
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
         var scale = BaselineMath.Scale(level, batch, s.Dispersion, samples);
@@ -508,10 +508,15 @@ public sealed class BaselineModel<T>
         var i = (h * _slots) + SlotOf(bucket);
         ref var level = ref _levels[i];
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
-        if (_samples[i] != 0 && level >= BaselineMath.DispersionMinLevel)
+        if (_samples[i] != 0)
         {
-            BaselineMath.UpdateDispersion(ref s.Dispersion, level * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected), count, batch);
-            BaselineMath.UpdateRecent(ref s.RecentObserved, ref s.RecentExpected, level, count, batch, s.Dispersion);
+            var predicted = BaselineMath.PredictedLevel(_levels.AsSpan(h * _slots, _slots), _samples.AsSpan(h * _slots, _slots), i - (h * _slots));
+            if (predicted >= BaselineMath.DispersionMinLevel)
+            {
+                BaselineMath.UpdateDispersion(ref s.Dispersion, predicted * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected), count, batch);
+            }
+
+            BaselineMath.UpdateRecent(ref s.RecentObserved, ref s.RecentExpected, predicted, count, batch, s.Dispersion);
         }
 
         BaselineMath.Update(ref level, ref _samples[i], count, batch, s.Dispersion);
@@ -546,7 +551,7 @@ public sealed class BaselineModel<T>
             return CannotFire;
         }
 
-        expected = _levels[i] * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected);
+        expected = BaselineMath.PredictedLevel(_levels.AsSpan(h * _slots, _slots), _samples.AsSpan(h * _slots, _slots), i - (h * _slots)) * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
         scale = BaselineMath.Scale(expected, batch, s.Dispersion, samples);
         return BaselineMath.Threshold(expected, batch, s.Dispersion, scale, Thresholds);
