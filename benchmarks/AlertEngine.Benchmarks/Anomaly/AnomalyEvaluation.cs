@@ -299,7 +299,8 @@ public static class AnomalyEvaluation
 
         var history = string.Join(", ", counts.Values);
         Console.Error.WriteLine(string.Create(inv, $"FP [{population}] seed {trace.Seed} {trace.Key}: bucket {d.BucketStart:ddd yyyy-MM-dd HH:mm} (day {(d.BucketStart - trace.Start).TotalDays:0.0}), fired at {at:HH:mm:ss} with count {d.Observed}"));
-        Console.Error.WriteLine(string.Create(inv, $"   slot {slot}: level {k.Levels[slot]:0.000} samples {k.Samples[slot]}, recent factor {recent:0.000} (obs {k.RecentObserved:0.00} exp {k.RecentExpected:0.00}), expected {d.Expected:0.000}"));
+        var predicted = BaselineMath.PredictedLevel(k.Levels, k.Samples, slot);
+        Console.Error.WriteLine(string.Create(inv, $"   slot {slot}: level {k.Levels[slot]:0.000} samples {k.Samples[slot]}, predicted (pooled) {predicted:0.000}, recent factor {recent:0.000} (obs {k.RecentObserved:0.00} exp {k.RecentExpected:0.00}), expected {d.Expected:0.000}"));
         Console.Error.WriteLine(string.Create(inv, $"   dispersion {k.Dispersion:0.0000}, batch {batch:0.000}, scale {estimate.Scale:0.000}, score {d.Score:0.00}, threshold {estimate.Threshold}, true seasonal expectation {trace.SeasonalExpectation(d.BucketStart):0.00}"));
         Console.Error.WriteLine(string.Create(inv, $"   slot history (oldest first): {history}"));
     }
