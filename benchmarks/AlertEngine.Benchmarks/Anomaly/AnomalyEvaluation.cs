@@ -8,7 +8,14 @@ namespace AlertEngine.Benchmarks.Anomaly;
 /// <summary>
 /// Evaluates unusual-activity detection on labelled synthetic streams (<see cref="AnomalyStreamGenerator"/>):
 /// precision, recall and detection delay per sensitivity and anomaly kind, over a fixed seed set.
-/// <c>dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval [--users N] [--weeks W] [--out file]</c>
+/// <c>dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval [--users N] [--weeks W] [--first-seed S] [--out file]</c>
+/// <list type="bullet">
+/// <item><c>--first-seed S</c>: users are seeds S..S+N−1 (default 1), e.g. a set disjoint from the committed one.</item>
+/// <item><c>--dump-fp [low|medium|high]</c>: prints (to stderr) every detection on an anomaly-free stream at that sensitivity (default medium) with what the model
+/// believed (slot level, samples, dispersion, batch and recent factors, threshold) and the slot's earlier counts.</item>
+/// <item><c>--headline</c>: only the anomaly-free and 5x-1h rows of each population (fast).</item>
+/// <item><c>--z Z</c>: overrides Z of every sensitivity (for exploration).</item>
+/// </list>
 /// </summary>
 public static class AnomalyEvaluation
 {
@@ -18,6 +25,9 @@ public static class AnomalyEvaluation
     {
         var users = 1000;
         var weeks = 4;
+        var firstSeed = 1;
+        AnomalySensitivity? dumpFalsePositives = null;
+        var headlineOnly = false;
         string? output = null;
         double? z = null;
         for (var i = 0; i < args.Length; i++)
@@ -28,6 +38,17 @@ public static class AnomalyEvaluation
                 case "--weeks": weeks = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--out": output = args[++i]; break;
                 case "--z": z = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--first-seed": firstSeed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--dump-fp":
+                    dumpFalsePositives = AnomalySensitivity.Medium;
+                    if (i + 1 < args.Length && !args[i + 1].StartsWith('-') && Enum.TryParse<AnomalySensitivity>(args[i + 1], ignoreCase: true, out var dumped))
+                    {
+                        dumpFalsePositives = dumped;
+                        i++;
+                    }
+
+                    break;
+                case "--headline": headlineOnly = true; break;
                 default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
             }
         }
@@ -37,8 +58,10 @@ public static class AnomalyEvaluation
         var inv = CultureInfo.InvariantCulture;
         report.AppendLine("# Unusual-activity detection: evaluation on labelled synthetic streams");
         report.AppendLine();
-        report.AppendLine(inv, $"Command: `dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval --users {users} --weeks {weeks}`.");
-        report.AppendLine(inv, $"Each scenario: {users} users (seeds 1..{users}) × {weeks} weeks = {users * weeks} user-weeks, hourly buckets, learning period 7 days, scope user.");
+        var seedOption = firstSeed == 1 ? "" : string.Create(inv, $" --first-seed {firstSeed}");
+        var headlineOption = headlineOnly ? " --headline" : "";
+        report.AppendLine(inv, $"Command: `dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval --users {users} --weeks {weeks}{seedOption}{headlineOption}`.");
+        report.AppendLine(inv, $"Each scenario: {users} users (seeds {firstSeed}..{firstSeed + users - 1}) × {weeks} weeks = {users * weeks} user-weeks, hourly buckets, learning period 7 days, scope user.");
         report.AppendLine("Traffic: `AnomalyStreamGenerator` defaults (see docs/anomaly.md): log-normal peak rate (median 12/h, σ 0.6, at least 2), office-hours profile,");
         report.AppendLine("weekends at 8 %, Gamma day multiplier (CV 0.2), Poisson within the day, weekly drift σ 0.1 (log), 3 % holidays; 2 anomalies per week after learning.");
         report.AppendLine("`Nx-1h`: during one hour the expectation becomes N × the seasonal expectation (start hours with seasonal expectation ≥ 4 unless stated);");
@@ -76,7 +99,7 @@ public static class AnomalyEvaluation
             report.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var (name, bursts) in scenarios)
             {
-                if ((offsets.Length > 1 || hourShape > 0) && name is not ("anomaly-free" or "5x-1h (headline)"))
+                if ((headlineOnly || offsets.Length > 1 || hourShape > 0) && name is not ("anomaly-free" or "5x-1h (headline)"))
                 {
                     continue;
                 }
@@ -85,12 +108,13 @@ public static class AnomalyEvaluation
                 var generator = new ActivityStreamOptions { Weeks = weeks, Bursts = bursts, UtcOffsetHours = offsets, DayShape = dayShape, HourShape = hourShape };
                 for (var u = 0; u < users; u++)
                 {
-                    traces[u] = AnomalyStreamGenerator.Generate(u + 1, generator);
+                    traces[u] = AnomalyStreamGenerator.Generate(firstSeed + u, generator);
                 }
 
                 foreach (var sensitivity in Sensitivities)
                 {
-                    var r = Evaluate(traces, sensitivity, z);
+                    var dump = sensitivity == dumpFalsePositives && bursts.Length == 0 ? popName : null;
+                    var r = Evaluate(traces, sensitivity, z, dump);
                     report.AppendLine(inv, $"| {name} | {sensitivity} | {r.Anomalies} | {r.Detected} | {Ratio(r.Detected, r.Anomalies)} | {r.Detections} | {r.TruePositives} | {Ratio(r.TruePositives, r.Detections)} | {1000.0 * (r.Detections - r.TruePositives) / (users * weeks):0.00} | {Quantile(r.Delays, 0.5)} | {Quantile(r.Delays, 0.9)} |");
                     if (r.InLearning != 0)
                     {
@@ -115,6 +139,7 @@ public static class AnomalyEvaluation
         report.AppendLine();
 
         // Recall of the headline kind by the seasonal expectation of the anomalous hour.
+        if (!headlineOnly)
         {
             report.AppendLine("## 5x-1h recall by seasonal expectation of the anomalous hour (UTC population, expectation ≥ 1)");
             report.AppendLine();
@@ -124,13 +149,13 @@ public static class AnomalyEvaluation
             var generator = new ActivityStreamOptions { Weeks = weeks, Bursts = [BurstSpec.Times(5, 1, minExpected: 1)] };
             for (var u = 0; u < users; u++)
             {
-                traces[u] = AnomalyStreamGenerator.Generate(u + 1, generator);
+                traces[u] = AnomalyStreamGenerator.Generate(firstSeed + u, generator);
             }
 
             double[] bands = [1, 2, 4, 8, 16, 32, double.PositiveInfinity];
             foreach (var sensitivity in Sensitivities)
             {
-                var r = Evaluate(traces, sensitivity, z);
+                var r = Evaluate(traces, sensitivity, z, null);
                 for (var b = 0; b + 1 < bands.Length; b++)
                 {
                     int n = 0, hit = 0;
@@ -175,7 +200,7 @@ public static class AnomalyEvaluation
         public List<(double Expected, bool Detected)> ByExpectation { get; } = [];
     }
 
-    private static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z)
+    private static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z, string? dumpFalsePositives)
     {
         var result = new Result();
         var trigger = new AnomalyTrigger(TriggerScope.User, AnomalyTrigger.DefaultLearningPeriod, sensitivity, AnomalyTrigger.DefaultBucket);
@@ -204,6 +229,11 @@ public static class AnomalyEvaluation
                 var hit = Overlapping(trace, d!.BucketStart, d.BucketStart + d.BucketLength);
                 if (hit is null)
                 {
+                    if (dumpFalsePositives is not null)
+                    {
+                        DumpFalsePositive(dumpFalsePositives, trace, model, d, e.Time);
+                    }
+
                     continue;
                 }
 
@@ -232,6 +262,47 @@ public static class AnomalyEvaluation
         }
 
         return result;
+    }
+
+    /// <summary>Prints a false detection with the model's state for its bucket and the earlier counts of its slot.</summary>
+    private static void DumpFalsePositive(string population, LabelledActivityTrace trace, BaselineModel<int> model, BaselineDetection<int> d, DateTimeOffset at)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var snapshot = model.CreateSnapshot();
+        var k = snapshot.Keys[0];
+        var calendar = new SeasonalCalendar(d.BucketLength.Ticks, TimeZoneInfo.Utc);
+        var bucket = d.BucketStart.UtcTicks / d.BucketLength.Ticks;
+        var slot = calendar.SlotOf(bucket);
+        var batch = BaselineMath.BatchFactor(k.BatchSum, k.BatchSquares);
+        var recent = BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        var estimate = model.GetBaseline(trace.Key, d.BucketStart)!;
+
+        // Final counts of the earlier buckets of the same slot (the slot's history), oldest first.
+        var counts = new SortedDictionary<long, int>();
+        var firstBucket = trace.Events[0].Time.UtcTicks / d.BucketLength.Ticks;
+        for (var q = firstBucket; q < bucket; q++)
+        {
+            if (calendar.SlotOf(q) == slot)
+            {
+                counts[q] = 0;
+            }
+        }
+
+        foreach (var e in trace.Events)
+        {
+            var q = e.Time.UtcTicks / d.BucketLength.Ticks;
+            if (counts.ContainsKey(q))
+            {
+                counts[q]++;
+            }
+        }
+
+        var history = string.Join(", ", counts.Values);
+        Console.Error.WriteLine(string.Create(inv, $"FP [{population}] seed {trace.Seed} {trace.Key}: bucket {d.BucketStart:ddd yyyy-MM-dd HH:mm} (day {(d.BucketStart - trace.Start).TotalDays:0.0}), fired at {at:HH:mm:ss} with count {d.Observed}"));
+        var predicted = BaselineMath.PredictedLevel(k.Levels, k.Samples, slot);
+        Console.Error.WriteLine(string.Create(inv, $"   slot {slot}: level {k.Levels[slot]:0.000} samples {k.Samples[slot]}, predicted (pooled) {predicted:0.000}, recent factor {recent:0.000} (obs {k.RecentObserved:0.00} exp {k.RecentExpected:0.00}), expected {d.Expected:0.000}"));
+        Console.Error.WriteLine(string.Create(inv, $"   dispersion {k.Dispersion:0.0000}, batch {batch:0.000}, scale {estimate.Scale:0.000}, score {d.Score:0.00}, threshold {estimate.Threshold}, true seasonal expectation {trace.SeasonalExpectation(d.BucketStart):0.00}"));
+        Console.Error.WriteLine(string.Create(inv, $"   slot history (oldest first): {history}"));
     }
 
     private static InjectedAnomaly? Overlapping(LabelledActivityTrace trace, DateTimeOffset start, DateTimeOffset end)

@@ -2,8 +2,9 @@ namespace AlertEngine;
 
 /// <summary>
 /// The robust seasonal baseline: per slot, a Huber-clipped EWMA of the expected count (level) with a running-mean
-/// warm-up; per key, a negative-binomial dispersion φ shared by all slots (variance m + φm²), tracked by a
-/// bounded-influence quantile rule. See <c>docs/anomaly.md</c> for the method and references.
+/// warm-up, predicted with partial pooling toward the adjacent hours; per key, a negative-binomial dispersion φ shared
+/// by all slots (variance m + φm²), tracked by a bounded-influence quantile rule, and a recent-activity factor
+/// discounted per bucket of time. See <c>docs/anomaly.md</c> for the method and references.
 /// </summary>
 internal static class BaselineMath
 {
@@ -47,7 +48,8 @@ internal static class BaselineMath
     /// <summary>Buckets whose expected count is below this do not inform the dispersion (Poisson noise dominates).</summary>
     public const double DispersionMinLevel = 2.0;
 
-    /// <summary>Weight of the newest active bucket in the key's recent-activity factor (memory ≈ 5 active buckets).</summary>
+    /// <summary>Weight of the newest bucket in the key's recent-activity factor (memory ≈ 5 buckets of time, quiet ones
+    /// included, so the factor forgets yesterday overnight).</summary>
     public const double RecentWeight = 0.2;
 
     /// <summary>Pseudo-count that shrinks the recent-activity factor toward 1 for low volumes.</summary>
@@ -60,13 +62,16 @@ internal static class BaselineMath
     /// <summary>Bounds of the recent-activity factor.</summary>
     public const double MaxRecentFactor = 2;
 
-    /// <summary>The key's recent-activity factor: (observed + prior) / (expected + prior) over the last active
-    /// buckets, in [1, 2]. It scales the slot level, so a busier day or a drift is not mistaken for an anomaly.</summary>
+    /// <summary>The key's recent-activity factor: (observed + prior) / (expected + prior) over the last buckets, in
+    /// [1, 2]. It scales the slot level, so a busier day or a drift is not mistaken for an anomaly.</summary>
     public static double RecentFactor(float observed, float expected) =>
         Math.Clamp((observed + RecentPrior) / (expected + RecentPrior), MinRecentFactor, MaxRecentFactor);
 
-    /// <summary>Folds a closed bucket with slot level <paramref name="level"/> (at least <see cref="DispersionMinLevel"/>)
-    /// into the recent-activity sums; the count is clipped at the prediction + 2.5σ so a burst lifts the factor little.</summary>
+    /// <summary>Folds every closed bucket of a slot that has a level (its predicted level <paramref name="level"/>, see
+    /// <see cref="PredictedLevel"/>) into the recent-activity sums: a discounted Gamma–Poisson estimate of the key's
+    /// current activity multiplier (Harvey and Fernandes), forgetting per bucket of time, quiet buckets included, so the
+    /// first busy hours of a day are not diluted by yesterday. The count is clipped at the prediction + 2.5σ so a burst
+    /// lifts the factor little.</summary>
     public static void UpdateRecent(ref float observed, ref float expected, double level, double count, double batch, double dispersion)
     {
         var predicted = level * RecentFactor(observed, expected);
@@ -120,6 +125,65 @@ internal static class BaselineMath
         var up = excess > 0 && excess * excess > Variance(level, batch, dispersion);
         var next = ((dispersion + DispersionOffset) * (up ? DispersionUp : DispersionDown)) - DispersionOffset;
         dispersion = (float)Math.Clamp(next, 0, MaxDispersion);
+    }
+
+    /// <summary>Prior weight, in samples, of the mean of the two adjacent hours in a slot's predicted level.</summary>
+    public const double NeighbourPrior = 5;
+
+    /// <summary>Seasonal slots per day type when <see cref="PredictedLevel"/> pools adjacent hours (hourly or shorter buckets).</summary>
+    public const int HoursPerDayType = 24;
+
+    /// <summary>
+    /// The level a slot predicts: its own level shrunk toward the mean of the adjacent hours of the same day type,
+    /// (n·own + 5·neighbours) / (n + 5) with n its sample count (at most the EWMA's effective 19) — partial pooling
+    /// (empirical Bayes): a slot sees only 5 weekday or 2 weekend samples a week, and one unlucky hour would otherwise
+    /// hold its expectation far below its neighbours'. Only for the 48-slot calendar (hour of day × weekday/weekend);
+    /// hours 0 and 23 and neighbours without samples are not pooled; other calendars use the own level.
+    /// </summary>
+    /// <param name="levels">The key's levels, one per slot.</param>
+    /// <param name="samples">The key's sample counts, one per slot.</param>
+    /// <param name="slot">The slot.</param>
+    /// <returns>The predicted level (before the recent-activity factor).</returns>
+    public static double PredictedLevel(ReadOnlySpan<float> levels, ReadOnlySpan<byte> samples, int slot)
+    {
+        if (!Pools(levels.Length, slot) || samples[slot] == 0)
+        {
+            return levels[slot];
+        }
+
+        return Pool(levels[slot], samples[slot], samples[slot - 1] != 0, levels[slot - 1], samples[slot + 1] != 0, levels[slot + 1]);
+    }
+
+    /// <summary>Whether <see cref="PredictedLevel"/> pools a slot of a calendar with <paramref name="slotCount"/> slots
+    /// (the 48-slot calendar, hours 1 to 22).</summary>
+    /// <param name="slotCount">The calendar's slot count.</param>
+    /// <param name="slot">The slot.</param>
+    /// <returns>Whether the slot's adjacent hours take part.</returns>
+    public static bool Pools(int slotCount, int slot)
+    {
+        var hour = slot % HoursPerDayType;
+        return slotCount == 2 * HoursPerDayType && hour != 0 && hour != HoursPerDayType - 1;
+    }
+
+    /// <summary>The pooled level of <see cref="PredictedLevel"/> for a slot with at least one sample, given its
+    /// adjacent hours (a neighbour without samples does not take part).</summary>
+    /// <param name="own">The slot's own level.</param>
+    /// <param name="samples">The slot's sample count (at least 1).</param>
+    /// <param name="hasBefore">Whether the hour before has samples.</param>
+    /// <param name="before">The hour before's level.</param>
+    /// <param name="hasAfter">Whether the hour after has samples.</param>
+    /// <param name="after">The hour after's level.</param>
+    /// <returns>The predicted level.</returns>
+    public static double Pool(double own, int samples, bool hasBefore, double before, bool hasAfter, double after)
+    {
+        if (!hasBefore && !hasAfter)
+        {
+            return own;
+        }
+
+        var neighbours = hasBefore && hasAfter ? 0.5 * (before + after) : hasBefore ? before : after;
+        var n = Math.Min(samples, MaxEffectiveSamples);
+        return ((n * own) + (NeighbourPrior * neighbours)) / (n + NeighbourPrior);
     }
 
     /// <summary>Folds a final bucket count into a slot's level.</summary>

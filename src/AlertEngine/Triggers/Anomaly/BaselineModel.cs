@@ -227,7 +227,7 @@ public sealed class BaselineModel<T>
         ref var k = ref _cold[h];
         var b = time.UtcTicks / _bucket;
         var i = (h * _slots) + SlotOf(b);
-        var level = LevelAt(i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        var level = PredictedLevel(h, i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
         int samples = SamplesAt(i);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
         var scale = BaselineMath.Scale(level, batch, k.Dispersion, samples);
@@ -579,10 +579,15 @@ public sealed class BaselineModel<T>
         var level = LevelAt(i);
         var samples = SamplesAt(i);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
-        if (samples != 0 && level >= BaselineMath.DispersionMinLevel)
+        if (samples != 0)
         {
-            BaselineMath.UpdateDispersion(ref k.Dispersion, level * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected), count, batch);
-            BaselineMath.UpdateRecent(ref k.RecentObserved, ref k.RecentExpected, level, count, batch, k.Dispersion);
+            var predicted = PredictedLevel(h, i);
+            if (predicted >= BaselineMath.DispersionMinLevel)
+            {
+                BaselineMath.UpdateDispersion(ref k.Dispersion, predicted * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected), count, batch);
+            }
+
+            BaselineMath.UpdateRecent(ref k.RecentObserved, ref k.RecentExpected, predicted, count, batch, k.Dispersion);
         }
 
         BaselineMath.Update(ref level, ref samples, count, batch, k.Dispersion);
@@ -620,7 +625,7 @@ public sealed class BaselineModel<T>
             return NoSampleYet;
         }
 
-        expected = LevelAt(i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        expected = PredictedLevel(h, i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
         scale = BaselineMath.Scale(expected, batch, k.Dispersion, samples);
         return BaselineMath.Threshold(expected, batch, k.Dispersion, scale, Thresholds);
@@ -639,6 +644,19 @@ public sealed class BaselineModel<T>
     }
 
     private float LevelAt(int i) => Unsafe.ReadUnaligned<float>(ref _slotData[i * SlotBytes]);
+
+    /// <summary>The level slot <paramref name="i"/> (an index into all keys' slots) predicts: pooled toward the
+    /// adjacent hours of key <paramref name="h"/> (<see cref="BaselineMath.PredictedLevel"/>).</summary>
+    private double PredictedLevel(int h, int i)
+    {
+        var slot = i - (h * _slots);
+        if (!BaselineMath.Pools(_slots, slot) || SamplesAt(i) == 0)
+        {
+            return LevelAt(i);
+        }
+
+        return BaselineMath.Pool(LevelAt(i), SamplesAt(i), SamplesAt(i - 1) != 0, LevelAt(i - 1), SamplesAt(i + 1) != 0, LevelAt(i + 1));
+    }
 
     private byte SamplesAt(int i) => _slotData[(i * SlotBytes) + 4];
 
