@@ -111,7 +111,26 @@ internal static class BaselineMath
 
     /// <summary>The scale of the score: <see cref="ClipScale"/> inflated by √(1 + 1/n) for the level's own estimation error.</summary>
     public static double Scale(double level, double batch, double dispersion, int samples) =>
-        ClipScale(level, batch, dispersion) * Math.Sqrt(1.0 + (1.0 / Math.Min(Math.Max(samples, 1), MaxEffectiveSamples)));
+        ClipScale(level, batch, dispersion) * LevelErrorFactor(samples);
+
+    /// <summary>√(1 + 1/n), n the slot's samples (at least 1, at most <see cref="MaxEffectiveSamples"/>), from a table.</summary>
+    /// <param name="samples">The slot's sample count.</param>
+    /// <returns>The factor.</returns>
+    public static double LevelErrorFactor(int samples) => LevelErrorFactors[Math.Clamp(samples, 1, LevelErrorFactors.Length - 1)];
+
+    // Index n: √(1 + 1/min(n, MaxEffectiveSamples)); every n from 20 on gives the last entry's value.
+    private static readonly double[] LevelErrorFactors = MakeLevelErrorFactors();
+
+    private static double[] MakeLevelErrorFactors()
+    {
+        var table = new double[21];
+        for (var n = 1; n < table.Length; n++)
+        {
+            table[n] = Math.Sqrt(1.0 + (1.0 / Math.Min(n, MaxEffectiveSamples)));
+        }
+
+        return table;
+    }
 
     /// <summary>
     /// Updates the key's dispersion with one prediction of a slot with expected count <paramref name="level"/> (at
@@ -213,10 +232,22 @@ internal static class BaselineMath
     /// Cornish–Fisher expansion <c>m + σ·(Z + (Z² − 1)·γ/6)</c> with the skewness γ = ψ(ψm + 2φm²)/σ³ of a
     /// scaled negative binomial (capped at 2). Never <see cref="int.MaxValue"/> (reserved for "cannot fire").
     /// </summary>
-    public static int Threshold(double level, double batch, double dispersion, double scale, AnomalyThresholds thresholds)
+    public static int Threshold(double level, double batch, double dispersion, double scale, AnomalyThresholds thresholds) =>
+        Threshold(level, batch, dispersion, ClipScale(level, batch, dispersion), scale, thresholds);
+
+    /// <summary><see cref="Threshold(double, double, double, double, AnomalyThresholds)"/> with the slot's
+    /// <see cref="ClipScale"/> already computed.</summary>
+    /// <param name="level">The expected count.</param>
+    /// <param name="batch">The batch factor ψ.</param>
+    /// <param name="dispersion">The dispersion φ.</param>
+    /// <param name="clipScale">√max(ψm + φm², ψ), as <see cref="ClipScale"/> returns it.</param>
+    /// <param name="scale">The score's scale.</param>
+    /// <param name="thresholds">The thresholds.</param>
+    /// <returns>The smallest anomalous count.</returns>
+    public static int Threshold(double level, double batch, double dispersion, double clipScale, double scale, AnomalyThresholds thresholds)
     {
         var variance = Math.Max(Variance(level, batch, dispersion), batch);
-        var skew = variance > 0 ? Math.Min(2.0, batch * ((batch * level) + (2 * dispersion * level * level)) / (variance * Math.Sqrt(variance))) : 0;
+        var skew = variance > 0 ? Math.Min(2.0, batch * ((batch * level) + (2 * dispersion * level * level)) / (variance * clipScale)) : 0;
         var z = thresholds.Z;
         var quantile = level + (scale * (z + ((z * z) - 1) * skew / 6));
         var t = Math.Max(Math.Max(Math.Ceiling(thresholds.MinCount * batch), Math.Ceiling(quantile)), Math.Ceiling(thresholds.MinRatio * level));

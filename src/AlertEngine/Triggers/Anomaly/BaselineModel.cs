@@ -81,8 +81,11 @@ public sealed class BaselineModel<T>
     private long _watermark = long.MinValue;
     private long _sweptBucket = long.MinValue;
     private long _nextSweepTicks = long.MinValue;
+    // The slots of the last two buckets asked for: a bucket change asks for the closed bucket's and the new one's.
     private long _slotCacheBucket = long.MinValue;
     private int _slotCacheValue;
+    private long _slotCacheBucket2 = long.MinValue;
+    private int _slotCacheValue2;
 
     /// <summary>Creates an empty model (or one restored from <see cref="AnomalyDetectorOptions.InitialState"/>).</summary>
     /// <param name="trigger">The trigger: bucket, learning period and sensitivity (its scope is the caller's business).</param>
@@ -627,19 +630,28 @@ public sealed class BaselineModel<T>
 
         expected = PredictedLevel(h, i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
-        scale = BaselineMath.Scale(expected, batch, k.Dispersion, samples);
-        return BaselineMath.Threshold(expected, batch, k.Dispersion, scale, Thresholds);
+        var clip = BaselineMath.ClipScale(expected, batch, k.Dispersion);
+        scale = clip * BaselineMath.LevelErrorFactor(samples);
+        return BaselineMath.Threshold(expected, batch, k.Dispersion, clip, scale, Thresholds);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int SlotOf(long bucket)
     {
-        if (bucket != _slotCacheBucket)
+        if (bucket == _slotCacheBucket)
         {
-            _slotCacheValue = _calendar.SlotOf(bucket);
-            _slotCacheBucket = bucket;
+            return _slotCacheValue;
         }
 
+        if (bucket != _slotCacheBucket2)
+        {
+            _slotCacheValue2 = _calendar.SlotOf(bucket);
+            _slotCacheBucket2 = bucket;
+        }
+
+        // Swap, so the entry used last is checked first and the older one is replaced next.
+        (_slotCacheBucket, _slotCacheBucket2) = (_slotCacheBucket2, _slotCacheBucket);
+        (_slotCacheValue, _slotCacheValue2) = (_slotCacheValue2, _slotCacheValue);
         return _slotCacheValue;
     }
 
