@@ -28,7 +28,8 @@ public sealed class AlertEngineOptions
     /// <summary>
     /// The organization's time zone, in which unusual-activity baselines tell office hours from nights and weekdays
     /// from weekends (hour of day × weekday/weekend slots). Default UTC. Users far from it see their weekend split
-    /// at the wrong hour, which raises false detections (docs/anomaly.md); anomaly snapshots made in another zone are refused.
+    /// at the wrong hour, which raises false detections (docs/anomaly.md). Read when the pipeline is built; with
+    /// dependency injection set <c>options.Engine.TimeZone</c> in <c>AddAlertEngine</c> (a policy reload does not change it).
     /// </summary>
     public TimeZoneInfo TimeZone { get; set; } = TimeZoneInfo.Utc;
 

@@ -13,7 +13,8 @@ public sealed class AnomalyDetectorOptions
 
     /// <summary>
     /// How far behind the newest event time seen an activity may be and still be counted in its own bucket.
-    /// Default zero (equal times are never late). Older activities are late: not counted, reported.
+    /// Default zero (equal times are never late). Older activities are late: not counted, reported. Each key keeps at
+    /// most 64 buckets open, so activities more than 63 buckets behind its newest bucket are late whatever this value.
     /// </summary>
     public TimeSpan AllowedLateness { get; set; } = TimeSpan.Zero;
 

@@ -3,13 +3,15 @@ namespace AlertEngine;
 /// <summary>
 /// When a bucket's count "significantly exceeds" its baseline: it must be both statistically significant and
 /// materially large. A bucket with count <c>x</c> whose expected count is <c>m</c> (scale σ, dispersion φ) is
-/// anomalous when all three hold: <c>x ≥ MinCount</c>; <c>x ≥ MinRatio·m</c>; and <c>x</c> reaches the upper
-/// quantile of the bucket's negative-binomial count distribution at the standard-normal quantile <c>Z</c>
-/// (Cornish–Fisher: <c>m + σ·(Z + (Z² − 1)·γ/6)</c>, γ the skewness), i.e. a false-alarm probability per bucket of
-/// about 1 − Φ(Z). See <c>docs/anomaly.md</c>.
+/// anomalous when all three hold: <c>x ≥ MinCount·ψ</c> (ψ the key's batch factor, 1 unless activities share
+/// timestamps); <c>x ≥ MinRatio·m</c>; and <c>x</c> reaches the upper quantile of the bucket's count distribution
+/// (variance ψm + φm²) at the standard-normal quantile <c>Z</c> (Cornish–Fisher: <c>m + σ·(Z + (Z² − 1)·γ/6)</c>,
+/// γ the skewness), i.e. a nominal false-alarm probability per bucket of about 1 − Φ(Z); the rate achieved is higher
+/// (see the evaluation in <c>docs/anomaly.md</c>).
 /// </summary>
 /// <param name="Z">Standard-normal quantile of the per-bucket false-alarm probability. Greater than zero.</param>
-/// <param name="MinCount">Minimum absolute count of an anomalous bucket, so that 0 → 2 never alerts. At least 1.</param>
+/// <param name="MinCount">Minimum number of independent actions in an anomalous bucket (the count must reach
+/// MinCount × the key's batch factor ψ), so that 0 → 2 never alerts. At least 1.</param>
 /// <param name="MinRatio">Minimum ratio of the count to the expected count (effect size). At least 1.</param>
 public sealed record AnomalyThresholds(double Z, int MinCount, double MinRatio)
 {

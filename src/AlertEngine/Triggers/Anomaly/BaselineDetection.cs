@@ -40,7 +40,8 @@ public sealed class BaselineDetection<T>
     /// <summary>The bucket's count when the detection fired (including the observation that fired it).</summary>
     public long Observed { get; }
 
-    /// <summary>The baseline's expected count for the bucket's seasonal slot.</summary>
+    /// <summary>The expected count the bucket was scored against: its seasonal slot's level, pooled with the adjacent
+    /// hours and scaled by the key's recent-activity factor.</summary>
     public double Expected { get; }
 
     /// <summary>The robust z-score <c>(Observed − Expected) / σ</c>.</summary>

@@ -22,8 +22,8 @@ namespace AlertEngine;
 /// buckets is replayed for a longer gap).</para>
 /// <para><b>Lateness.</b> An observation older than <see cref="AnomalyDetectorOptions.AllowedLateness"/> behind
 /// the newest time seen is <see cref="AnomalyOutcome.Late"/>. Within the lateness it is counted in its own
-/// bucket: each key keeps its newest bucket and the 1 + ⌈lateness / bucket⌉ − 1 before it open (at most 64), and
-/// folds a bucket into the baseline only once it leaves that window.</para>
+/// bucket: each key keeps its newest bucket and the ⌈lateness / bucket⌉ before it open (at most 64 open buckets in
+/// all), and folds a bucket into the baseline only once it leaves that window.</para>
 /// <para><b>Memory.</b> Per key: a fixed-size state (about 120 bytes, half of it touched by every observation),
 /// 5 bytes per seasonal slot (48 slots for hourly buckets: 240 bytes), 4 bytes per extra open bucket, and its dictionary
 /// entry. Kept items (at most <see cref="AnomalyDetectorOptions.MaxActivitiesPerDetection"/> per bucket, kept only
@@ -888,7 +888,8 @@ public sealed class BaselineModel<T>
 }
 
 /// <summary>A key's baseline for one bucket, for inspection (e.g. to explain a detection or chart the baseline).</summary>
-/// <param name="Expected">The expected count of the bucket's seasonal slot.</param>
+/// <param name="Expected">The expected count of the bucket: its seasonal slot's level, pooled with the adjacent hours
+/// and scaled by the key's recent-activity factor.</param>
 /// <param name="Scale">The robust scale σ of the score.</param>
 /// <param name="Samples">How many buckets the slot has learned from (saturates at 255).</param>
 /// <param name="Learned">Whether the bucket starts after the key's learning period.</param>
