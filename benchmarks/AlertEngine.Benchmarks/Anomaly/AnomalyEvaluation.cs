@@ -71,11 +71,12 @@ public static class AnomalyEvaluation
         report.AppendLine();
 
         var notes = new List<string>();
-        var population = new (string Name, int[] Offsets, double DayShape, double HourShape)[]
+        var population = new (string Name, int[] Offsets, double DayShape, double HourShape, bool ZonesKnown)[]
         {
-            ("Poisson-like traffic, users in the model's time zone (UTC)", [0], 25, 0),
-            ("Poisson-like traffic, users spread over UTC−8…UTC+9, model in UTC", [-8, -5, 0, 1, 2, 5, 9], 25, 0),
-            ("overdispersed traffic (day CV 0.32, hour CV 0.22), UTC", [0], 10, 20),
+            ("Poisson-like traffic, users in the model's time zone (UTC)", [0], 25, 0, false),
+            ("Poisson-like traffic, users spread over UTC−8…UTC+9, model in UTC", [-8, -5, 0, 1, 2, 5, 9], 25, 0, false),
+            ("Poisson-like traffic, users spread over UTC−8…UTC+9, each user's zone given (KeyTimeZone)", [-8, -5, 0, 1, 2, 5, 9], 25, 0, true),
+            ("overdispersed traffic (day CV 0.32, hour CV 0.22), UTC", [0], 10, 20, false),
         };
 
         var scenarios = new (string Name, BurstSpec[] Bursts)[]
@@ -91,7 +92,7 @@ public static class AnomalyEvaluation
             ("+50 at a quiet hour (expectation ≤ 1)", [BurstSpec.Quiet(50)]),
         };
 
-        foreach (var (popName, offsets, dayShape, hourShape) in population)
+        foreach (var (popName, offsets, dayShape, hourShape, zonesKnown) in population)
         {
             report.AppendLine(inv, $"## Population: {popName}");
             report.AppendLine();
@@ -114,7 +115,7 @@ public static class AnomalyEvaluation
                 foreach (var sensitivity in Sensitivities)
                 {
                     var dump = sensitivity == dumpFalsePositives && bursts.Length == 0 ? popName : null;
-                    var r = Evaluate(traces, sensitivity, z, dump);
+                    var r = Evaluate(traces, sensitivity, z, dump, zonesKnown);
                     report.AppendLine(inv, $"| {name} | {sensitivity} | {r.Anomalies} | {r.Detected} | {Ratio(r.Detected, r.Anomalies)} | {r.Detections} | {r.TruePositives} | {Ratio(r.TruePositives, r.Detections)} | {1000.0 * (r.Detections - r.TruePositives) / (users * weeks):0.00} | {Quantile(r.Delays, 0.5)} | {Quantile(r.Delays, 0.9)} |");
                     if (r.InLearning != 0)
                     {
@@ -155,7 +156,7 @@ public static class AnomalyEvaluation
             double[] bands = [1, 2, 4, 8, 16, 32, double.PositiveInfinity];
             foreach (var sensitivity in Sensitivities)
             {
-                var r = Evaluate(traces, sensitivity, z, null);
+                var r = Evaluate(traces, sensitivity, z, null, zonesKnown: false);
                 for (var b = 0; b + 1 < bands.Length; b++)
                 {
                     int n = 0, hit = 0;
@@ -200,17 +201,19 @@ public static class AnomalyEvaluation
         public List<(double Expected, bool Detected)> ByExpectation { get; } = [];
     }
 
-    private static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z, string? dumpFalsePositives)
+    private static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z, string? dumpFalsePositives, bool zonesKnown)
     {
         var result = new Result();
         var trigger = new AnomalyTrigger(TriggerScope.User, AnomalyTrigger.DefaultLearningPeriod, sensitivity, AnomalyTrigger.DefaultBucket);
-        var options = new AnomalyDetectorOptions { MaxActivitiesPerDetection = 0 };
+        TimeZoneInfo? zone = null;
+        var options = new AnomalyDetectorOptions { MaxActivitiesPerDetection = 0, KeyTimeZone = zonesKnown ? _ => zone : null };
         if (z is { } zz)
         {
             options.Thresholds = AnomalyThresholds.For(sensitivity) with { Z = zz };
         }
         foreach (var trace in traces)
         {
+            zone = TimeZoneInfo.CreateCustomTimeZone($"UTC{trace.UtcOffsetHours:+0;-0;+0}", TimeSpan.FromHours(trace.UtcOffsetHours), null, null);
             var model = new BaselineModel<int>(trigger, options);
             var first = new DateTimeOffset?[trace.Anomalies.Count];
             foreach (var e in trace.Events)

@@ -112,7 +112,7 @@ public static class AnomalyStreamGenerator
         }
 #pragma warning restore CA5394
 
-        return new LabelledActivityTrace(key, seed, options.Start, Merge(events, injected), anomalies, expected);
+        return new LabelledActivityTrace(key, seed, options.Start, Merge(events, injected), anomalies, expected) { UtcOffsetHours = offset };
     }
 
     private static bool TooClose(List<int> starts, int start, int spacing)

@@ -40,6 +40,10 @@ public sealed class LabelledActivityTrace
     /// <summary>The seed the stream was made from.</summary>
     public int Seed { get; }
 
+    /// <summary>The user's UTC offset in hours (one of <see cref="ActivityStreamOptions.UtcOffsetHours"/>): its office hours
+    /// and weekends are in this local time.</summary>
+    public int UtcOffsetHours { get; internal init; }
+
     /// <summary>The first instant of the stream.</summary>
     public DateTimeOffset Start { get; }
 

@@ -33,6 +33,14 @@ public sealed class AlertEngineOptions
     /// </summary>
     public TimeZoneInfo TimeZone { get; set; } = TimeZoneInfo.Utc;
 
+    /// <summary>
+    /// The time zone of an unusual-activity scope key (for user-scoped anomaly policies, a user id: typically from your
+    /// directory), so that each user's office hours and weekends are learned in the user's own zone;
+    /// <see langword="null"/> from the function, or no function, means <see cref="TimeZone"/>. Asked once per policy and
+    /// key, when the key is first seen, under the pipeline's lock: keep it fast and non-blocking. Default none.
+    /// </summary>
+    public Func<string, TimeZoneInfo?>? AnomalyKeyTimeZone { get; set; }
+
     /// <summary>Checks every option and lists every problem.</summary>
     /// <returns>The errors; empty when valid.</returns>
     public IReadOnlyList<ValidationError> Validate()

@@ -394,6 +394,7 @@ public sealed partial class AlertPipeline : IDisposable
         MaxTrackedKeysPerPolicy = o.MaxTrackedKeysPerPolicy,
         ThresholdResolution = o.ThresholdResolution,
         TimeZone = o.TimeZone,
+        AnomalyKeyTimeZone = o.AnomalyKeyTimeZone,
     };
 
     private sealed record PolicyRuntime(AlertPolicy Policy, Func<Activity, bool> Matches, IPolicyDetector Detector, AlertAggregator Aggregator);

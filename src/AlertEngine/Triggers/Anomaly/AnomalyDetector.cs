@@ -30,6 +30,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
             MaxTrackedKeys = options.MaxTrackedKeysPerPolicy,
             MaxActivitiesPerDetection = options.MaxActivitiesPerAlert,
             TimeZone = options.TimeZone,
+            KeyTimeZone = options.AnomalyKeyTimeZone,
         });
     }
 

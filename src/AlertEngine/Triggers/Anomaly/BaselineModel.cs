@@ -57,6 +57,9 @@ public sealed class BaselineModel<T>
     private readonly int _maxKept;
     private readonly int _slots;
     private readonly SeasonalCalendar _calendar;
+    private readonly Func<string, TimeZoneInfo?>? _keyZone;
+    private readonly List<SeasonalCalendar> _calendars = [];
+    private readonly Dictionary<string, int> _calendarByZone = new(StringComparer.Ordinal);
     private readonly string _timeZoneId;
     private readonly Dictionary<string, Hot> _index = new(StringComparer.Ordinal);
 
@@ -83,8 +86,10 @@ public sealed class BaselineModel<T>
     private long _nextSweepTicks = long.MinValue;
     // The slots of the last two buckets asked for: a bucket change asks for the closed bucket's and the new one's.
     private long _slotCacheBucket = long.MinValue;
+    private int _slotCacheCalendar;
     private int _slotCacheValue;
     private long _slotCacheBucket2 = long.MinValue;
+    private int _slotCacheCalendar2;
     private int _slotCacheValue2;
 
     /// <summary>Creates an empty model (or one restored from <see cref="AnomalyDetectorOptions.InitialState"/>).</summary>
@@ -109,6 +114,9 @@ public sealed class BaselineModel<T>
         _maxItems = options.MaxActivitiesPerDetection;
         _maxKept = options.MaxKeptActivities == 0 ? 0 : (int)Math.Min(1 << 30, BitOperations.RoundUpToPowerOf2((uint)options.MaxKeptActivities));
         _calendar = new SeasonalCalendar(_bucket, options.TimeZone);
+        _calendars.Add(_calendar);
+        _calendarByZone.Add(options.TimeZone.Id, 0);
+        _keyZone = options.KeyTimeZone;
         _timeZoneId = options.TimeZone.Id;
         _slots = _calendar.SlotCount;
         if ((long)_maxKeys * _slots * SlotBytes > Array.MaxLength)
@@ -229,7 +237,7 @@ public sealed class BaselineModel<T>
         var h = s.Handle;
         ref var k = ref _cold[h];
         var b = time.UtcTicks / _bucket;
-        var i = (h * _slots) + SlotOf(b);
+        var i = (h * _slots) + SlotOf(h, b);
         var level = PredictedLevel(h, i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
         int samples = SamplesAt(i);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
@@ -504,6 +512,7 @@ public sealed class BaselineModel<T>
         ref var k = ref _cold[h];
         k = default;
         k.Key = key;
+        k.Calendar = CalendarFor(key);
         k.NewestBucket = bucket;
         k.FirstTicks = t;
         k.Folded = long.MinValue;
@@ -578,7 +587,7 @@ public sealed class BaselineModel<T>
     private void Fold(int h, ref Hot s, long bucket, int count)
     {
         ref var k = ref _cold[h];
-        var i = (h * _slots) + SlotOf(bucket);
+        var i = (h * _slots) + SlotOf(h, bucket);
         var level = LevelAt(i);
         var samples = SamplesAt(i);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
@@ -621,7 +630,7 @@ public sealed class BaselineModel<T>
             return CannotFire;
         }
 
-        var i = (h * _slots) + SlotOf(bucket);
+        var i = (h * _slots) + SlotOf(h, bucket);
         int samples = SamplesAt(i);
         if (samples == 0)
         {
@@ -635,24 +644,47 @@ public sealed class BaselineModel<T>
         return BaselineMath.Threshold(expected, batch, k.Dispersion, clip, scale, Thresholds);
     }
 
+    /// <summary>The seasonal slot of a bucket in key <paramref name="h"/>'s calendar.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int SlotOf(long bucket)
+    private int SlotOf(int h, long bucket)
     {
-        if (bucket == _slotCacheBucket)
+        var calendar = _cold[h].Calendar;
+        if (bucket == _slotCacheBucket && calendar == _slotCacheCalendar)
         {
             return _slotCacheValue;
         }
 
-        if (bucket != _slotCacheBucket2)
+        if (bucket != _slotCacheBucket2 || calendar != _slotCacheCalendar2)
         {
-            _slotCacheValue2 = _calendar.SlotOf(bucket);
+            _slotCacheValue2 = _calendars[calendar].SlotOf(bucket);
             _slotCacheBucket2 = bucket;
+            _slotCacheCalendar2 = calendar;
         }
 
         // Swap, so the entry used last is checked first and the older one is replaced next.
         (_slotCacheBucket, _slotCacheBucket2) = (_slotCacheBucket2, _slotCacheBucket);
+        (_slotCacheCalendar, _slotCacheCalendar2) = (_slotCacheCalendar2, _slotCacheCalendar);
         (_slotCacheValue, _slotCacheValue2) = (_slotCacheValue2, _slotCacheValue);
         return _slotCacheValue;
+    }
+
+    /// <summary>The calendar of a new key: its own time zone's when <see cref="AnomalyDetectorOptions.KeyTimeZone"/>
+    /// names one, else the model's.</summary>
+    private int CalendarFor(string key)
+    {
+        if (_keyZone?.Invoke(key) is not { } zone)
+        {
+            return 0;
+        }
+
+        ref var index = ref CollectionsMarshal.GetValueRefOrAddDefault(_calendarByZone, zone.Id, out var exists);
+        if (!exists)
+        {
+            index = _calendars.Count;
+            _calendars.Add(new SeasonalCalendar(_bucket, zone));
+        }
+
+        return index;
     }
 
     private float LevelAt(int i) => Unsafe.ReadUnaligned<float>(ref _slotData[i * SlotBytes]);
@@ -877,6 +909,7 @@ public sealed class BaselineModel<T>
         public float Dispersion;
         public float RecentObserved;
         public float RecentExpected;
+        public int Calendar;
     }
 
     private struct Kept

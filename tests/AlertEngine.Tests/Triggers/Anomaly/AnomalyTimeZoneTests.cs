@@ -52,4 +52,83 @@ public class AnomalyTimeZoneTests
         var errors = new AlertEngineOptions { TimeZone = null!, MaxActivitiesPerAlert = 0 }.Validate();
         Assert.Equal(["MaxActivitiesPerAlert", "TimeZone"], errors.Select(e => e.Path));
     }
+
+    /// <summary>Busy Monday to Friday 09:00-18:00 in a zone, for two weeks, for one key.</summary>
+    private static List<DateTimeOffset> OfficeWeeks(TimeZoneInfo zone)
+    {
+        var times = new List<DateTimeOffset>();
+        for (var hour = 0; hour < 14 * 24; hour++)
+        {
+            var local = TimeZoneInfo.ConvertTime(Start.AddHours(hour), zone);
+            if (local.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday) && local.Hour is >= 9 and < 18)
+            {
+                times.AddRange(Steady(Start.AddHours(hour), 1, 10));
+            }
+        }
+
+        return times;
+    }
+
+    [Fact]
+    public void Each_key_learns_in_its_own_time_zone_when_the_model_is_told_it()
+    {
+        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { KeyTimeZone = key => key == "la" ? LosAngeles : null });
+        FeedMany(model, OfficeWeeks(LosAngeles).Select(t => (Key: "la", Time: t))
+            .Concat(OfficeWeeks(TimeZoneInfo.Utc).Select(t => (Key: "utc", Time: t)))
+            .OrderBy(x => x.Time));
+
+        // Sunday 17:00 in Los Angeles is Monday 01:00 UTC: a quiet weekend hour for "la"; a quiet weekday night for "utc".
+        var sundayAfternoon = new DateTimeOffset(2026, 1, 19, 1, 0, 0, TimeSpan.Zero);
+        Assert.True(model.GetBaseline("la", sundayAfternoon)!.Expected < 1);
+        Assert.True(model.GetBaseline("utc", sundayAfternoon)!.Expected < 1);
+
+        // Monday 14:00 in Los Angeles (22:00 UTC) is busy for "la" only.
+        var mondayAfternoon = new DateTimeOffset(2026, 1, 19, 22, 0, 0, TimeSpan.Zero);
+        Assert.True(model.GetBaseline("la", mondayAfternoon)!.Expected > 5);
+        Assert.True(model.GetBaseline("utc", mondayAfternoon)!.Expected < 1);
+    }
+
+    [Fact]
+    public void A_restored_snapshot_asks_each_key_for_its_zone_again()
+    {
+        var options = new AnomalyDetectorOptions { KeyTimeZone = key => key == "la" ? LosAngeles : null };
+        var model = new BaselineModel<int>(Trigger(), options);
+        Feed(model, "la", OfficeWeeks(LosAngeles));
+        var sundayAfternoon = new DateTimeOffset(2026, 1, 19, 1, 0, 0, TimeSpan.Zero);
+        var before = model.GetBaseline("la", sundayAfternoon);
+
+        var asked = new List<string>();
+        var restored = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions
+        {
+            KeyTimeZone = key =>
+            {
+                asked.Add(key);
+                return key == "la" ? LosAngeles : null;
+            },
+            InitialState = model.CreateSnapshot(),
+        });
+
+        Assert.Equal(["la"], asked);
+        Assert.Equal(before, restored.GetBaseline("la", sundayAfternoon));
+    }
+
+    [Fact]
+    public void The_engine_asks_for_a_users_zone_once_per_anomaly_policy_and_user()
+    {
+        var asked = new List<string>();
+        var options = new AlertEngineOptions
+        {
+            AnomalyKeyTimeZone = key =>
+            {
+                asked.Add(key);
+                return Tokyo;
+            },
+        };
+        using var pipeline = new AlertPipeline([Policy()], options);
+        pipeline.Process(Activity("a1", Start, "alice@contoso.com"));
+        pipeline.Process(Activity("a2", Start.AddMinutes(1), "alice@contoso.com"));
+        pipeline.Process(Activity("a3", Start.AddMinutes(2), "bob@contoso.com"));
+
+        Assert.Equal(["alice@contoso.com", "bob@contoso.com"], asked);
+    }
 }
