@@ -185,6 +185,24 @@ public class DuplicateFilterTests
     }
 
     [Fact]
+    public void The_largest_horizon_and_the_extreme_times_neither_overflow_nor_forget()
+    {
+        var filter = new DuplicateFilter(TimeSpan.MaxValue);
+        Assert.False(filter.IsDuplicate("min", DateTimeOffset.MinValue));
+        Assert.False(filter.IsDuplicate("max", DateTimeOffset.MaxValue));
+        Assert.True(filter.IsDuplicate("min", DateTimeOffset.MaxValue));
+        Assert.True(filter.IsDuplicate("max", DateTimeOffset.MinValue));
+        Assert.Equal(2, filter.Count);
+
+        var day = new DuplicateFilter(TimeSpan.FromDays(1));
+        Assert.False(day.IsDuplicate("min", DateTimeOffset.MinValue));
+        Assert.True(day.IsDuplicate("min", DateTimeOffset.MinValue.AddHours(23)));
+        Assert.False(day.IsDuplicate("max", DateTimeOffset.MaxValue));
+        Assert.False(day.IsDuplicate("min", DateTimeOffset.MinValue));
+        Assert.Equal(2, day.Count);
+    }
+
+    [Fact]
     public void A_zero_horizon_remembers_nothing() =>
         Assert.False(new DuplicateFilter(TimeSpan.Zero) is var f && (f.IsDuplicate("a", T0) || f.IsDuplicate("a", T0)));
 }
