@@ -55,16 +55,22 @@ public sealed partial class AlertPipeline
     /// Restores what <see cref="SaveAnomalyState"/> wrote. Each saved baseline goes to the current policy with the same
     /// id when that policy is an anomaly policy whose operations, conditions and trigger are unchanged (otherwise the
     /// baseline would describe other activities) and whose bucket and time zone match; every other one is skipped and
-    /// listed with the reason. Restoring replaces the policy's learned state. The whole input is read and checked before
-    /// any policy changes. Thread-safe.
+    /// listed with the reason, and so is one whose restoring threw (e.g. <see cref="AlertEngineOptions.AnomalyKeyTimeZone"/>
+    /// failed), which keeps the state it had. Restoring replaces the policy's learned state. The whole input is read and
+    /// checked before any policy changes. Thread-safe.
     /// </summary>
-    /// <param name="stream">A readable stream positioned at the saved state (left open).</param>
+    /// <param name="stream">A readable stream positioned at the saved state (left open); it need not seek.</param>
     /// <returns>The policies restored and the ones skipped.</returns>
     /// <exception cref="InvalidDataException">The data is not saved anomaly state of a supported version, or is truncated or corrupt.</exception>
     /// <exception cref="ObjectDisposedException">The pipeline is disposed.</exception>
     public AnomalyStateRestoreResult RestoreAnomalyState(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+        }
+
         var records = ReadAnomalyState(stream);
         var restored = new List<string>();
         var skipped = new List<ValidationError>();
@@ -96,6 +102,12 @@ public sealed partial class AlertPipeline
                     {
                         skipped.Add(new(saved.Id, e.Message));
                     }
+#pragma warning disable CA1031 // One policy whose restore fails (the zone resolver is user code) must not stop the others; it keeps its state.
+                    catch (Exception e)
+#pragma warning restore CA1031
+                    {
+                        skipped.Add(new(saved.Id, "restoring failed: " + e.Message));
+                    }
                 }
             }
         }
@@ -125,11 +137,12 @@ public sealed partial class AlertPipeline
                 throw new InvalidDataException("Corrupt anomaly state header.");
             }
 
-            var records = new List<(AlertPolicy, BaselineSnapshot)>(count);
+            // A stream that cannot seek cannot bound the count: let the list grow as records arrive.
+            var records = new List<(AlertPolicy, BaselineSnapshot)>(Math.Min(count, 64));
             var ids = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < count; i++)
             {
-                var loaded = PolicySerializer.Load(reader.ReadString());
+                var loaded = PolicySerializer.Load(ReadPolicyJson(reader, stream, i));
                 if (!loaded.IsValid || loaded.Value.Count != 1)
                 {
                     throw new InvalidDataException($"Corrupt anomaly state: record {i} does not hold one valid policy.");
@@ -147,14 +160,16 @@ public sealed partial class AlertPipeline
                     throw new InvalidDataException($"Corrupt anomaly state: record {i} has a bad length.");
                 }
 
-                var bytes = reader.ReadBytes(length);
-                if (bytes.Length != length)
+                using var snapshot = new MemoryStream(ReadExactly(reader, length), writable: false);
+                try
                 {
-                    throw new InvalidDataException("Truncated anomaly state.");
+                    records.Add((policy, BaselineSnapshot.ReadFrom(snapshot)));
                 }
-
-                using var snapshot = new MemoryStream(bytes, writable: false);
-                records.Add((policy, BaselineSnapshot.ReadFrom(snapshot)));
+                catch (Exception e) when (e is FormatException or IOException)
+                {
+                    // From a memory stream these mean corrupt data (e.g. a bad string length), not a failing device.
+                    throw new InvalidDataException($"Corrupt anomaly state: record {i} holds a corrupt baseline.", e);
+                }
             }
 
             return records;
@@ -163,6 +178,55 @@ public sealed partial class AlertPipeline
         {
             throw new InvalidDataException("Truncated anomaly state.", e);
         }
+    }
+
+    /// <summary>Reads a policy's JSON, written as a length-prefixed UTF-8 string, refusing a corrupt length
+    /// (<see cref="BinaryReader.ReadString"/> would throw <see cref="FormatException"/> or <see cref="IOException"/>).</summary>
+    private static string ReadPolicyJson(BinaryReader reader, Stream stream, int record)
+    {
+        int length;
+        try
+        {
+            length = reader.Read7BitEncodedInt();
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"Corrupt anomaly state: record {record} has a bad policy length.", e);
+        }
+
+        if (length < 0 || length > PolicySerializer.MaxDocumentBytes || (stream.CanSeek && length > stream.Length - stream.Position))
+        {
+            throw new InvalidDataException($"Corrupt anomaly state: record {record} has a bad policy length.");
+        }
+
+        return Encoding.UTF8.GetString(ReadExactly(reader, length));
+    }
+
+    /// <summary>Reads <paramref name="length"/> bytes, allocating as they arrive (a corrupt length read from a stream
+    /// that cannot seek must not allocate gigabytes up front).</summary>
+    private static byte[] ReadExactly(BinaryReader reader, int length)
+    {
+        const int Chunk = 1 << 20;
+        if (length <= Chunk)
+        {
+            var bytes = reader.ReadBytes(length);
+            return bytes.Length == length ? bytes : throw new EndOfStreamException();
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[Chunk];
+        while (buffer.Length < length)
+        {
+            var read = reader.Read(chunk, 0, (int)Math.Min(Chunk, length - buffer.Length));
+            if (read == 0)
+            {
+                throw new EndOfStreamException();
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 }
 

@@ -158,17 +158,23 @@ internal sealed class DuplicateFilter
     }
 
     /// <summary>Empties the forgotten slots, then moves every live entry to the first empty slot of its probe
-    /// sequence, scanning from an empty slot so that every entry moves before the entries whose sequences pass it.</summary>
+    /// sequence, scanning from a slot that was empty before the forgotten ones were emptied (the end of a cluster),
+    /// so that every cluster is scanned from its start and every entry moves before the entries whose sequences pass
+    /// it. (A forgotten slot can lie inside a cluster that wraps around it: scanning from there moves an entry of
+    /// the cluster's end over slots that entries of its start vacate later.)</summary>
     private void Compact(long limit)
     {
         var slots = _slots.AsSpan();
         var start = -1;
         for (var i = 0; i < slots.Length; i++)
         {
-            if (slots[i].Ticks <= limit)
+            if (slots[i].Ticks == Empty)
+            {
+                start = i;
+            }
+            else if (slots[i].Ticks <= limit)
             {
                 slots[i] = new Slot(0, 0, Empty);
-                start = i;
             }
         }
 

@@ -129,4 +129,132 @@ public class AnomalyStatePersistenceTests
         Assert.Throws<ObjectDisposedException>(() => pipeline.SaveAnomalyState(new MemoryStream()));
         Assert.Throws<ObjectDisposedException>(() => pipeline.RestoreAnomalyState(new MemoryStream(new byte[] { 0x41, 0x45, 0x41, 0x53, 1, 0, 0, 0, 0, 0, 0, 0 })));
     }
+
+    /// <summary>A stream that cannot seek (a network or pipe stream), over bytes.</summary>
+    private sealed class NonSeekable(byte[] bytes) : Stream
+    {
+        private readonly MemoryStream _inner = new(bytes);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>The header (magic, version 1, <paramref name="count"/> records) followed by <paramref name="rest"/>.</summary>
+    private static byte[] State(int count, Action<BinaryWriter> rest)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(0x53414541u);
+            writer.Write(1);
+            writer.Write(count);
+            rest(writer);
+        }
+
+        return stream.ToArray();
+    }
+
+    public static TheoryData<string, byte[]> CorruptStates() => new()
+    {
+        // The policy's string length: a 7-bit encoded int of more than five bytes, then a negative one.
+        { "bad string length", State(1, w => w.Write(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01 })) },
+        { "negative string length", State(1, w => w.Write(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0x0F })) },
+        { "string length beyond the data", State(1, w => w.Write(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0x07 })) },
+        { "not JSON", State(1, w => w.Write("{{{ not json")) },
+        {
+            "snapshot with a bad time zone length",
+            State(1, w =>
+            {
+                w.Write(PolicySerializer.Save([Unusual()]));
+                byte[] snapshot = [0x41, 0x45, 0x42, 0x53, 1, 0, 0, 0, 0, 0x68, 0xC4, 0x61, 0x08, 0, 0, 0, 48, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01];
+                w.Write(snapshot.Length);
+                w.Write(snapshot);
+            })
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(CorruptStates))]
+    public void Corrupt_state_is_refused_as_invalid_data_from_seekable_and_non_seekable_streams(string what, byte[] bytes)
+    {
+        using var pipeline = new AlertPipeline([Unusual()]);
+        Assert.False(string.IsNullOrEmpty(what));
+        Assert.Throws<InvalidDataException>(() => pipeline.RestoreAnomalyState(new MemoryStream(bytes)));
+        Assert.Throws<InvalidDataException>(() => pipeline.RestoreAnomalyState(new NonSeekable(bytes)));
+    }
+
+    [Fact]
+    public void A_huge_record_count_or_length_from_a_stream_that_cannot_seek_is_refused_without_allocating_it()
+    {
+        using var pipeline = new AlertPipeline([Unusual()]);
+        var count = State(int.MaxValue, _ => { });
+        Assert.Throws<InvalidDataException>(() => pipeline.RestoreAnomalyState(new NonSeekable(count)));
+
+        var length = State(1, w =>
+        {
+            w.Write(PolicySerializer.Save([Unusual()]));
+            w.Write(int.MaxValue);
+        });
+        Assert.Throws<InvalidDataException>(() => pipeline.RestoreAnomalyState(new NonSeekable(length)));
+    }
+
+    [Fact]
+    public void Saved_state_restores_from_a_stream_that_cannot_seek()
+    {
+        using var before = Learned(Unusual());
+        var bytes = Saved(before).ToArray();
+
+        using var restarted = new AlertPipeline([Unusual()]);
+        Assert.Equal(["unusual"], restarted.RestoreAnomalyState(new NonSeekable(bytes)).Restored);
+        Assert.Equal(bytes, Saved(restarted).ToArray());
+    }
+
+    [Fact]
+    public void A_disposed_pipeline_refuses_to_restore_even_corrupt_state()
+    {
+        var pipeline = new AlertPipeline([Unusual()]);
+        pipeline.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => pipeline.RestoreAnomalyState(new MemoryStream([1, 2, 3])));
+    }
+
+    [Fact]
+    public void A_key_time_zone_resolver_that_throws_skips_that_policy_and_leaves_its_state_as_it_was()
+    {
+        var failing = false;
+        var options = new AlertEngineOptions
+        {
+            AnomalyKeyTimeZone = key => failing && key == "alice@contoso.com" ? throw new InvalidOperationException("directory unavailable") : null,
+        };
+        using var before = Learned(Unusual("a"), Unusual("b"));
+        using var state = Saved(before);
+
+        using var restarted = new AlertPipeline([Unusual("a"), Unusual("b")], options);
+        var fresh = Saved(restarted).ToArray();
+        failing = true;
+        var result = restarted.RestoreAnomalyState(state);
+
+        Assert.Empty(result.Restored);
+        Assert.Equal(["a", "b"], result.Skipped.Select(e => e.Path));
+        Assert.All(result.Skipped, e => Assert.Contains("directory unavailable", e.Message, StringComparison.Ordinal));
+        Assert.Equal(fresh, Saved(restarted).ToArray());
+    }
 }

@@ -1,3 +1,5 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -121,6 +123,83 @@ public class DuplicateFilterTests
         }
 
         Assert.InRange(filter.Count, 100, 200);
+    }
+
+    /// <summary>The home slot of an id in a 1,024-slot table (the filter's first table).</summary>
+    private static int Home(string id) => (int)(ulong)XxHash128.HashToUInt128(MemoryMarshal.AsBytes(id.AsSpan())) & 1023;
+
+    /// <summary>Ids named <paramref name="prefix"/>n with the given home slots, one per slot.</summary>
+    private static Dictionary<int, string> IdsAt(string prefix, IEnumerable<int> homes)
+    {
+        var wanted = new HashSet<int>(homes);
+        var found = new Dictionary<int, string>();
+        for (var n = 0; found.Count < wanted.Count; n++)
+        {
+            var id = prefix + n;
+            var home = Home(id);
+            if (wanted.Contains(home) && !found.ContainsKey(home))
+            {
+                found.Add(home, id);
+            }
+        }
+
+        return found;
+    }
+
+    [Fact]
+    public void Compacting_in_place_keeps_the_ids_whose_cluster_wraps_past_the_last_forgotten_slot()
+    {
+        // Slots 1020..1023 and 0: forgotten f1 (home 1020), live y (home 1020), forgotten f2 (home 1022), live a and x
+        // (home 1021). The last forgotten slot (1022) lies inside this cluster. Compacting from there moves a to 1022 and
+        // x to 1023 (already scanned) before y moves back to 1020 and a to 1021, leaving 1022 empty between x's home
+        // and x.
+        var horizon = TimeSpan.FromMinutes(10);
+        var edge = IdsAt("edge", [1020, 1022]);
+        string f1 = edge[1020], f2 = edge[1022];
+        var y = IdsAt("y", [1020])[1020];
+        var ax = IdsAt("a", [1021])[1021];
+        var x = IdsAt("x", [1021])[1021];
+        var trigger = IdsAt("trigger", [700])[700];
+        var filler = IdsAt("filler", Enumerable.Range(1, 607)); // 607 + 5 = 612 used slots: the next insertion rebuilds
+
+        var filter = new DuplicateFilter(horizon);
+        Assert.False(filter.IsDuplicate(f1, T0));
+        Assert.False(filter.IsDuplicate(f2, T0));
+        foreach (var id in filler.Values)
+        {
+            Assert.False(filter.IsDuplicate(id, T0));
+        }
+
+        var later = T0 + (horizon / 2);
+        Assert.False(filter.IsDuplicate(y, later));
+        Assert.False(filter.IsDuplicate(ax, later));
+        Assert.False(filter.IsDuplicate(x, later));
+
+        // A horizon after T0: f1, f2 and the fillers are forgotten, y, a and x are not; this insertion compacts.
+        var now = T0 + horizon;
+        Assert.False(filter.IsDuplicate(trigger, now));
+        Assert.Equal(4, filter.Count);
+        Assert.True(filter.IsDuplicate(y, now));
+        Assert.True(filter.IsDuplicate(ax, now));
+        Assert.True(filter.IsDuplicate(x, now));
+    }
+
+    [Fact]
+    public void The_largest_horizon_and_the_extreme_times_neither_overflow_nor_forget()
+    {
+        var filter = new DuplicateFilter(TimeSpan.MaxValue);
+        Assert.False(filter.IsDuplicate("min", DateTimeOffset.MinValue));
+        Assert.False(filter.IsDuplicate("max", DateTimeOffset.MaxValue));
+        Assert.True(filter.IsDuplicate("min", DateTimeOffset.MaxValue));
+        Assert.True(filter.IsDuplicate("max", DateTimeOffset.MinValue));
+        Assert.Equal(2, filter.Count);
+
+        var day = new DuplicateFilter(TimeSpan.FromDays(1));
+        Assert.False(day.IsDuplicate("min", DateTimeOffset.MinValue));
+        Assert.True(day.IsDuplicate("min", DateTimeOffset.MinValue.AddHours(23)));
+        Assert.False(day.IsDuplicate("max", DateTimeOffset.MaxValue));
+        Assert.False(day.IsDuplicate("min", DateTimeOffset.MinValue));
+        Assert.Equal(2, day.Count);
     }
 
     [Fact]

@@ -192,7 +192,20 @@ public sealed class BaselineModel<T>
                 return AnomalyOutcome.KeyCapExceeded;
             }
 
-            Allocate(ref s, key, t, t / _bucket);
+            // The zone resolver is user code: when it throws, the key must not stay in the index half allocated
+            // (with a default state pointing at handle 0, another key's).
+            int calendar;
+            try
+            {
+                calendar = CalendarFor(key);
+            }
+            catch
+            {
+                _index.Remove(key);
+                throw;
+            }
+
+            Allocate(ref s, key, t, t / _bucket, calendar);
         }
 
         var h = s.Handle;
@@ -299,7 +312,9 @@ public sealed class BaselineModel<T>
     }
 
     /// <summary>Replaces the whole state with a snapshot. Kept items are not restored. The snapshot's open buckets
-    /// are adapted to this model's lateness (older ones are folded into the baseline).</summary>
+    /// are adapted to this model's lateness (older ones are folded into the baseline). Each key's zone is asked of
+    /// <see cref="AnomalyDetectorOptions.KeyTimeZone"/> again first: an exception it throws propagates and leaves the
+    /// model as it was.</summary>
     /// <param name="snapshot">The snapshot.</param>
     /// <exception cref="ArgumentException">The snapshot was made with another bucket length or time zone, holds more keys than the cap, or holds a key twice.</exception>
     public void Restore(BaselineSnapshot snapshot)
@@ -330,6 +345,13 @@ public sealed class BaselineModel<T>
             }
         }
 
+        // Ask every key's zone before touching the state: a resolver that throws leaves the model as it was.
+        var calendars = new int[snapshot.KeyCount];
+        for (var i = 0; i < calendars.Length; i++)
+        {
+            calendars[i] = CalendarFor(snapshot.Keys[i].Key);
+        }
+
         _index.Clear();
         Array.Clear(_cold);
         Array.Clear(_kept);
@@ -340,10 +362,11 @@ public sealed class BaselineModel<T>
         _watermark = snapshot.WatermarkTicks;
         _sweptBucket = _watermark == long.MinValue ? long.MinValue : _watermark / _bucket;
         _nextSweepTicks = _watermark == long.MinValue ? long.MinValue : (_sweptBucket + 1) * _bucket;
-        foreach (var r in snapshot.Keys)
+        for (var n = 0; n < calendars.Length; n++)
         {
+            var r = snapshot.Keys[n];
             ref var s = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, r.Key, out _);
-            var h = Allocate(ref s, r.Key, r.FirstTicks, r.NewestBucket);
+            var h = Allocate(ref s, r.Key, r.FirstTicks, r.NewestBucket, calendars[n]);
             ref var k = ref _cold[h];
             k.Dispersion = r.Dispersion;
             k.RecentObserved = r.RecentObserved;
@@ -487,7 +510,7 @@ public sealed class BaselineModel<T>
         return AnomalyOutcome.Detected;
     }
 
-    private int Allocate(ref Hot s, string key, long t, long bucket)
+    private int Allocate(ref Hot s, string key, long t, long bucket, int calendar)
     {
         int h;
         if (_freeCount > 0)
@@ -512,7 +535,7 @@ public sealed class BaselineModel<T>
         ref var k = ref _cold[h];
         k = default;
         k.Key = key;
-        k.Calendar = CalendarFor(key);
+        k.Calendar = calendar;
         k.NewestBucket = bucket;
         k.FirstTicks = t;
         k.Folded = long.MinValue;
@@ -677,11 +700,11 @@ public sealed class BaselineModel<T>
             return 0;
         }
 
-        ref var index = ref CollectionsMarshal.GetValueRefOrAddDefault(_calendarByZone, zone.Id, out var exists);
-        if (!exists)
+        if (!_calendarByZone.TryGetValue(zone.Id, out var index))
         {
             index = _calendars.Count;
             _calendars.Add(new SeasonalCalendar(_bucket, zone));
+            _calendarByZone.Add(zone.Id, index);
         }
 
         return index;

@@ -131,4 +131,69 @@ public class AnomalyTimeZoneTests
 
         Assert.Equal(["alice@contoso.com", "bob@contoso.com"], asked);
     }
+
+    [Fact]
+    public void A_key_whose_zone_cannot_be_resolved_is_not_tracked_and_is_asked_again_on_its_next_observation()
+    {
+        var asked = new List<string>();
+        var failing = true;
+        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions
+        {
+            KeyTimeZone = key =>
+            {
+                asked.Add(key);
+                return key == "bad" && failing ? throw new InvalidOperationException("directory unavailable") : null;
+            },
+        });
+        Feed(model, "good", Steady(Start, 8 * 24, 5));
+        var goodBefore = model.CreateSnapshot();
+
+        Assert.Throws<InvalidOperationException>(() => model.Observe("bad", Start.AddDays(8), 0, out _));
+        Assert.Equal(1, model.KeyCount);
+        Assert.Null(model.GetBaseline("bad", Start.AddDays(8)));
+
+        failing = false;
+        Assert.Equal(AnomalyOutcome.Counted, model.Observe("bad", Start.AddDays(8), 1, out _));
+        Assert.Equal(["good", "bad", "bad"], asked);
+        Assert.Equal(2, model.KeyCount);
+
+        // "bad" has a state of its own: "good"'s is as it was.
+        var good = Assert.Single(model.CreateSnapshot().Keys, k => k.Key == "good");
+        var expected = Assert.Single(goodBefore.Keys);
+        Assert.Equal(expected.Levels, good.Levels);
+        Assert.Equal(expected.Counts, good.Counts);
+        Assert.Equal(expected.FirstTicks, good.FirstTicks);
+        var bad = Assert.Single(model.CreateSnapshot().Keys, k => k.Key == "bad");
+        Assert.Equal(Start.AddDays(8).UtcTicks, bad.FirstTicks);
+        Assert.Equal(1, bad.Counts[0]);
+    }
+
+    [Fact]
+    public void A_restore_whose_zone_resolver_throws_leaves_the_model_as_it_was()
+    {
+        var failing = false;
+        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions
+        {
+            KeyTimeZone = key => failing && key == "b" ? throw new InvalidOperationException("directory unavailable") : key == "a" ? LosAngeles : null,
+        });
+        FeedMany(model, OfficeWeeks(LosAngeles).Select(t => (Key: "a", Time: t))
+            .Concat(OfficeWeeks(TimeZoneInfo.Utc).Select(t => (Key: "b", Time: t)))
+            .OrderBy(x => x.Time));
+        var before = Bytes(model.CreateSnapshot());
+
+        var other = new BaselineModel<int>(Trigger());
+        Feed(other, "a", Steady(Start, 24, 1));
+        Feed(other, "b", Steady(Start, 24, 1));
+        failing = true;
+        Assert.Throws<InvalidOperationException>(() => model.Restore(other.CreateSnapshot()));
+
+        Assert.Equal(before, Bytes(model.CreateSnapshot()));
+    }
+
+    private static byte[] Bytes(BaselineSnapshot snapshot)
+    {
+        using var stream = new MemoryStream();
+        snapshot.WriteTo(stream);
+        return stream.ToArray();
+    }
 }
