@@ -125,7 +125,8 @@ public sealed class BaselineSnapshot
                 throw new InvalidDataException("Truncated anomaly baseline snapshot.");
             }
 
-            var keys = new KeyRecord[count];
+            // Grown as records arrive: a corrupt count from a stream that cannot seek must not allocate up front.
+            var keys = new List<KeyRecord>(Math.Min(count, 1024));
             for (var i = 0; i < count; i++)
             {
                 var key = r.ReadString();
@@ -169,14 +170,19 @@ public sealed class BaselineSnapshot
                     throw new EndOfStreamException();
                 }
 
-                keys[i] = new KeyRecord(key, newest, first, folded, fired, dispersion, recentObserved, recentExpected, batchSum, batchSquares, counts, levels, samples);
+                keys.Add(new KeyRecord(key, newest, first, folded, fired, dispersion, recentObserved, recentExpected, batchSum, batchSquares, counts, levels, samples));
             }
 
-            return new BaselineSnapshot(bucket, slots, zone, ring, watermark, keys);
+            return new BaselineSnapshot(bucket, slots, zone, ring, watermark, [.. keys]);
         }
         catch (EndOfStreamException e)
         {
             throw new InvalidDataException("Truncated anomaly baseline snapshot.", e);
+        }
+        catch (FormatException e)
+        {
+            // A string whose length prefix is corrupt.
+            throw new InvalidDataException("Corrupt anomaly baseline snapshot: a string is malformed.", e);
         }
     }
 

@@ -83,6 +83,24 @@ public class BaselineSnapshotTests
     }
 
     [Fact]
+    public void A_malformed_string_or_a_huge_key_count_from_a_stream_that_cannot_seek_is_an_invalid_data_error()
+    {
+        var model = new BaselineModel<int>(Trigger());
+        Feed(model, "k", Steady(Start, 30, 3));
+        var bytes = Serialize(model.CreateSnapshot());
+
+        // The time zone id's length prefix (offset 20) made of five continuation bytes: not a 7-bit encoded length.
+        byte[] malformed = [.. bytes[..20], 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, .. bytes[20..]];
+        Assert.Throws<InvalidDataException>(() => BaselineSnapshot.ReadFrom(new MemoryStream(malformed)));
+
+        // The key count (after magic, version, bucket, slots, "UTC", ring, watermark: offset 36) set to int.MaxValue.
+        var huge = bytes.ToArray();
+        BitConverter.TryWriteBytes(huge.AsSpan(36, 4), int.MaxValue);
+        Assert.Throws<InvalidDataException>(() => BaselineSnapshot.ReadFrom(new NonSeekable(huge)));
+        Assert.Equal(1, BaselineSnapshot.ReadFrom(new NonSeekable(bytes)).KeyCount);
+    }
+
+    [Fact]
     public void A_model_with_more_lateness_restores_a_snapshot_of_one_with_less_and_back()
     {
         var strict = new BaselineModel<int>(Trigger());
