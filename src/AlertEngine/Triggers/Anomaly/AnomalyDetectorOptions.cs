@@ -55,7 +55,8 @@ public sealed class AnomalyDetectorOptions
     /// The time zone of a scope key (typically a user's, from your directory), in which its seasonal slots (hour of day,
     /// weekday/weekend) are learned; <see langword="null"/> from the function, or no function, means <see cref="TimeZone"/>.
     /// Asked once per key when the key is first seen (and again for each key of a restored snapshot; snapshots do not
-    /// store it). Users far from the organization's zone otherwise see their weekend split at the wrong hour. Called on
+    /// store it). Zones are told apart by <see cref="TimeZoneInfo.Id"/>: give custom zones distinct ids. Users far from the
+    /// organization's zone otherwise see their weekend split at the wrong hour. Called on
     /// the observing thread; exceptions propagate to the caller of <see cref="BaselineModel{T}.Observe"/>. Default none.
     /// </summary>
     public Func<string, TimeZoneInfo?>? KeyTimeZone { get; set; }
