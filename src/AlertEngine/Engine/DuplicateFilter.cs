@@ -12,14 +12,17 @@ namespace AlertEngine;
 /// open-addressing table with linear probing. An id is remembered until the newest time seen moves a horizon past that
 /// time, so never shorter than a horizon after its own time, and an out-of-order activity a little longer (also when
 /// the allowed lateness exceeds the horizon, so it cannot be counted twice). A forgotten entry is not removed but
-/// reused by a later insertion, so a check costs one probe sequence (usually one cache line) and no removal. The table is rebuilt from its live entries when live and
-/// forgotten entries together fill 60 % of it, sized so the live ones fill at most 40 %: memory is proportional to
-/// the ids within the horizon (24 bytes a slot), not to the input. A horizon of zero disables the filter.
+/// reused by a later insertion, so a check costs one probe sequence (usually one cache line) and no removal. The
+/// table is rebuilt from its live entries when live and forgotten entries together fill 60 % of it, sized so the live
+/// ones fill at most 40 %: memory is proportional to the ids within the horizon (24 bytes a slot), not to the input.
+/// A horizon of zero disables the filter.
 /// </remarks>
 internal sealed class DuplicateFilter
 {
     private const int MinCapacity = 1024;
     private const long Empty = long.MinValue;
+
+    private static readonly Slot Vacant = new(0, 0, Empty);
 
     private readonly long _horizonTicks;
     private Slot[] _slots = [];
@@ -123,15 +126,7 @@ internal sealed class DuplicateFilter
     private void Rebuild()
     {
         var limit = Limit;
-        var live = 0;
-        foreach (ref readonly var slot in _slots.AsSpan())
-        {
-            if (slot.Ticks > limit)
-            {
-                live++;
-            }
-        }
-
+        var live = Count;
         var capacity = MinCapacity;
         while (capacity / 5 * 2 < live + 1)
         {
@@ -146,7 +141,7 @@ internal sealed class DuplicateFilter
 
         var old = _slots;
         _slots = new Slot[capacity];
-        _slots.AsSpan().Fill(new Slot(0, 0, Empty));
+        _slots.AsSpan().Fill(Vacant);
         _used = 0;
         foreach (ref readonly var slot in old.AsSpan())
         {
@@ -174,7 +169,7 @@ internal sealed class DuplicateFilter
             }
             else if (slots[i].Ticks <= limit)
             {
-                slots[i] = new Slot(0, 0, Empty);
+                slots[i] = Vacant;
             }
         }
 
@@ -189,7 +184,7 @@ internal sealed class DuplicateFilter
                 continue;
             }
 
-            slots[i] = new Slot(0, 0, Empty);
+            slots[i] = Vacant;
             Place(slot);
         }
     }

@@ -56,7 +56,6 @@ public sealed class BaselineModel<T>
     private readonly int _maxItems;
     private readonly int _maxKept;
     private readonly int _slots;
-    private readonly SeasonalCalendar _calendar;
     private readonly Func<string, TimeZoneInfo?>? _keyZone;
     private readonly List<SeasonalCalendar> _calendars = [];
     private readonly Dictionary<string, int> _calendarByZone = new(StringComparer.Ordinal);
@@ -82,7 +81,6 @@ public sealed class BaselineModel<T>
     private long _mayFireUntil = long.MinValue;
 
     private long _watermark = long.MinValue;
-    private long _sweptBucket = long.MinValue;
     private long _nextSweepTicks = long.MinValue;
     // The slots of the last two buckets asked for: a bucket change asks for the closed bucket's and the new one's.
     private long _slotCacheBucket = long.MinValue;
@@ -113,12 +111,12 @@ public sealed class BaselineModel<T>
         _maxKeys = options.MaxTrackedKeys;
         _maxItems = options.MaxActivitiesPerDetection;
         _maxKept = options.MaxKeptActivities == 0 ? 0 : (int)Math.Min(1 << 30, BitOperations.RoundUpToPowerOf2((uint)options.MaxKeptActivities));
-        _calendar = new SeasonalCalendar(_bucket, options.TimeZone);
-        _calendars.Add(_calendar);
+        var calendar = new SeasonalCalendar(_bucket, options.TimeZone);
+        _calendars.Add(calendar);
         _calendarByZone.Add(options.TimeZone.Id, 0);
         _keyZone = options.KeyTimeZone;
         _timeZoneId = options.TimeZone.Id;
-        _slots = _calendar.SlotCount;
+        _slots = calendar.SlotCount;
         if ((long)_maxKeys * _slots * SlotBytes > Array.MaxLength)
         {
             throw new ArgumentException(
@@ -168,13 +166,12 @@ public sealed class BaselineModel<T>
             _watermark = t;
             if (t >= _nextSweepTicks)
             {
-                if (_sweptBucket != long.MinValue)
+                if (_nextSweepTicks != long.MinValue)
                 {
                     Sweep();
                 }
 
-                _sweptBucket = t / _bucket;
-                _nextSweepTicks = (_sweptBucket + 1) * _bucket;
+                _nextSweepTicks = ((t / _bucket) + 1) * _bucket;
             }
         }
         else if (_watermark - t > _lateness)
@@ -360,8 +357,7 @@ public sealed class BaselineModel<T>
         _highWater = 0;
         _freeCount = 0;
         _watermark = snapshot.WatermarkTicks;
-        _sweptBucket = _watermark == long.MinValue ? long.MinValue : _watermark / _bucket;
-        _nextSweepTicks = _watermark == long.MinValue ? long.MinValue : (_sweptBucket + 1) * _bucket;
+        _nextSweepTicks = _watermark == long.MinValue ? long.MinValue : ((_watermark / _bucket) + 1) * _bucket;
         for (var n = 0; n < calendars.Length; n++)
         {
             var r = snapshot.Keys[n];
