@@ -46,6 +46,11 @@ public sealed class Detection
     /// <summary>For anomaly detections: the observed count, expected count and score; otherwise <see langword="null"/>.</summary>
     public AnomalyScore? Anomaly { get; init; }
 
+    /// <summary>Why a distinct, new-value, absence, spike or sum detection fired (one of <see cref="DistinctValues"/>,
+    /// <see cref="NewValueSeen"/>, <see cref="SilenceObserved"/>, <see cref="SpikeCounts"/>, <see cref="SumTotal"/>);
+    /// otherwise <see langword="null"/>.</summary>
+    public DetectionReason? Reason { get; init; }
+
     /// <summary>Creates the detection of an every-time trigger for one activity.</summary>
     /// <param name="activity">The activity.</param>
     /// <param name="policyId">The policy id, if any.</param>
@@ -62,3 +67,35 @@ public sealed class Detection
 /// <param name="Expected">The baseline's expected count for that bucket.</param>
 /// <param name="Score">How far the observation is above the baseline, in the model's units.</param>
 public sealed record AnomalyScore(long Observed, double Expected, double Score);
+
+/// <summary>Why a detection of one of the newer trigger types fired. Immutable.</summary>
+public abstract record DetectionReason
+{
+    private protected DetectionReason()
+    {
+    }
+}
+
+/// <summary>A distinct-count detection: the distinct values in the window, in the order of the detection's activities.</summary>
+/// <param name="Count">The number of distinct values.</param>
+/// <param name="Values">The values (possibly capped like the activities).</param>
+public sealed record DistinctValues(int Count, IReadOnlyList<string> Values) : DetectionReason;
+
+/// <summary>A new-value detection: the value not seen within the lookback, and when the key was first seen.</summary>
+/// <param name="Value">The new value.</param>
+/// <param name="KeyFirstSeen">The time of the key's first matching activity with a value.</param>
+public sealed record NewValueSeen(string Value, DateTimeOffset KeyFirstSeen) : DetectionReason;
+
+/// <summary>An absence detection: how long the key had been silent when it fired (the trigger's window).</summary>
+/// <param name="Silence">The silence length.</param>
+/// <param name="LastActivityAt">The time of the key's last matching activity.</param>
+public sealed record SilenceObserved(TimeSpan Silence, DateTimeOffset LastActivityAt) : DetectionReason;
+
+/// <summary>A spike detection: the current and reference window counts.</summary>
+/// <param name="Current">Matching activities in (t − window, t].</param>
+/// <param name="Reference">Matching activities in (t − 2·window, t − window].</param>
+public sealed record SpikeCounts(int Current, int Reference) : DetectionReason;
+
+/// <summary>A sum detection: the total over the window.</summary>
+/// <param name="Total">The sum of the field's values over the window.</param>
+public sealed record SumTotal(double Total) : DetectionReason;
