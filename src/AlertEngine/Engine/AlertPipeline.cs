@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Reactive.Linq;
-using System.Reactive.Subjects;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -15,14 +14,22 @@ namespace AlertEngine;
 /// <para><b>Pipeline per activity.</b> Duplicate ids within <see cref="AlertEngineOptions.DuplicateHorizon"/> are
 /// counted and not evaluated again; activities older than the newest event time seen minus
 /// <see cref="AlertEngineOptions.AllowedLateness"/> are late: counted, reported on <see cref="Diagnostics"/> and the
-/// logger, and not evaluated. The rest meet only the enabled policies that track their operation (an index by
+/// logger, and not evaluated. Before both, an activity dated more than <see cref="AlertEngineOptions.FutureTolerance"/>
+/// ahead of the wall clock (<see cref="TimeProvider"/>) is invalid: counted, reported, not evaluated, and it neither
+/// enters the duplicate filter nor moves the newest event time seen. The rest meet only the enabled policies that track their operation (an index by
 /// operation, case-insensitive), then each policy's compiled conditions, trigger and aggregation.</para>
 /// <para><b>Thread safety.</b> All members are safe to call from several threads. Activities from concurrent
 /// producers are processed one at a time under an internal lock, so the state stays consistent and each activity
 /// counts once; the interleaving of concurrent producers decides the order, so only a single ordered stream is fully
 /// deterministic (same policies + same activities in the same order → same alerts and ids).
-/// Observers of <see cref="Changes"/> and <see cref="Diagnostics"/> are called synchronously under that lock, in
-/// order: keep them short and do not call back into the pipeline from them.</para>
+/// Observers of <see cref="Changes"/>, <see cref="Diagnostics"/> and <see cref="EarlyWarnings"/> are called
+/// synchronously under that lock, in order: keep them short and do not call back into the pipeline from them.</para>
+/// <para><b>Observers that throw.</b> An exception thrown by an observer is caught: it is counted
+/// (<see cref="EngineStatistics.ObserverErrors"/>, metric <c>alertengine.observer.errors</c>), logged, and reported on
+/// <see cref="Diagnostics"/> as <see cref="DiagnosticKind.ObserverError"/> (except when the observer that threw
+/// observes <see cref="Diagnostics"/>, so that a failing diagnostics observer is never fed its own failures). The other
+/// observers still receive the value, the other policies are still evaluated, the activity is fully processed, and
+/// <see cref="Process"/> returns every change. Following the Rx rule, the observer that threw is unsubscribed.</para>
 /// <para><b>Time.</b> Windows and aggregation run on event time (<see cref="Activity.Time"/>), never on the wall clock.</para>
 /// </remarks>
 public sealed partial class AlertPipeline : IDisposable
@@ -31,9 +38,9 @@ public sealed partial class AlertPipeline : IDisposable
     private FrozenDictionary<string, PolicyRuntime[]> _byOperation; // replaced by UpdatePolicies (AlertPipeline.Reload.cs)
     private readonly Dictionary<string, PolicyRuntime> _byId;
     private readonly DuplicateFilter _duplicates;
-    private readonly Subject<AlertChange> _changes = new();
-    private readonly Subject<EngineDiagnostic> _diagnostics = new();
-    private readonly Subject<EarlyWarning> _earlyWarnings = new();
+    private readonly IsolatingSubject<AlertChange> _changes;
+    private readonly IsolatingSubject<EngineDiagnostic> _diagnostics;
+    private readonly IsolatingSubject<EarlyWarning> _earlyWarnings;
     private readonly ILogger _logger;
     private readonly long _latenessTicks;
     private readonly Action<EngineDiagnostic> _report;
@@ -75,6 +82,9 @@ public sealed partial class AlertPipeline : IDisposable
         _latenessTicks = Options.AllowedLateness.Ticks;
         _duplicates = new DuplicateFilter(Options.DuplicateHorizon);
         _report = Report;
+        _changes = new(ChangesObserverFailed);
+        _diagnostics = new(DiagnosticsObserverFailed);
+        _earlyWarnings = new(EarlyWarningsObserverFailed);
         Policies = list;
 
         _byId = new Dictionary<string, PolicyRuntime>(StringComparer.Ordinal);
@@ -129,7 +139,8 @@ public sealed partial class AlertPipeline : IDisposable
     /// </summary>
     public IObservable<EarlyWarning> EarlyWarnings => _earlyWarnings.AsObservable();
 
-    /// <summary>Every diagnostic event (duplicates, late activities, missing scope keys, key-cap overflow, evaluation errors).</summary>
+    /// <summary>Every diagnostic event (duplicates, late and future activities, missing scope keys, key-cap overflow,
+    /// evaluation errors, observers that threw).</summary>
     public IObservable<EngineDiagnostic> Diagnostics => _diagnostics.AsObservable();
 
     /// <summary>A consistent snapshot of the counters.</summary>
@@ -139,7 +150,7 @@ public sealed partial class AlertPipeline : IDisposable
         {
             lock (_gate)
             {
-                return new(_processed, _duplicateCount, _lateCount, _detections, _created, _updated, _errors, _diagnosticCount);
+                return new(_processed, _duplicateCount, _lateCount, _futureCount, _detections, _created, _updated, _errors, _observerErrors, _diagnosticCount);
             }
         }
     }
@@ -270,6 +281,11 @@ public sealed partial class AlertPipeline : IDisposable
     {
         _processed++;
         AlertEngineMetrics.Processed.Add(1);
+        if (IsBeyondFutureTolerance(activity))
+        {
+            return null;
+        }
+
         if (_duplicates.IsDuplicate(activity.Id, activity.Time))
         {
             _duplicateCount++;
@@ -360,7 +376,16 @@ public sealed partial class AlertPipeline : IDisposable
 
             (changes ??= []).Add(change);
             _changes.OnNext(change);
-            observer?.OnNext(change);
+        }
+
+        // After the loop: a Run subscriber that throws (the exception goes back to the source, as in Rx) cannot leave
+        // the activity half-evaluated.
+        if (observer is not null && changes is not null)
+        {
+            foreach (var change in changes)
+            {
+                observer.OnNext(change);
+            }
         }
 
         return changes;
@@ -369,7 +394,7 @@ public sealed partial class AlertPipeline : IDisposable
     private void Report(EngineDiagnostic diagnostic)
     {
         _diagnosticCount++;
-        if (diagnostic.Kind is not (DiagnosticKind.Duplicate or DiagnosticKind.Late or DiagnosticKind.EvaluationError))
+        if (diagnostic.Kind is not (DiagnosticKind.Duplicate or DiagnosticKind.Late or DiagnosticKind.Future or DiagnosticKind.EvaluationError or DiagnosticKind.ObserverError))
         {
             Log.Diagnostic(_logger, diagnostic.Kind, diagnostic.Message);
         }
@@ -390,6 +415,7 @@ public sealed partial class AlertPipeline : IDisposable
         Plan = o.Plan,
         DuplicateHorizon = o.DuplicateHorizon,
         AllowedLateness = o.AllowedLateness,
+        FutureTolerance = o.FutureTolerance,
         MaxActivitiesPerAlert = o.MaxActivitiesPerAlert,
         MaxTrackedKeysPerPolicy = o.MaxTrackedKeysPerPolicy,
         ThresholdResolution = o.ThresholdResolution,
