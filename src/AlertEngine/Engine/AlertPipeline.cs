@@ -16,8 +16,9 @@ namespace AlertEngine;
 /// <see cref="AlertEngineOptions.AllowedLateness"/> are late: counted, reported on <see cref="Diagnostics"/> and the
 /// logger, and not evaluated. Before both, an activity dated more than <see cref="AlertEngineOptions.FutureTolerance"/>
 /// ahead of the wall clock (<see cref="TimeProvider"/>) is invalid: counted, reported, not evaluated, and it neither
-/// enters the duplicate filter nor moves the newest event time seen. The rest meet only the enabled policies that track their operation (an index by
-/// operation, case-insensitive), then each policy's compiled conditions, trigger and aggregation.</para>
+/// enters the duplicate filter nor moves the newest event time seen. The rest meet only the enabled policies that
+/// track their operation (an index by operation, case-insensitive), then each policy's compiled conditions, trigger
+/// and aggregation.</para>
 /// <para><b>Thread safety.</b> All members are safe to call from several threads. Activities from concurrent
 /// producers are processed one at a time under an internal lock, so the state stays consistent and each activity
 /// counts once; the interleaving of concurrent producers decides the order, so only a single ordered stream is fully
