@@ -237,28 +237,21 @@ public static class PolicyValidator
     }
 
     /// <summary>A spike ratio: a finite number greater than 1 (a ratio of 1 or less would fire on flat or falling volume).</summary>
-    internal static void CheckRatio(double ratio, string path, List<ValidationError> errors)
-    {
-        if (!double.IsFinite(ratio))
-        {
-            errors.Add(new(path, "must be a finite number greater than 1"));
-        }
-        else if (ratio <= 1)
-        {
-            errors.Add(new(path, "must be greater than 1"));
-        }
-    }
+    internal static void CheckRatio(double ratio, string path, List<ValidationError> errors) => CheckFiniteAbove(ratio, 1, "1", path, errors);
 
     /// <summary>A sum threshold: a finite number greater than zero.</summary>
-    internal static void CheckSumThreshold(double threshold, string path, List<ValidationError> errors)
+    internal static void CheckSumThreshold(double threshold, string path, List<ValidationError> errors) =>
+        CheckFiniteAbove(threshold, 0, "zero", path, errors);
+
+    private static void CheckFiniteAbove(double value, double bound, string boundText, string path, List<ValidationError> errors)
     {
-        if (!double.IsFinite(threshold))
+        if (!double.IsFinite(value))
         {
-            errors.Add(new(path, "must be a finite number greater than zero"));
+            errors.Add(new(path, "must be a finite number greater than " + boundText));
         }
-        else if (threshold <= 0)
+        else if (value <= bound)
         {
-            errors.Add(new(path, "must be greater than zero"));
+            errors.Add(new(path, "must be greater than " + boundText));
         }
     }
 

@@ -543,13 +543,8 @@ internal sealed class PolicyReader
 
     private string? ReadText(Field field, bool required)
     {
-        if (field.Present is not { } value)
+        if (!TryGetPresent(field, required, out var value))
         {
-            if (required)
-            {
-                Add(field.Path, "is required");
-            }
-
             return null;
         }
 
@@ -564,13 +559,8 @@ internal sealed class PolicyReader
 
     private List<string>? ReadTextList(Field field, bool required, bool allowEmptyList, Action<string, string, List<ValidationError>>? check)
     {
-        if (field.Present is not { } value)
+        if (!TryGetPresent(field, required, out var value))
         {
-            if (required)
-            {
-                Add(field.Path, "is required");
-            }
-
             return null;
         }
 
@@ -601,6 +591,24 @@ internal sealed class PolicyReader
         return _errors.Count == before ? list : null;
     }
 
+    /// <summary>The field's value when present; a missing (or null) required field is reported.</summary>
+    private bool TryGetPresent(Field field, bool required, out JsonElement value)
+    {
+        if (field.Present is { } present)
+        {
+            value = present;
+            return true;
+        }
+
+        if (required)
+        {
+            Add(field.Path, "is required");
+        }
+
+        value = default;
+        return false;
+    }
+
     private bool ReadBool(Field field, bool defaultValue)
     {
         if (field.Present is not { } value)
@@ -619,13 +627,8 @@ internal sealed class PolicyReader
 
     private int? ReadInt(Field field, bool required)
     {
-        if (field.Present is not { } value)
+        if (!TryGetPresent(field, required, out var value))
         {
-            if (required)
-            {
-                Add(field.Path, "is required");
-            }
-
             return null;
         }
 
@@ -659,13 +662,8 @@ internal sealed class PolicyReader
     /// <summary>Reads a JSON number as a finite <see cref="double"/> (integral or not; <c>1e2</c> is 100).</summary>
     private double? ReadNumber(Field field, bool required)
     {
-        if (field.Present is not { } value)
+        if (!TryGetPresent(field, required, out var value))
         {
-            if (required)
-            {
-                Add(field.Path, "is required");
-            }
-
             return null;
         }
 
@@ -686,13 +684,8 @@ internal sealed class PolicyReader
 
     private TimeSpan? ReadDuration(Field field, bool required)
     {
-        if (field.Present is not { } value)
+        if (!TryGetPresent(field, required, out var value))
         {
-            if (required)
-            {
-                Add(field.Path, "is required");
-            }
-
             return null;
         }
 
