@@ -1,3 +1,7 @@
+using AlertEngine.Testing;
+using FsCheck;
+using FsCheck.Fluent;
+
 namespace AlertEngine.Tests.Policies;
 
 /// <summary>When two triggers are the same detection (state carries over on reload, a System policy's trigger is
@@ -115,5 +119,41 @@ public class PolicyEqualityTriggerTests
             Trigger = new NewValueTrigger("clientIp", User, TimeSpan.FromDays(60), NewValueTrigger.DefaultLearningPeriod),
         }));
         Assert.Equal("policy.trigger", error.Path);
+    }
+
+    [FsCheck.Xunit.Property(MaxTest = 500)]
+    public Property Same_trigger_is_record_equality_once_names_are_upper_cased() =>
+        Prop.ForAll(Arb.From(Pairs()), pair =>
+        {
+            var (a, b) = pair;
+            Assert.Equal(Equals(Upper(a), Upper(b)), PolicyEquality.SameTrigger(a, b));
+            Assert.Equal(PolicyEquality.SameTrigger(a, b), PolicyEquality.SameTrigger(b, a));
+        });
+
+    /// <summary>Two triggers: the same one, the same one with its names in another case, or any other.</summary>
+    private static Gen<(Trigger, Trigger)> Pairs() =>
+        from a in PolicyGenerators.Trigger()
+        from b in Gen.OneOf(Gen.Constant(a), Gen.Constant(Lower(a)), PolicyGenerators.Trigger())
+        select (a, b);
+
+    private static Trigger Upper(Trigger t) => Rename(t, static s => s.ToUpperInvariant());
+
+    private static Trigger Lower(Trigger t) => Rename(t, static s => s.ToLowerInvariant());
+
+    /// <summary>The trigger with its field and <c>property:&lt;Name&gt;</c> scope name mapped.</summary>
+    private static Trigger Rename(Trigger t, Func<string, string> map)
+    {
+        TriggerScope Scope(TriggerScope s) => s.Kind == TriggerScopeKind.Property ? TriggerScope.Property(map(s.PropertyName!)) : s;
+        return t switch
+        {
+            ThresholdTrigger x => x with { Scope = Scope(x.Scope) },
+            AnomalyTrigger x => x with { Scope = Scope(x.Scope) },
+            DistinctTrigger x => x with { Field = map(x.Field), Scope = Scope(x.Scope) },
+            NewValueTrigger x => x with { Field = map(x.Field), Scope = Scope(x.Scope) },
+            AbsenceTrigger x => x with { Scope = Scope(x.Scope) },
+            SpikeTrigger x => x with { Scope = Scope(x.Scope) },
+            SumTrigger x => x with { Field = map(x.Field), Scope = Scope(x.Scope) },
+            _ => t,
+        };
     }
 }

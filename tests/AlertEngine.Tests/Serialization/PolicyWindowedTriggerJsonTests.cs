@@ -1,4 +1,6 @@
 using AlertEngine.Testing;
+using FsCheck;
+using FsCheck.Fluent;
 using static AlertEngine.Tests.Serialization.PolicyJson;
 
 namespace AlertEngine.Tests.Serialization;
@@ -366,6 +368,18 @@ public class PolicyWindowedTriggerJsonTests
         Assert.Contains("policies[0].trigger.window: must be greater than zero", ex.Message, StringComparison.Ordinal);
         Assert.Contains("policies[0].trigger.minCount: must be at least 1", ex.Message, StringComparison.Ordinal);
     }
+
+    [FsCheck.Xunit.Property(MaxTest = 500)]
+    public Property Every_generated_trigger_round_trips_exactly_and_saves_stably() =>
+        Prop.ForAll(Arb.From(PolicyGenerators.Trigger()), trigger =>
+        {
+            var policy = new AlertPolicy { Id = "p", Name = "P", Operations = ["X"], Trigger = trigger };
+            var json = PolicySerializer.Save([policy]);
+            var loaded = PolicySerializer.Load(json);
+            Assert.True(loaded.IsValid, string.Join("\n", loaded.Errors) + "\n" + json);
+            Assert.Equal(trigger, Assert.Single(loaded.Value).Trigger);
+            Assert.Equal(json, PolicySerializer.Save(loaded.Value));
+        });
 
     /// <summary>A valid trigger of the type, with its required members only.</summary>
     private static string ValidTrigger(string type) => type switch
