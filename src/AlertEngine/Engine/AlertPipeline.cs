@@ -38,7 +38,7 @@ public sealed partial class AlertPipeline : IDisposable
     private readonly Lock _gate = new();
     private FrozenDictionary<string, PolicyRuntime[]> _byOperation; // replaced by UpdatePolicies (AlertPipeline.Reload.cs)
     private readonly Dictionary<string, PolicyRuntime> _byId;
-    private readonly DuplicateFilter _duplicates;
+    private DuplicateFilter _duplicates; // replaced by RestoreCheckpoint (AlertPipeline.Checkpoint.cs)
     private readonly IsolatingSubject<AlertChange> _changes;
     private readonly IsolatingSubject<EngineDiagnostic> _diagnostics;
     private readonly IsolatingSubject<EarlyWarning> _earlyWarnings;

@@ -172,6 +172,29 @@ public class FutureToleranceTests
         Assert.Equal(1, pipeline.Statistics.Future);
     }
 
+    [Fact]
+    public void The_future_and_observer_error_counts_are_saved_in_the_checkpoint_and_the_clock_is_unmoved()
+    {
+        using var before = new AlertPipeline([NoAggregation()], timeProvider: new FakeTimeProvider(T0));
+        using (before.Changes.Subscribe(_ => throw new InvalidOperationException("observer broke")))
+        {
+            before.Process(Act("a1", 0));
+        }
+
+        before.Process(At("bad", EndOfTime));
+        using var checkpoint = new MemoryStream();
+        before.SaveCheckpoint(checkpoint);
+
+        using var after = new AlertPipeline([NoAggregation()], timeProvider: new FakeTimeProvider(T0));
+        checkpoint.Position = 0;
+        after.RestoreCheckpoint(checkpoint);
+
+        Assert.Equal(before.Statistics, after.Statistics);
+        Assert.Equal((1L, 1L), (after.Statistics.Future, after.Statistics.ObserverErrors));
+        Assert.Equal(T0, after.Watermark);
+        Assert.Single(after.Process(Act("a2", 1)));
+    }
+
     /// <summary>
     /// Oracle: future-dated activities inserted anywhere in a stream change nothing. The pipeline with them gives the
     /// same changes, late and duplicate counts as the pipeline fed only the other activities.
