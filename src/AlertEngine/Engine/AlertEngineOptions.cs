@@ -27,7 +27,9 @@ public sealed class AlertEngineOptions
     /// evaluated). Exactly the tolerance ahead is accepted. Must not be negative; zero accepts nothing dated after the
     /// wall clock (only for sources on the same clock); <see cref="TimeSpan.MaxValue"/> turns the check off (e.g. for
     /// synthetic data dated in the future). Tests with a <c>FakeTimeProvider</c> must set its time near the
-    /// activities' times (its default start, 2000-01-01, makes today's activities invalid).
+    /// activities' times (its default start, 2000-01-01, makes today's activities invalid). The wall clock is read only
+    /// for an activity dated after the limit computed at the last reading (it only moves forward), so a live feed costs
+    /// about one reading per tolerance period.
     /// </summary>
     public TimeSpan FutureTolerance { get; set; } = TimeSpan.FromDays(1);
 

@@ -129,6 +129,21 @@ public class FutureToleranceTests
     }
 
     [Fact]
+    public void The_wall_clock_is_not_read_for_every_activity_of_a_live_stream()
+    {
+        var time = new CountingTimeProvider(T0);
+        using var pipeline = new AlertPipeline([NoAggregation()], timeProvider: time);
+
+        for (var i = 0; i < 1000; i++)
+        {
+            pipeline.Process(Act("a" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), i));
+        }
+
+        Assert.Equal(1000, pipeline.Statistics.Detections);
+        Assert.Equal(1, time.Reads);
+    }
+
+    [Fact]
     public void Zero_tolerance_accepts_the_wall_clock_time_and_nothing_after_it()
     {
         var options = new AlertEngineOptions { FutureTolerance = TimeSpan.Zero };
@@ -239,6 +254,17 @@ public class FutureToleranceTests
             }
 
             return (changes, pipeline.Statistics);
+        }
+    }
+
+    private sealed class CountingTimeProvider(DateTimeOffset now) : TimeProvider
+    {
+        public int Reads { get; private set; }
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            Reads++;
+            return now;
         }
     }
 }
