@@ -17,6 +17,9 @@ public enum DiagnosticKind
     InvalidInput,
     /// <summary>Evaluating a policy for an activity threw; the policy skipped the activity.</summary>
     EvaluationError,
+    /// <summary>A scope key of a new-value policy reached its cap on remembered values; the value seen least recently
+    /// was forgotten (it fires again as new if it comes back).</summary>
+    ValueCapExceeded,
 }
 
 /// <summary>A diagnostic event: an activity that was not evaluated normally, and why. Nothing is dropped without one.</summary>

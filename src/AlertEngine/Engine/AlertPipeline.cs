@@ -29,6 +29,7 @@ public sealed partial class AlertPipeline : IDisposable
 {
     private readonly Lock _gate = new();
     private FrozenDictionary<string, PolicyRuntime[]> _byOperation; // replaced by UpdatePolicies (AlertPipeline.Reload.cs)
+    private PolicyRuntime[] _clockDriven; // enabled policies whose detector fires on the clock (AlertPipeline.Clock.cs)
     private readonly Dictionary<string, PolicyRuntime> _byId;
     private readonly DuplicateFilter _duplicates;
     private readonly Subject<AlertChange> _changes = new();
@@ -107,6 +108,7 @@ public sealed partial class AlertPipeline : IDisposable
         }
 
         _byOperation = byOperation.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
+        _clockDriven = ClockDriven(list.Select(p => _byId[p.Id]));
         AlertEngineMetrics.Register(this);
     }
 
@@ -290,17 +292,21 @@ public sealed partial class AlertPipeline : IDisposable
             return null;
         }
 
+        List<AlertChange>? changes = null;
         if (ticks > _watermarkTicks)
         {
             _watermarkTicks = ticks;
+            if (_clockDriven.Length != 0)
+            {
+                AdvanceClock(activity, observer, ref changes);
+            }
         }
 
         if (!_byOperation.TryGetValue(activity.Operation, out var candidates))
         {
-            return null;
+            return changes;
         }
 
-        List<AlertChange>? changes = null;
         foreach (var runtime in candidates)
         {
             Detection? detection;
@@ -336,34 +342,41 @@ public sealed partial class AlertPipeline : IDisposable
                 continue;
             }
 
-            _detections++;
-            var tag = AlertEngineMetrics.PolicyTag(runtime.Policy.Id);
-            AlertEngineMetrics.Detections.Add(1, tag);
-            var change = runtime.Aggregator.Add(detection);
-            if (change.Kind == AlertChangeKind.Created)
-            {
-                _created++;
-                AlertEngineMetrics.AlertsCreated.Add(1, tag);
-                using (var span = AlertEngineMetrics.ActivitySource.StartActivity("AlertCreated"))
-                {
-                    span?.SetTag("alertengine.alert.id", change.Alert.Id);
-                    span?.SetTag("alertengine.policy.id", runtime.Policy.Id);
-                }
-
-                Log.AlertCreated(_logger, change.Alert.Id, runtime.Policy.Id);
-            }
-            else
-            {
-                _updated++;
-                AlertEngineMetrics.AlertsUpdated.Add(1, tag);
-            }
-
-            (changes ??= []).Add(change);
-            _changes.OnNext(change);
-            observer?.OnNext(change);
+            Emit(runtime, detection, observer, ref changes);
         }
 
         return changes;
+    }
+
+    /// <summary>Runs a detection through its policy's aggregator: counters, metrics, <see cref="Changes"/>, the observer
+    /// and the returned list.</summary>
+    private void Emit(PolicyRuntime runtime, Detection detection, IObserver<AlertChange>? observer, ref List<AlertChange>? changes)
+    {
+        _detections++;
+        var tag = AlertEngineMetrics.PolicyTag(runtime.Policy.Id);
+        AlertEngineMetrics.Detections.Add(1, tag);
+        var change = runtime.Aggregator.Add(detection);
+        if (change.Kind == AlertChangeKind.Created)
+        {
+            _created++;
+            AlertEngineMetrics.AlertsCreated.Add(1, tag);
+            using (var span = AlertEngineMetrics.ActivitySource.StartActivity("AlertCreated"))
+            {
+                span?.SetTag("alertengine.alert.id", change.Alert.Id);
+                span?.SetTag("alertengine.policy.id", runtime.Policy.Id);
+            }
+
+            Log.AlertCreated(_logger, change.Alert.Id, runtime.Policy.Id);
+        }
+        else
+        {
+            _updated++;
+            AlertEngineMetrics.AlertsUpdated.Add(1, tag);
+        }
+
+        (changes ??= []).Add(change);
+        _changes.OnNext(change);
+        observer?.OnNext(change);
     }
 
     private void Report(EngineDiagnostic diagnostic)
@@ -382,6 +395,8 @@ public sealed partial class AlertPipeline : IDisposable
         EveryTimeTrigger => new EveryTimeDetector(policy.Id),
         ThresholdTrigger threshold => new ThresholdDetector(policy, threshold, Options, _report),
         AnomalyTrigger anomaly => new AnomalyDetector(policy, anomaly, Options, _report),
+        NewValueTrigger newValue => new NewValueDetector(policy, newValue, Options, _report),
+        AbsenceTrigger absence => new AbsenceDetector(policy, absence, Options, _report),
         _ => throw new NotSupportedException($"Trigger {policy.Trigger.GetType().Name} of policy '{policy.Id}' is not supported."),
     };
 
