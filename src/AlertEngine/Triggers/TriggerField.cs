@@ -22,6 +22,12 @@ internal sealed class TriggerField
     /// <summary>The field name as given.</summary>
     public string Name { get; }
 
+    /// <summary>Whether the field is read as text as it is (every field but <c>clientIp</c>): then <see cref="ReadText"/> applies.</summary>
+    public bool IsText => _field != ActivityField.ClientIp;
+
+    /// <summary>The value of a text field (<see cref="IsText"/>), <see langword="null"/> or empty when it has none.</summary>
+    public string? ReadText(Activity activity) => ActivityFields.Read(activity, _field, Name);
+
     /// <summary>The activity's value, or an empty span when it has none (missing or empty).</summary>
     /// <param name="activity">The activity.</param>
     /// <param name="buffer">At least <see cref="BufferLength"/> characters, used for <c>clientIp</c>.</param>

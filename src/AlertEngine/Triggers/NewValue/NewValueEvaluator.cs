@@ -40,8 +40,9 @@ internal sealed class NewValueEvaluator
     /// <remarks>Exceptions thrown by the scope reader or the report callback propagate.</remarks>
     public Detection? Observe(Activity activity)
     {
+        string? text = null;
         Span<char> buffer = stackalloc char[TriggerField.BufferLength];
-        var value = _field.Read(activity, buffer);
+        var value = _field.IsText ? (text = _field.ReadText(activity)).AsSpan() : _field.Read(activity, buffer);
         if (value.IsEmpty)
         {
             return null;
@@ -57,7 +58,7 @@ internal sealed class NewValueEvaluator
         }
 
         var forgotten = Tracker.ValuesForgotten;
-        var outcome = Tracker.Observe(key, activity.Time, value);
+        var outcome = text is null ? Tracker.Observe(key, activity.Time, value) : Tracker.Observe(key, activity.Time, text);
         if (Tracker.ValuesForgotten != forgotten)
         {
             Report(DiagnosticKind.ValueCapExceeded, activity, string.Create(
@@ -71,7 +72,7 @@ internal sealed class NewValueEvaluator
                 return new Detection(activity.Time, activity, [activity], 1, key)
                 {
                     PolicyId = _policyId,
-                    Reason = new NewValueSeen(value.ToString(), Tracker.LastKeyFirstSeen),
+                    Reason = new NewValueSeen(text ?? value.ToString(), Tracker.LastKeyFirstSeen),
                 };
             case NewValueOutcome.KeyCapExceeded:
                 Report(DiagnosticKind.KeyCapExceeded, activity, string.Create(

@@ -1,6 +1,6 @@
 namespace AlertEngine;
 
-/// <summary>What <see cref="NewValueTracker.Observe"/> did with a value.</summary>
+/// <summary>What <c>NewValueTracker.Observe</c> did with a value.</summary>
 public enum NewValueOutcome
 {
     /// <summary>The key had the value at a time in (t − lookback, t] (or later): nothing fires. The value's time was refreshed.</summary>

@@ -6,8 +6,8 @@ namespace AlertEngine;
 /// The <c>newValue</c> trigger's core: per key, a value v at time t is new when the key had no value equal to v
 /// (case-insensitively) at a time in (t − lookback, t]; a new value fires unless t &lt; (the key's first-seen time) +
 /// learning period, where the first-seen time is the earliest time of a value the key has been given (this one
-/// included). Single-threaded, allocation-free in steady state (a value is copied to a string only when the key
-/// remembers it for the first time), and exact for inputs in time order (equal times allowed).
+/// included). Single-threaded, allocation-free in steady state (a value given as a span is copied to a string only
+/// when the key starts remembering it), and exact for inputs in time order (equal times allowed).
 /// </summary>
 /// <remarks>
 /// <para><b>Out of order.</b> The tracker has no lateness rule of its own: it accepts any time. Per key and value it
@@ -81,7 +81,7 @@ public sealed class NewValueTracker
     /// <summary>How many values were forgotten because a key reached <see cref="MaxValuesPerKey"/>, since creation.</summary>
     public long ValuesForgotten { get; private set; }
 
-    /// <summary>The first-seen time of the key of the last call to <see cref="Observe"/> (when it did not return
+    /// <summary>The first-seen time of the key of the last call to <c>Observe</c> (when it did not return
     /// <see cref="NewValueOutcome.KeyCapExceeded"/>): the earliest time of a value the key has been given.</summary>
     public DateTimeOffset LastKeyFirstSeen => new(_lastFirstSeen, TimeSpan.Zero);
 
@@ -92,7 +92,23 @@ public sealed class NewValueTracker
     /// <returns>What happened; on <see cref="NewValueOutcome.New"/> a detection fires.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="value"/> is empty.</exception>
-    public NewValueOutcome Observe(string key, DateTimeOffset time, ReadOnlySpan<char> value)
+    public NewValueOutcome Observe(string key, DateTimeOffset time, ReadOnlySpan<char> value) => Observe(key, time, value, null);
+
+    /// <summary>Observes a value for a key; the same as the span overload, but a value the key does not remember yet is
+    /// kept as this string instead of a copy (no allocation).</summary>
+    /// <param name="key">The scope key. Compared with <see cref="NewValueTrackerOptions.KeyComparer"/>.</param>
+    /// <param name="time">The input's event time.</param>
+    /// <param name="value">The value, not empty. Compared case-insensitively.</param>
+    /// <returns>What happened; on <see cref="NewValueOutcome.New"/> a detection fires.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> or <paramref name="value"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="value"/> is empty.</exception>
+    public NewValueOutcome Observe(string key, DateTimeOffset time, string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return Observe(key, time, value.AsSpan(), value);
+    }
+
+    private NewValueOutcome Observe(string key, DateTimeOffset time, ReadOnlySpan<char> value, string? text)
     {
         ArgumentNullException.ThrowIfNull(key);
         if (value.IsEmpty)
@@ -152,7 +168,7 @@ public sealed class NewValueTracker
                 ValuesForgotten++;
             }
 
-            kv.Add(value.ToString(), t, _maxValues);
+            kv.Add(text ?? value.ToString(), t, _maxValues);
         }
 
         return learning ? NewValueOutcome.Learning : NewValueOutcome.New;
