@@ -1,4 +1,3 @@
-using AlertEngine.Benchmarks.Threshold;
 using BenchmarkDotNet.Attributes;
 
 namespace AlertEngine.Benchmarks.SeenTriggers;
@@ -12,7 +11,7 @@ namespace AlertEngine.Benchmarks.SeenTriggers;
 /// due). With 10,000 keys and one activity per 10 ms, a key sees one activity per 100 s on average and about 5% of the
 /// gaps exceed the window. Per activity (200,000 per invocation, continuing in time).
 /// </summary>
-[Config(typeof(ThresholdConfig))]
+[Config(typeof(SeenTriggersConfig))]
 public class AbsenceBenchmarks
 {
     private static readonly long Window = TimeSpan.FromMinutes(5).Ticks;

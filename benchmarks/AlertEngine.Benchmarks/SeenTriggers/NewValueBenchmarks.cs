@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using AlertEngine.Benchmarks.Threshold;
 using BenchmarkDotNet.Attributes;
 
 namespace AlertEngine.Benchmarks.SeenTriggers;
@@ -12,7 +11,7 @@ namespace AlertEngine.Benchmarks.SeenTriggers;
 /// scanning the key's values when it is touched. Per activity (200,000 per invocation; each invocation continues the
 /// stream in time, so the state stays in steady state).
 /// </summary>
-[Config(typeof(ThresholdConfig))]
+[Config(typeof(SeenTriggersConfig))]
 public class NewValueBenchmarks
 {
     private static readonly TimeSpan Lookback = TimeSpan.FromHours(1);

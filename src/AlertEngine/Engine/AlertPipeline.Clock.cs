@@ -38,10 +38,7 @@ public sealed partial class AlertPipeline
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                _errors++;
-                AlertEngineMetrics.EvaluationErrors.Add(1, AlertEngineMetrics.PolicyTag(runtime.Policy.Id));
-                Log.EvaluationFailed(_logger, ex, runtime.Policy.Id, activity.Id);
-                Report(new EngineDiagnostic(DiagnosticKind.EvaluationError, activity.Id, runtime.Policy.Id, ex.Message));
+                EvaluationFailed(runtime, activity, ex);
             }
 
             foreach (var detection in _fired)

@@ -330,10 +330,7 @@ public sealed partial class AlertPipeline : IDisposable
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                _errors++;
-                AlertEngineMetrics.EvaluationErrors.Add(1, AlertEngineMetrics.PolicyTag(runtime.Policy.Id));
-                Log.EvaluationFailed(_logger, ex, runtime.Policy.Id, activity.Id);
-                Report(new EngineDiagnostic(DiagnosticKind.EvaluationError, activity.Id, runtime.Policy.Id, ex.Message));
+                EvaluationFailed(runtime, activity, ex);
                 continue;
             }
 
@@ -346,6 +343,15 @@ public sealed partial class AlertPipeline : IDisposable
         }
 
         return changes;
+    }
+
+    /// <summary>A policy threw while evaluating <paramref name="activity"/>: counted, logged and reported; the others go on.</summary>
+    private void EvaluationFailed(PolicyRuntime runtime, Activity activity, Exception ex)
+    {
+        _errors++;
+        AlertEngineMetrics.EvaluationErrors.Add(1, AlertEngineMetrics.PolicyTag(runtime.Policy.Id));
+        Log.EvaluationFailed(_logger, ex, runtime.Policy.Id, activity.Id);
+        Report(new EngineDiagnostic(DiagnosticKind.EvaluationError, activity.Id, runtime.Policy.Id, ex.Message));
     }
 
     /// <summary>Runs a detection through its policy's aggregator: counters, metrics, <see cref="Changes"/>, the observer

@@ -67,15 +67,14 @@ public static class AbsenceObservable
 
     /// <summary>One subscription: its clock and evaluator. User-code exceptions end the stream with <c>OnError</c>;
     /// nothing is forwarded after a terminal notification.</summary>
-    private sealed class Sink(IObserver<Detection> observer, AbsenceEvaluator evaluator, Func<Activity, bool>? matches) : IObserver<Activity>
+    private sealed class Sink(IObserver<Detection> observer, AbsenceEvaluator evaluator, Func<Activity, bool>? matches) : DetectionSink(observer)
     {
         private readonly List<Detection> _fired = [];
         private long _clock = long.MinValue;
-        private bool _done;
 
-        public void OnNext(Activity value)
+        public override void OnNext(Activity value)
         {
-            if (_done)
+            if (Done)
             {
                 return;
             }
@@ -101,46 +100,21 @@ public static class AbsenceObservable
             // The silences due by this activity's time come before the activity itself.
             foreach (var detection in _fired)
             {
-                observer.OnNext(detection);
+                Observer.OnNext(detection);
             }
 
-            try
-            {
-                if (matches is null || matches(value))
-                {
-                    evaluator.Observe(value);
-                }
-            }
-#pragma warning disable CA1031 // Rx contract: failures of user code end the stream with OnError.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                Fail(ex);
-            }
+            base.OnNext(value);
         }
 
-        private void Fail(Exception ex)
+        /// <summary>Records the activity if it matches; an absence never fires on an activity itself.</summary>
+        protected override Detection? Observe(Activity activity)
         {
-            _done = true;
-            observer.OnError(ex);
-        }
-
-        public void OnError(Exception error)
-        {
-            if (!_done)
+            if (matches is null || matches(activity))
             {
-                _done = true;
-                observer.OnError(error);
+                evaluator.Observe(activity);
             }
-        }
 
-        public void OnCompleted()
-        {
-            if (!_done)
-            {
-                _done = true;
-                observer.OnCompleted();
-            }
+            return null;
         }
     }
 }

@@ -63,7 +63,7 @@ public class AbsencePropertyTests
     {
         var expected = AbsenceOracle.Run(scenario.Events, scenario.Window);
         var actual = Run(new SilenceTracker<int>(scenario.Window), scenario.Events, 0, long.MinValue);
-        return expected.SequenceEqual(actual).Label(Explain(expected, actual));
+        return expected.SequenceEqual(actual).Label(SlidingWindowCounterPropertyTests.Explain(expected, actual));
     }
 
     [Property(MaxTest = 300, Arbitrary = [typeof(AbsenceArbitraries)])]
@@ -82,7 +82,7 @@ public class AbsencePropertyTests
 
         var clock = split == 0 ? long.MinValue : scenario.Events.Take(split).Max(e => e.Time.UtcTicks);
         actual.AddRange(Run(after, scenario.Events.Skip(split), split, clock));
-        return expected.SequenceEqual(actual).Label($"split at {split}: " + Explain(expected, actual));
+        return expected.SequenceEqual(actual).Label($"split at {split}: " + SlidingWindowCounterPropertyTests.Explain(expected, actual));
     }
 
     [Property(MaxTest = 200, Arbitrary = [typeof(AbsenceArbitraries)])]
@@ -121,20 +121,5 @@ public class AbsencePropertyTests
         }
 
         return fired;
-    }
-
-    private static string Explain<T>(IReadOnlyList<T> expected, IReadOnlyList<T> actual)
-    {
-        for (var i = 0; i < Math.Max(expected.Count, actual.Count); i++)
-        {
-            var e = i < expected.Count ? expected[i]?.ToString() : "(none)";
-            var a = i < actual.Count ? actual[i]?.ToString() : "(none)";
-            if (e != a)
-            {
-                return $"first difference at firing {i}: expected {e}, actual {a}";
-            }
-        }
-
-        return "equal";
     }
 }

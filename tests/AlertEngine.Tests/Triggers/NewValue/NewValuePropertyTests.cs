@@ -66,7 +66,7 @@ public class NewValuePropertyTests
     {
         var expected = NewValueOracle.Run(scenario.Events, scenario.Lookback, scenario.Learning);
         var actual = Run(new NewValueTracker(scenario.Lookback, scenario.Learning), scenario.Events);
-        return expected.SequenceEqual(actual).Label(Explain(expected, actual));
+        return expected.SequenceEqual(actual).Label(SlidingWindowCounterPropertyTests.Explain(expected, actual));
     }
 
     [Property(MaxTest = 300, Arbitrary = [typeof(NewValueArbitraries)])]
@@ -83,7 +83,7 @@ public class NewValuePropertyTests
         }
 
         actual.AddRange(Run(after, scenario.Events.Skip(split)));
-        return expected.SequenceEqual(actual).Label($"split at {split}: " + Explain(expected, actual));
+        return expected.SequenceEqual(actual).Label($"split at {split}: " + SlidingWindowCounterPropertyTests.Explain(expected, actual));
     }
 
     [Property(MaxTest = 200, Arbitrary = [typeof(NewValueArbitraries)])]
@@ -128,19 +128,4 @@ public class NewValuePropertyTests
 
     private static List<NewValueOutcome?> Run(NewValueTracker tracker, IEnumerable<NewValueEvent> events) =>
         events.Select(e => string.IsNullOrEmpty(e.Value) ? (NewValueOutcome?)null : tracker.Observe(e.Key, e.Time, e.Value)).ToList();
-
-    private static string Explain<T>(IReadOnlyList<T> expected, IReadOnlyList<T> actual)
-    {
-        for (var i = 0; i < Math.Max(expected.Count, actual.Count); i++)
-        {
-            var e = i < expected.Count ? expected[i]?.ToString() : "(none)";
-            var a = i < actual.Count ? actual[i]?.ToString() : "(none)";
-            if (e != a)
-            {
-                return $"first difference at input {i}: expected {e}, actual {a}";
-            }
-        }
-
-        return "equal";
-    }
 }
