@@ -45,4 +45,38 @@ internal sealed class AbsenceDetector : IClockDrivenDetector
         ArgumentNullException.ThrowIfNull(fired);
         _evaluator.Fire(now, fired);
     }
+
+    /// <summary>Detector-wide: the arrival sequence of the next activity; then one keyed record per waiting key: its last
+    /// time, the arrival sequence of its last activity, and that activity.</summary>
+    public void WriteState(CheckpointWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(Tracker.Sequence);
+        writer.BeginKeys(Tracker.TrackedKeys);
+        foreach (var (key, last, sequence, item) in Tracker.ExportKeys())
+        {
+            writer.BeginKey(key);
+            writer.WriteTime(new DateTimeOffset(last, TimeSpan.Zero));
+            writer.Write(sequence);
+            writer.WriteActivity(item);
+            writer.EndKey();
+        }
+    }
+
+    /// <inheritdoc />
+    public void ReadState(CheckpointReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        Tracker.ImportSequence(reader.ReadInt64());
+        var count = reader.BeginKeys();
+        for (var k = 0; k < count; k++)
+        {
+            var key = reader.BeginKey();
+            var last = reader.ReadTime();
+            var sequence = reader.ReadInt64();
+            var item = reader.ReadActivity();
+            reader.EndKey();
+            Tracker.ImportKey(key, last.UtcTicks, sequence, item);
+        }
+    }
 }

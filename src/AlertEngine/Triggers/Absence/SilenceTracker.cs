@@ -147,20 +147,25 @@ public sealed class SilenceTracker<TItem>
     {
         if (sequence < 0)
         {
-            throw new InvalidDataException("Absence state: negative arrival sequence.");
+            throw new InvalidDataException("Corrupt checkpoint: the absence arrival sequence is negative.");
         }
 
         _sequence = sequence;
     }
 
-    /// <summary>Adds a key exported by <see cref="ExportKeys"/>.</summary>
-    /// <exception cref="InvalidDataException">The key is repeated, the cap is exceeded or the sequence is not below the next one.</exception>
+    /// <summary>Adds a key exported by <see cref="ExportKeys"/> (in any order).</summary>
+    /// <exception cref="InvalidDataException">The key is repeated, or its sequence is not below the next one.</exception>
+    /// <exception cref="ArgumentException">The key cap of this tracker is exceeded (the state is of a tracker with a larger cap).</exception>
     internal void ImportKey(string key, long last, long sequence, TItem item)
     {
-        if (_index.ContainsKey(key) || _index.Count >= MaxTrackedKeys || sequence < 0 || sequence >= _sequence
-            || last < DateTimeOffset.MinValue.UtcTicks || last > DateTimeOffset.MaxValue.UtcTicks)
+        if (_index.ContainsKey(key) || sequence < 0 || sequence >= _sequence)
         {
-            throw new InvalidDataException($"Absence state: key '{key}' is repeated, exceeds the key cap or has a bad time or sequence.");
+            throw new InvalidDataException($"Corrupt checkpoint: absence key '{key}' appears twice or has a bad arrival sequence.");
+        }
+
+        if (_index.Count >= MaxTrackedKeys)
+        {
+            throw new ArgumentException($"Absence key '{key}': the state exceeds this tracker's cap of {MaxTrackedKeys} keys.", nameof(key));
         }
 
         Add(key, last, sequence, item);

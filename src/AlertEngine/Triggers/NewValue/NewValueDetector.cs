@@ -36,4 +36,45 @@ internal sealed class NewValueDetector : IPolicyDetector
         ArgumentNullException.ThrowIfNull(activity);
         return _evaluator.Observe(activity);
     }
+
+    /// <summary>No detector-wide fields; one keyed record per tracked key: its first-seen time, then its remembered
+    /// values with their newest times, least recently seen first.</summary>
+    public void WriteState(CheckpointWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.BeginKeys(Tracker.TrackedKeys);
+        foreach (var (key, firstSeen, values) in Tracker.ExportKeys())
+        {
+            writer.BeginKey(key);
+            writer.WriteTime(new DateTimeOffset(firstSeen, TimeSpan.Zero));
+            writer.Write(values.Length);
+            foreach (var (value, ticks) in values)
+            {
+                writer.Write(value);
+                writer.WriteTime(new DateTimeOffset(ticks, TimeSpan.Zero));
+            }
+
+            writer.EndKey();
+        }
+    }
+
+    /// <inheritdoc />
+    public void ReadState(CheckpointReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var count = reader.BeginKeys();
+        for (var k = 0; k < count; k++)
+        {
+            var key = reader.BeginKey();
+            var firstSeen = reader.ReadTime().UtcTicks;
+            var values = new (string Value, long Ticks)[reader.ReadCount(9)];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = (reader.ReadString(), reader.ReadTime().UtcTicks);
+            }
+
+            reader.EndKey();
+            Tracker.ImportKey(key, firstSeen, values);
+        }
+    }
 }

@@ -219,12 +219,18 @@ public sealed class NewValueTracker
     }
 
     /// <summary>Adds a key exported by <see cref="ExportKeys"/> (values least recently seen first).</summary>
-    /// <exception cref="InvalidDataException">The key is already tracked, the cap is exceeded, or a value is repeated or empty.</exception>
+    /// <exception cref="InvalidDataException">The key is already tracked, or a value is repeated or empty.</exception>
+    /// <exception cref="ArgumentException">The key or value cap of this tracker is exceeded (the state is of a tracker with larger caps).</exception>
     internal void ImportKey(string key, long firstSeen, (string Value, long Ticks)[] values)
     {
-        if (_keys.ContainsKey(key) || _keys.Count >= MaxTrackedKeys || values.Length > _maxValues)
+        if (_keys.ContainsKey(key))
         {
-            throw new InvalidDataException($"New-value state: key '{key}' is repeated, or exceeds the key or value cap.");
+            throw new InvalidDataException($"Corrupt checkpoint: new-value key '{key}' appears twice.");
+        }
+
+        if (_keys.Count >= MaxTrackedKeys || values.Length > _maxValues)
+        {
+            throw new ArgumentException($"New-value key '{key}': the state exceeds this tracker's cap of {MaxTrackedKeys} keys or {_maxValues} values per key.", nameof(values));
         }
 
         var kv = new KeyValues(firstSeen);
@@ -232,7 +238,7 @@ public sealed class NewValueTracker
         {
             if (string.IsNullOrEmpty(value) || kv.Lookup(value, out _))
             {
-                throw new InvalidDataException($"New-value state: key '{key}' has an empty or repeated value.");
+                throw new InvalidDataException($"Corrupt checkpoint: new-value key '{key}' has an empty or repeated value.");
             }
 
             kv.Add(value, ticks, _maxValues);

@@ -113,11 +113,13 @@ public class NewValuePropertyTests
         return list;
     }
 
+    /// <summary>Equal detections: times, activities (by id; a restored detector carries copies), hit counts, keys, reasons.</summary>
     internal static bool Same(IReadOnlyList<Detection> expected, IReadOnlyList<Detection> actual) =>
         expected.Count == actual.Count && expected.Zip(actual).All(p =>
             p.First.Time == p.Second.Time
-            && p.First.TriggeringActivity == p.Second.TriggeringActivity
-            && p.First.Activities.SequenceEqual(p.Second.Activities)
+            && p.First.TriggeringActivity.Id == p.Second.TriggeringActivity.Id
+            && p.First.TriggeringActivity.Time == p.Second.TriggeringActivity.Time
+            && p.First.Activities.Select(a => a.Id).SequenceEqual(p.Second.Activities.Select(a => a.Id))
             && p.First.HitCount == p.Second.HitCount
             && p.First.ScopeKey == p.Second.ScopeKey
             && Equals(p.First.Reason, p.Second.Reason)
