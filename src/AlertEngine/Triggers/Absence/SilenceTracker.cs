@@ -15,7 +15,7 @@ namespace AlertEngine;
 /// <see langword="false"/> before observing the input that moved the clock.</para>
 /// <para><b>Last input.</b> The key's last input is the one with the latest time, equal times the one that arrived last.
 /// An input older than its key's last one changes nothing (<see cref="SilenceOutcome.Older"/>).</para>
-/// <para><b>Memory.</b> One entry per key waiting for a silence (about 70 bytes: its dictionary entry and a node of a
+/// <para><b>Memory.</b> One entry per key waiting for a silence (about 80 bytes: its dictionary entry and a 48-byte node of a
 /// due-time queue holding the key, last time, arrival sequence and item). A key that fired holds nothing until its next
 /// input, so idle keys are evicted when their silence fires. At most <see cref="MaxTrackedKeys"/> keys wait at once;
 /// an input for a new key beyond the cap is <see cref="SilenceOutcome.KeyCapExceeded"/>.</para>
