@@ -38,7 +38,7 @@ public sealed partial class AlertPipeline
     /// policy's state goes to the current policy with the same id: its trigger state when its operations, conditions
     /// and trigger are unchanged, its open alert when its alerting fields (name, description, severity, category,
     /// aggregation) are unchanged too, as <see cref="UpdatePolicies"/> decides; everything else starts empty and is
-    /// listed in the result with the reason. Current policies the checkpoint does not know start empty.
+    /// listed in the result with the reason, and so are current policies the checkpoint does not know (they start empty).
     /// </summary>
     /// <remarks>The whole input is read and checked, and every policy's state rebuilt, before anything changes: a
     /// corrupt, truncated or foreign stream leaves the pipeline as it was. Thread-safe.</remarks>
@@ -138,9 +138,11 @@ public sealed partial class AlertPipeline
         var restored = new List<string>();
         var skipped = new List<ValidationError>();
         string? previousId = null;
+        var inCheckpoint = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < count; i++)
         {
             var id = reader.ReadString();
+            inCheckpoint.Add(id);
             if (previousId is not null && string.CompareOrdinal(previousId, id) >= 0)
             {
                 throw CheckpointReader.Corrupt("policies are not in id order, or one appears twice");
@@ -197,6 +199,21 @@ public sealed partial class AlertPipeline
         }
 
         reader.ExpectEnd("the last policy");
+        var added = new List<string>();
+        foreach (var id in current.Keys)
+        {
+            if (!inCheckpoint.Contains(id))
+            {
+                added.Add(id);
+            }
+        }
+
+        added.Sort(StringComparer.Ordinal);
+        foreach (var id in added)
+        {
+            skipped.Add(new(id, "the policy is not in the checkpoint (added since); it starts from empty state"));
+        }
+
         return new SavedCheckpoint(engine, duplicates, current, detectors, aggregators, restored, skipped);
     }
 
@@ -262,6 +279,7 @@ public sealed partial class AlertPipeline
 
 /// <summary>What <see cref="AlertPipeline.RestoreCheckpoint"/> did.</summary>
 /// <param name="Restored">The ids of the policies whose whole state (trigger and open alert) was restored.</param>
-/// <param name="Skipped">The saved policies whose state was not (or only partly) restored: the path is the policy id,
-/// the message says why and what starts empty.</param>
+/// <param name="Skipped">The policies whose state was not (or only partly) restored: saved policies that were removed
+/// or changed, and current policies the checkpoint does not have. The path is the policy id, the message says why and
+/// what starts empty.</param>
 public sealed record CheckpointRestoreResult(IReadOnlyList<string> Restored, IReadOnlyList<ValidationError> Skipped);
