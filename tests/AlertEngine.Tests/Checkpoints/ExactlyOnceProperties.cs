@@ -12,8 +12,19 @@ namespace AlertEngine.Tests.Checkpoints;
 /// </summary>
 public class ExactlyOnceProperties
 {
-    [Property(MaxTest = 150)]
-    public Property Save_at_any_cut_restore_and_continue_gives_the_changes_of_one_uninterrupted_run() =>
+    [Property(MaxTest = 300)]
+    public Property Save_at_any_cut_restore_and_continue_gives_the_changes_of_one_uninterrupted_run() => ExactlyOnce();
+
+    /// <summary>Found by the property: the anomaly threshold of a key's newest bucket is cached when the bucket opens,
+    /// with the batch factor of that moment; a restore that recomputed it fired one activity early.</summary>
+    [Property(Replay = "(13665568913951311403,11113630681635009333,63)", MaxTest = 1)]
+    public Property The_cached_anomaly_threshold_is_restored_not_recomputed() => ExactlyOnce();
+
+    /// <summary>Found by the property (the same cause, another stream).</summary>
+    [Property(Replay = "(4657106962863625167,10704654531798004361,76)", MaxTest = 1)]
+    public Property The_cached_anomaly_threshold_is_restored_not_recomputed_2() => ExactlyOnce();
+
+    private static Property ExactlyOnce() =>
         Prop.ForAll(Scenarios(), scenario =>
         {
             var expected = Run(scenario.Activities);

@@ -105,9 +105,13 @@ internal sealed class AnomalyDetector : IPolicyDetector
             BaselineSnapshot.WriteKey(binary, key);
             binary.Flush();
             writer.WriteBlock(record.GetBuffer().AsSpan(0, (int)record.Length));
-            var (batchTicks, batchSize) = _model.PendingBatch(key.Key);
-            writer.Write(batchTicks);
-            writer.Write(batchSize);
+            var working = _model.ExportWorkingState(key.Key);
+            writer.Write(working.FastFrom);
+            writer.Write(working.BatchTicks);
+            writer.Write(working.BatchSize);
+            writer.Write(working.Threshold);
+            writer.Write(working.Expected);
+            writer.Write(working.Scale);
             writer.Write(kept[n].Count);
             foreach (var (sequence, ticks, item) in kept[n])
             {
@@ -135,7 +139,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
         var count = reader.BeginKeys();
         var records = new BaselineSnapshot.KeyRecord[count];
         var kept = new List<(long, string, long, Activity)>();
-        var batches = new (long Ticks, int Size)[count];
+        var working = new BaselineModel<Activity>.WorkingState[count];
         for (var k = 0; k < count; k++)
         {
             var key = reader.BeginKey();
@@ -155,10 +159,10 @@ internal sealed class AnomalyDetector : IPolicyDetector
                 throw new InvalidDataException($"Corrupt checkpoint: the anomaly record of key '{key}' is malformed.", e);
             }
 
-            batches[k] = (reader.ReadInt64(), reader.ReadInt32());
-            if (batches[k].Size < 0)
+            working[k] = new(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadSingle(), reader.ReadSingle());
+            if (working[k].BatchSize < 0 || !float.IsFinite(working[k].Expected) || !float.IsFinite(working[k].Scale))
             {
-                throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' has a negative batch size");
+                throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' has an impossible working state");
             }
 
             var items = reader.ReadCount(36);
@@ -176,7 +180,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
         _model.RestoreKept(kept);
         for (var k = 0; k < count; k++)
         {
-            _model.RestorePendingBatch(records[k].Key, batches[k].Ticks, batches[k].Size);
+            _model.RestoreWorkingState(records[k].Key, working[k]);
         }
     }
 

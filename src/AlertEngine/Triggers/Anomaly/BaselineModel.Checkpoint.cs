@@ -56,25 +56,45 @@ public sealed partial class BaselineModel<T>
         }
     }
 
-    /// <summary>The key's batch of equal-time observations in progress (its time and size so far).</summary>
-    internal (long Ticks, int Size) PendingBatch(string key)
+    /// <summary>The key's per-bucket working state that the baseline snapshot leaves out: the batch of equal-time
+    /// observations in progress, and the threshold cached for the newest bucket (computed when the bucket opened, with
+    /// the batch factor of that moment: recomputing it after a restore could give another threshold).</summary>
+    internal WorkingState ExportWorkingState(string key)
     {
-        ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
-        return System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s) ? (0, 0) : (s.BatchTicks, s.BatchSize);
-    }
-
-    /// <summary>Sets a tracked key's batch in progress after <see cref="Restore"/>.</summary>
-    /// <exception cref="ArgumentException">The key is not tracked, or the size is negative.</exception>
-    internal void RestorePendingBatch(string key, long ticks, int size)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(size);
         ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
         if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s))
         {
             throw new ArgumentException($"The key '{key}' is not tracked.", nameof(key));
         }
 
-        s.BatchTicks = ticks;
-        s.BatchSize = size;
+        ref var k = ref _cold[s.Handle];
+        return new WorkingState(s.FastFrom, s.BatchTicks, s.BatchSize, s.Threshold, k.Expected, k.Scale);
     }
+
+    /// <summary>Sets a tracked key's working state after <see cref="Restore"/>.</summary>
+    /// <exception cref="ArgumentException">The key is not tracked, or the state is impossible.</exception>
+    internal void RestoreWorkingState(string key, WorkingState state)
+    {
+        ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
+        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s))
+        {
+            throw new ArgumentException($"The key '{key}' is not tracked.", nameof(key));
+        }
+
+        if (state.BatchSize < 0 || !float.IsFinite(state.Expected) || !float.IsFinite(state.Scale))
+        {
+            throw new ArgumentException($"The working state of key '{key}' is impossible.", nameof(state));
+        }
+
+        ref var k = ref _cold[s.Handle];
+        s.FastFrom = state.FastFrom;
+        s.BatchTicks = state.BatchTicks;
+        s.BatchSize = state.BatchSize;
+        s.Threshold = state.Threshold;
+        k.Expected = state.Expected;
+        k.Scale = state.Scale;
+    }
+
+    /// <summary>A key's working state (see <see cref="ExportWorkingState"/>).</summary>
+    internal readonly record struct WorkingState(long FastFrom, long BatchTicks, int BatchSize, int Threshold, float Expected, float Scale);
 }
