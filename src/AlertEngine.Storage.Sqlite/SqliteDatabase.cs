@@ -198,9 +198,20 @@ internal sealed class SqliteDatabase : IDisposable
 
     private void EnsureSchema(SqliteConnection connection)
     {
+        // A read transaction first: opening a database whose schema exists takes no write lock (another process may
+        // be writing). Only an empty database is created under the write lock, checked again once it is held.
+        using (var read = connection.BeginTransaction(deferred: true))
+        {
+            var ready = CheckSchema(connection, read);
+            read.Commit();
+            if (ready)
+            {
+                return;
+            }
+        }
+
         using var transaction = connection.BeginTransaction();
-        var exists = Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version';", transaction) != "0";
-        if (!exists)
+        if (!CheckSchema(connection, transaction))
         {
             var encoding = Scalar(connection, "PRAGMA encoding;", transaction);
             if (!string.Equals(encoding, "UTF-16be", StringComparison.OrdinalIgnoreCase))
@@ -211,17 +222,26 @@ internal sealed class SqliteDatabase : IDisposable
 
             Execute(connection, SqliteSchema.Create, transaction);
         }
-        else
-        {
-            var text = Scalar(connection, "SELECT max(version) FROM schema_version;", transaction);
-            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version != SqliteSchema.Version)
-            {
-                throw new InvalidOperationException(
-                    $"The SQLite database '{DataSource}' has AlertEngine schema version '{text}'; this package reads and writes version {SqliteSchema.Version}.");
-            }
-        }
 
         transaction.Commit();
+    }
+
+    /// <summary>Whether the schema exists (<see langword="false"/> for an empty database); throws for another version.</summary>
+    private bool CheckSchema(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        if (Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version';", transaction) == "0")
+        {
+            return false;
+        }
+
+        var text = Scalar(connection, "SELECT max(version) FROM schema_version;", transaction);
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version != SqliteSchema.Version)
+        {
+            throw new InvalidOperationException(
+                $"The SQLite database '{DataSource}' has AlertEngine schema version '{text}'; this package reads and writes version {SqliteSchema.Version}.");
+        }
+
+        return true;
     }
 
     private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
