@@ -1,6 +1,6 @@
 namespace AlertEngine;
 
-/// <summary>Options of <see cref="SqliteStorage"/>.</summary>
+/// <summary>Options of <see cref="SqliteStorage"/>, read once when the storage is created (later changes do nothing). Not thread-safe.</summary>
 public sealed class SqliteStorageOptions
 {
     /// <summary>
