@@ -12,7 +12,7 @@ namespace AlertEngine.Benchmarks.Storage;
 /// <c>dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- --filter *AlertQueryBenchmarks*</c>
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 6)]
+[Config(typeof(InProcessStorageConfig.Queries))]
 public class AlertQueryBenchmarks
 {
     private IAlertStore _store = new InMemoryAlertStore();

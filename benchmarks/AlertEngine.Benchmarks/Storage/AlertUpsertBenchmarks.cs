@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 
 namespace AlertEngine.Benchmarks.Storage;
 
@@ -9,7 +8,7 @@ namespace AlertEngine.Benchmarks.Storage;
 /// <c>dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- --filter *AlertUpsertBenchmarks*</c>
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 8)]
+[Config(typeof(InProcessStorageConfig.Upserts))]
 public class AlertUpsertBenchmarks
 {
     private const int PerInvoke = 1_000;
