@@ -14,7 +14,7 @@ internal static class InProcessStorageConfig
 {
     public static Job Job(RunStrategy strategy, int warmup, int iterations) =>
         BenchmarkDotNet.Jobs.Job.Default
-            .WithToolchain(InProcessEmitToolchain.Instance)
+            .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(30), logOutput: true))
             .WithStrategy(strategy)
             .WithLaunchCount(1)
             .WithWarmupCount(warmup)
