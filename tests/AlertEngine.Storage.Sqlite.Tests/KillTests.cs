@@ -14,7 +14,6 @@ namespace AlertEngine.Storage.Sqlite.Tests;
 public sealed class KillTests : IDisposable
 {
     public const string ChildVariable = "ALERTENGINE_SQLITE_KILL_CHILD";
-    private const int Steps = 400;
     private readonly TempDatabase _files = new();
 
     public void Dispose() => _files.Dispose();
@@ -26,13 +25,19 @@ public sealed class KillTests : IDisposable
         yield return MakeAlert("a" + (i / 2).ToString("D4", CultureInfo.InvariantCulture), "p" + (i / 2 % 3), seconds: i / 2, hits: i + 1);
     }
 
-    /// <summary>The writer: resumes from the checkpoint (the next step), writes each step's alerts, then saves the next step.</summary>
-    public static void RunChild(string path)
+    /// <summary>
+    /// The writer (<c>path|steps|pauseAt</c>): resumes from the checkpoint (the next step), writes each step's alerts,
+    /// then saves the next step and prints it; after step <c>pauseAt</c> it waits for a line on its input.
+    /// </summary>
+    public static void RunChild(string arguments)
     {
-        using var storage = new SqliteStorage($"Data Source={path}");
+        var parts = arguments.Split('|');
+        var steps = int.Parse(parts[1], CultureInfo.InvariantCulture);
+        var pauseAt = int.Parse(parts[2], CultureInfo.InvariantCulture);
+        using var storage = new SqliteStorage($"Data Source={parts[0]}");
         var saved = storage.EngineState.LoadAsync().AsTask().GetAwaiter().GetResult();
         var next = saved is null ? 0 : BitConverter.ToInt32(saved);
-        for (var i = next; i < Steps; i++)
+        for (var i = next; i < steps; i++)
         {
             foreach (var alert in Step(i))
             {
@@ -42,6 +47,10 @@ public sealed class KillTests : IDisposable
             storage.EngineState.SaveAsync(BitConverter.GetBytes(i + 1)).AsTask().GetAwaiter().GetResult();
             Console.Out.WriteLine(i + 1);
             Console.Out.Flush();
+            if (i + 1 == pauseAt)
+            {
+                Console.In.ReadLine();
+            }
         }
     }
 
@@ -51,32 +60,40 @@ public sealed class KillTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var path = _files.NewPath();
 
-        // First run: killed once it has committed 100 steps.
-        using (var child = StartChild(path))
+        // First run: an endless stream, paused after step 100 while an administrator resolves an early alert, then
+        // killed once it has committed 150 steps.
+        using (var child = StartChild($"{path}|{int.MaxValue}|100"))
         {
-            while (await child.StandardOutput.ReadLineAsync(ct) is { } line && int.Parse(line, CultureInfo.InvariantCulture) < 100)
+            try
             {
-            }
+                await ReadUntil(child, 100, ct);
+                using (var admin = _files.Open(path))
+                {
+                    var read = (await admin.Alerts.GetAsync("a0001", ct))!;
+                    Assert.NotNull(await admin.Alerts.TryUpdateManagementAsync(read, read with { Status = AlertStatus.Resolved }, ct));
+                }
 
-            // An administrator resolves an early alert while the writer runs.
-            using (var admin = _files.Open(path))
+                await child.StandardInput.WriteLineAsync("go".AsMemory(), ct);
+                await child.StandardInput.FlushAsync(ct);
+                await ReadUntil(child, 150, ct);
+            }
+            finally
             {
-                var read = (await admin.Alerts.GetAsync("a0001", ct))!;
-                Assert.NotNull(await admin.Alerts.TryUpdateManagementAsync(read, read with { Status = AlertStatus.Resolved }, ct));
+                child.Kill(entireProcessTree: true); // also when the test fails: the stream is endless
+                await child.WaitForExitAsync(CancellationToken.None);
             }
-
-            child.Kill(entireProcessTree: true);
-            await child.WaitForExitAsync(ct);
         }
 
+        int steps;
         using (var reader = _files.Open(path))
         {
             var checkpoint = BitConverter.ToInt32((await reader.EngineState.LoadAsync(ct))!);
-            Assert.InRange(checkpoint, 100, Steps - 1); // killed mid-stream
+            Assert.True(checkpoint >= 150, "the committed steps survive the kill");
+            steps = checkpoint + 100;
         }
 
-        // Second run: resumes from the checkpoint and finishes.
-        using (var child = StartChild(path))
+        // Second run: resumes from the checkpoint and writes 100 more steps.
+        using (var child = StartChild($"{path}|{steps}|-1"))
         {
             await child.StandardOutput.ReadToEndAsync(ct);
             await child.WaitForExitAsync(ct);
@@ -84,7 +101,7 @@ public sealed class KillTests : IDisposable
         }
 
         var expected = new InMemoryAlertStore();
-        for (var i = 0; i < Steps; i++)
+        for (var i = 0; i < steps; i++)
         {
             foreach (var alert in Step(i))
             {
@@ -100,17 +117,31 @@ public sealed class KillTests : IDisposable
         Assert.Equal(
             (await expected.QueryAsync(all, ct)).Select(StoreSnapshot.Describe),
             (await storage.Alerts.QueryAsync(all, ct)).Select(StoreSnapshot.Describe));
-        Assert.Equal(Steps, (await storage.Alerts.CountAsync(all, ct)).Total);
+        Assert.Equal(steps, (await storage.Alerts.CountAsync(all, ct)).Total);
         Assert.Equal(AlertStatus.Resolved, (await storage.Alerts.GetAsync("a0001", ct))!.Status);
     }
 
-    private static Process StartChild(string path)
+    private static async Task ReadUntil(Process child, int step, CancellationToken ct)
+    {
+        while (await child.StandardOutput.ReadLineAsync(ct) is { } line)
+        {
+            if (int.Parse(line, CultureInfo.InvariantCulture) >= step)
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"the writer ended before step {step}");
+    }
+
+    private static Process StartChild(string arguments)
     {
         var assembly = typeof(KillTests).Assembly.Location;
         var apphost = Path.ChangeExtension(assembly, null);
         var start = File.Exists(apphost) ? new ProcessStartInfo(apphost) : new ProcessStartInfo("dotnet") { ArgumentList = { assembly } };
-        start.Environment[ChildVariable] = path;
+        start.Environment[ChildVariable] = arguments;
         start.RedirectStandardOutput = true;
+        start.RedirectStandardInput = true;
         start.UseShellExecute = false;
         return Process.Start(start)!;
     }
@@ -122,9 +153,9 @@ internal static class ChildEntry
     [ModuleInitializer]
     internal static void Run()
     {
-        if (Environment.GetEnvironmentVariable(KillTests.ChildVariable) is { Length: > 0 } path)
+        if (Environment.GetEnvironmentVariable(KillTests.ChildVariable) is { Length: > 0 } arguments)
         {
-            KillTests.RunChild(path);
+            KillTests.RunChild(arguments);
             Environment.Exit(0);
         }
     }
