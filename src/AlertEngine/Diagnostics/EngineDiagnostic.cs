@@ -24,6 +24,9 @@ public enum DiagnosticKind
     /// the exception was caught and evaluation went on. (An observer of <see cref="AlertPipeline.Diagnostics"/> that
     /// throws is counted and logged, not reported here.)</summary>
     ObserverError,
+    /// <summary>A scope key of a new-value policy reached its cap on remembered values; the value seen least recently
+    /// was forgotten (it fires again as new if it comes back).</summary>
+    ValueCapExceeded,
 }
 
 /// <summary>A diagnostic event: an activity that was not evaluated normally, and why. Nothing is dropped without one.</summary>

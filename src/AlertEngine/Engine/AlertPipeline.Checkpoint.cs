@@ -254,6 +254,7 @@ public sealed partial class AlertPipeline
         }
 
         _byOperation = BuildOperationIndex(runtimes);
+        _clockDriven = ClockDriven(runtimes);
         var e = saved.Engine;
         _watermarkTicks = e[0];
         _processed = e[1];

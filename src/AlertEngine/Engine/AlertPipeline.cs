@@ -37,6 +37,7 @@ public sealed partial class AlertPipeline : IDisposable
 {
     private readonly Lock _gate = new();
     private FrozenDictionary<string, PolicyRuntime[]> _byOperation; // replaced by UpdatePolicies (AlertPipeline.Reload.cs)
+    private PolicyRuntime[] _clockDriven; // enabled policies whose detector fires on the clock (AlertPipeline.Clock.cs)
     private readonly Dictionary<string, PolicyRuntime> _byId;
     private DuplicateFilter _duplicates; // replaced by RestoreCheckpoint (AlertPipeline.Checkpoint.cs)
     private readonly IsolatingSubject<AlertChange> _changes;
@@ -118,6 +119,7 @@ public sealed partial class AlertPipeline : IDisposable
         }
 
         _byOperation = byOperation.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
+        _clockDriven = ClockDriven(list.Select(p => _byId[p.Id]));
         AlertEngineMetrics.Register(this);
     }
 
@@ -307,17 +309,17 @@ public sealed partial class AlertPipeline : IDisposable
             return null;
         }
 
+        List<AlertChange>? changes = null;
         if (ticks > _watermarkTicks)
         {
             _watermarkTicks = ticks;
+            if (_clockDriven.Length != 0)
+            {
+                AdvanceClock(activity, ref changes);
+            }
         }
 
-        if (!_byOperation.TryGetValue(activity.Operation, out var candidates))
-        {
-            return null;
-        }
-
-        List<AlertChange>? changes = null;
+        var candidates = _byOperation.TryGetValue(activity.Operation, out var found) ? found : [];
         foreach (var runtime in candidates)
         {
             Detection? detection;
@@ -341,10 +343,7 @@ public sealed partial class AlertPipeline : IDisposable
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                _errors++;
-                AlertEngineMetrics.EvaluationErrors.Add(1, AlertEngineMetrics.PolicyTag(runtime.Policy.Id));
-                Log.EvaluationFailed(_logger, ex, runtime.Policy.Id, activity.Id);
-                Report(new EngineDiagnostic(DiagnosticKind.EvaluationError, activity.Id, runtime.Policy.Id, ex.Message));
+                EvaluationFailed(runtime, activity, ex);
                 continue;
             }
 
@@ -353,30 +352,7 @@ public sealed partial class AlertPipeline : IDisposable
                 continue;
             }
 
-            _detections++;
-            var tag = AlertEngineMetrics.PolicyTag(runtime.Policy.Id);
-            AlertEngineMetrics.Detections.Add(1, tag);
-            var change = runtime.Aggregator.Add(detection);
-            if (change.Kind == AlertChangeKind.Created)
-            {
-                _created++;
-                AlertEngineMetrics.AlertsCreated.Add(1, tag);
-                using (var span = AlertEngineMetrics.ActivitySource.StartActivity("AlertCreated"))
-                {
-                    span?.SetTag("alertengine.alert.id", change.Alert.Id);
-                    span?.SetTag("alertengine.policy.id", runtime.Policy.Id);
-                }
-
-                Log.AlertCreated(_logger, change.Alert.Id, runtime.Policy.Id);
-            }
-            else
-            {
-                _updated++;
-                AlertEngineMetrics.AlertsUpdated.Add(1, tag);
-            }
-
-            (changes ??= []).Add(change);
-            _changes.OnNext(change);
+            Emit(runtime, detection, ref changes);
         }
 
         // After the loop: a Run subscriber that throws (the exception goes back to the source, as in Rx) cannot leave
@@ -390,6 +366,45 @@ public sealed partial class AlertPipeline : IDisposable
         }
 
         return changes;
+    }
+
+    /// <summary>A policy threw while evaluating <paramref name="activity"/>: counted, logged and reported; the others go on.</summary>
+    private void EvaluationFailed(PolicyRuntime runtime, Activity activity, Exception ex)
+    {
+        _errors++;
+        AlertEngineMetrics.EvaluationErrors.Add(1, AlertEngineMetrics.PolicyTag(runtime.Policy.Id));
+        Log.EvaluationFailed(_logger, ex, runtime.Policy.Id, activity.Id);
+        Report(new EngineDiagnostic(DiagnosticKind.EvaluationError, activity.Id, runtime.Policy.Id, ex.Message));
+    }
+
+    /// <summary>Runs a detection through its policy's aggregator: counters, metrics, <see cref="Changes"/> and the
+    /// returned list (a <see cref="Run"/> subscriber gets the list once the activity is fully evaluated).</summary>
+    private void Emit(PolicyRuntime runtime, Detection detection, ref List<AlertChange>? changes)
+    {
+        _detections++;
+        var tag = AlertEngineMetrics.PolicyTag(runtime.Policy.Id);
+        AlertEngineMetrics.Detections.Add(1, tag);
+        var change = runtime.Aggregator.Add(detection);
+        if (change.Kind == AlertChangeKind.Created)
+        {
+            _created++;
+            AlertEngineMetrics.AlertsCreated.Add(1, tag);
+            using (var span = AlertEngineMetrics.ActivitySource.StartActivity("AlertCreated"))
+            {
+                span?.SetTag("alertengine.alert.id", change.Alert.Id);
+                span?.SetTag("alertengine.policy.id", runtime.Policy.Id);
+            }
+
+            Log.AlertCreated(_logger, change.Alert.Id, runtime.Policy.Id);
+        }
+        else
+        {
+            _updated++;
+            AlertEngineMetrics.AlertsUpdated.Add(1, tag);
+        }
+
+        (changes ??= []).Add(change);
+        _changes.OnNext(change);
     }
 
     private void Report(EngineDiagnostic diagnostic)
@@ -408,6 +423,8 @@ public sealed partial class AlertPipeline : IDisposable
         EveryTimeTrigger => new EveryTimeDetector(policy.Id),
         ThresholdTrigger threshold => new ThresholdDetector(policy, threshold, Options, _report),
         AnomalyTrigger anomaly => new AnomalyDetector(policy, anomaly, Options, _report),
+        NewValueTrigger newValue => new NewValueDetector(policy, newValue, Options, _report),
+        AbsenceTrigger absence => new AbsenceDetector(policy, absence, Options, _report),
         _ => throw new NotSupportedException($"Trigger {policy.Trigger.GetType().Name} of policy '{policy.Id}' is not supported."),
     };
 
