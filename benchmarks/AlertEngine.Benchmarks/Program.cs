@@ -16,6 +16,11 @@ public static class Program
             return Anomaly.MemoryLatency.Run();
         }
 
+        if (args is ["storage-latency", .. var storageArgs])
+        {
+            return Storage.StorageLatency.Run(storageArgs);
+        }
+
         if (args is ["anomaly-eval", .. var rest])
         {
             return Anomaly.AnomalyEvaluation.Run(rest);
