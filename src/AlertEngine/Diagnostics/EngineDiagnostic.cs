@@ -17,6 +17,10 @@ public enum DiagnosticKind
     InvalidInput,
     /// <summary>Evaluating a policy for an activity threw; the policy skipped the activity.</summary>
     EvaluationError,
+    /// <summary>A sum trigger's field held a value that is not a finite invariant-culture number; the activity was not counted.</summary>
+    NonNumericValue,
+    /// <summary>A distinct-count key reached its cap on remembered values and forgot its least recently seen value.</summary>
+    ValueCapExceeded,
 }
 
 /// <summary>A diagnostic event: an activity that was not evaluated normally, and why. Nothing is dropped without one.</summary>

@@ -382,6 +382,9 @@ public sealed partial class AlertPipeline : IDisposable
         EveryTimeTrigger => new EveryTimeDetector(policy.Id),
         ThresholdTrigger threshold => new ThresholdDetector(policy, threshold, Options, _report),
         AnomalyTrigger anomaly => new AnomalyDetector(policy, anomaly, Options, _report),
+        DistinctTrigger distinct => new DistinctDetector(policy, distinct, Options, _report),
+        SumTrigger sum => new SumDetector(policy, sum, Options, _report),
+        SpikeTrigger spike => new SpikeDetector(policy, spike, Options, _report),
         _ => throw new NotSupportedException($"Trigger {policy.Trigger.GetType().Name} of policy '{policy.Id}' is not supported."),
     };
 

@@ -1,0 +1,24 @@
+namespace AlertEngine;
+
+/// <summary>The engine's core options for the distinct-count, sum and spike detectors.</summary>
+internal static class WindowedDetectors
+{
+    /// <summary>
+    /// The engine options as core options: <see cref="AlertEngineOptions.ThresholdResolution"/>,
+    /// <see cref="AlertEngineOptions.AllowedLateness"/>, <see cref="AlertEngineOptions.MaxTrackedKeysPerPolicy"/>,
+    /// <see cref="AlertEngineOptions.MaxActivitiesPerAlert"/>, the default
+    /// <see cref="WindowedTriggerOptions.MaxValuesPerKey"/>, and case-insensitive scope keys.
+    /// </summary>
+    public static WindowedTriggerOptions CoreOptions(AlertEngineOptions options) => new()
+    {
+        Resolution = options.ThresholdResolution,
+        AllowedLateness = options.AllowedLateness,
+        MaxTrackedKeys = options.MaxTrackedKeysPerPolicy,
+        MaxItemsPerDetection = options.MaxActivitiesPerAlert,
+        KeyComparer = StringComparer.OrdinalIgnoreCase,
+    };
+
+    /// <summary>The reporter of a policy's detector.</summary>
+    public static WindowedTriggerReporter Reporter(string trigger, AlertPolicy policy, TriggerScope scope, Action<EngineDiagnostic> report) =>
+        new(trigger, ScopeKeys.Reader(scope), scope.ToString(), policy.Id, report, logger: null);
+}
