@@ -7,7 +7,7 @@ namespace AlertEngine;
 /// among the key's items with time in (t − window, t] to N or more, a detection fires carrying, for each distinct value,
 /// the most recent item with that value (in time order, equal times in arrival order), and the key starts again from
 /// zero. Values compare case-insensitively (<see cref="StringComparison.OrdinalIgnoreCase"/>). Single-threaded,
-/// allocation-free in steady state (a value is copied to a string only when it is new to its key), and exact.
+/// allocation-free in steady state, and exact.
 /// </summary>
 /// <typeparam name="TItem">The item carried into detections (an <see cref="Activity"/> in the engine).</typeparam>
 /// <remarks>
@@ -22,7 +22,9 @@ namespace AlertEngine;
 /// <c>min(N − 1, MaxValuesPerKey)</c> values: it fires at N and starts again. When N − 1 exceeds
 /// <see cref="WindowedTriggerOptions.MaxValuesPerKey"/>, a new value beyond the cap makes the key forget its least
 /// recently seen value (outcome <see cref="WindowTriggerOutcome.ValueCapExceeded"/>). Per item the cost is one hash of
-/// the value and a scan of the key's values comparing hashes: O(min(N, cap)) integer compares.</para>
+/// the value and a scan of the key's values comparing hashes: O(min(N, cap)) integer compares. Values are copied to
+/// strings through a table shared by all keys (the same text gives the same string, so recurring values allocate
+/// nothing), which holds at most 65,536 strings and starts over when full.</para>
 /// <para><b>Eviction</b> and the <b>key cap</b> work as in <see cref="SlidingWindowCounter{TItem}"/>: a key whose newest
 /// time is at or before (watermark − allowed lateness − window) is evicted by an amortized sweep; eviction never changes
 /// a result; a new key beyond <see cref="SlidingWindowCounterOptions.MaxTrackedKeys"/> is
@@ -32,8 +34,11 @@ namespace AlertEngine;
 public sealed class DistinctCounter<TItem>
 {
     private const int SpareStates = 1024;
+    private const int MaxInterned = 1 << 16;
     private readonly Dictionary<string, KeyState> _keys;
     private readonly Stack<KeyState> _spare = new();
+    private readonly HashSet<string> _interned = new(StringComparer.Ordinal);
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _internLookup;
     private readonly WindowClock _clock;
     private readonly int _maxValues;
     private long _arrival;
@@ -61,6 +66,7 @@ public sealed class DistinctCounter<TItem>
         _maxValues = Math.Min(threshold - 1, options.MaxValuesPerKey);
         _clock = new WindowClock(window, 1, options.Resolution, options.AllowedLateness);
         _keys = new Dictionary<string, KeyState>(options.KeyComparer);
+        _internLookup = _interned.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>N: the number of distinct values that fires a detection.</summary>
@@ -149,7 +155,7 @@ public sealed class DistinctCounter<TItem>
             ref var e = ref state.Entries[found];
             if (ticks >= e.Ticks)
             {
-                var text = value.SequenceEqual(e.Value) ? e.Value : value.ToString();
+                var text = value.SequenceEqual(e.Value) ? e.Value : Intern(value);
                 state.Entries.RemoveAt(found);
                 Insert(state, new Entry { Value = text, Hash = hash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
             }
@@ -159,7 +165,7 @@ public sealed class DistinctCounter<TItem>
 
         if (state.Entries.Count + 1 >= Threshold)
         {
-            Fire(state, key, new Entry { Value = value.ToString(), Hash = hash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
+            Fire(state, key, new Entry { Value = Intern(value), Hash = hash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
             return WindowTriggerOutcome.Detected;
         }
 
@@ -170,7 +176,7 @@ public sealed class DistinctCounter<TItem>
             outcome = WindowTriggerOutcome.ValueCapExceeded;
         }
 
-        Insert(state, new Entry { Value = value.ToString(), Hash = hash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
+        Insert(state, new Entry { Value = Intern(value), Hash = hash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
         return outcome;
     }
 
@@ -294,6 +300,24 @@ public sealed class DistinctCounter<TItem>
         }
 
         state.Entries.Insert(at, entry, _maxValues);
+    }
+
+    /// <summary>The value as a string: the same string as last time for the same text (no allocation in steady state).</summary>
+    private string Intern(ReadOnlySpan<char> value)
+    {
+        if (_internLookup.TryGetValue(value, out var text))
+        {
+            return text;
+        }
+
+        if (_interned.Count >= MaxInterned)
+        {
+            _interned.Clear();
+        }
+
+        text = value.ToString();
+        _interned.Add(text);
+        return text;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
