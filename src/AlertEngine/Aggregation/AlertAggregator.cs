@@ -15,7 +15,7 @@ namespace AlertEngine;
 /// <see cref="MaxActivities"/> activities in the order the detections joined (each detection's in time order), and
 /// <see cref="Alert.ActivitiesTruncated"/> says when it was capped. Users are distinct (user ids compare case-insensitively), in first-seen order; so are the user tags (<see cref="Alert.Tags"/>).</para>
 /// </remarks>
-public sealed class AlertAggregator
+public sealed partial class AlertAggregator
 {
     private readonly AlertPolicy _policy;
     private readonly HashSet<string> _openUsers = new(StringComparer.OrdinalIgnoreCase);

@@ -30,7 +30,7 @@ public sealed partial class AlertPipeline : IDisposable
     private readonly Lock _gate = new();
     private FrozenDictionary<string, PolicyRuntime[]> _byOperation; // replaced by UpdatePolicies (AlertPipeline.Reload.cs)
     private readonly Dictionary<string, PolicyRuntime> _byId;
-    private readonly DuplicateFilter _duplicates;
+    private DuplicateFilter _duplicates; // replaced by RestoreCheckpoint (AlertPipeline.Checkpoint.cs)
     private readonly Subject<AlertChange> _changes = new();
     private readonly Subject<EngineDiagnostic> _diagnostics = new();
     private readonly Subject<EarlyWarning> _earlyWarnings = new();
