@@ -33,4 +33,49 @@ internal sealed class DistinctDetector : IPolicyDetector
         ArgumentNullException.ThrowIfNull(activity);
         return _evaluator.Observe(activity);
     }
+
+    /// <summary>Detector-wide: the watermark; per key: its newest slot and its remembered values, each with the time and
+    /// the activity of its most recent activity, in time order (equal times in arrival order).</summary>
+    public void WriteState(CheckpointWriter writer)
+    {
+        var counter = _evaluator.Counter;
+        writer.Write(counter.Clock.Watermark);
+        var keys = counter.Export();
+        writer.BeginKeys(keys.Count);
+        foreach (var (key, newest, entries) in keys)
+        {
+            writer.BeginKey(key);
+            writer.Write(newest);
+            writer.Write(entries.Length);
+            foreach (var e in entries)
+            {
+                writer.Write(e.Value);
+                writer.Write(e.Time);
+                writer.WriteActivity(e.Item);
+            }
+
+            writer.EndKey();
+        }
+    }
+
+    /// <inheritdoc />
+    public void ReadState(CheckpointReader reader)
+    {
+        var counter = _evaluator.Counter;
+        counter.RestoreWatermark(reader.ReadInt64());
+        var count = reader.BeginKeys();
+        for (var k = 0; k < count; k++)
+        {
+            var key = reader.BeginKey();
+            var newest = reader.ReadInt64();
+            var entries = new DistinctEntryView<Activity>[reader.ReadCount(30)];
+            for (var i = 0; i < entries.Length; i++)
+            {
+                entries[i] = new DistinctEntryView<Activity>(reader.ReadString(), reader.ReadInt64(), reader.ReadActivity());
+            }
+
+            reader.EndKey();
+            counter.RestoreKey(key, newest, entries);
+        }
+    }
 }

@@ -34,4 +34,63 @@ internal sealed class SpikeDetector : IPolicyDetector
         ArgumentNullException.ThrowIfNull(activity);
         return _evaluator.Observe(activity);
     }
+
+    /// <summary>Detector-wide: the watermark; per key: its newest slot, quiet-until slot, slot counts over both windows and
+    /// the kept activities of the current window.</summary>
+    public void WriteState(CheckpointWriter writer)
+    {
+        var counter = _evaluator.Counter;
+        writer.Write(counter.Clock.Watermark);
+        var keys = counter.Export();
+        writer.BeginKeys(keys.Count);
+        foreach (var key in keys)
+        {
+            writer.BeginKey(key.Key);
+            writer.Write(key.NewestSlot);
+            writer.Write(key.QuietUntil);
+            writer.Write(key.Slots.Length);
+            foreach (var (slot, n) in key.Slots)
+            {
+                writer.Write(slot);
+                writer.Write(n);
+            }
+
+            writer.Write(key.Items.Length);
+            foreach (var (ticks, item) in key.Items)
+            {
+                writer.Write(ticks);
+                writer.WriteActivity(item);
+            }
+
+            writer.EndKey();
+        }
+    }
+
+    /// <inheritdoc />
+    public void ReadState(CheckpointReader reader)
+    {
+        var counter = _evaluator.Counter;
+        counter.RestoreWatermark(reader.ReadInt64());
+        var count = reader.BeginKeys();
+        for (var k = 0; k < count; k++)
+        {
+            var key = reader.BeginKey();
+            var newest = reader.ReadInt64();
+            var quietUntil = reader.ReadInt64();
+            var slots = new (long, int)[reader.ReadCount(12)];
+            for (var i = 0; i < slots.Length; i++)
+            {
+                slots[i] = (reader.ReadInt64(), reader.ReadInt32());
+            }
+
+            var items = new (long, Activity)[reader.ReadCount(28)];
+            for (var i = 0; i < items.Length; i++)
+            {
+                items[i] = (reader.ReadInt64(), reader.ReadActivity());
+            }
+
+            reader.EndKey();
+            counter.RestoreKey(new SpikeKeyView<Activity>(key, newest, quietUntil, slots, items));
+        }
+    }
 }

@@ -33,4 +33,63 @@ internal sealed class SumDetector : IPolicyDetector
         ArgumentNullException.ThrowIfNull(activity);
         return _evaluator.Observe(activity);
     }
+
+    /// <summary>Detector-wide: the watermark; per key: its newest slot, running total, slot subtotals and kept activities.</summary>
+    public void WriteState(CheckpointWriter writer)
+    {
+        var sum = _evaluator.Sum;
+        writer.Write(sum.Clock.Watermark);
+        var keys = sum.Export();
+        writer.BeginKeys(keys.Count);
+        foreach (var key in keys)
+        {
+            writer.BeginKey(key.Key);
+            writer.Write(key.NewestSlot);
+            writer.Write(key.Total);
+            writer.Write(key.Slots.Length);
+            foreach (var (slot, subtotal, n) in key.Slots)
+            {
+                writer.Write(slot);
+                writer.Write(subtotal);
+                writer.Write(n);
+            }
+
+            writer.Write(key.Items.Length);
+            foreach (var (ticks, item) in key.Items)
+            {
+                writer.Write(ticks);
+                writer.WriteActivity(item);
+            }
+
+            writer.EndKey();
+        }
+    }
+
+    /// <inheritdoc />
+    public void ReadState(CheckpointReader reader)
+    {
+        var sum = _evaluator.Sum;
+        sum.RestoreWatermark(reader.ReadInt64());
+        var count = reader.BeginKeys();
+        for (var k = 0; k < count; k++)
+        {
+            var key = reader.BeginKey();
+            var newest = reader.ReadInt64();
+            var total = reader.ReadDouble();
+            var slots = new (long, double, int)[reader.ReadCount(20)];
+            for (var i = 0; i < slots.Length; i++)
+            {
+                slots[i] = (reader.ReadInt64(), reader.ReadDouble(), reader.ReadInt32());
+            }
+
+            var items = new (long, Activity)[reader.ReadCount(28)];
+            for (var i = 0; i < items.Length; i++)
+            {
+                items[i] = (reader.ReadInt64(), reader.ReadActivity());
+            }
+
+            reader.EndKey();
+            sum.RestoreKey(new SumKeyView<Activity>(key, newest, total, slots, items));
+        }
+    }
 }

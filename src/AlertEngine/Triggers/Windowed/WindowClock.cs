@@ -102,8 +102,14 @@ internal sealed class WindowClock
     }
 
     /// <summary>Sets the watermark when state is restored.</summary>
+    /// <exception cref="InvalidDataException">The watermark is not a time.</exception>
     public void Restore(long watermark)
     {
+        if (watermark != long.MinValue && (watermark < 0 || watermark > MaxTicks))
+        {
+            throw new InvalidDataException("Corrupt checkpoint: a trigger's watermark is not a time.");
+        }
+
         Watermark = long.MinValue;
         EvictThrough = long.MinValue;
         _sweptThrough = long.MinValue;
