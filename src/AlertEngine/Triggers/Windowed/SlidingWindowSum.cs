@@ -153,7 +153,7 @@ public sealed class SlidingWindowSum<TItem>
         AddToSlot(state, slot, value);
         if (_maxItems != 0)
         {
-            KeepItem(state, ticks, item);
+            KeptItems.Keep(ref state.Items, ticks, item, _maxItems);
         }
 
         return WindowTriggerOutcome.Counted;
@@ -248,7 +248,7 @@ public sealed class SlidingWindowSum<TItem>
             }
 
             previousTicks = ticks;
-            state.Items.Add(new Stamped { Ticks = ticks, Item = item }, _maxItems);
+            state.Items.Add(new Stamped<TItem> { Ticks = ticks, Item = item }, _maxItems);
         }
 
         if (count > int.MaxValue || view.Items.Length > count || (count == 0 && view.Total != 0))
@@ -307,46 +307,6 @@ public sealed class SlidingWindowSum<TItem>
         state.Slots.Insert(i + 1, new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
     }
 
-    private void KeepItem(KeyState state, long ticks, TItem item)
-    {
-        var full = state.Items.Count == _maxItems;
-        if (state.Items.Count == 0 || state.Items.Last.Ticks <= ticks)
-        {
-            if (full)
-            {
-                state.Items.RemoveFirst();
-            }
-
-            state.Items.Add(new Stamped { Ticks = ticks, Item = item }, _maxItems);
-            return;
-        }
-
-        var at = PositionAfter(state, ticks);
-        if (full)
-        {
-            if (at == 0)
-            {
-                return;
-            }
-
-            state.Items.RemoveFirst();
-            at--;
-        }
-
-        state.Items.Insert(at, new Stamped { Ticks = ticks, Item = item }, _maxItems);
-    }
-
-    private static int PositionAfter(KeyState state, long ticks)
-    {
-        var at = state.Items.Count;
-        while (at > 0 && state.Items[at - 1].Ticks > ticks)
-        {
-            at--;
-        }
-
-        return at;
-    }
-
     private void Expire(KeyState state)
     {
         var cutoff = state.Newest - _clock.WindowSlots;
@@ -368,11 +328,7 @@ public sealed class SlidingWindowSum<TItem>
             state.Total = 0;
         }
 
-        var before = (cutoff + 1) * _clock.Resolution;
-        while (state.Items.Count != 0 && state.Items.First.Ticks < before)
-        {
-            state.Items.RemoveFirst();
-        }
+        KeptItems.DropBefore(ref state.Items, (cutoff + 1) * _clock.Resolution);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -388,7 +344,7 @@ public sealed class SlidingWindowSum<TItem>
         if (length > 0)
         {
             var kept = state.Items.Count;
-            var at = PositionAfter(state, ticks);
+            var at = KeptItems.PositionAfter(ref state.Items, ticks);
             var start = kept + 1 - length;
             for (var m = start; m <= kept; m++)
             {
@@ -458,19 +414,13 @@ public sealed class SlidingWindowSum<TItem>
         public int Count;
     }
 
-    private struct Stamped
-    {
-        public long Ticks;
-        public TItem Item;
-    }
-
     private sealed class KeyState
     {
         public long Newest;
         public double Total;
         public int Count;
         public Ring<Slot> Slots;
-        public Ring<Stamped> Items;
+        public Ring<Stamped<TItem>> Items;
     }
 }
 

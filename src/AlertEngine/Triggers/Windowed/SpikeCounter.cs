@@ -150,7 +150,7 @@ public sealed class SpikeCounter<TItem>
         Count(state, slot, current);
         if (current && _maxItems != 0)
         {
-            KeepItem(state, ticks, item);
+            KeptItems.Keep(ref state.Items, ticks, item, _maxItems);
         }
 
         if (state.Newest >= state.QuietUntil
@@ -260,7 +260,7 @@ public sealed class SpikeCounter<TItem>
             }
 
             previousTicks = ticks;
-            state.Items.Add(new Stamped { Ticks = ticks, Item = item }, _maxItems);
+            state.Items.Add(new Stamped<TItem> { Ticks = ticks, Item = item }, _maxItems);
         }
 
         if (view.Items.Length > state.Current)
@@ -300,11 +300,7 @@ public sealed class SpikeCounter<TItem>
             state.ReferenceSlots++;
         }
 
-        var before = (boundary + 1) * _clock.Resolution;
-        while (state.Items.Count != 0 && state.Items.First.Ticks < before)
-        {
-            state.Items.RemoveFirst();
-        }
+        KeptItems.DropBefore(ref state.Items, (boundary + 1) * _clock.Resolution);
     }
 
     private void Count(KeyState state, long slot, bool current)
@@ -359,40 +355,6 @@ public sealed class SpikeCounter<TItem>
         {
             state.ReferenceSlots++;
         }
-    }
-
-    private void KeepItem(KeyState state, long ticks, TItem item)
-    {
-        var full = state.Items.Count == _maxItems;
-        if (state.Items.Count == 0 || state.Items.Last.Ticks <= ticks)
-        {
-            if (full)
-            {
-                state.Items.RemoveFirst();
-            }
-
-            state.Items.Add(new Stamped { Ticks = ticks, Item = item }, _maxItems);
-            return;
-        }
-
-        var at = state.Items.Count;
-        while (at > 0 && state.Items[at - 1].Ticks > ticks)
-        {
-            at--;
-        }
-
-        if (full)
-        {
-            if (at == 0)
-            {
-                return;
-            }
-
-            state.Items.RemoveFirst();
-            at--;
-        }
-
-        state.Items.Insert(at, new Stamped { Ticks = ticks, Item = item }, _maxItems);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -468,12 +430,6 @@ public sealed class SpikeCounter<TItem>
         public int Count;
     }
 
-    private struct Stamped
-    {
-        public long Ticks;
-        public TItem Item;
-    }
-
     private sealed class KeyState
     {
         public long Newest;
@@ -482,7 +438,7 @@ public sealed class SpikeCounter<TItem>
         public int Reference;
         public int ReferenceSlots;
         public Ring<Slot> Slots;
-        public Ring<Stamped> Items;
+        public Ring<Stamped<TItem>> Items;
     }
 }
 

@@ -55,12 +55,7 @@ internal sealed class SpikeDetector : IPolicyDetector
                 writer.Write(n);
             }
 
-            writer.Write(key.Items.Length);
-            foreach (var (ticks, item) in key.Items)
-            {
-                writer.Write(ticks);
-                writer.WriteActivity(item);
-            }
+            WindowedDetectors.WriteItems(writer, key.Items);
 
             writer.EndKey();
         }
@@ -83,12 +78,7 @@ internal sealed class SpikeDetector : IPolicyDetector
                 slots[i] = (reader.ReadInt64(), reader.ReadInt32());
             }
 
-            var items = new (long, Activity)[reader.ReadCount(28)];
-            for (var i = 0; i < items.Length; i++)
-            {
-                items[i] = (reader.ReadInt64(), reader.ReadActivity());
-            }
-
+            var items = WindowedDetectors.ReadItems(reader);
             reader.EndKey();
             counter.RestoreKey(new SpikeKeyView<Activity>(key, newest, quietUntil, slots, items));
         }

@@ -54,12 +54,7 @@ internal sealed class SumDetector : IPolicyDetector
                 writer.Write(n);
             }
 
-            writer.Write(key.Items.Length);
-            foreach (var (ticks, item) in key.Items)
-            {
-                writer.Write(ticks);
-                writer.WriteActivity(item);
-            }
+            WindowedDetectors.WriteItems(writer, key.Items);
 
             writer.EndKey();
         }
@@ -82,12 +77,7 @@ internal sealed class SumDetector : IPolicyDetector
                 slots[i] = (reader.ReadInt64(), reader.ReadDouble(), reader.ReadInt32());
             }
 
-            var items = new (long, Activity)[reader.ReadCount(28)];
-            for (var i = 0; i < items.Length; i++)
-            {
-                items[i] = (reader.ReadInt64(), reader.ReadActivity());
-            }
-
+            var items = WindowedDetectors.ReadItems(reader);
             reader.EndKey();
             sum.RestoreKey(new SumKeyView<Activity>(key, newest, total, slots, items));
         }
