@@ -10,7 +10,8 @@ namespace AlertEngine.Replay;
 /// Without <c>--sort</c> the input is streamed: an alert is written as soon as it is final and everything sorting
 /// before it is written (see <see cref="AlertOrderBuffer"/>), so memory does not grow with the input for every-time
 /// policies. With <c>--sort</c> all activities are read first and evaluated in time order (stable).
-/// An invalid activity line without <c>--skip-invalid</c> stops evaluation (nothing after it is evaluated or
+/// An invalid activity line (one the reader rejects, or one dated more than the future tolerance ahead of the wall
+/// clock) without <c>--skip-invalid</c> stops evaluation (nothing after it is evaluated or
 /// written, and <c>--out</c> is not created); the rest of the input is still read so that every invalid line is
 /// reported at once; the exit code is 3.
 /// </remarks>
@@ -240,6 +241,12 @@ internal sealed class ReplayCommand
                 continue;
             }
 
+            if (IsBeyondFutureTolerance(pipeline, result))
+            {
+                stopped |= !arguments.SkipInvalid;
+                continue;
+            }
+
             _read++;
             if (stopped)
             {
@@ -385,6 +392,32 @@ internal sealed class ReplayCommand
         {
             buffer.Release(watermark - lateness, isFinal, write);
         }
+    }
+
+    /// <summary>
+    /// An activity dated more than the engine's future tolerance ahead of the wall clock is an invalid line (file and
+    /// line on stderr, exit code 3 unless <c>--skip-invalid</c>), checked here before the engine (which would also
+    /// refuse it) so that it is handled exactly like a bad line, also with <c>--sort</c>.
+    /// </summary>
+    private bool IsBeyondFutureTolerance(AlertPipeline pipeline, ActivityReadResult result)
+    {
+        var time = result.Activity!.Time;
+        var now = pipeline.TimeProvider.GetUtcNow();
+        var tolerance = pipeline.Options.FutureTolerance;
+        if (time.UtcTicks - now.UtcTicks <= tolerance.Ticks)
+        {
+            return false;
+        }
+
+        _invalid++;
+        if (++_invalidShown <= ShownInvalidLines)
+        {
+            _stderr.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{result.Location}: time: {time:O} is more than the future tolerance ({tolerance:c}) ahead of the wall clock ({now:O})"));
+        }
+
+        return true;
     }
 
     private void ReportInvalid(ActivityReadResult result)

@@ -10,8 +10,9 @@ namespace AlertEngine;
 /// <remarks>
 /// <para>Payload, version 1 (little-endian; strings are 7-bit-length-prefixed UTF-8):</para>
 /// <code>
-/// engine     watermark (ticks, long.MinValue = none), 8 counters (processed, duplicates, late, detections, created,
-///            updated, errors, diagnostics), the duplicate filter as a block: newest ticks, count, (lo, hi, ticks)*
+/// engine     watermark (ticks, long.MinValue = none), 10 counters (processed, duplicates, late, detections, created,
+///            updated, errors, diagnostics, future, observer errors), the duplicate filter as a block: newest ticks,
+///            count, (lo, hi, ticks)*
 /// policies   count, then per policy in ordinal id order: id, the policy as JSON (its identity: a restore keeps a
 ///            policy's state only when its operations, conditions and trigger are unchanged), the aggregator block
 ///            (open alert), the detector block: detector-wide fields, then keyed records (key, length, payload)*

@@ -17,10 +17,19 @@ public enum DiagnosticKind
     InvalidInput,
     /// <summary>Evaluating a policy for an activity threw; the policy skipped the activity.</summary>
     EvaluationError,
+    /// <summary>The activity is dated more than <see cref="AlertEngineOptions.FutureTolerance"/> ahead of the wall clock:
+    /// invalid, not evaluated, and it did not move the clock or enter the duplicate filter.</summary>
+    Future,
+    /// <summary>An observer of <see cref="AlertPipeline.Changes"/> or <see cref="AlertPipeline.EarlyWarnings"/> threw;
+    /// the exception was caught and evaluation went on. (An observer of <see cref="AlertPipeline.Diagnostics"/> that
+    /// throws is counted and logged, not reported here.)</summary>
+    ObserverError,
+    /// <summary>A scope key of a new-value or distinct-count policy reached its cap on remembered values; the value seen
+    /// least recently was forgotten (for new-value it fires again as new if it comes back; for distinct count it no longer
+    /// counts towards N).</summary>
+    ValueCapExceeded,
     /// <summary>A sum trigger's field held a value that is not a finite invariant-culture number; the activity was not counted.</summary>
     NonNumericValue,
-    /// <summary>A distinct-count key reached its cap on remembered values and forgot its least recently seen value.</summary>
-    ValueCapExceeded,
 }
 
 /// <summary>A diagnostic event: an activity that was not evaluated normally, and why. Nothing is dropped without one.</summary>

@@ -74,6 +74,8 @@ public sealed partial class AlertPipeline
         writer.Write(_updated);
         writer.Write(_errors);
         writer.Write(_diagnosticCount);
+        writer.Write(_futureCount);
+        writer.Write(_observerErrors);
         using (var duplicates = new CheckpointWriter())
         {
             _duplicates.WriteState(duplicates);
@@ -107,7 +109,7 @@ public sealed partial class AlertPipeline
     private SavedCheckpoint ParseCheckpoint(ReadOnlyMemory<byte> payload)
     {
         var reader = new CheckpointReader(payload);
-        var engine = new long[9];
+        var engine = new long[11];
         for (var i = 0; i < engine.Length; i++)
         {
             engine[i] = reader.ReadInt64();
@@ -252,6 +254,7 @@ public sealed partial class AlertPipeline
         }
 
         _byOperation = BuildOperationIndex(runtimes);
+        _clockDriven = ClockDriven(runtimes);
         var e = saved.Engine;
         _watermarkTicks = e[0];
         _processed = e[1];
@@ -262,6 +265,8 @@ public sealed partial class AlertPipeline
         _updated = e[6];
         _errors = e[7];
         _diagnosticCount = e[8];
+        _futureCount = e[9];
+        _observerErrors = e[10];
         _duplicates = saved.Duplicates;
         return new CheckpointRestoreResult(saved.Restored, saved.Skipped);
     }

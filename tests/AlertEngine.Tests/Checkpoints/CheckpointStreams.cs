@@ -25,6 +25,8 @@ internal static class CheckpointStreams
         Policy("threshold-user", "FileDeleted", new ThresholdTrigger(3, TimeSpan.FromMinutes(10), TriggerScope.User), new AggregationSettings(AggregationMode.Policy, TimeSpan.FromMinutes(30))),
         Policy("threshold-org", "FileDownloaded", new ThresholdTrigger(5, TimeSpan.FromMinutes(5), TriggerScope.Organization), new AggregationSettings(AggregationMode.None)),
         Policy("anomaly-user", "FileDownloaded", new AnomalyTrigger(TriggerScope.User, TimeSpan.FromHours(2), AnomalySensitivity.High, TimeSpan.FromMinutes(10)), new AggregationSettings(AggregationMode.Policy, TimeSpan.FromHours(1))),
+        Policy("newvalue-org", "FileDownloaded", new NewValueTrigger("userId", TriggerScope.Organization, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(20)), new AggregationSettings(AggregationMode.Policy, TimeSpan.FromMinutes(5))),
+        Policy("absence-user", "FileDeleted", new AbsenceTrigger(TimeSpan.FromMinutes(15), TriggerScope.User), new AggregationSettings(AggregationMode.Policy, TimeSpan.FromMinutes(20))),
     ];
 
     public static AlertPolicy Policy(string id, string operation, Trigger trigger, AggregationSettings aggregation) => new()
