@@ -11,6 +11,12 @@ public static class Program
             return Engine.EngineCpuTime.Run();
         }
 
+        if (args is ["windowed-check"])
+        {
+            Console.WriteLine(Windowed.WindowedTriggerBenchmarks.Check());
+            return 0;
+        }
+
         if (args is ["memory-latency"])
         {
             return Anomaly.MemoryLatency.Run();

@@ -24,9 +24,12 @@ public enum DiagnosticKind
     /// the exception was caught and evaluation went on. (An observer of <see cref="AlertPipeline.Diagnostics"/> that
     /// throws is counted and logged, not reported here.)</summary>
     ObserverError,
-    /// <summary>A scope key of a new-value policy reached its cap on remembered values; the value seen least recently
-    /// was forgotten (it fires again as new if it comes back).</summary>
+    /// <summary>A scope key of a new-value or distinct-count policy reached its cap on remembered values; the value seen
+    /// least recently was forgotten (for new-value it fires again as new if it comes back; for distinct count it no longer
+    /// counts towards N).</summary>
     ValueCapExceeded,
+    /// <summary>A sum trigger's field held a value that is not a finite invariant-culture number; the activity was not counted.</summary>
+    NonNumericValue,
 }
 
 /// <summary>A diagnostic event: an activity that was not evaluated normally, and why. Nothing is dropped without one.</summary>

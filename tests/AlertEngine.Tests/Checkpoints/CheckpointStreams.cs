@@ -27,6 +27,8 @@ internal static class CheckpointStreams
         Policy("anomaly-user", "FileDownloaded", new AnomalyTrigger(TriggerScope.User, TimeSpan.FromHours(2), AnomalySensitivity.High, TimeSpan.FromMinutes(10)), new AggregationSettings(AggregationMode.Policy, TimeSpan.FromHours(1))),
         Policy("newvalue-org", "FileDownloaded", new NewValueTrigger("userId", TriggerScope.Organization, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(20)), new AggregationSettings(AggregationMode.Policy, TimeSpan.FromMinutes(5))),
         Policy("absence-user", "FileDeleted", new AbsenceTrigger(TimeSpan.FromMinutes(15), TriggerScope.User), new AggregationSettings(AggregationMode.Policy, TimeSpan.FromMinutes(20))),
+        Policy("distinct-org", "FileDeleted", new DistinctTrigger("userId", 3, TimeSpan.FromMinutes(10), TriggerScope.Organization), new AggregationSettings(AggregationMode.Policy, TimeSpan.FromMinutes(5))),
+        Policy("spike-user", "FileDownloaded", new SpikeTrigger(2, TimeSpan.FromMinutes(10), 2, 1, TriggerScope.User), new AggregationSettings(AggregationMode.None)),
     ];
 
     public static AlertPolicy Policy(string id, string operation, Trigger trigger, AggregationSettings aggregation) => new()

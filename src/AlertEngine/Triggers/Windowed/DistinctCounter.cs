@@ -1,0 +1,431 @@
+using System.Runtime.CompilerServices;
+
+namespace AlertEngine;
+
+/// <summary>
+/// The distinct-count trigger's core: per key, when an item at time t with value v brings the number of distinct values
+/// among the key's items with time in (t − window, t] to N or more, a detection fires carrying, for each distinct value,
+/// the most recent item with that value (in time order, equal times in arrival order), and the key starts again from
+/// zero. Values compare case-insensitively (<see cref="StringComparison.OrdinalIgnoreCase"/>). Single-threaded,
+/// allocation-free in steady state, and exact.
+/// </summary>
+/// <typeparam name="TItem">The item carried into detections (an <see cref="Activity"/> in the engine).</typeparam>
+/// <remarks>
+/// <para><b>Time, order and lateness</b> follow <see cref="SlidingWindowCounter{TItem}"/>: times are truncated to the
+/// resolution (exact for whole-second audit times at the default of one second); an item older than the allowed
+/// lateness behind the newest time seen over all keys is <see cref="WindowTriggerOutcome.Late"/>; each key's window ends
+/// at that key's newest time (for items in time order, the item's own time), and an accepted item already outside it is
+/// <see cref="WindowTriggerOutcome.OutOfWindow"/>. An item older than the most recent item already counted with the same
+/// value counts that value (it is already there) and changes nothing.</para>
+/// <para><b>Memory.</b> A key remembers each distinct value in its window once, with the time, arrival number and item of
+/// its most recent item (about 40 bytes plus the item and the value's string), at most
+/// <c>min(N − 1, MaxValuesPerKey)</c> values: it fires at N and starts again. When N − 1 exceeds
+/// <see cref="WindowedTriggerOptions.MaxValuesPerKey"/>, a new value beyond the cap makes the key forget its least
+/// recently seen value (outcome <see cref="WindowTriggerOutcome.ValueCapExceeded"/>). Per item the cost is one hash of
+/// the value and a scan of the key's values comparing hashes: O(min(N, cap)) integer compares. Values are copied to
+/// strings through a table shared by all keys (the same text gives the same string, so recurring values allocate
+/// nothing), which holds at most 65,536 strings and starts over when full.</para>
+/// <para><b>Eviction</b> and the <b>key cap</b> work as in <see cref="SlidingWindowCounter{TItem}"/>: a key whose newest
+/// time is at or before (watermark − allowed lateness − window) is evicted by an amortized sweep; eviction never changes
+/// a result; a new key beyond <see cref="SlidingWindowCounterOptions.MaxTrackedKeys"/> is
+/// <see cref="WindowTriggerOutcome.KeyCapExceeded"/>.</para>
+/// <para>Not thread-safe: use one counter per thread, or serialize calls.</para>
+/// </remarks>
+public sealed class DistinctCounter<TItem>
+{
+    private const int SpareStates = 1024;
+    private const int MaxInterned = 1 << 16;
+    private readonly Dictionary<string, KeyState> _keys;
+    private readonly Stack<KeyState> _spare = new();
+    private readonly HashSet<string> _interned = new(StringComparer.Ordinal);
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _internLookup;
+    private readonly WindowClock _clock;
+    private readonly int _maxValues;
+    private long _arrival;
+    private string _detectionKey = string.Empty;
+    private int _detectionHitCount;
+    private int _detectionLength;
+    private TItem[] _detectionItems = [];
+    private string[] _detectionValues = [];
+
+    /// <summary>Creates a counter.</summary>
+    /// <param name="threshold">N: the number of distinct values that fires a detection, at least 1.</param>
+    /// <param name="window">The sliding window, greater than zero.</param>
+    /// <param name="options">Resolution, lateness, caps and key comparer; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threshold"/> or <paramref name="window"/> is out of range.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> are invalid; the message lists every problem.</exception>
+    public DistinctCounter(int threshold, TimeSpan window, WindowedTriggerOptions? options = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threshold, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        options ??= new WindowedTriggerOptions();
+        options.ThrowIfInvalid(nameof(options));
+        Threshold = threshold;
+        Window = window;
+        Options = options.CopyCore();
+        _maxValues = Math.Min(threshold - 1, options.MaxValuesPerKey);
+        _clock = new WindowClock(window, 1, options.Resolution, options.AllowedLateness);
+        _keys = new Dictionary<string, KeyState>(options.KeyComparer);
+        _internLookup = _interned.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>N: the number of distinct values that fires a detection.</summary>
+    public int Threshold { get; }
+
+    /// <summary>The sliding window.</summary>
+    public TimeSpan Window { get; }
+
+    /// <summary>A copy of the options in effect.</summary>
+    public WindowedTriggerOptions Options { get; }
+
+    /// <summary>The number of keys tracked now.</summary>
+    public int TrackedKeys => _keys.Count;
+
+    /// <summary>The newest time seen; <see langword="null"/> before the first item.</summary>
+    public DateTimeOffset? Watermark => _clock.Watermark == long.MinValue ? null : new DateTimeOffset(_clock.Watermark, TimeSpan.Zero);
+
+    /// <summary>The detection fired by the last <see cref="Add"/> that returned <see cref="WindowTriggerOutcome.Detected"/>;
+    /// valid until the next <see cref="Add"/>. <see cref="WindowedDetection{TItem}.HitCount"/> is the number of distinct values.</summary>
+    public WindowedDetection<TItem> LastDetection => new(
+        _detectionKey,
+        _detectionHitCount,
+        new ReadOnlySpan<TItem>(_detectionItems, 0, _detectionLength),
+        new ReadOnlySpan<string>(_detectionValues, 0, _detectionLength),
+        0,
+        0);
+
+    /// <summary>The largest number of values one key remembers: <c>min(N − 1, MaxValuesPerKey)</c>.</summary>
+    public int MaxValuesPerKey => _maxValues;
+
+    internal WindowClock Clock => _clock;
+
+    /// <summary>Counts an item with a value for a key.</summary>
+    /// <param name="key">The scope key. Compared with <see cref="SlidingWindowCounterOptions.KeyComparer"/>.</param>
+    /// <param name="time">The item's event time.</param>
+    /// <param name="value">The item's value, not empty; compared case-insensitively.</param>
+    /// <param name="item">The item, kept for the detection.</param>
+    /// <returns>What happened; on <see cref="WindowTriggerOutcome.Detected"/> read <see cref="LastDetection"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="value"/> is empty.</exception>
+    public WindowTriggerOutcome Add(string key, DateTimeOffset time, ReadOnlySpan<char> value, TItem item)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (value.IsEmpty)
+        {
+            throw new ArgumentException("The value must not be empty.", nameof(value));
+        }
+
+        var ticks = time.UtcTicks;
+        if (!_clock.TryAccept(ticks, out var slot, out var sweep))
+        {
+            return WindowTriggerOutcome.Late;
+        }
+
+        if (sweep)
+        {
+            Sweep();
+        }
+
+        var arrival = ++_arrival;
+        if (!_keys.TryGetValue(key, out var state))
+        {
+            if (_keys.Count >= Options.MaxTrackedKeys && !SweepForRoom())
+            {
+                return WindowTriggerOutcome.KeyCapExceeded;
+            }
+
+            state = _spare.Count != 0 ? _spare.Pop() : new KeyState();
+            state.Newest = slot;
+            _keys.Add(key, state);
+        }
+        else if (slot > state.Newest)
+        {
+            state.Newest = slot;
+            Expire(state);
+        }
+        else if (slot <= state.Newest - _clock.WindowSlots)
+        {
+            return WindowTriggerOutcome.OutOfWindow;
+        }
+
+        var hash = string.GetHashCode(value, StringComparison.OrdinalIgnoreCase);
+        var found = Find(state, hash, value);
+        if (found >= 0)
+        {
+            ref var e = ref state.Entries[found];
+            if (ticks >= e.Ticks)
+            {
+                var text = value.SequenceEqual(e.Value) ? e.Value : Intern(value);
+                state.Entries.RemoveAt(found);
+                Insert(state, new Entry { Value = text, Hash = hash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
+            }
+
+            return WindowTriggerOutcome.Counted;
+        }
+
+        if (state.Entries.Count + 1 >= Threshold)
+        {
+            Fire(state, key, new Entry { Value = Intern(value), Hash = hash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
+            return WindowTriggerOutcome.Detected;
+        }
+
+        var outcome = WindowTriggerOutcome.Counted;
+        if (state.Entries.Count == _maxValues)
+        {
+            ForgetLeastRecent(state);
+            outcome = WindowTriggerOutcome.ValueCapExceeded;
+        }
+
+        Insert(state, new Entry { Value = Intern(value), Hash = hash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
+        return outcome;
+    }
+
+    /// <summary>The number of distinct values counted now for <paramref name="key"/> (in its window, since its last detection).</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The count; zero for an untracked key.</returns>
+    public int GetCount(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return _keys.TryGetValue(key, out var state) ? state.Entries.Count : 0;
+    }
+
+    /// <summary>Moves the watermark forward without an item, evicting the keys that became idle.</summary>
+    /// <param name="time">The newest time known; times at or before the watermark are ignored.</param>
+    public void AdvanceTo(DateTimeOffset time)
+    {
+        if (_clock.Advance(time.UtcTicks))
+        {
+            Sweep();
+        }
+    }
+
+    /// <summary>The whole state (for the engine checkpoint): each key's remembered values in time order, keys in ordinal order.</summary>
+    internal List<(string Key, long NewestSlot, DistinctEntryView<TItem>[] Entries)> Export()
+    {
+        var keys = new List<(string Key, long NewestSlot, DistinctEntryView<TItem>[] Entries)>(_keys.Count);
+        foreach (var pair in _keys)
+        {
+            var entries = new DistinctEntryView<TItem>[pair.Value.Entries.Count];
+            for (var i = 0; i < entries.Length; i++)
+            {
+                ref var e = ref pair.Value.Entries[i];
+                entries[i] = new DistinctEntryView<TItem>(e.Value, e.Ticks, e.Item);
+            }
+
+            keys.Add((pair.Key, pair.Value.Newest, entries));
+        }
+
+        keys.Sort(static (x, y) => string.CompareOrdinal(x.Key, y.Key));
+        return keys;
+    }
+
+    /// <summary>Restores the watermark (for the engine checkpoint); call before <see cref="RestoreKey"/>.</summary>
+    internal void RestoreWatermark(long watermark)
+    {
+        foreach (var state in _keys.Values)
+        {
+            state.Entries.Clear();
+        }
+
+        _keys.Clear();
+        _clock.Restore(watermark);
+    }
+
+    /// <summary>Restores one key (for the engine checkpoint): its newest slot and its values in time order.</summary>
+    /// <exception cref="InvalidDataException">The key is a duplicate or over a cap, or its values are not in order inside its window.</exception>
+    internal void RestoreKey(string key, long newestSlot, IReadOnlyList<DistinctEntryView<TItem>> entries)
+    {
+        if (_keys.Count >= Options.MaxTrackedKeys || entries.Count > _maxValues || _keys.ContainsKey(key))
+        {
+            throw new InvalidDataException($"Distinct key '{key}' is a duplicate or over a cap.");
+        }
+
+        if (newestSlot < 0 || newestSlot > _clock.Watermark / _clock.Resolution)
+        {
+            throw new InvalidDataException($"Distinct key '{key}': its newest time is after the watermark.");
+        }
+
+        var state = new KeyState { Newest = newestSlot };
+        var previous = long.MinValue;
+        foreach (var v in entries)
+        {
+            var ticks = v.Time;
+            var slot = ticks / _clock.Resolution;
+            if (ticks < previous || ticks < 0 || slot > newestSlot || slot <= newestSlot - _clock.WindowSlots || string.IsNullOrEmpty(v.Value))
+            {
+                throw new InvalidDataException($"Distinct key '{key}': values out of order, outside the key's window, or empty.");
+            }
+
+            previous = ticks;
+            var hash = string.GetHashCode(v.Value, StringComparison.OrdinalIgnoreCase);
+            if (Find(state, hash, v.Value) >= 0)
+            {
+                throw new InvalidDataException($"Distinct key '{key}': value '{v.Value}' appears twice.");
+            }
+
+            state.Entries.Add(new Entry { Value = v.Value, Hash = hash, Ticks = ticks, Slot = slot, Arrival = ++_arrival, Item = v.Item }, _maxValues);
+        }
+
+        _keys.Add(key, state);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Find(KeyState state, int hash, ReadOnlySpan<char> value)
+    {
+        for (var i = state.Entries.Count - 1; i >= 0; i--)
+        {
+            ref var e = ref state.Entries[i];
+            if (e.Hash == hash && value.Equals(e.Value, StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private void Insert(KeyState state, Entry entry)
+    {
+        var n = state.Entries.Count;
+        if (n == 0 || state.Entries.Last.Ticks <= entry.Ticks)
+        {
+            state.Entries.Add(entry, _maxValues);
+            return;
+        }
+
+        var at = n;
+        while (at > 0 && state.Entries[at - 1].Ticks > entry.Ticks)
+        {
+            at--;
+        }
+
+        state.Entries.Insert(at, entry, _maxValues);
+    }
+
+    /// <summary>The value as a string: the same string as last time for the same text (no allocation in steady state).</summary>
+    private string Intern(ReadOnlySpan<char> value)
+    {
+        if (_internLookup.TryGetValue(value, out var text))
+        {
+            return text;
+        }
+
+        if (_interned.Count >= MaxInterned)
+        {
+            _interned.Clear();
+        }
+
+        text = value.ToString();
+        _interned.Add(text);
+        return text;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ForgetLeastRecent(KeyState state) => state.Entries.RemoveFirst();
+
+    private void Expire(KeyState state)
+    {
+        var cutoff = state.Newest - _clock.WindowSlots;
+        while (state.Entries.Count != 0 && state.Entries.First.Slot <= cutoff)
+        {
+            state.Entries.RemoveFirst();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Fire(KeyState state, string key, Entry entry)
+    {
+        var hitCount = state.Entries.Count + 1;
+        var length = Math.Min(hitCount, Options.MaxItemsPerDetection);
+        if (length > _detectionItems.Length)
+        {
+            var size = Math.Min(Math.Max(length, _detectionItems.Length * 2), Math.Min(Threshold, Options.MaxItemsPerDetection));
+            _detectionItems = new TItem[size];
+            _detectionValues = new string[size];
+        }
+
+        // The remembered values with the new one merged in after every value of equal or earlier time; the last `length`.
+        var kept = state.Entries.Count;
+        var at = kept;
+        while (at > 0 && state.Entries[at - 1].Ticks > entry.Ticks)
+        {
+            at--;
+        }
+
+        var start = kept + 1 - length;
+        for (var m = start; m <= kept; m++)
+        {
+            ref var e = ref m < at ? ref state.Entries[m] : ref m == at ? ref entry : ref state.Entries[m - 1];
+            _detectionItems[m - start] = e.Item;
+            _detectionValues[m - start] = e.Value;
+        }
+
+        if (length < _detectionLength)
+        {
+            Array.Clear(_detectionItems, length, _detectionLength - length);
+            Array.Clear(_detectionValues, length, _detectionLength - length);
+        }
+
+        _detectionLength = length;
+        _detectionHitCount = hitCount;
+        _detectionKey = key;
+        state.Entries.Clear();
+    }
+
+    private bool SweepForRoom()
+    {
+        if (_clock.SweepMayFreeRoom(_keys.Count))
+        {
+            Sweep();
+        }
+
+        return _keys.Count < Options.MaxTrackedKeys;
+    }
+
+    private void Sweep()
+    {
+        _clock.Swept();
+        var through = _clock.EvictThrough;
+        var evicted = false;
+        foreach (var pair in _keys)
+        {
+            if (pair.Value.Newest <= through)
+            {
+                var state = pair.Value;
+                state.Entries.Clear();
+                if (_spare.Count < SpareStates)
+                {
+                    _spare.Push(state);
+                }
+
+                _keys.Remove(pair.Key);
+                evicted = true;
+            }
+        }
+
+        if (evicted && _keys.Count < _keys.Capacity / 4 && _keys.Capacity > 1024)
+        {
+            _keys.TrimExcess(Math.Max(_keys.Count * 2, 1024));
+        }
+    }
+
+    private struct Entry
+    {
+        public string Value;
+        public int Hash;
+        public long Ticks;
+        public long Slot;
+        public long Arrival;
+        public TItem Item;
+    }
+
+    private sealed class KeyState
+    {
+        public long Newest;
+        public Ring<Entry> Entries;
+    }
+}
+
+/// <summary>One remembered value of a distinct-count key, for checkpoints: the value (its most recent spelling), the
+/// time of its most recent item in ticks, and that item.</summary>
+internal readonly record struct DistinctEntryView<TItem>(string Value, long Time, TItem Item);

@@ -1,0 +1,123 @@
+using System.Runtime.CompilerServices;
+
+namespace AlertEngine;
+
+/// <summary>
+/// A growable ring buffer kept in order by its owner (a field of a per-key state class; mutate it through the field,
+/// never through a copy). Grows by doubling up to the capacity the owner asks for, and reuses its array afterwards.
+/// Single-threaded.
+/// </summary>
+internal struct Ring<T>
+{
+    private T[]? _items;
+    private int _head;
+    private int _count;
+
+    /// <summary>The number of elements.</summary>
+    public readonly int Count => _count;
+
+    /// <summary>The allocated capacity.</summary>
+    public readonly int Capacity => _items?.Length ?? 0;
+
+    /// <summary>The element at logical position <paramref name="index"/> (0 = first).</summary>
+    public readonly ref T this[int index]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            var items = _items!;
+            var i = _head + index;
+            return ref items[i >= items.Length ? i - items.Length : i];
+        }
+    }
+
+    /// <summary>The first element.</summary>
+    public readonly ref T First => ref _items![_head];
+
+    /// <summary>The last element.</summary>
+    public readonly ref T Last => ref this[_count - 1];
+
+    /// <summary>Appends an element; the owner guarantees <see cref="Count"/> &lt; <paramref name="maxCapacity"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(T value, int maxCapacity)
+    {
+        if (_count == Capacity)
+        {
+            Grow(maxCapacity);
+        }
+
+        this[_count] = value;
+        _count++;
+    }
+
+    /// <summary>Inserts an element at logical position <paramref name="at"/>, shifting the later ones.</summary>
+    public void Insert(int at, T value, int maxCapacity)
+    {
+        if (_count == Capacity)
+        {
+            Grow(maxCapacity);
+        }
+
+        for (var j = _count; j > at; j--)
+        {
+            this[j] = this[j - 1];
+        }
+
+        this[at] = value;
+        _count++;
+    }
+
+    /// <summary>Removes the first element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void RemoveFirst()
+    {
+        var items = _items!;
+        items[_head] = default!;
+        _head = _head + 1 == items.Length ? 0 : _head + 1;
+        _count--;
+    }
+
+    /// <summary>Removes the element at logical position <paramref name="at"/>, shifting the later ones.</summary>
+    public void RemoveAt(int at)
+    {
+        for (var j = at; j < _count - 1; j++)
+        {
+            this[j] = this[j + 1];
+        }
+
+        this[_count - 1] = default!;
+        _count--;
+    }
+
+    /// <summary>Removes every element, keeping the array.</summary>
+    public void Clear()
+    {
+        if (_count != 0 && RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        {
+            Array.Clear(_items!);
+        }
+
+        _head = 0;
+        _count = 0;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow(int maxCapacity)
+    {
+        var old = _items;
+        var size = Math.Min(Math.Max((old?.Length ?? 0) * 2, 4), maxCapacity);
+        if (size <= _count)
+        {
+            throw new InvalidOperationException("A ring grew beyond its bound.");
+        }
+
+        var grown = new T[size];
+        for (var i = 0; i < _count; i++)
+        {
+            grown[i] = this[i];
+        }
+
+        _items = grown;
+        _head = 0;
+    }
+}

@@ -1,0 +1,428 @@
+using System.Runtime.CompilerServices;
+
+namespace AlertEngine;
+
+/// <summary>
+/// The sum trigger's core: per key, when an item at time t with value x brings the sum of the values of the key's items
+/// with time in (t − window, t] to the threshold X or more, a detection fires carrying those items, and the key starts
+/// again from zero. Single-threaded and allocation-free in steady state.
+/// </summary>
+/// <typeparam name="TItem">The item carried into detections (an <see cref="Activity"/> in the engine).</typeparam>
+/// <remarks>
+/// <para><b>Time, order and lateness</b> follow <see cref="SlidingWindowCounter{TItem}"/>: times are truncated to the
+/// resolution (exact for whole-second audit times at the default of one second); an item older than the allowed
+/// lateness behind the newest time seen over all keys is <see cref="WindowTriggerOutcome.Late"/>; each key's window ends
+/// at that key's newest time (for items in time order, the item's own time), and an accepted item already outside it is
+/// <see cref="WindowTriggerOutcome.OutOfWindow"/>.</para>
+/// <para><b>The total</b> is kept as a running sum of doubles (values added in arrival order, a time slot's subtotal
+/// subtracted when it leaves the window, exactly zero again whenever the window is empty). With values that are exact in
+/// binary (integers up to 2^53, halves, quarters…) it equals the exact sum; otherwise it may differ from a fresh sum by
+/// rounding in the last bits. Values may be negative.</para>
+/// <para><b>Memory.</b> Each key keeps one subtotal per time slot that holds items, inside its window: at most
+/// <c>ceil(window / resolution)</c> slots of 24 bytes, however many items, plus the most recent
+/// <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/> items of its window (16 bytes each plus the items),
+/// in rings that grow by doubling up to these bounds and are reused. Per item the cost is constant for items in time
+/// order (a late item is inserted at its place).</para>
+/// <para><b>Eviction</b> and the <b>key cap</b> work as in <see cref="SlidingWindowCounter{TItem}"/>.</para>
+/// <para>Not thread-safe: use one core per thread, or serialize calls.</para>
+/// </remarks>
+public sealed class SlidingWindowSum<TItem>
+{
+    private const int SpareStates = 1024;
+    private readonly Dictionary<string, KeyState> _keys;
+    private readonly Stack<KeyState> _spare = new();
+    private readonly WindowClock _clock;
+    private readonly int _maxSlots;
+    private readonly int _maxItems;
+    private string _detectionKey = string.Empty;
+    private int _detectionHitCount;
+    private double _detectionTotal;
+    private int _detectionLength;
+    private TItem[] _detectionItems = [];
+
+    /// <summary>Creates a sum.</summary>
+    /// <param name="threshold">X: the sum that fires a detection; a finite number.</param>
+    /// <param name="window">The sliding window, greater than zero.</param>
+    /// <param name="options">Resolution, lateness, caps and key comparer; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threshold"/> or <paramref name="window"/> is out of range.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> are invalid; the message lists every problem.</exception>
+    public SlidingWindowSum(double threshold, TimeSpan window, WindowedTriggerOptions? options = null)
+    {
+        if (!double.IsFinite(threshold))
+        {
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a finite number.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        options ??= new WindowedTriggerOptions();
+        options.ThrowIfInvalid(nameof(options));
+        Threshold = threshold;
+        Window = window;
+        Options = options.CopyCore();
+        _clock = new WindowClock(window, 1, options.Resolution, options.AllowedLateness);
+        _maxSlots = (int)Math.Min(_clock.WindowSlots, Array.MaxLength);
+        _maxItems = options.MaxItemsPerDetection;
+        _keys = new Dictionary<string, KeyState>(options.KeyComparer);
+    }
+
+    /// <summary>X: the sum that fires a detection.</summary>
+    public double Threshold { get; }
+
+    /// <summary>The sliding window.</summary>
+    public TimeSpan Window { get; }
+
+    /// <summary>A copy of the options in effect.</summary>
+    public WindowedTriggerOptions Options { get; }
+
+    /// <summary>The number of keys tracked now.</summary>
+    public int TrackedKeys => _keys.Count;
+
+    /// <summary>The newest time seen; <see langword="null"/> before the first item.</summary>
+    public DateTimeOffset? Watermark => _clock.Watermark == long.MinValue ? null : new DateTimeOffset(_clock.Watermark, TimeSpan.Zero);
+
+    /// <summary>The detection fired by the last <see cref="Add"/> that returned <see cref="WindowTriggerOutcome.Detected"/>;
+    /// valid until the next <see cref="Add"/>. <see cref="WindowedDetection{TItem}.HitCount"/> is the number of items
+    /// summed, <see cref="WindowedDetection{TItem}.Total"/> the sum.</summary>
+    public WindowedDetection<TItem> LastDetection => new(
+        _detectionKey,
+        _detectionHitCount,
+        new ReadOnlySpan<TItem>(_detectionItems, 0, _detectionLength),
+        default,
+        _detectionTotal,
+        0);
+
+    internal WindowClock Clock => _clock;
+
+    /// <summary>Adds an item's value for a key.</summary>
+    /// <param name="key">The scope key. Compared with <see cref="SlidingWindowCounterOptions.KeyComparer"/>.</param>
+    /// <param name="time">The item's event time.</param>
+    /// <param name="value">The item's value; a finite number.</param>
+    /// <param name="item">The item, kept for the detection.</param>
+    /// <returns>What happened; on <see cref="WindowTriggerOutcome.Detected"/> read <see cref="LastDetection"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is not finite.</exception>
+    public WindowTriggerOutcome Add(string key, DateTimeOffset time, double value, TItem item)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (!double.IsFinite(value))
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), value, "The value must be a finite number.");
+        }
+
+        var ticks = time.UtcTicks;
+        if (!_clock.TryAccept(ticks, out var slot, out var sweep))
+        {
+            return WindowTriggerOutcome.Late;
+        }
+
+        if (sweep)
+        {
+            Sweep();
+        }
+
+        if (!_keys.TryGetValue(key, out var state))
+        {
+            if (_keys.Count >= Options.MaxTrackedKeys && !SweepForRoom())
+            {
+                return WindowTriggerOutcome.KeyCapExceeded;
+            }
+
+            state = _spare.Count != 0 ? _spare.Pop() : new KeyState();
+            state.Newest = slot;
+            _keys.Add(key, state);
+        }
+        else if (slot > state.Newest)
+        {
+            state.Newest = slot;
+            Expire(state);
+        }
+        else if (slot <= state.Newest - _clock.WindowSlots)
+        {
+            return WindowTriggerOutcome.OutOfWindow;
+        }
+
+        var total = state.Total + value;
+        if (total >= Threshold)
+        {
+            Fire(state, key, ticks, item, total);
+            return WindowTriggerOutcome.Detected;
+        }
+
+        state.Total = total;
+        state.Count++;
+        AddToSlot(state, slot, value);
+        if (_maxItems != 0)
+        {
+            KeptItems.Keep(ref state.Items, ticks, item, _maxItems);
+        }
+
+        return WindowTriggerOutcome.Counted;
+    }
+
+    /// <summary>The sum counted now for <paramref name="key"/> (in its window, since its last detection).</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The sum; zero for an untracked key.</returns>
+    public double GetTotal(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return _keys.TryGetValue(key, out var state) ? state.Total : 0;
+    }
+
+    /// <summary>Moves the watermark forward without an item, evicting the keys that became idle.</summary>
+    /// <param name="time">The newest time known; times at or before the watermark are ignored.</param>
+    public void AdvanceTo(DateTimeOffset time)
+    {
+        if (_clock.Advance(time.UtcTicks))
+        {
+            Sweep();
+        }
+    }
+
+    /// <summary>The whole state (for the engine checkpoint), keys in ordinal order.</summary>
+    internal List<SumKeyView<TItem>> Export()
+    {
+        var keys = new List<SumKeyView<TItem>>(_keys.Count);
+        foreach (var pair in _keys)
+        {
+            var s = pair.Value;
+            var slots = new (long Slot, double Sum, int Count)[s.Slots.Count];
+            for (var i = 0; i < slots.Length; i++)
+            {
+                ref var x = ref s.Slots[i];
+                slots[i] = (x.Index, x.Sum, x.Count);
+            }
+
+            var items = new (long Ticks, TItem Item)[s.Items.Count];
+            for (var i = 0; i < items.Length; i++)
+            {
+                ref var x = ref s.Items[i];
+                items[i] = (x.Ticks, x.Item);
+            }
+
+            keys.Add(new SumKeyView<TItem>(pair.Key, s.Newest, s.Total, slots, items));
+        }
+
+        keys.Sort(static (x, y) => string.CompareOrdinal(x.Key, y.Key));
+        return keys;
+    }
+
+    /// <summary>Clears the state and sets the watermark (for the engine checkpoint); then <see cref="RestoreKey"/> each key.</summary>
+    internal void RestoreWatermark(long watermark)
+    {
+        _keys.Clear();
+        _clock.Restore(watermark);
+    }
+
+    /// <summary>Restores one key exactly as exported.</summary>
+    /// <exception cref="InvalidDataException">The key does not fit this core.</exception>
+    internal void RestoreKey(SumKeyView<TItem> view)
+    {
+        if (_keys.Count >= Options.MaxTrackedKeys || _keys.ContainsKey(view.Key) || view.Slots.Length > _maxSlots || view.Items.Length > _maxItems
+            || view.NewestSlot < 0 || view.NewestSlot > _clock.Watermark / _clock.Resolution || !double.IsFinite(view.Total))
+        {
+            throw new InvalidDataException($"Sum key '{view.Key}' is a duplicate, over a cap, or after the watermark.");
+        }
+
+        var state = new KeyState { Newest = view.NewestSlot, Total = view.Total };
+        var previous = view.NewestSlot - _clock.WindowSlots;
+        var count = 0L;
+        foreach (var (slot, sum, n) in view.Slots)
+        {
+            if (slot <= previous || slot > view.NewestSlot || n < 1 || !double.IsFinite(sum))
+            {
+                throw new InvalidDataException($"Sum key '{view.Key}': slots out of order or outside the key's window.");
+            }
+
+            previous = slot;
+            count += n;
+            state.Slots.Add(new Slot { Index = slot, Sum = sum, Count = n }, _maxSlots);
+        }
+
+        var previousTicks = long.MinValue;
+        foreach (var (ticks, item) in view.Items)
+        {
+            var slot = ticks / _clock.Resolution;
+            if (ticks < previousTicks || ticks < 0 || slot > view.NewestSlot || slot <= view.NewestSlot - _clock.WindowSlots)
+            {
+                throw new InvalidDataException($"Sum key '{view.Key}': items out of order or outside the key's window.");
+            }
+
+            previousTicks = ticks;
+            state.Items.Add(new Stamped<TItem> { Ticks = ticks, Item = item }, _maxItems);
+        }
+
+        if (count > int.MaxValue || view.Items.Length > count || (count == 0 && view.Total != 0))
+        {
+            throw new InvalidDataException($"Sum key '{view.Key}': more items than counted, or a total without slots.");
+        }
+
+        state.Count = (int)count;
+        _keys.Add(view.Key, state);
+    }
+
+    private void AddToSlot(KeyState state, long slot, double value)
+    {
+        var n = state.Slots.Count;
+        if (n != 0)
+        {
+            ref var last = ref state.Slots.Last;
+            if (last.Index == slot)
+            {
+                last.Sum += value;
+                last.Count++;
+                return;
+            }
+
+            if (last.Index < slot)
+            {
+                state.Slots.Add(new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
+                return;
+            }
+        }
+        else
+        {
+            state.Slots.Add(new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
+            return;
+        }
+
+        AddLate(state, slot, value);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AddLate(KeyState state, long slot, double value)
+    {
+        var i = state.Slots.Count - 1;
+        while (i >= 0 && state.Slots[i].Index > slot)
+        {
+            i--;
+        }
+
+        if (i >= 0 && state.Slots[i].Index == slot)
+        {
+            state.Slots[i].Sum += value;
+            state.Slots[i].Count++;
+            return;
+        }
+
+        state.Slots.Insert(i + 1, new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
+    }
+
+    private void Expire(KeyState state)
+    {
+        var cutoff = state.Newest - _clock.WindowSlots;
+        if (state.Slots.Count == 0 || state.Slots.First.Index > cutoff)
+        {
+            return;
+        }
+
+        while (state.Slots.Count != 0 && state.Slots.First.Index <= cutoff)
+        {
+            ref var first = ref state.Slots.First;
+            state.Total -= first.Sum;
+            state.Count -= first.Count;
+            state.Slots.RemoveFirst();
+        }
+
+        if (state.Slots.Count == 0)
+        {
+            state.Total = 0;
+        }
+
+        KeptItems.DropBefore(ref state.Items, (cutoff + 1) * _clock.Resolution);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Fire(KeyState state, string key, long ticks, TItem item, double total)
+    {
+        var hitCount = state.Count + 1;
+        var length = Math.Min(hitCount, _maxItems);
+        if (length > _detectionItems.Length)
+        {
+            _detectionItems = new TItem[Math.Min(Math.Max(length, _detectionItems.Length * 2), _maxItems)];
+        }
+
+        if (length > 0)
+        {
+            var kept = state.Items.Count;
+            var at = KeptItems.PositionAfter(ref state.Items, ticks);
+            var start = kept + 1 - length;
+            for (var m = start; m <= kept; m++)
+            {
+                _detectionItems[m - start] = m < at ? state.Items[m].Item : m == at ? item : state.Items[m - 1].Item;
+            }
+        }
+
+        if (length < _detectionLength)
+        {
+            Array.Clear(_detectionItems, length, _detectionLength - length);
+        }
+
+        _detectionLength = length;
+        _detectionHitCount = hitCount;
+        _detectionTotal = total;
+        _detectionKey = key;
+        state.Total = 0;
+        state.Count = 0;
+        state.Slots.Clear();
+        state.Items.Clear();
+    }
+
+    private bool SweepForRoom()
+    {
+        if (_clock.SweepMayFreeRoom(_keys.Count))
+        {
+            Sweep();
+        }
+
+        return _keys.Count < Options.MaxTrackedKeys;
+    }
+
+    private void Sweep()
+    {
+        _clock.Swept();
+        var through = _clock.EvictThrough;
+        var evicted = false;
+        foreach (var pair in _keys)
+        {
+            if (pair.Value.Newest <= through)
+            {
+                var state = pair.Value;
+                state.Total = 0;
+                state.Count = 0;
+                state.Slots.Clear();
+                state.Items.Clear();
+                if (_spare.Count < SpareStates)
+                {
+                    _spare.Push(state);
+                }
+
+                _keys.Remove(pair.Key);
+                evicted = true;
+            }
+        }
+
+        if (evicted && _keys.Count < _keys.Capacity / 4 && _keys.Capacity > 1024)
+        {
+            _keys.TrimExcess(Math.Max(_keys.Count * 2, 1024));
+        }
+    }
+
+    private struct Slot
+    {
+        public long Index;
+        public double Sum;
+        public int Count;
+    }
+
+    private sealed class KeyState
+    {
+        public long Newest;
+        public double Total;
+        public int Count;
+        public Ring<Slot> Slots;
+        public Ring<Stamped<TItem>> Items;
+    }
+}
+
+/// <summary>One key of a <see cref="SlidingWindowSum{TItem}"/>, for checkpoints.</summary>
+internal sealed record SumKeyView<TItem>(string Key, long NewestSlot, double Total, (long Slot, double Sum, int Count)[] Slots, (long Ticks, TItem Item)[] Items);
