@@ -15,6 +15,7 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
     private readonly Queue<Alert> _pending = new();
     private readonly Queue<InvestigationRequest> _pendingInvestigations = new();
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly Lock _sequence = new();
     private readonly NotificationDispatcher? _notifications;
     private readonly IDisposable? _earlyWarnings;
 
@@ -43,6 +44,12 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
 
     public AlertPipeline Pipeline { get; }
 
+    /// <summary>For tests: called right after the pipeline produced an activity's changes, before they are queued.</summary>
+    internal Action<IReadOnlyList<AlertChange>>? AfterProcess { get; set; }
+
+    /// <summary>For tests: called when a caller has to wait for another caller's activity to be queued first.</summary>
+    internal Action? SequenceContended { get; set; }
+
     public int PendingStoreWrites
     {
         get
@@ -69,21 +76,40 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
     public async ValueTask<IReadOnlyList<AlertChange>> ProcessAsync(Activity activity, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(activity);
-        var changes = Pipeline.Process(activity);
+        IReadOnlyList<AlertChange> changes;
+
+        // Evaluating and queueing happen under one lock, so the changes reach the notification gate and the pending
+        // queue (and from it the store) in the order the pipeline produced them, whatever the number of callers.
+        if (!_sequence.TryEnter())
+        {
+            SequenceContended?.Invoke();
+            _sequence.Enter();
+        }
+
+        try
+        {
+            changes = Pipeline.Process(activity);
+            AfterProcess?.Invoke(changes);
+            lock (_pending)
+            {
+                foreach (var change in changes)
+                {
+                    _pending.Enqueue(Notify(change));
+                }
+            }
+
+            EnqueueInvestigations(changes);
+        }
+        finally
+        {
+            _sequence.Exit();
+        }
+
         if (changes.Count == 0 && PendingStoreWrites == 0 && PendingInvestigationRequests == 0)
         {
             return changes;
         }
 
-        lock (_pending)
-        {
-            foreach (var change in changes)
-            {
-                _pending.Enqueue(Notify(change));
-            }
-        }
-
-        EnqueueInvestigations(changes);
         if (!await FlushAsync(cancellationToken).ConfigureAwait(false) && PendingStoreWrites > _maxPending)
         {
             // Nothing is dropped: the changes stay pending, but the caller learns that the store is not keeping up.
