@@ -30,7 +30,7 @@ public class AlertEngineServiceOrderingTests
         await using var dispatcher = new NotificationDispatcher([notifier]);
         using var pipeline = new AlertPipeline([Policy()]);
         var store = new InMemoryAlertStore();
-        using var engine = new AlertEngineService(pipeline, store, 100, null, dispatcher);
+        using var engine = new AlertEngineService(pipeline, store, new AlertEngineServiceOptions(), null, dispatcher);
         var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         engine.SequenceContended = () => waiting.TrySetResult();
         Task? second = null;
