@@ -16,7 +16,7 @@ namespace AlertEngine;
 /// information line, 2004). When <see cref="AlertEngineServiceOptions.MaxPendingStoreWrites"/> changes are pending,
 /// <see cref="ProcessAsync"/> applies <see cref="AlertEngineServiceOptions.StoreBackpressure"/> before evaluating.</para>
 /// </remarks>
-internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
+internal sealed partial class AlertEngineService : IAlertEngine, IAsyncDisposable, IDisposable
 {
     private readonly IAlertStore _store;
     private readonly IInvestigationRequester _investigations;
@@ -32,6 +32,8 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
     private readonly Lock _sequence = new();
     private readonly NotificationDispatcher? _notifications;
     private readonly IDisposable? _earlyWarnings;
+    private readonly TimeSpan _shutdownTimeout;
+    private bool _disposed; // written under _sequence
 
     public AlertEngineService(
         AlertPipeline pipeline,
@@ -46,6 +48,7 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
         _store = store;
         _maxPending = options.MaxPendingStoreWrites;
         _backpressure = options.StoreBackpressure;
+        _shutdownTimeout = options.ShutdownTimeout;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _notifications = notifications;
         _investigations = investigations ?? new LoggingInvestigationRequester(null);
@@ -118,12 +121,73 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
 
     public ValueTask<bool> FlushAsync(CancellationToken cancellationToken = default) => WriteAsync(onlyIfDue: false, cancellationToken);
 
-    public void Dispose()
+    /// <summary>
+    /// Stops: waits for an activity being evaluated, then for a store write in progress, and makes one last attempt to
+    /// write every pending change and investigation request (whatever the backoff), bounded by
+    /// <see cref="AlertEngineServiceOptions.ShutdownTimeout"/>. What is still pending then is counted
+    /// (<c>alertengine.store.writes_abandoned</c>, <c>alertengine.investigations.dropped</c>) and logged (2009). Later
+    /// calls to <see cref="ProcessAsync"/> throw <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public async ValueTask DisposeAsync()
     {
-        AlertEngineServiceMetrics.Unregister(this);
+        lock (_sequence)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
         _earlyWarnings?.Dispose();
-        _writeGate.Dispose();
+        using (var timeout = _shutdownTimeout == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(_shutdownTimeout, _timeProvider))
+        {
+            try
+            {
+                await WriteAsync(onlyIfDue: false, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                LogShutdownTimedOut(_logger, _shutdownTimeout);
+            }
+        }
+
+        Alert[] writes;
+        InvestigationRequest[] requests;
+        lock (_pending)
+        {
+            writes = [.. _pending];
+            _pending.Clear();
+        }
+
+        lock (_pendingInvestigations)
+        {
+            requests = [.. _pendingInvestigations];
+            _pendingInvestigations.Clear();
+        }
+
+        foreach (var alert in writes)
+        {
+            AlertEngineServiceMetrics.StoreWritesAbandoned.Add(1, AlertEngineMetrics.PolicyTag(alert.PolicyId));
+        }
+
+        foreach (var request in requests)
+        {
+            AlertEngineServiceMetrics.InvestigationsDropped.Add(1, AlertEngineMetrics.PolicyTag(request.Policy.Id), AlertEngineMetrics.DropReasonTag("Shutdown"));
+        }
+
+        if (writes.Length > 0 || requests.Length > 0)
+        {
+            var oldest = writes.Length > 0 ? writes[0].Id : requests[0].Alert.Id;
+            LogAbandoned(_logger, writes.Length, requests.Length, oldest);
+        }
+
+        AlertEngineServiceMetrics.Unregister(this);
     }
+
+    /// <summary>Stops, as <see cref="DisposeAsync"/> does, blocking until it is done.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>Evaluates the activity and queues its changes under the sequence lock, unless the queue is full.</summary>
     /// <returns>The changes, or <see langword="null"/> when the queue is full and the activity was not evaluated.</returns>
@@ -137,6 +201,7 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
 
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (PendingStoreWrites >= _maxPending)
             {
                 return null;
@@ -204,10 +269,23 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
     /// <summary>Hands the change to the notification dispatcher (which decides and queues; it never waits for delivery)
     /// and returns the alert to store, with its notification state (suppression, silences) recorded on it. The policy
     /// is looked up in the pipeline's current set, so policies added or edited by a hot reload are notified too.</summary>
-    private Alert Notify(AlertChange change) =>
-        _notifications is not null && Pipeline.TryGetPolicy(change.Alert.PolicyId, out var policy)
-            ? _notifications.Submit(change, policy).Apply(change.Alert)
-            : change.Alert;
+    private Alert Notify(AlertChange change)
+    {
+        if (_notifications is null)
+        {
+            return change.Alert;
+        }
+
+        if (Pipeline.TryGetPolicy(change.Alert.PolicyId, out var policy))
+        {
+            return _notifications.Submit(change, policy).Apply(change.Alert);
+        }
+
+        // A reload removed the policy between evaluation and this decision: the change is stored, not notified.
+        AlertEngineMetrics.NotificationsDropped.Add(1, AlertEngineMetrics.PolicyTag(change.Alert.PolicyId), AlertEngineMetrics.DropReasonTag("PolicyRemoved"));
+        LogPolicyRemoved(_logger, change.Alert.Id, change.Alert.DetectionCount, change.Alert.PolicyId);
+        return change.Alert;
+    }
 
     private void EnqueueInvestigations(IReadOnlyList<AlertChange> changes)
     {
@@ -226,6 +304,7 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
                 if (_pendingInvestigations.Count >= _maxPending)
                 {
                     var dropped = _pendingInvestigations.Dequeue();
+                    AlertEngineServiceMetrics.InvestigationsDropped.Add(1, AlertEngineMetrics.PolicyTag(dropped.Policy.Id), AlertEngineMetrics.DropReasonTag("Limit"));
                     LogInvestigationDropped(_logger, dropped.Alert.Id, _maxPending);
                 }
 
@@ -356,6 +435,15 @@ internal sealed partial class AlertEngineService : IAlertEngine, IDisposable
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "The alert store is back after {FailedAttempts} failed attempt(s); writing the {Pending} change(s) kept")]
     private static partial void LogStoreRecovered(ILogger logger, int failedAttempts, int pending);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Alert {AlertId} (detection {DetectionCount}) was stored but not notified: a reload removed its policy {PolicyId} before the notification decision")]
+    private static partial void LogPolicyRemoved(ILogger logger, string alertId, int detectionCount, string policyId);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Error, Message = "The engine service stopped with {Writes} alert change(s) not written to the store and {Requests} investigation request(s) not sent (oldest: alert {OldestAlertId}); they are lost from this process")]
+    private static partial void LogAbandoned(ILogger logger, int writes, int requests, string oldestAlertId);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "The last store write at shutdown did not finish within {Timeout}")]
+    private static partial void LogShutdownTimedOut(ILogger logger, TimeSpan timeout);
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, Message = "The alert store is still failing; {Pending} change(s) kept, next retry in {Delay}")]
     private static partial void LogStoreRetryFailed(ILogger logger, Exception exception, int pending, TimeSpan delay);

@@ -19,6 +19,12 @@ internal static class AlertEngineServiceMetrics
     internal static readonly Counter<long> InvestigationFailures = AlertEngineMetrics.Meter.CreateCounter<long>(
         "alertengine.investigations.request_failures", "{attempt}", "Investigation request attempts that failed (the request stays pending)");
 
+    internal static readonly Counter<long> StoreWritesAbandoned = AlertEngineMetrics.Meter.CreateCounter<long>(
+        "alertengine.store.writes_abandoned", "{change}", "Alert changes still pending for the store when the engine service was disposed");
+
+    internal static readonly Counter<long> InvestigationsDropped = AlertEngineMetrics.Meter.CreateCounter<long>(
+        "alertengine.investigations.dropped", "{request}", "Automated investigation requests dropped (over the limit, or pending at dispose)");
+
     internal static readonly ObservableGauge<long> PendingStoreWrites = AlertEngineMetrics.Meter.CreateObservableGauge(
         "alertengine.store.pending", () => Sum(static s => s.PendingStoreWrites), "{change}", "Alert changes waiting for the store");
 

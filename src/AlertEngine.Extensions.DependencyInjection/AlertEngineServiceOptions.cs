@@ -32,6 +32,13 @@ public sealed class AlertEngineServiceOptions
     public TimeSpan MaxStoreRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
+    /// How long disposing the engine service (at host shutdown) may spend on a last attempt to write pending alert
+    /// changes and investigation requests; what is still pending after it is counted and logged. Default 30 seconds;
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits as long as the store takes.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// The role table of <see cref="AlertManager"/> and <see cref="AlertPolicyManager"/>: which role groups see which
     /// alert categories and hold which alert roles. Default <see cref="AlertRoleTable.Default"/>. Read once, when the
     /// managers are first resolved.

@@ -33,6 +33,11 @@ internal sealed class AlertEngineServiceOptionsValidator : IValidateOptions<Aler
             failures.Add("MaxStoreRetryDelay: must be at least StoreRetryDelay");
         }
 
+        if (options.ShutdownTimeout <= TimeSpan.Zero && options.ShutdownTimeout != Timeout.InfiniteTimeSpan)
+        {
+            failures.Add("ShutdownTimeout: must be greater than zero (or Timeout.InfiniteTimeSpan)");
+        }
+
         if (!Enum.IsDefined(options.StoreBackpressure))
         {
             failures.Add("StoreBackpressure: must be Wait or Fail");

@@ -367,6 +367,7 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
     {
         if (_runners.Length == 0)
         {
+            AlertEngineMetrics.NotificationsDropped.Add(1, AlertEngineMetrics.PolicyTag(notification.PolicyId), AlertEngineMetrics.DropReasonTag("NoNotifiers"));
             LogNoNotifiers(_logger, notification.Id);
             return;
         }
