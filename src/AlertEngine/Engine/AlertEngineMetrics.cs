@@ -31,8 +31,9 @@ namespace AlertEngine;
 /// <item><c>alertengine.notifications.suppressed</c> (counter, per policy and <c>alertengine.notification.outcome</c>
 /// <c>Suppressed</c> or <c>Silenced</c>): notifications held back by suppression of the alert or a silence.</item>
 /// <item><c>alertengine.notifications.dropped</c> (counter, per policy and <c>alertengine.drop_reason</c>
-/// <c>NoNotifiers</c> or <c>PolicyRemoved</c>): notifications decided to be sent with no notifier registered, or alert
-/// changes not notified because a reload removed their policy before the decision.</item>
+/// <c>NoNotifiers</c>, <c>PolicyRemoved</c> or <c>FailedDeliveriesFull</c>): notifications decided to be sent with no
+/// notifier registered, alert changes not notified because a reload removed their policy before the decision, or
+/// failed deliveries dropped beyond <see cref="NotificationOptions.MaxFailedDeliveries"/>.</item>
 /// </list>
 /// <para>The activity source starts an <c>AlertCreated</c> activity for each alert created, and a
 /// <c>NotificationDispatch</c> activity for each delivery of a notification to a notifier (all its attempts; status
