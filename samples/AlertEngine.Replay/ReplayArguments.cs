@@ -5,7 +5,7 @@ internal sealed class ReplayArguments
 {
     public const string Usage =
         """
-        usage: alertengine-replay --policies <file> --activities <file|-> [--plan E5|E3|…] [--system-policies] [--out <file>] [--skip-invalid] [--sort]
+        usage: alertengine-replay --policies <file> --activities <file|-> [--plan E5|E3|…] [--system-policies] [--out <file>] [--skip-invalid] [--sort] [--state <file>]
                alertengine-replay --list-policies [--policies <file>] [--system-policies] [--plan …]
 
           --policies <file>     policies: one JSON array of policies
@@ -15,6 +15,8 @@ internal sealed class ReplayArguments
           --out <file>          write alerts to this file (atomically) instead of stdout
           --skip-invalid        report invalid activity lines and skip them (exit code 0)
           --sort                read all activities first and evaluate them in time order (for audit exports)
+          --state <file>        resume from this engine state if it exists, save the state there (atomically) at the
+                                end of a successful run, and output only the alerts created or changed in this run
           --list-policies       write the effective policy set as a policies file to stdout, and exit
         exit codes: 0 ok, 2 invalid arguments or policies, 3 invalid activity input
         """;
@@ -36,6 +38,8 @@ internal sealed class ReplayArguments
     public bool SkipInvalid { get; private set; }
 
     public bool Sort { get; private set; }
+
+    public string? StatePath { get; private set; }
 
     public bool Help { get; private set; }
 
@@ -94,6 +98,7 @@ internal sealed class ReplayArguments
                     case "--policies": result.PoliciesPath = value; break;
                     case "--activities": result.ActivitiesPath = value; break;
                     case "--out": result.OutPath = value; break;
+                    case "--state": result.StatePath = value; break;
                     case "--plan":
                         var plan = Array.Find(PlanNames, n => string.Equals(n, value, StringComparison.OrdinalIgnoreCase));
                         if (plan is null)
@@ -133,7 +138,7 @@ internal sealed class ReplayArguments
 
         if (result.ListPolicies)
         {
-            foreach (var (given, name) in new[] { (result.ActivitiesPath is not null, "--activities"), (result.OutPath is not null, "--out"), (result.SkipInvalid, "--skip-invalid"), (result.Sort, "--sort") })
+            foreach (var (given, name) in new[] { (result.ActivitiesPath is not null, "--activities"), (result.OutPath is not null, "--out"), (result.SkipInvalid, "--skip-invalid"), (result.Sort, "--sort"), (result.StatePath is not null, "--state") })
             {
                 if (given)
                 {
@@ -163,7 +168,7 @@ internal sealed class ReplayArguments
     }
 
     private static bool IsKnown(string arg) => arg is "--policies" or "--activities" or "--plan" or "--system-policies"
-        or "--out" or "--skip-invalid" or "--sort" or "--list-policies";
+        or "--out" or "--skip-invalid" or "--sort" or "--list-policies" or "--state";
 
-    private static bool TakesValue(string arg) => arg is "--policies" or "--activities" or "--plan" or "--out";
+    private static bool TakesValue(string arg) => arg is "--policies" or "--activities" or "--plan" or "--out" or "--state";
 }

@@ -10,7 +10,8 @@ namespace AlertEngine.Replay;
 /// Without <c>--sort</c> the input is streamed: an alert is written as soon as it is final and everything sorting
 /// before it is written (see <see cref="AlertOrderBuffer"/>), so memory does not grow with the input for every-time
 /// policies. With <c>--sort</c> all activities are read first and evaluated in time order (stable).
-/// An invalid activity line without <c>--skip-invalid</c> stops evaluation (nothing after it is evaluated or
+/// An invalid activity line (one the reader rejects, or one dated more than the future tolerance ahead of the wall
+/// clock) without <c>--skip-invalid</c> stops evaluation (nothing after it is evaluated or
 /// written, and <c>--out</c> is not created); the rest of the input is still read so that every invalid line is
 /// reported at once; the exit code is 3.
 /// </remarks>
@@ -203,6 +204,12 @@ internal sealed class ReplayCommand
         }
 
         using var pipelineOwner = pipeline;
+        if (arguments.StatePath is { } statePath && !TryResume(pipeline, statePath))
+        {
+            return ExitInvalidArguments;
+        }
+
+        var resumed = pipeline.Statistics;
         using var diagnostics = pipeline.Diagnostics.Subscribe(new DiagnosticPrinter(this));
         var output = outFile?.Stream ?? new BufferedStream(stdout, 64 * 1024);
         using var writer = new AlertWriter(output, leaveOpen: true);
@@ -230,6 +237,12 @@ internal sealed class ReplayCommand
             if (!result.IsValid)
             {
                 ReportInvalid(result);
+                stopped |= !arguments.SkipInvalid;
+                continue;
+            }
+
+            if (IsBeyondFutureTolerance(pipeline, result))
+            {
                 stopped |= !arguments.SkipInvalid;
                 continue;
             }
@@ -287,10 +300,10 @@ internal sealed class ReplayCommand
         Report = new ReplayReport
         {
             ActivitiesRead = _read,
-            Duplicates = statistics.Duplicates,
-            Late = statistics.Late,
+            Duplicates = statistics.Duplicates - resumed.Duplicates,
+            Late = statistics.Late - resumed.Late,
             Invalid = _invalid,
-            Detections = statistics.Detections,
+            Detections = statistics.Detections - resumed.Detections,
             Alerts = writer.AlertsWritten,
             UnparsableClientIps = _notes,
             MaxBufferedAlerts = buffer.HighWaterMark,
@@ -307,8 +320,63 @@ internal sealed class ReplayCommand
 
         writer.Dispose();
         outFile?.Commit();
+
+        // The output first, then the state: a crash between the two reruns this part from the earlier state, which
+        // gives the same output again; the reverse order could lose this part's alerts.
+        if (arguments.StatePath is { } path)
+        {
+            SaveState(pipeline, path);
+        }
+
         _stderr.WriteLine(Report.Summary);
         return ExitOk;
+    }
+
+    /// <summary>Restores the engine state from <paramref name="path"/> when the file exists; lists the policies that
+    /// start from empty state. A corrupt or unreadable file is an error and is left as it is.</summary>
+    private bool TryResume(AlertPipeline pipeline, string path)
+    {
+        byte[] bytes;
+        try
+        {
+            if (!File.Exists(path))
+            {
+                return true;
+            }
+
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Error($"--state: cannot read '{path}': {ex.Message}");
+            return false;
+        }
+
+        CheckpointRestoreResult result;
+        try
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            result = pipeline.RestoreCheckpoint(stream);
+        }
+        catch (InvalidDataException ex)
+        {
+            Error($"--state: '{path}' is not a usable state file ({ex.Message}); it was left as it is");
+            return false;
+        }
+
+        foreach (var skipped in result.Skipped)
+        {
+            _stderr.WriteLine($"--state: policy {skipped.Path}: {skipped.Message}");
+        }
+
+        return true;
+    }
+
+    private static void SaveState(AlertPipeline pipeline, string path)
+    {
+        using var checkpoint = new MemoryStream();
+        pipeline.SaveCheckpoint(checkpoint);
+        new FileEngineStateStore(path).SaveAsync(checkpoint.GetBuffer().AsMemory(0, (int)checkpoint.Length)).AsTask().GetAwaiter().GetResult();
     }
 
     private void Evaluate(AlertPipeline pipeline, Activity activity, long line, AlertOrderBuffer buffer, TimeSpan lateness, Func<Alert, bool> isFinal, Action<Alert> write)
@@ -324,6 +392,32 @@ internal sealed class ReplayCommand
         {
             buffer.Release(watermark - lateness, isFinal, write);
         }
+    }
+
+    /// <summary>
+    /// An activity dated more than the engine's future tolerance ahead of the wall clock is an invalid line (file and
+    /// line on stderr, exit code 3 unless <c>--skip-invalid</c>), checked here before the engine (which would also
+    /// refuse it) so that it is handled exactly like a bad line, also with <c>--sort</c>.
+    /// </summary>
+    private bool IsBeyondFutureTolerance(AlertPipeline pipeline, ActivityReadResult result)
+    {
+        var time = result.Activity!.Time;
+        var now = pipeline.TimeProvider.GetUtcNow();
+        var tolerance = pipeline.Options.FutureTolerance;
+        if (time.UtcTicks - now.UtcTicks <= tolerance.Ticks)
+        {
+            return false;
+        }
+
+        _invalid++;
+        if (++_invalidShown <= ShownInvalidLines)
+        {
+            _stderr.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{result.Location}: time: {time:O} is more than the future tolerance ({tolerance:c}) ahead of the wall clock ({now:O})"));
+        }
+
+        return true;
     }
 
     private void ReportInvalid(ActivityReadResult result)

@@ -6,9 +6,10 @@ using FsCheck.Fluent;
 namespace AlertEngine.Testing;
 
 /// <summary>
-/// FsCheck generators of valid alert policies: every condition kind, every trigger kind and scope, durations with
-/// fractional seconds, IPv4 and IPv6 ranges, notification settings with and without a throttle and (on threshold
-/// triggers) an early warning, and text with JSON-awkward characters (quotes, backslashes, control characters, null,
+/// FsCheck generators of valid alert policies: every condition kind, every trigger type (every time, threshold, anomaly,
+/// distinct, newValue, absence, spike, sum) and scope, numbers at their edges, durations with fractional seconds, IPv4
+/// and IPv6 ranges, notification settings with and without a throttle and (on threshold triggers) an early warning, and
+/// text with JSON-awkward characters (quotes, backslashes, control characters, null,
 /// non-ASCII, surrogate pairs). Every generated policy passes <see cref="PolicyValidator"/>.
 /// </summary>
 /// <remarks>
@@ -77,8 +78,11 @@ public static class PolicyGenerators
         Gen.Elements(TriggerScope.User, TriggerScope.Organization, TriggerScope.MalwareFamily, TriggerScope.Recipient, TriggerScope.AllMessages),
         Text().Select(TriggerScope.Property));
 
-    /// <summary>A trigger: every time, threshold or anomaly; only every time when <paramref name="advancedPlan"/> is false.</summary>
-    /// <param name="advancedPlan">Whether threshold and anomaly triggers may appear.</param>
+    /// <summary>A trigger of every type: every time, threshold, anomaly, distinct, newValue, absence, spike or sum; only
+    /// every time when <paramref name="advancedPlan"/> is false. Numbers reach their edges (a ratio just above 1, the
+    /// smallest and largest finite sum thresholds, counts of 1 and <see cref="int.MaxValue"/>), fields are top-level
+    /// fields in any case or property keys, and a newValue learning period may exceed its lookback.</summary>
+    /// <param name="advancedPlan">Whether the triggers that need an advanced plan (all but every time) may appear.</param>
     /// <returns>The generator.</returns>
     public static Gen<Trigger> Trigger(bool advancedPlan = true)
     {
@@ -89,7 +93,7 @@ public static class PolicyGenerators
         }
 
         var threshold =
-            from count in Gen.Frequency((4, Gen.Choose(1, 200)), (1, Gen.Elements(1, int.MaxValue)))
+            from count in Count()
             from window in PositiveDuration()
             from scope in Scope()
             select (Trigger)new ThresholdTrigger(count, window, scope);
@@ -101,7 +105,36 @@ public static class PolicyGenerators
             from sensitivity in Gen.Elements(AnomalySensitivity.Low, AnomalySensitivity.Medium, AnomalySensitivity.High)
             let bucket = TimeSpan.FromSeconds(bucketSeconds) + TimeSpan.FromTicks(fraction)
             select (Trigger)new AnomalyTrigger(scope, bucket + TimeSpan.FromMinutes(extraMinutes), sensitivity, bucket);
-        return Gen.OneOf(everyTime, threshold, anomaly);
+        var distinct =
+            from field in Field()
+            from count in Count()
+            from window in PositiveDuration()
+            from scope in Scope()
+            select (Trigger)new DistinctTrigger(field, count, window, scope);
+        var newValue =
+            from field in Field()
+            from scope in Scope()
+            from lookback in Gen.Frequency((1, Gen.Constant(NewValueTrigger.DefaultLookback)), (3, PositiveDuration()))
+            from learningPeriod in Gen.Frequency((1, Gen.Constant(NewValueTrigger.DefaultLearningPeriod)), (3, PositiveDuration()))
+            select (Trigger)new NewValueTrigger(field, scope, lookback, learningPeriod);
+        var absence =
+            from window in PositiveDuration()
+            from scope in Scope()
+            select (Trigger)new AbsenceTrigger(window, scope);
+        var spike =
+            from ratio in Ratio()
+            from window in PositiveDuration()
+            from minCount in Gen.Frequency((2, Gen.Constant(1)), (3, Count()))
+            from minReference in Gen.Frequency((2, Gen.Constant(1)), (3, Count()))
+            from scope in Scope()
+            select (Trigger)new SpikeTrigger(ratio, window, minCount, minReference, scope);
+        var sum =
+            from field in Field()
+            from sumThreshold in PositiveNumber()
+            from window in PositiveDuration()
+            from scope in Scope()
+            select (Trigger)new SumTrigger(field, sumThreshold, window, scope);
+        return Gen.OneOf(everyTime, threshold, anomaly, distinct, newValue, absence, spike, sum);
     }
 
     /// <summary>A condition tree of every kind (all, any, not, users, IP ranges, file names, URLs, user tags, property
@@ -110,7 +143,7 @@ public static class PolicyGenerators
     public static Gen<Condition> Condition() => Gen.Sized(size => ConditionOfDepth(Math.Min(3, size / 10)));
 
     /// <summary>A valid policy.</summary>
-    /// <param name="advancedPlan">Whether threshold and anomaly triggers may appear (E5/G5); otherwise every time only.</param>
+    /// <param name="advancedPlan">Whether the triggers that need an advanced plan (all but every time) may appear (E5/G5); otherwise every time only.</param>
     /// <returns>The generator.</returns>
     public static Gen<AlertPolicy> Policy(bool advancedPlan = true) =>
         from id in Text()
@@ -144,18 +177,18 @@ public static class PolicyGenerators
         };
 
     /// <summary>A list of valid policies (possibly empty) with unique ids.</summary>
-    /// <param name="advancedPlan">Whether threshold and anomaly triggers may appear.</param>
+    /// <param name="advancedPlan">Whether the triggers that need an advanced plan (all but every time) may appear.</param>
     /// <returns>The generator.</returns>
     public static Gen<IReadOnlyList<AlertPolicy>> Policies(bool advancedPlan = true) =>
         Gen.ListOf(Policy(advancedPlan)).Resize(4).Select(UniqueIds);
 
     /// <summary><see cref="Policy"/> with a shrinker.</summary>
-    /// <param name="advancedPlan">Whether threshold and anomaly triggers may appear.</param>
+    /// <param name="advancedPlan">Whether the triggers that need an advanced plan (all but every time) may appear.</param>
     /// <returns>The arbitrary.</returns>
     public static Arbitrary<AlertPolicy> PolicyArbitrary(bool advancedPlan = true) => Arb.From(Policy(advancedPlan), Shrink);
 
     /// <summary><see cref="Policies"/> with a shrinker that removes policies, then simplifies each.</summary>
-    /// <param name="advancedPlan">Whether threshold and anomaly triggers may appear.</param>
+    /// <param name="advancedPlan">Whether the triggers that need an advanced plan (all but every time) may appear.</param>
     /// <returns>The arbitrary.</returns>
     public static Arbitrary<IReadOnlyList<AlertPolicy>> PoliciesArbitrary(bool advancedPlan = true) => Arb.From(Policies(advancedPlan), Shrink);
 
@@ -337,6 +370,36 @@ public static class PolicyGenerators
             (1, Gen.ListOf(child).Resize(3).Select(l => (Condition)new AnyCondition([.. l]))),
             (1, child.Select(c => (Condition)new NotCondition(c))));
     }
+
+    /// <summary>A count of at least 1: small, or the extremes.</summary>
+    private static Gen<int> Count() => Gen.Frequency((4, Gen.Choose(1, 200)), (1, Gen.Elements(1, int.MaxValue)));
+
+    /// <summary>A field a trigger reads: a top-level field (in its spelling or another case) or a property key.</summary>
+    private static Gen<string> Field() => Gen.Frequency(
+        (2, Gen.Elements("userId", "clientIp", "ClientIP", "objectId", "workload", "operation", "BytesTransferred", "FileSize")),
+        (1, Text()));
+
+    /// <summary>A finite ratio greater than 1: whole, fractional, just above 1, the largest double, or any such bits.</summary>
+    private static Gen<double> Ratio() => Gen.Frequency(
+        (3, Gen.Choose(2, 20).Select(n => (double)n)),
+        (3, Gen.Choose(1, 1_000_000).Select(n => 1 + (n / 1e6))),
+        (1, Gen.Elements(Math.BitIncrement(1.0), double.MaxValue, 1.5, 1e20)),
+        (2, from hi in Gen.Choose(0x3FF00000, 0x7FEFFFFF)
+            from lo in Gen.Choose(int.MinValue, int.MaxValue)
+            let x = Bits(hi, lo)
+            select x > 1 ? x : Math.BitIncrement(1.0)));
+
+    /// <summary>A finite number greater than zero: whole, fractional, the smallest and largest doubles, or any such bits.</summary>
+    private static Gen<double> PositiveNumber() => Gen.Frequency(
+        (3, Gen.Choose(1, 1_000_000).Select(n => (double)n)),
+        (3, Gen.Choose(1, 1_000_000).Select(n => n / 1000.0)),
+        (1, Gen.Elements(double.Epsilon, double.MaxValue, 1e10, 0.1)),
+        (2, from hi in Gen.Choose(0, 0x7FEFFFFF)
+            from lo in Gen.Choose(int.MinValue, int.MaxValue)
+            let x = Bits(hi, lo)
+            select x > 0 ? x : double.Epsilon));
+
+    private static double Bits(int hi, int lo) => BitConverter.Int64BitsToDouble(((long)hi << 32) | (uint)lo);
 
     private static Gen<AggregationSettings?> Aggregation() => Gen.Frequency(
         (1, Gen.Constant<AggregationSettings?>(null)),

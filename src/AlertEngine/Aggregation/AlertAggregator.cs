@@ -17,7 +17,7 @@ namespace AlertEngine;
 /// Users, operations and tags are capped like the activity list: an alert keeps the first <see cref="MaxActivities"/>
 /// distinct values of each, so the memory of one open alert is bounded whatever the number of detections it joins.</para>
 /// </remarks>
-public sealed class AlertAggregator
+public sealed partial class AlertAggregator
 {
     private readonly AlertPolicy _policy;
     private readonly HashSet<string> _openUsers = new(StringComparer.OrdinalIgnoreCase);

@@ -17,6 +17,16 @@ public enum DiagnosticKind
     InvalidInput,
     /// <summary>Evaluating a policy for an activity threw; the policy skipped the activity.</summary>
     EvaluationError,
+    /// <summary>The activity is dated more than <see cref="AlertEngineOptions.FutureTolerance"/> ahead of the wall clock:
+    /// invalid, not evaluated, and it did not move the clock or enter the duplicate filter.</summary>
+    Future,
+    /// <summary>An observer of <see cref="AlertPipeline.Changes"/> or <see cref="AlertPipeline.EarlyWarnings"/> threw;
+    /// the exception was caught and evaluation went on. (An observer of <see cref="AlertPipeline.Diagnostics"/> that
+    /// throws is counted and logged, not reported here.)</summary>
+    ObserverError,
+    /// <summary>A scope key of a new-value policy reached its cap on remembered values; the value seen least recently
+    /// was forgotten (it fires again as new if it comes back).</summary>
+    ValueCapExceeded,
 }
 
 /// <summary>A diagnostic event: an activity that was not evaluated normally, and why. Nothing is dropped without one.</summary>

@@ -14,10 +14,15 @@ namespace AlertEngine;
 /// <item><c>alertengine.activities.processed</c> (counter): activities given to the engine.</item>
 /// <item><c>alertengine.activities.duplicate</c>, <c>alertengine.activities.late</c> (counters): activities not
 /// evaluated because they were seen before or came later than the allowed lateness.</item>
+/// <item><c>alertengine.activities.future</c> (counter): activities not evaluated because they were dated more than
+/// <see cref="AlertEngineOptions.FutureTolerance"/> ahead of the wall clock.</item>
 /// <item><c>alertengine.activities.invalid</c> (counter): activity lines that <see cref="ActivityReader"/> rejected.</item>
 /// <item><c>alertengine.detections</c> (counter, per policy).</item>
 /// <item><c>alertengine.alerts.created</c>, <c>alertengine.alerts.updated</c> (counters, per policy).</item>
 /// <item><c>alertengine.evaluation.errors</c> (counter, per policy).</item>
+/// <item><c>alertengine.observer.errors</c> (counter, per <c>alertengine.observer.stream</c>: <c>Changes</c>,
+/// <c>Diagnostics</c> or <c>EarlyWarnings</c>): exceptions thrown by observers of the pipeline's streams, caught so
+/// that evaluation goes on.</item>
 /// <item><c>alertengine.evaluation.duration</c> (histogram, seconds): time to evaluate one activity; measured only
 /// while a listener is enabled.</item>
 /// <item><c>alertengine.policy.tracked_keys</c> (observable gauge, per policy): scope keys a threshold or anomaly
@@ -53,6 +58,8 @@ public static class AlertEngineMetrics
     internal static readonly Counter<long> Processed = Meter.CreateCounter<long>("alertengine.activities.processed", "{activity}", "Activities given to the engine");
     internal static readonly Counter<long> Duplicates = Meter.CreateCounter<long>("alertengine.activities.duplicate", "{activity}", "Activities recognised as duplicates and not evaluated again");
     internal static readonly Counter<long> Late = Meter.CreateCounter<long>("alertengine.activities.late", "{activity}", "Activities older than the allowed lateness, not evaluated");
+    internal static readonly Counter<long> Future = Meter.CreateCounter<long>("alertengine.activities.future", "{activity}", "Activities dated more than the future tolerance ahead of the wall clock, not evaluated");
+    internal static readonly Counter<long> ObserverErrors = Meter.CreateCounter<long>("alertengine.observer.errors", "{error}", "Exceptions thrown by observers of the pipeline's streams (caught; evaluation went on)");
     internal static readonly Counter<long> Detections = Meter.CreateCounter<long>("alertengine.detections", "{detection}", "Detections fired");
     internal static readonly Counter<long> AlertsCreated = Meter.CreateCounter<long>("alertengine.alerts.created", "{alert}", "Alerts created");
     internal static readonly Counter<long> AlertsUpdated = Meter.CreateCounter<long>("alertengine.alerts.updated", "{alert}", "Detections that joined an existing alert");
@@ -77,6 +84,8 @@ public static class AlertEngineMetrics
         "Scope keys a threshold or anomaly policy holds state for");
 
     internal static KeyValuePair<string, object?> PolicyTag(string policyId) => new("alertengine.policy.id", policyId);
+
+    internal static KeyValuePair<string, object?> StreamTag(string stream) => new("alertengine.observer.stream", stream);
 
     internal static KeyValuePair<string, object?> NotifierTag(string notifier) => new("alertengine.notifier", notifier);
 

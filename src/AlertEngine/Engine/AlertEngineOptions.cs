@@ -12,9 +12,26 @@ public sealed class AlertEngineOptions
     /// <summary>
     /// How far behind the newest event time seen an activity may be and still be evaluated. Default zero: an activity
     /// older than the newest one seen is late (reported and counted in diagnostics, not evaluated).
-    /// Equal times are never late.
+    /// Equal times are never late. Only valid activities move the newest event time seen: one dated more than
+    /// <see cref="FutureTolerance"/> ahead of the wall clock does not.
     /// </summary>
     public TimeSpan AllowedLateness { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// How far ahead of the wall clock (<see cref="AlertPipeline.TimeProvider"/>) an activity may be dated and still be
+    /// evaluated. Default one day (room for clock skew between sources). An activity dated more than this ahead is
+    /// invalid: counted (<see cref="EngineStatistics.Future"/>), reported on the diagnostics channel
+    /// (<see cref="DiagnosticKind.Future"/>) and the logger, and otherwise ignored: it is not evaluated, does not move
+    /// the newest event time seen (so one corrupt or hostile timestamp such as <c>9999-12-31T23:59:59Z</c> cannot make
+    /// every later activity late), and does not enter the duplicate filter (a corrected copy with the same id is
+    /// evaluated). Exactly the tolerance ahead is accepted. Must not be negative; zero accepts nothing dated after the
+    /// wall clock (only for sources on the same clock); <see cref="TimeSpan.MaxValue"/> turns the check off (e.g. for
+    /// synthetic data dated in the future). Tests with a <c>FakeTimeProvider</c> must set its time near the
+    /// activities' times (its default start, 2000-01-01, makes today's activities invalid). The wall clock is read only
+    /// for an activity dated after the limit computed at the last reading (it only moves forward), so a live feed costs
+    /// about one reading per tolerance period.
+    /// </summary>
+    public TimeSpan FutureTolerance { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>Cap on the activity list of one alert and of one detection; the hit count is never capped. Default 1,000.</summary>
     public int MaxActivitiesPerAlert { get; set; } = 1000;
@@ -59,6 +76,11 @@ public sealed class AlertEngineOptions
         if (AllowedLateness < TimeSpan.Zero)
         {
             errors.Add(new(nameof(AllowedLateness), "must not be negative"));
+        }
+
+        if (FutureTolerance < TimeSpan.Zero)
+        {
+            errors.Add(new(nameof(FutureTolerance), "must not be negative"));
         }
 
         if (MaxActivitiesPerAlert < 1)

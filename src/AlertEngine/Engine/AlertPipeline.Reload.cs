@@ -99,6 +99,7 @@ public sealed partial class AlertPipeline
             }
 
             _byOperation = BuildOperationIndex(runtimes);
+            _clockDriven = ClockDriven(runtimes);
             Policies = list;
         }
 

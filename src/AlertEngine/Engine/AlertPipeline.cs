@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Reactive.Linq;
-using System.Reactive.Subjects;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -15,25 +14,35 @@ namespace AlertEngine;
 /// <para><b>Pipeline per activity.</b> Duplicate ids within <see cref="AlertEngineOptions.DuplicateHorizon"/> are
 /// counted and not evaluated again; activities older than the newest event time seen minus
 /// <see cref="AlertEngineOptions.AllowedLateness"/> are late: counted, reported on <see cref="Diagnostics"/> and the
-/// logger, and not evaluated. The rest meet only the enabled policies that track their operation (an index by
-/// operation, case-insensitive), then each policy's compiled conditions, trigger and aggregation.</para>
+/// logger, and not evaluated. Before both, an activity dated more than <see cref="AlertEngineOptions.FutureTolerance"/>
+/// ahead of the wall clock (<see cref="TimeProvider"/>) is invalid: counted, reported, not evaluated, and it neither
+/// enters the duplicate filter nor moves the newest event time seen. The rest meet only the enabled policies that
+/// track their operation (an index by operation, case-insensitive), then each policy's compiled conditions, trigger
+/// and aggregation.</para>
 /// <para><b>Thread safety.</b> All members are safe to call from several threads. Activities from concurrent
 /// producers are processed one at a time under an internal lock, so the state stays consistent and each activity
 /// counts once; the interleaving of concurrent producers decides the order, so only a single ordered stream is fully
 /// deterministic (same policies + same activities in the same order → same alerts and ids).
-/// Observers of <see cref="Changes"/> and <see cref="Diagnostics"/> are called synchronously under that lock, in
-/// order: keep them short and do not call back into the pipeline from them.</para>
+/// Observers of <see cref="Changes"/>, <see cref="Diagnostics"/> and <see cref="EarlyWarnings"/> are called
+/// synchronously under that lock, in order: keep them short and do not call back into the pipeline from them.</para>
+/// <para><b>Observers that throw.</b> An exception thrown by an observer is caught: it is counted
+/// (<see cref="EngineStatistics.ObserverErrors"/>, metric <c>alertengine.observer.errors</c>), logged, and reported on
+/// <see cref="Diagnostics"/> as <see cref="DiagnosticKind.ObserverError"/> (except when the observer that threw
+/// observes <see cref="Diagnostics"/>, so that a failing diagnostics observer is never fed its own failures). The other
+/// observers still receive the value, the other policies are still evaluated, the activity is fully processed, and
+/// <see cref="Process"/> returns every change. Following the Rx rule, the observer that threw is unsubscribed.</para>
 /// <para><b>Time.</b> Windows and aggregation run on event time (<see cref="Activity.Time"/>), never on the wall clock.</para>
 /// </remarks>
 public sealed partial class AlertPipeline : IDisposable
 {
     private readonly Lock _gate = new();
     private FrozenDictionary<string, PolicyRuntime[]> _byOperation; // replaced by UpdatePolicies (AlertPipeline.Reload.cs)
+    private PolicyRuntime[] _clockDriven; // enabled policies whose detector fires on the clock (AlertPipeline.Clock.cs)
     private readonly Dictionary<string, PolicyRuntime> _byId;
-    private readonly DuplicateFilter _duplicates;
-    private readonly Subject<AlertChange> _changes = new();
-    private readonly Subject<EngineDiagnostic> _diagnostics = new();
-    private readonly Subject<EarlyWarning> _earlyWarnings = new();
+    private DuplicateFilter _duplicates; // replaced by RestoreCheckpoint (AlertPipeline.Checkpoint.cs)
+    private readonly IsolatingSubject<AlertChange> _changes;
+    private readonly IsolatingSubject<EngineDiagnostic> _diagnostics;
+    private readonly IsolatingSubject<EarlyWarning> _earlyWarnings;
     private readonly ILogger _logger;
     private readonly long _latenessTicks;
     private readonly Action<EngineDiagnostic> _report;
@@ -75,6 +84,9 @@ public sealed partial class AlertPipeline : IDisposable
         _latenessTicks = Options.AllowedLateness.Ticks;
         _duplicates = new DuplicateFilter(Options.DuplicateHorizon);
         _report = Report;
+        _changes = new(ChangesObserverFailed);
+        _diagnostics = new(DiagnosticsObserverFailed);
+        _earlyWarnings = new(EarlyWarningsObserverFailed);
         Policies = list;
 
         _byId = new Dictionary<string, PolicyRuntime>(StringComparer.Ordinal);
@@ -107,6 +119,7 @@ public sealed partial class AlertPipeline : IDisposable
         }
 
         _byOperation = byOperation.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
+        _clockDriven = ClockDriven(list.Select(p => _byId[p.Id]));
         AlertEngineMetrics.Register(this);
     }
 
@@ -129,7 +142,8 @@ public sealed partial class AlertPipeline : IDisposable
     /// </summary>
     public IObservable<EarlyWarning> EarlyWarnings => _earlyWarnings.AsObservable();
 
-    /// <summary>Every diagnostic event (duplicates, late activities, missing scope keys, key-cap overflow, evaluation errors).</summary>
+    /// <summary>Every diagnostic event (duplicates, late and future activities, missing scope keys, key-cap overflow,
+    /// evaluation errors, observers that threw).</summary>
     public IObservable<EngineDiagnostic> Diagnostics => _diagnostics.AsObservable();
 
     /// <summary>A consistent snapshot of the counters.</summary>
@@ -139,7 +153,7 @@ public sealed partial class AlertPipeline : IDisposable
         {
             lock (_gate)
             {
-                return new(_processed, _duplicateCount, _lateCount, _detections, _created, _updated, _errors, _diagnosticCount);
+                return new(_processed, _duplicateCount, _lateCount, _futureCount, _detections, _created, _updated, _errors, _observerErrors, _diagnosticCount);
             }
         }
     }
@@ -270,6 +284,11 @@ public sealed partial class AlertPipeline : IDisposable
     {
         _processed++;
         AlertEngineMetrics.Processed.Add(1);
+        if (IsBeyondFutureTolerance(activity))
+        {
+            return null;
+        }
+
         if (_duplicates.IsDuplicate(activity.Id, activity.Time))
         {
             _duplicateCount++;
@@ -290,17 +309,17 @@ public sealed partial class AlertPipeline : IDisposable
             return null;
         }
 
+        List<AlertChange>? changes = null;
         if (ticks > _watermarkTicks)
         {
             _watermarkTicks = ticks;
+            if (_clockDriven.Length != 0)
+            {
+                AdvanceClock(activity, ref changes);
+            }
         }
 
-        if (!_byOperation.TryGetValue(activity.Operation, out var candidates))
-        {
-            return null;
-        }
-
-        List<AlertChange>? changes = null;
+        var candidates = _byOperation.TryGetValue(activity.Operation, out var found) ? found : [];
         foreach (var runtime in candidates)
         {
             Detection? detection;
@@ -324,10 +343,7 @@ public sealed partial class AlertPipeline : IDisposable
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                _errors++;
-                AlertEngineMetrics.EvaluationErrors.Add(1, AlertEngineMetrics.PolicyTag(runtime.Policy.Id));
-                Log.EvaluationFailed(_logger, ex, runtime.Policy.Id, activity.Id);
-                Report(new EngineDiagnostic(DiagnosticKind.EvaluationError, activity.Id, runtime.Policy.Id, ex.Message));
+                EvaluationFailed(runtime, activity, ex);
                 continue;
             }
 
@@ -336,40 +352,65 @@ public sealed partial class AlertPipeline : IDisposable
                 continue;
             }
 
-            _detections++;
-            var tag = AlertEngineMetrics.PolicyTag(runtime.Policy.Id);
-            AlertEngineMetrics.Detections.Add(1, tag);
-            var change = runtime.Aggregator.Add(detection);
-            if (change.Kind == AlertChangeKind.Created)
-            {
-                _created++;
-                AlertEngineMetrics.AlertsCreated.Add(1, tag);
-                using (var span = AlertEngineMetrics.ActivitySource.StartActivity("AlertCreated"))
-                {
-                    span?.SetTag("alertengine.alert.id", change.Alert.Id);
-                    span?.SetTag("alertengine.policy.id", runtime.Policy.Id);
-                }
+            Emit(runtime, detection, ref changes);
+        }
 
-                Log.AlertCreated(_logger, change.Alert.Id, runtime.Policy.Id);
-            }
-            else
+        // After the loop: a Run subscriber that throws (the exception goes back to the source, as in Rx) cannot leave
+        // the activity half-evaluated.
+        if (observer is not null && changes is not null)
+        {
+            foreach (var change in changes)
             {
-                _updated++;
-                AlertEngineMetrics.AlertsUpdated.Add(1, tag);
+                observer.OnNext(change);
             }
-
-            (changes ??= []).Add(change);
-            _changes.OnNext(change);
-            observer?.OnNext(change);
         }
 
         return changes;
     }
 
+    /// <summary>A policy threw while evaluating <paramref name="activity"/>: counted, logged and reported; the others go on.</summary>
+    private void EvaluationFailed(PolicyRuntime runtime, Activity activity, Exception ex)
+    {
+        _errors++;
+        AlertEngineMetrics.EvaluationErrors.Add(1, AlertEngineMetrics.PolicyTag(runtime.Policy.Id));
+        Log.EvaluationFailed(_logger, ex, runtime.Policy.Id, activity.Id);
+        Report(new EngineDiagnostic(DiagnosticKind.EvaluationError, activity.Id, runtime.Policy.Id, ex.Message));
+    }
+
+    /// <summary>Runs a detection through its policy's aggregator: counters, metrics, <see cref="Changes"/> and the
+    /// returned list (a <see cref="Run"/> subscriber gets the list once the activity is fully evaluated).</summary>
+    private void Emit(PolicyRuntime runtime, Detection detection, ref List<AlertChange>? changes)
+    {
+        _detections++;
+        var tag = AlertEngineMetrics.PolicyTag(runtime.Policy.Id);
+        AlertEngineMetrics.Detections.Add(1, tag);
+        var change = runtime.Aggregator.Add(detection);
+        if (change.Kind == AlertChangeKind.Created)
+        {
+            _created++;
+            AlertEngineMetrics.AlertsCreated.Add(1, tag);
+            using (var span = AlertEngineMetrics.ActivitySource.StartActivity("AlertCreated"))
+            {
+                span?.SetTag("alertengine.alert.id", change.Alert.Id);
+                span?.SetTag("alertengine.policy.id", runtime.Policy.Id);
+            }
+
+            Log.AlertCreated(_logger, change.Alert.Id, runtime.Policy.Id);
+        }
+        else
+        {
+            _updated++;
+            AlertEngineMetrics.AlertsUpdated.Add(1, tag);
+        }
+
+        (changes ??= []).Add(change);
+        _changes.OnNext(change);
+    }
+
     private void Report(EngineDiagnostic diagnostic)
     {
         _diagnosticCount++;
-        if (diagnostic.Kind is not (DiagnosticKind.Duplicate or DiagnosticKind.Late or DiagnosticKind.EvaluationError))
+        if (diagnostic.Kind is not (DiagnosticKind.Duplicate or DiagnosticKind.Late or DiagnosticKind.Future or DiagnosticKind.EvaluationError or DiagnosticKind.ObserverError))
         {
             Log.Diagnostic(_logger, diagnostic.Kind, diagnostic.Message);
         }
@@ -382,6 +423,8 @@ public sealed partial class AlertPipeline : IDisposable
         EveryTimeTrigger => new EveryTimeDetector(policy.Id),
         ThresholdTrigger threshold => new ThresholdDetector(policy, threshold, Options, _report),
         AnomalyTrigger anomaly => new AnomalyDetector(policy, anomaly, Options, _report),
+        NewValueTrigger newValue => new NewValueDetector(policy, newValue, Options, _report),
+        AbsenceTrigger absence => new AbsenceDetector(policy, absence, Options, _report),
         _ => throw new NotSupportedException($"Trigger {policy.Trigger.GetType().Name} of policy '{policy.Id}' is not supported."),
     };
 
@@ -390,6 +433,7 @@ public sealed partial class AlertPipeline : IDisposable
         Plan = o.Plan,
         DuplicateHorizon = o.DuplicateHorizon,
         AllowedLateness = o.AllowedLateness,
+        FutureTolerance = o.FutureTolerance,
         MaxActivitiesPerAlert = o.MaxActivitiesPerAlert,
         MaxTrackedKeysPerPolicy = o.MaxTrackedKeysPerPolicy,
         ThresholdResolution = o.ThresholdResolution,

@@ -17,7 +17,7 @@ namespace AlertEngine;
 /// ones fill at most 40 %: memory is proportional to the ids within the horizon (24 bytes a slot), not to the input.
 /// A horizon of zero disables the filter.
 /// </remarks>
-internal sealed class DuplicateFilter
+internal sealed partial class DuplicateFilter
 {
     private const int MinCapacity = 1024;
     private const long Empty = long.MinValue;

@@ -2,7 +2,7 @@ namespace AlertEngine;
 
 /// <summary>
 /// The trigger state of one policy inside the engine. Single-threaded: the engine calls it under its lock.
-/// Implementations: every-time, threshold, anomaly.
+/// Implementations: every-time, threshold, anomaly, and the newer trigger types.
 /// </summary>
 internal interface IPolicyDetector
 {
@@ -12,6 +12,28 @@ internal interface IPolicyDetector
     /// completed, or <see langword="null"/>.
     /// </summary>
     Detection? Observe(Activity activity);
+
+    /// <summary>
+    /// Writes the detector's whole state (everything that decides later detections, kept activities included) into an
+    /// engine checkpoint: detector-wide fields first, then one keyed record per scope key
+    /// (<see cref="CheckpointWriter.BeginKeys"/>), so that checkpoints split and merge by key.
+    /// </summary>
+    void WriteState(CheckpointWriter writer);
+
+    /// <summary>Reads what <see cref="WriteState"/> wrote into a fresh detector built for the same policy and options.</summary>
+    /// <exception cref="InvalidDataException">The data is malformed or does not fit this detector.</exception>
+    void ReadState(CheckpointReader reader);
+}
+
+/// <summary>
+/// A detector whose detections fire on the clock (absence). The engine calls <see cref="AdvanceClock"/> with its
+/// clock (the newest valid activity time) every time the clock moves forward, before evaluating the activity that
+/// moved it.
+/// </summary>
+internal interface IClockDrivenDetector : IPolicyDetector
+{
+    /// <summary>Appends, in firing order, every detection due at or before <paramref name="now"/>.</summary>
+    void AdvanceClock(DateTimeOffset now, List<Detection> fired);
 }
 
 /// <summary>Creates the detector for a policy's trigger.</summary>

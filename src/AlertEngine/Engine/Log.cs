@@ -19,4 +19,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Alert {AlertId} created by policy {PolicyId}")]
     public static partial void AlertCreated(ILogger logger, string alertId, string policyId);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Activity {ActivityId} at {Time} is more than {Tolerance} ahead of the wall clock ({Now}); invalid, not evaluated")]
+    public static partial void Future(ILogger logger, string activityId, DateTimeOffset time, DateTimeOffset now, TimeSpan tolerance);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Error, Message = "An observer of {Stream} threw while handling activity {ActivityId}; evaluation went on")]
+    public static partial void ObserverFailed(ILogger logger, Exception exception, string stream, string? activityId);
 }

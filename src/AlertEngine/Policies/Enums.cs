@@ -76,7 +76,8 @@ public enum Plan
 /// <summary>Helpers for <see cref="Plan"/>.</summary>
 public static class PlanExtensions
 {
-    /// <summary>Whether the plan is advanced (E5/G5): threshold and anomaly triggers, 1-minute aggregation.</summary>
+    /// <summary>Whether the plan is advanced (E5/G5): every trigger but every-time (threshold, anomaly, distinct, newValue,
+    /// absence, spike, sum), 1-minute aggregation.</summary>
     /// <param name="plan">The plan.</param>
     /// <returns><see langword="true"/> for E5 and G5.</returns>
     public static bool IsAdvanced(this Plan plan) => plan is Plan.E5 or Plan.G5;

@@ -69,7 +69,45 @@ internal static class PolicyEquality
 
     /// <summary>Same detection: operations, conditions and trigger. Detector state (counters, baselines) carries over only then.</summary>
     public static bool SameDetection(AlertPolicy a, AlertPolicy b) =>
-        SameOperations(a.Operations, b.Operations) && SameCondition(a.Conditions, b.Conditions) && Equals(a.Trigger, b.Trigger);
+        SameOperations(a.Operations, b.Operations) && SameCondition(a.Conditions, b.Conditions) && SameTrigger(a.Trigger, b.Trigger);
+
+    /// <summary>
+    /// Same trigger: the same type with the same values, where field names (<c>field</c>, <c>property:&lt;Name&gt;</c>
+    /// scopes) compare case-insensitively as evaluation reads them. Numbers compare exactly; durations by ticks.
+    /// </summary>
+    public static bool SameTrigger(Trigger? a, Trigger? b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
+        return (a, b) switch
+        {
+            (ThresholdTrigger x, ThresholdTrigger y) => x.Count == y.Count && x.Window == y.Window && SameScope(x.Scope, y.Scope),
+            (AnomalyTrigger x, AnomalyTrigger y) =>
+                SameScope(x.Scope, y.Scope) && x.LearningPeriod == y.LearningPeriod && x.Sensitivity == y.Sensitivity && x.Bucket == y.Bucket,
+            (DistinctTrigger x, DistinctTrigger y) =>
+                SameField(x.Field, y.Field) && x.Count == y.Count && x.Window == y.Window && SameScope(x.Scope, y.Scope),
+            (NewValueTrigger x, NewValueTrigger y) =>
+                SameField(x.Field, y.Field) && SameScope(x.Scope, y.Scope) && x.Lookback == y.Lookback && x.LearningPeriod == y.LearningPeriod,
+            (AbsenceTrigger x, AbsenceTrigger y) => x.Window == y.Window && SameScope(x.Scope, y.Scope),
+            (SpikeTrigger x, SpikeTrigger y) =>
+                x.Ratio.Equals(y.Ratio) && x.Window == y.Window && x.MinCount == y.MinCount && x.MinReference == y.MinReference
+                && SameScope(x.Scope, y.Scope),
+            (SumTrigger x, SumTrigger y) =>
+                SameField(x.Field, y.Field) && x.Threshold.Equals(y.Threshold) && x.Window == y.Window && SameScope(x.Scope, y.Scope),
+            _ => Equals(a, b), // every time (holds nothing), or different types
+        };
+    }
+
+    /// <summary>Same scope: the same kind, and for <c>property:&lt;Name&gt;</c> the same name, case-insensitively.</summary>
+    public static bool SameScope(TriggerScope? a, TriggerScope? b) =>
+        ReferenceEquals(a, b)
+        || (a is not null && b is not null && a.Kind == b.Kind && SameField(a.PropertyName, b.PropertyName));
+
+    /// <summary>Field and property names are matched case-insensitively (top-level fields and property keys alike).</summary>
+    private static bool SameField(string? a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Same alert grouping and alert fields under a plan. The open alert carries over only then.</summary>
     public static bool SameAlerting(AlertPolicy a, AlertPolicy b, Plan plan) =>

@@ -53,7 +53,7 @@ public static class PolicyChange
         ReadOnly(existing.Severity == proposed.Severity, "severity");
         ReadOnly(PolicyEquality.SameOperations(existing.Operations, proposed.Operations), "activities");
         ReadOnly(PolicyEquality.SameCondition(existing.Conditions, proposed.Conditions), "conditions");
-        ReadOnly(Equals(existing.Trigger, proposed.Trigger), "trigger");
+        ReadOnly(PolicyEquality.SameTrigger(existing.Trigger, proposed.Trigger), "trigger");
         ReadOnly(PolicyEquality.SameAggregation(existing.Aggregation, proposed.Aggregation), "aggregation");
         ReadOnly(existing.AutomatedInvestigation == proposed.AutomatedInvestigation, "automatedInvestigation");
         return errors;

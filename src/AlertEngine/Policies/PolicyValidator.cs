@@ -11,12 +11,17 @@ namespace AlertEngine;
 /// empty; conditions nested at most 32 levels, no null children, leaf lists (<c>users</c>, <c>ipAddresses</c>,
 /// <c>fileNames</c>, <c>urls</c>, <c>userTags</c>, <c>in</c>) with at least one value, no empty user, tag or glob, globs
 /// at most 1,000 characters; a threshold count of at least 1 and a window greater than zero; an anomaly bucket and
-/// learning period greater than zero with the learning period at least one bucket; aggregation intervals greater than
+/// learning period greater than zero with the learning period at least one bucket; a distinct trigger with a non-empty
+/// field, a count of at least 1 and a window greater than zero; a newValue trigger with a non-empty field and a lookback
+/// and learning period greater than zero (the learning period may exceed the lookback); an absence trigger with a window
+/// greater than zero; a spike trigger with a finite ratio greater than 1, a window greater than zero and a minCount and
+/// minReference of at least 1; a sum trigger with a non-empty field, a finite threshold greater than zero and a window
+/// greater than zero; a scope on every trigger that has one; aggregation intervals greater than
 /// zero and at most <see cref="MaxAggregationInterval"/> (one day: an open alert is state the engine keeps and
 /// checkpoints, and a detection a day after the first one is a new incident rather than more of the same); a daily notification limit of at least 1; an early-warning notification only on a threshold trigger; a
 /// notification throttle with a count of at least 1 and a window greater than zero (the rules of
-/// <see cref="NotificationThrottle"/>'s constructor); enum values defined; and threshold and anomaly triggers only on
-/// an advanced plan (E5, G5).
+/// <see cref="NotificationThrottle"/>'s constructor); enum values defined; and every trigger but every-time only on an
+/// advanced plan (E5, G5).
 /// </remarks>
 public static class PolicyValidator
 {
@@ -240,6 +245,25 @@ public static class PolicyValidator
         }
     }
 
+    /// <summary>A spike ratio: a finite number greater than 1 (a ratio of 1 or less would fire on flat or falling volume).</summary>
+    internal static void CheckRatio(double ratio, string path, List<ValidationError> errors) => CheckFiniteAbove(ratio, 1, "1", path, errors);
+
+    /// <summary>A sum threshold: a finite number greater than zero.</summary>
+    internal static void CheckSumThreshold(double threshold, string path, List<ValidationError> errors) =>
+        CheckFiniteAbove(threshold, 0, "zero", path, errors);
+
+    private static void CheckFiniteAbove(double value, double bound, string boundText, string path, List<ValidationError> errors)
+    {
+        if (!double.IsFinite(value))
+        {
+            errors.Add(new(path, "must be a finite number greater than " + boundText));
+        }
+        else if (value <= bound)
+        {
+            errors.Add(new(path, "must be greater than " + boundText));
+        }
+    }
+
     /// <summary>An anomaly trigger needs at least one bucket of history to learn from.</summary>
     internal static void CheckLearningPeriod(TimeSpan learningPeriod, TimeSpan bucket, string path, List<ValidationError> errors)
     {
@@ -249,7 +273,8 @@ public static class PolicyValidator
         }
     }
 
-    /// <summary>Threshold and anomaly triggers need an advanced plan; the error is at the trigger's <c>type</c>.</summary>
+    /// <summary>Every trigger but every-time (threshold, anomaly, distinct, newValue, absence, spike, sum) needs an
+    /// advanced plan; the error is at the trigger's <c>type</c>.</summary>
     internal static void CheckPlan(TriggerKind kind, Plan plan, string typePath, List<ValidationError> errors)
     {
         if (kind != TriggerKind.EveryTime && !plan.IsAdvanced())
@@ -291,6 +316,36 @@ public static class PolicyValidator
                 CheckDefined(PolicyJsonNames.Sensitivities, anomaly.Sensitivity, JsonPaths.Property(path, "sensitivity"), errors);
                 CheckPositive(anomaly.Bucket, JsonPaths.Property(path, "bucket"), errors);
                 CheckLearningPeriod(anomaly.LearningPeriod, anomaly.Bucket, JsonPaths.Property(path, "learningPeriod"), errors);
+                break;
+            case DistinctTrigger distinct:
+                CheckText(distinct.Field, JsonPaths.Property(path, "field"), errors);
+                CheckAtLeastOne(distinct.Count, JsonPaths.Property(path, "count"), errors);
+                CheckPositive(distinct.Window, JsonPaths.Property(path, "window"), errors);
+                CheckScope(distinct.Scope, JsonPaths.Property(path, "scope"), errors);
+                break;
+            case NewValueTrigger newValue:
+                // A learning period longer than the lookback is allowed: nothing fires until it ends.
+                CheckText(newValue.Field, JsonPaths.Property(path, "field"), errors);
+                CheckScope(newValue.Scope, JsonPaths.Property(path, "scope"), errors);
+                CheckPositive(newValue.Lookback, JsonPaths.Property(path, "lookback"), errors);
+                CheckPositive(newValue.LearningPeriod, JsonPaths.Property(path, "learningPeriod"), errors);
+                break;
+            case AbsenceTrigger absence:
+                CheckPositive(absence.Window, JsonPaths.Property(path, "window"), errors);
+                CheckScope(absence.Scope, JsonPaths.Property(path, "scope"), errors);
+                break;
+            case SpikeTrigger spike:
+                CheckRatio(spike.Ratio, JsonPaths.Property(path, "ratio"), errors);
+                CheckPositive(spike.Window, JsonPaths.Property(path, "window"), errors);
+                CheckAtLeastOne(spike.MinCount, JsonPaths.Property(path, "minCount"), errors);
+                CheckAtLeastOne(spike.MinReference, JsonPaths.Property(path, "minReference"), errors);
+                CheckScope(spike.Scope, JsonPaths.Property(path, "scope"), errors);
+                break;
+            case SumTrigger sum:
+                CheckText(sum.Field, JsonPaths.Property(path, "field"), errors);
+                CheckSumThreshold(sum.Threshold, JsonPaths.Property(path, "threshold"), errors);
+                CheckPositive(sum.Window, JsonPaths.Property(path, "window"), errors);
+                CheckScope(sum.Scope, JsonPaths.Property(path, "scope"), errors);
                 break;
         }
 

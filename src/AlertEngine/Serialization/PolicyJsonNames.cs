@@ -28,6 +28,11 @@ internal static class PolicyJsonNames
         ("everyTime", TriggerKind.EveryTime),
         ("threshold", TriggerKind.Threshold),
         ("anomaly", TriggerKind.Anomaly),
+        ("distinct", TriggerKind.Distinct),
+        ("newValue", TriggerKind.NewValue),
+        ("absence", TriggerKind.Absence),
+        ("spike", TriggerKind.Spike),
+        ("sum", TriggerKind.Sum),
     ]);
 
     public static readonly EnumNames<AnomalySensitivity> Sensitivities = new("sensitivity", [
@@ -55,6 +60,11 @@ internal static class PolicyJsonNames
     {
         ThresholdTrigger => TriggerKind.Threshold,
         AnomalyTrigger => TriggerKind.Anomaly,
+        DistinctTrigger => TriggerKind.Distinct,
+        NewValueTrigger => TriggerKind.NewValue,
+        AbsenceTrigger => TriggerKind.Absence,
+        SpikeTrigger => TriggerKind.Spike,
+        SumTrigger => TriggerKind.Sum,
         _ => TriggerKind.EveryTime,
     };
 }
@@ -65,6 +75,11 @@ internal enum TriggerKind
     EveryTime,
     Threshold,
     Anomaly,
+    Distinct,
+    NewValue,
+    Absence,
+    Spike,
+    Sum,
 }
 
 /// <summary>A fixed table of JSON names for an enum.</summary>

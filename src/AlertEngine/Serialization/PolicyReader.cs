@@ -21,7 +21,25 @@ internal sealed class PolicyReader
         "aggregation", "automatedInvestigation", "notification",
     ];
 
-    private static readonly string[] TriggerNames = ["type", "count", "window", "scope", "learningPeriod", "sensitivity", "bucket"];
+    private static readonly string[] TriggerNames =
+    [
+        "type", "field", "count", "threshold", "ratio", "window", "minCount", "minReference", "scope", "lookback", "learningPeriod",
+        "sensitivity", "bucket",
+    ];
+
+    // The members of each trigger type, in the spec's order. A member is required unless it is optional (has a default).
+    private static readonly string[] EveryTimeNames = ["type"];
+    private static readonly string[] ThresholdNames = ["type", "count", "window", "scope"];
+    private static readonly string[] AnomalyNames = ["type", "scope", "learningPeriod", "sensitivity", "bucket"];
+    private static readonly string[] DistinctNames = ["type", "field", "count", "window", "scope"];
+    private static readonly string[] NewValueNames = ["type", "field", "scope", "lookback", "learningPeriod"];
+    private static readonly string[] AbsenceNames = ["type", "window", "scope"];
+    private static readonly string[] SpikeNames = ["type", "ratio", "window", "minCount", "minReference", "scope"];
+    private static readonly string[] SumNames = ["type", "field", "threshold", "window", "scope"];
+    private static readonly string[] OptionalTriggerNames = ["scope", "lookback", "learningPeriod", "sensitivity", "bucket", "minCount", "minReference"];
+
+    /// <summary>The spike trigger's default <c>minCount</c> and <c>minReference</c> (the spec's M = 1, K = 1).</summary>
+    private const int DefaultSpikeMinimum = 1;
 
     private static readonly string[] AggregationNames = ["mode", "interval"];
 
@@ -329,13 +347,16 @@ internal sealed class PolicyReader
         var before = _errors.Count;
         var f = ReadObject(element, path, TriggerNames, "a trigger");
         kind = ReadEnum(PolicyJsonNames.TriggerKinds, f["type"], required: true);
+        string[]? members = null;
         if (kind is { } known)
         {
+            members = MembersOf(known);
             foreach (var name in TriggerNames)
             {
-                if (f.Has(name) && !Applies(known, name))
+                if (f.Has(name) && IndexOf(members, name) < 0)
                 {
-                    Add(f[name].Path, "does not apply to " + PolicyJsonNames.TriggerKinds.Name(known) + " triggers");
+                    Add(f[name].Path, "does not apply to " + PolicyJsonNames.TriggerKinds.Name(known) + " triggers (they take "
+                        + (members.Length == 1 ? "only type" : string.Join(", ", members)) + ")");
                     f.Remove(name);
                 }
             }
@@ -344,47 +365,81 @@ internal sealed class PolicyReader
         }
 
         // With an unknown type, whatever fields are there are still checked (none is required).
-        var required = kind == TriggerKind.Threshold;
-        var count = ReadInt(f["count"], required);
-        var window = ReadDuration(f["window"], required);
+        bool Required(string name) => members is not null && IndexOf(members, name) >= 0 && IndexOf(OptionalTriggerNames, name) < 0;
+
+        var field = ReadText(f["field"], Required("field"));
+        var count = ReadInt(f["count"], Required("count"));
+        var threshold = ReadNumber(f["threshold"], Required("threshold"));
+        var ratio = ReadNumber(f["ratio"], Required("ratio"));
+        var window = ReadDuration(f["window"], Required("window"));
+        var minCount = ReadInt(f["minCount"], required: false);
+        var minReference = ReadInt(f["minReference"], required: false);
         var scope = ReadScope(f["scope"]);
-        var learningPeriod = ReadDuration(f["learningPeriod"], required: false) ?? AnomalyTrigger.DefaultLearningPeriod;
+        var lookback = ReadDuration(f["lookback"], required: false);
+        var learningPeriod = ReadDuration(f["learningPeriod"], required: false);
         var sensitivity = ReadEnum(PolicyJsonNames.Sensitivities, f["sensitivity"], required: false) ?? AnomalySensitivity.Medium;
-        var bucket = ReadDuration(f["bucket"], required: false) ?? AnomalyTrigger.DefaultBucket;
-        if (count is { } n)
+        var bucket = ReadDuration(f["bucket"], required: false);
+        CheckIfPresent(count, f["count"], PolicyValidator.CheckAtLeastOne);
+        CheckIfPresent(threshold, f["threshold"], PolicyValidator.CheckSumThreshold);
+        CheckIfPresent(ratio, f["ratio"], PolicyValidator.CheckRatio);
+        CheckIfPresent(window, f["window"], PolicyValidator.CheckPositive);
+        CheckIfPresent(minCount, f["minCount"], PolicyValidator.CheckAtLeastOne);
+        CheckIfPresent(minReference, f["minReference"], PolicyValidator.CheckAtLeastOne);
+        CheckIfPresent(lookback, f["lookback"], PolicyValidator.CheckPositive);
+        CheckIfPresent(learningPeriod, f["learningPeriod"], PolicyValidator.CheckPositive);
+        CheckIfPresent(bucket, f["bucket"], PolicyValidator.CheckPositive);
+        if (kind == TriggerKind.Anomaly)
         {
-            PolicyValidator.CheckAtLeastOne(n, f["count"].Path, _errors);
+            // Only an anomaly's learning period is measured in buckets; a newValue learning period has no bucket.
+            PolicyValidator.CheckLearningPeriod(
+                learningPeriod ?? AnomalyTrigger.DefaultLearningPeriod, bucket ?? AnomalyTrigger.DefaultBucket, f["learningPeriod"].Path, _errors);
         }
 
-        if (window is { } w)
-        {
-            PolicyValidator.CheckPositive(w, f["window"].Path, _errors);
-        }
-
-        PolicyValidator.CheckPositive(learningPeriod, f["learningPeriod"].Path, _errors);
-        PolicyValidator.CheckPositive(bucket, f["bucket"].Path, _errors);
-        PolicyValidator.CheckLearningPeriod(learningPeriod, bucket, f["learningPeriod"].Path, _errors);
         if (_errors.Count != before)
         {
             return null;
         }
 
+        var scopeOrUser = scope ?? TriggerScope.User;
         return kind switch
         {
-            TriggerKind.Threshold => new ThresholdTrigger(count!.Value, window!.Value, scope ?? TriggerScope.User),
-            TriggerKind.Anomaly => new AnomalyTrigger(scope ?? TriggerScope.User, learningPeriod, sensitivity, bucket),
+            TriggerKind.Threshold => new ThresholdTrigger(count!.Value, window!.Value, scopeOrUser),
+            TriggerKind.Anomaly => new AnomalyTrigger(
+                scopeOrUser, learningPeriod ?? AnomalyTrigger.DefaultLearningPeriod, sensitivity, bucket ?? AnomalyTrigger.DefaultBucket),
+            TriggerKind.Distinct => new DistinctTrigger(field!, count!.Value, window!.Value, scopeOrUser),
+            TriggerKind.NewValue => new NewValueTrigger(
+                field!, scopeOrUser, lookback ?? NewValueTrigger.DefaultLookback, learningPeriod ?? NewValueTrigger.DefaultLearningPeriod),
+            TriggerKind.Absence => new AbsenceTrigger(window!.Value, scopeOrUser),
+            TriggerKind.Spike => new SpikeTrigger(
+                ratio!.Value, window!.Value, minCount ?? DefaultSpikeMinimum, minReference ?? DefaultSpikeMinimum, scopeOrUser),
+            TriggerKind.Sum => new SumTrigger(field!, threshold!.Value, window!.Value, scopeOrUser),
             _ => EveryTimeTrigger.Instance,
         };
     }
 
-    /// <summary>Whether a trigger field belongs to the trigger type.</summary>
-    private static bool Applies(TriggerKind kind, string field) => field switch
+    /// <summary>The members of a trigger type (<c>type</c> included).</summary>
+    private static string[] MembersOf(TriggerKind kind) => kind switch
     {
-        "type" => true,
-        "count" or "window" => kind == TriggerKind.Threshold,
-        "scope" => kind != TriggerKind.EveryTime,
-        _ => kind == TriggerKind.Anomaly, // learningPeriod, sensitivity, bucket
+        TriggerKind.Threshold => ThresholdNames,
+        TriggerKind.Anomaly => AnomalyNames,
+        TriggerKind.Distinct => DistinctNames,
+        TriggerKind.NewValue => NewValueNames,
+        TriggerKind.Absence => AbsenceNames,
+        TriggerKind.Spike => SpikeNames,
+        TriggerKind.Sum => SumNames,
+        _ => EveryTimeNames,
     };
+
+    /// <summary>Applies a shared rule of <see cref="PolicyValidator"/> to a value that was read (a missing or
+    /// malformed one is already reported).</summary>
+    private void CheckIfPresent<T>(T? value, Field field, Action<T, string, List<ValidationError>> check)
+        where T : struct
+    {
+        if (value is { } v)
+        {
+            check(v, field.Path, _errors);
+        }
+    }
 
     private AggregationSettings? ReadAggregation(JsonElement element, string path)
     {
@@ -488,13 +543,8 @@ internal sealed class PolicyReader
 
     private string? ReadText(Field field, bool required)
     {
-        if (field.Present is not { } value)
+        if (!TryGetPresent(field, required, out var value))
         {
-            if (required)
-            {
-                Add(field.Path, "is required");
-            }
-
             return null;
         }
 
@@ -509,13 +559,8 @@ internal sealed class PolicyReader
 
     private List<string>? ReadTextList(Field field, bool required, bool allowEmptyList, Action<string, string, List<ValidationError>>? check)
     {
-        if (field.Present is not { } value)
+        if (!TryGetPresent(field, required, out var value))
         {
-            if (required)
-            {
-                Add(field.Path, "is required");
-            }
-
             return null;
         }
 
@@ -546,6 +591,24 @@ internal sealed class PolicyReader
         return _errors.Count == before ? list : null;
     }
 
+    /// <summary>The field's value when present; a missing (or null) required field is reported.</summary>
+    private bool TryGetPresent(Field field, bool required, out JsonElement value)
+    {
+        if (field.Present is { } present)
+        {
+            value = present;
+            return true;
+        }
+
+        if (required)
+        {
+            Add(field.Path, "is required");
+        }
+
+        value = default;
+        return false;
+    }
+
     private bool ReadBool(Field field, bool defaultValue)
     {
         if (field.Present is not { } value)
@@ -564,13 +627,8 @@ internal sealed class PolicyReader
 
     private int? ReadInt(Field field, bool required)
     {
-        if (field.Present is not { } value)
+        if (!TryGetPresent(field, required, out var value))
         {
-            if (required)
-            {
-                Add(field.Path, "is required");
-            }
-
             return null;
         }
 
@@ -601,15 +659,33 @@ internal sealed class PolicyReader
         return null;
     }
 
+    /// <summary>Reads a JSON number as a finite <see cref="double"/> (integral or not; <c>1e2</c> is 100).</summary>
+    private double? ReadNumber(Field field, bool required)
+    {
+        if (!TryGetPresent(field, required, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            Add(field.Path, "must be a number, not " + Describe(value));
+            return null;
+        }
+
+        if (value.TryGetDouble(out var x) && double.IsFinite(x))
+        {
+            return x;
+        }
+
+        Add(field.Path, "is out of range");
+        return null;
+    }
+
     private TimeSpan? ReadDuration(Field field, bool required)
     {
-        if (field.Present is not { } value)
+        if (!TryGetPresent(field, required, out var value))
         {
-            if (required)
-            {
-                Add(field.Path, "is required");
-            }
-
             return null;
         }
 

@@ -19,7 +19,13 @@ namespace AlertEngine;
 /// <c>urls</c>, <c>userTags</c>, or <c>{"property": …, "equals"|"in"|"matches": …}</c>; one kind per object),
 /// <c>trigger</c> (optional, default <c>{"type": "everyTime"}</c>; <c>threshold</c> with <c>count</c> ≥ 1,
 /// <c>window</c> &gt; 0 and <c>scope</c> default <c>user</c>; <c>anomaly</c> with <c>scope</c>, <c>learningPeriod</c>
-/// default <c>P7D</c>, <c>sensitivity</c> default <c>medium</c>, <c>bucket</c> default <c>PT1H</c>),
+/// default <c>P7D</c>, <c>sensitivity</c> default <c>medium</c>, <c>bucket</c> default <c>PT1H</c>; <c>distinct</c> with
+/// <c>field</c>, <c>count</c> ≥ 1, <c>window</c> &gt; 0 and <c>scope</c>; <c>newValue</c> with <c>field</c>,
+/// <c>scope</c>, <c>lookback</c> default <c>P30D</c> and <c>learningPeriod</c> default <c>P7D</c> (it may exceed the
+/// lookback); <c>absence</c> with <c>window</c> &gt; 0 and <c>scope</c>; <c>spike</c> with <c>ratio</c> (a number
+/// &gt; 1), <c>window</c> &gt; 0, <c>minCount</c> and <c>minReference</c> ≥ 1 (default 1) and <c>scope</c>; <c>sum</c>
+/// with <c>field</c>, <c>threshold</c> (a number &gt; 0), <c>window</c> &gt; 0 and <c>scope</c>; every scope defaults
+/// to <c>user</c>, every <c>field</c> is non-empty, and a member of another trigger type is an error),
 /// <c>aggregation</c> (<c>mode</c> <c>policy</c> default or <c>none</c>, <c>interval</c> &gt; 0), <c>automatedInvestigation</c>
 /// (default <c>false</c>) and <c>notification</c> (<c>enabled</c> default <c>false</c>, <c>recipients</c>, <c>dailyLimit</c> ≥ 1).</para>
 /// <para><b>Extension.</b> Beyond the interchange spec, <c>notification</c> may also have <c>earlyWarning</c> (boolean,
@@ -41,7 +47,8 @@ namespace AlertEngine;
 /// JSON and are syntax errors, reported with line and position. Nothing is returned unless the whole document is
 /// valid.</para>
 /// <para><b>Writing</b> produces indented JSON (two spaces, <c>\n</c> line ends) with every field written explicitly in
-/// the spec's order, null optional parts omitted, durations in canonical ISO-8601 form; the extension fields follow
+/// the spec's order (trigger defaults included), null optional parts omitted, durations in canonical ISO-8601 form,
+/// numbers (<c>ratio</c>, <c>threshold</c>) in the shortest form that reads back to the same double; the extension fields follow
 /// <c>dailyLimit</c>, <c>earlyWarning</c> only when <c>true</c> and <c>throttle</c> only when set. <c>Load(Save(p))</c> gives
 /// policies structurally equal to <c>p</c>, and <c>Save(Load(Save(p)))</c> equals <c>Save(p)</c> byte for byte.</para>
 /// </remarks>

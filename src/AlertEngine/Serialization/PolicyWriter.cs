@@ -102,6 +102,36 @@ internal static class PolicyWriter
                 writer.WriteString("sensitivity", PolicyJsonNames.Sensitivities.Name(anomaly.Sensitivity));
                 writer.WriteString("bucket", IsoDuration.Format(anomaly.Bucket));
                 break;
+            case DistinctTrigger distinct:
+                writer.WriteString("field", distinct.Field);
+                writer.WriteNumber("count", distinct.Count);
+                writer.WriteString("window", IsoDuration.Format(distinct.Window));
+                writer.WriteString("scope", distinct.Scope.ToString());
+                break;
+            case NewValueTrigger newValue:
+                writer.WriteString("field", newValue.Field);
+                writer.WriteString("scope", newValue.Scope.ToString());
+                writer.WriteString("lookback", IsoDuration.Format(newValue.Lookback));
+                writer.WriteString("learningPeriod", IsoDuration.Format(newValue.LearningPeriod));
+                break;
+            case AbsenceTrigger absence:
+                writer.WriteString("window", IsoDuration.Format(absence.Window));
+                writer.WriteString("scope", absence.Scope.ToString());
+                break;
+            case SpikeTrigger spike:
+                // A double is written in its shortest form that reads back to the same value (3, 1.5, 1E+20).
+                writer.WriteNumber("ratio", spike.Ratio);
+                writer.WriteString("window", IsoDuration.Format(spike.Window));
+                writer.WriteNumber("minCount", spike.MinCount);
+                writer.WriteNumber("minReference", spike.MinReference);
+                writer.WriteString("scope", spike.Scope.ToString());
+                break;
+            case SumTrigger sum:
+                writer.WriteString("field", sum.Field);
+                writer.WriteNumber("threshold", sum.Threshold);
+                writer.WriteString("window", IsoDuration.Format(sum.Window));
+                writer.WriteString("scope", sum.Scope.ToString());
+                break;
         }
 
         writer.WriteEndObject();

@@ -12,7 +12,13 @@ internal abstract class DetectionSink(IObserver<Detection> observer) : IObserver
     /// <summary>Observes one activity; returns the detection it completed, or <see langword="null"/>.</summary>
     protected abstract Detection? Observe(Activity activity);
 
-    public void OnNext(Activity value)
+    /// <summary>Whether a terminal notification was forwarded; nothing is forwarded after it.</summary>
+    protected bool Done => _done;
+
+    /// <summary>Where detections go.</summary>
+    protected IObserver<Detection> Observer => observer;
+
+    public virtual void OnNext(Activity value)
     {
         if (_done)
         {
@@ -29,8 +35,7 @@ internal abstract class DetectionSink(IObserver<Detection> observer) : IObserver
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            _done = true;
-            observer.OnError(ex);
+            Fail(ex);
             return;
         }
 
@@ -38,6 +43,13 @@ internal abstract class DetectionSink(IObserver<Detection> observer) : IObserver
         {
             observer.OnNext(detection);
         }
+    }
+
+    /// <summary>Ends the stream with <paramref name="error"/> (a failure of user code).</summary>
+    protected void Fail(Exception error)
+    {
+        _done = true;
+        observer.OnError(error);
     }
 
     public void OnError(Exception error)

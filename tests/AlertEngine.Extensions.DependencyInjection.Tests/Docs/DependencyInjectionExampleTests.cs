@@ -29,7 +29,7 @@ public class DependencyInjectionExampleTests
             """{"id":"a2","time":"2026-03-01T09:01:00Z","operation":"FileDeleted","userId":"alice@contoso.com"}""",
             """{"id":"a3","operation":"FileDeleted","userId":"alice@contoso.com"}""",
             """{"id":"a4","time":"2026-03-01T09:02:00Z","operation":"FileDeleted","userId":"alice@contoso.com"}""");
-        await using var services = DependencyInjectionExamples.BuildServices(Policies, new FakeTimeProvider());
+        await using var services = DependencyInjectionExamples.BuildServices(Policies, new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero)));
 
         var invalid = await DependencyInjectionExamples.FeedAsync(services, new MemoryStream(Encoding.UTF8.GetBytes(log)), Ct);
 

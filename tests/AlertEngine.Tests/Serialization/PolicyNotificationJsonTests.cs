@@ -77,7 +77,7 @@ public class PolicyNotificationJsonTests
     public void Early_warning_is_not_checked_against_a_trigger_of_unknown_type() =>
         AssertErrors(
             Notification("{\"earlyWarning\": true}", "\"trigger\": {\"type\": \"sometimes\"}"),
-            "policies[0].trigger.type: \"sometimes\" is not a valid trigger type; expected one of everyTime, threshold, anomaly");
+            "policies[0].trigger.type: \"sometimes\" is not a valid trigger type; expected one of everyTime, threshold, anomaly, distinct, newValue, absence, spike, sum");
 
     [Fact]
     public void Early_warning_must_be_a_boolean() =>

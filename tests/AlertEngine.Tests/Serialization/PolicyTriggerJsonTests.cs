@@ -44,8 +44,8 @@ public class PolicyTriggerJsonTests
     }
 
     [Theory]
-    [InlineData("{}", "policies[0].trigger.type", "is required; expected one of everyTime, threshold, anomaly")]
-    [InlineData("{\"type\": \"sometimes\"}", "policies[0].trigger.type", "\"sometimes\" is not a valid trigger type; expected one of everyTime, threshold, anomaly")]
+    [InlineData("{}", "policies[0].trigger.type", "is required; expected one of everyTime, threshold, anomaly, distinct, newValue, absence, spike, sum")]
+    [InlineData("{\"type\": \"sometimes\"}", "policies[0].trigger.type", "\"sometimes\" is not a valid trigger type; expected one of everyTime, threshold, anomaly, distinct, newValue, absence, spike, sum")]
     [InlineData("\"everyTime\"", "policies[0].trigger", "must be a trigger object such as {\"type\": \"everyTime\"}, not a string")]
     [InlineData("{\"type\": \"everyTime\", \"count\": 3}", "policies[0].trigger.count", "does not apply to everyTime triggers")]
     [InlineData("{\"type\": \"threshold\", \"count\": 3, \"window\": \"PT1M\", \"bucket\": \"PT1M\"}", "policies[0].trigger.bucket", "does not apply to threshold triggers")]

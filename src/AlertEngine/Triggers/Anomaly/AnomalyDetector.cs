@@ -70,6 +70,116 @@ internal sealed class AnomalyDetector : IPolicyDetector
     /// <summary>Restores the detector's state.</summary>
     public void Restore(BaselineSnapshot snapshot) => _model.Restore(snapshot);
 
+    /// <summary>Detector-wide: the model's bucket, slots, zone, ring and watermark; per key: its baseline record and
+    /// the kept activities a later detection can still carry (with their arrival order across keys).</summary>
+    public void WriteState(CheckpointWriter writer)
+    {
+        var snapshot = _model.CreateSnapshot();
+        writer.Write(snapshot.BucketTicks);
+        writer.Write(snapshot.SlotCount);
+        writer.Write(snapshot.TimeZoneId);
+        writer.Write(snapshot.Ring);
+        writer.Write(snapshot.WatermarkTicks);
+        // Kept items are numbered by arrival across keys; the numbers are written as ranks so that equal states give
+        // equal bytes (a restored model numbers its items anew).
+        var kept = new List<(long Sequence, long Ticks, Activity Item)>[snapshot.Keys.Length];
+        var sequences = new List<long>();
+        for (var i = 0; i < kept.Length; i++)
+        {
+            kept[i] = _model.KeptItems(snapshot.Keys[i].Key);
+            foreach (var item in kept[i])
+            {
+                sequences.Add(item.Sequence);
+            }
+        }
+
+        sequences.Sort();
+        writer.BeginKeys(snapshot.Keys.Length);
+        using var record = new MemoryStream();
+        using var binary = new BinaryWriter(record, System.Text.Encoding.UTF8, leaveOpen: true);
+        for (var n = 0; n < kept.Length; n++)
+        {
+            var key = snapshot.Keys[n];
+            writer.BeginKey(key.Key);
+            record.SetLength(0);
+            BaselineSnapshot.WriteKey(binary, key);
+            binary.Flush();
+            writer.WriteBlock(record.GetBuffer().AsSpan(0, (int)record.Length));
+            var (batchTicks, batchSize) = _model.PendingBatch(key.Key);
+            writer.Write(batchTicks);
+            writer.Write(batchSize);
+            writer.Write(kept[n].Count);
+            foreach (var (sequence, ticks, item) in kept[n])
+            {
+                writer.Write((long)sequences.BinarySearch(sequence) + 1);
+                writer.Write(ticks);
+                writer.WriteActivity(item);
+            }
+
+            writer.EndKey();
+        }
+    }
+
+    public void ReadState(CheckpointReader reader)
+    {
+        var bucket = reader.ReadInt64();
+        var slots = reader.ReadInt32();
+        var zone = reader.ReadString();
+        var ring = reader.ReadInt32();
+        var watermark = reader.ReadInt64();
+        if (bucket <= 0 || slots < 1 || slots > 1024 || ring < 1 || ring > 64)
+        {
+            throw CheckpointReader.Corrupt("anomaly state has a bad header");
+        }
+
+        var count = reader.BeginKeys();
+        var records = new BaselineSnapshot.KeyRecord[count];
+        var kept = new List<(long, string, long, Activity)>();
+        var batches = new (long Ticks, int Size)[count];
+        for (var k = 0; k < count; k++)
+        {
+            var key = reader.BeginKey();
+            var block = reader.ReadBlock();
+            try
+            {
+                using var stream = new MemoryStream(block.ToArray(), writable: false);
+                using var binary = new BinaryReader(stream, System.Text.Encoding.UTF8);
+                records[k] = BaselineSnapshot.ReadKey(binary, ring, slots, k);
+                if (stream.Position != stream.Length || !string.Equals(records[k].Key, key, StringComparison.Ordinal))
+                {
+                    throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' is inconsistent");
+                }
+            }
+            catch (Exception e) when (e is EndOfStreamException or FormatException or IOException)
+            {
+                throw new InvalidDataException($"Corrupt checkpoint: the anomaly record of key '{key}' is malformed.", e);
+            }
+
+            batches[k] = (reader.ReadInt64(), reader.ReadInt32());
+            if (batches[k].Size < 0)
+            {
+                throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' has a negative batch size");
+            }
+
+            var items = reader.ReadCount(36);
+            for (var i = 0; i < items; i++)
+            {
+                kept.Add((reader.ReadInt64(), key, reader.ReadInt64(), reader.ReadActivity()));
+            }
+
+            reader.EndKey();
+        }
+
+        // An ArgumentException here means the state does not fit this detector (another bucket or time zone): the
+        // engine skips the policy with that reason.
+        _model.Restore(new BaselineSnapshot(bucket, slots, zone, ring, watermark, records));
+        _model.RestoreKept(kept);
+        for (var k = 0; k < count; k++)
+        {
+            _model.RestorePendingBatch(records[k].Key, batches[k].Ticks, batches[k].Size);
+        }
+    }
+
     internal static Detection ToDetection(BaselineDetection<Activity> found, Activity trigger, string? policyId) =>
         new(trigger.Time, trigger, found.Items, checked((int)found.Observed), found.Key)
         {

@@ -34,7 +34,7 @@ namespace AlertEngine;
 /// <para>Observing allocates nothing in steady state; a detection allocates its result.</para>
 /// </remarks>
 /// <typeparam name="T">The item kept with each observation, returned with a detection (an activity in the engine).</typeparam>
-public sealed class BaselineModel<T>
+public sealed partial class BaselineModel<T>
 {
     private const int CannotFire = int.MaxValue;
 

@@ -62,28 +62,34 @@ public sealed class BaselineSnapshot
         w.Write(Keys.Length);
         foreach (var k in Keys)
         {
-            w.Write(k.Key);
-            w.Write(k.NewestBucket);
-            w.Write(k.FirstTicks);
-            w.Write(k.Folded);
-            w.Write(k.Fired);
-            w.Write(k.Dispersion);
-            w.Write(k.RecentObserved);
-            w.Write(k.RecentExpected);
-            w.Write(k.BatchSum);
-            w.Write(k.BatchSquares);
-            foreach (var c in k.Counts)
-            {
-                w.Write(c);
-            }
-
-            foreach (var p in k.Levels)
-            {
-                w.Write(p);
-            }
-
-            w.Write(k.Samples);
+            WriteKey(w, k);
         }
+    }
+
+    /// <summary>Writes one key's record (also the payload of a key in an engine checkpoint).</summary>
+    internal static void WriteKey(BinaryWriter w, KeyRecord k)
+    {
+        w.Write(k.Key);
+        w.Write(k.NewestBucket);
+        w.Write(k.FirstTicks);
+        w.Write(k.Folded);
+        w.Write(k.Fired);
+        w.Write(k.Dispersion);
+        w.Write(k.RecentObserved);
+        w.Write(k.RecentExpected);
+        w.Write(k.BatchSum);
+        w.Write(k.BatchSquares);
+        foreach (var c in k.Counts)
+        {
+            w.Write(c);
+        }
+
+        foreach (var p in k.Levels)
+        {
+            w.Write(p);
+        }
+
+        w.Write(k.Samples);
     }
 
     /// <summary>Reads a snapshot written by <see cref="WriteTo"/>.</summary>
@@ -129,48 +135,7 @@ public sealed class BaselineSnapshot
             var keys = new List<KeyRecord>(Math.Min(count, 1024));
             for (var i = 0; i < count; i++)
             {
-                var key = r.ReadString();
-                var newest = r.ReadInt64();
-                var first = r.ReadInt64();
-                var folded = r.ReadInt64();
-                var fired = r.ReadUInt64();
-                var dispersion = r.ReadSingle();
-                var recentObserved = r.ReadSingle();
-                var recentExpected = r.ReadSingle();
-                var batchSum = r.ReadSingle();
-                var batchSquares = r.ReadSingle();
-                if (!float.IsFinite(dispersion) || dispersion < 0 || !float.IsFinite(recentObserved) || recentObserved < 0 || !float.IsFinite(recentExpected) || recentExpected < 0
-                    || !float.IsFinite(batchSum) || batchSum < 0 || !float.IsFinite(batchSquares) || batchSquares < 0)
-                {
-                    throw new InvalidDataException($"Corrupt anomaly baseline snapshot: invalid dispersion for key #{i}.");
-                }
-                var counts = new int[ring];
-                for (var j = 0; j < ring; j++)
-                {
-                    counts[j] = r.ReadInt32();
-                    if (counts[j] < 0)
-                    {
-                        throw new InvalidDataException($"Corrupt anomaly baseline snapshot: negative count for key #{i}.");
-                    }
-                }
-
-                var levels = new float[slots];
-                for (var j = 0; j < levels.Length; j++)
-                {
-                    levels[j] = r.ReadSingle();
-                    if (!float.IsFinite(levels[j]) || levels[j] < 0)
-                    {
-                        throw new InvalidDataException($"Corrupt anomaly baseline snapshot: invalid baseline value for key #{i}.");
-                    }
-                }
-
-                var samples = r.ReadBytes(slots);
-                if (samples.Length != slots)
-                {
-                    throw new EndOfStreamException();
-                }
-
-                keys.Add(new KeyRecord(key, newest, first, folded, fired, dispersion, recentObserved, recentExpected, batchSum, batchSquares, counts, levels, samples));
+                keys.Add(ReadKey(r, ring, slots, i));
             }
 
             return new BaselineSnapshot(bucket, slots, zone, ring, watermark, [.. keys]);
@@ -184,6 +149,56 @@ public sealed class BaselineSnapshot
             // A string whose length prefix is corrupt.
             throw new InvalidDataException("Corrupt anomaly baseline snapshot: a string is malformed.", e);
         }
+    }
+
+    /// <summary>Reads one key's record written by <see cref="WriteKey"/>; <paramref name="index"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">A value is invalid.</exception>
+    /// <exception cref="EndOfStreamException">The data ends inside the record.</exception>
+    internal static KeyRecord ReadKey(BinaryReader r, int ring, int slots, int index)
+    {
+        var i = index;
+        var key = r.ReadString();
+        var newest = r.ReadInt64();
+        var first = r.ReadInt64();
+        var folded = r.ReadInt64();
+        var fired = r.ReadUInt64();
+        var dispersion = r.ReadSingle();
+        var recentObserved = r.ReadSingle();
+        var recentExpected = r.ReadSingle();
+        var batchSum = r.ReadSingle();
+        var batchSquares = r.ReadSingle();
+        if (!float.IsFinite(dispersion) || dispersion < 0 || !float.IsFinite(recentObserved) || recentObserved < 0 || !float.IsFinite(recentExpected) || recentExpected < 0
+            || !float.IsFinite(batchSum) || batchSum < 0 || !float.IsFinite(batchSquares) || batchSquares < 0)
+        {
+            throw new InvalidDataException($"Corrupt anomaly baseline snapshot: invalid dispersion for key #{i}.");
+        }
+        var counts = new int[ring];
+        for (var j = 0; j < ring; j++)
+        {
+            counts[j] = r.ReadInt32();
+            if (counts[j] < 0)
+            {
+                throw new InvalidDataException($"Corrupt anomaly baseline snapshot: negative count for key #{i}.");
+            }
+        }
+
+        var levels = new float[slots];
+        for (var j = 0; j < levels.Length; j++)
+        {
+            levels[j] = r.ReadSingle();
+            if (!float.IsFinite(levels[j]) || levels[j] < 0)
+            {
+                throw new InvalidDataException($"Corrupt anomaly baseline snapshot: invalid baseline value for key #{i}.");
+            }
+        }
+
+        var samples = r.ReadBytes(slots);
+        if (samples.Length != slots)
+        {
+            throw new EndOfStreamException();
+        }
+
+        return new KeyRecord(key, newest, first, folded, fired, dispersion, recentObserved, recentExpected, batchSum, batchSquares, counts, levels, samples);
     }
 
     /// <summary>One key's state. <see cref="Folded"/> is the last bucket folded into the baseline;

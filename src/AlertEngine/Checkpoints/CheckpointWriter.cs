@@ -1,0 +1,194 @@
+using System.Net;
+using System.Text;
+
+namespace AlertEngine;
+
+/// <summary>
+/// Writes one part of an engine checkpoint (see <see cref="CheckpointFormat"/>): primitives, activities, and keyed
+/// records. A keyed record holds one scope key's whole state, length-prefixed, so a checkpoint can be split and merged
+/// by key (shards, partitions) without understanding the payload. Single-threaded.
+/// </summary>
+internal sealed class CheckpointWriter : IDisposable
+{
+    private readonly MemoryStream _stream;
+    private readonly BinaryWriter _writer;
+    private readonly Stack<long> _open = new();
+    private int _keysLeft;
+
+    public CheckpointWriter()
+    {
+        _stream = new MemoryStream();
+        _writer = new BinaryWriter(_stream, Encoding.UTF8, leaveOpen: true);
+    }
+
+    /// <summary>The bytes written so far.</summary>
+    public ReadOnlySpan<byte> Written
+    {
+        get
+        {
+            _writer.Flush();
+            return _stream.GetBuffer().AsSpan(0, (int)_stream.Length);
+        }
+    }
+
+    public void Write(bool value) => _writer.Write(value);
+
+    public void Write(byte value) => _writer.Write(value);
+
+    public void Write(int value) => _writer.Write(value);
+
+    public void Write(long value) => _writer.Write(value);
+
+    public void Write(ulong value) => _writer.Write(value);
+
+    public void Write(float value) => _writer.Write(value);
+
+    public void Write(double value) => _writer.Write(value);
+
+    public void Write(string value) => _writer.Write(value);
+
+    public void Write(ReadOnlySpan<byte> bytes) => _writer.Write(bytes);
+
+    public void WriteNullable(string? value)
+    {
+        _writer.Write(value is not null);
+        if (value is not null)
+        {
+            _writer.Write(value);
+        }
+    }
+
+    /// <summary>Writes a time as UTC ticks (the offset is not kept: event times are UTC).</summary>
+    public void WriteTime(DateTimeOffset value) => _writer.Write(value.UtcTicks);
+
+    /// <summary>Writes a length-prefixed byte block (e.g. a nested section).</summary>
+    public void WriteBlock(ReadOnlySpan<byte> bytes)
+    {
+        _writer.Write(bytes.Length);
+        _writer.Write(bytes);
+    }
+
+    /// <summary>Writes the whole activity: id, time, operation, user, client IP, object, workload, tags, properties
+    /// (properties in ordinal key order, so equal activities give equal bytes).</summary>
+    public void WriteActivity(Activity activity)
+    {
+        _writer.Write(activity.Id);
+        _writer.Write(activity.Time.UtcTicks);
+        _writer.Write(activity.Operation);
+        WriteNullable(activity.UserId);
+        WriteAddress(activity.ClientIp);
+        WriteNullable(activity.ObjectId);
+        WriteNullable(activity.Workload);
+        var tags = activity.UserTags;
+        _writer.Write(tags.Count);
+        for (var i = 0; i < tags.Count; i++)
+        {
+            _writer.Write(tags[i]);
+        }
+
+        var properties = activity.Properties;
+        _writer.Write(properties.Count);
+        if (properties.Count > 0)
+        {
+            var keys = new string[properties.Count];
+            var n = 0;
+            foreach (var pair in properties)
+            {
+                keys[n++] = pair.Key;
+            }
+
+            Array.Sort(keys, StringComparer.Ordinal);
+            foreach (var key in keys)
+            {
+                _writer.Write(key);
+                _writer.Write(properties[key]);
+            }
+        }
+    }
+
+    public void WriteActivities(IReadOnlyList<Activity> activities)
+    {
+        _writer.Write(activities.Count);
+        for (var i = 0; i < activities.Count; i++)
+        {
+            WriteActivity(activities[i]);
+        }
+    }
+
+    public void WriteAddress(IPAddress? address)
+    {
+        if (address is null)
+        {
+            _writer.Write((byte)0);
+            return;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        if (!address.TryWriteBytes(bytes, out var written))
+        {
+            throw new InvalidOperationException("An IP address did not fit 16 bytes.");
+        }
+
+        _writer.Write((byte)written);
+        _writer.Write(bytes[..written]);
+        if (written == 16)
+        {
+            _writer.Write(address.ScopeId);
+        }
+    }
+
+    /// <summary>Starts the keyed records: exactly <paramref name="count"/> <see cref="BeginKey"/>/<see cref="EndKey"/> pairs follow.</summary>
+    public void BeginKeys(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (_keysLeft != 0)
+        {
+            throw new InvalidOperationException($"{_keysLeft} keyed records of the previous BeginKeys were not written.");
+        }
+
+        _writer.Write(count);
+        _keysLeft = count;
+    }
+
+    /// <summary>Starts one key's record; its payload follows, then <see cref="EndKey"/>.</summary>
+    public void BeginKey(string key)
+    {
+        if (_keysLeft == 0)
+        {
+            throw new InvalidOperationException("More keyed records than BeginKeys announced.");
+        }
+
+        _keysLeft--;
+        _writer.Write(key);
+        _writer.Flush();
+        _open.Push(_stream.Position);
+        _writer.Write(0); // the payload length, patched by EndKey
+    }
+
+    /// <summary>Ends the record started by <see cref="BeginKey"/>: writes its payload length.</summary>
+    public void EndKey()
+    {
+        _writer.Flush();
+        var start = _open.Pop();
+        var end = _stream.Position;
+        _stream.Position = start;
+        _writer.Write(checked((int)(end - start - 4)));
+        _writer.Flush();
+        _stream.Position = end;
+    }
+
+    /// <summary>Throws when keyed records announced by <see cref="BeginKeys"/> are missing (a detector bug).</summary>
+    public void CheckComplete()
+    {
+        if (_keysLeft != 0 || _open.Count != 0)
+        {
+            throw new InvalidOperationException("A detector wrote fewer keyed records than it announced, or left one open.");
+        }
+    }
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _stream.Dispose();
+    }
+}

@@ -1,0 +1,417 @@
+using System.Runtime.CompilerServices;
+
+namespace AlertEngine;
+
+/// <summary>
+/// The <c>newValue</c> trigger's core: per key, a value v at time t is new when the key had no value equal to v
+/// (case-insensitively) at a time in (t − lookback, t]; a new value fires unless t &lt; (the key's first-seen time) +
+/// learning period, where the first-seen time is the earliest time of a value the key has been given (this one
+/// included). Single-threaded, allocation-free in steady state (a value given as a span is copied to a string only
+/// when the key starts remembering it), and exact for inputs in time order (equal times allowed).
+/// </summary>
+/// <remarks>
+/// <para><b>Out of order.</b> The tracker has no lateness rule of its own: it accepts any time. Per key and value it
+/// remembers the newest time seen, so an input older than a later-arrived input with the same value counts as seen
+/// (the value is known to occur after it); for inputs in time order this is exactly the rule above.</para>
+/// <para><b>Memory.</b> Per tracked key: a record of about 100 bytes (its dictionary entry, the first-seen time and
+/// list heads) and, while it remembers values, a value index and a node array holding at most
+/// <see cref="MaxValuesPerKey"/> values (about 50 bytes each plus the string). When a key would exceed the cap, the
+/// value seen least recently is forgotten (counted in <see cref="ValuesForgotten"/>; it would fire again if it came
+/// back). At most <see cref="MaxTrackedKeys"/> keys are tracked; a new key beyond the cap is
+/// <see cref="NewValueOutcome.KeyCapExceeded"/> and nothing is recorded for it.</para>
+/// <para><b>Eviction.</b> A value is forgotten once its newest time is at or before (newest time seen − lookback): it can
+/// no longer be inside any later input's lookback. Values of a key are trimmed whenever the key is touched, and every
+/// half lookback of event time one pass over all keys trims the others; a key left with no values gives back its index
+/// and array. The key's record itself (its first-seen time) is kept: dropping it would restart the key's learning
+/// period when it comes back, so a value that must fire (the learning period long over) would be swallowed. Forgetting
+/// values never changes a result; the record of a dormant key costs about 100 bytes and counts against the key cap.</para>
+/// <para><b>Cost.</b> Per input: one lookup of the key, one lookup of the value (by span, no string made), and O(1)
+/// list moves; expired values are removed in amortized O(1).</para>
+/// <para>Not thread-safe: use one tracker per thread, or serialize calls.</para>
+/// </remarks>
+public sealed class NewValueTracker
+{
+    private readonly Dictionary<string, KeyValues> _keys;
+    private readonly long _lookback;
+    private readonly long _learning;
+    private readonly long _sweepInterval;
+    private readonly int _maxValues;
+    private long _watermark = long.MinValue;
+    private long _nextSweep = long.MinValue;
+    private long _lastFirstSeen;
+
+    /// <summary>Creates a tracker.</summary>
+    /// <param name="lookback">How long a seen value is remembered; greater than zero.</param>
+    /// <param name="learningPeriod">How long after a key's first value nothing fires; zero or more.</param>
+    /// <param name="options">Caps and key comparer; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="lookback"/> or <paramref name="learningPeriod"/> is out of range.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> are invalid; the message lists every problem.</exception>
+    public NewValueTracker(TimeSpan lookback, TimeSpan learningPeriod, NewValueTrackerOptions? options = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lookback, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(learningPeriod, TimeSpan.Zero);
+        options ??= new NewValueTrackerOptions();
+        options.ThrowIfInvalid(nameof(options));
+        Lookback = lookback;
+        LearningPeriod = learningPeriod;
+        MaxTrackedKeys = options.MaxTrackedKeys;
+        MaxValuesPerKey = options.MaxValuesPerKey;
+        _maxValues = options.MaxValuesPerKey;
+        _lookback = lookback.Ticks;
+        _learning = learningPeriod.Ticks;
+        _sweepInterval = Math.Max(1, _lookback / 2);
+        _keys = new Dictionary<string, KeyValues>(options.KeyComparer);
+    }
+
+    /// <summary>How long a seen value is remembered.</summary>
+    public TimeSpan Lookback { get; }
+
+    /// <summary>How long after a key's first value nothing fires.</summary>
+    public TimeSpan LearningPeriod { get; }
+
+    /// <summary>The cap on tracked keys.</summary>
+    public int MaxTrackedKeys { get; }
+
+    /// <summary>The cap on values remembered per key.</summary>
+    public int MaxValuesPerKey { get; }
+
+    /// <summary>The number of keys tracked now (dormant ones included).</summary>
+    public int TrackedKeys => _keys.Count;
+
+    /// <summary>How many values were forgotten because a key reached <see cref="MaxValuesPerKey"/>, since creation.</summary>
+    public long ValuesForgotten { get; private set; }
+
+    /// <summary>The first-seen time of the key of the last call to <c>Observe</c> (when it did not return
+    /// <see cref="NewValueOutcome.KeyCapExceeded"/>): the earliest time of a value the key has been given.</summary>
+    public DateTimeOffset LastKeyFirstSeen => new(_lastFirstSeen, TimeSpan.Zero);
+
+    /// <summary>Observes a value for a key.</summary>
+    /// <param name="key">The scope key. Compared with <see cref="NewValueTrackerOptions.KeyComparer"/>.</param>
+    /// <param name="time">The input's event time.</param>
+    /// <param name="value">The value, not empty (an input without a value is not given to the tracker). Compared case-insensitively.</param>
+    /// <returns>What happened; on <see cref="NewValueOutcome.New"/> a detection fires.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="value"/> is empty.</exception>
+    public NewValueOutcome Observe(string key, DateTimeOffset time, ReadOnlySpan<char> value) => Observe(key, time, value, null);
+
+    /// <summary>Observes a value for a key; the same as the span overload, but a value the key does not remember yet is
+    /// kept as this string instead of a copy (no allocation).</summary>
+    /// <param name="key">The scope key. Compared with <see cref="NewValueTrackerOptions.KeyComparer"/>.</param>
+    /// <param name="time">The input's event time.</param>
+    /// <param name="value">The value, not empty. Compared case-insensitively.</param>
+    /// <returns>What happened; on <see cref="NewValueOutcome.New"/> a detection fires.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> or <paramref name="value"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="value"/> is empty.</exception>
+    public NewValueOutcome Observe(string key, DateTimeOffset time, string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return Observe(key, time, value.AsSpan(), value);
+    }
+
+    private NewValueOutcome Observe(string key, DateTimeOffset time, ReadOnlySpan<char> value, string? text)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (value.IsEmpty)
+        {
+            throw new ArgumentException("The value is empty; an input without a value is not observed.", nameof(value));
+        }
+
+        var t = time.UtcTicks;
+        if (t > _watermark)
+        {
+            _watermark = t;
+            if (t >= _nextSweep)
+            {
+                Sweep(t);
+            }
+        }
+
+        if (!_keys.TryGetValue(key, out var kv))
+        {
+            if (_keys.Count >= MaxTrackedKeys)
+            {
+                return NewValueOutcome.KeyCapExceeded;
+            }
+
+            kv = new KeyValues(t);
+            _keys.Add(key, kv);
+        }
+        else if (t < kv.FirstSeen)
+        {
+            kv.FirstSeen = t;
+        }
+
+        _lastFirstSeen = kv.FirstSeen;
+        var cutoff = t - _lookback;
+        kv.TrimExpired(cutoff);
+        var learning = t - kv.FirstSeen < _learning;
+        if (kv.Lookup(value, out var index))
+        {
+            ref var node = ref kv.Nodes[index];
+            var seen = node.Ticks > cutoff;
+            if (t > node.Ticks)
+            {
+                node.Ticks = t;
+            }
+
+            kv.MoveToTail(index);
+            if (seen)
+            {
+                return NewValueOutcome.Seen;
+            }
+        }
+        else
+        {
+            if (kv.Count >= _maxValues)
+            {
+                kv.Remove(kv.Head);
+                ValuesForgotten++;
+            }
+
+            kv.Add(text ?? value.ToString(), t, _maxValues);
+        }
+
+        return learning ? NewValueOutcome.Learning : NewValueOutcome.New;
+    }
+
+    /// <summary>The first-seen time of a key, when it is tracked.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="firstSeen">The earliest time of a value the key has been given.</param>
+    /// <returns>Whether the key is tracked.</returns>
+    public bool TryGetFirstSeen(string key, out DateTimeOffset firstSeen)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (_keys.TryGetValue(key, out var kv))
+        {
+            firstSeen = new DateTimeOffset(kv.FirstSeen, TimeSpan.Zero);
+            return true;
+        }
+
+        firstSeen = default;
+        return false;
+    }
+
+    /// <summary>The number of values a key remembers now (values at or before newest − lookback may still be counted
+    /// until they are trimmed).</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The count; zero for an untracked key.</returns>
+    public int GetValueCount(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return _keys.TryGetValue(key, out var kv) ? kv.Count : 0;
+    }
+
+    /// <summary>Every tracked key with its first-seen time and remembered values (least recently seen first), for a
+    /// checkpoint. Allocates.</summary>
+    internal IEnumerable<(string Key, long FirstSeen, (string Value, long Ticks)[] Values)> ExportKeys()
+    {
+        foreach (var (key, kv) in _keys)
+        {
+            var values = new (string, long)[kv.Count];
+            var i = 0;
+            for (var n = kv.Head; n >= 0; n = kv.Nodes[n].Next)
+            {
+                values[i++] = (kv.Nodes[n].Value!, kv.Nodes[n].Ticks);
+            }
+
+            yield return (key, kv.FirstSeen, values);
+        }
+    }
+
+    /// <summary>Adds a key exported by <see cref="ExportKeys"/> (values least recently seen first).</summary>
+    /// <exception cref="InvalidDataException">The key is already tracked, or a value is repeated or empty.</exception>
+    /// <exception cref="ArgumentException">The key or value cap of this tracker is exceeded (the state is of a tracker with larger caps).</exception>
+    internal void ImportKey(string key, long firstSeen, (string Value, long Ticks)[] values)
+    {
+        if (_keys.ContainsKey(key))
+        {
+            throw new InvalidDataException($"Corrupt checkpoint: new-value key '{key}' appears twice.");
+        }
+
+        if (_keys.Count >= MaxTrackedKeys || values.Length > _maxValues)
+        {
+            throw new ArgumentException($"New-value key '{key}': the state exceeds this tracker's cap of {MaxTrackedKeys} keys or {_maxValues} values per key.", nameof(values));
+        }
+
+        var kv = new KeyValues(firstSeen);
+        foreach (var (value, ticks) in values)
+        {
+            if (string.IsNullOrEmpty(value) || kv.Lookup(value, out _))
+            {
+                throw new InvalidDataException($"Corrupt checkpoint: new-value key '{key}' has an empty or repeated value.");
+            }
+
+            kv.Add(value, ticks, _maxValues);
+            _watermark = Math.Max(_watermark, ticks);
+        }
+
+        _watermark = Math.Max(_watermark, firstSeen);
+        _keys.Add(key, kv);
+    }
+
+    private void Sweep(long now)
+    {
+        var cutoff = now - _lookback;
+        foreach (var kv in _keys.Values)
+        {
+            kv.TrimExpired(cutoff);
+            if (kv.Count == 0)
+            {
+                kv.Release();
+            }
+        }
+
+        _nextSweep = now > long.MaxValue - _sweepInterval ? long.MaxValue : now + _sweepInterval;
+    }
+
+    private struct ValueNode
+    {
+        public string? Value;
+        public long Ticks;
+        public int Prev;
+        public int Next;
+    }
+
+    /// <summary>One key's remembered values: an index by value and a list least recently seen first.</summary>
+    private sealed class KeyValues(long firstSeen)
+    {
+        private const int InitialCapacity = 4;
+        private Dictionary<string, int>? _index;
+        private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+        private int _free = -1;
+        private int _used;
+
+        public long FirstSeen = firstSeen;
+        public ValueNode[] Nodes = [];
+        public int Head = -1;
+        public int Tail = -1;
+        public int Count;
+
+        public bool Lookup(ReadOnlySpan<char> value, out int index)
+        {
+            if (_index is null)
+            {
+                index = -1;
+                return false;
+            }
+
+            return _lookup.TryGetValue(value, out index);
+        }
+
+        public void TrimExpired(long cutoff)
+        {
+            while (Head >= 0 && Nodes[Head].Ticks <= cutoff)
+            {
+                Remove(Head);
+            }
+        }
+
+        public void Add(string value, long ticks, int max)
+        {
+            if (_index is null)
+            {
+                _index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+                _lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
+            }
+
+            int i;
+            if (_free >= 0)
+            {
+                i = _free;
+                _free = Nodes[i].Next;
+            }
+            else
+            {
+                if (_used == Nodes.Length)
+                {
+                    Grow(max);
+                }
+
+                i = _used++;
+            }
+
+            Nodes[i] = new ValueNode { Value = value, Ticks = ticks, Prev = Tail, Next = -1 };
+            Link(i);
+            _index.Add(value, i);
+            Count++;
+        }
+
+        public void Remove(int i)
+        {
+            Unlink(i);
+            _index!.Remove(Nodes[i].Value!);
+            Nodes[i] = new ValueNode { Next = _free };
+            _free = i;
+            Count--;
+        }
+
+        public void MoveToTail(int i)
+        {
+            if (i == Tail)
+            {
+                return;
+            }
+
+            Unlink(i);
+            Nodes[i].Prev = Tail;
+            Nodes[i].Next = -1;
+            Link(i);
+        }
+
+        public void Release()
+        {
+            if (_index is not null)
+            {
+                _index = null;
+                _lookup = default;
+                Nodes = [];
+                _free = -1;
+                _used = 0;
+                Head = Tail = -1;
+            }
+        }
+
+        private void Link(int i)
+        {
+            if (Tail >= 0)
+            {
+                Nodes[Tail].Next = i;
+            }
+            else
+            {
+                Head = i;
+            }
+
+            Tail = i;
+        }
+
+        private void Unlink(int i)
+        {
+            ref var node = ref Nodes[i];
+            if (node.Prev >= 0)
+            {
+                Nodes[node.Prev].Next = node.Next;
+            }
+            else
+            {
+                Head = node.Next;
+            }
+
+            if (node.Next >= 0)
+            {
+                Nodes[node.Next].Prev = node.Prev;
+            }
+            else
+            {
+                Tail = node.Prev;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void Grow(int max)
+        {
+            var size = Math.Min(Math.Max(Nodes.Length * 2, InitialCapacity), max);
+            Array.Resize(ref Nodes, size);
+        }
+    }
+}
