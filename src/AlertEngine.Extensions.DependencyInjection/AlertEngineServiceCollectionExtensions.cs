@@ -53,7 +53,7 @@ public static class AlertEngineServiceCollectionExtensions
         services.TryAddSingleton<IAlertEngine>(sp => new AlertEngineService(
             sp.GetRequiredService<AlertPipeline>(),
             sp.GetRequiredService<IAlertStore>(),
-            sp.GetRequiredService<IOptionsMonitor<AlertEngineServiceOptions>>().CurrentValue.MaxPendingStoreWrites,
+            sp.GetRequiredService<IOptionsMonitor<AlertEngineServiceOptions>>().CurrentValue,
             sp.GetService<ILogger<AlertEngineService>>(),
             sp.GetRequiredService<NotificationDispatcher>(),
             sp.GetRequiredService<IInvestigationRequester>(),

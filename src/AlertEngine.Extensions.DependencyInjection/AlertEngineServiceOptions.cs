@@ -10,10 +10,33 @@ public sealed class AlertEngineServiceOptions
     public AlertEngineOptions Engine { get; } = new();
 
     /// <summary>
-    /// How many alert changes to keep for retry when the store fails, before <see cref="IAlertEngine.ProcessAsync"/>
-    /// reports back-pressure by throwing. Default 100,000. Changes are never dropped silently.
+    /// How many alert changes to keep for retry when the store fails. Once that many are pending,
+    /// <see cref="IAlertEngine.ProcessAsync"/> applies <see cref="StoreBackpressure"/> before evaluating the next activity
+    /// (the queue can exceed the limit by the changes of one activity). Default 100,000. Changes are never dropped.
+    /// The same limit bounds the queue of automated investigation requests.
     /// </summary>
     public int MaxPendingStoreWrites { get; set; } = 100_000;
+
+    /// <summary>What <see cref="IAlertEngine.ProcessAsync"/> does when <see cref="MaxPendingStoreWrites"/> changes are
+    /// pending: wait for the store (default) or fail before evaluating the activity.</summary>
+    public StoreBackpressureMode StoreBackpressure { get; set; } = StoreBackpressureMode.Wait;
+
+    /// <summary>
+    /// The delay before the first retry after a store write failed; it doubles with each failed retry up to
+    /// <see cref="MaxStoreRetryDelay"/>, with jitter (each delay is scaled by a factor in [0.5, 1)). Until a retry is
+    /// due, activities are evaluated and their changes queued without calling the store. Default 1 second.
+    /// </summary>
+    public TimeSpan StoreRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest delay between two store retries. Default 1 minute.</summary>
+    public TimeSpan MaxStoreRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long disposing the engine service (at host shutdown) may spend on a last attempt to write pending alert
+    /// changes and investigation requests; what is still pending after it is counted and logged. Default 30 seconds;
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits as long as the store takes.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// The role table of <see cref="AlertManager"/> and <see cref="AlertPolicyManager"/>: which role groups see which

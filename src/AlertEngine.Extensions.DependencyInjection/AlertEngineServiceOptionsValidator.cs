@@ -23,6 +23,26 @@ internal sealed class AlertEngineServiceOptionsValidator : IValidateOptions<Aler
             failures.Add("MaxPendingStoreWrites: must be at least 1");
         }
 
+        if (options.StoreRetryDelay <= TimeSpan.Zero)
+        {
+            failures.Add("StoreRetryDelay: must be greater than zero");
+        }
+
+        if (options.MaxStoreRetryDelay < options.StoreRetryDelay || options.MaxStoreRetryDelay <= TimeSpan.Zero)
+        {
+            failures.Add("MaxStoreRetryDelay: must be at least StoreRetryDelay");
+        }
+
+        if (options.ShutdownTimeout <= TimeSpan.Zero && options.ShutdownTimeout != Timeout.InfiniteTimeSpan)
+        {
+            failures.Add("ShutdownTimeout: must be greater than zero (or Timeout.InfiniteTimeSpan)");
+        }
+
+        if (!Enum.IsDefined(options.StoreBackpressure))
+        {
+            failures.Add("StoreBackpressure: must be Wait or Fail");
+        }
+
         if (Enum.IsDefined(options.Engine.Plan))
         {
             var policies = options.Policies.ToArray();

@@ -21,6 +21,12 @@ public sealed partial class SmtpAlertNotifier : IAlertNotifier
     /// <summary>The header carrying <see cref="AlertNotification.Id"/>, for de-duplication by receivers.</summary>
     public const string NotificationIdHeader = "X-AlertEngine-Notification-Id";
 
+    /// <summary>The header carrying <see cref="AlertNotification.IdempotencyKey"/>. The key also makes the email's
+    /// <c>Message-Id</c> (<c>{key, with characters other than letters, digits, '-' and '_' written =XX per UTF-8
+    /// byte}.alertengine@{sender domain}</c>), so every attempt and re-send of one alert change is the same message for
+    /// mail servers and clients that de-duplicate by <c>Message-Id</c>.</summary>
+    public const string IdempotencyKeyHeader = "X-AlertEngine-Idempotency-Key";
+
     private readonly SmtpNotifierOptions _options;
     private readonly MailboxAddress _from;
     private readonly ILogger _logger;
@@ -88,9 +94,33 @@ public sealed partial class SmtpAlertNotifier : IAlertNotifier
 
         message.Subject = SubjectRenderer.Render(_options.SubjectTemplate, notification);
         message.Headers.Add(NotificationIdHeader, notification.Id);
+        message.Headers.Add(IdempotencyKeyHeader, notification.IdempotencyKey);
+        message.MessageId = MessageIdFor(notification.IdempotencyKey, _from.Domain);
         message.Date = notification.EventTime;
         message.Body = new BodyBuilder { TextBody = TextBody(notification), HtmlBody = HtmlBody(notification) }.ToMessageBody();
         return message;
+    }
+
+    /// <summary>A Message-Id (without angle brackets) that depends only on the idempotency key and the sender domain:
+    /// the key with every character but ASCII letters, digits, '-' and '_' written as <c>=XX</c> per UTF-8 byte (a valid
+    /// dot-atom), then <c>.alertengine@</c> and the domain.</summary>
+    internal static string MessageIdFor(string idempotencyKey, string domain)
+    {
+        var local = new StringBuilder(idempotencyKey.Length + 16);
+        foreach (var b in Encoding.UTF8.GetBytes(idempotencyKey))
+        {
+            var c = (char)b;
+            if (char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            {
+                local.Append(c);
+            }
+            else
+            {
+                local.Append('=').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+            }
+        }
+
+        return local.Append(".alertengine@").Append(string.IsNullOrEmpty(domain) ? "localhost" : domain).ToString();
     }
 
     private static SecureSocketOptions SocketOptions(SmtpTlsMode mode) => mode switch

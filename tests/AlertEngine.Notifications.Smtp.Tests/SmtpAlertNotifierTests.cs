@@ -60,6 +60,21 @@ public class SmtpAlertNotifierTests
     };
 
     [Fact]
+    public void Every_attempt_of_one_delivery_gets_the_same_message_id_derived_from_the_idempotency_key()
+    {
+        var notifier = new SmtpAlertNotifier(Options(25));
+        var notification = Notification() with { IdempotencyKey = "fwd:a1#2 (é)" };
+
+        using var first = notifier.CreateMessage(notification);
+        using var again = notifier.CreateMessage(notification);
+        using var other = notifier.CreateMessage(notification with { IdempotencyKey = "fwd:a1#3" });
+
+        Assert.Equal("fwd=3Aa1=232=20=28=C3=A9=29.alertengine@contoso.com", first.MessageId);
+        Assert.Equal(first.MessageId, again.MessageId);
+        Assert.NotEqual(first.MessageId, other.MessageId);
+    }
+
+    [Fact]
     public async Task Emails_every_recipient_with_the_subject_template_and_the_alert_in_the_body()
     {
         await using var server = await SmtpTestServer.StartAsync();
@@ -73,6 +88,8 @@ public class SmtpAlertNotifierTests
         Assert.Equal("alerts@contoso.com", mail.Message.From.Mailboxes.Single().Address);
         Assert.Equal("[High] Mass file deletion: 3 hit(s)", mail.Message.Subject);
         Assert.Equal("mass-delete:a1#1", mail.Message.Headers[SmtpAlertNotifier.NotificationIdHeader]);
+        Assert.Equal("mass-delete:a1#1", mail.Message.Headers[SmtpAlertNotifier.IdempotencyKeyHeader]);
+        Assert.Equal("mass-delete=3Aa1=231.alertengine@contoso.com", mail.Message.MessageId);
 
         var text = mail.Message.TextBody;
         Assert.Contains("New alert: Mass file deletion", text, StringComparison.Ordinal);

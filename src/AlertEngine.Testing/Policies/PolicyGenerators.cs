@@ -404,8 +404,15 @@ public static class PolicyGenerators
     private static Gen<AggregationSettings?> Aggregation() => Gen.Frequency(
         (1, Gen.Constant<AggregationSettings?>(null)),
         (2, from mode in Gen.Elements(AggregationMode.Policy, AggregationMode.None)
-            from interval in Gen.Frequency((1, Gen.Constant<TimeSpan?>(null)), (2, PositiveDuration().Select(d => (TimeSpan?)d)))
+            from interval in Gen.Frequency((1, Gen.Constant<TimeSpan?>(null)), (2, AggregationInterval().Select(d => (TimeSpan?)d)))
             select (AggregationSettings?)new AggregationSettings(mode, interval)));
+
+    /// <summary>An aggregation interval within the validator's bound: whole seconds, minutes or hours up to one day, or exactly one day.</summary>
+    private static Gen<TimeSpan> AggregationInterval() => Gen.Frequency(
+        (4, from n in Gen.Choose(1, 24) from unit in Gen.Elements(TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute, TimeSpan.TicksPerHour)
+            select new TimeSpan(n * unit)),
+        (1, Gen.Choose(1, int.MaxValue).Select(ticks => new TimeSpan(ticks))),
+        (1, Gen.Constant(PolicyValidator.MaxAggregationInterval)));
 
     /// <summary>Notification settings valid with <paramref name="trigger"/>: an early warning only on a threshold trigger.</summary>
     private static Gen<NotificationSettings?> Notification(Trigger trigger) => Gen.Frequency(

@@ -13,7 +13,9 @@ namespace AlertEngine;
 /// <para>The alert id is <c>{policyId}:{id of the activity that completed the first detection}</c>, so the same
 /// input always gives the same ids. The hit count is exact; the activity list keeps the first
 /// <see cref="MaxActivities"/> activities in the order the detections joined (each detection's in time order), and
-/// <see cref="Alert.ActivitiesTruncated"/> says when it was capped. Users are distinct (user ids compare case-insensitively), in first-seen order; so are the user tags (<see cref="Alert.Tags"/>).</para>
+/// <see cref="Alert.ActivitiesTruncated"/> says when it was capped. Users are distinct (user ids compare case-insensitively), in first-seen order; so are the user tags (<see cref="Alert.Tags"/>).
+/// Users, operations and tags are capped like the activity list: an alert keeps the first <see cref="MaxActivities"/>
+/// distinct values of each, so the memory of one open alert is bounded whatever the number of detections it joins.</para>
 /// </remarks>
 public sealed partial class AlertAggregator
 {
@@ -183,18 +185,18 @@ public sealed partial class AlertAggregator
                 last = a.Time;
             }
 
-            if (a.UserId is { Length: > 0 } user && _openUsers.Add(user))
+            if (users.Count < MaxActivities && a.UserId is { Length: > 0 } user && _openUsers.Add(user))
             {
                 users.Add(user);
             }
 
-            if (_openOperations.Add(a.Operation))
+            if (operations.Count < MaxActivities && _openOperations.Add(a.Operation))
             {
                 operations.Add(a.Operation);
             }
 
             var userTags = a.UserTags;
-            for (var t = 0; t < userTags.Count; t++)
+            for (var t = 0; t < userTags.Count && tags.Count < MaxActivities; t++)
             {
                 if (userTags[t] is { Length: > 0 } tag && _openTags.Add(tag))
                 {

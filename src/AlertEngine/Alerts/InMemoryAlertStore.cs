@@ -14,6 +14,11 @@ namespace AlertEngine;
 /// <para><b>Writes.</b> <see cref="UpsertAsync"/> keeps the management fields of a stored alert (see
 /// <see cref="IAlertStore"/>); <see cref="TryUpdateManagementAsync"/> changes only those. Reads and writes are
 /// serialised by a lock held for the length of one operation; alerts are immutable, so a returned snapshot never changes.</para>
+/// <para><b>Retention.</b> Unbounded by default. Created with a cap (<see cref="InMemoryAlertStore(int)"/>), the store
+/// evicts the oldest alert (earliest creation time, in <see cref="AlertOrder"/>) when a new alert would exceed it:
+/// it is removed from every index, counted in <see cref="Evicted"/> and on <c>alertengine.store.evicted</c> (per
+/// policy). A later upsert of an evicted alert stores it again, without its earlier management fields. Use a durable
+/// store when alerts must be kept.</para>
 /// </remarks>
 public sealed class InMemoryAlertStore : IAlertStore
 {
@@ -30,6 +35,35 @@ public sealed class InMemoryAlertStore : IAlertStore
     private readonly Dictionary<string, EntryList> _byPolicy = new(StringComparer.Ordinal);
     private readonly Dictionary<string, EntryList> _bySource = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, EntryList> _byTag = new(StringComparer.OrdinalIgnoreCase);
+    private readonly int _maxAlerts;
+    private long _evicted;
+
+    /// <summary>Creates a store without a cap.</summary>
+    public InMemoryAlertStore()
+        : this(int.MaxValue)
+    {
+    }
+
+    /// <summary>Creates a store that keeps at most <paramref name="maxAlerts"/> alerts, evicting the oldest beyond it.</summary>
+    /// <param name="maxAlerts">The cap (at least 1).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxAlerts"/> is less than 1.</exception>
+    public InMemoryAlertStore(int maxAlerts)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxAlerts, 1);
+        _maxAlerts = maxAlerts;
+    }
+
+    /// <summary>Alerts evicted because the cap was reached, since the store was created.</summary>
+    public long Evicted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _evicted;
+            }
+        }
+    }
 
     /// <summary>Number of alerts stored.</summary>
     public int Count
@@ -65,6 +99,10 @@ public sealed class InMemoryAlertStore : IAlertStore
                 entry = new Entry(alert);
                 _byId.Add(alert.Id, entry);
                 AddToIndexes(entry);
+                if (_byId.Count > _maxAlerts)
+                {
+                    EvictOldest();
+                }
             }
         }
 
@@ -377,6 +415,15 @@ public sealed class InMemoryAlertStore : IAlertStore
         }
 
         entry.Alert = next;
+    }
+
+    private void EvictOldest()
+    {
+        var oldest = _all[0];
+        RemoveFromIndexes(oldest);
+        _byId.Remove(oldest.Alert.Id);
+        _evicted++;
+        AlertEngineMetrics.AlertsEvicted.Add(1, AlertEngineMetrics.PolicyTag(oldest.Alert.PolicyId));
     }
 
     private void AddToIndexes(Entry entry)

@@ -35,6 +35,12 @@ namespace AlertEngine;
 /// <c>Throttled</c> or <c>DailyLimitReached</c>): notifications held back by the throttle or the daily limit.</item>
 /// <item><c>alertengine.notifications.suppressed</c> (counter, per policy and <c>alertengine.notification.outcome</c>
 /// <c>Suppressed</c> or <c>Silenced</c>): notifications held back by suppression of the alert or a silence.</item>
+/// <item><c>alertengine.store.evicted</c> (counter, per policy): alerts evicted, oldest first, by an
+/// <see cref="InMemoryAlertStore"/> created with a cap.</item>
+/// <item><c>alertengine.notifications.dropped</c> (counter, per policy and <c>alertengine.drop_reason</c>
+/// <c>NoNotifiers</c>, <c>PolicyRemoved</c> or <c>FailedDeliveriesFull</c>): notifications decided to be sent with no
+/// notifier registered, alert changes not notified because a reload removed their policy before the decision, or
+/// failed deliveries dropped beyond <see cref="NotificationOptions.MaxFailedDeliveries"/>.</item>
 /// </list>
 /// <para>The activity source starts an <c>AlertCreated</c> activity for each alert created, and a
 /// <c>NotificationDispatch</c> activity for each delivery of a notification to a notifier (all its attempts; status
@@ -65,6 +71,8 @@ public static class AlertEngineMetrics
     internal static readonly Counter<long> NotificationsFailed = Meter.CreateCounter<long>("alertengine.notifications.failed", "{notification}", "Notification deliveries that failed and were kept for re-sending");
     internal static readonly Counter<long> NotificationsThrottled = Meter.CreateCounter<long>("alertengine.notifications.throttled", "{notification}", "Notifications held back by a throttle or the daily limit");
     internal static readonly Counter<long> NotificationsSuppressed = Meter.CreateCounter<long>("alertengine.notifications.suppressed", "{notification}", "Notifications held back by alert suppression or a silence");
+    internal static readonly Counter<long> AlertsEvicted = Meter.CreateCounter<long>("alertengine.store.evicted", "{alert}", "Alerts an InMemoryAlertStore with a cap evicted (oldest first)");
+    internal static readonly Counter<long> NotificationsDropped = Meter.CreateCounter<long>("alertengine.notifications.dropped", "{notification}", "Notifications that could not be decided or queued (no notifier, policy removed by a reload)");
 
     /// <summary>The live pipelines, for <c>alertengine.policy.tracked_keys</c>; weak, so an undisposed pipeline can still be collected.</summary>
     private static readonly ConditionalWeakTable<AlertPipeline, object?> Pipelines = [];
@@ -82,6 +90,9 @@ public static class AlertEngineMetrics
     internal static KeyValuePair<string, object?> NotifierTag(string notifier) => new("alertengine.notifier", notifier);
 
     internal static KeyValuePair<string, object?> OutcomeTag(NotificationOutcome outcome) => new("alertengine.notification.outcome", OutcomeName(outcome));
+
+    /// <summary>Why something was dropped (<c>alertengine.drop_reason</c>): a constant string, never user data.</summary>
+    internal static KeyValuePair<string, object?> DropReasonTag(string reason) => new("alertengine.drop_reason", reason);
 
     internal static KeyValuePair<string, object?> FailureReasonTag(DeliveryFailureReason reason) => new("alertengine.notification.failure_reason", FailureReasonName(reason));
 

@@ -20,11 +20,36 @@ public enum NotificationKind
 /// One notification, as an <see cref="IAlertNotifier"/> receives it. Immutable and made of plain values, so it can be
 /// serialized (failed deliveries are part of the <see cref="NotificationStateSnapshot"/>).
 /// </summary>
+/// <remarks>
+/// <b>At-least-once delivery.</b> The dispatcher retries an attempt that failed or timed out, and failed deliveries can
+/// be re-sent, so a notifier may be called more than once for the same notification — also when an earlier call
+/// actually reached the receiver (a timeout after the send). Every call for one alert change carries the same
+/// <see cref="IdempotencyKey"/>: pass it to the receiving system (an idempotency header, a message id, a dedupe field)
+/// so it can ignore repeats.
+/// </remarks>
 public sealed record AlertNotification
 {
+    private readonly string? _idempotencyKey;
+
     /// <summary>Stable id: <c>{alertId}#{detectionCount}</c> for alert notifications, <c>{policyId}:early:{activityId}</c>
     /// for early warnings. The same alert change always gets the same id, so receivers can de-duplicate.</summary>
     public required string Id { get; init; }
+
+    /// <summary>
+    /// The key a notifier passes on so receivers can de-duplicate repeated deliveries: <c>{alertId}#{detectionCount}</c>
+    /// (<see cref="AlertId"/> and <see cref="DetectionCount"/>) for an alert change, <c>{policyId}:early:{activityId}</c>
+    /// for an early warning. The same alert change always gets the same key — on every attempt, re-send and restart —
+    /// and two changes of one alert get different keys. Defaults to <see cref="Id"/> when not set.
+    /// </summary>
+    public string IdempotencyKey
+    {
+        get => _idempotencyKey ?? Id;
+        init => _idempotencyKey = value;
+    }
+
+    /// <summary>Which detection of the alert this notification is about (1 for a new alert, +1 per detection that
+    /// joined it; see <see cref="Alert.DetectionCount"/>); 0 for an early warning.</summary>
+    public int DetectionCount { get; init; }
 
     /// <summary>What the notification is about.</summary>
     public required NotificationKind Kind { get; init; }
@@ -90,9 +115,12 @@ public sealed record AlertNotification
             activities.Add(NotificationActivity.From(alert.Activities[i]));
         }
 
+        var key = alert.Id + "#" + alert.DetectionCount.ToString(CultureInfo.InvariantCulture);
         return new AlertNotification
         {
-            Id = alert.Id + "#" + alert.DetectionCount.ToString(CultureInfo.InvariantCulture),
+            Id = key,
+            IdempotencyKey = key,
+            DetectionCount = alert.DetectionCount,
             Kind = change.Kind == AlertChangeKind.Created ? NotificationKind.AlertCreated : NotificationKind.AlertUpdated,
             AlertId = alert.Id,
             PolicyId = alert.PolicyId,
@@ -121,9 +149,11 @@ public sealed record AlertNotification
         ArgumentNullException.ThrowIfNull(activity);
         ImmutableArray<string> users = activity.UserId is null ? [] : [activity.UserId];
         ImmutableArray<string> operations = [activity.Operation];
+        var key = policy.Id + ":early:" + activity.Id;
         return new AlertNotification
         {
-            Id = policy.Id + ":early:" + activity.Id,
+            Id = key,
+            IdempotencyKey = key,
             Kind = NotificationKind.EarlyWarning,
             PolicyId = policy.Id,
             PolicyName = policy.Name,

@@ -9,8 +9,11 @@ namespace AlertEngine;
 /// Throw to report a failure: the dispatcher retries with exponential backoff and jitter, then records a
 /// <see cref="FailedDelivery"/> that can be listed and re-sent. Honour the cancellation token of
 /// <see cref="NotifyAsync"/>: it is cancelled when an attempt times out or the dispatcher shuts down.
-/// A notification may be delivered more than once (a re-send after a failure that the notifier did not see as one);
-/// <see cref="AlertNotification.Id"/> is stable and can be used to de-duplicate.
+/// <b>Delivery is at least once.</b> A notification may be delivered more than once: an attempt that timed out is
+/// cancelled and retried even if it actually reached the receiver, and failed deliveries can be re-sent (also after a
+/// restart). Pass <see cref="AlertNotification.IdempotencyKey"/> (alert id + detection count) to the receiving system —
+/// an idempotency header, a message id, a de-duplication field — so it can ignore the repeats; it is the same on every
+/// attempt and re-send of one alert change.
 /// </remarks>
 public interface IAlertNotifier
 {

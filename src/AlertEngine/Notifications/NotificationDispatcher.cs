@@ -328,7 +328,19 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
             _failed.Clear();
             if (!snapshot.FailedDeliveries.IsDefault)
             {
-                _failed.AddRange(snapshot.FailedDeliveries);
+                // Beyond the cap, the newest are kept (as AddFailed does while running).
+                var skip = Math.Max(0, snapshot.FailedDeliveries.Length - _options.MaxFailedDeliveries);
+                for (var i = skip; i < snapshot.FailedDeliveries.Length; i++)
+                {
+                    _failed.Add(snapshot.FailedDeliveries[i]);
+                }
+
+                for (var i = 0; i < skip; i++)
+                {
+                    var dropped = snapshot.FailedDeliveries[i];
+                    AlertEngineMetrics.NotificationsDropped.Add(1, AlertEngineMetrics.PolicyTag(dropped.Notification.PolicyId), AlertEngineMetrics.DropReasonTag("FailedDeliveriesFull"));
+                    LogFailedDeliveryDropped(_logger, dropped.Id, _options.MaxFailedDeliveries);
+                }
             }
         }
     }
@@ -367,6 +379,7 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
     {
         if (_runners.Length == 0)
         {
+            AlertEngineMetrics.NotificationsDropped.Add(1, AlertEngineMetrics.PolicyTag(notification.PolicyId), AlertEngineMetrics.DropReasonTag("NoNotifiers"));
             LogNoNotifiers(_logger, notification.Id);
             return;
         }
@@ -549,10 +562,7 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
     private void Fail(Delivery delivery, DeliveryFailureReason reason, int attempts, string error)
     {
         var failed = new FailedDelivery(delivery.Id, delivery.Runner.Name, delivery.Notification, reason, attempts, error, _time.GetUtcNow());
-        lock (_stateLock)
-        {
-            _failed.Add(failed);
-        }
+        AddFailed(failed);
 
         AlertEngineMetrics.NotificationsFailed.Add(
             1,
@@ -569,6 +579,27 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
         LogDeliveryFailed(_logger, delivery.Id, reason, attempts, error);
         Trace?.Invoke(new DispatchTrace(DispatchTraceKind.Failed, delivery.Id, attempts, TimeSpan.Zero));
         Complete(delivery, delivered: false);
+    }
+
+    /// <summary>Keeps a failed delivery, dropping the oldest (counted and logged) beyond <see cref="NotificationOptions.MaxFailedDeliveries"/>.</summary>
+    private void AddFailed(FailedDelivery failed)
+    {
+        FailedDelivery? dropped = null;
+        lock (_stateLock)
+        {
+            _failed.Add(failed);
+            if (_failed.Count > _options.MaxFailedDeliveries)
+            {
+                dropped = _failed[0];
+                _failed.RemoveAt(0);
+            }
+        }
+
+        if (dropped is not null)
+        {
+            AlertEngineMetrics.NotificationsDropped.Add(1, AlertEngineMetrics.PolicyTag(dropped.Notification.PolicyId), AlertEngineMetrics.DropReasonTag("FailedDeliveriesFull"));
+            LogFailedDeliveryDropped(_logger, dropped.Id, _options.MaxFailedDeliveries);
+        }
     }
 
     /// <summary>Ends a delivery: its span stops before anyone waiting on it (ResendAsync, WhenIdleAsync) is released,
@@ -624,6 +655,9 @@ public sealed partial class NotificationDispatcher : IAsyncDisposable, IDisposab
 
     [LoggerMessage(EventId = 3008, Level = LogLevel.Error, Message = "NotificationOptions.ShouldRetry threw; the delivery is not retried")]
     private static partial void LogClassifierFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Error, Message = "Failed delivery {DeliveryId} was dropped: more than {Limit} failed deliveries are kept (NotificationOptions.MaxFailedDeliveries)")]
+    private static partial void LogFailedDeliveryDropped(ILogger logger, string deliveryId, int limit);
 
     [LoggerMessage(EventId = 3009, Level = LogLevel.Critical, Message = "The delivery loop of notifier {Notifier} failed")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception, string notifier);

@@ -31,6 +31,13 @@ public sealed class NotificationOptions
     /// </summary>
     public int QueueCapacity { get; set; } = 10_000;
 
+    /// <summary>
+    /// How many <see cref="FailedDelivery">failed deliveries</see> the dispatcher keeps for listing and re-sending. When
+    /// one more fails, the oldest is dropped, counted on <c>alertengine.notifications.dropped</c>
+    /// (<c>alertengine.drop_reason</c> = <c>FailedDeliveriesFull</c>) and logged (3010). Default 10,000.
+    /// </summary>
+    public int MaxFailedDeliveries { get; set; } = 10_000;
+
     /// <summary>Retries after the first failed attempt, before the delivery is recorded as failed. Default 4 (5 attempts); 0 = no retry.</summary>
     public int MaxRetryAttempts { get; set; } = 4;
 
@@ -93,6 +100,11 @@ public sealed class NotificationOptions
             errors.Add(new(nameof(AttemptTimeout), "must be greater than zero, or infinite"));
         }
 
+        if (MaxFailedDeliveries < 1)
+        {
+            errors.Add(new(nameof(MaxFailedDeliveries), "must be at least 1"));
+        }
+
         if (MaxActivitiesPerNotification < 0)
         {
             errors.Add(new(nameof(MaxActivitiesPerNotification), "must not be negative"));
@@ -108,6 +120,7 @@ public sealed class NotificationOptions
         DefaultThrottle = DefaultThrottle,
         StateRetention = StateRetention,
         QueueCapacity = QueueCapacity,
+        MaxFailedDeliveries = MaxFailedDeliveries,
         MaxRetryAttempts = MaxRetryAttempts,
         RetryDelay = RetryDelay,
         MaxRetryDelay = MaxRetryDelay,

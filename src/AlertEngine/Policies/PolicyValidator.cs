@@ -17,13 +17,17 @@ namespace AlertEngine;
 /// greater than zero; a spike trigger with a finite ratio greater than 1, a window greater than zero and a minCount and
 /// minReference of at least 1; a sum trigger with a non-empty field, a finite threshold greater than zero and a window
 /// greater than zero; a scope on every trigger that has one; aggregation intervals greater than
-/// zero; a daily notification limit of at least 1; an early-warning notification only on a threshold trigger; a
+/// zero and at most <see cref="MaxAggregationInterval"/> (one day: an open alert is state the engine keeps and
+/// checkpoints, and a detection a day after the first one is a new incident rather than more of the same); a daily notification limit of at least 1; an early-warning notification only on a threshold trigger; a
 /// notification throttle with a count of at least 1 and a window greater than zero (the rules of
 /// <see cref="NotificationThrottle"/>'s constructor); enum values defined; and every trigger but every-time only on an
 /// advanced plan (E5, G5).
 /// </remarks>
 public static class PolicyValidator
 {
+    /// <summary>The longest aggregation interval a policy may set: one day.</summary>
+    public static readonly TimeSpan MaxAggregationInterval = TimeSpan.FromDays(1);
+
     /// <summary>The longest glob pattern accepted, in characters.</summary>
     internal const int MaxPatternLength = 1000;
 
@@ -87,7 +91,12 @@ public static class PolicyValidator
             CheckDefined(PolicyJsonNames.AggregationModes, aggregation.Mode, JsonPaths.Property(aggregationPath, "mode"), errors);
             if (aggregation.Interval is { } interval)
             {
-                CheckPositive(interval, JsonPaths.Property(aggregationPath, "interval"), errors);
+                var intervalPath = JsonPaths.Property(aggregationPath, "interval");
+                CheckPositive(interval, intervalPath, errors);
+                if (interval > MaxAggregationInterval)
+                {
+                    errors.Add(new(intervalPath, "must be at most " + MaxAggregationInterval.ToString("c", CultureInfo.InvariantCulture) + " (one day)"));
+                }
             }
         }
 

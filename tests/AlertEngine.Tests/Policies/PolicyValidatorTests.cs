@@ -97,6 +97,15 @@ public class PolicyValidatorTests
     }
 
     [Fact]
+    public void Aggregation_interval_has_an_upper_bound_of_one_day()
+    {
+        AssertSingle(Valid with { Aggregation = new AggregationSettings(AggregationMode.Policy, TimeSpan.FromDays(1) + TimeSpan.FromTicks(1)) },
+            "policies[0].aggregation.interval: must be at most 1.00:00:00 (one day)");
+        Assert.Empty(PolicyValidator.Validate([Valid with { Aggregation = new AggregationSettings(AggregationMode.Policy, TimeSpan.FromDays(1)) }], Plan.E5));
+        Assert.Equal(TimeSpan.FromDays(1), PolicyValidator.MaxAggregationInterval);
+    }
+
+    [Fact]
     public void Aggregation_interval_and_daily_limit_are_checked()
     {
         AssertSingle(Valid with { Aggregation = new AggregationSettings(AggregationMode.Policy, TimeSpan.Zero) },
