@@ -29,6 +29,7 @@ internal static class CheckpointStreams
         Policy("absence-user", "FileDeleted", new AbsenceTrigger(TimeSpan.FromMinutes(15), TriggerScope.User), new AggregationSettings(AggregationMode.Policy, TimeSpan.FromMinutes(20))),
         Policy("distinct-org", "FileDeleted", new DistinctTrigger("userId", 3, TimeSpan.FromMinutes(10), TriggerScope.Organization), new AggregationSettings(AggregationMode.Policy, TimeSpan.FromMinutes(5))),
         Policy("spike-user", "FileDownloaded", new SpikeTrigger(2, TimeSpan.FromMinutes(10), 2, 1, TriggerScope.User), new AggregationSettings(AggregationMode.None)),
+        Policy("sum-user", "MailRedirect", new SumTrigger("Bytes", 5000, TimeSpan.FromMinutes(10), TriggerScope.User), new AggregationSettings(AggregationMode.Policy, TimeSpan.FromMinutes(15))),
     ];
 
     public static AlertPolicy Policy(string id, string operation, Trigger trigger, AggregationSettings aggregation) => new()
@@ -77,7 +78,12 @@ internal static class CheckpointStreams
             time = time.AddSeconds(gap);
             for (var b = 0; b < burst; b++)
             {
-                list.Add(new Activity("a" + n++, time.AddSeconds(b % 3), Operations[op]) { UserId = Users[user] });
+                var bytes = special == 4 ? "n/a" : ((gap * 37) + (b * 500)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                list.Add(new Activity("a" + n++, time.AddSeconds(b % 3), Operations[op])
+                {
+                    UserId = Users[user],
+                    Properties = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Bytes"] = bytes },
+                });
             }
 
             switch (special)
