@@ -42,7 +42,8 @@ internal sealed partial class AlertEngineService : IAlertEngine, IAsyncDisposabl
         ILogger<AlertEngineService>? logger,
         NotificationDispatcher? notifications = null,
         IInvestigationRequester? investigations = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        IEngineStateStore? stateStore = null)
     {
         Pipeline = pipeline;
         _store = store;
@@ -55,6 +56,10 @@ internal sealed partial class AlertEngineService : IAlertEngine, IAsyncDisposabl
         _timeProvider = timeProvider ?? pipeline.TimeProvider;
         _storeRetry = new RetrySchedule(options.StoreRetryDelay, options.MaxStoreRetryDelay, _timeProvider);
         _investigationRetry = new RetrySchedule(options.StoreRetryDelay, options.MaxStoreRetryDelay, _timeProvider);
+        _stateStore = stateStore;
+        _checkpointEvery = options.CheckpointEveryActivities;
+        _checkpointInterval = options.CheckpointInterval;
+        _lastCheckpointTimestamp = _timeProvider.GetTimestamp();
         if (notifications is not null)
         {
             // Early warnings of threshold policies go to the dispatcher, which decides and queues without waiting.
@@ -116,6 +121,11 @@ internal sealed partial class AlertEngineService : IAlertEngine, IAsyncDisposabl
             await WriteAsync(onlyIfDue: true, cancellationToken).ConfigureAwait(false);
         }
 
+        if (CountTowardsCheckpoint())
+        {
+            await CheckpointAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         return changes;
     }
 
@@ -150,6 +160,19 @@ internal sealed partial class AlertEngineService : IAlertEngine, IAsyncDisposabl
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
                 LogShutdownTimedOut(_logger, _shutdownTimeout);
+            }
+
+            // The final checkpoint: cut only if every change reached the store (CheckpointAsync checks).
+            if (_stateStore is not null && !timeout.IsCancellationRequested)
+            {
+                try
+                {
+                    await CheckpointAsync(timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+                {
+                    LogShutdownTimedOut(_logger, _shutdownTimeout);
+                }
             }
         }
 

@@ -18,6 +18,12 @@ public static class AlertEngineServiceCollectionExtensions
     /// <para>Also registered (with <c>TryAdd</c>): <see cref="AlertManager"/> and <see cref="AlertPolicyManager"/> (with
     /// <see cref="AlertEngineServiceOptions.RoleTable"/>), and an <see cref="IInvestigationRequester"/> that only logs
     /// (register your own to start real investigations for policies with automated investigation).</para>
+    /// <para><b>Checkpoints.</b> When an <see cref="IEngineStateStore"/> is registered (e.g. <see cref="FileEngineStateStore"/>
+    /// or <c>AddAlertEngineSqliteStorage</c>), the pipeline restores from its checkpoint when first resolved (the result
+    /// is logged; a corrupt checkpoint is an <see cref="InvalidOperationException"/> and is left as it is), and the service
+    /// saves checkpoints every <see cref="AlertEngineServiceOptions.CheckpointEveryActivities"/> activities, every
+    /// <see cref="AlertEngineServiceOptions.CheckpointInterval"/>, on <see cref="IAlertEngine.CheckpointAsync"/> and at
+    /// shutdown (docs/restart-safety.md).</para>
     /// <para><b>Hot reload.</b> When <see cref="IOptionsMonitor{TOptions}"/> reports new options (for example from a
     /// reloaded configuration source), their <see cref="AlertEngineServiceOptions.Policies"/> replace the running set
     /// without a restart, through <see cref="AlertPolicyManager.ReplaceAll"/> (see <see cref="AlertPipeline.UpdatePolicies"/>
@@ -46,6 +52,11 @@ public static class AlertEngineServiceCollectionExtensions
                 options.Engine,
                 sp.GetService<TimeProvider>() ?? TimeProvider.System,
                 sp.GetService<ILogger<AlertPipeline>>());
+            if (sp.GetService<IEngineStateStore>() is { } stateStore)
+            {
+                AlertEngineService.RestoreOnStart(pipeline, stateStore, sp.GetService<ILogger<AlertEngineService>>() ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            }
+
             sp.GetRequiredService<AlertPolicyReloader>().Attach(monitor, pipeline.Options);
             return pipeline;
         });
@@ -57,7 +68,8 @@ public static class AlertEngineServiceCollectionExtensions
             sp.GetService<ILogger<AlertEngineService>>(),
             sp.GetRequiredService<NotificationDispatcher>(),
             sp.GetRequiredService<IInvestigationRequester>(),
-            sp.GetService<TimeProvider>()));
+            sp.GetService<TimeProvider>(),
+            sp.GetService<IEngineStateStore>()));
         services.TryAddSingleton(sp => new AlertManager(
             sp.GetRequiredService<IAlertStore>(),
             sp.GetRequiredService<IOptionsMonitor<AlertEngineServiceOptions>>().CurrentValue.RoleTable,

@@ -25,6 +25,12 @@ internal static class AlertEngineServiceMetrics
     internal static readonly Counter<long> InvestigationsDropped = AlertEngineMetrics.Meter.CreateCounter<long>(
         "alertengine.investigations.dropped", "{request}", "Automated investigation requests dropped (over the limit, or pending at dispose)");
 
+    internal static readonly Counter<long> Checkpoints = AlertEngineMetrics.Meter.CreateCounter<long>(
+        "alertengine.checkpoints", "{checkpoint}", "Engine checkpoints saved to the IEngineStateStore");
+
+    internal static readonly Counter<long> CheckpointFailures = AlertEngineMetrics.Meter.CreateCounter<long>(
+        "alertengine.checkpoint_failures", "{checkpoint}", "Engine checkpoints the IEngineStateStore failed to save (the previous one stays)");
+
     internal static readonly ObservableGauge<long> PendingStoreWrites = AlertEngineMetrics.Meter.CreateObservableGauge(
         "alertengine.store.pending", () => Sum(static s => s.PendingStoreWrites), "{change}", "Alert changes waiting for the store");
 

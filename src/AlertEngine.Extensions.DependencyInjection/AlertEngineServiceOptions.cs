@@ -45,6 +45,22 @@ public sealed class AlertEngineServiceOptions
     /// </summary>
     public AlertRoleTable RoleTable { get; set; } = AlertRoleTable.Default;
 
+    /// <summary>
+    /// With an <see cref="IEngineStateStore"/> registered (e.g. <see cref="FileEngineStateStore"/>, or the SQLite store of
+    /// AlertEngine.Storage.Sqlite): save an engine checkpoint after this many activities. 0 turns the count off.
+    /// Default 10,000. A checkpoint is cut only when every earlier alert change is in the <see cref="IAlertStore"/>;
+    /// after a crash, the activities since the last checkpoint must be delivered again (docs/restart-safety.md).
+    /// </summary>
+    public int CheckpointEveryActivities { get; set; } = 10_000;
+
+    /// <summary>
+    /// With an <see cref="IEngineStateStore"/> registered: save an engine checkpoint when this much wall time (the
+    /// container's <see cref="TimeProvider"/>) has passed since the last one, checked as activities are processed.
+    /// <see cref="TimeSpan.Zero"/> turns the timer off. Default 1 minute. A final checkpoint is saved when the service is
+    /// disposed (graceful shutdown), and the engine restores from the store's checkpoint when it is first resolved.
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Notification options: daily-limit time zone, updates, throttle, retries, queue capacity.</summary>
     public NotificationOptions Notifications { get; } = new();
 }

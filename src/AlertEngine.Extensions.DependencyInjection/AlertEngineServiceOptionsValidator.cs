@@ -43,6 +43,16 @@ internal sealed class AlertEngineServiceOptionsValidator : IValidateOptions<Aler
             failures.Add("StoreBackpressure: must be Wait or Fail");
         }
 
+        if (options.CheckpointEveryActivities < 0)
+        {
+            failures.Add("CheckpointEveryActivities: must not be negative (0 turns checkpoints by count off)");
+        }
+
+        if (options.CheckpointInterval < TimeSpan.Zero)
+        {
+            failures.Add("CheckpointInterval: must not be negative (zero turns checkpoints by time off)");
+        }
+
         if (Enum.IsDefined(options.Engine.Plan))
         {
             var policies = options.Policies.ToArray();

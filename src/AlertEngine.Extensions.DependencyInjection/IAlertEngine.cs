@@ -34,4 +34,16 @@ public interface IAlertEngine
     /// <param name="cancellationToken">Cancels waiting for the store.</param>
     /// <returns><see langword="true"/> when nothing is pending any more.</returns>
     ValueTask<bool> FlushAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Saves an engine checkpoint to the registered <see cref="IEngineStateStore"/> now: first writes every pending alert
+    /// change to the store (a checkpoint is cut only when every earlier change is stored), then saves the pipeline's
+    /// whole state. The service also checkpoints periodically
+    /// (<see cref="AlertEngineServiceOptions.CheckpointEveryActivities"/>, <see cref="AlertEngineServiceOptions.CheckpointInterval"/>)
+    /// and at shutdown.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels waiting for the stores.</param>
+    /// <returns><see langword="true"/> when a checkpoint was saved; <see langword="false"/> when no state store is
+    /// registered, changes could not be stored yet, or the state store failed (logged; the previous checkpoint stays).</returns>
+    ValueTask<bool> CheckpointAsync(CancellationToken cancellationToken = default);
 }

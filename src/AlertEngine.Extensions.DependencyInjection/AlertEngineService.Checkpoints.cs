@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace AlertEngine;
+
+// Engine checkpoints of the service: periodic, on demand and at shutdown, through the registered IEngineStateStore.
+internal sealed partial class AlertEngineService
+{
+    private readonly IEngineStateStore? _stateStore;
+    private readonly long _checkpointEvery;
+    private readonly TimeSpan _checkpointInterval;
+    private readonly SemaphoreSlim _checkpointGate = new(1, 1);
+    private long _sinceCheckpoint;
+    private long _lastCheckpointTimestamp;
+
+    /// <summary>Whether a periodic checkpoint is due after one more activity.</summary>
+    private bool CountTowardsCheckpoint()
+    {
+        if (_stateStore is null)
+        {
+            return false;
+        }
+
+        var count = Interlocked.Increment(ref _sinceCheckpoint);
+        if (_checkpointEvery > 0 && count >= _checkpointEvery)
+        {
+            return true;
+        }
+
+        return _checkpointInterval > TimeSpan.Zero
+            && _timeProvider.GetElapsedTime(Interlocked.Read(ref _lastCheckpointTimestamp)) >= _checkpointInterval;
+    }
+
+    public async ValueTask<bool> CheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        if (_stateStore is null)
+        {
+            return false;
+        }
+
+        await _checkpointGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Every change produced before the checkpoint must be in the store: after a restart from it, the engine
+            // will not produce them again. So write what is pending first, and cut only when nothing is.
+            if (!await WriteAsync(onlyIfDue: false, cancellationToken).ConfigureAwait(false))
+            {
+                LogCheckpointSkipped(_logger, PendingStoreWrites);
+                return false;
+            }
+
+            using var buffer = new MemoryStream();
+            long activities;
+            lock (_sequence)
+            {
+                if (PendingStoreWrites > 0)
+                {
+                    // Another caller's activity came in between: its changes are on their way; the next one cuts.
+                    LogCheckpointSkipped(_logger, PendingStoreWrites);
+                    return false;
+                }
+
+                Pipeline.SaveCheckpoint(buffer);
+                activities = Interlocked.Exchange(ref _sinceCheckpoint, 0);
+                Interlocked.Exchange(ref _lastCheckpointTimestamp, _timeProvider.GetTimestamp());
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                await _stateStore.SaveAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The previous checkpoint is still there; the activities since it must be re-delivered after a crash.
+                Interlocked.Add(ref _sinceCheckpoint, activities);
+                AlertEngineServiceMetrics.CheckpointFailures.Add(1);
+                LogCheckpointFailed(_logger, ex);
+                return false;
+            }
+
+            AlertEngineServiceMetrics.Checkpoints.Add(1);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            LogCheckpointSaved(_logger, buffer.Length, activities, elapsed);
+            return true;
+        }
+        finally
+        {
+            _checkpointGate.Release();
+        }
+    }
+
+    /// <summary>Restores the pipeline from the store's checkpoint, if there is one; logs what was restored.</summary>
+    /// <exception cref="InvalidOperationException">The stored checkpoint is corrupt (the store is left as it is).</exception>
+    internal static void RestoreOnStart(AlertPipeline pipeline, IEngineStateStore store, ILogger logger)
+    {
+        var bytes = store.LoadAsync().AsTask().GetAwaiter().GetResult();
+        if (bytes is null)
+        {
+            LogNoCheckpoint(logger);
+            return;
+        }
+
+        CheckpointRestoreResult result;
+        try
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            result = pipeline.RestoreCheckpoint(stream);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidOperationException(
+                "The engine checkpoint in the registered IEngineStateStore cannot be restored; it was left as it is. " +
+                "Move it aside (the engine then starts from empty state and the source must deliver again what it needs) or fix the store. " + ex.Message, ex);
+        }
+
+        LogRestored(logger, bytes.Length, result.Restored.Count, result.Skipped.Count, pipeline.Watermark);
+        foreach (var skipped in result.Skipped)
+        {
+            LogRestoreSkipped(logger, skipped.Path, skipped.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Debug, Message = "Engine checkpoint saved: {Bytes} bytes, {Activities} activities since the previous one, written in {Elapsed}")]
+    private static partial void LogCheckpointSaved(ILogger logger, long bytes, long activities, TimeSpan elapsed);
+
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "Engine checkpoint not saved: the state store failed; the previous checkpoint stays, and after a crash the activities since it must be delivered again")]
+    private static partial void LogCheckpointFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2022, Level = LogLevel.Information, Message = "Engine checkpoint skipped: {Pending} alert changes are not in the store yet (a checkpoint is cut only when every earlier change is stored)")]
+    private static partial void LogCheckpointSkipped(ILogger logger, int pending);
+
+    [LoggerMessage(EventId = 2023, Level = LogLevel.Information, Message = "Engine state restored from a checkpoint of {Bytes} bytes: {Restored} policies restored, {Skipped} starting from empty state; clock at {Watermark}")]
+    private static partial void LogRestored(ILogger logger, int bytes, int restored, int skipped, DateTimeOffset? watermark);
+
+    [LoggerMessage(EventId = 2024, Level = LogLevel.Warning, Message = "Engine checkpoint: policy {PolicyId}: {Reason}")]
+    private static partial void LogRestoreSkipped(ILogger logger, string policyId, string reason);
+
+    [LoggerMessage(EventId = 2025, Level = LogLevel.Information, Message = "No engine checkpoint in the state store: the engine starts from empty state")]
+    private static partial void LogNoCheckpoint(ILogger logger);
+}
