@@ -83,4 +83,35 @@ public class SystemPoliciesTests
         Assert.Equal(2, run.ExitCode);
         Assert.Contains(run.ErrorLines, l => l.StartsWith(policies + ": policies[0].", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void The_catalog_extensions_are_listed_with_their_triggers_round_trip_and_fire_in_a_replay()
+    {
+        using var dir = new TempDir();
+        var extensions = SystemPolicyCatalog.All.Where(p => SystemPolicyCatalog.IsExtension(p.Id)).Select(p => p.Id).ToList();
+
+        var listed = ReplayHost.Run("--list-policies", "--system-policies");
+        var standard = ReplayHost.Run("--list-policies", "--system-policies", "--plan", "E3");
+        var file = dir.File("listed.json", listed.Stdout);
+        var again = ReplayHost.Run("--list-policies", "--policies", file, "--system-policies");
+
+        Assert.Equal(["admin-activity-from-new-ip-address", "sign-ins-from-many-ip-addresses", "audit-events-stopped-for-workload"], extensions);
+        Assert.Equal(0, listed.ExitCode);
+        using var doc = JsonDocument.Parse(listed.Stdout);
+        var triggers = doc.RootElement.EnumerateArray()
+            .Where(p => extensions.Contains(p.GetProperty("id").GetString()!))
+            .Select(p => (p.GetProperty("type").GetString(), p.GetProperty("trigger").GetProperty("type").GetString()))
+            .ToList();
+        Assert.Equal([("System", "newValue"), ("System", "distinct"), ("System", "absence")], triggers);
+        Assert.Equal(listed.Stdout, again.Stdout);
+        Assert.DoesNotContain(Ids(standard.Stdout), extensions.Contains);
+
+        var signIns = string.Join("\n", Enumerable.Range(0, 5).Select(i =>
+            $$"""{"id":"s{{i}}","time":"2026-03-02T09:0{{i}}:00Z","operation":"UserLoggedIn","userId":"bob@contoso.com","clientIp":"10.9.0.{{i}}","workload":"AzureActiveDirectory"}"""));
+        var run = ReplayHost.Run(["--system-policies", "--activities", "-"], signIns);
+
+        Assert.Equal(0, run.ExitCode);
+        var alert = Assert.Single(run.Alerts);
+        Assert.Equal("sign-ins-from-many-ip-addresses", alert.GetProperty("policyId").GetString());
+    }
 }

@@ -8,11 +8,13 @@ namespace AlertEngine;
 /// The built-in (<see cref="PolicyType.System"/>) alert policies, modelled on the Microsoft 365 default alert policies.
 /// Every policy is enabled by default, has a stable kebab-case id, and watches the audit operations named in
 /// <c>docs/catalog.md</c>. Only <see cref="AlertPolicy.Enabled"/> and the notification settings of a built-in policy may
-/// change (see <see cref="PolicyChange"/>).
+/// change (see <see cref="PolicyChange"/>). A few policies are extensions of the catalog (<see cref="IsExtension"/>):
+/// Microsoft 365 has the idea (in Entra ID Protection, Defender for Cloud Apps or Sentinel) but no such default alert
+/// policy; they use the distinct-count, first-seen and absence triggers, and are last in catalog order.
 /// </summary>
 /// <remarks>
-/// Policies with a threshold or unusual-activity trigger need an advanced plan (E5/G5); <see cref="ForPlan"/> leaves
-/// them out under a standard plan. Notifications are off by default (there are no recipients to send to until an
+/// Policies with any trigger but every-time need an advanced plan (E5/G5); <see cref="ForPlan"/> leaves them out
+/// under a standard plan. The catalog is immutable: safe to use from any thread. Notifications are off by default (there are no recipients to send to until an
 /// administrator sets them). Aggregation follows the plan (1 minute advanced, 15 minutes standard), except the
 /// malicious-URL-click policy, which is never aggregated (one alert per click, that is per user and message).
 /// </remarks>
@@ -20,6 +22,12 @@ public static class SystemPolicyCatalog
 {
     private static readonly FrozenDictionary<string, AlertPolicy> ById;
     private static readonly IReadOnlyList<AlertPolicy> Standard;
+
+    private static readonly FrozenSet<string> ExtensionIds = FrozenSet.Create(
+        StringComparer.Ordinal,
+        "admin-activity-from-new-ip-address",
+        "sign-ins-from-many-ip-addresses",
+        "audit-events-stopped-for-workload");
 
     static SystemPolicyCatalog()
     {
@@ -54,6 +62,16 @@ public static class SystemPolicyCatalog
     {
         ArgumentNullException.ThrowIfNull(id);
         return ById.TryGetValue(id, out policy);
+    }
+
+    /// <summary>Whether a built-in policy is an extension of the catalog: not one of the Microsoft 365 default alert
+    /// policies, but a detection Microsoft 365 has an equivalent idea for elsewhere (docs/catalog.md lists them).</summary>
+    /// <param name="id">The id (ordinal).</param>
+    /// <returns><see langword="true"/> for an extension's id; <see langword="false"/> for any other id, built-in or not.</returns>
+    public static bool IsExtension(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return ExtensionIds.Contains(id);
     }
 
     /// <summary>
@@ -351,6 +369,32 @@ public static class SystemPolicyCatalog
                 AlertSeverity.Medium,
                 ["FileDeleted", "FileRecycled", "FileDeletedFirstStageRecycleBin"],
                 trigger: perUserAnomaly),
+
+            // Extensions of the catalog (IsExtension): no Microsoft 365 default alert policy, an equivalent idea elsewhere.
+            Policy(
+                "admin-activity-from-new-ip-address",
+                "Activity from a new IP address for an admin",
+                "Catalog extension (not a Microsoft 365 default policy). Generates an alert when an administrative action (role or permission assignment, mail flow rule, audit configuration, Tenant Allow/Block List change) comes from an IP address the user has not used for administrative actions in the last 30 days. Nothing fires during the first 7 days after the user's first such action.",
+                AlertCategory.Permissions,
+                AlertSeverity.Medium,
+                ["Add-RoleGroupMember", "New-ManagementRoleAssignment", "Add member to role.", "New-TransportRule", "Set-TransportRule", "Set-AdminAuditLogConfig", "Remove-TenantAllowBlockListItems"],
+                trigger: new NewValueTrigger("clientIp", TriggerScope.User, NewValueTrigger.DefaultLookback, NewValueTrigger.DefaultLearningPeriod)),
+            Policy(
+                "sign-ins-from-many-ip-addresses",
+                "Sign-ins from many IP addresses",
+                "Catalog extension (not a Microsoft 365 default policy). Generates an alert when a user signs in from 5 or more different IP addresses within one hour, which may mean the account's credentials are used from several places.",
+                AlertCategory.ThreatManagement,
+                AlertSeverity.Medium,
+                ["UserLoggedIn"],
+                trigger: new DistinctTrigger("clientIp", 5, oneHour, TriggerScope.User)),
+            Policy(
+                "audit-events-stopped-for-workload",
+                "Audit events stopped arriving for a workload",
+                "Catalog extension (not a Microsoft 365 default policy). Generates an alert when a workload (Exchange, SharePoint, OneDrive, Entra ID, Teams) that has produced routine audit events (sign-ins, mail and file access, messages) produces none for 24 hours of event time, which may mean auditing or the audit feed stopped.",
+                AlertCategory.Others,
+                AlertSeverity.Medium,
+                ["UserLoggedIn", "MailItemsAccessed", "FileAccessed", "FileModified", "MessageSent"],
+                trigger: new AbsenceTrigger(TimeSpan.FromHours(24), TriggerScope.Property("workload"))),
         ];
     }
 

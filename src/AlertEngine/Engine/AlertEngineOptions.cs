@@ -36,8 +36,23 @@ public sealed class AlertEngineOptions
     /// <summary>Cap on the activity list of one alert and of one detection; the hit count is never capped. Default 1,000.</summary>
     public int MaxActivitiesPerAlert { get; set; } = 1000;
 
-    /// <summary>Cap on scope keys tracked per threshold or anomaly policy; overflow is reported. Default 1,000,000.</summary>
+    /// <summary>Cap on scope keys tracked per policy, for every trigger type that keeps state per key (all but
+    /// every-time); overflow is reported. Default 1,000,000.</summary>
     public int MaxTrackedKeysPerPolicy { get; set; } = 1_000_000;
+
+    /// <summary>The default <see cref="MaxValuesPerKey"/>, 1,000.</summary>
+    public const int DefaultMaxValuesPerKey = 1000;
+
+    /// <summary>
+    /// Cap on the field values one scope key remembers, for distinct-count (<see cref="DistinctTrigger"/>) and
+    /// first-seen (<see cref="NewValueTrigger"/>) policies. Default 1,000; must be at least 1. Memory bound: a key holds
+    /// at most this many values (a distinct-count key also at most N − 1), about 50 bytes each plus the value's
+    /// string, so one such policy holds at most <see cref="MaxTrackedKeysPerPolicy"/> × this many values. When a key
+    /// would exceed the cap, the value seen least recently is forgotten (a distinct count then needs N distinct values
+    /// among the most recent cap + 1; a forgotten first-seen value fires again as new if it comes back), reported as
+    /// <see cref="DiagnosticKind.ValueCapExceeded"/>.
+    /// </summary>
+    public int MaxValuesPerKey { get; set; } = DefaultMaxValuesPerKey;
 
     /// <summary>Time resolution of threshold counters. Default 1 second (audit times have one-second resolution).</summary>
     public TimeSpan ThresholdResolution { get; set; } = TimeSpan.FromSeconds(1);
@@ -91,6 +106,11 @@ public sealed class AlertEngineOptions
         if (MaxTrackedKeysPerPolicy < 1)
         {
             errors.Add(new(nameof(MaxTrackedKeysPerPolicy), "must be at least 1"));
+        }
+
+        if (MaxValuesPerKey < 1)
+        {
+            errors.Add(new(nameof(MaxValuesPerKey), "must be at least 1"));
         }
 
         if (ThresholdResolution <= TimeSpan.Zero)

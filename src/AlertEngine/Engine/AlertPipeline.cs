@@ -439,6 +439,7 @@ public sealed partial class AlertPipeline : IDisposable
         FutureTolerance = o.FutureTolerance,
         MaxActivitiesPerAlert = o.MaxActivitiesPerAlert,
         MaxTrackedKeysPerPolicy = o.MaxTrackedKeysPerPolicy,
+        MaxValuesPerKey = o.MaxValuesPerKey,
         ThresholdResolution = o.ThresholdResolution,
         TimeZone = o.TimeZone,
         AnomalyKeyTimeZone = o.AnomalyKeyTimeZone,

@@ -2,7 +2,8 @@ namespace AlertEngine;
 
 /// <summary>
 /// The trigger state of one policy inside the engine. Single-threaded: the engine calls it under its lock.
-/// Implementations: every-time, threshold, anomaly, and the newer trigger types.
+/// One implementation per trigger type: every-time, threshold, anomaly, distinct, newValue, absence (also
+/// <see cref="IClockDrivenDetector"/>), spike and sum.
 /// </summary>
 internal interface IPolicyDetector
 {

@@ -1,7 +1,8 @@
 namespace AlertEngine;
 
 /// <summary>What turns matching activities into detections. One of <see cref="EveryTimeTrigger"/>,
-/// <see cref="ThresholdTrigger"/> or <see cref="AnomalyTrigger"/>.</summary>
+/// <see cref="ThresholdTrigger"/>, <see cref="AnomalyTrigger"/>, <see cref="DistinctTrigger"/>,
+/// <see cref="NewValueTrigger"/>, <see cref="AbsenceTrigger"/>, <see cref="SpikeTrigger"/> or <see cref="SumTrigger"/>.</summary>
 public abstract record Trigger
 {
     private protected Trigger()

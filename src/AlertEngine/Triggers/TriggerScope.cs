@@ -1,6 +1,6 @@
 namespace AlertEngine;
 
-/// <summary>The kind of key a threshold or anomaly trigger counts per.</summary>
+/// <summary>The kind of key a trigger keeps its state per (every trigger type but every-time).</summary>
 public enum TriggerScopeKind
 {
     /// <summary>Per user id (default).</summary>
@@ -17,7 +17,8 @@ public enum TriggerScopeKind
     Property,
 }
 
-/// <summary>What a threshold or anomaly trigger counts per: <c>user</c>, <c>organization</c>, <c>malwareFamily</c>,
+/// <summary>What a trigger keeps its state per (threshold, anomaly, distinct, newValue, absence, spike and sum; an
+/// every-time trigger has no scope): <c>user</c>, <c>organization</c>, <c>malwareFamily</c>,
 /// <c>recipient</c>, <c>allMessages</c> or <c>property:&lt;Name&gt;</c>.</summary>
 public sealed record TriggerScope
 {

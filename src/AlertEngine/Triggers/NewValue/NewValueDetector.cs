@@ -2,8 +2,8 @@ namespace AlertEngine;
 
 /// <summary>
 /// The engine's detector for a policy with a <see cref="NewValueTrigger"/> (see <see cref="NewValueTracker"/> for the
-/// exact rules). Uses <see cref="AlertEngineOptions.MaxTrackedKeysPerPolicy"/> as the key cap and the tracker's default
-/// cap on values per key; scope keys and values compare case-insensitively. Single-threaded.
+/// exact rules). Uses <see cref="AlertEngineOptions.MaxTrackedKeysPerPolicy"/> as the key cap and
+/// <see cref="AlertEngineOptions.MaxValuesPerKey"/> as the cap on values per key; scope keys and values compare case-insensitively. Single-threaded.
 /// </summary>
 internal sealed class NewValueDetector : IPolicyDetector
 {
@@ -22,7 +22,7 @@ internal sealed class NewValueDetector : IPolicyDetector
             trigger.LearningPeriod,
             ScopeKeys.Reader(trigger.Scope),
             trigger.Scope.ToString(),
-            new NewValueTrackerOptions { MaxTrackedKeys = options.MaxTrackedKeysPerPolicy },
+            new NewValueTrackerOptions { MaxTrackedKeys = options.MaxTrackedKeysPerPolicy, MaxValuesPerKey = options.MaxValuesPerKey },
             policy.Id,
             report);
     }

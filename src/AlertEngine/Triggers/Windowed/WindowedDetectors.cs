@@ -6,8 +6,8 @@ internal static class WindowedDetectors
     /// <summary>
     /// The engine options as core options: <see cref="AlertEngineOptions.ThresholdResolution"/>,
     /// <see cref="AlertEngineOptions.AllowedLateness"/>, <see cref="AlertEngineOptions.MaxTrackedKeysPerPolicy"/>,
-    /// <see cref="AlertEngineOptions.MaxActivitiesPerAlert"/>, the default
-    /// <see cref="WindowedTriggerOptions.MaxValuesPerKey"/>, and case-insensitive scope keys.
+    /// <see cref="AlertEngineOptions.MaxActivitiesPerAlert"/>,
+    /// <see cref="AlertEngineOptions.MaxValuesPerKey"/>, and case-insensitive scope keys.
     /// </summary>
     public static WindowedTriggerOptions CoreOptions(AlertEngineOptions options) => new()
     {
@@ -15,6 +15,7 @@ internal static class WindowedDetectors
         AllowedLateness = options.AllowedLateness,
         MaxTrackedKeys = options.MaxTrackedKeysPerPolicy,
         MaxItemsPerDetection = options.MaxActivitiesPerAlert,
+        MaxValuesPerKey = options.MaxValuesPerKey,
         KeyComparer = StringComparer.OrdinalIgnoreCase,
     };
 
