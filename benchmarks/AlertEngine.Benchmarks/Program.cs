@@ -17,6 +17,11 @@ public static class Program
             return 0;
         }
 
+        if (args is ["checkpoint-cpu", .. var checkpointArgs])
+        {
+            return Checkpoints.CheckpointCpuTime.Run(checkpointArgs);
+        }
+
         if (args is ["memory-latency"])
         {
             return Anomaly.MemoryLatency.Run();

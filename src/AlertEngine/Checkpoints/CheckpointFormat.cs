@@ -68,6 +68,18 @@ internal static class CheckpointFormat
             throw new InvalidDataException("Truncated or corrupt engine checkpoint: the payload length does not fit the data.");
         }
 
+        if (stream.CanSeek)
+        {
+            // The length was checked against the stream: read it in one piece.
+            var bytes = new byte[length];
+            if (ReadFully(stream, bytes) < length)
+            {
+                throw new InvalidDataException("Truncated engine checkpoint.");
+            }
+
+            return Verify(stream, bytes);
+        }
+
         // Read in chunks: a corrupt length from a stream that cannot seek must not allocate it up front.
         using var buffer = new MemoryStream();
         var chunk = new byte[Math.Min(length, 1 << 20) + 1];
@@ -84,13 +96,17 @@ internal static class CheckpointFormat
             left -= read;
         }
 
+        return Verify(stream, new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, length));
+    }
+
+    private static ReadOnlyMemory<byte> Verify(Stream stream, ReadOnlyMemory<byte> payload)
+    {
         Span<byte> checksum = stackalloc byte[ChecksumBytes];
         if (ReadFully(stream, checksum) < ChecksumBytes)
         {
             throw new InvalidDataException("Truncated engine checkpoint: the checksum is missing.");
         }
 
-        var payload = new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, length);
         if (BinaryPrimitives.ReadUInt64LittleEndian(checksum) != XxHash64.HashToUInt64(payload.Span))
         {
             throw new InvalidDataException("Corrupt engine checkpoint: the checksum does not match.");

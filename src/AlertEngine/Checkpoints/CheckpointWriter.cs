@@ -15,9 +15,11 @@ internal sealed class CheckpointWriter : IDisposable
     private readonly Stack<long> _open = new();
     private int _keysLeft;
 
-    public CheckpointWriter()
+    /// <summary>Creates a writer.</summary>
+    /// <param name="capacity">Expected size in bytes (e.g. the previous checkpoint's), to avoid regrowing the buffer.</param>
+    public CheckpointWriter(int capacity = 0)
     {
-        _stream = new MemoryStream();
+        _stream = new MemoryStream(capacity);
         _writer = new BinaryWriter(_stream, Encoding.UTF8, leaveOpen: true);
     }
 
@@ -67,6 +69,18 @@ internal sealed class CheckpointWriter : IDisposable
         _writer.Write(bytes.Length);
         _writer.Write(bytes);
     }
+
+    /// <summary>Starts a length-prefixed block written in place (no copy); end it with <see cref="EndBlock"/>. Reads
+    /// back with <see cref="CheckpointReader.ReadBlock"/>, like <see cref="WriteBlock"/>.</summary>
+    public void BeginBlock()
+    {
+        _writer.Flush();
+        _open.Push(_stream.Position);
+        _writer.Write(0); // the block length, patched by EndBlock
+    }
+
+    /// <summary>Ends the block started by <see cref="BeginBlock"/>: writes its length.</summary>
+    public void EndBlock() => EndKey();
 
     /// <summary>Writes the whole activity: id, time, operation, user, client IP, object, workload, tags, properties
     /// (properties in ordinal key order, so equal activities give equal bytes).</summary>
@@ -178,9 +192,10 @@ internal sealed class CheckpointWriter : IDisposable
     }
 
     /// <summary>Throws when keyed records announced by <see cref="BeginKeys"/> are missing (a detector bug).</summary>
-    public void CheckComplete()
+    /// <param name="openBlocks">The blocks the caller itself has open around the detector's state.</param>
+    public void CheckComplete(int openBlocks = 0)
     {
-        if (_keysLeft != 0 || _open.Count != 0)
+        if (_keysLeft != 0 || _open.Count != openBlocks)
         {
             throw new InvalidOperationException("A detector wrote fewer keyed records than it announced, or left one open.");
         }

@@ -5,6 +5,8 @@ namespace AlertEngine;
 // The engine checkpoint: everything that decides later alerts, saved to and restored from a stream.
 public sealed partial class AlertPipeline
 {
+    private int _lastCheckpointBytes; // the buffer size the next checkpoint starts with
+
     /// <summary>
     /// Writes one checkpoint of everything that decides later alerts: the duplicate filter, the event-time clock
     /// (watermark), every policy's trigger state per scope key with its kept activities, every policy's open
@@ -23,14 +25,16 @@ public sealed partial class AlertPipeline
     public void SaveCheckpoint(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        using var writer = new CheckpointWriter();
+        using var writer = new CheckpointWriter(Volatile.Read(ref _lastCheckpointBytes));
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             WriteCheckpoint(writer);
         }
 
-        CheckpointFormat.Write(stream, writer.Written);
+        var payload = writer.Written;
+        Volatile.Write(ref _lastCheckpointBytes, payload.Length + (payload.Length / 8));
+        CheckpointFormat.Write(stream, payload);
     }
 
     /// <summary>
@@ -76,31 +80,25 @@ public sealed partial class AlertPipeline
         writer.Write(_diagnosticCount);
         writer.Write(_futureCount);
         writer.Write(_observerErrors);
-        using (var duplicates = new CheckpointWriter())
-        {
-            _duplicates.WriteState(duplicates);
-            writer.WriteBlock(duplicates.Written);
-        }
+        writer.BeginBlock();
+        _duplicates.WriteState(writer);
+        writer.EndBlock();
 
         var runtimes = new PolicyRuntime[_byId.Count];
         _byId.Values.CopyTo(runtimes, 0);
         Array.Sort(runtimes, static (a, b) => string.CompareOrdinal(a.Policy.Id, b.Policy.Id));
         writer.Write(runtimes.Length);
-        using var section = new CheckpointWriter();
         foreach (var runtime in runtimes)
         {
             writer.Write(runtime.Policy.Id);
             writer.Write(PolicySerializer.Save([runtime.Policy]));
-            using (var aggregator = new CheckpointWriter())
-            {
-                runtime.Aggregator.WriteState(aggregator);
-                writer.WriteBlock(aggregator.Written);
-            }
-
-            using var detector = new CheckpointWriter();
-            runtime.Detector.WriteState(detector);
-            detector.CheckComplete();
-            writer.WriteBlock(detector.Written);
+            writer.BeginBlock();
+            runtime.Aggregator.WriteState(writer);
+            writer.EndBlock();
+            writer.BeginBlock();
+            runtime.Detector.WriteState(writer);
+            writer.CheckComplete(openBlocks: 1);
+            writer.EndBlock();
         }
     }
 

@@ -285,6 +285,7 @@ public sealed class SlidingWindowCounter<TItem>
         var watermark = ValidateSnapshot(snapshot);
 
         Clear();
+        _keys.EnsureCapacity(snapshot.Keys.Count);
         foreach (var k in snapshot.Keys)
         {
             ref var state = ref Track(k.Key, k.Newest.UtcTicks / _resolution);

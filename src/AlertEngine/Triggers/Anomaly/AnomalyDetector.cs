@@ -140,16 +140,30 @@ internal sealed class AnomalyDetector : IPolicyDetector
         var records = new BaselineSnapshot.KeyRecord[count];
         var kept = new List<(long, string, long, Activity)>();
         var working = new BaselineModel<Activity>.WorkingState[count];
+        byte[]? payload = null;
+        BinaryReader? binary = null;
         for (var k = 0; k < count; k++)
         {
             var key = reader.BeginKey();
             var block = reader.ReadBlock();
+            if (!System.Runtime.InteropServices.MemoryMarshal.TryGetArray(block, out var segment) || segment.Array is null)
+            {
+                throw new InvalidOperationException("A checkpoint block is not backed by an array.");
+            }
+
+            // One reader over the payload for every key: no stream or reader per key.
+            if (!ReferenceEquals(payload, segment.Array))
+            {
+                binary?.Dispose();
+                payload = segment.Array;
+                binary = new BinaryReader(new MemoryStream(payload, writable: false), System.Text.Encoding.UTF8);
+            }
+
             try
             {
-                using var stream = new MemoryStream(block.ToArray(), writable: false);
-                using var binary = new BinaryReader(stream, System.Text.Encoding.UTF8);
+                binary!.BaseStream.Position = segment.Offset;
                 records[k] = BaselineSnapshot.ReadKey(binary, ring, slots, k);
-                if (stream.Position != stream.Length || !string.Equals(records[k].Key, key, StringComparison.Ordinal))
+                if (binary.BaseStream.Position != segment.Offset + segment.Count || !string.Equals(records[k].Key, key, StringComparison.Ordinal))
                 {
                     throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' is inconsistent");
                 }
@@ -176,6 +190,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
 
         // An ArgumentException here means the state does not fit this detector (another bucket or time zone): the
         // engine skips the policy with that reason.
+        binary?.Dispose();
         _model.Restore(new BaselineSnapshot(bucket, slots, zone, ring, watermark, records));
         _model.RestoreKept(kept);
         for (var k = 0; k < count; k++)

@@ -350,6 +350,8 @@ public sealed partial class BaselineModel<T>
         }
 
         _index.Clear();
+        _index.EnsureCapacity(calendars.Length);
+        EnsureHandles(calendars.Length);
         Array.Clear(_cold);
         Array.Clear(_kept);
         _keptNext = 1;
@@ -543,6 +545,20 @@ public sealed partial class BaselineModel<T>
         s.Threshold = CannotFire;
         SetThreshold(h, ref s);
         return h;
+    }
+
+    /// <summary>Makes room for <paramref name="count"/> keys at once (a restore), instead of doubling key by key.</summary>
+    private void EnsureHandles(int count)
+    {
+        if (count <= _cold.Length)
+        {
+            return;
+        }
+
+        var capacity = Math.Min(Math.Max(16, count), _maxKeys);
+        Array.Resize(ref _cold, capacity);
+        Array.Resize(ref _slotData, capacity * _slots * SlotBytes);
+        Array.Resize(ref _older, capacity * (_ring - 1));
     }
 
     private void Grow()
