@@ -17,6 +17,12 @@ public static class Program
             return 0;
         }
 
+        if (args is ["seen-check"])
+        {
+            Console.WriteLine(SeenTriggers.NewValueBenchmarks.Check(rounds: 7));
+            return 0;
+        }
+
         if (args is ["memory-latency"])
         {
             return Anomaly.MemoryLatency.Run();
