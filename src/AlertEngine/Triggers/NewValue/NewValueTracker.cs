@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace AlertEngine;
 
@@ -126,15 +127,17 @@ public sealed class NewValueTracker
             }
         }
 
-        if (!_keys.TryGetValue(key, out var kv))
+        // The key's record lives in the dictionary's entry (a struct): one lookup, no separate object to load.
+        ref var kv = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+        if (Unsafe.IsNullRef(ref kv))
         {
             if (_keys.Count >= MaxTrackedKeys)
             {
                 return NewValueOutcome.KeyCapExceeded;
             }
 
+            kv = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out _);
             kv = new KeyValues(t);
-            _keys.Add(key, kv);
         }
         else if (t < kv.FirstSeen)
         {
@@ -145,7 +148,7 @@ public sealed class NewValueTracker
         var cutoff = t - _lookback;
         kv.TrimExpired(cutoff);
         var learning = t - kv.FirstSeen < _learning;
-        if (kv.Lookup(value, out var index))
+        if (kv.Lookup(value, text, out var index))
         {
             ref var node = ref kv.Nodes[index];
             var seen = node.Ticks > cutoff;
@@ -236,7 +239,7 @@ public sealed class NewValueTracker
         var kv = new KeyValues(firstSeen);
         foreach (var (value, ticks) in values)
         {
-            if (string.IsNullOrEmpty(value) || kv.Lookup(value, out _))
+            if (string.IsNullOrEmpty(value) || kv.Lookup(value, value, out _))
             {
                 throw new InvalidDataException($"Corrupt checkpoint: new-value key '{key}' has an empty or repeated value.");
             }
@@ -252,8 +255,10 @@ public sealed class NewValueTracker
     private void Sweep(long now)
     {
         var cutoff = now - _lookback;
-        foreach (var kv in _keys.Values)
+        foreach (var key in _keys.Keys)
         {
+            // Changing a value through its reference does not invalidate the enumeration.
+            ref var kv = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
             kv.TrimExpired(cutoff);
             if (kv.Count == 0)
             {
@@ -272,30 +277,66 @@ public sealed class NewValueTracker
         public int Next;
     }
 
-    /// <summary>One key's remembered values: an index by value and a list least recently seen first.</summary>
-    private sealed class KeyValues(long firstSeen)
+    /// <summary>One key's remembered values: a list least recently seen first in a node array and, past
+    /// <see cref="ScanLimit"/> values, an index by value (below it the list is scanned from its most recent end, which
+    /// touches only the node array). A struct stored in the key dictionary's entry; mutate it through a reference.</summary>
+    private struct KeyValues
     {
         private const int InitialCapacity = 4;
+        private const int ScanLimit = 8;
         private Dictionary<string, int>? _index;
         private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-        private int _free = -1;
+        private int _free;
         private int _used;
 
-        public long FirstSeen = firstSeen;
-        public ValueNode[] Nodes = [];
-        public int Head = -1;
-        public int Tail = -1;
+        public long FirstSeen;
+        public ValueNode[] Nodes;
+        public int Head;
+        public int Tail;
         public int Count;
 
-        public bool Lookup(ReadOnlySpan<char> value, out int index)
+        public KeyValues(long firstSeen)
         {
-            if (_index is null)
+            FirstSeen = firstSeen;
+            Nodes = [];
+            _free = -1;
+            Head = -1;
+            Tail = -1;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly bool Lookup(ReadOnlySpan<char> value, string? text, out int index)
+        {
+            if (_index is not null)
             {
-                index = -1;
-                return false;
+                return text is not null ? _index.TryGetValue(text, out index) : _lookup.TryGetValue(value, out index);
             }
 
-            return _lookup.TryGetValue(value, out index);
+            // First by identity (no string is read), then by content, both from the most recently seen end.
+            if (text is not null)
+            {
+                for (var n = Tail; n >= 0; n = Nodes[n].Prev)
+                {
+                    if (ReferenceEquals(Nodes[n].Value, text))
+                    {
+                        index = n;
+                        return true;
+                    }
+                }
+            }
+
+            for (var n = Tail; n >= 0; n = Nodes[n].Prev)
+            {
+                var v = Nodes[n].Value!;
+                if (v.Length == value.Length && value.Equals(v, StringComparison.OrdinalIgnoreCase))
+                {
+                    index = n;
+                    return true;
+                }
+            }
+
+            index = -1;
+            return false;
         }
 
         public void TrimExpired(long cutoff)
@@ -308,10 +349,9 @@ public sealed class NewValueTracker
 
         public void Add(string value, long ticks, int max)
         {
-            if (_index is null)
+            if (_index is null && Count == ScanLimit)
             {
-                _index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-                _lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
+                BuildIndex();
             }
 
             int i;
@@ -332,14 +372,14 @@ public sealed class NewValueTracker
 
             Nodes[i] = new ValueNode { Value = value, Ticks = ticks, Prev = Tail, Next = -1 };
             Link(i);
-            _index.Add(value, i);
+            _index?.Add(value, i);
             Count++;
         }
 
         public void Remove(int i)
         {
             Unlink(i);
-            _index!.Remove(Nodes[i].Value!);
+            _index?.Remove(Nodes[i].Value!);
             Nodes[i] = new ValueNode { Next = _free };
             _free = i;
             Count--;
@@ -360,7 +400,7 @@ public sealed class NewValueTracker
 
         public void Release()
         {
-            if (_index is not null)
+            if (Nodes.Length != 0)
             {
                 _index = null;
                 _lookup = default;
@@ -404,6 +444,17 @@ public sealed class NewValueTracker
             else
             {
                 Tail = node.Prev;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void BuildIndex()
+        {
+            _index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            _lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
+            for (var n = Head; n >= 0; n = Nodes[n].Next)
+            {
+                _index.Add(Nodes[n].Value!, n);
             }
         }
 
