@@ -15,8 +15,9 @@ namespace AlertEngine;
 /// remembers the newest time seen, so an input older than a later-arrived input with the same value counts as seen
 /// (the value is known to occur after it); for inputs in time order this is exactly the rule above.</para>
 /// <para><b>Memory.</b> Per tracked key: a record of about 100 bytes (its dictionary entry, the first-seen time and
-/// list heads) and, while it remembers values, a value index and a node array holding at most
-/// <see cref="MaxValuesPerKey"/> values (about 50 bytes each plus the string). When a key would exceed the cap, the
+/// list heads, stored in the key dictionary's entry) and, while it remembers values, a node array holding at most
+/// <see cref="MaxValuesPerKey"/> values (24 bytes each plus the string) and, past 8 values, a value index (about 30
+/// bytes per value). When a key would exceed the cap, the
 /// value seen least recently is forgotten (counted in <see cref="ValuesForgotten"/>; it would fire again if it came
 /// back). At most <see cref="MaxTrackedKeys"/> keys are tracked; a new key beyond the cap is
 /// <see cref="NewValueOutcome.KeyCapExceeded"/> and nothing is recorded for it.</para>
@@ -26,8 +27,9 @@ namespace AlertEngine;
 /// and array. The key's record itself (its first-seen time) is kept: dropping it would restart the key's learning
 /// period when it comes back, so a value that must fire (the learning period long over) would be swallowed. Forgetting
 /// values never changes a result; the record of a dormant key costs about 100 bytes and counts against the key cap.</para>
-/// <para><b>Cost.</b> Per input: one lookup of the key, one lookup of the value (by span, no string made), and O(1)
-/// list moves; expired values are removed in amortized O(1).</para>
+/// <para><b>Cost.</b> Per input: one lookup of the key; then, for a key with up to 8 values, a scan of its values from
+/// the most recently seen (by reference, then by content), otherwise one lookup in its index (no string made either
+/// way); O(1) list moves; expired values are removed in amortized O(1).</para>
 /// <para>Not thread-safe: use one tracker per thread, or serialize calls.</para>
 /// </remarks>
 public sealed class NewValueTracker
