@@ -11,9 +11,20 @@ public static class Program
             return Engine.EngineCpuTime.Run();
         }
 
-        if (args is ["windowed-check"])
+        if (args is ["windowed-check", .. var windowedArgs])
         {
-            Console.WriteLine(Windowed.WindowedTriggerBenchmarks.Check());
+            // Optional: the number of rounds (default 5; 40 or more lets the loops reach tier-1 code with dynamic PGO).
+            var rounds = windowedArgs is [var r] ? int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : 5;
+            Console.WriteLine(Windowed.WindowedTriggerBenchmarks.Check(keepItems: false, rounds));
+            Console.WriteLine(Windowed.WindowedTriggerBenchmarks.Check(keepItems: true, rounds));
+            return 0;
+        }
+
+        if (args is ["seen-check", .. var seenArgs])
+        {
+            // Optional: the number of rounds (default 7; 40 or more lets the loops reach tier-1 code with dynamic PGO).
+            var rounds = seenArgs is [var r] ? int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : 7;
+            Console.WriteLine(SeenTriggers.NewValueBenchmarks.Check(rounds));
             return 0;
         }
 

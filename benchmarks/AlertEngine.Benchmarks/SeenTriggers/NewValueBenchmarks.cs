@@ -24,6 +24,10 @@ public class NewValueBenchmarks
     [Params(10_000)]
     public int Keys { get; set; }
 
+    /// <summary>Each activity with its own string instances (see <see cref="SeenTriggerStream"/>); the BenchmarkDotNet
+    /// runs use shared instances, the <c>seen-check</c> mode measures both.</summary>
+    public bool FreshStrings { get; set; }
+
     [GlobalSetup(Target = nameof(Tracker))]
     public void SetupTracker()
     {
@@ -51,10 +55,47 @@ public class NewValueBenchmarks
     /// <summary>A fresh state; each benchmark then runs two passes to reach steady state.</summary>
     public void Init()
     {
-        _stream = new SeenTriggerStream(Keys);
+        _stream = new SeenTriggerStream(Keys, FreshStrings);
         _tracker = new NewValueTracker(Lookback, TimeSpan.Zero);
         _naive = new Dictionary<string, NaiveKey>(StringComparer.OrdinalIgnoreCase);
         _offset = SeenTriggerStream.Start;
+    }
+
+    /// <summary>Process CPU time per activity of each method, best of <paramref name="rounds"/> passes, methods
+    /// interleaved round by round (the process-level mode <c>seen-check</c>), with the detections each fired.</summary>
+    public static string Check(int rounds) =>
+        "Shared string instances:" + Environment.NewLine + Check(rounds, freshStrings: false) + Environment.NewLine
+        + "Fresh string instances per activity:" + Environment.NewLine + Check(rounds, freshStrings: true);
+
+    private static string Check(int rounds, bool freshStrings)
+    {
+        var tracker = new NewValueBenchmarks { Keys = 10_000, FreshStrings = freshStrings };
+        tracker.SetupTracker();
+        var dictionary = new NewValueBenchmarks { Keys = 10_000, FreshStrings = freshStrings };
+        dictionary.SetupDictionary();
+        var methods = new (string Name, Func<int> Run)[] { ("Tracker", tracker.Tracker), ("DictionaryPerKey", dictionary.DictionaryPerKey) };
+        var runs = new Func<int>[] { tracker.Tracker, dictionary.DictionaryPerKey };
+
+        var best = new double[methods.Length];
+        var fired = new int[methods.Length];
+        Array.Fill(best, double.MaxValue);
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var m = 0; m < methods.Length; m++)
+            {
+                var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+                fired[m] = runs[m]();
+                best[m] = Math.Min(best[m], (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalNanoseconds / SeenTriggerStream.Length);
+            }
+        }
+
+        var lines = new List<string>();
+        for (var m = 0; m < methods.Length; m++)
+        {
+            lines.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{methods[m].Name}: {best[m]:F1} CPU ns/activity (best of {rounds} passes), {fired[m]} fired in the last pass"));
+        }
+
+        return string.Join(Environment.NewLine, lines);
     }
 
     [Benchmark(OperationsPerInvoke = SeenTriggerStream.Length)]

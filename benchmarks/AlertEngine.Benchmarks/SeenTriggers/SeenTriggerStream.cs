@@ -12,7 +12,10 @@ public sealed class SeenTriggerStream
     public const long StepTicks = TimeSpan.TicksPerMillisecond * 10;
     public static readonly long Start = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero).UtcTicks;
 
-    public SeenTriggerStream(int keys)
+    /// <param name="keys">The number of keys.</param>
+    /// <param name="freshStrings">When true, every activity gets its own key and value string instances (as activities
+    /// parsed one by one do), so no comparison can succeed by reference alone.</param>
+    public SeenTriggerStream(int keys, bool freshStrings = false)
     {
         var random = new Random(42);
         var names = new string[keys];
@@ -41,6 +44,11 @@ public sealed class SeenTriggerStream
             // Case varies as it does in audit data: the same user or value spelled differently.
             Keys[i] = random.Next(50) == 0 ? names[k].ToUpperInvariant() : names[k];
             Values[i] = values[k][j];
+            if (freshStrings)
+            {
+                Keys[i] = new string(Keys[i].AsSpan());
+                Values[i] = new string(Values[i].AsSpan());
+            }
         }
     }
 

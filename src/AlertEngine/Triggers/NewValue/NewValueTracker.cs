@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace AlertEngine;
 
@@ -14,8 +15,9 @@ namespace AlertEngine;
 /// remembers the newest time seen, so an input older than a later-arrived input with the same value counts as seen
 /// (the value is known to occur after it); for inputs in time order this is exactly the rule above.</para>
 /// <para><b>Memory.</b> Per tracked key: a record of about 100 bytes (its dictionary entry, the first-seen time and
-/// list heads) and, while it remembers values, a value index and a node array holding at most
-/// <see cref="MaxValuesPerKey"/> values (about 50 bytes each plus the string). When a key would exceed the cap, the
+/// list heads, stored in the key dictionary's entry) and, while it remembers values, a node array holding at most
+/// <see cref="MaxValuesPerKey"/> values (24 bytes each plus the string) and, past 8 values, a value index (about 30
+/// bytes per value). When a key would exceed the cap, the
 /// value seen least recently is forgotten (counted in <see cref="ValuesForgotten"/>; it would fire again if it came
 /// back). At most <see cref="MaxTrackedKeys"/> keys are tracked; a new key beyond the cap is
 /// <see cref="NewValueOutcome.KeyCapExceeded"/> and nothing is recorded for it.</para>
@@ -25,8 +27,9 @@ namespace AlertEngine;
 /// and array. The key's record itself (its first-seen time) is kept: dropping it would restart the key's learning
 /// period when it comes back, so a value that must fire (the learning period long over) would be swallowed. Forgetting
 /// values never changes a result; the record of a dormant key costs about 100 bytes and counts against the key cap.</para>
-/// <para><b>Cost.</b> Per input: one lookup of the key, one lookup of the value (by span, no string made), and O(1)
-/// list moves; expired values are removed in amortized O(1).</para>
+/// <para><b>Cost.</b> Per input: one lookup of the key; then, for a key with up to 8 values, a scan of its values from
+/// the most recently seen (by reference, then by content), otherwise one lookup in its index (no string made either
+/// way); O(1) list moves; expired values are removed in amortized O(1).</para>
 /// <para>Not thread-safe: use one tracker per thread, or serialize calls.</para>
 /// </remarks>
 public sealed class NewValueTracker
@@ -126,15 +129,17 @@ public sealed class NewValueTracker
             }
         }
 
-        if (!_keys.TryGetValue(key, out var kv))
+        // The key's record lives in the dictionary's entry (a struct): one lookup, no separate object to load.
+        ref var kv = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+        if (Unsafe.IsNullRef(ref kv))
         {
             if (_keys.Count >= MaxTrackedKeys)
             {
                 return NewValueOutcome.KeyCapExceeded;
             }
 
+            kv = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out _);
             kv = new KeyValues(t);
-            _keys.Add(key, kv);
         }
         else if (t < kv.FirstSeen)
         {
@@ -145,7 +150,7 @@ public sealed class NewValueTracker
         var cutoff = t - _lookback;
         kv.TrimExpired(cutoff);
         var learning = t - kv.FirstSeen < _learning;
-        if (kv.Lookup(value, out var index))
+        if (kv.Lookup(value, text, out var index))
         {
             ref var node = ref kv.Nodes[index];
             var seen = node.Ticks > cutoff;
@@ -236,7 +241,7 @@ public sealed class NewValueTracker
         var kv = new KeyValues(firstSeen);
         foreach (var (value, ticks) in values)
         {
-            if (string.IsNullOrEmpty(value) || kv.Lookup(value, out _))
+            if (string.IsNullOrEmpty(value) || kv.Lookup(value, value, out _))
             {
                 throw new InvalidDataException($"Corrupt checkpoint: new-value key '{key}' has an empty or repeated value.");
             }
@@ -252,8 +257,10 @@ public sealed class NewValueTracker
     private void Sweep(long now)
     {
         var cutoff = now - _lookback;
-        foreach (var kv in _keys.Values)
+        foreach (var key in _keys.Keys)
         {
+            // Changing a value through its reference does not invalidate the enumeration.
+            ref var kv = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
             kv.TrimExpired(cutoff);
             if (kv.Count == 0)
             {
@@ -272,30 +279,66 @@ public sealed class NewValueTracker
         public int Next;
     }
 
-    /// <summary>One key's remembered values: an index by value and a list least recently seen first.</summary>
-    private sealed class KeyValues(long firstSeen)
+    /// <summary>One key's remembered values: a list least recently seen first in a node array and, past
+    /// <see cref="ScanLimit"/> values, an index by value (below it the list is scanned from its most recent end, which
+    /// touches only the node array). A struct stored in the key dictionary's entry; mutate it through a reference.</summary>
+    private struct KeyValues
     {
         private const int InitialCapacity = 4;
+        private const int ScanLimit = 8;
         private Dictionary<string, int>? _index;
         private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-        private int _free = -1;
+        private int _free;
         private int _used;
 
-        public long FirstSeen = firstSeen;
-        public ValueNode[] Nodes = [];
-        public int Head = -1;
-        public int Tail = -1;
+        public long FirstSeen;
+        public ValueNode[] Nodes;
+        public int Head;
+        public int Tail;
         public int Count;
 
-        public bool Lookup(ReadOnlySpan<char> value, out int index)
+        public KeyValues(long firstSeen)
         {
-            if (_index is null)
+            FirstSeen = firstSeen;
+            Nodes = [];
+            _free = -1;
+            Head = -1;
+            Tail = -1;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly bool Lookup(ReadOnlySpan<char> value, string? text, out int index)
+        {
+            if (_index is not null)
             {
-                index = -1;
-                return false;
+                return text is not null ? _index.TryGetValue(text, out index) : _lookup.TryGetValue(value, out index);
             }
 
-            return _lookup.TryGetValue(value, out index);
+            // First by identity (no string is read), then by content, both from the most recently seen end.
+            if (text is not null)
+            {
+                for (var n = Tail; n >= 0; n = Nodes[n].Prev)
+                {
+                    if (ReferenceEquals(Nodes[n].Value, text))
+                    {
+                        index = n;
+                        return true;
+                    }
+                }
+            }
+
+            for (var n = Tail; n >= 0; n = Nodes[n].Prev)
+            {
+                var v = Nodes[n].Value!;
+                if (v.Length == value.Length && value.Equals(v, StringComparison.OrdinalIgnoreCase))
+                {
+                    index = n;
+                    return true;
+                }
+            }
+
+            index = -1;
+            return false;
         }
 
         public void TrimExpired(long cutoff)
@@ -308,10 +351,9 @@ public sealed class NewValueTracker
 
         public void Add(string value, long ticks, int max)
         {
-            if (_index is null)
+            if (_index is null && Count == ScanLimit)
             {
-                _index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-                _lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
+                BuildIndex();
             }
 
             int i;
@@ -332,14 +374,14 @@ public sealed class NewValueTracker
 
             Nodes[i] = new ValueNode { Value = value, Ticks = ticks, Prev = Tail, Next = -1 };
             Link(i);
-            _index.Add(value, i);
+            _index?.Add(value, i);
             Count++;
         }
 
         public void Remove(int i)
         {
             Unlink(i);
-            _index!.Remove(Nodes[i].Value!);
+            _index?.Remove(Nodes[i].Value!);
             Nodes[i] = new ValueNode { Next = _free };
             _free = i;
             Count--;
@@ -360,7 +402,7 @@ public sealed class NewValueTracker
 
         public void Release()
         {
-            if (_index is not null)
+            if (Nodes.Length != 0)
             {
                 _index = null;
                 _lookup = default;
@@ -404,6 +446,17 @@ public sealed class NewValueTracker
             else
             {
                 Tail = node.Prev;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void BuildIndex()
+        {
+            _index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            _lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
+            for (var n = Head; n >= 0; n = Nodes[n].Next)
+            {
+                _index.Add(Nodes[n].Value!, n);
             }
         }
 

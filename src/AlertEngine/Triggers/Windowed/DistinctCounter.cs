@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace AlertEngine;
 
@@ -35,6 +36,7 @@ public sealed class DistinctCounter<TItem>
 {
     private const int SpareStates = 1024;
     private const int MaxInterned = 1 << 16;
+    private const int ScanLimit = 8;
     private readonly Dictionary<string, KeyState> _keys;
     private readonly Stack<KeyState> _spare = new();
     private readonly HashSet<string> _interned = new(StringComparer.Ordinal);
@@ -127,56 +129,61 @@ public sealed class DistinctCounter<TItem>
         }
 
         var arrival = ++_arrival;
-        if (!_keys.TryGetValue(key, out var state))
+        // The key's state lives in the dictionary's entry (a struct): one lookup, no separate object to load. The
+        // reference is used only until the dictionary next changes (not within this call).
+        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+        if (Unsafe.IsNullRef(ref state))
         {
             if (_keys.Count >= Options.MaxTrackedKeys && !SweepForRoom())
             {
                 return WindowTriggerOutcome.KeyCapExceeded;
             }
 
-            state = _spare.Count != 0 ? _spare.Pop() : new KeyState();
+            state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out _);
+            state = _spare.Count != 0 ? _spare.Pop() : default;
             state.Newest = slot;
-            _keys.Add(key, state);
         }
         else if (slot > state.Newest)
         {
             state.Newest = slot;
-            Expire(state);
+            Expire(ref state);
         }
         else if (slot <= state.Newest - _clock.WindowSlots)
         {
             return WindowTriggerOutcome.OutOfWindow;
         }
 
-        var hash = string.GetHashCode(value, StringComparison.OrdinalIgnoreCase);
-        var found = Find(state, hash, value);
+        var found = Find(ref state, value);
         if (found >= 0)
         {
             ref var e = ref state.Entries[found];
             if (ticks >= e.Ticks)
             {
                 var text = value.SequenceEqual(e.Value) ? e.Value : Intern(value);
+                var seenHash = e.Hash;
                 state.Entries.RemoveAt(found);
-                Insert(state, new Entry { Value = text, Hash = hash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
+                Insert(ref state, new Entry { Value = text, Hash = seenHash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
             }
 
             return WindowTriggerOutcome.Counted;
         }
 
+        var hash = string.GetHashCode(value, StringComparison.OrdinalIgnoreCase);
+
         if (state.Entries.Count + 1 >= Threshold)
         {
-            Fire(state, key, new Entry { Value = Intern(value), Hash = hash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
+            Fire(ref state, key, new Entry { Value = Intern(value), Hash = hash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
             return WindowTriggerOutcome.Detected;
         }
 
         var outcome = WindowTriggerOutcome.Counted;
         if (state.Entries.Count == _maxValues)
         {
-            ForgetLeastRecent(state);
+            ForgetLeastRecent(ref state);
             outcome = WindowTriggerOutcome.ValueCapExceeded;
         }
 
-        Insert(state, new Entry { Value = Intern(value), Hash = hash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
+        Insert(ref state, new Entry { Value = Intern(value), Hash = hash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
         return outcome;
     }
 
@@ -258,7 +265,7 @@ public sealed class DistinctCounter<TItem>
 
             previous = ticks;
             var hash = string.GetHashCode(v.Value, StringComparison.OrdinalIgnoreCase);
-            if (Find(state, hash, v.Value) >= 0)
+            if (Find(ref state, v.Value) >= 0)
             {
                 throw new InvalidDataException($"Distinct key '{key}': value '{v.Value}' appears twice.");
             }
@@ -269,9 +276,35 @@ public sealed class DistinctCounter<TItem>
         _keys.Add(key, state);
     }
 
+    /// <summary>The position of the entry equal to <paramref name="value"/> (case-insensitively), or -1. Up to
+    /// <see cref="ScanLimit"/> entries are compared by length, then memory identity, then characters (no hash to
+    /// compute); more are filtered by the entries' stored hashes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Find(KeyState state, int hash, ReadOnlySpan<char> value)
+    private static int Find(ref KeyState state, ReadOnlySpan<char> value)
     {
+        if (state.Entries.Count > ScanLimit)
+        {
+            return FindByHash(ref state, value);
+        }
+
+        for (var i = state.Entries.Count - 1; i >= 0; i--)
+        {
+            var v = state.Entries[i].Value;
+            if (v.Length == value.Length
+                && (Unsafe.AreSame(ref MemoryMarshal.GetReference(value), ref MemoryMarshal.GetReference(v.AsSpan()))
+                    || value.Equals(v, StringComparison.OrdinalIgnoreCase)))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int FindByHash(ref KeyState state, ReadOnlySpan<char> value)
+    {
+        var hash = string.GetHashCode(value, StringComparison.OrdinalIgnoreCase);
         for (var i = state.Entries.Count - 1; i >= 0; i--)
         {
             ref var e = ref state.Entries[i];
@@ -284,7 +317,7 @@ public sealed class DistinctCounter<TItem>
         return -1;
     }
 
-    private void Insert(KeyState state, Entry entry)
+    private void Insert(ref KeyState state, Entry entry)
     {
         var n = state.Entries.Count;
         if (n == 0 || state.Entries.Last.Ticks <= entry.Ticks)
@@ -321,9 +354,9 @@ public sealed class DistinctCounter<TItem>
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ForgetLeastRecent(KeyState state) => state.Entries.RemoveFirst();
+    private static void ForgetLeastRecent(ref KeyState state) => state.Entries.RemoveFirst();
 
-    private void Expire(KeyState state)
+    private void Expire(ref KeyState state)
     {
         var cutoff = state.Newest - _clock.WindowSlots;
         while (state.Entries.Count != 0 && state.Entries.First.Slot <= cutoff)
@@ -333,7 +366,7 @@ public sealed class DistinctCounter<TItem>
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Fire(KeyState state, string key, Entry entry)
+    private void Fire(ref KeyState state, string key, Entry entry)
     {
         var hitCount = state.Entries.Count + 1;
         var length = Math.Min(hitCount, Options.MaxItemsPerDetection);
@@ -419,7 +452,7 @@ public sealed class DistinctCounter<TItem>
         public TItem Item;
     }
 
-    private sealed class KeyState
+    private struct KeyState
     {
         public long Newest;
         public Ring<Entry> Entries;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace AlertEngine;
 
@@ -120,21 +121,24 @@ public sealed class SlidingWindowSum<TItem>
             Sweep();
         }
 
-        if (!_keys.TryGetValue(key, out var state))
+        // The key's state lives in the dictionary's entry (a struct): one lookup, no separate object to load. The
+        // reference is used only until the dictionary next changes (not within this call).
+        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+        if (Unsafe.IsNullRef(ref state))
         {
             if (_keys.Count >= Options.MaxTrackedKeys && !SweepForRoom())
             {
                 return WindowTriggerOutcome.KeyCapExceeded;
             }
 
-            state = _spare.Count != 0 ? _spare.Pop() : new KeyState();
+            state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out _);
+            state = _spare.Count != 0 ? _spare.Pop() : default;
             state.Newest = slot;
-            _keys.Add(key, state);
         }
         else if (slot > state.Newest)
         {
             state.Newest = slot;
-            Expire(state);
+            Expire(ref state);
         }
         else if (slot <= state.Newest - _clock.WindowSlots)
         {
@@ -144,13 +148,13 @@ public sealed class SlidingWindowSum<TItem>
         var total = state.Total + value;
         if (total >= Threshold)
         {
-            Fire(state, key, ticks, item, total);
+            Fire(ref state, key, ticks, item, total);
             return WindowTriggerOutcome.Detected;
         }
 
         state.Total = total;
         state.Count++;
-        AddToSlot(state, slot, value);
+        AddToSlot(ref state, slot, value);
         if (_maxItems != 0)
         {
             KeptItems.Keep(ref state.Items, ticks, item, _maxItems);
@@ -260,7 +264,7 @@ public sealed class SlidingWindowSum<TItem>
         _keys.Add(view.Key, state);
     }
 
-    private void AddToSlot(KeyState state, long slot, double value)
+    private void AddToSlot(ref KeyState state, long slot, double value)
     {
         var n = state.Slots.Count;
         if (n != 0)
@@ -285,11 +289,11 @@ public sealed class SlidingWindowSum<TItem>
             return;
         }
 
-        AddLate(state, slot, value);
+        AddLate(ref state, slot, value);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void AddLate(KeyState state, long slot, double value)
+    private void AddLate(ref KeyState state, long slot, double value)
     {
         var i = state.Slots.Count - 1;
         while (i >= 0 && state.Slots[i].Index > slot)
@@ -307,7 +311,7 @@ public sealed class SlidingWindowSum<TItem>
         state.Slots.Insert(i + 1, new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
     }
 
-    private void Expire(KeyState state)
+    private void Expire(ref KeyState state)
     {
         var cutoff = state.Newest - _clock.WindowSlots;
         if (state.Slots.Count == 0 || state.Slots.First.Index > cutoff)
@@ -332,7 +336,7 @@ public sealed class SlidingWindowSum<TItem>
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Fire(KeyState state, string key, long ticks, TItem item, double total)
+    private void Fire(ref KeyState state, string key, long ticks, TItem item, double total)
     {
         var hitCount = state.Count + 1;
         var length = Math.Min(hitCount, _maxItems);
@@ -414,7 +418,7 @@ public sealed class SlidingWindowSum<TItem>
         public int Count;
     }
 
-    private sealed class KeyState
+    private struct KeyState
     {
         public long Newest;
         public double Total;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace AlertEngine;
 
@@ -124,22 +125,25 @@ public sealed class SpikeCounter<TItem>
             Sweep();
         }
 
-        if (!_keys.TryGetValue(key, out var state))
+        // The key's state lives in the dictionary's entry (a struct): one lookup, no separate object to load. The
+        // reference is used only until the dictionary next changes (not within this call).
+        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+        if (Unsafe.IsNullRef(ref state))
         {
             if (_keys.Count >= Options.MaxTrackedKeys && !SweepForRoom())
             {
                 return WindowTriggerOutcome.KeyCapExceeded;
             }
 
-            state = _spare.Count != 0 ? _spare.Pop() : new KeyState();
+            state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out _);
+            state = _spare.Count != 0 ? _spare.Pop() : default;
             state.Newest = slot;
             state.QuietUntil = long.MinValue;
-            _keys.Add(key, state);
         }
         else if (slot > state.Newest)
         {
             state.Newest = slot;
-            Move(state);
+            Move(ref state);
         }
         else if (slot <= state.Newest - _clock.SpanSlots)
         {
@@ -147,7 +151,7 @@ public sealed class SpikeCounter<TItem>
         }
 
         var current = slot > state.Newest - _clock.WindowSlots;
-        Count(state, slot, current);
+        Count(ref state, slot, current);
         if (current && _maxItems != 0)
         {
             KeptItems.Keep(ref state.Items, ticks, item, _maxItems);
@@ -158,7 +162,7 @@ public sealed class SpikeCounter<TItem>
             && state.Reference >= MinReference
             && state.Current >= Ratio * state.Reference)
         {
-            Fire(state, key);
+            Fire(ref state, key);
             return WindowTriggerOutcome.Detected;
         }
 
@@ -272,7 +276,7 @@ public sealed class SpikeCounter<TItem>
     }
 
     /// <summary>The key's newest slot moved forward: slots leave the reference window, and cross from current to reference.</summary>
-    private void Move(KeyState state)
+    private void Move(ref KeyState state)
     {
         var dropThrough = state.Newest - _clock.SpanSlots;
         while (state.Slots.Count != 0 && state.Slots.First.Index <= dropThrough)
@@ -303,7 +307,7 @@ public sealed class SpikeCounter<TItem>
         KeptItems.DropBefore(ref state.Items, (boundary + 1) * _clock.Resolution);
     }
 
-    private void Count(KeyState state, long slot, bool current)
+    private void Count(ref KeyState state, long slot, bool current)
     {
         if (current)
         {
@@ -332,11 +336,11 @@ public sealed class SpikeCounter<TItem>
             return;
         }
 
-        CountLate(state, slot, current);
+        CountLate(ref state, slot, current);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void CountLate(KeyState state, long slot, bool current)
+    private void CountLate(ref KeyState state, long slot, bool current)
     {
         var i = state.Slots.Count - 1;
         while (i >= 0 && state.Slots[i].Index > slot)
@@ -358,7 +362,7 @@ public sealed class SpikeCounter<TItem>
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Fire(KeyState state, string key)
+    private void Fire(ref KeyState state, string key)
     {
         var length = state.Items.Count;
         if (length > _detectionItems.Length)
@@ -430,7 +434,7 @@ public sealed class SpikeCounter<TItem>
         public int Count;
     }
 
-    private sealed class KeyState
+    private struct KeyState
     {
         public long Newest;
         public long QuietUntil;

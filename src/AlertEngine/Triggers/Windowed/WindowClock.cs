@@ -12,6 +12,8 @@ internal sealed class WindowClock
     private readonly long _sweepInterval;
     private long _sweptThrough = long.MinValue;
     private long _addsAtSweep;
+    private long _lastTicks = long.MinValue;
+    private long _lastSlot;
 
     /// <param name="window">The window.</param>
     /// <param name="windows">How many windows back a key's state reaches (1, or 2 for spike).</param>
@@ -57,7 +59,15 @@ internal sealed class WindowClock
         }
 
         Adds++;
-        slot = ticks / Resolution;
+
+        // Audit times repeat (whole seconds, many activities per second): reuse the last division.
+        if (ticks != _lastTicks)
+        {
+            _lastTicks = ticks;
+            _lastSlot = ticks / Resolution;
+        }
+
+        slot = _lastSlot;
         if (ticks > Watermark)
         {
             sweepDue = Advance(ticks);
