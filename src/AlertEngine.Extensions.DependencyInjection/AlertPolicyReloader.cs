@@ -81,7 +81,9 @@ internal sealed partial class AlertPolicyReloader : IDisposable
         && a.MaxTrackedKeysPerPolicy == b.MaxTrackedKeysPerPolicy
         && a.ThresholdResolution == b.ThresholdResolution
         && a.TimeZone.Id == b.TimeZone.Id
-        && a.AnomalyKeyTimeZone == b.AnomalyKeyTimeZone;
+        && a.AnomalyKeyTimeZone == b.AnomalyKeyTimeZone
+        && a.FutureTolerance == b.FutureTolerance
+        && a.MaxValuesPerKey == b.MaxValuesPerKey;
 
     [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "Policies reloaded: {Added} added, {Removed} removed, {Reset} reset, {Updated} updated with state kept, {Unchanged} unchanged")]
     private static partial void LogReloaded(ILogger logger, int added, int removed, int reset, int updated, int unchanged);
