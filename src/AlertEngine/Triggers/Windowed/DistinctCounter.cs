@@ -34,7 +34,6 @@ namespace AlertEngine;
 /// </remarks>
 public sealed class DistinctCounter<TItem>
 {
-    private const int SpareStates = 1024;
     private const int MaxInterned = 1 << 16;
     private const int ScanLimit = 8;
     private readonly Dictionary<string, KeyState> _keys;
@@ -405,42 +404,9 @@ public sealed class DistinctCounter<TItem>
         state.Entries.Clear();
     }
 
-    private bool SweepForRoom()
-    {
-        if (_clock.SweepMayFreeRoom(_keys.Count))
-        {
-            Sweep();
-        }
+    private bool SweepForRoom() => WindowedKeyEviction.MakeRoom(_clock, _keys, _spare, Options.MaxTrackedKeys);
 
-        return _keys.Count < Options.MaxTrackedKeys;
-    }
-
-    private void Sweep()
-    {
-        _clock.Swept();
-        var through = _clock.EvictThrough;
-        var evicted = false;
-        foreach (var pair in _keys)
-        {
-            if (pair.Value.Newest <= through)
-            {
-                var state = pair.Value;
-                state.Entries.Clear();
-                if (_spare.Count < SpareStates)
-                {
-                    _spare.Push(state);
-                }
-
-                _keys.Remove(pair.Key);
-                evicted = true;
-            }
-        }
-
-        if (evicted && _keys.Count < _keys.Capacity / 4 && _keys.Capacity > 1024)
-        {
-            _keys.TrimExcess(Math.Max(_keys.Count * 2, 1024));
-        }
-    }
+    private void Sweep() => WindowedKeyEviction.Sweep(_clock, _keys, _spare);
 
     private struct Entry
     {
@@ -452,10 +418,14 @@ public sealed class DistinctCounter<TItem>
         public TItem Item;
     }
 
-    private struct KeyState
+    private struct KeyState : IWindowedKeyState
     {
         public long Newest;
         public Ring<Entry> Entries;
+
+        readonly long IWindowedKeyState.NewestSlot => Newest;
+
+        public void Reset() => Entries.Clear();
     }
 }
 

@@ -29,7 +29,6 @@ namespace AlertEngine;
 /// </remarks>
 public sealed class SlidingWindowSum<TItem>
 {
-    private const int SpareStates = 1024;
     private readonly Dictionary<string, KeyState> _keys;
     private readonly Stack<KeyState> _spare = new();
     private readonly WindowClock _clock;
@@ -365,51 +364,12 @@ public sealed class SlidingWindowSum<TItem>
         _detectionHitCount = hitCount;
         _detectionTotal = total;
         _detectionKey = key;
-        state.Total = 0;
-        state.Count = 0;
-        state.Slots.Clear();
-        state.Items.Clear();
+        state.Reset();
     }
 
-    private bool SweepForRoom()
-    {
-        if (_clock.SweepMayFreeRoom(_keys.Count))
-        {
-            Sweep();
-        }
+    private bool SweepForRoom() => WindowedKeyEviction.MakeRoom(_clock, _keys, _spare, Options.MaxTrackedKeys);
 
-        return _keys.Count < Options.MaxTrackedKeys;
-    }
-
-    private void Sweep()
-    {
-        _clock.Swept();
-        var through = _clock.EvictThrough;
-        var evicted = false;
-        foreach (var pair in _keys)
-        {
-            if (pair.Value.Newest <= through)
-            {
-                var state = pair.Value;
-                state.Total = 0;
-                state.Count = 0;
-                state.Slots.Clear();
-                state.Items.Clear();
-                if (_spare.Count < SpareStates)
-                {
-                    _spare.Push(state);
-                }
-
-                _keys.Remove(pair.Key);
-                evicted = true;
-            }
-        }
-
-        if (evicted && _keys.Count < _keys.Capacity / 4 && _keys.Capacity > 1024)
-        {
-            _keys.TrimExcess(Math.Max(_keys.Count * 2, 1024));
-        }
-    }
+    private void Sweep() => WindowedKeyEviction.Sweep(_clock, _keys, _spare);
 
     private struct Slot
     {
@@ -418,13 +378,23 @@ public sealed class SlidingWindowSum<TItem>
         public int Count;
     }
 
-    private struct KeyState
+    private struct KeyState : IWindowedKeyState
     {
         public long Newest;
         public double Total;
         public int Count;
         public Ring<Slot> Slots;
         public Ring<Stamped<TItem>> Items;
+
+        readonly long IWindowedKeyState.NewestSlot => Newest;
+
+        public void Reset()
+        {
+            Total = 0;
+            Count = 0;
+            Slots.Clear();
+            Items.Clear();
+        }
     }
 }
 

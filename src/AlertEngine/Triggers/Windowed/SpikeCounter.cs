@@ -28,7 +28,6 @@ namespace AlertEngine;
 /// </remarks>
 public sealed class SpikeCounter<TItem>
 {
-    private const int SpareStates = 1024;
     private readonly Dictionary<string, KeyState> _keys;
     private readonly Stack<KeyState> _spare = new();
     private readonly WindowClock _clock;
@@ -387,46 +386,9 @@ public sealed class SpikeCounter<TItem>
         state.QuietUntil = state.Newest + _clock.WindowSlots;
     }
 
-    private bool SweepForRoom()
-    {
-        if (_clock.SweepMayFreeRoom(_keys.Count))
-        {
-            Sweep();
-        }
+    private bool SweepForRoom() => WindowedKeyEviction.MakeRoom(_clock, _keys, _spare, Options.MaxTrackedKeys);
 
-        return _keys.Count < Options.MaxTrackedKeys;
-    }
-
-    private void Sweep()
-    {
-        _clock.Swept();
-        var through = _clock.EvictThrough;
-        var evicted = false;
-        foreach (var pair in _keys)
-        {
-            if (pair.Value.Newest <= through)
-            {
-                var state = pair.Value;
-                state.Current = 0;
-                state.Reference = 0;
-                state.ReferenceSlots = 0;
-                state.Slots.Clear();
-                state.Items.Clear();
-                if (_spare.Count < SpareStates)
-                {
-                    _spare.Push(state);
-                }
-
-                _keys.Remove(pair.Key);
-                evicted = true;
-            }
-        }
-
-        if (evicted && _keys.Count < _keys.Capacity / 4 && _keys.Capacity > 1024)
-        {
-            _keys.TrimExcess(Math.Max(_keys.Count * 2, 1024));
-        }
-    }
+    private void Sweep() => WindowedKeyEviction.Sweep(_clock, _keys, _spare);
 
     private struct Slot
     {
@@ -434,7 +396,7 @@ public sealed class SpikeCounter<TItem>
         public int Count;
     }
 
-    private struct KeyState
+    private struct KeyState : IWindowedKeyState
     {
         public long Newest;
         public long QuietUntil;
@@ -443,6 +405,18 @@ public sealed class SpikeCounter<TItem>
         public int ReferenceSlots;
         public Ring<Slot> Slots;
         public Ring<Stamped<TItem>> Items;
+
+        readonly long IWindowedKeyState.NewestSlot => Newest;
+
+        /// <summary>Empties the counts and buffers; <see cref="QuietUntil"/> is left, as eviction always left it.</summary>
+        public void Reset()
+        {
+            Current = 0;
+            Reference = 0;
+            ReferenceSlots = 0;
+            Slots.Clear();
+            Items.Clear();
+        }
     }
 }
 
