@@ -112,7 +112,9 @@ internal sealed partial class AlertEngineService
         try
         {
             parts = ServiceCheckpoint.Read(bytes);
-            using var stream = new MemoryStream(parts.Engine.ToArray(), writable: false);
+            // The engine section is read in place (a visible buffer is not copied again).
+            var engine = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(parts.Engine, out var segment) ? segment : new ArraySegment<byte>(parts.Engine.ToArray());
+            using var stream = new MemoryStream(engine.Array!, engine.Offset, engine.Count, writable: false, publiclyVisible: true);
             result = pipeline.RestoreCheckpoint(stream);
         }
         catch (InvalidDataException ex)
