@@ -297,6 +297,18 @@ internal sealed class CheckpointReader
         return address.TryWriteBytes(bytes, out var written) && written == 4 ? BinaryPrimitives.ReadUInt32LittleEndian(bytes) : 0;
     }
 
+    /// <summary>The read position in the data.</summary>
+    internal int Position => _position - _start;
+
+    /// <summary>Skips one encoded keyed record; returns its key (the record is the bytes from the position before the
+    /// call to the position after it).</summary>
+    internal string SkipKey()
+    {
+        var key = BeginKey();
+        _position = _recordEnds.Pop();
+        return key;
+    }
+
     /// <summary>Reads the number of keyed records that follow.</summary>
     public int BeginKeys() => ReadCount(5);
 
