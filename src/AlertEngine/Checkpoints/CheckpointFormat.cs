@@ -79,7 +79,7 @@ internal static class CheckpointFormat
         if (stream.CanSeek)
         {
             // The length was checked against the stream: read it in one piece.
-            var bytes = new byte[length];
+            var bytes = GC.AllocateUninitializedArray<byte>(length); // every byte is read over
             if (ReadFully(stream, bytes) < length)
             {
                 throw new InvalidDataException("Truncated engine checkpoint.");

@@ -25,6 +25,11 @@ internal sealed class CheckpointReader
     private readonly Stack<int> _recordEnds = new();
     private string?[]? _interned;
     private IPAddress?[]? _addresses;
+    private string? _lastOther;
+    private string? _lastOperation;
+    private string? _lastUser;
+    private string? _lastObject;
+    private string? _lastWorkload;
 
     public CheckpointReader(ReadOnlyMemory<byte> data)
     {
@@ -137,19 +142,28 @@ internal sealed class CheckpointReader
     /// (operations, users, workloads repeat across thousands of kept activities): a small table by hash of the bytes,
     /// an entry replaced when another value hashes to its slot. Only ASCII values are shared.
     /// </summary>
-    public string ReadInternedString()
+    public string ReadInternedString() => ReadInternedString(ref _lastOther);
+
+    /// <summary>As <see cref="ReadInternedString()"/>, first comparing with the value this field had last time
+    /// (<paramref name="last"/>): consecutive kept activities of one key mostly repeat their operation, user and object.</summary>
+    private string ReadInternedString(ref string? last)
     {
         var bytes = Take(ReadStringLength());
+        if (last is { } previous && previous.Length == bytes.Length && Ascii.Equals(bytes, previous))
+        {
+            return previous;
+        }
+
         if (bytes.Length > 128)
         {
-            return Decode(bytes);
+            return last = Decode(bytes);
         }
 
         _interned ??= new string?[InternSlots];
         ref var slot = ref _interned[(int)(XxHash3.HashToUInt64(bytes) & (InternSlots - 1))];
-        if (slot is { } cached && Ascii.Equals(bytes, cached))
+        if (slot is { } cached && cached.Length == bytes.Length && Ascii.Equals(bytes, cached))
         {
-            return cached;
+            return last = cached;
         }
 
         var value = Decode(bytes);
@@ -158,10 +172,12 @@ internal sealed class CheckpointReader
             slot = value;
         }
 
-        return value;
+        return last = value;
     }
 
     public string? ReadNullableInternedString() => ReadBoolean() ? ReadInternedString() : null;
+
+    private string? ReadNullableInternedString(ref string? last) => ReadBoolean() ? ReadInternedString(ref last) : null;
 
     public DateTimeOffset ReadTime()
     {
@@ -205,16 +221,16 @@ internal sealed class CheckpointReader
     {
         var id = ReadString();
         var time = ReadTime();
-        var operation = ReadInternedString();
+        var operation = ReadInternedString(ref _lastOperation);
         if (id.Length == 0 || operation.Length == 0)
         {
             throw Corrupt("an activity has an empty id or operation");
         }
 
-        var userId = ReadNullableInternedString();
+        var userId = ReadNullableInternedString(ref _lastUser);
         var ip = ReadAddress();
-        var objectId = ReadNullableInternedString();
-        var workload = ReadNullableInternedString();
+        var objectId = ReadNullableInternedString(ref _lastObject);
+        var workload = ReadNullableInternedString(ref _lastWorkload);
         var tagCount = ReadCount();
         var tags = tagCount == 0 ? Array.Empty<string>() : new string[tagCount];
         for (var i = 0; i < tags.Length; i++)
