@@ -135,6 +135,9 @@ public sealed partial class BaselineModel<T>
             span[at++] = slots[(i * SlotBytes) + 4];
         }
 
+        // A field added to the key record (BaselineSnapshot.WriteKey) goes here, after the samples, and into the
+        // record size above; ReadCheckpointKey reads it where its comment says.
+
         // The working state (outside the block).
         at = Put(span, at, s.FastFrom);
         at = Put(span, at, s.BatchTicks);
@@ -234,6 +237,8 @@ public sealed partial class BaselineModel<T>
             }
         }
 
+        // A field added to the key record is read here, after the samples: a record written before it existed ends
+        // here (reader.Remaining == end), so read it only while reader.Remaining > end and derive it otherwise.
         if (reader.Remaining != end)
         {
             throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' is inconsistent");
