@@ -91,6 +91,11 @@ public static class TestApp
         app.UseEndpoints(endpoints =>
         {
             endpoints.MapOpenApi();
+            endpoints.MapGet("/test-signin", (HttpContext http, string user, string roles) =>
+            {
+                http.Response.Cookies.Append(CookieName, Uri.EscapeDataString(user + "|" + roles));
+                return Results.Text("signed in " + user);
+            });
             endpoints.MapAlertEngineApi(ApiPrefix, web);
             endpoints.MapAlertEngineDashboard(DashboardPrefix, web);
         });

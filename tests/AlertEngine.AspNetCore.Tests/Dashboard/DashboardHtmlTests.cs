@@ -1,0 +1,118 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AlertEngine.AspNetCore.Tests.Dashboard;
+
+/// <summary>The dashboard's HTML over HTTP (no browser): permissions, encoding, antiforgery.</summary>
+public sealed partial class DashboardHtmlTests
+{
+    private const string Script = "<script>alert('x')</script>";
+
+    private static string Url(string path) => TestApp.DashboardPrefix + path;
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenField();
+
+    [Fact]
+    public async Task AnonymousVisitorsGetASignInPage()
+    {
+        await using var app = await new AlertEngineAppFactory().SeededAsync();
+
+        var response = await app.Anonymous().GetAsync(Url("/"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.DoesNotContain("policy-", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HiddenCategoriesShowNowhere()
+    {
+        await using var app = await new AlertEngineAppFactory().SeededAsync();
+        var client = app.As("r", Roles.RecordsManagement);
+
+        var pages = string.Concat(await Task.WhenAll(new[] { "/", "/policies", "/incidents", "/health" }.Select(p => client.GetStringAsync(Url(p)))));
+
+        Assert.Contains("InformationGovernance policy", pages, StringComparison.Ordinal);
+        foreach (var category in TestApp.Categories.Where(c => c != AlertCategory.InformationGovernance))
+        {
+            Assert.DoesNotContain(category + " policy", pages, StringComparison.Ordinal);
+            Assert.DoesNotContain(TestApp.PolicyId(category), pages, StringComparison.Ordinal);
+        }
+
+        var hidden = await client.GetAsync(Url("/alerts/" + Uri.EscapeDataString(TestApp.AlertId(AlertCategory.ThreatManagement, 4))));
+        Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.As("e", Roles.EDiscovery).GetAsync(Url("/"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task ScriptShapedTextIsAlwaysEncoded()
+    {
+        await using var app = new AlertEngineAppFactory(policiesJson: TestApp.PoliciesJson(" " + Script.Replace("'", "\\u0027", StringComparison.Ordinal)));
+        await TestApp.SeedAsync(app.Services, [TestApp.ActivityLine(AlertCategory.MailFlow, "x<img src=x onerror=alert(1)>", TestApp.Day, user: Script + "@contoso.com", objectId: Script)]);
+        var client = app.As(Script, Roles.OrgManagement);
+        var id = "policy-mailflow:x<img src=x onerror=alert(1)>";
+        await app.Services.GetRequiredService<AlertManager>().ChangeStatusAsync(
+            new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity([new(System.Security.Claims.ClaimTypes.Role, Roles.OrgManagement)], "t")),
+            id, AlertStatus.Investigating, Script);
+
+        var pages = string.Concat(await Task.WhenAll(new[] { "/", "/alerts/" + Uri.EscapeDataString(id), "/policies", "/incidents" }.Select(p => client.GetStringAsync(Url(p)))));
+
+        Assert.DoesNotContain("<script", pages, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<img", pages, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("&lt;script&gt;", pages, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFormWithoutAValidAntiforgeryTokenChangesNothing()
+    {
+        await using var app = await new AlertEngineAppFactory().SeededAsync();
+        var client = app.As("admin", Roles.OrgManagement);
+        var id = TestApp.AlertId(AlertCategory.Others, 5);
+
+        var noToken = await client.PostAsync(Url("/alerts/" + Uri.EscapeDataString(id) + "/status"), new FormUrlEncodedContent(new Dictionary<string, string> { ["status"] = "Dismissed" }));
+        var badToken = await client.PostAsync(Url("/policies/policy-others/enabled"), new FormUrlEncodedContent(new Dictionary<string, string> { ["enabled"] = "false", ["__RequestVerificationToken"] = "forged" }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, noToken.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badToken.StatusCode);
+        Assert.Equal(AlertStatus.Active, (await app.Services.GetRequiredService<IAlertStore>().GetAsync(id))!.Status);
+        Assert.True(app.Services.GetRequiredService<IAlertEngine>().Pipeline.Policies.Single(p => p.Id == "policy-others").Enabled);
+    }
+
+    [Fact]
+    public async Task EveryFormCarriesAnAntiforgeryToken()
+    {
+        await using var app = await new AlertEngineAppFactory().SeededAsync();
+        var client = app.As("admin", Roles.OrgManagement);
+        var incident = (await app.Services.GetRequiredService<IncidentManager>().Store.QueryAsync(IncidentQuery.All))[0];
+        await app.Services.GetRequiredService<IncidentManager>().DeclareSecurityIncidentAsync(incident.Id, "admin");
+
+        foreach (var path in new[] { "/alerts/" + Uri.EscapeDataString(TestApp.AlertId(AlertCategory.Others, 5)), "/policies", "/incidents/" + Uri.EscapeDataString(incident.Id) })
+        {
+            var html = await client.GetStringAsync(Url(path));
+            var forms = Regex.Matches(html, "<form method=\"post\"").Count;
+            Assert.True(forms > 0, path);
+            Assert.Equal(forms, TokenField().Matches(html).Count);
+        }
+    }
+
+    [Fact]
+    public async Task ARefusedChangeShowsTheErrorAndChangesNothing()
+    {
+        await using var app = await new AlertEngineAppFactory().SeededAsync();
+        var client = app.As("admin", Roles.OrgManagement);
+        var id = TestApp.AlertId(AlertCategory.Others, 5);
+        var detail = "/alerts/" + Uri.EscapeDataString(id);
+        var token = TokenField().Match(await client.GetStringAsync(Url(detail))).Groups[1].Value;
+
+        var response = await client.PostAsync(Url(detail + "/status"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["status"] = "Active",
+            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token),
+        }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("class=\"errors\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True((await app.Services.GetRequiredService<IAlertStore>().GetAsync(id))!.History.IsDefaultOrEmpty);
+    }
+}
