@@ -22,7 +22,7 @@ internal sealed class DashboardContext
         input,select,textarea,button{font:inherit;font-size:.9rem}button{cursor:pointer;padding:.25rem .7rem}
         .sev{display:inline-block;padding:0 .45rem;border-radius:.6rem;font-size:.8rem;color:#fff}
         .sev-High{background:#c62828}.sev-Medium{background:#ef6c00}.sev-Low{background:#f9a825;color:#222}.sev-Informational{background:#1565c0}
-        .counts{display:flex;gap:.6rem;flex-wrap:wrap;margin:.4rem 0 .8rem}.counts span{background:#fff;border:1px solid #e3e6eb;padding:.25rem .6rem}
+        .counts{display:flex;gap:.6rem;flex-wrap:wrap;margin:.4rem 0 .8rem}.counts>span{background:#fff;border:1px solid #e3e6eb;padding:.25rem .6rem}
         .message{background:#e8f5e9;border:1px solid #a5d6a7;padding:.5rem .8rem;margin-bottom:.8rem}
         .errors{background:#ffebee;border:1px solid #ef9a9a;padding:.5rem .8rem;margin-bottom:.8rem}
         .overdue{color:#c62828;font-weight:600}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem;background:#fff;padding:.6rem;border:1px solid #e3e6eb}

@@ -6,8 +6,8 @@ namespace AlertEngine.AspNetCore.Dashboard;
 internal static class SeverityChart
 {
     private const int Height = 140;
-    private const int BarWidth = 18;
-    private const int Gap = 6;
+    private const int BarWidth = 36;
+    private const int Gap = 16;
     private const int MaxDays = 60;
 
     private static readonly (AlertSeverity Severity, string Color)[] Colors =
@@ -75,7 +75,7 @@ internal static class SeverityChart
                     .Text($"{dayText}: {n} {severity}").Raw("</title></rect>");
             }
 
-            html.Raw("<text font-size=\"9\"").Attr("x", x.ToString(CultureInfo.InvariantCulture)).Attr("y", (Height + 28).ToString(CultureInfo.InvariantCulture))
+            html.Raw("<text font-size=\"11\"").Attr("x", x.ToString(CultureInfo.InvariantCulture)).Attr("y", (Height + 28).ToString(CultureInfo.InvariantCulture))
                 .Raw(">").Text(day.ToString("MM-dd", CultureInfo.InvariantCulture)).Raw("</text>");
             x += BarWidth + Gap;
         }
