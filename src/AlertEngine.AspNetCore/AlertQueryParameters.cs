@@ -117,7 +117,8 @@ internal static class AlertQueryParameters
         return null;
     }
 
-    private static bool Bool(IQueryCollection query, string name, List<ValidationError> errors)
+    /// <summary>A true/false parameter (<c>on</c> and <c>1</c>, as HTML check boxes send, are true); absent is false.</summary>
+    internal static bool Bool(IQueryCollection query, string name, List<ValidationError> errors)
     {
         if (Single(query, name) is not { } text)
         {

@@ -27,30 +27,8 @@ internal static class IncidentQueryParameters
         return new IncidentQuery
         {
             Phases = phases,
-            IncludeClosed = Flag(query, "includeClosed", errors),
-            SecurityIncidentsOnly = Flag(query, "securityOnly", errors),
+            IncludeClosed = AlertQueryParameters.Bool(query, "includeClosed", errors),
+            SecurityIncidentsOnly = AlertQueryParameters.Bool(query, "securityOnly", errors),
         };
-    }
-
-    private static bool Flag(IQueryCollection query, string name, List<ValidationError> errors)
-    {
-        var text = query[name].LastOrDefault();
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return false;
-        }
-
-        if (bool.TryParse(text, out var value))
-        {
-            return value;
-        }
-
-        if (text is "on" or "1")
-        {
-            return true;
-        }
-
-        errors.Add(new(name, "must be true or false"));
-        return false;
     }
 }

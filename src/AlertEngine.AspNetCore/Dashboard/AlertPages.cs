@@ -114,7 +114,7 @@ internal static class AlertPages
         Input(html, "source", "Source", "text", query["source"].ToString());
         Input(html, "tag", "Tag", "text", query["tag"].ToString());
         Input(html, "from", "From (UTC)", "date", query["from"].ToString());
-        Input(html, "to", "To (UTC)", "date", query["to"].ToString());
+        Input(html, "to", "Before (UTC)", "date", query["to"].ToString());
         html.Raw("<label>Resolved<input type=\"checkbox\" name=\"includeResolved\" value=\"true\" id=\"filter-includeResolved\"")
             .Raw(query["includeResolved"].ToString() == "true" ? " checked" : "").Raw("></label>")
             .Raw("<button type=\"submit\" id=\"apply-filters\">Filter</button>").Link(page.Url("/"), "Clear").Raw("</form>");

@@ -113,6 +113,7 @@ internal sealed class DashboardContext
             "restored" => "Notifications restored for this alert.",
             "on" => "Policy turned on.",
             "off" => "Policy turned off.",
+            "notifications" => "Notification settings saved.",
             "phase" => "Phase changed.",
             "declared" => "Declared a security incident: the customer notice clock is running.",
             "notice" => "Customer notice recorded.",

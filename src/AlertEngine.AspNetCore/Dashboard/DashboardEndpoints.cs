@@ -21,6 +21,8 @@ internal static class DashboardEndpoints
         group.MapPost("/alerts/{id}/status", (HttpContext http, string id, CancellationToken ct) => Post(http, options, (page, form) => AlertPages.ChangeStatusAsync(page, id, form, ct)));
         group.MapPost("/alerts/{id}/suppression", (HttpContext http, string id, CancellationToken ct) => Post(http, options, (page, form) => AlertPages.SuppressAsync(page, id, form, ct)));
         group.MapGet("/policies", (Delegate)((HttpContext http) => Run(http, options, page => Task.FromResult(PolicyPages.List(page)))));
+        group.MapGet("/policies/{id}", (HttpContext http, string id) => Run(http, options, page => Task.FromResult(PolicyPages.Detail(page, id))));
+        group.MapPost("/policies/{id}/notifications", (HttpContext http, string id) => Post(http, options, (page, form) => Task.FromResult(PolicyPages.SetNotifications(page, id, form))));
         group.MapPost("/policies/{id}/enabled", (HttpContext http, string id) => Post(http, options, (page, form) => Task.FromResult(PolicyPages.SetEnabled(page, id, form))));
         group.MapGet("/incidents", (HttpContext http, CancellationToken ct) => Run(http, options, page => IncidentPages.ListAsync(page, ct)));
         group.MapGet("/incidents/{id}", (HttpContext http, string id, CancellationToken ct) => Run(http, options, page => IncidentPages.DetailAsync(page, id, null, ct)));
@@ -70,7 +72,7 @@ internal static class DashboardEndpoints
     {
         var pattern = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "/";
         var prefix = pattern;
-        foreach (var suffix in new[] { "/alerts/{id}/status", "/alerts/{id}/suppression", "/alerts/{id}", "/policies/{id}/enabled", "/policies", "/incidents/{id}/phase", "/incidents/{id}/declare", "/incidents/{id}/notice", "/incidents/{id}/postmortem", "/incidents/{id}", "/incidents", "/health" })
+        foreach (var suffix in new[] { "/alerts/{id}/status", "/alerts/{id}/suppression", "/alerts/{id}", "/policies/{id}/enabled", "/policies/{id}/notifications", "/policies/{id}", "/policies", "/incidents/{id}/phase", "/incidents/{id}/declare", "/incidents/{id}/notice", "/incidents/{id}/postmortem", "/incidents/{id}", "/incidents", "/health" })
         {
             if (pattern.EndsWith(suffix, StringComparison.Ordinal))
             {

@@ -80,18 +80,18 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public void Open(string dashboardPath) => _driver.Navigate().GoToUrl(BaseUrl + TestApp.DashboardPrefix + dashboardPath);
 
-    /// <summary>Waits (up to 20 s) until the condition holds, then returns its value.</summary>
+    /// <summary>Waits (up to 30 s) until the condition holds, then returns its value.</summary>
     public T WaitFor<T>(Func<IWebDriver, T?> condition, string what)
     {
-        var wait = new WebDriverWait(_driver, TimeSpan.FromSeconds(20)) { Message = "waited for " + what };
+        var wait = new WebDriverWait(_driver, TimeSpan.FromSeconds(30)) { Message = "waited for " + what };
         wait.IgnoreExceptionTypes(typeof(NoSuchElementException), typeof(StaleElementReferenceException));
         return wait.Until(condition)!;
     }
 
-    /// <summary>Waits (up to 20 s) until the condition is true.</summary>
+    /// <summary>Waits (up to 30 s) until the condition is true.</summary>
     public void WaitUntil(Func<IWebDriver, bool> condition, string what)
     {
-        var wait = new WebDriverWait(_driver, TimeSpan.FromSeconds(20)) { Message = "waited for " + what };
+        var wait = new WebDriverWait(_driver, TimeSpan.FromSeconds(30)) { Message = "waited for " + what };
         wait.IgnoreExceptionTypes(typeof(NoSuchElementException), typeof(StaleElementReferenceException));
         wait.Until(condition);
     }

@@ -115,4 +115,46 @@ public sealed partial class DashboardHtmlTests
         Assert.Contains("class=\"errors\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.True((await app.Services.GetRequiredService<IAlertStore>().GetAsync(id))!.History.IsDefaultOrEmpty);
     }
+
+    private static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string pageWithForm, string action, Dictionary<string, string> fields)
+    {
+        var token = TokenField().Match(await client.GetStringAsync(Url(pageWithForm))).Groups[1].Value;
+        fields["__RequestVerificationToken"] = WebUtility.HtmlDecode(token);
+        return await client.PostAsync(Url(action), new FormUrlEncodedContent(fields));
+    }
+
+    [Fact]
+    public async Task AChangeToAHiddenAlertIsNotFoundEvenWithAValidToken()
+    {
+        await using var app = await new AlertEngineAppFactory().SeededAsync();
+        var client = app.As("r", Roles.RecordsManagement);
+        var hidden = TestApp.AlertId(AlertCategory.ThreatManagement, 4);
+
+        var response = await PostFormAsync(client, "/alerts/" + Uri.EscapeDataString(TestApp.AlertId(AlertCategory.InformationGovernance, 1)),
+            "/alerts/" + Uri.EscapeDataString(hidden) + "/status", new() { ["status"] = "Dismissed" });
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(AlertStatus.Active, (await app.Services.GetRequiredService<IAlertStore>().GetAsync(hidden))!.Status);
+    }
+
+    [Fact]
+    public async Task NotificationSettingsAreValidatedWhereTheyAreEdited()
+    {
+        await using var app = await new AlertEngineAppFactory().SeededAsync();
+        var client = app.As("admin", Roles.OrgManagement);
+        var page = "/policies/" + TestApp.SystemPolicy.Id;
+        AlertPolicy Running() => app.Services.GetRequiredService<IAlertEngine>().Pipeline.Policies.Single(p => p.Id == TestApp.SystemPolicy.Id);
+        var before = Running();
+
+        var refused = await PostFormAsync(client, page, page + "/notifications", new() { ["enabled"] = "true", ["recipients"] = "soc@contoso.com", ["dailyLimit"] = "0" });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("policy.notification.dailyLimit", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Same(before, Running());
+
+        var saved = await PostFormAsync(client, page, page + "/notifications", new() { ["enabled"] = "true", ["recipients"] = "soc@contoso.com\nciso@contoso.com", ["dailyLimit"] = "5" });
+        Assert.Equal(HttpStatusCode.SeeOther, saved.StatusCode);
+        Assert.Equal(["soc@contoso.com", "ciso@contoso.com"], Running().Notification!.Recipients);
+        Assert.Equal(5, Running().Notification!.DailyLimit);
+        Assert.Equal(before.Name, Running().Name);
+    }
 }
