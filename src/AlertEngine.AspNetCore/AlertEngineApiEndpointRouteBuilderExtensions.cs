@@ -68,24 +68,25 @@ public static class AlertEngineApiEndpointRouteBuilderExtensions
             .WithSummary("Ingest activities")
             .WithDescription("A JSON array of activities, or JSON Lines (one activity per line), in the native format or as unified audit log records. All or nothing: a bad line is a 400 naming it and nothing is evaluated.")
             .Accepts<string>("application/json", "application/x-ndjson", "application/jsonl", "text/plain")
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithRequestExample(OpenApiExamples.Activities, OpenApiExamples.JsonLines);
 
         var alerts = group.MapGroup("/alerts");
         alerts.MapGet("/", api.QueryAlertsAsync).WithName("AlertEngine_QueryAlerts").WithSummary("List alerts (filters, keyset paging)");
         alerts.MapGet("/counts", api.CountAlertsAsync).WithName("AlertEngine_CountAlerts").WithSummary("Count alerts by severity, category and status");
         alerts.MapGet("/{id}", api.GetAlertAsync).WithName("AlertEngine_GetAlert").WithSummary("Read one alert with its activities and history");
         alerts.MapPost("/{id}/status", api.ChangeStatusAsync).WithName("AlertEngine_ChangeAlertStatus").WithSummary("Change an alert's status, with a comment")
-            .Accepts<AlertStatusRequest>("application/json");
+            .Accepts<AlertStatusRequest>("application/json").WithRequestExample(OpenApiExamples.Status);
         alerts.MapPut("/{id}/suppression", api.SetSuppressedAsync).WithName("AlertEngine_SuppressAlertNotifications").WithSummary("Suppress (or restore) an alert's notifications")
-            .Accepts<AlertSuppressionRequest>("application/json");
+            .Accepts<AlertSuppressionRequest>("application/json").WithRequestExample(OpenApiExamples.Suppression);
 
         var policies = group.MapGroup("/policies");
         policies.MapGet("/", api.ListPolicies).WithName("AlertEngine_ListPolicies").WithSummary("List policies (interchange format)");
         policies.MapGet("/{id}", api.GetPolicy).WithName("AlertEngine_GetPolicy").WithSummary("Read one policy");
         policies.MapPost("/", api.CreatePolicyAsync).WithName("AlertEngine_CreatePolicy").WithSummary("Create a custom policy")
-            .Accepts<System.Text.Json.JsonElement>("application/json");
+            .Accepts<System.Text.Json.JsonElement>("application/json").WithRequestExample(OpenApiExamples.Policy);
         policies.MapPut("/{id}", api.UpdatePolicyAsync).WithName("AlertEngine_UpdatePolicy").WithSummary("Replace a policy (System policies: enabled and notification settings only)")
-            .Accepts<System.Text.Json.JsonElement>("application/json");
+            .Accepts<System.Text.Json.JsonElement>("application/json").WithRequestExample(OpenApiExamples.Policy);
         policies.MapPost("/{id}/enable", (HttpContext context, string id) => api.SetPolicyEnabled(context, id, true)).WithName("AlertEngine_EnablePolicy").WithSummary("Turn a policy on");
         policies.MapPost("/{id}/disable", (HttpContext context, string id) => api.SetPolicyEnabled(context, id, false)).WithName("AlertEngine_DisablePolicy").WithSummary("Turn a policy off");
         policies.MapDelete("/{id}", api.DeletePolicy).WithName("AlertEngine_DeletePolicy").WithSummary("Delete a custom policy");
@@ -94,13 +95,13 @@ public static class AlertEngineApiEndpointRouteBuilderExtensions
         incidents.MapGet("/", api.ListIncidentsAsync).WithName("AlertEngine_ListIncidents").WithSummary("List incidents");
         incidents.MapGet("/{id}", api.GetIncidentAsync).WithName("AlertEngine_GetIncident").WithSummary("Read one incident with its timeline");
         incidents.MapPost("/{id}/phase", api.ChangePhaseAsync).WithName("AlertEngine_ChangeIncidentPhase").WithSummary("Move an incident to another response phase")
-            .Accepts<IncidentPhaseRequest>("application/json");
+            .Accepts<IncidentPhaseRequest>("application/json").WithRequestExample(OpenApiExamples.Phase);
         incidents.MapPost("/{id}/declare", api.DeclareAsync).WithName("AlertEngine_DeclareSecurityIncident").WithSummary("Declare a security incident (starts the 72-hour notice clock)")
-            .Accepts<IncidentDeclareRequest>("application/json");
+            .Accepts<IncidentDeclareRequest>("application/json").WithRequestExample(OpenApiExamples.Declare);
         incidents.MapPost("/{id}/notices", api.RecordNoticeAsync).WithName("AlertEngine_RecordCustomerNotice").WithSummary("Record a customer notice")
-            .Accepts<CustomerNoticeRequest>("application/json");
+            .Accepts<CustomerNoticeRequest>("application/json").WithRequestExample(OpenApiExamples.Notice);
         incidents.MapPost("/{id}/postmortem", api.RecordPostmortemAsync).WithName("AlertEngine_RecordPostmortem").WithSummary("Record the postmortem and close the incident")
-            .Accepts<PostmortemRequest>("application/json");
+            .Accepts<PostmortemRequest>("application/json").WithRequestExample(OpenApiExamples.Postmortem);
 
         group.MapGet("/statistics", api.Statistics).WithName("AlertEngine_Statistics").WithSummary("Engine statistics and health");
         return group;

@@ -38,6 +38,12 @@ public sealed class StatisticsAndOpenApiTests
         var alerts = paths.GetProperty(TestApp.ApiPrefix + "/alerts/{id}").GetProperty("get").GetProperty("responses");
         Assert.True(alerts.TryGetProperty("200", out _));
         Assert.True(alerts.TryGetProperty("404", out _) || alerts.TryGetProperty("400", out _));
+        var example = paths.GetProperty(TestApp.ApiPrefix + "/alerts/{id}/status").GetProperty("post").GetProperty("requestBody")
+            .GetProperty("content").GetProperty("application/json").GetProperty("example");
+        Assert.Equal("Investigating", example.GetProperty("status").GetString());
+        var ingest = paths.GetProperty(TestApp.ApiPrefix + "/activities").GetProperty("post").GetProperty("requestBody").GetProperty("content");
+        Assert.Equal(System.Text.Json.JsonValueKind.Array, ingest.GetProperty("application/json").GetProperty("example").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.String, ingest.GetProperty("application/x-ndjson").GetProperty("example").ValueKind);
         Assert.DoesNotContain("/alertengine/", paths.EnumerateObject().Select(p => p.Name).Where(n => !n.StartsWith(TestApp.ApiPrefix, StringComparison.Ordinal)));
     }
 }
