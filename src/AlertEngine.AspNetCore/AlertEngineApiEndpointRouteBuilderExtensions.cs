@@ -69,6 +69,7 @@ public static class AlertEngineApiEndpointRouteBuilderExtensions
             .WithDescription("A JSON array of activities, or JSON Lines (one activity per line), in the native format or as unified audit log records. All or nothing: a bad line is a 400 naming it and nothing is evaluated.")
             .Accepts<string>("application/json", "application/x-ndjson", "application/jsonl", "text/plain")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithRequestExample(OpenApiExamples.Activities, OpenApiExamples.JsonLines);
 
         var alerts = group.MapGroup("/alerts");

@@ -133,13 +133,15 @@ public sealed class AlertEngineAppFactory : WebApplicationFactory<AlertEngineApp
 {
     private readonly Action<AlertEngineWebOptions>? _web;
     private readonly string _policies;
+    private readonly Action<IServiceCollection>? _services;
 
     static AlertEngineAppFactory() =>
         // The application is built here, not in a web project: its content root is the test output folder.
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_ALERTENGINE_ASPNETCORE_TESTS", AppContext.BaseDirectory);
 
-    public AlertEngineAppFactory(Action<AlertEngineWebOptions>? web = null, string? policiesJson = null)
+    public AlertEngineAppFactory(Action<AlertEngineWebOptions>? web = null, string? policiesJson = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         _web = web;
         _policies = policiesJson ?? TestApp.PoliciesJson();
     }
@@ -151,7 +153,11 @@ public sealed class AlertEngineAppFactory : WebApplicationFactory<AlertEngineApp
             .ConfigureWebHost(web => web
                 .UseContentRoot(AppContext.BaseDirectory)
                 .UseTestServer()
-                .ConfigureServices(services => TestApp.ConfigureServices(services, Clock, _policies))
+                .ConfigureServices(services =>
+                {
+                    TestApp.ConfigureServices(services, Clock, _policies);
+                    _services?.Invoke(services);
+                })
                 .Configure(app => TestApp.Configure(app, _web)));
 
     public async Task<AlertEngineAppFactory> SeededAsync()

@@ -40,9 +40,24 @@ internal sealed class AlertEngineApi(AlertEngineWebOptions options, EngineHealth
         int created = 0, updated = 0;
         var ids = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var activity in activities)
+        for (var i = 0; i < activities.Count; i++)
         {
-            foreach (var change in await engine.ProcessAsync(activity, cancellationToken).ConfigureAwait(false))
+            IReadOnlyList<AlertChange> changes;
+            try
+            {
+                changes = await engine.ProcessAsync(activities[i], cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // The store is behind and the engine is configured to refuse rather than wait (StoreBackpressureMode.Fail):
+                // the activities before this one were evaluated, this one and the rest were not.
+                return TypedResults.Problem(
+                    $"{ex.Message} The first {i} of {activities.Count} activities were evaluated; send the rest again later (duplicates are recognised).",
+                    statusCode: StatusCodes.Status503ServiceUnavailable,
+                    title: "The alert store is behind");
+            }
+
+            foreach (var change in changes)
             {
                 if (change.Kind == AlertChangeKind.Created)
                 {

@@ -136,4 +136,39 @@ public sealed class IngestEndpointTests
         var incidents = await (await client.GetApiAsync("/incidents")).JsonAsync(HttpStatusCode.OK);
         Assert.Equal(1, incidents.GetArrayLength());
     }
+
+    private sealed class FailingStore : IAlertStore
+    {
+        private readonly InMemoryAlertStore _inner = new();
+
+        public ValueTask UpsertAsync(Alert alert, CancellationToken cancellationToken = default) => throw new IOException("the store is down");
+
+        public ValueTask<Alert?> TryUpdateManagementAsync(Alert current, Alert updated, CancellationToken cancellationToken = default) => _inner.TryUpdateManagementAsync(current, updated, cancellationToken);
+
+        public ValueTask<Alert?> GetAsync(string id, CancellationToken cancellationToken = default) => _inner.GetAsync(id, cancellationToken);
+
+        public ValueTask<IReadOnlyList<Alert>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default) => _inner.QueryAsync(query, cancellationToken);
+    }
+
+    [Fact]
+    public async Task AFullStoreQueueIs503SayingHowManyActivitiesWereEvaluated()
+    {
+        await using var app = new AlertEngineAppFactory(services: services =>
+        {
+            services.AddSingleton<IAlertStore, FailingStore>();
+            services.Configure<AlertEngineServiceOptions>(options =>
+            {
+                options.MaxPendingStoreWrites = 1;
+                options.StoreBackpressure = StoreBackpressureMode.Fail;
+            });
+        });
+
+        var problem = await (await app.As("admin", Roles.OrgManagement).PostLinesAsync(
+            TestApp.ActivityLine(AlertCategory.MailFlow, "a1", TestApp.Day),
+            TestApp.ActivityLine(AlertCategory.MailFlow, "a2", TestApp.Day),
+            TestApp.ActivityLine(AlertCategory.MailFlow, "a3", TestApp.Day))).ProblemAsync(HttpStatusCode.ServiceUnavailable);
+
+        Assert.Contains("The first 1 of 3 activities were evaluated", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, Processed(app));
+    }
 }
