@@ -157,4 +157,45 @@ public sealed partial class DashboardHtmlTests
         Assert.Equal(5, Running().Notification!.DailyLimit);
         Assert.Equal(before.Name, Running().Name);
     }
+
+    [Fact]
+    public async Task AnIncidentIsWorkedThroughItsFormsToThePostmortem()
+    {
+        await using var app = await new AlertEngineAppFactory().SeededAsync();
+        var client = app.As("Ada", Roles.OrgManagement);
+        var manager = app.Services.GetRequiredService<IncidentManager>();
+        var id = (await manager.Store.QueryAsync(IncidentQuery.All))[0].Id;
+        var page = "/incidents/" + Uri.EscapeDataString(id);
+        async Task<HttpResponseMessage> Post(string command, Dictionary<string, string> fields) => await PostFormAsync(client, page, page + "/" + command, fields);
+
+        Assert.Equal(HttpStatusCode.SeeOther, (await Post("declare", new() { ["note"] = "payroll leak" })).StatusCode);
+        Assert.Contains("72 h 0 min left", await client.GetStringAsync(Url(page)), StringComparison.Ordinal);
+
+        var incomplete = await Post("notice", new() { ["natureOfBreach"] = "payroll file shared" });
+        Assert.Equal(HttpStatusCode.BadRequest, incomplete.StatusCode);
+        Assert.Contains("class=\"errors\"", await incomplete.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty((await manager.GetAsync(id))!.Notifications);
+
+        var notice = await Post("notice", new()
+        {
+            ["natureOfBreach"] = "payroll file shared",
+            ["approximateAffectedUsers"] = "12",
+            ["mitigationSteps"] = "link revoked\nrecipient asked to delete",
+            ["investigationComplete"] = "true",
+        });
+        Assert.Equal(HttpStatusCode.SeeOther, notice.StatusCode);
+        Assert.Equal(["link revoked", "recipient asked to delete"], (await manager.GetAsync(id))!.Notifications[0].Notification.MitigationSteps);
+
+        var tooEarly = await Post("postmortem", new() { ["summary"] = "s", ["rootCause"] = "r", ["actions"] = "a" });
+        Assert.Equal(HttpStatusCode.BadRequest, tooEarly.StatusCode);
+        foreach (var phase in new[] { "Escalated", "Assessed", "Contained", "Eradicated", "Recovered" })
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, (await Post("phase", new() { ["phase"] = phase })).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.SeeOther, (await Post("postmortem", new() { ["summary"] = "s", ["rootCause"] = "r", ["actions"] = "a" })).StatusCode);
+        var closed = (await manager.GetAsync(id))!;
+        Assert.Equal(IncidentPhase.Closed, closed.Phase);
+        Assert.Equal("Ada", closed.Postmortem!.RecordedBy);
+    }
 }
