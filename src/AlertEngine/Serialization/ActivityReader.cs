@@ -37,7 +37,7 @@ namespace AlertEngine;
 /// NUL byte, invalid UTF-8, or text that is not one JSON object, is an error for that line. A UTF-8 byte order mark
 /// at the start of a line is ignored.</para>
 /// </remarks>
-public static class ActivityReader
+public static partial class ActivityReader
 {
     private const int ReadBlock = 64 * 1024;
 
@@ -126,6 +126,18 @@ public static class ActivityReader
 
     private static IEnumerable<ActivityReadResult> ReadIterator(Stream stream, string sourceName, ActivityReaderOptions options)
     {
+        // Lazy like the rest: nothing is read before the first MoveNext.
+        var input = new ActivityInput(stream);
+        input.Sniff();
+        var results = input.IsCsv ? ReadCsvIterator(input, sourceName, options) : ReadLinesIterator(input, sourceName, options);
+        foreach (var result in results)
+        {
+            yield return result;
+        }
+    }
+
+    private static IEnumerable<ActivityReadResult> ReadLinesIterator(ActivityInput input, string sourceName, ActivityReaderOptions options)
+    {
         var splitter = new LineSplitter<byte>(options.MaxLineLength, (byte)'\n', (byte)'\r');
         while (true)
         {
@@ -136,7 +148,7 @@ public static class ActivityReader
                     yield break;
                 case LineStatus.NeedMore:
                     var space = splitter.GetWriteSpace();
-                    splitter.Commit(stream.Read(space.Span[..Math.Min(space.Length, ReadBlock)]));
+                    splitter.Commit(input.Read(space.Span[..Math.Min(space.Length, ReadBlock)]));
 
                     break;
                 default:
@@ -153,6 +165,18 @@ public static class ActivityReader
 
     private static async IAsyncEnumerable<ActivityReadResult> ReadAsyncIterator(Stream stream, string sourceName, ActivityReaderOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var input = new ActivityInput(stream);
+        await input.SniffAsync(cancellationToken).ConfigureAwait(false);
+        if (input.IsCsv)
+        {
+            await foreach (var result in ReadCsvAsyncIterator(input, sourceName, options, cancellationToken).ConfigureAwait(false))
+            {
+                yield return result;
+            }
+
+            yield break;
+        }
+
         var splitter = new LineSplitter<byte>(options.MaxLineLength, (byte)'\n', (byte)'\r');
         while (true)
         {
@@ -164,7 +188,7 @@ public static class ActivityReader
                     yield break;
                 case LineStatus.NeedMore:
                     var space = splitter.GetWriteSpace();
-                    splitter.Commit(await stream.ReadAsync(space[..Math.Min(space.Length, ReadBlock)], cancellationToken).ConfigureAwait(false));
+                    splitter.Commit(await input.ReadAsync(space[..Math.Min(space.Length, ReadBlock)], cancellationToken).ConfigureAwait(false));
 
                     break;
                 default:
