@@ -266,7 +266,17 @@ internal sealed class CsvRecordSplitter
 
     private void EndField(int end)
     {
-        if (_field != KeptField || _discarding)
+        if (_discarding)
+        {
+            return;
+        }
+
+        if (_closingQuote >= 0 && _closingQuote + 1 != end)
+        {
+            _problem ??= "not valid CSV: text after the closing quote of a field";
+        }
+
+        if (_field != KeptField)
         {
             return;
         }
@@ -276,10 +286,6 @@ internal sealed class CsvRecordSplitter
             _keptStart = _fieldStart + 1;
             _keptEnd = _closingQuote;
             _keptQuoted = true;
-            if (_closingQuote + 1 != end)
-            {
-                _problem ??= "not valid CSV: text after the closing quote of a field";
-            }
         }
         else
         {
