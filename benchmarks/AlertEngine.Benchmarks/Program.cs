@@ -33,6 +33,11 @@ public static class Program
             return Checkpoints.CheckpointCpuTime.Run(checkpointArgs);
         }
 
+        if (args is ["reader-cpu", .. var readerArgs])
+        {
+            return Reading.ReaderCpuTime.Run(readerArgs);
+        }
+
         if (args is ["memory-latency"])
         {
             return Anomaly.MemoryLatency.Run();

@@ -36,6 +36,17 @@ namespace AlertEngine;
 /// skipped and give no result. A line longer than <see cref="ActivityReaderOptions.MaxLineLength"/>, a line with a
 /// NUL byte, invalid UTF-8, or text that is not one JSON object, is an error for that line. A UTF-8 byte order mark
 /// at the start of a line is ignored.</para>
+/// <para><b>Purview audit search exports</b>: the stream overloads also read the CSV file the Microsoft Purview portal's
+/// audit search "Export results" downloads. It is recognised from the content: when the first line that is not blank
+/// is a CSV header row with a column named <c>AuditData</c> (case-insensitive), each following row's AuditData field is
+/// read like one line above, and the other columns are ignored. RFC 4180 quoting (quoted fields holding commas, line
+/// breaks and doubled quotes), UTF-8 with or without a byte order mark, CRLF or LF. <see cref="ActivityReadResult.LineNumber"/>
+/// is the line of the file the row starts on (line breaks inside quoted fields count). A row that is not valid CSV, has
+/// no AuditData field, or whose AuditData is not a valid record is an invalid result; a row longer than
+/// <see cref="ActivityReaderOptions.MaxLineLength"/> bytes is an error and is skipped without being held in memory.
+/// The text-reader overload and <c>ParseLine</c> read JSON Lines only.</para>
+/// <para>Each call enumerates the stream once, from its current position, and never seeks. Not thread-safe: enumerate
+/// each result from one thread at a time.</para>
 /// </remarks>
 public static partial class ActivityReader
 {
