@@ -65,7 +65,7 @@ public class DottedPathBenchmarks
             return name && value;
         };
 
-        if (!DottedPath() || !TopLevel() || !ReparsePerEvaluation() || ParseOnce().Entries.Length == 0)
+        if (!DottedPath() || !TopLevel() || !ReparsePerEvaluation() || ParseOnce() == 0)
         {
             throw new InvalidOperationException("The contenders disagree: every one must match the activity.");
         }
@@ -81,5 +81,5 @@ public class DottedPathBenchmarks
     public bool ReparsePerEvaluation() => _reparse(_activity);
 
     [Benchmark(Description = "one-time parse of Parameters (first evaluation)")]
-    public JsonPropertyTree ParseOnce() => JsonPropertyTree.Parse(_parameters);
+    public int ParseOnce() => JsonPropertyTree.Parse(_parameters).Entries.Length;
 }

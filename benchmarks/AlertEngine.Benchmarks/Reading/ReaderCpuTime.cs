@@ -60,11 +60,74 @@ internal static class ReaderCpuTime
             Console.WriteLine($"| {round / 2} | {name} | {cpuNs:F0} | {sw.Elapsed.TotalNanoseconds / n:F0} | {alloc:F0} |");
         }
 
+        // Splitting alone (no record parsed): where the difference comes from.
+        Console.WriteLine();
+        Console.WriteLine("| round | split only | CPU ns/record |");
+        Console.WriteLine("|---:|---|---:|");
+        for (var round = 0; round < 6; round++)
+        {
+            var csvSplit = round % 2 == 1;
+            var process = Process.GetCurrentProcess();
+            var cpu0 = process.TotalProcessorTime;
+            var split = csvSplit ? SplitCsv(csv) : SplitLines(jsonl);
+            process.Refresh();
+            if (split != n + (csvSplit ? 1 : 0))
+            {
+                throw new InvalidOperationException($"split {split} records");
+            }
+
+            Console.WriteLine($"| {round / 2} | {(csvSplit ? "CSV rows (AuditData unescaped)" : "JSON Lines lines")} | {(process.TotalProcessorTime - cpu0).TotalNanoseconds / n:F0} |");
+        }
+
         var j = Median(cpu["JSON Lines"]);
         var c = Median(cpu["CSV"]);
         Console.WriteLine();
         Console.WriteLine($"median CPU ns/record: JSON Lines {j:F0}, CSV {c:F0}, CSV/JSON Lines {c / j:F3}");
         return 0;
+    }
+
+    private static int SplitLines(byte[] bytes)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        var splitter = new LineSplitter<byte>(ActivityReaderOptions.DefaultMaxLineLength, (byte)'\n', (byte)'\r');
+        var count = 0;
+        while (true)
+        {
+            switch (splitter.TryRead(out _, out _))
+            {
+                case LineStatus.End:
+                    return count;
+                case LineStatus.NeedMore:
+                    var space = splitter.GetWriteSpace();
+                    splitter.Commit(stream.Read(space.Span[..Math.Min(space.Length, 64 * 1024)]));
+                    break;
+                default:
+                    count++;
+                    break;
+            }
+        }
+    }
+
+    private static int SplitCsv(byte[] bytes)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        var splitter = new CsvRecordSplitter(ActivityReaderOptions.DefaultMaxLineLength) { KeptField = 5 };
+        var count = 0;
+        while (true)
+        {
+            switch (splitter.TryRead(out _))
+            {
+                case CsvStatus.End:
+                    return count;
+                case CsvStatus.NeedMore:
+                    var space = splitter.GetWriteSpace();
+                    splitter.Commit(stream.Read(space.Span[..Math.Min(space.Length, 64 * 1024)]));
+                    break;
+                default:
+                    count++;
+                    break;
+            }
+        }
     }
 
     private static double Median(List<double> values)
@@ -79,7 +142,7 @@ internal static class ReaderCpuTime
         var user = "user" + (i % 500).ToString(CultureInfo.InvariantCulture) + "@contoso.com";
         return (i % 4) switch
         {
-            0 => $$"""{"CreationTime":"{{time}}","Id":"8f3c1e2a-0000-4000-8000-{{i:D12}}","Operation":"FileDownloaded","OrganizationId":"d1b3c4f5-1111-2222-3333-444455556666","RecordType":6,"UserKey":"i:0h.f|membership|{{user}}","UserType":0,"Version":1,"Workload":"SharePoint","ClientIP":"[2001:db8::{{i % 9000}}]:443","ObjectId":"https://contoso.sharepoint.com/sites/hr/Shared Documents/payroll {{i}}.xlsx","UserId":"{{user}}","CorrelationId":"a1b2c3d4-0000-4000-8000-000000000000","EventSource":"SharePoint","ItemType":"File","ListId":"5e6f7a8b-0000-4000-8000-000000000000","Site":"9c0d1e2f-0000-4000-8000-000000000000","UserAgent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36","WebId":"0a1b2c3d-0000-4000-8000-000000000000","SourceFileExtension":"xlsx","SiteUrl":"https://contoso.sharepoint.com/sites/hr/","SourceFileName":"payroll {{i}}.xlsx","SourceRelativeUrl":"Shared Documents","IsManagedDevice":false,"AppAccessContext":{"AADSessionId":"s{{i}}","CorrelationId":"c{{i}}","UniqueTokenId":"t{{i}}"}}""",
+            0 => $$"""{"CreationTime":"{{time}}","Id":"8f3c1e2a-0000-4000-8000-{{i:D12}}","Operation":"FileDownloaded","OrganizationId":"d1b3c4f5-1111-2222-3333-444455556666","RecordType":6,"UserKey":"i:0h.f|membership|{{user}}","UserType":0,"Version":1,"Workload":"SharePoint","ClientIP":"[2001:db8::{{i % 9000}}]:443","ObjectId":"https://contoso.sharepoint.com/sites/hr/Shared Documents/payroll {{i}}.xlsx","UserId":"{{user}}","CorrelationId":"a1b2c3d4-0000-4000-8000-000000000000","EventSource":"SharePoint","ItemType":"File","ListId":"5e6f7a8b-0000-4000-8000-000000000000","Site":"9c0d1e2f-0000-4000-8000-000000000000","UserAgent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36","WebId":"0a1b2c3d-0000-4000-8000-000000000000","SourceFileExtension":"xlsx","SiteUrl":"https://contoso.sharepoint.com/sites/hr/","SourceFileName":"payroll {{i}}.xlsx","SourceRelativeUrl":"Shared Documents","IsManagedDevice":false,"AppAccessContext":{"AADSessionId":"s{{i}}","CorrelationId":"c{{i}}","UniqueTokenId":"t{{i}}"} }""",
             1 => $$"""{"CreationTime":"{{time}}","Id":"5a1d2c3e-0000-4000-8000-{{i:D12}}","Operation":"Set-Mailbox","OrganizationId":"d1b3c4f5-1111-2222-3333-444455556666","RecordType":1,"ResultStatus":"True","UserKey":"NT AUTHORITY\\SYSTEM (Microsoft.Exchange.ServiceHost)","UserType":3,"Version":1,"Workload":"Exchange","ClientIP":"203.0.113.7:51234","ObjectId":"contoso.onmicrosoft.com/Users/{{user}}","UserId":"{{user}}","AppId":"","ExternalAccess":false,"OrganizationName":"contoso.onmicrosoft.com","OriginatingServer":"AM0PR01MB1234 (15.20.7000.000)","Parameters":[{"Name":"Identity","Value":"{{user}}"},{"Name":"ForwardingSmtpAddress","Value":"smtp:ext{{i}}@gmail.com"},{"Name":"DeliverToMailboxAndForward","Value":"True"}]}""",
             2 => $$"""{"CreationTime":"{{time}}","Id":"7b2e3d4f-0000-4000-8000-{{i:D12}}","Operation":"Update user.","OrganizationId":"d1b3c4f5-1111-2222-3333-444455556666","RecordType":8,"ResultStatus":"Success","UserKey":"10032001@contoso.onmicrosoft.com","UserType":0,"Version":1,"Workload":"AzureActiveDirectory","ObjectId":"{{user}}","UserId":"admin@contoso.com","AzureActiveDirectoryEventType":1,"ExtendedProperties":[{"Name":"additionalDetails","Value":"{\"UserType\":\"Member\"}"},{"Name":"extendedAuditEventCategory","Value":"User"}],"ModifiedProperties":[{"Name":"StrongAuthenticationMethod","NewValue":"[]","OldValue":"[{\"MethodType\":6,\"Default\":true}]"},{"Name":"Included Updated Properties","NewValue":"StrongAuthenticationMethod","OldValue":""}],"Actor":[{"ID":"admin@contoso.com","Type":5},{"ID":"10032001","Type":3}],"ActorContextId":"d1b3c4f5","Target":[{"ID":"User_9a8b","Type":2},{"ID":"{{user}}","Type":5}],"TargetContextId":"d1b3c4f5"}""",
             _ => $$"""{"CreationTime":"{{time}}","Id":"9c4f5e6a-0000-4000-8000-{{i:D12}}","Operation":"UserLoggedIn","OrganizationId":"d1b3c4f5-1111-2222-3333-444455556666","RecordType":15,"ResultStatus":"Success","UserKey":"a1b2c3","UserType":0,"Version":1,"Workload":"AzureActiveDirectory","ClientIP":"198.51.100.{{i % 250}}","ObjectId":"00000003-0000-0ff1-ce00-000000000000","UserId":"{{user}}","AzureActiveDirectoryEventType":1,"ExtendedProperties":[{"Name":"ResultStatusDetail","Value":"Redirect"},{"Name":"UserAgent","Value":"Mozilla/5.0 (Windows NT 10.0; Win64; x64)"},{"Name":"RequestType","Value":"OAuth2:Authorize"}],"ModifiedProperties":[],"Actor":[{"ID":"{{user}}","Type":5}],"ApplicationId":"89bee1f7-5e6e-4d8a-9f3d-ecd601259da7","DeviceProperties":[{"Name":"OS","Value":"Windows 10"},{"Name":"BrowserType","Value":"Edge"}],"ErrorNumber":"0"}""",

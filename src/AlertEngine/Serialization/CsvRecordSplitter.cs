@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
 namespace AlertEngine;
 
 /// <summary>What <see cref="CsvRecordSplitter.TryRead"/> found.</summary>
@@ -40,8 +43,8 @@ internal sealed class CsvRecordSplitter
     private int _closingQuote = -1;
     private int _keptStart = -1;
     private int _keptEnd = -1;
+    private int _keptWrite = -1; // where the next unescaped byte of a quoted kept field goes (at or before _scan)
     private bool _keptQuoted;
-    private bool _keptEscapes;
     private long _newlines;
     private string? _problem;
     private bool _discarding;
@@ -97,6 +100,7 @@ internal sealed class CsvRecordSplitter
             {
                 _keptStart -= shift;
                 _keptEnd -= shift;
+                _keptWrite -= shift;
             }
         }
 
@@ -134,43 +138,19 @@ internal sealed class CsvRecordSplitter
         {
             if (_inQuotes)
             {
-                var rest = _buffer.AsSpan(i, _end - i);
-                var quote = rest.IndexOf((byte)'"');
-                if (quote < 0)
+                var status = ScanQuoted(ref i);
+                if (status == CsvStatus.NeedMore)
                 {
-                    _newlines += rest.Count((byte)'\n');
-                    i = _end;
-                    if (_completed)
-                    {
-                        _problem ??= "not valid CSV: a quoted field is not closed";
-                        return Finish(i, i, out kept);
-                    }
-
                     return NeedMore(i);
                 }
 
-                _newlines += rest[..quote].Count((byte)'\n');
-                var q = i + quote;
-                if (q + 1 == _end && !_completed)
+                if (_inQuotes)
                 {
-                    // Is it a doubled quote or the closing one? The next byte decides.
-                    return NeedMore(q);
+                    // The input ended inside the quotes.
+                    _problem ??= "not valid CSV: a quoted field is not closed";
+                    return Finish(i, i, out kept);
                 }
 
-                if (q + 1 < _end && _buffer[q + 1] == (byte)'"')
-                {
-                    if (_field == KeptField)
-                    {
-                        _keptEscapes = true;
-                    }
-
-                    i = q + 2;
-                    continue;
-                }
-
-                _inQuotes = false;
-                _closingQuote = q;
-                i = q + 1;
                 continue;
             }
 
@@ -194,6 +174,11 @@ internal sealed class CsvRecordSplitter
                     if (at == _fieldStart && _closingQuote < 0)
                     {
                         _inQuotes = true;
+                        if (_field == KeptField && !_discarding)
+                        {
+                            _keptQuoted = true;
+                            _keptStart = _keptWrite = _keptEnd = at + 1;
+                        }
                     }
                     else
                     {
@@ -257,7 +242,7 @@ internal sealed class CsvRecordSplitter
         IsBlank = !discarded && recordEnd == _start;
         if (!tooLong && _keptStart >= 0)
         {
-            kept = Unescape(_buffer.AsSpan(_keptStart, _keptEnd - _keptStart));
+            kept = _buffer.AsSpan(_keptStart, _keptEnd - _keptStart);
         }
 
         ResetRecord(next);
@@ -281,47 +266,111 @@ internal sealed class CsvRecordSplitter
             return;
         }
 
-        if (_closingQuote >= 0)
+        if (_keptQuoted)
         {
-            _keptStart = _fieldStart + 1;
-            _keptEnd = _closingQuote;
-            _keptQuoted = true;
+            // Unescaped while scanning: the content ends where writing stopped.
+            _keptEnd = _keptWrite;
         }
         else
         {
             _keptStart = _fieldStart;
-            _keptEnd = _inQuotes ? _end : end;
-            _keptQuoted = _inQuotes;
+            _keptEnd = end;
         }
     }
 
-    private Span<byte> Unescape(Span<byte> field)
+    /// <summary>
+    /// Scans inside a quoted field from <paramref name="i"/> in one pass: counts line breaks, skips doubled quotes, and
+    /// for the kept field moves each byte down to <see cref="_keptWrite"/> so that its content ends up unescaped in
+    /// place. Stops after the closing quote (<see cref="_inQuotes"/> false), at the end of the input (still true), or
+    /// returns <see cref="CsvStatus.NeedMore"/> with <paramref name="i"/> where to resume.
+    /// </summary>
+    private CsvStatus ScanQuoted(ref int i)
     {
-        if (!_keptQuoted || !_keptEscapes)
+        // Quotes come every few bytes in JSON, too often for a search call per quote to pay: 16 bytes are tested at a
+        // time and, once unescaping has opened a gap of 16 bytes or more, moved down in one store (the store then
+        // cannot reach bytes not read yet); the byte that stopped the block is handled one at a time.
+        var data = _buffer.AsSpan(0, _end);
+        var keep = _field == KeptField && !_discarding;
+        var write = keep ? _keptWrite : 0;
+        var newlines = 0;
+        var at = i;
+        var status = CsvStatus.NeedMore;
+        var quotes = Vector128.Create((byte)'"');
+        var breaks = Vector128.Create((byte)'\n');
+        while ((uint)at < (uint)data.Length)
         {
-            return field;
-        }
-
-        // "" → ", compacting in place.
-        var write = 0;
-        var read = 0;
-        while (true)
-        {
-            var quote = field[read..].IndexOf((byte)'"');
-            if (quote < 0)
+            if (at + Vector128<byte>.Count <= data.Length && (!keep || at - write >= Vector128<byte>.Count))
             {
-                field[read..].CopyTo(field[write..]);
-                return field[..(write + field.Length - read)];
+                var block = Vector128.Create((ReadOnlySpan<byte>)data.Slice(at, Vector128<byte>.Count));
+                if (keep)
+                {
+                    block.CopyTo(data.Slice(write, Vector128<byte>.Count));
+                }
+
+                var mask = (Vector128.Equals(block, quotes) | Vector128.Equals(block, breaks)).ExtractMostSignificantBits();
+                var skip = mask == 0 ? Vector128<byte>.Count : BitOperations.TrailingZeroCount(mask);
+                at += skip;
+                write += skip;
+                if (mask == 0)
+                {
+                    continue;
+                }
             }
 
-            field.Slice(read, quote + 1).CopyTo(field[write..]);
-            write += quote + 1;
-            read += quote + 2;
-            if (read > field.Length)
+            var b = data[at];
+            if (b != (byte)'"')
             {
-                return field[..write];
+                if (b == (byte)'\n')
+                {
+                    newlines++;
+                }
+
+                if (keep)
+                {
+                    data[write++] = b;
+                }
+
+                at++;
+                continue;
             }
+
+            if (at + 1 < data.Length && data[at + 1] == (byte)'"')
+            {
+                if (keep)
+                {
+                    data[write++] = (byte)'"';
+                }
+
+                at += 2;
+                continue;
+            }
+
+            if (at + 1 == data.Length && !_completed)
+            {
+                // A doubled quote or the closing one? The next byte decides.
+                break;
+            }
+
+            _inQuotes = false;
+            _closingQuote = at;
+            at++;
+            status = CsvStatus.Record;
+            break;
         }
+
+        if (_inQuotes && _completed && at >= data.Length)
+        {
+            status = CsvStatus.Record;
+        }
+
+        if (keep)
+        {
+            _keptWrite = write;
+        }
+
+        _newlines += newlines;
+        i = at;
+        return status;
     }
 
     private void ResetRecord(int start)
@@ -334,8 +383,8 @@ internal sealed class CsvRecordSplitter
         _closingQuote = -1;
         _keptStart = -1;
         _keptEnd = -1;
+        _keptWrite = -1;
         _keptQuoted = false;
-        _keptEscapes = false;
         _newlines = 0;
         _problem = null;
         _discarding = false;
