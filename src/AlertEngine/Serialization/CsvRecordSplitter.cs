@@ -27,7 +27,7 @@ internal enum CsvStatus
 /// </summary>
 internal sealed class CsvRecordSplitter
 {
-    private const int MinReadBlock = 4096;
+    private const int MinReadBlock = SplitterBuffer.MinReadBlock;
 
     private readonly int _maxRecordLength;
     private byte[] _buffer;
@@ -104,12 +104,8 @@ internal sealed class CsvRecordSplitter
             }
         }
 
-        if (_buffer.Length - _end < MinReadBlock)
-        {
-            var cap = (long)_maxRecordLength + 2 + MinReadBlock;
-            var size = (int)Math.Min(Array.MaxLength, Math.Max(Math.Min((long)_buffer.Length * 2, cap), (long)_end + MinReadBlock));
-            Array.Resize(ref _buffer, size);
-        }
+        // Grows only while the pending record is shorter than the limit (longer ones are discarded as scanned).
+        SplitterBuffer.EnsureRoom(ref _buffer, _end, _maxRecordLength);
 
         return _buffer.AsMemory(_end);
     }

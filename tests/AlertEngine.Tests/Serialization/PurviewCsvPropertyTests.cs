@@ -45,7 +45,7 @@ public class PurviewCsvPropertyTests
         Prop.ForAll(Exports.ToArbitrary(), export =>
         {
             var (bytes, expected) = export.Build();
-            var actual = ActivityReader.Read(new Chunked(bytes, export.Chunk), "export.csv")
+            var actual = ActivityReader.Read(new NonSeekable(bytes, export.Chunk), "export.csv")
                 .Select(r => r.LineNumber + " " + PurviewCsv.Describe(r) + " " + string.Join(" | ", r.Errors))
                 .ToList();
             return actual.SequenceEqual(expected).Label(
@@ -74,35 +74,5 @@ public class PurviewCsvPropertyTests
 
         public override string ToString() =>
             $"chunk {Chunk}, bom {Bom}, quote {AlwaysQuote}, newline {(Newline.Length == 2 ? "CRLF" : "LF")}, rows: " + string.Join(" // ", Rows.Select(r => r.Other + " :: " + r.Record));
-    }
-
-    /// <summary>A non-seekable stream handing out at most <c>chunk</c> bytes per read.</summary>
-    private sealed class Chunked(byte[] bytes, int chunk) : Stream
-    {
-        private int _position;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var n = Math.Min(Math.Min(buffer.Length, chunk), bytes.Length - _position);
-            bytes.AsSpan(_position, n).CopyTo(buffer);
-            _position += n;
-            return n;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
