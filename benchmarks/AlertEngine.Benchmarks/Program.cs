@@ -43,6 +43,11 @@ public static class Program
             return EndToEnd.EndToEndStages.Run(stageArgs);
         }
 
+        if (args is ["reader-cpu", .. var readerArgs])
+        {
+            return Reading.ReaderCpuTime.Run(readerArgs);
+        }
+
         if (args is ["memory-latency"])
         {
             return Anomaly.MemoryLatency.Run();
