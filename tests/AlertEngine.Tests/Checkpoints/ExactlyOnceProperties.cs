@@ -70,7 +70,14 @@ public class ExactlyOnceProperties
         });
 
     [Property(MaxTest = 60)]
-    public Property A_checkpoint_of_a_restored_pipeline_is_byte_identical_to_the_original() =>
+    public Property A_checkpoint_of_a_restored_pipeline_is_byte_identical_to_the_original() => ByteIdentical();
+
+    /// <summary>Found by the property in one of twenty suite runs: the duplicate filter wrote its entries in table
+    /// order, and a restored table (sized from the count, not grown like the original) holds them in another order.</summary>
+    [Property(Replay = "(18201536540740764962,12160706557653670897,95)", MaxTest = 1)]
+    public Property The_duplicate_filter_writes_its_entries_in_one_order_whatever_its_table() => ByteIdentical();
+
+    private static Property ByteIdentical() =>
         Prop.ForAll(Scenarios(), scenario =>
         {
             using var before = new AlertPipeline(AllPolicies(), Options());
