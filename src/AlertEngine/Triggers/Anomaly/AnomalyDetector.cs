@@ -162,8 +162,15 @@ internal sealed class AnomalyDetector : IPolicyDetector
             try
             {
                 binary!.BaseStream.Position = segment.Offset;
-                records[k] = BaselineSnapshot.ReadKey(binary, ring, slots, k);
-                if (binary.BaseStream.Position != segment.Offset + segment.Count || !string.Equals(records[k].Key, key, StringComparison.Ordinal))
+                // A record without dispersion sums (written before they existed) ends before them.
+                var end = segment.Offset + segment.Count;
+                records[k] = BaselineSnapshot.ReadKey(binary, ring, slots, k, withDispersionSums: false);
+                if (binary.BaseStream.Position < end)
+                {
+                    records[k] = BaselineSnapshot.ReadDispersionSums(binary, records[k], k);
+                }
+
+                if (binary.BaseStream.Position != end || !string.Equals(records[k].Key, key, StringComparison.Ordinal))
                 {
                     throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' is inconsistent");
                 }

@@ -204,6 +204,8 @@ public sealed partial class BaselineModel<T>
         public float Expected;
         public float Scale;
         public float Dispersion;
+        public float DispersionSum;
+        public float DispersionWeight;
         public float RecentObserved;
         public float RecentExpected;
         public int Calendar;

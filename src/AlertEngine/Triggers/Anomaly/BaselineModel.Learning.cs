@@ -15,7 +15,7 @@ public sealed partial class BaselineModel<T>
         var foldEnd = Math.Min(nb, b - _ring);
         for (var q = Math.Max(Math.Max(nb - _ring + 1, firstBucket), k.Folded + 1); q <= foldEnd; q++)
         {
-            Fold(h, ref s, q, q == nb ? s.Count : _older[(h * (_ring - 1)) + (int)(nb - q) - 1]);
+            Fold(h, ref s, q, q == nb ? s.Count : _older[(h * (_ring - 1)) + (int)(nb - q) - 1], ((k.Fired >> (int)(nb - q)) & 1) != 0);
         }
 
         // Buckets never opened (no activity) that close: zeros, at most one week of them.
@@ -30,7 +30,7 @@ public sealed partial class BaselineModel<T>
 
             for (var q = zeroStart; q <= zeroEnd; q++)
             {
-                Fold(h, ref s, q, 0);
+                Fold(h, ref s, q, 0, fired: false);
             }
         }
 
@@ -53,7 +53,9 @@ public sealed partial class BaselineModel<T>
         SetThreshold(h, ref s);
     }
 
-    private void Fold(int h, ref Hot s, long bucket, int count)
+    /// <summary>Folds a closed bucket's final count into the key's baseline: the dispersion (unless the bucket fired: a
+    /// detected anomaly does not teach the key that such counts are normal), the recent-activity factor, and the slot's level.</summary>
+    private void Fold(int h, ref Hot s, long bucket, int count, bool fired)
     {
         ref var k = ref _cold[h];
         var i = (h * _slots) + SlotOf(h, bucket);
@@ -63,9 +65,16 @@ public sealed partial class BaselineModel<T>
         if (samples != 0)
         {
             var predicted = PredictedLevel(h, i);
-            if (predicted >= BaselineMath.DispersionMinLevel)
+            if (predicted >= BaselineMath.DispersionMinLevel && !fired)
             {
-                BaselineMath.UpdateDispersion(ref k.Dispersion, predicted * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected), count, batch);
+                BaselineMath.UpdateDispersion(
+                    ref k.Dispersion,
+                    ref k.DispersionSum,
+                    ref k.DispersionWeight,
+                    predicted * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected),
+                    count,
+                    batch,
+                    samples);
             }
 
             BaselineMath.UpdateRecent(ref k.RecentObserved, ref k.RecentExpected, predicted, count, batch, k.Dispersion);

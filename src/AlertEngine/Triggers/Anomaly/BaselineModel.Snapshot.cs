@@ -42,6 +42,8 @@ public sealed partial class BaselineModel<T>
                 k.Folded,
                 k.Fired,
                 k.Dispersion,
+                k.DispersionSum,
+                k.DispersionWeight,
                 k.RecentObserved,
                 k.RecentExpected,
                 s.BatchSum,
@@ -115,6 +117,8 @@ public sealed partial class BaselineModel<T>
             var h = Allocate(ref s, r.Key, r.FirstTicks, r.NewestBucket, calendars[n]);
             ref var k = ref _cold[h];
             k.Dispersion = r.Dispersion;
+            k.DispersionSum = r.DispersionSum;
+            k.DispersionWeight = r.DispersionWeight;
             k.RecentObserved = r.RecentObserved;
             k.RecentExpected = r.RecentExpected;
             s.BatchSum = r.BatchSum;
@@ -132,7 +136,7 @@ public sealed partial class BaselineModel<T>
                 var q = r.NewestBucket - i;
                 if (q >= firstBucket && q > k.Folded)
                 {
-                    Fold(h, ref s, q, r.Counts[i]);
+                    Fold(h, ref s, q, r.Counts[i], ((r.Fired >> i) & 1) != 0);
                     k.Folded = q;
                 }
             }

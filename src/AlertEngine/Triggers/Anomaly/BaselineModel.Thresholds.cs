@@ -36,8 +36,6 @@ public sealed partial class BaselineModel<T>
 
         expected = PredictedLevel(h, i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
-        var clip = BaselineMath.ClipScale(expected, batch, k.Dispersion);
-        scale = clip * BaselineMath.LevelErrorFactor(samples);
-        return BaselineMath.Threshold(expected, batch, k.Dispersion, clip, scale, Thresholds);
+        return BaselineMath.PredictiveThreshold(expected, batch, k.Dispersion, samples, Thresholds, out scale);
     }
 }

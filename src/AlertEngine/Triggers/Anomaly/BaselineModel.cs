@@ -226,9 +226,9 @@ public sealed partial class BaselineModel<T>
         var level = PredictedLevel(h, i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
         int samples = SamplesAt(i);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
-        var scale = BaselineMath.Scale(level, batch, k.Dispersion, samples);
+        var bucketThreshold = BaselineMath.PredictiveThreshold(level, batch, k.Dispersion, samples, Thresholds, out var scale);
         var learned = (b * _bucket) - k.FirstTicks >= _learning;
-        var threshold = learned && samples > 0 ? BaselineMath.Threshold(level, batch, k.Dispersion, scale, Thresholds) : (int?)null;
+        var threshold = learned && samples > 0 ? bucketThreshold : (int?)null;
         return new BaselineEstimate(level, scale, samples, learned, threshold);
     }
 
