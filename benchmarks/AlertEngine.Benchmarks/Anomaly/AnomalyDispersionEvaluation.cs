@@ -11,10 +11,12 @@ namespace AlertEngine.Benchmarks.Anomaly;
 /// 0.5 and 0.71, and one-hour bursts of 3x, 5x and 10x with at least 8, 15 and 25 extra activities expected.
 /// Reports per population and sensitivity: false alerts per 1,000 user-days after learning (anomaly-free streams and
 /// streams with bursts), recall per burst size, precision and detection delay.
-/// <c>dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval-dispersion [--users N] [--weeks W] [--first-seed S] [--day-cv C] [--out file] [--dump-fp [low|medium|high]]</c>
+/// <c>dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval-dispersion [--users N] [--weeks W] [--first-seed S] [--day-cv C] [--z Z] [--bands] [--dump-missed KIND] [--out file] [--dump-fp [low|medium|high]]</c>
 /// <list type="bullet">
 /// <item><c>--first-seed S</c>: users are seeds S..S+N−1. Default 20001: the holdout set of these populations (tune on another set, e.g. 10001).</item>
 /// <item><c>--z Z</c>: overrides Z of every sensitivity (for exploration).</item>
+/// <item><c>--bands</c>: prints (to stderr) recall per burst size by seasonal expectation band.</item>
+/// <item><c>--dump-missed KIND</c>: prints (to stderr) the missed bursts of KIND (e.g. <c>10x-1h</c>) with the model's baseline when they began.</item>
 /// <item><c>--day-cv C</c>: adds a Gamma day multiplier of CV C (default 0: the hourly Gamma multiplier alone).</item>
 /// </list>
 /// </summary>
@@ -45,6 +47,7 @@ public static class AnomalyDispersionEvaluation
         AnomalySensitivity? dumpFalsePositives = null;
         string? output = null;
         double? z = null;
+        var bands = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -55,6 +58,8 @@ public static class AnomalyDispersionEvaluation
                 case "--day-cv": dayCv = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--out": output = args[++i]; break;
                 case "--z": z = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--bands": bands = true; break;
+                case "--dump-missed": AnomalyEvaluation.DumpMissedKind = args[++i]; break;
                 case "--dump-fp":
                     dumpFalsePositives = AnomalySensitivity.Medium;
                     if (i + 1 < args.Length && !args[i + 1].StartsWith('-') && Enum.TryParse<AnomalySensitivity>(args[i + 1], ignoreCase: true, out var dumped))
@@ -120,25 +125,25 @@ public static class AnomalyDispersionEvaluation
                 }
 
                 report.AppendLine(inv, $" {AnomalyEvaluation.Ratio(r.TruePositives, r.Detections)} | {PerThousand(r.Detections - r.TruePositives, r.UserDaysAfterLearning)} | {AnomalyEvaluation.Quantile(r.Delays, 0.5)} | {AnomalyEvaluation.Quantile(r.Delays, 0.9)} | {Median(f.FinalDispersions, 0.5)} ({Median(f.FinalDispersions, 0.1)}–{Median(f.FinalDispersions, 0.9)}), {cv * cv:0.000} |");
-                if (Environment.GetEnvironmentVariable("ANOMALY_BANDS") is not null)
+                if (bands)
                 {
-                    double[] bands = [0, 4, 8, 16, 32, double.PositiveInfinity];
+                    double[] limits = [0, 4, 8, 16, 32, double.PositiveInfinity];
                     foreach (var spec in bursts)
                     {
                         var line = new StringBuilder(string.Create(inv, $"  {label} {sensitivity} {spec.Name}:"));
-                        for (var b = 0; b + 1 < bands.Length; b++)
+                        for (var b = 0; b + 1 < limits.Length; b++)
                         {
                             int n = 0, hit = 0;
                             foreach (var (kind, expected, detected) in r.ByKindAndExpectation)
                             {
-                                if (kind == spec.Name && expected >= bands[b] && expected < bands[b + 1])
+                                if (kind == spec.Name && expected >= limits[b] && expected < limits[b + 1])
                                 {
                                     n++;
                                     hit += detected ? 1 : 0;
                                 }
                             }
 
-                            line.Append(inv, $" [{bands[b]},{bands[b + 1]}) {AnomalyEvaluation.Ratio(hit, n)} (n {n});");
+                            line.Append(inv, $" [{limits[b]},{limits[b + 1]}) {AnomalyEvaluation.Ratio(hit, n)} (n {n});");
                         }
 
                         Console.Error.WriteLine(line);

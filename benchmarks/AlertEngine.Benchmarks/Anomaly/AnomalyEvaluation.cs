@@ -189,6 +189,10 @@ public static class AnomalyEvaluation
         return 0;
     }
 
+    /// <summary>When set (by <c>anomaly-eval-dispersion --dump-missed KIND</c>), <see cref="Evaluate"/> prints to stderr every missed anomaly of
+    /// that kind at an hour with seasonal expectation ≥ 8, with the model's baseline when the anomaly began.</summary>
+    internal static string? DumpMissedKind { get; set; }
+
     internal sealed class Result
     {
         public int Anomalies;
@@ -230,7 +234,7 @@ public static class AnomalyEvaluation
                 result.UserDaysAfterLearning += Math.Max(0, (trace.End - (trace.Events[0].Time + trigger.LearningPeriod)).TotalDays);
             }
 
-            var debugMissed = Environment.GetEnvironmentVariable("ANOMALY_MISSED");
+            var debugMissed = DumpMissedKind;
             var atStart = new BaselineEstimate?[trace.Anomalies.Count];
             foreach (var e in trace.Events)
             {
