@@ -124,7 +124,7 @@ public static class AnomalyDispersionEvaluation
                     report.Append(inv, $" {AnomalyEvaluation.Ratio(hit, n)} |");
                 }
 
-                report.AppendLine(inv, $" {AnomalyEvaluation.Ratio(r.TruePositives, r.Detections)} | {PerThousand(r.Detections - r.TruePositives, r.UserDaysAfterLearning)} | {AnomalyEvaluation.Quantile(r.Delays, 0.5)} | {AnomalyEvaluation.Quantile(r.Delays, 0.9)} | {Median(f.FinalDispersions, 0.5)} ({Median(f.FinalDispersions, 0.1)}–{Median(f.FinalDispersions, 0.9)}), {cv * cv:0.000} |");
+                report.AppendLine(inv, $" {AnomalyEvaluation.Ratio(r.TruePositives, r.Detections)} | {PerThousand(r.Detections - r.TruePositives, r.UserDaysAfterLearning)} | {AnomalyEvaluation.Quantile(r.Delays, 0.5)} | {AnomalyEvaluation.Quantile(r.Delays, 0.9)} | {AnomalyEvaluation.Quantile(f.FinalDispersions, 0.5, "0.000")} ({AnomalyEvaluation.Quantile(f.FinalDispersions, 0.1, "0.000")}–{AnomalyEvaluation.Quantile(f.FinalDispersions, 0.9, "0.000")}), {cv * cv:0.000} |");
                 if (bands)
                 {
                     double[] limits = [0, 4, 8, 16, 32, double.PositiveInfinity];
@@ -168,17 +168,6 @@ public static class AnomalyDispersionEvaluation
         }
 
         return 0;
-    }
-
-    private static string Median(List<double> values, double q)
-    {
-        if (values.Count == 0)
-        {
-            return "–";
-        }
-
-        values.Sort();
-        return values[(int)Math.Min(values.Count - 1, Math.Floor(q * values.Count))].ToString("0.000", CultureInfo.InvariantCulture);
     }
 
     private static string PerThousand(int n, double userDays) =>

@@ -374,7 +374,7 @@ public static class AnomalyEvaluation
 
     internal static string Ratio(int n, int d) => d == 0 ? "–" : ((double)n / d).ToString("0.000", CultureInfo.InvariantCulture);
 
-    internal static string Quantile(List<double> values, double q)
+    internal static string Quantile(List<double> values, double q, string format = "0")
     {
         if (values.Count == 0)
         {
@@ -382,6 +382,6 @@ public static class AnomalyEvaluation
         }
 
         values.Sort();
-        return values[(int)Math.Min(values.Count - 1, Math.Floor(q * values.Count))].ToString("0", CultureInfo.InvariantCulture);
+        return values[(int)Math.Min(values.Count - 1, Math.Floor(q * values.Count))].ToString(format, CultureInfo.InvariantCulture);
     }
 }
