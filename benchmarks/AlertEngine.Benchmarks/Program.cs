@@ -58,6 +58,11 @@ public static class Program
             return Storage.StorageLatency.Run(storageArgs);
         }
 
+        if (args is ["anomaly-eval-dispersion", .. var dispersionArgs])
+        {
+            return Anomaly.AnomalyDispersionEvaluation.Run(dispersionArgs);
+        }
+
         if (args is ["anomaly-eval", .. var rest])
         {
             return Anomaly.AnomalyEvaluation.Run(rest);

@@ -189,7 +189,11 @@ public static class AnomalyEvaluation
         return 0;
     }
 
-    private sealed class Result
+    /// <summary>When set (by <c>anomaly-eval-dispersion --dump-missed KIND</c>), <see cref="Evaluate"/> prints to stderr every missed anomaly of
+    /// that kind at an hour with seasonal expectation ≥ 8, with the model's baseline when the anomaly began.</summary>
+    internal static string? DumpMissedKind { get; set; }
+
+    internal sealed class Result
     {
         public int Anomalies;
         public int Detected;
@@ -199,9 +203,18 @@ public static class AnomalyEvaluation
         public int InLearning;
         public List<double> Delays { get; } = [];
         public List<(double Expected, bool Detected)> ByExpectation { get; } = [];
+        public Dictionary<string, (int Anomalies, int Detected)> ByKind { get; } = new(StringComparer.Ordinal);
+        public List<(string Kind, double Expected, bool Detected)> ByKindAndExpectation { get; } = [];
+        public Dictionary<string, List<double>> DelaysByKind { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>User-days after each user's own learning period (first activity + 7 days) up to the end of the stream.</summary>
+        public double UserDaysAfterLearning;
+
+        /// <summary>Per key, the dispersion φ̂ the model had learned at the end of its stream.</summary>
+        public List<double> FinalDispersions { get; } = [];
     }
 
-    private static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z, string? dumpFalsePositives, bool zonesKnown)
+    internal static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z, string? dumpFalsePositives, bool zonesKnown)
     {
         var result = new Result();
         var trigger = new AnomalyTrigger(TriggerScope.User, AnomalyTrigger.DefaultLearningPeriod, sensitivity, AnomalyTrigger.DefaultBucket);
@@ -216,8 +229,20 @@ public static class AnomalyEvaluation
             zone = TimeZoneInfo.CreateCustomTimeZone($"UTC{trace.UtcOffsetHours:+0;-0;+0}", TimeSpan.FromHours(trace.UtcOffsetHours), null, null);
             var model = new BaselineModel<int>(trigger, options);
             var first = new DateTimeOffset?[trace.Anomalies.Count];
+            if (trace.Events.Count != 0)
+            {
+                result.UserDaysAfterLearning += Math.Max(0, (trace.End - (trace.Events[0].Time + trigger.LearningPeriod)).TotalDays);
+            }
+
+            var debugMissed = DumpMissedKind;
+            var atStart = new BaselineEstimate?[trace.Anomalies.Count];
             foreach (var e in trace.Events)
             {
+                if (debugMissed is not null && e.Anomaly >= 0 && atStart[e.Anomaly] is null)
+                {
+                    atStart[e.Anomaly] = model.GetBaseline(trace.Key, e.Time);
+                }
+
                 if (model.Observe(trace.Key, e.Time, e.Anomaly, out var d) != AnomalyOutcome.Detected)
                 {
                     continue;
@@ -244,6 +269,11 @@ public static class AnomalyEvaluation
                 first[hit.Index] ??= e.Time;
             }
 
+            if (model.KeyCount != 0)
+            {
+                result.FinalDispersions.Add(model.CreateSnapshot().Keys[0].Dispersion);
+            }
+
             foreach (var a in trace.Anomalies)
             {
                 if (trace.Events.Count == 0 || a.Start < trace.Events[0].Time + trigger.LearningPeriod)
@@ -255,11 +285,29 @@ public static class AnomalyEvaluation
 
                 result.Anomalies++;
                 var detected = first[a.Index] is not null;
+                if (debugMissed is not null && !detected && a.Kind == debugMissed && a.SeasonalExpectation >= 8)
+                {
+                    var hour = trace.Events.Count(x => x.Time >= a.Start && x.Time < a.End);
+                    var est = atStart[a.Index];
+                    var snap = model.CreateSnapshot().Keys[0];
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MISSED {trace.Key} {a.Kind} day {(a.Start - trace.Start).TotalDays:0.0} true m {a.SeasonalExpectation:0.0} count {hour} injected {a.InjectedCount}: model expected {est?.Expected:0.0} scale {est?.Scale:0.0} samples {est?.Samples} threshold {est?.Threshold}; final φ̂ {snap.Dispersion:0.000}"));
+                }
+
                 result.ByExpectation.Add((a.SeasonalExpectation, detected));
+                result.ByKindAndExpectation.Add((a.Kind, a.SeasonalExpectation, detected));
+                var kind = result.ByKind.GetValueOrDefault(a.Kind);
+                result.ByKind[a.Kind] = (kind.Anomalies + 1, kind.Detected + (detected ? 1 : 0));
                 if (detected)
                 {
                     result.Detected++;
-                    result.Delays.Add((first[a.Index]!.Value - a.Start).TotalMinutes);
+                    var delay = (first[a.Index]!.Value - a.Start).TotalMinutes;
+                    result.Delays.Add(delay);
+                    if (!result.DelaysByKind.TryGetValue(a.Kind, out var delays))
+                    {
+                        result.DelaysByKind[a.Kind] = delays = [];
+                    }
+
+                    delays.Add(delay);
                 }
             }
         }
@@ -324,9 +372,9 @@ public static class AnomalyEvaluation
     private static string Describe(AnomalyThresholds t) =>
         string.Create(CultureInfo.InvariantCulture, $"Z {t.Z}, min count {t.MinCount}, min ratio {t.MinRatio}");
 
-    private static string Ratio(int n, int d) => d == 0 ? "–" : ((double)n / d).ToString("0.000", CultureInfo.InvariantCulture);
+    internal static string Ratio(int n, int d) => d == 0 ? "–" : ((double)n / d).ToString("0.000", CultureInfo.InvariantCulture);
 
-    private static string Quantile(List<double> values, double q)
+    internal static string Quantile(List<double> values, double q, string format = "0")
     {
         if (values.Count == 0)
         {
@@ -334,6 +382,6 @@ public static class AnomalyEvaluation
         }
 
         values.Sort();
-        return values[(int)Math.Min(values.Count - 1, Math.Floor(q * values.Count))].ToString("0", CultureInfo.InvariantCulture);
+        return values[(int)Math.Min(values.Count - 1, Math.Floor(q * values.Count))].ToString(format, CultureInfo.InvariantCulture);
     }
 }

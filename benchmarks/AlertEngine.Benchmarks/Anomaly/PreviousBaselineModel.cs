@@ -244,6 +244,8 @@ internal sealed class PreviousBaselineModel<T>
                 s.Folded,
                 s.Fired,
                 s.Dispersion,
+                0,
+                0,
                 s.RecentObserved,
                 s.RecentExpected,
                 s.BatchSum,
@@ -392,7 +394,7 @@ internal sealed class PreviousBaselineModel<T>
         s.FirstTicks = t;
         s.Folded = long.MinValue;
         s.Threshold = CannotFire;
-        s.Dispersion = BaselineMath.InitialDispersion;
+        s.Dispersion = 0.04f;
         SetThreshold(h, ref s);
         return h;
     }
@@ -469,11 +471,21 @@ internal sealed class PreviousBaselineModel<T>
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
         if (_samples[i] != 0 && level >= BaselineMath.DispersionMinLevel)
         {
-            BaselineMath.UpdateDispersion(ref s.Dispersion, level * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected), count, batch);
+            QuantileDispersion(ref s.Dispersion, level * BaselineMath.RecentFactor(s.RecentObserved, s.RecentExpected), count, batch);
             BaselineMath.UpdateRecent(ref s.RecentObserved, ref s.RecentExpected, level, count, batch, s.Dispersion);
         }
 
         BaselineMath.Update(ref level, ref _samples[i], count, batch, s.Dispersion);
+    }
+
+    // The dispersion rule of that version (a Robbins–Monro quantile rule), kept here since BaselineMath has moved on.
+    private static void QuantileDispersion(ref float dispersion, double level, double count, double batch)
+    {
+        var excess = count - level;
+        var up = excess > 0 && excess * excess > BaselineMath.Variance(level, batch, dispersion);
+        const double target = 0.15865525393145707;
+        var next = ((dispersion + 0.01) * (up ? Math.Exp(0.1 * (1 - target)) : Math.Exp(-0.1 * target))) - 0.01;
+        dispersion = (float)Math.Clamp(next, 0, BaselineMath.MaxDispersion);
     }
 
     private void SetThreshold(int h, ref KeyState s)

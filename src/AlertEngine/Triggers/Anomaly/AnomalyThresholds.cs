@@ -5,9 +5,9 @@ namespace AlertEngine;
 /// materially large. A bucket with count <c>x</c> whose expected count is <c>m</c> (scale σ, dispersion φ) is
 /// anomalous when all three hold: <c>x ≥ MinCount·ψ</c> (ψ the key's batch factor, 1 unless activities share
 /// timestamps); <c>x ≥ MinRatio·m</c>; and <c>x</c> reaches the upper quantile of the bucket's count distribution
-/// (variance ψm + φm²) at the standard-normal quantile <c>Z</c> (Cornish–Fisher: <c>m + σ·(Z + (Z² − 1)·γ/6)</c>,
-/// γ the skewness), i.e. a nominal false-alarm probability per bucket of about 1 − Φ(Z); the rate achieved is higher
-/// (see the evaluation in <c>docs/anomaly.md</c>).
+/// (variance ψm + φm² with the key's learned dispersion φ, mixed over the level's estimation error) at the
+/// standard-normal quantile <c>Z</c> (Cornish–Fisher: <c>m + σ·(Z + (Z² − 1)·γ/6)</c>, γ the skewness), i.e. a nominal
+/// false-alarm probability per bucket of about 1 − Φ(Z); the rates measured per key-day are in <c>docs/anomaly.md</c>.
 /// </summary>
 /// <param name="Z">Standard-normal quantile of the per-bucket false-alarm probability. Greater than zero.</param>
 /// <param name="MinCount">Minimum number of independent actions in an anomalous bucket (the count must reach
@@ -15,14 +15,14 @@ namespace AlertEngine;
 /// <param name="MinRatio">Minimum ratio of the count to the expected count (effect size). At least 1.</param>
 public sealed record AnomalyThresholds(double Z, int MinCount, double MinRatio)
 {
-    /// <summary>Low sensitivity: false-alarm probability ≈ 1e-8 per bucket (Z 5.6), count ≥ 20, at least 4× the expected count.</summary>
-    public static AnomalyThresholds Low { get; } = new(5.6, 20, 4.0);
+    /// <summary>Low sensitivity: nominal false-alarm probability ≈ 2e-6 per bucket (Z 4.6), count ≥ 20, at least 4× the expected count.</summary>
+    public static AnomalyThresholds Low { get; } = new(4.6, 20, 4.0);
 
-    /// <summary>Medium sensitivity (default): ≈ 3e-6 per bucket (Z 4.5), count ≥ 15, at least 3× the expected count.</summary>
-    public static AnomalyThresholds Medium { get; } = new(4.5, 15, 3.0);
+    /// <summary>Medium sensitivity (default): ≈ 3e-5 per bucket (Z 4.0), count ≥ 15, at least 3× the expected count.</summary>
+    public static AnomalyThresholds Medium { get; } = new(4.0, 15, 3.0);
 
-    /// <summary>High sensitivity: ≈ 1e-4 per bucket (Z 3.7), count ≥ 8, at least 2× the expected count.</summary>
-    public static AnomalyThresholds High { get; } = new(3.7, 8, 2.0);
+    /// <summary>High sensitivity: ≈ 3e-4 per bucket (Z 3.4), count ≥ 8, at least 2× the expected count.</summary>
+    public static AnomalyThresholds High { get; } = new(3.4, 8, 2.0);
 
     /// <summary>The documented thresholds of a sensitivity.</summary>
     /// <param name="sensitivity">The sensitivity.</param>

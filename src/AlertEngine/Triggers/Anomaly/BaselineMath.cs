@@ -27,20 +27,29 @@ internal static class BaselineMath
     /// <summary>Effective sample size of the EWMA, (2 − α) / α.</summary>
     public const double MaxEffectiveSamples = (2 - Alpha) / Alpha;
 
-    /// <summary>The dispersion a new key starts with (hourly CV ≈ 0.2 beyond Poisson).</summary>
-    public const float InitialDispersion = 0.04f;
+    /// <summary>The dispersion φ a new key is shrunk toward (hourly CV ≈ 0.32 beyond Poisson): the prior of
+    /// <see cref="UpdateDispersion"/>, worth <see cref="DispersionPriorBuckets"/> buckets.</summary>
+    public const float InitialDispersion = 0.1f;
 
-    /// <summary>Step of the dispersion's quantile rule, in log units.</summary>
-    public const double DispersionStep = 0.1;
+    /// <summary>Weight of the dispersion prior, in buckets of expected count <see cref="DispersionReferenceLevel"/>.</summary>
+    public const double DispersionPriorBuckets = 5;
 
-    /// <summary>Target share of buckets above m + σ: P(Z &gt; 1) for a normal residual.</summary>
-    public const double DispersionTarget = 0.15865525393145707;
+    /// <summary>Expected count of the prior's pseudo-buckets.</summary>
+    public const double DispersionReferenceLevel = 10;
 
-    private static readonly double DispersionUp = Math.Exp(DispersionStep * (1 - DispersionTarget));
-    private static readonly double DispersionDown = Math.Exp(-DispersionStep * DispersionTarget);
+    /// <summary>Discount of the dispersion sums per informative bucket (memory ≈ 1 / (1 − 0.99) = 100 buckets, about
+    /// two weeks of office hours).</summary>
+    public const double DispersionMemory = 0.99;
 
-    /// <summary>Offset that lets the multiplicative rule reach and leave zero dispersion.</summary>
-    public const double DispersionOffset = 0.01;
+    /// <summary>A bucket's moment <c>u</c> is capped at this many times its expected value φ + ψ/m (|x − m| ≤ 4σ),
+    /// so one burst moves φ by a bounded amount (Huber-type winsorizing; the bias is ≤ 3 % for gamma-Poisson counts
+    /// with CV up to 0.71).</summary>
+    public const double DispersionCap = 16;
+
+    /// <summary>A bucket whose count exceeds its predictive quantile at this standard-normal quantile (a share ≈ 0.13 %
+    /// of normal buckets) is left out of the dispersion: it is most likely an anomaly (a burst) rather than the key's
+    /// ordinary spread. Leaving out that share of the upper tail lowers φ̂ by about 2–4 % for gamma-Poisson counts.</summary>
+    public const double DispersionRejectZ = 3;
 
     /// <summary>Upper bound of the dispersion (hourly CV ≈ 3).</summary>
     public const double MaxDispersion = 10;
@@ -133,17 +142,50 @@ internal static class BaselineMath
     }
 
     /// <summary>
-    /// Updates the key's dispersion with one prediction of a slot with expected count <paramref name="level"/> (at
-    /// least <see cref="DispersionMinLevel"/>): a Robbins–Monro step on log(φ + 0.01) towards the φ at which a share
-    /// <see cref="DispersionTarget"/> of counts exceed m + σ. Each bucket moves φ by the same bounded step whatever
-    /// its size, so bursts and outages cannot blow the scale up or down.
+    /// Folds one closed bucket into the key's dispersion φ (negative binomial: variance ψm + φm²): a discounted,
+    /// inverse-variance weighted method-of-moments estimate (Anscombe 1950; Saha and Paul 2005) over the buckets whose
+    /// expected count <paramref name="level"/> is at least <see cref="DispersionMinLevel"/>. Each bucket gives
+    /// <c>u = ((x − m)² / (1 + 1/n) − ψm) / m²</c>, an unbiased estimate of φ when m is the mean of n earlier samples,
+    /// capped at <see cref="DispersionCap"/>·(φ + ψ/m) so a burst has bounded influence (and left out when the count
+    /// exceeds the predictive quantile at <see cref="DispersionRejectZ"/>), weighted by
+    /// 1 / (φ + ψ/m)² (the inverse of its variance, 2(φ + ψ/m)², under a normal approximation), and discounted by
+    /// <see cref="DispersionMemory"/> per bucket. The estimate is shrunk toward <see cref="InitialDispersion"/> with
+    /// <see cref="DispersionPriorBuckets"/> pseudo-buckets; see <see cref="Dispersion"/>.
     /// </summary>
-    public static void UpdateDispersion(ref float dispersion, double level, double count, double batch)
+    /// <param name="dispersion">The key's current estimate φ̂ (updated).</param>
+    /// <param name="sum">The discounted sum of w·u (updated).</param>
+    /// <param name="weight">The discounted sum of w (updated).</param>
+    /// <param name="level">The bucket's expected count m.</param>
+    /// <param name="count">The bucket's final count x.</param>
+    /// <param name="batch">The key's batch factor ψ.</param>
+    /// <param name="samples">The samples n of the slot that predicted m.</param>
+    public static void UpdateDispersion(ref float dispersion, ref float sum, ref float weight, double level, double count, double batch, int samples)
     {
-        var excess = count - level;
-        var up = excess > 0 && excess * excess > Variance(level, batch, dispersion);
-        var next = ((dispersion + DispersionOffset) * (up ? DispersionUp : DispersionDown)) - DispersionOffset;
-        dispersion = (float)Math.Clamp(next, 0, MaxDispersion);
+
+        var poisson = batch / level;
+        var phi = (double)dispersion;
+        var error = LevelErrorFactor(samples);
+        var residual = (count - level) / error;
+        var u = Math.Min(((residual * residual) - (batch * level)) / (level * level), DispersionCap * (phi + poisson));
+        var w = 1 / ((phi + poisson) * (phi + poisson));
+        sum = (float)((DispersionMemory * sum) + (w * u));
+        weight = (float)((DispersionMemory * weight) + w);
+        dispersion = Dispersion(sum, weight, phi);
+    }
+
+    /// <summary>The dispersion estimate from the discounted sums: (Σw·u + w₀φ₀) / (Σw + w₀), with the prior's weight
+    /// w₀ = <see cref="DispersionPriorBuckets"/> / (φ̂ + 1/<see cref="DispersionReferenceLevel"/>)² at the previous
+    /// estimate φ̂ (so the prior is worth the same number of buckets whatever the dispersion), clamped to
+    /// [0, <see cref="MaxDispersion"/>].</summary>
+    /// <param name="sum">Σw·u.</param>
+    /// <param name="weight">Σw.</param>
+    /// <param name="previous">The previous estimate.</param>
+    /// <returns>The estimate.</returns>
+    public static float Dispersion(double sum, double weight, double previous)
+    {
+        var s = previous + (1 / DispersionReferenceLevel);
+        var prior = DispersionPriorBuckets / (s * s);
+        return (float)Math.Clamp((sum + (prior * InitialDispersion)) / (weight + prior), 0, MaxDispersion);
     }
 
     /// <summary>Prior weight, in samples, of the mean of the two adjacent hours in a slot's predicted level.</summary>
@@ -226,10 +268,82 @@ internal static class BaselineMath
     }
 
     /// <summary>
+    /// The smallest anomalous count of a slot with <paramref name="samples"/> samples, from the predictive distribution
+    /// of its count: the count's distribution given the level (variance ψm + φm², third cumulant
+    /// <see cref="ThirdCumulant"/>) mixed over the level's own estimation error, a relative error L with mean 1 and
+    /// variance v = (φ + ψ/m) / n (n the slot's samples, at most <see cref="MaxEffectiveSamples"/>), Gamma distributed
+    /// (the conjugate prior of a gamma-Poisson mean). The mixture's variance and third cumulant feed the same
+    /// Cornish–Fisher quantile and gates as <see cref="Threshold(double, double, double, double, double, AnomalyThresholds)"/>:
+    /// a slot learned from few samples of a bursty key gets the heavier upper tail it really has.
+    /// </summary>
+    /// <param name="level">The expected count m.</param>
+    /// <param name="batch">The batch factor ψ.</param>
+    /// <param name="dispersion">The dispersion φ.</param>
+    /// <param name="samples">The slot's samples n (at least 1).</param>
+    /// <param name="thresholds">The thresholds.</param>
+    /// <param name="scale">The predictive standard deviation (the score's scale).</param>
+    /// <returns>The smallest anomalous count, never <see cref="int.MaxValue"/>.</returns>
+    public static int PredictiveThreshold(double level, double batch, double dispersion, int samples, AnomalyThresholds thresholds, out double scale) =>
+        Gate(level, batch, PredictiveQuantile(level, batch, dispersion, samples, thresholds.Z, out scale), thresholds);
+
+    /// <summary>The upper quantile of a slot's predictive count distribution at the standard-normal quantile
+    /// <paramref name="z"/> (see <see cref="PredictiveThreshold"/>), without the gates.</summary>
+    /// <param name="level">The expected count m.</param>
+    /// <param name="batch">The batch factor ψ.</param>
+    /// <param name="dispersion">The dispersion φ.</param>
+    /// <param name="samples">The slot's samples n (at least 1).</param>
+    /// <param name="z">The standard-normal quantile.</param>
+    /// <param name="scale">The predictive standard deviation.</param>
+    /// <returns>The quantile.</returns>
+    public static double PredictiveQuantile(double level, double batch, double dispersion, int samples, double z, out double scale)
+    {
+        var n = Math.Clamp(samples, 1, MaxEffectiveSamples);
+        var m = level;
+        var v = m > 0 ? (dispersion + (batch / m)) / n : 0;
+        var m2 = m * m;
+        var variance = Math.Max((batch * m) + (dispersion * m2 * (1 + v)) + (m2 * v), batch);
+        var third = (batch * batch * m)
+            + (3 * batch * dispersion * m2 * (1 + v))
+            + (2 * dispersion * dispersion * m2 * m * (1 + v) * (1 + (2 * v)))
+            + (3 * ((batch * m2 * v) + (2 * dispersion * m2 * m * v * (1 + v))))
+            + (2 * m2 * m * v * v);
+        scale = Math.Sqrt(variance);
+        var skew = Math.Min(MaxSkew, third / (variance * scale));
+        return level + (scale * CornishFisher(z, skew));
+    }
+
+    /// <summary>The Cornish–Fisher standardized quantile z + (z² − 1)·γ/6 (first-order skewness correction).</summary>
+    private static double CornishFisher(double z, double skew) => z + (((z * z) - 1) * skew / 6);
+
+    /// <summary>The smallest anomalous count given a quantile: at least MinCount·ψ, MinRatio·m and the quantile.</summary>
+    private static int Gate(double level, double batch, double quantile, AnomalyThresholds thresholds)
+    {
+        var t = Math.Max(Math.Max(Math.Ceiling(thresholds.MinCount * batch), Math.Ceiling(quantile)), Math.Ceiling(thresholds.MinRatio * level));
+        return t >= int.MaxValue - 1 ? int.MaxValue - 1 : (int)t;
+    }
+
+    /// <summary>The skewness used in <see cref="Threshold(double, double, double, double, double, AnomalyThresholds)"/> is capped
+    /// here (the skewness of a negative binomial with φ = 1 at large m; beyond it the expansion is no longer reliable).</summary>
+    public const double MaxSkew = 2;
+
+    /// <summary>The third cumulant of a slot's count: κ₃ = ψ²m + 3ψφm² + 2φ²m³, that of a negative binomial
+    /// (m(1 + φm)(1 + 2φm)) with its Poisson part scaled by the batch factor ψ. Its skewness κ₃/σ³ tends to 2√φ
+    /// (the Gamma rate's) at large m, and to 1/√m (Poisson's) at small m.</summary>
+    /// <param name="level">The expected count m.</param>
+    /// <param name="batch">The batch factor ψ.</param>
+    /// <param name="dispersion">The dispersion φ.</param>
+    /// <returns>κ₃.</returns>
+    public static double ThirdCumulant(double level, double batch, double dispersion)
+    {
+        var excess = dispersion * level;
+        return level * ((batch * batch) + (3 * batch * excess) + (2 * excess * excess));
+    }
+
+    /// <summary>
     /// The smallest count that is anomalous for a slot: at least <c>MinCount·ψ</c> (MinCount independent actions,
     /// so duplicated records do not pass the gate), at least <c>MinRatio·m</c>, and at
     /// least the upper quantile of the slot's count distribution at the normal quantile <c>Z</c>, by the
-    /// Cornish–Fisher expansion <c>m + σ·(Z + (Z² − 1)·γ/6)</c> with the skewness γ = ψ(ψm + 2φm²)/σ³ of a
+    /// Cornish–Fisher expansion <c>m + σ·(Z + (Z² − 1)·γ/6)</c> with the skewness γ = κ₃/σ³ of a
     /// scaled negative binomial (capped at 2). Never <see cref="int.MaxValue"/> (reserved for "cannot fire").
     /// </summary>
     public static int Threshold(double level, double batch, double dispersion, double scale, AnomalyThresholds thresholds) =>
@@ -247,10 +361,7 @@ internal static class BaselineMath
     public static int Threshold(double level, double batch, double dispersion, double clipScale, double scale, AnomalyThresholds thresholds)
     {
         var variance = Math.Max(Variance(level, batch, dispersion), batch);
-        var skew = variance > 0 ? Math.Min(2.0, batch * ((batch * level) + (2 * dispersion * level * level)) / (variance * clipScale)) : 0;
-        var z = thresholds.Z;
-        var quantile = level + (scale * (z + ((z * z) - 1) * skew / 6));
-        var t = Math.Max(Math.Max(Math.Ceiling(thresholds.MinCount * batch), Math.Ceiling(quantile)), Math.Ceiling(thresholds.MinRatio * level));
-        return t >= int.MaxValue - 1 ? int.MaxValue - 1 : (int)t;
+        var skew = variance > 0 ? Math.Min(MaxSkew, ThirdCumulant(level, batch, dispersion) / (variance * clipScale)) : 0;
+        return Gate(level, batch, level + (scale * CornishFisher(thresholds.Z, skew)), thresholds);
     }
 }

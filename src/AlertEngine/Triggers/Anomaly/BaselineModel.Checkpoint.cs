@@ -95,7 +95,7 @@ public sealed partial class BaselineModel<T>
         ref var k = ref _cold[s.Handle];
         var h = s.Handle;
         var keyBytes = Encoding.UTF8.GetByteCount(key);
-        var record = LengthPrefixBytes(keyBytes) + keyBytes + (4 * 8) + (5 * 4) + (4 * _ring) + (5 * _slots);
+        var record = LengthPrefixBytes(keyBytes) + keyBytes + (4 * 8) + (5 * 4) + (4 * _ring) + (5 * _slots) + (2 * 4);
         var total = 4 + record + (2 * 8) + (4 * 4);
         if (_recordScratch.Length < total)
         {
@@ -135,8 +135,10 @@ public sealed partial class BaselineModel<T>
             span[at++] = slots[(i * SlotBytes) + 4];
         }
 
-        // A field added to the key record (BaselineSnapshot.WriteKey) goes here, after the samples, and into the
-        // record size above; ReadCheckpointKey reads it where its comment says.
+        // The dispersion sums (BaselineSnapshot.WriteKey writes them last). A field added to the key record goes here,
+        // after them, and into the record size above; ReadCheckpointKey reads it where its comment says.
+        at = Put(span, at, k.DispersionSum);
+        at = Put(span, at, k.DispersionWeight);
 
         // The working state (outside the block).
         at = Put(span, at, s.FastFrom);
@@ -237,8 +239,23 @@ public sealed partial class BaselineModel<T>
             }
         }
 
-        // A field added to the key record is read here, after the samples: a record written before it existed ends
-        // here (reader.Remaining == end), so read it only while reader.Remaining > end and derive it otherwise.
+        // The dispersion sums: a record written before they existed ends after the samples, and they are derived
+        // from the saved dispersion as a version-1 snapshot's are. A field added later is read after them, the same way.
+        float dispersionSum, dispersionWeight;
+        if (reader.Remaining > end)
+        {
+            dispersionSum = reader.ReadSingle();
+            dispersionWeight = reader.ReadSingle();
+            if (!float.IsFinite(dispersionSum) || !float.IsFinite(dispersionWeight) || dispersionWeight < 0)
+            {
+                throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' has invalid dispersion sums");
+            }
+        }
+        else
+        {
+            (dispersionSum, dispersionWeight) = BaselineSnapshot.LegacyDispersionSums(dispersion);
+        }
+
         if (reader.Remaining != end)
         {
             throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' is inconsistent");
@@ -265,6 +282,8 @@ public sealed partial class BaselineModel<T>
         var h = Allocate(ref s, key, firstTicks, newestBucket, CalendarFor(key));
         ref var k = ref _cold[h];
         k.Dispersion = dispersion;
+        k.DispersionSum = dispersionSum;
+        k.DispersionWeight = dispersionWeight;
         k.RecentObserved = recentObserved;
         k.RecentExpected = recentExpected;
         s.BatchSum = batchSum;
@@ -283,7 +302,7 @@ public sealed partial class BaselineModel<T>
             var q = newestBucket - i;
             if (q >= firstBucket && q > k.Folded)
             {
-                Fold(h, ref s, q, counts[i]);
+                Fold(h, ref s, q, counts[i], ((fired >> i) & 1) != 0);
                 k.Folded = q;
             }
         }

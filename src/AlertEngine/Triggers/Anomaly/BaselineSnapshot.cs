@@ -11,7 +11,13 @@ namespace AlertEngine;
 public sealed class BaselineSnapshot
 {
     private const uint Magic = 0x53424541; // "AEBS"
-    private const int FormatVersion = 1;
+    // Version 2 adds each key's dispersion sums at the end of its record; version 1 is still read (the sums are
+    // derived from the saved dispersion, see LegacyDispersionSums).
+    private const int FormatVersion = 2;
+    private const int LegacyFormatVersion = 1;
+
+    /// <summary>Pseudo-buckets of evidence given to a dispersion saved without its sums (version 1).</summary>
+    private const double LegacyDispersionBuckets = 20;
     private const int MaxSlots = 1024;
     private const int MaxRing = 64;
 
@@ -90,6 +96,8 @@ public sealed class BaselineSnapshot
         }
 
         w.Write(k.Samples);
+        w.Write(k.DispersionSum);
+        w.Write(k.DispersionWeight);
     }
 
     /// <summary>Reads a snapshot written by <see cref="WriteTo"/>.</summary>
@@ -108,9 +116,9 @@ public sealed class BaselineSnapshot
             }
 
             var version = r.ReadInt32();
-            if (version != FormatVersion)
+            if (version != FormatVersion && version != LegacyFormatVersion)
             {
-                throw new InvalidDataException($"Unsupported anomaly baseline snapshot version {version}; expected {FormatVersion}.");
+                throw new InvalidDataException($"Unsupported anomaly baseline snapshot version {version}; expected {LegacyFormatVersion} or {FormatVersion}.");
             }
 
             var bucket = r.ReadInt64();
@@ -135,7 +143,7 @@ public sealed class BaselineSnapshot
             var keys = new List<KeyRecord>(Math.Min(count, 1024));
             for (var i = 0; i < count; i++)
             {
-                keys.Add(ReadKey(r, ring, slots, i));
+                keys.Add(ReadKey(r, ring, slots, i, withDispersionSums: version >= FormatVersion));
             }
 
             return new BaselineSnapshot(bucket, slots, zone, ring, watermark, [.. keys]);
@@ -151,10 +159,12 @@ public sealed class BaselineSnapshot
         }
     }
 
-    /// <summary>Reads one key's record written by <see cref="WriteKey"/>; <paramref name="index"/> names it in errors.</summary>
+    /// <summary>Reads one key's record written by <see cref="WriteKey"/>; <paramref name="index"/> names it in errors.
+    /// Without <paramref name="withDispersionSums"/> the record ends before the dispersion sums (version 1), which are
+    /// then derived from the saved dispersion.</summary>
     /// <exception cref="InvalidDataException">A value is invalid.</exception>
     /// <exception cref="EndOfStreamException">The data ends inside the record.</exception>
-    internal static KeyRecord ReadKey(BinaryReader r, int ring, int slots, int index)
+    internal static KeyRecord ReadKey(BinaryReader r, int ring, int slots, int index, bool withDispersionSums)
     {
         var i = index;
         var key = r.ReadString();
@@ -198,11 +208,38 @@ public sealed class BaselineSnapshot
             throw new EndOfStreamException();
         }
 
-        return new KeyRecord(key, newest, first, folded, fired, dispersion, recentObserved, recentExpected, batchSum, batchSquares, counts, levels, samples);
+        var (sum, weight) = LegacyDispersionSums(dispersion);
+        var record = new KeyRecord(key, newest, first, folded, fired, dispersion, sum, weight, recentObserved, recentExpected, batchSum, batchSquares, counts, levels, samples);
+        return withDispersionSums ? ReadDispersionSums(r, record, index) : record;
+    }
+
+    /// <summary>Reads the dispersion sums that end a key's record (version 2) into <paramref name="record"/>.</summary>
+    /// <exception cref="InvalidDataException">A sum is invalid.</exception>
+    /// <exception cref="EndOfStreamException">The data ends inside the sums.</exception>
+    internal static KeyRecord ReadDispersionSums(BinaryReader r, KeyRecord record, int index)
+    {
+        var sum = r.ReadSingle();
+        var weight = r.ReadSingle();
+        if (!float.IsFinite(sum) || !float.IsFinite(weight) || weight < 0)
+        {
+            throw new InvalidDataException($"Corrupt anomaly baseline snapshot: invalid dispersion sums for key #{index}.");
+        }
+
+        return record with { DispersionSum = sum, DispersionWeight = weight };
+    }
+
+    /// <summary>The dispersion sums of a key saved by version 1 (dispersion only): the saved dispersion as the
+    /// estimate of <see cref="LegacyDispersionBuckets"/> buckets of expected count 10.</summary>
+    internal static (float Sum, float Weight) LegacyDispersionSums(float dispersion)
+    {
+        var s = dispersion + (1 / BaselineMath.DispersionReferenceLevel);
+        var weight = LegacyDispersionBuckets / (s * s);
+        return ((float)(weight * dispersion), (float)weight);
     }
 
     /// <summary>One key's state. <see cref="Folded"/> is the last bucket folded into the baseline;
     /// <see cref="Counts"/>[i] is the count of bucket <c>NewestBucket − i</c>;
-    /// <see cref="Levels"/> holds the expected count per slot; <see cref="Samples"/> the samples per slot.</summary>
-    internal sealed record KeyRecord(string Key, long NewestBucket, long FirstTicks, long Folded, ulong Fired, float Dispersion, float RecentObserved, float RecentExpected, float BatchSum, float BatchSquares, int[] Counts, float[] Levels, byte[] Samples);
+    /// <see cref="Levels"/> holds the expected count per slot; <see cref="Samples"/> the samples per slot;
+    /// <see cref="DispersionSum"/> and <see cref="DispersionWeight"/> the discounted sums behind <see cref="Dispersion"/>.</summary>
+    internal sealed record KeyRecord(string Key, long NewestBucket, long FirstTicks, long Folded, ulong Fired, float Dispersion, float DispersionSum, float DispersionWeight, float RecentObserved, float RecentExpected, float BatchSum, float BatchSquares, int[] Counts, float[] Levels, byte[] Samples);
 }

@@ -196,9 +196,9 @@ public class BaselineModelTests
     [Fact]
     public void Sensitivities_map_to_the_documented_thresholds()
     {
-        Assert.Equal(new AnomalyThresholds(5.6, 20, 4), AnomalyThresholds.For(AnomalySensitivity.Low));
-        Assert.Equal(new AnomalyThresholds(4.5, 15, 3), AnomalyThresholds.For(AnomalySensitivity.Medium));
-        Assert.Equal(new AnomalyThresholds(3.7, 8, 2), AnomalyThresholds.For(AnomalySensitivity.High));
+        Assert.Equal(new AnomalyThresholds(4.6, 20, 4), AnomalyThresholds.For(AnomalySensitivity.Low));
+        Assert.Equal(new AnomalyThresholds(4.0, 15, 3), AnomalyThresholds.For(AnomalySensitivity.Medium));
+        Assert.Equal(new AnomalyThresholds(3.4, 8, 2), AnomalyThresholds.For(AnomalySensitivity.High));
         Assert.Equal(AnomalyThresholds.High, new BaselineModel<int>(Trigger(AnomalySensitivity.High)).Thresholds);
     }
 

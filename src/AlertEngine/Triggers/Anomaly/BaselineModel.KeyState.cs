@@ -1,0 +1,238 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace AlertEngine;
+
+// Per-key state: the dictionary entry every observation touches, the state by handle, the seasonal slots, allocation,
+// retirement, and the calendars.
+public sealed partial class BaselineModel<T>
+{
+    // Per key: the state every observation touches lives in the dictionary entry (one memory access after the
+    // hash); by handle, the state a bucket change touches, the seasonal slots (float level + byte sample count,
+    // 5 bytes each) and the counts of the older open buckets.
+    private Cold[] _cold = [];
+    private byte[] _slotData = [];
+    private int[] _older = [];
+    private int[] _free = [];
+    private int _freeCount;
+    private int _highWater;
+
+    // The slots of the last two buckets asked for: a bucket change asks for the closed bucket's and the new one's.
+    private long _slotCacheBucket = long.MinValue;
+    private int _slotCacheCalendar;
+    private int _slotCacheValue;
+    private long _slotCacheBucket2 = long.MinValue;
+    private int _slotCacheCalendar2;
+    private int _slotCacheValue2;
+
+    private int Allocate(ref Hot s, string key, long t, long bucket, int calendar)
+    {
+        int h;
+        if (_freeCount > 0)
+        {
+            h = _free[--_freeCount];
+        }
+        else
+        {
+            h = _highWater++;
+            if (h == _cold.Length)
+            {
+                Grow();
+            }
+        }
+
+        _slotData.AsSpan(h * _slots * SlotBytes, _slots * SlotBytes).Clear();
+        if (_ring > 1)
+        {
+            _older.AsSpan(h * (_ring - 1), _ring - 1).Clear();
+        }
+
+        ref var k = ref _cold[h];
+        k = default;
+        k.Key = key;
+        k.Calendar = calendar;
+        k.NewestBucket = bucket;
+        k.FirstTicks = t;
+        k.Folded = long.MinValue;
+        k.Dispersion = BaselineMath.InitialDispersion;
+        s = default;
+        s.Handle = h;
+        s.NewestStart = bucket * _bucket;
+        s.FastFrom = Math.Max(s.NewestStart, t);
+        s.Threshold = CannotFire;
+        SetThreshold(h, ref s);
+        return h;
+    }
+
+    /// <summary>Makes room for <paramref name="count"/> keys at once (a restore), instead of doubling key by key.</summary>
+    private void EnsureHandles(int count)
+    {
+        if (count <= _cold.Length)
+        {
+            return;
+        }
+
+        var capacity = Math.Min(Math.Max(16, count), _maxKeys);
+        Array.Resize(ref _cold, capacity);
+        Array.Resize(ref _slotData, capacity * _slots * SlotBytes);
+        Array.Resize(ref _older, capacity * (_ring - 1));
+    }
+
+    private void Grow()
+    {
+        var capacity = (int)Math.Min(Math.Max(16L, _cold.Length * 2L), _maxKeys);
+        Array.Resize(ref _cold, capacity);
+        Array.Resize(ref _slotData, capacity * _slots * SlotBytes);
+        Array.Resize(ref _older, capacity * (_ring - 1));
+    }
+
+    /// <summary>The seasonal slot of a bucket in key <paramref name="h"/>'s calendar.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int SlotOf(int h, long bucket)
+    {
+        var calendar = _cold[h].Calendar;
+        if (bucket == _slotCacheBucket && calendar == _slotCacheCalendar)
+        {
+            return _slotCacheValue;
+        }
+
+        if (bucket != _slotCacheBucket2 || calendar != _slotCacheCalendar2)
+        {
+            _slotCacheValue2 = _calendars[calendar].SlotOf(bucket);
+            _slotCacheBucket2 = bucket;
+            _slotCacheCalendar2 = calendar;
+        }
+
+        // Swap, so the entry used last is checked first and the older one is replaced next.
+        (_slotCacheBucket, _slotCacheBucket2) = (_slotCacheBucket2, _slotCacheBucket);
+        (_slotCacheCalendar, _slotCacheCalendar2) = (_slotCacheCalendar2, _slotCacheCalendar);
+        (_slotCacheValue, _slotCacheValue2) = (_slotCacheValue2, _slotCacheValue);
+        return _slotCacheValue;
+    }
+
+    /// <summary>The calendar of a new key: its own time zone's when <see cref="AnomalyDetectorOptions.KeyTimeZone"/>
+    /// names one, else the model's.</summary>
+    private int CalendarFor(string key)
+    {
+        if (_keyZone?.Invoke(key) is not { } zone)
+        {
+            return 0;
+        }
+
+        if (!_calendarByZone.TryGetValue(zone.Id, out var index))
+        {
+            index = _calendars.Count;
+            _calendars.Add(new SeasonalCalendar(_bucket, zone));
+            _calendarByZone.Add(zone.Id, index);
+        }
+
+        return index;
+    }
+
+    private float LevelAt(int i) => Unsafe.ReadUnaligned<float>(ref _slotData[i * SlotBytes]);
+
+    /// <summary>The level slot <paramref name="i"/> (an index into all keys' slots) predicts: pooled toward the
+    /// adjacent hours of key <paramref name="h"/> (<see cref="BaselineMath.PredictedLevel"/>).</summary>
+    private double PredictedLevel(int h, int i)
+    {
+        var slot = i - (h * _slots);
+        if (!BaselineMath.Pools(_slots, slot) || SamplesAt(i) == 0)
+        {
+            return LevelAt(i);
+        }
+
+        return BaselineMath.Pool(LevelAt(i), SamplesAt(i), SamplesAt(i - 1) != 0, LevelAt(i - 1), SamplesAt(i + 1) != 0, LevelAt(i + 1));
+    }
+
+    private byte SamplesAt(int i) => _slotData[(i * SlotBytes) + 4];
+
+    private void SetSlot(int i, float level, byte samples)
+    {
+        ref var at = ref _slotData[i * SlotBytes];
+        Unsafe.WriteUnaligned(ref at, level);
+        Unsafe.Add(ref at, 4) = samples;
+    }
+
+    /// <summary>Retires keys idle beyond the retention and releases kept items of buckets that can no longer
+    /// change (<see cref="ReleaseKept"/>). Runs when the newest event time enters a new bucket: O(keys) per bucket of event time.</summary>
+    /// <summary>Moves the newest time to <paramref name="t"/> without an observation (the partitioned engine's models
+    /// follow the observations of keys other partitions own), sweeping idle keys at a bucket boundary. Earlier times are
+    /// ignored.</summary>
+    internal void AdvanceTo(long t)
+    {
+        if (t > _watermark)
+        {
+            MoveWatermark(t);
+        }
+    }
+
+    private void MoveWatermark(long t)
+    {
+        _watermark = t;
+        if (t >= _nextSweepTicks)
+        {
+            if (_nextSweepTicks != long.MinValue)
+            {
+                Sweep();
+            }
+
+            _nextSweepTicks = ((t / _bucket) + 1) * _bucket;
+        }
+    }
+
+    private void Sweep()
+    {
+        for (var h = 0; h < _highWater; h++)
+        {
+            ref var k = ref _cold[h];
+            if (k.Key is null || _watermark - ((k.NewestBucket + 1) * _bucket) < _retention)
+            {
+                continue;
+            }
+
+            _index.Remove(k.Key);
+            k = default;
+            if (_freeCount == _free.Length)
+            {
+                Array.Resize(ref _free, Math.Max(16, _free.Length * 2));
+            }
+
+            _free[_freeCount++] = h;
+        }
+
+        ReleaseKept();
+    }
+
+    /// <summary>The state every observation touches.</summary>
+    private struct Hot
+    {
+        public long NewestStart;
+        public long FastFrom;
+        public long BatchTicks;
+        public long Head;
+        public int Count;
+        public int Threshold;
+        public int BatchSize;
+        public float BatchSum;
+        public float BatchSquares;
+        public int Handle;
+    }
+
+    /// <summary>The state a bucket change or a detection touches.</summary>
+    private struct Cold
+    {
+        public string? Key;
+        public long NewestBucket;
+        public long FirstTicks;
+        public long Folded;
+        public ulong Fired;
+        public float Expected;
+        public float Scale;
+        public float Dispersion;
+        public float DispersionSum;
+        public float DispersionWeight;
+        public float RecentObserved;
+        public float RecentExpected;
+        public int Calendar;
+    }
+}

@@ -1,0 +1,86 @@
+namespace AlertEngine;
+
+// Learning: closing buckets and folding their counts into the key's baseline.
+public sealed partial class BaselineModel<T>
+{
+    /// <summary>Moves a key's newest bucket forward to <paramref name="b"/>, folding the buckets that leave its open window.</summary>
+    private void Advance(int h, ref Hot s, long b)
+    {
+        ref var k = ref _cold[h];
+        var nb = k.NewestBucket;
+        var d = b - nb;
+        var firstBucket = k.FirstTicks / _bucket;
+
+        // Buckets that were open and now close, oldest first.
+        var foldEnd = Math.Min(nb, b - _ring);
+        for (var q = Math.Max(Math.Max(nb - _ring + 1, firstBucket), k.Folded + 1); q <= foldEnd; q++)
+        {
+            Fold(h, ref s, q, q == nb ? s.Count : _older[(h * (_ring - 1)) + (int)(nb - q) - 1], ((k.Fired >> (int)(nb - q)) & 1) != 0);
+        }
+
+        // Buckets never opened (no activity) that close: zeros, at most one week of them.
+        var zeroStart = nb + 1;
+        var zeroEnd = b - _ring;
+        if (zeroEnd >= zeroStart)
+        {
+            if (zeroEnd - zeroStart + 1 > _gapCap)
+            {
+                zeroStart = zeroEnd - _gapCap + 1;
+            }
+
+            for (var q = zeroStart; q <= zeroEnd; q++)
+            {
+                Fold(h, ref s, q, 0, fired: false);
+            }
+        }
+
+        k.Folded = Math.Max(k.Folded, b - _ring);
+
+        if (_ring > 1)
+        {
+            var baseIndex = h * (_ring - 1);
+            for (var i = _ring - 1; i >= 1; i--)
+            {
+                var j = i - d;
+                _older[baseIndex + i - 1] = j < 0 ? 0 : j == 0 ? s.Count : _older[baseIndex + (int)j - 1];
+            }
+        }
+
+        k.Fired = d >= MaxRing ? 0 : (k.Fired << (int)d) & _ringMask;
+        k.NewestBucket = b;
+        s.NewestStart = b * _bucket;
+        s.Count = 0;
+        SetThreshold(h, ref s);
+    }
+
+    /// <summary>Folds a closed bucket's final count into the key's baseline: the dispersion (unless the bucket fired: a
+    /// detected anomaly does not teach the key that such counts are normal), the recent-activity factor, and the slot's level.</summary>
+    private void Fold(int h, ref Hot s, long bucket, int count, bool fired)
+    {
+        ref var k = ref _cold[h];
+        var i = (h * _slots) + SlotOf(h, bucket);
+        var level = LevelAt(i);
+        var samples = SamplesAt(i);
+        var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
+        if (samples != 0)
+        {
+            var predicted = PredictedLevel(h, i);
+            if (predicted >= BaselineMath.DispersionMinLevel && !fired)
+            {
+                BaselineMath.UpdateDispersion(
+                    ref k.Dispersion,
+                    ref k.DispersionSum,
+                    ref k.DispersionWeight,
+                    predicted * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected),
+                    count,
+                    batch,
+                    samples);
+            }
+
+            BaselineMath.UpdateRecent(ref k.RecentObserved, ref k.RecentExpected, predicted, count, batch, k.Dispersion);
+        }
+
+        BaselineMath.Update(ref level, ref samples, count, batch, k.Dispersion);
+        SetSlot(i, level, samples);
+    }
+}

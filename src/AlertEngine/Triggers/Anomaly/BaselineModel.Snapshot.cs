@@ -1,0 +1,154 @@
+using System.Runtime.InteropServices;
+
+namespace AlertEngine;
+
+// Saving and restoring the whole state (the public snapshot).
+public sealed partial class BaselineModel<T>
+{
+    /// <summary>Saves the state of every key (not the kept items).</summary>
+    /// <returns>The snapshot.</returns>
+    public BaselineSnapshot CreateSnapshot()
+    {
+        var records = new BaselineSnapshot.KeyRecord[_index.Count];
+        var n = 0;
+        for (var h = 0; h < _highWater; h++)
+        {
+            ref var k = ref _cold[h];
+            if (k.Key is null)
+            {
+                continue;
+            }
+
+            ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_index, k.Key);
+            var counts = new int[_ring];
+            counts[0] = s.Count;
+            for (var i = 1; i < _ring; i++)
+            {
+                counts[i] = _older[(h * (_ring - 1)) + i - 1];
+            }
+
+            var levels = new float[_slots];
+            var samples = new byte[_slots];
+            for (var i = 0; i < _slots; i++)
+            {
+                levels[i] = LevelAt((h * _slots) + i);
+                samples[i] = SamplesAt((h * _slots) + i);
+            }
+
+            records[n++] = new BaselineSnapshot.KeyRecord(
+                k.Key,
+                k.NewestBucket,
+                k.FirstTicks,
+                k.Folded,
+                k.Fired,
+                k.Dispersion,
+                k.DispersionSum,
+                k.DispersionWeight,
+                k.RecentObserved,
+                k.RecentExpected,
+                s.BatchSum,
+                s.BatchSquares,
+                counts,
+                levels,
+                samples);
+        }
+
+        // Handle order depends on retirement history; key order makes snapshots of equal states equal.
+        Array.Sort(records, static (x, y) => string.CompareOrdinal(x.Key, y.Key));
+        return new BaselineSnapshot(_bucket, _slots, _timeZoneId, _ring, _watermark, records);
+    }
+
+    /// <summary>Replaces the whole state with a snapshot. Kept items are not restored. The snapshot's open buckets
+    /// are adapted to this model's lateness (older ones are folded into the baseline). Each key's zone is asked of
+    /// <see cref="AnomalyDetectorOptions.KeyTimeZone"/> again first: an exception it throws propagates and leaves the
+    /// model as it was.</summary>
+    /// <param name="snapshot">The snapshot.</param>
+    /// <exception cref="ArgumentException">The snapshot was made with another bucket length or time zone, holds more keys than the cap, or holds a key twice.</exception>
+    public void Restore(BaselineSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (snapshot.BucketTicks != _bucket || snapshot.SlotCount != _slots)
+        {
+            throw new ArgumentException($"The snapshot was made with bucket {snapshot.Bucket}; this model uses {TimeSpan.FromTicks(_bucket)}.", nameof(snapshot));
+        }
+
+        if (!string.Equals(snapshot.TimeZoneId, _timeZoneId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The snapshot was made in time zone '{snapshot.TimeZoneId}'; this model uses '{_timeZoneId}'.", nameof(snapshot));
+        }
+
+        if (snapshot.KeyCount > _maxKeys)
+        {
+            throw new ArgumentException($"The snapshot holds {snapshot.KeyCount} keys; this model tracks at most {_maxKeys}.", nameof(snapshot));
+        }
+
+        // A key twice (corrupt data) would leave a handle outside the index: refuse it before touching the state.
+        var seen = new HashSet<string>(snapshot.KeyCount, StringComparer.Ordinal);
+        foreach (var r in snapshot.Keys)
+        {
+            if (!seen.Add(r.Key))
+            {
+                throw new ArgumentException($"The snapshot holds the key '{r.Key}' twice.", nameof(snapshot));
+            }
+        }
+
+        // Ask every key's zone before touching the state: a resolver that throws leaves the model as it was.
+        var calendars = new int[snapshot.KeyCount];
+        for (var i = 0; i < calendars.Length; i++)
+        {
+            calendars[i] = CalendarFor(snapshot.Keys[i].Key);
+        }
+
+        _index.Clear();
+        _index.EnsureCapacity(calendars.Length);
+        EnsureHandles(calendars.Length);
+        Array.Clear(_cold);
+        Array.Clear(_kept);
+        _keptNext = 1;
+        _keptCleared = 1;
+        _highWater = 0;
+        _freeCount = 0;
+        _watermark = snapshot.WatermarkTicks;
+        _nextSweepTicks = _watermark == long.MinValue ? long.MinValue : ((_watermark / _bucket) + 1) * _bucket;
+        for (var n = 0; n < calendars.Length; n++)
+        {
+            var r = snapshot.Keys[n];
+            ref var s = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, r.Key, out _);
+            var h = Allocate(ref s, r.Key, r.FirstTicks, r.NewestBucket, calendars[n]);
+            ref var k = ref _cold[h];
+            k.Dispersion = r.Dispersion;
+            k.DispersionSum = r.DispersionSum;
+            k.DispersionWeight = r.DispersionWeight;
+            k.RecentObserved = r.RecentObserved;
+            k.RecentExpected = r.RecentExpected;
+            s.BatchSum = r.BatchSum;
+            s.BatchSquares = r.BatchSquares;
+            for (var i = 0; i < _slots; i++)
+            {
+                SetSlot((h * _slots) + i, r.Levels[i], r.Samples[i]);
+            }
+
+            // Open buckets beyond this model's window are folded now, oldest first.
+            k.Folded = r.Folded;
+            var firstBucket = k.FirstTicks / _bucket;
+            for (var i = r.Counts.Length - 1; i >= _ring; i--)
+            {
+                var q = r.NewestBucket - i;
+                if (q >= firstBucket && q > k.Folded)
+                {
+                    Fold(h, ref s, q, r.Counts[i], ((r.Fired >> i) & 1) != 0);
+                    k.Folded = q;
+                }
+            }
+
+            s.Count = r.Counts[0];
+            for (var i = 1; i < _ring; i++)
+            {
+                _older[(h * (_ring - 1)) + i - 1] = i < r.Counts.Length ? r.Counts[i] : 0;
+            }
+
+            k.Fired = r.Fired & _ringMask;
+            SetThreshold(h, ref s);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+namespace AlertEngine;
+
+// Thresholds: the count at which a bucket becomes anomalous, from what the key has learned.
+public sealed partial class BaselineModel<T>
+{
+    private void SetThreshold(int h, ref Hot s)
+    {
+        ref var k = ref _cold[h];
+        if ((k.Fired & 1) != 0)
+        {
+            s.Threshold = CannotFire;
+            return;
+        }
+
+        s.Threshold = ComputeThreshold(h, ref s, k.NewestBucket, out var expected, out var scale);
+        k.Expected = (float)expected;
+        k.Scale = (float)scale;
+    }
+
+    private int ComputeThreshold(int h, ref Hot s, long bucket, out double expected, out double scale)
+    {
+        expected = 0;
+        scale = 1;
+        ref var k = ref _cold[h];
+        if ((bucket * _bucket) - k.FirstTicks < _learning)
+        {
+            return CannotFire;
+        }
+
+        var i = (h * _slots) + SlotOf(h, bucket);
+        int samples = SamplesAt(i);
+        if (samples == 0)
+        {
+            return NoSampleYet;
+        }
+
+        expected = PredictedLevel(h, i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
+        return BaselineMath.PredictiveThreshold(expected, batch, k.Dispersion, samples, Thresholds, out scale);
+    }
+}
