@@ -87,6 +87,11 @@ internal static class PolicyWriter
 
     private static void WriteTrigger(Utf8JsonWriter writer, Trigger trigger)
     {
+        if (trigger is TemporalTrigger)
+        {
+            throw new NotSupportedException("A temporal trigger cannot be written in the JSON policy format (it comes from Sigma correlation rules or code).");
+        }
+
         writer.WriteStartObject();
         writer.WriteString("type", PolicyJsonNames.TriggerType(trigger));
         switch (trigger)
@@ -191,6 +196,10 @@ internal static class PolicyWriter
                 }
 
                 break;
+            default:
+                // Internal conditions (RegexCondition, from Sigma rules) have no form in the JSON policy format.
+                throw new NotSupportedException(
+                    $"A {condition.GetType().Name} cannot be written in the JSON policy format (it comes from a rule format, such as Sigma, that says more than the policy format can).");
         }
 
         writer.WriteEndObject();
