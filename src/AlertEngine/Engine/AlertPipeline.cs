@@ -428,6 +428,7 @@ public sealed partial class AlertPipeline : IDisposable
         SpikeTrigger spike => new SpikeDetector(policy, spike, Options, _report),
         NewValueTrigger newValue => new NewValueDetector(policy, newValue, Options, _report),
         AbsenceTrigger absence => new AbsenceDetector(policy, absence, Options, _report),
+        TemporalTrigger temporal => new TemporalDetector(policy, temporal, Options, _report),
         _ => throw new NotSupportedException($"Trigger {policy.Trigger.GetType().Name} of policy '{policy.Id}' is not supported."),
     };
 
