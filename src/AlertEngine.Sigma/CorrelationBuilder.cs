@@ -69,7 +69,8 @@ internal static class CorrelationBuilder
         }
 
         var distinctConditions = referenced.Distinct().Select(r => r.Condition!).ToArray();
-        var generate = Yaml.Get(root, "generate") is YamlScalarNode g && Yaml.Boolean(g) == true;
+        // generate: inside the correlation section (pySigma) or beside it (the specification lists it with level).
+        var generate = (Yaml.Get(correlation, "generate") ?? Yaml.Get(root, "generate")) is YamlScalarNode g && Yaml.Boolean(g) == true;
         rule.Policy = new AlertPolicy
         {
             Id = rule.PolicyId!,
