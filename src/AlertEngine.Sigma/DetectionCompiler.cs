@@ -123,6 +123,10 @@ internal sealed class DetectionCompiler(SigmaLoadOptions options)
             field = mapped;
         }
 
+        // Field names and plain values are interned: rules are loaded once, and an activity built in code with the same
+        // literal (new Activity(id, time, "FileDeleted")) then compares by reference first, as a hand-built policy would.
+        field = string.Intern(field);
+
         var m = Modifiers.Parse(segments, keyNode);
         var values = Values(valueNode);
         if (m.Exists)
@@ -233,11 +237,11 @@ internal sealed class DetectionCompiler(SigmaLoadOptions options)
         }
         else if (plain is not null)
         {
-            plain.Add(value.Text());
+            plain.Add(string.Intern(value.Text()));
         }
         else
         {
-            others.Add(new PropertyCondition(field, PropertyOperator.Equals, [value.Text()]));
+            others.Add(new PropertyCondition(field, PropertyOperator.Equals, [string.Intern(value.Text())]));
         }
     }
 
