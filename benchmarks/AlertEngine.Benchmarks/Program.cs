@@ -56,6 +56,16 @@ public static class Program
             return Sigma.SigmaCpuTime.Run(sigmaArgs);
         }
 
+        if (args is ["e2e-generate", .. var generateArgs])
+        {
+            return EndToEnd.TenantGenerator.Run(generateArgs);
+        }
+
+        if (args is ["e2e-stages", .. var stageArgs])
+        {
+            return EndToEnd.EndToEndStages.Run(stageArgs);
+        }
+
         if (args is ["memory-latency"])
         {
             return Anomaly.MemoryLatency.Run();

@@ -40,21 +40,24 @@ internal sealed class TemporalDetector : IPolicyDetector
         return _evaluator.Observe(activity);
     }
 
-    /// <summary>Detector-wide: the clock (watermark, next sweep, arrival number); per key: its newest time and, per step,
-    /// whether a chain is kept and its entries (time, arrival number, activity).</summary>
+    /// <inheritdoc />
+    public void Pass(Activity activity) => _evaluator.Tracker.Pass(activity.Time, _evaluator.Steps(activity));
+
+    /// <summary>Detector-wide: the clock (watermark, next sweep); per key: its newest time, its next arrival number and,
+    /// per step, the number of entries of its kept chain (0: none) and the entries (time, arrival number, activity).</summary>
     public void WriteState(CheckpointWriter writer)
     {
         var tracker = _evaluator.Tracker;
-        var (watermark, nextSweep, sequence) = tracker.ExportClock();
+        var (watermark, nextSweep) = tracker.ExportClock();
         writer.Write(watermark);
         writer.Write(nextSweep);
-        writer.Write(sequence);
         var keys = tracker.Export();
         writer.BeginKeys(keys.Count);
-        foreach (var (key, newest, chains) in keys)
+        foreach (var (key, newest, nextSequence, chains) in keys)
         {
             writer.BeginKey(key);
             writer.Write(newest);
+            writer.Write(nextSequence);
             writer.Write(chains.Length);
             foreach (var chain in chains)
             {
@@ -75,12 +78,13 @@ internal sealed class TemporalDetector : IPolicyDetector
     public void ReadState(CheckpointReader reader)
     {
         var tracker = _evaluator.Tracker;
-        tracker.RestoreClock(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64());
+        tracker.RestoreClock(reader.ReadInt64(), reader.ReadInt64());
         var count = reader.BeginKeys();
         for (var k = 0; k < count; k++)
         {
             var key = reader.BeginKey();
             var newest = reader.ReadInt64();
+            var nextSequence = reader.ReadInt64();
             var chains = new TemporalTracker<Activity>.Entry[]?[reader.ReadCount(4)];
             for (var j = 0; j < chains.Length; j++)
             {
@@ -102,7 +106,7 @@ internal sealed class TemporalDetector : IPolicyDetector
             }
 
             reader.EndKey();
-            tracker.RestoreKey(key, newest, chains);
+            tracker.RestoreKey(key, newest, nextSequence, chains);
         }
     }
 }

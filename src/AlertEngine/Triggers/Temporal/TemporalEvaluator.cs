@@ -24,8 +24,8 @@ internal sealed class TemporalEvaluator
 
     public TemporalTracker<Activity> Tracker { get; }
 
-    /// <summary>Observes an activity; returns the detection it completed, or <see langword="null"/>.</summary>
-    public Detection? Observe(Activity activity)
+    /// <summary>The steps an activity fulfils, bit i = step i.</summary>
+    public ulong Steps(Activity activity)
     {
         var mask = 0UL;
         for (var i = 0; i < _steps.Length; i++)
@@ -35,6 +35,14 @@ internal sealed class TemporalEvaluator
                 mask |= 1UL << i;
             }
         }
+
+        return mask;
+    }
+
+    /// <summary>Observes an activity; returns the detection it completed, or <see langword="null"/>.</summary>
+    public Detection? Observe(Activity activity)
+    {
+        var mask = Steps(activity);
 
         if (mask == 0)
         {

@@ -39,7 +39,6 @@ public sealed class TemporalTracker<TItem>
     private readonly ulong _allSteps;
     private long _watermark = long.MinValue;
     private long _nextSweep = long.MinValue;
-    private long _sequence;
 
     /// <summary>Creates a tracker.</summary>
     /// <param name="steps">N, between 1 and <see cref="TemporalTrigger.MaxSteps"/>.</param>
@@ -110,19 +109,9 @@ public sealed class TemporalTracker<TItem>
         }
 
         var ticks = time.UtcTicks;
-        if (_watermark != long.MinValue && ticks < _watermark - _latenessTicks)
+        if (!Advance(ticks))
         {
             return TemporalOutcome.Late;
-        }
-
-        if (ticks > _watermark)
-        {
-            _watermark = ticks;
-        }
-
-        if (_watermark >= _nextSweep)
-        {
-            Sweep();
         }
 
         if (!_keys.TryGetValue(key, out var state))
@@ -140,7 +129,7 @@ public sealed class TemporalTracker<TItem>
             _keys.Add(key, state);
         }
 
-        var entry = new Entry(item, ticks, _sequence++);
+        var entry = new Entry(item, ticks, state.NextSequence++);
         if (ticks > state.Newest)
         {
             state.Newest = ticks;
@@ -180,6 +169,42 @@ public sealed class TemporalTracker<TItem>
         return TemporalOutcome.Detected;
     }
 
+    /// <summary>
+    /// What an item does to the tracker-wide state, without touching any key: moves the clock to its time (with the
+    /// eviction that goes with it) unless it fulfils no step or is late. The partitioned engine calls it for items whose
+    /// key another partition owns, so that every partition's clock equals the single tracker's.
+    /// </summary>
+    /// <param name="time">The item's time.</param>
+    /// <param name="steps">The steps the item fulfils.</param>
+    internal void Pass(DateTimeOffset time, ulong steps)
+    {
+        if ((steps & _allSteps) != 0)
+        {
+            _ = Advance(time.UtcTicks);
+        }
+    }
+
+    /// <summary>Moves the clock to <paramref name="ticks"/> (sweeping when due); false when the time is late.</summary>
+    private bool Advance(long ticks)
+    {
+        if (_watermark != long.MinValue && ticks < _watermark - _latenessTicks)
+        {
+            return false;
+        }
+
+        if (ticks > _watermark)
+        {
+            _watermark = ticks;
+        }
+
+        if (_watermark >= _nextSweep)
+        {
+            Sweep();
+        }
+
+        return true;
+    }
+
     /// <summary>Evicts every key that can no longer contribute to a detection.</summary>
     private void Sweep()
     {
@@ -202,9 +227,9 @@ public sealed class TemporalTracker<TItem>
     private static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 
     /// <summary>Every key's state, for a checkpoint: per step, the kept chain (one entry unordered) or none.</summary>
-    internal List<(string Key, long Newest, Entry[]?[] Chains)> Export()
+    internal List<(string Key, long Newest, long NextSequence, Entry[]?[] Chains)> Export()
     {
-        var result = new List<(string, long, Entry[]?[])>(_keys.Count);
+        var result = new List<(string, long, long, Entry[]?[])>(_keys.Count);
         foreach (var (key, state) in _keys)
         {
             var chains = new Entry[]?[Steps];
@@ -213,33 +238,32 @@ public sealed class TemporalTracker<TItem>
                 chains[j] = state.Lengths[j] == 0 ? null : state.Chains[j][..state.Lengths[j]];
             }
 
-            result.Add((key, state.Newest, chains));
+            result.Add((key, state.Newest, state.NextSequence, chains));
         }
 
         return result;
     }
 
     /// <summary>The clock's state, for a checkpoint.</summary>
-    internal (long Watermark, long NextSweep, long Sequence) ExportClock() => (_watermark, _nextSweep, _sequence);
+    internal (long Watermark, long NextSweep) ExportClock() => (_watermark, _nextSweep);
 
     /// <summary>Restores the clock from a checkpoint.</summary>
-    internal void RestoreClock(long watermark, long nextSweep, long sequence)
+    internal void RestoreClock(long watermark, long nextSweep)
     {
         _watermark = watermark;
         _nextSweep = nextSweep;
-        _sequence = sequence;
     }
 
     /// <summary>Restores one key from a checkpoint.</summary>
     /// <exception cref="InvalidDataException">The chains do not fit this tracker.</exception>
-    internal void RestoreKey(string key, long newest, Entry[]?[] chains)
+    internal void RestoreKey(string key, long newest, long nextSequence, Entry[]?[] chains)
     {
         if (chains.Length != Steps || _keys.ContainsKey(key))
         {
             throw new InvalidDataException($"Corrupt checkpoint: temporal key '{key}' does not fit a tracker of {Steps} steps.");
         }
 
-        var state = new KeyState(Steps, Ordered) { Newest = newest };
+        var state = new KeyState(Steps, Ordered) { Newest = newest, NextSequence = nextSequence };
         for (var j = 0; j < Steps; j++)
         {
             var chain = chains[j];
@@ -272,7 +296,7 @@ public sealed class TemporalTracker<TItem>
         return earliest;
     }
 
-    /// <summary>A kept item: the item, its time and its arrival number (unique per tracker).</summary>
+    /// <summary>A kept item: the item, its time and its arrival number (unique within its key).</summary>
     internal readonly record struct Entry(TItem Item, long Ticks, long Sequence);
 
     /// <summary>One key's state: per step j, the best chain fulfilling steps 0..j (ordered) or the most recent item
@@ -299,6 +323,9 @@ public sealed class TemporalTracker<TItem>
         public long[] Earliest { get; }
 
         public long Newest { get; set; }
+
+        /// <summary>The arrival number of the key's next item.</summary>
+        public long NextSequence { get; set; }
 
         /// <summary>Unordered: keeps the entry for step j when it is at least as recent as the kept one.</summary>
         public void Keep(int j, Entry entry)
@@ -403,6 +430,7 @@ public sealed class TemporalTracker<TItem>
 
             Array.Clear(Lengths);
             Newest = long.MinValue;
+            NextSequence = 0;
         }
     }
 }
