@@ -174,4 +174,16 @@ public class SigmaTests
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("sigma-delete-then-forward", refused.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Sigma_policies_give_the_same_output_on_every_number_of_threads()
+    {
+        var (dir, rules, activities) = Setup(("forwarding.yml", Forwarding), ("deletions.yml", Deletions));
+        using var _ = dir;
+        var one = ReplayHost.Run("--sigma", rules, "--activities", activities, "--threads", "1");
+        var three = ReplayHost.Run("--sigma", rules, "--activities", activities, "--threads", "3");
+        Assert.True(one.ExitCode == 0, one.ToString());
+        Assert.NotEmpty(one.Lines);
+        Assert.Equal(one.Stdout, three.Stdout);
+    }
 }
