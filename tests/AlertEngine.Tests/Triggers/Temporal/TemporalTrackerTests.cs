@@ -178,4 +178,34 @@ public sealed class TemporalTrackerTests
         Assert.True(PolicyEquality.SameDetection(policy, Assert.Single(loaded.Value)));
         Assert.False(PolicySerializer.Load(json).IsValid); // not part of the public JSON format
     }
+
+    [Fact]
+    public void The_temporal_operator_emits_detections_per_subscription()
+    {
+        var activities = new[]
+        {
+            new Activity("1", T0, "FileDeleted") { UserId = "alice" },
+            new Activity("2", T0.AddMinutes(1), "FileDeleted") { UserId = "bob" },
+            new Activity("3", T0.AddMinutes(2), "MailRedirect") { UserId = "alice" },
+        };
+        Condition[] steps =
+        [
+            new PropertyCondition("operation", PropertyOperator.Equals, ["FileDeleted"]),
+            new PropertyCondition("operation", PropertyOperator.Equals, ["MailRedirect"]),
+        ];
+        var source = System.Reactive.Linq.Observable.ToObservable(activities);
+        var temporal = source.Temporal(steps, ordered: true, TimeSpan.FromMinutes(5), TriggerScope.User);
+        for (var run = 0; run < 2; run++)
+        {
+            var detections = new List<Detection>();
+            using (temporal.Subscribe(detections.Add))
+            {
+                var d = Assert.Single(detections);
+                Assert.Equal(("alice", "3"), (d.ScopeKey, d.TriggeringActivity.Id));
+                Assert.Equal(["1", "3"], d.Activities.Select(a => a.Id));
+            }
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => source.Temporal([], false, TimeSpan.FromMinutes(1), TriggerScope.User));
+    }
 }
