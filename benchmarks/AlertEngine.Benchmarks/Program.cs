@@ -33,6 +33,29 @@ public static class Program
             return Checkpoints.CheckpointCpuTime.Run(checkpointArgs);
         }
 
+        if (args is ["sigma-dump"])
+        {
+            var (sigma, direct, _) = Sigma.SigmaRuleSet.Create(true);
+            for (var i = 0; i < sigma.Count; i++)
+            {
+                var a = PolicySerializer.Save([sigma[i]]);
+                var b = PolicySerializer.Save([direct[i]]);
+                if (a != b)
+                {
+                    Console.WriteLine(a);
+                    Console.WriteLine(b);
+                    return 1;
+                }
+            }
+
+            return 0;
+        }
+
+        if (args is ["sigma-cpu", .. var sigmaArgs])
+        {
+            return Sigma.SigmaCpuTime.Run(sigmaArgs);
+        }
+
         if (args is ["e2e-generate", .. var generateArgs])
         {
             return EndToEnd.TenantGenerator.Run(generateArgs);

@@ -5,13 +5,17 @@ internal sealed class ReplayArguments
 {
     public const string Usage =
         """
-        usage: alertengine-replay --policies <file> --activities <file|-> [--plan E5|E3|…] [--system-policies] [--out <file>] [--skip-invalid] [--sort] [--state <file>] [--threads <N>]
-               alertengine-replay --list-policies [--policies <file>] [--system-policies] [--plan …]
+        usage: alertengine-replay --policies <file> --activities <file|-> [--plan E5|E3|…] [--system-policies] [--sigma <file|folder>]… [--sigma-options <file>] [--out <file>] [--skip-invalid] [--sort] [--state <file>] [--threads <N>]
+               alertengine-replay --list-policies [--policies <file>] [--system-policies] [--sigma <file|folder>]… [--plan …]
 
           --policies <file>     policies: one JSON array of policies
           --activities <file>   activities: JSON Lines (native or unified audit log records); '-' reads stdin
           --plan <plan>         E1 F1 G1 E3 F3 G3 (standard: every-time policies only) or E5 G5 (advanced); default E5
           --system-policies     add the built-in policy catalog (under a standard plan, its every-time policies)
+          --sigma <file|folder> load Sigma rules (.yml/.yaml; a folder: every such file under it) as policies next to
+                                --policies; repeatable. With --skip-invalid a rule that cannot be loaded is reported and
+                                skipped; otherwise it is exit code 2
+          --sigma-options <file> Sigma options (YAML): placeholders for the expand modifier, field mappings, products
           --out <file>          write alerts to this file (atomically) instead of stdout
           --skip-invalid        report invalid activity lines and skip them (exit code 0)
           --sort                read all activities first and evaluate them in time order (for audit exports)
@@ -48,6 +52,10 @@ internal sealed class ReplayArguments
 
     public bool Help { get; private set; }
 
+    public List<string> SigmaPaths { get; } = [];
+
+    public string? SigmaOptionsPath { get; private set; }
+
     /// <summary>Parses the arguments; every problem is listed.</summary>
     public static ReplayArguments Parse(IReadOnlyList<string> args, List<string> errors)
     {
@@ -76,7 +84,7 @@ internal sealed class ReplayArguments
                 continue;
             }
 
-            if (!seen.Add(arg))
+            if (!seen.Add(arg) && arg != "--sigma")
             {
                 errors.Add($"{arg} is given more than once");
             }
@@ -104,6 +112,8 @@ internal sealed class ReplayArguments
                     case "--activities": result.ActivitiesPath = value; break;
                     case "--out": result.OutPath = value; break;
                     case "--state": result.StatePath = value; break;
+                    case "--sigma": result.SigmaPaths.Add(value); break;
+                    case "--sigma-options": result.SigmaOptionsPath = value; break;
                     case "--threads":
                         if (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var threads) && threads >= 1)
                         {
@@ -162,9 +172,9 @@ internal sealed class ReplayArguments
                 }
             }
 
-            if (result.PoliciesPath is null && !result.SystemPolicies)
+            if (result.PoliciesPath is null && !result.SystemPolicies && result.SigmaPaths.Count == 0)
             {
-                errors.Add("--list-policies needs --policies <file> or --system-policies");
+                errors.Add("--list-policies needs --policies <file>, --sigma <file|folder> or --system-policies");
             }
         }
         else
@@ -174,9 +184,9 @@ internal sealed class ReplayArguments
                 errors.Add("--activities <file|-> is required");
             }
 
-            if (result.PoliciesPath is null && !result.SystemPolicies && !seen.Contains("--policies"))
+            if (result.PoliciesPath is null && !result.SystemPolicies && !seen.Contains("--policies") && !seen.Contains("--sigma"))
             {
-                errors.Add("--policies <file> is required (or --system-policies)");
+                errors.Add("--policies <file> is required (or --sigma, or --system-policies)");
             }
         }
 
@@ -184,7 +194,8 @@ internal sealed class ReplayArguments
     }
 
     private static bool IsKnown(string arg) => arg is "--policies" or "--activities" or "--plan" or "--system-policies"
-        or "--out" or "--skip-invalid" or "--sort" or "--list-policies" or "--state" or "--threads";
+        or "--out" or "--skip-invalid" or "--sort" or "--list-policies" or "--state" or "--threads" or "--sigma" or "--sigma-options";
 
-    private static bool TakesValue(string arg) => arg is "--policies" or "--activities" or "--plan" or "--out" or "--state" or "--threads";
+    private static bool TakesValue(string arg) =>
+        arg is "--policies" or "--activities" or "--plan" or "--out" or "--state" or "--threads" or "--sigma" or "--sigma-options";
 }

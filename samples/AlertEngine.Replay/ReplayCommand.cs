@@ -68,6 +68,12 @@ internal sealed class ReplayCommand
 
         if (arguments.ListPolicies)
         {
+            if (!SigmaPolicies.CanWrite(policies, out var unwritable))
+            {
+                Error($"--list-policies: policy '{unwritable}' (from a Sigma rule) has a regex condition, a temporal trigger or a several-field group-by, which the JSON policy format cannot express");
+                return ExitInvalidArguments;
+            }
+
             PolicySerializer.Save(policies, stdout);
             stdout.Write("\n"u8);
             stdout.Flush();
@@ -119,6 +125,11 @@ internal sealed class ReplayCommand
             }
 
             policies.AddRange(result.Value);
+        }
+
+        if (arguments.SigmaPaths.Count > 0 && !SigmaPolicies.TryAdd(arguments, policies, _stderr, Error))
+        {
+            return false;
         }
 
         // System policies in the file must be built-in ones with only the changeable fields changed; with

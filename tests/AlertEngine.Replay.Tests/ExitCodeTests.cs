@@ -39,7 +39,7 @@ public class ExitCodeTests
 
         Assert.Equal(2, run.ExitCode);
         Assert.Equal(
-            ["error: unknown argument '--bogus'", "error: --plan: unknown plan 'Z9' (expected one of E1, F1, G1, E3, F3, G3, E5, G5)", "error: --activities needs a value", "error: --policies <file> is required (or --system-policies)"],
+            ["error: unknown argument '--bogus'", "error: --plan: unknown plan 'Z9' (expected one of E1, F1, G1, E3, F3, G3, E5, G5)", "error: --activities needs a value", "error: --policies <file> is required (or --sigma, or --system-policies)"],
             run.ErrorLines.TakeWhile(l => l.StartsWith("error: ", StringComparison.Ordinal)));
     }
 

@@ -105,6 +105,7 @@ public static class ConditionCompiler
             ? new UserTagsNode(new CaseInsensitiveSet(values))
             : ConstantNode.False,
         PropertyCondition property => CompileProperty(property, path),
+        RegexCondition regex => CompileRegex(regex, path),
         _ => throw Malformed(path, $"unknown condition type {condition.GetType().Name}."),
     };
 
@@ -198,6 +199,27 @@ public static class ConditionCompiler
         }
 
         return addresses.Count == 0 ? ConstantNode.False : new ClientIpInRangesNode(new IpRangeSet(addresses));
+    }
+
+    private static FieldRegexNode CompileRegex(RegexCondition condition, string path)
+    {
+        if (string.IsNullOrWhiteSpace(condition.Property))
+        {
+            throw Malformed($"{path}.property", "must name a field or property.");
+        }
+
+        NotNull(condition.Pattern, $"{path}.regex");
+        System.Text.RegularExpressions.Regex regex;
+        try
+        {
+            regex = condition.ToRegex();
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            throw Malformed($"{path}.regex", "is not a regular expression that runs without backtracking: " + e.Message);
+        }
+
+        return new FieldRegexNode(ActivityFields.Resolve(condition.Property), condition.Property, regex);
     }
 
     private static ConditionNode InSet(ActivityField field, string name, IReadOnlyList<string> values) =>

@@ -115,6 +115,13 @@ internal sealed class PathGlobNode(FieldPath path, GlobPattern[] globs) : Condit
     }
 }
 
+/// <summary>A field or property's text (the client IP's text form) is matched by a non-backtracking expression.</summary>
+internal sealed class FieldRegexNode(ActivityField field, string name, System.Text.RegularExpressions.Regex regex) : ConditionNode
+{
+    public override bool Matches(Activity activity) =>
+        ActivityFields.Read(activity, field, name) is { } value && regex.IsMatch(value);
+}
+
 /// <summary>The client IP lies in a set of networks.</summary>
 internal sealed class ClientIpInRangesNode(IpRangeSet ranges) : ConditionNode
 {

@@ -99,7 +99,7 @@ public sealed partial class AlertPipeline
         foreach (var runtime in runtimes)
         {
             writer.Write(runtime.Policy.Id);
-            writer.Write(PolicySerializer.Save([runtime.Policy]));
+            writer.Write(PolicySerializer.SaveExtended(runtime.Policy));
             writer.BeginBlock();
             runtime.Aggregator.WriteState(writer);
             writer.EndBlock();
@@ -165,7 +165,7 @@ public sealed partial class AlertPipeline
             }
 
             previousId = id;
-            var loaded = PolicySerializer.Load(reader.ReadString());
+            var loaded = PolicySerializer.LoadExtended(reader.ReadString());
             if (!loaded.IsValid || loaded.Value.Count != 1 || loaded.Value[0].Id != id)
             {
                 throw CheckpointReader.Corrupt($"the record of policy '{id}' does not hold that policy");

@@ -446,6 +446,7 @@ public sealed partial class AlertPipeline : IDisposable
         SpikeTrigger spike => new SpikeDetector(policy, spike, options, report),
         NewValueTrigger newValue => new NewValueDetector(policy, newValue, options, report),
         AbsenceTrigger absence => new AbsenceDetector(policy, absence, options, report),
+        TemporalTrigger temporal => new TemporalDetector(policy, temporal, options, report),
         _ => throw new NotSupportedException($"Trigger {policy.Trigger.GetType().Name} of policy '{policy.Id}' is not supported."),
     };
 

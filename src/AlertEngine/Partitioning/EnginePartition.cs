@@ -257,6 +257,7 @@ internal sealed class EnginePartition
         SpikeTrigger t => ScopeKeys.Reader(t.Scope),
         NewValueTrigger t => ScopeKeys.Reader(t.Scope),
         AbsenceTrigger t => ScopeKeys.Reader(t.Scope),
+        TemporalTrigger t => ScopeKeys.Reader(t.Scope),
         _ => throw new NotSupportedException($"Trigger {trigger.GetType().Name} cannot be partitioned."),
     };
 

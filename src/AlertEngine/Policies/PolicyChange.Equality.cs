@@ -51,6 +51,8 @@ internal static class PolicyEquality
                 string.Equals(x.Property, y.Property, StringComparison.OrdinalIgnoreCase)
                 && x.Operator == y.Operator
                 && SameTexts(x.Values, y.Values),
+            (RegexCondition x, RegexCondition y) =>
+                string.Equals(x.Property, y.Property, StringComparison.OrdinalIgnoreCase) && x == y with { Property = x.Property },
             _ => false,
         };
     }
@@ -97,6 +99,8 @@ internal static class PolicyEquality
                 && SameScope(x.Scope, y.Scope),
             (SumTrigger x, SumTrigger y) =>
                 SameField(x.Field, y.Field) && x.Threshold.Equals(y.Threshold) && x.Window == y.Window && SameScope(x.Scope, y.Scope),
+            (TemporalTrigger x, TemporalTrigger y) =>
+                x.Ordered == y.Ordered && x.Window == y.Window && SameScope(x.Scope, y.Scope) && SameConditions(x.Steps, y.Steps),
             _ => Equals(a, b), // every time (holds nothing), or different types
         };
     }
@@ -104,7 +108,8 @@ internal static class PolicyEquality
     /// <summary>Same scope: the same kind, and for <c>property:&lt;Name&gt;</c> the same name, case-insensitively.</summary>
     public static bool SameScope(TriggerScope? a, TriggerScope? b) =>
         ReferenceEquals(a, b)
-        || (a is not null && b is not null && a.Kind == b.Kind && SameField(a.PropertyName, b.PropertyName));
+        || (a is not null && b is not null && a.Kind == b.Kind && SameField(a.PropertyName, b.PropertyName)
+            && a.PropertyNames.SequenceEqual(b.PropertyNames, StringComparer.OrdinalIgnoreCase));
 
     /// <summary>Field and property names are matched case-insensitively (top-level fields and property keys alike).</summary>
     private static bool SameField(string? a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);

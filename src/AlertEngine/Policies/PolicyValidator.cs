@@ -281,7 +281,7 @@ public static class PolicyValidator
         {
             errors.Add(new(
                 typePath,
-                PolicyJsonNames.TriggerKinds.Name(kind) + " triggers need an advanced plan (E5 or G5); the plan is " + plan
+                PolicyJsonNames.KindName(kind) + " triggers need an advanced plan (E5 or G5); the plan is " + plan
                 + ", which allows only everyTime"));
         }
     }
@@ -347,9 +347,33 @@ public static class PolicyValidator
                 CheckPositive(sum.Window, JsonPaths.Property(path, "window"), errors);
                 CheckScope(sum.Scope, JsonPaths.Property(path, "scope"), errors);
                 break;
+            case TemporalTrigger temporal:
+                CheckTemporalSteps(temporal.Steps, JsonPaths.Property(path, "steps"), errors);
+                CheckPositive(temporal.Window, JsonPaths.Property(path, "window"), errors);
+                CheckScope(temporal.Scope, JsonPaths.Property(path, "scope"), errors);
+                break;
         }
 
         CheckPlan(PolicyJsonNames.KindOf(trigger), plan, JsonPaths.Property(path, "type"), errors);
+    }
+
+    private static void CheckTemporalSteps(IReadOnlyList<Condition>? steps, string path, List<ValidationError> errors)
+    {
+        if (steps is null)
+        {
+            errors.Add(new(path, "is required"));
+            return;
+        }
+
+        if (steps.Count is 0 or > TemporalTrigger.MaxSteps)
+        {
+            errors.Add(new(path, "must have between 1 and " + TemporalTrigger.MaxSteps.ToString(CultureInfo.InvariantCulture) + " steps"));
+        }
+
+        for (var i = 0; i < steps.Count; i++)
+        {
+            CheckCondition(steps[i], JsonPaths.Index(path, i), 1, errors);
+        }
     }
 
     private static void CheckScope(TriggerScope? scope, string path, List<ValidationError> errors)
@@ -412,6 +436,9 @@ public static class PolicyValidator
             case PropertyCondition property:
                 CheckPropertyCondition(property, path, errors);
                 break;
+            case RegexCondition regex:
+                CheckRegexCondition(regex, path, errors);
+                break;
         }
     }
 
@@ -453,6 +480,26 @@ public static class PolicyValidator
         for (var i = 0; i < patterns.Count; i++)
         {
             CheckPattern(patterns[i], JsonPaths.Index(path, i), errors);
+        }
+    }
+
+    private static void CheckRegexCondition(RegexCondition condition, string path, List<ValidationError> errors)
+    {
+        CheckText(condition.Property, JsonPaths.Property(path, "property"), errors);
+        var regexPath = JsonPaths.Property(path, "regex");
+        if (condition.Pattern is null)
+        {
+            errors.Add(new(regexPath, "is required"));
+            return;
+        }
+
+        try
+        {
+            _ = condition.ToRegex();
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            errors.Add(new(regexPath, "is not a regular expression that runs without backtracking: " + e.Message));
         }
     }
 

@@ -52,8 +52,11 @@ internal static class PolicyJsonNames
         ("matches", PropertyOperator.Matches),
     ]);
 
-    /// <summary>The JSON name of a trigger's type.</summary>
-    public static string TriggerType(Trigger trigger) => TriggerKinds.Name(KindOf(trigger));
+    /// <summary>The JSON name of a trigger's type (<c>temporal</c>, which has no JSON form, for a temporal trigger).</summary>
+    public static string TriggerType(Trigger trigger) => KindName(KindOf(trigger));
+
+    /// <summary>The JSON name of a trigger kind; <c>temporal</c> for <see cref="TriggerKind.Temporal"/>.</summary>
+    public static string KindName(TriggerKind kind) => kind == TriggerKind.Temporal ? "temporal" : TriggerKinds.Name(kind);
 
     /// <summary>The kind of a trigger.</summary>
     public static TriggerKind KindOf(Trigger trigger) => trigger switch
@@ -65,6 +68,7 @@ internal static class PolicyJsonNames
         AbsenceTrigger => TriggerKind.Absence,
         SpikeTrigger => TriggerKind.Spike,
         SumTrigger => TriggerKind.Sum,
+        TemporalTrigger => TriggerKind.Temporal,
         _ => TriggerKind.EveryTime,
     };
 }
@@ -80,6 +84,8 @@ internal enum TriggerKind
     Absence,
     Spike,
     Sum,
+    /// <summary>Not in the JSON format (built in code or from Sigma correlation rules).</summary>
+    Temporal,
 }
 
 /// <summary>A fixed table of JSON names for an enum.</summary>

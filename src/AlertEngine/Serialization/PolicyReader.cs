@@ -36,7 +36,7 @@ internal sealed class PolicyReader
     private static readonly string[] AbsenceNames = ["type", "window", "scope"];
     private static readonly string[] SpikeNames = ["type", "ratio", "window", "minCount", "minReference", "scope"];
     private static readonly string[] SumNames = ["type", "field", "threshold", "window", "scope"];
-    private static readonly string[] OptionalTriggerNames = ["scope", "lookback", "learningPeriod", "sensitivity", "bucket", "minCount", "minReference"];
+    private static readonly string[] OptionalTriggerNames = ["scope", "lookback", "learningPeriod", "sensitivity", "bucket", "minCount", "minReference", "ordered"];
 
     /// <summary>The spike trigger's default <c>minCount</c> and <c>minReference</c> (the spec's M = 1, K = 1).</summary>
     private const int DefaultSpikeMinimum = 1;
@@ -53,13 +53,29 @@ internal sealed class PolicyReader
 
     private static readonly string ConditionKinds = string.Join(", ", Array.FindAll(ConditionNames, n => !IsOperator(n)));
 
+    // The internal extension (engine checkpoints only): regex conditions, temporal triggers, composite scopes.
+    private static readonly string[] ExtendedConditionNames = [.. ConditionNames, "regex", "regexOptions"];
+    private static readonly string[] ExtendedTriggerNames = [.. TriggerNames, "steps", "ordered"];
+    private static readonly string[] TemporalNames = ["type", "steps", "ordered", "window", "scope"];
+
     private readonly Plan _plan;
+    private readonly bool _extended;
+    private readonly string[] _conditionNames;
+    private readonly string[] _triggerNames;
     private readonly List<ValidationError> _errors = [];
 
-    private PolicyReader(Plan plan) => _plan = plan;
+    private PolicyReader(Plan plan, bool extended)
+    {
+        _plan = plan;
+        _extended = extended;
+        _conditionNames = extended ? ExtendedConditionNames : ConditionNames;
+        _triggerNames = extended ? ExtendedTriggerNames : TriggerNames;
+    }
 
-    /// <summary>Reads the document's root: an array of policies.</summary>
-    public static LoadResult<IReadOnlyList<AlertPolicy>> Read(JsonElement root, Plan plan) => new PolicyReader(plan).ReadAll(root);
+    /// <summary>Reads the document's root: an array of policies. <paramref name="extended"/> also reads the internal
+    /// extension of engine checkpoints (<see cref="PolicySerializer.SaveExtended"/>).</summary>
+    public static LoadResult<IReadOnlyList<AlertPolicy>> Read(JsonElement root, Plan plan, bool extended = false) =>
+        new PolicyReader(plan, extended).ReadAll(root);
 
     private LoadResult<IReadOnlyList<AlertPolicy>> ReadAll(JsonElement root)
     {
@@ -158,10 +174,10 @@ internal sealed class PolicyReader
             return null;
         }
 
-        var f = ReadObject(element, path, ConditionNames, "a condition");
+        var f = ReadObject(element, path, _conditionNames, "a condition");
         var kinds = new List<string>(1);
         var operators = new List<string>(1);
-        foreach (var name in ConditionNames)
+        foreach (var name in _conditionNames)
         {
             if (f.Has(name))
             {
@@ -233,7 +249,8 @@ internal sealed class PolicyReader
         }
     }
 
-    private static bool IsOperator(string name) => PolicyJsonNames.PropertyOperators.TryParse(name, out _);
+    private static bool IsOperator(string name) =>
+        PolicyJsonNames.PropertyOperators.TryParse(name, out _) || name is "regex" or "regexOptions";
 
     private List<Condition>? ReadChildren(Field field, int depth)
     {
@@ -289,9 +306,23 @@ internal sealed class PolicyReader
         }
     }
 
-    private PropertyCondition? ReadPropertyCondition(Fields f)
+    private Condition? ReadPropertyCondition(Fields f)
     {
         var before = _errors.Count;
+        if (_extended && f.Has("regex"))
+        {
+            var name = ReadText(f["property"], required: true);
+            var pattern = f["regex"].Present is { } p && TryGetString(p, f["regex"].Path, out var pt) ? pt : null;
+            var flags = f["regexOptions"].Present is { } o && TryGetString(o, f["regexOptions"].Path, out var ot) ? ot : string.Empty;
+            if (pattern is null || _errors.Count != before)
+            {
+                Add(f.Path, "a regex condition needs a property and a regex");
+                return null;
+            }
+
+            return new RegexCondition(name!, pattern, flags.Contains('i', StringComparison.Ordinal), flags.Contains('m', StringComparison.Ordinal), flags.Contains('s', StringComparison.Ordinal));
+        }
+
         var property = ReadText(f["property"], required: true);
         PropertyOperator? op = null;
         IReadOnlyList<string>? values = null;
@@ -345,17 +376,19 @@ internal sealed class PolicyReader
         }
 
         var before = _errors.Count;
-        var f = ReadObject(element, path, TriggerNames, "a trigger");
-        kind = ReadEnum(PolicyJsonNames.TriggerKinds, f["type"], required: true);
+        var f = ReadObject(element, path, _triggerNames, "a trigger");
+        kind = _extended && f["type"].Present is { ValueKind: JsonValueKind.String } typeValue && typeValue.GetString() == "temporal"
+            ? TriggerKind.Temporal
+            : ReadEnum(PolicyJsonNames.TriggerKinds, f["type"], required: true);
         string[]? members = null;
         if (kind is { } known)
         {
             members = MembersOf(known);
-            foreach (var name in TriggerNames)
+            foreach (var name in _triggerNames)
             {
                 if (f.Has(name) && IndexOf(members, name) < 0)
                 {
-                    Add(f[name].Path, "does not apply to " + PolicyJsonNames.TriggerKinds.Name(known) + " triggers (they take "
+                    Add(f[name].Path, "does not apply to " + PolicyJsonNames.KindName(known) + " triggers (they take "
                         + (members.Length == 1 ? "only type" : string.Join(", ", members)) + ")");
                     f.Remove(name);
                 }
@@ -401,6 +434,19 @@ internal sealed class PolicyReader
         }
 
         var scopeOrUser = scope ?? TriggerScope.User;
+        if (kind == TriggerKind.Temporal)
+        {
+            var steps = f["steps"].Present is { } stepsValue ? ReadChildren(f["steps"], 0) : null;
+            var ordered = ReadBool(f["ordered"], defaultValue: false);
+            if (steps is null || _errors.Count != before)
+            {
+                Add(f.Path, "a temporal trigger needs steps");
+                return null;
+            }
+
+            return new TemporalTrigger(steps, ordered, window!.Value, scopeOrUser);
+        }
+
         return kind switch
         {
             TriggerKind.Threshold => new ThresholdTrigger(count!.Value, window!.Value, scopeOrUser),
@@ -427,6 +473,7 @@ internal sealed class PolicyReader
         TriggerKind.Absence => AbsenceNames,
         TriggerKind.Spike => SpikeNames,
         TriggerKind.Sum => SumNames,
+        TriggerKind.Temporal => TemporalNames,
         _ => EveryTimeNames,
     };
 
@@ -719,6 +766,12 @@ internal sealed class PolicyReader
         if (TriggerScope.TryParse(text, out var scope))
         {
             return scope;
+        }
+
+        const string properties = "properties:";
+        if (_extended && text.StartsWith(properties, StringComparison.Ordinal) && text.Length > properties.Length)
+        {
+            return TriggerScope.Properties(text[properties.Length..].Split(','));
         }
 
         Add(field.Path, JsonPaths.Quote(text) + " is not a valid scope; expected user, organization, malwareFamily, recipient, allMessages or property:<Name>");

@@ -139,6 +139,24 @@ public static class PolicySerializer
         return LoadUtf8(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), plan);
     }
 
+    /// <summary>Writes one policy with the internal extension for what the JSON format cannot say (regex conditions,
+    /// temporal triggers, composite scopes); only <see cref="LoadExtended"/> reads it. For engine checkpoints; a policy
+    /// without those is written exactly as <see cref="Save(IEnumerable{AlertPolicy})"/> writes it.</summary>
+    internal static string SaveExtended(AlertPolicy policy)
+    {
+        var list = Checked([policy]);
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            PolicyWriter.Write(writer, list, extended: true);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Reads what <see cref="SaveExtended"/> wrote (and every plain policies document), under an advanced plan.</summary>
+    internal static LoadResult<IReadOnlyList<AlertPolicy>> LoadExtended(string json) => LoadUtf8(Encoding.UTF8.GetBytes(json), Plan.E5, extended: true);
+
     /// <summary>Writes policies as an indented JSON array that <see cref="Load(string, PolicyLoadOptions?)"/> reads back.</summary>
     /// <param name="policies">The policies; they must be valid (under an advanced plan).</param>
     /// <returns>The JSON text, without a trailing line break.</returns>
@@ -198,7 +216,7 @@ public static class PolicySerializer
         return plan;
     }
 
-    private static LoadResult<IReadOnlyList<AlertPolicy>> LoadUtf8(ReadOnlyMemory<byte> utf8, Plan plan)
+    private static LoadResult<IReadOnlyList<AlertPolicy>> LoadUtf8(ReadOnlyMemory<byte> utf8, Plan plan, bool extended = false)
     {
         if (utf8.Span.StartsWith("\uFEFF"u8))
         {
@@ -222,7 +240,7 @@ public static class PolicySerializer
 
         using (document)
         {
-            return PolicyReader.Read(document.RootElement, plan);
+            return PolicyReader.Read(document.RootElement, plan, extended);
         }
     }
 

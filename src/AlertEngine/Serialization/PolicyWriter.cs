@@ -7,18 +7,24 @@ namespace AlertEngine;
 /// only when set, so a policy without them is written exactly as the spec's format.</summary>
 internal static class PolicyWriter
 {
-    public static void Write(Utf8JsonWriter writer, IReadOnlyList<AlertPolicy> policies)
+    public static void Write(Utf8JsonWriter writer, IReadOnlyList<AlertPolicy> policies) => Write(writer, policies, extended: false);
+
+    /// <summary>Writes policies; with <paramref name="extended"/>, also what the JSON policy format cannot say (regex
+    /// conditions, temporal triggers, composite scopes) in an internal extension that only
+    /// <see cref="PolicySerializer.LoadExtended"/> reads (engine checkpoints use it); otherwise those throw
+    /// <see cref="NotSupportedException"/>.</summary>
+    public static void Write(Utf8JsonWriter writer, IReadOnlyList<AlertPolicy> policies, bool extended)
     {
         writer.WriteStartArray();
         foreach (var policy in policies)
         {
-            WritePolicy(writer, policy);
+            WritePolicy(writer, policy, extended);
         }
 
         writer.WriteEndArray();
     }
 
-    private static void WritePolicy(Utf8JsonWriter writer, AlertPolicy policy)
+    private static void WritePolicy(Utf8JsonWriter writer, AlertPolicy policy, bool extended)
     {
         writer.WriteStartObject();
         writer.WriteString("id", policy.Id);
@@ -37,11 +43,11 @@ internal static class PolicyWriter
         if (policy.Conditions is not null)
         {
             writer.WritePropertyName("conditions");
-            WriteCondition(writer, policy.Conditions);
+            WriteCondition(writer, policy.Conditions, extended);
         }
 
         writer.WritePropertyName("trigger");
-        WriteTrigger(writer, policy.Trigger);
+        WriteTrigger(writer, policy.Trigger, extended);
         if (policy.Aggregation is { } aggregation)
         {
             writer.WriteStartObject("aggregation");
@@ -85,8 +91,25 @@ internal static class PolicyWriter
         writer.WriteEndObject();
     }
 
-    private static void WriteTrigger(Utf8JsonWriter writer, Trigger trigger)
+    private static void WriteTrigger(Utf8JsonWriter writer, Trigger trigger, bool extended)
     {
+        if (trigger is TemporalTrigger temporal)
+        {
+            if (!extended)
+            {
+                throw new NotSupportedException("A temporal trigger cannot be written in the JSON policy format (it comes from Sigma correlation rules or code).");
+            }
+
+            writer.WriteStartObject();
+            writer.WriteString("type", "temporal");
+            WriteChildren(writer, "steps", temporal.Steps, extended);
+            writer.WriteBoolean("ordered", temporal.Ordered);
+            writer.WriteString("window", IsoDuration.Format(temporal.Window));
+            writer.WriteString("scope", Scope(temporal.Scope, extended));
+            writer.WriteEndObject();
+            return;
+        }
+
         writer.WriteStartObject();
         writer.WriteString("type", PolicyJsonNames.TriggerType(trigger));
         switch (trigger)
@@ -94,10 +117,10 @@ internal static class PolicyWriter
             case ThresholdTrigger threshold:
                 writer.WriteNumber("count", threshold.Count);
                 writer.WriteString("window", IsoDuration.Format(threshold.Window));
-                writer.WriteString("scope", threshold.Scope.ToString());
+                writer.WriteString("scope", Scope(threshold.Scope, extended));
                 break;
             case AnomalyTrigger anomaly:
-                writer.WriteString("scope", anomaly.Scope.ToString());
+                writer.WriteString("scope", Scope(anomaly.Scope, extended));
                 writer.WriteString("learningPeriod", IsoDuration.Format(anomaly.LearningPeriod));
                 writer.WriteString("sensitivity", PolicyJsonNames.Sensitivities.Name(anomaly.Sensitivity));
                 writer.WriteString("bucket", IsoDuration.Format(anomaly.Bucket));
@@ -106,17 +129,17 @@ internal static class PolicyWriter
                 writer.WriteString("field", distinct.Field);
                 writer.WriteNumber("count", distinct.Count);
                 writer.WriteString("window", IsoDuration.Format(distinct.Window));
-                writer.WriteString("scope", distinct.Scope.ToString());
+                writer.WriteString("scope", Scope(distinct.Scope, extended));
                 break;
             case NewValueTrigger newValue:
                 writer.WriteString("field", newValue.Field);
-                writer.WriteString("scope", newValue.Scope.ToString());
+                writer.WriteString("scope", Scope(newValue.Scope, extended));
                 writer.WriteString("lookback", IsoDuration.Format(newValue.Lookback));
                 writer.WriteString("learningPeriod", IsoDuration.Format(newValue.LearningPeriod));
                 break;
             case AbsenceTrigger absence:
                 writer.WriteString("window", IsoDuration.Format(absence.Window));
-                writer.WriteString("scope", absence.Scope.ToString());
+                writer.WriteString("scope", Scope(absence.Scope, extended));
                 break;
             case SpikeTrigger spike:
                 // A double is written in its shortest form that reads back to the same value (3, 1.5, 1E+20).
@@ -124,33 +147,33 @@ internal static class PolicyWriter
                 writer.WriteString("window", IsoDuration.Format(spike.Window));
                 writer.WriteNumber("minCount", spike.MinCount);
                 writer.WriteNumber("minReference", spike.MinReference);
-                writer.WriteString("scope", spike.Scope.ToString());
+                writer.WriteString("scope", Scope(spike.Scope, extended));
                 break;
             case SumTrigger sum:
                 writer.WriteString("field", sum.Field);
                 writer.WriteNumber("threshold", sum.Threshold);
                 writer.WriteString("window", IsoDuration.Format(sum.Window));
-                writer.WriteString("scope", sum.Scope.ToString());
+                writer.WriteString("scope", Scope(sum.Scope, extended));
                 break;
         }
 
         writer.WriteEndObject();
     }
 
-    private static void WriteCondition(Utf8JsonWriter writer, Condition condition)
+    private static void WriteCondition(Utf8JsonWriter writer, Condition condition, bool extended)
     {
         writer.WriteStartObject();
         switch (condition)
         {
             case AllCondition all:
-                WriteChildren(writer, "all", all.Conditions);
+                WriteChildren(writer, "all", all.Conditions, extended);
                 break;
             case AnyCondition any:
-                WriteChildren(writer, "any", any.Conditions);
+                WriteChildren(writer, "any", any.Conditions, extended);
                 break;
             case NotCondition not:
                 writer.WritePropertyName("not");
-                WriteCondition(writer, not.Condition);
+                WriteCondition(writer, not.Condition, extended);
                 break;
             case UsersCondition users:
                 writer.WritePropertyName("users");
@@ -191,17 +214,31 @@ internal static class PolicyWriter
                 }
 
                 break;
+            case RegexCondition regex when extended:
+                writer.WriteString("property", regex.Property);
+                writer.WriteString("regex", regex.Pattern);
+                writer.WriteString("regexOptions", (regex.IgnoreCase ? "i" : string.Empty) + (regex.Multiline ? "m" : string.Empty) + (regex.Singleline ? "s" : string.Empty));
+                break;
+            default:
+                // Internal conditions (RegexCondition, from Sigma rules) have no form in the JSON policy format.
+                throw new NotSupportedException(
+                    $"A {condition.GetType().Name} cannot be written in the JSON policy format (it comes from a rule format, such as Sigma, that says more than the policy format can).");
         }
 
         writer.WriteEndObject();
     }
 
-    private static void WriteChildren(Utf8JsonWriter writer, string name, IReadOnlyList<Condition> children)
+    private static string Scope(TriggerScope scope, bool extended) =>
+        scope.Kind != TriggerScopeKind.Properties || extended
+            ? scope.ToString()
+            : throw new NotSupportedException($"The scope {scope} cannot be written in the JSON policy format (it comes from a Sigma group-by).");
+
+    private static void WriteChildren(Utf8JsonWriter writer, string name, IReadOnlyList<Condition> children, bool extended)
     {
         writer.WriteStartArray(name);
         foreach (var child in children)
         {
-            WriteCondition(writer, child);
+            WriteCondition(writer, child, extended);
         }
 
         writer.WriteEndArray();

@@ -15,6 +15,9 @@ public enum TriggerScopeKind
     AllMessages,
     /// <summary>Per value of a named field or property.</summary>
     Property,
+    /// <summary>Per combination of the values of several fields or properties (Sigma's <c>group-by</c>); not part of
+    /// the JSON policy format.</summary>
+    Properties,
 }
 
 /// <summary>What a trigger keeps its state per (threshold, anomaly, distinct, newValue, absence, spike and sum; an
@@ -22,10 +25,11 @@ public enum TriggerScopeKind
 /// <c>recipient</c>, <c>allMessages</c> or <c>property:&lt;Name&gt;</c>.</summary>
 public sealed record TriggerScope
 {
-    private TriggerScope(TriggerScopeKind kind, string? propertyName)
+    private TriggerScope(TriggerScopeKind kind, string? propertyName, IReadOnlyList<string>? propertyNames = null)
     {
         Kind = kind;
         PropertyName = propertyName;
+        PropertyNames = propertyNames ?? (propertyName is null ? [] : [propertyName]);
     }
 
     /// <summary>Per user.</summary>
@@ -49,6 +53,10 @@ public sealed record TriggerScope
     /// <summary>The field or property name when <see cref="Kind"/> is <see cref="TriggerScopeKind.Property"/>.</summary>
     public string? PropertyName { get; }
 
+    /// <summary>The field or property names the key is made of: one for <see cref="TriggerScopeKind.Property"/>, two or
+    /// more for <see cref="TriggerScopeKind.Properties"/>, none otherwise.</summary>
+    public IReadOnlyList<string> PropertyNames { get; }
+
     /// <summary>Whether every activity falls under one key.</summary>
     public bool IsSingleKey => Kind is TriggerScopeKind.Organization or TriggerScopeKind.AllMessages;
 
@@ -60,6 +68,42 @@ public sealed record TriggerScope
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         return new(TriggerScopeKind.Property, name);
     }
+
+    /// <summary>
+    /// Per combination of the values of several fields or properties (each named as for <see cref="Property"/>): the
+    /// key is the values joined with U+001F; an activity without a value for one of them has no key. One name gives
+    /// <see cref="Property"/>. This scope has no form in the JSON policy format (it comes from Sigma's
+    /// <c>group-by</c>); its <see cref="ToString"/> is <c>properties:A,B</c>, which <see cref="TryParse"/> does not read.
+    /// </summary>
+    /// <param name="names">The field or property names, at least one.</param>
+    /// <returns>The scope.</returns>
+    public static TriggerScope Properties(IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        if (names.Count == 0)
+        {
+            throw new ArgumentException("At least one name is needed.", nameof(names));
+        }
+
+        foreach (var name in names)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(name, nameof(names));
+        }
+
+        return names.Count == 1 ? Property(names[0]) : new(TriggerScopeKind.Properties, null, names.ToArray());
+    }
+
+    /// <summary>Whether both scopes are of the same kind with the same names (compared exactly).</summary>
+    /// <param name="other">The other scope.</param>
+    /// <returns>Whether they are equal.</returns>
+    public bool Equals(TriggerScope? other) =>
+        other is not null
+        && Kind == other.Kind
+        && string.Equals(PropertyName, other.PropertyName, StringComparison.Ordinal)
+        && PropertyNames.SequenceEqual(other.PropertyNames, StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Kind, PropertyName, PropertyNames.Count);
 
     /// <summary>Parses the JSON form (<c>user</c>, <c>organization</c>, …, <c>property:Name</c>), case-insensitively.</summary>
     /// <param name="text">The text.</param>
@@ -106,6 +150,7 @@ public sealed record TriggerScope
         TriggerScopeKind.MalwareFamily => "malwareFamily",
         TriggerScopeKind.Recipient => "recipient",
         TriggerScopeKind.AllMessages => "allMessages",
+        TriggerScopeKind.Properties => "properties:" + string.Join(',', PropertyNames),
         _ => "property:" + PropertyName,
     };
 }

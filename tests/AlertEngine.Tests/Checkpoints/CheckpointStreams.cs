@@ -30,7 +30,15 @@ internal static class CheckpointStreams
         Policy("distinct-org", "FileDeleted", new DistinctTrigger("userId", 3, TimeSpan.FromMinutes(10), TriggerScope.Organization), new AggregationSettings(AggregationMode.Policy, TimeSpan.FromMinutes(5))),
         Policy("spike-user", "FileDownloaded", new SpikeTrigger(2, TimeSpan.FromMinutes(10), 2, 1, TriggerScope.User), new AggregationSettings(AggregationMode.None)),
         Policy("sum-user", "MailRedirect", new SumTrigger("Bytes", 5000, TimeSpan.FromMinutes(10), TriggerScope.User), new AggregationSettings(AggregationMode.Policy, TimeSpan.FromMinutes(15))),
+        Policy("temporal-user", "FileDeleted", Temporal(ordered: false, "FileDownloaded", "FileDeleted"), new AggregationSettings(AggregationMode.Policy, TimeSpan.FromMinutes(10))) with { Operations = ["FileDeleted", "FileDownloaded"] },
+        Policy("temporal-ordered-user", "FileDeleted", Temporal(ordered: true, "FileDeleted", "MailRedirect"), new AggregationSettings(AggregationMode.None)) with { Operations = ["FileDeleted", "MailRedirect"] },
     ];
+
+    private static TemporalTrigger Temporal(bool ordered, params string[] operations) => new(
+        [.. operations.Select(o => (Condition)new PropertyCondition("operation", PropertyOperator.Equals, [o]))],
+        ordered,
+        TimeSpan.FromMinutes(5),
+        TriggerScope.User);
 
     public static AlertPolicy Policy(string id, string operation, Trigger trigger, AggregationSettings aggregation) => new()
     {
