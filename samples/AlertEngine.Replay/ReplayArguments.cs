@@ -5,7 +5,7 @@ internal sealed class ReplayArguments
 {
     public const string Usage =
         """
-        usage: alertengine-replay --policies <file> --activities <file|-> [--plan E5|E3|…] [--system-policies] [--out <file>] [--skip-invalid] [--sort] [--state <file>]
+        usage: alertengine-replay --policies <file> --activities <file|-> [--plan E5|E3|…] [--system-policies] [--out <file>] [--skip-invalid] [--sort] [--state <file>] [--threads <N>]
                alertengine-replay --list-policies [--policies <file>] [--system-policies] [--plan …]
 
           --policies <file>     policies: one JSON array of policies
@@ -17,6 +17,8 @@ internal sealed class ReplayArguments
           --sort                read all activities first and evaluate them in time order (for audit exports)
           --state <file>        resume from this engine state if it exists, save the state there (atomically) at the
                                 end of a successful run, and output only the alerts created or changed in this run
+          --threads <N>         evaluate with the engine state partitioned over N single-threaded shards (default: the
+                                number of cores; 1 is the plain single-threaded engine); the output is the same for every N
           --list-policies       write the effective policy set as a policies file to stdout, and exit
         exit codes: 0 ok, 2 invalid arguments or policies, 3 invalid activity input
         """;
@@ -40,6 +42,9 @@ internal sealed class ReplayArguments
     public bool Sort { get; private set; }
 
     public string? StatePath { get; private set; }
+
+    /// <summary>The number of engine partitions (<c>--threads</c>); the number of cores by default.</summary>
+    public int Threads { get; private set; } = Environment.ProcessorCount;
 
     public bool Help { get; private set; }
 
@@ -99,6 +104,17 @@ internal sealed class ReplayArguments
                     case "--activities": result.ActivitiesPath = value; break;
                     case "--out": result.OutPath = value; break;
                     case "--state": result.StatePath = value; break;
+                    case "--threads":
+                        if (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var threads) && threads >= 1)
+                        {
+                            result.Threads = threads;
+                        }
+                        else
+                        {
+                            errors.Add($"--threads: '{value}' is not a whole number of at least 1");
+                        }
+
+                        break;
                     case "--plan":
                         var plan = Array.Find(PlanNames, n => string.Equals(n, value, StringComparison.OrdinalIgnoreCase));
                         if (plan is null)
@@ -138,7 +154,7 @@ internal sealed class ReplayArguments
 
         if (result.ListPolicies)
         {
-            foreach (var (given, name) in new[] { (result.ActivitiesPath is not null, "--activities"), (result.OutPath is not null, "--out"), (result.SkipInvalid, "--skip-invalid"), (result.Sort, "--sort"), (result.StatePath is not null, "--state") })
+            foreach (var (given, name) in new[] { (result.ActivitiesPath is not null, "--activities"), (result.OutPath is not null, "--out"), (result.SkipInvalid, "--skip-invalid"), (result.Sort, "--sort"), (result.StatePath is not null, "--state"), (seen.Contains("--threads"), "--threads") })
             {
                 if (given)
                 {
@@ -168,7 +184,7 @@ internal sealed class ReplayArguments
     }
 
     private static bool IsKnown(string arg) => arg is "--policies" or "--activities" or "--plan" or "--system-policies"
-        or "--out" or "--skip-invalid" or "--sort" or "--list-policies" or "--state";
+        or "--out" or "--skip-invalid" or "--sort" or "--list-policies" or "--state" or "--threads";
 
-    private static bool TakesValue(string arg) => arg is "--policies" or "--activities" or "--plan" or "--out" or "--state";
+    private static bool TakesValue(string arg) => arg is "--policies" or "--activities" or "--plan" or "--out" or "--state" or "--threads";
 }

@@ -29,7 +29,7 @@ internal sealed class ReplayCommand
     private readonly TextWriter _stderr;
     private readonly Dictionary<DiagnosticKind, long> _shown = [];
     private string _sourceName = "";
-    private long _currentLine;
+    private ReplayEngine? _engine;
     private long _read;
     private long _invalid;
     private long _invalidShown;
@@ -192,10 +192,10 @@ internal sealed class ReplayCommand
         }
 
         using var outFileOwner = outFile;
-        AlertPipeline pipeline;
+        ReplayEngine pipeline;
         try
         {
-            pipeline = new AlertPipeline(policies, new AlertEngineOptions { Plan = arguments.Plan });
+            pipeline = new ReplayEngine(policies, new AlertEngineOptions { Plan = arguments.Plan }, arguments.Threads);
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
@@ -204,6 +204,7 @@ internal sealed class ReplayCommand
         }
 
         using var pipelineOwner = pipeline;
+        _engine = pipeline;
         if (arguments.StatePath is { } statePath && !TryResume(pipeline, statePath))
         {
             return ExitInvalidArguments;
@@ -262,6 +263,8 @@ internal sealed class ReplayCommand
             Evaluate(pipeline, result.Activity, result.LineNumber, buffer, lateness, isFinal, write);
         }
 
+        Flush(pipeline, buffer, lateness, isFinal, write);
+
         if (all is not null && !stopped)
         {
             // Stable: equal times keep their input order.
@@ -286,6 +289,8 @@ internal sealed class ReplayCommand
                 var (activity, line) = all[order[i]];
                 Evaluate(pipeline, activity, line, buffer, lateness, isFinal, write);
             }
+
+            Flush(pipeline, buffer, lateness, isFinal, write);
         }
 
         if (!stopped)
@@ -334,7 +339,7 @@ internal sealed class ReplayCommand
 
     /// <summary>Restores the engine state from <paramref name="path"/> when the file exists; lists the policies that
     /// start from empty state. A corrupt or unreadable file is an error and is left as it is.</summary>
-    private bool TryResume(AlertPipeline pipeline, string path)
+    private bool TryResume(ReplayEngine pipeline, string path)
     {
         byte[] bytes;
         try
@@ -372,17 +377,27 @@ internal sealed class ReplayCommand
         return true;
     }
 
-    private static void SaveState(AlertPipeline pipeline, string path)
+    private static void SaveState(ReplayEngine pipeline, string path)
     {
         using var checkpoint = new MemoryStream();
         pipeline.SaveCheckpoint(checkpoint);
         new FileEngineStateStore(path).SaveAsync(checkpoint.GetBuffer().AsMemory(0, (int)checkpoint.Length)).AsTask().GetAwaiter().GetResult();
     }
 
-    private void Evaluate(AlertPipeline pipeline, Activity activity, long line, AlertOrderBuffer buffer, TimeSpan lateness, Func<Alert, bool> isFinal, Action<Alert> write)
+    private static void Evaluate(ReplayEngine pipeline, Activity activity, long line, AlertOrderBuffer buffer, TimeSpan lateness, Func<Alert, bool> isFinal, Action<Alert> write)
     {
-        _currentLine = line;
-        var changes = pipeline.Process(activity);
+        pipeline.Evaluated ??= changes => Buffer(pipeline, changes, buffer, lateness, isFinal, write);
+        pipeline.Add(activity, line);
+    }
+
+    private static void Flush(ReplayEngine pipeline, AlertOrderBuffer buffer, TimeSpan lateness, Func<Alert, bool> isFinal, Action<Alert> write)
+    {
+        pipeline.Evaluated ??= changes => Buffer(pipeline, changes, buffer, lateness, isFinal, write);
+        pipeline.Flush();
+    }
+
+    private static void Buffer(ReplayEngine pipeline, IReadOnlyList<AlertChange> changes, AlertOrderBuffer buffer, TimeSpan lateness, Func<Alert, bool> isFinal, Action<Alert> write)
+    {
         for (var i = 0; i < changes.Count; i++)
         {
             buffer.Add(changes[i]);
@@ -399,7 +414,7 @@ internal sealed class ReplayCommand
     /// line on stderr, exit code 3 unless <c>--skip-invalid</c>), checked here before the engine (which would also
     /// refuse it) so that it is handled exactly like a bad line, also with <c>--sort</c>.
     /// </summary>
-    private bool IsBeyondFutureTolerance(AlertPipeline pipeline, ActivityReadResult result)
+    private bool IsBeyondFutureTolerance(ReplayEngine pipeline, ActivityReadResult result)
     {
         var time = result.Activity!.Time;
         var now = pipeline.TimeProvider.GetUtcNow();
@@ -480,7 +495,7 @@ internal sealed class ReplayCommand
                 _ => value.Kind.ToString(),
             };
             var policy = value.PolicyId is null ? "" : $" (policy {value.PolicyId})";
-            command.Show(value.Kind, string.Create(CultureInfo.InvariantCulture, $"{command._sourceName}:{command._currentLine}: {kind}{policy}: {value.Message}"));
+            command.Show(value.Kind, string.Create(CultureInfo.InvariantCulture, $"{command._sourceName}:{command._engine?.LineOf(value.ActivityId)}: {kind}{policy}: {value.Message}"));
         }
 
         public void OnError(Exception error)

@@ -210,6 +210,18 @@ internal sealed class CheckpointReader
         }
     }
 
+    /// <summary>The read position in the data.</summary>
+    internal int Position => _position;
+
+    /// <summary>Skips one encoded keyed record; returns its key (the record is the bytes from the position before the
+    /// call to the position after it).</summary>
+    internal string SkipKey()
+    {
+        var key = BeginKey();
+        _position = _recordEnds.Pop();
+        return key;
+    }
+
     /// <summary>Reads the number of keyed records that follow.</summary>
     public int BeginKeys() => ReadCount(5);
 

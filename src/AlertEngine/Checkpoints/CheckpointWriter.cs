@@ -160,8 +160,27 @@ internal sealed class CheckpointWriter : IDisposable
             throw new InvalidOperationException($"{_keysLeft} keyed records of the previous BeginKeys were not written.");
         }
 
+        _writer.Flush();
+        KeysOffset = checked((int)_stream.Position);
+        KeysCount = count;
         _writer.Write(count);
         _keysLeft = count;
+    }
+
+    /// <summary>Where (in <see cref="Written"/>) the count of the last <see cref="BeginKeys"/> starts, or −1: what comes
+    /// before it is the detector-wide part of a detector's state, what follows it its keyed records.</summary>
+    internal int KeysOffset { get; private set; } = -1;
+
+    /// <summary>The count of the last <see cref="BeginKeys"/>.</summary>
+    internal int KeysCount { get; private set; }
+
+    /// <summary>Announces <paramref name="count"/> keyed records that the caller writes already encoded (their bytes
+    /// as <see cref="BeginKey"/>/<see cref="EndKey"/> wrote them, copied with <see cref="Write(ReadOnlySpan{byte})"/>):
+    /// the partitioned engine merges its partitions' records this way.</summary>
+    internal void BeginEncodedKeys(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        _writer.Write(count);
     }
 
     /// <summary>Starts one key's record; its payload follows, then <see cref="EndKey"/>.</summary>

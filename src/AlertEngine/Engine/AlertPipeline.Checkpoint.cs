@@ -81,7 +81,15 @@ public sealed partial class AlertPipeline
         writer.Write(_futureCount);
         writer.Write(_observerErrors);
         writer.BeginBlock();
-        _duplicates.WriteState(writer);
+        if (PartitionedState is { } partitioned)
+        {
+            partitioned.WriteDuplicates(writer, _filterClockTicks);
+        }
+        else
+        {
+            _duplicates.WriteState(writer);
+        }
+
         writer.EndBlock();
 
         var runtimes = new PolicyRuntime[_byId.Count];
@@ -96,7 +104,15 @@ public sealed partial class AlertPipeline
             runtime.Aggregator.WriteState(writer);
             writer.EndBlock();
             writer.BeginBlock();
-            runtime.Detector.WriteState(writer);
+            if (PartitionedState is { } state)
+            {
+                state.WriteDetector(PolicyIndex(runtime.Policy.Id), writer);
+            }
+            else
+            {
+                runtime.Detector.WriteState(writer);
+            }
+
             writer.CheckComplete(openBlocks: 1);
             writer.EndBlock();
         }

@@ -17,21 +17,37 @@ public sealed partial class AlertPipeline
     /// </summary>
     private bool IsBeyondFutureTolerance(Activity activity)
     {
+        if (!IsFuture(activity, out var now))
+        {
+            return false;
+        }
+
+        CountFuture(activity, now);
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="activity"/> is beyond the future tolerance of the wall clock's
+    /// <paramref name="now"/> (read only when needed); counts nothing.</summary>
+    private bool IsFuture(Activity activity, out DateTimeOffset now)
+    {
+        now = default;
         var ticks = activity.Time.UtcTicks;
         if (ticks <= _futureLimitTicks)
         {
             return false;
         }
 
-        var now = TimeProvider.GetUtcNow();
+        now = TimeProvider.GetUtcNow();
         var tolerance = Options.FutureTolerance;
         var nowTicks = now.UtcTicks;
         _futureLimitTicks = tolerance.Ticks > long.MaxValue - nowTicks ? long.MaxValue : nowTicks + tolerance.Ticks;
-        if (ticks <= _futureLimitTicks)
-        {
-            return false;
-        }
+        return ticks > _futureLimitTicks;
+    }
 
+    /// <summary>An activity beyond the future tolerance of <paramref name="now"/>: counted, logged and reported.</summary>
+    private void CountFuture(Activity activity, DateTimeOffset now)
+    {
+        var tolerance = Options.FutureTolerance;
         _futureCount++;
         AlertEngineMetrics.Future.Add(1);
         Log.Future(_logger, activity.Id, activity.Time, now, tolerance);
@@ -40,6 +56,5 @@ public sealed partial class AlertPipeline
             activity.Id,
             null,
             $"activity {activity.Id} at {activity.Time:O} is more than the future tolerance ({tolerance:c}) ahead of the wall clock ({now:O}); invalid, not evaluated"));
-        return true;
     }
 }

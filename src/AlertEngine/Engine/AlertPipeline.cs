@@ -291,21 +291,14 @@ public sealed partial class AlertPipeline : IDisposable
 
         if (_duplicates.IsDuplicate(activity.Id, activity.Time))
         {
-            _duplicateCount++;
-            AlertEngineMetrics.Duplicates.Add(1);
-            Log.Duplicate(_logger, activity.Id);
-            Report(new EngineDiagnostic(DiagnosticKind.Duplicate, activity.Id, null, $"activity {activity.Id} was already seen within the duplicate horizon"));
+            CountDuplicate(activity);
             return null;
         }
 
         var ticks = activity.Time.UtcTicks;
-        if (_watermarkTicks != long.MinValue && ticks < _watermarkTicks - _latenessTicks)
+        if (IsLate(ticks))
         {
-            _lateCount++;
-            AlertEngineMetrics.Late.Add(1);
-            var watermark = new DateTimeOffset(_watermarkTicks, TimeSpan.Zero);
-            Log.Late(_logger, activity.Id, activity.Time, watermark, Options.AllowedLateness);
-            Report(new EngineDiagnostic(DiagnosticKind.Late, activity.Id, null, $"activity {activity.Id} at {activity.Time:O} is older than the newest time seen ({watermark:O}) minus the allowed lateness"));
+            CountLate(activity, _watermarkTicks);
             return null;
         }
 
@@ -368,6 +361,28 @@ public sealed partial class AlertPipeline : IDisposable
         return changes;
     }
 
+    /// <summary>Whether an activity at <paramref name="ticks"/> is older than the newest time seen minus the lateness.</summary>
+    private bool IsLate(long ticks) => _watermarkTicks != long.MinValue && ticks < _watermarkTicks - _latenessTicks;
+
+    /// <summary>A duplicate: counted, logged and reported.</summary>
+    private void CountDuplicate(Activity activity)
+    {
+        _duplicateCount++;
+        AlertEngineMetrics.Duplicates.Add(1);
+        Log.Duplicate(_logger, activity.Id);
+        Report(new EngineDiagnostic(DiagnosticKind.Duplicate, activity.Id, null, $"activity {activity.Id} was already seen within the duplicate horizon"));
+    }
+
+    /// <summary>A late activity (the newest time seen was <paramref name="watermarkTicks"/>): counted, logged and reported.</summary>
+    private void CountLate(Activity activity, long watermarkTicks)
+    {
+        _lateCount++;
+        AlertEngineMetrics.Late.Add(1);
+        var watermark = new DateTimeOffset(watermarkTicks, TimeSpan.Zero);
+        Log.Late(_logger, activity.Id, activity.Time, watermark, Options.AllowedLateness);
+        Report(new EngineDiagnostic(DiagnosticKind.Late, activity.Id, null, $"activity {activity.Id} at {activity.Time:O} is older than the newest time seen ({watermark:O}) minus the allowed lateness"));
+    }
+
     /// <summary>A policy threw while evaluating <paramref name="activity"/>: counted, logged and reported; the others go on.</summary>
     private void EvaluationFailed(PolicyRuntime runtime, Activity activity, Exception ex)
     {
@@ -418,16 +433,19 @@ public sealed partial class AlertPipeline : IDisposable
         _diagnostics.OnNext(diagnostic);
     }
 
-    private IPolicyDetector CreateDetector(AlertPolicy policy) => policy.Trigger switch
+    private IPolicyDetector CreateDetector(AlertPolicy policy) => CreateDetector(policy, Options, _report);
+
+    /// <summary>The detector for a policy's trigger (also the partitioned engine's, one per partition).</summary>
+    internal static IPolicyDetector CreateDetector(AlertPolicy policy, AlertEngineOptions options, Action<EngineDiagnostic> report) => policy.Trigger switch
     {
         EveryTimeTrigger => new EveryTimeDetector(policy.Id),
-        ThresholdTrigger threshold => new ThresholdDetector(policy, threshold, Options, _report),
-        AnomalyTrigger anomaly => new AnomalyDetector(policy, anomaly, Options, _report),
-        DistinctTrigger distinct => new DistinctDetector(policy, distinct, Options, _report),
-        SumTrigger sum => new SumDetector(policy, sum, Options, _report),
-        SpikeTrigger spike => new SpikeDetector(policy, spike, Options, _report),
-        NewValueTrigger newValue => new NewValueDetector(policy, newValue, Options, _report),
-        AbsenceTrigger absence => new AbsenceDetector(policy, absence, Options, _report),
+        ThresholdTrigger threshold => new ThresholdDetector(policy, threshold, options, report),
+        AnomalyTrigger anomaly => new AnomalyDetector(policy, anomaly, options, report),
+        DistinctTrigger distinct => new DistinctDetector(policy, distinct, options, report),
+        SumTrigger sum => new SumDetector(policy, sum, options, report),
+        SpikeTrigger spike => new SpikeDetector(policy, spike, options, report),
+        NewValueTrigger newValue => new NewValueDetector(policy, newValue, options, report),
+        AbsenceTrigger absence => new AbsenceDetector(policy, absence, options, report),
         _ => throw new NotSupportedException($"Trigger {policy.Trigger.GetType().Name} of policy '{policy.Id}' is not supported."),
     };
 

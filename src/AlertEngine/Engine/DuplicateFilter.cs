@@ -71,8 +71,35 @@ internal sealed partial class DuplicateFilter
             _newestTicks = ticks;
         }
 
-        return !Add(XxHash128.HashToUInt128(MemoryMarshal.AsBytes(id.AsSpan())), _newestTicks);
+        return !Add(Digest(id), _newestTicks);
     }
+
+    /// <summary>The 128-bit digest an id is remembered by.</summary>
+    public static UInt128 Digest(string id) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(id.AsSpan()));
+
+    /// <summary>
+    /// The partitioned engine: whether the id with <paramref name="digest"/> was seen within the horizon, given the
+    /// single filter's newest time at this activity (<see cref="DuplicateQuery.FilterClockTicks"/>); otherwise
+    /// remembers it. Decides exactly like <see cref="IsDuplicate(string, DateTimeOffset)"/> on one filter holding
+    /// every id, since an answer depends only on the entries of the same digest and on that time.
+    /// </summary>
+    public bool IsDuplicate(UInt128 digest, long filterClockTicks)
+    {
+        if (_horizonTicks == 0)
+        {
+            return false;
+        }
+
+        if (filterClockTicks > _newestTicks)
+        {
+            _newestTicks = filterClockTicks;
+        }
+
+        return !Add(digest, _newestTicks);
+    }
+
+    /// <summary>The newest time seen (UTC ticks), <see cref="long.MinValue"/> before the first.</summary>
+    public long NewestTicks => _newestTicks;
 
     /// <summary>Adds a hash unless it is remembered; <see langword="false"/> when it was.</summary>
     private bool Add(UInt128 hash, long ticks)

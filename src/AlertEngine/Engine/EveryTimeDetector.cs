@@ -5,6 +5,10 @@ internal sealed class EveryTimeDetector(string policyId) : IPolicyDetector
 {
     public Detection? Observe(Activity activity) => Detection.ForActivity(activity, policyId);
 
+    public void Pass(Activity activity)
+    {
+    }
+
     public void WriteState(CheckpointWriter writer) => writer.BeginKeys(0);
 
     public void ReadState(CheckpointReader reader)

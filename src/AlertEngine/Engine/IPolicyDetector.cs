@@ -15,6 +15,15 @@ internal interface IPolicyDetector
     Detection? Observe(Activity activity);
 
     /// <summary>
+    /// The partitioned engine (<see cref="EnginePartition"/>): <paramref name="activity"/> passed the policy's
+    /// conditions, in event-time order like <see cref="Observe"/>. Moves the detector-wide clock to its time (with the
+    /// eviction of idle keys that goes with it) without touching any key, so that every partition's detector-wide state
+    /// equals the single detector's whichever partition owns the activity's key. The owner calls it before
+    /// <see cref="Observe"/>.
+    /// </summary>
+    void Pass(Activity activity);
+
+    /// <summary>
     /// Writes the detector's whole state (everything that decides later detections, kept activities included) into an
     /// engine checkpoint: detector-wide fields first, then one keyed record per scope key
     /// (<see cref="CheckpointWriter.BeginKeys"/>), so that checkpoints split and merge by key.

@@ -58,6 +58,9 @@ internal sealed class ThresholdDetector : IPolicyDetector
         return _evaluator.Observe(activity);
     }
 
+    /// <inheritdoc />
+    public void Pass(Activity activity) => _evaluator.Counter.AdvanceTo(activity.Time);
+
     /// <summary>After <see cref="Observe"/> returned <see langword="null"/> for <paramref name="activity"/>: whether it was
     /// the first activity counted for its scope key in the current window.</summary>
     public bool IsFirstMatch(Activity activity, out string scopeKey) => _evaluator.IsFirstMatch(activity, out scopeKey);

@@ -31,6 +31,21 @@ internal sealed class AbsenceDetector : IClockDrivenDetector
     /// <summary>The tracker (for tests and state inspection).</summary>
     internal SilenceTracker<Activity> Tracker => _evaluator.Tracker;
 
+    /// <summary>No detector-wide clock: the engine's clock drives <see cref="AdvanceClock"/>. The partitioned engine
+    /// numbers arrivals with <see cref="AlignSequence"/> instead.</summary>
+    public void Pass(Activity activity)
+    {
+    }
+
+    /// <summary>Numbers the next observed activity at least <paramref name="next"/> (the partitioned engine's global
+    /// arrival number).</summary>
+    internal void AlignSequence(long next) => Tracker.AlignSequence(next);
+
+    /// <summary>Like <c>AdvanceClock</c>, also appending the arrival number of each fired silence's last activity (the
+    /// order of equal due times across partitions).</summary>
+    internal void AdvanceClockNumbered(DateTimeOffset now, List<Detection> fired, List<long> arrivals) =>
+        _evaluator.Fire(now, fired, arrivals);
+
     /// <inheritdoc />
     public Detection? Observe(Activity activity)
     {

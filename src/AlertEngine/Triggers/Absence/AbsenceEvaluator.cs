@@ -53,10 +53,11 @@ internal sealed class AbsenceEvaluator
     }
 
     /// <summary>Appends, in firing order, a detection for every silence due at or before <paramref name="now"/>.</summary>
-    public void Fire(DateTimeOffset now, List<Detection> fired)
+    public void Fire(DateTimeOffset now, List<Detection> fired, List<long>? arrivals = null)
     {
-        while (Tracker.TryFire(now, out var silence))
+        while (Tracker.TryFireNumbered(now, out var silence, out var sequence))
         {
+            arrivals?.Add(sequence);
             fired.Add(new Detection(silence.Due, silence.Item, [silence.Item], 1, silence.Key)
             {
                 PolicyId = _policyId,

@@ -68,6 +68,16 @@ public sealed class SilenceTracker<TItem>
     /// <summary>The arrival sequence of the next input (detector-wide state for checkpoints).</summary>
     internal long Sequence => _sequence;
 
+    /// <summary>Numbers the next input at least <paramref name="next"/>: the partitioned engine numbers inputs by their
+    /// global arrival, so that equal due times fire in arrival order across partitions.</summary>
+    internal void AlignSequence(long next)
+    {
+        if (next > _sequence)
+        {
+            _sequence = next;
+        }
+    }
+
     /// <summary>Records an input for a key: unless an input with a later time is already the key's last, this one
     /// becomes the last and the key's silence is due at <paramref name="time"/> + window.</summary>
     /// <param name="key">The scope key. Compared with <see cref="SilenceTrackerOptions.KeyComparer"/>.</param>
@@ -113,16 +123,21 @@ public sealed class SilenceTracker<TItem>
     /// <param name="now">The clock.</param>
     /// <param name="fired">The silence that fired.</param>
     /// <returns>Whether a silence was due.</returns>
-    public bool TryFire(DateTimeOffset now, out SilenceFired<TItem> fired)
+    public bool TryFire(DateTimeOffset now, out SilenceFired<TItem> fired) => TryFireNumbered(now, out fired, out _);
+
+    /// <summary>Like <c>TryFire</c>, also giving the arrival number of the key's last input.</summary>
+    internal bool TryFireNumbered(DateTimeOffset now, out SilenceFired<TItem> fired, out long sequence)
     {
         var i = _head;
         if (i < 0 || _entries[i].Due > now.UtcTicks)
         {
             fired = default;
+            sequence = 0;
             return false;
         }
 
         ref var e = ref _entries[i];
+        sequence = e.Sequence;
         fired = new SilenceFired<TItem>(e.Key!, new DateTimeOffset(e.Last, TimeSpan.Zero), new DateTimeOffset(e.Due, TimeSpan.Zero), e.Item);
         _index.Remove(e.Key!);
         Unlink(i);

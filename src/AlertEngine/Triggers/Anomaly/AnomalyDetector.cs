@@ -37,6 +37,9 @@ internal sealed class AnomalyDetector : IPolicyDetector
     /// <summary>The model, for snapshots and inspection.</summary>
     public BaselineModel<Activity> Model => _model;
 
+    /// <inheritdoc />
+    public void Pass(Activity activity) => _model.AdvanceTo(activity.Time.UtcTicks);
+
     public Detection? Observe(Activity activity)
     {
         var key = _scope(activity);

@@ -163,16 +163,7 @@ public sealed partial class BaselineModel<T>
         var t = time.UtcTicks;
         if (t > _watermark)
         {
-            _watermark = t;
-            if (t >= _nextSweepTicks)
-            {
-                if (_nextSweepTicks != long.MinValue)
-                {
-                    Sweep();
-                }
-
-                _nextSweepTicks = ((t / _bucket) + 1) * _bucket;
-            }
+            MoveWatermark(t);
         }
         else if (_watermark - t > _lateness)
         {
@@ -879,6 +870,31 @@ public sealed partial class BaselineModel<T>
 
     /// <summary>Retires keys idle beyond the retention and releases kept items of buckets that can no longer
     /// change. Runs when the newest event time enters a new bucket: O(keys) per bucket of event time.</summary>
+    /// <summary>Moves the newest time to <paramref name="t"/> without an observation (the partitioned engine's models
+    /// follow the observations of keys other partitions own), sweeping idle keys at a bucket boundary. Earlier times are
+    /// ignored.</summary>
+    internal void AdvanceTo(long t)
+    {
+        if (t > _watermark)
+        {
+            MoveWatermark(t);
+        }
+    }
+
+    private void MoveWatermark(long t)
+    {
+        _watermark = t;
+        if (t >= _nextSweepTicks)
+        {
+            if (_nextSweepTicks != long.MinValue)
+            {
+                Sweep();
+            }
+
+            _nextSweepTicks = ((t / _bucket) + 1) * _bucket;
+        }
+    }
+
     private void Sweep()
     {
         for (var h = 0; h < _highWater; h++)

@@ -31,6 +31,9 @@ internal sealed class NewValueDetector : IPolicyDetector
     internal NewValueTracker Tracker => _evaluator.Tracker;
 
     /// <inheritdoc />
+    /// <inheritdoc />
+    public void Pass(Activity activity) => Tracker.AdvanceTo(activity.Time.UtcTicks);
+
     public Detection? Observe(Activity activity)
     {
         ArgumentNullException.ThrowIfNull(activity);

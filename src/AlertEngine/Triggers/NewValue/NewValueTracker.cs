@@ -254,6 +254,20 @@ public sealed class NewValueTracker
         _keys.Add(key, kv);
     }
 
+    /// <summary>Moves the clock to <paramref name="ticks"/> without an input (the partitioned engine's detectors follow
+    /// the inputs of keys other partitions own), forgetting what the move makes old. Earlier times are ignored.</summary>
+    internal void AdvanceTo(long ticks)
+    {
+        if (ticks > _watermark)
+        {
+            _watermark = ticks;
+            if (ticks >= _nextSweep)
+            {
+                Sweep(ticks);
+            }
+        }
+    }
+
     private void Sweep(long now)
     {
         var cutoff = now - _lookback;

@@ -28,6 +28,9 @@ internal sealed class DistinctDetector : IPolicyDetector
     internal DistinctCounter<Activity> Counter => _evaluator.Counter;
 
     /// <inheritdoc />
+    /// <inheritdoc />
+    public void Pass(Activity activity) => _evaluator.Counter.AdvanceTo(activity.Time.UtcTicks);
+
     public Detection? Observe(Activity activity)
     {
         ArgumentNullException.ThrowIfNull(activity);

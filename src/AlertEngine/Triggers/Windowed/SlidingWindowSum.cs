@@ -371,6 +371,16 @@ public sealed class SlidingWindowSum<TItem>
 
     private void Sweep() => WindowedKeyEviction.Sweep(_clock, _keys, _spare);
 
+    /// <summary>Moves the clock to <paramref name="ticks"/> without an input (the partitioned engine's detectors follow
+    /// the inputs of keys other partitions own), evicting idle keys when a sweep is due. Earlier times are ignored.</summary>
+    internal void AdvanceTo(long ticks)
+    {
+        if (_clock.Advance(ticks))
+        {
+            Sweep();
+        }
+    }
+
     private struct Slot
     {
         public long Index;

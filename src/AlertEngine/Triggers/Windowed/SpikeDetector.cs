@@ -29,6 +29,9 @@ internal sealed class SpikeDetector : IPolicyDetector
     internal SpikeCounter<Activity> Counter => _evaluator.Counter;
 
     /// <inheritdoc />
+    public void Pass(Activity activity) => _evaluator.Counter.AdvanceTo(activity.Time.UtcTicks);
+
+    /// <inheritdoc />
     public Detection? Observe(Activity activity)
     {
         ArgumentNullException.ThrowIfNull(activity);

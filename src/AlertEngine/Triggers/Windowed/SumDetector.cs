@@ -28,6 +28,9 @@ internal sealed class SumDetector : IPolicyDetector
     internal SlidingWindowSum<Activity> Sum => _evaluator.Sum;
 
     /// <inheritdoc />
+    public void Pass(Activity activity) => _evaluator.Sum.AdvanceTo(activity.Time.UtcTicks);
+
+    /// <inheritdoc />
     public Detection? Observe(Activity activity)
     {
         ArgumentNullException.ThrowIfNull(activity);

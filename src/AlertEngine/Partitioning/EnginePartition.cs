@@ -1,0 +1,264 @@
+using System.Collections.Frozen;
+
+namespace AlertEngine;
+
+/// <summary>
+/// One partition of the partitioned engine's state: the duplicate-filter entries of the activity ids whose digest
+/// falls in it, and every policy's trigger state for the scope keys that fall in it (<see cref="Partitioner"/>).
+/// Single-threaded. The coordinator (<see cref="PartitionedAlertPipeline"/>, or an Orleans grain) asks every partition
+/// the duplicate questions of a batch, then hands every partition the admitted activities of the batch; each
+/// partition evaluates only its keys and returns tagged events that the coordinator applies in the single engine's
+/// order (<see cref="PartitionEvent"/>).
+/// </summary>
+/// <remarks>
+/// Every partition evaluates the conditions of every candidate policy (cheap next to a trigger) so that each
+/// detector sees every activity that passed them: its own keys through <see cref="IPolicyDetector.Observe"/>, the
+/// others through <see cref="IPolicyDetector.Pass"/>. So every partition's detector-wide state (clocks, sweeps) is
+/// the same, and a checkpoint merges by concatenating keyed records. Every-time policies have no key: an activity's
+/// every-time detections belong to the partition of its id.
+/// </remarks>
+internal sealed class EnginePartition
+{
+    private readonly Runtime[] _runtimes;
+    private readonly FrozenDictionary<string, int[]> _byOperation;
+    private readonly int[] _clockDriven;
+    private readonly List<Detection> _fired = [];
+    private readonly List<long> _arrivals = [];
+    private PartitionOutput? _output;
+    private long _sequence;
+    private int _order;
+
+    /// <summary>Creates partition <paramref name="partition"/> of <paramref name="partitions"/> for the policies, which
+    /// the caller has validated (the same list, in the same order, for every partition and the coordinator).</summary>
+    public EnginePartition(IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, int partition, int partitions)
+    {
+        ArgumentNullException.ThrowIfNull(policies);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, partitions);
+        Partition = partition;
+        Partitions = partitions;
+        Options = options;
+        Duplicates = new DuplicateFilter(options.DuplicateHorizon);
+        Action<EngineDiagnostic> report = Report;
+        _runtimes = new Runtime[policies.Count];
+        var byOperation = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
+        var clockDriven = new List<int>();
+        for (var i = 0; i < policies.Count; i++)
+        {
+            var policy = policies[i];
+            var detector = AlertPipeline.CreateDetector(policy, options, report);
+            _runtimes[i] = new Runtime(policy, ConditionCompiler.Compile(policy.Conditions), detector, KeyReader(policy.Trigger));
+            if (!policy.Enabled)
+            {
+                continue;
+            }
+
+            if (detector is IClockDrivenDetector)
+            {
+                clockDriven.Add(i);
+            }
+
+            foreach (var operation in policy.Operations)
+            {
+                if (!byOperation.TryGetValue(operation, out var bucket))
+                {
+                    byOperation.Add(operation, bucket = []);
+                }
+
+                if (!bucket.Contains(i))
+                {
+                    bucket.Add(i);
+                }
+            }
+        }
+
+        _byOperation = byOperation.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
+        _clockDriven = [.. clockDriven];
+    }
+
+    /// <summary>This partition's number.</summary>
+    public int Partition { get; }
+
+    /// <summary>The number of partitions.</summary>
+    public int Partitions { get; }
+
+    /// <summary>The engine options.</summary>
+    public AlertEngineOptions Options { get; }
+
+    /// <summary>The duplicate filter of this partition's digests.</summary>
+    internal DuplicateFilter Duplicates { get; private set; }
+
+    /// <summary>The detector of the policy at <paramref name="index"/> (for checkpoints).</summary>
+    internal IPolicyDetector DetectorAt(int index) => _runtimes[index].Detector;
+
+    /// <summary>Replaces the detector of the policy at <paramref name="index"/> (a restored one).</summary>
+    internal void ReplaceDetector(int index, IPolicyDetector detector) => _runtimes[index] = _runtimes[index] with { Detector = detector };
+
+    /// <summary>Replaces the duplicate filter (a restored one).</summary>
+    internal void ReplaceDuplicates(DuplicateFilter filter) => Duplicates = filter;
+
+    /// <summary>A fresh detector for the policy at <paramref name="index"/> that reports through this partition.</summary>
+    internal IPolicyDetector NewDetector(int index) => AlertPipeline.CreateDetector(_runtimes[index].Policy, Options, Report);
+
+    /// <summary>Answers the duplicate questions routed to this partition, in order.</summary>
+    public void CheckDuplicates(ReadOnlySpan<DuplicateQuery> queries, Span<bool> isDuplicate)
+    {
+        foreach (ref readonly var q in queries)
+        {
+            isDuplicate[q.Index] = Duplicates.IsDuplicate(q.Digest, q.FilterClockTicks);
+        }
+    }
+
+    /// <summary>Evaluates a batch of admitted activities for this partition's keys; appends the events to
+    /// <paramref name="output"/> (not cleared here).</summary>
+    public void Evaluate(ReadOnlySpan<AdmittedActivity> batch, PartitionOutput output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        _output = output;
+        try
+        {
+            foreach (ref readonly var admitted in batch)
+            {
+                _sequence = admitted.Sequence;
+                if (admitted.MovesClock && _clockDriven.Length != 0)
+                {
+                    AdvanceClock(admitted.Activity);
+                }
+
+                if (_byOperation.TryGetValue(admitted.Activity.Operation, out var candidates))
+                {
+                    foreach (var index in candidates)
+                    {
+                        Evaluate(index, admitted.Activity);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _output = null;
+        }
+    }
+
+    private void Evaluate(int index, Activity activity)
+    {
+        var runtime = _runtimes[index];
+        _order = _runtimes.Length + index;
+        var key = runtime.Key is null ? activity.Id : runtime.Key(activity) ?? string.Empty;
+        var absence = runtime.Detector as AbsenceDetector;
+        if (Partitioner.Of(key, Partitions) != Partition)
+        {
+            // Another partition owns the key: follow the detector-wide clock only. A condition that throws is that
+            // partition's to report.
+            try
+            {
+                if (runtime.Matches(activity))
+                {
+                    runtime.Detector.Pass(activity);
+                    absence?.AlignSequence(_sequence + 1);
+                }
+            }
+#pragma warning disable CA1031 // reported by the partition that owns the key
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+
+            return;
+        }
+
+        Detection? detection;
+        try
+        {
+            if (!runtime.Matches(activity))
+            {
+                return;
+            }
+
+            runtime.Detector.Pass(activity);
+            absence?.AlignSequence(_sequence);
+            detection = runtime.Detector.Observe(activity);
+            absence?.AlignSequence(_sequence + 1);
+            if (detection is null
+                && runtime.Policy.Notification is { EarlyWarning: true }
+                && runtime.Detector is ThresholdDetector threshold
+                && threshold.IsFirstMatch(activity, out var scopeKey))
+            {
+                Add(PartitionEventKind.EarlyWarning, index, new EarlyWarning(runtime.Policy, activity, scopeKey));
+            }
+        }
+#pragma warning disable CA1031 // One failing policy must not stop detection for the others; the coordinator reports it.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Add(PartitionEventKind.EvaluationError, index, ex);
+            return;
+        }
+
+        if (detection is not null)
+        {
+            Add(PartitionEventKind.Detection, index, detection);
+        }
+    }
+
+    /// <summary>The clock moved to <paramref name="activity"/>'s time: fires this partition's due silences.</summary>
+    private void AdvanceClock(Activity activity)
+    {
+        foreach (var index in _clockDriven)
+        {
+            _order = index;
+            _fired.Clear();
+            _arrivals.Clear();
+            var detector = (AbsenceDetector)_runtimes[index].Detector;
+            try
+            {
+                detector.AdvanceClockNumbered(activity.Time, _fired, _arrivals);
+            }
+#pragma warning disable CA1031 // One failing policy must not stop detection for the others; the coordinator reports it.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                _output!.Add(new PartitionEvent(_sequence, _order, long.MinValue, long.MinValue, PartitionEventKind.EvaluationError, index, ex));
+            }
+
+            for (var i = 0; i < _fired.Count; i++)
+            {
+                _output!.Add(new PartitionEvent(_sequence, _order, _fired[i].Time.UtcTicks, _arrivals[i], PartitionEventKind.Detection, index, _fired[i]));
+            }
+        }
+    }
+
+    private void Add(PartitionEventKind kind, int index, object payload) =>
+        _output!.Add(new PartitionEvent(_sequence, _order, long.MinValue, long.MinValue, kind, index, payload));
+
+    /// <summary>A detector reported a diagnostic while this partition evaluated its key.</summary>
+    private void Report(EngineDiagnostic diagnostic)
+    {
+        if (_output is null)
+        {
+            return; // while restoring: nothing is evaluated
+        }
+
+        var index = _order >= _runtimes.Length ? _order - _runtimes.Length : _order;
+        _output.Add(new PartitionEvent(_sequence, _order, long.MinValue, long.MinValue, PartitionEventKind.Diagnostic, index, diagnostic));
+    }
+
+    /// <summary>The partition key of an activity for a trigger: its scope key (<c>""</c> when it has none, like the
+    /// detectors), or <see langword="null"/> for every-time triggers (the activity id decides).</summary>
+    private static Func<Activity, string?>? KeyReader(Trigger trigger) => trigger switch
+    {
+        EveryTimeTrigger => null,
+        ThresholdTrigger t => ScopeKeys.Reader(t.Scope),
+        AnomalyTrigger t => ScopeKeys.Reader(t.Scope),
+        DistinctTrigger t => ScopeKeys.Reader(t.Scope),
+        SumTrigger t => ScopeKeys.Reader(t.Scope),
+        SpikeTrigger t => ScopeKeys.Reader(t.Scope),
+        NewValueTrigger t => ScopeKeys.Reader(t.Scope),
+        AbsenceTrigger t => ScopeKeys.Reader(t.Scope),
+        _ => throw new NotSupportedException($"Trigger {trigger.GetType().Name} cannot be partitioned."),
+    };
+
+    private sealed record Runtime(AlertPolicy Policy, Func<Activity, bool> Matches, IPolicyDetector Detector, Func<Activity, string?>? Key);
+}
