@@ -55,6 +55,42 @@ public sealed class AlertEngineClient
     public Task<long> GetLastBatchNumberAsync() => _coordinator.GetLastBatchNumberAsync();
 
     /// <summary>
+    /// Writes one checkpoint of the whole engine (coordinator and every partition, as of the last batch applied) in
+    /// the single engine's format (docs/restart-safety.md): an <c>AlertPipeline</c>, a <c>PartitionedAlertPipeline</c>
+    /// or another cluster engine, with any partition count, can restore it. Do not send batches meanwhile.
+    /// </summary>
+    /// <param name="stream">A writable stream (left open).</param>
+    /// <param name="cancellationToken">Cancels writing to <paramref name="stream"/>.</param>
+    /// <returns>A task that completes when the checkpoint is written.</returns>
+    public async Task SaveCheckpointAsync(Stream stream, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var checkpoint = await _coordinator.SaveCheckpointAsync().ConfigureAwait(false);
+        await stream.WriteAsync(checkpoint.Value, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Replaces the whole engine's state with a checkpoint in the single engine's format (written by an
+    /// <c>AlertPipeline</c>, a <c>PartitionedAlertPipeline</c> or <see cref="SaveCheckpointAsync"/>), split over this
+    /// engine's partitions and persisted; per policy as <c>AlertPipeline.RestoreCheckpoint</c> (a changed, added or
+    /// removed policy starts empty). The batch numbering goes on from <see cref="GetLastBatchNumberAsync"/>. Do not
+    /// send batches meanwhile.
+    /// </summary>
+    /// <param name="stream">A readable stream positioned at the checkpoint (read to its end, left open).</param>
+    /// <param name="cancellationToken">Cancels reading <paramref name="stream"/>.</param>
+    /// <returns>The policies whose state was restored and the ones that start empty, with reasons.</returns>
+    /// <exception cref="InvalidDataException">The data is not an engine checkpoint of a supported version, or is
+    /// truncated or corrupt; the engine's state is unchanged.</exception>
+    public async Task<CheckpointRestoreResult> RestoreCheckpointAsync(Stream stream, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        var reply = await _coordinator.RestoreCheckpointAsync(new Immutable<byte[]>(buffer.ToArray())).ConfigureAwait(false);
+        return reply.ToResult();
+    }
+
+    /// <summary>
     /// Asks every partition grain to move to the silo Orleans placement picks now, e.g. after silos were added
     /// (Orleans does not move running activations by itself). Each partition's state goes with it or is read again
     /// from storage: nothing is lost. A batch running meanwhile may fail and is then sent again by the caller.

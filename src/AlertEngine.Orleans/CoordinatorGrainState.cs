@@ -21,4 +21,11 @@ internal sealed class CoordinatorGrainState
     /// <summary>The engine's partition count when the state was written.</summary>
     [Id(3)]
     public int Partitions { get; set; }
+
+    /// <summary>Ids and policy ids of the alerts a later batch may still change (checked again after each batch).</summary>
+    [Id(4)]
+    public string[] OpenAlertIds { get; set; } = [];
+
+    [Id(5)]
+    public string[] OpenAlertPolicyIds { get; set; } = [];
 }

@@ -1,3 +1,5 @@
+using System.IO.Hashing;
+
 namespace AlertEngine;
 
 /// <summary>One engine's validated configuration, as every grain of that engine uses it. Immutable.</summary>
@@ -9,7 +11,14 @@ internal sealed class EngineDefinition
         Policies = policies;
         Options = options;
         Partitions = partitions;
+        using var json = new MemoryStream();
+        PolicySerializer.Save(policies, json);
+        Fingerprint = XxHash3.HashToUInt64(json.GetBuffer().AsSpan(0, (int)json.Length));
     }
+
+    /// <summary>A hash of the policies (their JSON): partition state is per policy position, so persisted partition
+    /// state is only read back for the same policies.</summary>
+    public ulong Fingerprint { get; }
 
     public string Name { get; }
 
