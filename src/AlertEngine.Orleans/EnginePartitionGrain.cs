@@ -1,5 +1,6 @@
 using Orleans;
 using Orleans.Concurrency;
+using Orleans.Placement;
 using Orleans.Runtime;
 
 namespace AlertEngine;
@@ -8,8 +9,10 @@ namespace AlertEngine;
 /// Hosts one <see cref="EnginePartition"/>. State is persisted once per batch, at the end of phase 4, together with
 /// the batch's answers; phase 2 only changes memory. Any failure deactivates the grain, so the next call starts from
 /// the persisted state (the state before the batch, or after it with its answers): a retried batch is never applied
-/// twice and never half-applied.
+/// twice and never half-applied. Placed by a hash of the grain id over the silos, so an engine's partitions spread
+/// over the silos (the default placement would keep them next to the coordinator that activates them).
 /// </summary>
+[HashBasedPlacement]
 internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
 {
     private readonly IPersistentState<PartitionGrainState> _state;
