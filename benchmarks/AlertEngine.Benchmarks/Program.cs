@@ -33,6 +33,11 @@ public static class Program
             return Checkpoints.CheckpointCpuTime.Run(checkpointArgs);
         }
 
+        if (args is ["orleans", .. var orleansArgs])
+        {
+            return Orleans.ClusterThroughput.Run(orleansArgs);
+        }
+
         if (args is ["memory-latency"])
         {
             return Anomaly.MemoryLatency.Run();
