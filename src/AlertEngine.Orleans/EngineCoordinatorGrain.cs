@@ -26,6 +26,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
     private AlertPipeline? _pipeline;
     private IEnginePartitionGrain[] _partitions = [];
     private List<DuplicateQuery>[] _queries = [];
+    private MergedPartitionState? _none;
 
     public EngineCoordinatorGrain(
         [PersistentState("coordinator", AlertEngineClusterOptions.StorageName)] IPersistentState<CoordinatorGrainState> state,
@@ -113,7 +114,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         }
         finally
         {
-            pipeline.PartitionedState = MergedPartitionState.None(Definition.Policies, Definition.Options);
+            pipeline.PartitionedState = _none;
         }
     }
 
@@ -354,7 +355,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         var definition = Definition;
         var pipeline = new AlertPipeline(definition.Policies, definition.Options, _time, _logger)
         {
-            PartitionedState = MergedPartitionState.None(definition.Policies, definition.Options),
+            PartitionedState = _none ??= MergedPartitionState.None(definition.Policies, definition.Options),
         };
         if (checkpoint is not null)
         {

@@ -8,17 +8,29 @@ namespace AlertEngine;
 internal sealed class MergedPartitionState : IPartitionedState
 {
     private readonly IReadOnlyList<EnginePartition> _partitions;
-    private readonly Func<int, IPolicyDetector>? _empty;
+    private readonly byte[][]? _empty;
 
-    private MergedPartitionState(IReadOnlyList<EnginePartition> partitions, Func<int, IPolicyDetector>? empty)
+    private MergedPartitionState(IReadOnlyList<EnginePartition> partitions, byte[][]? empty)
     {
         _partitions = partitions;
         _empty = empty;
     }
 
-    /// <summary>No partition state: the coordinator's own share only.</summary>
-    public static MergedPartitionState None(IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options) =>
-        new([], i => AlertPipeline.CreateDetector(policies[i], options, static _ => { }));
+    /// <summary>No partition state: the coordinator's own share only (each policy's trigger state as a fresh detector
+    /// writes it, encoded once).</summary>
+    public static MergedPartitionState None(IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options)
+    {
+        var empty = new byte[policies.Count][];
+        for (var i = 0; i < empty.Length; i++)
+        {
+            using var writer = new CheckpointWriter();
+            AlertPipeline.CreateDetector(policies[i], options, static _ => { }).WriteState(writer);
+            writer.CheckComplete();
+            empty[i] = writer.Written.ToArray();
+        }
+
+        return new([], empty);
+    }
 
     /// <summary>The state of <paramref name="partitions"/> (all of an engine's, in order), merged.</summary>
     public static MergedPartitionState Of(IReadOnlyList<EnginePartition> partitions) => new(partitions, null);
@@ -38,7 +50,7 @@ internal sealed class MergedPartitionState : IPartitionedState
     {
         if (_empty is not null)
         {
-            _empty(policyIndex).WriteState(writer);
+            writer.Write(_empty[policyIndex]);
             return;
         }
 
