@@ -50,9 +50,9 @@ internal sealed class EngineCluster : IAsyncDisposable
 
     /// <summary>Adds an engine with its own name, over <paramref name="policies"/> renamed with a unique prefix (so its
     /// alert ids are its own in the shared store); returns the client and the renamed policies.</summary>
-    public (AlertEngineClient Client, IReadOnlyList<AlertPolicy> Policies) AddEngine(IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, int partitions)
+    public (AlertEngineClient Client, IReadOnlyList<AlertPolicy> Policies) AddEngine(IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, int partitions, string? name = null)
     {
-        var name = "e" + Guid.NewGuid().ToString("N")[..12];
+        name ??= "e" + Guid.NewGuid().ToString("N")[..12];
         var renamed = policies.Select(p => p with { Id = name + "-" + p.Id }).ToArray();
         var cluster = new AlertEngineClusterOptions { Engine = options, Partitions = partitions };
         foreach (var policy in renamed)
