@@ -38,6 +38,21 @@ public static class Program
             return Orleans.ClusterThroughput.Run(orleansArgs);
         }
 
+        if (args is ["e2e-generate", .. var generateArgs])
+        {
+            return EndToEnd.TenantGenerator.Run(generateArgs);
+        }
+
+        if (args is ["e2e-stages", .. var stageArgs])
+        {
+            return EndToEnd.EndToEndStages.Run(stageArgs);
+        }
+
+        if (args is ["reader-cpu", .. var readerArgs])
+        {
+            return Reading.ReaderCpuTime.Run(readerArgs);
+        }
+
         if (args is ["memory-latency"])
         {
             return Anomaly.MemoryLatency.Run();

@@ -50,6 +50,7 @@ internal sealed partial class AlertEngineService
             }
 
             using var buffer = new MemoryStream();
+            NotificationStateSnapshot? notifications;
             long activities;
             lock (_sequence)
             {
@@ -60,15 +61,19 @@ internal sealed partial class AlertEngineService
                     return false;
                 }
 
+                // Notification decisions are made under this lock too: the gate's state is that of the same cut.
                 Pipeline.SaveCheckpoint(buffer);
+                notifications = _notifications?.CreateSnapshot();
                 activities = Interlocked.Exchange(ref _sinceCheckpoint, 0);
                 Interlocked.Exchange(ref _lastCheckpointTimestamp, _timeProvider.GetTimestamp());
             }
 
+            // One stored value: a crash cannot keep the engine state of one cut with the notification state of another.
+            var stored = ServiceCheckpoint.Write(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), notifications);
             var started = Stopwatch.GetTimestamp();
             try
             {
-                await _stateStore.SaveAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken).ConfigureAwait(false);
+                await _stateStore.SaveAsync(stored, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -81,7 +86,7 @@ internal sealed partial class AlertEngineService
 
             AlertEngineServiceMetrics.Checkpoints.Add(1);
             var elapsed = Stopwatch.GetElapsedTime(started);
-            LogCheckpointSaved(_logger, buffer.Length, activities, elapsed);
+            LogCheckpointSaved(_logger, stored.Length, activities, elapsed);
             return true;
         }
         finally
@@ -90,9 +95,10 @@ internal sealed partial class AlertEngineService
         }
     }
 
-    /// <summary>Restores the pipeline from the store's checkpoint, if there is one; logs what was restored.</summary>
+    /// <summary>Restores the pipeline and the notification state from the store's checkpoint, if there is one; logs
+    /// what was restored. Everything is read and checked before either changes.</summary>
     /// <exception cref="InvalidOperationException">The stored checkpoint is corrupt (the store is left as it is).</exception>
-    internal static void RestoreOnStart(AlertPipeline pipeline, IEngineStateStore store, ILogger logger)
+    internal static void RestoreOnStart(AlertPipeline pipeline, NotificationDispatcher? notifications, IEngineStateStore store, ILogger logger)
     {
         var bytes = store.LoadAsync().AsTask().GetAwaiter().GetResult();
         if (bytes is null)
@@ -102,9 +108,13 @@ internal sealed partial class AlertEngineService
         }
 
         CheckpointRestoreResult result;
+        ServiceCheckpoint.Parts parts;
         try
         {
-            using var stream = new MemoryStream(bytes, writable: false);
+            parts = ServiceCheckpoint.Read(bytes);
+            // The engine section is read in place (a visible buffer is not copied again).
+            var engine = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(parts.Engine, out var segment) ? segment : new ArraySegment<byte>(parts.Engine.ToArray());
+            using var stream = new MemoryStream(engine.Array!, engine.Offset, engine.Count, writable: false, publiclyVisible: true);
             result = pipeline.RestoreCheckpoint(stream);
         }
         catch (InvalidDataException ex)
@@ -118,6 +128,17 @@ internal sealed partial class AlertEngineService
         foreach (var skipped in result.Skipped)
         {
             LogRestoreSkipped(logger, skipped.Path, skipped.Message);
+        }
+
+        if (parts.Notifications is { } state)
+        {
+            // Decoding checked what Restore checks: this cannot fail after the pipeline was restored.
+            notifications?.Restore(state);
+            LogNotificationsRestored(logger, state.Alerts.Length, state.Silences.Length, state.FailedDeliveries.Length);
+        }
+        else
+        {
+            LogNoNotificationState(logger);
         }
     }
 
@@ -138,4 +159,10 @@ internal sealed partial class AlertEngineService
 
     [LoggerMessage(EventId = 2025, Level = LogLevel.Information, Message = "No engine checkpoint in the state store: the engine starts from empty state")]
     private static partial void LogNoCheckpoint(ILogger logger);
+
+    [LoggerMessage(EventId = 2026, Level = LogLevel.Information, Message = "Notification state restored from the checkpoint: {Alerts} alerts already decided, {Silences} silences, {FailedDeliveries} failed deliveries; daily limits and throttles keep counting")]
+    private static partial void LogNotificationsRestored(ILogger logger, int alerts, int silences, int failedDeliveries);
+
+    [LoggerMessage(EventId = 2027, Level = LogLevel.Warning, Message = "The engine checkpoint holds no notification state (written by an earlier version): daily limits and throttles start from zero")]
+    private static partial void LogNoNotificationState(ILogger logger);
 }

@@ -19,8 +19,10 @@ public static class AlertEngineServiceCollectionExtensions
     /// <see cref="AlertEngineServiceOptions.RoleTable"/>), and an <see cref="IInvestigationRequester"/> that only logs
     /// (register your own to start real investigations for policies with automated investigation).</para>
     /// <para><b>Checkpoints.</b> When an <see cref="IEngineStateStore"/> is registered (e.g. <see cref="FileEngineStateStore"/>
-    /// or <c>AddAlertEngineSqliteStorage</c>), the pipeline restores from its checkpoint when first resolved (the result
-    /// is logged; a corrupt checkpoint is an <see cref="InvalidOperationException"/> and is left as it is), and the service
+    /// or <c>AddAlertEngineSqliteStorage</c>), the pipeline and the <see cref="NotificationDispatcher"/>'s
+    /// state (what was notified, daily limits, throttles, silences, failed deliveries) restore from its checkpoint when
+    /// the pipeline is first resolved (the result is logged; a corrupt checkpoint is an
+    /// <see cref="InvalidOperationException"/> and is left as it is), and the service
     /// saves checkpoints every <see cref="AlertEngineServiceOptions.CheckpointEveryActivities"/> activities, every
     /// <see cref="AlertEngineServiceOptions.CheckpointInterval"/>, on <see cref="IAlertEngine.CheckpointAsync"/> and at
     /// shutdown (docs/restart-safety.md).</para>
@@ -54,7 +56,7 @@ public static class AlertEngineServiceCollectionExtensions
                 sp.GetService<ILogger<AlertPipeline>>());
             if (sp.GetService<IEngineStateStore>() is { } stateStore)
             {
-                AlertEngineService.RestoreOnStart(pipeline, stateStore, sp.GetService<ILogger<AlertEngineService>>() ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+                AlertEngineService.RestoreOnStart(pipeline, sp.GetRequiredService<NotificationDispatcher>(), stateStore, sp.GetService<ILogger<AlertEngineService>>() ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             }
 
             sp.GetRequiredService<AlertPolicyReloader>().Attach(monitor, pipeline.Options);

@@ -104,7 +104,8 @@ public class CheckpointServiceTests
         var saved = await state.LoadAsync(Ct);
         Assert.NotNull(saved);
         using var restored = new AlertPipeline([Threshold()]);
-        restored.RestoreCheckpoint(new MemoryStream(saved));
+        // The stored value holds the engine checkpoint and the notification state.
+        restored.RestoreCheckpoint(new MemoryStream(ServiceCheckpoint.Read(saved).Engine.ToArray()));
         Assert.Equal(3, restored.Statistics.ActivitiesProcessed);
     }
 

@@ -1,7 +1,7 @@
 namespace AlertEngine.Tests;
 
-/// <summary>A stream that cannot seek (a network or pipe stream), over bytes.</summary>
-internal sealed class NonSeekable(byte[] bytes) : Stream
+/// <summary>A stream that cannot seek (a network or pipe stream), over bytes, handing out at most <c>maxRead</c> bytes per read.</summary>
+internal sealed class NonSeekable(byte[] bytes, int maxRead = int.MaxValue) : Stream
 {
     private readonly MemoryStream _inner = new(bytes);
 
@@ -15,7 +15,9 @@ internal sealed class NonSeekable(byte[] bytes) : Stream
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+    public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, maxRead));
+
+    public override int Read(Span<byte> buffer) => _inner.Read(buffer[..Math.Min(buffer.Length, maxRead)]);
 
     public override void Flush()
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 
 namespace AlertEngine.Testing;
 
@@ -221,19 +222,117 @@ public static class ConditionOracle
             _ => activity.TryGetProperty(property.Property, out var v) ? v : null,
         };
 
-        if (actual is null)
+        if (actual is not null)
+        {
+            return ValueMatches(property, actual);
+        }
+
+        if (field is not null)
         {
             return false;
         }
 
-        return property.Operator switch
+        foreach (var reached in PathValues(activity, property.Property))
         {
-            PropertyOperator.Equals => string.Equals(actual, property.Values[0], StringComparison.OrdinalIgnoreCase),
-            PropertyOperator.In => ContainsIgnoreCase(property.Values, actual),
-            PropertyOperator.Matches => GlobMatches(property.Values[0], actual),
-            _ => throw new ArgumentException($"Unknown operator {property.Operator}.", nameof(property)),
-        };
+            if (ValueMatches(property, reached))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
+
+    /// <summary>
+    /// The values a dotted path (<c>Parameters.Name</c>) reaches in an activity whose properties have no key equal to
+    /// the whole name: the first segment names a property holding a JSON object or array, the other segments members
+    /// (case-insensitive), arrays are passed through (every element), a path ending on an array reaches its elements,
+    /// one ending on an object its raw JSON text, strings unescaped, numbers and booleans as JSON text, null nothing.
+    /// Walks a <see cref="JsonDocument"/> parsed on every call.
+    /// </summary>
+    /// <param name="activity">The activity.</param>
+    /// <param name="path">The dotted path.</param>
+    /// <returns>Every value reached, in document order; empty when the name is not a dotted path.</returns>
+    public static IReadOnlyList<string> PathValues(Activity activity, string path)
+    {
+        ArgumentNullException.ThrowIfNull(activity);
+        ArgumentNullException.ThrowIfNull(path);
+        var segments = path.Split('.');
+        var values = new List<string>();
+        if (segments.Length < 2 || Array.Exists(segments, s => s.Length == 0) || !activity.TryGetProperty(segments[0], out var json))
+        {
+            return values;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException)
+        {
+            return values;
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+            {
+                Reach(document.RootElement, segments, 1, values);
+            }
+        }
+
+        return values;
+    }
+
+    private static void Reach(JsonElement element, string[] segments, int next, List<string> values)
+    {
+        if (element.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in element.EnumerateArray())
+            {
+                Reach(item, segments, next, values);
+            }
+
+            return;
+        }
+
+        if (next == segments.Length)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Null:
+                    return;
+                case JsonValueKind.String:
+                    values.Add(element.GetString()!);
+                    return;
+                default:
+                    values.Add(element.GetRawText());
+                    return;
+            }
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        foreach (var member in element.EnumerateObject())
+        {
+            if (string.Equals(member.Name, segments[next], StringComparison.OrdinalIgnoreCase))
+            {
+                Reach(member.Value, segments, next + 1, values);
+            }
+        }
+    }
+
+    private static bool ValueMatches(PropertyCondition property, string actual) => property.Operator switch
+    {
+        PropertyOperator.Equals => string.Equals(actual, property.Values[0], StringComparison.OrdinalIgnoreCase),
+        PropertyOperator.In => ContainsIgnoreCase(property.Values, actual),
+        PropertyOperator.Matches => GlobMatches(property.Values[0], actual),
+        _ => throw new ArgumentException($"Unknown operator {property.Operator}.", nameof(property)),
+    };
 
     private static bool ContainsIgnoreCase(IReadOnlyList<string> values, string value)
     {

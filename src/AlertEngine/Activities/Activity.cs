@@ -19,6 +19,9 @@ public sealed class Activity
     private readonly IReadOnlyList<string> _userTags = [];
     private readonly IReadOnlyDictionary<string, string> _properties = EmptyProperties;
 
+    // Properties holding JSON, parsed the first time a dotted path reads them (copy-on-write, so readers never lock).
+    private JsonPropertyTree[]? _jsonProperties;
+
     /// <summary>Creates an activity.</summary>
     /// <param name="id">The unique activity id (audit record id). Must not be empty.</param>
     /// <param name="time">The event time. Stored as UTC.</param>
@@ -85,6 +88,62 @@ public sealed class Activity
 
         value = string.Empty;
         return false;
+    }
+
+    /// <summary>
+    /// The value of property <paramref name="name"/> parsed as JSON, parsed on the first call and kept: later calls,
+    /// from any thread, return the same tree without parsing or allocating. <see langword="null"/> when the property
+    /// is missing or does not start like a JSON object or array.
+    /// </summary>
+    internal JsonPropertyTree? JsonProperty(string name)
+    {
+        if (!_properties.TryGetValue(name, out var value) || !JsonPropertyTree.LooksLikeContainer(value))
+        {
+            return null;
+        }
+
+        var cached = Volatile.Read(ref _jsonProperties);
+        if (cached is not null)
+        {
+            foreach (var tree in cached)
+            {
+                if (ReferenceEquals(tree.Source, value))
+                {
+                    return tree;
+                }
+            }
+        }
+
+        var parsed = JsonPropertyTree.Parse(value);
+        while (true)
+        {
+            JsonPropertyTree[] next;
+            if (cached is null)
+            {
+                next = [parsed];
+            }
+            else
+            {
+                foreach (var tree in cached)
+                {
+                    if (ReferenceEquals(tree.Source, value))
+                    {
+                        // Another thread parsed it first.
+                        return tree;
+                    }
+                }
+
+                next = [.. cached, parsed];
+            }
+
+            var seen = Interlocked.CompareExchange(ref _jsonProperties, next, cached);
+            if (ReferenceEquals(seen, cached))
+            {
+                return parsed;
+            }
+
+            cached = seen;
+        }
     }
 
     /// <remarks>

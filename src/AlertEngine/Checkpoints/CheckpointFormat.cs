@@ -68,10 +68,18 @@ internal static class CheckpointFormat
             throw new InvalidDataException("Truncated or corrupt engine checkpoint: the payload length does not fit the data.");
         }
 
+        if (stream is MemoryStream memory && memory.TryGetBuffer(out var visible))
+        {
+            // A memory stream that shows its buffer: read the payload in place.
+            var at = (int)memory.Position;
+            memory.Position = at + length;
+            return Verify(stream, visible.AsMemory(at, length));
+        }
+
         if (stream.CanSeek)
         {
             // The length was checked against the stream: read it in one piece.
-            var bytes = new byte[length];
+            var bytes = GC.AllocateUninitializedArray<byte>(length); // every byte is read over
             if (ReadFully(stream, bytes) < length)
             {
                 throw new InvalidDataException("Truncated engine checkpoint.");

@@ -1,5 +1,8 @@
+using System.Buffers.Binary;
 using System.Collections.Frozen;
+using System.IO.Hashing;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace AlertEngine;
@@ -11,25 +14,50 @@ namespace AlertEngine;
 /// </summary>
 internal sealed class CheckpointReader
 {
-    private readonly ReadOnlyMemory<byte> _data;
-    private int _position;
-    private readonly Stack<int> _recordEnds = new();
+    private const int InternSlots = 1024;
+    private const int AddressSlots = 64;
 
-    public CheckpointReader(ReadOnlyMemory<byte> data) => _data = data;
+    private readonly ReadOnlyMemory<byte> _data;
+    private readonly byte[] _array; // _data's bytes are _array[_start.._end]
+    private readonly int _start;
+    private readonly int _end;
+    private int _position; // into _array
+    private readonly Stack<int> _recordEnds = new();
+    private string?[]? _interned;
+    private IPAddress?[]? _addresses;
+    private string? _lastOther;
+    private string? _lastOperation;
+    private string? _lastUser;
+    private string? _lastObject;
+    private string? _lastWorkload;
+
+    public CheckpointReader(ReadOnlyMemory<byte> data)
+    {
+        _data = data;
+        if (!MemoryMarshal.TryGetArray(data, out var segment) || segment.Array is null)
+        {
+            segment = new ArraySegment<byte>(data.ToArray());
+        }
+
+        _array = segment.Array!;
+        _start = segment.Offset;
+        _end = segment.Offset + segment.Count;
+        _position = _start;
+    }
 
     /// <summary>Bytes not read yet.</summary>
-    public int Remaining => _data.Length - _position;
+    public int Remaining => _end - _position;
 
-    public bool AtEnd => _position == _data.Length;
+    public bool AtEnd => _position == _end;
 
     private ReadOnlySpan<byte> Take(int count)
     {
-        if (count < 0 || count > Remaining)
+        if ((uint)count > (uint)(_end - _position))
         {
             throw Corrupt("truncated data");
         }
 
-        var span = _data.Span.Slice(_position, count);
+        var span = new ReadOnlySpan<byte>(_array, _position, count);
         _position += count;
         return span;
     }
@@ -43,20 +71,22 @@ internal sealed class CheckpointReader
 
     public byte ReadByte() => Take(1)[0];
 
-    public int ReadInt32() => BitConverter.ToInt32(Take(4));
+    public int ReadInt32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
 
-    public long ReadInt64() => BitConverter.ToInt64(Take(8));
+    public long ReadInt64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
 
-    public ulong ReadUInt64() => BitConverter.ToUInt64(Take(8));
+    public ulong ReadUInt64() => BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
 
-    public float ReadSingle() => BitConverter.ToSingle(Take(4));
+    public float ReadSingle() => BinaryPrimitives.ReadSingleLittleEndian(Take(4));
 
-    public double ReadDouble() => BitConverter.ToDouble(Take(8));
+    public double ReadDouble() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
 
     public ReadOnlySpan<byte> ReadBytes(int count) => Take(count);
 
     /// <summary>Reads a string written by <see cref="BinaryWriter.Write(string)"/> (7-bit length prefix, UTF-8).</summary>
-    public string ReadString()
+    public string ReadString() => Decode(Take(ReadStringLength()));
+
+    private int ReadStringLength()
     {
         var length = 0;
         var shift = 0;
@@ -76,14 +106,14 @@ internal sealed class CheckpointReader
             }
         }
 
-        if (length < 0)
-        {
-            throw Corrupt("a string length is malformed");
-        }
+        return length < 0 ? throw Corrupt("a string length is malformed") : length;
+    }
 
+    private static string Decode(ReadOnlySpan<byte> bytes)
+    {
         try
         {
-            return UTF8.GetString(Take(length));
+            return UTF8.GetString(bytes);
         }
         catch (DecoderFallbackException e)
         {
@@ -91,7 +121,63 @@ internal sealed class CheckpointReader
         }
     }
 
+    /// <summary>Reads a string like <see cref="ReadString"/> and tells whether it equals <paramref name="expected"/>
+    /// (ordinal), without making a string of it.</summary>
+    public bool ReadStringEquals(string expected)
+    {
+        var bytes = Take(ReadStringLength());
+        if (bytes.Length > 256)
+        {
+            return string.Equals(Decode(bytes), expected, StringComparison.Ordinal);
+        }
+
+        Span<byte> encoded = stackalloc byte[256];
+        return UTF8.GetByteCount(expected) == bytes.Length && UTF8.GetBytes(expected, encoded) == bytes.Length && bytes.SequenceEqual(encoded[..bytes.Length]);
+    }
+
     public string? ReadNullableString() => ReadBoolean() ? ReadString() : null;
+
+    /// <summary>
+    /// Reads a string like <see cref="ReadString"/>, sharing one instance among equal values this reader met recently
+    /// (operations, users, workloads repeat across thousands of kept activities): a small table by hash of the bytes,
+    /// an entry replaced when another value hashes to its slot. Only ASCII values are shared.
+    /// </summary>
+    public string ReadInternedString() => ReadInternedString(ref _lastOther);
+
+    /// <summary>As <see cref="ReadInternedString()"/>, first comparing with the value this field had last time
+    /// (<paramref name="last"/>): consecutive kept activities of one key mostly repeat their operation, user and object.</summary>
+    private string ReadInternedString(ref string? last)
+    {
+        var bytes = Take(ReadStringLength());
+        if (last is { } previous && previous.Length == bytes.Length && Ascii.Equals(bytes, previous))
+        {
+            return previous;
+        }
+
+        if (bytes.Length > 128)
+        {
+            return last = Decode(bytes);
+        }
+
+        _interned ??= new string?[InternSlots];
+        ref var slot = ref _interned[(int)(XxHash3.HashToUInt64(bytes) & (InternSlots - 1))];
+        if (slot is { } cached && cached.Length == bytes.Length && Ascii.Equals(bytes, cached))
+        {
+            return last = cached;
+        }
+
+        var value = Decode(bytes);
+        if (Ascii.IsValid(bytes))
+        {
+            slot = value;
+        }
+
+        return last = value;
+    }
+
+    public string? ReadNullableInternedString() => ReadBoolean() ? ReadInternedString() : null;
+
+    private string? ReadNullableInternedString(ref string? last) => ReadBoolean() ? ReadInternedString(ref last) : null;
 
     public DateTimeOffset ReadTime()
     {
@@ -113,7 +199,7 @@ internal sealed class CheckpointReader
             throw Corrupt("a block length is out of range");
         }
 
-        var block = _data.Slice(_position, length);
+        var block = _data.Slice(_position - _start, length);
         _position += length;
         return block;
     }
@@ -135,16 +221,16 @@ internal sealed class CheckpointReader
     {
         var id = ReadString();
         var time = ReadTime();
-        var operation = ReadString();
+        var operation = ReadInternedString(ref _lastOperation);
         if (id.Length == 0 || operation.Length == 0)
         {
             throw Corrupt("an activity has an empty id or operation");
         }
 
-        var userId = ReadNullableString();
+        var userId = ReadNullableInternedString(ref _lastUser);
         var ip = ReadAddress();
-        var objectId = ReadNullableString();
-        var workload = ReadNullableString();
+        var objectId = ReadNullableInternedString(ref _lastObject);
+        var workload = ReadNullableInternedString(ref _lastWorkload);
         var tagCount = ReadCount();
         var tags = tagCount == 0 ? Array.Empty<string>() : new string[tagCount];
         for (var i = 0; i < tags.Length; i++)
@@ -200,7 +286,18 @@ internal sealed class CheckpointReader
             case 0:
                 return null;
             case 4:
-                return new IPAddress(Take(4));
+                // Shared among equal addresses met recently (kept activities repeat a few client addresses).
+                var v4 = BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
+                _addresses ??= new IPAddress?[AddressSlots];
+                ref var slot = ref _addresses[(int)((v4 * 2654435761u) >> 24) & (AddressSlots - 1)];
+                if (slot is { } cached && cached.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && CachedV4(cached) == v4)
+                {
+                    return cached;
+                }
+
+                Span<byte> bytes4 = stackalloc byte[4];
+                BinaryPrimitives.WriteUInt32LittleEndian(bytes4, v4);
+                return slot = new IPAddress(bytes4);
             case 16:
                 var bytes = Take(16);
                 var scope = ReadInt64();
@@ -210,8 +307,14 @@ internal sealed class CheckpointReader
         }
     }
 
+    private static uint CachedV4(IPAddress address)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        return address.TryWriteBytes(bytes, out var written) && written == 4 ? BinaryPrimitives.ReadUInt32LittleEndian(bytes) : 0;
+    }
+
     /// <summary>The read position in the data.</summary>
-    internal int Position => _position;
+    internal int Position => _position - _start;
 
     /// <summary>Skips one encoded keyed record; returns its key (the record is the bytes from the position before the
     /// call to the position after it).</summary>
@@ -228,7 +331,8 @@ internal sealed class CheckpointReader
     /// <summary>Reads the key of the next record; its payload follows, then <see cref="EndKey"/>.</summary>
     public string BeginKey()
     {
-        var key = ReadString();
+        // Interned: the scope key is often a value of the record's activities too (a user, an IP address).
+        var key = ReadInternedString();
         var length = ReadInt32();
         if (length < 0 || length > Remaining)
         {

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 
@@ -10,73 +11,96 @@ namespace AlertEngine;
 /// </summary>
 internal sealed class CheckpointWriter : IDisposable
 {
-    private readonly MemoryStream _stream;
-    private readonly BinaryWriter _writer;
-    private readonly Stack<long> _open = new();
+    // As BinaryWriter: invalid UTF-16 (a lone surrogate) is written as U+FFFD rather than refused.
+    private static readonly Encoding Utf8 = Encoding.UTF8;
+
+    // Written straight into one array (no stream, no BinaryWriter: a checkpoint is millions of small values). The
+    // bytes are those BinaryWriter would write: little-endian, strings 7-bit-length-prefixed UTF-8.
+    private byte[] _buffer;
+    private int _length;
+    private readonly Stack<int> _open = new();
     private int _keysLeft;
 
     /// <summary>Creates a writer.</summary>
     /// <param name="capacity">Expected size in bytes (e.g. the previous checkpoint's), to avoid regrowing the buffer.</param>
     public CheckpointWriter(int capacity = 0)
     {
-        _stream = new MemoryStream(capacity);
-        _writer = new BinaryWriter(_stream, Encoding.UTF8, leaveOpen: true);
+        _buffer = GC.AllocateUninitializedArray<byte>(Math.Max(capacity, 256));
     }
 
     /// <summary>The bytes written so far.</summary>
-    public ReadOnlySpan<byte> Written
+    public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
+
+    public void Write(bool value) => Write(value ? (byte)1 : (byte)0);
+
+    public void Write(byte value)
     {
-        get
+        if (_length == _buffer.Length)
         {
-            _writer.Flush();
-            return _stream.GetBuffer().AsSpan(0, (int)_stream.Length);
+            Grow(1);
         }
+
+        _buffer[_length++] = value;
     }
 
-    public void Write(bool value) => _writer.Write(value);
+    public void Write(int value) => BinaryPrimitives.WriteInt32LittleEndian(Reserve(4), value);
 
-    public void Write(byte value) => _writer.Write(value);
+    public void Write(long value) => BinaryPrimitives.WriteInt64LittleEndian(Reserve(8), value);
 
-    public void Write(int value) => _writer.Write(value);
+    public void Write(ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(Reserve(8), value);
 
-    public void Write(long value) => _writer.Write(value);
+    public void Write(float value) => BinaryPrimitives.WriteSingleLittleEndian(Reserve(4), value);
 
-    public void Write(ulong value) => _writer.Write(value);
+    public void Write(double value) => BinaryPrimitives.WriteDoubleLittleEndian(Reserve(8), value);
 
-    public void Write(float value) => _writer.Write(value);
+    /// <summary>Writes a string as <see cref="BinaryWriter.Write(string)"/> does (7-bit length prefix, UTF-8).</summary>
+    public void Write(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (_buffer.Length - _length < 5 + (value.Length * 3))
+        {
+            Grow(5 + Utf8.GetMaxByteCount(value.Length));
+        }
 
-    public void Write(double value) => _writer.Write(value);
+        var bytes = value.Length < 128 && Ascii.IsValid(value) ? value.Length : Utf8.GetByteCount(value);
+        var v = (uint)bytes;
+        while (v >= 0x80)
+        {
+            _buffer[_length++] = (byte)(v | 0x80);
+            v >>= 7;
+        }
 
-    public void Write(string value) => _writer.Write(value);
+        _buffer[_length++] = (byte)v;
+        _length += Utf8.GetBytes(value, _buffer.AsSpan(_length));
+    }
 
-    public void Write(ReadOnlySpan<byte> bytes) => _writer.Write(bytes);
+    public void Write(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Reserve(bytes.Length));
 
     public void WriteNullable(string? value)
     {
-        _writer.Write(value is not null);
+        Write(value is not null);
         if (value is not null)
         {
-            _writer.Write(value);
+            Write(value);
         }
     }
 
     /// <summary>Writes a time as UTC ticks (the offset is not kept: event times are UTC).</summary>
-    public void WriteTime(DateTimeOffset value) => _writer.Write(value.UtcTicks);
+    public void WriteTime(DateTimeOffset value) => Write(value.UtcTicks);
 
     /// <summary>Writes a length-prefixed byte block (e.g. a nested section).</summary>
     public void WriteBlock(ReadOnlySpan<byte> bytes)
     {
-        _writer.Write(bytes.Length);
-        _writer.Write(bytes);
+        Write(bytes.Length);
+        Write(bytes);
     }
 
     /// <summary>Starts a length-prefixed block written in place (no copy); end it with <see cref="EndBlock"/>. Reads
     /// back with <see cref="CheckpointReader.ReadBlock"/>, like <see cref="WriteBlock"/>.</summary>
     public void BeginBlock()
     {
-        _writer.Flush();
-        _open.Push(_stream.Position);
-        _writer.Write(0); // the block length, patched by EndBlock
+        _open.Push(_length);
+        Write(0); // the block length, patched by EndBlock
     }
 
     /// <summary>Ends the block started by <see cref="BeginBlock"/>: writes its length.</summary>
@@ -86,22 +110,22 @@ internal sealed class CheckpointWriter : IDisposable
     /// (properties in ordinal key order, so equal activities give equal bytes).</summary>
     public void WriteActivity(Activity activity)
     {
-        _writer.Write(activity.Id);
-        _writer.Write(activity.Time.UtcTicks);
-        _writer.Write(activity.Operation);
+        Write(activity.Id);
+        Write(activity.Time.UtcTicks);
+        Write(activity.Operation);
         WriteNullable(activity.UserId);
         WriteAddress(activity.ClientIp);
         WriteNullable(activity.ObjectId);
         WriteNullable(activity.Workload);
         var tags = activity.UserTags;
-        _writer.Write(tags.Count);
+        Write(tags.Count);
         for (var i = 0; i < tags.Count; i++)
         {
-            _writer.Write(tags[i]);
+            Write(tags[i]);
         }
 
         var properties = activity.Properties;
-        _writer.Write(properties.Count);
+        Write(properties.Count);
         if (properties.Count > 0)
         {
             var keys = new string[properties.Count];
@@ -114,15 +138,15 @@ internal sealed class CheckpointWriter : IDisposable
             Array.Sort(keys, StringComparer.Ordinal);
             foreach (var key in keys)
             {
-                _writer.Write(key);
-                _writer.Write(properties[key]);
+                Write(key);
+                Write(properties[key]);
             }
         }
     }
 
     public void WriteActivities(IReadOnlyList<Activity> activities)
     {
-        _writer.Write(activities.Count);
+        Write(activities.Count);
         for (var i = 0; i < activities.Count; i++)
         {
             WriteActivity(activities[i]);
@@ -133,7 +157,7 @@ internal sealed class CheckpointWriter : IDisposable
     {
         if (address is null)
         {
-            _writer.Write((byte)0);
+            Write((byte)0);
             return;
         }
 
@@ -143,11 +167,11 @@ internal sealed class CheckpointWriter : IDisposable
             throw new InvalidOperationException("An IP address did not fit 16 bytes.");
         }
 
-        _writer.Write((byte)written);
-        _writer.Write(bytes[..written]);
+        Write((byte)written);
+        Write(bytes[..written]);
         if (written == 16)
         {
-            _writer.Write(address.ScopeId);
+            Write(address.ScopeId);
         }
     }
 
@@ -160,10 +184,9 @@ internal sealed class CheckpointWriter : IDisposable
             throw new InvalidOperationException($"{_keysLeft} keyed records of the previous BeginKeys were not written.");
         }
 
-        _writer.Flush();
-        KeysOffset = checked((int)_stream.Position);
+        KeysOffset = _length;
         KeysCount = count;
-        _writer.Write(count);
+        Write(count);
         _keysLeft = count;
     }
 
@@ -180,7 +203,7 @@ internal sealed class CheckpointWriter : IDisposable
     internal void BeginEncodedKeys(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        _writer.Write(count);
+        Write(count);
     }
 
     /// <summary>Starts one key's record; its payload follows, then <see cref="EndKey"/>.</summary>
@@ -192,22 +215,16 @@ internal sealed class CheckpointWriter : IDisposable
         }
 
         _keysLeft--;
-        _writer.Write(key);
-        _writer.Flush();
-        _open.Push(_stream.Position);
-        _writer.Write(0); // the payload length, patched by EndKey
+        Write(key);
+        _open.Push(_length);
+        Write(0); // the payload length, patched by EndKey
     }
 
     /// <summary>Ends the record started by <see cref="BeginKey"/>: writes its payload length.</summary>
     public void EndKey()
     {
-        _writer.Flush();
         var start = _open.Pop();
-        var end = _stream.Position;
-        _stream.Position = start;
-        _writer.Write(checked((int)(end - start - 4)));
-        _writer.Flush();
-        _stream.Position = end;
+        BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(start), checked(_length - start - 4));
     }
 
     /// <summary>Throws when keyed records announced by <see cref="BeginKeys"/> are missing (a detector bug).</summary>
@@ -220,9 +237,33 @@ internal sealed class CheckpointWriter : IDisposable
         }
     }
 
+    /// <summary>Nothing to release (the buffer is garbage-collected); kept so callers can scope the writer.</summary>
     public void Dispose()
     {
-        _writer.Dispose();
-        _stream.Dispose();
+    }
+
+    private Span<byte> Reserve(int count)
+    {
+        if (_buffer.Length - _length < count)
+        {
+            Grow(count);
+        }
+
+        var span = _buffer.AsSpan(_length, count);
+        _length += count;
+        return span;
+    }
+
+    private void Grow(int atLeast)
+    {
+        var capacity = (int)Math.Min(Array.MaxLength, Math.Max((long)_buffer.Length * 2, (long)_length + atLeast));
+        if (capacity - _length < atLeast)
+        {
+            throw new InvalidOperationException("The checkpoint is larger than an array can hold.");
+        }
+
+        var grown = GC.AllocateUninitializedArray<byte>(capacity);
+        _buffer.AsSpan(0, _length).CopyTo(grown);
+        _buffer = grown;
     }
 }

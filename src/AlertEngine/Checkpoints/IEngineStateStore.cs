@@ -1,7 +1,8 @@
 namespace AlertEngine;
 
 /// <summary>
-/// Where an embedded engine keeps its latest checkpoint (the bytes written by <c>AlertPipeline.SaveCheckpoint</c>).
+/// Where an embedded engine keeps its latest checkpoint: opaque bytes, one value. The DI engine service stores the
+/// engine checkpoint (<c>AlertPipeline.SaveCheckpoint</c>) together with the notification state in that one value.
 /// Implementations: <see cref="InMemoryEngineStateStore"/>, <see cref="FileEngineStateStore"/>, and the SQLite store of
 /// <c>AlertEngine.Storage.Sqlite</c>.
 /// </summary>

@@ -59,9 +59,10 @@ public enum PropertyOperator
 
 /// <summary>
 /// Compares a field (<c>userId</c>, <c>clientIp</c>, <c>objectId</c>, <c>workload</c>, <c>operation</c>, matched
-/// case-insensitively) or a key of the activity's properties. A missing value does not match.
+/// case-insensitively), a key of the activity's properties, or a dotted path into a property that holds JSON
+/// (<c>Parameters.Name</c>: any value reached may match). A missing value does not match.
 /// </summary>
-/// <param name="Property">The field or property name.</param>
+/// <param name="Property">The field or property name, or a dotted path.</param>
 /// <param name="Operator">The comparison.</param>
 /// <param name="Values">One value for <see cref="PropertyOperator.Equals"/> and <see cref="PropertyOperator.Matches"/>, one or more for <see cref="PropertyOperator.In"/>.</param>
 public sealed record PropertyCondition(string Property, PropertyOperator Operator, IReadOnlyList<string> Values) : Condition;

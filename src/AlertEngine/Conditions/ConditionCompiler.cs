@@ -47,7 +47,13 @@ namespace AlertEngine;
 /// with <see cref="IPAddress.TryParse(string?, out IPAddress?)"/> (a value that is not an address never matches) and
 /// compared as by <c>ipAddresses</c>, so <c>2001:DB8:0::1</c> equals <c>2001:db8::1</c>; <c>matches</c> globs the
 /// address's text form as <see cref="IPAddress.ToString"/> writes it, an IPv4-mapped address written as IPv4. A
-/// missing field or property never matches; an empty string is a value.</description></item>
+/// missing field or property never matches; an empty string is a value. A name with dots that is not a key of the
+/// activity's properties is a dotted path into a property that holds JSON (<c>Parameters.Name</c>,
+/// <c>ModifiedProperties.NewValue</c>): the first segment names the property, the others members inside it, matched
+/// case-insensitively; a path through an array reaches every element; the condition holds when any value reached
+/// matches (the full rule is on <c>docs/formats.md</c>, "Field names and dotted paths"). The property's JSON is parsed
+/// once per activity, the first time a path reads it, and kept on the activity; evaluation then parses nothing and
+/// allocates nothing.</description></item>
 /// </list>
 /// <para>
 /// Globs (<c>fileNames</c>, <c>urls</c>, <c>matches</c>): <c>*</c> matches any run of characters, <c>/</c> included,
@@ -159,6 +165,15 @@ public static class ConditionCompiler
         }
 
         var field = ActivityFields.Resolve(condition.Property);
+        var fieldPath = FieldPath.Parse(condition.Property);
+        if (fieldPath.IsDotted)
+        {
+            // A key with dots, else a dotted path into a property holding JSON.
+            return condition.Operator == PropertyOperator.Matches
+                ? new PathGlobNode(fieldPath, [GlobPattern.Create(values[0])])
+                : values.Count == 0 ? ConstantNode.False : new PathInSetNode(fieldPath, new CaseInsensitiveSet(values));
+        }
+
         if (condition.Operator == PropertyOperator.Matches)
         {
             var glob = GlobPattern.Create(values[0]);

@@ -85,6 +85,36 @@ internal sealed class FieldGlobNode(ActivityField field, string name, GlobPatter
         ActivityFields.Read(activity, field, name) is { } value && GlobPattern.AnyMatch(globs, value);
 }
 
+/// <summary>A value reached by a dotted path (<see cref="FieldPath"/>) is in a set.</summary>
+internal sealed class PathInSetNode(FieldPath path, CaseInsensitiveSet values) : ConditionNode
+{
+    public override bool Matches(Activity activity)
+    {
+        var matcher = new InSetMatcher(values);
+        return path.AnyValue(activity, ref matcher);
+    }
+
+    private readonly struct InSetMatcher(CaseInsensitiveSet values) : IFieldValueMatcher
+    {
+        public bool Matches(ReadOnlySpan<char> value) => values.Contains(value);
+    }
+}
+
+/// <summary>A value reached by a dotted path (<see cref="FieldPath"/>) matches one of the globs.</summary>
+internal sealed class PathGlobNode(FieldPath path, GlobPattern[] globs) : ConditionNode
+{
+    public override bool Matches(Activity activity)
+    {
+        var matcher = new GlobMatcher(globs);
+        return path.AnyValue(activity, ref matcher);
+    }
+
+    private readonly struct GlobMatcher(GlobPattern[] globs) : IFieldValueMatcher
+    {
+        public bool Matches(ReadOnlySpan<char> value) => GlobPattern.AnyMatch(globs, value);
+    }
+}
+
 /// <summary>The client IP lies in a set of networks.</summary>
 internal sealed class ClientIpInRangesNode(IpRangeSet ranges) : ConditionNode
 {

@@ -23,7 +23,7 @@ internal enum LineStatus
 internal sealed class LineSplitter<T>
     where T : unmanaged, IEquatable<T>
 {
-    private const int MinReadBlock = 4096;
+    private const int MinReadBlock = SplitterBuffer.MinReadBlock;
 
     private readonly int _maxLineLength;
     private readonly T _newline;
@@ -70,14 +70,9 @@ internal sealed class LineSplitter<T>
             _end = pending;
         }
 
-        if (_buffer.Length - _end < MinReadBlock)
-        {
-            // Only reached while the pending line is shorter than the limit (TryRead discards longer ones),
-            // so the buffer stays below maxLineLength + 2 blocks.
-            var cap = (long)_maxLineLength + 2 + MinReadBlock;
-            var size = (int)Math.Min(Array.MaxLength, Math.Max(Math.Min((long)_buffer.Length * 2, cap), (long)_end + MinReadBlock));
-            Array.Resize(ref _buffer, size);
-        }
+        // Grows only while the pending line is shorter than the limit (TryRead discards longer ones),
+        // so the buffer stays below maxLineLength + 2 blocks.
+        SplitterBuffer.EnsureRoom(ref _buffer, _end, _maxLineLength);
 
         return _buffer.AsMemory(_end);
     }

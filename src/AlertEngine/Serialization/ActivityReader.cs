@@ -36,8 +36,19 @@ namespace AlertEngine;
 /// skipped and give no result. A line longer than <see cref="ActivityReaderOptions.MaxLineLength"/>, a line with a
 /// NUL byte, invalid UTF-8, or text that is not one JSON object, is an error for that line. A UTF-8 byte order mark
 /// at the start of a line is ignored.</para>
+/// <para><b>Purview audit search exports</b>: the stream overloads also read the CSV file the Microsoft Purview portal's
+/// audit search "Export results" downloads. It is recognised from the content: when the first line that is not blank
+/// is a CSV header row with a column named <c>AuditData</c> (case-insensitive), each following row's AuditData field is
+/// read like one line above, and the other columns are ignored. RFC 4180 quoting (quoted fields holding commas, line
+/// breaks and doubled quotes), UTF-8 with or without a byte order mark, CRLF or LF. <see cref="ActivityReadResult.LineNumber"/>
+/// is the line of the file the row starts on (line breaks inside quoted fields count). A row that is not valid CSV, has
+/// no AuditData field, or whose AuditData is not a valid record is an invalid result; a row longer than
+/// <see cref="ActivityReaderOptions.MaxLineLength"/> bytes is an error and is skipped without being held in memory.
+/// The text-reader overload and <c>ParseLine</c> read JSON Lines only.</para>
+/// <para>Each call enumerates the stream once, from its current position, and never seeks. Not thread-safe: enumerate
+/// each result from one thread at a time.</para>
 /// </remarks>
-public static class ActivityReader
+public static partial class ActivityReader
 {
     private const int ReadBlock = 64 * 1024;
 
@@ -126,6 +137,18 @@ public static class ActivityReader
 
     private static IEnumerable<ActivityReadResult> ReadIterator(Stream stream, string sourceName, ActivityReaderOptions options)
     {
+        // Lazy like the rest: nothing is read before the first MoveNext.
+        var input = new ActivityInput(stream);
+        input.Sniff();
+        var results = input.IsCsv ? ReadCsvIterator(input, sourceName, options) : ReadLinesIterator(input, sourceName, options);
+        foreach (var result in results)
+        {
+            yield return result;
+        }
+    }
+
+    private static IEnumerable<ActivityReadResult> ReadLinesIterator(ActivityInput input, string sourceName, ActivityReaderOptions options)
+    {
         var splitter = new LineSplitter<byte>(options.MaxLineLength, (byte)'\n', (byte)'\r');
         while (true)
         {
@@ -136,7 +159,7 @@ public static class ActivityReader
                     yield break;
                 case LineStatus.NeedMore:
                     var space = splitter.GetWriteSpace();
-                    splitter.Commit(stream.Read(space.Span[..Math.Min(space.Length, ReadBlock)]));
+                    splitter.Commit(input.Read(space.Span[..Math.Min(space.Length, ReadBlock)]));
 
                     break;
                 default:
@@ -153,6 +176,18 @@ public static class ActivityReader
 
     private static async IAsyncEnumerable<ActivityReadResult> ReadAsyncIterator(Stream stream, string sourceName, ActivityReaderOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var input = new ActivityInput(stream);
+        await input.SniffAsync(cancellationToken).ConfigureAwait(false);
+        if (input.IsCsv)
+        {
+            await foreach (var result in ReadCsvAsyncIterator(input, sourceName, options, cancellationToken).ConfigureAwait(false))
+            {
+                yield return result;
+            }
+
+            yield break;
+        }
+
         var splitter = new LineSplitter<byte>(options.MaxLineLength, (byte)'\n', (byte)'\r');
         while (true)
         {
@@ -164,7 +199,7 @@ public static class ActivityReader
                     yield break;
                 case LineStatus.NeedMore:
                     var space = splitter.GetWriteSpace();
-                    splitter.Commit(await stream.ReadAsync(space[..Math.Min(space.Length, ReadBlock)], cancellationToken).ConfigureAwait(false));
+                    splitter.Commit(await input.ReadAsync(space[..Math.Min(space.Length, ReadBlock)], cancellationToken).ConfigureAwait(false));
 
                     break;
                 default:

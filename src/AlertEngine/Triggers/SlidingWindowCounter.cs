@@ -50,7 +50,7 @@ namespace AlertEngine;
 /// counter gives the same results as one that never stopped.</para>
 /// <para>Not thread-safe: use one counter per thread, or serialize calls.</para>
 /// </remarks>
-public sealed class SlidingWindowCounter<TItem>
+public sealed partial class SlidingWindowCounter<TItem>
 {
     private const int InitialSlotCapacity = 4;
     private const int InitialItemCapacity = 4;

@@ -72,63 +72,14 @@ internal sealed class ThresholdDetector : IPolicyDetector
     /// <exception cref="ArgumentException">The snapshot does not fit the trigger.</exception>
     public void Restore(SlidingWindowCounterSnapshot<Activity> snapshot) => _evaluator.Counter.Restore(snapshot);
 
-    /// <summary>Detector-wide: the counter's watermark; per key: its newest slot, slot counts and kept activities.</summary>
-    public void WriteState(CheckpointWriter writer)
-    {
-        var snapshot = _evaluator.Counter.CreateSnapshot();
-        writer.Write(snapshot.Watermark is { } watermark ? watermark.UtcTicks : long.MinValue);
-        writer.BeginKeys(snapshot.Keys.Count);
-        foreach (var key in snapshot.Keys)
-        {
-            writer.BeginKey(key.Key);
-            writer.WriteTime(key.Newest);
-            writer.Write(key.Slots.Count);
-            foreach (var slot in key.Slots)
-            {
-                writer.WriteTime(slot.Start);
-                writer.Write(slot.Count);
-            }
+    /// <summary>Detector-wide: the counter's watermark; per key: its newest slot, slot counts and kept activities
+    /// (written from the counter's key table directly).</summary>
+    public void WriteState(CheckpointWriter writer) =>
+        _evaluator.Counter.WriteCheckpoint(writer, static (w, activity) => w.WriteActivity(activity));
 
-            writer.Write(key.Items.Count);
-            foreach (var item in key.Items)
-            {
-                writer.WriteTime(item.Time);
-                writer.WriteActivity(item.Item);
-            }
-
-            writer.EndKey();
-        }
-    }
-
-    public void ReadState(CheckpointReader reader)
-    {
-        var watermarkTicks = reader.ReadInt64();
-        var count = reader.BeginKeys();
-        var keys = new List<SlidingWindowKeySnapshot<Activity>>(count);
-        for (var k = 0; k < count; k++)
-        {
-            var key = reader.BeginKey();
-            var newest = reader.ReadTime();
-            var slots = new SlidingWindowSlot[reader.ReadCount(12)];
-            for (var i = 0; i < slots.Length; i++)
-            {
-                slots[i] = new SlidingWindowSlot(reader.ReadTime(), reader.ReadInt32());
-            }
-
-            var items = new SlidingWindowItem<Activity>[reader.ReadCount(28)];
-            for (var i = 0; i < items.Length; i++)
-            {
-                items[i] = new SlidingWindowItem<Activity>(reader.ReadTime(), reader.ReadActivity());
-            }
-
-            reader.EndKey();
-            keys.Add(new SlidingWindowKeySnapshot<Activity>(key, newest, slots, items));
-        }
-
-        var counter = _evaluator.Counter;
-        DateTimeOffset? watermark = watermarkTicks == long.MinValue ? null : new DateTimeOffset(watermarkTicks, TimeSpan.Zero);
-        // An ArgumentException here means the state does not fit this counter (e.g. another resolution): the engine
-        // skips the policy with that reason.
-        counter.Restore(new SlidingWindowCounterSnapshot<Activity>(counter.Threshold, counter.Window, counter.Resolution, watermark, keys));
-    }
+    /// <summary>Reads the state into this detector, which must be fresh (the engine discards it after an exception).
+    /// An <see cref="ArgumentException"/> means the state does not fit this counter (e.g. another resolution): the
+    /// engine skips the policy with that reason.</summary>
+    public void ReadState(CheckpointReader reader) =>
+        _evaluator.Counter.ReadCheckpoint(reader, static r => r.ReadActivity());
 }

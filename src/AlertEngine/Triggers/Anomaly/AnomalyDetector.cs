@@ -73,60 +73,22 @@ internal sealed class AnomalyDetector : IPolicyDetector
     /// <summary>Restores the detector's state.</summary>
     public void Restore(BaselineSnapshot snapshot) => _model.Restore(snapshot);
 
-    /// <summary>Detector-wide: the model's bucket, slots, zone, ring and watermark; per key: its baseline record and
-    /// the kept activities a later detection can still carry (with their arrival order across keys).</summary>
+    /// <summary>Detector-wide: the model's bucket, slots, zone, ring and watermark; per key: its baseline record, its
+    /// working state and the kept activities a later detection can still carry (with their arrival order across keys),
+    /// written from the model's arrays directly.</summary>
     public void WriteState(CheckpointWriter writer)
     {
-        var snapshot = _model.CreateSnapshot();
-        writer.Write(snapshot.BucketTicks);
-        writer.Write(snapshot.SlotCount);
-        writer.Write(snapshot.TimeZoneId);
-        writer.Write(snapshot.Ring);
-        writer.Write(snapshot.WatermarkTicks);
-        // Kept items are numbered by arrival across keys; the numbers are written as ranks so that equal states give
-        // equal bytes (a restored model numbers its items anew).
-        var kept = new List<(long Sequence, long Ticks, Activity Item)>[snapshot.Keys.Length];
-        var sequences = new List<long>();
-        for (var i = 0; i < kept.Length; i++)
-        {
-            kept[i] = _model.KeptItems(snapshot.Keys[i].Key);
-            foreach (var item in kept[i])
-            {
-                sequences.Add(item.Sequence);
-            }
-        }
-
-        sequences.Sort();
-        writer.BeginKeys(snapshot.Keys.Length);
-        using var record = new MemoryStream();
-        using var binary = new BinaryWriter(record, System.Text.Encoding.UTF8, leaveOpen: true);
-        for (var n = 0; n < kept.Length; n++)
-        {
-            var key = snapshot.Keys[n];
-            writer.BeginKey(key.Key);
-            record.SetLength(0);
-            BaselineSnapshot.WriteKey(binary, key);
-            binary.Flush();
-            writer.WriteBlock(record.GetBuffer().AsSpan(0, (int)record.Length));
-            var working = _model.ExportWorkingState(key.Key);
-            writer.Write(working.FastFrom);
-            writer.Write(working.BatchTicks);
-            writer.Write(working.BatchSize);
-            writer.Write(working.Threshold);
-            writer.Write(working.Expected);
-            writer.Write(working.Scale);
-            writer.Write(kept[n].Count);
-            foreach (var (sequence, ticks, item) in kept[n])
-            {
-                writer.Write((long)sequences.BinarySearch(sequence) + 1);
-                writer.Write(ticks);
-                writer.WriteActivity(item);
-            }
-
-            writer.EndKey();
-        }
+        writer.Write(_model.BucketTicks);
+        writer.Write(_model.SlotCount);
+        writer.Write(_model.TimeZoneId);
+        writer.Write(_model.Ring);
+        writer.Write(_model.WatermarkTicks);
+        _model.WriteCheckpointKeys(writer, static (w, activity) => w.WriteActivity(activity));
     }
 
+    /// <summary>Reads the state into this detector, which must be fresh (the engine discards it after an exception).
+    /// An <see cref="ArgumentException"/> means the state does not fit this detector (another bucket or time zone): the
+    /// engine skips the policy with that reason.</summary>
     public void ReadState(CheckpointReader reader)
     {
         var bucket = reader.ReadInt64();
@@ -140,48 +102,12 @@ internal sealed class AnomalyDetector : IPolicyDetector
         }
 
         var count = reader.BeginKeys();
-        var records = new BaselineSnapshot.KeyRecord[count];
+        _model.BeginCheckpointRestore(bucket, slots, zone, watermark, count);
         var kept = new List<(long, string, long, Activity)>();
-        var working = new BaselineModel<Activity>.WorkingState[count];
-        byte[]? payload = null;
-        BinaryReader? binary = null;
         for (var k = 0; k < count; k++)
         {
             var key = reader.BeginKey();
-            var block = reader.ReadBlock();
-            if (!System.Runtime.InteropServices.MemoryMarshal.TryGetArray(block, out var segment) || segment.Array is null)
-            {
-                throw new InvalidOperationException("A checkpoint block is not backed by an array.");
-            }
-
-            // One reader over the payload for every key: no stream or reader per key.
-            if (!ReferenceEquals(payload, segment.Array))
-            {
-                binary?.Dispose();
-                payload = segment.Array;
-                binary = new BinaryReader(new MemoryStream(payload, writable: false), System.Text.Encoding.UTF8);
-            }
-
-            try
-            {
-                binary!.BaseStream.Position = segment.Offset;
-                records[k] = BaselineSnapshot.ReadKey(binary, ring, slots, k);
-                if (binary.BaseStream.Position != segment.Offset + segment.Count || !string.Equals(records[k].Key, key, StringComparison.Ordinal))
-                {
-                    throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' is inconsistent");
-                }
-            }
-            catch (Exception e) when (e is EndOfStreamException or FormatException or IOException)
-            {
-                throw new InvalidDataException($"Corrupt checkpoint: the anomaly record of key '{key}' is malformed.", e);
-            }
-
-            working[k] = new(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadSingle(), reader.ReadSingle());
-            if (working[k].BatchSize < 0 || !float.IsFinite(working[k].Expected) || !float.IsFinite(working[k].Scale))
-            {
-                throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' has an impossible working state");
-            }
-
+            _model.ReadCheckpointKey(reader, key, ring);
             var items = reader.ReadCount(36);
             for (var i = 0; i < items; i++)
             {
@@ -191,15 +117,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
             reader.EndKey();
         }
 
-        // An ArgumentException here means the state does not fit this detector (another bucket or time zone): the
-        // engine skips the policy with that reason.
-        binary?.Dispose();
-        _model.Restore(new BaselineSnapshot(bucket, slots, zone, ring, watermark, records));
         _model.RestoreKept(kept);
-        for (var k = 0; k < count; k++)
-        {
-            _model.RestoreWorkingState(records[k].Key, working[k]);
-        }
     }
 
     internal static Detection ToDetection(BaselineDetection<Activity> found, Activity trigger, string? policyId) =>

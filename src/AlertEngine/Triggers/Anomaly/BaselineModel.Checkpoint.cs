@@ -1,11 +1,356 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace AlertEngine;
 
-// What the engine checkpoint keeps beyond the baseline snapshot: each key's kept items and its batch of equal-time
-// observations in progress.
+// The engine checkpoint of the model: each key's baseline record, its working state (the batch of equal-time
+// observations in progress) and its kept items, written from and read into the model's arrays directly (no snapshot
+// objects).
+//
+// A key's baseline record has the layout of BaselineSnapshot.WriteKey (WriteKeyRecord/ReadKeyRecord below, one field
+// per line in that order): a field added to the key state and to WriteKey/ReadKey is added to both methods here too.
+// BaselineModelCheckpointTests checks that the bytes equal WriteKey's and that a round trip gives the same snapshot.
 public sealed partial class BaselineModel<T>
 {
+    private byte[] _recordScratch = [];
+    private int[] _countScratch = [];
+
+    /// <summary>The bucket length in ticks (checkpoint header).</summary>
+    internal long BucketTicks => _bucket;
+
+    /// <summary>The model's time zone id (checkpoint header).</summary>
+    internal string TimeZoneId => _timeZoneId;
+
+    /// <summary>The number of open buckets per key (checkpoint header).</summary>
+    internal int Ring => _ring;
+
+    /// <summary>The newest event time seen, in ticks; <see cref="long.MinValue"/> when none (checkpoint header).</summary>
+    internal long WatermarkTicks => _watermark;
+
+    /// <summary>
+    /// Writes one keyed record per tracked key, in the key table's order (a model restored from a checkpoint has the
+    /// checkpoint's order): the baseline record as a length-prefixed block, the working state, then the kept items that
+    /// a later detection can still carry, oldest first, each with its arrival rank across keys (ranks rather than
+    /// sequence numbers, so equal states give equal bytes) and time.
+    /// </summary>
+    internal void WriteCheckpointKeys(CheckpointWriter writer, Action<CheckpointWriter, T> writeItem)
+    {
+        // Arrival order of the kept items across keys: only items are sorted, never keys.
+        var sequences = new List<long>();
+        var oldest = Math.Max(_keptCleared, _keptNext - _kept.Length);
+        var mask = _kept.Length - 1;
+        if (_kept.Length != 0)
+        {
+            foreach (var pair in _index)
+            {
+                for (var q = pair.Value.Head; q >= oldest && q > 0; q = _kept[q & mask].Previous)
+                {
+                    if (MayFire(_kept[q & mask].Ticks))
+                    {
+                        sequences.Add(q);
+                    }
+                }
+            }
+
+            sequences.Sort();
+        }
+
+        var chain = new List<long>();
+        writer.BeginKeys(_index.Count);
+        foreach (var pair in _index)
+        {
+            var s = pair.Value;
+            writer.BeginKey(pair.Key);
+            writer.Write(WriteKeyRecord(pair.Key, s));
+            chain.Clear();
+            if (_kept.Length != 0)
+            {
+                for (var q = s.Head; q >= oldest && q > 0; q = _kept[q & mask].Previous)
+                {
+                    if (MayFire(_kept[q & mask].Ticks))
+                    {
+                        chain.Add(q);
+                    }
+                }
+            }
+
+            writer.Write(chain.Count);
+            for (var i = chain.Count - 1; i >= 0; i--)
+            {
+                ref var e = ref _kept[chain[i] & mask];
+                writer.Write((long)sequences.BinarySearch(chain[i]) + 1);
+                writer.Write(e.Ticks);
+                writeItem(writer, e.Item);
+            }
+
+            writer.EndKey();
+        }
+    }
+
+    /// <summary>The key's baseline record as a length-prefixed block (<see cref="BaselineSnapshot.WriteKey"/>'s bytes),
+    /// followed by its working state.</summary>
+    private ReadOnlySpan<byte> WriteKeyRecord(string key, Hot s)
+    {
+        ref var k = ref _cold[s.Handle];
+        var h = s.Handle;
+        var keyBytes = Encoding.UTF8.GetByteCount(key);
+        var record = LengthPrefixBytes(keyBytes) + keyBytes + (4 * 8) + (5 * 4) + (4 * _ring) + (5 * _slots);
+        var total = 4 + record + (2 * 8) + (4 * 4);
+        if (_recordScratch.Length < total)
+        {
+            _recordScratch = new byte[Math.Max(total, 256)];
+        }
+
+        var span = _recordScratch.AsSpan(0, total);
+        BinaryPrimitives.WriteInt32LittleEndian(span, record);
+        var at = 4;
+        at += WriteLengthPrefix(span[at..], keyBytes);
+        at += Encoding.UTF8.GetBytes(key, span[at..]);
+        at = Put(span, at, k.NewestBucket);
+        at = Put(span, at, k.FirstTicks);
+        at = Put(span, at, k.Folded);
+        BinaryPrimitives.WriteUInt64LittleEndian(span[at..], k.Fired);
+        at += 8;
+        at = Put(span, at, k.Dispersion);
+        at = Put(span, at, k.RecentObserved);
+        at = Put(span, at, k.RecentExpected);
+        at = Put(span, at, s.BatchSum);
+        at = Put(span, at, s.BatchSquares);
+        at = Put(span, at, s.Count);
+        for (var i = 1; i < _ring; i++)
+        {
+            at = Put(span, at, _older[(h * (_ring - 1)) + i - 1]);
+        }
+
+        var slots = _slotData.AsSpan(h * _slots * SlotBytes, _slots * SlotBytes);
+        for (var i = 0; i < _slots; i++)
+        {
+            slots.Slice(i * SlotBytes, 4).CopyTo(span[at..]);
+            at += 4;
+        }
+
+        for (var i = 0; i < _slots; i++)
+        {
+            span[at++] = slots[(i * SlotBytes) + 4];
+        }
+
+        // A field added to the key record (BaselineSnapshot.WriteKey) goes here, after the samples, and into the
+        // record size above; ReadCheckpointKey reads it where its comment says.
+
+        // The working state (outside the block).
+        at = Put(span, at, s.FastFrom);
+        at = Put(span, at, s.BatchTicks);
+        at = Put(span, at, s.BatchSize);
+        at = Put(span, at, s.Threshold);
+        at = Put(span, at, k.Expected);
+        _ = Put(span, at, k.Scale);
+        return span;
+    }
+
+    /// <summary>Starts reading a checkpoint into this model, which must be fresh (nothing observed yet); after an
+    /// exception it is to be discarded.</summary>
+    /// <exception cref="ArgumentException">The state was made with another bucket length or time zone, or holds more
+    /// keys than the cap.</exception>
+    internal void BeginCheckpointRestore(long bucket, int slots, string zone, long watermark, int count)
+    {
+        if (_index.Count != 0 || _watermark != long.MinValue)
+        {
+            throw new InvalidOperationException("A checkpoint is read into a fresh model only.");
+        }
+
+        if (bucket != _bucket || slots != _slots)
+        {
+            throw new ArgumentException($"The snapshot was made with bucket {TimeSpan.FromTicks(bucket)}; this model uses {TimeSpan.FromTicks(_bucket)}.", nameof(bucket));
+        }
+
+        if (!string.Equals(zone, _timeZoneId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The snapshot was made in time zone '{zone}'; this model uses '{_timeZoneId}'.", nameof(zone));
+        }
+
+        if (count > _maxKeys)
+        {
+            throw new ArgumentException($"The snapshot holds {count} keys; this model tracks at most {_maxKeys}.", nameof(count));
+        }
+
+        _index.EnsureCapacity(count);
+        EnsureHandles(count);
+        _watermark = watermark;
+        _nextSweepTicks = _watermark == long.MinValue ? long.MinValue : ((_watermark / _bucket) + 1) * _bucket;
+    }
+
+    /// <summary>Reads one key's baseline record (block) and working state, written by <see cref="WriteKeyRecord"/>
+    /// with a ring of <paramref name="ring"/> open buckets, and tracks the key as <see cref="Restore"/> does.</summary>
+    /// <exception cref="InvalidDataException">A value is malformed.</exception>
+    /// <exception cref="ArgumentException">The key is there twice.</exception>
+    internal void ReadCheckpointKey(CheckpointReader reader, string key, int ring)
+    {
+        var length = reader.ReadInt32();
+        if (length < 0 || length > reader.Remaining)
+        {
+            throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' has a bad length");
+        }
+
+        var end = reader.Remaining - length;
+        if (!reader.ReadStringEquals(key))
+        {
+            throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' is inconsistent");
+        }
+
+        var newestBucket = reader.ReadInt64();
+        var firstTicks = reader.ReadInt64();
+        var folded = reader.ReadInt64();
+        var fired = reader.ReadUInt64();
+        var dispersion = reader.ReadSingle();
+        var recentObserved = reader.ReadSingle();
+        var recentExpected = reader.ReadSingle();
+        var batchSum = reader.ReadSingle();
+        var batchSquares = reader.ReadSingle();
+        if (!IsCount(dispersion) || !IsCount(recentObserved) || !IsCount(recentExpected) || !IsCount(batchSum) || !IsCount(batchSquares))
+        {
+            throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' has an invalid dispersion");
+        }
+
+        if (_countScratch.Length < ring)
+        {
+            _countScratch = new int[ring];
+        }
+
+        var counts = _countScratch.AsSpan(0, ring);
+        for (var j = 0; j < ring; j++)
+        {
+            counts[j] = reader.ReadInt32();
+            if (counts[j] < 0)
+            {
+                throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' has a negative count");
+            }
+        }
+
+        var levels = reader.ReadBytes(4 * _slots);
+        var samples = reader.ReadBytes(_slots);
+        for (var j = 0; j < _slots; j++)
+        {
+            if (!IsCount(BinaryPrimitives.ReadSingleLittleEndian(levels[(4 * j)..])))
+            {
+                throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' has an invalid baseline value");
+            }
+        }
+
+        // A field added to the key record is read here, after the samples: a record written before it existed ends
+        // here (reader.Remaining == end), so read it only while reader.Remaining > end and derive it otherwise.
+        if (reader.Remaining != end)
+        {
+            throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' is inconsistent");
+        }
+
+        var fastFrom = reader.ReadInt64();
+        var batchTicks = reader.ReadInt64();
+        var batchSize = reader.ReadInt32();
+        var threshold = reader.ReadInt32();
+        var expected = reader.ReadSingle();
+        var scale = reader.ReadSingle();
+        if (batchSize < 0 || !float.IsFinite(expected) || !float.IsFinite(scale))
+        {
+            throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' has an impossible working state");
+        }
+
+        ref var s = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out var exists);
+        if (exists)
+        {
+            throw new ArgumentException($"The snapshot holds the key '{key}' twice.", nameof(key));
+        }
+
+        // From here on as Restore does for one key.
+        var h = Allocate(ref s, key, firstTicks, newestBucket, CalendarFor(key));
+        ref var k = ref _cold[h];
+        k.Dispersion = dispersion;
+        k.RecentObserved = recentObserved;
+        k.RecentExpected = recentExpected;
+        s.BatchSum = batchSum;
+        s.BatchSquares = batchSquares;
+        var slotData = _slotData.AsSpan(h * _slots * SlotBytes, _slots * SlotBytes);
+        for (var j = 0; j < _slots; j++)
+        {
+            levels.Slice(4 * j, 4).CopyTo(slotData[(j * SlotBytes)..]);
+            slotData[(j * SlotBytes) + 4] = samples[j];
+        }
+
+        k.Folded = folded;
+        var firstBucket = k.FirstTicks / _bucket;
+        for (var i = counts.Length - 1; i >= _ring; i--)
+        {
+            var q = newestBucket - i;
+            if (q >= firstBucket && q > k.Folded)
+            {
+                Fold(h, ref s, q, counts[i]);
+                k.Folded = q;
+            }
+        }
+
+        s.Count = counts[0];
+        for (var i = 1; i < _ring; i++)
+        {
+            _older[(h * (_ring - 1)) + i - 1] = i < counts.Length ? counts[i] : 0;
+        }
+
+        k.Fired = fired & _ringMask;
+
+        // The working state replaces what Allocate computed (the threshold cached when the newest bucket opened).
+        s.FastFrom = fastFrom;
+        s.BatchTicks = batchTicks;
+        s.BatchSize = batchSize;
+        s.Threshold = threshold;
+        k.Expected = expected;
+        k.Scale = scale;
+    }
+
+    private static bool IsCount(float value) => float.IsFinite(value) && value >= 0;
+
+    private static int LengthPrefixBytes(int value)
+    {
+        var n = 1;
+        while (value >= 0x80)
+        {
+            value >>= 7;
+            n++;
+        }
+
+        return n;
+    }
+
+    private static int WriteLengthPrefix(Span<byte> span, int value)
+    {
+        var n = 0;
+        var v = (uint)value;
+        while (v >= 0x80)
+        {
+            span[n++] = (byte)(v | 0x80);
+            v >>= 7;
+        }
+
+        span[n++] = (byte)v;
+        return n;
+    }
+
+    private static int Put(Span<byte> span, int at, long value)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(span[at..], value);
+        return at + 8;
+    }
+
+    private static int Put(Span<byte> span, int at, int value)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(span[at..], value);
+        return at + 4;
+    }
+
+    private static int Put(Span<byte> span, int at, float value)
+    {
+        BinaryPrimitives.WriteSingleLittleEndian(span[at..], value);
+        return at + 4;
+    }
+
     /// <summary>
     /// The kept items of <paramref name="key"/> that a later detection can still carry (their bucket can still take
     /// observations), oldest arrival first, with their arrival sequence numbers (which order items across keys).

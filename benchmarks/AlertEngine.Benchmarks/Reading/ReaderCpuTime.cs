@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace AlertEngine.Benchmarks.Reading;
+
+/// <summary>
+/// <c>dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- reader-cpu [records] [rounds]</c>: the same
+/// real-shaped unified-audit-log records read by <see cref="ActivityReader"/> as JSON Lines and as a Purview audit
+/// search export (CSV: eight columns, AuditData quoted with doubled quotes, a quoted line break in another column, BOM,
+/// CRLF), side by side in one process, alternating rounds. Reports process CPU time, wall time and allocated bytes per
+/// record, and the CSV/JSON Lines ratio of the median CPU time.
+/// </summary>
+internal static class ReaderCpuTime
+{
+    public static int Run(string[] args)
+    {
+        var n = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
+        var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+        var records = new string[n];
+        for (var i = 0; i < n; i++)
+        {
+            records[i] = Record(i);
+        }
+
+        var jsonl = Encoding.UTF8.GetBytes(string.Join("\n", records) + "\n");
+        var csv = Csv(records);
+        Console.WriteLine($"{n} records; JSON Lines {jsonl.Length / (double)n:F0} B/record, CSV {csv.Length / (double)n:F0} B/record; {Environment.ProcessorCount} cores");
+        Console.WriteLine();
+        Console.WriteLine("| round | input | CPU ns/record | wall ns/record | allocated B/record |");
+        Console.WriteLine("|---:|---|---:|---:|---:|");
+        var cpu = new Dictionary<string, List<double>> { ["JSON Lines"] = [], ["CSV"] = [] };
+        for (var round = 0; round < rounds * 2; round++)
+        {
+            var name = round % 2 == 0 ? "JSON Lines" : "CSV";
+            var bytes = round % 2 == 0 ? jsonl : csv;
+            var process = Process.GetCurrentProcess();
+            var cpu0 = process.TotalProcessorTime;
+            var alloc0 = GC.GetAllocatedBytesForCurrentThread();
+            var sw = Stopwatch.StartNew();
+            var valid = 0;
+            foreach (var result in ActivityReader.Read(new MemoryStream(bytes, writable: false), name))
+            {
+                if (result.IsValid)
+                {
+                    valid++;
+                }
+            }
+
+            sw.Stop();
+            process.Refresh();
+            var cpuNs = (process.TotalProcessorTime - cpu0).TotalNanoseconds / n;
+            var alloc = (GC.GetAllocatedBytesForCurrentThread() - alloc0) / (double)n;
+            if (valid != n)
+            {
+                throw new InvalidOperationException($"{name}: {valid} valid records of {n}");
+            }
+
+            cpu[name].Add(cpuNs);
+            Console.WriteLine($"| {round / 2} | {name} | {cpuNs:F0} | {sw.Elapsed.TotalNanoseconds / n:F0} | {alloc:F0} |");
+        }
+
+        // Splitting alone (no record parsed): where the difference comes from.
+        Console.WriteLine();
+        Console.WriteLine("| round | split only | CPU ns/record |");
+        Console.WriteLine("|---:|---|---:|");
+        for (var round = 0; round < 6; round++)
+        {
+            var csvSplit = round % 2 == 1;
+            var process = Process.GetCurrentProcess();
+            var cpu0 = process.TotalProcessorTime;
+            var split = csvSplit ? SplitCsv(csv) : SplitLines(jsonl);
+            process.Refresh();
+            if (split != n + (csvSplit ? 1 : 0))
+            {
+                throw new InvalidOperationException($"split {split} records");
+            }
+
+            Console.WriteLine($"| {round / 2} | {(csvSplit ? "CSV rows (AuditData unescaped)" : "JSON Lines lines")} | {(process.TotalProcessorTime - cpu0).TotalNanoseconds / n:F0} |");
+        }
+
+        var j = Median(cpu["JSON Lines"]);
+        var c = Median(cpu["CSV"]);
+        Console.WriteLine();
+        Console.WriteLine($"median CPU ns/record: JSON Lines {j:F0}, CSV {c:F0}, CSV/JSON Lines {c / j:F3}");
+        return 0;
+    }
+
+    private static int SplitLines(byte[] bytes)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        var splitter = new LineSplitter<byte>(ActivityReaderOptions.DefaultMaxLineLength, (byte)'\n', (byte)'\r');
+        var count = 0;
+        while (true)
+        {
+            switch (splitter.TryRead(out _, out _))
+            {
+                case LineStatus.End:
+                    return count;
+                case LineStatus.NeedMore:
+                    var space = splitter.GetWriteSpace();
+                    splitter.Commit(stream.Read(space.Span[..Math.Min(space.Length, 64 * 1024)]));
+                    break;
+                default:
+                    count++;
+                    break;
+            }
+        }
+    }
+
+    private static int SplitCsv(byte[] bytes)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        var splitter = new CsvRecordSplitter(ActivityReaderOptions.DefaultMaxLineLength) { KeptField = 5 };
+        var count = 0;
+        while (true)
+        {
+            switch (splitter.TryRead(out _))
+            {
+                case CsvStatus.End:
+                    return count;
+                case CsvStatus.NeedMore:
+                    var space = splitter.GetWriteSpace();
+                    splitter.Commit(stream.Read(space.Span[..Math.Min(space.Length, 64 * 1024)]));
+                    break;
+                default:
+                    count++;
+                    break;
+            }
+        }
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+
+    private static string Record(int i)
+    {
+        var time = new DateTime(2026, 3, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(i).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture);
+        var user = "user" + (i % 500).ToString(CultureInfo.InvariantCulture) + "@contoso.com";
+        return (i % 4) switch
+        {
+            0 => $$"""{"CreationTime":"{{time}}","Id":"8f3c1e2a-0000-4000-8000-{{i:D12}}","Operation":"FileDownloaded","OrganizationId":"d1b3c4f5-1111-2222-3333-444455556666","RecordType":6,"UserKey":"i:0h.f|membership|{{user}}","UserType":0,"Version":1,"Workload":"SharePoint","ClientIP":"[2001:db8::{{i % 9000}}]:443","ObjectId":"https://contoso.sharepoint.com/sites/hr/Shared Documents/payroll {{i}}.xlsx","UserId":"{{user}}","CorrelationId":"a1b2c3d4-0000-4000-8000-000000000000","EventSource":"SharePoint","ItemType":"File","ListId":"5e6f7a8b-0000-4000-8000-000000000000","Site":"9c0d1e2f-0000-4000-8000-000000000000","UserAgent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36","WebId":"0a1b2c3d-0000-4000-8000-000000000000","SourceFileExtension":"xlsx","SiteUrl":"https://contoso.sharepoint.com/sites/hr/","SourceFileName":"payroll {{i}}.xlsx","SourceRelativeUrl":"Shared Documents","IsManagedDevice":false,"AppAccessContext":{"AADSessionId":"s{{i}}","CorrelationId":"c{{i}}","UniqueTokenId":"t{{i}}"} }""",
+            1 => $$"""{"CreationTime":"{{time}}","Id":"5a1d2c3e-0000-4000-8000-{{i:D12}}","Operation":"Set-Mailbox","OrganizationId":"d1b3c4f5-1111-2222-3333-444455556666","RecordType":1,"ResultStatus":"True","UserKey":"NT AUTHORITY\\SYSTEM (Microsoft.Exchange.ServiceHost)","UserType":3,"Version":1,"Workload":"Exchange","ClientIP":"203.0.113.7:51234","ObjectId":"contoso.onmicrosoft.com/Users/{{user}}","UserId":"{{user}}","AppId":"","ExternalAccess":false,"OrganizationName":"contoso.onmicrosoft.com","OriginatingServer":"AM0PR01MB1234 (15.20.7000.000)","Parameters":[{"Name":"Identity","Value":"{{user}}"},{"Name":"ForwardingSmtpAddress","Value":"smtp:ext{{i}}@gmail.com"},{"Name":"DeliverToMailboxAndForward","Value":"True"}]}""",
+            2 => $$"""{"CreationTime":"{{time}}","Id":"7b2e3d4f-0000-4000-8000-{{i:D12}}","Operation":"Update user.","OrganizationId":"d1b3c4f5-1111-2222-3333-444455556666","RecordType":8,"ResultStatus":"Success","UserKey":"10032001@contoso.onmicrosoft.com","UserType":0,"Version":1,"Workload":"AzureActiveDirectory","ObjectId":"{{user}}","UserId":"admin@contoso.com","AzureActiveDirectoryEventType":1,"ExtendedProperties":[{"Name":"additionalDetails","Value":"{\"UserType\":\"Member\"}"},{"Name":"extendedAuditEventCategory","Value":"User"}],"ModifiedProperties":[{"Name":"StrongAuthenticationMethod","NewValue":"[]","OldValue":"[{\"MethodType\":6,\"Default\":true}]"},{"Name":"Included Updated Properties","NewValue":"StrongAuthenticationMethod","OldValue":""}],"Actor":[{"ID":"admin@contoso.com","Type":5},{"ID":"10032001","Type":3}],"ActorContextId":"d1b3c4f5","Target":[{"ID":"User_9a8b","Type":2},{"ID":"{{user}}","Type":5}],"TargetContextId":"d1b3c4f5"}""",
+            _ => $$"""{"CreationTime":"{{time}}","Id":"9c4f5e6a-0000-4000-8000-{{i:D12}}","Operation":"UserLoggedIn","OrganizationId":"d1b3c4f5-1111-2222-3333-444455556666","RecordType":15,"ResultStatus":"Success","UserKey":"a1b2c3","UserType":0,"Version":1,"Workload":"AzureActiveDirectory","ClientIP":"198.51.100.{{i % 250}}","ObjectId":"00000003-0000-0ff1-ce00-000000000000","UserId":"{{user}}","AzureActiveDirectoryEventType":1,"ExtendedProperties":[{"Name":"ResultStatusDetail","Value":"Redirect"},{"Name":"UserAgent","Value":"Mozilla/5.0 (Windows NT 10.0; Win64; x64)"},{"Name":"RequestType","Value":"OAuth2:Authorize"}],"ModifiedProperties":[],"Actor":[{"ID":"{{user}}","Type":5}],"ApplicationId":"89bee1f7-5e6e-4d8a-9f3d-ecd601259da7","DeviceProperties":[{"Name":"OS","Value":"Windows 10"},{"Name":"BrowserType","Value":"Edge"}],"ErrorNumber":"0"}""",
+        };
+    }
+
+    private static byte[] Csv(string[] records)
+    {
+        var sb = new StringBuilder("RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,AssociatedAdminUnitsNames\r\n");
+        for (var i = 0; i < records.Length; i++)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"rec-{i:D8},2026-03-01T00:00:00.0000000Z,6,\"Op,\r\nline\",u{i}@contoso.com,\"")
+                .Append(records[i].Replace("\"", "\"\"", StringComparison.Ordinal))
+                .Append("\",,\r\n");
+        }
+
+        return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(sb.ToString())];
+    }
+}

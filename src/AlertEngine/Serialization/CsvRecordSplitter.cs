@@ -1,0 +1,388 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
+namespace AlertEngine;
+
+/// <summary>What <see cref="CsvRecordSplitter.TryRead"/> found.</summary>
+internal enum CsvStatus
+{
+    /// <summary>More input is needed: fill the buffer and call again.</summary>
+    NeedMore,
+    /// <summary>A complete record.</summary>
+    Record,
+    /// <summary>A record longer than the limit; it was discarded while being read.</summary>
+    TooLong,
+    /// <summary>The input is exhausted.</summary>
+    End,
+}
+
+/// <summary>
+/// Splits UTF-8 CSV (RFC 4180: fields separated by <c>,</c>, records by LF or CRLF, a field in double quotes may hold
+/// commas, line breaks and doubled quotes) into records, and keeps of each record only the field at one index (the
+/// <c>AuditData</c> column of a Purview audit search export), unescaped in place. Holds at most one record (up to the
+/// limit) plus one read block in memory; a longer record is reported as <see cref="CsvStatus.TooLong"/> and discarded
+/// while it is scanned. Line numbers are physical lines: a line break inside a quoted field counts. Single-threaded
+/// pure state; the caller does the I/O (<see cref="GetWriteSpace"/>, <see cref="Commit"/>), like
+/// <see cref="LineSplitter{T}"/>.
+/// </summary>
+internal sealed class CsvRecordSplitter
+{
+    private const int MinReadBlock = SplitterBuffer.MinReadBlock;
+
+    private readonly int _maxRecordLength;
+    private byte[] _buffer;
+    private int _start;   // first byte of the current record
+    private int _end;     // end of the data read
+    private int _scan;    // where scanning resumes
+    private bool _completed;
+
+    // The state of the record being scanned; positions are absolute in _buffer.
+    private int _field;
+    private int _fieldStart;
+    private bool _inQuotes;
+    private int _closingQuote = -1;
+    private int _keptStart = -1;
+    private int _keptEnd = -1;
+    private int _keptWrite = -1; // where the next unescaped byte of a quoted kept field goes (at or before _scan)
+    private bool _keptQuoted;
+    private long _newlines;
+    private string? _problem;
+    private bool _discarding;
+    private long _nextLine = 1;
+
+    /// <summary>Creates a splitter.</summary>
+    /// <param name="maxRecordLength">The longest record accepted, in bytes, line breaks inside it included.</param>
+    public CsvRecordSplitter(int maxRecordLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRecordLength, 1);
+        _maxRecordLength = maxRecordLength;
+        _buffer = new byte[(int)Math.Min(64 * 1024, (long)maxRecordLength + MinReadBlock)];
+        ResetRecord(0);
+    }
+
+    /// <summary>The index of the field to keep (<see langword="-1"/>: none, e.g. while reading the header).</summary>
+    public int KeptField { get; set; } = -1;
+
+    /// <summary>The line the last record returned starts on (1-based).</summary>
+    public long LineNumber { get; private set; }
+
+    /// <summary>The number of fields of the last record returned.</summary>
+    public int FieldCount { get; private set; }
+
+    /// <summary>Why the last record returned is not valid CSV; <see langword="null"/> when it is.</summary>
+    public string? Problem { get; private set; }
+
+    /// <summary>Whether the last record returned was a blank line.</summary>
+    public bool IsBlank { get; private set; }
+
+    /// <summary>Free space to read into. Never empty while the input is not complete.</summary>
+    public Memory<byte> GetWriteSpace()
+    {
+        if (_start > 0)
+        {
+            var shift = _start;
+            var pending = _end - _start;
+            if (pending > 0)
+            {
+                Array.Copy(_buffer, _start, _buffer, 0, pending);
+            }
+
+            _start = 0;
+            _end = pending;
+            _scan -= shift;
+            _fieldStart -= shift;
+            if (_closingQuote >= 0)
+            {
+                _closingQuote -= shift;
+            }
+
+            if (_keptStart >= 0)
+            {
+                _keptStart -= shift;
+                _keptEnd -= shift;
+                _keptWrite -= shift;
+            }
+        }
+
+        // Grows only while the pending record is shorter than the limit (longer ones are discarded as scanned).
+        SplitterBuffer.EnsureRoom(ref _buffer, _end, _maxRecordLength);
+
+        return _buffer.AsMemory(_end);
+    }
+
+    /// <summary>Records the result of one read into <see cref="GetWriteSpace"/>: 0 means the input ended.</summary>
+    public void Commit(int read)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(read);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(read, _buffer.Length - _end);
+        if (read == 0)
+        {
+            _completed = true;
+        }
+
+        _end += read;
+    }
+
+    /// <summary>Returns the next record, if one is complete.</summary>
+    /// <param name="kept">For <see cref="CsvStatus.Record"/>: the kept field, unquoted and unescaped; empty when the
+    /// record has no such field (see <see cref="FieldCount"/>). Valid until the next <see cref="GetWriteSpace"/>.</param>
+    public CsvStatus TryRead(out ReadOnlySpan<byte> kept)
+    {
+        kept = default;
+        var i = _scan;
+        while (true)
+        {
+            if (_inQuotes)
+            {
+                var status = ScanQuoted(ref i);
+                if (status == CsvStatus.NeedMore)
+                {
+                    return NeedMore(i);
+                }
+
+                if (_inQuotes)
+                {
+                    // The input ended inside the quotes.
+                    _problem ??= "not valid CSV: a quoted field is not closed";
+                    return Finish(i, i, out kept);
+                }
+
+                continue;
+            }
+
+            var span = _buffer.AsSpan(i, _end - i);
+            var stop = span.IndexOfAny((byte)',', (byte)'\n', (byte)'"');
+            if (stop < 0)
+            {
+                i = _end;
+                if (_completed)
+                {
+                    return i == _start ? CsvStatus.End : Finish(i, i, out kept);
+                }
+
+                return NeedMore(i);
+            }
+
+            var at = i + stop;
+            switch (_buffer[at])
+            {
+                case (byte)'"':
+                    if (at == _fieldStart && _closingQuote < 0)
+                    {
+                        _inQuotes = true;
+                        if (_field == KeptField && !_discarding)
+                        {
+                            _keptQuoted = true;
+                            _keptStart = _keptWrite = _keptEnd = at + 1;
+                        }
+                    }
+                    else
+                    {
+                        _problem ??= _closingQuote >= 0
+                            ? "not valid CSV: a quote inside a quoted field must be doubled"
+                            : "not valid CSV: a quote in a field that does not start with one";
+                    }
+
+                    i = at + 1;
+                    break;
+                case (byte)',':
+                    EndField(at);
+                    _field++;
+                    _fieldStart = at + 1;
+                    _closingQuote = -1;
+                    i = at + 1;
+                    break;
+                default:
+                    return Finish(at, at + 1, out kept);
+            }
+        }
+    }
+
+    /// <summary>The buffer, for tests.</summary>
+    internal int BufferSize => _buffer.Length;
+
+    private CsvStatus NeedMore(int resumeAt)
+    {
+        _scan = resumeAt;
+        if (_discarding)
+        {
+            // Keep nothing of a record that is too long: positions of it are no longer needed.
+            _start = _scan;
+        }
+        else if (_scan - _start > (long)_maxRecordLength + 1)
+        {
+            _discarding = true;
+            _start = _scan;
+        }
+
+        return CsvStatus.NeedMore;
+    }
+
+    /// <summary>Ends the record: its last field ends at <paramref name="fieldEnd"/>, the next record starts at <paramref name="next"/>.</summary>
+    private CsvStatus Finish(int fieldEnd, int next, out ReadOnlySpan<byte> kept)
+    {
+        kept = default;
+        var recordEnd = fieldEnd;
+        if (fieldEnd > _start && _buffer[fieldEnd - 1] == (byte)'\r' && !_inQuotes)
+        {
+            recordEnd--;
+        }
+
+        EndField(recordEnd);
+        LineNumber = _nextLine;
+        _nextLine += 1 + _newlines;
+        FieldCount = _field + 1;
+        Problem = _problem;
+        var discarded = _discarding;
+        var tooLong = discarded || recordEnd - _start > _maxRecordLength;
+        IsBlank = !discarded && recordEnd == _start;
+        if (!tooLong && _keptStart >= 0)
+        {
+            kept = _buffer.AsSpan(_keptStart, _keptEnd - _keptStart);
+        }
+
+        ResetRecord(next);
+        return tooLong ? CsvStatus.TooLong : CsvStatus.Record;
+    }
+
+    private void EndField(int end)
+    {
+        if (_discarding)
+        {
+            return;
+        }
+
+        if (_closingQuote >= 0 && _closingQuote + 1 != end)
+        {
+            _problem ??= "not valid CSV: text after the closing quote of a field";
+        }
+
+        if (_field != KeptField)
+        {
+            return;
+        }
+
+        if (_keptQuoted)
+        {
+            // Unescaped while scanning: the content ends where writing stopped.
+            _keptEnd = _keptWrite;
+        }
+        else
+        {
+            _keptStart = _fieldStart;
+            _keptEnd = end;
+        }
+    }
+
+    /// <summary>
+    /// Scans inside a quoted field from <paramref name="i"/> in one pass: counts line breaks, skips doubled quotes, and
+    /// for the kept field moves each byte down to <see cref="_keptWrite"/> so that its content ends up unescaped in
+    /// place. Stops after the closing quote (<see cref="_inQuotes"/> false), at the end of the input (still true), or
+    /// returns <see cref="CsvStatus.NeedMore"/> with <paramref name="i"/> where to resume.
+    /// </summary>
+    private CsvStatus ScanQuoted(ref int i)
+    {
+        // Quotes come every few bytes in JSON, too often for a search call per quote to pay: 16 bytes are tested at a
+        // time and, once unescaping has opened a gap of 16 bytes or more, moved down in one store (the store then
+        // cannot reach bytes not read yet); the byte that stopped the block is handled one at a time.
+        var data = _buffer.AsSpan(0, _end);
+        var keep = _field == KeptField && !_discarding;
+        var write = keep ? _keptWrite : 0;
+        var newlines = 0;
+        var at = i;
+        var status = CsvStatus.NeedMore;
+        var quotes = Vector128.Create((byte)'"');
+        var breaks = Vector128.Create((byte)'\n');
+        while ((uint)at < (uint)data.Length)
+        {
+            if (at + Vector128<byte>.Count <= data.Length && (!keep || at - write >= Vector128<byte>.Count))
+            {
+                var block = Vector128.Create((ReadOnlySpan<byte>)data.Slice(at, Vector128<byte>.Count));
+                if (keep)
+                {
+                    block.CopyTo(data.Slice(write, Vector128<byte>.Count));
+                }
+
+                var mask = (Vector128.Equals(block, quotes) | Vector128.Equals(block, breaks)).ExtractMostSignificantBits();
+                var skip = mask == 0 ? Vector128<byte>.Count : BitOperations.TrailingZeroCount(mask);
+                at += skip;
+                write += skip;
+                if (mask == 0)
+                {
+                    continue;
+                }
+            }
+
+            var b = data[at];
+            if (b != (byte)'"')
+            {
+                if (b == (byte)'\n')
+                {
+                    newlines++;
+                }
+
+                if (keep)
+                {
+                    data[write++] = b;
+                }
+
+                at++;
+                continue;
+            }
+
+            if (at + 1 < data.Length && data[at + 1] == (byte)'"')
+            {
+                if (keep)
+                {
+                    data[write++] = (byte)'"';
+                }
+
+                at += 2;
+                continue;
+            }
+
+            if (at + 1 == data.Length && !_completed)
+            {
+                // A doubled quote or the closing one? The next byte decides.
+                break;
+            }
+
+            _inQuotes = false;
+            _closingQuote = at;
+            at++;
+            status = CsvStatus.Record;
+            break;
+        }
+
+        if (_inQuotes && _completed && at >= data.Length)
+        {
+            status = CsvStatus.Record;
+        }
+
+        if (keep)
+        {
+            _keptWrite = write;
+        }
+
+        _newlines += newlines;
+        i = at;
+        return status;
+    }
+
+    private void ResetRecord(int start)
+    {
+        _start = start;
+        _scan = start;
+        _field = 0;
+        _fieldStart = start;
+        _inQuotes = false;
+        _closingQuote = -1;
+        _keptStart = -1;
+        _keptEnd = -1;
+        _keptWrite = -1;
+        _keptQuoted = false;
+        _newlines = 0;
+        _problem = null;
+        _discarding = false;
+    }
+}

@@ -1,0 +1,157 @@
+using System.Runtime.InteropServices;
+
+namespace AlertEngine;
+
+// The engine checkpoint of a counter, written from and read into the key table directly (no snapshot objects).
+// The bytes are those of ThresholdDetector's keyed records: per key its newest slot start, its slots (start, count)
+// and its kept items (time, item).
+public sealed partial class SlidingWindowCounter<TItem>
+{
+    /// <summary>Writes the watermark and one keyed record per tracked key, in the key table's order (a counter restored
+    /// from a checkpoint has the checkpoint's order, so saving it again gives the same bytes).</summary>
+    internal void WriteCheckpoint(CheckpointWriter writer, Action<CheckpointWriter, TItem> writeItem)
+    {
+        writer.Write(_watermark);
+        writer.BeginKeys(_keys.Count);
+        foreach (var pair in _keys)
+        {
+            // The value is copied: its arrays are shared, and nothing is changed while writing.
+            var state = pair.Value;
+            writer.BeginKey(pair.Key);
+            writer.Write(state.NewestSlot * _resolution);
+            writer.Write(state.SlotCount);
+            var ring = Ring(ref state);
+            for (var i = 0; i < state.SlotCount; i++)
+            {
+                ref var s = ref ring[Wrap(state.SlotHead + i, ring.Length)];
+                writer.Write(s.Index * _resolution);
+                writer.Write(s.Count);
+            }
+
+            writer.Write(state.ItemCount);
+            for (var i = 0; i < state.ItemCount; i++)
+            {
+                ref var it = ref ItemAt(ref state, i);
+                writer.Write(it.Ticks);
+                writeItem(writer, it.Item);
+            }
+
+            writer.EndKey();
+        }
+    }
+
+    /// <summary>
+    /// Reads what <see cref="WriteCheckpoint"/> wrote into this counter, which must be fresh (nothing counted yet);
+    /// after an exception it is to be discarded. The checks are those of <see cref="Restore"/>.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The data is malformed.</exception>
+    /// <exception cref="ArgumentException">The state does not fit this counter (another resolution or threshold) or is
+    /// inconsistent.</exception>
+    internal void ReadCheckpoint(CheckpointReader reader, Func<CheckpointReader, TItem> readItem)
+    {
+        if (_keys.Count != 0 || _watermark != long.MinValue)
+        {
+            throw new InvalidOperationException("A checkpoint is read into a fresh counter only.");
+        }
+
+        const string name = nameof(reader);
+        var watermark = reader.ReadInt64();
+        if (watermark != long.MinValue)
+        {
+            _ = ReadTicksOf(watermark);
+        }
+
+        var count = reader.BeginKeys();
+        if (count > MaxTrackedKeys)
+        {
+            throw new ArgumentException($"The snapshot holds {count} keys, more than MaxTrackedKeys ({MaxTrackedKeys}).", name);
+        }
+
+        if (count != 0 && watermark == long.MinValue)
+        {
+            throw new ArgumentException("The snapshot holds keys but no watermark.", name);
+        }
+
+        _keys.EnsureCapacity(count);
+        for (var k = 0; k < count; k++)
+        {
+            var key = reader.BeginKey();
+            var newestTicks = ReadTicks(reader);
+            if (newestTicks % _resolution != 0 || newestTicks > watermark)
+            {
+                throw new ArgumentException($"Key '{key}': newest time {new DateTimeOffset(newestTicks, TimeSpan.Zero):O} is not a slot start at or before the watermark.", name);
+            }
+
+            var newest = newestTicks / _resolution;
+            ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out var exists);
+            if (exists)
+            {
+                throw new ArgumentException($"Key '{key}' appears twice.", name);
+            }
+
+            state.NewestSlot = newest;
+            var slots = reader.ReadCount(12);
+            var previous = newest - _windowSlots;
+            for (var i = 0; i < slots; i++)
+            {
+                var startTicks = ReadTicks(reader);
+                var slotCount = reader.ReadInt32();
+                var slot = startTicks / _resolution;
+                if (startTicks % _resolution != 0 || slot <= previous || slot > newest || slotCount < 1 || state.Total + (long)slotCount >= Threshold)
+                {
+                    throw new ArgumentException(
+                        $"Key '{key}': slot {new DateTimeOffset(startTicks, TimeSpan.Zero):O} x {slotCount} is not an aligned slot in order inside the key's window with a positive count, or the key counts {Threshold} or more.", name);
+                }
+
+                previous = slot;
+                AppendSlot(ref state, slot, slotCount);
+            }
+
+            var items = reader.ReadCount(28);
+            if (items > state.Total)
+            {
+                throw new ArgumentException($"Key '{key}': {state.Total} counted items and {items} kept items; a key keeps at most what it counts.", name);
+            }
+
+            // Beyond this counter's cap the oldest are dropped, as Restore does.
+            var skip = Math.Max(0, items - _maxStoredItems);
+            var previousItem = long.MinValue;
+            for (var i = 0; i < items; i++)
+            {
+                var ticks = ReadTicks(reader);
+                var item = readItem(reader);
+                if (ticks < previousItem || ticks / _resolution <= newest - _windowSlots || ticks / _resolution > newest)
+                {
+                    throw new ArgumentException($"Key '{key}': item at {new DateTimeOffset(ticks, TimeSpan.Zero):O} is out of order or outside the key's window.", name);
+                }
+
+                previousItem = ticks;
+                if (i >= skip)
+                {
+                    KeepItem(ref state, ticks, item);
+                }
+            }
+
+            reader.EndKey();
+        }
+
+        if (_keys.Count > _peakKeys)
+        {
+            _peakKeys = _keys.Count;
+        }
+
+        if (watermark != long.MinValue)
+        {
+            _ = AdvanceWatermark(watermark);
+        }
+    }
+
+    private static long ReadTicks(CheckpointReader reader) => ReadTicksOf(reader.ReadInt64());
+
+    private static long ReadTicksOf(long ticks)
+    {
+        return ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks
+            ? throw CheckpointReader.Corrupt("a time is out of range")
+            : ticks;
+    }
+}
