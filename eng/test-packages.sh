@@ -35,7 +35,7 @@ for project in src/*/*.csproj; do
 done
 
 version=$(dotnet msbuild src/AlertEngine/AlertEngine.csproj -getProperty:Version)
-expected=(AlertEngine AlertEngine.Extensions.DependencyInjection AlertEngine.Testing AlertEngine.Notifications.Smtp AlertEngine.Storage.Sqlite AlertEngine.AspNetCore)
+expected=(AlertEngine AlertEngine.Extensions.DependencyInjection AlertEngine.Testing AlertEngine.Notifications.Smtp AlertEngine.Storage.Sqlite AlertEngine.AspNetCore AlertEngine.Orleans)
 for id in "${expected[@]}"; do
   for ext in nupkg snupkg; do
     if [ ! -f "$feed/$id.$version.$ext" ]; then

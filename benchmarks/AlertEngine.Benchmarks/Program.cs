@@ -56,6 +56,11 @@ public static class Program
             return Sigma.SigmaCpuTime.Run(sigmaArgs);
         }
 
+        if (args is ["orleans", .. var orleansArgs])
+        {
+            return Orleans.ClusterThroughput.Run(orleansArgs);
+        }
+
         if (args is ["e2e-generate", .. var generateArgs])
         {
             return EndToEnd.TenantGenerator.Run(generateArgs);

@@ -23,10 +23,9 @@ internal sealed class AlertOrderBuffer
     /// <summary>The most alerts held at once.</summary>
     public int HighWaterMark { get; private set; }
 
-    /// <summary>Records a change: a new alert, or a newer snapshot of a held one.</summary>
-    public void Add(AlertChange change)
+    /// <summary>Records an alert's latest version: a new alert, or a newer snapshot of a held one.</summary>
+    public void Add(Alert alert)
     {
-        var alert = change.Alert;
         var key = new AlertKey(alert.CreatedAt.UtcTicks, alert.PolicyId, alert.Id);
         if (_latest.TryAdd(key, alert))
         {

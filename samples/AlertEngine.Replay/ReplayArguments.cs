@@ -5,7 +5,7 @@ internal sealed class ReplayArguments
 {
     public const string Usage =
         """
-        usage: alertengine-replay --policies <file> --activities <file|-> [--plan E5|E3|…] [--system-policies] [--sigma <file|folder>]… [--sigma-options <file>] [--out <file>] [--skip-invalid] [--sort] [--state <file>] [--threads <N>]
+        usage: alertengine-replay --policies <file> --activities <file|-> [--plan E5|E3|…] [--system-policies] [--sigma <file|folder>]… [--sigma-options <file>] [--out <file>] [--skip-invalid] [--sort] [--state <file>] [--threads <N>] [--silos <N>]
                alertengine-replay --list-policies [--policies <file>] [--system-policies] [--sigma <file|folder>]… [--plan …]
 
           --policies <file>     policies: one JSON array of policies
@@ -23,6 +23,8 @@ internal sealed class ReplayArguments
                                 end of a successful run, and output only the alerts created or changed in this run
           --threads <N>         evaluate with the engine state partitioned over N single-threaded shards (default: the
                                 number of cores; 1 is the plain single-threaded engine); the output is the same for every N
+          --silos <N>           evaluate on an Orleans cluster of N silos started in this process on localhost (state
+                                partitioned by scope key over the silos; --threads is then ignored); the output is the same as without it
           --list-policies       write the effective policy set as a policies file to stdout, and exit
         exit codes: 0 ok, 2 invalid arguments or policies, 3 invalid activity input
         """;
@@ -49,6 +51,9 @@ internal sealed class ReplayArguments
 
     /// <summary>The number of engine partitions (<c>--threads</c>); the number of cores by default.</summary>
     public int Threads { get; private set; } = Environment.ProcessorCount;
+
+    /// <summary>With <c>--silos N</c>: the number of silos of the localhost Orleans cluster; otherwise null.</summary>
+    public int? Silos { get; private set; }
 
     public bool Help { get; private set; }
 
@@ -114,6 +119,17 @@ internal sealed class ReplayArguments
                     case "--state": result.StatePath = value; break;
                     case "--sigma": result.SigmaPaths.Add(value); break;
                     case "--sigma-options": result.SigmaOptionsPath = value; break;
+                    case "--silos":
+                        if (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var silos) && silos >= 1 && silos <= 64)
+                        {
+                            result.Silos = silos;
+                        }
+                        else
+                        {
+                            errors.Add($"--silos: '{value}' is not a number of silos from 1 to 64");
+                        }
+
+                        break;
                     case "--threads":
                         if (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var threads) && threads >= 1)
                         {
@@ -164,7 +180,7 @@ internal sealed class ReplayArguments
 
         if (result.ListPolicies)
         {
-            foreach (var (given, name) in new[] { (result.ActivitiesPath is not null, "--activities"), (result.OutPath is not null, "--out"), (result.SkipInvalid, "--skip-invalid"), (result.Sort, "--sort"), (result.StatePath is not null, "--state"), (seen.Contains("--threads"), "--threads") })
+            foreach (var (given, name) in new[] { (result.ActivitiesPath is not null, "--activities"), (result.OutPath is not null, "--out"), (result.SkipInvalid, "--skip-invalid"), (result.Sort, "--sort"), (result.StatePath is not null, "--state"), (seen.Contains("--threads"), "--threads"), (seen.Contains("--silos"), "--silos") })
             {
                 if (given)
                 {
@@ -194,8 +210,8 @@ internal sealed class ReplayArguments
     }
 
     private static bool IsKnown(string arg) => arg is "--policies" or "--activities" or "--plan" or "--system-policies"
-        or "--out" or "--skip-invalid" or "--sort" or "--list-policies" or "--state" or "--threads" or "--sigma" or "--sigma-options";
+        or "--out" or "--skip-invalid" or "--sort" or "--list-policies" or "--state" or "--threads" or "--sigma" or "--sigma-options" or "--silos";
 
     private static bool TakesValue(string arg) =>
-        arg is "--policies" or "--activities" or "--plan" or "--out" or "--state" or "--threads" or "--sigma" or "--sigma-options";
+        arg is "--policies" or "--activities" or "--plan" or "--out" or "--state" or "--threads" or "--sigma" or "--sigma-options" or "--silos";
 }

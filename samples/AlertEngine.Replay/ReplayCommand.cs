@@ -206,7 +206,7 @@ internal sealed class ReplayCommand
         ReplayEngine pipeline;
         try
         {
-            pipeline = new ReplayEngine(policies, new AlertEngineOptions { Plan = arguments.Plan }, arguments.Threads);
+            pipeline = new ReplayEngine(policies, new AlertEngineOptions { Plan = arguments.Plan }, arguments.Threads, arguments.Silos);
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
@@ -407,7 +407,7 @@ internal sealed class ReplayCommand
         pipeline.Flush();
     }
 
-    private static void Buffer(ReplayEngine pipeline, IReadOnlyList<AlertChange> changes, AlertOrderBuffer buffer, TimeSpan lateness, Func<Alert, bool> isFinal, Action<Alert> write)
+    private static void Buffer(ReplayEngine pipeline, IReadOnlyList<Alert> changes, AlertOrderBuffer buffer, TimeSpan lateness, Func<Alert, bool> isFinal, Action<Alert> write)
     {
         for (var i = 0; i < changes.Count; i++)
         {

@@ -1,9 +1,10 @@
 namespace AlertEngine.Replay;
 
 /// <summary>
-/// The engine the replay feeds (<c>--threads</c>): the plain <see cref="AlertPipeline"/> for one thread, or a
-/// <see cref="PartitionedAlertPipeline"/> fed in batches for more. Both give the same alerts; the batches only decide
-/// when changes reach the output buffer, which orders them itself.
+/// The engine the replay feeds (<c>--threads</c>, <c>--silos</c>): the plain <see cref="AlertPipeline"/> for one
+/// thread, a <see cref="PartitionedAlertPipeline"/> fed in batches for more, or an engine on a localhost Orleans
+/// cluster (<see cref="ClusterEngine"/>) fed in batches. All give the same alerts; the batches only decide when
+/// changes reach the output buffer, which orders them itself.
 /// </summary>
 internal sealed class ReplayEngine : IDisposable
 {
@@ -11,14 +12,19 @@ internal sealed class ReplayEngine : IDisposable
 
     private readonly AlertPipeline? _single;
     private readonly PartitionedAlertPipeline? _partitioned;
+    private readonly ClusterEngine? _cluster;
     private readonly List<Activity> _batch = new(BatchSize);
     private readonly Dictionary<string, long> _lineById = new(StringComparer.Ordinal);
     private long _currentLine;
 
     /// <exception cref="ArgumentException">A policy is invalid.</exception>
-    public ReplayEngine(IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, int threads)
+    public ReplayEngine(IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, int threads, int? silos = null)
     {
-        if (threads == 1)
+        if (silos is { } count)
+        {
+            _cluster = ClusterEngine.Start(count, policies, options);
+        }
+        else if (threads == 1)
         {
             _single = new AlertPipeline(policies, options);
         }
@@ -28,19 +34,20 @@ internal sealed class ReplayEngine : IDisposable
         }
     }
 
-    public AlertEngineOptions Options => _single?.Options ?? _partitioned!.Options;
+    public AlertEngineOptions Options => _single?.Options ?? _partitioned?.Options ?? _cluster!.Options;
 
     public TimeProvider TimeProvider => TimeProvider.System;
 
-    public EngineStatistics Statistics => _single?.Statistics ?? _partitioned!.Statistics;
+    public EngineStatistics Statistics => _single?.Statistics ?? _partitioned?.Statistics ?? _cluster!.Statistics;
 
-    public DateTimeOffset? Watermark => _single is not null ? _single.Watermark : _partitioned!.Watermark;
+    public DateTimeOffset? Watermark => _single is not null ? _single.Watermark : _partitioned is not null ? _partitioned.Watermark : _cluster!.Watermark;
 
-    public IObservable<EngineDiagnostic> Diagnostics => _single?.Diagnostics ?? _partitioned!.Diagnostics;
+    public IObservable<EngineDiagnostic> Diagnostics => _single?.Diagnostics ?? _partitioned?.Diagnostics ?? System.Reactive.Linq.Observable.Never<EngineDiagnostic>();
 
-    public bool IsFinal(Alert alert) => _single?.IsFinal(alert) ?? _partitioned!.IsFinal(alert);
+    public bool IsFinal(Alert alert) => _single?.IsFinal(alert) ?? _partitioned?.IsFinal(alert) ?? _cluster!.IsFinal(alert);
 
-    public CheckpointRestoreResult RestoreCheckpoint(Stream stream) => _single?.RestoreCheckpoint(stream) ?? _partitioned!.RestoreCheckpoint(stream);
+    public CheckpointRestoreResult RestoreCheckpoint(Stream stream) =>
+        _single?.RestoreCheckpoint(stream) ?? _partitioned?.RestoreCheckpoint(stream) ?? _cluster!.RestoreCheckpoint(stream);
 
     public void SaveCheckpoint(Stream stream)
     {
@@ -48,9 +55,13 @@ internal sealed class ReplayEngine : IDisposable
         {
             _single.SaveCheckpoint(stream);
         }
+        else if (_partitioned is not null)
+        {
+            _partitioned.SaveCheckpoint(stream);
+        }
         else
         {
-            _partitioned!.SaveCheckpoint(stream);
+            _cluster!.SaveCheckpoint(stream);
         }
     }
 
@@ -58,8 +69,8 @@ internal sealed class ReplayEngine : IDisposable
     public long LineOf(string? activityId) =>
         activityId is not null && _lineById.TryGetValue(activityId, out var line) ? line : _currentLine;
 
-    /// <summary>Receives the changes of whatever was evaluated (set once, before the first activity).</summary>
-    public Action<IReadOnlyList<AlertChange>>? Evaluated { get; set; }
+    /// <summary>Receives the alerts created or changed by whatever was evaluated, in order (set once, before the first activity).</summary>
+    public Action<IReadOnlyList<Alert>>? Evaluated { get; set; }
 
     /// <summary>Evaluates an activity, or queues it for the next batch.</summary>
     public void Add(Activity activity, long line)
@@ -68,7 +79,8 @@ internal sealed class ReplayEngine : IDisposable
         if (_single is not null)
         {
             _currentLine = line;
-            evaluated(_single.Process(activity));
+            var changes = _single.Process(activity);
+            evaluated(changes.Count == 0 ? [] : AlertsOf(changes));
             return;
         }
 
@@ -83,13 +95,13 @@ internal sealed class ReplayEngine : IDisposable
     /// <summary>Evaluates the queued activities.</summary>
     public void Flush()
     {
-        if (_partitioned is null || _batch.Count == 0)
+        if (_single is not null || _batch.Count == 0)
         {
             return;
         }
 
         var evaluated = Evaluated ?? throw new InvalidOperationException("Set Evaluated first.");
-        evaluated(_partitioned.Process(_batch));
+        evaluated(_partitioned is not null ? AlertsOf(_partitioned.Process(_batch)) : _cluster!.Process(_batch));
         _batch.Clear();
         _lineById.Clear();
     }
@@ -98,5 +110,17 @@ internal sealed class ReplayEngine : IDisposable
     {
         _single?.Dispose();
         _partitioned?.Dispose();
+        _cluster?.Dispose();
+    }
+
+    private static Alert[] AlertsOf(IReadOnlyList<AlertChange> changes)
+    {
+        var alerts = new Alert[changes.Count];
+        for (var i = 0; i < alerts.Length; i++)
+        {
+            alerts[i] = changes[i].Alert;
+        }
+
+        return alerts;
     }
 }

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Globalization;
+using AlertEngine.Replay;
+
+namespace AlertEngine.Benchmarks.Orleans;
+
+/// <summary>
+/// <c>dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- orleans [activities]</c>: activities per
+/// second through the single-node <see cref="AlertPipeline"/> and through a localhost Orleans cluster of 1 and 3 silos
+/// (in this process, real TCP on loopback, memory grain storage, the replay's <see cref="LocalhostCluster"/>) at batch
+/// sizes 1,000 and 10,000, in one run: 1,000 threshold policies (one per operation, user scope) over 100,000 users;
+/// per-batch latency p50/p99; the managed heap of the whole process after each configuration (all silos and the
+/// client share it) and the persisted partition state. Wall clock: the machine is shared, read the load printed first.
+/// </summary>
+internal static class ClusterThroughput
+{
+    private const int Policies = 1000;
+    private const int Keys = 100_000;
+
+    public static int Run(string[] args)
+    {
+        var count = args is [var n] ? int.Parse(n, CultureInfo.InvariantCulture) : 100_000;
+        Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores; {count:N0} activities, {Policies:N0} policies, {Keys:N0} keys");
+        var policies = MakePolicies();
+        var activities = MakeActivities(count);
+        var options = new AlertEngineOptions { FutureTolerance = TimeSpan.MaxValue };
+
+        Console.WriteLine();
+        Console.WriteLine("| engine | batch | activities/s | vs single node | batch p50 ms | batch p99 ms | managed heap after (MB) | detections |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        var single = Single(policies, options, activities);
+        foreach (var silos in new[] { 1, 3 })
+        {
+            foreach (var batch in new[] { 1000, 10_000 })
+            {
+                Cluster(policies, options, activities, silos, batch, single);
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
+        return 0;
+    }
+
+    private static double Single(AlertPolicy[] policies, AlertEngineOptions options, Activity[] activities)
+    {
+        using var pipeline = new AlertPipeline(policies, options);
+        var watch = Stopwatch.StartNew();
+        foreach (var activity in activities)
+        {
+            pipeline.Process(activity);
+        }
+
+        var rate = activities.Length / watch.Elapsed.TotalSeconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| AlertPipeline (single node) | - | {rate:N0} | 1.00 | - | - | {Heap():N0} | {pipeline.Statistics.Detections:N0} |"));
+        return rate;
+    }
+
+    private static void Cluster(AlertPolicy[] policies, AlertEngineOptions options, Activity[] activities, int silos, int batchSize, double single)
+    {
+        var store = new InMemoryAlertStore();
+        var cluster = LocalhostCluster.StartAsync(silos, policies, options, store, CancellationToken.None).GetAwaiter().GetResult();
+        try
+        {
+            var latencies = new List<double>();
+            long number = 0, detections = 0;
+            var total = Stopwatch.StartNew();
+            for (var i = 0; i < activities.Length; i += batchSize)
+            {
+                var batch = new ArraySegment<Activity>(activities, i, Math.Min(batchSize, activities.Length - i));
+                var watch = Stopwatch.StartNew();
+                var result = cluster.Engine.ProcessAsync(++number, batch).GetAwaiter().GetResult();
+                latencies.Add(watch.Elapsed.TotalMilliseconds);
+                detections += result.Detections;
+            }
+
+            var rate = activities.Length / total.Elapsed.TotalSeconds;
+            latencies.Sort();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {silos} silo(s), {Math.Max(4, 2 * silos)} partitions | {batchSize:N0} | {rate:N0} | {rate / single:F2} | {Percentile(latencies, 0.50):N1} | {Percentile(latencies, 0.99):N1} | {Heap():N0} | {detections:N0} |"));
+        }
+        finally
+        {
+            cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    private static double Heap()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        return GC.GetTotalMemory(forceFullCollection: true) / 1e6;
+    }
+
+    private static AlertPolicy[] MakePolicies()
+    {
+        var policies = new AlertPolicy[Policies];
+        for (var i = 0; i < policies.Length; i++)
+        {
+            policies[i] = new AlertPolicy
+            {
+                Id = "p" + i.ToString(CultureInfo.InvariantCulture),
+                Name = "P" + i.ToString(CultureInfo.InvariantCulture),
+                Operations = ["Op" + i.ToString(CultureInfo.InvariantCulture)],
+                Trigger = new ThresholdTrigger(5, TimeSpan.FromMinutes(10), TriggerScope.User),
+            };
+        }
+
+        return policies;
+    }
+
+    private static Activity[] MakeActivities(int count)
+    {
+        var random = new Random(17);
+        var t0 = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        var activities = new Activity[count];
+        for (var i = 0; i < count; i++)
+        {
+            activities[i] = new Activity("a" + i.ToString(CultureInfo.InvariantCulture), t0.AddMilliseconds(10L * i), "Op" + random.Next(Policies).ToString(CultureInfo.InvariantCulture))
+            {
+                UserId = "user" + random.Next(Keys).ToString(CultureInfo.InvariantCulture) + "@contoso.com",
+            };
+        }
+
+        return activities;
+    }
+}

@@ -1,0 +1,41 @@
+namespace AlertEngine;
+
+/// <summary>
+/// Activities on the wire between the client and the grains: the engine checkpoint's activity encoding
+/// (<see cref="CheckpointWriter.WriteActivity"/>), which keeps every field (tags, properties, client IP) and is already
+/// tested to round-trip. One byte array per batch, so Orleans copies one buffer instead of serializing an object graph.
+/// Thread-safe (no state).
+/// </summary>
+internal static class ActivityBatchCodec
+{
+    private const byte Version = 1;
+
+    public static byte[] Encode(IReadOnlyList<Activity> activities)
+    {
+        using var writer = new CheckpointWriter(activities.Count * 128);
+        writer.Write(Version);
+        writer.WriteActivities(activities);
+        return writer.Written.ToArray();
+    }
+
+    /// <exception cref="InvalidDataException">The bytes are not an encoded batch.</exception>
+    public static Activity[] Decode(ReadOnlyMemory<byte> bytes)
+    {
+        var reader = new CheckpointReader(bytes);
+        var version = reader.ReadByte();
+        if (version != Version)
+        {
+            throw new InvalidDataException($"Unknown activity batch encoding version {version}.");
+        }
+
+        var count = reader.ReadCount(8);
+        var activities = new Activity[count];
+        for (var i = 0; i < count; i++)
+        {
+            activities[i] = reader.ReadActivity();
+        }
+
+        reader.ExpectEnd("activity batch");
+        return activities;
+    }
+}

@@ -1,0 +1,405 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+
+namespace AlertEngine;
+
+/// <summary>
+/// Hosts the coordinator of one engine (an <see cref="AlertPipeline"/> whose detectors and duplicate filter stay
+/// empty: the partition grains hold that state) and drives each batch through the five phases: plan the duplicate
+/// questions, ask the partitions that own the ids (one call each, in parallel), admit, have every partition evaluate
+/// its keys (one call each, in parallel; each persists its state), apply the partitions' events in the single
+/// engine's order (aggregation), write the alert changes to the <see cref="IAlertStore"/>, persist. Any failure
+/// deactivates the grain so that the next call (the client's retry) starts again from the persisted state.
+/// </summary>
+internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
+{
+    private readonly IPersistentState<CoordinatorGrainState> _state;
+    private readonly EngineRegistry _registry;
+    private readonly IAlertStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger<EngineCoordinatorGrain> _logger;
+    private readonly Dictionary<string, string> _open = new(StringComparer.Ordinal);
+    private EngineDefinition? _definition;
+    private AlertPipeline? _pipeline;
+    private IEnginePartitionGrain[] _partitions = [];
+    private List<DuplicateQuery>[] _queries = [];
+    private MergedPartitionState? _none;
+
+    public EngineCoordinatorGrain(
+        [PersistentState("coordinator", AlertEngineClusterOptions.StorageName)] IPersistentState<CoordinatorGrainState> state,
+        EngineRegistry registry,
+        IAlertStore store,
+        TimeProvider time,
+        ILogger<EngineCoordinatorGrain> logger)
+    {
+        _state = state;
+        _registry = registry;
+        _store = store;
+        _time = time;
+        _logger = logger;
+    }
+
+    private EngineDefinition Definition => _definition!;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var definition = _definition = _registry.Get(this.GetPrimaryKeyString());
+        var state = _state.State;
+        if (state.Checkpoint is not null && state.Partitions != definition.Partitions)
+        {
+            throw new InvalidOperationException(
+                $"Alert engine '{definition.Name}' was persisted with {state.Partitions} partitions and is configured with {definition.Partitions}. " +
+                "Change the partition count through a whole-engine checkpoint: AlertEngineClient.SaveCheckpointAsync, then RestoreCheckpointAsync into an engine with the new count.");
+        }
+
+        _pipeline = NewPipeline(state.Checkpoint);
+        for (var i = 0; i < state.OpenAlertIds.Length; i++)
+        {
+            _open[state.OpenAlertIds[i]] = state.OpenAlertPolicyIds[i];
+        }
+
+        _partitions = new IEnginePartitionGrain[definition.Partitions];
+        _queries = new List<DuplicateQuery>[definition.Partitions];
+        for (var p = 0; p < _partitions.Length; p++)
+        {
+            _partitions[p] = GrainFactory.GetGrain<IEnginePartitionGrain>(PartitionKey.Of(definition.Name, p));
+            _queries[p] = [];
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<long> GetLastBatchNumberAsync() => Task.FromResult(_state.State.LastBatch);
+
+    public async Task<AlertBatchResult> ProcessAsync(long batchNumber, Immutable<byte[]> activities, CancellationToken cancellationToken)
+    {
+        var last = _state.State.LastBatch;
+        if (batchNumber <= last)
+        {
+            return batchNumber == last && _state.State.LastResult is { } result
+                ? Copy(result, alreadyApplied: true)
+                : new AlertBatchResult { BatchNumber = batchNumber, AlreadyApplied = true };
+        }
+
+        if (batchNumber != last + 1)
+        {
+            throw new ArgumentException($"Alert engine '{Definition.Name}': batch {batchNumber} skips a batch; the next batch is {last + 1}.", nameof(batchNumber));
+        }
+
+        try
+        {
+            return await ApplyAsync(batchNumber, activities, cancellationToken);
+        }
+        catch
+        {
+            // Memory may be ahead of storage (phases 1 and 3 moved the clocks): start again from storage.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    public async Task<Immutable<byte[]>> SaveCheckpointAsync()
+    {
+        var partitions = await LoadPartitionsAsync();
+        var pipeline = _pipeline!;
+        pipeline.PartitionedState = MergedPartitionState.Of(partitions);
+        try
+        {
+            using var stream = new MemoryStream();
+            pipeline.SaveCheckpoint(stream);
+            return new Immutable<byte[]>(stream.ToArray());
+        }
+        finally
+        {
+            pipeline.PartitionedState = _none;
+        }
+    }
+
+    public async Task<CheckpointRestoreReply> RestoreCheckpointAsync(Immutable<byte[]> checkpoint)
+    {
+        try
+        {
+            var definition = Definition;
+            var pipeline = NewPipeline(null);
+            CheckpointRestoreResult result;
+            using (var stream = new MemoryStream(checkpoint.Value, writable: false))
+            {
+                result = pipeline.RestoreCheckpoint(stream);
+            }
+
+            // Split the restored filter and trigger states over the partitions, as the in-process partitioned engine does.
+            var (duplicates, detectors) = pipeline.TakeRestoredState();
+            var partitions = new EnginePartition[definition.Partitions];
+            var filters = new DuplicateFilter[partitions.Length];
+            for (var p = 0; p < partitions.Length; p++)
+            {
+                partitions[p] = new EnginePartition(definition.Policies, definition.Options, p, partitions.Length);
+                filters[p] = new DuplicateFilter(definition.Options.DuplicateHorizon);
+            }
+
+            duplicates.SplitInto(filters);
+            for (var p = 0; p < partitions.Length; p++)
+            {
+                partitions[p].ReplaceDuplicates(filters[p]);
+            }
+
+            for (var i = 0; i < detectors.Length; i++)
+            {
+                var parts = PartitionedDetectorState.Split(detectors[i], i, partitions);
+                for (var p = 0; p < partitions.Length; p++)
+                {
+                    partitions[p].ReplaceDetector(i, parts[p]);
+                }
+            }
+
+            var last = _state.State.LastBatch;
+            var writes = new Task[partitions.Length];
+            for (var p = 0; p < partitions.Length; p++)
+            {
+                writes[p] = _partitions[p].ReplaceStateAsync(last, new Immutable<byte[]>(PartitionStateCodec.Write(partitions[p], definition.Policies.Count)));
+            }
+
+            await Task.WhenAll(writes);
+            _pipeline = pipeline;
+            _open.Clear();
+            await PersistAsync(last, _state.State.LastResult);
+            return CheckpointRestoreReply.From(result);
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    public Task RebalanceAsync()
+    {
+        var moves = new Task[_partitions.Length];
+        for (var p = 0; p < moves.Length; p++)
+        {
+            moves[p] = _partitions[p].MigrateAsync();
+        }
+
+        return Task.WhenAll(moves);
+    }
+
+    private async Task<AlertBatchResult> ApplyAsync(long batchNumber, Immutable<byte[]> activities, CancellationToken cancellationToken)
+    {
+        var pipeline = _pipeline!;
+        var before = pipeline.Statistics;
+        var batch = ActivityBatchCodec.Decode(activities.Value);
+        var admission = new AlertPipeline.Admission[batch.Length];
+        var futureNow = new DateTimeOffset[batch.Length];
+        var lateAgainst = new long[batch.Length];
+
+        // Phases 1 and 2: the future check here, duplicate decisions from the partitions that own the ids.
+        foreach (var list in _queries)
+        {
+            list.Clear();
+        }
+
+        var first = pipeline.PlanBatch(batch, admission, futureNow, _queries);
+        var asked = new bool[_partitions.Length];
+        var answers = new Task<Immutable<bool[]>>?[_partitions.Length];
+        for (var p = 0; p < _partitions.Length; p++)
+        {
+            if (_queries[p].Count > 0)
+            {
+                asked[p] = true;
+                answers[p] = _partitions[p].CheckDuplicatesAsync(batchNumber, DuplicateQueries.From(_queries[p]));
+            }
+        }
+
+        var isDuplicate = new bool[batch.Length];
+        for (var p = 0; p < _partitions.Length; p++)
+        {
+            if (answers[p] is not { } answer)
+            {
+                continue;
+            }
+
+            var decisions = (await answer).Value;
+            var queries = _queries[p];
+            if (decisions.Length != queries.Count)
+            {
+                throw new InvalidOperationException($"Alert engine '{Definition.Name}': partition {p} answered {decisions.Length} duplicate questions of {queries.Count}.");
+            }
+
+            for (var i = 0; i < decisions.Length; i++)
+            {
+                isDuplicate[queries[i].Index] = decisions[i];
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Phases 3 and 4: lateness and the clock here, evaluation of each partition's keys there.
+        var admitted = new List<AdmittedActivity>(batch.Length);
+        pipeline.Admit(batch, admission, isDuplicate, first, admitted, lateAgainst);
+        var wire = AdmittedActivities.From(admitted, first);
+        var evaluations = new Task<Immutable<byte[]>>[_partitions.Length];
+        for (var p = 0; p < _partitions.Length; p++)
+        {
+            evaluations[p] = _partitions[p].EvaluateAsync(batchNumber, asked[p], activities, wire);
+        }
+
+        await Task.WhenAll(evaluations);
+        var outputs = new PartitionOutput[_partitions.Length];
+        for (var p = 0; p < outputs.Length; p++)
+        {
+            outputs[p] = new PartitionOutput();
+            PartitionOutputCodec.Decode((await evaluations[p]).Value, Definition.Policies, outputs[p]);
+        }
+
+        // Phase 5: the events in the single engine's order; then the store, then the state.
+        var changes = pipeline.ApplyBatch(batch, admission, futureNow, lateAgainst, first, outputs);
+        if (changes is not null)
+        {
+            foreach (var change in changes)
+            {
+                await _store.UpsertAsync(change.Alert, CancellationToken.None);
+                _open[change.Alert.Id] = change.Alert.PolicyId;
+            }
+        }
+
+        var open = OpenAlerts(pipeline);
+        var after = pipeline.Statistics;
+        var result = new AlertBatchResult
+        {
+            BatchNumber = batchNumber,
+            Activities = batch.Length,
+            Duplicates = (int)(after.Duplicates - before.Duplicates),
+            Late = (int)(after.Late - before.Late),
+            Future = (int)(after.Future - before.Future),
+            Detections = (int)(after.Detections - before.Detections),
+            AlertsCreated = (int)(after.AlertsCreated - before.AlertsCreated),
+            AlertsUpdated = (int)(after.AlertsUpdated - before.AlertsUpdated),
+            Watermark = pipeline.Watermark,
+            OpenAlertIds = open,
+        };
+        await PersistAsync(batchNumber, result);
+        return result;
+    }
+
+    /// <summary>Forgets the alerts that became final; returns the ids of the others.</summary>
+    private string[] OpenAlerts(AlertPipeline pipeline)
+    {
+        List<string>? final = null;
+        foreach (var (id, policyId) in _open)
+        {
+            if (pipeline.IsFinal(Stub(id, policyId)))
+            {
+                (final ??= []).Add(id);
+            }
+        }
+
+        if (final is not null)
+        {
+            foreach (var id in final)
+            {
+                _open.Remove(id);
+            }
+        }
+
+        var ids = new string[_open.Count];
+        _open.Keys.CopyTo(ids, 0);
+        Array.Sort(ids, StringComparer.Ordinal);
+        return ids;
+    }
+
+    /// <summary>An alert with only its ids: <see cref="AlertPipeline.IsFinal"/> looks at nothing else.</summary>
+    private static Alert Stub(string id, string policyId) => new()
+    {
+        Id = id,
+        PolicyId = policyId,
+        PolicyName = "",
+        CreatedAt = default,
+        FirstActivityAt = default,
+        LastActivityAt = default,
+        HitCount = 0,
+        Users = [],
+        Activities = ImmutableList<AlertActivity>.Empty,
+    };
+
+    private async Task PersistAsync(long batchNumber, AlertBatchResult? result)
+    {
+        using var checkpoint = new MemoryStream(Math.Max(256, _state.State.Checkpoint?.Length ?? 0));
+        _pipeline!.SaveCheckpoint(checkpoint);
+        var ids = new string[_open.Count];
+        var policyIds = new string[_open.Count];
+        var n = 0;
+        foreach (var (id, policyId) in _open)
+        {
+            ids[n] = id;
+            policyIds[n++] = policyId;
+        }
+
+        _state.State = new CoordinatorGrainState
+        {
+            LastBatch = batchNumber,
+            Checkpoint = checkpoint.ToArray(),
+            LastResult = result,
+            Partitions = Definition.Partitions,
+            OpenAlertIds = ids,
+            OpenAlertPolicyIds = policyIds,
+        };
+        await _state.WriteStateAsync();
+    }
+
+    /// <summary>A coordinator pipeline, from the coordinator's own persisted checkpoint when there is one.</summary>
+    private AlertPipeline NewPipeline(byte[]? checkpoint)
+    {
+        var definition = Definition;
+        var pipeline = new AlertPipeline(definition.Policies, definition.Options, _time, _logger)
+        {
+            PartitionedState = _none ??= MergedPartitionState.None(definition.Policies, definition.Options),
+        };
+        if (checkpoint is not null)
+        {
+            using var stream = new MemoryStream(checkpoint, writable: false);
+            pipeline.RestoreCheckpoint(stream);
+            pipeline.TakeRestoredState(); // empty: the partitions hold the filter and trigger state
+        }
+
+        return pipeline;
+    }
+
+    /// <summary>Every partition's state, read back into local partitions (for a whole-engine checkpoint).</summary>
+    private async Task<EnginePartition[]> LoadPartitionsAsync()
+    {
+        var definition = Definition;
+        var states = new Task<Immutable<byte[]>>[_partitions.Length];
+        for (var p = 0; p < states.Length; p++)
+        {
+            states[p] = _partitions[p].GetStateAsync();
+        }
+
+        await Task.WhenAll(states);
+        var partitions = new EnginePartition[states.Length];
+        for (var p = 0; p < partitions.Length; p++)
+        {
+            partitions[p] = new EnginePartition(definition.Policies, definition.Options, p, partitions.Length);
+            PartitionStateCodec.Read(partitions[p], (await states[p]).Value, definition.Policies.Count);
+        }
+
+        return partitions;
+    }
+
+    private static AlertBatchResult Copy(AlertBatchResult r, bool alreadyApplied) => new()
+    {
+        BatchNumber = r.BatchNumber,
+        AlreadyApplied = alreadyApplied,
+        Activities = r.Activities,
+        Duplicates = r.Duplicates,
+        Late = r.Late,
+        Future = r.Future,
+        Detections = r.Detections,
+        AlertsCreated = r.AlertsCreated,
+        AlertsUpdated = r.AlertsUpdated,
+        Watermark = r.Watermark,
+        OpenAlertIds = r.OpenAlertIds,
+    };
+}

@@ -1,0 +1,81 @@
+using System.IO.Hashing;
+
+namespace AlertEngine;
+
+/// <summary>One engine's validated configuration, as every grain of that engine uses it. Immutable.</summary>
+internal sealed class EngineDefinition
+{
+    public EngineDefinition(string name, IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, int partitions)
+    {
+        Name = name;
+        Policies = policies;
+        Options = options;
+        Partitions = partitions;
+        using var json = new MemoryStream();
+        PolicySerializer.Save(policies, json);
+        Fingerprint = XxHash3.HashToUInt64(json.GetBuffer().AsSpan(0, (int)json.Length));
+    }
+
+    /// <summary>A hash of the policies (their JSON): partition state is per policy position, so persisted partition
+    /// state is only read back for the same policies.</summary>
+    public ulong Fingerprint { get; }
+
+    public string Name { get; }
+
+    public IReadOnlyList<AlertPolicy> Policies { get; }
+
+    public AlertEngineOptions Options { get; }
+
+    public int Partitions { get; }
+
+    /// <summary>Validates <paramref name="options"/> and copies them; throws listing every problem.</summary>
+    /// <exception cref="ArgumentException">A policy, an engine option or the partition count is invalid.</exception>
+    public static EngineDefinition Create(string name, AlertEngineClusterOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(options);
+        var engine = options.Engine ?? throw new ArgumentException("AlertEngineClusterOptions.Engine must not be null.", nameof(options));
+        var problems = new List<string>();
+        foreach (var error in engine.Validate())
+        {
+            problems.Add(error.ToString());
+        }
+
+        var policies = options.Policies.ToArray();
+        if (problems.Count == 0)
+        {
+            foreach (var error in PolicyValidator.Validate(policies, engine.Plan))
+            {
+                problems.Add(error.ToString());
+            }
+        }
+
+        if (options.Partitions < 1)
+        {
+            problems.Add($"partitions: must be at least 1 (was {options.Partitions})");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(
+                $"Invalid alert engine '{name}':" + Environment.NewLine + string.Join(Environment.NewLine, problems),
+                nameof(options));
+        }
+
+        return new EngineDefinition(name, policies, Copy(engine), options.Partitions);
+    }
+
+    private static AlertEngineOptions Copy(AlertEngineOptions o) => new()
+    {
+        Plan = o.Plan,
+        DuplicateHorizon = o.DuplicateHorizon,
+        AllowedLateness = o.AllowedLateness,
+        FutureTolerance = o.FutureTolerance,
+        MaxActivitiesPerAlert = o.MaxActivitiesPerAlert,
+        MaxTrackedKeysPerPolicy = o.MaxTrackedKeysPerPolicy,
+        MaxValuesPerKey = o.MaxValuesPerKey,
+        ThresholdResolution = o.ThresholdResolution,
+        TimeZone = o.TimeZone,
+        AnomalyKeyTimeZone = o.AnomalyKeyTimeZone,
+    };
+}

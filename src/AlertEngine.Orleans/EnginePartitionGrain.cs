@@ -1,0 +1,178 @@
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Placement;
+using Orleans.Runtime;
+
+namespace AlertEngine;
+
+/// <summary>
+/// Hosts one <see cref="EnginePartition"/>. State is persisted once per batch, at the end of phase 4, together with
+/// the batch's answers; phase 2 only changes memory. Any failure deactivates the grain, so the next call starts from
+/// the persisted state (the state before the batch, or after it with its answers): a retried batch is never applied
+/// twice and never half-applied. Placed by a hash of the grain id over the silos, so an engine's partitions spread
+/// over the silos (the default placement would keep them next to the coordinator that activates them).
+/// </summary>
+[HashBasedPlacement]
+internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
+{
+    private readonly IPersistentState<PartitionGrainState> _state;
+    private readonly EngineRegistry _registry;
+    private readonly PartitionOutput _output = new();
+    private EngineDefinition? _definition;
+    private EnginePartition? _partition;
+    private int _index;
+    private long _checkedBatch;
+    private bool[] _checkedDecisions = [];
+
+    public EnginePartitionGrain(
+        [PersistentState("partition", AlertEngineClusterOptions.StorageName)] IPersistentState<PartitionGrainState> state,
+        EngineRegistry registry)
+    {
+        _state = state;
+        _registry = registry;
+    }
+
+    private EngineDefinition Definition => _definition!;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var (engine, index) = PartitionKey.Parse(this.GetPrimaryKeyString());
+        var definition = _definition = _registry.Get(engine);
+        _index = index;
+        var state = _state.State;
+        if (state.Checkpoint is not null && (state.Partitions != definition.Partitions || state.Fingerprint != definition.Fingerprint))
+        {
+            throw new InvalidOperationException(
+                $"Alert engine '{engine}': partition {index} was persisted with other policies or another partition count ({state.Partitions}, now {definition.Partitions}). " +
+                "Change policies or partitions through a whole-engine checkpoint: AlertEngineClient.SaveCheckpointAsync, then RestoreCheckpointAsync into an engine with the new configuration.");
+        }
+
+        _partition = NewPartition(state.Checkpoint);
+        return Task.CompletedTask;
+    }
+
+    public Task<Immutable<bool[]>> CheckDuplicatesAsync(long batchNumber, DuplicateQueries queries)
+    {
+        var state = _state.State;
+        if (batchNumber == state.LastBatch)
+        {
+            return Task.FromResult(new Immutable<bool[]>(state.LastDecisions));
+        }
+
+        ExpectNext(batchNumber);
+        if (_checkedBatch == batchNumber)
+        {
+            // The coordinator asks again after an interruption: this activation already holds the batch's ids.
+            return Task.FromResult(new Immutable<bool[]>(_checkedDecisions));
+        }
+
+        try
+        {
+            var decisions = new bool[queries.Count];
+            _partition!.CheckDuplicates(queries.ToQueries(), decisions);
+            _checkedBatch = batchNumber;
+            _checkedDecisions = decisions;
+            return Task.FromResult(new Immutable<bool[]>(decisions));
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    public async Task<Immutable<byte[]>> EvaluateAsync(long batchNumber, bool checkedDuplicates, Immutable<byte[]> activities, AdmittedActivities admitted)
+    {
+        var state = _state.State;
+        if (batchNumber == state.LastBatch)
+        {
+            return new Immutable<byte[]>(state.LastOutput);
+        }
+
+        ExpectNext(batchNumber);
+        if (checkedDuplicates != (_checkedBatch == batchNumber))
+        {
+            // This activation did not answer the batch's duplicate questions (it started after them): its filter
+            // lacks the batch's ids. The coordinator fails the batch and the client sends it again.
+            DeactivateOnIdle();
+            throw new InvalidOperationException(
+                $"Alert engine '{Definition.Name}': partition {_index} was reactivated during batch {batchNumber}; send the batch again.");
+        }
+
+        try
+        {
+            var batch = ActivityBatchCodec.Decode(activities.Value);
+            _output.Clear();
+            _partition!.Evaluate(admitted.Resolve(batch), _output);
+            var encoded = PartitionOutputCodec.Encode(_output);
+            _output.Clear();
+            await PersistAsync(batchNumber, PartitionStateCodec.Write(_partition, Definition.Policies.Count, state.Checkpoint?.Length ?? 0), _checkedBatch == batchNumber ? _checkedDecisions : [], encoded);
+            return new Immutable<byte[]>(encoded);
+        }
+        catch
+        {
+            // Memory may be ahead of storage: start again from storage.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    public Task<Immutable<byte[]>> GetStateAsync() =>
+        Task.FromResult(new Immutable<byte[]>(_state.State.Checkpoint ?? PartitionStateCodec.Write(_partition!, Definition.Policies.Count)));
+
+    public async Task ReplaceStateAsync(long lastBatch, Immutable<byte[]> state)
+    {
+        try
+        {
+            _partition = NewPartition(state.Value);
+            await PersistAsync(lastBatch, state.Value, [], []);
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    public Task MigrateAsync()
+    {
+        MigrateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    private EnginePartition NewPartition(byte[]? checkpoint)
+    {
+        var partition = new EnginePartition(Definition.Policies, Definition.Options, _index, Definition.Partitions);
+        if (checkpoint is not null)
+        {
+            PartitionStateCodec.Read(partition, checkpoint, Definition.Policies.Count);
+        }
+
+        return partition;
+    }
+
+    private async Task PersistAsync(long batchNumber, byte[] checkpoint, bool[] decisions, byte[] output)
+    {
+        _state.State = new PartitionGrainState
+        {
+            LastBatch = batchNumber,
+            Checkpoint = checkpoint,
+            LastDecisions = decisions,
+            LastOutput = output,
+            Partitions = Definition.Partitions,
+            Fingerprint = Definition.Fingerprint,
+        };
+        await _state.WriteStateAsync();
+        _checkedBatch = 0;
+        _checkedDecisions = [];
+    }
+
+    private void ExpectNext(long batchNumber)
+    {
+        if (batchNumber != _state.State.LastBatch + 1)
+        {
+            throw new InvalidOperationException(
+                $"Alert engine '{Definition.Name}': partition {_index} expected batch {_state.State.LastBatch + 1} or a retry of {_state.State.LastBatch}, got {batchNumber}.");
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using Orleans;
+using Orleans.Concurrency;
+
+namespace AlertEngine;
+
+/// <summary>
+/// One partition of one engine (key: <c>{engine}/{partition}</c>, see <see cref="PartitionKey"/>): the duplicate-filter
+/// entries of the activity ids and the trigger state of the scope keys that hash to it. Each call answers for a whole
+/// batch; the answers for the last batch applied are persisted with the state, so a coordinator that retries the
+/// batch gets the same answers and nothing is applied twice.
+/// </summary>
+internal interface IEnginePartitionGrain : IGrainWithStringKey
+{
+    /// <summary>Phase 2: duplicate decisions for this partition's ids in the batch, in query order.</summary>
+    Task<Immutable<bool[]>> CheckDuplicatesAsync(long batchNumber, DuplicateQueries queries);
+
+    /// <summary>Phase 4: evaluates the admitted activities for this partition's keys, persists the state, and returns
+    /// the tagged events (<see cref="PartitionOutputCodec"/>).</summary>
+    /// <param name="batchNumber">The batch.</param>
+    /// <param name="checkedDuplicates">Whether this partition was asked for duplicate decisions in this batch (its
+    /// filter then holds the batch's ids: an activation that did not answer them must not go on).</param>
+    /// <param name="activities">The batch, as the client sent it (<see cref="ActivityBatchCodec"/>).</param>
+    /// <param name="admitted">Which activities of the batch were admitted.</param>
+    Task<Immutable<byte[]>> EvaluateAsync(long batchNumber, bool checkedDuplicates, Immutable<byte[]> activities, AdmittedActivities admitted);
+
+    /// <summary>The partition's state after the last batch (<see cref="PartitionStateCodec"/>).</summary>
+    Task<Immutable<byte[]>> GetStateAsync();
+
+    /// <summary>Replaces the state (a restored engine checkpoint's share) and persists it, as of <paramref name="lastBatch"/>.</summary>
+    Task ReplaceStateAsync(long lastBatch, Immutable<byte[]> state);
+
+    /// <summary>Moves this activation when idle; the state moves with it (or is read again from storage).</summary>
+    Task MigrateAsync();
+}
