@@ -11,9 +11,15 @@ internal sealed class EngineDefinition
         Policies = policies;
         Options = options;
         Partitions = partitions;
-        using var json = new MemoryStream();
-        PolicySerializer.Save(policies, json);
-        Fingerprint = XxHash3.HashToUInt64(json.GetBuffer().AsSpan(0, (int)json.Length));
+        // The extended form (as in checkpoints): policies from Sigma (temporal triggers, regular expressions,
+        // composite scopes) have no public JSON form but must fingerprint too.
+        var hash = new XxHash3();
+        foreach (var policy in policies)
+        {
+            hash.Append(System.Text.Encoding.UTF8.GetBytes(PolicySerializer.SaveExtended(policy)));
+        }
+
+        Fingerprint = hash.GetCurrentHashAsUInt64();
     }
 
     /// <summary>A hash of the policies (their JSON): partition state is per policy position, so persisted partition
