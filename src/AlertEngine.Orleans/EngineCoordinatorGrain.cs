@@ -26,7 +26,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
     private AlertPipeline? _pipeline;
     private IEnginePartitionGrain[] _partitions = [];
     private List<DuplicateQuery>[] _queries = [];
-    private MergedPartitionState? _none;
+    private EmptyPartitionState? _none;
 
     public EngineCoordinatorGrain(
         [PersistentState("coordinator", AlertEngineClusterOptions.StorageName)] IPersistentState<CoordinatorGrainState> state,
@@ -105,7 +105,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
     {
         var partitions = await LoadPartitionsAsync();
         var pipeline = _pipeline!;
-        pipeline.PartitionedState = MergedPartitionState.Of(partitions);
+        pipeline.PartitionedState = new MergedPartitions(partitions);
         try
         {
             using var stream = new MemoryStream();
@@ -131,29 +131,13 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
             }
 
             // Split the restored filter and trigger states over the partitions, as the in-process partitioned engine does.
-            var (duplicates, detectors) = pipeline.TakeRestoredState();
             var partitions = new EnginePartition[definition.Partitions];
-            var filters = new DuplicateFilter[partitions.Length];
             for (var p = 0; p < partitions.Length; p++)
             {
                 partitions[p] = new EnginePartition(definition.Policies, definition.Options, p, partitions.Length);
-                filters[p] = new DuplicateFilter(definition.Options.DuplicateHorizon);
             }
 
-            duplicates.SplitInto(filters);
-            for (var p = 0; p < partitions.Length; p++)
-            {
-                partitions[p].ReplaceDuplicates(filters[p]);
-            }
-
-            for (var i = 0; i < detectors.Length; i++)
-            {
-                var parts = PartitionedDetectorState.Split(detectors[i], i, partitions);
-                for (var p = 0; p < partitions.Length; p++)
-                {
-                    partitions[p].ReplaceDetector(i, parts[p]);
-                }
-            }
+            pipeline.SplitRestoredStateInto(partitions);
 
             var last = _state.State.LastBatch;
             var writes = new Task[partitions.Length];
@@ -355,7 +339,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         var definition = Definition;
         var pipeline = new AlertPipeline(definition.Policies, definition.Options, _time, _logger)
         {
-            PartitionedState = _none ??= MergedPartitionState.None(definition.Policies, definition.Options),
+            PartitionedState = _none ??= EmptyPartitionState.None(definition.Policies, definition.Options),
         };
         if (checkpoint is not null)
         {

@@ -227,6 +227,33 @@ public sealed partial class AlertPipeline
         }
     }
 
+    /// <summary>After <see cref="RestoreCheckpoint"/> on a coordinator: splits the restored duplicate filter and every
+    /// policy's trigger state over <paramref name="partitions"/> (all of the engine's, in order), replacing theirs.</summary>
+    internal void SplitRestoredStateInto(IReadOnlyList<EnginePartition> partitions)
+    {
+        var (duplicates, detectors) = TakeRestoredState();
+        var filters = new DuplicateFilter[partitions.Count];
+        for (var p = 0; p < filters.Length; p++)
+        {
+            filters[p] = new DuplicateFilter(Options.DuplicateHorizon);
+        }
+
+        duplicates.SplitInto(filters);
+        for (var p = 0; p < filters.Length; p++)
+        {
+            partitions[p].ReplaceDuplicates(filters[p]);
+        }
+
+        for (var i = 0; i < detectors.Length; i++)
+        {
+            var parts = PartitionedDetectorState.Split(detectors[i], i, partitions);
+            for (var p = 0; p < parts.Length; p++)
+            {
+                partitions[p].ReplaceDetector(i, parts[p]);
+            }
+        }
+    }
+
     /// <summary>The duplicate filter's newest time (UTC ticks) of a coordinator.</summary>
     internal long FilterClockTicks
     {

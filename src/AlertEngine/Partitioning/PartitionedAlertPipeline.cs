@@ -56,7 +56,6 @@ public sealed class PartitionedAlertPipeline : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         _coordinator = new AlertPipeline(policies, options, timeProvider, logger);
-        _coordinator.PartitionedState = new State(this);
         _partitions = new EnginePartition[partitions];
         _outputs = new PartitionOutput[partitions];
         _queries = new List<DuplicateQuery>[partitions];
@@ -66,6 +65,8 @@ public sealed class PartitionedAlertPipeline : IDisposable
             _outputs[p] = new PartitionOutput();
             _queries[p] = [];
         }
+
+        _coordinator.PartitionedState = new MergedPartitions(_partitions);
     }
 
     /// <summary>The number of partitions.</summary>
@@ -154,33 +155,7 @@ public sealed class PartitionedAlertPipeline : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var result = _coordinator.RestoreCheckpoint(stream);
-            var (duplicates, detectors) = _coordinator.TakeRestoredState();
-            var filters = new DuplicateFilter[_partitions.Length];
-            for (var p = 0; p < filters.Length; p++)
-            {
-                filters[p] = new DuplicateFilter(Options.DuplicateHorizon);
-            }
-
-            duplicates.SplitInto(filters);
-            var split = new IPolicyDetector[_partitions.Length][];
-            for (var i = 0; i < detectors.Length; i++)
-            {
-                var parts = PartitionedDetectorState.Split(detectors[i], i, _partitions);
-                for (var p = 0; p < _partitions.Length; p++)
-                {
-                    (split[p] ??= new IPolicyDetector[detectors.Length])[i] = parts[p];
-                }
-            }
-
-            for (var p = 0; p < _partitions.Length; p++)
-            {
-                _partitions[p].ReplaceDuplicates(filters[p]);
-                for (var i = 0; i < detectors.Length; i++)
-                {
-                    _partitions[p].ReplaceDetector(i, split[p][i]);
-                }
-            }
-
+            _coordinator.SplitRestoredStateInto(_partitions);
             return result;
         }
     }
@@ -253,23 +228,5 @@ public sealed class PartitionedAlertPipeline : IDisposable
         }
 
         Parallel.For(0, _partitions.Length, new ParallelOptions { MaxDegreeOfParallelism = _partitions.Length }, work);
-    }
-
-    /// <summary>The partitions' state for the coordinator's checkpoint.</summary>
-    private sealed class State(PartitionedAlertPipeline owner) : IPartitionedState
-    {
-        public void WriteDuplicates(CheckpointWriter writer, long filterClockTicks)
-        {
-            var filters = new DuplicateFilter[owner._partitions.Length];
-            for (var p = 0; p < filters.Length; p++)
-            {
-                filters[p] = owner._partitions[p].Duplicates;
-            }
-
-            DuplicateFilter.WriteMergedState(writer, filters, filterClockTicks);
-        }
-
-        public void WriteDetector(int policyIndex, CheckpointWriter writer) =>
-            PartitionedDetectorState.WriteMerged(policyIndex, owner._partitions, writer);
     }
 }
