@@ -13,7 +13,7 @@ public static partial class ActivityReader
     {
         var splitter = new CsvRecordSplitter(options.MaxLineLength) { KeptField = input.AuditDataIndex };
         var header = true;
-        var batch = NewBatch(sourceName, options);
+        using var batch = NewBatch(sourceName, options);
         while (true)
         {
             var status = NextCsvRecord(splitter, sourceName, options, batch, ref header, out var result);
@@ -55,7 +55,7 @@ public static partial class ActivityReader
     {
         var splitter = new CsvRecordSplitter(options.MaxLineLength) { KeptField = input.AuditDataIndex };
         var header = true;
-        var batch = NewBatch(sourceName, options);
+        using var batch = NewBatch(sourceName, options);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -150,7 +150,7 @@ public static partial class ActivityReader
     private static IEnumerable<ActivityReadResult> ReadLinesIterator(ActivityInput input, string sourceName, ActivityReaderOptions options)
     {
         var splitter = new LineSplitter<byte>(options.MaxLineLength, (byte)'\n', (byte)'\r');
-        var batch = NewBatch(sourceName, options);
+        using var batch = NewBatch(sourceName, options);
         while (true)
         {
             var status = splitter.TryRead(out var start, out var length);
@@ -245,7 +245,7 @@ public static partial class ActivityReader
         }
 
         var splitter = new LineSplitter<byte>(options.MaxLineLength, (byte)'\n', (byte)'\r');
-        var batch = NewBatch(sourceName, options);
+        using var batch = NewBatch(sourceName, options);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -1,5 +1,3 @@
-using System.Runtime.ExceptionServices;
-
 namespace AlertEngine;
 
 /// <summary>
@@ -8,9 +6,11 @@ namespace AlertEngine;
 /// reader already has (a line too long, a CSV row that is not valid); <see cref="Parse"/> fills in the parsed ones and
 /// the results come out in input order, so the reader yields exactly what it would sequentially. Holds at most
 /// <see cref="MaxLines"/> entries and about <see cref="TargetBytes"/> bytes (more only for a single longer line), and
-/// reuses its arrays from batch to batch. Not thread-safe: the reader owns it; only <see cref="Parse"/> fans out.
+/// reuses its arrays from batch to batch. Parses on a <see cref="WorkerGroup"/> of its own, stopped by
+/// <see cref="Dispose"/> (the reader's iterators dispose it when the enumeration ends or is disposed). Not
+/// thread-safe: the reader owns it; only <see cref="Parse"/> fans out.
 /// </summary>
-internal sealed class LineBatch
+internal sealed class LineBatch : IDisposable
 {
     /// <summary>The most entries a batch holds.</summary>
     public const int MaxLines = 4096;
@@ -27,6 +27,7 @@ internal sealed class LineBatch
     private readonly bool[] _blankIsError = new bool[MaxLines];
     private readonly ActivityReadResult?[] _results = new ActivityReadResult?[MaxLines];
     private readonly Action<int> _parseRange;
+    private readonly WorkerGroup _workers;
     private byte[] _bytes = new byte[256 * 1024];
     private int _used;
     private int _ranges;
@@ -44,6 +45,7 @@ internal sealed class LineBatch
         _maxLines = maxLines;
         _sourceName = sourceName;
         _parseRange = ParseRange;
+        _workers = new WorkerGroup(parallelism, "AlertEngine reader");
     }
 
     /// <summary>The number of entries.</summary>
@@ -97,16 +99,11 @@ internal sealed class LineBatch
             return;
         }
 
-        try
-        {
-            Parallel.For(0, _ranges, _parseRange);
-        }
-        catch (AggregateException ex) when (ex.InnerExceptions.Count == 1)
-        {
-            // A parse that throws is a bug of the parser, not an input problem: surface it as the sequential reader would.
-            ExceptionDispatchInfo.Throw(ex.InnerExceptions[0]);
-        }
+        _workers.Run(_ranges, _parseRange);
     }
+
+    /// <summary>Stops the parsing threads.</summary>
+    public void Dispose() => _workers.Dispose();
 
     /// <summary>The result of entry <paramref name="index"/> after <see cref="Parse"/>; <see langword="null"/> for a
     /// blank line.</summary>
