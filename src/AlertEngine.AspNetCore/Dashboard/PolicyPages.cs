@@ -17,6 +17,11 @@ internal static class PolicyPages
 
         var html = new Html().Element("h1", "Policies");
         page.Done(html);
+        if (caller.Permissions.CanManagePolicies)
+        {
+            html.Raw("<p>").Link(page.Url("/new-policy"), "New policy", "new-policy").Raw("</p>");
+        }
+
         DashboardContext.Errors(html, errors);
         html.Raw("<table id=\"policies\"><thead><tr><th>Policy</th><th>Type</th><th>Category</th><th>Severity</th><th>Notifications</th><th>State</th></tr></thead><tbody>");
         foreach (var policy in result.Value)
@@ -123,7 +128,18 @@ internal static class PolicyPages
                 .Raw("<button type=\"submit\" id=\"save-notifications\">Save</button></form>");
         }
 
-        html.Element("h2", "Definition (interchange format)").Raw("<pre id=\"policy-json\">").Text(PolicySerializer.Save([policy])).Raw("</pre>");
+        var writable = Api.PolicyJson.TryWrite(policy, out var json, out var readOnly);
+        html.Element("h2", "Definition (interchange format)");
+        if (!writable)
+        {
+            html.Raw("<p id=\"policy-read-only\">").Text(readOnly).Raw("</p>");
+        }
+        else if (caller.Permissions.CanManagePolicies)
+        {
+            html.Raw("<p>").Link(page.Url("/policies/" + DashboardContext.Segment(policy.Id) + "/edit"), "Edit the JSON", "edit-policy").Raw("</p>");
+        }
+
+        html.Raw("<pre id=\"policy-json\">").Text(Api.PolicyJson.Indented(json)).Raw("</pre>");
         return page.Page(policy.Name, "Policies", html, errors is { Count: > 0 } ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK);
     }
 
