@@ -171,6 +171,58 @@ internal sealed class AlertEngineApi(AlertEngineWebOptions options, EngineHealth
         return result.Succeeded ? TypedResults.Ok(PolicyJson.Write(result.Policy!)) : Unwrap<JsonElement>(PolicyFailure(result));
     }
 
+    /// <summary>The media types <c>POST policies/sigma</c> takes (the body is YAML).</summary>
+    public static readonly string[] YamlMediaTypes = ["application/yaml", "text/yaml", "application/x-yaml", "text/x-yaml"];
+
+    public async Task<Results<Created<JsonElement>, ProblemHttpResult, ValidationProblem>> CreateSigmaPoliciesAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var caller = Caller(context);
+        if (!caller.Permissions.CanManagePolicies)
+        {
+            return ApiResults.Forbidden($"{caller.Permissions.Name} needs the Manage Alerts role");
+        }
+
+        var mediaType = context.Request.ContentType is { } contentType && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+            ? parsed.MediaType.Value
+            : null;
+        if (mediaType is null || Array.FindIndex(YamlMediaTypes, t => string.Equals(t, mediaType, StringComparison.OrdinalIgnoreCase)) < 0)
+        {
+            return ApiResults.UnsupportedMediaType("Send the Sigma rules as YAML: Content-Type " + string.Join(", ", YamlMediaTypes) + ".");
+        }
+
+        var body = await JsonBody.ReadBytesAsync(context.Request, PolicyJson.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return TypedResults.Problem($"The request body is larger than {PolicyJson.MaxBodyBytes} bytes; nothing was created. Send fewer rules per request.",
+                statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large");
+        }
+
+        string yaml;
+        try
+        {
+            yaml = new System.Text.UTF8Encoding(false, true).GetString(body.AsSpan().StartsWith("\uFEFF"u8) ? body.AsSpan(3) : body);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            return ApiResults.Invalid("yaml", "the body is not valid UTF-8");
+        }
+
+        var result = SigmaPolicyCommands.Create(caller, yaml, options.SigmaOptions);
+        if (!result.Succeeded)
+        {
+            return result.Outcome switch
+            {
+                ManagementOutcome.Forbidden => ApiResults.Forbidden(result.Detail),
+                ManagementOutcome.NotFound => ApiResults.NotFound(result.Detail),
+                ManagementOutcome.Conflict => ApiResults.Conflict(result.Detail),
+                _ => ApiResults.Invalid(result.Errors, "Invalid Sigma rules: nothing was created"),
+            };
+        }
+
+        var path = context.Request.Path.Value!.TrimEnd('/');
+        return TypedResults.Created(path[..path.LastIndexOf('/')], PolicyJson.Write(result.Policies));
+    }
+
     private static Results<ProblemHttpResult, ValidationProblem> PolicyFailure(PolicyCommandResult result) => result.Outcome switch
     {
         ManagementOutcome.NotFound => ApiResults.NotFound(result.Detail),
