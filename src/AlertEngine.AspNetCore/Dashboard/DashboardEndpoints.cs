@@ -30,7 +30,7 @@ internal static class DashboardEndpoints
         group.MapGet("/new-policy", (Delegate)((HttpContext http) => Run(http, options, page => Task.FromResult(PolicyEditPages.New(page)))));
         group.MapPost("/new-policy", (Delegate)((HttpContext http) => Post(http, options, (page, form) => Task.FromResult(PolicyEditPages.Create(page, form)))));
         group.MapGet("/upload", (Delegate)((HttpContext http) => Run(http, options, page => Task.FromResult(UploadPage.Form(page, options)))));
-        group.MapPost("/upload", (HttpContext http, CancellationToken ct) => Post(http, options, (page, form) => UploadPage.UploadAsync(page, options, form, ct), options.MaxIngestBytes + UploadPage.FormOverheadBytes));
+        group.MapPost("/upload", (HttpContext http, CancellationToken ct) => Post(http, options, (page, form) => UploadPage.UploadAsync(page, options, form, ct), options.MaxIngestBytes + UploadPage.FormOverheadBytes, UploadPage.Refused));
         group.MapGet("/incidents", (HttpContext http, CancellationToken ct) => Run(http, options, page => IncidentPages.ListAsync(page, ct)));
         group.MapGet("/incidents/{id}", (HttpContext http, string id, CancellationToken ct) => Run(http, options, page => IncidentPages.DetailAsync(page, id, null, ct)));
         foreach (var command in new[] { "phase", "declare", "notice", "postmortem" })
@@ -58,10 +58,21 @@ internal static class DashboardEndpoints
         return await render(page).ConfigureAwait(false);
     }
 
-    /// <summary>A form post: the caller, then (with <paramref name="maxBodyBytes"/>) the body's size, then the antiforgery token, then the change.</summary>
-    private static Task<IResult> Post(HttpContext http, AlertEngineWebOptions options, Func<DashboardContext, IFormCollection, Task<IResult>> change, long? maxBodyBytes = null) =>
+    /// <summary>A form post: the caller, then <paramref name="refuse"/> (a role check before the body is read), then (with
+    /// <paramref name="maxBodyBytes"/>) the body's size, then the antiforgery token, then the change.</summary>
+    private static Task<IResult> Post(
+        HttpContext http,
+        AlertEngineWebOptions options,
+        Func<DashboardContext, IFormCollection, Task<IResult>> change,
+        long? maxBodyBytes = null,
+        Func<DashboardContext, IResult?>? refuse = null) =>
         Run(http, options, async page =>
         {
+            if (refuse?.Invoke(page) is { } refused)
+            {
+                return refused;
+            }
+
             if (maxBodyBytes is { } max)
             {
                 // Refuse a declared oversize body before reading it, and cap an undeclared (chunked) one where the server allows.

@@ -130,7 +130,7 @@ internal static class UploadPage
     }
 
     /// <summary>The ingest role check: whoever may ingest through the API (Manage Alerts) may upload.</summary>
-    private static IResult? Refused(DashboardContext page) => page.Permissions.CanManagePolicies
+    public static IResult? Refused(DashboardContext page) => page.Permissions.CanManagePolicies
         ? null
         : page.Message("Forbidden", $"{page.Permissions.Name} needs the Manage Alerts role to upload activities.", StatusCodes.Status403Forbidden);
 
