@@ -26,24 +26,16 @@ internal static class PolicyEditPages
 
     public static IResult Edit(DashboardContext page, string id, string? submitted = null, IReadOnlyList<ValidationError>? errors = null)
     {
-        var caller = page.Caller;
-        var result = caller.Policies.GetPolicy(caller.Principal, id);
-        if (result.Outcome == ManagementOutcome.Forbidden)
+        if (PolicyPages.Find(page, id, out var refused) is not { } policy)
         {
-            return page.Message("Forbidden", "Viewing policies needs the View-Only Manage Alerts or Manage Alerts role.", StatusCodes.Status403Forbidden);
+            return refused!;
         }
 
-        if (!result.Succeeded)
-        {
-            return page.Message("Not found", $"There is no policy '{id}' that you may see.", StatusCodes.Status404NotFound);
-        }
-
-        if (!caller.Permissions.CanManagePolicies)
+        if (!page.Permissions.CanManagePolicies)
         {
             return page.Message("Forbidden", "Changing policies needs the Manage Alerts role.", StatusCodes.Status403Forbidden);
         }
 
-        var policy = result.Value;
         var html = new Html();
         html.Raw("<p>").Link(page.Url("/policies/" + DashboardContext.Segment(policy.Id)), "← " + policy.Name).Raw("</p>").Element("h1", "Edit " + policy.Name);
         if (!PolicyJson.TryWrite(policy, out var json, out var readOnly))
@@ -120,7 +112,7 @@ internal static class PolicyEditPages
 
     private static IResult Failure(DashboardContext page, string? id, PolicyCommandResult result) => result.Outcome switch
     {
-        ManagementOutcome.NotFound => page.Message("Not found", $"There is no policy '{id}' that you may see.", StatusCodes.Status404NotFound),
+        ManagementOutcome.NotFound => PolicyPages.NotFound(page, id),
         ManagementOutcome.Forbidden => page.Message("Forbidden", result.Detail, StatusCodes.Status403Forbidden),
         _ => page.Message("Conflict", result.Detail, StatusCodes.Status409Conflict),
     };

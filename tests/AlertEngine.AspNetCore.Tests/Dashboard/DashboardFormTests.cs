@@ -4,20 +4,15 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 
+using static AlertEngine.AspNetCore.Tests.Dashboard.DashboardForms;
+
 namespace AlertEngine.AspNetCore.Tests.Dashboard;
 
 /// <summary>The dashboard's upload and policy JSON forms over HTTP (no browser): rules, permissions, encoding.</summary>
-public sealed partial class DashboardFormTests
+public sealed class DashboardFormTests
 {
     private const string Script = "<script>alert('x')</script>";
 
-    private static string Url(string path) => TestApp.DashboardPrefix + path;
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex TokenField();
-
-    private static async Task<string> TokenAsync(HttpClient client, string page) =>
-        WebUtility.HtmlDecode(TokenField().Match(await client.GetStringAsync(Url(page))).Groups[1].Value);
 
     private static async Task<HttpResponseMessage> UploadAsync(HttpClient client, string fileName, string content, string tokenPage = "/upload")
     {
@@ -29,12 +24,6 @@ public sealed partial class DashboardFormTests
         file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         form.Add(file, "file", fileName);
         return await client.PostAsync(Url("/upload"), form);
-    }
-
-    private static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string pageWithForm, string action, Dictionary<string, string> fields)
-    {
-        fields["__RequestVerificationToken"] = await TokenAsync(client, pageWithForm);
-        return await client.PostAsync(Url(action), new FormUrlEncodedContent(fields));
     }
 
     private static long Processed(AlertEngineAppFactory app) => app.Services.GetRequiredService<IAlertEngine>().Pipeline.Statistics.ActivitiesProcessed;
