@@ -7,8 +7,8 @@ namespace AlertEngine.AspNetCore.Api;
 /// <summary>
 /// Reads an ingest request body completely before anything is evaluated: a JSON array of activities, or JSON Lines
 /// (one activity per line), each activity in the native format or as a unified audit log record, or a Purview audit
-/// search CSV export, as <see cref="ActivityReader"/>'s stream overloads read them. All or nothing: any bad line (or array element) makes the whole batch
-/// invalid, with every problem listed by line.
+/// search CSV export, as <see cref="ActivityReader"/>'s stream overloads read them. All or nothing: any bad line (or
+/// array element) makes the whole batch invalid, with every problem listed by line.
 /// </summary>
 internal static class ActivityBatch
 {
@@ -79,7 +79,7 @@ internal static class ActivityBatch
 
         if (errors.Count == 0 && activities.Count == 0)
         {
-            errors.Add(new("", "the body holds no activity: send a JSON array of activities or JSON Lines, one activity per line"));
+            errors.Add(new("", "the body holds no activity: send a JSON array of activities, JSON Lines (one activity per line) or a Purview audit search CSV export"));
         }
 
         return (errors.Count == 0 ? Outcome.Ok : Outcome.Invalid, activities, errors);

@@ -27,7 +27,7 @@ internal sealed class DashboardContext
         .errors{background:#ffebee;border:1px solid #ef9a9a;padding:.5rem .8rem;margin-bottom:.8rem}
         .overdue{color:#c62828;font-weight:600}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem;background:#fff;padding:.6rem;border:1px solid #e3e6eb}
         dt{font-weight:600}dd{margin:0}.chart{background:#fff;border:1px solid #e3e6eb;padding:.4rem;margin-bottom:.8rem}
-        form.stack.wide{max-width:60rem}#policy-json-input{font-family:ui-monospace,Menlo,Consolas,monospace;width:100%}
+        form.stack.wide{max-width:60rem}textarea.json-input{font-family:ui-monospace,Menlo,Consolas,monospace;width:100%}
         .dev{background:#fff3cd;border-bottom:1px solid #e0c36b;padding:.3rem 1.2rem;font-size:.85rem}
         """;
 

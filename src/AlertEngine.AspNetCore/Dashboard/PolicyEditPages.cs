@@ -106,7 +106,7 @@ internal static class PolicyEditPages
 
         html.Raw("<form method=\"post\" class=\"stack wide\" id=\"policy-form\"").Attr("action", action).Raw(">");
         page.Antiforgery(html);
-        html.Raw("<label>Policy JSON<textarea name=\"json\" id=\"policy-json-input\" rows=\"24\" spellcheck=\"false\">").Text(json).Raw("</textarea></label>")
+        html.Raw("<label>Policy JSON<textarea name=\"json\" id=\"policy-json-input\" class=\"json-input\" rows=\"24\" spellcheck=\"false\">").Text(json).Raw("</textarea></label>")
             .Raw("<button type=\"submit\" id=\"save-policy\">").Text(button).Raw("</button></form>");
     }
 
