@@ -29,7 +29,7 @@ public sealed class EquivalenceProperties
     // Whole activity values the new modifiers can hit: numbers, addresses, dashes, and the encodings of plain values.
     private static readonly string[] SpecialValues =
     [
-        .. Numbers, "10.0", "1e1", "10.1.2.3", "10.2.0.1", "11.0.0.1", "2001:db8::5", "::ffff:10.1.2.3", "-a", "/a", "\u2013a", "a-b", "a/b",
+        .. Numbers, "10.0", "1e1", "10.1.2.3", "10.2.0.1", "11.0.0.1", "2001:db8::5", "::ffff:10.1.2.3", "-a", "/a", "\u2013a", "\u2014b", "\u2015a", "a-b", "a/b", "-a-b", "a\u2015/b",
         .. PlainPieces.SelectMany(p => new[]
         {
             Convert.ToBase64String(Encoding.UTF8.GetBytes(p)),
@@ -37,7 +37,15 @@ public sealed class EquivalenceProperties
             Convert.ToBase64String(Encoding.BigEndianUnicode.GetBytes(p)) + "x",
             "x" + Convert.ToBase64String(Encoding.UTF8.GetBytes("q" + p)) + "x",
         }),
+
+        // Encodings of values made of one or two pieces at each byte offset, with bytes after them: what base64offset
+        // looks for, and where a character too many or too few at either end of its three encodings shows.
+        .. PlainPieces.SelectMany(p => PlainPieces.Select(q => p + q).Append(p))
+            .SelectMany(v => Enumerable.Range(0, 3).Select(shift => Convert.ToBase64String(Encoding.UTF8.GetBytes(new string('q', shift) + v + "zz")))),
     ];
+
+    // Activity text made of dash characters (all five) and letters, for windash.
+    private static readonly string[] DashTextPieces = ["a", "b", "-", "/", "\u2013", "\u2014", "\u2015"];
 
     private sealed record FieldSpec(string Field, string Modifier, bool All, string?[] Values, bool? Exists);
 
@@ -112,14 +120,45 @@ public sealed class EquivalenceProperties
             (1, sub.Select(e => (Expr)new Not(e))));
     }
 
-    private static Gen<Activity> ActivityGen() =>
+    private static Gen<Activity> ActivityGen(string[] hints) =>
         from op in Gen.Elements(Operations)
         from values in Gen.ArrayOf(Gen.Frequency(
+            (hints.Length > 0 ? 3 : 0, Gen.Elements(hints.Length > 0 ? hints : [string.Empty]).Select(v => (string?)v)),
             (1, Gen.Constant<string?>(null)),
             (1, Gen.Constant<string?>(string.Empty)),
             (2, Gen.Elements(SpecialValues).Select(v => (string?)v)),
+            (2, Gen.ArrayOf(Gen.Elements(DashTextPieces)).Resize(4).Select(p => (string?)string.Concat(p))),
             (5, Gen.ArrayOf(Gen.Elements(TextPieces)).Resize(4).Select(p => (string?)string.Concat(p)))), Fields.Length)
         select Build(op, values);
+
+    /// <summary>Activity values made from the rule's own values, so the modifiers that transform them meet their targets:
+    /// the value, each with all its dashes replaced by one of the five, its encodings (UTF-8, UTF-16 LE and BE) alone and
+    /// at byte offsets 0–2 with bytes after it, and text around each.</summary>
+    private static string[] Hints(IEnumerable<IEnumerable<FieldSpec>> searches)
+    {
+        var hints = new List<string>();
+        foreach (var v in searches.SelectMany(s => s).SelectMany(f => f.Values).OfType<string>().Distinct())
+        {
+            var plain = v.Replace("*", string.Empty, StringComparison.Ordinal).Replace("?", string.Empty, StringComparison.Ordinal);
+            hints.Add(v);
+            hints.Add("x" + plain + "y");
+            foreach (var dash in "-/\u2013\u2014\u2015")
+            {
+                hints.Add(string.Concat(plain.Select(c => "-/\u2013\u2014\u2015".Contains(c, StringComparison.Ordinal) ? dash : c)));
+            }
+
+            foreach (var encoding in new[] { Encoding.UTF8, Encoding.Unicode, Encoding.BigEndianUnicode })
+            {
+                hints.Add(Convert.ToBase64String(encoding.GetBytes(plain)));
+                for (var shift = 0; shift < 3; shift++)
+                {
+                    hints.Add("e " + Convert.ToBase64String(encoding.GetBytes(new string('q', shift) + plain + "zz")));
+                }
+            }
+        }
+
+        return [.. hints];
+    }
 
     private static Activity Build(string op, string?[] values)
     {
@@ -148,7 +187,7 @@ public sealed class EquivalenceProperties
         from searches in Gen.ArrayOf(Gen.NonEmptyListOf(Field()).Resize(2), count)
         from expr in ExprGen(2, count)
         from ops in Gen.NonEmptyListOf(Gen.Elements(Operations)).Resize(2)
-        from activities in Gen.ArrayOf(ActivityGen(), 12)
+        from activities in Gen.ArrayOf(ActivityGen(Hints(searches)), 12)
         select Make(searches.Select(s => s.DistinctBy(f => f.Field).ToArray()).ToArray(), expr, ops.Distinct().ToArray(), activities));
 
     private static Case Make(FieldSpec[][] searches, Expr expr, string[] ops, Activity[] activities)
@@ -291,7 +330,7 @@ public sealed class EquivalenceProperties
         _ => throw new InvalidOperationException(),
     };
 
-    [Property(MaxTest = 300)]
+    [Property(MaxTest = 500)]
     public Property A_sigma_detection_equals_the_condition_built_directly() => Prop.ForAll(Cases(), c =>
     {
         var policy = Sigma.One(Sigma.Rule(c.Yaml));
