@@ -66,6 +66,11 @@ public static class Program
             return EndToEnd.TenantGenerator.Run(generateArgs);
         }
 
+        if (args is ["dup-filter-cpu", .. var dupArgs])
+        {
+            return Engine.DuplicateFilterCpuTime.Run(dupArgs);
+        }
+
         if (args is ["targets-cpu"])
         {
             return EndToEnd.TargetsCpuTime.Run();

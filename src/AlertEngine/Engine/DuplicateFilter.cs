@@ -15,15 +15,17 @@ namespace AlertEngine;
 /// <para><b>Layout (the trick, for speed).</b> The remembered entries (digest and time, 24 bytes) sit in a ring in
 /// arrival order, numbered by a sequence number: since the time stored is the newest time seen, it never decreases
 /// along the ring, so the forgotten entries are always a prefix and forgetting is moving the ring's head. The lookup
-/// goes through a separate open-addressing table (linear probing) of 8-byte slots, each holding 32 bits of the digest
-/// (a fingerprint) and the low 32 bits of the entry's sequence number. A slot whose sequence number lies before the
-/// ring's head is forgotten and is reused by a later insertion; only a slot whose fingerprint matches costs a read of
-/// the ring to compare the whole digest (a duplicate, or one in 2³¹ probes). So the part read at random per activity
-/// is a third of the size of a table of whole entries (at 86,400 live ids: 2 MB rather than 6 MB, which stays in the
-/// cache), and the ring is only written and expired in order. The table is rebuilt from the ring when live and
-/// forgotten slots together fill 60 % of it, sized so the live ones fill at most 40 %; the ring doubles when full and
-/// halves at a rebuild when a quarter full: memory is proportional to the ids within the horizon (about 50–90 bytes per
-/// live id, <see cref="MemoryBytes"/>), not to the input. Measured in benchmarks/results/end-to-end.md (e2e-engine).</para>
+/// goes through a separate open-addressing table (linear probing) of 8-byte slots, each holding the low 32 bits of the
+/// digest (a fingerprint, which also gives the slot's home) and the low 32 bits of the entry's sequence number. A slot
+/// whose sequence number lies before the ring's head is forgotten and is reused by a later insertion; only a slot whose
+/// fingerprint matches costs a read of the ring to compare the whole digest (a duplicate, or rarely a fingerprint
+/// collision). So the part read at random per activity is a third of the size of a table of whole entries (at 86,400
+/// live ids: 2 MB rather than 6 MB), and the ring is only written and expired in order. When live and forgotten slots
+/// together fill 60 % of the table it is compacted in place (or grown), reading it in order, sized so the live ones
+/// fill at most 40 %; the ring doubles when full and halves at a compaction when a quarter full: memory is
+/// proportional to the ids within the horizon (about 60 bytes per live id, <see cref="MemoryBytes"/>), not to the
+/// input. Measured side by side with the previous table of whole entries: <c>dup-filter-cpu</c> in
+/// benchmarks/results/end-to-end.md.</para>
 /// </remarks>
 internal sealed partial class DuplicateFilter
 {
@@ -121,7 +123,7 @@ internal sealed partial class DuplicateFilter
 
         var lo = (ulong)digest;
         var hi = (ulong)(digest >> 64);
-        var fingerprint = Fingerprint(hi);
+        var fingerprint = Fingerprint(lo);
         var head = (uint)_head;
         var live = (uint)(_tail - _head);
         var ringMask = _ring.Length - 1;
@@ -203,9 +205,9 @@ internal sealed partial class DuplicateFilter
         _ring = ring;
     }
 
-    /// <summary>Rebuilds the table from the ring's live entries (dropping the forgotten slots): in place while they fit
-    /// (no allocation in steady state), into a new table when they need twice the room, or a quarter. Halves the ring
-    /// when it is less than a quarter full.</summary>
+    /// <summary>Drops the forgotten slots: in place while the live ones fit the table (no allocation in steady state),
+    /// into a new table when they need twice the room, or a quarter. Halves the ring when it is less than a quarter
+    /// full. Both passes read the table in order (a slot holds its home: see <see cref="Fingerprint"/>).</summary>
     private void Rebuild()
     {
         var live = _tail - _head;
@@ -221,38 +223,77 @@ internal sealed partial class DuplicateFilter
                 $"The duplicate filter holds {live} ids within its horizon, more than one engine can (about 644 million, 35 GB): shorten AlertEngineOptions.DuplicateHorizon (docs/concepts.md, sizing the duplicate horizon).");
         }
 
-        if (capacity == _table.Length || (capacity < _table.Length && capacity * 4 > _table.Length))
-        {
-            Array.Clear(_table);
-        }
-        else
-        {
-            _table = new ulong[capacity];
-        }
-
         if (_ring.Length > MinCapacity && live < _ring.Length / 4)
         {
             ResizeRing(_ring.Length / 2);
         }
 
-        _used = 0;
-        for (var s = _head; s < _tail; s++)
+        if (capacity == _table.Length || (capacity < _table.Length && capacity * 4 > _table.Length))
         {
-            Place(At(s), s);
+            Compact();
+            return;
+        }
+
+        var old = _table;
+        _table = new ulong[capacity];
+        _used = 0;
+        foreach (var slot in old)
+        {
+            if (slot != 0 && IsLive(slot))
+            {
+                Place(slot);
+            }
         }
     }
 
-    /// <summary>Puts entry number <paramref name="sequence"/> in the first empty slot of its probe sequence.</summary>
-    private void Place(in Entry entry, long sequence)
+    /// <summary>Empties the forgotten slots, then moves every live slot to the first empty slot of its probe
+    /// sequence, scanning from a slot that was empty before the forgotten ones were emptied (the end of a cluster),
+    /// so that every cluster is scanned from its start and every slot moves before the slots whose sequences pass
+    /// it. (A forgotten slot can lie inside a cluster that wraps around it: scanning from there moves a slot of the
+    /// cluster's end over slots that slots of its start vacate later.)</summary>
+    private void Compact()
+    {
+        var slots = _table.AsSpan();
+        var start = -1;
+        for (var i = 0; i < slots.Length; i++)
+        {
+            if (slots[i] == 0)
+            {
+                start = i;
+            }
+            else if (!IsLive(slots[i]))
+            {
+                slots[i] = 0;
+            }
+        }
+
+        _used = 0;
+        var mask = slots.Length - 1;
+        for (var k = 1; k <= slots.Length; k++)
+        {
+            var i = (start + k) & mask;
+            var slot = slots[i];
+            if (slot == 0)
+            {
+                continue;
+            }
+
+            slots[i] = 0;
+            Place(slot);
+        }
+    }
+
+    /// <summary>Puts a slot in the first empty slot of its probe sequence.</summary>
+    private void Place(ulong slot)
     {
         var mask = _table.Length - 1;
-        var i = (int)entry.Lo & mask;
+        var i = (int)(slot >> 32) & mask;
         while (_table[i] != 0)
         {
             i = (i + 1) & mask;
         }
 
-        _table[i] = Pack(Fingerprint(entry.Hi), sequence);
+        _table[i] = slot;
         _used++;
     }
 
@@ -264,14 +305,21 @@ internal sealed partial class DuplicateFilter
             Rebuild();
         }
 
-        Place(entry, _tail);
+        Place(Pack(Fingerprint(entry.Lo), _tail));
         Append(entry);
     }
 
+    /// <summary>Whether a slot's entry is live: its sequence number lies in [head, tail), compared on 32 bits. (After
+    /// 2³² insertions a forgotten slot can look live again for a while: it then only costs room, since a match is
+    /// always confirmed against the ring's live entry.)</summary>
+    private bool IsLive(ulong slot) => (uint)slot - (uint)_head < (uint)(_tail - _head);
+
     private ref Entry At(long sequence) => ref _ring[(int)sequence & (_ring.Length - 1)];
 
-    /// <summary>32 bits of the digest's high half, never 0 (0 marks an empty slot); the home slot comes from the low half.</summary>
-    private static uint Fingerprint(ulong hi) => (uint)(hi >> 32) | 1;
+    /// <summary>The low 32 bits of the digest with the top bit set, so a slot is never 0 (0 marks an empty slot). The
+    /// home slot is the fingerprint's low bits (the table has at most 2³⁰ slots, so the top bit is never among them),
+    /// which lets the table be compacted and grown without reading the ring.</summary>
+    private static uint Fingerprint(ulong lo) => (uint)lo | 0x8000_0000;
 
     private static ulong Pack(uint fingerprint, long sequence) => ((ulong)fingerprint << 32) | (uint)sequence;
 
