@@ -16,7 +16,8 @@ namespace AlertEngine.Benchmarks.EndToEnd;
 /// <c>dispatch</c> (no policy tracks the operations, duplicate filter off), <c>dup24h</c> (the default 24 h horizon),
 /// <c>dup86400</c> (a 6 h horizon: 86,400 live ids at 4 activities/s), <c>policy:ID</c> (one policy alone without the
 /// duplicate filter, reported per matching activity over <c>dispatch</c>, so that the filter's cache misses, the
-/// noisiest part on a loaded machine, are in neither) and <c>all</c> (every policy, duplicate filter on). Without a stage list: all of them.
+/// noisiest part on a loaded machine, are in neither) and <c>all</c> (every policy, duplicate filter on);
+/// <c>keep:ID</c> is <c>policy:ID</c> keeping every alert change in a list, as <c>e2e-stages</c> does. Without a stage list: all of them.
 /// For a profile: <c>e2e-engine FILE POLICIES 30 - policy:ID</c> under <c>dotnet-trace collect</c>.
 /// </remarks>
 internal static class EngineSideBySide
@@ -69,7 +70,7 @@ internal static class EngineSideBySide
         Console.WriteLine("| stage | " + string.Join(" | ", sides.Select(s => s.Name + " ns")) + (sides.Count > 1 ? " | ratio" : "") + " | B/activity | per |");
         foreach (var stage in stages)
         {
-            var per = stage.StartsWith("policy:", StringComparison.Ordinal) ? "matching activity, over dispatch (both without the duplicate filter)" : "activity";
+            var per = stage.StartsWith("policy:", StringComparison.Ordinal) || stage.StartsWith("keep:", StringComparison.Ordinal) ? "matching activity, over dispatch (both without the duplicate filter)" : "activity";
             var ns = sides.Select(s => NsPer(best, s.Name, stage)).ToArray();
             var mine = best[(sides[^1].Name, stage)];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -96,7 +97,7 @@ internal static class EngineSideBySide
     private static double NsPer(Dictionary<(string, string), double[]> best, string side, string stage)
     {
         var m = best[(side, stage)];
-        if (!stage.StartsWith("policy:", StringComparison.Ordinal))
+        if (!stage.StartsWith("policy:", StringComparison.Ordinal) && !stage.StartsWith("keep:", StringComparison.Ordinal))
         {
             return m[0] / m[1];
         }
@@ -177,7 +178,7 @@ internal static class EngineSideBySide
                 selected = _policies!;
                 break;
             default:
-                var id = stage["policy:".Length..];
+                var id = stage[(stage.IndexOf(':', StringComparison.Ordinal) + 1)..];
                 var policy = _policies!.First(p => p.Id == id);
                 selected = [policy];
                 options = new AlertEngineOptions { DuplicateHorizon = TimeSpan.Zero };
@@ -190,10 +191,16 @@ internal static class EngineSideBySide
         using var pipeline = new AlertPipeline(selected, options);
         var bytes = GC.GetAllocatedBytesForCurrentThread();
         var changes = 0L;
+        var kept = stage.StartsWith("keep:", StringComparison.Ordinal) ? new List<AlertChange>() : null;
         var cpu = ThreadCpuNanoseconds();
         foreach (var activity in activities)
         {
-            changes += pipeline.Process(activity).Count;
+            var c = pipeline.Process(activity);
+            changes += c.Count;
+            if (kept is not null && c.Count != 0)
+            {
+                kept.AddRange(c);
+            }
         }
 
         cpu = ThreadCpuNanoseconds() - cpu;
