@@ -66,6 +66,21 @@ public static class Program
             return EndToEnd.TenantGenerator.Run(generateArgs);
         }
 
+        if (args is ["dup-filter-cpu", .. var dupArgs])
+        {
+            return Engine.DuplicateFilterCpuTime.Run(dupArgs);
+        }
+
+        if (args is ["targets-cpu"])
+        {
+            return EndToEnd.TargetsCpuTime.Run();
+        }
+
+        if (args is ["e2e-engine", .. var engineArgs])
+        {
+            return EndToEnd.EngineSideBySide.Run(engineArgs);
+        }
+
         if (args is ["e2e-stages", .. var stageArgs])
         {
             return EndToEnd.EndToEndStages.Run(stageArgs);
