@@ -95,7 +95,7 @@ internal static class ClusterThroughput
         return GC.GetTotalMemory(forceFullCollection: true) / 1e6;
     }
 
-    private static AlertPolicy[] MakePolicies()
+    internal static AlertPolicy[] MakePolicies()
     {
         var policies = new AlertPolicy[Policies];
         for (var i = 0; i < policies.Length; i++)
@@ -112,7 +112,7 @@ internal static class ClusterThroughput
         return policies;
     }
 
-    private static Activity[] MakeActivities(int count)
+    internal static Activity[] MakeActivities(int count)
     {
         var random = new Random(17);
         var t0 = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
