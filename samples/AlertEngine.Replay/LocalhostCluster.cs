@@ -29,6 +29,9 @@ internal sealed class LocalhostCluster : IAsyncDisposable
 
     public AlertEngineClient Engine { get; }
 
+    /// <summary>The silos' hosts (for benchmarks that look into a silo's services).</summary>
+    public IReadOnlyList<IHost> Silos => _silos;
+
     public static async Task<LocalhostCluster> StartAsync(int silos, IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, IAlertStore store, CancellationToken cancellationToken)
     {
         var clusterId = "alertengine-replay-" + Guid.NewGuid().ToString("N")[..8];

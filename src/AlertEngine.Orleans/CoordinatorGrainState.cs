@@ -33,7 +33,7 @@ internal sealed class CoordinatorGrainState
     /// <summary>The coordinator's state after <see cref="LastBatch"/>: its checkpoint and deltas
     /// (<see cref="CoordinatorStateDelta"/>) in their own records.</summary>
     [Id(6)]
-    public StateLogManifest Log { get; set; } = StateLogManifest.Empty;
+    public StateLogManifest Log { get; set; } = new(); // never a shared instance: JSON grain-storage serializers populate it in place
 
     /// <summary>Whether any state was persisted.</summary>
     public bool HasState => Checkpoint is not null || Log.Base is not null;

@@ -34,7 +34,7 @@ internal sealed class PartitionGrainState
 
     /// <summary>The partition's state after <see cref="LastBatch"/>: a snapshot and deltas in their own records.</summary>
     [Id(6)]
-    public StateLogManifest Log { get; set; } = StateLogManifest.Empty;
+    public StateLogManifest Log { get; set; } = new(); // never a shared instance: JSON grain-storage serializers populate it in place
 
     /// <summary>Whether any state was persisted.</summary>
     public bool HasState => Checkpoint is not null || Log.Base is not null;

@@ -10,8 +10,6 @@ namespace AlertEngine;
 [GenerateSerializer]
 internal sealed class StateLogManifest
 {
-    public static readonly StateLogManifest Empty = new();
-
     /// <summary>The base snapshot's record name; null before the first.</summary>
     [Id(0)]
     public string? Base { get; init; }

@@ -58,7 +58,14 @@ internal sealed class EngineCluster : IAsyncDisposable
             else
             {
                 silo.AddRedisGrainStorage(AlertEngineClusterOptions.StorageName, options =>
-                    options.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis));
+                {
+                    options.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+                    // Records replaced by a new base are deleted, not kept empty.
+                    options.DeleteStateOnClear = true;
+                    // Each test cluster has its own service id, which the default key starts with; a restarted
+                    // cluster must find the state of the one before (engines have unique names: no clashes).
+                    options.GetStorageKey = static (stateName, grainId) => $"alertengine-tests/state/{grainId}/{stateName}";
+                });
             }
 
             silo.Services.AddSingleton(registry);

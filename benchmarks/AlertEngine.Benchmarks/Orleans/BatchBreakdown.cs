@@ -24,16 +24,36 @@ internal static class BatchBreakdown
         using var pipeline = new PartitionedAlertPipeline(policies, 4, options);
         var partitions = (EnginePartition[])typeof(PartitionedAlertPipeline).GetField("_partitions", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(pipeline)!;
         var coordinator = (AlertPipeline)typeof(PartitionedAlertPipeline).GetField("_coordinator", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(pipeline)!;
-        object[] logs = new object[partitions.Length];
+        var deltas = new PartitionStateDelta[partitions.Length];
+        for (var p = 0; p < deltas.Length; p++)
+        {
+            deltas[p] = new PartitionStateDelta(policies.Length);
+        }
 
-        TimeSpan evaluate = default, whole = default, incremental = default, coordinatorCheckpoint = default;
+        var coordinatorDelta = new CoordinatorStateDelta();
+        coordinatorDelta.Reset(coordinator);
+
+        TimeSpan evaluate = default, whole = default, incremental = default, coordinatorCheckpoint = default, coordinatorIncremental = default;
+        long coordinatorDeltaBytes = 0;
         long wholeBytes = 0, incrementalBytes = 0;
         var none = EmptyPartitionState.None(policies, options);
         for (var i = 0; i < activities.Length; i += batchSize)
         {
             var batch = new ArraySegment<Activity>(activities, i, Math.Min(batchSize, activities.Length - i));
-            var t = Thread.CurrentThread;
+            var admitted = new AdmittedActivity[batch.Count];
+            for (var j = 0; j < admitted.Length; j++)
+            {
+                admitted[j] = new AdmittedActivity(i + j, batch[j], true);
+            }
+
+            var s0 = CpuTime();
+            foreach (var (partition, delta) in partitions.Zip(deltas))
+            {
+                delta.Begin(partition, admitted);
+            }
+
             var start = CpuTime();
+            incremental += start - s0;
             pipeline.Process(batch);
             var a = CpuTime();
             foreach (var partition in partitions)
@@ -44,7 +64,7 @@ internal static class BatchBreakdown
             var b = CpuTime();
             for (var p = 0; p < partitions.Length; p++)
             {
-                // incrementalBytes += logs[p].WriteDelta(partitions[p]).Length;
+                incrementalBytes += deltas[p].Write(partitions[p], null, 1024).Length;
             }
 
             var c = CpuTime();
@@ -57,6 +77,8 @@ internal static class BatchBreakdown
 
             coordinator.PartitionedState = saved;
             var d = CpuTime();
+            coordinatorDeltaBytes += coordinatorDelta.Write(coordinator).Length;
+            coordinatorIncremental += CpuTime() - d;
             evaluate += a - start;
             whole += b - a;
             incremental += c - b;
@@ -67,6 +89,7 @@ internal static class BatchBreakdown
         Console.WriteLine($"encode whole partition states: {whole.TotalMilliseconds:N0} ms, {wholeBytes:N0} bytes");
         Console.WriteLine($"encode partition deltas: {incremental.TotalMilliseconds:N0} ms, {incrementalBytes:N0} bytes");
         Console.WriteLine($"coordinator checkpoint: {coordinatorCheckpoint.TotalMilliseconds:N0} ms");
+        Console.WriteLine($"coordinator deltas: {coordinatorIncremental.TotalMilliseconds:N0} ms, {coordinatorDeltaBytes:N0} bytes");
         return 0;
     }
 
