@@ -147,6 +147,24 @@ internal static class PartitionStateCodec
             }
         }
 
+        /// <summary>Drops the records of keys not in <paramref name="keys"/> (after <see cref="Update"/>).</summary>
+        public void Retain(HashSet<string> keys)
+        {
+            var records = _records ?? throw CheckpointReader.Corrupt("a key list follows no keyed records");
+            for (var i = records.Count - 1; i >= 0; i--)
+            {
+                if (!keys.Contains(records.GetAt(i).Key))
+                {
+                    records.RemoveAt(i);
+                }
+            }
+
+            if (records.Count != keys.Count)
+            {
+                throw CheckpointReader.Corrupt("a delta lists keys that have no record");
+            }
+        }
+
         /// <summary>The state as <see cref="IPolicyDetector.WriteState"/> would write it.</summary>
         public ReadOnlyMemory<byte> Encoded()
         {

@@ -5,8 +5,8 @@ namespace AlertEngine;
 /// the batch's duplicate questions (digest and filter clock, replayed on restore: the filter is a function of its
 /// state and the questions), and per policy either its whole trigger state or, for detectors whose records change
 /// only for the keys they observe (<see cref="IKeyedDetectorState"/>), the detector-wide part, the records of the
-/// keys the batch handed to it and the keys among those that are gone. A keyed detector that lost or gained a key the
-/// batch did not hand it (eviction) is written whole. Call <see cref="Begin"/> before the partition evaluates the
+/// keys the batch handed to it and the keys among those that are gone. A keyed detector that lost a key the batch did
+/// not hand it (eviction) also lists all its keys now, and the restore drops the others. Call <see cref="Begin"/> before the partition evaluates the
 /// batch and <see cref="Write"/> after. Not thread-safe.
 /// </summary>
 internal sealed class PartitionStateDelta(int policyCount)
@@ -14,10 +14,12 @@ internal sealed class PartitionStateDelta(int policyCount)
     private const byte Version = 1;
     private const byte Whole = 1;
     private const byte Keys = 2;
+    private const byte KeysAndList = 3;
 
     private readonly HashSet<string>?[] _touched = new HashSet<string>?[policyCount];
     private readonly int[] _untouchedBefore = new int[policyCount];
     private readonly List<string> _removed = [];
+    private readonly List<string> _all = [];
 
     /// <summary>Before the partition evaluates <paramref name="batch"/>: notes the keys it will hand each detector
     /// and how many other keys each keyed detector holds.</summary>
@@ -55,9 +57,11 @@ internal sealed class PartitionStateDelta(int policyCount)
         {
             var detector = partition.DetectorAt(i);
             var touched = _touched[i];
-            if (detector is IKeyedDetectorState keyed && keyed.KeyCount - Present(keyed, touched) == _untouchedBefore[i])
+            if (detector is IKeyedDetectorState keyed)
             {
-                writer.Write(Keys);
+                // Keys are added only by observing them: fewer other keys than before means some were evicted.
+                var evicted = keyed.KeyCount - Present(keyed, touched) != _untouchedBefore[i];
+                writer.Write(evicted ? KeysAndList : Keys);
                 PartitionStateCodec.WriteDetector(writer, detector, (IReadOnlyCollection<string>?)touched ?? []);
                 _removed.Clear();
                 if (touched is not null)
@@ -75,6 +79,17 @@ internal sealed class PartitionStateDelta(int policyCount)
                 foreach (var key in _removed)
                 {
                     writer.Write(key);
+                }
+
+                if (evicted)
+                {
+                    _all.Clear();
+                    keyed.CopyKeysTo(_all);
+                    writer.Write(_all.Count);
+                    foreach (var key in _all)
+                    {
+                        writer.Write(key);
+                    }
                 }
             }
             else
@@ -127,7 +142,7 @@ internal sealed class PartitionStateDelta(int policyCount)
                 case Whole:
                     states[i].Replace(block, keysOffset);
                     break;
-                case Keys when partition.DetectorAt(i) is IKeyedDetectorState keyed:
+                case Keys or KeysAndList when partition.DetectorAt(i) is IKeyedDetectorState keyed:
                     removed.Clear();
                     var count = reader.ReadCount(4);
                     for (var k = 0; k < count; k++)
@@ -136,6 +151,18 @@ internal sealed class PartitionStateDelta(int policyCount)
                     }
 
                     states[i].Update(block, keysOffset, removed, keyed.KeyComparer);
+                    if (kind == KeysAndList)
+                    {
+                        var all = new HashSet<string>(keyed.KeyComparer);
+                        var n = reader.ReadCount(4);
+                        for (var k = 0; k < n; k++)
+                        {
+                            all.Add(reader.ReadString());
+                        }
+
+                        states[i].Retain(all);
+                    }
+
                     break;
                 default:
                     throw CheckpointReader.Corrupt($"unknown trigger-state delta kind {kind} for policy {i}");

@@ -31,6 +31,7 @@ public class PartitionStateDeltaProperties
     {
         var scenario = Scenarios().Generator.Sample(100, 10).MaxBy(s => s.Activities.Count)!;
         Assert.True(Check(scenario.Activities, 2, 5, 1000) > 0, "no keyed delta was written: the test proves nothing");
+        TestContext.Current.TestOutputHelper?.WriteLine($"deltas after an eviction so far: {_evictionDeltas}");
     }
 
     /// <summary>Returns how many keyed records the deltas carried.</summary>
@@ -124,6 +125,8 @@ public class PartitionStateDeltaProperties
         return result;
     }
 
+    private static int _evictionDeltas;
+
     /// <summary>How many keyed records the keyed parts of a delta carry.</summary>
     private static int CountKeyedRecords(byte[] delta, int policies)
     {
@@ -138,15 +141,20 @@ public class PartitionStateDeltaProperties
             var kind = reader.ReadByte();
             var block = reader.ReadBlock();
             var keysOffset = reader.ReadInt32();
-            if (kind == 2)
+            if (kind is 2 or 3)
             {
                 var part = new CheckpointReader(block);
                 part.ReadBytes(keysOffset);
                 records += part.BeginKeys();
-                var removed = reader.ReadInt32();
-                for (var k = 0; k < removed; k++)
+                Interlocked.Add(ref _evictionDeltas, kind == 3 ? 1 : 0);
+                var lists = kind == 3 ? 2 : 1; // the keys gone, then (after an eviction) every key
+                for (var list = 0; list < lists; list++)
                 {
-                    reader.ReadString();
+                    var n = reader.ReadInt32();
+                    for (var k = 0; k < n; k++)
+                    {
+                        reader.ReadString();
+                    }
                 }
             }
         }

@@ -17,6 +17,9 @@ internal interface IKeyedDetectorState
     /// <summary>Whether <see cref="IPolicyDetector.WriteState"/> would write a record for <paramref name="key"/>.</summary>
     bool ContainsKey(string key);
 
+    /// <summary>Adds the keys of the records <see cref="IPolicyDetector.WriteState"/> would write now.</summary>
+    void CopyKeysTo(List<string> keys);
+
     /// <summary>Writes what <see cref="IPolicyDetector.WriteState"/> writes, restricted to the records of
     /// <paramref name="keys"/> (distinct under <see cref="KeyComparer"/>) that exist, in their order.</summary>
     void WriteState(CheckpointWriter writer, IReadOnlyCollection<string> keys);

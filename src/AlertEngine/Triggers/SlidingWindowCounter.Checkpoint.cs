@@ -23,6 +23,9 @@ public sealed partial class SlidingWindowCounter<TItem>
     /// <summary>Whether a keyed record of <paramref name="key"/> is written (the key is tracked).</summary>
     internal bool IsTracked(string key) => _keys.ContainsKey(key);
 
+    /// <summary>Adds the tracked keys (as the table spells them).</summary>
+    internal void CopyKeysTo(List<string> keys) => keys.AddRange(_keys.Keys);
+
     /// <summary>How the key table compares keys.</summary>
     internal IEqualityComparer<string> KeyComparer => _keys.Comparer;
 

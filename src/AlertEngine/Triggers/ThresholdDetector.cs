@@ -87,6 +87,9 @@ internal sealed class ThresholdDetector : IPolicyDetector, IKeyedDetectorState
     public bool ContainsKey(string key) => _evaluator.Counter.IsTracked(key);
 
     /// <inheritdoc />
+    public void CopyKeysTo(List<string> keys) => _evaluator.Counter.CopyKeysTo(keys);
+
+    /// <inheritdoc />
     public void WriteState(CheckpointWriter writer, IReadOnlyCollection<string> keys) =>
         _evaluator.Counter.WriteKeysCheckpoint(writer, static (w, activity) => w.WriteActivity(activity), keys);
 
