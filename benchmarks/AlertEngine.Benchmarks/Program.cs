@@ -56,6 +56,11 @@ public static class Program
             return Sigma.SigmaCpuTime.Run(sigmaArgs);
         }
 
+        if (args is ["orleans-breakdown", .. var breakdownArgs])
+        {
+            return Orleans.BatchBreakdown.Run(breakdownArgs);
+        }
+
         if (args is ["orleans", .. var orleansArgs])
         {
             return Orleans.ClusterThroughput.Run(orleansArgs);
