@@ -31,7 +31,6 @@ public class PartitionStateDeltaProperties
     {
         var scenario = Scenarios().Generator.Sample(100, 10).MaxBy(s => s.Activities.Count)!;
         Assert.True(Check(scenario.Activities, 2, 5, 1000) > 0, "no keyed delta was written: the test proves nothing");
-        TestContext.Current.TestOutputHelper?.WriteLine($"deltas after an eviction so far: {_evictionDeltas}");
     }
 
     /// <summary>Returns how many keyed records the deltas carried.</summary>
@@ -125,8 +124,6 @@ public class PartitionStateDeltaProperties
         return result;
     }
 
-    private static int _evictionDeltas;
-
     /// <summary>How many keyed records the keyed parts of a delta carry.</summary>
     private static int CountKeyedRecords(byte[] delta, int policies)
     {
@@ -146,7 +143,6 @@ public class PartitionStateDeltaProperties
                 var part = new CheckpointReader(block);
                 part.ReadBytes(keysOffset);
                 records += part.BeginKeys();
-                Interlocked.Add(ref _evictionDeltas, kind == 3 ? 1 : 0);
                 var lists = kind == 3 ? 2 : 1; // the keys gone, then (after an eviction) every key
                 for (var list = 0; list < lists; list++)
                 {
