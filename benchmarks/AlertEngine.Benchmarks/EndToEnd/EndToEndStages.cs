@@ -51,6 +51,17 @@ internal static class EndToEndStages
         });
         var n = activities.Count;
         Row("read + parse (ActivityReader)", parse, n);
+        var parallelParse = Best(rounds, () =>
+        {
+            var count = 0;
+            using var stream = File.OpenRead(activitiesPath);
+            foreach (var result in ActivityReader.Read(stream, activitiesPath, new ActivityReaderOptions { MaxDegreeOfParallelism = 2 }))
+            {
+                count += result.IsValid ? 1 : 0;
+            }
+        });
+        Row("read + parse (ActivityReader, MaxDegreeOfParallelism = 2)", parallelParse, n);
+        Console.WriteLine($"parallel parse speed-up (wall): {parse.Wall.TotalSeconds / parallelParse.Wall.TotalSeconds:F2}x");
         var stj = Best(rounds, () =>
         {
             using var reader = new StreamReader(activitiesPath);
