@@ -8,7 +8,7 @@ namespace AlertEngine;
 /// (case-insensitively) at a time in (t − lookback, t]; a new value fires unless t &lt; (the key's first-seen time) +
 /// learning period, where the first-seen time is the earliest time of a value the key has been given (this one
 /// included). Single-threaded, allocation-free in steady state (a value given as a span is copied to a string only
-/// when the key starts remembering it), and exact for inputs in time order (equal times allowed).
+/// when no key remembers the same text yet), and exact for inputs in time order (equal times allowed).
 /// </summary>
 /// <remarks>
 /// <para><b>Out of order.</b> The tracker has no lateness rule of its own: it accepts any time. Per key and value it
@@ -17,7 +17,9 @@ namespace AlertEngine;
 /// <para><b>Memory.</b> Per tracked key: a record of about 100 bytes (its dictionary entry, the first-seen time and
 /// list heads, stored in the key dictionary's entry) and, while it remembers values, a node array holding at most
 /// <see cref="MaxValuesPerKey"/> values (24 bytes each plus the string) and, past 8 values, a value index (about 30
-/// bytes per value). When a key would exceed the cap, the
+/// bytes per value). Remembered values are stored through a table of strings shared by all keys (the same text is one
+/// string however many keys remember it), which holds at most 65,536 strings and starts over when full. When a key
+/// would exceed the cap, the
 /// value seen least recently is forgotten (counted in <see cref="ValuesForgotten"/>; it would fire again if it came
 /// back). At most <see cref="MaxTrackedKeys"/> keys are tracked; a new key beyond the cap is
 /// <see cref="NewValueOutcome.KeyCapExceeded"/> and nothing is recorded for it.</para>
@@ -35,6 +37,7 @@ namespace AlertEngine;
 public sealed class NewValueTracker
 {
     private readonly Dictionary<string, KeyValues> _keys;
+    private readonly ValueStringTable _strings = new();
     private readonly long _lookback;
     private readonly long _learning;
     private readonly long _sweepInterval;
@@ -173,7 +176,9 @@ public sealed class NewValueTracker
                 ValuesForgotten++;
             }
 
-            kv.Add(text ?? value.ToString(), t, _maxValues);
+            // Stored through the table shared by all keys: a value many keys have is one string, which stays in the
+            // cache for the content comparisons of the scan, whatever string instances the activities carry.
+            kv.Add(_strings.Get(value, text), t, _maxValues);
         }
 
         return learning ? NewValueOutcome.Learning : NewValueOutcome.New;
