@@ -30,8 +30,8 @@ namespace AlertEngine;
 /// period when it comes back, so a value that must fire (the learning period long over) would be swallowed. Forgetting
 /// values never changes a result; the record of a dormant key costs about 100 bytes and counts against the key cap.</para>
 /// <para><b>Cost.</b> Per input: one lookup of the key; then, for a key with up to 8 values, a scan of its values from
-/// the most recently seen (by reference, then by content), otherwise one lookup in its index (no string made either
-/// way); O(1) list moves; expired values are removed in amortized O(1).</para>
+/// the most recently seen (each by reference, then length and content), otherwise one lookup in its index (no string
+/// made either way); O(1) list moves; expired values are removed in amortized O(1).</para>
 /// <para>Not thread-safe: use one tracker per thread, or serialize calls.</para>
 /// </remarks>
 public sealed class NewValueTracker
@@ -251,7 +251,7 @@ public sealed class NewValueTracker
                 throw new InvalidDataException($"Corrupt checkpoint: new-value key '{key}' has an empty or repeated value.");
             }
 
-            kv.Add(value, ticks, _maxValues);
+            kv.Add(_strings.Get(value, value), ticks, _maxValues);
             _watermark = Math.Max(_watermark, ticks);
         }
 
@@ -333,23 +333,12 @@ public sealed class NewValueTracker
                 return text is not null ? _index.TryGetValue(text, out index) : _lookup.TryGetValue(value, out index);
             }
 
-            // First by identity (no string is read), then by content, both from the most recently seen end.
-            if (text is not null)
-            {
-                for (var n = Tail; n >= 0; n = Nodes[n].Prev)
-                {
-                    if (ReferenceEquals(Nodes[n].Value, text))
-                    {
-                        index = n;
-                        return true;
-                    }
-                }
-            }
-
+            // One pass from the most recently seen end, by identity, then length and content. The stored strings come
+            // from the tracker's shared table, so the few that a scan reads are usually in the cache.
             for (var n = Tail; n >= 0; n = Nodes[n].Prev)
             {
                 var v = Nodes[n].Value!;
-                if (v.Length == value.Length && value.Equals(v, StringComparison.OrdinalIgnoreCase))
+                if (ReferenceEquals(v, text) || (v.Length == value.Length && value.Equals(v, StringComparison.OrdinalIgnoreCase)))
                 {
                     index = n;
                     return true;
