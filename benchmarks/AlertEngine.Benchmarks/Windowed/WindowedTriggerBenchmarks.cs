@@ -10,7 +10,9 @@ namespace AlertEngine.Benchmarks.Windowed;
 /// 500,000 activities per invocation, each invocation continuing the stream in time), window 60 s, case-insensitive
 /// keys. Distinct: N = 5 over 8 address values; sum: X = 500 over values 1..100; spike: R = 2, M = K = 1. The cores
 /// run counting only (MaxItemsPerDetection = 0, like the baselines, which keep no activities) and, as the engine uses
-/// them, keeping the detection's items (default cap).
+/// them, keeping the detection's items (default cap); with <see cref="KeepItems"/> the baselines keep the items too
+/// (<see cref="DictionaryDistinctKeeping{TItem}"/>, <see cref="QueueSumKeeping{TItem}"/>, <see cref="QueueSpikeKeeping{TItem}"/>),
+/// so both sides do the same work. The item is the activity's key string (a reference, as an activity would be).
 /// </summary>
 [Config(typeof(WindowedConfig))]
 public class WindowedTriggerBenchmarks
@@ -29,6 +31,9 @@ public class WindowedTriggerBenchmarks
     private QueueSum _sumBaseline = null!;
     private SpikeCounter<string?> _spike = null!;
     private QueueSpike _spikeBaseline = null!;
+    private DictionaryDistinctKeeping<string?> _distinctKeeping = null!;
+    private QueueSumKeeping<string?> _sumKeeping = null!;
+    private QueueSpikeKeeping<string?> _spikeKeeping = null!;
 
     [Params(false, true)]
     public bool KeepItems { get; set; }
@@ -52,6 +57,9 @@ public class WindowedTriggerBenchmarks
         _sumBaseline = new QueueSum(500, Window);
         _spike = new SpikeCounter<string?>(2, Window, 1, 1, options);
         _spikeBaseline = new QueueSpike(2, Window, 1, 1);
+        _distinctKeeping = new DictionaryDistinctKeeping<string?>(5, Window, options.MaxItemsPerDetection);
+        _sumKeeping = new QueueSumKeeping<string?>(500, Window, options.MaxItemsPerDetection);
+        _spikeKeeping = new QueueSpikeKeeping<string?>(2, Window, 1, 1, options.MaxItemsPerDetection);
 
         // Two passes: every structure is in steady state before measuring.
         for (var pass = 0; pass < 2; pass++)
@@ -109,7 +117,7 @@ public class WindowedTriggerBenchmarks
         var fired = 0;
         for (var i = 0; i < keys.Length; i++)
         {
-            if (_distinct.Add(keys[i], new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), _values[i], null) == WindowTriggerOutcome.Detected)
+            if (_distinct.Add(keys[i], new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), _values[i], KeepItems ? keys[i] : null) == WindowTriggerOutcome.Detected)
             {
                 fired++;
             }
@@ -125,6 +133,19 @@ public class WindowedTriggerBenchmarks
         var ticks = _stream.Ticks;
         var offset = _offsets[1] += _stream.Duration;
         var fired = 0;
+        if (KeepItems)
+        {
+            for (var i = 0; i < keys.Length; i++)
+            {
+                if (_distinctKeeping.Add(keys[i], new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), _values[i], keys[i]))
+                {
+                    fired++;
+                }
+            }
+
+            return fired;
+        }
+
         for (var i = 0; i < keys.Length; i++)
         {
             if (_distinctBaseline.Add(keys[i], new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), _values[i]))
@@ -145,7 +166,7 @@ public class WindowedTriggerBenchmarks
         var fired = 0;
         for (var i = 0; i < keys.Length; i++)
         {
-            if (_sum.Add(keys[i], new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), _numbers[i], null) == WindowTriggerOutcome.Detected)
+            if (_sum.Add(keys[i], new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), _numbers[i], KeepItems ? keys[i] : null) == WindowTriggerOutcome.Detected)
             {
                 fired++;
             }
@@ -161,6 +182,19 @@ public class WindowedTriggerBenchmarks
         var ticks = _stream.Ticks;
         var offset = _offsets[3] += _stream.Duration;
         var fired = 0;
+        if (KeepItems)
+        {
+            for (var i = 0; i < keys.Length; i++)
+            {
+                if (_sumKeeping.Add(keys[i], new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), _numbers[i], keys[i]))
+                {
+                    fired++;
+                }
+            }
+
+            return fired;
+        }
+
         for (var i = 0; i < keys.Length; i++)
         {
             if (_sumBaseline.Add(keys[i], new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), _numbers[i]))
@@ -181,7 +215,7 @@ public class WindowedTriggerBenchmarks
         var fired = 0;
         for (var i = 0; i < keys.Length; i++)
         {
-            if (_spike.Add(keys[i], new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), null) == WindowTriggerOutcome.Detected)
+            if (_spike.Add(keys[i], new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), KeepItems ? keys[i] : null) == WindowTriggerOutcome.Detected)
             {
                 fired++;
             }
@@ -197,6 +231,19 @@ public class WindowedTriggerBenchmarks
         var ticks = _stream.Ticks;
         var offset = _offsets[5] += _stream.Duration;
         var fired = 0;
+        if (KeepItems)
+        {
+            for (var i = 0; i < keys.Length; i++)
+            {
+                if (_spikeKeeping.Add(keys[i], new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), keys[i]))
+                {
+                    fired++;
+                }
+            }
+
+            return fired;
+        }
+
         for (var i = 0; i < keys.Length; i++)
         {
             if (_spikeBaseline.Add(keys[i], new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero)))

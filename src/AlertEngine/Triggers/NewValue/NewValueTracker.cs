@@ -8,7 +8,7 @@ namespace AlertEngine;
 /// (case-insensitively) at a time in (t − lookback, t]; a new value fires unless t &lt; (the key's first-seen time) +
 /// learning period, where the first-seen time is the earliest time of a value the key has been given (this one
 /// included). Single-threaded, allocation-free in steady state (a value given as a span is copied to a string only
-/// when the key starts remembering it), and exact for inputs in time order (equal times allowed).
+/// when no key remembers the same text yet), and exact for inputs in time order (equal times allowed).
 /// </summary>
 /// <remarks>
 /// <para><b>Out of order.</b> The tracker has no lateness rule of its own: it accepts any time. Per key and value it
@@ -17,7 +17,9 @@ namespace AlertEngine;
 /// <para><b>Memory.</b> Per tracked key: a record of about 100 bytes (its dictionary entry, the first-seen time and
 /// list heads, stored in the key dictionary's entry) and, while it remembers values, a node array holding at most
 /// <see cref="MaxValuesPerKey"/> values (24 bytes each plus the string) and, past 8 values, a value index (about 30
-/// bytes per value). When a key would exceed the cap, the
+/// bytes per value). Remembered values are stored through a table of strings shared by all keys (the same text is one
+/// string however many keys remember it), which holds at most 65,536 strings and starts over when full. When a key
+/// would exceed the cap, the
 /// value seen least recently is forgotten (counted in <see cref="ValuesForgotten"/>; it would fire again if it came
 /// back). At most <see cref="MaxTrackedKeys"/> keys are tracked; a new key beyond the cap is
 /// <see cref="NewValueOutcome.KeyCapExceeded"/> and nothing is recorded for it.</para>
@@ -28,13 +30,14 @@ namespace AlertEngine;
 /// period when it comes back, so a value that must fire (the learning period long over) would be swallowed. Forgetting
 /// values never changes a result; the record of a dormant key costs about 100 bytes and counts against the key cap.</para>
 /// <para><b>Cost.</b> Per input: one lookup of the key; then, for a key with up to 8 values, a scan of its values from
-/// the most recently seen (by reference, then by content), otherwise one lookup in its index (no string made either
-/// way); O(1) list moves; expired values are removed in amortized O(1).</para>
+/// the most recently seen (each by reference, then length and content), otherwise one lookup in its index (no string
+/// made either way); O(1) list moves; expired values are removed in amortized O(1).</para>
 /// <para>Not thread-safe: use one tracker per thread, or serialize calls.</para>
 /// </remarks>
 public sealed class NewValueTracker
 {
     private readonly Dictionary<string, KeyValues> _keys;
+    private readonly ValueStringTable _strings = new();
     private readonly long _lookback;
     private readonly long _learning;
     private readonly long _sweepInterval;
@@ -173,7 +176,9 @@ public sealed class NewValueTracker
                 ValuesForgotten++;
             }
 
-            kv.Add(text ?? value.ToString(), t, _maxValues);
+            // Stored through the table shared by all keys: a value many keys have is one string, which stays in the
+            // cache for the content comparisons of the scan, whatever string instances the activities carry.
+            kv.Add(_strings.Get(value, text), t, _maxValues);
         }
 
         return learning ? NewValueOutcome.Learning : NewValueOutcome.New;
@@ -246,7 +251,7 @@ public sealed class NewValueTracker
                 throw new InvalidDataException($"Corrupt checkpoint: new-value key '{key}' has an empty or repeated value.");
             }
 
-            kv.Add(value, ticks, _maxValues);
+            kv.Add(_strings.Get(value, value), ticks, _maxValues);
             _watermark = Math.Max(_watermark, ticks);
         }
 
@@ -328,23 +333,12 @@ public sealed class NewValueTracker
                 return text is not null ? _index.TryGetValue(text, out index) : _lookup.TryGetValue(value, out index);
             }
 
-            // First by identity (no string is read), then by content, both from the most recently seen end.
-            if (text is not null)
-            {
-                for (var n = Tail; n >= 0; n = Nodes[n].Prev)
-                {
-                    if (ReferenceEquals(Nodes[n].Value, text))
-                    {
-                        index = n;
-                        return true;
-                    }
-                }
-            }
-
+            // One pass from the most recently seen end, by identity, then length and content. The stored strings come
+            // from the tracker's shared table, so the few that a scan reads are usually in the cache.
             for (var n = Tail; n >= 0; n = Nodes[n].Prev)
             {
                 var v = Nodes[n].Value!;
-                if (v.Length == value.Length && value.Equals(v, StringComparison.OrdinalIgnoreCase))
+                if (ReferenceEquals(v, text) || (v.Length == value.Length && value.Equals(v, StringComparison.OrdinalIgnoreCase)))
                 {
                     index = n;
                     return true;

@@ -34,12 +34,10 @@ namespace AlertEngine;
 /// </remarks>
 public sealed class DistinctCounter<TItem>
 {
-    private const int MaxInterned = 1 << 16;
     private const int ScanLimit = 8;
     private readonly Dictionary<string, KeyState> _keys;
     private readonly Stack<KeyState> _spare = new();
-    private readonly HashSet<string> _interned = new(StringComparer.Ordinal);
-    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _internLookup;
+    private readonly ValueStringTable _strings = new();
     private readonly WindowClock _clock;
     private readonly int _maxValues;
     private long _arrival;
@@ -67,7 +65,6 @@ public sealed class DistinctCounter<TItem>
         _maxValues = Math.Min(threshold - 1, options.MaxValuesPerKey);
         _clock = new WindowClock(window, 1, options.Resolution, options.AllowedLateness);
         _keys = new Dictionary<string, KeyState>(options.KeyComparer);
-        _internLookup = _interned.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>N: the number of distinct values that fires a detection.</summary>
@@ -335,22 +332,7 @@ public sealed class DistinctCounter<TItem>
     }
 
     /// <summary>The value as a string: the same string as last time for the same text (no allocation in steady state).</summary>
-    private string Intern(ReadOnlySpan<char> value)
-    {
-        if (_internLookup.TryGetValue(value, out var text))
-        {
-            return text;
-        }
-
-        if (_interned.Count >= MaxInterned)
-        {
-            _interned.Clear();
-        }
-
-        text = value.ToString();
-        _interned.Add(text);
-        return text;
-    }
+    private string Intern(ReadOnlySpan<char> value) => _strings.Get(value);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ForgetLeastRecent(ref KeyState state) => state.Entries.RemoveFirst();
