@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace AlertEngine.Benchmarks.EndToEnd;
+
+/// <summary>
+/// <c>e2e-parse &lt;activities.jsonl&gt; [rounds]</c>: the read + parse stage of <see cref="EndToEndStages"/> alone, side by
+/// side in one process, alternating rounds, from memory (no disk): the library's reader (results dropped, and results
+/// kept in a list as e2e-stages does), System.Text.Json deserialising each line into a plain record (the obvious
+/// alternative), and the reader over the same records written as a Purview audit search export (CSV: AuditData quoted
+/// with doubled quotes, BOM, CRLF). Prints CPU (process, GC included) and wall ns per line, the median of the rounds,
+/// and the ratios.
+/// </summary>
+internal static class ParseCpuTime
+{
+    private static readonly JsonSerializerOptions PlainOptions = new() { PropertyNameCaseInsensitive = true };
+
+    public static int Run(string[] args)
+    {
+        if (args is not [var path, ..])
+        {
+            Console.Error.WriteLine("usage: e2e-parse <activities.jsonl> [rounds]");
+            return 2;
+        }
+
+        var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+        var jsonl = File.ReadAllBytes(path);
+        var lines = File.ReadAllLines(path);
+        var n = lines.Length;
+        var csv = Csv(lines);
+        Console.WriteLine($"# e2e-parse {Path.GetFileName(path)}: {n} lines, JSON Lines {jsonl.Length / (double)n:F0} B/line, CSV {csv.Length / (double)n:F0} B/line; median of {rounds} rounds");
+        Console.WriteLine($"# machine: {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Trim()}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
+
+        var rows = new (string Name, Func<int> Action)[]
+        {
+            ("ActivityReader, JSON Lines, results dropped", () => Reader(jsonl, null)),
+            ("ActivityReader, JSON Lines, activities kept in a list", () => Reader(jsonl, new List<Activity>(n))),
+            ("System.Text.Json into a plain record, results dropped", () => Stj(jsonl)),
+            ("ActivityReader, Purview CSV export of the same records, results dropped", () => Reader(csv, null)),
+        };
+        var cpu = new List<double>[rows.Length];
+        var wall = new List<double>[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            cpu[i] = [];
+            wall[i] = [];
+        }
+
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var i = 0; i < rows.Length; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                var self = Process.GetCurrentProcess();
+                var cpu0 = self.TotalProcessorTime;
+                var sw = Stopwatch.StartNew();
+                var count = rows[i].Action();
+                sw.Stop();
+                self.Refresh();
+                if (count != n)
+                {
+                    throw new InvalidOperationException($"{rows[i].Name}: {count} valid of {n}");
+                }
+
+                cpu[i].Add((self.TotalProcessorTime - cpu0).TotalNanoseconds / n);
+                wall[i].Add(sw.Elapsed.TotalNanoseconds / n);
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| stage | CPU ns/line (median) | wall ns/line (median) | CPU ns/line per round |");
+        Console.WriteLine("|---|---:|---:|---|");
+        for (var i = 0; i < rows.Length; i++)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {rows[i].Name} | {Median(cpu[i]):F0} | {Median(wall[i]):F0} | {string.Join(" ", cpu[i].Select(c => c.ToString("F0", CultureInfo.InvariantCulture)))} |"));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reader / System.Text.Json (CPU, dropped): {Median(cpu[0]) / Median(cpu[2]):F2}x"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CSV / JSON Lines (CPU, dropped): {Median(cpu[3]) / Median(cpu[0]):F3}x"));
+        return 0;
+    }
+
+    private static int Reader(byte[] input, List<Activity>? kept)
+    {
+        var valid = 0;
+        foreach (var result in ActivityReader.Read(new MemoryStream(input, writable: false), "bench"))
+        {
+            if (result.Activity is { } a)
+            {
+                valid++;
+                kept?.Add(a);
+            }
+        }
+
+        return valid;
+    }
+
+    private static int Stj(byte[] input)
+    {
+        var count = 0;
+        var span = input.AsSpan();
+        while (!span.IsEmpty)
+        {
+            var end = span.IndexOf((byte)'\n');
+            var line = end < 0 ? span : span[..end];
+            if (!line.IsEmpty)
+            {
+                count += JsonSerializer.Deserialize<PlainActivity>(line, PlainOptions) is null ? 0 : 1;
+            }
+
+            span = end < 0 ? default : span[(end + 1)..];
+        }
+
+        return count;
+    }
+
+    private static byte[] Csv(string[] lines)
+    {
+        var sb = new StringBuilder("RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,AssociatedAdminUnitsNames\r\n");
+        for (var i = 0; i < lines.Length; i++)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"rec-{i:D8},2026-03-01T00:00:00.0000000Z,6,Op,u{i}@contoso.com,\"")
+                .Append(lines[i].Replace("\"", "\"\"", StringComparison.Ordinal))
+                .Append("\",,\r\n");
+        }
+
+        return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(sb.ToString())];
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    // Time, Id and Operation in both formats (the names match case-insensitively; CreationTime is not read).
+    private sealed record PlainActivity(string Id, DateTimeOffset Time, string Operation, string? UserId, string? ClientIp, string? ObjectId, string? Workload);
+}
