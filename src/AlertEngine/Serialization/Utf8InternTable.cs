@@ -115,6 +115,22 @@ internal sealed class Utf8InternTable
 
         public string Value { get; } = value;
 
-        public int IgnoreCaseHash { get; } = StringComparer.OrdinalIgnoreCase.GetHashCode(value);
+        private int _ignoreCaseHash;
+        private bool _hashed;
+
+        // Computed on first use (names need it, values do not); a race computes the same number twice.
+        public int IgnoreCaseHash
+        {
+            get
+            {
+                if (!Volatile.Read(ref _hashed))
+                {
+                    _ignoreCaseHash = StringComparer.OrdinalIgnoreCase.GetHashCode(Value);
+                    Volatile.Write(ref _hashed, true);
+                }
+
+                return _ignoreCaseHash;
+            }
+        }
     }
 }

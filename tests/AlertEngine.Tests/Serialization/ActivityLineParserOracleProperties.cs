@@ -151,7 +151,8 @@ public class ActivityLineParserOracleProperties
     {
         // The property above is only as strong as its lines: enough of them must be valid, in both formats.
         var valid = new Dictionary<bool, int> { [true] = 0, [false] = 0 };
-        foreach (var line in Lines.Sample(20, 3000))
+        var lines = Lines.Sample(20, 2000).Concat(Lines.Sample(2000, 20)).ToList();
+        foreach (var line in lines)
         {
             if (ActivityLineParserFacade(line.Bytes) is { Activity: { } a })
             {
@@ -159,7 +160,24 @@ public class ActivityLineParserOracleProperties
             }
         }
 
-        Assert.True(valid[true] > 50 && valid[false] > 50, $"valid lines: {valid[true]} with properties, {valid[false]} without");
+        Assert.True(valid[true] > lines.Count / 20 && valid[false] > lines.Count / 20, $"valid lines of {lines.Count}: {valid[true]} with properties, {valid[false]} without");
+    }
+
+    [Fact]
+    public void Parsing_on_several_threads_at_once_gives_what_the_reference_parser_gives()
+    {
+        // ParseLine is static and shared by parallel readers: the interning tables and the per-thread scratch must
+        // not mix lines up. Many threads, each parsing every line, all reading and filling the same tables.
+        var lines = Lines.Sample(20, 400).Concat(ValidLines.Sample(20, 400)).ToArray();
+        var expected = lines.Select(l => ReferenceActivityLineParser.Parse(l.Bytes, "p.jsonl", 7)).ToArray();
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, worker =>
+        {
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var k = (i + (worker * 97)) % lines.Length;
+                AssertSame(expected[k], ActivityLineParserFacade(lines[k].Bytes));
+            }
+        });
     }
 
     [Theory]
@@ -202,6 +220,18 @@ public class ActivityLineParserOracleProperties
         Assert.Equal("localhost", a.Properties["clientip"]);
         Assert.False(a.Properties.ContainsKey("Sit"));
         Assert.Throws<KeyNotFoundException>(() => a.Properties["nope"]);
+    }
+
+    [Property(MaxTest = 2000)]
+    public bool The_dotted_quad_fast_path_gives_what_IPAddress_parse_gives(byte a, byte b, byte c, byte d, byte zeros, bool junk)
+    {
+        // Parts written with or without leading zeros (octal to IPAddress.Parse), sometimes with text after them.
+        string Part(byte value, int bit) => ((zeros >> bit) & 1) == 1 ? "0" + value.ToString(System.Globalization.CultureInfo.InvariantCulture) : value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var text = $"{Part(a, 0)}.{Part(b, 1)}.{Part(c, 2)}.{Part(d, 3)}" + (junk ? (zeros % 3 == 0 ? "." : "x") : string.Empty);
+        // The general rule: a dotted quad of 1 to 3 digits per part, as IPAddress.TryParse reads it.
+        var expectedValid = System.Text.RegularExpressions.Regex.IsMatch(text, "^[0-9]{1,3}(\\.[0-9]{1,3}){3}\\z") & System.Net.IPAddress.TryParse(text, out var expected);
+        var valid = ClientIpParser.TryParseAddress(text, out var actual);
+        return valid == expectedValid && (!valid || actual!.Equals(expected));
     }
 
     private static ActivityReadResult? ActivityLineParserFacade(byte[] bytes) => ActivityLineParser.Parse(bytes, "p.jsonl", 7);
