@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace AlertEngine.Benchmarks.EndToEnd;
 
 /// <summary>
-/// <c>e2e-parse &lt;activities.jsonl&gt; [rounds] [row]</c> (a row index runs that row alone, for a profiler): the read +
+/// <c>e2e-parse &lt;activities.jsonl&gt; [rounds] [row]</c> (row indexes, comma-separated, run those rows alone, e.g. for a profiler): the read +
 /// parse stage of <see cref="EndToEndStages"/> alone, side by side in one process, alternating rounds, from memory (no
 /// disk): the library's reader (results dropped, and activities kept in a list as e2e-stages keeps them),
 /// System.Text.Json deserialising each line into a plain record (the obvious alternative; from the UTF-8 bytes, as
@@ -27,11 +27,11 @@ internal static class ParseCpuTime
         }
 
         var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
-        var only = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : -1;
+        int[] only = args.Length > 2 ? [.. args[2].Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture))] : [];
         var jsonl = File.ReadAllBytes(path);
         var lines = File.ReadAllLines(path);
         var n = lines.Length;
-        var csv = only is -1 or 4 ? Csv(lines) : [];
+        var csv = only.Length == 0 || only.Contains(4) ? Csv(lines) : [];
         Console.WriteLine($"# e2e-parse {Path.GetFileName(path)}: {n} lines, JSON Lines {jsonl.Length / (double)n:F0} B/line, CSV {csv.Length / (double)n:F0} B/line; median of {rounds} rounds");
         Console.WriteLine($"# machine: {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Trim()}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
 
@@ -43,6 +43,11 @@ internal static class ParseCpuTime
             ("System.Text.Json as e2e-stages runs it (StreamReader.ReadLine, then Deserialize(string))", () => StjLines(jsonl)),
             ("ActivityReader, Purview CSV export of the same records, results dropped", () => Reader(csv, null)),
             ("System.Text.Json into a plain record, records kept in a list", () => Stj(jsonl, new List<object>(n))),
+            ("line parser before issue 16 (commit ad6efa5), lines split here, results dropped", () => Lines(jsonl, null, static (l, i) => AlertEngine.Tests.Serialization.ReferenceActivityLineParser.Parse(l, "bench", i))),
+            ("line parser now, lines split here, results dropped", () => Lines(jsonl, null, static (l, i) => ActivityLineParser.Parse(l, "bench", i))),
+            ("line parser now with user names interned (the default does not), results dropped", () => Interned(() => Lines(jsonl, null, static (l, i) => ActivityLineParser.Parse(l, "bench", i)))),
+            ("line parser before issue 16 (commit ad6efa5), activities kept in a list", () => Lines(jsonl, new List<Activity>(n), static (l, i) => AlertEngine.Tests.Serialization.ReferenceActivityLineParser.Parse(l, "bench", i))),
+            ("line parser now, activities kept in a list", () => Lines(jsonl, new List<Activity>(n), static (l, i) => ActivityLineParser.Parse(l, "bench", i))),
         };
         var cpu = new List<double>[rows.Length];
         var wall = new List<double>[rows.Length];
@@ -56,7 +61,7 @@ internal static class ParseCpuTime
         {
             for (var i = 0; i < rows.Length; i++)
             {
-                if (only >= 0 && i != only)
+                if (only.Length > 0 && !only.Contains(i))
                 {
                     continue;
                 }
@@ -93,11 +98,13 @@ internal static class ParseCpuTime
                 $"| {rows[i].Name} | {cpu[i].Min():F0} | {Median(cpu[i]):F0} | {wall[i].Min():F0} | {string.Join(" ", cpu[i].Select(c => c.ToString("F0", CultureInfo.InvariantCulture)))} |"));
         }
 
-        if (only < 0)
+        if (only.Length == 0)
         {
             Console.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reader / System.Text.Json, results dropped (CPU): best {cpu[0].Min() / cpu[2].Min():F2}x, median {Median(cpu[0]) / Median(cpu[2]):F2}x"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reader / System.Text.Json, results kept (CPU): best {cpu[1].Min() / cpu[5].Min():F2}x, median {Median(cpu[1]) / Median(cpu[5]):F2}x"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"line parser before / now, results dropped (CPU): best {cpu[6].Min() / cpu[7].Min():F2}x, median {Median(cpu[6]) / Median(cpu[7]):F2}x"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"line parser before / now, activities kept (CPU): best {cpu[9].Min() / cpu[10].Min():F2}x, median {Median(cpu[9]) / Median(cpu[10]):F2}x"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CSV / JSON Lines, results dropped (CPU): best {cpu[4].Min() / cpu[0].Min():F3}x, median {Median(cpu[4]) / Median(cpu[0]):F3}x"));
         }
         return 0;
@@ -133,6 +140,43 @@ internal static class ParseCpuTime
                     count++;
                     kept?.Add(record);
                 }
+            }
+
+            span = end < 0 ? default : span[(end + 1)..];
+        }
+
+        return count;
+    }
+
+    private static int Interned(Func<int> action)
+    {
+        ActivityLineParser.InternUserIds = true;
+        try
+        {
+            return action();
+        }
+        finally
+        {
+            ActivityLineParser.InternUserIds = false;
+        }
+    }
+
+    private delegate ActivityReadResult? LineParser(ReadOnlySpan<byte> line, long lineNumber);
+
+    private static int Lines(byte[] input, List<Activity>? kept, LineParser parse)
+    {
+        var count = 0;
+        var span = input.AsSpan();
+        long number = 0;
+        while (!span.IsEmpty)
+        {
+            var end = span.IndexOf((byte)'\n');
+            var line = end < 0 ? span : span[..end];
+            number++;
+            if (parse(line, number) is { Activity: { } activity })
+            {
+                count++;
+                kept?.Add(activity);
             }
 
             span = end < 0 ? default : span[(end + 1)..];

@@ -16,8 +16,8 @@ namespace AlertEngine;
 /// tables (<see cref="Utf8InternTable"/>, lock-free) and a per-thread scratch array of fields.</para>
 /// <para>How it is fast (issue 16; benchmarks/results/end-to-end.md): one <see cref="Utf8JsonReader"/> pass over the line
 /// records each top-level field's kind and byte range; field names are compared as bytes (ASCII, case-insensitively)
-/// and never become strings unless they are property names (interned) or appear in an error; operation, workload and
-/// user names are interned; times take <see cref="Iso8601FastPath"/> before the general parse; client IPs are parsed
+/// and never become strings unless they are property names (interned) or appear in an error; operation and workload
+/// names are interned (user names are not: see <see cref="InternUserIds"/>); times take <see cref="Iso8601FastPath"/> before the general parse; client IPs are parsed
 /// from a stack buffer; and the other fields of an audit record become <see cref="Utf8Properties"/>, their bytes
 /// copied once and decoded only when read. Errors and notes are exactly those of the straightforward parser this
 /// replaced (tests/AlertEngine.Tests/Serialization/ReferenceActivityLineParser.cs, compared by property tests).</para>
@@ -31,6 +31,14 @@ internal static class ActivityLineParser
 
     [ThreadStatic]
     private static Field[]? t_fields;
+
+    /// <summary>
+    /// Whether user names go through <see cref="Utf8InternTable.Values"/>. Off: on the uniform workload of issue 16
+    /// (20,000 users, more than the table holds) interning them made the parse 1.4x slower (826 against 599 ns per
+    /// line, benchmarks/results/end-to-end.md), as lookups miss and evict each other; operation and workload names,
+    /// few and repeated, are interned. A switch for the e2e-parse benchmark's side-by-side row.
+    /// </summary>
+    internal static bool InternUserIds { get; set; }
 
     /// <summary>Parses a line. Returns <see langword="null"/> for a blank line (white space only, or a byte order mark).</summary>
     public static ActivityReadResult? Parse(ReadOnlySpan<byte> line, string sourceName, long lineNumber)
@@ -124,16 +132,11 @@ internal static class ActivityLineParser
                     f.Kind = KindOf(f.Name);
                 }
 
-                if (f.Kind == FieldKind.Other)
+                if (f.Kind == FieldKind.Other && f.Name is null)
                 {
-                    if (f.Name is null)
-                    {
-                        f.Name = Utf8InternTable.Names.GetOrAdd(raw, out f.NameHash);
-                    }
-                    else
-                    {
-                        f.NameHash = StringComparer.OrdinalIgnoreCase.GetHashCode(f.Name);
-                    }
+                    // An ASCII name: hashed for the duplicate check (escaped and other names keep NameHash 0).
+                    f.Name = Utf8InternTable.Names.GetOrAdd(raw);
+                    f.NameHash = AsciiIgnoreCaseHash(raw);
                 }
 
                 f.FirstUpper = f.Name is not null
@@ -202,13 +205,29 @@ internal static class ActivityLineParser
 
         foreach (ref readonly var e in earlier)
         {
-            if (e.Kind == FieldKind.Other && e.NameHash == f.NameHash && string.Equals(e.Name, f.Name, StringComparison.OrdinalIgnoreCase))
+            if (e.Kind == FieldKind.Other && (e.NameHash == f.NameHash || e.NameHash == 0 || f.NameHash == 0)
+                && string.Equals(e.Name, f.Name, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// A hash of an ASCII name that ignores letter case (bytes or'ed with 0x20: equal for names that differ only in
+    /// the case of letters, sometimes equal for others, which the comparison after it sorts out); never 0.
+    /// </summary>
+    private static int AsciiIgnoreCaseHash(ReadOnlySpan<byte> name)
+    {
+        var h = 2166136261u;
+        foreach (var b in name)
+        {
+            h = (h ^ (uint)(b | 0x20)) * 16777619u;
+        }
+
+        return (int)(h | 1);
     }
 
     /// <summary>A known field name, compared as ASCII bytes, case-insensitively.</summary>
@@ -304,7 +323,7 @@ internal static class ActivityLineParser
                     operation = RequiredString(line, f, "operation", intern: true, ref ctx);
                     break;
                 case FieldKind.UserId:
-                    userId = EmptyToNull(OptionalString(line, f, "userId", intern: true, ref ctx));
+                    userId = EmptyToNull(OptionalString(line, f, "userId", intern: InternUserIds, ref ctx));
                     break;
                 case FieldKind.ObjectId:
                     objectId = EmptyToNull(OptionalString(line, f, "objectId", intern: false, ref ctx));
@@ -377,7 +396,7 @@ internal static class ActivityLineParser
                     operation = RequiredString(line, f, "Operation", intern: true, ref ctx);
                     break;
                 case FieldKind.UserId:
-                    userId = EmptyToNull(OptionalString(line, f, "UserId", intern: true, ref ctx));
+                    userId = EmptyToNull(OptionalString(line, f, "UserId", intern: InternUserIds, ref ctx));
                     break;
                 case FieldKind.ObjectId:
                     objectId = EmptyToNull(OptionalString(line, f, "ObjectId", intern: false, ref ctx));
@@ -856,7 +875,7 @@ internal static class ActivityLineParser
         /// <summary>Just past the value's last byte.</summary>
         public int End;
 
-        /// <summary>The name's case-insensitive hash code, for <see cref="FieldKind.Other"/>.</summary>
+        /// <summary>For <see cref="FieldKind.Other"/> with an ASCII name: <see cref="AsciiIgnoreCaseHash"/>; otherwise 0 (no hash: always compared).</summary>
         public int NameHash;
 
         /// <summary>The name: always for <see cref="FieldKind.Other"/> (interned), else only when escaped or not ASCII.</summary>

@@ -5,24 +5,23 @@ namespace AlertEngine;
 
 /// <summary>
 /// A bounded cache from UTF-8 bytes to one shared <see cref="string"/> instance, so that the values an activity stream
-/// repeats on every line (operation, workload and user names, property names) are decoded and held once instead of
+/// repeats on every line (operation and workload names, property names) are decoded and held once instead of
 /// once per line. Thread-safe and lock-free: several parsers may share one table.
 /// </summary>
 /// <remarks>
-/// Two-way set-associative: a text may sit in slot <c>h</c> or <c>h ^ 1</c> of a fixed array, each slot holding an
-/// immutable entry (the bytes, the string and its case-insensitive hash code). A lookup reads both slots (plain reads
-/// of references are atomic, and an entry is fully built before it is published); a miss decodes the string and
-/// publishes a new entry in an empty slot of the two, or over one of them. Two threads missing on the same text at
-/// once may each publish their own entry; both strings are equal, so callers never see a difference, only a lost
-/// saving. Memory is bounded by the slot count times the longest text kept (<see cref="MaxLength"/>); longer texts
-/// are decoded without being kept.
+/// Two-way set-associative: a text may sit in either slot of the pair its hash picks (both in one cache line), each
+/// slot holding the string and the hash. Only ASCII texts of at most <see cref="MaxLength"/> bytes are kept; others are
+/// decoded each time. A hit is decided by comparing the bytes with the string's characters, never by the hash alone,
+/// so a slot read while another thread overwrites it (the two fields may be torn) can only cause a miss, never a
+/// wrong string. A miss decodes the string and stores it in an empty slot of the pair, or over one of them. Memory is
+/// bounded by the slot count times the longest text kept.
 /// </remarks>
 internal sealed class Utf8InternTable
 {
     /// <summary>The longest text, in bytes, that the table keeps.</summary>
     public const int MaxLength = 64;
 
-    private readonly Entry?[] _slots;
+    private readonly Slot[] _slots;
     private readonly int _mask;
 
     /// <summary>Creates a table.</summary>
@@ -34,55 +33,60 @@ internal sealed class Utf8InternTable
             throw new ArgumentOutOfRangeException(nameof(slots), slots, "Must be a power of two of at least 2.");
         }
 
-        _slots = new Entry?[slots];
+        _slots = new Slot[slots];
         _mask = slots - 1;
     }
 
-    /// <summary>Operation, workload and user names: values that repeat across lines.</summary>
+    /// <summary>Operation and workload names: values that repeat across lines.</summary>
     public static Utf8InternTable Values { get; } = new(16 * 1024);
 
     /// <summary>Field and property names.</summary>
-    public static Utf8InternTable Names { get; } = new(4 * 1024);
+    public static Utf8InternTable Names { get; } = new(2 * 1024);
 
     /// <summary>The string of <paramref name="utf8"/> (valid UTF-8), shared when the table holds it.</summary>
-    public string GetOrAdd(ReadOnlySpan<byte> utf8) => utf8.IsEmpty ? string.Empty : Lookup(utf8).Value;
-
-    /// <summary>Like <see cref="GetOrAdd(ReadOnlySpan{byte})"/>, with the string's <see cref="StringComparer.OrdinalIgnoreCase"/> hash code.</summary>
-    public string GetOrAdd(ReadOnlySpan<byte> utf8, out int ignoreCaseHash)
+    public string GetOrAdd(ReadOnlySpan<byte> utf8)
     {
-        var entry = Lookup(utf8);
-        ignoreCaseHash = entry.IgnoreCaseHash;
-        return entry.Value;
-    }
+        if (utf8.IsEmpty)
+        {
+            return string.Empty;
+        }
 
-    private Entry Lookup(ReadOnlySpan<byte> utf8)
-    {
         if (utf8.Length > MaxLength)
         {
-            return new Entry(0, [], Encoding.UTF8.GetString(utf8));
+            return Encoding.UTF8.GetString(utf8);
         }
 
         var hash = Hash(utf8);
-        var index = hash & _mask;
-        var first = Volatile.Read(ref _slots[index]);
-        if (first is not null && first.Hash == hash && utf8.SequenceEqual(first.Utf8))
+        var index = hash & _mask & ~1;
+        ref var first = ref _slots[index];
+        var a = Volatile.Read(ref first.Value);
+        if (first.Hash == hash && a is not null && Matches(a, utf8))
         {
-            return first;
+            return a;
         }
 
-        var second = Volatile.Read(ref _slots[index ^ 1]);
-        if (second is not null && second.Hash == hash && utf8.SequenceEqual(second.Utf8))
+        ref var second = ref _slots[index + 1];
+        var b = Volatile.Read(ref second.Value);
+        if (second.Hash == hash && b is not null && Matches(b, utf8))
         {
-            return second;
+            return b;
         }
 
-        var entry = new Entry(hash, utf8.ToArray(), Encoding.UTF8.GetString(utf8));
+        var value = Encoding.UTF8.GetString(utf8);
+        if (value.Length != utf8.Length)
+        {
+            // Not ASCII: not kept (the comparison above is for ASCII).
+            return value;
+        }
 
         // Fill an empty slot of the two; when both are taken, the hash picks which one to replace.
-        var target = first is null ? index : second is null ? index ^ 1 : index ^ ((hash >> 30) & 1);
-        Volatile.Write(ref _slots[target], entry);
-        return entry;
+        ref var target = ref a is null ? ref first : ref b is null ? ref second : ref ((hash & (1 << 30)) == 0 ? ref first : ref second);
+        target.Hash = hash;
+        Volatile.Write(ref target.Value, value);
+        return value;
     }
+
+    private static bool Matches(string value, ReadOnlySpan<byte> utf8) => value.Length == utf8.Length && System.Text.Ascii.Equals(utf8, value);
 
     /// <summary>A 64-bit multiply-xorshift hash over 8 bytes at a time, folded to 32 bits.</summary>
     private static int Hash(ReadOnlySpan<byte> utf8)
@@ -107,30 +111,9 @@ internal sealed class Utf8InternTable
         return (int)h;
     }
 
-    private sealed class Entry(int hash, byte[] utf8, string value)
+    private struct Slot
     {
-        public int Hash { get; } = hash;
-
-        public byte[] Utf8 { get; } = utf8;
-
-        public string Value { get; } = value;
-
-        private int _ignoreCaseHash;
-        private bool _hashed;
-
-        // Computed on first use (names need it, values do not); a race computes the same number twice.
-        public int IgnoreCaseHash
-        {
-            get
-            {
-                if (!Volatile.Read(ref _hashed))
-                {
-                    _ignoreCaseHash = StringComparer.OrdinalIgnoreCase.GetHashCode(Value);
-                    Volatile.Write(ref _hashed, true);
-                }
-
-                return _ignoreCaseHash;
-            }
-        }
+        public string? Value;
+        public int Hash;
     }
 }
