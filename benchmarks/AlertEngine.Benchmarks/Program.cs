@@ -56,6 +56,11 @@ public static class Program
             return Sigma.SigmaCpuTime.Run(sigmaArgs);
         }
 
+        if (args is ["orleans-breakdown", .. var breakdownArgs])
+        {
+            return Orleans.BatchBreakdown.Run(breakdownArgs);
+        }
+
         if (args is ["orleans", .. var orleansArgs])
         {
             return Orleans.ClusterThroughput.Run(orleansArgs);
@@ -64,6 +69,21 @@ public static class Program
         if (args is ["e2e-generate", .. var generateArgs])
         {
             return EndToEnd.TenantGenerator.Run(generateArgs);
+        }
+
+        if (args is ["dup-filter-cpu", .. var dupArgs])
+        {
+            return Engine.DuplicateFilterCpuTime.Run(dupArgs);
+        }
+
+        if (args is ["targets-cpu"])
+        {
+            return EndToEnd.TargetsCpuTime.Run();
+        }
+
+        if (args is ["e2e-engine", .. var engineArgs])
+        {
+            return EndToEnd.EngineSideBySide.Run(engineArgs);
         }
 
         if (args is ["e2e-stages", .. var stageArgs])

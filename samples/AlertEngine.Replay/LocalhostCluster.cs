@@ -3,8 +3,12 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans;
+using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace AlertEngine.Replay;
 
@@ -29,6 +33,9 @@ internal sealed class LocalhostCluster : IAsyncDisposable
 
     public AlertEngineClient Engine { get; }
 
+    /// <summary>The silos' hosts (for benchmarks that look into a silo's services).</summary>
+    public IReadOnlyList<IHost> Silos => _silos;
+
     public static async Task<LocalhostCluster> StartAsync(int silos, IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, IAlertStore store, CancellationToken cancellationToken)
     {
         var clusterId = "alertengine-replay-" + Guid.NewGuid().ToString("N")[..8];
@@ -46,7 +53,9 @@ internal sealed class LocalhostCluster : IAsyncDisposable
                 var gatewayPort = ports[(2 * i) + 1];
                 builder.UseOrleans(silo => silo
                     .UseLocalhostClustering(siloPort, gatewayPort, primary, serviceId: clusterId, clusterId: clusterId)
-                    .AddMemoryGrainStorage(AlertEngineClusterOptions.StorageName)
+                    // Orleans' binary serializer: the default grain-storage serializer is JSON (state bytes as base64 text).
+                    .AddMemoryGrainStorage(AlertEngineClusterOptions.StorageName, (OptionsBuilder<MemoryGrainStorageOptions> o) => o
+                        .Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)))
                     .AddAlertEngine(EngineName, o =>
                     {
                         o.Engine = options;

@@ -233,7 +233,9 @@ internal sealed class ReplayCommand
         var stopped = false;
         long count = 0;
 
-        foreach (var result in ActivityReader.Read(input, _sourceName))
+        // Parsing is most of a replay's work: with several threads, parse batches of lines on all of them too.
+        var readerOptions = new ActivityReaderOptions { MaxDegreeOfParallelism = arguments.Silos is null ? arguments.Threads : 1 };
+        foreach (var result in ActivityReader.Read(input, _sourceName, readerOptions))
         {
             if ((++count & 0xFFF) == 0)
             {

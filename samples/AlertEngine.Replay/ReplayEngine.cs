@@ -14,6 +14,7 @@ internal sealed class ReplayEngine : IDisposable
     private readonly PartitionedAlertPipeline? _partitioned;
     private readonly ClusterEngine? _cluster;
     private readonly List<Activity> _batch = new(BatchSize);
+    private readonly List<long> _lines = new(BatchSize);
     private readonly Dictionary<string, long> _lineById = new(StringComparer.Ordinal);
     private long _currentLine;
 
@@ -65,9 +66,25 @@ internal sealed class ReplayEngine : IDisposable
         }
     }
 
-    /// <summary>The input line of the activity being evaluated, for messages (in a batch: the line of that id).</summary>
-    public long LineOf(string? activityId) =>
-        activityId is not null && _lineById.TryGetValue(activityId, out var line) ? line : _currentLine;
+    /// <summary>The input line of the activity being evaluated, for messages (in a batch: the line of that id; the
+    /// batch's index by id is built on the first message, so a batch without messages never builds it).</summary>
+    public long LineOf(string? activityId)
+    {
+        if (_single is not null || activityId is null)
+        {
+            return _currentLine;
+        }
+
+        if (_lineById.Count == 0)
+        {
+            for (var i = 0; i < _batch.Count; i++)
+            {
+                _lineById[_batch[i].Id] = _lines[i];
+            }
+        }
+
+        return _lineById.TryGetValue(activityId, out var line) ? line : _currentLine;
+    }
 
     /// <summary>Receives the alerts created or changed by whatever was evaluated, in order (set once, before the first activity).</summary>
     public Action<IReadOnlyList<Alert>>? Evaluated { get; set; }
@@ -85,7 +102,7 @@ internal sealed class ReplayEngine : IDisposable
         }
 
         _batch.Add(activity);
-        _lineById[activity.Id] = line;
+        _lines.Add(line);
         if (_batch.Count == BatchSize)
         {
             Flush();
@@ -103,6 +120,7 @@ internal sealed class ReplayEngine : IDisposable
         var evaluated = Evaluated ?? throw new InvalidOperationException("Set Evaluated first.");
         evaluated(_partitioned is not null ? AlertsOf(_partitioned.Process(_batch)) : _cluster!.Process(_batch));
         _batch.Clear();
+        _lines.Clear();
         _lineById.Clear();
     }
 

@@ -12,7 +12,8 @@ public static class AlertEngineApiEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps the AlertEngine HTTP API under <paramref name="prefix"/> (for example <c>/api/alertengine</c>):
     /// <list type="bullet">
-    /// <item><c>POST activities</c>: ingest a JSON array of activities or JSON Lines (native or unified audit log records);
+    /// <item><c>POST activities</c>: ingest a JSON array of activities or JSON Lines (native or unified audit log records),
+    /// or a Purview audit search CSV export;
     /// all or nothing: one bad line is a 400 naming it and nothing of the request is evaluated; a body over
     /// <see cref="AlertEngineWebOptions.MaxIngestBytes"/> is 413. Needs Manage Alerts. Alert changes are correlated into
     /// incidents when incident response is registered.</item>
@@ -22,7 +23,11 @@ public static class AlertEngineApiEndpointRouteBuilderExtensions
     /// <c>PUT alerts/{id}/suppression</c> (<c>{"suppressed"}</c>).</item>
     /// <item><c>GET policies</c>, <c>GET policies/{id}</c>, <c>POST policies</c>, <c>PUT policies/{id}</c> (one policy in
     /// the interchange format), <c>POST policies/{id}/enable</c>, <c>POST policies/{id}/disable</c>,
-    /// <c>DELETE policies/{id}</c>.</item>
+    /// <c>DELETE policies/{id}</c>. A policy the interchange format cannot express (a Sigma rule's regex condition,
+    /// temporal trigger or several-field group-by) reads as a summary with a <c>readOnly</c> reason.</item>
+    /// <item><c>POST policies/sigma</c>: Sigma rules (YAML: <c>application/yaml</c> or <c>text/yaml</c>) created as
+    /// policies with <see cref="Sigma.SigmaRuleLoader"/> (options: <see cref="AlertEngineWebOptions.SigmaOptions"/>), all or
+    /// nothing; errors name the rule id, title and YAML line. Needs Manage Alerts and the policies' category.</item>
     /// <item><c>GET incidents</c> (<c>phase</c>, <c>includeClosed</c>, <c>securityOnly</c>), <c>GET incidents/{id}</c>,
     /// <c>POST incidents/{id}/phase</c>, <c>POST incidents/{id}/declare</c>, <c>POST incidents/{id}/notices</c>,
     /// <c>POST incidents/{id}/postmortem</c>.</item>
@@ -66,8 +71,8 @@ public static class AlertEngineApiEndpointRouteBuilderExtensions
         group.MapPost("/activities", api.IngestAsync)
             .WithName("AlertEngine_IngestActivities")
             .WithSummary("Ingest activities")
-            .WithDescription("A JSON array of activities, or JSON Lines (one activity per line), in the native format or as unified audit log records. All or nothing: a bad line is a 400 naming it and nothing is evaluated.")
-            .Accepts<string>("application/json", "application/x-ndjson", "application/jsonl", "text/plain")
+            .WithDescription("A JSON array of activities, or JSON Lines (one activity per line), in the native format or as unified audit log records, or a Purview audit search CSV export (recognised from its header). All or nothing: a bad line is a 400 naming it and nothing is evaluated.")
+            .Accepts<string>("application/json", "application/x-ndjson", "application/jsonl", "text/plain", "text/csv")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithRequestExample(OpenApiExamples.Activities, OpenApiExamples.JsonLines);
@@ -83,6 +88,12 @@ public static class AlertEngineApiEndpointRouteBuilderExtensions
 
         var policies = group.MapGroup("/policies");
         policies.MapGet("/", api.ListPolicies).WithName("AlertEngine_ListPolicies").WithSummary("List policies (interchange format)");
+        policies.MapPost("/sigma", api.CreateSigmaPoliciesAsync).WithName("AlertEngine_CreateSigmaPolicies").WithSummary("Create policies from Sigma rules (YAML)")
+            .WithDescription("Sigma detection and correlation rules (SigmaHQ specification v2), one or more YAML documents, loaded as the replay's --sigma loads them. All or nothing: a rule that does not load, or a policy that is refused, creates nothing; errors name the rule id, title and YAML line.")
+            .Accepts<string>(AlertEngineApi.YamlMediaTypes[0], AlertEngineApi.YamlMediaTypes[1..])
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .WithTextRequestExample(OpenApiExamples.Sigma);
         policies.MapGet("/{id}", api.GetPolicy).WithName("AlertEngine_GetPolicy").WithSummary("Read one policy");
         policies.MapPost("/", api.CreatePolicyAsync).WithName("AlertEngine_CreatePolicy").WithSummary("Create a custom policy")
             .Accepts<System.Text.Json.JsonElement>("application/json").WithRequestExample(OpenApiExamples.Policy);

@@ -14,8 +14,13 @@ public static class AlertEngineDashboardEndpointRouteBuilderExtensions
     /// Maps the dashboard under <paramref name="prefix"/> (for example <c>/alertengine</c>): server-rendered HTML pages
     /// with everything embedded (no scripts, no CDN, works offline): alerts with filters, counts, a chart of alerts over
     /// time by severity and paging; alert detail with activities, users, history, status change with a comment and
-    /// notification suppression; policies with on/off; incidents with phase changes, the 72-hour customer-notice
-    /// deadline and time left, notice and postmortem forms; engine health.
+    /// notification suppression; policies with on/off, notification settings, the whole policy edited as JSON and new
+    /// policies (through the same code as the API's <c>PUT policies/{id}</c> and <c>POST policies</c>: errors shown with
+    /// their JSON paths, System policies refusing the fields they lock); an upload of a file of activities (the API's
+    /// ingest: same formats, Purview CSV exports included, same <see cref="AlertEngineWebOptions.MaxIngestBytes"/>, same
+    /// role, and a file with a bad line refused whole with every bad line listed by number); incidents with phase
+    /// changes, the 72-hour customer-notice deadline and time left, notice and postmortem forms; engine health with
+    /// tracked keys.
     /// <para>The same permissions as <see cref="AlertEngineApiEndpointRouteBuilderExtensions.MapAlertEngineApi"/>, from
     /// the signed-in user: hidden categories show nowhere (not in lists, counts, charts or filters). Every form carries an
     /// antiforgery token, validated before anything changes; every piece of user text is HTML-encoded.</para>

@@ -42,6 +42,12 @@ public sealed class AlertEngineWebOptions
     /// evaluated. At least 1.</summary>
     public long MaxIngestBytes { get; set; } = DefaultMaxIngestBytes;
 
+    /// <summary>
+    /// How <c>POST policies/sigma</c> loads Sigma rules (placeholder values, field renames, log-source products);
+    /// <see langword="null"/> (the default) for <see cref="Sigma.SigmaLoadOptions"/>' defaults.
+    /// </summary>
+    public Sigma.SigmaLoadOptions? SigmaOptions { get; set; }
+
     /// <summary>Alerts per page when the request does not say (at least 1, at most <see cref="MaxPageSize"/>).</summary>
     public int DefaultPageSize { get; set; } = 50;
 

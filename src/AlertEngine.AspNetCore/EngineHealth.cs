@@ -4,7 +4,10 @@ namespace AlertEngine.AspNetCore;
 
 /// <summary>
 /// The engine's statistics with a rate: activities per second over the time since the previous sample that is at
-/// least a second old (the first call measures from when the endpoints were mapped). Thread-safe.
+/// least a second old (the first call measures from when the endpoints were mapped), and the scope keys the threshold
+/// and anomaly detectors hold (<see cref="AlertPipeline.AddTrackedKeys"/>, the pipeline's part of the
+/// <c>alertengine.policy.tracked_keys</c> gauge; read under the pipeline's lock, once per look, not per activity).
+/// Thread-safe.
 /// </summary>
 internal sealed class EngineHealth
 {
@@ -47,9 +50,17 @@ internal sealed class EngineHealth
             }
         }
 
+        var perPolicy = new Dictionary<string, long>(StringComparer.Ordinal);
+        engine.Pipeline.AddTrackedKeys(perPolicy);
+        long trackedKeys = 0;
+        foreach (var keys in perPolicy.Values)
+        {
+            trackedKeys += keys;
+        }
+
         return new(
             now, statistics.ActivitiesProcessed, rate, statistics.Duplicates, statistics.Late, statistics.Future, statistics.Detections,
             statistics.AlertsCreated, statistics.AlertsUpdated, statistics.EvaluationErrors, statistics.ObserverErrors, statistics.Diagnostics,
-            engine.PendingStoreWrites, engine.Pipeline.Watermark, policies.Count, enabled);
+            engine.PendingStoreWrites, engine.Pipeline.Watermark, policies.Count, enabled, trackedKeys);
     }
 }

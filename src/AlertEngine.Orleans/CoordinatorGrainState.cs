@@ -10,7 +10,8 @@ internal sealed class CoordinatorGrainState
     [Id(0)]
     public long LastBatch { get; set; }
 
-    /// <summary>The coordinator's state after <see cref="LastBatch"/> (watermark, counters, aggregation); null before the first.</summary>
+    /// <summary>The coordinator's whole state (watermark, counters, aggregation) as written before the state moved to
+    /// <see cref="Log"/>: read, never written (null).</summary>
     [Id(1)]
     public byte[]? Checkpoint { get; set; }
 
@@ -28,4 +29,12 @@ internal sealed class CoordinatorGrainState
 
     [Id(5)]
     public string[] OpenAlertPolicyIds { get; set; } = [];
+
+    /// <summary>The coordinator's state after <see cref="LastBatch"/>: its checkpoint and deltas
+    /// (<see cref="CoordinatorStateDelta"/>) in their own records.</summary>
+    [Id(6)]
+    public StateLogManifest Log { get; set; } = new(); // never a shared instance: JSON grain-storage serializers populate it in place
+
+    /// <summary>Whether any state was persisted.</summary>
+    public bool HasState => Checkpoint is not null || Log.Base is not null;
 }

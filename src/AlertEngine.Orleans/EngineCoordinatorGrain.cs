@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.Concurrency;
 using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace AlertEngine;
 
@@ -11,7 +13,9 @@ namespace AlertEngine;
 /// empty: the partition grains hold that state) and drives each batch through the five phases: plan the duplicate
 /// questions, ask the partitions that own the ids (one call each, in parallel), admit, have every partition evaluate
 /// its keys (one call each, in parallel; each persists its state), apply the partitions' events in the single
-/// engine's order (aggregation), write the alert changes to the <see cref="IAlertStore"/>, persist. Any failure
+/// engine's order (aggregation), write the alert changes to the <see cref="IAlertStore"/>, persist (incrementally:
+/// the counters and the open alerts that changed, <see cref="CoordinatorStateDelta"/>, on top of a whole checkpoint
+/// written now and then, <see cref="StateLogStore"/>). Any failure
 /// deactivates the grain so that the next call (the client's retry) starts again from the persisted state.
 /// </summary>
 internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
@@ -27,6 +31,9 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
     private IEnginePartitionGrain[] _partitions = [];
     private List<DuplicateQuery>[] _queries = [];
     private EmptyPartitionState? _none;
+    private StateLogStore? _records;
+    private BatchFaultPoints? _faults;
+    private readonly CoordinatorStateDelta _delta = new();
 
     public EngineCoordinatorGrain(
         [PersistentState("coordinator", AlertEngineClusterOptions.StorageName)] IPersistentState<CoordinatorGrainState> state,
@@ -44,18 +51,27 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
 
     private EngineDefinition Definition => _definition!;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var definition = _definition = _registry.Get(this.GetPrimaryKeyString());
         var state = _state.State;
-        if (state.Checkpoint is not null && state.Partitions != definition.Partitions)
+        if (state.HasState && state.Partitions != definition.Partitions)
         {
             throw new InvalidOperationException(
                 $"Alert engine '{definition.Name}' was persisted with {state.Partitions} partitions and is configured with {definition.Partitions}. " +
                 "Change the partition count through a whole-engine checkpoint: AlertEngineClient.SaveCheckpointAsync, then RestoreCheckpointAsync into an engine with the new count.");
         }
 
-        _pipeline = NewPipeline(state.Checkpoint);
+        _records = new StateLogStore(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(AlertEngineClusterOptions.StorageName), GrainContext.GrainId, "coordinator");
+        _faults = ServiceProvider.GetService<BatchFaultPoints>();
+        var (snapshot, deltas) = await _records.ReadAsync(state.Log);
+        var pipeline = _pipeline = NewPipeline(state.Checkpoint ?? snapshot);
+        foreach (var delta in deltas)
+        {
+            CoordinatorStateDelta.Apply(pipeline, delta);
+        }
+
+        _delta.Reset(pipeline);
         for (var i = 0; i < state.OpenAlertIds.Length; i++)
         {
             _open[state.OpenAlertIds[i]] = state.OpenAlertPolicyIds[i];
@@ -68,8 +84,6 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
             _partitions[p] = GrainFactory.GetGrain<IEnginePartitionGrain>(PartitionKey.Of(definition.Name, p));
             _queries[p] = [];
         }
-
-        return Task.CompletedTask;
     }
 
     public Task<long> GetLastBatchNumberAsync() => Task.FromResult(_state.State.LastBatch);
@@ -149,7 +163,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
             await Task.WhenAll(writes);
             _pipeline = pipeline;
             _open.Clear();
-            await PersistAsync(last, _state.State.LastResult);
+            await PersistAsync(last, _state.State.LastResult, forceBase: true);
             return CheckpointRestoreReply.From(result);
         }
         catch
@@ -264,7 +278,12 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
             Watermark = pipeline.Watermark,
             OpenAlertIds = open,
         };
-        await PersistAsync(batchNumber, result);
+        if (_faults is { } faults)
+        {
+            await faults.BeforeCoordinatorPersistAsync(Definition.Name, batchNumber);
+        }
+
+        await PersistAsync(batchNumber, result, forceBase: false);
         return result;
     }
 
@@ -308,10 +327,27 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         Activities = ImmutableList<AlertActivity>.Empty,
     };
 
-    private async Task PersistAsync(long batchNumber, AlertBatchResult? result)
+    /// <summary>Writes the state record (a delta, or the whole checkpoint as a new base), then the head, which commits
+    /// the batch; records a new base replaced are deleted afterwards.</summary>
+    private async Task PersistAsync(long batchNumber, AlertBatchResult? result, bool forceBase)
     {
-        using var checkpoint = new MemoryStream(Math.Max(256, _state.State.Checkpoint?.Length ?? 0));
-        _pipeline!.SaveCheckpoint(checkpoint);
+        var previous = _state.State.Log;
+        var delta = _delta.Write(_pipeline!);
+        var isBase = forceBase || StateLogStore.ShouldCompact(previous, delta.Length, Definition.MaxDeltas, Definition.CompactionFraction);
+        byte[] bytes;
+        if (isBase)
+        {
+            using var checkpoint = new MemoryStream((int)Math.Clamp(previous.BaseBytes, 256, int.MaxValue / 2));
+            _pipeline!.SaveCheckpoint(checkpoint);
+            bytes = checkpoint.ToArray();
+            _delta.Reset(_pipeline);
+        }
+        else
+        {
+            bytes = delta;
+        }
+
+        var log = await _records!.AppendAsync(previous, batchNumber, bytes, isBase);
         var ids = new string[_open.Count];
         var policyIds = new string[_open.Count];
         var n = 0;
@@ -324,13 +360,17 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         _state.State = new CoordinatorGrainState
         {
             LastBatch = batchNumber,
-            Checkpoint = checkpoint.ToArray(),
+            Log = log,
             LastResult = result,
             Partitions = Definition.Partitions,
             OpenAlertIds = ids,
             OpenAlertPolicyIds = policyIds,
         };
         await _state.WriteStateAsync();
+        if (isBase)
+        {
+            await _records.DeleteReplacedAsync(previous, log);
+        }
     }
 
     /// <summary>A coordinator pipeline, from the coordinator's own persisted checkpoint when there is one.</summary>

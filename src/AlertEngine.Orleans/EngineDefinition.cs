@@ -34,6 +34,12 @@ internal sealed class EngineDefinition
 
     public int Partitions { get; }
 
+    /// <summary>A grain writes a new base snapshot of its state after this many deltas (<see cref="StateLogStore"/>).</summary>
+    public int MaxDeltas { get; set; } = 16;
+
+    /// <summary>… or when its deltas would outgrow this fraction of the base snapshot.</summary>
+    public double CompactionFraction { get; set; } = 1.0;
+
     /// <summary>Validates <paramref name="options"/> and copies them; throws listing every problem.</summary>
     /// <exception cref="ArgumentException">A policy, an engine option or the partition count is invalid.</exception>
     public static EngineDefinition Create(string name, AlertEngineClusterOptions options)

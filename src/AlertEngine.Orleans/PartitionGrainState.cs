@@ -11,7 +11,8 @@ internal sealed class PartitionGrainState
     [Id(0)]
     public long LastBatch { get; set; }
 
-    /// <summary>The partition's state after <see cref="LastBatch"/> (<see cref="PartitionStateCodec"/>); null before the first.</summary>
+    /// <summary>The partition's whole state after <see cref="LastBatch"/> (<see cref="PartitionStateCodec"/>), as
+    /// written before the state moved to <see cref="Log"/>: read, never written (null).</summary>
     [Id(1)]
     public byte[]? Checkpoint { get; set; }
 
@@ -30,4 +31,11 @@ internal sealed class PartitionGrainState
     /// <summary>The policies' fingerprint when the state was written (<see cref="EngineDefinition.Fingerprint"/>).</summary>
     [Id(5)]
     public ulong Fingerprint { get; set; }
+
+    /// <summary>The partition's state after <see cref="LastBatch"/>: a snapshot and deltas in their own records.</summary>
+    [Id(6)]
+    public StateLogManifest Log { get; set; } = new(); // never a shared instance: JSON grain-storage serializers populate it in place
+
+    /// <summary>Whether any state was persisted.</summary>
+    public bool HasState => Checkpoint is not null || Log.Base is not null;
 }

@@ -1,14 +1,17 @@
 namespace AlertEngine;
 
 /// <summary>
-/// One <see cref="EnginePartition"/>'s state as bytes, the unit a partition grain persists: its duplicate filter, then
-/// each policy's trigger state (<see cref="IPolicyDetector.WriteState"/>: the detector-wide part and this partition's
-/// keyed records), all in the engine checkpoint's encoding. The policies are those of the engine definition, in order
-/// (the grain checks their fingerprint before reading). Thread-safe (no state).
+/// One <see cref="EnginePartition"/>'s state as bytes, the unit a partition grain persists: a whole snapshot
+/// (<see cref="Write"/>: its duplicate filter, then each policy's trigger state, <see cref="IPolicyDetector.WriteState"/>
+/// with the offset of its keyed records, all in the engine checkpoint's encoding), and the deltas of later batches on
+/// top of it (<see cref="PartitionStateDelta"/>), which <see cref="Restore"/> applies in order. The policies are
+/// those of the engine definition, in order (the grain checks their fingerprint before reading). Thread-safe (no state).
 /// </summary>
 internal static class PartitionStateCodec
 {
-    private const byte Version = 1;
+    /// <summary>Version 1: no keyed-records offsets (read, never written); version 2: with them.</summary>
+    private const byte Version1 = 1;
+    private const byte Version = 2;
 
     public static byte[] Write(EnginePartition partition, int policyCount, int capacity = 0)
     {
@@ -20,24 +23,57 @@ internal static class PartitionStateCodec
         writer.Write(policyCount);
         for (var i = 0; i < policyCount; i++)
         {
-            writer.BeginBlock();
-            partition.DetectorAt(i).WriteState(writer);
-            writer.CheckComplete(openBlocks: 1);
-            writer.EndBlock();
+            WriteDetector(writer, partition.DetectorAt(i), null);
         }
 
         return writer.Written.ToArray();
     }
 
-    /// <summary>Restores a fresh partition from <paramref name="bytes"/>.</summary>
-    /// <exception cref="InvalidDataException">The bytes are not a partition state for this many policies.</exception>
-    public static void Read(EnginePartition partition, ReadOnlyMemory<byte> bytes, int policyCount)
+    /// <summary>Writes a block with the detector's state (all of it, or only the records of <paramref name="keys"/>),
+    /// then where its keyed records start in the block.</summary>
+    internal static void WriteDetector(CheckpointWriter writer, IPolicyDetector detector, IReadOnlyCollection<string>? keys)
     {
-        var reader = new CheckpointReader(bytes);
+        writer.BeginBlock();
+        var start = writer.Written.Length;
+        if (keys is null)
+        {
+            detector.WriteState(writer);
+        }
+        else
+        {
+            ((IKeyedDetectorState)detector).WriteState(writer, keys);
+        }
+
+        writer.CheckComplete(openBlocks: 1);
+        var keysOffset = writer.KeysOffset - start;
+        if (keysOffset < 0)
+        {
+            throw new InvalidOperationException($"The detector {detector.GetType().Name} wrote no keyed records.");
+        }
+
+        writer.EndBlock();
+        writer.Write(keysOffset);
+    }
+
+    /// <summary>Restores a fresh partition from <paramref name="bytes"/> (a snapshot without deltas).</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a partition state for this many policies.</exception>
+    public static void Read(EnginePartition partition, ReadOnlyMemory<byte> bytes, int policyCount) =>
+        Restore(partition, bytes, [], policyCount);
+
+    /// <summary>Restores a fresh partition from a snapshot and the deltas written after it, in order.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a partition state for this many policies.</exception>
+    public static void Restore(EnginePartition partition, ReadOnlyMemory<byte> snapshot, IReadOnlyList<byte[]> deltas, int policyCount)
+    {
+        var reader = new CheckpointReader(snapshot);
         var version = reader.ReadByte();
-        if (version != Version)
+        if (version is not (Version or Version1))
         {
             throw new InvalidDataException($"Unknown partition state version {version}.");
+        }
+
+        if (version == Version1 && deltas.Count > 0)
+        {
+            throw CheckpointReader.Corrupt("deltas follow a version-1 partition state");
         }
 
         var filterReader = new CheckpointReader(reader.ReadBlock());
@@ -49,16 +85,127 @@ internal static class PartitionStateCodec
             throw CheckpointReader.Corrupt("the partition state is for another number of policies");
         }
 
+        var states = new DetectorState[policyCount];
+        for (var i = 0; i < policyCount; i++)
+        {
+            var block = reader.ReadBlock();
+            states[i] = new DetectorState(block, version == Version1 ? -1 : reader.ReadInt32());
+        }
+
+        reader.ExpectEnd("a partition state");
+        foreach (var delta in deltas)
+        {
+            PartitionStateDelta.Apply(delta, filter, states, partition);
+        }
+
         partition.ReplaceDuplicates(filter);
         for (var i = 0; i < policyCount; i++)
         {
-            var detectorReader = new CheckpointReader(reader.ReadBlock());
+            var detectorReader = new CheckpointReader(states[i].Encoded());
             var detector = partition.NewDetector(i);
             detector.ReadState(detectorReader);
             detectorReader.ExpectEnd("a partition's trigger state");
             partition.ReplaceDetector(i, detector);
         }
+    }
 
-        reader.ExpectEnd("a partition state");
+    /// <summary>One policy's trigger state while deltas are applied: encoded as written, or taken apart into the
+    /// detector-wide part and the keyed records by key (in the order first written) once a delta changes some.</summary>
+    internal sealed class DetectorState(ReadOnlyMemory<byte> bytes, int keysOffset)
+    {
+        private ReadOnlyMemory<byte> _bytes = bytes;
+        private int _keysOffset = keysOffset;
+        private ReadOnlyMemory<byte> _prefix;
+        private OrderedDictionary<string, ReadOnlyMemory<byte>>? _records;
+
+        /// <summary>Replaces the whole state.</summary>
+        public void Replace(ReadOnlyMemory<byte> bytes, int keysOffset)
+        {
+            _bytes = bytes;
+            _keysOffset = keysOffset;
+            _records = null;
+        }
+
+        /// <summary>Replaces the detector-wide part and the given keys' records; removes <paramref name="removed"/>.</summary>
+        public void Update(ReadOnlyMemory<byte> bytes, int keysOffset, IReadOnlyList<string> removed, IEqualityComparer<string> comparer)
+        {
+            if (_records is null)
+            {
+                if (_keysOffset < 0)
+                {
+                    throw CheckpointReader.Corrupt("a delta changes keyed records of a state without their offset");
+                }
+
+                _records = new OrderedDictionary<string, ReadOnlyMemory<byte>>(comparer);
+                Split(_bytes, _keysOffset, _records);
+            }
+
+            Split(bytes, keysOffset, _records);
+            foreach (var key in removed)
+            {
+                _records.Remove(key);
+            }
+        }
+
+        /// <summary>Drops the records of keys not in <paramref name="keys"/> (after <see cref="Update"/>).</summary>
+        public void Retain(HashSet<string> keys)
+        {
+            var records = _records ?? throw CheckpointReader.Corrupt("a key list follows no keyed records");
+            for (var i = records.Count - 1; i >= 0; i--)
+            {
+                if (!keys.Contains(records.GetAt(i).Key))
+                {
+                    records.RemoveAt(i);
+                }
+            }
+
+            if (records.Count != keys.Count)
+            {
+                throw CheckpointReader.Corrupt("a delta lists keys that have no record");
+            }
+        }
+
+        /// <summary>The state as <see cref="IPolicyDetector.WriteState"/> would write it.</summary>
+        public ReadOnlyMemory<byte> Encoded()
+        {
+            if (_records is null)
+            {
+                return _bytes;
+            }
+
+            var length = _prefix.Length + sizeof(int);
+            foreach (var record in _records.Values)
+            {
+                length += record.Length;
+            }
+
+            using var writer = new CheckpointWriter(length);
+            writer.Write(_prefix.Span);
+            writer.BeginEncodedKeys(_records.Count);
+            foreach (var record in _records.Values)
+            {
+                writer.Write(record.Span);
+            }
+
+            return writer.Written.ToArray();
+        }
+
+        private void Split(ReadOnlyMemory<byte> bytes, int keysOffset, OrderedDictionary<string, ReadOnlyMemory<byte>> records)
+        {
+            _prefix = bytes[..keysOffset];
+            var reader = new CheckpointReader(bytes);
+            reader.ReadBytes(keysOffset);
+            var count = reader.BeginKeys();
+            for (var k = 0; k < count; k++)
+            {
+                var start = reader.Position;
+                var key = reader.SkipKey();
+                var record = bytes[start..reader.Position];
+                // A key already there keeps its position; the record (which spells the key) is the new one.
+                records[key] = record;
+            }
+
+            reader.ExpectEnd("the keyed records of a trigger's state");
+        }
     }
 }

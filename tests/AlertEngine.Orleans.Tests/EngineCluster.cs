@@ -11,8 +11,9 @@ namespace AlertEngine.Orleans.Tests;
 /// </summary>
 internal sealed class EngineCluster : IAsyncDisposable
 {
-    private EngineCluster(InProcessTestCluster cluster, EngineRegistry registry, RecordingAlertStore store, SharedGrainStorage storage)
+    private EngineCluster(InProcessTestCluster cluster, EngineRegistry registry, RecordingAlertStore store, SharedGrainStorage storage, FaultPoints faults)
     {
+        Faults = faults;
         Cluster = cluster;
         Registry = registry;
         Store = store;
@@ -27,30 +28,59 @@ internal sealed class EngineCluster : IAsyncDisposable
 
     public SharedGrainStorage Storage { get; }
 
+    /// <summary>Pauses a batch at a known point (for killing a silo mid-batch).</summary>
+    public FaultPoints Faults { get; }
+
     public static Task<EngineCluster> StartAsync(short silos) =>
         StartAsync(silos, new EngineRegistry([]), new RecordingAlertStore(), new SharedGrainStorage());
 
+    /// <summary>Starts a cluster whose engines persist to the Redis server at <paramref name="redis"/>
+    /// (<c>Microsoft.Orleans.Persistence.Redis</c>) instead of a <see cref="SharedGrainStorage"/>.</summary>
+    public static Task<EngineCluster> StartAsync(short silos, string redis) =>
+        StartAsync(silos, new EngineRegistry([]), new RecordingAlertStore(), new SharedGrainStorage(), redis);
+
+    /// <summary>The Redis server the engines persist to, or null (a <see cref="SharedGrainStorage"/>).</summary>
+    public string? Redis { get; private init; }
+
     /// <summary>Starts a cluster over existing registry, store and storage (a restart of the whole cluster).</summary>
-    public static async Task<EngineCluster> StartAsync(short silos, EngineRegistry registry, RecordingAlertStore store, SharedGrainStorage storage)
+    public static async Task<EngineCluster> StartAsync(short silos, EngineRegistry registry, RecordingAlertStore store, SharedGrainStorage storage, string? redis = null)
     {
+        var faults = new FaultPoints();
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureHost(host => host.Logging.ClearProviders());
         builder.ConfigureSilo((_, silo) =>
         {
-            storage.Register(silo.Services, AlertEngineClusterOptions.StorageName);
+            if (redis is null)
+            {
+                storage.Register(silo.Services, AlertEngineClusterOptions.StorageName);
+            }
+            else
+            {
+                silo.AddRedisGrainStorage(AlertEngineClusterOptions.StorageName, options =>
+                {
+                    options.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+                    // Records replaced by a new base are deleted, not kept empty.
+                    options.DeleteStateOnClear = true;
+                    // Each test cluster has its own service id, which the default key starts with; a restarted
+                    // cluster must find the state of the one before (engines have unique names: no clashes).
+                    options.GetStorageKey = static (stateName, grainId) => $"alertengine-tests/state/{grainId}/{stateName}";
+                });
+            }
+
             silo.Services.AddSingleton(registry);
             silo.Services.AddSingleton<IAlertStore>(store);
             silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddSingleton(sp => faults.For(sp.GetRequiredService<global::Orleans.Runtime.ILocalSiloDetails>().SiloAddress));
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        return new EngineCluster(cluster, registry, store, storage);
+        return new EngineCluster(cluster, registry, store, storage, faults) { Redis = redis };
     }
 
     /// <summary>Adds an engine with its own name, over <paramref name="policies"/> renamed with a unique prefix (so its
     /// alert ids are its own in the shared store); returns the client and the renamed policies.</summary>
-    public (AlertEngineClient Client, IReadOnlyList<AlertPolicy> Policies) AddEngine(IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, int partitions, string? name = null)
+    public (AlertEngineClient Client, IReadOnlyList<AlertPolicy> Policies) AddEngine(IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, int partitions, string? name = null, int? maxDeltas = null)
     {
         name ??= "e" + Guid.NewGuid().ToString("N")[..12];
         var renamed = policies.Select(p => p with { Id = name + "-" + p.Id }).ToArray();
@@ -60,7 +90,15 @@ internal sealed class EngineCluster : IAsyncDisposable
             cluster.Policies.Add(policy);
         }
 
-        Registry.Add(EngineDefinition.Create(name, cluster));
+        var definition = EngineDefinition.Create(name, cluster);
+        if (maxDeltas is { } max)
+        {
+            // Compaction at known batches only: a base at batch 1, then max deltas, then a base, …
+            definition.MaxDeltas = max;
+            definition.CompactionFraction = double.PositiveInfinity;
+        }
+
+        Registry.Add(definition);
         return (Cluster.Client.GetAlertEngine(name), renamed);
     }
 

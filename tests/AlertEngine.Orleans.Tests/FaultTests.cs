@@ -11,8 +11,8 @@ namespace AlertEngine.Orleans.Tests;
 /// </summary>
 public class FaultTests
 {
-    private const int Partitions = 8;
-    private const int BatchSize = 8;
+    internal const int Partitions = 8;
+    internal const int BatchSize = 8;
 
     [Fact]
     public async Task A_retried_batch_that_was_applied_is_not_applied_again()
@@ -150,13 +150,108 @@ public class FaultTests
             Oracle.Describe(restarted.UpsertsOf(policies)));
     }
 
+    /// <summary>With a base snapshot every <see cref="MaxDeltas"/> + 1 batches (batches 1, 5, 9, … here), a silo killed
+    /// right after a compaction (batch 5: the partitions it hosted reload a base alone) or between deltas (batch 7: a
+    /// base and two deltas) makes its partitions and perhaps the coordinator reload from grain storage; the alerts are
+    /// the single node's.</summary>
+    [Theory]
+    [InlineData(5, 0)]
+    [InlineData(7, 2)]
+    [InlineData(9, 0)]
+    [InlineData(10, 1)]
+    public async Task Killing_a_silo_right_after_a_compaction_or_between_deltas_gives_the_same_alerts(int afterBatch, int deltas)
+    {
+        var (_, silos) = await RunWithFault(2, async (cluster, engine, number, send) =>
+        {
+            if (number == afterBatch + 1)
+            {
+                // The state log is as expected: every partition has its base and that many deltas.
+                var keys = cluster.Storage.Keys.Where(k => k.Contains(engine.Name, StringComparison.Ordinal)).ToList();
+                Assert.Equal(Partitions, keys.Count(k => k.StartsWith("partition.base.", StringComparison.Ordinal)));
+                Assert.Equal(Partitions * deltas, keys.Count(k => k.StartsWith("partition.delta.", StringComparison.Ordinal)));
+                await cluster.Cluster.KillSiloAsync(Secondary(cluster));
+            }
+
+            await send();
+        }, maxDeltas: MaxDeltas);
+        Assert.Equal(2, silos);
+    }
+
+    /// <summary>The whole cluster restarted right after a compaction or between deltas: every grain reloads its base
+    /// and deltas from grain storage.</summary>
+    [Theory]
+    [InlineData(5)]
+    [InlineData(7)]
+    public async Task Restarting_the_whole_cluster_right_after_a_compaction_or_between_deltas_gives_the_same_alerts(int afterBatch)
+    {
+        var activities = Stream(3);
+        var batches = Oracle.Batches(activities, BatchSize).ToList();
+        var cluster = await EngineCluster.StartAsync(2);
+        var (engine, policies) = cluster.AddEngine(AllPolicies(), Options(), Partitions, maxDeltas: MaxDeltas);
+        var name = engine.Name;
+        for (var i = 0; i < afterBatch; i++)
+        {
+            await engine.ProcessAsync(i + 1, batches[i]);
+        }
+
+        var (registry, store, storage) = (cluster.Registry, cluster.Store, cluster.Storage);
+        await cluster.DisposeAsync();
+
+        await using var restarted = await EngineCluster.StartAsync(2, registry, store, storage);
+        engine = restarted.Cluster.Client.GetAlertEngine(name);
+        Assert.Equal(afterBatch, await engine.GetLastBatchNumberAsync());
+        for (var i = afterBatch; i < batches.Count; i++)
+        {
+            await engine.ProcessAsync(i + 1, batches[i]);
+        }
+
+        Assert.Equal(
+            Oracle.Describe(Oracle.Changes(policies, Options(), activities)),
+            Oracle.Describe(restarted.UpsertsOf(policies)));
+    }
+
+    /// <summary>Deterministically mid-batch: a partition has evaluated the batch in memory (others may have persisted
+    /// it already) when its silo is killed; the coordinator's call fails, the client sends the same batch again, and
+    /// the partitions that persisted answer from their saved answers while the killed one starts again from storage.</summary>
+    [Theory]
+    [InlineData(2, null)]
+    [InlineData(6, MaxDeltas)]
+    [InlineData(8, MaxDeltas)]
+    public async Task Killing_the_silo_of_a_partition_that_is_evaluating_a_batch_then_retrying_gives_the_same_alerts(int atBatch, int? maxDeltas)
+    {
+        var killed = 0;
+        var (retries, silos) = await RunWithFault(5, async (cluster, engine, number, send) =>
+        {
+            if (number != atBatch)
+            {
+                await send();
+                return;
+            }
+
+            cluster.Faults.PausePartition(engine.Name, number, cluster.Cluster.GetActiveSilos().First().SiloAddress);
+            var paused = cluster.Faults.Paused;
+            var pending = send();
+            var pause = await paused;
+            var victim = cluster.Cluster.GetActiveSilos().Single(s => s.SiloAddress.Equals(pause.Silo));
+            await cluster.Cluster.KillSiloAsync(victim);
+            cluster.Faults.Fail();
+            killed++;
+            await pending;
+        }, maxDeltas);
+        Assert.Equal(1, killed);
+        Assert.True(retries > 0, "the batch did not fail: the kill did not land mid-batch");
+        Assert.Equal(2, silos);
+    }
+
+    internal const int MaxDeltas = 3;
+
     /// <summary>Runs the stream in batches on a 3-silo cluster; <paramref name="step"/> decides what happens around
     /// each batch and calls <c>send</c>, which sends it, retrying the same batch number until it succeeds.</summary>
-    private static async Task<(int Retries, int Silos)> RunWithFault(int seed, Func<EngineCluster, AlertEngineClient, long, Func<Task>, Task> step)
+    internal static async Task<(int Retries, int Silos)> RunWithFault(int seed, Func<EngineCluster, AlertEngineClient, long, Func<Task>, Task> step, int? maxDeltas = null, string? redis = null)
     {
-        await using var cluster = await EngineCluster.StartAsync(3);
+        await using var cluster = redis is null ? await EngineCluster.StartAsync(3) : await EngineCluster.StartAsync(3, redis);
         var activities = Stream(seed);
-        var (engine, policies) = cluster.AddEngine(AllPolicies(), Options(), Partitions);
+        var (engine, policies) = cluster.AddEngine(AllPolicies(), Options(), Partitions, maxDeltas: maxDeltas);
         long number = 0;
         long detections = 0, duplicates = 0, late = 0;
         var retries = 0;
@@ -205,9 +300,9 @@ public class FaultTests
         return (retries, silos);
     }
 
-    private static global::Orleans.TestingHost.InProcessSiloHandle Secondary(EngineCluster cluster) =>
+    internal static global::Orleans.TestingHost.InProcessSiloHandle Secondary(EngineCluster cluster) =>
         cluster.Cluster.GetActiveSilos().Last();
 
-    private static List<Activity> Stream(int seed = 0) =>
+    internal static List<Activity> Stream(int seed = 0) =>
         Scenarios().Generator.Sample(100, 10 + seed).MaxBy(s => s.Activities.Count)!.Activities;
 }

@@ -19,6 +19,9 @@ internal sealed class SharedGrainStorage
 
     public int Writes;
 
+    /// <summary>The names of the stored records ("{state name}|{grain id}").</summary>
+    public IReadOnlyList<string> Keys => [.. _records.Keys];
+
     public void Register(IServiceCollection services, string name) =>
         services.AddGrainStorage(name, (sp, _) => new Provider(this, sp.GetRequiredService<Serializer>()));
 

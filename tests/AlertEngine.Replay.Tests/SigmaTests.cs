@@ -49,7 +49,7 @@ public class SigmaTests
         detection:
             sel:
                 Operation: X
-                UserId|base64: alice
+                UserId|base65: alice
             condition: sel
         """;
 
@@ -104,7 +104,7 @@ public class SigmaTests
         var run = ReplayHost.Run("--sigma", rules, "--activities", activities);
         Assert.Equal(2, run.ExitCode);
         Assert.Empty(run.Stdout);
-        Assert.Contains(run.ErrorLines, l => l.Contains("broken.yml:8: rule sigma-broken \"Broken rule\": the modifier 'base64' is not supported", StringComparison.Ordinal));
+        Assert.Contains(run.ErrorLines, l => l.Contains("broken.yml:8: rule sigma-broken \"Broken rule\": field 'UserId': unknown modifier 'base65'", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Net;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
@@ -11,9 +13,39 @@ public sealed class EquivalenceProperties
 {
     private static readonly string[] Fields = ["UserId", "ObjectId", "Workload", "A", "B"];
     private static readonly string[] Modifiers = ["", "contains", "startswith", "endswith"];
+
+    // Modifier chains of the appendix beyond the wildcard ones, each with the values it takes.
+    private static readonly string[] StringChains = ["windash", "windash|contains", "neq", "neq|contains"];
+    private static readonly string[] EncodingChains = ["base64", "base64|contains", "wide|base64", "utf16be|base64|startswith", "base64offset|contains"];
+    private static readonly string[] NumericChains = ["gt", "gte", "lt", "lte"];
+    private static readonly string[] DashPieces = ["a", "-", "/", "\u2013", "b", "*"];
+    private static readonly string[] PlainPieces = ["a", "b", "A", "ab"];
+    private static readonly string[] Numbers = ["1", "10", "2.5", "-3"];
+    private static readonly string[] Networks = ["10.0.0.0/8", "10.1.0.0/16", "2001:db8::/32"];
     private static readonly string[] ValuePieces = ["a", "b", "A", "ab", "*", "?", "x"];
     private static readonly string[] TextPieces = ["a", "b", "A", "B", "ab", "x", "*", "?"];
     private static readonly string[] Operations = ["Op1", "Op2", "Op3"];
+
+    // Whole activity values the new modifiers can hit: numbers, addresses, dashes, and the encodings of plain values.
+    private static readonly string[] SpecialValues =
+    [
+        .. Numbers, "10.0", "1e1", "10.1.2.3", "10.2.0.1", "11.0.0.1", "2001:db8::5", "::ffff:10.1.2.3", "-a", "/a", "\u2013a", "\u2014b", "\u2015a", "a-b", "a/b", "-a-b", "a\u2015/b",
+        .. PlainPieces.SelectMany(p => new[]
+        {
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(p)),
+            Convert.ToBase64String(Encoding.Unicode.GetBytes(p)),
+            Convert.ToBase64String(Encoding.BigEndianUnicode.GetBytes(p)) + "x",
+            "x" + Convert.ToBase64String(Encoding.UTF8.GetBytes("q" + p)) + "x",
+        }),
+
+        // Encodings of values made of one or two pieces at each byte offset, with bytes after them: what base64offset
+        // looks for, and where a character too many or too few at either end of its three encodings shows.
+        .. PlainPieces.SelectMany(p => PlainPieces.Select(q => p + q).Append(p))
+            .SelectMany(v => Enumerable.Range(0, 3).Select(shift => Convert.ToBase64String(Encoding.UTF8.GetBytes(new string('q', shift) + v + "zz")))),
+    ];
+
+    // Activity text made of dash characters (all five) and letters, for windash.
+    private static readonly string[] DashTextPieces = ["a", "b", "-", "/", "\u2013", "\u2014", "\u2015"];
 
     private sealed record FieldSpec(string Field, string Modifier, bool All, string?[] Values, bool? Exists);
 
@@ -38,7 +70,24 @@ public sealed class EquivalenceProperties
 
     private static Gen<string> Value() => Gen.ArrayOf(Gen.Elements(ValuePieces)).Resize(3).Select(string.Concat);
 
-    private static Gen<FieldSpec> Field() =>
+    private static Gen<string> Pieces(string[] pieces) => Gen.NonEmptyListOf(Gen.Elements(pieces)).Resize(3).Select(string.Concat);
+
+    private static Gen<FieldSpec> Field() => Gen.Frequency(
+        (8, WildcardField()),
+        (1, Chain(StringChains, Pieces(DashPieces))),
+        (1, Chain(EncodingChains, Pieces(PlainPieces))),
+        (1, Chain(NumericChains, Gen.Elements(Numbers))),
+        (1, Chain(["cidr"], Gen.Elements(Networks))),
+        (1, Chain(["fieldref", "neq|fieldref"], Gen.Elements(Fields))));
+
+    private static Gen<FieldSpec> Chain(string[] chains, Gen<string> values) =>
+        from field in Gen.Elements(Fields)
+        from chain in Gen.Elements(chains)
+        from all in Gen.Frequency((4, Gen.Constant(false)), (1, Gen.Constant(true)))
+        from list in Gen.NonEmptyListOf(values).Resize(2)
+        select new FieldSpec(field, chain, all, [.. list], null);
+
+    private static Gen<FieldSpec> WildcardField() =>
         from field in Gen.Elements(Fields)
         from kind in Gen.Frequency((6, Gen.Constant(0)), (1, Gen.Constant(1)), (1, Gen.Constant(2)))
         from modifier in Gen.Elements(Modifiers)
@@ -71,13 +120,45 @@ public sealed class EquivalenceProperties
             (1, sub.Select(e => (Expr)new Not(e))));
     }
 
-    private static Gen<Activity> ActivityGen() =>
+    private static Gen<Activity> ActivityGen(string[] hints) =>
         from op in Gen.Elements(Operations)
         from values in Gen.ArrayOf(Gen.Frequency(
+            (hints.Length > 0 ? 3 : 0, Gen.Elements(hints.Length > 0 ? hints : [string.Empty]).Select(v => (string?)v)),
             (1, Gen.Constant<string?>(null)),
             (1, Gen.Constant<string?>(string.Empty)),
+            (2, Gen.Elements(SpecialValues).Select(v => (string?)v)),
+            (2, Gen.ArrayOf(Gen.Elements(DashTextPieces)).Resize(4).Select(p => (string?)string.Concat(p))),
             (5, Gen.ArrayOf(Gen.Elements(TextPieces)).Resize(4).Select(p => (string?)string.Concat(p)))), Fields.Length)
         select Build(op, values);
+
+    /// <summary>Activity values made from the rule's own values, so the modifiers that transform them meet their targets:
+    /// the value, each with all its dashes replaced by one of the five, its encodings (UTF-8, UTF-16 LE and BE) alone and
+    /// at byte offsets 0–2 with bytes after it, and text around each.</summary>
+    private static string[] Hints(IEnumerable<IEnumerable<FieldSpec>> searches)
+    {
+        var hints = new List<string>();
+        foreach (var v in searches.SelectMany(s => s).SelectMany(f => f.Values).OfType<string>().Distinct())
+        {
+            var plain = v.Replace("*", string.Empty, StringComparison.Ordinal).Replace("?", string.Empty, StringComparison.Ordinal);
+            hints.Add(v);
+            hints.Add("x" + plain + "y");
+            foreach (var dash in "-/\u2013\u2014\u2015")
+            {
+                hints.Add(string.Concat(plain.Select(c => "-/\u2013\u2014\u2015".Contains(c, StringComparison.Ordinal) ? dash : c)));
+            }
+
+            foreach (var encoding in new[] { Encoding.UTF8, Encoding.Unicode, Encoding.BigEndianUnicode })
+            {
+                hints.Add(Convert.ToBase64String(encoding.GetBytes(plain)));
+                for (var shift = 0; shift < 3; shift++)
+                {
+                    hints.Add("e " + Convert.ToBase64String(encoding.GetBytes(new string('q', shift) + plain + "zz")));
+                }
+            }
+        }
+
+        return [.. hints];
+    }
 
     private static Activity Build(string op, string?[] values)
     {
@@ -106,7 +187,7 @@ public sealed class EquivalenceProperties
         from searches in Gen.ArrayOf(Gen.NonEmptyListOf(Field()).Resize(2), count)
         from expr in ExprGen(2, count)
         from ops in Gen.NonEmptyListOf(Gen.Elements(Operations)).Resize(2)
-        from activities in Gen.ArrayOf(ActivityGen(), 12)
+        from activities in Gen.ArrayOf(ActivityGen(Hints(searches)), 12)
         select Make(searches.Select(s => s.DistinctBy(f => f.Field).ToArray()).ToArray(), expr, ops.Distinct().ToArray(), activities));
 
     private static Case Make(FieldSpec[][] searches, Expr expr, string[] ops, Activity[] activities)
@@ -145,6 +226,8 @@ public sealed class EquivalenceProperties
             return exists ? present : new NotCondition(present);
         }
 
+        var chain = f.Modifier.Split('|', StringSplitOptions.RemoveEmptyEntries);
+        var neq = chain.Contains("neq");
         var each = f.Values.Select(v =>
         {
             if (v is null)
@@ -152,12 +235,74 @@ public sealed class EquivalenceProperties
                 return (Condition)new NotCondition(new PropertyCondition(f.Field, PropertyOperator.Matches, ["?*"]));
             }
 
-            var glob = (f.Modifier is "contains" or "endswith" ? "*" : string.Empty) + v + (f.Modifier is "contains" or "startswith" ? "*" : string.Empty);
-            return glob.Contains('*', StringComparison.Ordinal) || glob.Contains('?', StringComparison.Ordinal)
+            if (chain.Contains("cidr"))
+            {
+                return new NetworkCondition(f.Field, [IPNetwork.Parse(v)]);
+            }
+
+            if (chain.Contains("fieldref"))
+            {
+                return new FieldRefCondition(f.Field, v, Cased: false);
+            }
+
+            if (chain.FirstOrDefault(c => c is "gt" or "gte" or "lt" or "lte") is { } comparison)
+            {
+                var op = comparison switch { "gt" => NumberComparison.Greater, "gte" => NumberComparison.GreaterOrEqual, "lt" => NumberComparison.Less, _ => NumberComparison.LessOrEqual };
+                return new NumberCondition(f.Field, op, double.Parse(v, CultureInfo.InvariantCulture), DatePart.None);
+            }
+
+            // The string modifiers, in key order, on the list of strings a value stands for (a value is a glob).
+            var strings = new List<string> { v };
+            var encoding = Encoding.UTF8; // what base64 encodes: UTF-8, or UTF-16 after wide / utf16be
+            foreach (var m in chain)
+            {
+                switch (m)
+                {
+                    case "contains": strings = strings.ConvertAll(t => "*" + t + "*"); break;
+                    case "startswith": strings = strings.ConvertAll(t => t + "*"); break;
+                    case "endswith": strings = strings.ConvertAll(t => "*" + t); break;
+                    case "windash": strings = [.. strings.SelectMany(Dashes)]; break;
+                    case "wide": encoding = Encoding.Unicode; break;
+                    case "utf16be": encoding = Encoding.BigEndianUnicode; break;
+                    case "base64": strings = strings.ConvertAll(t => Convert.ToBase64String(encoding.GetBytes(t))); break;
+                    case "base64offset": strings = [.. strings.SelectMany(t => Offsets(encoding.GetBytes(t)))]; break;
+                }
+            }
+
+            var globs = strings.Select(glob => glob.Contains('*', StringComparison.Ordinal) || glob.Contains('?', StringComparison.Ordinal)
                 ? new PropertyCondition(f.Field, PropertyOperator.Matches, [glob])
-                : new PropertyCondition(f.Field, PropertyOperator.Equals, [glob]);
+                : new PropertyCondition(f.Field, PropertyOperator.Equals, [glob])).ToArray<Condition>();
+            return globs.Length == 1 ? globs[0] : new AnyCondition(globs);
         }).ToArray();
-        return f.All ? new AllCondition(each) : new AnyCondition(each);
+        Condition entry = f.All ? new AllCondition(each) : new AnyCondition(each);
+        return neq ? new AllCondition([new PropertyCondition(f.Field, PropertyOperator.Matches, ["*"]), new NotCondition(entry)]) : entry;
+    }
+
+    /// <summary>windash: every dash character replaced by each of the five, in all combinations.</summary>
+    private static IEnumerable<string> Dashes(string text)
+    {
+        const string dashes = "-/\u2013\u2014\u2015";
+        IEnumerable<string> results = [string.Empty];
+        foreach (var c in text)
+        {
+            var options = dashes.Contains(c, StringComparison.Ordinal) ? dashes.Select(d => d.ToString()) : [c.ToString()];
+            results = results.SelectMany(r => options.Select(o => r + o)).ToList();
+        }
+
+        return results;
+    }
+
+    /// <summary>base64offset, from the appendix: the value shifted by 0, 1, 2 bytes, encoded, without the characters
+    /// that depend on the surrounding bytes.</summary>
+    private static IEnumerable<string> Offsets(byte[] value)
+    {
+        for (var shift = 0; shift < 3; shift++)
+        {
+            var encoded = Convert.ToBase64String([.. new byte[shift], .. value]);
+            var start = new[] { 0, 2, 3 }[shift];
+            var end = encoded.Length - new[] { 0, 3, 2 }[(value.Length + shift) % 3];
+            yield return end > start ? encoded[start..end] : string.Empty;
+        }
     }
 
     private static Condition ExpectedExpr(Expr e, Condition[] s) => e switch
@@ -185,7 +330,7 @@ public sealed class EquivalenceProperties
         _ => throw new InvalidOperationException(),
     };
 
-    [Property(MaxTest = 300)]
+    [Property(MaxTest = 500)]
     public Property A_sigma_detection_equals_the_condition_built_directly() => Prop.ForAll(Cases(), c =>
     {
         var policy = Sigma.One(Sigma.Rule(c.Yaml));

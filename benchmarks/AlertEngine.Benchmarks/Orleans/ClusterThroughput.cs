@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using AlertEngine.Replay;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AlertEngine.Benchmarks.Orleans;
 
@@ -11,6 +12,9 @@ namespace AlertEngine.Benchmarks.Orleans;
 /// sizes 1,000 and 10,000, in one run: 1,000 threshold policies (one per operation, user scope) over 100,000 users;
 /// per-batch latency p50/p99; the managed heap of the whole process after each configuration (all silos and the
 /// client share it) and the persisted partition state. Wall clock: the machine is shared, read the load printed first.
+/// <c>orleans N BATCH SILOS ROUNDS</c> runs only that batch size and silo count, ROUNDS times, alternating the
+/// grains' whole-state persistence at every batch (the state before incremental persistence: a base snapshot per
+/// batch) and incremental persistence (deltas on a base), with the single node in every round; best of the rounds.
 /// </summary>
 internal static class ClusterThroughput
 {
@@ -19,6 +23,11 @@ internal static class ClusterThroughput
 
     public static int Run(string[] args)
     {
+        if (args.Length == 4)
+        {
+            return Compare(args);
+        }
+
         var count = args is [var n] ? int.Parse(n, CultureInfo.InvariantCulture) : 100_000;
         Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores; {count:N0} activities, {Policies:N0} policies, {Keys:N0} keys");
         var policies = MakePolicies();
@@ -57,10 +66,53 @@ internal static class ClusterThroughput
         return rate;
     }
 
-    private static void Cluster(AlertPolicy[] policies, AlertEngineOptions options, Activity[] activities, int silos, int batchSize, double single)
+    private static int Compare(string[] args)
+    {
+        var count = int.Parse(args[0], CultureInfo.InvariantCulture);
+        var batchSize = int.Parse(args[1], CultureInfo.InvariantCulture);
+        var silos = int.Parse(args[2], CultureInfo.InvariantCulture);
+        var rounds = int.Parse(args[3], CultureInfo.InvariantCulture);
+        Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores; {count:N0} activities, {Policies:N0} policies, {Keys:N0} keys, batches of {batchSize:N0}, {silos} silo(s), {rounds} rounds");
+        var policies = MakePolicies();
+        var activities = MakeActivities(count);
+        var options = new AlertEngineOptions { FutureTolerance = TimeSpan.MaxValue };
+        Console.WriteLine();
+        Console.WriteLine("| round | engine | batch | activities/s | vs single node | batch p50 ms | batch p99 ms | managed heap after (MB) | detections |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        double bestSingle = 0, bestWhole = 0, bestIncremental = 0;
+        for (var round = 1; round <= rounds; round++)
+        {
+            Console.Write($"| {round} ");
+            var single = Single(policies, options, activities);
+            Console.Write($"| {round} ");
+            var whole = Cluster(policies, options, activities, silos, batchSize, single, incremental: false);
+            Console.Write($"| {round} ");
+            var incremental = Cluster(policies, options, activities, silos, batchSize, single, incremental: true);
+            bestSingle = Math.Max(bestSingle, single);
+            bestWhole = Math.Max(bestWhole, whole);
+            bestIncremental = Math.Max(bestIncremental, incremental);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"best of {rounds}: single node {bestSingle:N0}/s; whole state per batch {bestWhole:N0}/s ({bestWhole / bestSingle:F2}x); incremental {bestIncremental:N0}/s ({bestIncremental / bestSingle:F2}x); incremental / whole {bestIncremental / bestWhole:F2}x"));
+        Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
+        return 0;
+    }
+
+    private static double Cluster(AlertPolicy[] policies, AlertEngineOptions options, Activity[] activities, int silos, int batchSize, double single, bool? incremental = null)
     {
         var store = new InMemoryAlertStore();
         var cluster = LocalhostCluster.StartAsync(silos, policies, options, store, CancellationToken.None).GetAwaiter().GetResult();
+        if (incremental == false)
+        {
+            foreach (var silo in cluster.Silos)
+            {
+                // A base snapshot at every batch: every grain persists its whole state, as before deltas.
+                silo.Services.GetRequiredService<EngineRegistry>().Get(LocalhostCluster.EngineName).MaxDeltas = 0;
+            }
+        }
+
         try
         {
             var latencies = new List<double>();
@@ -78,7 +130,8 @@ internal static class ClusterThroughput
             var rate = activities.Length / total.Elapsed.TotalSeconds;
             latencies.Sort();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {silos} silo(s), {Math.Max(4, 2 * silos)} partitions | {batchSize:N0} | {rate:N0} | {rate / single:F2} | {Percentile(latencies, 0.50):N1} | {Percentile(latencies, 0.99):N1} | {Heap():N0} | {detections:N0} |"));
+                $"| {silos} silo(s), {Math.Max(4, 2 * silos)} partitions{(incremental switch { true => ", incremental", false => ", whole state per batch", null => "" })} | {batchSize:N0} | {rate:N0} | {rate / single:F2} | {Percentile(latencies, 0.50):N1} | {Percentile(latencies, 0.99):N1} | {Heap():N0} | {detections:N0} |"));
+            return rate;
         }
         finally
         {
@@ -95,7 +148,7 @@ internal static class ClusterThroughput
         return GC.GetTotalMemory(forceFullCollection: true) / 1e6;
     }
 
-    private static AlertPolicy[] MakePolicies()
+    internal static AlertPolicy[] MakePolicies()
     {
         var policies = new AlertPolicy[Policies];
         for (var i = 0; i < policies.Length; i++)
@@ -112,7 +165,7 @@ internal static class ClusterThroughput
         return policies;
     }
 
-    private static Activity[] MakeActivities(int count)
+    internal static Activity[] MakeActivities(int count)
     {
         var random = new Random(17);
         var t0 = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);

@@ -6,9 +6,9 @@ namespace AlertEngine.AspNetCore.Api;
 
 /// <summary>
 /// Reads an ingest request body completely before anything is evaluated: a JSON array of activities, or JSON Lines
-/// (one activity per line), each activity in the native format or as a unified audit log record, as
-/// <see cref="ActivityReader"/> reads them. All or nothing: any bad line (or array element) makes the whole batch
-/// invalid, with every problem listed by line.
+/// (one activity per line), each activity in the native format or as a unified audit log record, or a Purview audit
+/// search CSV export, as <see cref="ActivityReader"/>'s stream overloads read them. All or nothing: any bad line (or
+/// array element) makes the whole batch invalid, with every problem listed by line.
 /// </summary>
 internal static class ActivityBatch
 {
@@ -21,12 +21,19 @@ internal static class ActivityBatch
         Invalid,
     }
 
+    /// <summary>Reads a request body (the API's ingest endpoint).</summary>
+    public static Task<(Outcome Outcome, List<Activity> Activities, List<ValidationError> Errors)> ReadAsync(
+        HttpRequest request, long maxBytes, CancellationToken cancellationToken) =>
+        ReadAsync(request.Body, request.ContentLength, maxBytes, cancellationToken);
+
+    /// <summary>Reads a whole input (a request body, or a file uploaded through the dashboard) of at most
+    /// <paramref name="maxBytes"/> bytes; <paramref name="declaredLength"/>, when known, refuses a larger one before reading.</summary>
     public static async Task<(Outcome Outcome, List<Activity> Activities, List<ValidationError> Errors)> ReadAsync(
-        HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+        Stream input, long? declaredLength, long maxBytes, CancellationToken cancellationToken)
     {
         var activities = new List<Activity>();
         var errors = new List<ValidationError>();
-        if (request.ContentLength is { } declared && declared > maxBytes)
+        if (declaredLength is { } declared && declared > maxBytes)
         {
             return (Outcome.TooLarge, activities, errors);
         }
@@ -34,7 +41,7 @@ internal static class ActivityBatch
         using var body = new MemoryStream();
         var buffer = new byte[64 * 1024];
         int read;
-        while ((read = await request.Body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
         {
             if (body.Length + read > maxBytes)
             {
@@ -72,7 +79,7 @@ internal static class ActivityBatch
 
         if (errors.Count == 0 && activities.Count == 0)
         {
-            errors.Add(new("", "the body holds no activity: send a JSON array of activities or JSON Lines, one activity per line"));
+            errors.Add(new("", "the body holds no activity: send a JSON array of activities, JSON Lines (one activity per line) or a Purview audit search CSV export"));
         }
 
         return (errors.Count == 0 ? Outcome.Ok : Outcome.Invalid, activities, errors);

@@ -35,52 +35,18 @@ internal sealed class AlertEngineApi(AlertEngineWebOptions options, EngineHealth
             return ApiResults.Invalid(errors, "Invalid activities: nothing of the request was evaluated");
         }
 
-        var engine = caller.Engine;
-        var incidents = caller.Incidents;
-        int created = 0, updated = 0;
-        var ids = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < activities.Count; i++)
+        var evaluated = await ActivityIngest.EvaluateAsync(caller, activities, cancellationToken).ConfigureAwait(false);
+        if (evaluated.StoreBehind is { } message)
         {
-            IReadOnlyList<AlertChange> changes;
-            try
-            {
-                changes = await engine.ProcessAsync(activities[i], cancellationToken).ConfigureAwait(false);
-            }
-            catch (InvalidOperationException ex)
-            {
-                // The store is behind and the engine is configured to refuse rather than wait (StoreBackpressureMode.Fail):
-                // the activities before this one were evaluated, this one and the rest were not.
-                return TypedResults.Problem(
-                    $"{ex.Message} The first {i} of {activities.Count} activities were evaluated; send the rest again later (duplicates are recognised).",
-                    statusCode: StatusCodes.Status503ServiceUnavailable,
-                    title: "The alert store is behind");
-            }
-
-            foreach (var change in changes)
-            {
-                if (change.Kind == AlertChangeKind.Created)
-                {
-                    created++;
-                }
-                else
-                {
-                    updated++;
-                }
-
-                if (seen.Add(change.Alert.Id))
-                {
-                    ids.Add(change.Alert.Id);
-                }
-
-                if (incidents is not null)
-                {
-                    await incidents.CorrelateAsync(change, cancellationToken).ConfigureAwait(false);
-                }
-            }
+            // The store is behind and the engine is configured to refuse rather than wait (StoreBackpressureMode.Fail):
+            // the activities before this one were evaluated, this one and the rest were not.
+            return TypedResults.Problem(
+                $"{message} The first {evaluated.Evaluated} of {evaluated.Total} activities were evaluated; send the rest again later (duplicates are recognised).",
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "The alert store is behind");
         }
 
-        return TypedResults.Ok(new IngestResultModel(activities.Count, created, updated, ids));
+        return TypedResults.Ok(new IngestResultModel(evaluated.Total, evaluated.Created, evaluated.Updated, evaluated.AlertIds));
     }
 
     // ---- alerts ----
@@ -187,54 +153,83 @@ internal sealed class AlertEngineApi(AlertEngineWebOptions options, EngineHealth
     public async Task<Results<Created<JsonElement>, ProblemHttpResult, ValidationProblem>> CreatePolicyAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var caller = Caller(context);
-        if (!caller.Permissions.CanManagePolicies)
-        {
-            return ApiResults.Forbidden($"{caller.Permissions.Name} needs the Manage Alerts role");
-        }
-
-        var (policy, problem) = await ReadPolicyAsync(context, caller, cancellationToken).ConfigureAwait(false);
-        if (policy is null)
-        {
-            return problem!;
-        }
-
-        var result = caller.Policies.Create(caller.Principal, policy);
+        var body = caller.Permissions.CanManagePolicies ? await JsonBody.ReadBytesAsync(context.Request, PolicyJson.MaxBodyBytes, cancellationToken).ConfigureAwait(false) : [];
+        var result = PolicyCommands.Create(caller, body);
         if (!result.Succeeded)
         {
-            return ApiResults.Failure(result).Result switch { ProblemHttpResult p => p, ValidationProblem v => v, _ => throw new InvalidOperationException() };
+            return PolicyFailure(result).Result switch { ProblemHttpResult p => p, ValidationProblem v => v, _ => throw new InvalidOperationException() };
         }
 
-        return TypedResults.Created(context.Request.Path.Value + "/" + Uri.EscapeDataString(policy.Id), PolicyJson.Write(result.Value));
+        return TypedResults.Created(context.Request.Path.Value + "/" + Uri.EscapeDataString(result.Policy!.Id), PolicyJson.Write(result.Policy));
     }
 
     public async Task<Results<Ok<JsonElement>, ProblemHttpResult, ValidationProblem>> UpdatePolicyAsync(HttpContext context, string id, CancellationToken cancellationToken)
     {
         var caller = Caller(context);
-        var existing = caller.Policies.GetPolicy(caller.Principal, id);
-        if (!existing.Succeeded)
-        {
-            return Unwrap<JsonElement>(ApiResults.Failure(existing));
-        }
+        var body = await JsonBody.ReadBytesAsync(context.Request, PolicyJson.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        var result = PolicyCommands.Update(caller, id, body);
+        return result.Succeeded ? TypedResults.Ok(PolicyJson.Write(result.Policy!)) : Unwrap<JsonElement>(PolicyFailure(result));
+    }
 
+    /// <summary>The media types <c>POST policies/sigma</c> takes (the body is YAML).</summary>
+    public static readonly string[] YamlMediaTypes = ["application/yaml", "text/yaml", "application/x-yaml", "text/x-yaml"];
+
+    public async Task<Results<Created<JsonElement>, ProblemHttpResult, ValidationProblem>> CreateSigmaPoliciesAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var caller = Caller(context);
         if (!caller.Permissions.CanManagePolicies)
         {
             return ApiResults.Forbidden($"{caller.Permissions.Name} needs the Manage Alerts role");
         }
 
-        var (policy, problem) = await ReadPolicyAsync(context, caller, cancellationToken).ConfigureAwait(false);
-        if (policy is null)
+        var mediaType = context.Request.ContentType is { } contentType && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+            ? parsed.MediaType.Value
+            : null;
+        if (mediaType is null || Array.FindIndex(YamlMediaTypes, t => string.Equals(t, mediaType, StringComparison.OrdinalIgnoreCase)) < 0)
         {
-            return problem!;
+            return ApiResults.UnsupportedMediaType("Send the Sigma rules as YAML: Content-Type " + string.Join(", ", YamlMediaTypes) + ".");
         }
 
-        if (!string.Equals(policy.Id, id, StringComparison.Ordinal))
+        var body = await JsonBody.ReadBytesAsync(context.Request, PolicyJson.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        if (body is null)
         {
-            return ApiResults.Invalid("policy.id", $"must be '{id}', the id in the URL (a policy's id cannot change)");
+            return TypedResults.Problem($"The request body is larger than {PolicyJson.MaxBodyBytes} bytes; nothing was created. Send fewer rules per request.",
+                statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large");
         }
 
-        var result = caller.Policies.Update(caller.Principal, policy);
-        return result.Succeeded ? TypedResults.Ok(PolicyJson.Write(result.Value)) : Unwrap<JsonElement>(ApiResults.Failure(result));
+        string yaml;
+        try
+        {
+            yaml = new System.Text.UTF8Encoding(false, true).GetString(body.AsSpan().StartsWith("\uFEFF"u8) ? body.AsSpan(3) : body);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            return ApiResults.Invalid("yaml", "the body is not valid UTF-8");
+        }
+
+        var result = SigmaPolicyCommands.Create(caller, yaml, options.SigmaOptions);
+        if (!result.Succeeded)
+        {
+            return result.Outcome switch
+            {
+                ManagementOutcome.Forbidden => ApiResults.Forbidden(result.Detail),
+                ManagementOutcome.NotFound => ApiResults.NotFound(result.Detail),
+                ManagementOutcome.Conflict => ApiResults.Conflict(result.Detail),
+                _ => ApiResults.Invalid(result.Errors, "Invalid Sigma rules: nothing was created"),
+            };
+        }
+
+        var path = context.Request.Path.Value!.TrimEnd('/');
+        return TypedResults.Created(path[..path.LastIndexOf('/')], PolicyJson.Write(result.Policies));
     }
+
+    private static Results<ProblemHttpResult, ValidationProblem> PolicyFailure(PolicyCommandResult result) => result.Outcome switch
+    {
+        ManagementOutcome.NotFound => ApiResults.NotFound(result.Detail),
+        ManagementOutcome.Forbidden => ApiResults.Forbidden(result.Detail),
+        ManagementOutcome.Conflict => ApiResults.Conflict(result.Detail),
+        _ => ApiResults.Invalid(result.Errors, "Invalid policy: nothing was changed"),
+    };
 
     public Results<Ok<PolicyEnabledModel>, ProblemHttpResult, ValidationProblem> SetPolicyEnabled(HttpContext context, string id, bool enabled)
     {
@@ -253,18 +248,6 @@ internal sealed class AlertEngineApi(AlertEngineWebOptions options, EngineHealth
         }
 
         return ApiResults.Failure(result).Result switch { ProblemHttpResult p => p, ValidationProblem v => v, _ => throw new InvalidOperationException() };
-    }
-
-    private static async Task<(AlertPolicy? Policy, ValidationProblem? Problem)> ReadPolicyAsync(HttpContext context, WebCaller caller, CancellationToken cancellationToken)
-    {
-        var bytes = await JsonBody.ReadBytesAsync(context.Request, PolicyJson.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
-        if (bytes is null)
-        {
-            return (null, ApiResults.Invalid("policy", $"the body is larger than {PolicyJson.MaxBodyBytes} bytes"));
-        }
-
-        var loaded = PolicyJson.Read(bytes, caller.Engine.Pipeline.Options.Plan);
-        return loaded.IsValid ? (loaded.Value, null) : (null, ApiResults.Invalid(loaded.Errors, "Invalid policy: nothing was changed"));
     }
 
     // ---- incidents ----

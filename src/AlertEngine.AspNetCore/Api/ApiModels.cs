@@ -241,7 +241,8 @@ internal sealed record PostmortemRequest(string? Summary, string? RootCause, IRe
     public Postmortem ToPostmortem() => new() { Summary = Summary, RootCause = RootCause, Actions = Actions ?? [] };
 }
 
-/// <summary>The engine's counters and health.</summary>
+/// <summary>The engine's counters and health. <c>TrackedKeys</c>: the scope keys the threshold and anomaly detectors
+/// hold state for, summed over policies (what the <c>alertengine.policy.tracked_keys</c> gauge reports per policy).</summary>
 internal sealed record EngineStatisticsModel(
     DateTimeOffset AsOf,
     long ActivitiesProcessed,
@@ -258,4 +259,5 @@ internal sealed record EngineStatisticsModel(
     int PendingStoreWrites,
     DateTimeOffset? Watermark,
     int Policies,
-    int EnabledPolicies);
+    int EnabledPolicies,
+    long TrackedKeys);

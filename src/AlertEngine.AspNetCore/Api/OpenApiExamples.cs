@@ -26,6 +26,21 @@ internal static class OpenApiExamples
          "trigger":{"type":"threshold","count":100,"window":"PT1H","scope":"user"},"notification":{"enabled":true,"recipients":["soc@contoso.com"],"dailyLimit":20}}
         """;
 
+    public const string Sigma = """
+        title: Inbox rule forwards mail outside the organization
+        id: 7d2c1b9e-5f4a-4c1e-9b3a-2e8f6a1d0c55
+        status: experimental
+        level: high
+        logsource:
+          product: m365
+          service: exchange
+        detection:
+          selection:
+            Operation: New-InboxRule
+            Parameters.Name: ForwardTo
+          condition: selection
+        """;
+
     public const string Phase = """{"phase":"Escalated","note":"Paged the on-call responder"}""";
 
     public const string Declare = """{"note":"Payroll file shared with an external address"}""";
@@ -37,6 +52,21 @@ internal static class OpenApiExamples
         """;
 
     public const string Postmortem = """{"summary":"External share of a payroll file","rootCause":"Anonymous links allowed on the HR site","actions":["Disable anonymous links on HR sites"]}""";
+
+    /// <summary>Sets the example of every media type of the request body to a text (YAML).</summary>
+    public static RouteHandlerBuilder WithTextRequestExample(this RouteHandlerBuilder builder, string text) =>
+        builder.AddOpenApiOperationTransformer((operation, context, cancellationToken) =>
+        {
+            if (operation.RequestBody?.Content is { } content)
+            {
+                foreach (var media in content.Values)
+                {
+                    media.Example = JsonValue.Create(text);
+                }
+            }
+
+            return Task.CompletedTask;
+        });
 
     /// <summary>Sets the example of the request body's JSON media types (and a JSON Lines example for <c>application/x-ndjson</c>).</summary>
     public static RouteHandlerBuilder WithRequestExample(this RouteHandlerBuilder builder, string json, string? jsonLines = null) =>

@@ -70,15 +70,89 @@ internal static class PolicyJson
             : path;
     }
 
+    /// <summary>
+    /// A policy as the API returns it: the interchange format; or, for a policy that format cannot express (a Sigma rule's
+    /// regex condition, temporal trigger or several-field group-by), a read-only summary (see <see cref="TryWrite"/>).
+    /// </summary>
     public static JsonElement Write(AlertPolicy policy)
     {
-        using var document = JsonDocument.Parse(PolicySerializer.Save([policy]));
-        return document.RootElement[0].Clone();
+        TryWrite(policy, out var json, out _);
+        return json;
     }
 
     public static JsonElement Write(IReadOnlyList<AlertPolicy> policies)
     {
-        using var document = JsonDocument.Parse(PolicySerializer.Save(policies));
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var policy in policies)
+            {
+                Write(policy).WriteTo(writer);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
         return document.RootElement.Clone();
     }
+
+    /// <summary>
+    /// Writes a policy in the interchange format, or says why it cannot be: the one switch for policies the public format
+    /// cannot express. Such a policy (from a Sigma rule: regex conditions, temporal triggers, several-field group-by) is
+    /// written as a read-only summary instead: its <c>id</c>, <c>name</c>, <c>description</c>, <c>enabled</c>,
+    /// <c>type</c>, <c>category</c>, <c>severity</c>, and <c>readOnly</c> with the reason. It can still be enabled,
+    /// disabled and deleted, but not edited as JSON (a summary sent back is not a valid policy).
+    /// </summary>
+    /// <returns>Whether the policy was written in full.</returns>
+    public static bool TryWrite(AlertPolicy policy, out JsonElement json, out string? readOnlyReason)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(PolicySerializer.Save([policy]));
+            json = document.RootElement[0].Clone();
+            readOnlyReason = null;
+            return true;
+        }
+        catch (NotSupportedException ex)
+        {
+            readOnlyReason = "read-only here: the JSON policy format cannot express this policy (" + ex.Message.TrimEnd('.') + ")";
+        }
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", policy.Id);
+            writer.WriteString("name", policy.Name);
+            if (policy.Description is not null)
+            {
+                writer.WriteString("description", policy.Description);
+            }
+
+            writer.WriteBoolean("enabled", policy.Enabled);
+            writer.WriteString("type", policy.Type.ToString());
+            writer.WriteString("category", policy.Category.ToString());
+            writer.WriteString("severity", policy.Severity.ToString());
+            writer.WriteString("readOnly", readOnlyReason);
+            writer.WriteEndObject();
+        }
+
+        using (var summary = JsonDocument.Parse(buffer.WrittenMemory))
+        {
+            json = summary.RootElement.Clone();
+        }
+
+        return false;
+    }
+
+    /// <summary>A policy's JSON indented for reading and editing (the dashboard's policy page and edit form).</summary>
+    public static string Indented(JsonElement json) => JsonSerializer.Serialize(json, IndentedOptions);
+
+    private static readonly JsonSerializerOptions IndentedOptions = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 }

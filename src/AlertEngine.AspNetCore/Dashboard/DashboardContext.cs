@@ -27,6 +27,7 @@ internal sealed class DashboardContext
         .errors{background:#ffebee;border:1px solid #ef9a9a;padding:.5rem .8rem;margin-bottom:.8rem}
         .overdue{color:#c62828;font-weight:600}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem;background:#fff;padding:.6rem;border:1px solid #e3e6eb}
         dt{font-weight:600}dd{margin:0}.chart{background:#fff;border:1px solid #e3e6eb;padding:.4rem;margin-bottom:.8rem}
+        form.stack.wide{max-width:60rem}textarea.json-input{font-family:ui-monospace,Menlo,Consolas,monospace;width:100%}
         .dev{background:#fff3cd;border-bottom:1px solid #e0c36b;padding:.3rem 1.2rem;font-size:.85rem}
         """;
 
@@ -64,8 +65,13 @@ internal sealed class DashboardContext
         var page = new Html();
         page.Raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .Raw("<title>").Text(title).Raw(" · AlertEngine</title><style>").Raw(Style).Raw("</style></head><body><header><strong>AlertEngine</strong>");
-        foreach (var (name, path) in new[] { ("Alerts", "/"), ("Policies", "/policies"), ("Incidents", "/incidents"), ("Health", "/health") })
+        foreach (var (name, path) in new[] { ("Alerts", "/"), ("Policies", "/policies"), ("Incidents", "/incidents"), ("Upload", "/upload"), ("Health", "/health") })
         {
+            if (name == "Upload" && !Permissions.CanManagePolicies)
+            {
+                continue;
+            }
+
             page.Raw("<a").Attr("href", Url(path)).Attr("class", name == section ? "current" : null).Raw(">").Text(name).Raw("</a>");
         }
 
@@ -114,6 +120,8 @@ internal sealed class DashboardContext
             "on" => "Policy turned on.",
             "off" => "Policy turned off.",
             "notifications" => "Notification settings saved.",
+            "saved" => "Policy saved.",
+            "created" => "Policy created.",
             "phase" => "Phase changed.",
             "declared" => "Declared a security incident: the customer notice clock is running.",
             "notice" => "Customer notice recorded.",

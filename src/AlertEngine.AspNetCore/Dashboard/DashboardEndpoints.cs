@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,6 +25,12 @@ internal static class DashboardEndpoints
         group.MapGet("/policies/{id}", (HttpContext http, string id) => Run(http, options, page => Task.FromResult(PolicyPages.Detail(page, id))));
         group.MapPost("/policies/{id}/notifications", (HttpContext http, string id) => Post(http, options, (page, form) => Task.FromResult(PolicyPages.SetNotifications(page, id, form))));
         group.MapPost("/policies/{id}/enabled", (HttpContext http, string id) => Post(http, options, (page, form) => Task.FromResult(PolicyPages.SetEnabled(page, id, form))));
+        group.MapGet("/policies/{id}/edit", (HttpContext http, string id) => Run(http, options, page => Task.FromResult(PolicyEditPages.Edit(page, id))));
+        group.MapPost("/policies/{id}/edit", (HttpContext http, string id) => Post(http, options, (page, form) => Task.FromResult(PolicyEditPages.Save(page, id, form))));
+        group.MapGet("/new-policy", (Delegate)((HttpContext http) => Run(http, options, page => Task.FromResult(PolicyEditPages.New(page)))));
+        group.MapPost("/new-policy", (Delegate)((HttpContext http) => Post(http, options, (page, form) => Task.FromResult(PolicyEditPages.Create(page, form)))));
+        group.MapGet("/upload", (Delegate)((HttpContext http) => Run(http, options, page => Task.FromResult(UploadPage.Form(page, options)))));
+        group.MapPost("/upload", (HttpContext http, CancellationToken ct) => Post(http, options, (page, form) => UploadPage.UploadAsync(page, options, form, ct), options.MaxIngestBytes + UploadPage.FormOverheadBytes, UploadPage.Refused));
         group.MapGet("/incidents", (HttpContext http, CancellationToken ct) => Run(http, options, page => IncidentPages.ListAsync(page, ct)));
         group.MapGet("/incidents/{id}", (HttpContext http, string id, CancellationToken ct) => Run(http, options, page => IncidentPages.DetailAsync(page, id, null, ct)));
         foreach (var command in new[] { "phase", "declare", "notice", "postmortem" })
@@ -51,19 +58,50 @@ internal static class DashboardEndpoints
         return await render(page).ConfigureAwait(false);
     }
 
-    private static Task<IResult> Post(HttpContext http, AlertEngineWebOptions options, Func<DashboardContext, IFormCollection, Task<IResult>> change) =>
+    /// <summary>A form post: the caller, then <paramref name="refuse"/> (a role check before the body is read), then (with
+    /// <paramref name="maxBodyBytes"/>) the body's size, then the antiforgery token, then the change.</summary>
+    private static Task<IResult> Post(
+        HttpContext http,
+        AlertEngineWebOptions options,
+        Func<DashboardContext, IFormCollection, Task<IResult>> change,
+        long? maxBodyBytes = null,
+        Func<DashboardContext, IResult?>? refuse = null) =>
         Run(http, options, async page =>
         {
+            if (refuse?.Invoke(page) is { } refused)
+            {
+                return refused;
+            }
+
+            if (maxBodyBytes is { } max)
+            {
+                // Refuse a declared oversize body before reading it, and cap an undeclared (chunked) one where the server allows.
+                if (http.Request.ContentLength > max)
+                {
+                    return UploadPage.TooLarge(page, options);
+                }
+
+                if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                {
+                    limit.MaxRequestBodySize = max;
+                }
+            }
+
+            IFormCollection form;
             try
             {
                 await http.RequestServices.GetRequiredService<IAntiforgery>().ValidateRequestAsync(http).ConfigureAwait(false);
+                form = await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);
             }
             catch (AntiforgeryValidationException)
             {
                 return page.Message("Form expired", "The form's security token is missing or invalid; nothing was changed. Go back, reload the page and try again.", StatusCodes.Status400BadRequest);
             }
+            catch (Exception ex) when (maxBodyBytes is not null && ex is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } or InvalidDataException)
+            {
+                return UploadPage.TooLarge(page, options);
+            }
 
-            var form = await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);
             return await change(page, form).ConfigureAwait(false);
         });
 
@@ -72,7 +110,7 @@ internal static class DashboardEndpoints
     {
         var pattern = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "/";
         var prefix = pattern;
-        foreach (var suffix in new[] { "/alerts/{id}/status", "/alerts/{id}/suppression", "/alerts/{id}", "/policies/{id}/enabled", "/policies/{id}/notifications", "/policies/{id}", "/policies", "/incidents/{id}/phase", "/incidents/{id}/declare", "/incidents/{id}/notice", "/incidents/{id}/postmortem", "/incidents/{id}", "/incidents", "/health" })
+        foreach (var suffix in new[] { "/alerts/{id}/status", "/alerts/{id}/suppression", "/alerts/{id}", "/policies/{id}/enabled", "/policies/{id}/notifications", "/policies/{id}/edit", "/policies/{id}", "/policies", "/new-policy", "/upload", "/incidents/{id}/phase", "/incidents/{id}/declare", "/incidents/{id}/notice", "/incidents/{id}/postmortem", "/incidents/{id}", "/incidents", "/health" })
         {
             if (pattern.EndsWith(suffix, StringComparison.Ordinal))
             {

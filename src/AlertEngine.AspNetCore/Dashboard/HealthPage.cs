@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace AlertEngine.AspNetCore.Dashboard;
 
-/// <summary>Engine health: throughput, duplicates, late and future activities, errors, pending store writes, watermark.</summary>
+/// <summary>Engine health: throughput, duplicates, late and future activities, errors, pending store writes, watermark, tracked keys.</summary>
 internal static class HealthPage
 {
     public static IResult Render(DashboardContext page, EngineHealth health)
@@ -23,6 +23,7 @@ internal static class HealthPage
         Row("Alerts created / updated", Html.Number(s.AlertsCreated) + " / " + Html.Number(s.AlertsUpdated), "health-alerts");
         Row("Pending store writes", Html.Number(s.PendingStoreWrites), "health-pending");
         Row("Watermark (newest event time)", Html.Time(s.Watermark), "health-watermark");
+        Row("Tracked keys (scope keys held by threshold and anomaly policies)", Html.Number(s.TrackedKeys), "health-tracked-keys");
         Row("Policies (enabled / all)", s.EnabledPolicies.ToString(CultureInfo.InvariantCulture) + " / " + s.Policies.ToString(CultureInfo.InvariantCulture), "health-policies");
         html.Raw("</tbody></table>");
         return page.Page("Engine health", "Health", html);

@@ -17,6 +17,11 @@ internal static class PolicyPages
 
         var html = new Html().Element("h1", "Policies");
         page.Done(html);
+        if (caller.Permissions.CanManagePolicies)
+        {
+            html.Raw("<p>").Link(page.Url("/new-policy"), "New policy", "new-policy").Raw("</p>");
+        }
+
         DashboardContext.Errors(html, errors);
         html.Raw("<table id=\"policies\"><thead><tr><th>Policy</th><th>Type</th><th>Category</th><th>Severity</th><th>Notifications</th><th>State</th></tr></thead><tbody>");
         foreach (var policy in result.Value)
@@ -80,27 +85,36 @@ internal static class PolicyPages
         return result.Outcome switch
         {
             ManagementOutcome.Succeeded => page.Redirect("/policies?done=" + (enabled ? "on" : "off")),
-            ManagementOutcome.NotFound => page.Message("Not found", $"There is no policy '{id}' that you may see.", StatusCodes.Status404NotFound),
+            ManagementOutcome.NotFound => NotFound(page, id),
             ManagementOutcome.Forbidden => page.Message("Forbidden", "Changing policies needs the Manage Alerts role.", StatusCodes.Status403Forbidden),
             _ => List(page, result.Errors),
         };
     }
 
+    /// <summary>The policy the caller may see, or the page that says why not (403 without a policy role, 404 otherwise).</summary>
+    public static AlertPolicy? Find(DashboardContext page, string id, out IResult? refused)
+    {
+        var result = page.Caller.Policies.GetPolicy(page.Caller.Principal, id);
+        refused = result.Outcome switch
+        {
+            ManagementOutcome.Succeeded => null,
+            ManagementOutcome.Forbidden => page.Message("Forbidden", "Viewing policies needs the View-Only Manage Alerts or Manage Alerts role.", StatusCodes.Status403Forbidden),
+            _ => NotFound(page, id),
+        };
+        return result.Succeeded ? result.Value : null;
+    }
+
+    public static IResult NotFound(DashboardContext page, string? id) =>
+        page.Message("Not found", $"There is no policy '{id}' that you may see.", StatusCodes.Status404NotFound);
+
     public static IResult Detail(DashboardContext page, string id, IReadOnlyList<ValidationError>? errors = null)
     {
         var caller = page.Caller;
-        var result = caller.Policies.GetPolicy(caller.Principal, id);
-        if (result.Outcome == ManagementOutcome.Forbidden)
+        if (Find(page, id, out var refused) is not { } policy)
         {
-            return page.Message("Forbidden", "Viewing policies needs the View-Only Manage Alerts or Manage Alerts role.", StatusCodes.Status403Forbidden);
+            return refused!;
         }
 
-        if (!result.Succeeded)
-        {
-            return page.Message("Not found", $"There is no policy '{id}' that you may see.", StatusCodes.Status404NotFound);
-        }
-
-        var policy = result.Value;
         var html = new Html();
         html.Raw("<p>").Link(page.Url("/policies"), "← Policies").Raw("</p>").Element("h1", policy.Name);
         page.Done(html);
@@ -123,7 +137,18 @@ internal static class PolicyPages
                 .Raw("<button type=\"submit\" id=\"save-notifications\">Save</button></form>");
         }
 
-        html.Element("h2", "Definition (interchange format)").Raw("<pre id=\"policy-json\">").Text(PolicySerializer.Save([policy])).Raw("</pre>");
+        var writable = Api.PolicyJson.TryWrite(policy, out var json, out var readOnly);
+        html.Element("h2", "Definition (interchange format)");
+        if (!writable)
+        {
+            html.Raw("<p id=\"policy-read-only\">").Text(readOnly).Raw("</p>");
+        }
+        else if (caller.Permissions.CanManagePolicies)
+        {
+            html.Raw("<p>").Link(page.Url("/policies/" + DashboardContext.Segment(policy.Id) + "/edit"), "Edit the JSON", "edit-policy").Raw("</p>");
+        }
+
+        html.Raw("<pre id=\"policy-json\">").Text(Api.PolicyJson.Indented(json)).Raw("</pre>");
         return page.Page(policy.Name, "Policies", html, errors is { Count: > 0 } ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK);
     }
 

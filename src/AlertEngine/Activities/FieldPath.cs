@@ -75,7 +75,7 @@ internal sealed class FieldPath
 
     /// <summary>Whether any value the name reaches in <paramref name="activity"/> satisfies <paramref name="matcher"/>.</summary>
     public bool AnyValue<TMatcher>(Activity activity, ref TMatcher matcher)
-        where TMatcher : struct, IFieldValueMatcher
+        where TMatcher : struct, IFieldValueMatcher, allows ref struct
     {
         switch (Field)
         {
@@ -108,7 +108,7 @@ internal sealed class FieldPath
 
     /// <summary>Walks entry <paramref name="index"/> with the segments from <paramref name="segment"/> on.</summary>
     private bool Walk<TMatcher>(JsonPropertyTree tree, int index, int segment, ref TMatcher matcher)
-        where TMatcher : struct, IFieldValueMatcher
+        where TMatcher : struct, IFieldValueMatcher, allows ref struct
     {
         var entries = tree.Entries;
         ref readonly var entry = ref entries[index];

@@ -7,5 +7,5 @@ namespace AlertEngine;
 internal interface IFieldValueMatcher
 {
     /// <summary>Whether <paramref name="value"/> matches.</summary>
-    bool Matches(ReadOnlySpan<char> value);
+    bool Matches(scoped ReadOnlySpan<char> value);
 }

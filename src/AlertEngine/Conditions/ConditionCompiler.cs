@@ -106,6 +106,9 @@ public static class ConditionCompiler
             : ConstantNode.False,
         PropertyCondition property => CompileProperty(property, path),
         RegexCondition regex => CompileRegex(regex, path),
+        NumberCondition number => CompileNumber(number, path),
+        FieldRefCondition fieldRef => CompileFieldRef(fieldRef, path),
+        NetworkCondition network => CompileNetwork(network, path),
         _ => throw Malformed(path, $"unknown condition type {condition.GetType().Name}."),
     };
 
@@ -201,7 +204,7 @@ public static class ConditionCompiler
         return addresses.Count == 0 ? ConstantNode.False : new ClientIpInRangesNode(new IpRangeSet(addresses));
     }
 
-    private static FieldRegexNode CompileRegex(RegexCondition condition, string path)
+    private static ConditionNode CompileRegex(RegexCondition condition, string path)
     {
         if (string.IsNullOrWhiteSpace(condition.Property))
         {
@@ -219,7 +222,67 @@ public static class ConditionCompiler
             throw Malformed($"{path}.regex", "is not a regular expression that runs without backtracking: " + e.Message);
         }
 
-        return new FieldRegexNode(ActivityFields.Resolve(condition.Property), condition.Property, regex);
+        // Dotted paths and the client IP (its text formatted on the stack) go through FieldPath, like property conditions.
+        var fieldPath = FieldPath.Parse(condition.Property);
+        return fieldPath.IsDotted || fieldPath.Field == ActivityField.ClientIp
+            ? new PathRegexNode(fieldPath, regex)
+            : new FieldRegexNode(fieldPath.Field, condition.Property, regex);
+    }
+
+    private static PathNumberNode CompileNumber(NumberCondition condition, string path)
+    {
+        if (string.IsNullOrWhiteSpace(condition.Property))
+        {
+            throw Malformed($"{path}.property", "must name a field or property.");
+        }
+
+        if (!double.IsFinite(condition.Value) || !Enum.IsDefined(condition.Comparison) || !Enum.IsDefined(condition.Part))
+        {
+            throw Malformed($"{path}.number", "must be a finite number with a known comparison and date part.");
+        }
+
+        return new PathNumberNode(FieldPath.Parse(condition.Property), condition.Comparison, condition.Value, condition.Part);
+    }
+
+    private static ConditionNode CompileNetwork(NetworkCondition condition, string path)
+    {
+        if (string.IsNullOrWhiteSpace(condition.Property))
+        {
+            throw Malformed($"{path}.property", "must name a field or property.");
+        }
+
+        var fieldPath = FieldPath.Parse(condition.Property);
+        if (fieldPath.Field == ActivityField.ClientIp)
+        {
+            return CompileIpAddresses(condition.Ranges, path + ".cidr");
+        }
+
+        NotNull(condition.Ranges, path + ".cidr");
+        var networks = new (IPAddress, int)[condition.Ranges.Count];
+        for (var i = 0; i < networks.Length; i++)
+        {
+            networks[i] = (condition.Ranges[i].BaseAddress, condition.Ranges[i].PrefixLength);
+        }
+
+        return networks.Length == 0 ? ConstantNode.False : new PathInRangesNode(fieldPath, new IpRangeSet(networks));
+    }
+
+    private static FieldRefNode CompileFieldRef(FieldRefCondition condition, string path)
+    {
+        if (string.IsNullOrWhiteSpace(condition.Property))
+        {
+            throw Malformed($"{path}.property", "must name a field or property.");
+        }
+
+        if (string.IsNullOrWhiteSpace(condition.OtherProperty))
+        {
+            throw Malformed($"{path}.fieldRef", "must name a field or property.");
+        }
+
+        return new FieldRefNode(
+            FieldPath.Parse(condition.Property),
+            FieldPath.Parse(condition.OtherProperty),
+            condition.Cased ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase);
     }
 
     private static ConditionNode InSet(ActivityField field, string name, IReadOnlyList<string> values) =>

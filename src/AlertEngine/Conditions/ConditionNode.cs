@@ -96,7 +96,7 @@ internal sealed class PathInSetNode(FieldPath path, CaseInsensitiveSet values) :
 
     private readonly struct InSetMatcher(CaseInsensitiveSet values) : IFieldValueMatcher
     {
-        public bool Matches(ReadOnlySpan<char> value) => values.Contains(value);
+        public bool Matches(scoped ReadOnlySpan<char> value) => values.Contains(value);
     }
 }
 
@@ -111,15 +111,31 @@ internal sealed class PathGlobNode(FieldPath path, GlobPattern[] globs) : Condit
 
     private readonly struct GlobMatcher(GlobPattern[] globs) : IFieldValueMatcher
     {
-        public bool Matches(ReadOnlySpan<char> value) => GlobPattern.AnyMatch(globs, value);
+        public bool Matches(scoped ReadOnlySpan<char> value) => GlobPattern.AnyMatch(globs, value);
     }
 }
 
-/// <summary>A field or property's text (the client IP's text form) is matched by a non-backtracking expression.</summary>
+/// <summary>A string field or property (not the client IP) is matched by a non-backtracking expression.</summary>
 internal sealed class FieldRegexNode(ActivityField field, string name, System.Text.RegularExpressions.Regex regex) : ConditionNode
 {
     public override bool Matches(Activity activity) =>
         ActivityFields.Read(activity, field, name) is { } value && regex.IsMatch(value);
+}
+
+/// <summary>A value reached by a <see cref="FieldPath"/> (a dotted path, or the client IP's text form formatted on the
+/// stack) is matched by a non-backtracking expression.</summary>
+internal sealed class PathRegexNode(FieldPath path, System.Text.RegularExpressions.Regex regex) : ConditionNode
+{
+    public override bool Matches(Activity activity)
+    {
+        var matcher = new RegexMatcher(regex);
+        return path.AnyValue(activity, ref matcher);
+    }
+
+    private readonly struct RegexMatcher(System.Text.RegularExpressions.Regex regex) : IFieldValueMatcher
+    {
+        public bool Matches(scoped ReadOnlySpan<char> value) => regex.IsMatch(value);
+    }
 }
 
 /// <summary>The client IP lies in a set of networks.</summary>
@@ -157,4 +173,72 @@ internal sealed class FileNameGlobNode(GlobPattern[] globs) : ConditionNode
 internal sealed class UserTagsNode(CaseInsensitiveSet tags) : ConditionNode
 {
     public override bool Matches(Activity activity) => tags.ContainsAny(activity.UserTags);
+}
+
+/// <summary>A value reached by a <see cref="FieldPath"/> read as a number (or a date's part) compares true
+/// (<see cref="NumberCondition"/>).</summary>
+internal sealed class PathNumberNode(FieldPath path, NumberComparison comparison, double value, DatePart part) : ConditionNode
+{
+    public override bool Matches(Activity activity)
+    {
+        var matcher = new NumberMatcher(comparison, value, part);
+        return path.AnyValue(activity, ref matcher);
+    }
+
+    private readonly struct NumberMatcher(NumberComparison comparison, double value, DatePart part) : IFieldValueMatcher
+    {
+        public bool Matches(scoped ReadOnlySpan<char> text) =>
+            NumberCondition.TryRead(text, part, out var number) && NumberCondition.Compare(number, comparison, value);
+    }
+}
+
+/// <summary>A value reached by one <see cref="FieldPath"/> equals a value reached by another
+/// (<see cref="FieldRefCondition"/>).</summary>
+internal sealed class FieldRefNode(FieldPath path, FieldPath other, StringComparison comparison) : ConditionNode
+{
+    public override bool Matches(Activity activity)
+    {
+        var outer = new OuterMatcher(activity, other, comparison);
+        return path.AnyValue(activity, ref outer);
+    }
+
+    private readonly struct OuterMatcher(Activity activity, FieldPath other, StringComparison comparison) : IFieldValueMatcher
+    {
+        public bool Matches(scoped ReadOnlySpan<char> value)
+        {
+            var inner = new InnerMatcher(value, comparison);
+            return other.AnyValue(activity, ref inner);
+        }
+    }
+
+    private readonly ref struct InnerMatcher : IFieldValueMatcher
+    {
+        private readonly ReadOnlySpan<char> _value;
+        private readonly StringComparison _comparison;
+
+        public InnerMatcher(ReadOnlySpan<char> value, StringComparison comparison)
+        {
+            _value = value;
+            _comparison = comparison;
+        }
+
+        public bool Matches(scoped ReadOnlySpan<char> candidate) => candidate.Equals(_value, _comparison);
+    }
+}
+
+/// <summary>A value reached by a <see cref="FieldPath"/> is the text of an address inside a set of networks
+/// (<see cref="NetworkCondition"/> on a field other than the client IP).</summary>
+internal sealed class PathInRangesNode(FieldPath path, IpRangeSet ranges) : ConditionNode
+{
+    public override bool Matches(Activity activity)
+    {
+        var matcher = new RangesMatcher(ranges);
+        return path.AnyValue(activity, ref matcher);
+    }
+
+    private readonly struct RangesMatcher(IpRangeSet ranges) : IFieldValueMatcher
+    {
+        public bool Matches(scoped ReadOnlySpan<char> value) =>
+            IpAddressText.TryParse(value, out var isV4, out var v4, out var v6) && ranges.Contains(isV4, v4, v6);
+    }
 }

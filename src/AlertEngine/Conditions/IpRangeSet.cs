@@ -76,6 +76,33 @@ internal sealed class IpRangeSet
         return false;
     }
 
+    /// <summary>Whether an address read by <see cref="IpAddressText.TryParse"/> lies in one of the networks.</summary>
+    public bool Contains(bool isV4, uint v4Address, UInt128 v6Address)
+    {
+        if (isV4)
+        {
+            foreach (var (prefix, mask) in _v4)
+            {
+                if ((v4Address & mask) == prefix)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        foreach (var (prefix, mask) in _v6)
+        {
+            if ((v6Address & mask) == prefix)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// Reads an address as a 32-bit IPv4 number (IPv4 and IPv4-mapped IPv6) or a 128-bit IPv6 number, big-endian,
     /// into <paramref name="scratch"/> (16 bytes), and returns which one it is.

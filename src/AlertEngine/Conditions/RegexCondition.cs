@@ -7,7 +7,9 @@ namespace AlertEngine;
 /// (a search: the expression may match any part unless it is anchored). Not part of the JSON policy format: it exists
 /// for rule formats that need what globs cannot say (Sigma's <c>re</c> and <c>cased</c> modifiers, escaped wildcards),
 /// so it is internal. The expression runs with <see cref="RegexOptions.NonBacktracking"/>: its cost is linear in the
-/// text, whatever the pattern. A missing value never matches; the client IP is matched in its text form.
+/// text, whatever the pattern. A missing value never matches; the client IP is matched in its text form. The name
+/// resolves like a <see cref="PropertyCondition"/>'s (<see cref="FieldPath"/>): a dotted path (<c>Parameters.Name</c>)
+/// reaches into a property that holds JSON, every array element, and the condition holds when any value reached matches.
 /// </summary>
 /// <param name="Property">The field or property name.</param>
 /// <param name="Pattern">The .NET regular expression (constructs that need backtracking, such as back-references

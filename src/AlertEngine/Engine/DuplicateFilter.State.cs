@@ -16,14 +16,14 @@ internal sealed partial class DuplicateFilter
     internal static void WriteMergedState(CheckpointWriter writer, IReadOnlyList<DuplicateFilter> parts, long newestTicks)
     {
         var limit = parts.Count == 0 || newestTicks == long.MinValue ? long.MinValue : newestTicks - parts[0]._horizonTicks;
-        var live = new List<Slot>();
+        var live = new List<Entry>();
         foreach (var part in parts)
         {
-            foreach (ref readonly var slot in part._slots.AsSpan())
+            for (var s = part._head; s < part._tail; s++)
             {
-                if (slot.Ticks != Empty && slot.Ticks > limit)
+                if (part.At(s).Ticks > limit)
                 {
-                    live.Add(slot);
+                    live.Add(part.At(s));
                 }
             }
         }
@@ -31,77 +31,63 @@ internal sealed partial class DuplicateFilter
         live.Sort(static (a, b) => a.Lo != b.Lo ? a.Lo.CompareTo(b.Lo) : a.Hi.CompareTo(b.Hi));
         writer.Write(newestTicks);
         writer.Write(live.Count);
-        foreach (var slot in live)
+        foreach (var entry in live)
         {
-            writer.Write(slot.Lo);
-            writer.Write(slot.Hi);
-            writer.Write(slot.Ticks);
+            writer.Write(entry.Lo);
+            writer.Write(entry.Hi);
+            writer.Write(entry.Ticks);
         }
     }
 
     /// <summary>Fills fresh filters, one per partition, with this filter's live entries, each in the partition of its
-    /// digest (<see cref="Partitioner.OfDigest"/>); each gets this filter's newest time.</summary>
+    /// digest (<see cref="Partitioner.OfDigest"/>), in this filter's (time) order; each gets this filter's newest time.</summary>
     internal void SplitInto(DuplicateFilter[] parts)
     {
         var limit = Limit;
         foreach (var part in parts)
         {
             part._newestTicks = _newestTicks;
-            var capacity = MinCapacity;
-            while (capacity / 5 * 2 < (Count / parts.Length) + 1)
-            {
-                capacity *= 2;
-            }
-
-            part._slots = new Slot[capacity];
-            part._slots.AsSpan().Fill(Vacant);
-            part._used = 0;
         }
 
-        foreach (ref readonly var slot in _slots.AsSpan())
+        for (var s = _head; s < _tail; s++)
         {
-            if (slot.Ticks != Empty && slot.Ticks > limit)
+            var entry = At(s);
+            if (entry.Ticks > limit)
             {
-                var part = parts[Partitioner.OfDigest(((UInt128)slot.Hi << 64) | slot.Lo, parts.Length)];
-                if (part._used >= (part._slots.Length / 5) * 3)
-                {
-                    part.Rebuild();
-                }
-
-                part.Place(slot);
+                parts[Partitioner.OfDigest(((UInt128)entry.Hi << 64) | entry.Lo, parts.Length)].Insert(entry);
             }
         }
     }
 
-    /// <summary>Reads the state into a fresh filter. Entries already forgotten under this filter's horizon are dropped.</summary>
+    /// <summary>Reads the state into a fresh filter. Entries already forgotten under this filter's horizon are dropped.
+    /// The checkpoint lists entries in digest order; the ring needs them in time order, so they are sorted by time
+    /// (O(n log n) per restore).</summary>
     /// <exception cref="InvalidDataException">The data is malformed.</exception>
     internal void ReadState(CheckpointReader reader)
     {
         var newest = reader.ReadInt64();
         var count = reader.ReadCount(EntryBytes);
         _newestTicks = newest;
-        var capacity = MinCapacity;
-        while (capacity / 5 * 2 < count + 1)
-        {
-            capacity *= 2;
-        }
-
-        _slots = new Slot[capacity];
-        _slots.AsSpan().Fill(Vacant);
-        _used = 0;
         var limit = Limit;
+        var live = new List<Entry>(count);
         for (var i = 0; i < count; i++)
         {
-            var slot = new Slot(reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadInt64());
-            if (slot.Ticks == Empty || slot.Ticks > newest)
+            var entry = new Entry(reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadInt64());
+            if (entry.Ticks == long.MinValue || entry.Ticks > newest)
             {
                 throw CheckpointReader.Corrupt("a duplicate-filter entry is newer than the filter's newest time");
             }
 
-            if (slot.Ticks > limit)
+            if (entry.Ticks > limit)
             {
-                Place(slot);
+                live.Add(entry);
             }
+        }
+
+        live.Sort(static (a, b) => a.Ticks.CompareTo(b.Ticks));
+        foreach (var entry in live)
+        {
+            Insert(entry);
         }
     }
 }

@@ -17,7 +17,7 @@ namespace AlertEngine;
 /// the same, and a checkpoint merges by concatenating keyed records. Every-time policies have no key: an activity's
 /// every-time detections belong to the partition of its id.
 /// </remarks>
-internal sealed class EnginePartition
+internal sealed partial class EnginePartition
 {
     private readonly Runtime[] _runtimes;
     private readonly FrozenDictionary<string, int[]> _byOperation;

@@ -21,6 +21,9 @@ namespace AlertEngine;
 /// caps to its own keys).</para>
 /// <para><b>Checkpoints.</b> <see cref="SaveCheckpoint"/> writes the single engine's format, so a checkpoint moves
 /// freely between an <see cref="AlertPipeline"/> and partitioned pipelines of any partition count.</para>
+/// <para><b>Threads.</b> The parallel phases run on min(partitions, processor count) threads: the thread that calls
+/// <see cref="Process(IReadOnlyList{Activity})"/> and dedicated background threads of the pipeline, which block
+/// between batches and stop at <see cref="Dispose"/>.</para>
 /// <para><b>Thread safety.</b> All members are safe to call from several threads; batches are processed one at a
 /// time. Observers of <see cref="Changes"/>, <see cref="Diagnostics"/> and <see cref="EarlyWarnings"/> are called on
 /// the thread that called <see cref="Process(IReadOnlyList{Activity})"/>, in order.</para>
@@ -30,6 +33,7 @@ public sealed class PartitionedAlertPipeline : IDisposable
     private readonly Lock _gate = new();
     private readonly AlertPipeline _coordinator;
     private readonly EnginePartition[] _partitions;
+    private readonly WorkerGroup _workers;
     private readonly PartitionOutput[] _outputs;
     private readonly List<DuplicateQuery>[] _queries;
     private readonly List<AdmittedActivity> _admitted = [];
@@ -67,6 +71,7 @@ public sealed class PartitionedAlertPipeline : IDisposable
         }
 
         _coordinator.PartitionedState = new MergedPartitions(_partitions);
+        _workers = new WorkerGroup(Math.Min(partitions, Environment.ProcessorCount), "AlertEngine partition");
     }
 
     /// <summary>The number of partitions.</summary>
@@ -171,6 +176,7 @@ public sealed class PartitionedAlertPipeline : IDisposable
             }
 
             _disposed = true;
+            _workers.Dispose();
             _coordinator.Dispose();
         }
     }
@@ -227,6 +233,6 @@ public sealed class PartitionedAlertPipeline : IDisposable
             return;
         }
 
-        Parallel.For(0, _partitions.Length, new ParallelOptions { MaxDegreeOfParallelism = _partitions.Length }, work);
+        _workers.Run(_partitions.Length, work);
     }
 }

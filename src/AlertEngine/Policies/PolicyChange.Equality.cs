@@ -53,6 +53,14 @@ internal static class PolicyEquality
                 && SameTexts(x.Values, y.Values),
             (RegexCondition x, RegexCondition y) =>
                 string.Equals(x.Property, y.Property, StringComparison.OrdinalIgnoreCase) && x == y with { Property = x.Property },
+            (NumberCondition x, NumberCondition y) =>
+                string.Equals(x.Property, y.Property, StringComparison.OrdinalIgnoreCase) && x == y with { Property = x.Property },
+            (NetworkCondition x, NetworkCondition y) =>
+                string.Equals(x.Property, y.Property, StringComparison.OrdinalIgnoreCase) && SameSequence(x.Ranges, y.Ranges),
+            (FieldRefCondition x, FieldRefCondition y) =>
+                string.Equals(x.Property, y.Property, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(x.OtherProperty, y.OtherProperty, StringComparison.OrdinalIgnoreCase)
+                && x.Cased == y.Cased,
             _ => false,
         };
     }

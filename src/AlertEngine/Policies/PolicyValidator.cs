@@ -439,6 +439,35 @@ public static class PolicyValidator
             case RegexCondition regex:
                 CheckRegexCondition(regex, path, errors);
                 break;
+            case NumberCondition number:
+                CheckText(number.Property, JsonPaths.Property(path, "property"), errors);
+                if (!double.IsFinite(number.Value))
+                {
+                    errors.Add(new(JsonPaths.Property(path, "number"), "must be a finite number"));
+                }
+
+                if (!Enum.IsDefined(number.Comparison) || !Enum.IsDefined(number.Part))
+                {
+                    errors.Add(new(JsonPaths.Property(path, "compare"), "must be a known comparison and date part"));
+                }
+
+                break;
+            case NetworkCondition network:
+                CheckText(network.Property, JsonPaths.Property(path, "property"), errors);
+                if (network.Ranges is null)
+                {
+                    errors.Add(new(JsonPaths.Property(path, "cidr"), "is required"));
+                }
+                else
+                {
+                    CheckNotEmptyList(network.Ranges.Count, JsonPaths.Property(path, "cidr"), errors);
+                }
+
+                break;
+            case FieldRefCondition fieldRef:
+                CheckText(fieldRef.Property, JsonPaths.Property(path, "property"), errors);
+                CheckText(fieldRef.OtherProperty, JsonPaths.Property(path, "fieldRef"), errors);
+                break;
         }
     }
 

@@ -150,12 +150,21 @@ public static partial class ActivityReader
     private static IEnumerable<ActivityReadResult> ReadLinesIterator(ActivityInput input, string sourceName, ActivityReaderOptions options)
     {
         var splitter = new LineSplitter<byte>(options.MaxLineLength, (byte)'\n', (byte)'\r');
+        using var batch = NewBatch(sourceName, options);
         while (true)
         {
             var status = splitter.TryRead(out var start, out var length);
             switch (status)
             {
                 case LineStatus.End:
+                    if (batch is not null)
+                    {
+                        foreach (var parsed in Drain(batch))
+                        {
+                            yield return parsed;
+                        }
+                    }
+
                     yield break;
                 case LineStatus.NeedMore:
                     var space = splitter.GetWriteSpace();
@@ -163,6 +172,20 @@ public static partial class ActivityReader
 
                     break;
                 default:
+                    if (batch is not null)
+                    {
+                        AddToBatch(batch, splitter, status, start, length, sourceName, options);
+                        if (batch.IsFull)
+                        {
+                            foreach (var parsed in Drain(batch))
+                            {
+                                yield return parsed;
+                            }
+                        }
+
+                        break;
+                    }
+
                     var result = LineResult(splitter, status, start, length, sourceName, options, "bytes");
                     if (result is not null)
                     {
@@ -171,6 +194,39 @@ public static partial class ActivityReader
 
                     break;
             }
+        }
+    }
+
+    /// <summary>A batch for parallel parsing when the options ask for it, else <see langword="null"/>.</summary>
+    private static LineBatch? NewBatch(string sourceName, ActivityReaderOptions options) =>
+        options.MaxDegreeOfParallelism > 1 ? new LineBatch(options.MaxDegreeOfParallelism, sourceName, options.ParallelBatchLines) : null;
+
+    /// <summary>Parses a batch and returns its results in input order (blank lines left out); the batch is emptied.</summary>
+    private static List<ActivityReadResult> Drain(LineBatch batch)
+    {
+        batch.Parse();
+        var results = new List<ActivityReadResult>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i] is { } result)
+            {
+                results.Add(result);
+            }
+        }
+
+        batch.Clear();
+        return results;
+    }
+
+    private static void AddToBatch(LineBatch batch, LineSplitter<byte> splitter, LineStatus status, int start, int length, string sourceName, ActivityReaderOptions options)
+    {
+        if (status == LineStatus.TooLong)
+        {
+            batch.AddResult(TooLong(sourceName, splitter.LineNumber, options, "bytes"));
+        }
+        else
+        {
+            batch.AddLine(splitter.Buffer.Slice(start, length), splitter.LineNumber, blankIsError: false);
         }
     }
 
@@ -189,6 +245,7 @@ public static partial class ActivityReader
         }
 
         var splitter = new LineSplitter<byte>(options.MaxLineLength, (byte)'\n', (byte)'\r');
+        using var batch = NewBatch(sourceName, options);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -196,6 +253,14 @@ public static partial class ActivityReader
             switch (status)
             {
                 case LineStatus.End:
+                    if (batch is not null)
+                    {
+                        foreach (var parsed in Drain(batch))
+                        {
+                            yield return parsed;
+                        }
+                    }
+
                     yield break;
                 case LineStatus.NeedMore:
                     var space = splitter.GetWriteSpace();
@@ -203,6 +268,20 @@ public static partial class ActivityReader
 
                     break;
                 default:
+                    if (batch is not null)
+                    {
+                        AddToBatch(batch, splitter, status, start, length, sourceName, options);
+                        if (batch.IsFull)
+                        {
+                            foreach (var parsed in Drain(batch))
+                            {
+                                yield return parsed;
+                            }
+                        }
+
+                        break;
+                    }
+
                     var result = LineResult(splitter, status, start, length, sourceName, options, "bytes");
                     if (result is not null)
                     {
@@ -313,7 +392,7 @@ public static partial class ActivityReader
         return ActivityLineParser.Parse(buffer.AsSpan(0, written), sourceName, lineNumber);
     }
 
-    private static ActivityReadResult Failure(string sourceName, long lineNumber, string message)
+    internal static ActivityReadResult Failure(string sourceName, long lineNumber, string message)
     {
         var ctx = new ActivityLineParser.Context(sourceName, lineNumber);
         ctx.Error(message);

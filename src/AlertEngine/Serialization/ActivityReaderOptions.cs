@@ -7,6 +7,7 @@ public sealed class ActivityReaderOptions
     public const int DefaultMaxLineLength = 1024 * 1024;
 
     private int _maxLineLength = DefaultMaxLineLength;
+    private int _maxDegreeOfParallelism = 1;
 
     /// <summary>The shared default options.</summary>
     internal static ActivityReaderOptions Default { get; } = new();
@@ -26,4 +27,29 @@ public sealed class ActivityReaderOptions
             _maxLineLength = value;
         }
     }
+
+    /// <summary>
+    /// How many threads parse at once in the stream overloads of <see cref="ActivityReader"/> (JSON Lines and Purview
+    /// CSV exports). Default 1: every line is parsed on the enumerating thread as it is read. With more, the reader
+    /// copies up to 4,096 lines (or about 4 MiB) at a time out of its read buffer and parses them in parallel on the
+    /// thread pool, the enumerating thread taking a share; the results, their order and their line numbers are exactly
+    /// those of a sequential read, but they arrive a batch at a time, so the reader runs up to one batch ahead of the
+    /// consumer and holds that batch in memory. Worth it when parsing, not the consumer, is the bottleneck (the replay
+    /// command uses its <c>--threads</c> count). The text-reader overload and <c>ParseLine</c> always parse on the
+    /// calling thread.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int MaxDegreeOfParallelism
+    {
+        get => _maxDegreeOfParallelism;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            _maxDegreeOfParallelism = value;
+        }
+    }
+
+    /// <summary>The most lines a parallel batch holds (<see cref="LineBatch.MaxLines"/>; smaller in tests, so that
+    /// small inputs cross batch boundaries).</summary>
+    internal int ParallelBatchLines { get; init; } = LineBatch.MaxLines;
 }

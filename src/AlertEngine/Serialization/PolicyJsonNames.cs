@@ -52,6 +52,26 @@ internal static class PolicyJsonNames
         ("matches", PropertyOperator.Matches),
     ]);
 
+    /// <summary>The comparisons of the internal extension's number conditions (Sigma's numeric and time modifiers).</summary>
+    public static readonly EnumNames<NumberComparison> NumberComparisons = new("comparison", [
+        ("lt", NumberComparison.Less),
+        ("lte", NumberComparison.LessOrEqual),
+        ("gt", NumberComparison.Greater),
+        ("gte", NumberComparison.GreaterOrEqual),
+        ("eq", NumberComparison.Equal),
+    ]);
+
+    /// <summary>The date parts of the internal extension's number conditions (Sigma's time modifiers).</summary>
+    public static readonly EnumNames<DatePart> DateParts = new("date part", [
+        ("none", DatePart.None),
+        ("minute", DatePart.Minute),
+        ("hour", DatePart.Hour),
+        ("day", DatePart.Day),
+        ("week", DatePart.Week),
+        ("month", DatePart.Month),
+        ("year", DatePart.Year),
+    ]);
+
     /// <summary>The JSON name of a trigger's type (<c>temporal</c>, which has no JSON form, for a temporal trigger).</summary>
     public static string TriggerType(Trigger trigger) => KindName(KindOf(trigger));
 

@@ -54,7 +54,8 @@ internal sealed class PolicyReader
     private static readonly string ConditionKinds = string.Join(", ", Array.FindAll(ConditionNames, n => !IsOperator(n)));
 
     // The internal extension (engine checkpoints only): regex conditions, temporal triggers, composite scopes.
-    private static readonly string[] ExtendedConditionNames = [.. ConditionNames, "regex", "regexOptions"];
+    private static readonly string[] ExtendedConditionNames =
+        [.. ConditionNames, "regex", "regexOptions", "compare", "number", "datePart", "fieldRef", "cased", "cidr"];
     private static readonly string[] ExtendedTriggerNames = [.. TriggerNames, "steps", "ordered"];
     private static readonly string[] TemporalNames = ["type", "steps", "ordered", "window", "scope"];
 
@@ -250,7 +251,7 @@ internal sealed class PolicyReader
     }
 
     private static bool IsOperator(string name) =>
-        PolicyJsonNames.PropertyOperators.TryParse(name, out _) || name is "regex" or "regexOptions";
+        PolicyJsonNames.PropertyOperators.TryParse(name, out _) || name is "regex" or "regexOptions" or "compare" or "number" or "datePart" or "fieldRef" or "cased" or "cidr";
 
     private List<Condition>? ReadChildren(Field field, int depth)
     {
@@ -321,6 +322,30 @@ internal sealed class PolicyReader
             }
 
             return new RegexCondition(name!, pattern, flags.Contains('i', StringComparison.Ordinal), flags.Contains('m', StringComparison.Ordinal), flags.Contains('s', StringComparison.Ordinal));
+        }
+
+        if (_extended && (f.Has("compare") || f.Has("number") || f.Has("datePart")))
+        {
+            var name = ReadText(f["property"], required: true);
+            var comparison = ReadEnum(PolicyJsonNames.NumberComparisons, f["compare"], required: true);
+            var number = ReadNumber(f["number"], required: true);
+            var part = ReadEnum(PolicyJsonNames.DateParts, f["datePart"], required: false) ?? DatePart.None;
+            return _errors.Count == before ? new NumberCondition(name!, comparison!.Value, number!.Value, part) : null;
+        }
+
+        if (_extended && f.Has("cidr"))
+        {
+            var name = ReadText(f["property"], required: true);
+            var ranges = ReadRanges(f["cidr"]);
+            return _errors.Count == before && ranges is not null ? new NetworkCondition(name!, ranges) : null;
+        }
+
+        if (_extended && f.Has("fieldRef"))
+        {
+            var name = ReadText(f["property"], required: true);
+            var other = ReadText(f["fieldRef"], required: true);
+            var cased = ReadBool(f["cased"], defaultValue: false);
+            return _errors.Count == before ? new FieldRefCondition(name!, other!, cased) : null;
         }
 
         var property = ReadText(f["property"], required: true);

@@ -9,8 +9,8 @@ internal static class PolicyWriter
 {
     public static void Write(Utf8JsonWriter writer, IReadOnlyList<AlertPolicy> policies) => Write(writer, policies, extended: false);
 
-    /// <summary>Writes policies; with <paramref name="extended"/>, also what the JSON policy format cannot say (regex
-    /// conditions, temporal triggers, composite scopes) in an internal extension that only
+    /// <summary>Writes policies; with <paramref name="extended"/>, also what the JSON policy format cannot say (regex,
+    /// number, network and field-reference conditions, temporal triggers, composite scopes) in an internal extension that only
     /// <see cref="PolicySerializer.LoadExtended"/> reads (engine checkpoints use it); otherwise those throw
     /// <see cref="NotSupportedException"/>.</summary>
     public static void Write(Utf8JsonWriter writer, IReadOnlyList<AlertPolicy> policies, bool extended)
@@ -219,8 +219,37 @@ internal static class PolicyWriter
                 writer.WriteString("regex", regex.Pattern);
                 writer.WriteString("regexOptions", (regex.IgnoreCase ? "i" : string.Empty) + (regex.Multiline ? "m" : string.Empty) + (regex.Singleline ? "s" : string.Empty));
                 break;
+            case NumberCondition number when extended:
+                writer.WriteString("property", number.Property);
+                writer.WriteString("compare", PolicyJsonNames.NumberComparisons.Name(number.Comparison));
+                writer.WriteNumber("number", number.Value);
+                if (number.Part != DatePart.None)
+                {
+                    writer.WriteString("datePart", PolicyJsonNames.DateParts.Name(number.Part));
+                }
+
+                break;
+            case NetworkCondition network when extended:
+                writer.WriteString("property", network.Property);
+                writer.WriteStartArray("cidr");
+                foreach (var range in network.Ranges)
+                {
+                    writer.WriteStringValue(IpRangeSyntax.Format(range));
+                }
+
+                writer.WriteEndArray();
+                break;
+            case FieldRefCondition fieldRef when extended:
+                writer.WriteString("property", fieldRef.Property);
+                writer.WriteString("fieldRef", fieldRef.OtherProperty);
+                if (fieldRef.Cased)
+                {
+                    writer.WriteBoolean("cased", true);
+                }
+
+                break;
             default:
-                // Internal conditions (RegexCondition, from Sigma rules) have no form in the JSON policy format.
+                // Internal conditions (RegexCondition, NumberCondition, NetworkCondition, FieldRefCondition: from Sigma rules) have no form in the JSON policy format.
                 throw new NotSupportedException(
                     $"A {condition.GetType().Name} cannot be written in the JSON policy format (it comes from a rule format, such as Sigma, that says more than the policy format can).");
         }

@@ -37,36 +37,9 @@ internal static class ScopeKeys
         }
     }
 
-    /// <summary>The values of several fields joined with U+001F (allocates the key); null when one has no value.</summary>
-    private static Func<Activity, string?> Composite(IReadOnlyList<string> names)
-    {
-        var readers = new Func<Activity, string?>[names.Count];
-        for (var i = 0; i < readers.Length; i++)
-        {
-            readers[i] = ActivityFields.Reader(names[i]);
-        }
-
-        return a =>
-        {
-            var builder = new System.Text.StringBuilder();
-            for (var i = 0; i < readers.Length; i++)
-            {
-                if (NullIfEmpty(readers[i](a)) is not { } value)
-                {
-                    return null;
-                }
-
-                if (i > 0)
-                {
-                    builder.Append('\u001f');
-                }
-
-                builder.Append(value);
-            }
-
-            return builder.ToString();
-        };
-    }
+    /// <summary>The values of several fields joined with U+001F; null when one has no value. Allocation-free for a key
+    /// seen before (<see cref="CompositeScopeKey"/>).</summary>
+    private static Func<Activity, string?> Composite(IReadOnlyList<string> names) => new CompositeScopeKey(names).Read;
 
     private static string? Property(Activity a, string name) => a.TryGetProperty(name, out var v) ? NullIfEmpty(v) : null;
 

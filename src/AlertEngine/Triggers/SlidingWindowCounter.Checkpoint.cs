@@ -16,28 +16,72 @@ public sealed partial class SlidingWindowCounter<TItem>
         foreach (var pair in _keys)
         {
             // The value is copied: its arrays are shared, and nothing is changed while writing.
-            var state = pair.Value;
-            writer.BeginKey(pair.Key);
-            writer.Write(state.NewestSlot * _resolution);
-            writer.Write(state.SlotCount);
-            var ring = Ring(ref state);
-            for (var i = 0; i < state.SlotCount; i++)
-            {
-                ref var s = ref ring[Wrap(state.SlotHead + i, ring.Length)];
-                writer.Write(s.Index * _resolution);
-                writer.Write(s.Count);
-            }
-
-            writer.Write(state.ItemCount);
-            for (var i = 0; i < state.ItemCount; i++)
-            {
-                ref var it = ref ItemAt(ref state, i);
-                writer.Write(it.Ticks);
-                writeItem(writer, it.Item);
-            }
-
-            writer.EndKey();
+            WriteKeyRecord(writer, pair.Key, pair.Value, writeItem);
         }
+    }
+
+    /// <summary>Whether a keyed record of <paramref name="key"/> is written (the key is tracked).</summary>
+    internal bool IsTracked(string key) => _keys.ContainsKey(key);
+
+    /// <summary>Adds the tracked keys (as the table spells them).</summary>
+    internal void CopyKeysTo(List<string> keys) => keys.AddRange(_keys.Keys);
+
+    /// <summary>How the key table compares keys.</summary>
+    internal IEqualityComparer<string> KeyComparer => _keys.Comparer;
+
+    /// <summary>Writes what <see cref="WriteCheckpoint"/> writes, with the keyed records of the tracked keys among
+    /// <paramref name="keys"/> (distinct under <see cref="KeyComparer"/>) only, in the order given.</summary>
+    internal void WriteKeysCheckpoint(CheckpointWriter writer, Action<CheckpointWriter, TItem> writeItem, IReadOnlyCollection<string> keys)
+    {
+        var count = 0;
+        foreach (var key in keys)
+        {
+            if (_keys.ContainsKey(key))
+            {
+                count++;
+            }
+        }
+
+        writer.Write(_watermark);
+        writer.BeginKeys(count);
+
+        // The record carries the key as the table holds it (its first spelling), whatever the spelling asked for.
+        if (!_keys.TryGetAlternateLookup<ReadOnlySpan<char>>(out var lookup))
+        {
+            throw new NotSupportedException("The key comparer has no span lookup; write the whole checkpoint.");
+        }
+
+        foreach (var key in keys)
+        {
+            if (lookup.TryGetValue(key.AsSpan(), out var actual, out var state))
+            {
+                WriteKeyRecord(writer, actual, state, writeItem);
+            }
+        }
+    }
+
+    private void WriteKeyRecord(CheckpointWriter writer, string key, CounterKeyState state, Action<CheckpointWriter, TItem> writeItem)
+    {
+        writer.BeginKey(key);
+        writer.Write(state.NewestSlot * _resolution);
+        writer.Write(state.SlotCount);
+        var ring = Ring(ref state);
+        for (var i = 0; i < state.SlotCount; i++)
+        {
+            ref var s = ref ring[Wrap(state.SlotHead + i, ring.Length)];
+            writer.Write(s.Index * _resolution);
+            writer.Write(s.Count);
+        }
+
+        writer.Write(state.ItemCount);
+        for (var i = 0; i < state.ItemCount; i++)
+        {
+            ref var it = ref ItemAt(ref state, i);
+            writer.Write(it.Ticks);
+            writeItem(writer, it.Item);
+        }
+
+        writer.EndKey();
     }
 
     /// <summary>

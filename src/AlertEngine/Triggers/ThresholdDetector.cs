@@ -7,7 +7,7 @@ namespace AlertEngine;
 /// <see cref="AlertEngineOptions.MaxTrackedKeysPerPolicy"/> and <see cref="AlertEngineOptions.MaxActivitiesPerAlert"/>;
 /// scope keys compare case-insensitively. Single-threaded.
 /// </summary>
-internal sealed class ThresholdDetector : IPolicyDetector
+internal sealed class ThresholdDetector : IPolicyDetector, IKeyedDetectorState
 {
     private readonly ThresholdEvaluator _evaluator;
 
@@ -76,6 +76,22 @@ internal sealed class ThresholdDetector : IPolicyDetector
     /// (written from the counter's key table directly).</summary>
     public void WriteState(CheckpointWriter writer) =>
         _evaluator.Counter.WriteCheckpoint(writer, static (w, activity) => w.WriteActivity(activity));
+
+    /// <inheritdoc />
+    public IEqualityComparer<string> KeyComparer => _evaluator.Counter.KeyComparer;
+
+    /// <inheritdoc />
+    public int KeyCount => _evaluator.Counter.TrackedKeys;
+
+    /// <inheritdoc />
+    public bool ContainsKey(string key) => _evaluator.Counter.IsTracked(key);
+
+    /// <inheritdoc />
+    public void CopyKeysTo(List<string> keys) => _evaluator.Counter.CopyKeysTo(keys);
+
+    /// <inheritdoc />
+    public void WriteState(CheckpointWriter writer, IReadOnlyCollection<string> keys) =>
+        _evaluator.Counter.WriteKeysCheckpoint(writer, static (w, activity) => w.WriteActivity(activity), keys);
 
     /// <summary>Reads the state into this detector, which must be fresh (the engine discards it after an exception).
     /// An <see cref="ArgumentException"/> means the state does not fit this counter (e.g. another resolution): the

@@ -126,6 +126,87 @@ public sealed class DashboardBrowserTests
         Assert.Equal("6", browser.TextOf("#health-processed"));
         Assert.Equal("0", browser.TextOf("#health-duplicates"));
         Assert.Equal("7 / 7", browser.TextOf("#health-policies"));
+        Assert.Equal("0", browser.TextOf("#health-tracked-keys"));
+    }
+
+    [Fact]
+    public async Task AnAdministratorUploadsAFileAndSeesItsAlertsAndABadFileEvaluatesNothing()
+    {
+        await using var browser = await BrowserSession.StartAsync();
+        browser.SignIn("Ada Admin", Roles.OrgManagement);
+        var directory = Directory.CreateTempSubdirectory("alertengine-upload-");
+        try
+        {
+            var good = Path.Combine(directory.FullName, "activities.jsonl");
+            await File.WriteAllTextAsync(good, TestApp.ActivityLine(AlertCategory.MailFlow, "upload-1", TestApp.Day.AddDays(3), "uploader@contoso.com") + "\n");
+            var bad = Path.Combine(directory.FullName, "bad.jsonl");
+            await File.WriteAllTextAsync(bad, TestApp.ActivityLine(AlertCategory.Permissions, "upload-2", TestApp.Day.AddDays(3)) + "\n{\"id\":\"upload-3\",\"operation\":\"<script>document.title='pwned'</script>\"}\n");
+
+            browser.Open("/");
+            browser.Element("header a[href$='/upload']").Click();
+            browser.Element("#upload-file").SendKeys(good);
+            browser.Element("#upload").Click();
+            browser.WaitUntil(d => d.FindElement(By.CssSelector("#upload-result")).Text.StartsWith("Evaluated 1 activity from activities.jsonl: 1 alert created", StringComparison.Ordinal), "the upload result");
+            browser.Element("#upload-alerts a.alert-link").Click();
+            browser.WaitUntil(d => d.FindElement(By.CssSelector("#users li")).Text == "uploader@contoso.com", "the uploaded alert");
+            browser.Open("/");
+            Assert.Equal("7 alerts", browser.TextOf("#total"));
+
+            browser.Open("/upload");
+            browser.Element("#upload-file").SendKeys(bad);
+            browser.Element("#upload").Click();
+            browser.WaitUntil(d => d.FindElement(By.CssSelector("h1")).Text == "Upload refused", "the refusal");
+            Assert.Equal(["line 2"], browser.Driver.FindElements(By.CssSelector("#upload-errors td.where")).Select(e => e.Text).Distinct());
+            Assert.Contains("Nothing of bad.jsonl was evaluated", browser.TextOf("#upload-refused"), StringComparison.Ordinal);
+            Assert.DoesNotContain("pwned", browser.Driver.Title, StringComparison.Ordinal);
+            browser.Open("/");
+            Assert.Equal("7 alerts", browser.TextOf("#total"));
+            Assert.Null(await browser.Services.GetRequiredService<IAlertStore>().GetAsync(TestApp.PolicyId(AlertCategory.Permissions) + ":upload-2"));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task AnAdministratorEditsAPolicyAsJsonAndCreatesOne()
+    {
+        await using var browser = await BrowserSession.StartAsync();
+        browser.SignIn("Ada Admin", Roles.OrgManagement);
+        const string Name = "Mail <script>document.title='pwned'</script>";
+
+        browser.Open("/policies/policy-mailflow");
+        browser.Element("a.edit-policy").Click();
+        var json = browser.WaitFor(d => d.FindElement(By.CssSelector("#policy-json-input")).GetAttribute("value"), "the policy JSON");
+        Assert.Contains("\"id\": \"policy-mailflow\"", json, StringComparison.Ordinal);
+
+        SetJson(browser, json!.Replace("\"Op-MailFlow\"", "", StringComparison.Ordinal));
+        browser.Element("#save-policy").Click();
+        browser.WaitUntil(d => d.FindElement(By.CssSelector("#policy-errors")).Displayed, "the errors");
+        Assert.Contains("policy.activities", browser.Driver.FindElements(By.CssSelector("#policy-errors code.path")).Select(e => e.Text));
+        Assert.Equal("MailFlow policy", browser.Services.GetRequiredService<IAlertEngine>().Pipeline.Policies.Single(p => p.Id == "policy-mailflow").Name);
+
+        SetJson(browser, json.Replace("MailFlow policy", Name, StringComparison.Ordinal));
+        browser.Element("#save-policy").Click();
+        browser.WaitUntil(d => d.FindElement(By.CssSelector("#message")).Text == "Policy saved.", "the confirmation");
+        Assert.Equal(Name, browser.TextOf("h1"));
+        Assert.Equal(Name + " · AlertEngine", browser.Driver.Title); // shown as text; the script did not run
+
+        browser.Open("/policies");
+        browser.Element("a.new-policy").Click();
+        SetJson(browser, """{"id":"new-one","name":"New one","category":"Others","severity":"Low","activities":["Op-Others"],"aggregation":{"mode":"none"}}""");
+        browser.Element("#save-policy").Click();
+        browser.WaitUntil(d => d.FindElement(By.CssSelector("#message")).Text == "Policy created.", "the confirmation");
+        Assert.Equal("New one", browser.TextOf("h1"));
+        Assert.Contains(browser.Services.GetRequiredService<IAlertEngine>().Pipeline.Policies, p => p.Id == "new-one");
+    }
+
+    private static void SetJson(BrowserSession browser, string json)
+    {
+        var input = browser.Element("#policy-json-input");
+        input.Clear();
+        input.SendKeys(json);
     }
 }
 

@@ -2,17 +2,15 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 
+using static AlertEngine.AspNetCore.Tests.Dashboard.DashboardForms;
+
 namespace AlertEngine.AspNetCore.Tests.Dashboard;
 
 /// <summary>The dashboard's HTML over HTTP (no browser): permissions, encoding, antiforgery.</summary>
-public sealed partial class DashboardHtmlTests
+public sealed class DashboardHtmlTests
 {
     private const string Script = "<script>alert('x')</script>";
 
-    private static string Url(string path) => TestApp.DashboardPrefix + path;
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex TokenField();
 
     [Fact]
     public async Task AnonymousVisitorsGetASignInPage()
@@ -114,13 +112,6 @@ public sealed partial class DashboardHtmlTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("class=\"errors\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.True((await app.Services.GetRequiredService<IAlertStore>().GetAsync(id))!.History.IsDefaultOrEmpty);
-    }
-
-    private static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string pageWithForm, string action, Dictionary<string, string> fields)
-    {
-        var token = TokenField().Match(await client.GetStringAsync(Url(pageWithForm))).Groups[1].Value;
-        fields["__RequestVerificationToken"] = WebUtility.HtmlDecode(token);
-        return await client.PostAsync(Url(action), new FormUrlEncodedContent(fields));
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public class DottedPathPropertyTests
     private static readonly string[] Values = ["x", "X", "y", "é", "a\"b", "1", "2.0", "true", "", "{\"a\":1}"];
     private static readonly string[] Globs = ["*", "?", "x*", "{*", "[*", "*\"*", "?.?"];
 
-    private static Gen<string> Json(int size)
+    internal static Gen<string> Json(int size)
     {
         var space = Gen.Elements(Spaces);
         var scalar = Gen.OneOf(Gen.Elements(Strings), Gen.Elements(Scalars));
@@ -102,7 +102,7 @@ public class DottedPathPropertyTests
     {
         public List<string> Values => values;
 
-        public bool Matches(ReadOnlySpan<char> value)
+        public bool Matches(scoped ReadOnlySpan<char> value)
         {
             values.Add(value.ToString());
             return false;

@@ -120,6 +120,26 @@ public class ActivityReaderPropertyTests
             && results.Select(r => r.LineNumber).SequenceEqual(expectedLines);
     }
 
+    [Property(Arbitrary = [typeof(Arbitraries)], MaxTest = 200)]
+    public Property Parsing_in_parallel_batches_gives_the_sequential_results(GarbageInput input, PositiveInt threads, PositiveInt batchLines, bool async)
+    {
+        var sequential = Describe(ActivityReader.Read(new MemoryStream(input.Bytes), "g", new ActivityReaderOptions { MaxLineLength = 64 }));
+        var options = new ActivityReaderOptions
+        {
+            MaxLineLength = 64,
+            MaxDegreeOfParallelism = 1 + (threads.Get % 4),
+            ParallelBatchLines = 1 + (batchLines.Get % 7),
+        };
+        var parallel = async
+            ? Describe(ActivityReader.ReadAsync(new NonSeekable(input.Bytes, 7), "g", options).ToBlockingEnumerable())
+            : Describe(ActivityReader.Read(new NonSeekable(input.Bytes, 7), "g", options));
+        return parallel.SequenceEqual(sequential).Label("parallel:\n" + string.Join("\n", parallel) + "\nsequential:\n" + string.Join("\n", sequential));
+    }
+
+    /// <summary>Everything a reader's result says, as text.</summary>
+    internal static List<string> Describe(IEnumerable<ActivityReadResult> results) =>
+        results.Select(r => r.LineNumber + " " + r + " | " + string.Join(" | ", r.Notes.Select(n => n.Message))).ToList();
+
     [Property(Arbitrary = [typeof(Arbitraries)])]
     public bool A_native_line_written_by_a_json_writer_reads_back_the_same_activity(NativeActivity expected)
     {

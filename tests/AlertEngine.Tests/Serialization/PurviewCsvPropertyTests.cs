@@ -52,6 +52,20 @@ public class PurviewCsvPropertyTests
                 "actual:\n" + string.Join("\n", actual) + "\nexpected:\n" + string.Join("\n", expected));
         });
 
+    [Property(MaxTest = 200)]
+    public Property Reading_in_parallel_batches_gives_the_sequential_results() =>
+        Prop.ForAll(Exports.ToArbitrary(), Gen.Choose(2, 4).ToArbitrary(), Gen.Choose(1, 5).ToArbitrary(), (export, threads, batchLines) =>
+        {
+            var (bytes, _) = export.Build();
+            var sequential = ActivityReaderPropertyTests.Describe(ActivityReader.Read(new NonSeekable(bytes, export.Chunk), "export.csv"));
+            var options = new ActivityReaderOptions { MaxDegreeOfParallelism = threads, ParallelBatchLines = batchLines };
+            var parallel = ActivityReaderPropertyTests.Describe(ActivityReader.Read(new NonSeekable(bytes, export.Chunk), "export.csv", options));
+            var parallelAsync = ActivityReaderPropertyTests.Describe(
+                ActivityReader.ReadAsync(new NonSeekable(bytes, export.Chunk), "export.csv", options).ToBlockingEnumerable());
+            return (parallel.SequenceEqual(sequential) && parallelAsync.SequenceEqual(sequential)).Label(
+                "parallel:\n" + string.Join("\n", parallel) + "\nsequential:\n" + string.Join("\n", sequential));
+        });
+
     public sealed record Export((string Record, string Other)[] Rows, string Newline, bool Bom, bool AlwaysQuote, int Chunk)
     {
         public (byte[] Bytes, List<string> Expected) Build()

@@ -3,7 +3,7 @@ namespace AlertEngine;
 /// <summary>
 /// The robust seasonal baseline: per slot, a Huber-clipped EWMA of the expected count (level) with a running-mean
 /// warm-up, predicted with partial pooling toward the adjacent hours; per key, a negative-binomial dispersion φ shared
-/// by all slots (variance m + φm²), tracked by a bounded-influence quantile rule, and a recent-activity factor
+/// by all slots (variance m + φm²), estimated by a winsorized, consistency-corrected method of moments, and a recent-activity factor
 /// discounted per bucket of time. See <c>docs/anomaly.md</c> for the method and references.
 /// </summary>
 internal static class BaselineMath
@@ -41,18 +41,18 @@ internal static class BaselineMath
     /// two weeks of office hours).</summary>
     public const double DispersionMemory = 0.99;
 
-    /// <summary>A bucket's moment <c>u</c> is capped at this many times its expected value φ + ψ/m (|x − m| ≤ 4σ),
-    /// so one burst moves φ by a bounded amount (Huber-type winsorizing; the bias is ≤ 3 % for gamma-Poisson counts
-    /// with CV up to 0.71).</summary>
-    public const double DispersionCap = 16;
-
-    /// <summary>A bucket whose count exceeds its predictive quantile at this standard-normal quantile (a share ≈ 0.13 %
-    /// of normal buckets) is left out of the dispersion: it is most likely an anomaly (a burst) rather than the key's
-    /// ordinary spread. Leaving out that share of the upper tail lowers φ̂ by about 2–4 % for gamma-Poisson counts.</summary>
-    public const double DispersionRejectZ = 3;
+    /// <summary>A bucket's squared residual is capped at this many variances (|x − m| ≤ 3σ) before it informs the
+    /// dispersion, so one burst moves φ by a bounded amount and the heavy tail of squared gamma-Poisson residuals does
+    /// not make φ̂ noisy (Huber-type winsorizing); the expected loss is added back by <see cref="CapLoss"/>, so the
+    /// estimate stays consistent.</summary>
+    public const double DispersionCap = 9;
 
     /// <summary>Upper bound of the dispersion (hourly CV ≈ 3).</summary>
     public const double MaxDispersion = 10;
+
+    /// <summary>Buckets that follow a fired bucket within this many buckets are left out of the dispersion: the rest
+    /// of a burst that began with a detection is not the key's ordinary spread.</summary>
+    public const int FiredMemory = 2;
 
     /// <summary>Buckets whose expected count is below this do not inform the dispersion (Poisson noise dominates).</summary>
     public const double DispersionMinLevel = 2.0;
@@ -146,8 +146,9 @@ internal static class BaselineMath
     /// inverse-variance weighted method-of-moments estimate (Anscombe 1950; Saha and Paul 2005) over the buckets whose
     /// expected count <paramref name="level"/> is at least <see cref="DispersionMinLevel"/>. Each bucket gives
     /// <c>u = ((x − m)² / (1 + 1/n) − ψm) / m²</c>, an unbiased estimate of φ when m is the mean of n earlier samples,
-    /// capped at <see cref="DispersionCap"/>·(φ + ψ/m) so a burst has bounded influence (and left out when the count
-    /// exceeds the predictive quantile at <see cref="DispersionRejectZ"/>), weighted by
+    /// with the squared residual capped at <see cref="DispersionCap"/> variances (ψm + φm² at the current φ) so a burst
+    /// has bounded influence, plus the cap's expected loss (<see cref="CapLoss"/> at the count's skewness) so the
+    /// capped moment is still unbiased for a gamma-Poisson count, weighted by
     /// 1 / (φ + ψ/m)² (the inverse of its variance, 2(φ + ψ/m)², under a normal approximation), and discounted by
     /// <see cref="DispersionMemory"/> per bucket. The estimate is shrunk toward <see cref="InitialDispersion"/> with
     /// <see cref="DispersionPriorBuckets"/> pseudo-buckets; see <see cref="Dispersion"/>.
@@ -166,12 +167,20 @@ internal static class BaselineMath
         var phi = (double)dispersion;
         var error = LevelErrorFactor(samples);
         var residual = (count - level) / error;
-        var u = Math.Min(((residual * residual) - (batch * level)) / (level * level), DispersionCap * (phi + poisson));
+        var variance = Variance(level, batch, phi);
+        var m2 = level * level;
+        var u = ((Math.Min(residual * residual, DispersionCap * variance) - (batch * level)) / m2)
+            + (variance / m2 * CapLoss(Math.Min(MaxSkew, ThirdCumulant(level, batch, phi) / (variance * Math.Sqrt(variance)))));
         var w = 1 / ((phi + poisson) * (phi + poisson));
         sum = (float)((DispersionMemory * sum) + (w * u));
         weight = (float)((DispersionMemory * weight) + w);
         dispersion = Dispersion(sum, weight, phi);
     }
+
+    /// <summary>E[(z² − 9)₊] for a standardized count of skewness <paramref name="skew"/> (a gamma distribution of that
+    /// skewness; 0.005 for a normal one): what capping the squared residual at 9 variances takes away, in variances.
+    /// A quadratic fit, within 5 % of the numerical integral for skewness 0–2.</summary>
+    internal static double CapLoss(double skew) => 0.005 + (skew * (0.016 + (0.028 * skew)));
 
     /// <summary>The dispersion estimate from the discounted sums: (Σw·u + w₀φ₀) / (Σw + w₀), with the prior's weight
     /// w₀ = <see cref="DispersionPriorBuckets"/> / (φ̂ + 1/<see cref="DispersionReferenceLevel"/>)² at the previous
@@ -189,7 +198,7 @@ internal static class BaselineMath
     }
 
     /// <summary>Prior weight, in samples, of the mean of the two adjacent hours in a slot's predicted level.</summary>
-    public const double NeighbourPrior = 5;
+    public const double NeighbourPrior = 10;
 
     /// <summary>Seasonal slots per day type when <see cref="PredictedLevel"/> pools adjacent hours (hourly or shorter buckets).</summary>
     public const int HoursPerDayType = 24;

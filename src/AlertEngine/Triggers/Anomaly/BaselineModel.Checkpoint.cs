@@ -302,7 +302,7 @@ public sealed partial class BaselineModel<T>
             var q = newestBucket - i;
             if (q >= firstBucket && q > k.Folded)
             {
-                Fold(h, ref s, q, counts[i], ((fired >> i) & 1) != 0);
+                Fold(h, ref s, q, counts[i], ((fired >> i) & 1) != 0, FiredShortlyBefore(fired, newestBucket, q));
                 k.Folded = q;
             }
         }
@@ -313,7 +313,7 @@ public sealed partial class BaselineModel<T>
             _older[(h * (_ring - 1)) + i - 1] = i < counts.Length ? counts[i] : 0;
         }
 
-        k.Fired = fired & _ringMask;
+        k.Fired = fired & _firedMask;
 
         // The working state replaces what Allocate computed (the threshold cached when the newest bucket opened).
         s.FastFrom = fastFrom;

@@ -15,7 +15,7 @@ public sealed partial class BaselineModel<T>
         var foldEnd = Math.Min(nb, b - _ring);
         for (var q = Math.Max(Math.Max(nb - _ring + 1, firstBucket), k.Folded + 1); q <= foldEnd; q++)
         {
-            Fold(h, ref s, q, q == nb ? s.Count : _older[(h * (_ring - 1)) + (int)(nb - q) - 1], ((k.Fired >> (int)(nb - q)) & 1) != 0);
+            Fold(h, ref s, q, q == nb ? s.Count : _older[(h * (_ring - 1)) + (int)(nb - q) - 1], ((k.Fired >> (int)(nb - q)) & 1) != 0, FiredShortlyBefore(k.Fired, nb, q));
         }
 
         // Buckets never opened (no activity) that close: zeros, at most one week of them.
@@ -30,7 +30,7 @@ public sealed partial class BaselineModel<T>
 
             for (var q = zeroStart; q <= zeroEnd; q++)
             {
-                Fold(h, ref s, q, 0, fired: false);
+                Fold(h, ref s, q, 0, fired: false, FiredShortlyBefore(k.Fired, nb, q));
             }
         }
 
@@ -46,16 +46,35 @@ public sealed partial class BaselineModel<T>
             }
         }
 
-        k.Fired = d >= MaxRing ? 0 : (k.Fired << (int)d) & _ringMask;
+        k.Fired = d >= MaxRing ? 0 : (k.Fired << (int)d) & _firedMask;
         k.NewestBucket = b;
         s.NewestStart = b * _bucket;
         s.Count = 0;
         SetThreshold(h, ref s);
     }
 
-    /// <summary>Folds a closed bucket's final count into the key's baseline: the dispersion (unless the bucket fired: a
-    /// detected anomaly does not teach the key that such counts are normal), the recent-activity factor, and the slot's level.</summary>
-    private void Fold(int h, ref Hot s, long bucket, int count, bool fired)
+    /// <summary>Whether one of the <see cref="BaselineMath.FiredMemory"/> buckets before <paramref name="q"/> fired, from a
+    /// key's fired bits (bit i: bucket <paramref name="newest"/> − i).</summary>
+    private static bool FiredShortlyBefore(ulong fired, long newest, long q)
+    {
+
+        for (var j = 1; j <= BaselineMath.FiredMemory; j++)
+        {
+            var i = newest - q + j;
+            if (i >= 0 && i < MaxRing && ((fired >> (int)i) & 1) != 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Folds a closed bucket's final count into the key's baseline: the dispersion (unless the bucket fired or
+    /// follows a fired one within <see cref="BaselineMath.FiredMemory"/> buckets: a detected anomaly, and the rest of
+    /// the burst it began, do not teach the key that such counts are normal), the recent-activity factor, and the
+    /// slot's level.</summary>
+    private void Fold(int h, ref Hot s, long bucket, int count, bool fired, bool afterFired)
     {
         ref var k = ref _cold[h];
         var i = (h * _slots) + SlotOf(h, bucket);
@@ -65,7 +84,7 @@ public sealed partial class BaselineModel<T>
         if (samples != 0)
         {
             var predicted = PredictedLevel(h, i);
-            if (predicted >= BaselineMath.DispersionMinLevel && !fired)
+            if (predicted >= BaselineMath.DispersionMinLevel && !fired && !afterFired)
             {
                 BaselineMath.UpdateDispersion(
                     ref k.Dispersion,

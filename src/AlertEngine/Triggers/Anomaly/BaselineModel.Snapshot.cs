@@ -136,7 +136,7 @@ public sealed partial class BaselineModel<T>
                 var q = r.NewestBucket - i;
                 if (q >= firstBucket && q > k.Folded)
                 {
-                    Fold(h, ref s, q, r.Counts[i], ((r.Fired >> i) & 1) != 0);
+                    Fold(h, ref s, q, r.Counts[i], ((r.Fired >> i) & 1) != 0, FiredShortlyBefore(r.Fired, r.NewestBucket, q));
                     k.Folded = q;
                 }
             }
@@ -147,7 +147,7 @@ public sealed partial class BaselineModel<T>
                 _older[(h * (_ring - 1)) + i - 1] = i < r.Counts.Length ? r.Counts[i] : 0;
             }
 
-            k.Fired = r.Fired & _ringMask;
+            k.Fired = r.Fired & _firedMask;
             SetThreshold(h, ref s);
         }
     }

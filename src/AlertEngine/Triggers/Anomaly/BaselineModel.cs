@@ -52,6 +52,10 @@ public sealed partial class BaselineModel<T>
     private readonly long _gapCap;
     private readonly int _ring;
     private readonly ulong _ringMask;
+
+    // The fired bits kept per key: the open buckets' and, beyond them, whether the last FiredMemory folded buckets
+    // fired (a bucket right after a fired one is left out of the dispersion).
+    private readonly ulong _firedMask;
     private readonly int _maxKeys;
     private readonly int _maxItems;
     private readonly int _maxKept;
@@ -83,6 +87,7 @@ public sealed partial class BaselineModel<T>
         _gapCap = Math.Max(1, (TimeSpan.TicksPerDay * 7) / _bucket);
         _ring = (int)Math.Min(MaxRing, 1 + (_lateness / _bucket) + (_lateness % _bucket == 0 ? 0 : 1)); // no overflow near TimeSpan.MaxValue
         _ringMask = _ring == MaxRing ? ulong.MaxValue : (1UL << _ring) - 1;
+        _firedMask = _ring + BaselineMath.FiredMemory >= MaxRing ? ulong.MaxValue : (1UL << (_ring + BaselineMath.FiredMemory)) - 1;
         _maxKeys = options.MaxTrackedKeys;
         _maxItems = options.MaxActivitiesPerDetection;
         _maxKept = options.MaxKeptActivities == 0 ? 0 : (int)Math.Min(1 << 30, BitOperations.RoundUpToPowerOf2((uint)options.MaxKeptActivities));

@@ -6,7 +6,7 @@ namespace AlertEngine;
 /// A temporal trigger over activities: evaluates each step's compiled condition into a step mask, reads the scope key,
 /// feeds a <see cref="TemporalTracker{TItem}"/> and turns its outcomes into detections and diagnostics. Shared by the
 /// engine's detector and the <c>Temporal</c> operator. Single-threaded; allocation-free per activity except for
-/// detections (and a composite scope key, which is built as a string).
+/// detections (a composite scope key allocates only the first time it is seen: <see cref="CompositeScopeKey"/>).
 /// </summary>
 internal sealed class TemporalEvaluator
 {

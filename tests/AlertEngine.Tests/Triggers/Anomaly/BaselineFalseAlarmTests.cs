@@ -75,8 +75,8 @@ public class BaselineFalseAlarmTests
     [Fact]
     public void An_hours_expectation_is_pooled_toward_its_adjacent_hours_so_one_unlucky_hour_does_not_set_a_low_threshold()
     {
-        // 11:00 saw 2 an hour on all 10 weekdays, its neighbours 6: 11:00 predicts (10·2 + 5·6) / (10 + 5) and,
-        // symmetrically, 10:00 predicts (10·6 + 5·(6 + 2)/2) / 15 (times a recent-activity factor within 1 %).
+        // 11:00 saw 2 an hour on all 10 weekdays, its neighbours 6: 11:00 predicts (10·2 + 10·6) / (10 + 10) and,
+        // symmetrically, 10:00 predicts (10·6 + 10·(6 + 2)/2) / 20 (times a recent-activity factor within 1 %).
         var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Medium));
         Feed(model, "k", TwoOfficeWeeks(7, 18, 6, (11, 2)));
         var monday = Start.AddDays(14);
@@ -84,8 +84,8 @@ public class BaselineFalseAlarmTests
         var eleven = model.GetBaseline("k", monday.AddHours(11))!;
 
         Assert.Equal(10, eleven.Samples);
-        Assert.InRange(eleven.Expected / (((10 * 2.0) + (5 * 6.0)) / 15), 1, 1.01);
-        Assert.InRange(model.GetBaseline("k", monday.AddHours(10))!.Expected / (((10 * 6.0) + (5 * 4.0)) / 15), 1, 1.01);
+        Assert.InRange(eleven.Expected / (((10 * 2.0) + (10 * 6.0)) / 20), 1, 1.01);
+        Assert.InRange(model.GetBaseline("k", monday.AddHours(10))!.Expected / (((10 * 6.0) + (10 * 4.0)) / 20), 1, 1.01);
         Assert.Equal(6.0, model.GetBaseline("k", monday.AddHours(8))!.Expected, 1);
 
         // The threshold is the documented one for the pooled expectation, and a count just below it does not fire.
@@ -106,7 +106,7 @@ public class BaselineFalseAlarmTests
         }
 
         levels[5] = 4;
-        Assert.Equal(((10 * 4.0) + (5 * 10.0)) / 15, BaselineMath.PredictedLevel(levels, samples, 5), 6);
+        Assert.Equal(((10 * 4.0) + (10 * 10.0)) / 20, BaselineMath.PredictedLevel(levels, samples, 5), 6);
 
         // Hours 0 and 23 are not pooled (their neighbours across midnight may be of the other day type).
         levels[0] = 4;
@@ -120,13 +120,13 @@ public class BaselineFalseAlarmTests
         levels[30] = 4;
         samples[29] = 0;
         levels[29] = 0;
-        Assert.Equal(((10 * 4.0) + (5 * 10.0)) / 15, BaselineMath.PredictedLevel(levels, samples, 30), 6);
+        Assert.Equal(((10 * 4.0) + (10 * 10.0)) / 20, BaselineMath.PredictedLevel(levels, samples, 30), 6);
         samples[31] = 0;
         Assert.Equal(4, BaselineMath.PredictedLevel(levels, samples, 30));
 
         // The own level weighs at most the EWMA's effective sample size (19).
         samples[5] = 200;
-        Assert.Equal(((19 * 4.0) + (5 * 10.0)) / 24, BaselineMath.PredictedLevel(levels, samples, 5), 6);
+        Assert.Equal(((19 * 4.0) + (10 * 10.0)) / 29, BaselineMath.PredictedLevel(levels, samples, 5), 6);
 
         // Other calendars (buckets longer than an hour) predict with the own level.
         Assert.Equal(4, BaselineMath.PredictedLevel(new float[] { 4, 10 }, new byte[] { 10, 10 }, 0));

@@ -33,11 +33,16 @@ public class DispersionProperties
             {
                 BaselineMath.UpdateDispersion(ref phi, ref sum, ref weight, level, count, batch, samples);
 
-                // The documented rule, restated: u = ((x − m)² / (1 + 1/n) − ψm) / m², capped at 16·(φ + ψ/m),
-                // weight 1 / (φ + ψ/m)², discount 0.99 per bucket, prior 0.1 worth 5 buckets of m = 10.
+                // The documented rule, restated: u = (min((x − m)² / (1 + 1/n), 9V) − ψm) / m² + (V / m²)·L(γ), with
+                // V = ψm + φm², γ the negative binomial's skewness (at most 2) and L(γ) = 0.005 + 0.016γ + 0.028γ² the
+                // cap's expected loss; weight 1 / (φ + ψ/m)², discount 0.99 per bucket, prior 0.1 worth 5 buckets of m = 10.
                 var n = Math.Clamp(samples, 1, (2 - 0.1) / 0.1);
                 var poisson = batch / level;
-                var u = Math.Min(((count - level) * (count - level) / (1 + (1 / n)) - (batch * level)) / (level * level), 16 * (oracle + poisson));
+                var variance = (batch * level) + (oracle * level * level);
+                var skew = Math.Min(2, level * ((batch * batch) + (3 * batch * oracle * level) + (2 * oracle * oracle * level * level)) / Math.Pow(variance, 1.5));
+                var squared = (count - level) * (count - level) / (1 + (1 / n));
+                var u = ((Math.Min(squared, 9 * variance) - (batch * level)) / (level * level))
+                    + (variance / (level * level) * (0.005 + (0.016 * skew) + (0.028 * skew * skew)));
                 history.Add((u, 1 / ((oracle + poisson) * (oracle + poisson))));
                 double s = 0, w = 0;
                 for (var i = 0; i < history.Count; i++)

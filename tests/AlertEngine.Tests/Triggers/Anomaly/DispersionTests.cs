@@ -32,6 +32,45 @@ public class DispersionTests
     }
 
     [Fact]
+    public void The_two_buckets_after_a_fired_one_leave_the_dispersion_as_it_was_and_the_third_moves_it()
+    {
+        var model = Learned8Days();
+        var hour = Start.AddHours((8 * 24) + 12);
+        Assert.Single(Feed(model, "k", Burst(hour, 200)));
+        var before = State(model);
+
+        // The rest of a burst: the next two hours stay high but below their thresholds (the recent-activity factor
+        // has risen), then one ordinary hour.
+        Assert.Empty(Feed(model, "k", Burst(hour.AddHours(1), 20)));
+        Assert.Empty(Feed(model, "k", Burst(hour.AddHours(2), 20)));
+        Assert.Empty(Feed(model, "k", Burst(hour.AddHours(3), 8)));
+        var afterTwo = State(model);
+        Feed(model, "k", [hour.AddHours(4)]);
+
+        Assert.Equal(before, afterTwo);
+        Assert.NotEqual(afterTwo, State(model));
+    }
+
+    [Fact]
+    public void The_fired_history_survives_a_snapshot_so_a_restored_key_leaves_the_same_buckets_out()
+    {
+        var model = Learned8Days();
+        var hour = Start.AddHours((8 * 24) + 12);
+        Assert.Single(Feed(model, "k", Burst(hour, 200)));
+        Feed(model, "k", Burst(hour.AddHours(1), 20));
+        var bytes = new MemoryStream();
+        model.CreateSnapshot().WriteTo(bytes);
+        bytes.Position = 0;
+        var restored = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { InitialState = BaselineSnapshot.ReadFrom(bytes) });
+        var before = State(restored);
+
+        Feed(restored, "k", Burst(hour.AddHours(2), 20));
+        Feed(restored, "k", [hour.AddHours(3)]);
+
+        Assert.Equal(before, State(restored));
+    }
+
+    [Fact]
     public void One_burst_moves_the_dispersion_by_a_bounded_amount()
     {
         float phi1 = 0.1f, sum1 = 0, weight1 = 0, phi2 = 0.1f, sum2 = 0, weight2 = 0;
@@ -41,8 +80,9 @@ public class DispersionTests
         Assert.Equal(phi1, phi2);
         Assert.Equal(sum1, sum2);
 
-        // The capped moment is 16·(φ + ψ/m) = 3.2, worth one bucket against the prior's five.
-        Assert.InRange(phi1, 0.1, (5 * 0.1 + 3.2) / 6 + 1e-6);
+        // The squared residual is capped at 9 variances (V = 10 + 0.1·100 = 20): the moment is (9·20 − 10) / 100 plus the
+        // cap's expected loss (0.2·0.028 at skewness 0.67) ≈ 1.71, worth one bucket against the prior's five.
+        Assert.InRange(phi1, 0.1, (5 * 0.1 + 1.71) / 6 + 1e-3);
     }
 
     [Fact]
@@ -108,6 +148,17 @@ public class DispersionTests
     /// dispersion state before and after that hour closes, and the detections.</summary>
     private static ((float, float, float) Before, (float, float, float) After, List<BaselineDetection<int>> Found) AroundOneBucket(int count)
     {
+        var model = Learned8Days();
+        var hour = Start.AddHours((8 * 24) + 12);
+        var found = Feed(model, "k", Burst(hour, count));
+        var before = State(model);
+        Feed(model, "k", [hour.AddHours(1)]);
+        return (before, State(model), found);
+    }
+
+    /// <summary>A key learned on 8 days and 12 hours of alternating 4 and 8 an hour.</summary>
+    private static BaselineModel<int> Learned8Days()
+    {
         var model = new BaselineModel<int>(Trigger());
         var times = new List<DateTimeOffset>();
         for (var h = 0; h < (8 * 24) + 12; h++)
@@ -116,11 +167,7 @@ public class DispersionTests
         }
 
         Feed(model, "k", times);
-        var hour = Start.AddHours((8 * 24) + 12);
-        var found = Feed(model, "k", Burst(hour, count));
-        var before = State(model);
-        Feed(model, "k", [hour.AddHours(1)]);
-        return (before, State(model), found);
+        return model;
     }
 
     private static (float, float, float) State(BaselineModel<int> model)

@@ -1,0 +1,211 @@
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.Loader;
+
+namespace AlertEngine.Benchmarks.EndToEnd;
+
+/// <summary>
+/// The engine stages of the end-to-end workload on pre-parsed activities, measured side by side against a baseline
+/// build of the library in the same process: the baseline <c>AlertEngine.dll</c> (e.g. main's Release build copied to a
+/// directory) is loaded with a second copy of this harness into its own <see cref="AssemblyLoadContext"/>, each copy
+/// parses the file once, and the rounds alternate between the two (best of N of the thread's CPU time per stage), so that the ratio
+/// survives a loaded machine. Also reports the bytes allocated per activity (this thread) per stage.
+/// </summary>
+/// <remarks>
+/// Usage: <c>e2e-engine &lt;activities.jsonl&gt; &lt;policies.json&gt; [rounds] [baseline-dir] [stage,...]</c>. Stages:
+/// <c>dispatch</c> (no policy tracks the operations, duplicate filter off), <c>dup24h</c> (the default 24 h horizon),
+/// <c>dup86400</c> (a 6 h horizon: 86,400 live ids at 4 activities/s), <c>policy:ID</c> (one policy alone without the
+/// duplicate filter, reported per matching activity over <c>dispatch</c>, so that the filter's cache misses, the
+/// noisiest part on a loaded machine, are in neither) and <c>all</c> (every policy, duplicate filter on);
+/// <c>keep:ID</c> is <c>policy:ID</c> keeping every alert change in a list, as <c>e2e-stages</c> does. Without a stage list: all of them.
+/// For a profile: <c>e2e-engine FILE POLICIES 30 - policy:ID</c> under <c>dotnet-trace collect</c>.
+/// </remarks>
+internal static class EngineSideBySide
+{
+    public static int Run(string[] args)
+    {
+        if (args is not [var activitiesPath, var policiesPath, ..])
+        {
+            Console.Error.WriteLine("usage: e2e-engine <activities.jsonl> <policies.json> [rounds] [baseline-dir|-] [stage,...]");
+            return 2;
+        }
+
+        var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
+        var baselineDir = args.Length > 3 && args[3] != "-" ? args[3] : null;
+        var policies = PolicySerializer.Load(File.ReadAllText(policiesPath)).Value;
+        List<string> stages = args.Length > 4
+            ? [.. args[4].Split(',')]
+            : ["dispatch", "dup24h", "dup86400", .. policies.Select(p => "policy:" + p.Id), "all"];
+        if (stages.Any(s => s.StartsWith("policy:", StringComparison.Ordinal)) && !stages.Contains("dispatch"))
+        {
+            stages.Insert(0, "dispatch");
+        }
+
+        Console.WriteLine($"# e2e-engine: {Path.GetFileName(activitiesPath)}, best of {rounds} alternating rounds, baseline {baselineDir ?? "(none)"}");
+        Console.WriteLine($"# machine: {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Trim()}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
+
+        var sides = new List<(string Name, Func<string, string, string, double[]> Measure)>();
+        if (baselineDir is not null)
+        {
+            sides.Add(("baseline", LoadBaseline(baselineDir)));
+        }
+
+        sides.Add(("this build", Measure));
+        var best = new Dictionary<(string, string), double[]>();
+        for (var r = 0; r < rounds; r++)
+        {
+            foreach (var (name, measure) in sides)
+            {
+                foreach (var stage in stages)
+                {
+                    var m = measure(activitiesPath, policiesPath, stage);
+                    if (!best.TryGetValue((name, stage), out var b) || m[0] < b[0])
+                    {
+                        best[(name, stage)] = m;
+                    }
+                }
+            }
+        }
+
+        Console.WriteLine("| stage | " + string.Join(" | ", sides.Select(s => s.Name + " ns")) + (sides.Count > 1 ? " | ratio" : "") + " | B/activity | per |");
+        foreach (var stage in stages)
+        {
+            var per = stage.StartsWith("policy:", StringComparison.Ordinal) || stage.StartsWith("keep:", StringComparison.Ordinal) ? "matching activity, over dispatch (both without the duplicate filter)" : "activity";
+            var ns = sides.Select(s => NsPer(best, s.Name, stage)).ToArray();
+            var mine = best[(sides[^1].Name, stage)];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {stage} | {string.Join(" | ", ns.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))}{(ns.Length > 1 ? $" | {ns[0] / ns[1]:F2}x" : "")} | {mine[2]:F1} | {per} |"));
+        }
+
+        if (stages.Contains("dup86400"))
+        {
+            // Bytes per live id at 86,400 live ids (this build's filter): one id every second for a day and a half.
+            var filter = new DuplicateFilter(TimeSpan.FromDays(1));
+            var start = new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
+            for (var i = 0; i < 129_600; i++)
+            {
+                filter.IsDuplicate("u" + i.ToString(CultureInfo.InvariantCulture), start.AddSeconds(i));
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"duplicate filter at {filter.Count} live ids: {filter.MemoryBytes / 1e6:F1} MB, {(double)filter.MemoryBytes / filter.Count:F0} bytes per live id"));
+        }
+
+        return 0;
+    }
+
+    private static double NsPer(Dictionary<(string, string), double[]> best, string side, string stage)
+    {
+        var m = best[(side, stage)];
+        if (!stage.StartsWith("policy:", StringComparison.Ordinal) && !stage.StartsWith("keep:", StringComparison.Ordinal))
+        {
+            return m[0] / m[1];
+        }
+
+        var over = best[(side, "dispatch")];
+        return (m[0] - over[0]) / m[3];
+    }
+
+    /// <summary>A second copy of this harness bound to the baseline AlertEngine.dll.</summary>
+    private static Func<string, string, string, double[]> LoadBaseline(string dir)
+    {
+        var context = new BaselineContext(Path.GetFullPath(dir));
+        var harness = context.LoadFromAssemblyPath(typeof(EngineSideBySide).Assembly.Location);
+        var method = harness.GetType(typeof(EngineSideBySide).FullName!)!.GetMethod(nameof(Measure), BindingFlags.Public | BindingFlags.Static)!;
+        return (a, p, s) => (double[])method.Invoke(null, [a, p, s])!;
+    }
+
+    private sealed class BaselineContext(string dir) : AssemblyLoadContext("baseline")
+    {
+        protected override Assembly? Load(AssemblyName name) =>
+            name.Name == "AlertEngine" ? LoadFromAssemblyPath(Path.Combine(dir, "AlertEngine.dll")) : null;
+    }
+
+    private static List<Activity>? _activities;
+    private static IReadOnlyList<AlertPolicy>? _policies;
+
+    /// <summary>This thread's CPU time (CLOCK_THREAD_CPUTIME_ID): on a loaded machine, unlike wall time, it leaves out
+    /// the time the thread waited for a core (it still includes the caches the other processes evict).</summary>
+    internal static long ThreadCpuNanoseconds()
+    {
+        _ = ClockGetTime(3, out var t);
+        return (t.Seconds * 1_000_000_000) + t.Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    /// <summary>One timed run of a stage: [thread CPU ns, activities, bytes allocated per activity, matching activities].</summary>
+    public static double[] Measure(string activitiesPath, string policiesPath, string stage)
+    {
+        if (_activities is null)
+        {
+            _activities = [];
+            using var stream = File.OpenRead(activitiesPath);
+            foreach (var result in ActivityReader.Read(stream, activitiesPath))
+            {
+                if (result.IsValid)
+                {
+                    _activities.Add(result.Activity!);
+                }
+            }
+
+            _policies = PolicySerializer.Load(File.ReadAllText(policiesPath)).Value;
+        }
+
+        var activities = _activities;
+        IReadOnlyList<AlertPolicy> selected = [];
+        var options = new AlertEngineOptions();
+        var matching = activities.Count;
+        switch (stage)
+        {
+            case "dispatch":
+                options = new AlertEngineOptions { DuplicateHorizon = TimeSpan.Zero };
+                break;
+            case "dup24h":
+                break;
+            case "dup86400":
+                options = new AlertEngineOptions { DuplicateHorizon = TimeSpan.FromHours(6) };
+                break;
+            case "all":
+                selected = _policies!;
+                break;
+            default:
+                var id = stage[(stage.IndexOf(':', StringComparison.Ordinal) + 1)..];
+                var policy = _policies!.First(p => p.Id == id);
+                selected = [policy];
+                options = new AlertEngineOptions { DuplicateHorizon = TimeSpan.Zero };
+                matching = activities.Count(a => policy.Operations.Contains(a.Operation, StringComparer.OrdinalIgnoreCase));
+                break;
+        }
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        using var pipeline = new AlertPipeline(selected, options);
+        var bytes = GC.GetAllocatedBytesForCurrentThread();
+        var changes = 0L;
+        var kept = stage.StartsWith("keep:", StringComparison.Ordinal) ? new List<AlertChange>() : null;
+        var cpu = ThreadCpuNanoseconds();
+        foreach (var activity in activities)
+        {
+            var c = pipeline.Process(activity);
+            changes += c.Count;
+            if (kept is not null && c.Count != 0)
+            {
+                kept.AddRange(c);
+            }
+        }
+
+        cpu = ThreadCpuNanoseconds() - cpu;
+        bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
+        GC.KeepAlive(changes);
+        return [cpu, activities.Count, (double)bytes / activities.Count, matching];
+    }
+}

@@ -1,0 +1,133 @@
+namespace AlertEngine;
+
+/// <summary>
+/// Lines copied out of <see cref="ActivityReader"/>'s read buffer so that several threads can parse them at once
+/// (<see cref="ActivityReaderOptions.MaxDegreeOfParallelism"/>). Entries are either a line to parse or a result the
+/// reader already has (a line too long, a CSV row that is not valid); <see cref="Parse"/> fills in the parsed ones and
+/// the results come out in input order, so the reader yields exactly what it would sequentially. Holds at most
+/// <see cref="MaxLines"/> entries and about <see cref="TargetBytes"/> bytes (more only for a single longer line), and
+/// reuses its arrays from batch to batch. Parses on a <see cref="WorkerGroup"/> of its own, stopped by
+/// <see cref="Dispose"/> (the reader's iterators dispose it when the enumeration ends or is disposed). Not
+/// thread-safe: the reader owns it; only <see cref="Parse"/> fans out.
+/// </summary>
+internal sealed class LineBatch : IDisposable
+{
+    /// <summary>The most entries a batch holds.</summary>
+    public const int MaxLines = 4096;
+
+    /// <summary>The bytes of line content after which a batch counts as full.</summary>
+    public const int TargetBytes = 4 * 1024 * 1024;
+
+    private readonly int _parallelism;
+    private readonly int _maxLines;
+    private readonly string _sourceName;
+    private readonly int[] _start = new int[MaxLines];
+    private readonly int[] _length = new int[MaxLines];
+    private readonly long[] _lineNumber = new long[MaxLines];
+    private readonly bool[] _blankIsError = new bool[MaxLines];
+    private readonly ActivityReadResult?[] _results = new ActivityReadResult?[MaxLines];
+    private readonly Action<int> _parseRange;
+    private readonly WorkerGroup _workers;
+    private byte[] _bytes = new byte[256 * 1024];
+    private int _used;
+    private int _ranges;
+
+    /// <summary>Creates a batch whose <see cref="Parse"/> uses up to <paramref name="parallelism"/> threads.</summary>
+    /// <param name="parallelism">The most threads that parse at once.</param>
+    /// <param name="sourceName">The input's name for messages.</param>
+    /// <param name="maxLines">The most entries, at most <see cref="MaxLines"/>.</param>
+    public LineBatch(int parallelism, string sourceName, int maxLines = MaxLines)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLines, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxLines, MaxLines);
+        _parallelism = parallelism;
+        _maxLines = maxLines;
+        _sourceName = sourceName;
+        _parseRange = ParseRange;
+        _workers = new WorkerGroup(parallelism, "AlertEngine reader");
+    }
+
+    /// <summary>The number of entries.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Whether the batch must be parsed and emptied before another entry is added.</summary>
+    public bool IsFull => Count == _maxLines || _used >= TargetBytes;
+
+    /// <summary>Adds a copy of a line to parse.</summary>
+    /// <param name="line">The line (UTF-8, without its terminator).</param>
+    /// <param name="lineNumber">Its line number.</param>
+    /// <param name="blankIsError">Whether a blank line is an error (a CSV row's empty AuditData) rather than skipped.</param>
+    public void AddLine(ReadOnlySpan<byte> line, long lineNumber, bool blankIsError)
+    {
+        if (_used + line.Length > _bytes.Length)
+        {
+            Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _used + line.Length));
+        }
+
+        line.CopyTo(_bytes.AsSpan(_used));
+        _start[Count] = _used;
+        _length[Count] = line.Length;
+        _lineNumber[Count] = lineNumber;
+        _blankIsError[Count] = blankIsError;
+        _results[Count] = null;
+        _used += line.Length;
+        Count++;
+    }
+
+    /// <summary>Adds a result the reader already has (not parsed again); <see langword="null"/> adds nothing.</summary>
+    public void AddResult(ActivityReadResult? result)
+    {
+        if (result is null)
+        {
+            return;
+        }
+
+        _length[Count] = -1;
+        _results[Count] = result;
+        Count++;
+    }
+
+    /// <summary>Parses every line entry, on up to the configured number of threads (contiguous ranges).</summary>
+    public void Parse()
+    {
+        // Enough lines per thread to pay for the hand-off (64), fewer only in the small batches of tests.
+        _ranges = Math.Min(_parallelism, Math.Max(1, Count / Math.Clamp(_maxLines / _parallelism, 1, 64)));
+        if (_ranges == 1)
+        {
+            ParseRange(0);
+            return;
+        }
+
+        _workers.Run(_ranges, _parseRange);
+    }
+
+    /// <summary>Stops the parsing threads.</summary>
+    public void Dispose() => _workers.Dispose();
+
+    /// <summary>The result of entry <paramref name="index"/> after <see cref="Parse"/>; <see langword="null"/> for a
+    /// blank line.</summary>
+    public ActivityReadResult? this[int index] => _results[index];
+
+    /// <summary>Empties the batch (the arrays are kept).</summary>
+    public void Clear()
+    {
+        Array.Clear(_results, 0, Count);
+        Count = 0;
+        _used = 0;
+    }
+
+    private void ParseRange(int range)
+    {
+        var from = (int)((long)Count * range / _ranges);
+        var to = (int)((long)Count * (range + 1) / _ranges);
+        for (var i = from; i < to; i++)
+        {
+            if (_length[i] >= 0)
+            {
+                _results[i] = ActivityLineParser.Parse(_bytes.AsSpan(_start[i], _length[i]), _sourceName, _lineNumber[i])
+                    ?? (_blankIsError[i] ? ActivityReader.Failure(_sourceName, _lineNumber[i], ActivityReader.EmptyAuditData) : null);
+            }
+        }
+    }
+}
