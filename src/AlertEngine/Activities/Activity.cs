@@ -161,6 +161,9 @@ public sealed class Activity
                 return d;
             case FrozenDictionary<string, string> f when ReferenceEquals(f.Comparer, StringComparer.OrdinalIgnoreCase):
                 return d;
+            case Utf8Properties:
+                // The reader's lazily decoded audit-record properties: case-insensitive by construction.
+                return d;
         }
 
         var copy = new Dictionary<string, string>(d.Count, StringComparer.OrdinalIgnoreCase);

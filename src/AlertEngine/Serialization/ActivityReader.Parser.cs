@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Collections.Frozen;
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -9,10 +11,34 @@ using System.Text.Unicode;
 namespace AlertEngine;
 
 /// <summary>Parses one activity line (UTF-8) in the native or the unified-audit-log format. See <see cref="ActivityReader"/>.</summary>
+/// <remarks>
+/// <para>Thread-safe: <see cref="Parse"/> may run on several threads at once. Its only shared state is the interning
+/// tables (<see cref="Utf8InternTable"/>, lock-free) and a per-thread scratch array of fields.</para>
+/// <para>How it is fast (issue 16; benchmarks/results/end-to-end.md): one <see cref="Utf8JsonReader"/> pass over the line
+/// records each top-level field's kind and byte range; field names are compared as bytes (ASCII, case-insensitively)
+/// and never become strings unless they are property names (interned) or appear in an error; operation and workload
+/// names are interned (user names are not: see <see cref="InternUserIds"/>); times take <see cref="Iso8601FastPath"/> before the general parse; client IPs are parsed
+/// from a stack buffer; and the other fields of an audit record become <see cref="Utf8Properties"/>, their bytes
+/// copied once and decoded only when read. Errors and notes are exactly those of the straightforward parser this
+/// replaced (tests/AlertEngine.Tests/Serialization/ReferenceActivityLineParser.cs, compared by property tests).</para>
+/// </remarks>
 internal static class ActivityLineParser
 {
+    private const int MaxStackChars = 128;
+
     private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 64 };
     private static readonly IReadOnlyDictionary<string, string> NoProperties = FrozenDictionary<string, string>.Empty;
+
+    [ThreadStatic]
+    private static Field[]? t_fields;
+
+    /// <summary>
+    /// Whether user names go through <see cref="Utf8InternTable.Values"/>. Off: on the uniform workload of issue 16
+    /// (20,000 users, more than the table holds) interning them made the parse 1.4x slower (826 against 599 ns per
+    /// line, benchmarks/results/end-to-end.md), as lookups miss and evict each other; operation and workload names,
+    /// few and repeated, are interned. A switch for the e2e-parse benchmark's side-by-side row.
+    /// </summary>
+    internal static bool InternUserIds { get; set; }
 
     /// <summary>Parses a line. Returns <see langword="null"/> for a blank line (white space only, or a byte order mark).</summary>
     public static ActivityReadResult? Parse(ReadOnlySpan<byte> line, string sourceName, long lineNumber)
@@ -41,16 +67,19 @@ internal static class ActivityLineParser
             return ctx.Result(null);
         }
 
-        var fields = new List<Field>(12);
+        // A scratch array per thread (Parse calls nothing that could re-enter it); grown for wide lines.
+        var fields = t_fields ?? new Field[32];
+        t_fields = null;
+        var count = 0;
         try
         {
-            if (!Scan(line, fields, ref ctx))
+            if (!Scan(line, ref fields, ref count, ref ctx))
             {
                 return ctx.Result(null);
             }
 
-            var format = Classify(fields);
-            var activity = format == Format.Native ? BuildNative(line, fields, ref ctx) : BuildAudit(line, fields, ref ctx);
+            var found = fields.AsSpan(0, count);
+            var activity = Classify(found) == Format.Native ? BuildNative(line, found, ref ctx) : BuildAudit(line, found, ref ctx);
             return ctx.Result(ctx.HasErrors ? null : activity);
         }
         catch (InvalidOperationException ex)
@@ -59,12 +88,21 @@ internal static class ActivityLineParser
             ctx.Error("not valid JSON: " + ex.Message);
             return ctx.Result(null);
         }
+        finally
+        {
+            if (fields.Length <= 1024)
+            {
+                Array.Clear(fields, 0, count);
+                t_fields = fields;
+            }
+        }
     }
 
-    /// <summary>Reads the top-level object: field names and the byte range of each value.</summary>
-    private static bool Scan(ReadOnlySpan<byte> line, List<Field> fields, ref Context ctx)
+    /// <summary>Reads the top-level object: each field's kind, name and the byte range of its value.</summary>
+    private static bool Scan(ReadOnlySpan<byte> line, ref Field[] fields, ref int count, ref Context ctx)
     {
         var reader = new Utf8JsonReader(line, isFinalBlock: true, new JsonReaderState(ReaderOptions));
+        var seen = 0u;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -75,34 +113,61 @@ internal static class ActivityLineParser
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString()!;
-                reader.Read();
-                var type = reader.TokenType;
-                var start = (int)reader.TokenStartIndex;
-                if (type is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                var f = default(Field);
+                var raw = reader.ValueSpan;
+                f.NameStart = (int)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(line), ref MemoryMarshal.GetReference(raw));
+                f.NameLength = raw.Length;
+                if (reader.ValueIsEscaped)
                 {
-                    reader.Skip();
+                    f.Name = reader.GetString()!;
+                    f.Kind = KindOf(f.Name);
                 }
-
-                var end = (int)reader.BytesConsumed;
-                var duplicate = false;
-                foreach (var f in fields)
+                else if (System.Text.Ascii.IsValid(raw))
                 {
-                    if (string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase))
-                    {
-                        duplicate = true;
-                        break;
-                    }
-                }
-
-                if (duplicate)
-                {
-                    ctx.Error(name + ": duplicate field");
+                    f.Kind = KindOf(raw);
                 }
                 else
                 {
-                    fields.Add(new Field(name, type, start, end));
+                    f.Name = Encoding.UTF8.GetString(raw);
+                    f.Kind = KindOf(f.Name);
                 }
+
+                if (f.Kind == FieldKind.Other && f.Name is null)
+                {
+                    // An ASCII name: hashed for the duplicate check (escaped and other names keep NameHash 0).
+                    f.Name = Utf8InternTable.Names.GetOrAdd(raw);
+                    f.NameHash = AsciiIgnoreCaseHash(raw);
+                }
+
+                f.FirstUpper = f.Name is not null
+                    ? f.Name.Length > 0 && char.IsAsciiLetterUpper(f.Name[0])
+                    : raw.Length > 0 && char.IsAsciiLetterUpper((char)raw[0]);
+
+                reader.Read();
+                f.Type = reader.TokenType;
+                f.Start = (int)reader.TokenStartIndex;
+                if (f.Type is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    reader.Skip();
+                }
+                else if (f.Type == JsonTokenType.String)
+                {
+                    f.Escaped = reader.ValueIsEscaped;
+                }
+
+                f.End = (int)reader.BytesConsumed;
+                if (IsDuplicate(fields.AsSpan(0, count), ref f, ref seen))
+                {
+                    ctx.Error(NameOf(line, f) + ": duplicate field");
+                    continue;
+                }
+
+                if (count == fields.Length)
+                {
+                    Array.Resize(ref fields, fields.Length * 2);
+                }
+
+                fields[count++] = f;
             }
 
             if (reader.TokenType != JsonTokenType.EndObject)
@@ -124,23 +189,101 @@ internal static class ActivityLineParser
         return true;
     }
 
-    private static Format Classify(List<Field> fields)
+    /// <summary>
+    /// Whether a field of the same name (case-insensitive) came before. Known names are one kind each (a bit of
+    /// <paramref name="seen"/>); other names compare with the earlier other names, their hash codes first.
+    /// </summary>
+    private static bool IsDuplicate(ReadOnlySpan<Field> earlier, ref Field f, ref uint seen)
+    {
+        if (f.Kind != FieldKind.Other)
+        {
+            var bit = 1u << (int)f.Kind;
+            var duplicate = (seen & bit) != 0;
+            seen |= bit;
+            return duplicate;
+        }
+
+        foreach (ref readonly var e in earlier)
+        {
+            if (e.Kind == FieldKind.Other && (e.NameHash == f.NameHash || e.NameHash == 0 || f.NameHash == 0)
+                && string.Equals(e.Name, f.Name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A hash of an ASCII name that ignores letter case (bytes or'ed with 0x20: equal for names that differ only in
+    /// the case of letters, sometimes equal for others, which the comparison after it sorts out); never 0.
+    /// </summary>
+    private static int AsciiIgnoreCaseHash(ReadOnlySpan<byte> name)
+    {
+        var h = 2166136261u;
+        foreach (var b in name)
+        {
+            h = (h ^ (uint)(b | 0x20)) * 16777619u;
+        }
+
+        return (int)(h | 1);
+    }
+
+    /// <summary>A known field name, compared as ASCII bytes, case-insensitively.</summary>
+    private static FieldKind KindOf(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        2 when System.Text.Ascii.EqualsIgnoreCase(name, "id"u8) => FieldKind.Id,
+        4 when System.Text.Ascii.EqualsIgnoreCase(name, "time"u8) => FieldKind.Time,
+        6 when System.Text.Ascii.EqualsIgnoreCase(name, "userId"u8) => FieldKind.UserId,
+        8 when System.Text.Ascii.EqualsIgnoreCase(name, "objectId"u8) => FieldKind.ObjectId,
+        8 when System.Text.Ascii.EqualsIgnoreCase(name, "workload"u8) => FieldKind.Workload,
+        8 when System.Text.Ascii.EqualsIgnoreCase(name, "clientIp"u8) => FieldKind.ClientIp,
+        8 when System.Text.Ascii.EqualsIgnoreCase(name, "userTags"u8) => FieldKind.UserTags,
+        9 when System.Text.Ascii.EqualsIgnoreCase(name, "operation"u8) => FieldKind.Operation,
+        10 when System.Text.Ascii.EqualsIgnoreCase(name, "properties"u8) => FieldKind.Properties,
+        12 when System.Text.Ascii.EqualsIgnoreCase(name, "CreationTime"u8) => FieldKind.CreationTime,
+        _ => FieldKind.Other,
+    };
+
+    /// <summary>A known field name, for names that are escaped or not ASCII (the rule of the straightforward parser).</summary>
+    private static FieldKind KindOf(string name)
+    {
+        ReadOnlySpan<(string Name, FieldKind Kind)> known =
+        [
+            ("id", FieldKind.Id), ("time", FieldKind.Time), ("operation", FieldKind.Operation), ("userId", FieldKind.UserId),
+            ("objectId", FieldKind.ObjectId), ("workload", FieldKind.Workload), ("clientIp", FieldKind.ClientIp),
+            ("userTags", FieldKind.UserTags), ("properties", FieldKind.Properties), ("CreationTime", FieldKind.CreationTime),
+        ];
+        foreach (var (text, kind) in known)
+        {
+            if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase))
+            {
+                return kind;
+            }
+        }
+
+        return FieldKind.Other;
+    }
+
+    /// <summary>The field's name as written (unescaped).</summary>
+    private static string NameOf(ReadOnlySpan<byte> line, in Field f) => f.Name ?? Encoding.UTF8.GetString(line.Slice(f.NameStart, f.NameLength));
+
+    private static Format Classify(ReadOnlySpan<Field> fields)
     {
         var upper = 0;
         var lower = 0;
-        foreach (var f in fields)
+        foreach (ref readonly var f in fields)
         {
-            if (f.Is("time"))
+            switch (f.Kind)
             {
-                return Format.Native;
+                case FieldKind.Time:
+                    return Format.Native;
+                case FieldKind.CreationTime:
+                    return Format.Audit;
             }
 
-            if (f.Is("CreationTime"))
-            {
-                return Format.Audit;
-            }
-
-            if (f.Name.Length > 0 && char.IsAsciiLetterUpper(f.Name[0]))
+            if (f.FirstUpper)
             {
                 upper++;
             }
@@ -154,7 +297,7 @@ internal static class ActivityLineParser
         return upper > lower ? Format.Audit : Format.Native;
     }
 
-    private static Activity? BuildNative(ReadOnlySpan<byte> line, List<Field> fields, ref Context ctx)
+    private static Activity? BuildNative(ReadOnlySpan<byte> line, ReadOnlySpan<Field> fields, ref Context ctx)
     {
         string? id = null, operation = null, userId = null, objectId = null, workload = null;
         DateTimeOffset? time = null;
@@ -163,54 +306,47 @@ internal static class ActivityLineParser
         Dictionary<string, string>? properties = null;
         bool seenId = false, seenTime = false, seenOperation = false;
 
-        foreach (var f in fields)
+        foreach (ref readonly var f in fields)
         {
-            if (f.Is("id"))
+            switch (f.Kind)
             {
-                seenId = true;
-                id = RequiredString(line, f, "id", ref ctx);
-            }
-            else if (f.Is("time"))
-            {
-                seenTime = true;
-                time = RequiredTime(line, f, "time", ref ctx);
-            }
-            else if (f.Is("operation"))
-            {
-                seenOperation = true;
-                operation = RequiredString(line, f, "operation", ref ctx);
-            }
-            else if (f.Is("userId"))
-            {
-                userId = EmptyToNull(OptionalString(line, f, "userId", ref ctx));
-            }
-            else if (f.Is("objectId"))
-            {
-                objectId = EmptyToNull(OptionalString(line, f, "objectId", ref ctx));
-            }
-            else if (f.Is("workload"))
-            {
-                workload = EmptyToNull(OptionalString(line, f, "workload", ref ctx));
-            }
-            else if (f.Is("clientIp"))
-            {
-                var text = OptionalString(line, f, "clientIp", ref ctx);
-                if (!string.IsNullOrWhiteSpace(text) && !ClientIpParser.TryParseAddress(text.AsSpan().Trim(), out clientIp))
-                {
-                    ctx.Error("clientIp: not an IPv4 or IPv6 address: " + Quote(text));
-                }
-            }
-            else if (f.Is("userTags"))
-            {
-                tags = UserTags(line, f, ref ctx);
-            }
-            else if (f.Is("properties"))
-            {
-                properties = Properties(line, f, ref ctx);
-            }
-            else
-            {
-                ctx.Error(f.Name + ": unknown field");
+                case FieldKind.Id:
+                    seenId = true;
+                    id = RequiredString(line, f, "id", intern: false, ref ctx);
+                    break;
+                case FieldKind.Time:
+                    seenTime = true;
+                    time = RequiredTime(line, f, "time", ref ctx);
+                    break;
+                case FieldKind.Operation:
+                    seenOperation = true;
+                    operation = RequiredString(line, f, "operation", intern: true, ref ctx);
+                    break;
+                case FieldKind.UserId:
+                    userId = EmptyToNull(OptionalString(line, f, "userId", intern: InternUserIds, ref ctx));
+                    break;
+                case FieldKind.ObjectId:
+                    objectId = EmptyToNull(OptionalString(line, f, "objectId", intern: false, ref ctx));
+                    break;
+                case FieldKind.Workload:
+                    workload = EmptyToNull(OptionalString(line, f, "workload", intern: true, ref ctx));
+                    break;
+                case FieldKind.ClientIp:
+                    if (IsOptionalString(f, "clientIp", ref ctx))
+                    {
+                        clientIp = NativeClientIp(line, f, ref ctx);
+                    }
+
+                    break;
+                case FieldKind.UserTags:
+                    tags = UserTags(line, f, ref ctx);
+                    break;
+                case FieldKind.Properties:
+                    properties = Properties(line, f, ref ctx);
+                    break;
+                default:
+                    ctx.Error(NameOf(line, f) + ": unknown field");
+                    break;
             }
         }
 
@@ -233,59 +369,68 @@ internal static class ActivityLineParser
         };
     }
 
-    private static Activity? BuildAudit(ReadOnlySpan<byte> line, List<Field> fields, ref Context ctx)
+    private static Activity? BuildAudit(ReadOnlySpan<byte> line, Span<Field> fields, ref Context ctx)
     {
         string? id = null, operation = null, userId = null, objectId = null, workload = null, rawClientIp = null;
         DateTimeOffset? time = null;
         IPAddress? clientIp = null;
-        Dictionary<string, string>? properties = null;
         bool seenId = false, seenTime = false, seenOperation = false;
+        var propertyCount = 0;
+        var propertyBytes = 0;
+        var decoded = false;
 
-        foreach (var f in fields)
+        foreach (ref var f in fields)
         {
-            if (f.Is("Id"))
+            switch (f.Kind)
             {
-                seenId = true;
-                id = RequiredString(line, f, "Id", ref ctx);
-            }
-            else if (f.Is("CreationTime"))
-            {
-                seenTime = true;
-                time = RequiredTime(line, f, "CreationTime", ref ctx);
-            }
-            else if (f.Is("Operation"))
-            {
-                seenOperation = true;
-                operation = RequiredString(line, f, "Operation", ref ctx);
-            }
-            else if (f.Is("UserId"))
-            {
-                userId = EmptyToNull(OptionalString(line, f, "UserId", ref ctx));
-            }
-            else if (f.Is("ObjectId"))
-            {
-                objectId = EmptyToNull(OptionalString(line, f, "ObjectId", ref ctx));
-            }
-            else if (f.Is("Workload"))
-            {
-                workload = EmptyToNull(OptionalString(line, f, "Workload", ref ctx));
-            }
-            else if (f.Is("ClientIP"))
-            {
-                var text = OptionalString(line, f, "ClientIP", ref ctx);
-                if (!string.IsNullOrWhiteSpace(text) && !ClientIpParser.TryParseAuditClientIp(text, out clientIp))
-                {
-                    rawClientIp = text;
-                }
-            }
-            else
-            {
-                var value = ValueText(line, f);
-                if (value is not null)
-                {
-                    properties ??= new Dictionary<string, string>(fields.Count, StringComparer.OrdinalIgnoreCase);
-                    properties[f.Name] = value;
-                }
+                case FieldKind.Id:
+                    seenId = true;
+                    id = RequiredString(line, f, "Id", intern: false, ref ctx);
+                    break;
+                case FieldKind.CreationTime:
+                    seenTime = true;
+                    time = RequiredTime(line, f, "CreationTime", ref ctx);
+                    break;
+                case FieldKind.Operation:
+                    seenOperation = true;
+                    operation = RequiredString(line, f, "Operation", intern: true, ref ctx);
+                    break;
+                case FieldKind.UserId:
+                    userId = EmptyToNull(OptionalString(line, f, "UserId", intern: InternUserIds, ref ctx));
+                    break;
+                case FieldKind.ObjectId:
+                    objectId = EmptyToNull(OptionalString(line, f, "ObjectId", intern: false, ref ctx));
+                    break;
+                case FieldKind.Workload:
+                    workload = EmptyToNull(OptionalString(line, f, "Workload", intern: true, ref ctx));
+                    break;
+                case FieldKind.ClientIp:
+                    if (IsOptionalString(f, "ClientIP", ref ctx))
+                    {
+                        clientIp = AuditClientIp(line, f, out rawClientIp);
+                    }
+
+                    break;
+                default:
+                    // Every other field is a property, its value as text; JSON null leaves it out.
+                    if (f.Type == JsonTokenType.Null)
+                    {
+                        break;
+                    }
+
+                    propertyCount++;
+                    if (f.Type == JsonTokenType.String && f.Escaped)
+                    {
+                        // Unescaped now, as the line is read: a lone surrogate makes the line invalid.
+                        f.Value = EscapedString(line, f);
+                        decoded = true;
+                    }
+                    else
+                    {
+                        propertyBytes += ValueRange(f).Length;
+                    }
+
+                    break;
             }
         }
 
@@ -297,10 +442,14 @@ internal static class ActivityLineParser
             return null;
         }
 
+        IReadOnlyDictionary<string, string> properties = NoProperties;
+        if (propertyCount > 0 || rawClientIp is not null)
+        {
+            properties = AuditProperties(line, fields, propertyCount, propertyBytes, decoded, rawClientIp);
+        }
+
         if (rawClientIp is not null)
         {
-            properties ??= new Dictionary<string, string>(1, StringComparer.OrdinalIgnoreCase);
-            properties["ClientIP"] = rawClientIp;
             ctx.Note(new EngineDiagnostic(
                 DiagnosticKind.UnparsableClientIp,
                 id,
@@ -314,9 +463,51 @@ internal static class ActivityLineParser
             ClientIp = clientIp,
             ObjectId = objectId,
             Workload = workload,
-            Properties = properties ?? NoProperties,
+            Properties = properties,
         };
     }
+
+    /// <summary>The properties of an audit record: the other fields' value bytes copied into one array, in order.</summary>
+    private static Utf8Properties AuditProperties(ReadOnlySpan<byte> line, ReadOnlySpan<Field> fields, int count, int bytes, bool decoded, string? rawClientIp)
+    {
+        var total = count + (rawClientIp is null ? 0 : 1);
+        var slots = new Utf8Properties.Slot[total];
+        var utf8 = bytes == 0 ? [] : new byte[bytes];
+        var values = decoded || rawClientIp is not null ? new string?[total] : null;
+        var n = 0;
+        var offset = 0;
+        foreach (ref readonly var f in fields)
+        {
+            if (f.Kind is not (FieldKind.Other or FieldKind.Time or FieldKind.UserTags or FieldKind.Properties) || f.Type == JsonTokenType.Null)
+            {
+                continue;
+            }
+
+            if (f.Value is not null)
+            {
+                values![n] = f.Value;
+                slots[n++] = new Utf8Properties.Slot(NameOf(line, f), 0, 0);
+                continue;
+            }
+
+            var range = ValueRange(f);
+            line.Slice(range.Start, range.Length).CopyTo(utf8.AsSpan(offset));
+            slots[n++] = new Utf8Properties.Slot(NameOf(line, f), offset, range.Length);
+            offset += range.Length;
+        }
+
+        if (rawClientIp is not null)
+        {
+            values![n] = rawClientIp;
+            slots[n] = new Utf8Properties.Slot("ClientIP", 0, 0);
+        }
+
+        return new Utf8Properties(slots, utf8, values);
+    }
+
+    /// <summary>A value's text in the line: a string's content between its quotes, anything else as its raw JSON.</summary>
+    private static (int Start, int Length) ValueRange(in Field f) =>
+        f.Type == JsonTokenType.String ? (f.Start + 1, f.End - f.Start - 2) : (f.Start, f.End - f.Start);
 
     private static void MissingRequired(bool seen, string name, ref Context ctx)
     {
@@ -326,7 +517,7 @@ internal static class ActivityLineParser
         }
     }
 
-    private static string? RequiredString(ReadOnlySpan<byte> line, Field f, string name, ref Context ctx)
+    private static string? RequiredString(ReadOnlySpan<byte> line, in Field f, string name, bool intern, ref Context ctx)
     {
         if (f.Type == JsonTokenType.Null)
         {
@@ -334,7 +525,7 @@ internal static class ActivityLineParser
             return null;
         }
 
-        var value = OptionalString(line, f, name, ref ctx);
+        var value = OptionalString(line, f, name, intern, ref ctx);
         if (value is not null && value.Length == 0)
         {
             ctx.Error(name + ": must not be empty");
@@ -347,21 +538,87 @@ internal static class ActivityLineParser
     private static string? EmptyToNull(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>A string field; <see langword="null"/> for JSON null. Other JSON types are errors.</summary>
-    private static string? OptionalString(ReadOnlySpan<byte> line, Field f, string name, ref Context ctx)
+    private static string? OptionalString(ReadOnlySpan<byte> line, in Field f, string name, bool intern, ref Context ctx) =>
+        IsOptionalString(f, name, ref ctx) ? StringValue(line, f, intern) : null;
+
+    /// <summary>Whether the field is a string; JSON null is not, and is fine; other JSON types are errors.</summary>
+    private static bool IsOptionalString(in Field f, string name, ref Context ctx)
     {
         switch (f.Type)
         {
             case JsonTokenType.Null:
-                return null;
+                return false;
             case JsonTokenType.String:
-                return StringValue(line, f);
+                return true;
             default:
                 ctx.Error(name + ": must be a string, not " + Describe(f.Type));
-                return null;
+                return false;
         }
     }
 
-    private static DateTimeOffset? RequiredTime(ReadOnlySpan<byte> line, Field f, string name, ref Context ctx)
+    private static IPAddress? NativeClientIp(ReadOnlySpan<byte> line, in Field f, ref Context ctx)
+    {
+        var raw = line.Slice(f.Start + 1, f.End - f.Start - 2);
+        if (f.Escaped || raw.Length > MaxStackChars)
+        {
+            var text = EscapedString(line, f);
+            IPAddress? address = null;
+            if (!string.IsNullOrWhiteSpace(text) && !ClientIpParser.TryParseAddress(text.AsSpan().Trim(), out address))
+            {
+                ctx.Error("clientIp: not an IPv4 or IPv6 address: " + Quote(text));
+            }
+
+            return address;
+        }
+
+        Span<char> buffer = stackalloc char[MaxStackChars];
+        ReadOnlySpan<char> chars = buffer[..Encoding.UTF8.GetChars(raw, buffer)];
+        if (chars.IsWhiteSpace())
+        {
+            return null;
+        }
+
+        if (!ClientIpParser.TryParseAddress(chars.Trim(), out var ip))
+        {
+            ctx.Error("clientIp: not an IPv4 or IPv6 address: " + Quote(new string(chars)));
+        }
+
+        return ip;
+    }
+
+    /// <summary>An audit ClientIP; when the text is not blank and not an address, <paramref name="raw"/> is the text.</summary>
+    private static IPAddress? AuditClientIp(ReadOnlySpan<byte> line, in Field f, out string? raw)
+    {
+        raw = null;
+        var bytes = line.Slice(f.Start + 1, f.End - f.Start - 2);
+        if (f.Escaped || bytes.Length > MaxStackChars)
+        {
+            var text = EscapedString(line, f);
+            IPAddress? address = null;
+            if (!string.IsNullOrWhiteSpace(text) && !ClientIpParser.TryParseAuditClientIp(text, out address))
+            {
+                raw = text;
+            }
+
+            return address;
+        }
+
+        Span<char> buffer = stackalloc char[MaxStackChars];
+        ReadOnlySpan<char> chars = buffer[..Encoding.UTF8.GetChars(bytes, buffer)];
+        if (chars.IsWhiteSpace())
+        {
+            return null;
+        }
+
+        if (!ClientIpParser.TryParseAuditClientIp(chars, out var ip))
+        {
+            raw = new string(chars);
+        }
+
+        return ip;
+    }
+
+    private static DateTimeOffset? RequiredTime(ReadOnlySpan<byte> line, in Field f, string name, ref Context ctx)
     {
         if (f.Type == JsonTokenType.Null)
         {
@@ -373,6 +630,11 @@ internal static class ActivityLineParser
         {
             ctx.Error(name + ": must be an ISO-8601 time string, not " + Describe(f.Type));
             return null;
+        }
+
+        if (!f.Escaped && Iso8601FastPath.TryParse(line.Slice(f.Start + 1, f.End - f.Start - 2), out var fast))
+        {
+            return fast;
         }
 
         var reader = new Utf8JsonReader(line[f.Start..f.End], ReaderOptions);
@@ -406,7 +668,7 @@ internal static class ActivityLineParser
         return t >= 0 && text.AsSpan(t).IndexOfAny('+', '-') >= 0;
     }
 
-    private static string[]? UserTags(ReadOnlySpan<byte> line, Field f, ref Context ctx)
+    private static string[]? UserTags(ReadOnlySpan<byte> line, in Field f, ref Context ctx)
     {
         if (f.Type == JsonTokenType.Null)
         {
@@ -441,7 +703,7 @@ internal static class ActivityLineParser
         return tags.ToArray();
     }
 
-    private static Dictionary<string, string>? Properties(ReadOnlySpan<byte> line, Field f, ref Context ctx)
+    private static Dictionary<string, string>? Properties(ReadOnlySpan<byte> line, in Field f, ref Context ctx)
     {
         if (f.Type == JsonTokenType.Null)
         {
@@ -460,7 +722,7 @@ internal static class ActivityLineParser
         Dictionary<string, string>? properties = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var key = reader.GetString()!;
+            var key = reader.ValueIsEscaped ? reader.GetString()! : Utf8InternTable.Names.GetOrAdd(reader.ValueSpan);
             reader.Read();
             var value = CurrentValueText(ref reader, json);
             if (properties is not null && properties.ContainsKey(key))
@@ -479,16 +741,8 @@ internal static class ActivityLineParser
         return properties;
     }
 
-    /// <summary>A value as text: strings unescaped, numbers and booleans as their JSON text, objects and arrays as
-    /// their raw JSON; <see langword="null"/> for JSON null.</summary>
-    private static string? ValueText(ReadOnlySpan<byte> line, Field f) => f.Type switch
-    {
-        JsonTokenType.Null => null,
-        JsonTokenType.String => StringValue(line, f),
-        _ => Encoding.UTF8.GetString(line[f.Start..f.End]),
-    };
-
-    /// <summary>Like <see cref="ValueText"/> for the value the reader is on; moves past containers.</summary>
+    /// <summary>The text of the value the reader is on: strings unescaped, numbers and booleans as their JSON text,
+    /// objects and arrays as their raw JSON (moving past them); <see langword="null"/> for JSON null.</summary>
     private static string? CurrentValueText(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
     {
         switch (reader.TokenType)
@@ -506,14 +760,20 @@ internal static class ActivityLineParser
         }
     }
 
-    private static string StringValue(ReadOnlySpan<byte> line, Field f)
+    private static string StringValue(ReadOnlySpan<byte> line, in Field f, bool intern)
     {
-        var raw = line[(f.Start + 1)..(f.End - 1)];
-        if (raw.IndexOf((byte)'\\') < 0)
+        if (f.Escaped)
         {
-            return Encoding.UTF8.GetString(raw);
+            return EscapedString(line, f);
         }
 
+        var raw = line.Slice(f.Start + 1, f.End - f.Start - 2);
+        return intern ? Utf8InternTable.Values.GetOrAdd(raw) : Encoding.UTF8.GetString(raw);
+    }
+
+    /// <summary>A string value unescaped by the JSON reader (throws <see cref="InvalidOperationException"/> for a lone surrogate).</summary>
+    private static string EscapedString(ReadOnlySpan<byte> line, in Field f)
+    {
         var reader = new Utf8JsonReader(line[f.Start..f.End], ReaderOptions);
         reader.Read();
         return reader.GetString()!;
@@ -572,9 +832,57 @@ internal static class ActivityLineParser
         Audit,
     }
 
-    private readonly record struct Field(string Name, JsonTokenType Type, int Start, int End)
+    /// <summary>The top-level fields the formats know (one kind per case-insensitive name).</summary>
+    private enum FieldKind
     {
-        public bool Is(string name) => string.Equals(Name, name, StringComparison.OrdinalIgnoreCase);
+        Other,
+        Id,
+        Time,
+        Operation,
+        UserId,
+        ObjectId,
+        Workload,
+        ClientIp,
+        UserTags,
+        Properties,
+        CreationTime,
+    }
+
+    /// <summary>One top-level field of the line.</summary>
+    private struct Field
+    {
+        /// <summary>Which known field, or <see cref="FieldKind.Other"/>.</summary>
+        public FieldKind Kind;
+
+        /// <summary>The value's JSON token type.</summary>
+        public JsonTokenType Type;
+
+        /// <summary>Whether the value is a string with escapes.</summary>
+        public bool Escaped;
+
+        /// <summary>Whether the name starts with an ASCII upper-case letter.</summary>
+        public bool FirstUpper;
+
+        /// <summary>The name as written (escaped) in the line.</summary>
+        public int NameStart;
+
+        /// <summary>The length of the name as written.</summary>
+        public int NameLength;
+
+        /// <summary>The value's first byte (the opening quote of a string).</summary>
+        public int Start;
+
+        /// <summary>Just past the value's last byte.</summary>
+        public int End;
+
+        /// <summary>For <see cref="FieldKind.Other"/> with an ASCII name: <see cref="AsciiIgnoreCaseHash"/>; otherwise 0 (no hash: always compared).</summary>
+        public int NameHash;
+
+        /// <summary>The name: always for <see cref="FieldKind.Other"/> (interned), else only when escaped or not ASCII.</summary>
+        public string? Name;
+
+        /// <summary>An audit property's value decoded up front (an escaped string).</summary>
+        public string? Value;
     }
 
     /// <summary>Collects the problems of one line; allocates only when there is one.</summary>
