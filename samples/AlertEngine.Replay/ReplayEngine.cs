@@ -8,7 +8,8 @@ namespace AlertEngine.Replay;
 /// </summary>
 internal sealed class ReplayEngine : IDisposable
 {
-    private const int BatchSize = 4096;
+    // Small enough that a batch's activities are still in the cache when the partitions read them (docs/scale-out.md).
+    private const int BatchSize = 1024;
 
     private readonly AlertPipeline? _single;
     private readonly PartitionedAlertPipeline? _partitioned;

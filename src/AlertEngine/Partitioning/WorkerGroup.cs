@@ -9,7 +9,8 @@ namespace AlertEngine;
 /// <c>Parallel.For</c>: their phases are a few milliseconds long and alternate with sequential work, and between them
 /// the thread pool's workers spin (29 % of the CPU samples of a replay with <c>--threads 2</c> were
 /// <c>LowLevelSpinWaiter.Wait</c>) and, when a phase blocks, the pool injects more threads that spin too. Here an idle
-/// thread blocks on its own semaphore after a short spin.
+/// thread blocks at once, without spinning: on a machine with as many busy threads as cores (a reader's group and a
+/// pipeline's group side by side), a spinning idle thread takes the core the other group's thread needs next.
 /// </summary>
 /// <remarks>
 /// <para><b>Claiming, not assigning.</b> Each thread, the caller included, takes the next unclaimed index until none
@@ -22,7 +23,7 @@ namespace AlertEngine;
 /// </remarks>
 internal sealed class WorkerGroup : IDisposable
 {
-    private readonly SemaphoreSlim[] _start;
+    private readonly Signal[] _start;
     private Job? _job;
     private volatile bool _disposed;
 
@@ -34,10 +35,10 @@ internal sealed class WorkerGroup : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         Size = size;
-        _start = new SemaphoreSlim[size - 1];
+        _start = new Signal[size - 1];
         for (var i = 1; i < size; i++)
         {
-            _start[i - 1] = new SemaphoreSlim(0);
+            _start[i - 1] = new Signal();
             var start = _start[i - 1];
             new Thread(() => Work(start)) { IsBackground = true, Name = name + " " + i }.Start();
         }
@@ -70,10 +71,7 @@ internal sealed class WorkerGroup : IDisposable
         Volatile.Write(ref _job, job);
         for (var t = 0; t < _start.Length && t < count - 1; t++)
         {
-            if (_start[t].CurrentCount == 0)
-            {
-                _start[t].Release();
-            }
+            _start[t].Set();
         }
 
         job.Work();
@@ -96,11 +94,11 @@ internal sealed class WorkerGroup : IDisposable
         _disposed = true;
         foreach (var start in _start)
         {
-            start.Release();
+            start.Set();
         }
     }
 
-    private void Work(SemaphoreSlim start)
+    private void Work(Signal start)
     {
         while (true)
         {
@@ -111,6 +109,36 @@ internal sealed class WorkerGroup : IDisposable
             }
 
             Volatile.Read(ref _job)?.Work();
+        }
+    }
+
+    /// <summary>A wake-up for one thread: <see cref="Set"/> wakes it (once, however often it is set before it wakes);
+    /// <see cref="Wait"/> blocks without spinning.</summary>
+    private sealed class Signal
+    {
+        private readonly object _gate = new();
+        private bool _set;
+
+        public void Set()
+        {
+            lock (_gate)
+            {
+                _set = true;
+                Monitor.Pulse(_gate);
+            }
+        }
+
+        public void Wait()
+        {
+            lock (_gate)
+            {
+                while (!_set)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                _set = false;
+            }
         }
     }
 

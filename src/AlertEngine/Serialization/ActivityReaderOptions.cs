@@ -31,7 +31,7 @@ public sealed class ActivityReaderOptions
     /// <summary>
     /// How many threads parse at once in the stream overloads of <see cref="ActivityReader"/> (JSON Lines and Purview
     /// CSV exports). Default 1: every line is parsed on the enumerating thread as it is read. With more, the reader
-    /// copies up to 4,096 lines (or about 4 MiB) at a time out of its read buffer and parses them in parallel on the
+    /// copies up to 1,024 lines (or about 4 MiB) at a time out of its read buffer and parses them in parallel on the
     /// thread pool, the enumerating thread taking a share; the results, their order and their line numbers are exactly
     /// those of a sequential read, but they arrive a batch at a time, so the reader runs up to one batch ahead of the
     /// consumer and holds that batch in memory. Worth it when parsing, not the consumer, is the bottleneck (the replay
