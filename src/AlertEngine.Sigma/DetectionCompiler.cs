@@ -333,7 +333,12 @@ internal sealed class DetectionCompiler(SigmaLoadOptions options)
                         {
                             foreach (var offset in Base64Offsets(bytes))
                             {
-                                result.Add(SigmaString.Literal(offset));
+                                // A value of one or two bytes has shifts whose every character depends on the bytes
+                                // around it: an empty variant would turn `contains` into "matches everything".
+                                if (offset.Length != 0)
+                                {
+                                    result.Add(SigmaString.Literal(offset));
+                                }
                             }
                         }
                     }

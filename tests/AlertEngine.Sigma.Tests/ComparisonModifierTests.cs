@@ -44,6 +44,9 @@ public sealed class ComparisonModifierTests
     [InlineData("Seen|month: 3", "2026-03-01", true)]
     [InlineData("Seen|year|gte: 2027", "2026-03-01T00:00:00Z", false)]
     [InlineData("Seen|hour: 3", "not a date", false)]
+    [InlineData("Seen|hour: 10", "10:30", false)] // no date: .NET would take today's, so a replay would depend on the day
+    [InlineData("Seen|day|gte: 1", "1.5", false)] // would parse as 5 January of the current year
+    [InlineData("Seen|year|gte: 2000", "3/4", false)]
     public void Time_modifiers_take_a_part_of_a_date(string entry, string value, bool expected) =>
         Assert.Equal(expected, Matches(entry, ("Seen", value)));
 

@@ -26,6 +26,12 @@ public sealed class EncodingModifierTests
     public void Base64_and_utf16_encode_the_value(string entry, string value, bool expected) =>
         Assert.Equal(expected, Matches(entry, value));
 
+    [Theory]
+    [InlineData("dGVzdA==", false)] // base64 of "test": contains no encoding of "-"
+    [InlineData("LQ==", true)] // "-" itself
+    public void Base64offset_of_a_one_byte_value_does_not_match_everything(string value, bool expected) =>
+        Assert.Equal(expected, Matches("CommandLine|base64offset|contains: '-'", value));
+
     [Fact]
     public void Base64offset_gives_the_three_shifted_encodings()
     {

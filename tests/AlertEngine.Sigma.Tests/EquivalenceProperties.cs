@@ -293,7 +293,7 @@ public sealed class EquivalenceProperties
     }
 
     /// <summary>base64offset, from the appendix: the value shifted by 0, 1, 2 bytes, encoded, without the characters
-    /// that depend on the surrounding bytes.</summary>
+    /// that depend on the surrounding bytes; a shift that leaves no character is left out (it would match anything).</summary>
     private static IEnumerable<string> Offsets(byte[] value)
     {
         for (var shift = 0; shift < 3; shift++)
@@ -301,7 +301,10 @@ public sealed class EquivalenceProperties
             var encoded = Convert.ToBase64String([.. new byte[shift], .. value]);
             var start = new[] { 0, 2, 3 }[shift];
             var end = encoded.Length - new[] { 0, 3, 2 }[(value.Length + shift) % 3];
-            yield return end > start ? encoded[start..end] : string.Empty;
+            if (end > start)
+            {
+                yield return encoded[start..end];
+            }
         }
     }
 

@@ -31,8 +31,9 @@ internal static class ActivityIngest
             {
                 changes = await engine.ProcessAsync(activities[i], cancellationToken).ConfigureAwait(false);
             }
-            catch (InvalidOperationException ex)
+            catch (InvalidOperationException ex) when (ex is not ObjectDisposedException)
             {
+                // The store is behind (the service's backpressure); a disposed engine (shutting down) is not that.
                 return new(i, activities.Count, created, updated, ids, ex.Message);
             }
 

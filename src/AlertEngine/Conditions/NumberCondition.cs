@@ -26,7 +26,10 @@ internal sealed record NumberCondition(string Property, NumberComparison Compari
             return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number) && double.IsFinite(number);
         }
 
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
+        // Only ISO 8601 text with a full date (yyyy-MM-dd…): DateTimeOffset.TryParse fills in a missing date or year from
+        // the wall clock ("10:30" is today, "1.5" is 5 January of this year), which would make a replay depend on when
+        // it runs.
+        if (!HasIsoDate(text) || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
         {
             number = 0;
             return false;
@@ -43,6 +46,13 @@ internal sealed record NumberCondition(string Property, NumberComparison Compari
         };
         return true;
     }
+
+    private static bool HasIsoDate(ReadOnlySpan<char> text) =>
+        text.Length >= 10
+        && char.IsAsciiDigit(text[0]) && char.IsAsciiDigit(text[1]) && char.IsAsciiDigit(text[2]) && char.IsAsciiDigit(text[3])
+        && text[4] == '-' && char.IsAsciiDigit(text[5]) && char.IsAsciiDigit(text[6])
+        && text[7] == '-' && char.IsAsciiDigit(text[8]) && char.IsAsciiDigit(text[9])
+        && (text.Length == 10 || text[10] is 'T' or 't' or ' ');
 
     /// <summary>Whether <paramref name="number"/> compares true with <paramref name="value"/>.</summary>
     public static bool Compare(double number, NumberComparison comparison, double value) => comparison switch

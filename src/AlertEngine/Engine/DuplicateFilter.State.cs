@@ -73,7 +73,12 @@ internal sealed partial class DuplicateFilter
         for (var i = 0; i < count; i++)
         {
             var entry = new Entry(reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadInt64());
-            if (entry.Ticks == long.MinValue || entry.Ticks > newest)
+            if (entry.Ticks == long.MinValue)
+            {
+                throw CheckpointReader.Corrupt("a duplicate-filter entry has no time");
+            }
+
+            if (entry.Ticks > newest)
             {
                 throw CheckpointReader.Corrupt("a duplicate-filter entry is newer than the filter's newest time");
             }

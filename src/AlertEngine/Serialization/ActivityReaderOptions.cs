@@ -30,13 +30,15 @@ public sealed class ActivityReaderOptions
 
     /// <summary>
     /// How many threads parse at once in the stream overloads of <see cref="ActivityReader"/> (JSON Lines and Purview
-    /// CSV exports). Default 1: every line is parsed on the enumerating thread as it is read. With more, the reader
-    /// copies up to 1,024 lines (or about 4 MiB) at a time out of its read buffer and parses them in parallel on the
-    /// thread pool, the enumerating thread taking a share; the results, their order and their line numbers are exactly
-    /// those of a sequential read, but they arrive a batch at a time, so the reader runs up to one batch ahead of the
-    /// consumer and holds that batch in memory. Worth it when parsing, not the consumer, is the bottleneck (the replay
-    /// command uses its <c>--threads</c> count). The text-reader overload and <c>ParseLine</c> always parse on the
-    /// calling thread.
+    /// CSV exports); at most the processor count is used. Default 1: every line is parsed on the enumerating thread as
+    /// it is read. With more, the reader copies up to 1,024 lines (or about 4 MiB) at a time out of its read buffer and
+    /// parses them in parallel, the enumerating thread taking a share and the others being dedicated background threads
+    /// that each enumeration starts and stops when it ends or is disposed (enumerate with <c>foreach</c> or dispose the
+    /// enumerator: one abandoned undisposed keeps its idle threads). The results, their order and their line numbers are
+    /// exactly those of a sequential read, but they arrive a batch at a time, so the reader runs up to one batch ahead
+    /// of the consumer and holds that batch in memory. Worth it when parsing, not the consumer, is the bottleneck (the
+    /// replay command uses its <c>--threads</c> count). The text-reader overload and <c>ParseLine</c> always parse on
+    /// the calling thread.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
     public int MaxDegreeOfParallelism

@@ -18,7 +18,6 @@ internal sealed class LineBatch : IDisposable
     /// <summary>The bytes of line content after which a batch counts as full.</summary>
     public const int TargetBytes = 4 * 1024 * 1024;
 
-    private readonly int _parallelism;
     private readonly int _maxLines;
     private readonly string _sourceName;
     private readonly int[] _start = new int[MaxLines];
@@ -41,11 +40,10 @@ internal sealed class LineBatch : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLines, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxLines, MaxLines);
-        _parallelism = parallelism;
         _maxLines = maxLines;
         _sourceName = sourceName;
         _parseRange = ParseRange;
-        _workers = new WorkerGroup(parallelism, "AlertEngine reader");
+        _workers = new WorkerGroup(Math.Min(parallelism, Environment.ProcessorCount), "AlertEngine reader");
     }
 
     /// <summary>The number of entries.</summary>
@@ -93,9 +91,9 @@ internal sealed class LineBatch : IDisposable
     {
         // Ranges of 128 lines (fewer lines only in the small batches of tests), claimed by the threads one at a time,
         // so that a thread that starts late or parses long lines does not keep the others waiting at the end.
-        var linesPerRange = Math.Clamp(_maxLines / (2 * _parallelism), 1, 128);
+        var linesPerRange = Math.Clamp(_maxLines / (2 * _workers.Size), 1, 128);
         _ranges = (Count + linesPerRange - 1) / linesPerRange;
-        if (_ranges <= 1 || _parallelism == 1)
+        if (_ranges <= 1 || _workers.Size == 1)
         {
             _ranges = 1;
             ParseRange(0);
