@@ -67,7 +67,9 @@ public sealed partial class AlertPipeline
         }
     }
 
-    private void WriteCheckpoint(CheckpointWriter writer)
+    /// <summary>The watermark and the statistics counters, in the checkpoint's order (also the coordinator's counters
+    /// record, <see cref="WriteCoordinatorCounters"/>).</summary>
+    private void WriteClockAndStatistics(CheckpointWriter writer)
     {
         writer.Write(_watermarkTicks);
         writer.Write(_processed);
@@ -80,6 +82,11 @@ public sealed partial class AlertPipeline
         writer.Write(_diagnosticCount);
         writer.Write(_futureCount);
         writer.Write(_observerErrors);
+    }
+
+    private void WriteCheckpoint(CheckpointWriter writer)
+    {
+        WriteClockAndStatistics(writer);
         writer.BeginBlock();
         if (PartitionedState is { } partitioned)
         {

@@ -13,17 +13,7 @@ public sealed partial class AlertPipeline
         lock (_gate)
         {
             writer.Write(CoordinatorCounters);
-            writer.Write(_watermarkTicks);
-            writer.Write(_processed);
-            writer.Write(_duplicateCount);
-            writer.Write(_lateCount);
-            writer.Write(_detections);
-            writer.Write(_created);
-            writer.Write(_updated);
-            writer.Write(_errors);
-            writer.Write(_diagnosticCount);
-            writer.Write(_futureCount);
-            writer.Write(_observerErrors);
+            WriteClockAndStatistics(writer);
             writer.Write(_filterClockTicks);
         }
     }
