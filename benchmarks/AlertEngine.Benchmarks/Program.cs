@@ -91,6 +91,11 @@ public static class Program
             return EndToEnd.EndToEndStages.Run(stageArgs);
         }
 
+        if (args is ["e2e-stream", .. var streamArgs])
+        {
+            return EndToEnd.StreamingRounds.Run(streamArgs);
+        }
+
         if (args is ["e2e-parse", .. var parseArgs])
         {
             return EndToEnd.ParseCpuTime.Run(parseArgs);
