@@ -25,6 +25,7 @@ internal sealed class CompositeScopeKey
     private readonly string[] _names;
     private readonly ConcurrentDictionary<string, string> _keys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private int _added;
 
     public CompositeScopeKey(IReadOnlyList<string> names)
     {
@@ -114,9 +115,11 @@ internal sealed class CompositeScopeKey
             return known;
         }
 
-        if (_keys.Count >= MaxKeys)
+        // An approximate count (ConcurrentDictionary.Count takes every lock of the table, on every new key).
+        if (Interlocked.Increment(ref _added) > MaxKeys)
         {
             _keys.Clear();
+            Volatile.Write(ref _added, 1);
         }
 
         var text = key.ToString();

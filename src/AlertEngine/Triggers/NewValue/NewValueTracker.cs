@@ -8,7 +8,9 @@ namespace AlertEngine;
 /// (case-insensitively) at a time in (t − lookback, t]; a new value fires unless t &lt; (the key's first-seen time) +
 /// learning period, where the first-seen time is the earliest time of a value the key has been given (this one
 /// included). Single-threaded, allocation-free in steady state (a value given as a span is copied to a string only
-/// when no key remembers the same text yet), and exact for inputs in time order (equal times allowed).
+/// when the shared table of value texts, <see cref="ValueStringTable"/>, does not hold it yet; the table keeps a text
+/// after every key has forgotten it, until it fills up and starts over), and exact for inputs in time order (equal
+/// times allowed).
 /// </summary>
 /// <remarks>
 /// <para><b>Out of order.</b> The tracker has no lateness rule of its own: it accepts any time. Per key and value it
