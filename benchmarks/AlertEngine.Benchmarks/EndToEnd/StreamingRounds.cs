@@ -4,7 +4,7 @@ using System.Globalization;
 namespace AlertEngine.Benchmarks.EndToEnd;
 
 /// <summary>
-/// <c>e2e-stream FILE POLICIES ROUNDS</c>: the replay's own shape in one process — read a line, evaluate it, next line
+/// <c>e2e-stream FILE POLICIES [ROUNDS] [nodup]</c> (<c>nodup</c>: duplicate filter off): the replay's own shape in one process — read a line, evaluate it, next line
 /// (a fresh <see cref="AlertPipeline"/> per round) — with every round printed, so that the first (cold: tier-0 code,
 /// empty caches) can be told from the warm ones. Also the reader alone per round, the same way. Answers whether the
 /// whole replay's cost over the sum of its stages is start-up (only round 1 is slow) or the interleaving of parsing
@@ -16,11 +16,12 @@ internal static class StreamingRounds
     {
         if (args is not [var activitiesPath, var policiesPath, ..])
         {
-            Console.Error.WriteLine("usage: e2e-stream <activities.jsonl> <policies.json> [rounds]");
+            Console.Error.WriteLine("usage: e2e-stream <activities.jsonl> <policies.json> [rounds] [nodup]");
             return 2;
         }
 
         var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 4;
+        var options = args.Length > 3 && args[3] == "nodup" ? new AlertEngineOptions { DuplicateHorizon = TimeSpan.Zero } : new AlertEngineOptions();
         var loaded = PolicySerializer.Load(File.ReadAllText(policiesPath));
         if (!loaded.IsValid)
         {
@@ -28,7 +29,7 @@ internal static class StreamingRounds
             return 2;
         }
 
-        Console.WriteLine($"# e2e-stream {Path.GetFileName(activitiesPath)}, {loaded.Value.Count} policies; load {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine($"# e2e-stream {Path.GetFileName(activitiesPath)}, {loaded.Value.Count} policies, duplicate horizon {options.DuplicateHorizon}; load {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("| round | read only (ns/line, CPU) | read + evaluate (ns/line, CPU) | changes |");
         Console.WriteLine("|---:|---:|---:|---:|");
         for (var round = 1; round <= rounds; round++)
@@ -48,7 +49,7 @@ internal static class StreamingRounds
             var (bothCpu, _) = Measure(() =>
             {
                 var n = 0;
-                using var pipeline = new AlertPipeline(loaded.Value);
+                using var pipeline = new AlertPipeline(loaded.Value, options);
                 using var stream = File.OpenRead(activitiesPath);
                 foreach (var result in ActivityReader.Read(stream, activitiesPath))
                 {
