@@ -74,20 +74,6 @@ internal sealed class EngineDefinition
                 nameof(options));
         }
 
-        return new EngineDefinition(name, policies, Copy(engine), options.Partitions);
+        return new EngineDefinition(name, policies, engine.Copy(), options.Partitions);
     }
-
-    private static AlertEngineOptions Copy(AlertEngineOptions o) => new()
-    {
-        Plan = o.Plan,
-        DuplicateHorizon = o.DuplicateHorizon,
-        AllowedLateness = o.AllowedLateness,
-        FutureTolerance = o.FutureTolerance,
-        MaxActivitiesPerAlert = o.MaxActivitiesPerAlert,
-        MaxTrackedKeysPerPolicy = o.MaxTrackedKeysPerPolicy,
-        MaxValuesPerKey = o.MaxValuesPerKey,
-        ThresholdResolution = o.ThresholdResolution,
-        TimeZone = o.TimeZone,
-        AnomalyKeyTimeZone = o.AnomalyKeyTimeZone,
-    };
 }

@@ -125,4 +125,19 @@ public sealed class AlertEngineOptions
 
         return errors;
     }
+
+    /// <summary>A copy of every setting (the engine keeps its own, so later changes to these options do not reach it).</summary>
+    internal AlertEngineOptions Copy() => new()
+    {
+        Plan = Plan,
+        DuplicateHorizon = DuplicateHorizon,
+        AllowedLateness = AllowedLateness,
+        FutureTolerance = FutureTolerance,
+        MaxActivitiesPerAlert = MaxActivitiesPerAlert,
+        MaxTrackedKeysPerPolicy = MaxTrackedKeysPerPolicy,
+        MaxValuesPerKey = MaxValuesPerKey,
+        ThresholdResolution = ThresholdResolution,
+        TimeZone = TimeZone,
+        AnomalyKeyTimeZone = AnomalyKeyTimeZone,
+    };
 }

@@ -71,7 +71,7 @@ public sealed partial class AlertPipeline : IDisposable
             throw new ArgumentException("Invalid options:" + Environment.NewLine + string.Join(Environment.NewLine, optionErrors), nameof(options));
         }
 
-        Options = Copy(source);
+        Options = source.Copy();
         var list = policies.ToArray();
         var policyErrors = PolicyValidator.Validate(list, Options.Plan);
         if (policyErrors.Count > 0)
@@ -448,20 +448,6 @@ public sealed partial class AlertPipeline : IDisposable
         AbsenceTrigger absence => new AbsenceDetector(policy, absence, options, report),
         TemporalTrigger temporal => new TemporalDetector(policy, temporal, options, report),
         _ => throw new NotSupportedException($"Trigger {policy.Trigger.GetType().Name} of policy '{policy.Id}' is not supported."),
-    };
-
-    private static AlertEngineOptions Copy(AlertEngineOptions o) => new()
-    {
-        Plan = o.Plan,
-        DuplicateHorizon = o.DuplicateHorizon,
-        AllowedLateness = o.AllowedLateness,
-        FutureTolerance = o.FutureTolerance,
-        MaxActivitiesPerAlert = o.MaxActivitiesPerAlert,
-        MaxTrackedKeysPerPolicy = o.MaxTrackedKeysPerPolicy,
-        MaxValuesPerKey = o.MaxValuesPerKey,
-        ThresholdResolution = o.ThresholdResolution,
-        TimeZone = o.TimeZone,
-        AnomalyKeyTimeZone = o.AnomalyKeyTimeZone,
     };
 
     private sealed record PolicyRuntime(AlertPolicy Policy, Func<Activity, bool> Matches, IPolicyDetector Detector, AlertAggregator Aggregator);
