@@ -76,6 +76,11 @@ public static class Program
             return Engine.DuplicateFilterCpuTime.Run(dupArgs);
         }
 
+        if (args is ["dup-batch-cpu", .. var dupBatchArgs])
+        {
+            return Engine.DuplicateBatchCpuTime.Run(dupBatchArgs);
+        }
+
         if (args is ["targets-cpu"])
         {
             return EndToEnd.TargetsCpuTime.Run();

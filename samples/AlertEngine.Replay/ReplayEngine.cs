@@ -1,10 +1,11 @@
 namespace AlertEngine.Replay;
 
 /// <summary>
-/// The engine the replay feeds (<c>--threads</c>, <c>--silos</c>): the plain <see cref="AlertPipeline"/> for one
-/// thread, a <see cref="PartitionedAlertPipeline"/> fed in batches for more, or an engine on a localhost Orleans
-/// cluster (<see cref="ClusterEngine"/>) fed in batches. All give the same alerts; the batches only decide when
-/// changes reach the output buffer, which orders them itself.
+/// The engine the replay feeds (<c>--threads</c>, <c>--silos</c>), in batches: the plain <see cref="AlertPipeline"/>
+/// for one thread (its batch entry point overlaps the duplicate filter's lookups), a
+/// <see cref="PartitionedAlertPipeline"/> for more, or an engine on a localhost Orleans cluster
+/// (<see cref="ClusterEngine"/>). All give the same alerts; the batches only decide when changes reach the output
+/// buffer, which orders them itself.
 /// </summary>
 internal sealed class ReplayEngine : IDisposable
 {
@@ -71,7 +72,7 @@ internal sealed class ReplayEngine : IDisposable
     /// batch's index by id is built on the first message, so a batch without messages never builds it).</summary>
     public long LineOf(string? activityId)
     {
-        if (_single is not null || activityId is null)
+        if (activityId is null)
         {
             return _currentLine;
         }
@@ -90,18 +91,11 @@ internal sealed class ReplayEngine : IDisposable
     /// <summary>Receives the alerts created or changed by whatever was evaluated, in order (set once, before the first activity).</summary>
     public Action<IReadOnlyList<Alert>>? Evaluated { get; set; }
 
-    /// <summary>Evaluates an activity, or queues it for the next batch.</summary>
+    /// <summary>Queues an activity for the next batch, evaluated when it is full or at <see cref="Flush"/>.</summary>
     public void Add(Activity activity, long line)
     {
-        var evaluated = Evaluated ?? throw new InvalidOperationException("Set Evaluated first.");
-        if (_single is not null)
-        {
-            _currentLine = line;
-            var changes = _single.Process(activity);
-            evaluated(changes.Count == 0 ? [] : AlertsOf(changes));
-            return;
-        }
-
+        _ = Evaluated ?? throw new InvalidOperationException("Set Evaluated first.");
+        _currentLine = line;
         _batch.Add(activity);
         _lines.Add(line);
         if (_batch.Count == BatchSize)
@@ -113,13 +107,16 @@ internal sealed class ReplayEngine : IDisposable
     /// <summary>Evaluates the queued activities.</summary>
     public void Flush()
     {
-        if (_single is not null || _batch.Count == 0)
+        if (_batch.Count == 0)
         {
             return;
         }
 
         var evaluated = Evaluated ?? throw new InvalidOperationException("Set Evaluated first.");
-        evaluated(_partitioned is not null ? AlertsOf(_partitioned.Process(_batch)) : _cluster!.Process(_batch));
+        evaluated(
+            _single is not null ? AlertsOf(_single.Process(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_batch)))
+            : _partitioned is not null ? AlertsOf(_partitioned.Process(_batch))
+            : _cluster!.Process(_batch));
         _batch.Clear();
         _lines.Clear();
         _lineById.Clear();
@@ -134,6 +131,11 @@ internal sealed class ReplayEngine : IDisposable
 
     private static Alert[] AlertsOf(IReadOnlyList<AlertChange> changes)
     {
+        if (changes.Count == 0)
+        {
+            return [];
+        }
+
         var alerts = new Alert[changes.Count];
         for (var i = 0; i < alerts.Length; i++)
         {

@@ -30,7 +30,7 @@ namespace AlertEngine;
 /// <see cref="Diagnostics"/> as <see cref="DiagnosticKind.ObserverError"/> (except when the observer that threw
 /// observes <see cref="Diagnostics"/>, so that a failing diagnostics observer is never fed its own failures). The other
 /// observers still receive the value, the other policies are still evaluated, the activity is fully processed, and
-/// <see cref="Process"/> returns every change. Following the Rx rule, the observer that threw is unsubscribed.</para>
+/// <see cref="Process(Activity)"/> returns every change. Following the Rx rule, the observer that threw is unsubscribed.</para>
 /// <para><b>Time.</b> Windows and aggregation run on event time (<see cref="Activity.Time"/>), never on the wall clock.</para>
 /// </remarks>
 public sealed partial class AlertPipeline : IDisposable
@@ -246,7 +246,7 @@ public sealed partial class AlertPipeline : IDisposable
         }
     }
 
-    /// <summary>Completes <see cref="Changes"/> and <see cref="Diagnostics"/>; later calls to <see cref="Process"/> throw.</summary>
+    /// <summary>Completes <see cref="Changes"/> and <see cref="Diagnostics"/>; later calls to <see cref="Process(Activity)"/> throw.</summary>
     public void Dispose()
     {
         lock (_gate)
@@ -295,14 +295,33 @@ public sealed partial class AlertPipeline : IDisposable
             return null;
         }
 
+        List<AlertChange>? changes = null;
+        EvaluateValid(activity, ref changes);
+
+        // After the evaluation: a Run subscriber that throws (the exception goes back to the source, as in Rx) cannot
+        // leave the activity half-evaluated.
+        if (observer is not null && changes is not null)
+        {
+            foreach (var change in changes)
+            {
+                observer.OnNext(change);
+            }
+        }
+
+        return changes;
+    }
+
+    /// <summary>An activity neither invalid nor a duplicate: the lateness check, the clock, then every candidate
+    /// policy; appends its alert changes to <paramref name="changes"/>.</summary>
+    private void EvaluateValid(Activity activity, ref List<AlertChange>? changes)
+    {
         var ticks = activity.Time.UtcTicks;
         if (IsLate(ticks))
         {
             CountLate(activity, _watermarkTicks);
-            return null;
+            return;
         }
 
-        List<AlertChange>? changes = null;
         if (ticks > _watermarkTicks)
         {
             _watermarkTicks = ticks;
@@ -347,18 +366,6 @@ public sealed partial class AlertPipeline : IDisposable
 
             Emit(runtime, detection, ref changes);
         }
-
-        // After the loop: a Run subscriber that throws (the exception goes back to the source, as in Rx) cannot leave
-        // the activity half-evaluated.
-        if (observer is not null && changes is not null)
-        {
-            foreach (var change in changes)
-            {
-                observer.OnNext(change);
-            }
-        }
-
-        return changes;
     }
 
     /// <summary>Whether an activity at <paramref name="ticks"/> is older than the newest time seen minus the lateness.</summary>

@@ -1,5 +1,6 @@
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace AlertEngine;
 
@@ -108,6 +109,54 @@ internal sealed partial class DuplicateFilter
 
         return !Add(digest, _newestTicks);
     }
+
+    /// <summary>
+    /// A batch of questions, answered exactly as <see cref="IsDuplicate(UInt128, long)"/> for each in turn
+    /// (<c>isDuplicate[q.Index]</c>): an id repeated within the batch is a duplicate of its first occurrence, and
+    /// entries are forgotten by each question's time, in order.
+    /// </summary>
+    /// <remarks>The trick, for speed: the table is far larger than the cache (2 MB at 86,400 live ids), so each
+    /// question costs a miss to main memory when asked alone. Here the home slots of every question are prefetched
+    /// first (the loads run in parallel, ~5 ns each rather than ~100 ns one after the other), then the questions are
+    /// answered in order from the cache. A table rebuilt within the batch only wastes the later prefetches.
+    /// Measured: <c>dup-batch-cpu</c> in benchmarks/results/end-to-end.md.</remarks>
+    public void IsDuplicate(ReadOnlySpan<DuplicateQuery> queries, Span<bool> isDuplicate)
+    {
+        if (_horizonTicks == 0)
+        {
+            foreach (ref readonly var q in queries)
+            {
+                isDuplicate[q.Index] = false;
+            }
+
+            return;
+        }
+
+        foreach (ref readonly var q in queries)
+        {
+            Prefetch(q.Digest);
+        }
+
+        foreach (ref readonly var q in queries)
+        {
+            isDuplicate[q.Index] = IsDuplicate(q.Digest, q.FilterClockTicks);
+        }
+    }
+
+    /// <summary>Asks the processor to bring the cache line of a digest's home slot (no-op without SSE, or while the
+    /// table is empty). Only a hint: it changes no state.</summary>
+    public void Prefetch(UInt128 digest)
+    {
+        var table = _table;
+        if (!Sse.IsSupported || table.Length == 0)
+        {
+            return;
+        }
+
+        PrefetchSlot(ref table[(int)(ulong)digest & (table.Length - 1)]);
+    }
+
+    private static unsafe void PrefetchSlot(ref ulong slot) => Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref slot));
 
     /// <summary>The newest time seen (UTC ticks), <see cref="long.MinValue"/> before the first.</summary>
     public long NewestTicks => _newestTicks;

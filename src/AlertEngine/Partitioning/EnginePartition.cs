@@ -102,14 +102,8 @@ internal sealed partial class EnginePartition
     /// <summary>A fresh detector for the policy at <paramref name="index"/> that reports through this partition.</summary>
     internal IPolicyDetector NewDetector(int index) => AlertPipeline.CreateDetector(_runtimes[index].Policy, Options, Report);
 
-    /// <summary>Answers the duplicate questions routed to this partition, in order.</summary>
-    public void CheckDuplicates(ReadOnlySpan<DuplicateQuery> queries, Span<bool> isDuplicate)
-    {
-        foreach (ref readonly var q in queries)
-        {
-            isDuplicate[q.Index] = Duplicates.IsDuplicate(q.Digest, q.FilterClockTicks);
-        }
-    }
+    /// <summary>Answers the duplicate questions routed to this partition, in order (their lookups overlap in memory).</summary>
+    public void CheckDuplicates(ReadOnlySpan<DuplicateQuery> queries, Span<bool> isDuplicate) => Duplicates.IsDuplicate(queries, isDuplicate);
 
     /// <summary>Evaluates a batch of admitted activities for this partition's keys; appends the events to
     /// <paramref name="output"/> (not cleared here).</summary>

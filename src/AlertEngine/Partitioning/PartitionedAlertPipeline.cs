@@ -114,7 +114,7 @@ public sealed class PartitionedAlertPipeline : IDisposable
 
     /// <summary>
     /// Evaluates a batch of activities, in order, and returns the alert changes they caused, in order (also pushed to
-    /// <see cref="Changes"/>): exactly what <see cref="AlertPipeline.Process"/> would return for each in turn.
+    /// <see cref="Changes"/>): exactly what <see cref="AlertPipeline.Process(Activity)"/> would return for each in turn.
     /// </summary>
     /// <param name="activities">The activities, in event-time order within the allowed lateness.</param>
     /// <returns>The changes; empty when nothing fired.</returns>
