@@ -17,11 +17,11 @@ public class StreamingMemoryTests
         ]
         """;
 
-    /// <summary>With several threads the engine takes batches of 4,096 activities, so one batch's alerts (about 41 +
-    /// 4 here: 4,096 s of input) are buffered at once: still bounded whatever the input size.</summary>
+    /// <summary>The engine takes batches of 1,024 activities (ReplayEngine, any number of threads), so one batch's
+    /// alerts (about 10 + 1 here: 1,024 s of input) are buffered at once: still bounded whatever the input size.</summary>
     [Theory]
-    [InlineData(1, 3)]
-    [InlineData(2, 4096 / 100 + (4096 / 1000) + 3)]
+    [InlineData(1, (1024 / 100) + (1024 / 1000) + 3)]
+    [InlineData(2, (1024 / 100) + (1024 / 1000) + 3)]
     public void A_million_line_input_keeps_only_a_few_alerts_buffered(int threads, int maxBuffered)
     {
         using var dir = new TempDir();

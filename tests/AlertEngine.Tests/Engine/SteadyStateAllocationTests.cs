@@ -18,8 +18,12 @@ public class SteadyStateAllocationTests
 
     private static readonly string[] Operations = ["FileDeleted", "FileSharedExternally", "FileDownloaded", "FileAccessed"];
 
-    [Fact]
-    public void Dispatch_the_duplicate_filter_conditions_and_counting_triggers_allocate_nothing_per_activity()
+    /// <param name="batch">0: <see cref="AlertPipeline.Process(Activity)"/> per activity; otherwise
+    /// <see cref="AlertPipeline.Process(ReadOnlySpan{Activity})"/> in batches of that size.</param>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1024)]
+    public void Dispatch_the_duplicate_filter_conditions_and_counting_triggers_allocate_nothing_per_activity(int batch)
     {
         // 50 users, four activities a second, distinct ids: the filter's ring and table, the threshold windows and the
         // anomaly buckets all turn over within the passes, and nothing fires (the threshold needs 1,000, the anomaly
@@ -41,6 +45,16 @@ public class SteadyStateAllocationTests
         var changes = 0;
         void Pass(int k)
         {
+            if (batch > 0)
+            {
+                for (var i = k * PerPass; i < (k + 1) * PerPass; i += batch)
+                {
+                    changes += pipeline.Process(activities.AsSpan(i, Math.Min(batch, ((k + 1) * PerPass) - i))).Count;
+                }
+
+                return;
+            }
+
             for (var i = k * PerPass; i < (k + 1) * PerPass; i++)
             {
                 changes += pipeline.Process(activities[i]).Count;
