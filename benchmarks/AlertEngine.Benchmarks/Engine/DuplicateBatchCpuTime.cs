@@ -10,11 +10,13 @@ namespace AlertEngine.Benchmarks.Engine;
 /// </summary>
 /// <remarks>
 /// <para>Usage: <c>dup-batch-cpu &lt;activities.jsonl&gt; &lt;policies.json&gt; [rounds] [batch] [parts]</c>
-/// (default 5 rounds, batches of 1,024, parts <c>filter,engine,stream</c>):</para>
+/// (default 5 rounds, batches of 1,024, parts <c>filter,steady,engine,stream</c>):</para>
 /// <list type="bullet">
 /// <item><c>filter</c>: the filter alone, in steady state at 86,400 and 345,600 live ids (ids "u0", "u1", … four a
 /// second, 1 % re-sent, as <c>dup-filter-cpu</c>): <c>IsDuplicate(string, time)</c> per id against digests of a
 /// batch then <c>IsDuplicate(queries)</c>; also the digests alone (the hashing's share).</item>
+/// <item><c>steady</c>: dispatch + duplicate filter in steady state: an <see cref="AlertPipeline"/> with no policy
+/// fed the ids of <c>filter</c> as activities, already holding 86,400 (then 345,600) live ids.</item>
 /// <item><c>engine</c>: an <see cref="AlertPipeline"/> with no policy over the file's pre-parsed activities (the
 /// dispatch + duplicate filter stage of <c>e2e-engine</c>), 24 h horizon (345,600 live ids on the uniform file), 6 h
 /// (86,400) and off: <c>Process(activity)</c> per activity against <c>Process(batch)</c>.</item>
@@ -28,13 +30,13 @@ internal static class DuplicateBatchCpuTime
     {
         if (args is not [var activitiesPath, var policiesPath, ..])
         {
-            Console.Error.WriteLine("usage: dup-batch-cpu <activities.jsonl> <policies.json> [rounds] [batch] [filter,engine,stream]");
+            Console.Error.WriteLine("usage: dup-batch-cpu <activities.jsonl> <policies.json> [rounds] [batch] [filter,steady,engine,stream]");
             return 2;
         }
 
         var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
         var batch = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1024;
-        var parts = args.Length > 4 ? args[4].Split(',') : ["filter", "engine", "stream"];
+        var parts = args.Length > 4 ? args[4].Split(',') : ["filter", "steady", "engine", "stream"];
         Console.WriteLine($"# dup-batch-cpu {Path.GetFileName(activitiesPath)}, best of {rounds} alternating rounds, batches of {batch}; {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("| row | one at a time (ns) | batch (ns) | ratio | batch B/activity | same decisions |");
         Console.WriteLine("|---|---:|---:|---:|---:|---|");
@@ -43,6 +45,12 @@ internal static class DuplicateBatchCpuTime
         {
             ok &= Filter(86_400, rounds, batch);
             ok &= Filter(345_600, rounds, batch);
+        }
+
+        if (parts.Contains("steady"))
+        {
+            ok &= Steady(86_400, rounds, batch);
+            ok &= Steady(345_600, rounds, batch);
         }
 
         if (parts.Contains("engine") || parts.Contains("stream"))
@@ -218,6 +226,69 @@ internal static class DuplicateBatchCpuTime
             $"| filter alone, {one.Count:N0} live ids ({(double)one.MemoryBytes / one.Count:F0} B per live id); the digest alone {bestHash:F1} ns | {bestOne:F1} | {bestBatch:F1} | {bestOne / bestBatch:F2}x | | {(dupOne == dupBatch ? "yes" : "NO")} ({dupOne} / {dupBatch}) |"));
         GC.KeepAlive(sink);
         return dupOne == dupBatch;
+    }
+
+    private static bool Steady(int live, int rounds, int batchSize)
+    {
+        const int PerRound = 500_000;
+        var horizon = TimeSpan.FromSeconds(live / 4.0);
+        var start = new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
+        var total = live + (PerRound * rounds);
+        var numbers = new int[total];
+        var random = new Random(42);
+        for (var i = 0; i < total; i++)
+        {
+            numbers[i] = i > 1000 && random.Next(100) == 0 ? i - random.Next(1, 240) : i;
+        }
+
+        // Each side its own activities (allocated apart).
+        Activity[] Activities() => [.. numbers.Select((n, i) => new Activity("u" + n.ToString(CultureInfo.InvariantCulture), start.AddTicks(i * TimeSpan.TicksPerMillisecond * 250), "UserLoggedIn") { UserId = "user@contoso.com" })];
+        var activitiesOne = Activities();
+        var activitiesBatch = Activities();
+        var options = new AlertEngineOptions { DuplicateHorizon = horizon };
+        using var one = new AlertPipeline([], options);
+        using var batched = new AlertPipeline([], options);
+        foreach (var activity in activitiesOne.AsSpan(0, live))
+        {
+            one.Process(activity);
+        }
+
+        batched.Process(activitiesBatch.AsSpan(0, live));
+        double bestOne = double.MaxValue, bestBatch = double.MaxValue, bytes = 0;
+        for (var r = 0; r < rounds; r++)
+        {
+            var from = live + (r * PerRound);
+            for (var side = 0; side < 2; side++)
+            {
+                var b0 = GC.GetAllocatedBytesForCurrentThread();
+                var t0 = EngineSideBySide.ThreadCpuNanoseconds();
+                if ((side == 0) == (r % 2 == 0))
+                {
+                    foreach (var activity in activitiesOne.AsSpan(from, PerRound))
+                    {
+                        one.Process(activity);
+                    }
+
+                    bestOne = Math.Min(bestOne, (EngineSideBySide.ThreadCpuNanoseconds() - t0) / (double)PerRound);
+                }
+                else
+                {
+                    var all = activitiesBatch.AsSpan(from, PerRound);
+                    for (var i = 0; i < all.Length; i += batchSize)
+                    {
+                        batched.Process(all.Slice(i, Math.Min(batchSize, all.Length - i)));
+                    }
+
+                    bestBatch = Math.Min(bestBatch, (EngineSideBySide.ThreadCpuNanoseconds() - t0) / (double)PerRound);
+                    bytes = (GC.GetAllocatedBytesForCurrentThread() - b0) / (double)PerRound;
+                }
+            }
+        }
+
+        var same = one.Statistics == batched.Statistics;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| dispatch + filter in steady state, no policy, ~{live:N0} live ids | {bestOne:F1} | {bestBatch:F1} | {bestOne / bestBatch:F2}x | {bytes:F2} | {(same ? "yes" : "NO")} ({one.Statistics.Duplicates} / {batched.Statistics.Duplicates} duplicates) |"));
+        return same;
     }
 
     /// <summary>A fresh pipeline over pre-parsed activities: [CPU ns, bytes, duplicates + changes].</summary>

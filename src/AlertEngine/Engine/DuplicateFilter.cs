@@ -156,6 +156,8 @@ internal sealed partial class DuplicateFilter
         PrefetchSlot(ref table[(int)(ulong)digest & (table.Length - 1)]);
     }
 
+    // The GC may move the table between taking the address and the prefetch: harmless, a prefetch never faults and
+    // changes nothing but what the cache holds.
     private static unsafe void PrefetchSlot(ref ulong slot) => Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref slot));
 
     /// <summary>The newest time seen (UTC ticks), <see cref="long.MinValue"/> before the first.</summary>
