@@ -59,6 +59,11 @@ public sealed record SigmaLoadOptions
             return new SigmaLoadOptions();
         }
 
+        if (YamlAliasBound.Check(stream.Documents[0].RootNode) is { } tooMuch)
+        {
+            throw new InvalidDataException($"line {stream.Documents[0].RootNode.Start.Line}: {tooMuch}");
+        }
+
         if (stream.Documents[0].RootNode is not YamlMappingNode root)
         {
             throw new InvalidDataException($"line {stream.Documents[0].RootNode.Start.Line}: the options must be a mapping.");

@@ -172,7 +172,11 @@ public static class SigmaRuleLoader
 
         foreach (var document in stream.Documents)
         {
-            if (document.RootNode is YamlMappingNode root)
+            if (YamlAliasBound.Check(document.RootNode) is { } tooMuch)
+            {
+                errors.Add(new SigmaLoadError(source.File, (int)document.RootNode.Start.Line, null, null, tooMuch));
+            }
+            else if (document.RootNode is YamlMappingNode root)
             {
                 rules.Add(new RawRule(source.File, root));
             }
