@@ -159,10 +159,15 @@ public static class SigmaRuleLoader
 
     private static void ReadDocuments(SigmaSource source, List<RawRule> rules, List<SigmaLoadError> errors)
     {
-        var stream = new YamlStream();
+        YamlStream? stream;
         try
         {
-            stream.Load(new StringReader(source.Text));
+            stream = YamlLimits.Load(source.Text, out var tooDeep);
+            if (stream is null)
+            {
+                errors.Add(new SigmaLoadError(source.File, tooDeep.Line, null, null, tooDeep.Message));
+                return;
+            }
         }
         catch (YamlException e)
         {
@@ -172,7 +177,7 @@ public static class SigmaRuleLoader
 
         foreach (var document in stream.Documents)
         {
-            if (YamlAliasBound.Check(document.RootNode) is { } tooMuch)
+            if (YamlLimits.CheckAliases(document.RootNode) is { } tooMuch)
             {
                 errors.Add(new SigmaLoadError(source.File, (int)document.RootNode.Start.Line, null, null, tooMuch));
             }

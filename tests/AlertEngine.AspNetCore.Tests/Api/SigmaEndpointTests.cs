@@ -131,6 +131,20 @@ public sealed class SigmaEndpointTests
     }
 
     [Fact]
+    public async Task DeeplyNestedYamlIsA400NotAStackOverflowOfTheHost()
+    {
+        await using var app = new AlertEngineAppFactory();
+        var client = app.As("admin", Roles.OrgManagement);
+
+        var problem = await (await PostYamlAsync(client, "title: Deep\nid: sigma-deep\ndeep: " + new string('[', 200_000))).ProblemAsync(HttpStatusCode.BadRequest);
+
+        var (where, messages) = Assert.Single(problem.Errors());
+        Assert.Equal("line 3", where);
+        Assert.Contains("nests more than 64 levels", Assert.Single(messages), StringComparison.Ordinal);
+        await (await PostYamlAsync(client, Rules)).JsonAsync(HttpStatusCode.Created);
+    }
+
+    [Fact]
     public async Task APolicyTheManagerRefusesNamesItsRuleAndNothingIsCreated()
     {
         await using var app = new AlertEngineAppFactory();

@@ -2,8 +2,8 @@ using System.Text;
 
 namespace AlertEngine.Sigma.Tests;
 
-/// <summary>YAML aliases cannot multiply a rule's size past <see cref="YamlAliasBound.MaxAddedVisits"/> node visits.</summary>
-public sealed class YamlAliasBoundTests
+/// <summary>The bounds of <see cref="YamlLimits"/>: nesting depth, and what aliases can multiply.</summary>
+public sealed class YamlLimitsTests
 {
     [Fact]
     public void A_rule_that_uses_aliases_modestly_loads_and_matches()
@@ -71,5 +71,33 @@ public sealed class YamlAliasBoundTests
         yaml.Append("placeholders:\n    Admins: *l6\n");
         var error = Assert.Throws<InvalidDataException>(() => SigmaLoadOptions.Parse(yaml.ToString()));
         Assert.Contains("YAML aliases (*name) repeat nodes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(64, false)]
+    [InlineData(65, true)]
+    [InlineData(500_000, true)]
+    public void Nesting_deeper_than_64_levels_is_a_load_error_not_a_stack_overflow(int depth, bool refused)
+    {
+        // Inside the rule's mapping (one level), a flow sequence nested depth - 1 more levels.
+        var yaml = "title: x\nid: deep\nlogsource:\n    product: m365\ndeep: " + new string('[', depth - 1) + new string(']', depth - 1) + "\n";
+        var result = SigmaRuleLoader.LoadText(yaml, "deep.yml");
+        if (refused)
+        {
+            var error = Assert.Single(result.Errors);
+            Assert.Equal(("deep.yml", 5), (error.File, error.Line));
+            Assert.Contains("nests more than 64 levels", error.Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.DoesNotContain(result.Errors, e => e.Message.Contains("nests", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void A_deeply_nested_options_file_is_refused()
+    {
+        var error = Assert.Throws<InvalidDataException>(() => SigmaLoadOptions.Parse("placeholders: " + new string('[', 200_000)));
+        Assert.Contains("nests more than 64 levels", error.Message, StringComparison.Ordinal);
     }
 }
