@@ -145,6 +145,16 @@ public static class SigmaRuleLoader
             }
         }
 
+        // What the engine would refuse is a load error here, so a loaded rule always runs (nothing half-loaded later):
+        // e.g. a condition nested deeper than the engine's limit. The plan is the caller's to check.
+        foreach (var rule in rules)
+        {
+            if (!rule.Failed && rule.Policy is { } compiled && PolicyValidator.Validate([compiled], Plan.E5) is { Count: > 0 } refused)
+            {
+                rule.Fail(new SigmaRuleException(rule.Root, "the engine refuses the policy this rule compiles to: " + refused[0].Message + "."), errors);
+            }
+        }
+
         var policies = new List<AlertPolicy>();
         foreach (var rule in rules)
         {
