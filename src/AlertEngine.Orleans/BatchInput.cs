@@ -2,8 +2,9 @@ namespace AlertEngine;
 
 /// <summary>
 /// One batch's input to the partitions, as the coordinator grain persists it once per batch (before phase 4) in a
-/// record of its own: the batch as the client encoded it (<see cref="ActivityBatchCodec"/>), which activities were
-/// admitted and whether each moved the clock, and each partition's duplicate questions. A partition grain persists
+/// record of its own: which activities were admitted and whether each moved the clock, and each partition's duplicate
+/// questions (<see cref="StateRecord.Bytes"/>), and the batch as the client encoded it (<see cref="ActivityBatchCodec"/>,
+/// the record's <see cref="StateRecord.Payload"/>, stored as received). A partition grain persists
 /// per batch only the name of this record (<see cref="StateLogManifest.Inputs"/>) and, on activation, replays the
 /// inputs since its base snapshot: the questions into its duplicate filter, the admitted activities through
 /// <see cref="EnginePartition.Evaluate"/> (its state is a function of the state before and these inputs). So a batch
@@ -13,11 +14,11 @@ internal static class BatchInput
 {
     private const byte Version = 1;
 
-    /// <summary>Encodes the input of batch <paramref name="batchNumber"/>; <paramref name="queries"/>[p] is null when
-    /// partition p was not asked (its filter sees no question).</summary>
-    public static byte[] Encode(long batchNumber, byte[] activities, AdmittedActivities admitted, DuplicateQueries?[] queries)
+    /// <summary>Encodes the input of batch <paramref name="batchNumber"/> but the activities (the record's payload);
+    /// <paramref name="queries"/>[p] is null when partition p was not asked (its filter sees no question).</summary>
+    public static byte[] Encode(long batchNumber, AdmittedActivities admitted, DuplicateQueries?[] queries)
     {
-        var size = 64 + activities.Length + (admitted.Indexes.Length * 5);
+        var size = 64 + (admitted.Indexes.Length * 5);
         foreach (var q in queries)
         {
             size += 5 + ((q?.Count ?? 0) * 24);
@@ -52,17 +53,17 @@ internal static class BatchInput
             }
         }
 
-        writer.WriteBlock(activities);
         return writer.Written.ToArray();
     }
 
-    /// <summary>Replays the input in <paramref name="bytes"/> into <paramref name="partition"/>: its duplicate questions
-    /// (if it was asked), then the admitted activities (the events go to <paramref name="scratch"/>, cleared after).</summary>
-    /// <exception cref="InvalidDataException">The bytes are not a batch input of batch <paramref name="expectedBatch"/>
+    /// <summary>Replays the input in <paramref name="record"/> into <paramref name="partition"/>: its duplicate
+    /// questions (if it was asked), then the admitted activities (the events go to <paramref name="scratch"/>, cleared
+    /// after).</summary>
+    /// <exception cref="InvalidDataException">The record is not a batch input of batch <paramref name="expectedBatch"/>
     /// for this many partitions.</exception>
-    public static void Replay(ReadOnlyMemory<byte> bytes, long expectedBatch, EnginePartition partition, PartitionOutput scratch)
+    public static void Replay(StateRecord record, long expectedBatch, EnginePartition partition, PartitionOutput scratch)
     {
-        var reader = new CheckpointReader(bytes);
+        var reader = new CheckpointReader(record.Bytes);
         var version = reader.ReadByte();
         if (version != Version)
         {
@@ -114,8 +115,8 @@ internal static class BatchInput
             queries ??= mine;
         }
 
-        var batch = ActivityBatchCodec.Decode(reader.ReadBlock());
         reader.ExpectEnd("a batch input");
+        var batch = ActivityBatchCodec.Decode(record.Payload ?? throw CheckpointReader.Corrupt($"the input of batch {batchNumber} has no activities"));
         var admitted = new AdmittedActivity[count];
         for (var i = 0; i < count; i++)
         {

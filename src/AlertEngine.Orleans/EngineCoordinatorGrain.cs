@@ -246,7 +246,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         var admitted = new List<AdmittedActivity>(batch.Length);
         pipeline.Admit(batch, admission, isDuplicate, first, admitted, lateAgainst);
         var wire = AdmittedActivities.From(admitted, first);
-        var input = await _inputs!.WriteRecordAsync(batchNumber, BatchInput.Encode(batchNumber, activities.Value, wire, sent));
+        var input = await _inputs!.WriteRecordAsync(batchNumber, BatchInput.Encode(batchNumber, wire, sent), activities.Value);
         var evaluations = new Task<Immutable<byte[]>>[_partitions.Length];
         for (var p = 0; p < _partitions.Length; p++)
         {

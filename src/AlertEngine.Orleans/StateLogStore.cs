@@ -83,25 +83,25 @@ internal sealed class StateLogStore(IGrainStorage storage, GrainId grain, string
 
     /// <summary>Writes a record of its own (named <c>{kind}.{batch}.{guid}</c>, never overwritten) that no manifest of
     /// this store lists; returns its name and ETag (for <see cref="DeleteAsync"/>).</summary>
-    public async Task<(string Name, string? ETag)> WriteRecordAsync(long batchNumber, byte[] bytes)
+    public async Task<(string Name, string? ETag)> WriteRecordAsync(long batchNumber, byte[] bytes, byte[]? payload)
     {
         var name = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{kind}.{batchNumber}.{Guid.NewGuid():N}");
-        var state = new RecordState { State = new StateRecord { Bytes = bytes } };
+        var state = new RecordState { State = new StateRecord { Bytes = bytes, Payload = payload } };
         await storage.WriteStateAsync(name, grain, state);
         return (name, state.ETag);
     }
 
     /// <summary>Reads the records named, in order.</summary>
     /// <exception cref="InvalidDataException">A record is missing.</exception>
-    public async Task<byte[][]> ReadRecordsAsync(string[] names)
+    public async Task<StateRecord[]> ReadRecordsAsync(string[] names)
     {
-        var reads = new Task<byte[]>[names.Length];
+        var reads = new Task<StateRecord>[names.Length];
         for (var i = 0; i < reads.Length; i++)
         {
-            reads[i] = ReadRecordAsync(names[i]);
+            reads[i] = ReadWholeRecordAsync(names[i]);
         }
 
-        var records = new byte[names.Length][];
+        var records = new StateRecord[names.Length];
         for (var i = 0; i < reads.Length; i++)
         {
             records[i] = await reads[i];
@@ -131,12 +131,14 @@ internal sealed class StateLogStore(IGrainStorage storage, GrainId grain, string
         }
     }
 
-    private async Task<byte[]> ReadRecordAsync(string name)
+    private async Task<byte[]> ReadRecordAsync(string name) => (await ReadWholeRecordAsync(name)).Bytes;
+
+    private async Task<StateRecord> ReadWholeRecordAsync(string name)
     {
         var state = new RecordState();
         await storage.ReadStateAsync(name, grain, state);
         return state.RecordExists && (StateRecord?)state.State is { } record
-            ? record.Bytes
+            ? record
             : throw new InvalidDataException($"The state record '{name}' of grain {grain} is missing from grain storage.");
     }
 

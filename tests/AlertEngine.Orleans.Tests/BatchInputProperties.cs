@@ -33,15 +33,18 @@ public class BatchInputProperties
     }
 
     [Fact]
-    public void An_input_of_another_batch_is_refused()
+    public void An_input_of_another_batch_or_partition_count_or_without_activities_is_refused()
     {
         var policies = AllPolicies();
         var partition = new EnginePartition(policies, Options(), 0, 2);
-        var input = BatchInput.Encode(3, ActivityBatchCodec.Encode([]), new AdmittedActivities(), new DuplicateQueries?[2]);
+        var input = new StateRecord { Bytes = BatchInput.Encode(3, new AdmittedActivities(), new DuplicateQueries?[2]), Payload = ActivityBatchCodec.Encode([]) };
         var error = Assert.Throws<InvalidDataException>(() => BatchInput.Replay(input, 4, partition, new PartitionOutput()));
         Assert.Contains("batch 3", error.Message, StringComparison.Ordinal);
         var other = Assert.Throws<InvalidDataException>(() => BatchInput.Replay(input, 3, new EnginePartition(policies, Options(), 0, 3), new PartitionOutput()));
         Assert.Contains("partitions", other.Message, StringComparison.Ordinal);
+        input.Payload = null;
+        var empty = Assert.Throws<InvalidDataException>(() => BatchInput.Replay(input, 3, partition, new PartitionOutput()));
+        Assert.Contains("no activities", empty.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Returns how many events the live partitions emitted while evaluating inputs that were replayed.</summary>
@@ -57,7 +60,7 @@ public class BatchInputProperties
             snapshots[p] = PartitionStateCodec.Write(live[p], policies.Count);
         }
 
-        var inputs = new List<byte[]>();
+        var inputs = new List<StateRecord>();
         var output = new PartitionOutput();
         long sequence = 0, clock = long.MinValue, filterClock = long.MinValue;
         long batchNumber = 0, baseBatch = 0;
@@ -105,7 +108,7 @@ public class BatchInputProperties
                 events += output.Events.Count;
             }
 
-            inputs.Add(BatchInput.Encode(batchNumber, ActivityBatchCodec.Encode(batch), AdmittedActivities.From(admitted, first), sent));
+            inputs.Add(new StateRecord { Bytes = BatchInput.Encode(batchNumber, AdmittedActivities.From(admitted, first), sent), Payload = ActivityBatchCodec.Encode(batch) });
             if (batchNumber % baseEvery == 0)
             {
                 for (var p = 0; p < partitions; p++)
