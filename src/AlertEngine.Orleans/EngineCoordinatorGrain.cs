@@ -17,7 +17,7 @@ namespace AlertEngine;
 /// the counters and the open alerts that changed, <see cref="CoordinatorStateDelta"/>, on top of a whole checkpoint
 /// written now and then, <see cref="StateLogStore"/>). Before phase 4 it persists the batch's input for the partitions
 /// (<see cref="BatchInput"/>), which they replay on activation; it keeps each input while a partition may still need
-/// it: a partition writes a base snapshot at least every <see cref="EngineDefinition.MaxDeltas"/> batches, so after
+/// it: a partition's base snapshot is never more than <see cref="EngineDefinition.MaxDeltas"/> batches old, so after
 /// batch N the inputs of batches up to N - MaxDeltas are deleted. Any failure
 /// deactivates the grain so that the next call (the client's retry) starts again from the persisted state.
 /// </summary>
