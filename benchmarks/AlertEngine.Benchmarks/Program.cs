@@ -121,6 +121,11 @@ public static class Program
             return Storage.StorageLatency.Run(storageArgs);
         }
 
+        if (args is ["anomaly-ideal", .. var idealArgs])
+        {
+            return Anomaly.AnomalyIdealDetector.Run(idealArgs);
+        }
+
         if (args is ["anomaly-eval-dispersion", .. var dispersionArgs])
         {
             return Anomaly.AnomalyDispersionEvaluation.Run(dispersionArgs);

@@ -35,6 +35,17 @@ internal sealed class CoordinatorGrainState
     [Id(6)]
     public StateLogManifest Log { get; set; } = new(); // never a shared instance: JSON grain-storage serializers populate it in place
 
+    /// <summary>The batches of the <see cref="BatchInput"/> records kept for the partitions' replay, oldest first.</summary>
+    [Id(7)]
+    public long[] InputBatches { get; set; } = [];
+
+    /// <summary>Their record names (in this grain's storage), as <see cref="InputBatches"/>.</summary>
+    [Id(8)]
+    public string[] Inputs { get; set; } = [];
+
+    [Id(9)]
+    public string?[] InputETags { get; set; } = [];
+
     /// <summary>Whether any state was persisted.</summary>
     public bool HasState => Checkpoint is not null || Log.Base is not null;
 }

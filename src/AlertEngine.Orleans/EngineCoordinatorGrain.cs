@@ -15,7 +15,10 @@ namespace AlertEngine;
 /// its keys (one call each, in parallel; each persists its state), apply the partitions' events in the single
 /// engine's order (aggregation), write the alert changes to the <see cref="IAlertStore"/>, persist (incrementally:
 /// the counters and the open alerts that changed, <see cref="CoordinatorStateDelta"/>, on top of a whole checkpoint
-/// written now and then, <see cref="StateLogStore"/>). Any failure
+/// written now and then, <see cref="StateLogStore"/>). Before phase 4 it persists the batch's input for the partitions
+/// (<see cref="BatchInput"/>), which they replay on activation; it keeps each input while a partition may still need
+/// it: a partition's base snapshot is never more than <see cref="EngineDefinition.MaxDeltas"/> batches old, so after
+/// batch N the inputs of batches up to N - MaxDeltas are deleted. Any failure
 /// deactivates the grain so that the next call (the client's retry) starts again from the persisted state.
 /// </summary>
 internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
@@ -32,6 +35,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
     private List<DuplicateQuery>[] _queries = [];
     private EmptyPartitionState? _none;
     private StateLogStore? _records;
+    private StateLogStore? _inputs;
     private BatchFaultPoints? _faults;
     private readonly CoordinatorStateDelta _delta = new();
 
@@ -62,7 +66,9 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
                 "Change the partition count through a whole-engine checkpoint: AlertEngineClient.SaveCheckpointAsync, then RestoreCheckpointAsync into an engine with the new count.");
         }
 
-        _records = new StateLogStore(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(AlertEngineClusterOptions.StorageName), GrainContext.GrainId, "coordinator");
+        var storage = ServiceProvider.GetRequiredKeyedService<IGrainStorage>(AlertEngineClusterOptions.StorageName);
+        _records = new StateLogStore(storage, GrainContext.GrainId, "coordinator");
+        _inputs = new StateLogStore(storage, GrainContext.GrainId, "input");
         _faults = ServiceProvider.GetService<BatchFaultPoints>();
         var (snapshot, deltas) = await _records.ReadAsync(state.Log);
         var pipeline = _pipeline = NewPipeline(state.Checkpoint ?? snapshot);
@@ -188,7 +194,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
     {
         var pipeline = _pipeline!;
         var before = pipeline.Statistics;
-        var batch = ActivityBatchCodec.Decode(activities.Value);
+        var batch = ActivityBatchCodec.DecodeShared(activities.Value);
         var admission = new AlertPipeline.Admission[batch.Length];
         var futureNow = new DateTimeOffset[batch.Length];
         var lateAgainst = new long[batch.Length];
@@ -201,13 +207,15 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
 
         var first = pipeline.PlanBatch(batch, admission, futureNow, _queries);
         var asked = new bool[_partitions.Length];
+        var sent = new DuplicateQueries?[_partitions.Length];
         var answers = new Task<Immutable<bool[]>>?[_partitions.Length];
         for (var p = 0; p < _partitions.Length; p++)
         {
             if (_queries[p].Count > 0)
             {
                 asked[p] = true;
-                answers[p] = _partitions[p].CheckDuplicatesAsync(batchNumber, DuplicateQueries.From(_queries[p]));
+                sent[p] = DuplicateQueries.From(_queries[p]);
+                answers[p] = _partitions[p].CheckDuplicatesAsync(batchNumber, sent[p]!);
             }
         }
 
@@ -238,10 +246,11 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         var admitted = new List<AdmittedActivity>(batch.Length);
         pipeline.Admit(batch, admission, isDuplicate, first, admitted, lateAgainst);
         var wire = AdmittedActivities.From(admitted, first);
+        var input = await _inputs!.WriteRecordAsync(batchNumber, BatchInput.Encode(batchNumber, wire, sent), activities.Value);
         var evaluations = new Task<Immutable<byte[]>>[_partitions.Length];
         for (var p = 0; p < _partitions.Length; p++)
         {
-            evaluations[p] = _partitions[p].EvaluateAsync(batchNumber, asked[p], activities, wire);
+            evaluations[p] = _partitions[p].EvaluateAsync(batchNumber, asked[p], activities, wire, input.Name);
         }
 
         await Task.WhenAll(evaluations);
@@ -283,7 +292,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
             await faults.BeforeCoordinatorPersistAsync(Definition.Name, batchNumber);
         }
 
-        await PersistAsync(batchNumber, result, forceBase: false);
+        await PersistAsync(batchNumber, result, forceBase: false, input);
         return result;
     }
 
@@ -329,9 +338,10 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
 
     /// <summary>Writes the state record (a delta, or the whole checkpoint as a new base), then the head, which commits
     /// the batch; records a new base replaced are deleted afterwards.</summary>
-    private async Task PersistAsync(long batchNumber, AlertBatchResult? result, bool forceBase)
+    private async Task PersistAsync(long batchNumber, AlertBatchResult? result, bool forceBase, (string Name, string? ETag)? input = null)
     {
         var previous = _state.State.Log;
+        var (inputBatches, inputs, inputETags, dropped) = RetainInputs(_state.State, batchNumber, input);
         var delta = _delta.Write(_pipeline!);
         var isBase = forceBase || StateLogStore.ShouldCompact(previous, delta.Length, Definition.MaxDeltas, Definition.CompactionFraction);
         byte[] bytes;
@@ -365,12 +375,61 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
             Partitions = Definition.Partitions,
             OpenAlertIds = ids,
             OpenAlertPolicyIds = policyIds,
+            InputBatches = inputBatches,
+            Inputs = inputs,
+            InputETags = inputETags,
         };
         await _state.WriteStateAsync();
         if (isBase)
         {
             await _records.DeleteReplacedAsync(previous, log);
         }
+
+        foreach (var (name, etag) in dropped)
+        {
+            await _inputs!.DeleteAsync(name, etag);
+        }
+    }
+
+    /// <summary>The inputs kept after batch <paramref name="batchNumber"/> (the new one added) and the ones no partition
+    /// needs any more: a partition's base is at most <see cref="EngineDefinition.MaxDeltas"/> batches old.</summary>
+    private (long[] Batches, string[] Names, string?[] ETags, List<(string Name, string? ETag)> Dropped) RetainInputs(
+        CoordinatorGrainState state, long batchNumber, (string Name, string? ETag)? input)
+    {
+        var oldest = batchNumber - Definition.MaxDeltas;
+        var batches = new List<long>(state.InputBatches.Length + 1);
+        var names = new List<string>(state.InputBatches.Length + 1);
+        var etags = new List<string?>(state.InputBatches.Length + 1);
+        var dropped = new List<(string Name, string? ETag)>();
+        for (var i = 0; i < state.InputBatches.Length; i++)
+        {
+            if (state.InputBatches[i] <= oldest)
+            {
+                dropped.Add((state.Inputs[i], state.InputETags[i]));
+            }
+            else
+            {
+                batches.Add(state.InputBatches[i]);
+                names.Add(state.Inputs[i]);
+                etags.Add(state.InputETags[i]);
+            }
+        }
+
+        if (input is { } added)
+        {
+            if (batchNumber <= oldest)
+            {
+                dropped.Add(added);
+            }
+            else
+            {
+                batches.Add(batchNumber);
+                names.Add(added.Name);
+                etags.Add(added.ETag);
+            }
+        }
+
+        return ([.. batches], [.. names], [.. etags], dropped);
     }
 
     /// <summary>A coordinator pipeline, from the coordinator's own persisted checkpoint when there is one.</summary>

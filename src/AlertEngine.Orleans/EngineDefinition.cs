@@ -34,10 +34,13 @@ internal sealed class EngineDefinition
 
     public int Partitions { get; }
 
-    /// <summary>A grain writes a new base snapshot of its state after this many deltas (<see cref="StateLogStore"/>).</summary>
+    /// <summary>The coordinator writes a new base snapshot of its state after this many deltas
+    /// (<see cref="StateLogStore"/>); a partition writes one when its base would be more than this many batches old
+    /// (it replays at most this many batch inputs on activation), and the coordinator keeps the inputs of this many
+    /// batches (<see cref="BatchInput"/>). The same on every silo.</summary>
     public int MaxDeltas { get; set; } = 16;
 
-    /// <summary>… or when its deltas would outgrow this fraction of the base snapshot.</summary>
+    /// <summary>… or when the coordinator's deltas would outgrow this fraction of its base snapshot.</summary>
     public double CompactionFraction { get; set; } = 1.0;
 
     /// <summary>Validates <paramref name="options"/> and copies them; throws listing every problem.</summary>

@@ -9,10 +9,15 @@ namespace AlertEngine;
 
 /// <summary>
 /// Hosts one <see cref="EnginePartition"/>. State is persisted once per batch, at the end of phase 4, together with
-/// the batch's answers; phase 2 only changes memory. The state is persisted incrementally: a base snapshot and, per
-/// batch, a delta of what the batch changed (<see cref="PartitionStateDelta"/>), each in its own storage record
-/// (<see cref="StateLogStore"/>), then the head record (answers and the list of records), which commits the batch; a
-/// new base replaces the deltas now and then (<see cref="EngineDefinition.MaxDeltas"/>). Any failure deactivates the grain, so the next call starts from
+/// the batch's answers; phase 2 only changes memory. The state is persisted as its inputs: per batch, the head record
+/// (answers and the list of records) adds the name of the batch's input, which the coordinator persisted before phase
+/// 4 (<see cref="BatchInput"/>), and that write commits the batch; on activation the partition reads its base snapshot
+/// and replays the inputs after it (its state is a function of the state before and the input). A base snapshot
+/// (<see cref="PartitionStateCodec"/>, its own record, <see cref="StateLogStore"/>) is written at the first batch and
+/// when the base would be more than <see cref="EngineDefinition.MaxDeltas"/> batches old, so a restart replays at most
+/// that many batches.
+/// State persisted before inputs (a whole checkpoint in the head, or deltas of the state, <see cref="PartitionStateDelta"/>)
+/// is read and replaced by a base snapshot at the next batch. Any failure deactivates the grain, so the next call starts from
 /// the persisted state (the state before the batch, or after it with its answers): a retried batch is never applied
 /// twice and never half-applied. Placed by a hash of the grain id over the silos, so an engine's partitions spread
 /// over the silos (the default placement would keep them next to the coordinator that activates them).
@@ -25,13 +30,12 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
     private readonly PartitionOutput _output = new();
     private EngineDefinition? _definition;
     private EnginePartition? _partition;
-    private PartitionStateDelta? _delta;
     private StateLogStore? _records;
+    private StateLogStore? _inputs;
     private BatchFaultPoints? _faults;
     private int _index;
     private long _checkedBatch;
     private bool[] _checkedDecisions = [];
-    private DuplicateQueries? _checkedQueries;
 
     public EnginePartitionGrain(
         [PersistentState("partition", AlertEngineClusterOptions.StorageName)] IPersistentState<PartitionGrainState> state,
@@ -56,11 +60,30 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
                 "Change policies or partitions through a whole-engine checkpoint: AlertEngineClient.SaveCheckpointAsync, then RestoreCheckpointAsync into an engine with the new configuration.");
         }
 
-        _records = new StateLogStore(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(AlertEngineClusterOptions.StorageName), GrainContext.GrainId, "partition");
+        var storage = ServiceProvider.GetRequiredKeyedService<IGrainStorage>(AlertEngineClusterOptions.StorageName);
+        _records = new StateLogStore(storage, GrainContext.GrainId, "partition");
+        _inputs = new StateLogStore(storage, GrainFactory.GetGrain<IEngineCoordinatorGrain>(engine).GetGrainId(), "input");
         _faults = ServiceProvider.GetService<BatchFaultPoints>();
-        _delta = new PartitionStateDelta(definition.Policies.Count);
-        var (snapshot, deltas) = await _records.ReadAsync(state.Log);
-        _partition = NewPartition(state.Checkpoint ?? snapshot, deltas);
+        var log = state.Log;
+        var (snapshot, deltas) = await _records.ReadAsync(log);
+        var partition = NewPartition(state.Checkpoint ?? snapshot, deltas);
+        if (log.Inputs.Length > 0)
+        {
+            if (log.BaseBatch + log.Inputs.Length != state.LastBatch || (log.Base is not null && log.BaseBatch == 0) || state.Checkpoint is not null)
+            {
+                throw new InvalidDataException(
+                    $"Alert engine '{engine}': partition {index} lists {log.Inputs.Length} batch inputs after batch {log.BaseBatch}, which do not lead to its last batch {state.LastBatch}.");
+            }
+
+            var inputs = await _inputs.ReadRecordsAsync(log.Inputs);
+            var scratch = new PartitionOutput();
+            for (var i = 0; i < inputs.Length; i++)
+            {
+                BatchInput.Replay(inputs[i], log.BaseBatch + 1 + i, partition, scratch);
+            }
+        }
+
+        _partition = partition;
     }
 
     public Task<Immutable<bool[]>> CheckDuplicatesAsync(long batchNumber, DuplicateQueries queries)
@@ -84,7 +107,6 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
             _partition!.CheckDuplicates(queries.ToQueries(), decisions);
             _checkedBatch = batchNumber;
             _checkedDecisions = decisions;
-            _checkedQueries = queries;
             return Task.FromResult(new Immutable<bool[]>(decisions));
         }
         catch
@@ -94,7 +116,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         }
     }
 
-    public async Task<Immutable<byte[]>> EvaluateAsync(long batchNumber, bool checkedDuplicates, Immutable<byte[]> activities, AdmittedActivities admitted)
+    public async Task<Immutable<byte[]>> EvaluateAsync(long batchNumber, bool checkedDuplicates, Immutable<byte[]> activities, AdmittedActivities admitted, string input)
     {
         var state = _state.State;
         if (batchNumber == state.LastBatch)
@@ -114,24 +136,28 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
 
         try
         {
-            var batch = ActivityBatchCodec.Decode(activities.Value);
+            var batch = ActivityBatchCodec.DecodeShared(activities.Value);
             var evaluated = admitted.Resolve(batch);
             _output.Clear();
-            _delta!.Begin(_partition!, evaluated);
             _partition!.Evaluate(evaluated, _output);
             var encoded = PartitionOutputCodec.Encode(_output);
             _output.Clear();
             var checkedHere = _checkedBatch == batchNumber;
-            var delta = _delta.Write(_partition, checkedHere ? _checkedQueries : null, 1024);
             var log = state.Log;
-            var compact = StateLogStore.ShouldCompact(log, delta.Length, Definition.MaxDeltas, Definition.CompactionFraction);
-            var bytes = compact ? PartitionStateCodec.Write(_partition, Definition.Policies.Count, (int)Math.Min(int.MaxValue / 2, log.BaseBytes + log.DeltaBytes)) : delta;
+            // A base snapshot at the first batch, when the inputs since the base would exceed MaxDeltas, or over
+            // state persisted before inputs.
+            var compact = log.Base is null
+                || batchNumber - log.BaseBatch > Definition.MaxDeltas
+                || state.Checkpoint is not null
+                || log.Deltas.Length > 0
+                || (log.Base is not null && log.BaseBatch == 0);
+            var bytes = compact ? PartitionStateCodec.Write(_partition, Definition.Policies.Count, (int)Math.Min(int.MaxValue / 2, log.BaseBytes + log.DeltaBytes)) : null;
             if (_faults is { } faults)
             {
                 await faults.BeforePartitionPersistAsync(Definition.Name, _index, batchNumber);
             }
 
-            await PersistAsync(batchNumber, bytes, compact, checkedHere ? _checkedDecisions : [], encoded);
+            await PersistAsync(batchNumber, bytes, input, checkedHere ? _checkedDecisions : [], encoded);
             return new Immutable<byte[]>(encoded);
         }
         catch
@@ -151,7 +177,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         try
         {
             _partition = NewPartition(state.Value, []);
-            await PersistAsync(lastBatch, PartitionStateCodec.Write(_partition, Definition.Policies.Count), isBase: true, [], []);
+            await PersistAsync(lastBatch, PartitionStateCodec.Write(_partition, Definition.Policies.Count), input: null, [], []);
         }
         catch
         {
@@ -177,12 +203,16 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         return partition;
     }
 
-    /// <summary>Writes the state record (a delta, or a new base), then the head: the batch is committed when the head
-    /// is written. Records a new base replaced are deleted afterwards.</summary>
-    private async Task PersistAsync(long batchNumber, byte[] bytes, bool isBase, bool[] decisions, byte[] output)
+    /// <summary>Writes a new base when <paramref name="snapshot"/> is given, then the head (listing the base, or the
+    /// batch's <paramref name="input"/> after the previous ones): the batch is committed when the head is written.
+    /// Records a new base replaced are deleted afterwards (the inputs are the coordinator's).</summary>
+    private async Task PersistAsync(long batchNumber, byte[]? snapshot, string? input, bool[] decisions, byte[] output)
     {
         var previous = _state.State.Log;
-        var log = await _records!.AppendAsync(previous, batchNumber, bytes, isBase);
+        var isBase = snapshot is not null;
+        var log = isBase
+            ? await _records!.AppendAsync(previous, batchNumber, snapshot!, isBase: true)
+            : StateLogStore.WithInput(previous, input ?? throw new InvalidOperationException("A batch without a snapshot needs its input."));
         _state.State = new PartitionGrainState
         {
             LastBatch = batchNumber,
@@ -195,10 +225,9 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         await _state.WriteStateAsync();
         _checkedBatch = 0;
         _checkedDecisions = [];
-        _checkedQueries = null;
         if (isBase)
         {
-            await _records.DeleteReplacedAsync(previous, log);
+            await _records!.DeleteReplacedAsync(previous, log);
         }
     }
 

@@ -21,7 +21,9 @@ internal interface IEnginePartitionGrain : IGrainWithStringKey
     /// filter then holds the batch's ids: an activation that did not answer them must not go on).</param>
     /// <param name="activities">The batch, as the client sent it (<see cref="ActivityBatchCodec"/>).</param>
     /// <param name="admitted">Which activities of the batch were admitted.</param>
-    Task<Immutable<byte[]>> EvaluateAsync(long batchNumber, bool checkedDuplicates, Immutable<byte[]> activities, AdmittedActivities admitted);
+    /// <param name="input">The name of the coordinator's record of this input (<see cref="BatchInput"/>), which the
+    /// partition persists instead of its state and replays on activation.</param>
+    Task<Immutable<byte[]>> EvaluateAsync(long batchNumber, bool checkedDuplicates, Immutable<byte[]> activities, AdmittedActivities admitted, string input);
 
     /// <summary>The partition's state after the last batch (<see cref="PartitionStateCodec"/>).</summary>
     Task<Immutable<byte[]>> GetStateAsync();

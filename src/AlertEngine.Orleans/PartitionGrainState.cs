@@ -32,10 +32,11 @@ internal sealed class PartitionGrainState
     [Id(5)]
     public ulong Fingerprint { get; set; }
 
-    /// <summary>The partition's state after <see cref="LastBatch"/>: a snapshot and deltas in their own records.</summary>
+    /// <summary>The partition's state after <see cref="LastBatch"/>: a snapshot (and deltas, written before inputs) in
+    /// their own records, then the coordinator's batch inputs since the snapshot, replayed on activation.</summary>
     [Id(6)]
     public StateLogManifest Log { get; set; } = new(); // never a shared instance: JSON grain-storage serializers populate it in place
 
     /// <summary>Whether any state was persisted.</summary>
-    public bool HasState => Checkpoint is not null || Log.Base is not null;
+    public bool HasState => Checkpoint is not null || Log.Base is not null || Log.Inputs.Length > 0;
 }

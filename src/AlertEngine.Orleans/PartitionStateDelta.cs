@@ -9,6 +9,9 @@ namespace AlertEngine;
 /// not hand it (eviction) also lists all its keys now, and the restore drops the others. Call <see cref="Begin"/> before the partition evaluates the
 /// batch and <see cref="Write"/> after. Not thread-safe.
 /// </summary>
+/// <remarks>Partition grains no longer write these (they persist their batch inputs, <see cref="BatchInput"/>); they
+/// still read the deltas persisted before (<see cref="Apply"/>), and <see cref="Write"/> is kept to test that reading
+/// and to compare costs in the benchmarks.</remarks>
 internal sealed class PartitionStateDelta(int policyCount)
 {
     private const byte Version = 1;

@@ -31,4 +31,13 @@ internal sealed class StateLogManifest
     /// <summary>The deltas' total size.</summary>
     [Id(5)]
     public long DeltaBytes { get; init; }
+
+    /// <summary>The batch the base snapshot was written at (0: no base, or a manifest written before inputs).</summary>
+    [Id(6)]
+    public long BaseBatch { get; init; }
+
+    /// <summary>Records of another grain (the coordinator's <see cref="BatchInput"/> records) replayed after the base
+    /// and the deltas, oldest first: one per batch since <see cref="BaseBatch"/>. Not this grain's to delete.</summary>
+    [Id(7)]
+    public string[] Inputs { get; init; } = [];
 }

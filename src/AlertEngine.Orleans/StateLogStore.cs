@@ -51,7 +51,7 @@ internal sealed class StateLogStore(IGrainStorage storage, GrainId grain, string
         await storage.WriteStateAsync(name, grain, state);
         if (isBase)
         {
-            return new StateLogManifest { Base = name, BaseETag = state.ETag, BaseBytes = bytes.Length };
+            return new StateLogManifest { Base = name, BaseETag = state.ETag, BaseBytes = bytes.Length, BaseBatch = batchNumber };
         }
 
         return new StateLogManifest
@@ -62,8 +62,56 @@ internal sealed class StateLogStore(IGrainStorage storage, GrainId grain, string
             Deltas = [.. manifest.Deltas, name],
             DeltaETags = [.. manifest.DeltaETags, state.ETag],
             DeltaBytes = manifest.DeltaBytes + bytes.Length,
+            BaseBatch = manifest.BaseBatch,
+            Inputs = manifest.Inputs,
         };
     }
+
+    /// <summary>The manifest with another grain's record <paramref name="input"/> appended to its inputs (nothing is
+    /// written: the record is that grain's).</summary>
+    public static StateLogManifest WithInput(StateLogManifest manifest, string input) => new()
+    {
+        Base = manifest.Base,
+        BaseETag = manifest.BaseETag,
+        BaseBytes = manifest.BaseBytes,
+        Deltas = manifest.Deltas,
+        DeltaETags = manifest.DeltaETags,
+        DeltaBytes = manifest.DeltaBytes,
+        BaseBatch = manifest.BaseBatch,
+        Inputs = [.. manifest.Inputs, input],
+    };
+
+    /// <summary>Writes a record of its own (named <c>{kind}.{batch}.{guid}</c>, never overwritten) that no manifest of
+    /// this store lists; returns its name and ETag (for <see cref="DeleteAsync"/>).</summary>
+    public async Task<(string Name, string? ETag)> WriteRecordAsync(long batchNumber, byte[] bytes, byte[]? payload)
+    {
+        var name = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{kind}.{batchNumber}.{Guid.NewGuid():N}");
+        var state = new RecordState { State = new StateRecord { Bytes = bytes, Payload = payload } };
+        await storage.WriteStateAsync(name, grain, state);
+        return (name, state.ETag);
+    }
+
+    /// <summary>Reads the records named, in order.</summary>
+    /// <exception cref="InvalidDataException">A record is missing.</exception>
+    public async Task<StateRecord[]> ReadRecordsAsync(string[] names)
+    {
+        var reads = new Task<StateRecord>[names.Length];
+        for (var i = 0; i < reads.Length; i++)
+        {
+            reads[i] = ReadWholeRecordAsync(names[i]);
+        }
+
+        var records = new StateRecord[names.Length];
+        for (var i = 0; i < reads.Length; i++)
+        {
+            records[i] = await reads[i];
+        }
+
+        return records;
+    }
+
+    /// <summary>Deletes a record written by <see cref="WriteRecordAsync"/>.</summary>
+    public Task DeleteAsync(string name, string? etag) => ClearAsync(name, etag);
 
     /// <summary>Deletes the records of <paramref name="previous"/> that <paramref name="current"/> no longer lists
     /// (after a compaction, once the head lists <paramref name="current"/>).</summary>
@@ -83,12 +131,14 @@ internal sealed class StateLogStore(IGrainStorage storage, GrainId grain, string
         }
     }
 
-    private async Task<byte[]> ReadRecordAsync(string name)
+    private async Task<byte[]> ReadRecordAsync(string name) => (await ReadWholeRecordAsync(name)).Bytes;
+
+    private async Task<StateRecord> ReadWholeRecordAsync(string name)
     {
         var state = new RecordState();
         await storage.ReadStateAsync(name, grain, state);
         return state.RecordExists && (StateRecord?)state.State is { } record
-            ? record.Bytes
+            ? record
             : throw new InvalidDataException($"The state record '{name}' of grain {grain} is missing from grain storage.");
     }
 

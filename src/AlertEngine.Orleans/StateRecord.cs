@@ -8,4 +8,9 @@ internal sealed class StateRecord
 {
     [Id(0)]
     public byte[] Bytes { get; set; } = [];
+
+    /// <summary>A second buffer kept as given, so a large one (a batch as the client encoded it) is not copied into
+    /// <see cref="Bytes"/> first; null in records that have none.</summary>
+    [Id(1)]
+    public byte[]? Payload { get; set; }
 }

@@ -10,11 +10,16 @@ namespace AlertEngine.Sigma;
 /// </summary>
 internal sealed class SigmaConditionParser
 {
+    /// <summary>The deepest nesting of parentheses and <c>not</c> accepted: the parser and every later pass over the
+    /// condition recurse per level, and a condition of 100,000 <c>(</c> would overflow the stack.</summary>
+    public const int MaxNesting = 64;
+
     private readonly List<string> _tokens;
     private readonly IReadOnlyList<string> _order;
     private readonly IReadOnlyDictionary<string, Condition> _searches;
     private readonly YamlNode _at;
     private int _position;
+    private int _nesting;
 
     private SigmaConditionParser(List<string> tokens, IReadOnlyList<string> order, IReadOnlyDictionary<string, Condition> searches, YamlNode at)
     {
@@ -100,19 +105,40 @@ internal sealed class SigmaConditionParser
         return parts.Count == 1 ? parts[0] : new AllCondition(parts);
     }
 
-    private Condition ParseNot() => Accept("not") ? new NotCondition(ParseNot()) : ParsePrimary();
+    private Condition ParseNot()
+    {
+        if (!Accept("not"))
+        {
+            return ParsePrimary();
+        }
+
+        Nest();
+        var inner = new NotCondition(ParseNot());
+        _nesting--;
+        return inner;
+    }
+
+    private void Nest()
+    {
+        if (++_nesting > MaxNesting)
+        {
+            throw Error($"the condition nests parentheses and 'not' more than {MaxNesting} levels deep");
+        }
+    }
 
     private Condition ParsePrimary()
     {
         var token = Next("an identifier, 'not', '1 of', 'all of' or '('");
         if (token == "(")
         {
+            Nest();
             var inner = ParseOr();
             if (Next("')'") != ")")
             {
                 throw Error("expected ')'");
             }
 
+            _nesting--;
             return inner;
         }
 

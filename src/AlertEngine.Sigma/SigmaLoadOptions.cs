@@ -44,10 +44,10 @@ public sealed record SigmaLoadOptions
     public static SigmaLoadOptions Parse(string yaml)
     {
         ArgumentNullException.ThrowIfNull(yaml);
-        var stream = new YamlStream();
+        YamlStream? stream;
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream = YamlLimits.Load(yaml, out var tooDeep) ?? throw new InvalidDataException($"line {tooDeep.Line}: {tooDeep.Message}");
         }
         catch (YamlException e)
         {
@@ -57,6 +57,11 @@ public sealed record SigmaLoadOptions
         if (stream.Documents.Count == 0)
         {
             return new SigmaLoadOptions();
+        }
+
+        if (YamlLimits.CheckAliases(stream.Documents[0].RootNode) is { } tooMuch)
+        {
+            throw new InvalidDataException($"line {stream.Documents[0].RootNode.Start.Line}: {tooMuch}");
         }
 
         if (stream.Documents[0].RootNode is not YamlMappingNode root)

@@ -145,6 +145,16 @@ public static class SigmaRuleLoader
             }
         }
 
+        // What the engine would refuse is a load error here, so a loaded rule always runs (nothing half-loaded later):
+        // e.g. a condition nested deeper than the engine's limit. The plan is the caller's to check.
+        foreach (var rule in rules)
+        {
+            if (!rule.Failed && rule.Policy is { } compiled && PolicyValidator.Validate([compiled], Plan.E5) is { Count: > 0 } refused)
+            {
+                rule.Fail(new SigmaRuleException(rule.Root, "the engine refuses the policy this rule compiles to: " + refused[0].Message + "."), errors);
+            }
+        }
+
         var policies = new List<AlertPolicy>();
         foreach (var rule in rules)
         {
@@ -159,10 +169,15 @@ public static class SigmaRuleLoader
 
     private static void ReadDocuments(SigmaSource source, List<RawRule> rules, List<SigmaLoadError> errors)
     {
-        var stream = new YamlStream();
+        YamlStream? stream;
         try
         {
-            stream.Load(new StringReader(source.Text));
+            stream = YamlLimits.Load(source.Text, out var tooDeep);
+            if (stream is null)
+            {
+                errors.Add(new SigmaLoadError(source.File, tooDeep.Line, null, null, tooDeep.Message));
+                return;
+            }
         }
         catch (YamlException e)
         {
@@ -172,7 +187,11 @@ public static class SigmaRuleLoader
 
         foreach (var document in stream.Documents)
         {
-            if (document.RootNode is YamlMappingNode root)
+            if (YamlLimits.CheckAliases(document.RootNode) is { } tooMuch)
+            {
+                errors.Add(new SigmaLoadError(source.File, (int)document.RootNode.Start.Line, null, null, tooMuch));
+            }
+            else if (document.RootNode is YamlMappingNode root)
             {
                 rules.Add(new RawRule(source.File, root));
             }

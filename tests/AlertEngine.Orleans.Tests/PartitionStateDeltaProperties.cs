@@ -94,7 +94,7 @@ public class PartitionStateDeltaProperties
 
     /// <summary>A whole partition state (<see cref="PartitionStateCodec.Write"/>) with each policy's keyed records
     /// sorted by key.</summary>
-    private static List<string> Canonical(byte[] state)
+    internal static List<string> Canonical(byte[] state)
     {
         var result = new List<string>();
         var reader = new CheckpointReader(state);

@@ -9,7 +9,8 @@ public class ThreadsTests
 {
     private static readonly Lazy<string> Policies = new(() =>
     {
-        var path = Path.Combine(Path.GetTempPath(), "replay-threads-policies-" + Guid.NewGuid().ToString("N") + ".json");
+        // In the test output directory (not the system temp directory, where a file per run would pile up).
+        var path = Path.Combine(AppContext.BaseDirectory, "threads-every-kind-policies.json");
         File.WriteAllText(path, ReplayPolicies.EveryKind);
         return path;
     });

@@ -115,4 +115,50 @@ public sealed class ConditionGrammarTests
         var error = Sigma.Error(Sigma.Rule("keywords:\n    - evil\ncondition: keywords"));
         Assert.Contains("keyword search", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(63, false)]
+    [InlineData(64, true)]
+    [InlineData(100_000, true)]
+    public void Parentheses_nested_more_than_64_levels_are_a_load_error_not_a_stack_overflow(int extra, bool refused)
+    {
+        // "op and (" + extra more levels: extra + 1 levels in all.
+        var condition = "op and " + new string('(', extra + 1) + "sel_a" + new string(')', extra + 1);
+        if (refused)
+        {
+            Assert.Contains("more than 64 levels deep", Sigma.Error(Sigma.Rule(Searches + "\ncondition: " + condition)).Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.True(Eval(condition, a: true, b: false, c: false));
+            Assert.False(Eval(condition, a: false, b: false, c: false));
+        }
+    }
+
+    [Theory]
+    [InlineData(30, false)]
+    [InlineData(65, true)]
+    [InlineData(100_000, true)]
+    public void Not_chained_more_than_64_times_is_a_load_error_not_a_stack_overflow(int nots, bool refused)
+    {
+        var condition = "op and " + string.Concat(Enumerable.Repeat("not ", nots)) + "sel_a";
+        if (refused)
+        {
+            Assert.Contains("more than 64 levels deep", Sigma.Error(Sigma.Rule(Searches + "\ncondition: " + condition)).Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(nots % 2 == 0, Eval(condition, a: true, b: false, c: false));
+        }
+    }
+
+    [Fact]
+    public void A_condition_the_engine_would_refuse_is_a_load_error_naming_the_rule()
+    {
+        // 40 nested "(sel_b or …)" are within the parser's 64 levels but deeper than the engine's 32 condition levels.
+        var condition = "op and " + string.Concat(Enumerable.Repeat("(sel_b or ", 40)) + "sel_a" + new string(')', 40);
+        var error = Sigma.Error(Sigma.Rule(Searches + "\ncondition: " + condition));
+        Assert.Equal("rule-1", error.RuleId);
+        Assert.Contains("the engine refuses the policy this rule compiles to: conditions are nested more than 32 levels deep", error.Message, StringComparison.Ordinal);
+    }
 }

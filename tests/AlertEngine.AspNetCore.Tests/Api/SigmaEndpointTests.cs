@@ -110,6 +110,41 @@ public sealed class SigmaEndpointTests
     }
 
     [Fact]
+    public async Task YamlAliasesThatWouldMultiplyARuleIntoBillionsOfValuesAreRefusedAndNothingIsCreated()
+    {
+        await using var app = new AlertEngineAppFactory();
+        var before = Running(app);
+        var yaml = new StringBuilder("title: Laughs\nid: sigma-laughs\nlogsource:\n    product: m365\nl0: &l0 [a, a, a, a, a, a, a, a, a, a]\n");
+        for (var level = 1; level < 9; level++)
+        {
+            yaml.Append(System.Globalization.CultureInfo.InvariantCulture, $"l{level}: &l{level} [{string.Join(", ", Enumerable.Repeat($"*l{level - 1}", 10))}]\n");
+        }
+
+        yaml.Append("detection:\n    selection:\n        Operation: Op-MailFlow\n        UserId: *l8\n    condition: selection\n");
+
+        var problem = await (await PostYamlAsync(app.As("admin", Roles.OrgManagement), yaml.ToString())).ProblemAsync(HttpStatusCode.BadRequest);
+
+        var (where, messages) = Assert.Single(problem.Errors());
+        Assert.Equal("line 1", where);
+        Assert.Contains("YAML aliases (*name) repeat nodes", Assert.Single(messages), StringComparison.Ordinal);
+        Assert.Same(before, Running(app));
+    }
+
+    [Fact]
+    public async Task DeeplyNestedYamlIsA400NotAStackOverflowOfTheHost()
+    {
+        await using var app = new AlertEngineAppFactory();
+        var client = app.As("admin", Roles.OrgManagement);
+
+        var problem = await (await PostYamlAsync(client, "title: Deep\nid: sigma-deep\ndeep: " + new string('[', 200_000))).ProblemAsync(HttpStatusCode.BadRequest);
+
+        var (where, messages) = Assert.Single(problem.Errors());
+        Assert.Equal("line 3", where);
+        Assert.Contains("nests more than 64 levels", Assert.Single(messages), StringComparison.Ordinal);
+        await (await PostYamlAsync(client, Rules)).JsonAsync(HttpStatusCode.Created);
+    }
+
+    [Fact]
     public async Task APolicyTheManagerRefusesNamesItsRuleAndNothingIsCreated()
     {
         await using var app = new AlertEngineAppFactory();

@@ -1,0 +1,140 @@
+namespace AlertEngine;
+
+/// <summary>
+/// One batch's input to the partitions, as the coordinator grain persists it once per batch (before phase 4) in a
+/// record of its own: which activities were admitted and whether each moved the clock, and each partition's duplicate
+/// questions (<see cref="StateRecord.Bytes"/>), and the batch as the client encoded it (<see cref="ActivityBatchCodec"/>,
+/// the record's <see cref="StateRecord.Payload"/>, stored as received). A partition grain persists
+/// per batch only the name of this record (<see cref="StateLogManifest.Inputs"/>) and, on activation, replays the
+/// inputs since its base snapshot: the questions into its duplicate filter, the admitted activities through
+/// <see cref="EnginePartition.Evaluate"/> (its state is a function of the state before and these inputs). So a batch
+/// costs the partitions no state encoding, and the batch is stored once, not once per partition. Thread-safe (no state).
+/// </summary>
+internal static class BatchInput
+{
+    private const byte Version = 1;
+
+    /// <summary>Encodes the input of batch <paramref name="batchNumber"/> but the activities (the record's payload);
+    /// <paramref name="queries"/>[p] is null when partition p was not asked (its filter sees no question).</summary>
+    public static byte[] Encode(long batchNumber, AdmittedActivities admitted, DuplicateQueries?[] queries)
+    {
+        var size = 64 + (admitted.Indexes.Length * 5);
+        foreach (var q in queries)
+        {
+            size += 5 + ((q?.Count ?? 0) * 24);
+        }
+
+        using var writer = new CheckpointWriter(size);
+        writer.Write(Version);
+        writer.Write(batchNumber);
+        writer.Write(admitted.FirstSequence);
+        writer.Write(admitted.Indexes.Length);
+        for (var i = 0; i < admitted.Indexes.Length; i++)
+        {
+            writer.Write(admitted.Indexes[i]);
+            writer.Write(admitted.MovesClock[i]);
+        }
+
+        writer.Write(queries.Length);
+        foreach (var q in queries)
+        {
+            writer.Write(q is not null);
+            if (q is null)
+            {
+                continue;
+            }
+
+            writer.Write(q.Count);
+            for (var i = 0; i < q.Count; i++)
+            {
+                writer.Write(q.DigestHigh[i]);
+                writer.Write(q.DigestLow[i]);
+                writer.Write(q.FilterClockTicks[i]);
+            }
+        }
+
+        return writer.Written.ToArray();
+    }
+
+    /// <summary>Replays the input in <paramref name="record"/> into <paramref name="partition"/>: its duplicate
+    /// questions (if it was asked), then the admitted activities (the events go to <paramref name="scratch"/>, cleared
+    /// after).</summary>
+    /// <exception cref="InvalidDataException">The record is not a batch input of batch <paramref name="expectedBatch"/>
+    /// for this many partitions.</exception>
+    public static void Replay(StateRecord record, long expectedBatch, EnginePartition partition, PartitionOutput scratch)
+    {
+        var reader = new CheckpointReader(record.Bytes);
+        var version = reader.ReadByte();
+        if (version != Version)
+        {
+            throw new InvalidDataException($"Unknown batch input version {version}.");
+        }
+
+        var batchNumber = reader.ReadInt64();
+        if (batchNumber != expectedBatch)
+        {
+            throw CheckpointReader.Corrupt($"a partition's state lists the input of batch {batchNumber} where batch {expectedBatch} belongs");
+        }
+
+        var first = reader.ReadInt64();
+        var count = reader.ReadCount(5);
+        var indexes = new int[count];
+        var movesClock = new bool[count];
+        for (var i = 0; i < count; i++)
+        {
+            indexes[i] = reader.ReadInt32();
+            movesClock[i] = reader.ReadBoolean();
+        }
+
+        if (reader.ReadInt32() != partition.Partitions)
+        {
+            throw CheckpointReader.Corrupt($"the input of batch {batchNumber} is for another number of partitions");
+        }
+
+        DuplicateQuery[]? queries = null;
+        for (var p = 0; p < partition.Partitions; p++)
+        {
+            if (!reader.ReadBoolean())
+            {
+                continue;
+            }
+
+            var n = reader.ReadCount(24);
+            var mine = p == partition.Partition ? new DuplicateQuery[n] : null;
+            for (var i = 0; i < n; i++)
+            {
+                var high = reader.ReadUInt64();
+                var low = reader.ReadUInt64();
+                var ticks = reader.ReadInt64();
+                if (mine is not null)
+                {
+                    mine[i] = new DuplicateQuery(i, ((UInt128)high << 64) | low, ticks);
+                }
+            }
+
+            queries ??= mine;
+        }
+
+        reader.ExpectEnd("a batch input");
+        var batch = ActivityBatchCodec.Decode(record.Payload ?? throw CheckpointReader.Corrupt($"the input of batch {batchNumber} has no activities"));
+        var admitted = new AdmittedActivity[count];
+        for (var i = 0; i < count; i++)
+        {
+            if ((uint)indexes[i] >= (uint)batch.Length)
+            {
+                throw CheckpointReader.Corrupt($"the input of batch {batchNumber} admits an activity it does not hold");
+            }
+
+            admitted[i] = new AdmittedActivity(first + indexes[i], batch[indexes[i]], movesClock[i]);
+        }
+
+        if (queries is not null)
+        {
+            partition.CheckDuplicates(queries, new bool[queries.Length]);
+        }
+
+        scratch.Clear();
+        partition.Evaluate(admitted, scratch);
+        scratch.Clear();
+    }
+}
