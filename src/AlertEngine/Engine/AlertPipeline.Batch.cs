@@ -54,12 +54,35 @@ public sealed partial class AlertPipeline
 
     private List<AlertChange>? ProcessBatch(ReadOnlySpan<Activity> batch, BatchScratch scratch)
     {
+        List<AlertChange>? changes = null;
+        var timed = AlertEngineMetrics.EvaluationDuration.Enabled;
+        if (!_duplicates.IsOn)
+        {
+            // Without the filter there is nothing to overlap: each activity as Evaluate does it.
+            foreach (var activity in batch)
+            {
+                var start = timed ? Stopwatch.GetTimestamp() : 0;
+                _processed++;
+                AlertEngineMetrics.Processed.Add(1);
+                if (!IsBeyondFutureTolerance(activity))
+                {
+                    EvaluateValid(activity, ref changes);
+                }
+
+                if (timed)
+                {
+                    AlertEngineMetrics.EvaluationDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
+                }
+            }
+
+            return changes;
+        }
+
         scratch.EnsureCapacity(batch.Length);
         var isFuture = scratch.IsFuture;
         var futureNow = scratch.FutureNow;
         var isDuplicate = scratch.IsDuplicate;
         var queries = scratch.Queries;
-        var filtering = Options.DuplicateHorizon > TimeSpan.Zero;
 
         // The future tolerance first (an invalid activity never enters the filter), then the filter's questions of
         // the others, all at once. Neither depends on the evaluation of the activities before it.
@@ -74,17 +97,12 @@ public sealed partial class AlertPipeline
                 continue;
             }
 
-            if (filtering)
-            {
-                queries[asked++] = new DuplicateQuery(i, DuplicateFilter.Digest(activity.Id), activity.Time.UtcTicks);
-            }
+            queries[asked++] = new DuplicateQuery(i, DuplicateFilter.Digest(activity.Id), activity.Time.UtcTicks);
         }
 
         _duplicates.IsDuplicate(queries.AsSpan(0, asked), isDuplicate);
 
         // Then each activity as Evaluate does it, in order.
-        List<AlertChange>? changes = null;
-        var timed = AlertEngineMetrics.EvaluationDuration.Enabled;
         for (var i = 0; i < batch.Length; i++)
         {
             var start = timed ? Stopwatch.GetTimestamp() : 0;

@@ -160,6 +160,9 @@ internal sealed partial class DuplicateFilter
     // changes nothing but what the cache holds.
     private static unsafe void PrefetchSlot(ref ulong slot) => Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref slot));
 
+    /// <summary>Whether the filter remembers anything (a horizon above zero).</summary>
+    public bool IsOn => _horizonTicks != 0;
+
     /// <summary>The newest time seen (UTC ticks), <see cref="long.MinValue"/> before the first.</summary>
     public long NewestTicks => _newestTicks;
 

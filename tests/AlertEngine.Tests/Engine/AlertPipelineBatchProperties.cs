@@ -9,7 +9,7 @@ namespace AlertEngine.Tests.Engine;
 /// <summary>
 /// <see cref="AlertPipeline.Process(ReadOnlySpan{Activity})"/> against <see cref="AlertPipeline.Process(Activity)"/>
 /// for each activity in turn (the oracle): for generated streams over every trigger kind with duplicates, late and
-/// future activities, cut into batches of any size, the same changes (returned and pushed), diagnostics, statistics,
+/// future activities, duplicate filter on or off, cut into batches of any size, the same changes (returned and pushed), diagnostics, statistics,
 /// clock and checkpoint; and a checkpoint saved between two batches restores exactly once.
 /// </summary>
 public class AlertPipelineBatchProperties
@@ -21,20 +21,32 @@ public class AlertPipelineBatchProperties
     /// tolerance, so that its later activities are invalid (and never enter the duplicate filter).</summary>
     private static Gen<int?> ClockMinutes() => Gen.Frequency((1, Gen.Constant<int?>(null)), (1, Gen.Choose(150, 400).Select(m => (int?)m)));
 
-    private static AlertPipeline NewPipeline(int? clockMinutes)
+    /// <summary>The clock, and whether the duplicate filter is on (mostly).</summary>
+    private static Gen<(int? Clock, bool Filter)> ClockAndFilter() =>
+        from clock in ClockMinutes()
+        from filter in Gen.Frequency((4, Gen.Constant(true)), (1, Gen.Constant(false)))
+        select (clock, filter);
+
+    private static AlertPipeline NewPipeline(int? clockMinutes, bool filter = true)
     {
         var options = Options();
         options.FutureTolerance = TimeSpan.FromMinutes(1);
+        if (!filter)
+        {
+            options.DuplicateHorizon = TimeSpan.Zero;
+        }
+
         var now = clockMinutes is { } m ? Start.AddMinutes(m) : Start.AddYears(10);
         return new AlertPipeline(AllPolicies(), options, new FakeTimeProvider(now));
     }
 
     [Property(MaxTest = 150)]
     public Property Any_batching_gives_what_one_activity_at_a_time_gives() =>
-        Prop.ForAll(Scenarios(), BatchSizes().ToArbitrary(), ClockMinutes().ToArbitrary(), (scenario, sizes, clock) =>
+        Prop.ForAll(Scenarios(), BatchSizes().ToArbitrary(), ClockAndFilter().ToArbitrary(), (scenario, sizes, setting) =>
         {
-            var expected = Run(clock, scenario.Activities, batch: null);
-            var actual = Run(clock, scenario.Activities, sizes);
+            var (clock, filter) = setting;
+            var expected = Run(clock, filter, scenario.Activities, batch: null);
+            var actual = Run(clock, filter, scenario.Activities, sizes);
             Assert.Equal(expected.Changes, actual.Changes);
             Assert.Equal(expected.Changes, actual.Streamed);
             Assert.Equal(expected.Diagnostics, actual.Diagnostics);
@@ -47,7 +59,7 @@ public class AlertPipelineBatchProperties
     public Property A_checkpoint_between_two_batches_restores_exactly_once() =>
         Prop.ForAll(Scenarios(), BatchSizes().ToArbitrary(), (scenario, sizes) =>
         {
-            var expected = Run(null, scenario.Activities, batch: null);
+            var expected = Run(null, true, scenario.Activities, batch: null);
             var actual = new List<string>();
             using var checkpoint = new MemoryStream();
             using (var before = NewPipeline(null))
@@ -102,9 +114,9 @@ public class AlertPipelineBatchProperties
         return changes;
     }
 
-    private static Outcome Run(int? clock, List<Activity> activities, int[]? batch)
+    private static Outcome Run(int? clock, bool filter, List<Activity> activities, int[]? batch)
     {
-        using var pipeline = NewPipeline(clock);
+        using var pipeline = NewPipeline(clock, filter);
         var diagnostics = new List<string>();
         using var subscription = pipeline.Diagnostics.Subscribe(d => diagnostics.Add($"{d.Kind}|{d.ActivityId}|{d.PolicyId}|{d.Message}"));
         var streamed = new List<string>();
