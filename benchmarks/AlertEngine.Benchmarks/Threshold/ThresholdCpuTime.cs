@@ -36,6 +36,7 @@ public static class ThresholdCpuTime
         var ignoreCase = new SlidingWindowCounter<string?>(n, window, new SlidingWindowCounterOptions { MaxItemsPerDetection = 0, KeyComparer = StringComparer.OrdinalIgnoreCase });
         var items = new SlidingWindowCounter<string?>(n, window);
         var queue = new QueueThreshold(n, window);
+        var queueItems = new QueueKeepingItemsThreshold<string>(n, window);
         using var rx = new RxGroupByScanThreshold(n, window);
         var runners = new (string Name, Action<long> Run)[]
         {
@@ -44,6 +45,7 @@ public static class ThresholdCpuTime
             ("CounterKeepingItems", off => RunCounter(items, stream, off)),
             ("RxGroupByScan", off => { for (var i = 0; i < stream.Keys.Length; i++) { rx.Add(stream.Keys[i], new DateTimeOffset(stream.Ticks[i] + off, TimeSpan.Zero)); } }),
             ("QueuePerKey", off => { for (var i = 0; i < stream.Keys.Length; i++) { queue.Add(stream.Keys[i], new DateTimeOffset(stream.Ticks[i] + off, TimeSpan.Zero)); } }),
+            ("QueueKeepingItems", off => { for (var i = 0; i < stream.Keys.Length; i++) { queueItems.Add(stream.Keys[i], new DateTimeOffset(stream.Ticks[i] + off, TimeSpan.Zero), stream.Keys[i]); } }),
         };
         var best = runners.ToDictionary(r => r.Name, _ => double.MaxValue);
         long offset = 0;
