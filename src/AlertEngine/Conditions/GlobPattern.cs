@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace AlertEngine;
 
 /// <summary>
@@ -18,6 +20,7 @@ internal sealed class GlobPattern
     private readonly string _suffix;
     private readonly string[] _middle;
     private readonly bool _hasStar;
+    private readonly bool _asciiSuffixOnly;
     private readonly int _minLength;
 
     private GlobPattern(string pattern)
@@ -43,6 +46,11 @@ internal sealed class GlobPattern
         {
             _minLength += segment.Length;
         }
+
+        // "*.docx": the commonest file-name pattern is a suffix test. With an ASCII suffix without '?', comparing it as
+        // a whole with OrdinalIgnoreCase gives the same answer as comparing one code unit at a time (the two differ
+        // only for surrogate pairs, which an ASCII suffix cannot hold), and the runtime's EndsWith is vectorized.
+        _asciiSuffixOnly = _prefix.Length == 0 && _middle.Length == 0 && Ascii.IsValid(_suffix) && !_suffix.Contains('?', StringComparison.Ordinal);
     }
 
     /// <summary>The pattern text.</summary>
@@ -62,6 +70,11 @@ internal sealed class GlobPattern
         if (!_hasStar)
         {
             return text.Length == _prefix.Length && SegmentMatchesAt(text, _prefix);
+        }
+
+        if (_asciiSuffixOnly)
+        {
+            return text.EndsWith(_suffix, StringComparison.OrdinalIgnoreCase);
         }
 
         if (text.Length < _minLength

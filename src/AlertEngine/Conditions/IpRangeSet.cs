@@ -51,6 +51,17 @@ internal sealed class IpRangeSet
     /// <summary>Whether <paramref name="address"/> lies in one of the networks.</summary>
     public bool Contains(IPAddress address)
     {
+        if (address.AddressFamily == AddressFamily.InterNetwork && BitConverter.IsLittleEndian)
+        {
+            // The fast path for IPv4: IPAddress.Address is obsolete only because it cannot hold an IPv6 address; for an
+            // IPv4 address it is the four bytes in network order read as a little-endian number, so one byte swap gives
+            // the address as a number, without writing it out as Normalize does.
+#pragma warning disable CS0618 // Type or member is obsolete
+            var v4 = BinaryPrimitives.ReverseEndianness((uint)address.Address);
+#pragma warning restore CS0618
+            return Contains(isV4: true, v4, UInt128.Zero);
+        }
+
         Span<byte> bytes = stackalloc byte[16];
         if (Normalize(address, bytes, out var v4Address, out var v6Address) == AddressFamily.InterNetwork)
         {
