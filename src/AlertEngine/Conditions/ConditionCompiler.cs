@@ -100,7 +100,7 @@ public static class ConditionCompiler
         NotCondition not => CompileNot(CompileNode(NotNull(not.Condition, path + ".not"), path + ".not")),
         UsersCondition users => InSet(ActivityField.UserId, "userId", CheckedStrings(users.Users, path + ".users")),
         IpAddressesCondition ips => CompileIpAddresses(ips.Ranges, path + ".ipAddresses"),
-        FileNamesCondition files => NoneIfEmpty(Globs(files.Patterns, path + ".fileNames"), globs => new LeafNode<FileNameGlobLeaf>(new(globs))),
+        FileNamesCondition files => NoneIfEmpty(Globs(files.Patterns, path + ".fileNames"), FileNameGlobs),
         UrlsCondition urls => NoneIfEmpty(Globs(urls.Patterns, path + ".urls"), globs => FieldGlob(ActivityField.ObjectId, "objectId", globs)),
         UserTagsCondition tags => CheckedStrings(tags.Tags, path + ".userTags") is { Count: > 0 } values
             ? new UserTagsNode(new CaseInsensitiveSet(values))
@@ -314,6 +314,10 @@ public static class ConditionCompiler
         ActivityField.Operation => new LeafNode<FieldGlobLeaf<OperationReader>>(new(default, globs)),
         _ => new LeafNode<FieldGlobLeaf<PropertyReader>>(new(new PropertyReader(name), globs)),
     };
+
+    private static LeafNode FileNameGlobs(GlobPattern[] globs) => globs is [{ AsciiSuffix: { } suffix }]
+        ? new LeafNode<FileNameSuffixLeaf>(new(suffix))
+        : new LeafNode<FileNameGlobLeaf>(new(globs));
 
     private static ConditionNode NoneIfEmpty(GlobPattern[] globs, Func<GlobPattern[], ConditionNode> make) =>
         globs.Length == 0 ? ConstantNode.False : make(globs);

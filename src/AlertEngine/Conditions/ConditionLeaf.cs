@@ -49,3 +49,17 @@ internal readonly struct FileNameGlobLeaf(GlobPattern[] globs) : IConditionLeaf
         return !name.IsEmpty && GlobPattern.AnyMatch(globs, name);
     }
 }
+
+/// <summary>
+/// The activity's file name ends with a suffix, ignoring case: the file-name condition with one glob
+/// <c>*</c> + ASCII suffix (<see cref="GlobPattern.AsciiSuffix"/>), the commonest shape (<c>*.docx</c>), without the
+/// glob machinery.
+/// </summary>
+internal readonly struct FileNameSuffixLeaf(string suffix) : IConditionLeaf
+{
+    public bool Matches(Activity activity)
+    {
+        var name = ActivityFields.FileName(activity);
+        return !name.IsEmpty && name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace AlertEngine;
 
@@ -59,7 +60,7 @@ internal sealed class IpRangeSet
 #pragma warning disable CS0618 // Type or member is obsolete
             var v4 = BinaryPrimitives.ReverseEndianness((uint)address.Address);
 #pragma warning restore CS0618
-            return Contains(isV4: true, v4, UInt128.Zero);
+            return ContainsV4(v4);
         }
 
         Span<byte> bytes = stackalloc byte[16];
@@ -92,20 +93,27 @@ internal sealed class IpRangeSet
     {
         if (isV4)
         {
-            foreach (var (prefix, mask) in _v4)
-            {
-                if ((v4Address & mask) == prefix)
-                {
-                    return true;
-                }
-            }
-
-            return false;
+            return ContainsV4(v4Address);
         }
 
         foreach (var (prefix, mask) in _v6)
         {
             if ((v6Address & mask) == prefix)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether an IPv4 address, as a number, lies in one of the IPv4 networks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool ContainsV4(uint v4Address)
+    {
+        foreach (var (prefix, mask) in _v4)
+        {
+            if ((v4Address & mask) == prefix)
             {
                 return true;
             }
