@@ -85,17 +85,15 @@ internal static class TargetsCpuTime
         {
             foreach (var n in new[] { 5, 10_000 })
             {
-                var items = Ns("CounterKeepingItems", rate, n);
-                var queueItems = Ns("QueueKeepingItems", rate, n);
-                var queue = Ns("QueuePerKey", rate, n);
+                var ns = ThresholdCpuTime.Measure(10_000, rate, n, ["CounterKeepingItems", "QueueKeepingItems", "QueuePerKey"]);
+                var items = ns["CounterKeepingItems"];
+                var queueItems = ns["QueueKeepingItems"];
+                var queue = ns["QueuePerKey"];
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {rate}, N = {n} | {items:F1} | {queueItems:F1} | {queue:F1} | {queueItems / items:F2}x | {queue / items:F2}x |"));
             }
         }
     }
-
-    private static double Ns(string method, RatePattern rate, int n) =>
-        double.Parse(ThresholdCpuTime.NanosecondsPerActivity(method, 10_000, rate, n), CultureInfo.InvariantCulture);
 
     /// <summary>This thread's CPU time in nanoseconds.</summary>
     private static double ThreadCpu() => EngineSideBySide.ThreadCpuNanoseconds();

@@ -28,7 +28,13 @@ public static class ThresholdCpuTime
         }
     }
 
-    private static Dictionary<string, double> Measure(int keys, RatePattern rate, int n)
+    /// <summary>Measures only <paramref name="methods"/> (names as in the throughput class), interleaved.</summary>
+    public static Dictionary<string, double> Measure(int keys, RatePattern rate, int n, IReadOnlyCollection<string> methods) =>
+        Measure(keys, rate, n, methods.Contains);
+
+    private static Dictionary<string, double> Measure(int keys, RatePattern rate, int n) => Measure(keys, rate, n, _ => true);
+
+    private static Dictionary<string, double> Measure(int keys, RatePattern rate, int n, Func<string, bool> include)
     {
         var stream = ThresholdStream.Create(keys, rate, ThresholdThroughputBenchmarks.Length);
         var window = TimeSpan.FromSeconds(60);
@@ -47,6 +53,7 @@ public static class ThresholdCpuTime
             ("QueuePerKey", off => { for (var i = 0; i < stream.Keys.Length; i++) { queue.Add(stream.Keys[i], new DateTimeOffset(stream.Ticks[i] + off, TimeSpan.Zero)); } }),
             ("QueueKeepingItems", off => { for (var i = 0; i < stream.Keys.Length; i++) { queueItems.Add(stream.Keys[i], new DateTimeOffset(stream.Ticks[i] + off, TimeSpan.Zero), stream.Keys[i]); } }),
         };
+        runners = Array.FindAll(runners, r => include(r.Name));
         var best = runners.ToDictionary(r => r.Name, _ => double.MaxValue);
         long offset = 0;
         for (var round = 0; round < Rounds; round++)
