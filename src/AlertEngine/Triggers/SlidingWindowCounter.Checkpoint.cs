@@ -64,11 +64,10 @@ public sealed partial class SlidingWindowCounter<TItem>
     {
         writer.BeginKey(key);
         writer.Write(state.NewestSlot * _resolution);
-        writer.Write(state.SlotCount);
-        var ring = Ring(ref state);
-        for (var i = 0; i < state.SlotCount; i++)
+        var slots = MergedSlots(ref state);
+        writer.Write(slots.Length);
+        foreach (var s in slots)
         {
-            ref var s = ref ring[Wrap(state.SlotHead + i, ring.Length)];
             writer.Write(s.Index * _resolution);
             writer.Write(s.Count);
         }
@@ -149,6 +148,7 @@ public sealed partial class SlidingWindowCounter<TItem>
 
                 previous = slot;
                 AppendSlot(ref state, slot, slotCount);
+                state.Total += slotCount;
             }
 
             var items = reader.ReadCount(28);
@@ -172,9 +172,16 @@ public sealed partial class SlidingWindowCounter<TItem>
                 previousItem = ticks;
                 if (i >= skip)
                 {
-                    KeepItem(ref state, ticks, item);
+                    KeepItem(ref state, ticks / _resolution, ticks, item);
                 }
             }
+
+            if (!UncountKeptItems(ref state))
+            {
+                throw new ArgumentException($"Key '{key}': a kept item is not counted in its slot.", name);
+            }
+
+            ResetOldest(ref state);
 
             reader.EndKey();
         }

@@ -27,10 +27,11 @@ namespace AlertEngine;
 /// <para><b>Memory.</b> Each tracked key keeps counts per time slot, sparsely: only slots that hold items, and only
 /// slots inside its window. Since the count resets at N, a key holds at most
 /// <c>min(N − 1, ceil(window / resolution))</c> slots of 16 bytes, whatever the rate of items for the key, in an array
-/// (24 bytes of header) next to about 70 bytes of fixed state (its dictionary entry and bucket, plus the dictionary's
+/// (24 bytes of header) next to about 90 bytes of fixed state (its dictionary entry and bucket, plus the dictionary's
 /// spare capacity). To carry the
 /// items into detections a key also keeps the most recent <c>min(N − 1, MaxItemsPerDetection)</c> items inside its
-/// window (16 bytes each plus the items themselves); set <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/>
+/// window (16 bytes each plus the items themselves); a kept item is counted by being kept, so slots then hold only
+/// the counted items beyond that cap. Set <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/>
 /// to zero to count only. Arrays grow by doubling up to these bounds and are reused.</para>
 /// <para><b>Eviction.</b> A key can be evicted once none of its items can be in any window any more: when its newest
 /// time is at or before (watermark − allowed lateness − window). Eviction is driven by event time and costs nothing per
@@ -81,6 +82,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     private int _detectionHitCount;
     private int _detectionLength;
     private TItem[] _detectionItems = [];
+    private CounterSlot[] _mergeScratch = [];
 
     /// <summary>Creates a counter.</summary>
     /// <param name="threshold">N: the count that fires a detection, at least 1.</param>
@@ -186,7 +188,8 @@ public sealed partial class SlidingWindowCounter<TItem>
         if (slot > state.NewestSlot)
         {
             state.NewestSlot = slot;
-            if (state.SlotCount != 0 && state.Slots![state.SlotHead].Index <= slot - _windowSlots)
+            // OldestTicks, kept in the entry, says whether anything expires without reading the key's arrays.
+            if (state.Total != 0 && state.OldestTicks < (slot - _windowSlots + 1) * _resolution)
             {
                 Expire(ref state, slot - _windowSlots);
             }
@@ -240,6 +243,16 @@ public sealed partial class SlidingWindowCounter<TItem>
             }
         }
 
+        // Kept items are counted by the item ring, not the slot ring (see CounterKeyState).
+        var from = (cutoff + 1) * _resolution;
+        for (var i = 0; i < state.ItemCount; i++)
+        {
+            if (ItemAt(ref state, i).Ticks >= from)
+            {
+                total++;
+            }
+        }
+
         return total;
     }
 
@@ -251,12 +264,11 @@ public sealed partial class SlidingWindowCounter<TItem>
         foreach (var key in _keys.Keys)
         {
             ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
-            var ring = Ring(ref state);
-            var slots = new SlidingWindowSlot[state.SlotCount];
+            var merged = MergedSlots(ref state);
+            var slots = new SlidingWindowSlot[merged.Length];
             for (var i = 0; i < slots.Length; i++)
             {
-                ref var s = ref ring[Wrap(state.SlotHead + i, ring.Length)];
-                slots[i] = new SlidingWindowSlot(TimeOf(s.Index), s.Count);
+                slots[i] = new SlidingWindowSlot(TimeOf(merged[i].Index), merged[i].Count);
             }
 
             var items = new SlidingWindowItem<TItem>[state.ItemCount];
@@ -292,13 +304,18 @@ public sealed partial class SlidingWindowCounter<TItem>
             foreach (var s in k.Slots)
             {
                 AppendSlot(ref state, s.Start.UtcTicks / _resolution, s.Count);
+                state.Total += s.Count;
             }
 
             var skip = Math.Max(0, k.Items.Count - _maxStoredItems);
             for (var i = skip; i < k.Items.Count; i++)
             {
-                KeepItem(ref state, k.Items[i].Time.UtcTicks, k.Items[i].Item);
+                KeepItem(ref state, k.Items[i].Time.UtcTicks / _resolution, k.Items[i].Time.UtcTicks, k.Items[i].Item);
             }
+
+            var consistent = UncountKeptItems(ref state);
+            Debug.Assert(consistent, "ValidateSnapshot checked that every kept item is counted in its slot.");
+            ResetOldest(ref state);
         }
 
         if (watermark != long.MinValue)
@@ -355,10 +372,19 @@ public sealed partial class SlidingWindowCounter<TItem>
             return SlidingWindowOutcome.Detected;
         }
 
-        CountSlot(ref state, slot);
-        if (_maxStoredItems != 0)
+        if (state.Total == 0 || ticks < state.OldestTicks)
         {
-            KeepItem(ref state, ticks, item);
+            state.OldestTicks = ticks;
+        }
+
+        state.Total++;
+        if (_maxStoredItems == 0)
+        {
+            CountSlot(ref state, slot);
+        }
+        else
+        {
+            KeepItem(ref state, slot, ticks, item);
         }
 
         return SlidingWindowOutcome.Counted;
@@ -517,8 +543,28 @@ public sealed partial class SlidingWindowCounter<TItem>
                 first = default;
                 state.ItemHead = Wrap(state.ItemHead + 1, items.Length);
                 state.ItemCount--;
+                state.Total--;
             }
         }
+
+        ResetOldest(ref state);
+    }
+
+    /// <summary>Sets <see cref="CounterKeyState.OldestTicks"/> from the heads of the two rings.</summary>
+    private void ResetOldest(ref CounterKeyState state)
+    {
+        var oldest = long.MaxValue;
+        if (state.SlotCount != 0)
+        {
+            oldest = state.Slots![state.SlotHead].Index * _resolution;
+        }
+
+        if (state.ItemCount != 0)
+        {
+            oldest = Math.Min(oldest, ItemsOf(ref state)[state.ItemHead].Ticks);
+        }
+
+        state.OldestTicks = oldest;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -533,7 +579,6 @@ public sealed partial class SlidingWindowCounter<TItem>
             if (s.Index == slot)
             {
                 s.Count++;
-                state.Total++;
                 return;
             }
 
@@ -541,7 +586,6 @@ public sealed partial class SlidingWindowCounter<TItem>
             {
                 ring[Wrap(last + 1, ring.Length)] = new CounterSlot { Index = slot, Count = 1 };
                 state.SlotCount = count + 1;
-                state.Total++;
                 return;
             }
         }
@@ -566,7 +610,6 @@ public sealed partial class SlidingWindowCounter<TItem>
             if (s.Index == slot)
             {
                 s.Count++;
-                state.Total++;
                 return;
             }
 
@@ -592,7 +635,6 @@ public sealed partial class SlidingWindowCounter<TItem>
 
         ring[Wrap(state.SlotHead + at, ring.Length)] = new CounterSlot { Index = slot, Count = 1 };
         state.SlotCount++;
-        state.Total++;
     }
 
     private void AppendSlot(ref CounterKeyState state, long slot, int count)
@@ -605,7 +647,96 @@ public sealed partial class SlidingWindowCounter<TItem>
 
         ring[Wrap(state.SlotHead + state.SlotCount, ring.Length)] = new CounterSlot { Index = slot, Count = count };
         state.SlotCount++;
-        state.Total += count;
+    }
+
+    /// <summary>
+    /// A key's counts per slot as snapshots and checkpoints hold them: the slot ring's counts merged with its kept
+    /// items' (in slot order). The span is valid until the next call.
+    /// </summary>
+    private ReadOnlySpan<CounterSlot> MergedSlots(ref CounterKeyState state)
+    {
+        var most = state.SlotCount + state.ItemCount;
+        if (_mergeScratch.Length < most)
+        {
+            _mergeScratch = new CounterSlot[Math.Max(most, _mergeScratch.Length * 2)];
+        }
+
+        var ring = Ring(ref state);
+        var merged = 0;
+        var item = 0;
+        for (var i = 0; i <= state.SlotCount; i++)
+        {
+            // Kept items before this slot (all of them after the last), then the slot.
+            var next = i < state.SlotCount ? ring[Wrap(state.SlotHead + i, ring.Length)] : new CounterSlot { Index = long.MaxValue };
+            for (; item < state.ItemCount; item++)
+            {
+                var slot = ItemAt(ref state, item).Ticks / _resolution;
+                if (slot > next.Index)
+                {
+                    break;
+                }
+
+                Merge(slot, 1);
+            }
+
+            if (i < state.SlotCount)
+            {
+                Merge(next.Index, next.Count);
+            }
+        }
+
+        return _mergeScratch.AsSpan(0, merged);
+
+        void Merge(long slot, int count)
+        {
+            if (merged != 0 && _mergeScratch[merged - 1].Index == slot)
+            {
+                _mergeScratch[merged - 1].Count += count;
+            }
+            else
+            {
+                _mergeScratch[merged++] = new CounterSlot { Index = slot, Count = count };
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a restore has put every count of a key in its slot ring (fresh, from index 0) and then kept its most
+    /// recent items, takes the kept items' counts out of the slot ring (they are counted by the item ring). Returns
+    /// false when a kept item has no count left in its slot (the state was inconsistent).
+    /// </summary>
+    private bool UncountKeptItems(ref CounterKeyState state)
+    {
+        var ring = Ring(ref state);
+        var j = 0;
+        for (var i = 0; i < state.ItemCount; i++)
+        {
+            var slot = ItemAt(ref state, i).Ticks / _resolution;
+            while (j < state.SlotCount && (ring[j].Index < slot || ring[j].Count == 0))
+            {
+                j++;
+            }
+
+            if (j == state.SlotCount || ring[j].Index != slot)
+            {
+                return false;
+            }
+
+            ring[j].Count--;
+        }
+
+        var kept = 0;
+        for (var i = 0; i < state.SlotCount; i++)
+        {
+            if (ring[i].Count != 0)
+            {
+                ring[kept++] = ring[i];
+            }
+        }
+
+        ring[kept..state.SlotCount].Clear();
+        state.SlotCount = kept;
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -620,13 +751,45 @@ public sealed partial class SlidingWindowCounter<TItem>
             grown[i] = old[Wrap(state.SlotHead + i, old.Length)];
         }
 
+        if (state.Slots is { } previous)
+        {
+            // Back to the pool, as GrowItems does.
+            Array.Clear(previous);
+            _slotPool.Return(previous);
+        }
+
         state.Slots = grown;
         state.SlotHead = 0;
         return grown;
     }
 
+    /// <summary>
+    /// Keeps a counted item (already in <see cref="CounterKeyState.Total"/>): in the item ring while it has room, the
+    /// oldest kept item (or this one, if older than all) moving to the slot ring's counts when it is full.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void KeepItem(ref CounterKeyState state, long slot, long ticks, TItem item)
+    {
+        // The common case inline: room in the ring, and an item at the watermark, so not older than any kept item.
+        // It only writes to the array: the capacity is kept in the entry and the bounds check is left out (the index is
+        // below the capacity by construction). With many keys the array is a cache miss, and a store that misses does
+        // not hold the processor up the way a load does: this is what makes keeping an item cheap.
+        var n = state.ItemCount;
+        if (ticks >= _watermark && n < state.ItemCapacity)
+        {
+            var items = Unsafe.As<Stamped[]>(state.Items!);
+            Debug.Assert(items.Length == state.ItemCapacity, "ItemCapacity is the item array's length.");
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(items), Wrap(state.ItemHead + n, state.ItemCapacity)) =
+                new Stamped { Ticks = ticks, Item = item };
+            state.ItemCount = n + 1;
+            return;
+        }
+
+        KeepItemSlow(ref state, slot, ticks, item);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void KeepItem(ref CounterKeyState state, long ticks, TItem item)
+    private void KeepItemSlow(ref CounterKeyState state, long slot, long ticks, TItem item)
     {
         var n = state.ItemCount;
         if (n == (state.Items?.Length ?? 0) && n < _maxStoredItems)
@@ -653,7 +816,9 @@ public sealed partial class SlidingWindowCounter<TItem>
         {
             if (at == 0)
             {
-                return; // Older than every kept item: not among the most recent.
+                // Older than every kept item: not among the most recent, so only counted.
+                CountSlot(ref state, slot);
+                return;
             }
 
             DropOldestItem(ref state);
@@ -680,9 +845,11 @@ public sealed partial class SlidingWindowCounter<TItem>
         return at;
     }
 
-    private static void DropOldestItem(ref CounterKeyState state)
+    /// <summary>Drops the oldest kept item from the item ring; it stays counted, in the slot ring.</summary>
+    private void DropOldestItem(ref CounterKeyState state)
     {
         var items = ItemsOf(ref state);
+        CountSlot(ref state, items[state.ItemHead].Ticks / _resolution);
         items[state.ItemHead] = default;
         state.ItemHead = Wrap(state.ItemHead + 1, items.Length);
         state.ItemCount--;
@@ -698,7 +865,16 @@ public sealed partial class SlidingWindowCounter<TItem>
             grown[i] = ItemAt(ref state, i);
         }
 
+        if (state.Items is Stamped[] old)
+        {
+            // Back to the pool for the next key that grows (a burst of a new key grows 4, 8, 16, ...): without this,
+            // keys coming and going in bursts allocated in steady state (24 B per activity in the bursty benchmark).
+            Array.Clear(old);
+            _itemPool.Return(old);
+        }
+
         state.Items = grown;
+        state.ItemCapacity = grown.Length;
         state.ItemHead = 0;
     }
 
@@ -720,9 +896,13 @@ public sealed partial class SlidingWindowCounter<TItem>
             var at = PositionAfter(ref state, ticks);
             var start = kept + 1 - length;
             Debug.Assert(start >= 0, "A key keeps the most recent min(N - 1, cap) items.");
+
+            // Written through a span: a store into a TItem[] of a reference type checks the element type each time
+            // (array covariance), a store through a span does not.
+            var detection = _detectionItems.AsSpan(0, length);
             for (var m = start; m <= kept; m++)
             {
-                _detectionItems[m - start] = m < at ? ItemAt(ref state, m).Item : m == at ? item : ItemAt(ref state, m - 1).Item;
+                detection[m - start] = m < at ? ItemAt(ref state, m).Item : m == at ? item : ItemAt(ref state, m - 1).Item;
             }
         }
 
@@ -829,6 +1009,30 @@ public sealed partial class SlidingWindowCounter<TItem>
                 }
 
                 previousItem = ticks;
+            }
+
+            // The items this counter keeps must each be counted in their slot (they are counted by the item ring).
+            var slotAt = -1;
+            var left = 0;
+            for (var i = Math.Max(0, key.Items.Count - _maxStoredItems); i < key.Items.Count; i++)
+            {
+                var slot = key.Items[i].Time.UtcTicks / _resolution;
+                while (left == 0 || key.Slots[slotAt].Start.UtcTicks / _resolution < slot)
+                {
+                    if (++slotAt == key.Slots.Count)
+                    {
+                        break;
+                    }
+
+                    left = key.Slots[slotAt].Count;
+                }
+
+                if (slotAt == key.Slots.Count || key.Slots[slotAt].Start.UtcTicks / _resolution != slot)
+                {
+                    throw new ArgumentException($"Key '{key.Key}': item at {key.Items[i].Time:O} is not counted in its slot.", name);
+                }
+
+                left--;
             }
         }
 
