@@ -13,7 +13,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     {
         writer.Write(_watermark);
         writer.BeginKeys(_keys.Count);
-        foreach (var pair in _keys)
+        foreach (var pair in Table)
         {
             // The value is copied: its arrays are shared, and nothing is changed while writing.
             WriteKeyRecord(writer, pair.Key, pair.Value, writeItem);
@@ -46,7 +46,7 @@ public sealed partial class SlidingWindowCounter<TItem>
         writer.BeginKeys(count);
 
         // The record carries the key as the table holds it (its first spelling), whatever the spelling asked for.
-        if (!_keys.TryGetAlternateLookup<ReadOnlySpan<char>>(out var lookup))
+        if (!Table.TryGetAlternateLookup<ReadOnlySpan<char>>(out var lookup))
         {
             throw new NotSupportedException("The key comparer has no span lookup; write the whole checkpoint.");
         }
@@ -115,7 +115,7 @@ public sealed partial class SlidingWindowCounter<TItem>
             throw new ArgumentException("The snapshot holds keys but no watermark.", name);
         }
 
-        _keys.EnsureCapacity(count);
+        Table.EnsureCapacity(count);
         for (var k = 0; k < count; k++)
         {
             var key = reader.BeginKey();
@@ -126,7 +126,7 @@ public sealed partial class SlidingWindowCounter<TItem>
             }
 
             var newest = newestTicks / _resolution;
-            ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out var exists);
+            ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(Table, key, out var exists);
             if (exists)
             {
                 throw new ArgumentException($"Key '{key}' appears twice.", name);

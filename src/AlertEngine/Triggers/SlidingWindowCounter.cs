@@ -84,6 +84,16 @@ public sealed partial class SlidingWindowCounter<TItem>
     private TItem[] _detectionItems = [];
     private CounterSlot[] _mergeScratch = [];
 
+    // The hot key: after two items in a row for the same key (the same string instance), its state is copied out of
+    // the table into _hotState and later items for that string use it without hashing the key (a burst of one user's
+    // activities costs one lookup instead of one per activity). The table's entry is stale meanwhile (its arrays are
+    // shared, its counts are not): any other key's item, and everything that reads the table through Table, first
+    // writes _hotState back (FlushHot). Only reference equality is used to skip the lookup, so an equal key in another
+    // string instance goes through the table, after the flush.
+    private string? _hotKey;
+    private CounterKeyState _hotState;
+    private string? _lastKey;
+
     /// <summary>Creates a counter.</summary>
     /// <param name="threshold">N: the count that fires a detection, at least 1.</param>
     /// <param name="window">The sliding window, greater than zero.</param>
@@ -179,10 +189,32 @@ public sealed partial class SlidingWindowCounter<TItem>
             return SlidingWindowOutcome.Late;
         }
 
-        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
-        if (Unsafe.IsNullRef(ref state))
+        // A burst of one key (the same string again and again) is served from _hotState without hashing the key; see
+        // _hotKey.
+        ref var state = ref _hotState;
+        if (!ReferenceEquals(key, _hotKey))
         {
-            return AddNewKey(key, slot, ticks, item);
+            if (_hotKey is not null)
+            {
+                FlushHot();
+            }
+
+            state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+            if (Unsafe.IsNullRef(ref state))
+            {
+                _lastKey = key;
+                return AddNewKey(key, slot, ticks, item);
+            }
+
+            if (ReferenceEquals(key, _lastKey))
+            {
+                // The second item in a row for this key: it becomes the hot key.
+                _hotKey = key;
+                _hotState = state;
+                state = ref _hotState;
+            }
+
+            _lastKey = key;
         }
 
         if (slot > state.NewestSlot)
@@ -225,7 +257,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     public int GetCount(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(Table, key);
         if (Unsafe.IsNullRef(ref state))
         {
             return 0;
@@ -261,9 +293,9 @@ public sealed partial class SlidingWindowCounter<TItem>
     public SlidingWindowCounterSnapshot<TItem> CreateSnapshot()
     {
         var keys = new List<SlidingWindowKeySnapshot<TItem>>(_keys.Count);
-        foreach (var key in _keys.Keys)
+        foreach (var key in Table.Keys)
         {
-            ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+            ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(Table, key);
             var merged = MergedSlots(ref state);
             var slots = new SlidingWindowSlot[merged.Length];
             for (var i = 0; i < slots.Length; i++)
@@ -297,7 +329,7 @@ public sealed partial class SlidingWindowCounter<TItem>
         var watermark = ValidateSnapshot(snapshot);
 
         Clear();
-        _keys.EnsureCapacity(snapshot.Keys.Count);
+        Table.EnsureCapacity(snapshot.Keys.Count);
         foreach (var k in snapshot.Keys)
         {
             ref var state = ref Track(k.Key, k.Newest.UtcTicks / _resolution);
@@ -324,14 +356,37 @@ public sealed partial class SlidingWindowCounter<TItem>
         }
     }
 
+    /// <summary>The key table, up to date (the hot key's state written back).</summary>
+    private Dictionary<string, CounterKeyState> Table
+    {
+        get
+        {
+            if (_hotKey is not null)
+            {
+                FlushHot();
+            }
+
+            return _keys;
+        }
+    }
+
+    /// <summary>Writes the hot key's state back into the table; there is no hot key afterwards.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FlushHot()
+    {
+        CollectionsMarshal.GetValueRefOrNullRef(_keys, _hotKey!) = _hotState;
+        _hotKey = null;
+        _hotState = default;
+    }
+
     /// <summary>The number of slots <paramref name="key"/> holds now (for tests).</summary>
-    internal int SlotCount(string key) => _keys.TryGetValue(key, out var s) ? s.SlotCount : 0;
+    internal int SlotCount(string key) => Table.TryGetValue(key, out var s) ? s.SlotCount : 0;
 
     /// <summary>The slot capacity <paramref name="key"/> has allocated (for tests).</summary>
-    internal int SlotCapacity(string key) => _keys.TryGetValue(key, out var s) ? s.Slots?.Length ?? 0 : 0;
+    internal int SlotCapacity(string key) => Table.TryGetValue(key, out var s) ? s.Slots?.Length ?? 0 : 0;
 
     /// <summary>The item capacity <paramref name="key"/> has allocated (for tests).</summary>
-    internal int ItemCapacity(string key) => _keys.TryGetValue(key, out var s) ? s.Items?.Length ?? 0 : 0;
+    internal int ItemCapacity(string key) => Table.TryGetValue(key, out var s) ? s.Items?.Length ?? 0 : 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Wrap(int index, int length) => index >= length ? index - length : index;
@@ -449,13 +504,13 @@ public sealed partial class SlidingWindowCounter<TItem>
         _sweptThrough = _evictThrough;
         _addsAtSweep = _adds;
         var evicted = false;
-        foreach (var pair in _keys)
+        foreach (var pair in Table)
         {
             if (pair.Value.NewestSlot <= _evictThrough)
             {
                 var state = pair.Value;
                 Release(ref state);
-                _keys.Remove(pair.Key);
+                Table.Remove(pair.Key);
                 evicted = true;
             }
         }
@@ -463,13 +518,13 @@ public sealed partial class SlidingWindowCounter<TItem>
         if (evicted && _keys.Count < _keys.Capacity / 4 && _keys.Capacity > 1024)
         {
             // After a crowd of keys has gone idle, give the memory back.
-            _keys.TrimExcess(Math.Max(_keys.Count * 2, 1024));
+            Table.TrimExcess(Math.Max(_keys.Count * 2, 1024));
         }
     }
 
     private ref CounterKeyState Track(string key, long slot)
     {
-        ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out _);
+        ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(Table, key, out _);
         state.NewestSlot = slot;
         if (_keys.Count > _peakKeys)
         {
@@ -497,12 +552,13 @@ public sealed partial class SlidingWindowCounter<TItem>
 
     private void Clear()
     {
-        foreach (var key in _keys.Keys)
+        foreach (var key in Table.Keys)
         {
-            Release(ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key));
+            Release(ref CollectionsMarshal.GetValueRefOrNullRef(Table, key));
         }
 
-        _keys.Clear();
+        Table.Clear();
+        _lastKey = null;
         _watermark = long.MinValue;
         _watermarkSlotStart = long.MinValue;
         _lateBefore = long.MinValue;
