@@ -55,17 +55,30 @@ public static class ThresholdCpuTime
         };
         runners = Array.FindAll(runners, r => include(r.Name));
         var best = runners.ToDictionary(r => r.Name, _ => double.MaxValue);
+        var allocated = new Dictionary<string, double>();
         long offset = 0;
         for (var round = 0; round < Rounds; round++)
         {
             foreach (var (name, run) in runners)
             {
+                var bytes = GC.GetAllocatedBytesForCurrentThread();
                 var start = ThreadCpuSeconds();
                 run(offset);
                 best[name] = Math.Min(best[name], (ThreadCpuSeconds() - start) * 1e9 / stream.Keys.Length);
+                if (round >= 2)
+                {
+                    // Bytes allocated per activity in steady state (after two rounds of warm-up), the most of any round.
+                    var perActivity = (double)(GC.GetAllocatedBytesForCurrentThread() - bytes) / stream.Keys.Length;
+                    allocated[name] = Math.Max(allocated.GetValueOrDefault(name), perActivity);
+                }
             }
 
             offset += stream.Duration;
+        }
+
+        foreach (var (name, bytes) in allocated)
+        {
+            best[name + " B"] = bytes;
         }
 
         return best;
