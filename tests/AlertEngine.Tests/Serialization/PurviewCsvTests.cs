@@ -161,6 +161,21 @@ public class PurviewCsvTests
     }
 
     [Fact]
+    public void A_last_row_longer_than_the_limit_without_a_line_break_after_it_is_reported()
+    {
+        // Found by CsvRecordSplitterPropertyTests: the row was being discarded when the input ended, and was lost.
+        var big = "{\"Id\":\"x\",\"CreationTime\":\"2026-03-01T09:00:00\",\"Operation\":\"Op\",\"Pad\":\"" + new string('q', 100_000) + "\"}";
+        var text = PurviewCsv.Write([PurviewCsv.Records[0], big]).TrimEnd('\r', '\n');
+        var options = new ActivityReaderOptions { MaxLineLength = 20_000 };
+
+        var results = Read(Encoding.UTF8.GetBytes(text), options);
+
+        Assert.Equal(2, results.Count);
+        Assert.True(results[0].IsValid);
+        Assert.Equal("export.csv:3: row is longer than 20000 bytes; skipped", Assert.Single(results[1].Errors).ToString());
+    }
+
+    [Fact]
     public async Task Reading_asynchronously_gives_the_same_results()
     {
         var bytes = PurviewCsv.Utf8(PurviewCsv.Write(PurviewCsv.Records, "\r\n"), bom: true);
