@@ -44,7 +44,15 @@ internal static class CsvQuotedChunks
     /// field's content passed, its pairs made single quotes, is written from <paramref name="write"/> on (which is at or
     /// before <paramref name="at"/>); nothing at or after the returned <paramref name="at"/> is changed.
     /// </summary>
-    public static void Scan(Span<byte> data, ref int at, ref int write, ref int newlines, bool keep, CsvCompaction compaction)
+    /// <param name="data">The data read.</param>
+    /// <param name="at">Where scanning resumes; on return, where it stopped.</param>
+    /// <param name="write">Where the kept content goes next (with <paramref name="keep"/>).</param>
+    /// <param name="newlines">The line feeds passed, added to.</param>
+    /// <param name="unusual">Set nonzero when the content passed has a byte that is not ASCII or is NUL (with
+    /// <paramref name="keep"/>), so that the parser can skip its own UTF-8 and NUL checks of plain ASCII.</param>
+    /// <param name="keep">Whether the content is written down unescaped.</param>
+    /// <param name="compaction">How.</param>
+    public static void Scan(Span<byte> data, ref int at, ref int write, ref int newlines, ref ulong unusual, bool keep, CsvCompaction compaction)
     {
         if (!Vector128.IsHardwareAccelerated)
         {
@@ -60,7 +68,7 @@ internal static class CsvQuotedChunks
         ref var start = ref MemoryMarshal.GetReference(data);
         while (at + ChunkLength < data.Length)
         {
-            var (quotes, lines) = Masks(ref Unsafe.Add(ref start, at));
+            var (quotes, lines, other) = Masks(ref Unsafe.Add(ref start, at));
 
             // A run of quotes pairs up from its first quote: the second of each pair is dropped, and a run of odd length
             // ends with the closing quote. The runs that start on an odd bit are found by adding each even start to the
@@ -92,6 +100,7 @@ internal static class CsvQuotedChunks
             {
                 // Stores may reach up to the chunk's end, or only up to the closing quote when the field ends here.
                 var kept = ~drop & taken;
+                unusual |= other & taken;
                 var limit = at + Math.Min(consumed, ChunkLength);
                 write = useCompress ? Compress512(ref start, at, write, kept, limit) : Shuffle128(ref start, at, write, kept, limit);
             }
@@ -129,15 +138,16 @@ internal static class CsvQuotedChunks
         return mask;
     }
 
-    /// <summary>The quote and line feed masks of the 64 bytes at <paramref name="source"/>.</summary>
+    /// <summary>The quote, line feed, and not-ASCII-or-NUL masks of the 64 bytes at <paramref name="source"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (ulong Quotes, ulong Lines) Masks(ref byte source)
+    private static (ulong Quotes, ulong Lines, ulong Other) Masks(ref byte source)
     {
         if (Vector512.IsHardwareAccelerated)
         {
             var block = Vector512.LoadUnsafe(ref source);
             return (Vector512.Equals(block, Vector512.Create((byte)'"')).ExtractMostSignificantBits(),
-                Vector512.Equals(block, Vector512.Create((byte)'\n')).ExtractMostSignificantBits());
+                Vector512.Equals(block, Vector512.Create((byte)'\n')).ExtractMostSignificantBits(),
+                (block | Vector512.Equals(block, Vector512<byte>.Zero)).ExtractMostSignificantBits());
         }
 
         if (Vector256.IsHardwareAccelerated)
@@ -147,19 +157,23 @@ internal static class CsvQuotedChunks
             var quote = Vector256.Create((byte)'"');
             var line = Vector256.Create((byte)'\n');
             return (Vector256.Equals(low, quote).ExtractMostSignificantBits() | ((ulong)Vector256.Equals(high, quote).ExtractMostSignificantBits() << 32),
-                Vector256.Equals(low, line).ExtractMostSignificantBits() | ((ulong)Vector256.Equals(high, line).ExtractMostSignificantBits() << 32));
+                Vector256.Equals(low, line).ExtractMostSignificantBits() | ((ulong)Vector256.Equals(high, line).ExtractMostSignificantBits() << 32),
+                (low | Vector256.Equals(low, Vector256<byte>.Zero)).ExtractMostSignificantBits()
+                    | ((ulong)(high | Vector256.Equals(high, Vector256<byte>.Zero)).ExtractMostSignificantBits() << 32));
         }
 
         var quotes = 0UL;
         var lines = 0UL;
+        var other = 0UL;
         for (var i = 0; i < ChunkLength; i += 16)
         {
             var block = Vector128.LoadUnsafe(ref source, (nuint)i);
             quotes |= (ulong)Vector128.Equals(block, Vector128.Create((byte)'"')).ExtractMostSignificantBits() << i;
             lines |= (ulong)Vector128.Equals(block, Vector128.Create((byte)'\n')).ExtractMostSignificantBits() << i;
+            other |= (ulong)(block | Vector128.Equals(block, Vector128<byte>.Zero)).ExtractMostSignificantBits() << i;
         }
 
-        return (quotes, lines);
+        return (quotes, lines, other);
     }
 
     /// <summary>

@@ -45,6 +45,7 @@ internal sealed class CsvRecordSplitter
     private int _keptEnd = -1;
     private int _keptWrite = -1; // where the next unescaped byte of a quoted kept field goes (at or before _scan)
     private bool _keptQuoted;
+    private ulong _keptUnusual; // nonzero once the quoted kept field has a byte that is not ASCII, or NUL
     private long _newlines;
     private string? _problem;
     private bool _discarding;
@@ -77,6 +78,12 @@ internal sealed class CsvRecordSplitter
 
     /// <summary>Why the last record returned is not valid CSV; <see langword="null"/> when it is.</summary>
     public string? Problem { get; private set; }
+
+    /// <summary>
+    /// Whether the kept field of the last record returned was quoted and its content is all ASCII without NUL (found
+    /// while unescaping it), so that it is valid UTF-8 with no NUL byte: the parser need not check again.
+    /// </summary>
+    public bool KeptIsPlainAscii { get; private set; }
 
     /// <summary>Whether the last record returned was a blank line.</summary>
     public bool IsBlank { get; private set; }
@@ -276,9 +283,11 @@ internal sealed class CsvRecordSplitter
         var discarded = _discarding;
         var tooLong = discarded || recordEnd - _start > _maxRecordLength;
         IsBlank = !discarded && recordEnd == _start;
+        KeptIsPlainAscii = false;
         if (!tooLong && _keptStart >= 0)
         {
             kept = _buffer.AsSpan(_keptStart, _keptEnd - _keptStart);
+            KeptIsPlainAscii = _keptQuoted && _keptUnusual == 0;
         }
 
         ResetRecord(next);
@@ -332,7 +341,7 @@ internal sealed class CsvRecordSplitter
         var status = CsvStatus.NeedMore;
         while ((uint)at < (uint)data.Length)
         {
-            CsvQuotedChunks.Scan(data, ref at, ref write, ref newlines, keep, _compaction);
+            CsvQuotedChunks.Scan(data, ref at, ref write, ref newlines, ref _keptUnusual, keep, _compaction);
             if ((uint)at >= (uint)data.Length)
             {
                 break;
@@ -349,6 +358,7 @@ internal sealed class CsvRecordSplitter
                 if (keep)
                 {
                     data[write++] = b;
+                    _keptUnusual |= b >= 0x80 || b == 0 ? 1UL : 0UL;
                 }
 
                 at++;
@@ -406,6 +416,7 @@ internal sealed class CsvRecordSplitter
         _keptEnd = -1;
         _keptWrite = -1;
         _keptQuoted = false;
+        _keptUnusual = 0;
         _newlines = 0;
         _problem = null;
         _discarding = false;

@@ -14,10 +14,10 @@ namespace AlertEngine.Tests.Serialization;
 /// </summary>
 public class CsvRecordSplitterPropertyTests
 {
-    private static readonly string[] Pieces = ["\"", "\"", "\"\"", "\"\"\"", ",", "\n", "\r\n", "\r", "a", "json", "{\"k\":\"v\"}", "é", "0123456789abcdef", " "];
+    private static readonly string[] Pieces = ["\"", "\"", "\"\"", "\"\"\"", ",", "\n", "\r\n", "\r", "a", "json", "{\"k\":\"v\"}", "é", "\0", "\u007f", "0123456789abcdef", " "];
 
     private static readonly Gen<string> Content =
-        from pieces in Gen.Elements(Pieces).ListOf()
+        from pieces in Gen.Frequency((1, Gen.Elements(Pieces).ListOf()), (2, Gen.Elements(Pieces.Where(p => p is not ("é" or "\0")).ToArray()).ListOf()))
         from repeat in Gen.Choose(1, 12)
         select string.Concat(Enumerable.Repeat(string.Concat(pieces), repeat));
 
@@ -121,7 +121,7 @@ public class CsvRecordSplitterPropertyTests
                     records.Add(NaiveCsv.TooLong(splitter.LineNumber));
                     break;
                 default:
-                    records.Add(NaiveCsv.Describe(splitter.LineNumber, splitter.FieldCount, splitter.IsBlank, splitter.Problem, kept));
+                    records.Add(NaiveCsv.Describe(splitter.LineNumber, splitter.FieldCount, splitter.IsBlank, splitter.Problem, kept, splitter.KeptIsPlainAscii));
                     break;
             }
         }

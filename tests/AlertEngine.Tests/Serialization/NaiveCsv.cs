@@ -5,14 +5,15 @@ namespace AlertEngine.Tests.Serialization;
 /// it can be written. A record ends at a line feed outside quotes (a carriage return before it is not part of the last
 /// field); a quote opens a quoted field only as the field's first byte; inside, two quotes are one and a single quote
 /// closes the field. The first problem of a record is kept: a quote in a field that does not start with one, a quote
-/// after the closing one, text after the closing quote, a field never closed.
+/// after the closing one, text after the closing quote, a field never closed. The kept field is "plain ASCII" when it
+/// was quoted and its content has no byte above 127 and no NUL.
 /// </summary>
 internal static class NaiveCsv
 {
     public static string TooLong(long line) => $"{line} too long";
 
-    public static string Describe(long line, int fields, bool blank, string? problem, ReadOnlySpan<byte> kept) =>
-        $"{line} fields {fields} blank {blank} problem {problem ?? "none"} kept {Convert.ToHexString(kept)}";
+    public static string Describe(long line, int fields, bool blank, string? problem, ReadOnlySpan<byte> kept, bool plainAscii) =>
+        $"{line} fields {fields} blank {blank} problem {problem ?? "none"} plain ASCII {plainAscii} kept {Convert.ToHexString(kept)}";
 
     /// <summary>Every record of <paramref name="data"/>, described like <see cref="Describe"/> (or <see cref="TooLong"/>).</summary>
     public static List<string> Split(byte[] data, int keptField, int max)
@@ -137,7 +138,8 @@ internal static class NaiveCsv
             EndField(recordEnd);
             records.Add(recordEnd - start > max
                 ? TooLong(line)
-                : Describe(line, field + 1, recordEnd == start, problem, keptFound ? kept.ToArray() : []));
+                : Describe(line, field + 1, recordEnd == start, problem, keptFound ? kept.ToArray() : [],
+                    keptFound && keptQuoted && kept.TrueForAll(b => b is > 0 and < 0x80)));
             line += 1 + newlines;
             pos = next;
         }
