@@ -81,9 +81,9 @@ public static class Program
             return Engine.DuplicateBatchCpuTime.Run(dupBatchArgs);
         }
 
-        if (args is ["targets-cpu"])
+        if (args is ["targets-cpu", .. var targetArgs])
         {
-            return EndToEnd.TargetsCpuTime.Run();
+            return EndToEnd.TargetsCpuTime.Run(targetArgs);
         }
 
         if (args is ["e2e-engine", .. var engineArgs])

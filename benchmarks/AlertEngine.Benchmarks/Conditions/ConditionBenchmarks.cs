@@ -52,31 +52,14 @@ public class ConditionBenchmarks
             new FileNamesCondition(["*.xlsx"]),
         ]).Compile();
 
+        // The documented rule written by hand (what a developer would write for it without this library): IPNetwork
+        // compares address families, so an IPv4-mapped IPv6 address is mapped first (only then: MapToIPv4 allocates);
+        // the file name is property FileName, else the object id's last path segment (see HandWrittenFileName).
         var network = IPNetwork.Parse("10.0.0.0/8");
         _handWrittenIpFile = a =>
-        {
-            if (a.ClientIp is not { } ip || !network.Contains(ip))
-            {
-                return false;
-            }
-
-            // Same rule: the FileName property first, else the last segment of the object id.
-            ReadOnlySpan<char> name;
-            if (a.TryGetProperty("FileName", out var fileName) && fileName.Length != 0)
-            {
-                name = fileName;
-            }
-            else if (a.ObjectId is { } objectId)
-            {
-                name = objectId.AsSpan(objectId.LastIndexOf('/') + 1);
-            }
-            else
-            {
-                return false;
-            }
-
-            return name.EndsWith(".xlsx", StringComparison.OrdinalIgnoreCase);
-        };
+            a.ClientIp is { } ip
+            && (network.Contains(ip) || (ip.IsIPv4MappedToIPv6 && network.Contains(ip.MapToIPv4())))
+            && HandWrittenFileName(a).EndsWith(".xlsx", StringComparison.OrdinalIgnoreCase);
 
         var userList = string.Join(", ", UserList.Select(u => $"\"{u}\""));
         var workflow = new Workflow
@@ -96,12 +79,89 @@ public class ConditionBenchmarks
         _rulesEngine = new RulesEngine.RulesEngine([workflow], new ReSettings());
         _rulesEngineInput = [new RuleParameter("a", _activity)];
 
+        // The two ip + fileName contenders implement the same rule: they agree on activities that exercise its corners.
+        foreach (var (ip, objectId, fileName) in IpAndFileNameCorners)
+        {
+            var properties = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            if (fileName is not null)
+            {
+                properties["FileName"] = fileName;
+            }
+
+            var corner = new Activity("c", _activity.Time, "FileDeleted")
+            {
+                ClientIp = ip is null ? null : IPAddress.Parse(ip),
+                ObjectId = objectId,
+                Properties = properties,
+            };
+            if (_compiledIpFile(corner) != _handWrittenIpFile(corner))
+            {
+                throw new InvalidOperationException($"The ip + fileName contenders disagree on {ip} {objectId} {fileName}.");
+            }
+        }
+
         // Every contender must agree on the answer before it is timed.
         if (!Compiled() || !HandWritten() || !RulesEngineExecuteAllRules().AsTask().GetAwaiter().GetResult()
             || !CompiledIpAndFileName() || !HandWrittenIpAndFileName())
         {
             throw new InvalidOperationException("The contenders disagree: every one must match the activity.");
         }
+    }
+
+    private static readonly (string? Ip, string? ObjectId, string? FileName)[] IpAndFileNameCorners =
+    [
+        ("10.1.2.3", "https://contoso.sharepoint.com/sites/hr/Shared Documents/payroll.xlsx", null),
+        ("::ffff:10.1.2.3", "https://contoso.sharepoint.com/sites/hr/payroll.xlsx", null),
+        ("11.1.2.3", "https://contoso.sharepoint.com/sites/hr/payroll.xlsx", null),
+        ("2001:db8::1", "https://contoso.sharepoint.com/sites/hr/payroll.xlsx", null),
+        (null, "https://contoso.sharepoint.com/sites/hr/payroll.xlsx", null),
+        ("10.1.2.3", "https://contoso.sharepoint.com/sites/hr/payroll.xlsx?web=1#top", null),
+        ("10.1.2.3", "https://contoso.sharepoint.com/sites/hr/payroll.xlsx/", null),
+        ("10.1.2.3", "https://payroll.xlsx", null),
+        ("10.1.2.3", "https://payroll.xlsx/", null),
+        ("10.1.2.3", @"C:\share\payroll.xlsx", null),
+        ("10.1.2.3", @"C:\share\payroll.xlsx\", null),
+        ("10.1.2.3", "payroll.xlsx?x", null),
+        ("10.1.2.3", "https://contoso.sharepoint.com/sites/hr/notes.txt", "payroll.XLSX"),
+        ("10.1.2.3", "https://contoso.sharepoint.com/sites/hr/payroll.xlsx", "notes.txt"),
+        ("10.1.2.3", "https://contoso.sharepoint.com/sites/hr/payroll.xlsx", ""),
+        ("10.1.2.3", null, null),
+        ("10.1.2.3", "/", null),
+    ];
+
+    /// <summary>
+    /// The documented file-name rule written by hand: property <c>FileName</c> when present and not empty; otherwise
+    /// the last segment of the object id (separators <c>/</c> and <c>\</c>, trailing ones ignored); in a URL
+    /// (<c>scheme://</c>) the query string and fragment are not part of the path, and a URL without a path has no file
+    /// name.
+    /// </summary>
+    private static ReadOnlySpan<char> HandWrittenFileName(Activity a)
+    {
+        if (a.TryGetProperty("FileName", out var fileName) && fileName.Length != 0)
+        {
+            return fileName;
+        }
+
+        if (a.ObjectId is not { } objectId)
+        {
+            return default;
+        }
+
+        var path = objectId.AsSpan();
+        var scheme = path.IndexOf("://");
+        if (scheme >= 0)
+        {
+            path = path[(scheme + 3)..];
+            var end = path.IndexOfAny('?', '#');
+            if (end >= 0)
+            {
+                path = path[..end];
+            }
+        }
+
+        path = path.TrimEnd(['/', '\\']);
+        var slash = path.LastIndexOfAny('/', '\\');
+        return scheme >= 0 && slash < 0 ? default : path[(slash + 1)..];
     }
 
     [Benchmark(Description = "op+users: compiled condition")]

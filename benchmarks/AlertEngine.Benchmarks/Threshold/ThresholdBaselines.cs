@@ -78,3 +78,55 @@ public sealed class QueueThreshold(int n, TimeSpan window)
         return false;
     }
 }
+
+/// <summary>
+/// The threshold trigger with a <see cref="Queue{T}"/> of (time, item) per key: the fair baseline for a counter that
+/// keeps items (<see cref="QueueThreshold"/> keeps only times, so it does less than a counter whose detections carry
+/// their items). On a detection the key's items are copied out in time order, as the counter copies them into its
+/// detection, then the queue is cleared.
+/// </summary>
+public sealed class QueueKeepingItemsThreshold<TItem>(int n, TimeSpan window)
+{
+    private readonly Dictionary<string, Queue<(DateTimeOffset Time, TItem Item)>> _queues = [];
+    private TItem[] _detection = [];
+
+    public int Keys => _queues.Count;
+
+    /// <summary>The items of the last detection, oldest first.</summary>
+    public ReadOnlySpan<TItem> LastDetection => _detection;
+
+    public bool Add(string key, DateTimeOffset time, TItem item)
+    {
+        if (!_queues.TryGetValue(key, out var queue))
+        {
+            queue = new Queue<(DateTimeOffset, TItem)>();
+            _queues.Add(key, queue);
+        }
+
+        var from = time - window;
+        while (queue.Count > 0 && queue.Peek().Time <= from)
+        {
+            queue.Dequeue();
+        }
+
+        queue.Enqueue((time, item));
+        if (queue.Count >= n)
+        {
+            if (_detection.Length != queue.Count)
+            {
+                _detection = new TItem[queue.Count];
+            }
+
+            var i = 0;
+            foreach (var (_, kept) in queue)
+            {
+                _detection[i++] = kept;
+            }
+
+            queue.Clear();
+            return true;
+        }
+
+        return false;
+    }
+}

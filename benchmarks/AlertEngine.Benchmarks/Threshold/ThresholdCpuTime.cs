@@ -28,7 +28,13 @@ public static class ThresholdCpuTime
         }
     }
 
-    private static Dictionary<string, double> Measure(int keys, RatePattern rate, int n)
+    /// <summary>Measures only <paramref name="methods"/> (names as in the throughput class), interleaved.</summary>
+    public static Dictionary<string, double> Measure(int keys, RatePattern rate, int n, IReadOnlyCollection<string> methods) =>
+        Measure(keys, rate, n, methods.Contains);
+
+    private static Dictionary<string, double> Measure(int keys, RatePattern rate, int n) => Measure(keys, rate, n, _ => true);
+
+    private static Dictionary<string, double> Measure(int keys, RatePattern rate, int n, Func<string, bool> include)
     {
         var stream = ThresholdStream.Create(keys, rate, ThresholdThroughputBenchmarks.Length);
         var window = TimeSpan.FromSeconds(60);
@@ -36,6 +42,7 @@ public static class ThresholdCpuTime
         var ignoreCase = new SlidingWindowCounter<string?>(n, window, new SlidingWindowCounterOptions { MaxItemsPerDetection = 0, KeyComparer = StringComparer.OrdinalIgnoreCase });
         var items = new SlidingWindowCounter<string?>(n, window);
         var queue = new QueueThreshold(n, window);
+        var queueItems = new QueueKeepingItemsThreshold<string>(n, window);
         using var rx = new RxGroupByScanThreshold(n, window);
         var runners = new (string Name, Action<long> Run)[]
         {
@@ -44,19 +51,34 @@ public static class ThresholdCpuTime
             ("CounterKeepingItems", off => RunCounter(items, stream, off)),
             ("RxGroupByScan", off => { for (var i = 0; i < stream.Keys.Length; i++) { rx.Add(stream.Keys[i], new DateTimeOffset(stream.Ticks[i] + off, TimeSpan.Zero)); } }),
             ("QueuePerKey", off => { for (var i = 0; i < stream.Keys.Length; i++) { queue.Add(stream.Keys[i], new DateTimeOffset(stream.Ticks[i] + off, TimeSpan.Zero)); } }),
+            ("QueueKeepingItems", off => { for (var i = 0; i < stream.Keys.Length; i++) { queueItems.Add(stream.Keys[i], new DateTimeOffset(stream.Ticks[i] + off, TimeSpan.Zero), stream.Keys[i]); } }),
         };
+        runners = Array.FindAll(runners, r => include(r.Name));
         var best = runners.ToDictionary(r => r.Name, _ => double.MaxValue);
+        var allocated = new Dictionary<string, double>();
         long offset = 0;
         for (var round = 0; round < Rounds; round++)
         {
             foreach (var (name, run) in runners)
             {
+                var bytes = GC.GetAllocatedBytesForCurrentThread();
                 var start = ThreadCpuSeconds();
                 run(offset);
                 best[name] = Math.Min(best[name], (ThreadCpuSeconds() - start) * 1e9 / stream.Keys.Length);
+                if (round >= 2)
+                {
+                    // Bytes allocated per activity in steady state (after two rounds of warm-up), the most of any round.
+                    var perActivity = (double)(GC.GetAllocatedBytesForCurrentThread() - bytes) / stream.Keys.Length;
+                    allocated[name] = Math.Max(allocated.GetValueOrDefault(name), perActivity);
+                }
             }
 
             offset += stream.Duration;
+        }
+
+        foreach (var (name, bytes) in allocated)
+        {
+            best[name + " B"] = bytes;
         }
 
         return best;

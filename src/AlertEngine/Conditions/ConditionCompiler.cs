@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net;
 using System.Net.Sockets;
 
@@ -99,8 +100,8 @@ public static class ConditionCompiler
         NotCondition not => CompileNot(CompileNode(NotNull(not.Condition, path + ".not"), path + ".not")),
         UsersCondition users => InSet(ActivityField.UserId, "userId", CheckedStrings(users.Users, path + ".users")),
         IpAddressesCondition ips => CompileIpAddresses(ips.Ranges, path + ".ipAddresses"),
-        FileNamesCondition files => NoneIfEmpty(Globs(files.Patterns, path + ".fileNames"), globs => new FileNameGlobNode(globs)),
-        UrlsCondition urls => NoneIfEmpty(Globs(urls.Patterns, path + ".urls"), globs => new FieldGlobNode(ActivityField.ObjectId, "objectId", globs)),
+        FileNamesCondition files => NoneIfEmpty(Globs(files.Patterns, path + ".fileNames"), FileNameGlobs),
+        UrlsCondition urls => NoneIfEmpty(Globs(urls.Patterns, path + ".urls"), globs => FieldGlob(ActivityField.ObjectId, "objectId", globs)),
         UserTagsCondition tags => CheckedStrings(tags.Tags, path + ".userTags") is { Count: > 0 } values
             ? new UserTagsNode(new CaseInsensitiveSet(values))
             : ConstantNode.False,
@@ -125,17 +126,19 @@ public static class ConditionCompiler
         return compiled;
     }
 
-    private static ConditionNode CompileAll(ConditionNode[] children) => children.Length switch
+    private static ConditionNode CompileAll(ConditionNode[] children) => children switch
     {
-        0 => ConstantNode.True,
-        1 => children[0],
+        [] => ConstantNode.True,
+        [var only] => only,
+        [LeafNode first, LeafNode second] => first.JoinWith(second, all: true),
         _ => new AllNode(children),
     };
 
-    private static ConditionNode CompileAny(ConditionNode[] children) => children.Length switch
+    private static ConditionNode CompileAny(ConditionNode[] children) => children switch
     {
-        0 => ConstantNode.False,
-        1 => children[0],
+        [] => ConstantNode.False,
+        [var only] => only,
+        [LeafNode first, LeafNode second] => first.JoinWith(second, all: false),
         _ => new AnyNode(children),
     };
 
@@ -151,7 +154,7 @@ public static class ConditionCompiler
             networks[i] = (ranges[i].BaseAddress, ranges[i].PrefixLength);
         }
 
-        return networks.Length == 0 ? ConstantNode.False : new ClientIpInRangesNode(new IpRangeSet(networks));
+        return networks.Length == 0 ? ConstantNode.False : new LeafNode<ClientIpInRangesLeaf>(new(new IpRangeSet(networks)));
     }
 
     private static ConditionNode CompileProperty(PropertyCondition condition, string path)
@@ -183,7 +186,7 @@ public static class ConditionCompiler
             var glob = GlobPattern.Create(values[0]);
             return field == ActivityField.ClientIp
                 ? new ClientIpGlobNode(glob)
-                : new FieldGlobNode(field, condition.Property, [glob]);
+                : FieldGlob(field, condition.Property, [glob]);
         }
 
         if (field != ActivityField.ClientIp)
@@ -201,7 +204,7 @@ public static class ConditionCompiler
             }
         }
 
-        return addresses.Count == 0 ? ConstantNode.False : new ClientIpInRangesNode(new IpRangeSet(addresses));
+        return addresses.Count == 0 ? ConstantNode.False : new LeafNode<ClientIpInRangesLeaf>(new(new IpRangeSet(addresses)));
     }
 
     private static ConditionNode CompileRegex(RegexCondition condition, string path)
@@ -285,8 +288,36 @@ public static class ConditionCompiler
             condition.Cased ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase);
     }
 
+    // A string field (never the client IP) as a struct reader, so the leaf built over it reads the field inline.
     private static ConditionNode InSet(ActivityField field, string name, IReadOnlyList<string> values) =>
-        values.Count == 0 ? ConstantNode.False : new FieldInSetNode(field, name, new CaseInsensitiveSet(values));
+        values.Count == 0 ? ConstantNode.False : field switch
+        {
+            ActivityField.UserId => InSet(default(UserIdReader), values),
+            ActivityField.ObjectId => InSet(default(ObjectIdReader), values),
+            ActivityField.Workload => InSet(default(WorkloadReader), values),
+            ActivityField.Operation => InSet(default(OperationReader), values),
+            _ => InSet(new PropertyReader(name), values),
+        };
+
+    // One value is compared directly; more go into a frozen set.
+    private static LeafNode InSet<TReader>(TReader reader, IReadOnlyList<string> values)
+        where TReader : struct, IFieldReader =>
+        values.Count == 1
+            ? new LeafNode<FieldEqualsLeaf<TReader>>(new(reader, values[0]))
+            : new LeafNode<FieldInSetLeaf<TReader>>(new(reader, values.ToFrozenSet(StringComparer.OrdinalIgnoreCase)));
+
+    private static LeafNode FieldGlob(ActivityField field, string name, GlobPattern[] globs) => field switch
+    {
+        ActivityField.UserId => new LeafNode<FieldGlobLeaf<UserIdReader>>(new(default, globs)),
+        ActivityField.ObjectId => new LeafNode<FieldGlobLeaf<ObjectIdReader>>(new(default, globs)),
+        ActivityField.Workload => new LeafNode<FieldGlobLeaf<WorkloadReader>>(new(default, globs)),
+        ActivityField.Operation => new LeafNode<FieldGlobLeaf<OperationReader>>(new(default, globs)),
+        _ => new LeafNode<FieldGlobLeaf<PropertyReader>>(new(new PropertyReader(name), globs)),
+    };
+
+    private static LeafNode FileNameGlobs(GlobPattern[] globs) => globs is [{ AsciiSuffix: { } suffix }]
+        ? new LeafNode<FileNameSuffixLeaf>(new(suffix))
+        : new LeafNode<FileNameGlobLeaf>(new(globs));
 
     private static ConditionNode NoneIfEmpty(GlobPattern[] globs, Func<GlobPattern[], ConditionNode> make) =>
         globs.Length == 0 ? ConstantNode.False : make(globs);

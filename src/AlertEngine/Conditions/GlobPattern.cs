@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace AlertEngine;
 
 /// <summary>
@@ -43,10 +45,22 @@ internal sealed class GlobPattern
         {
             _minLength += segment.Length;
         }
+
+        // "*.docx": the commonest file-name pattern is a suffix test. With an ASCII suffix without '?', comparing it as
+        // a whole with OrdinalIgnoreCase gives the same answer as comparing one code unit at a time (the two differ
+        // only for surrogate pairs, which an ASCII suffix cannot hold), and the runtime's EndsWith is vectorized.
+        AsciiSuffix = _prefix.Length == 0 && _middle.Length == 0 && Ascii.IsValid(_suffix) && !_suffix.Contains('?', StringComparison.Ordinal) ? _suffix : null;
     }
 
     /// <summary>The pattern text.</summary>
     public string Pattern { get; }
+
+    /// <summary>
+    /// For a pattern that is <c>*</c> then ASCII characters other than <c>*</c> and <c>?</c> (<c>*.docx</c>): those
+    /// characters, and the pattern matches exactly the texts that end with them (<see cref="MemoryExtensions.EndsWith(ReadOnlySpan{char}, ReadOnlySpan{char}, StringComparison)"/>
+    /// with <see cref="StringComparison.OrdinalIgnoreCase"/>). Otherwise <see langword="null"/>.
+    /// </summary>
+    public string? AsciiSuffix { get; }
 
     /// <summary>Compiles <paramref name="pattern"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="pattern"/> is null.</exception>
@@ -62,6 +76,11 @@ internal sealed class GlobPattern
         if (!_hasStar)
         {
             return text.Length == _prefix.Length && SegmentMatchesAt(text, _prefix);
+        }
+
+        if (AsciiSuffix is { } suffix)
+        {
+            return text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase);
         }
 
         if (text.Length < _minLength

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace AlertEngine;
 
@@ -51,6 +52,17 @@ internal sealed class IpRangeSet
     /// <summary>Whether <paramref name="address"/> lies in one of the networks.</summary>
     public bool Contains(IPAddress address)
     {
+        if (address.AddressFamily == AddressFamily.InterNetwork && BitConverter.IsLittleEndian)
+        {
+            // The fast path for IPv4: IPAddress.Address is obsolete only because it cannot hold an IPv6 address; for an
+            // IPv4 address it is the four bytes in network order read as a little-endian number, so one byte swap gives
+            // the address as a number, without writing it out as Normalize does.
+#pragma warning disable CS0618 // Type or member is obsolete
+            var v4 = BinaryPrimitives.ReverseEndianness((uint)address.Address);
+#pragma warning restore CS0618
+            return ContainsV4(v4);
+        }
+
         Span<byte> bytes = stackalloc byte[16];
         if (Normalize(address, bytes, out var v4Address, out var v6Address) == AddressFamily.InterNetwork)
         {
@@ -81,20 +93,27 @@ internal sealed class IpRangeSet
     {
         if (isV4)
         {
-            foreach (var (prefix, mask) in _v4)
-            {
-                if ((v4Address & mask) == prefix)
-                {
-                    return true;
-                }
-            }
-
-            return false;
+            return ContainsV4(v4Address);
         }
 
         foreach (var (prefix, mask) in _v6)
         {
             if ((v6Address & mask) == prefix)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether an IPv4 address, as a number, lies in one of the IPv4 networks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool ContainsV4(uint v4Address)
+    {
+        foreach (var (prefix, mask) in _v4)
+        {
+            if ((v4Address & mask) == prefix)
             {
                 return true;
             }

@@ -112,7 +112,7 @@ public static partial class ActivityReader
             }
             else if (deferred)
             {
-                batch.AddLine(auditData, splitter.LineNumber, blankIsError: true);
+                batch.AddLine(auditData, splitter.LineNumber, blankIsError: true, splitter.KeptIsPlainAscii);
             }
         }
 
@@ -152,7 +152,7 @@ public static partial class ActivityReader
             }
             else
             {
-                result = ActivityLineParser.Parse(auditData, sourceName, splitter.LineNumber)
+                result = ActivityLineParser.Parse(auditData, sourceName, splitter.LineNumber, splitter.KeptIsPlainAscii)
                     ?? Failure(sourceName, splitter.LineNumber, EmptyAuditData);
             }
         }

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.Intrinsics;
 
 namespace AlertEngine;
 
@@ -30,6 +29,7 @@ internal sealed class CsvRecordSplitter
     private const int MinReadBlock = SplitterBuffer.MinReadBlock;
 
     private readonly int _maxRecordLength;
+    private readonly CsvCompaction _compaction;
     private byte[] _buffer;
     private int _start;   // first byte of the current record
     private int _end;     // end of the data read
@@ -45,15 +45,22 @@ internal sealed class CsvRecordSplitter
     private int _keptEnd = -1;
     private int _keptWrite = -1; // where the next unescaped byte of a quoted kept field goes (at or before _scan)
     private bool _keptQuoted;
+    private ulong _keptUnusual; // nonzero once the quoted kept field has a byte that is not ASCII, or NUL
     private long _newlines;
     private string? _problem;
     private bool _discarding;
     private long _nextLine = 1;
 
+    // The separators (commas, quotes, line feeds) of the 64 bytes from _maskStart, one bit each; kept between searches.
+    private int _maskStart = int.MinValue;
+    private ulong _mask;
+
     /// <summary>Creates a splitter.</summary>
     /// <param name="maxRecordLength">The longest record accepted, in bytes, line breaks inside it included.</param>
-    public CsvRecordSplitter(int maxRecordLength)
+    /// <param name="compaction">How the kept field is unescaped (tests choose; the default is the fastest).</param>
+    public CsvRecordSplitter(int maxRecordLength, CsvCompaction compaction = CsvCompaction.Best)
     {
+        _compaction = compaction;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRecordLength, 1);
         _maxRecordLength = maxRecordLength;
         _buffer = new byte[(int)Math.Min(64 * 1024, (long)maxRecordLength + MinReadBlock)];
@@ -72,6 +79,12 @@ internal sealed class CsvRecordSplitter
     /// <summary>Why the last record returned is not valid CSV; <see langword="null"/> when it is.</summary>
     public string? Problem { get; private set; }
 
+    /// <summary>
+    /// Whether the kept field of the last record returned was quoted and its content is all ASCII without NUL (found
+    /// while unescaping it), so that it is valid UTF-8 with no NUL byte: the parser need not check again.
+    /// </summary>
+    public bool KeptIsPlainAscii { get; private set; }
+
     /// <summary>Whether the last record returned was a blank line.</summary>
     public bool IsBlank { get; private set; }
 
@@ -89,6 +102,7 @@ internal sealed class CsvRecordSplitter
 
             _start = 0;
             _end = pending;
+            _maskStart = int.MinValue;
             _scan -= shift;
             _fieldStart -= shift;
             if (_closingQuote >= 0)
@@ -150,20 +164,18 @@ internal sealed class CsvRecordSplitter
                 continue;
             }
 
-            var span = _buffer.AsSpan(i, _end - i);
-            var stop = span.IndexOfAny((byte)',', (byte)'\n', (byte)'"');
-            if (stop < 0)
+            var at = NextSeparator(i);
+            if (at < 0)
             {
                 i = _end;
                 if (_completed)
                 {
-                    return i == _start ? CsvStatus.End : Finish(i, i, out kept);
+                    return i == _start && !_discarding ? CsvStatus.End : Finish(i, i, out kept);
                 }
 
                 return NeedMore(i);
             }
 
-            var at = i + stop;
             switch (_buffer[at])
             {
                 case (byte)'"':
@@ -196,6 +208,41 @@ internal sealed class CsvRecordSplitter
                     return Finish(at, at + 1, out kept);
             }
         }
+    }
+
+    /// <summary>
+    /// The first comma, quote or line feed at or after <paramref name="i"/> (outside quotes), or -1 when there is none
+    /// in the data read. Each 64 bytes are tested once (<see cref="CsvQuotedChunks.Separators"/>) and the mask kept for
+    /// the next calls: the few bytes of a row's other fields are many short searches, too short for a search call each.
+    /// </summary>
+    private int NextSeparator(int i)
+    {
+        var offset = i - _maskStart;
+        if ((uint)offset < CsvQuotedChunks.ChunkLength)
+        {
+            var rest = _mask >> offset;
+            if (rest != 0)
+            {
+                return i + BitOperations.TrailingZeroCount(rest);
+            }
+
+            i = _maskStart + CsvQuotedChunks.ChunkLength;
+        }
+
+        while (i + CsvQuotedChunks.ChunkLength <= _end && CsvQuotedChunks.IsAccelerated)
+        {
+            _maskStart = i;
+            _mask = CsvQuotedChunks.Separators(ref _buffer[i]);
+            if (_mask != 0)
+            {
+                return i + BitOperations.TrailingZeroCount(_mask);
+            }
+
+            i += CsvQuotedChunks.ChunkLength;
+        }
+
+        var stop = _buffer.AsSpan(i, _end - i).IndexOfAny((byte)',', (byte)'\n', (byte)'"');
+        return stop < 0 ? -1 : i + stop;
     }
 
     /// <summary>The buffer, for tests.</summary>
@@ -236,9 +283,11 @@ internal sealed class CsvRecordSplitter
         var discarded = _discarding;
         var tooLong = discarded || recordEnd - _start > _maxRecordLength;
         IsBlank = !discarded && recordEnd == _start;
+        KeptIsPlainAscii = false;
         if (!tooLong && _keptStart >= 0)
         {
             kept = _buffer.AsSpan(_keptStart, _keptEnd - _keptStart);
+            KeptIsPlainAscii = _keptQuoted && _keptUnusual == 0;
         }
 
         ResetRecord(next);
@@ -278,48 +327,24 @@ internal sealed class CsvRecordSplitter
     /// Scans inside a quoted field from <paramref name="i"/> in one pass: counts line breaks, skips doubled quotes, and
     /// for the kept field moves each byte down to <see cref="_keptWrite"/> so that its content ends up unescaped in
     /// place. Stops after the closing quote (<see cref="_inQuotes"/> false), at the end of the input (still true), or
-    /// returns <see cref="CsvStatus.NeedMore"/> with <paramref name="i"/> where to resume.
+    /// returns <see cref="CsvStatus.NeedMore"/> with <paramref name="i"/> where to resume. The field's bulk goes 64 bytes
+    /// at a time through <see cref="CsvQuotedChunks"/>; this loop takes the closing quote and the last bytes of the
+    /// buffer one at a time.
     /// </summary>
     private CsvStatus ScanQuoted(ref int i)
     {
-        // Quotes come every few bytes in JSON, too often for a search call per quote to pay: 16 bytes are tested at a
-        // time and, once unescaping has opened a gap of 16 bytes or more, moved down in one store (the store then
-        // cannot reach bytes not read yet); the byte that stopped the block is handled one at a time.
         var data = _buffer.AsSpan(0, _end);
         var keep = _field == KeptField && !_discarding;
         var write = keep ? _keptWrite : 0;
         var newlines = 0;
         var at = i;
         var status = CsvStatus.NeedMore;
-        var quotes = Vector128.Create((byte)'"');
-        var breaks = Vector128.Create((byte)'\n');
         while ((uint)at < (uint)data.Length)
         {
-            if (keep)
+            CsvQuotedChunks.Scan(data, ref at, ref write, ref newlines, ref _keptUnusual, keep, _compaction);
+            if ((uint)at >= (uint)data.Length)
             {
-                UnescapeBlocks(data, ref at, ref write, ref newlines);
-                if ((uint)at >= (uint)data.Length)
-                {
-                    break;
-                }
-            }
-
-            if (at + Vector128<byte>.Count <= data.Length && (!keep || at - write >= Vector128<byte>.Count))
-            {
-                var block = Vector128.Create((ReadOnlySpan<byte>)data.Slice(at, Vector128<byte>.Count));
-                if (keep)
-                {
-                    block.CopyTo(data.Slice(write, Vector128<byte>.Count));
-                }
-
-                var mask = (Vector128.Equals(block, quotes) | Vector128.Equals(block, breaks)).ExtractMostSignificantBits();
-                var skip = mask == 0 ? Vector128<byte>.Count : BitOperations.TrailingZeroCount(mask);
-                at += skip;
-                write += skip;
-                if (mask == 0)
-                {
-                    continue;
-                }
+                break;
             }
 
             var b = data[at];
@@ -333,6 +358,7 @@ internal sealed class CsvRecordSplitter
                 if (keep)
                 {
                     data[write++] = b;
+                    _keptUnusual |= b >= 0x80 || b == 0 ? 1UL : 0UL;
                 }
 
                 at++;
@@ -378,87 +404,6 @@ internal sealed class CsvRecordSplitter
         return status;
     }
 
-    /// <summary>
-    /// Unescapes the kept field 16 bytes at a time from <paramref name="at"/> to <paramref name="write"/>, whatever the
-    /// gap between them: each block is loaded whole before anything is stored, its doubled quotes are found from the
-    /// block's quote mask (each quote must be followed by another; the second of each pair is dropped by shifting the
-    /// rest of the block down one byte, highest pair first), and the result is stored at <paramref name="write"/>. A
-    /// full 16-byte store reaches at most the end of the block just loaded, so it never overwrites bytes not read yet.
-    /// Stops, leaving <paramref name="at"/> on it for the byte-at-a-time code, at a quote that is not followed by
-    /// another (the closing quote: then only the bytes before it are stored, not 16) or whose follower is not read yet,
-    /// and when fewer than 17 bytes are left. This turns the unescaping of a Purview export's AuditData (a doubled
-    /// quote every few bytes of JSON) from a byte loop into a few vector operations per 16 bytes.
-    /// </summary>
-    private static void UnescapeBlocks(Span<byte> data, ref int at, ref int write, ref int newlines)
-    {
-        var quotes = Vector128.Create((byte)'"');
-        var breaks = Vector128.Create((byte)'\n');
-        var indices = Vector128.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        var down = Vector128.Create((byte)1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 15);
-        while (at + Vector128<byte>.Count < data.Length)
-        {
-            var block = Vector128.Create((ReadOnlySpan<byte>)data.Slice(at, Vector128<byte>.Count));
-            var q = Vector128.Equals(block, quotes).ExtractMostSignificantBits();
-            var lines = Vector128.Equals(block, breaks).ExtractMostSignificantBits();
-            var drop = 0u;
-            var stop = Vector128<byte>.Count;
-            var consumed = Vector128<byte>.Count;
-            for (var rest = q; rest != 0;)
-            {
-                var p = BitOperations.TrailingZeroCount(rest);
-                if (p == Vector128<byte>.Count - 1)
-                {
-                    if (data[at + Vector128<byte>.Count] != (byte)'"')
-                    {
-                        stop = p;
-                    }
-                    else
-                    {
-                        // A pair across the block's end: keep this quote, skip its partner (the next block's first byte).
-                        consumed++;
-                    }
-
-                    break;
-                }
-
-                if ((q & (1u << (p + 1))) == 0)
-                {
-                    stop = p;
-                    break;
-                }
-
-                drop |= 1u << (p + 1);
-                rest &= ~(3u << p);
-            }
-
-            var v = block;
-            for (var d = drop; d != 0;)
-            {
-                var p = 31 - BitOperations.LeadingZeroCount(d);
-                v = Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(indices, Vector128.Create((byte)p)), Vector128.Shuffle(v, down), v);
-                d &= ~(1u << p);
-            }
-
-            var kept = stop - BitOperations.PopCount(drop & ((1u << stop) - 1));
-            newlines += BitOperations.PopCount(lines & (uint)((1ul << stop) - 1));
-            if (stop == Vector128<byte>.Count)
-            {
-                v.CopyTo(data.Slice(write, Vector128<byte>.Count));
-                write += kept;
-                at += consumed;
-                continue;
-            }
-
-            // The closing quote (or what may be): store only the content before it.
-            Span<byte> tail = stackalloc byte[Vector128<byte>.Count];
-            v.CopyTo(tail);
-            tail[..kept].CopyTo(data.Slice(write));
-            write += kept;
-            at += stop;
-            return;
-        }
-    }
-
     private void ResetRecord(int start)
     {
         _start = start;
@@ -471,6 +416,7 @@ internal sealed class CsvRecordSplitter
         _keptEnd = -1;
         _keptWrite = -1;
         _keptQuoted = false;
+        _keptUnusual = 0;
         _newlines = 0;
         _problem = null;
         _discarding = false;

@@ -24,6 +24,7 @@ internal sealed class LineBatch : IDisposable
     private readonly int[] _length = new int[MaxLines];
     private readonly long[] _lineNumber = new long[MaxLines];
     private readonly bool[] _blankIsError = new bool[MaxLines];
+    private readonly bool[] _plainAscii = new bool[MaxLines];
     private readonly ActivityReadResult?[] _results = new ActivityReadResult?[MaxLines];
     private readonly Action<int> _parseRange;
     private readonly WorkerGroup _workers;
@@ -56,7 +57,8 @@ internal sealed class LineBatch : IDisposable
     /// <param name="line">The line (UTF-8, without its terminator).</param>
     /// <param name="lineNumber">Its line number.</param>
     /// <param name="blankIsError">Whether a blank line is an error (a CSV row's empty AuditData) rather than skipped.</param>
-    public void AddLine(ReadOnlySpan<byte> line, long lineNumber, bool blankIsError)
+    /// <param name="plainAscii">Whether the line is known to be ASCII without NUL (see <see cref="ActivityLineParser.Parse"/>).</param>
+    public void AddLine(ReadOnlySpan<byte> line, long lineNumber, bool blankIsError, bool plainAscii = false)
     {
         if (_used + line.Length > _bytes.Length)
         {
@@ -68,6 +70,7 @@ internal sealed class LineBatch : IDisposable
         _length[Count] = line.Length;
         _lineNumber[Count] = lineNumber;
         _blankIsError[Count] = blankIsError;
+        _plainAscii[Count] = plainAscii;
         _results[Count] = null;
         _used += line.Length;
         Count++;
@@ -126,7 +129,7 @@ internal sealed class LineBatch : IDisposable
         {
             if (_length[i] >= 0)
             {
-                _results[i] = ActivityLineParser.Parse(_bytes.AsSpan(_start[i], _length[i]), _sourceName, _lineNumber[i])
+                _results[i] = ActivityLineParser.Parse(_bytes.AsSpan(_start[i], _length[i]), _sourceName, _lineNumber[i], _plainAscii[i])
                     ?? (_blankIsError[i] ? ActivityReader.Failure(_sourceName, _lineNumber[i], ActivityReader.EmptyAuditData) : null);
             }
         }

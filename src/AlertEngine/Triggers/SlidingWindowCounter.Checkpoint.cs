@@ -13,7 +13,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     {
         writer.Write(_watermark);
         writer.BeginKeys(_keys.Count);
-        foreach (var pair in _keys)
+        foreach (var pair in Table)
         {
             // The value is copied: its arrays are shared, and nothing is changed while writing.
             WriteKeyRecord(writer, pair.Key, pair.Value, writeItem);
@@ -46,7 +46,7 @@ public sealed partial class SlidingWindowCounter<TItem>
         writer.BeginKeys(count);
 
         // The record carries the key as the table holds it (its first spelling), whatever the spelling asked for.
-        if (!_keys.TryGetAlternateLookup<ReadOnlySpan<char>>(out var lookup))
+        if (!Table.TryGetAlternateLookup<ReadOnlySpan<char>>(out var lookup))
         {
             throw new NotSupportedException("The key comparer has no span lookup; write the whole checkpoint.");
         }
@@ -64,11 +64,10 @@ public sealed partial class SlidingWindowCounter<TItem>
     {
         writer.BeginKey(key);
         writer.Write(state.NewestSlot * _resolution);
-        writer.Write(state.SlotCount);
-        var ring = Ring(ref state);
-        for (var i = 0; i < state.SlotCount; i++)
+        var slots = MergedSlots(ref state);
+        writer.Write(slots.Length);
+        foreach (var s in slots)
         {
-            ref var s = ref ring[Wrap(state.SlotHead + i, ring.Length)];
             writer.Write(s.Index * _resolution);
             writer.Write(s.Count);
         }
@@ -116,7 +115,7 @@ public sealed partial class SlidingWindowCounter<TItem>
             throw new ArgumentException("The snapshot holds keys but no watermark.", name);
         }
 
-        _keys.EnsureCapacity(count);
+        Table.EnsureCapacity(count);
         for (var k = 0; k < count; k++)
         {
             var key = reader.BeginKey();
@@ -127,7 +126,7 @@ public sealed partial class SlidingWindowCounter<TItem>
             }
 
             var newest = newestTicks / _resolution;
-            ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out var exists);
+            ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(Table, key, out var exists);
             if (exists)
             {
                 throw new ArgumentException($"Key '{key}' appears twice.", name);
@@ -149,6 +148,7 @@ public sealed partial class SlidingWindowCounter<TItem>
 
                 previous = slot;
                 AppendSlot(ref state, slot, slotCount);
+                state.Total += slotCount;
             }
 
             var items = reader.ReadCount(28);
@@ -172,9 +172,16 @@ public sealed partial class SlidingWindowCounter<TItem>
                 previousItem = ticks;
                 if (i >= skip)
                 {
-                    KeepItem(ref state, ticks, item);
+                    KeepItem(ref state, ticks / _resolution, ticks, item);
                 }
             }
+
+            if (!UncountKeptItems(ref state))
+            {
+                throw new ArgumentException($"Key '{key}': a kept item is not counted in its slot.", name);
+            }
+
+            ResetOldest(ref state);
 
             reader.EndKey();
         }

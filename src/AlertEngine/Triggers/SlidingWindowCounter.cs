@@ -27,10 +27,11 @@ namespace AlertEngine;
 /// <para><b>Memory.</b> Each tracked key keeps counts per time slot, sparsely: only slots that hold items, and only
 /// slots inside its window. Since the count resets at N, a key holds at most
 /// <c>min(N − 1, ceil(window / resolution))</c> slots of 16 bytes, whatever the rate of items for the key, in an array
-/// (24 bytes of header) next to about 70 bytes of fixed state (its dictionary entry and bucket, plus the dictionary's
+/// (24 bytes of header) next to about 90 bytes of fixed state (its dictionary entry and bucket, plus the dictionary's
 /// spare capacity). To carry the
 /// items into detections a key also keeps the most recent <c>min(N − 1, MaxItemsPerDetection)</c> items inside its
-/// window (16 bytes each plus the items themselves); set <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/>
+/// window (16 bytes each plus the items themselves); a kept item is counted by being kept, so slots then hold only
+/// the counted items beyond that cap. Set <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/>
 /// to zero to count only. Arrays grow by doubling up to these bounds and are reused.</para>
 /// <para><b>Eviction.</b> A key can be evicted once none of its items can be in any window any more: when its newest
 /// time is at or before (watermark − allowed lateness − window). Eviction is driven by event time and costs nothing per
@@ -81,6 +82,17 @@ public sealed partial class SlidingWindowCounter<TItem>
     private int _detectionHitCount;
     private int _detectionLength;
     private TItem[] _detectionItems = [];
+    private CounterSlot[] _mergeScratch = [];
+
+    // The hot key: after two items in a row for the same key (the same string instance), its state is copied out of
+    // the table into _hotState and later items for that string use it without hashing the key (a burst of one user's
+    // activities costs one lookup instead of one per activity). The table's entry is stale meanwhile (its arrays are
+    // shared, its counts are not): any other key's item, and everything that reads the table through Table, first
+    // writes _hotState back (FlushHot). Only reference equality is used to skip the lookup, so an equal key in another
+    // string instance goes through the table, after the flush.
+    private string? _hotKey;
+    private CounterKeyState _hotState;
+    private string? _lastKey;
 
     /// <summary>Creates a counter.</summary>
     /// <param name="threshold">N: the count that fires a detection, at least 1.</param>
@@ -177,16 +189,39 @@ public sealed partial class SlidingWindowCounter<TItem>
             return SlidingWindowOutcome.Late;
         }
 
-        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
-        if (Unsafe.IsNullRef(ref state))
+        // A burst of one key (the same string again and again) is served from _hotState without hashing the key; see
+        // _hotKey.
+        ref var state = ref _hotState;
+        if (!ReferenceEquals(key, _hotKey))
         {
-            return AddNewKey(key, slot, ticks, item);
+            if (_hotKey is not null)
+            {
+                FlushHot();
+            }
+
+            state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+            if (Unsafe.IsNullRef(ref state))
+            {
+                _lastKey = key;
+                return AddNewKey(key, slot, ticks, item);
+            }
+
+            if (ReferenceEquals(key, _lastKey))
+            {
+                // The second item in a row for this key: it becomes the hot key.
+                _hotKey = key;
+                _hotState = state;
+                state = ref _hotState;
+            }
+
+            _lastKey = key;
         }
 
         if (slot > state.NewestSlot)
         {
             state.NewestSlot = slot;
-            if (state.SlotCount != 0 && state.Slots![state.SlotHead].Index <= slot - _windowSlots)
+            // OldestTicks, kept in the entry, says whether anything expires without reading the key's arrays.
+            if (state.Total != 0 && state.OldestTicks < (slot - _windowSlots + 1) * _resolution)
             {
                 Expire(ref state, slot - _windowSlots);
             }
@@ -222,7 +257,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     public int GetCount(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(Table, key);
         if (Unsafe.IsNullRef(ref state))
         {
             return 0;
@@ -240,6 +275,16 @@ public sealed partial class SlidingWindowCounter<TItem>
             }
         }
 
+        // Kept items are counted by the item ring, not the slot ring (see CounterKeyState).
+        var from = (cutoff + 1) * _resolution;
+        for (var i = 0; i < state.ItemCount; i++)
+        {
+            if (ItemAt(ref state, i).Ticks >= from)
+            {
+                total++;
+            }
+        }
+
         return total;
     }
 
@@ -248,15 +293,14 @@ public sealed partial class SlidingWindowCounter<TItem>
     public SlidingWindowCounterSnapshot<TItem> CreateSnapshot()
     {
         var keys = new List<SlidingWindowKeySnapshot<TItem>>(_keys.Count);
-        foreach (var key in _keys.Keys)
+        foreach (var key in Table.Keys)
         {
-            ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
-            var ring = Ring(ref state);
-            var slots = new SlidingWindowSlot[state.SlotCount];
+            ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(Table, key);
+            var merged = MergedSlots(ref state);
+            var slots = new SlidingWindowSlot[merged.Length];
             for (var i = 0; i < slots.Length; i++)
             {
-                ref var s = ref ring[Wrap(state.SlotHead + i, ring.Length)];
-                slots[i] = new SlidingWindowSlot(TimeOf(s.Index), s.Count);
+                slots[i] = new SlidingWindowSlot(TimeOf(merged[i].Index), merged[i].Count);
             }
 
             var items = new SlidingWindowItem<TItem>[state.ItemCount];
@@ -285,20 +329,25 @@ public sealed partial class SlidingWindowCounter<TItem>
         var watermark = ValidateSnapshot(snapshot);
 
         Clear();
-        _keys.EnsureCapacity(snapshot.Keys.Count);
+        Table.EnsureCapacity(snapshot.Keys.Count);
         foreach (var k in snapshot.Keys)
         {
             ref var state = ref Track(k.Key, k.Newest.UtcTicks / _resolution);
             foreach (var s in k.Slots)
             {
                 AppendSlot(ref state, s.Start.UtcTicks / _resolution, s.Count);
+                state.Total += s.Count;
             }
 
             var skip = Math.Max(0, k.Items.Count - _maxStoredItems);
             for (var i = skip; i < k.Items.Count; i++)
             {
-                KeepItem(ref state, k.Items[i].Time.UtcTicks, k.Items[i].Item);
+                KeepItem(ref state, k.Items[i].Time.UtcTicks / _resolution, k.Items[i].Time.UtcTicks, k.Items[i].Item);
             }
+
+            var consistent = UncountKeptItems(ref state);
+            Debug.Assert(consistent, "ValidateSnapshot checked that every kept item is counted in its slot.");
+            ResetOldest(ref state);
         }
 
         if (watermark != long.MinValue)
@@ -307,14 +356,37 @@ public sealed partial class SlidingWindowCounter<TItem>
         }
     }
 
+    /// <summary>The key table, up to date (the hot key's state written back).</summary>
+    private Dictionary<string, CounterKeyState> Table
+    {
+        get
+        {
+            if (_hotKey is not null)
+            {
+                FlushHot();
+            }
+
+            return _keys;
+        }
+    }
+
+    /// <summary>Writes the hot key's state back into the table; there is no hot key afterwards.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FlushHot()
+    {
+        CollectionsMarshal.GetValueRefOrNullRef(_keys, _hotKey!) = _hotState;
+        _hotKey = null;
+        _hotState = default;
+    }
+
     /// <summary>The number of slots <paramref name="key"/> holds now (for tests).</summary>
-    internal int SlotCount(string key) => _keys.TryGetValue(key, out var s) ? s.SlotCount : 0;
+    internal int SlotCount(string key) => Table.TryGetValue(key, out var s) ? s.SlotCount : 0;
 
     /// <summary>The slot capacity <paramref name="key"/> has allocated (for tests).</summary>
-    internal int SlotCapacity(string key) => _keys.TryGetValue(key, out var s) ? s.Slots?.Length ?? 0 : 0;
+    internal int SlotCapacity(string key) => Table.TryGetValue(key, out var s) ? s.Slots?.Length ?? 0 : 0;
 
     /// <summary>The item capacity <paramref name="key"/> has allocated (for tests).</summary>
-    internal int ItemCapacity(string key) => _keys.TryGetValue(key, out var s) ? s.Items?.Length ?? 0 : 0;
+    internal int ItemCapacity(string key) => Table.TryGetValue(key, out var s) ? s.Items?.Length ?? 0 : 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Wrap(int index, int length) => index >= length ? index - length : index;
@@ -355,10 +427,19 @@ public sealed partial class SlidingWindowCounter<TItem>
             return SlidingWindowOutcome.Detected;
         }
 
-        CountSlot(ref state, slot);
-        if (_maxStoredItems != 0)
+        if (state.Total == 0 || ticks < state.OldestTicks)
         {
-            KeepItem(ref state, ticks, item);
+            state.OldestTicks = ticks;
+        }
+
+        state.Total++;
+        if (_maxStoredItems == 0)
+        {
+            CountSlot(ref state, slot);
+        }
+        else
+        {
+            KeepItem(ref state, slot, ticks, item);
         }
 
         return SlidingWindowOutcome.Counted;
@@ -423,13 +504,13 @@ public sealed partial class SlidingWindowCounter<TItem>
         _sweptThrough = _evictThrough;
         _addsAtSweep = _adds;
         var evicted = false;
-        foreach (var pair in _keys)
+        foreach (var pair in Table)
         {
             if (pair.Value.NewestSlot <= _evictThrough)
             {
                 var state = pair.Value;
                 Release(ref state);
-                _keys.Remove(pair.Key);
+                Table.Remove(pair.Key);
                 evicted = true;
             }
         }
@@ -437,13 +518,13 @@ public sealed partial class SlidingWindowCounter<TItem>
         if (evicted && _keys.Count < _keys.Capacity / 4 && _keys.Capacity > 1024)
         {
             // After a crowd of keys has gone idle, give the memory back.
-            _keys.TrimExcess(Math.Max(_keys.Count * 2, 1024));
+            Table.TrimExcess(Math.Max(_keys.Count * 2, 1024));
         }
     }
 
     private ref CounterKeyState Track(string key, long slot)
     {
-        ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out _);
+        ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(Table, key, out _);
         state.NewestSlot = slot;
         if (_keys.Count > _peakKeys)
         {
@@ -471,12 +552,13 @@ public sealed partial class SlidingWindowCounter<TItem>
 
     private void Clear()
     {
-        foreach (var key in _keys.Keys)
+        foreach (var key in Table.Keys)
         {
-            Release(ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key));
+            Release(ref CollectionsMarshal.GetValueRefOrNullRef(Table, key));
         }
 
-        _keys.Clear();
+        Table.Clear();
+        _lastKey = null;
         _watermark = long.MinValue;
         _watermarkSlotStart = long.MinValue;
         _lateBefore = long.MinValue;
@@ -517,8 +599,28 @@ public sealed partial class SlidingWindowCounter<TItem>
                 first = default;
                 state.ItemHead = Wrap(state.ItemHead + 1, items.Length);
                 state.ItemCount--;
+                state.Total--;
             }
         }
+
+        ResetOldest(ref state);
+    }
+
+    /// <summary>Sets <see cref="CounterKeyState.OldestTicks"/> from the heads of the two rings.</summary>
+    private void ResetOldest(ref CounterKeyState state)
+    {
+        var oldest = long.MaxValue;
+        if (state.SlotCount != 0)
+        {
+            oldest = state.Slots![state.SlotHead].Index * _resolution;
+        }
+
+        if (state.ItemCount != 0)
+        {
+            oldest = Math.Min(oldest, ItemsOf(ref state)[state.ItemHead].Ticks);
+        }
+
+        state.OldestTicks = oldest;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -533,7 +635,6 @@ public sealed partial class SlidingWindowCounter<TItem>
             if (s.Index == slot)
             {
                 s.Count++;
-                state.Total++;
                 return;
             }
 
@@ -541,7 +642,6 @@ public sealed partial class SlidingWindowCounter<TItem>
             {
                 ring[Wrap(last + 1, ring.Length)] = new CounterSlot { Index = slot, Count = 1 };
                 state.SlotCount = count + 1;
-                state.Total++;
                 return;
             }
         }
@@ -566,7 +666,6 @@ public sealed partial class SlidingWindowCounter<TItem>
             if (s.Index == slot)
             {
                 s.Count++;
-                state.Total++;
                 return;
             }
 
@@ -592,7 +691,6 @@ public sealed partial class SlidingWindowCounter<TItem>
 
         ring[Wrap(state.SlotHead + at, ring.Length)] = new CounterSlot { Index = slot, Count = 1 };
         state.SlotCount++;
-        state.Total++;
     }
 
     private void AppendSlot(ref CounterKeyState state, long slot, int count)
@@ -605,7 +703,96 @@ public sealed partial class SlidingWindowCounter<TItem>
 
         ring[Wrap(state.SlotHead + state.SlotCount, ring.Length)] = new CounterSlot { Index = slot, Count = count };
         state.SlotCount++;
-        state.Total += count;
+    }
+
+    /// <summary>
+    /// A key's counts per slot as snapshots and checkpoints hold them: the slot ring's counts merged with its kept
+    /// items' (in slot order). The span is valid until the next call.
+    /// </summary>
+    private ReadOnlySpan<CounterSlot> MergedSlots(ref CounterKeyState state)
+    {
+        var most = state.SlotCount + state.ItemCount;
+        if (_mergeScratch.Length < most)
+        {
+            _mergeScratch = new CounterSlot[Math.Max(most, _mergeScratch.Length * 2)];
+        }
+
+        var ring = Ring(ref state);
+        var merged = 0;
+        var item = 0;
+        for (var i = 0; i <= state.SlotCount; i++)
+        {
+            // Kept items before this slot (all of them after the last), then the slot.
+            var next = i < state.SlotCount ? ring[Wrap(state.SlotHead + i, ring.Length)] : new CounterSlot { Index = long.MaxValue };
+            for (; item < state.ItemCount; item++)
+            {
+                var slot = ItemAt(ref state, item).Ticks / _resolution;
+                if (slot > next.Index)
+                {
+                    break;
+                }
+
+                Merge(slot, 1);
+            }
+
+            if (i < state.SlotCount)
+            {
+                Merge(next.Index, next.Count);
+            }
+        }
+
+        return _mergeScratch.AsSpan(0, merged);
+
+        void Merge(long slot, int count)
+        {
+            if (merged != 0 && _mergeScratch[merged - 1].Index == slot)
+            {
+                _mergeScratch[merged - 1].Count += count;
+            }
+            else
+            {
+                _mergeScratch[merged++] = new CounterSlot { Index = slot, Count = count };
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a restore has put every count of a key in its slot ring (fresh, from index 0) and then kept its most
+    /// recent items, takes the kept items' counts out of the slot ring (they are counted by the item ring). Returns
+    /// false when a kept item has no count left in its slot (the state was inconsistent).
+    /// </summary>
+    private bool UncountKeptItems(ref CounterKeyState state)
+    {
+        var ring = Ring(ref state);
+        var j = 0;
+        for (var i = 0; i < state.ItemCount; i++)
+        {
+            var slot = ItemAt(ref state, i).Ticks / _resolution;
+            while (j < state.SlotCount && (ring[j].Index < slot || ring[j].Count == 0))
+            {
+                j++;
+            }
+
+            if (j == state.SlotCount || ring[j].Index != slot)
+            {
+                return false;
+            }
+
+            ring[j].Count--;
+        }
+
+        var kept = 0;
+        for (var i = 0; i < state.SlotCount; i++)
+        {
+            if (ring[i].Count != 0)
+            {
+                ring[kept++] = ring[i];
+            }
+        }
+
+        ring[kept..state.SlotCount].Clear();
+        state.SlotCount = kept;
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -620,13 +807,45 @@ public sealed partial class SlidingWindowCounter<TItem>
             grown[i] = old[Wrap(state.SlotHead + i, old.Length)];
         }
 
+        if (state.Slots is { } previous)
+        {
+            // Back to the pool, as GrowItems does.
+            Array.Clear(previous);
+            _slotPool.Return(previous);
+        }
+
         state.Slots = grown;
         state.SlotHead = 0;
         return grown;
     }
 
+    /// <summary>
+    /// Keeps a counted item (already in <see cref="CounterKeyState.Total"/>): in the item ring while it has room, the
+    /// oldest kept item (or this one, if older than all) moving to the slot ring's counts when it is full.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void KeepItem(ref CounterKeyState state, long slot, long ticks, TItem item)
+    {
+        // The common case inline: room in the ring, and an item at the watermark, so not older than any kept item.
+        // It only writes to the array: the capacity is kept in the entry and the bounds check is left out (the index is
+        // below the capacity by construction). With many keys the array is a cache miss, and a store that misses does
+        // not hold the processor up the way a load does: this is what makes keeping an item cheap.
+        var n = state.ItemCount;
+        if (ticks >= _watermark && n < state.ItemCapacity)
+        {
+            var items = Unsafe.As<Stamped[]>(state.Items!);
+            Debug.Assert(items.Length == state.ItemCapacity, "ItemCapacity is the item array's length.");
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(items), Wrap(state.ItemHead + n, state.ItemCapacity)) =
+                new Stamped { Ticks = ticks, Item = item };
+            state.ItemCount = n + 1;
+            return;
+        }
+
+        KeepItemSlow(ref state, slot, ticks, item);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void KeepItem(ref CounterKeyState state, long ticks, TItem item)
+    private void KeepItemSlow(ref CounterKeyState state, long slot, long ticks, TItem item)
     {
         var n = state.ItemCount;
         if (n == (state.Items?.Length ?? 0) && n < _maxStoredItems)
@@ -653,7 +872,9 @@ public sealed partial class SlidingWindowCounter<TItem>
         {
             if (at == 0)
             {
-                return; // Older than every kept item: not among the most recent.
+                // Older than every kept item: not among the most recent, so only counted.
+                CountSlot(ref state, slot);
+                return;
             }
 
             DropOldestItem(ref state);
@@ -680,9 +901,11 @@ public sealed partial class SlidingWindowCounter<TItem>
         return at;
     }
 
-    private static void DropOldestItem(ref CounterKeyState state)
+    /// <summary>Drops the oldest kept item from the item ring; it stays counted, in the slot ring.</summary>
+    private void DropOldestItem(ref CounterKeyState state)
     {
         var items = ItemsOf(ref state);
+        CountSlot(ref state, items[state.ItemHead].Ticks / _resolution);
         items[state.ItemHead] = default;
         state.ItemHead = Wrap(state.ItemHead + 1, items.Length);
         state.ItemCount--;
@@ -698,7 +921,16 @@ public sealed partial class SlidingWindowCounter<TItem>
             grown[i] = ItemAt(ref state, i);
         }
 
+        if (state.Items is Stamped[] old)
+        {
+            // Back to the pool for the next key that grows (a burst of a new key grows 4, 8, 16, ...): without this,
+            // keys coming and going in bursts allocated in steady state (24 B per activity in the bursty benchmark).
+            Array.Clear(old);
+            _itemPool.Return(old);
+        }
+
         state.Items = grown;
+        state.ItemCapacity = grown.Length;
         state.ItemHead = 0;
     }
 
@@ -720,9 +952,13 @@ public sealed partial class SlidingWindowCounter<TItem>
             var at = PositionAfter(ref state, ticks);
             var start = kept + 1 - length;
             Debug.Assert(start >= 0, "A key keeps the most recent min(N - 1, cap) items.");
+
+            // Written through a span: a store into a TItem[] of a reference type checks the element type each time
+            // (array covariance), a store through a span does not.
+            var detection = _detectionItems.AsSpan(0, length);
             for (var m = start; m <= kept; m++)
             {
-                _detectionItems[m - start] = m < at ? ItemAt(ref state, m).Item : m == at ? item : ItemAt(ref state, m - 1).Item;
+                detection[m - start] = m < at ? ItemAt(ref state, m).Item : m == at ? item : ItemAt(ref state, m - 1).Item;
             }
         }
 
@@ -829,6 +1065,30 @@ public sealed partial class SlidingWindowCounter<TItem>
                 }
 
                 previousItem = ticks;
+            }
+
+            // The items this counter keeps must each be counted in their slot (they are counted by the item ring).
+            var slotAt = -1;
+            var left = 0;
+            for (var i = Math.Max(0, key.Items.Count - _maxStoredItems); i < key.Items.Count; i++)
+            {
+                var slot = key.Items[i].Time.UtcTicks / _resolution;
+                while (left == 0 || key.Slots[slotAt].Start.UtcTicks / _resolution < slot)
+                {
+                    if (++slotAt == key.Slots.Count)
+                    {
+                        break;
+                    }
+
+                    left = key.Slots[slotAt].Count;
+                }
+
+                if (slotAt == key.Slots.Count || key.Slots[slotAt].Start.UtcTicks / _resolution != slot)
+                {
+                    throw new ArgumentException($"Key '{key.Key}': item at {key.Items[i].Time:O} is not counted in its slot.", name);
+                }
+
+                left--;
             }
         }
 

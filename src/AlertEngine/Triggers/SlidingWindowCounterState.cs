@@ -11,73 +11,95 @@ internal struct CounterSlot
 }
 
 /// <summary>
-/// One tracked key of a <see cref="SlidingWindowCounter{TItem}"/>, stored in its dictionary entry: a ring of slot
-/// counts sorted by slot (in <see cref="Slots"/>) and a ring of the most recent items sorted by time (in
-/// <see cref="Items"/>, an array of the counter's item type). Arrays are allocated on first use.
+/// One tracked key of a <see cref="SlidingWindowCounter{TItem}"/>, stored in its dictionary entry: a ring of the most
+/// recent items sorted by time (in <see cref="Items"/>, an array of the counter's item type) and a ring of slot counts
+/// sorted by slot (in <see cref="Slots"/>) for the counted items that are not kept. <see cref="Total"/> counts both.
+/// Arrays are allocated on first use.
 /// </summary>
+/// <remarks>
+/// A counter that keeps items counts each kept item once, by keeping it: the slot ring holds only what the item ring
+/// has no room for (beyond <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/>), so below the cap an item
+/// costs one write to one array, where counting it in a slot as well cost a second array (another cache miss per
+/// activity at many keys). A counter that keeps no items counts everything in the slot ring. Snapshots and checkpoints
+/// hold the merged counts per slot, as before.
+/// </remarks>
 internal struct CounterKeyState
 {
     public long NewestSlot;
+
+    /// <summary>
+    /// When <see cref="Total"/> is not zero: the time of an item in the oldest slot counted (an item's ticks, or a slot
+    /// ring slot's start), so whether anything has left the window is known without reading the arrays.
+    /// </summary>
+    public long OldestTicks;
+
     public CounterSlot[]? Slots;
     public Array? Items;
+    /// <summary>The items counted in the window: the slot ring's counts plus <see cref="ItemCount"/>.</summary>
     public int Total;
     public int SlotHead;
     public int SlotCount;
     public int ItemHead;
     public int ItemCount;
+
+    /// <summary>The length of <see cref="Items"/> (0 without it), kept here so that keeping an item reads nothing from the array.</summary>
+    public int ItemCapacity;
 }
 
 /// <summary>
-/// Arrays of evicted keys kept for new keys, up to a budget of elements, so that keys coming and going (bursts, churn)
-/// do not allocate in steady state. A rent takes the smallest kept array at least as long as asked for. Arrays must be
-/// returned cleared. Single-threaded.
+/// Arrays of evicted keys kept for new keys, so that keys coming and going (bursts, churn) do not allocate in steady
+/// state. A rent takes a kept array at least as long as asked for (the shortest such in its size class), else a new
+/// one. Arrays must be returned cleared. Single-threaded.
 /// </summary>
+/// <remarks>
+/// Kept arrays are grouped by size class, the next power of two of their length (a counter's arrays have one length per
+/// class: powers of two, and the cap), so a rent or a return costs a few instructions. The pool keeps at most as many
+/// elements as the arrays rented out and not returned (those of the tracked keys), and at least
+/// <c>minimumBudget</c>: enough for the keys that replace the evicted ones, whatever their number, and never more
+/// than the tracked keys hold.
+/// </remarks>
 internal sealed class SizedArrayPool<T>
 {
-    private readonly Dictionary<int, Stack<T[]>> _bySize = [];
-    private readonly long _maxElements;
-    private long _elements;
+    private readonly Stack<T[]>?[] _byClass = new Stack<T[]>?[32];
+    private readonly long _minimumBudget;
+    private long _kept;
+    private long _rentedOut;
 
-    public SizedArrayPool(long maxElements) => _maxElements = maxElements;
+    public SizedArrayPool(long minimumBudget) => _minimumBudget = minimumBudget;
 
-    /// <summary>An array of at least <paramref name="minimumLength"/> elements and at most the longest returned so far.</summary>
+    /// <summary>An array of at least <paramref name="minimumLength"/> elements.</summary>
     public T[] Rent(int minimumLength)
     {
-        if (_elements != 0)
+        if (_kept != 0)
         {
-            var best = int.MaxValue;
-            foreach (var pair in _bySize)
+            for (var c = SizeClass(minimumLength); c < _byClass.Length; c++)
             {
-                if (pair.Key >= minimumLength && pair.Key < best && pair.Value.Count != 0)
+                if (_byClass[c] is { Count: > 0 } stack && stack.Peek().Length >= minimumLength)
                 {
-                    best = pair.Key;
+                    var array = stack.Pop();
+                    _kept -= array.Length;
+                    _rentedOut += array.Length;
+                    return array;
                 }
-            }
-
-            if (best != int.MaxValue)
-            {
-                _elements -= best;
-                return _bySize[best].Pop();
             }
         }
 
+        _rentedOut += minimumLength;
         return new T[minimumLength];
     }
 
     public void Return(T[] array)
     {
-        if (array.Length == 0 || _elements + array.Length > _maxElements)
+        _rentedOut -= array.Length;
+        if (array.Length == 0 || _kept + array.Length > Math.Max(_minimumBudget, _rentedOut))
         {
             return;
         }
 
-        if (!_bySize.TryGetValue(array.Length, out var stack))
-        {
-            stack = new Stack<T[]>();
-            _bySize.Add(array.Length, stack);
-        }
-
-        stack.Push(array);
-        _elements += array.Length;
+        (_byClass[SizeClass(array.Length)] ??= new Stack<T[]>()).Push(array);
+        _kept += array.Length;
     }
+
+    /// <summary>The size class of a length: the exponent of the next power of two.</summary>
+    private static int SizeClass(int length) => length <= 1 ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)(length - 1));
 }

@@ -161,6 +161,49 @@ public class PurviewCsvTests
     }
 
     [Fact]
+    public void A_last_row_longer_than_the_limit_without_a_line_break_after_it_is_reported()
+    {
+        // Found by CsvRecordSplitterPropertyTests: the row was being discarded when the input ended, and was lost.
+        var big = "{\"Id\":\"x\",\"CreationTime\":\"2026-03-01T09:00:00\",\"Operation\":\"Op\",\"Pad\":\"" + new string('q', 100_000) + "\"}";
+        var text = PurviewCsv.Write([PurviewCsv.Records[0], big]).TrimEnd('\r', '\n');
+        var options = new ActivityReaderOptions { MaxLineLength = 20_000 };
+
+        var results = Read(Encoding.UTF8.GetBytes(text), options);
+
+        Assert.Equal(2, results.Count);
+        Assert.True(results[0].IsValid);
+        Assert.Equal("export.csv:3: row is longer than 20000 bytes; skipped", Assert.Single(results[1].Errors).ToString());
+    }
+
+    [Fact]
+    public void AuditData_that_is_not_plain_ASCII_is_checked_like_a_JSON_line()
+    {
+        // The splitter finds plain-ASCII AuditData while unescaping it and the parser skips its NUL and UTF-8 checks for
+        // those; a NUL byte, invalid UTF-8 and valid non-ASCII text must still read exactly as the same JSON line does.
+        string[] records = [PurviewCsv.Records[0].Replace("alice", "al\0ice", StringComparison.Ordinal), PurviewCsv.Records[1].Replace("alice", "al~ice", StringComparison.Ordinal), PurviewCsv.Records[3].Replace("carol", "carolé", StringComparison.Ordinal)];
+        static byte[] Invalid(string text)
+        {
+            var bytes = Encoding.UTF8.GetBytes(text);
+            bytes[bytes.AsSpan().IndexOf("~"u8)] = 0xFF;
+            return bytes;
+        }
+
+        var results = Read(Invalid(PurviewCsv.Write(records)));
+
+        Assert.Equal(3, results.Count);
+        for (var i = 0; i < 3; i++)
+        {
+            var line = i == 1 ? Invalid(records[i]) : Encoding.UTF8.GetBytes(records[i]);
+            var expected = ActivityReader.ParseLine(line, "export.csv", i + 2);
+            Assert.Equal(PurviewCsv.Describe(expected) + string.Join(" | ", expected.Errors), PurviewCsv.Describe(results[i]) + string.Join(" | ", results[i].Errors));
+        }
+
+        Assert.Contains("NUL", results[0].Errors[0].Message, StringComparison.Ordinal);
+        Assert.Contains("UTF-8", results[1].Errors[0].Message, StringComparison.Ordinal);
+        Assert.Equal("carolé@contoso.com", results[2].Activity!.UserId);
+    }
+
+    [Fact]
     public async Task Reading_asynchronously_gives_the_same_results()
     {
         var bytes = PurviewCsv.Utf8(PurviewCsv.Write(PurviewCsv.Records, "\r\n"), bom: true);

@@ -417,6 +417,43 @@ public class SlidingWindowCounterTests
     }
 
     [Fact]
+    public void Refuses_a_snapshot_whose_kept_item_is_not_counted_in_its_slot_and_stays_unchanged()
+    {
+        var counter = Counter(5, TimeSpan.FromSeconds(10));
+        counter.Add("alice", At(0), "a");
+        var uncounted = new SlidingWindowCounterSnapshot<string>(5, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), At(5),
+            [new SlidingWindowKeySnapshot<string>("alice", At(5), [new SlidingWindowSlot(At(4), 1), new SlidingWindowSlot(At(5), 1)],
+                [new SlidingWindowItem<string>(At(5), "x"), new SlidingWindowItem<string>(At(5), "y")])]);
+
+        var error = Assert.Throws<ArgumentException>(() => counter.Restore(uncounted));
+        Assert.Contains("not counted in its slot", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, counter.GetCount("alice"));
+    }
+
+    [Fact]
+    public void Keeps_the_most_recent_items_beyond_the_cap_and_counts_the_others_through_a_snapshot()
+    {
+        var counter = Counter(6, TimeSpan.FromSeconds(10), o => o.MaxItemsPerDetection = 2);
+        counter.Add("alice", At(1), "a");
+        counter.Add("alice", At(2), "b");
+        counter.Add("alice", At(2), "c");
+        counter.Add("alice", At(3), "d");
+        var snapshot = counter.CreateSnapshot();
+        Assert.Equal(new[] { (At(1), 1), (At(2), 2), (At(3), 1) }, snapshot.Keys[0].Slots.Select(s => (s.Start, s.Count)).ToArray());
+        Assert.Equal(new[] { "c", "d" }, snapshot.Keys[0].Items.Select(i => i.Item).ToArray());
+
+        var restored = Counter(6, TimeSpan.FromSeconds(10), o => o.MaxItemsPerDetection = 2);
+        restored.Restore(snapshot);
+        Assert.Equal(4, restored.GetCount("alice"));
+        Assert.Equal(SlidingWindowOutcome.Counted, restored.Add("alice", At(11), "e")); // a (1 s) has left the window
+        Assert.Equal(4, restored.GetCount("alice"));
+        Assert.Equal(SlidingWindowOutcome.Counted, restored.Add("alice", At(11), "f"));
+        Assert.Equal(SlidingWindowOutcome.Detected, restored.Add("alice", At(11), "g"));
+        Assert.Equal(6, restored.LastDetection.HitCount);
+        Assert.Equal(["f", "g"], restored.LastDetection.Items.ToArray());
+    }
+
+    [Fact]
     public void Rejects_invalid_arguments_and_lists_every_invalid_option()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new SlidingWindowCounter<string>(0, TimeSpan.FromSeconds(1)));
