@@ -289,7 +289,8 @@ public sealed class DistinctCounter<TItem>
 
     /// <summary>The position of the entry equal to <paramref name="value"/> (case-insensitively), or -1; <paramref name="exact"/>
     /// tells whether the entry's spelling is the same (ordinally). Up to <see cref="ScanLimit"/> entries are compared by
-    /// length, then memory identity, then characters (no hash to compute); more are filtered by the entries' stored hashes.</summary>
+    /// length, then memory identity, then last and all characters (no hash to compute); more are filtered by the entries'
+    /// stored hashes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Find(ref KeyState state, ReadOnlySpan<char> value, out bool exact)
     {
@@ -301,21 +302,15 @@ public sealed class DistinctCounter<TItem>
         for (var i = state.Entries.Count - 1; i >= 0; i--)
         {
             var v = state.Entries[i].Value;
-            if (v.Length == value.Length)
+            if (v.Length == value.Length && Unsafe.AreSame(ref MemoryMarshal.GetReference(value), ref MemoryMarshal.GetReference(v.AsSpan())))
             {
-                // The ordinal comparison first (vectorized, and the usual case: the same spelling), so that an equal
-                // value is compared once and its spelling need not be compared again to keep the most recent one.
-                if (Unsafe.AreSame(ref MemoryMarshal.GetReference(value), ref MemoryMarshal.GetReference(v.AsSpan())) || value.SequenceEqual(v))
-                {
-                    exact = true;
-                    return i;
-                }
+                exact = true;
+                return i;
+            }
 
-                if (value.Equals(v, StringComparison.OrdinalIgnoreCase))
-                {
-                    exact = false;
-                    return i;
-                }
+            if (IgnoreCaseText.Equal(value, v, out exact))
+            {
+                return i;
             }
         }
 
