@@ -136,26 +136,8 @@ public sealed class SlidingWindowSum<TItem>
         }
         else if (slot > state.Newest)
         {
-            // The usual case, an item in time order: the window moves, and the item opens the newest slot (every slot
-            // kept is older).
             state.Newest = slot;
             Expire(ref state);
-            var sum = state.Total + value;
-            if (sum >= Threshold)
-            {
-                Fire(ref state, key, ticks, item, sum);
-                return WindowTriggerOutcome.Detected;
-            }
-
-            state.Total = sum;
-            state.Count++;
-            state.Slots.Add(new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
-            if (_maxItems != 0)
-            {
-                KeptItems.Keep(ref state.Items, ticks, item, _maxItems);
-            }
-
-            return WindowTriggerOutcome.Counted;
         }
         else if (slot <= state.Newest - _clock.WindowSlots)
         {
