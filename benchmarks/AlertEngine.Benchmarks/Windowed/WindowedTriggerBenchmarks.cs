@@ -78,7 +78,10 @@ public class WindowedTriggerBenchmarks
 
     /// <summary>Detections fired by each method over the same passes, then process CPU time per activity, best of
     /// <paramref name="rounds"/> passes, methods interleaved round by round so load changes hit every method alike.</summary>
-    public static string Check(bool keepItems, int rounds)
+    /// <param name="keepItems">Whether the cores and baselines keep the detection's items.</param>
+    /// <param name="rounds">How many rounds.</param>
+    /// <param name="only">One trigger ("distinct", "sum" or "spike") to measure alone; null for all three.</param>
+    public static string Check(bool keepItems, int rounds, string? only = null)
     {
         var b = new WindowedTriggerBenchmarks { KeepItems = keepItems };
         b.Setup();
@@ -87,6 +90,11 @@ public class WindowedTriggerBenchmarks
         {
             ("Distinct", b.Distinct), ("DistinctBaseline", b.DistinctBaseline), ("Sum", b.Sum), ("SumBaseline", b.SumBaseline), ("Spike", b.Spike), ("SpikeBaseline", b.SpikeBaseline),
         };
+        if (only is not null)
+        {
+            methods = Array.FindAll(methods, m => m.Name.StartsWith(only, StringComparison.OrdinalIgnoreCase));
+        }
+
         var lines = new List<string> { string.Create(CultureInfo.InvariantCulture, $"KeepItems = {keepItems}: {counts}") };
         var best = new double[methods.Length];
         Array.Fill(best, double.MaxValue);

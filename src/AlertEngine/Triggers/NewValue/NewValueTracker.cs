@@ -32,8 +32,8 @@ namespace AlertEngine;
 /// period when it comes back, so a value that must fire (the learning period long over) would be swallowed. Forgetting
 /// values never changes a result; the record of a dormant key costs about 100 bytes and counts against the key cap.</para>
 /// <para><b>Cost.</b> Per input: one lookup of the key; then, for a key with up to 8 values, a scan of its values from
-/// the most recently seen (each by reference, then length and content), otherwise one lookup in its index (no string
-/// made either way); O(1) list moves; expired values are removed in amortized O(1).</para>
+/// the most recently seen (each by reference, then length, last character and content), otherwise one lookup in its
+/// index (no string made either way); O(1) list moves; expired values are removed in amortized O(1).</para>
 /// <para>Not thread-safe: use one tracker per thread, or serialize calls.</para>
 /// </remarks>
 public sealed class NewValueTracker
@@ -335,12 +335,12 @@ public sealed class NewValueTracker
                 return text is not null ? _index.TryGetValue(text, out index) : _lookup.TryGetValue(value, out index);
             }
 
-            // One pass from the most recently seen end, by identity, then length and content. The stored strings come
-            // from the tracker's shared table, so the few that a scan reads are usually in the cache.
+            // One pass from the most recently seen end, by identity, then length, last character and content. The stored
+            // strings come from the tracker's shared table, so the few that a scan reads are usually in the cache.
             for (var n = Tail; n >= 0; n = Nodes[n].Prev)
             {
                 var v = Nodes[n].Value!;
-                if (ReferenceEquals(v, text) || (v.Length == value.Length && value.Equals(v, StringComparison.OrdinalIgnoreCase)))
+                if (ReferenceEquals(v, text) || IgnoreCaseText.Equal(value, v, out _))
                 {
                     index = n;
                     return true;

@@ -18,12 +18,13 @@ namespace AlertEngine;
 /// at that key's newest time (for items in time order, the item's own time), and an accepted item already outside it is
 /// <see cref="WindowTriggerOutcome.OutOfWindow"/>. An item older than the most recent item already counted with the same
 /// value counts that value (it is already there) and changes nothing.</para>
-/// <para><b>Memory.</b> A key remembers each distinct value in its window once, with the time, arrival number and item of
-/// its most recent item (about 40 bytes plus the item and the value's string), at most
+/// <para><b>Memory.</b> A key remembers each distinct value in its window once, with the time and item of its most recent
+/// item (32 bytes plus the item and the value's string), at most
 /// <c>min(N − 1, MaxValuesPerKey)</c> values: it fires at N and starts again. When N − 1 exceeds
 /// <see cref="WindowedTriggerOptions.MaxValuesPerKey"/>, a new value beyond the cap makes the key forget its least
-/// recently seen value (outcome <see cref="WindowTriggerOutcome.ValueCapExceeded"/>). Per item the cost is one hash of
-/// the value and a scan of the key's values comparing hashes: O(min(N, cap)) integer compares. Values are copied to
+/// recently seen value (outcome <see cref="WindowTriggerOutcome.ValueCapExceeded"/>). Per item the cost is a scan of the
+/// key's values: up to 8 values compared by length and content (no hash computed), more filtered by a hash of the value
+/// (O(min(N, cap)) integer compares). Values are copied to
 /// strings through a table shared by all keys (the same text gives the same string, so recurring values allocate
 /// nothing), which holds at most 65,536 strings and starts over when full.</para>
 /// <para><b>Eviction</b> and the <b>key cap</b> work as in <see cref="SlidingWindowCounter{TItem}"/>: a key whose newest
@@ -40,7 +41,7 @@ public sealed class DistinctCounter<TItem>
     private readonly ValueStringTable _strings = new();
     private readonly WindowClock _clock;
     private readonly int _maxValues;
-    private long _arrival;
+    private readonly bool _hashValues;
     private string _detectionKey = string.Empty;
     private int _detectionHitCount;
     private int _detectionLength;
@@ -63,6 +64,10 @@ public sealed class DistinctCounter<TItem>
         Window = window;
         Options = options.CopyCore();
         _maxValues = Math.Min(threshold - 1, options.MaxValuesPerKey);
+
+        // Values' hashes are only read once a key holds more than ScanLimit values; below that they are never computed
+        // (a case-insensitive string hash costs as much as the rest of an item's work).
+        _hashValues = _maxValues > ScanLimit;
         _clock = new WindowClock(window, 1, options.Resolution, options.AllowedLateness);
         _keys = new Dictionary<string, KeyState>(options.KeyComparer);
     }
@@ -124,7 +129,6 @@ public sealed class DistinctCounter<TItem>
             Sweep();
         }
 
-        var arrival = ++_arrival;
         // The key's state lives in the dictionary's entry (a struct): one lookup, no separate object to load. The
         // reference is used only until the dictionary next changes (not within this call).
         ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
@@ -149,26 +153,37 @@ public sealed class DistinctCounter<TItem>
             return WindowTriggerOutcome.OutOfWindow;
         }
 
-        var found = Find(ref state, value);
+        var found = Find(ref state, value, out var exact);
         if (found >= 0)
         {
             ref var e = ref state.Entries[found];
             if (ticks >= e.Ticks)
             {
-                var text = value.SequenceEqual(e.Value) ? e.Value : Intern(value);
-                var seenHash = e.Hash;
-                state.Entries.RemoveAt(found);
-                Insert(ref state, new Entry { Value = text, Hash = seenHash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
+                // The value's most recent item: the entry keeps the latest spelling, time and item, in time order.
+                var text = exact ? e.Value : Intern(value);
+                if (found == state.Entries.Count - 1)
+                {
+                    // Already the most recent entry (and so still in time order): updated in place.
+                    e.Value = text;
+                    e.Ticks = ticks;
+                    e.Item = item;
+                }
+                else
+                {
+                    var seenHash = e.Hash;
+                    state.Entries.RemoveAt(found);
+                    Insert(ref state, new Entry { Value = text, Hash = seenHash, Ticks = ticks, Item = item });
+                }
             }
 
             return WindowTriggerOutcome.Counted;
         }
 
-        var hash = string.GetHashCode(value, StringComparison.OrdinalIgnoreCase);
+        var hash = _hashValues ? string.GetHashCode(value, StringComparison.OrdinalIgnoreCase) : 0;
 
         if (state.Entries.Count + 1 >= Threshold)
         {
-            Fire(ref state, key, new Entry { Value = Intern(value), Hash = hash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
+            Fire(ref state, key, new Entry { Value = Intern(value), Hash = hash, Ticks = ticks, Item = item });
             return WindowTriggerOutcome.Detected;
         }
 
@@ -179,7 +194,7 @@ public sealed class DistinctCounter<TItem>
             outcome = WindowTriggerOutcome.ValueCapExceeded;
         }
 
-        Insert(ref state, new Entry { Value = Intern(value), Hash = hash, Ticks = ticks, Slot = slot, Arrival = arrival, Item = item });
+        Insert(ref state, new Entry { Value = Intern(value), Hash = hash, Ticks = ticks, Item = item });
         return outcome;
     }
 
@@ -260,45 +275,51 @@ public sealed class DistinctCounter<TItem>
             }
 
             previous = ticks;
-            var hash = string.GetHashCode(v.Value, StringComparison.OrdinalIgnoreCase);
-            if (Find(ref state, v.Value) >= 0)
+            var hash = _hashValues ? string.GetHashCode(v.Value, StringComparison.OrdinalIgnoreCase) : 0;
+            if (Find(ref state, v.Value, out _) >= 0)
             {
                 throw new InvalidDataException($"Distinct key '{key}': value '{v.Value}' appears twice.");
             }
 
-            state.Entries.Add(new Entry { Value = v.Value, Hash = hash, Ticks = ticks, Slot = slot, Arrival = ++_arrival, Item = v.Item }, _maxValues);
+            state.Entries.Add(new Entry { Value = v.Value, Hash = hash, Ticks = ticks, Item = v.Item }, _maxValues);
         }
 
         _keys.Add(key, state);
     }
 
-    /// <summary>The position of the entry equal to <paramref name="value"/> (case-insensitively), or -1. Up to
-    /// <see cref="ScanLimit"/> entries are compared by length, then memory identity, then characters (no hash to
-    /// compute); more are filtered by the entries' stored hashes.</summary>
+    /// <summary>The position of the entry equal to <paramref name="value"/> (case-insensitively), or -1; <paramref name="exact"/>
+    /// tells whether the entry's spelling is the same (ordinally). Up to <see cref="ScanLimit"/> entries are compared by
+    /// length, then memory identity, then last and all characters (no hash to compute); more are filtered by the entries'
+    /// stored hashes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Find(ref KeyState state, ReadOnlySpan<char> value)
+    private static int Find(ref KeyState state, ReadOnlySpan<char> value, out bool exact)
     {
         if (state.Entries.Count > ScanLimit)
         {
-            return FindByHash(ref state, value);
+            return FindByHash(ref state, value, out exact);
         }
 
         for (var i = state.Entries.Count - 1; i >= 0; i--)
         {
             var v = state.Entries[i].Value;
-            if (v.Length == value.Length
-                && (Unsafe.AreSame(ref MemoryMarshal.GetReference(value), ref MemoryMarshal.GetReference(v.AsSpan()))
-                    || value.Equals(v, StringComparison.OrdinalIgnoreCase)))
+            if (v.Length == value.Length && Unsafe.AreSame(ref MemoryMarshal.GetReference(value), ref MemoryMarshal.GetReference(v.AsSpan())))
+            {
+                exact = true;
+                return i;
+            }
+
+            if (IgnoreCaseText.Equal(value, v, out exact))
             {
                 return i;
             }
         }
 
+        exact = false;
         return -1;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int FindByHash(ref KeyState state, ReadOnlySpan<char> value)
+    private static int FindByHash(ref KeyState state, ReadOnlySpan<char> value, out bool exact)
     {
         var hash = string.GetHashCode(value, StringComparison.OrdinalIgnoreCase);
         for (var i = state.Entries.Count - 1; i >= 0; i--)
@@ -306,10 +327,12 @@ public sealed class DistinctCounter<TItem>
             ref var e = ref state.Entries[i];
             if (e.Hash == hash && value.Equals(e.Value, StringComparison.OrdinalIgnoreCase))
             {
+                exact = value.SequenceEqual(e.Value);
                 return i;
             }
         }
 
+        exact = false;
         return -1;
     }
 
@@ -339,8 +362,9 @@ public sealed class DistinctCounter<TItem>
 
     private void Expire(ref KeyState state)
     {
-        var cutoff = state.Newest - _clock.WindowSlots;
-        while (state.Entries.Count != 0 && state.Entries.First.Slot <= cutoff)
+        // An entry's slot is its time divided by the resolution: slot <= cutoff exactly when time < (cutoff + 1) * resolution.
+        var before = (state.Newest - _clock.WindowSlots + 1) * _clock.Resolution;
+        while (state.Entries.Count != 0 && state.Entries.First.Ticks < before)
         {
             state.Entries.RemoveFirst();
         }
@@ -405,8 +429,6 @@ public sealed class DistinctCounter<TItem>
         public string Value;
         public int Hash;
         public long Ticks;
-        public long Slot;
-        public long Arrival;
         public TItem Item;
     }
 

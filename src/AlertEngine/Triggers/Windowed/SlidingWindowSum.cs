@@ -312,26 +312,35 @@ public sealed class SlidingWindowSum<TItem>
 
     private void Expire(ref KeyState state)
     {
+        // The total and count in locals and one removal at the end: the state's fields and the ring's are written once,
+        // not per slot (writes through the state's reference would make the JIT reload the ring's fields each time).
+        ref var slots = ref state.Slots;
+        var n = slots.Count;
         var cutoff = state.Newest - _clock.WindowSlots;
-        if (state.Slots.Count == 0 || state.Slots.First.Index > cutoff)
+        if (n == 0 || slots.First.Index > cutoff)
         {
             return;
         }
 
-        while (state.Slots.Count != 0 && state.Slots.First.Index <= cutoff)
+        var total = state.Total;
+        var count = state.Count;
+        var dropped = 0;
+        do
         {
-            ref var first = ref state.Slots.First;
-            state.Total -= first.Sum;
-            state.Count -= first.Count;
-            state.Slots.RemoveFirst();
+            ref var slot = ref slots[dropped];
+            total -= slot.Sum;
+            count -= slot.Count;
+            dropped++;
         }
+        while (dropped < n && slots[dropped].Index <= cutoff);
 
-        if (state.Slots.Count == 0)
+        slots.RemoveFirst(dropped);
+        state.Total = dropped == n ? 0 : total;
+        state.Count = count;
+        if (state.Items.Count != 0)
         {
-            state.Total = 0;
+            KeptItems.DropBefore(ref state.Items, (cutoff + 1) * _clock.Resolution);
         }
-
-        KeptItems.DropBefore(ref state.Items, (cutoff + 1) * _clock.Resolution);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

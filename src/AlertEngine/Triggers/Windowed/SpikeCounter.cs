@@ -141,8 +141,18 @@ public sealed class SpikeCounter<TItem>
         }
         else if (slot > state.Newest)
         {
+            // The usual case, an item in time order: the key's windows move, and the item opens the newest slot (every
+            // slot kept is older), in the current window.
             state.Newest = slot;
             Move(ref state);
+            state.Current++;
+            state.Slots.Add(new Slot { Index = slot, Count = 1 }, _maxSlots);
+            if (_maxItems != 0)
+            {
+                KeptItems.Keep(ref state.Items, ticks, item, _maxItems);
+            }
+
+            goto Check;
         }
         else if (slot <= state.Newest - _clock.SpanSlots)
         {
@@ -156,6 +166,7 @@ public sealed class SpikeCounter<TItem>
             KeptItems.Keep(ref state.Items, ticks, item, _maxItems);
         }
 
+    Check:
         if (state.Newest >= state.QuietUntil
             && state.Current >= MinCount
             && state.Reference >= MinReference
@@ -277,33 +288,51 @@ public sealed class SpikeCounter<TItem>
     /// <summary>The key's newest slot moved forward: slots leave the reference window, and cross from current to reference.</summary>
     private void Move(ref KeyState state)
     {
+        // The counts in locals and one removal at the end: the state's fields and the ring's are written once, not per
+        // slot (writes through the state's reference would make the JIT reload the ring's fields in every iteration).
+        ref var slots = ref state.Slots;
+        var count = slots.Count;
+        var current = state.Current;
+        var reference = state.Reference;
+        var referenceSlots = state.ReferenceSlots;
         var dropThrough = state.Newest - _clock.SpanSlots;
-        while (state.Slots.Count != 0 && state.Slots.First.Index <= dropThrough)
+        var dropped = 0;
+        while (dropped < count && slots[dropped].Index <= dropThrough)
         {
-            var n = state.Slots.First.Count;
-            if (state.ReferenceSlots != 0)
+            // The reference slots come first: a slot leaving is a reference slot while there are any.
+            var n = slots[dropped].Count;
+            if (referenceSlots != 0)
             {
-                state.Reference -= n;
-                state.ReferenceSlots--;
+                reference -= n;
+                referenceSlots--;
             }
             else
             {
-                state.Current -= n;
+                current -= n;
             }
 
-            state.Slots.RemoveFirst();
+            dropped++;
         }
 
         var boundary = state.Newest - _clock.WindowSlots;
-        while (state.ReferenceSlots < state.Slots.Count && state.Slots[state.ReferenceSlots].Index <= boundary)
+        var at = dropped + referenceSlots;
+        while (at < count && slots[at].Index <= boundary)
         {
-            var n = state.Slots[state.ReferenceSlots].Count;
-            state.Current -= n;
-            state.Reference += n;
-            state.ReferenceSlots++;
+            var n = slots[at].Count;
+            current -= n;
+            reference += n;
+            referenceSlots++;
+            at++;
         }
 
-        KeptItems.DropBefore(ref state.Items, (boundary + 1) * _clock.Resolution);
+        slots.RemoveFirst(dropped);
+        state.Current = current;
+        state.Reference = reference;
+        state.ReferenceSlots = referenceSlots;
+        if (state.Items.Count != 0)
+        {
+            KeptItems.DropBefore(ref state.Items, (boundary + 1) * _clock.Resolution);
+        }
     }
 
     private void Count(ref KeyState state, long slot, bool current)
