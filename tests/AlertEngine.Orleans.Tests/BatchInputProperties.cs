@@ -16,14 +16,7 @@ public class BatchInputProperties
 {
     [Property(MaxTest = 40)]
     public Property A_partition_restored_from_a_base_and_replayed_inputs_holds_the_live_state() =>
-        Prop.ForAll(
-            Arb.From(
-                from scenario in Scenarios().Generator
-                from partitions in Gen.Elements(1, 2, 3)
-                from batchSize in Gen.Choose(1, 40)
-                from baseEvery in Gen.Choose(1, 8)
-                select (scenario, partitions, batchSize, baseEvery)),
-            c => Check(c.scenario.Activities, c.partitions, c.batchSize, c.baseEvery) >= 0);
+        Prop.ForAll(PartitionStateDeltaProperties.Cases(), c => Check(c.Scenario.Activities, c.Partitions, c.BatchSize, c.BaseEvery) >= 0);
 
     [Fact]
     public void A_fixed_stream_replays_inputs_with_detections()

@@ -17,14 +17,17 @@ public class PartitionStateDeltaProperties
 {
     [Property(MaxTest = 40)]
     public Property A_partition_restored_from_a_base_and_deltas_holds_the_live_state() =>
-        Prop.ForAll(
-            Arb.From(
-                from scenario in Scenarios().Generator
-                from partitions in Gen.Elements(1, 2, 3)
-                from batchSize in Gen.Choose(1, 40)
-                from baseEvery in Gen.Choose(1, 8)
-                select (scenario, partitions, batchSize, baseEvery)),
-            c => Check(c.scenario.Activities, c.partitions, c.batchSize, c.baseEvery) >= 0);
+        Prop.ForAll(Cases(), c => Check(c.Scenario.Activities, c.Partitions, c.BatchSize, c.BaseEvery) >= 0);
+
+    /// <summary>A stream of every trigger kind, a partition count, a batch size and how often a base is written: the
+    /// cases of this class and of <see cref="BatchInputProperties"/>.</summary>
+    internal static Arbitrary<(Scenario Scenario, int Partitions, int BatchSize, int BaseEvery)> Cases() =>
+        Arb.From(
+            from scenario in Scenarios().Generator
+            from partitions in Gen.Elements(1, 2, 3)
+            from batchSize in Gen.Choose(1, 40)
+            from baseEvery in Gen.Choose(1, 8)
+            select (scenario, partitions, batchSize, baseEvery));
 
     [Fact]
     public void A_fixed_stream_restores_through_key_deltas_and_whole_states()

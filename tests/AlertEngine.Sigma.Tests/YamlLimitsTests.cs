@@ -18,16 +18,9 @@ public sealed class YamlLimitsTests
     public void Nested_aliases_that_would_expand_to_billions_of_values_are_a_load_error_naming_the_line()
     {
         // 9 levels of 10 references: 10^9 values from a few hundred bytes of text (the "billion laughs").
-        var yaml = new StringBuilder("title: Laughs\nid: laughs\nstatus: test\nlogsource:\n    product: m365\nl0: &l0 [a, a, a, a, a, a, a, a, a, a]\n");
-        for (var level = 1; level < 9; level++)
-        {
-            yaml.Append(System.Globalization.CultureInfo.InvariantCulture, $"l{level}: &l{level} [");
-            yaml.Append(string.Join(", ", Enumerable.Repeat($"*l{level - 1}", 10)));
-            yaml.Append("]\n");
-        }
-
-        yaml.Append("detection:\n    sel:\n        UserId: *l8\n    condition: sel\n");
-        var error = Sigma.Error(yaml.ToString());
+        var yaml = "title: Laughs\nid: laughs\nstatus: test\nlogsource:\n    product: m365\n" + Laughs(9)
+            + "detection:\n    sel:\n        UserId: *l8\n    condition: sel\n";
+        var error = Sigma.Error(yaml);
         Assert.Equal(1, error.Line);
         Assert.Contains("YAML aliases (*name) repeat nodes", error.Message, StringComparison.Ordinal);
     }
@@ -60,16 +53,8 @@ public sealed class YamlLimitsTests
     [Fact]
     public void The_options_file_is_bounded_the_same_way()
     {
-        var yaml = new StringBuilder("l0: &l0 [a, a, a, a, a, a, a, a, a, a]\n");
-        for (var level = 1; level < 7; level++)
-        {
-            yaml.Append(System.Globalization.CultureInfo.InvariantCulture, $"l{level}: &l{level} [");
-            yaml.Append(string.Join(", ", Enumerable.Repeat($"*l{level - 1}", 10)));
-            yaml.Append("]\n");
-        }
-
-        yaml.Append("placeholders:\n    Admins: *l6\n");
-        var error = Assert.Throws<InvalidDataException>(() => SigmaLoadOptions.Parse(yaml.ToString()));
+        var yaml = Laughs(7) + "placeholders:\n    Admins: *l6\n";
+        var error = Assert.Throws<InvalidDataException>(() => SigmaLoadOptions.Parse(yaml));
         Assert.Contains("YAML aliases (*name) repeat nodes", error.Message, StringComparison.Ordinal);
     }
 
@@ -99,5 +84,18 @@ public sealed class YamlLimitsTests
     {
         var error = Assert.Throws<InvalidDataException>(() => SigmaLoadOptions.Parse("placeholders: " + new string('[', 200_000)));
         Assert.Contains("nests more than 64 levels", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Top-level attributes l0 … l(levels − 1): l0 a list of 10 values, each next one a list of 10 aliases of
+    /// the one before, so l(k) stands for 10^(k + 1) values (the "billion laughs" shape).</summary>
+    private static string Laughs(int levels)
+    {
+        var yaml = new StringBuilder("l0: &l0 [a, a, a, a, a, a, a, a, a, a]\n");
+        for (var level = 1; level < levels; level++)
+        {
+            yaml.Append(System.Globalization.CultureInfo.InvariantCulture, $"l{level}: &l{level} [{string.Join(", ", Enumerable.Repeat($"*l{level - 1}", 10))}]\n");
+        }
+
+        return yaml.ToString();
     }
 }

@@ -160,14 +160,7 @@ public static class AnomalyDispersionEvaluation
         report.AppendLine();
         report.AppendLine(inv, $"Thresholds: low {Describe(AnomalyThresholds.Low)}; medium {Describe(AnomalyThresholds.Medium)}; high {Describe(AnomalyThresholds.High)}.");
         report.AppendLine(inv, $"Elapsed: {clock.Elapsed.TotalSeconds:0} s.");
-        var text = report.ToString();
-        Console.Write(text);
-        if (output is not null)
-        {
-            File.WriteAllText(output, text);
-        }
-
-        return 0;
+        return EvaluationReport.Publish(report, output);
     }
 
     private static string PerThousand(int n, double userDays) =>

@@ -179,14 +179,7 @@ public static class AnomalyEvaluation
 
         report.AppendLine(inv, $"Thresholds: low {Describe(AnomalyThresholds.Low)}; medium {Describe(AnomalyThresholds.Medium)}; high {Describe(AnomalyThresholds.High)}.");
         report.AppendLine(inv, $"Elapsed: {clock.Elapsed.TotalSeconds:0} s.");
-        var text = report.ToString();
-        Console.Write(text);
-        if (output is not null)
-        {
-            File.WriteAllText(output, text);
-        }
-
-        return 0;
+        return EvaluationReport.Publish(report, output);
     }
 
     /// <summary>When set (by <c>anomaly-eval-dispersion --dump-missed KIND</c>), <see cref="Evaluate"/> prints to stderr every missed anomaly of

@@ -173,14 +173,7 @@ public static class AnomalyIdealDetector
 
         report.AppendLine();
         report.AppendLine(inv, $"Elapsed: {clock.Elapsed.TotalSeconds:0} s.");
-        var text = report.ToString();
-        Console.Write(text);
-        if (output is not null)
-        {
-            File.WriteAllText(output, text);
-        }
-
-        return 0;
+        return EvaluationReport.Publish(report, output);
     }
 
     /// <summary>One hour after learning, or (<see cref="Count"/> > 1) a group of hours with the same inputs: <see cref="Weight"/> is then the group's summed burst weight per kind.</summary>
