@@ -151,7 +151,17 @@ public static class SigmaRuleLoader
         {
             if (!rule.Failed && rule.Policy is { } compiled && PolicyValidator.Validate([compiled], Plan.E5) is { Count: > 0 } refused)
             {
-                rule.Fail(new SigmaRuleException(rule.Root, "the engine refuses the policy this rule compiles to: " + refused[0].Message + "."), errors);
+                // Every distinct problem (the same one is often reported at several paths of one condition tree).
+                var problems = new List<string>();
+                foreach (var problem in refused)
+                {
+                    if (!problems.Contains(problem.Message))
+                    {
+                        problems.Add(problem.Message);
+                    }
+                }
+
+                rule.Fail(new SigmaRuleException(rule.Root, "the engine refuses the policy this rule compiles to: " + string.Join("; ", problems) + "."), errors);
             }
         }
 
