@@ -34,6 +34,7 @@ internal sealed class ReplayCommand
     private long _invalid;
     private long _invalidShown;
     private long _notes;
+    private long _futureLimitTicks = long.MinValue;
 
     public ReplayCommand(TextWriter stderr) => _stderr = stderr;
 
@@ -430,9 +431,16 @@ internal sealed class ReplayCommand
     private bool IsBeyondFutureTolerance(ReplayEngine pipeline, ActivityReadResult result)
     {
         var time = result.Activity!.Time;
+        if (time.UtcTicks <= _futureLimitTicks)
+        {
+            // Within the limit computed from an earlier reading of the clock (as the engine does): no clock read per line.
+            return false;
+        }
+
         var now = pipeline.TimeProvider.GetUtcNow();
         var tolerance = pipeline.Options.FutureTolerance;
-        if (time.UtcTicks - now.UtcTicks <= tolerance.Ticks)
+        _futureLimitTicks = tolerance.Ticks > long.MaxValue - now.UtcTicks ? long.MaxValue : now.UtcTicks + tolerance.Ticks;
+        if (time.UtcTicks <= _futureLimitTicks)
         {
             return false;
         }
