@@ -52,6 +52,7 @@ public sealed partial class AlertAggregator
         _operations.Reset();
         _tags.Reset();
         _activities.Reset();
+        _lastOperation = null;
         _open = null;
         if (!reader.ReadBoolean())
         {

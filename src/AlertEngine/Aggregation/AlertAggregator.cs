@@ -27,6 +27,10 @@ public sealed partial class AlertAggregator
     private readonly AlertValuesBuffer<string> _operations = new();
     private readonly AlertValuesBuffer<string> _tags = new();
     private readonly AlertValuesBuffer<AlertActivity> _activities = new();
+
+    // The operation of the last activity collected (operations are interned by the reader and most policies track one):
+    // the same instance is already in _openOperations, or the list is full. Saves a case-insensitive hash per activity.
+    private string? _lastOperation;
     private Alert? _open;
 
     /// <summary>Creates an aggregator for a policy.</summary>
@@ -114,6 +118,7 @@ public sealed partial class AlertAggregator
         _operations.Reset();
         _tags.Reset();
         _activities.Reset();
+        _lastOperation = null;
         var first = DateTimeOffset.MaxValue;
         var last = DateTimeOffset.MinValue;
         Collect(detection, ref first, ref last);
@@ -189,9 +194,14 @@ public sealed partial class AlertAggregator
                 _users.Add(user);
             }
 
-            if (_operations.Count < MaxActivities && _openOperations.Add(a.Operation))
+            if (_lastOperation is null || !ReferenceEquals(a.Operation, _lastOperation))
             {
-                _operations.Add(a.Operation);
+                if (_operations.Count < MaxActivities && _openOperations.Add(a.Operation))
+                {
+                    _operations.Add(a.Operation);
+                }
+
+                _lastOperation = a.Operation;
             }
 
             var userTags = a.UserTags;
