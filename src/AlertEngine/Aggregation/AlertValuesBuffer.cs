@@ -11,12 +11,13 @@ internal sealed class AlertValuesBuffer<T>
     private const int InitialCapacity = 4;
     private T[] _items = [];
     private AlertValuesView<T>? _view;
+    private AlertValuesView<T>.Lineage _lineage = new();
 
     /// <summary>The number of items.</summary>
     public int Count { get; private set; }
 
     /// <summary>A view of the items so far: the same instance until the next <see cref="Add"/> or <see cref="Reset"/>.</summary>
-    public AlertValuesView<T> View => _view ??= new AlertValuesView<T>(_items, Count);
+    public AlertValuesView<T> View => _view ??= new AlertValuesView<T>(_items, Count, _lineage);
 
     /// <summary>Starts an empty list for a new alert. The old array stays with the views that hold it and is never
     /// written again.</summary>
@@ -25,6 +26,7 @@ internal sealed class AlertValuesBuffer<T>
         _items = [];
         Count = 0;
         _view = null;
+        _lineage = new();
     }
 
     /// <summary>Appends an item. A full array is never written again: the items move to a new one twice its size.</summary>

@@ -24,13 +24,15 @@ namespace AlertEngine;
 internal sealed class AlertValuesView<T>
 {
     private readonly T[] _items;
+    private readonly Lineage _lineage;
     private T[]? _array;
     private ImmutableList<T>? _list;
 
-    internal AlertValuesView(T[] items, int count)
+    internal AlertValuesView(T[] items, int count, Lineage lineage)
     {
         _items = items;
         Count = count;
+        _lineage = lineage;
     }
 
     /// <summary>The number of items.</summary>
@@ -55,10 +57,27 @@ internal sealed class AlertValuesView<T>
         var list = Volatile.Read(ref _list);
         if (list is null)
         {
-            list = ImmutableList.Create<T>(_items.AsSpan(0, Count));
+            // A consumer that reads every snapshot (a store, a notifier) extends the list it made for an earlier
+            // snapshot of the same alert (the same first items), O(new items · log n), as the aggregator's immutable
+            // list did before, instead of building the whole list again.
+            var made = Volatile.Read(ref _lineage.Latest);
+            list = made is not null && made.Count <= Count
+                ? made.AddRange(_items.AsSpan(made.Count, Count - made.Count).ToArray())
+                : ImmutableList.Create<T>(_items.AsSpan(0, Count));
             list = Interlocked.CompareExchange(ref _list, list, null) ?? list;
+            if (made is null || made.Count < list.Count)
+            {
+                Volatile.Write(ref _lineage.Latest, list); // any published list is a valid start for a longer snapshot
+            }
         }
 
         return list;
+    }
+
+    /// <summary>Shared by the views of one alert's list (one buffer between two resets): the longest list made so
+    /// far, whose items are the first items of every later view.</summary>
+    internal sealed class Lineage
+    {
+        public ImmutableList<T>? Latest;
     }
 }
