@@ -7,6 +7,9 @@ namespace AlertEngine;
 /// An alert: one or more detections of a policy, aggregated. Immutable snapshot; an aggregated alert is replaced by
 /// a newer snapshot with the same <see cref="Id"/> (see <see cref="AlertChange"/>).
 /// </summary>
+/// <remarks>Thread safety: safe to read from any thread. The snapshots the engine makes of one alert share its growing
+/// lists; a snapshot's <see cref="Users"/>, <see cref="Operations"/>, <see cref="Tags"/> and <see cref="Activities"/>
+/// are made the first time they are read and are the same instances on every later read.</remarks>
 public sealed record Alert
 {
     /// <summary>The source name of alerts raised by this engine.</summary>
