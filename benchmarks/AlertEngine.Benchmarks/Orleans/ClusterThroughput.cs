@@ -17,7 +17,9 @@ namespace AlertEngine.Benchmarks.Orleans;
 /// batch) and incremental persistence (deltas on a base), with the single node in every round; best of the rounds.
 /// <c>orleans N BATCH SILOS ROUNDS incremental</c> leaves out the whole-state variant (for profiling); adding
 /// <c>untracked</c> uses policies that track none of the activities' operations (evaluation ~0 in both engines: the
-/// cluster's remaining cost is its calls, serialization and persistence). Each cluster
+/// cluster's remaining cost is its calls, serialization and persistence); adding <c>nostorage</c> replaces the grain
+/// storage with one that discards every write (<see cref="DiscardingGrainStorage"/>: calls and serialization without
+/// persistence; nothing survives a fault). Each cluster
 /// first gets an empty batch that activates its grains (reported as activation, outside the throughput, like the
 /// single node's constructor); the process CPU time per activity is printed next to the wall-clock rate (it survives
 /// a loaded machine better).
@@ -27,12 +29,15 @@ internal static class ClusterThroughput
     /// <summary>The process CPU time per activity of the last single-node run (µs).</summary>
     private static double SingleCpu = double.NaN;
 
+    /// <summary>The clusters discard what the grains persist (<see cref="DiscardingGrainStorage"/>).</summary>
+    private static bool NoStorage;
+
     private const int Policies = 1000;
     private const int Keys = 100_000;
 
     public static int Run(string[] args)
     {
-        if (args.Length is >= 4 and <= 6)
+        if (args.Length is >= 4 and <= 7)
         {
             return Compare(args);
         }
@@ -85,7 +90,8 @@ internal static class ClusterThroughput
         var rounds = int.Parse(args[3], CultureInfo.InvariantCulture);
         var incrementalOnly = args.AsSpan(4).Contains("incremental");
         var untracked = args.AsSpan(4).Contains("untracked");
-        Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores; {count:N0} activities, {Policies:N0} policies{(untracked ? " tracking none of the operations" : "")}, {Keys:N0} keys, batches of {batchSize:N0}, {silos} silo(s), {rounds} rounds");
+        NoStorage = args.AsSpan(4).Contains("nostorage");
+        Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores; {count:N0} activities, {Policies:N0} policies{(untracked ? " tracking none of the operations" : "")}{(NoStorage ? ", grain storage discarding every write (no persistence)" : "")}, {Keys:N0} keys, batches of {batchSize:N0}, {silos} silo(s), {rounds} rounds");
         var policies = MakePolicies(untracked);
         var activities = MakeActivities(count);
         var options = new AlertEngineOptions { FutureTolerance = TimeSpan.MaxValue };
@@ -121,7 +127,9 @@ internal static class ClusterThroughput
     private static double Cluster(AlertPolicy[] policies, AlertEngineOptions options, Activity[] activities, int silos, int batchSize, double single, bool? incremental = null)
     {
         var store = new InMemoryAlertStore();
-        var cluster = LocalhostCluster.StartAsync(silos, policies, options, store, CancellationToken.None).GetAwaiter().GetResult();
+        var cluster = LocalhostCluster.StartAsync(silos, policies, options, store, CancellationToken.None, NoStorage
+            ? silo => silo.Services.AddKeyedSingleton<global::Orleans.Storage.IGrainStorage>(AlertEngineClusterOptions.StorageName, new DiscardingGrainStorage())
+            : null).GetAwaiter().GetResult();
         if (incremental == false)
         {
             foreach (var silo in cluster.Silos)
