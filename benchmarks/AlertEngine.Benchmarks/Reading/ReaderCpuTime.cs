@@ -69,6 +69,14 @@ internal static class ReaderCpuTime
             return 0;
         }
 
+        var lines = new List<(int, int)>();
+        for (int p = 0, q; (q = Array.IndexOf(jsonl, (byte)'\n', p)) >= 0; p = q + 1)
+        {
+            lines.Add((p, q - p));
+        }
+
+        var fixedLines = new byte[][] { Encoding.UTF8.GetBytes(records[0]), Encoding.UTF8.GetBytes(records[1]), Encoding.UTF8.GetBytes(records[2]), Encoding.UTF8.GetBytes(records[3]) };
+
         // Splitting alone (no record parsed): where the difference comes from.
         Console.WriteLine();
         Console.WriteLine("| round | split only | thread CPU ns/record |");
@@ -79,6 +87,16 @@ internal static class ReaderCpuTime
             ($"CSV rows, AuditData unescaped ({CsvCompaction.Best})", () => SplitCsv(csv, CsvCompaction.Best), n + 1),
             ($"CSV rows, AuditData unescaped ({CsvCompaction.Shuffle128})", () => SplitCsv(csv, CsvCompaction.Shuffle128), n + 1),
             ("CSV rows, nothing kept", () => SplitCsv(csv, CsvCompaction.Best, -1), n + 1),
+            ("JSON Lines lines + parse", () => SplitLines(jsonl, parse: true), n),
+            ("CSV rows + parse (plain-ASCII flag used)", () => SplitCsv(csv, CsvCompaction.Best, parse: 1), n + 1),
+            ("CSV rows + parse (flag ignored)", () => SplitCsv(csv, CsvCompaction.Best, parse: 2), n + 1),
+            ("CSV rows + copy + parse (flag used)", () => SplitCsv(csv, CsvCompaction.Best, parse: 3), n + 1),
+            ("CSV rows + parse (flag used, Shuffle128)", () => SplitCsv(csv, CsvCompaction.Shuffle128, parse: 1), n + 1),
+            ("parse only (JSON Lines lines found before)", () => ParseOnly(jsonl, lines, false), n),
+            ("parse only (same, plain-ASCII flag)", () => ParseOnly(jsonl, lines, true), n),
+            ("parse only, 4 cached lines cycled", () => ParseFixed(fixedLines, n), n),
+            ("JSON Lines lines + parse of 4 cached lines", () => SplitLines(jsonl, parse: true, fixedLines), n),
+            ("CSV rows + parse of 4 cached lines", () => SplitCsv(csv, CsvCompaction.Best, parse: 4, fixedLines: fixedLines), n + 1),
             ("copy only (JSON Lines)", () => CopyOnly(jsonl), 0),
             ("copy only (CSV)", () => CopyOnly(csv), 0),
         };
@@ -113,14 +131,27 @@ internal static class ReaderCpuTime
         return 0;
     }
 
-    private static int SplitLines(byte[] bytes)
+    private static int ParseFixed(byte[][] fixedLines, int n)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            if (ActivityLineParser.Parse(fixedLines[i & 3], "b", i + 1) is not { IsValid: true })
+            {
+                throw new InvalidOperationException("invalid line");
+            }
+        }
+
+        return n;
+    }
+
+    private static int SplitLines(byte[] bytes, bool parse = false, byte[][]? fixedLines = null)
     {
         using var stream = new MemoryStream(bytes, writable: false);
         var splitter = new LineSplitter<byte>(ActivityReaderOptions.DefaultMaxLineLength, (byte)'\n', (byte)'\r');
         var count = 0;
         while (true)
         {
-            switch (splitter.TryRead(out _, out _))
+            switch (splitter.TryRead(out var start, out var length))
             {
                 case LineStatus.End:
                     return count;
@@ -129,10 +160,31 @@ internal static class ReaderCpuTime
                     splitter.Commit(stream.Read(space.Span[..Math.Min(space.Length, 64 * 1024)]));
                     break;
                 default:
+                    if (parse && ActivityLineParser.Parse(fixedLines is null ? splitter.Buffer.Slice(start, length) : fixedLines[count & 3], "b", splitter.LineNumber) is not { IsValid: true })
+                    {
+                        throw new InvalidOperationException("invalid line");
+                    }
+
                     count++;
                     break;
             }
         }
+    }
+
+    private static int ParseOnly(byte[] bytes, List<(int Start, int Length)> lines, bool plainAscii)
+    {
+        var count = 0;
+        foreach (var (start, length) in lines)
+        {
+            if (ActivityLineParser.Parse(bytes.AsSpan(start, length), "b", count + 1, plainAscii) is not { IsValid: true })
+            {
+                throw new InvalidOperationException("invalid line");
+            }
+
+            count++;
+        }
+
+        return count;
     }
 
     private static int CopyOnly(byte[] bytes)
@@ -146,14 +198,15 @@ internal static class ReaderCpuTime
         return 0;
     }
 
-    private static int SplitCsv(byte[] bytes, CsvCompaction compaction, int kept = 5)
+    private static int SplitCsv(byte[] bytes, CsvCompaction compaction, int kept = 5, int parse = 0, byte[][]? fixedLines = null)
     {
         using var stream = new MemoryStream(bytes, writable: false);
         var splitter = new CsvRecordSplitter(ActivityReaderOptions.DefaultMaxLineLength, compaction) { KeptField = kept };
+        var scratch = new byte[16 * 1024];
         var count = 0;
         while (true)
         {
-            switch (splitter.TryRead(out _))
+            switch (splitter.TryRead(out var auditData))
             {
                 case CsvStatus.End:
                     return count;
@@ -162,6 +215,23 @@ internal static class ReaderCpuTime
                     splitter.Commit(stream.Read(space.Span[..Math.Min(space.Length, 64 * 1024)]));
                     break;
                 default:
+                    if (parse == 4 && count > 0)
+                    {
+                        auditData = fixedLines![(count - 1) & 3];
+                    }
+
+                    if (parse == 3 && count > 0)
+                    {
+                        auditData.CopyTo(scratch);
+                        auditData = scratch.AsSpan(0, auditData.Length);
+                    }
+
+                    if (parse != 0 && count > 0
+                        && ActivityLineParser.Parse(auditData, "b", splitter.LineNumber, parse is 1 or 3 && splitter.KeptIsPlainAscii) is not { IsValid: true })
+                    {
+                        throw new InvalidOperationException("invalid row");
+                    }
+
                     count++;
                     break;
             }
