@@ -59,7 +59,7 @@ internal static class CsvQuotedChunks
             return;
         }
 
-        var useCompress = compaction != CsvCompaction.Shuffle128 && CanCompress;
+        var useCompress = compaction != CsvCompaction.Shuffle128 && Avx512Vbmi2.IsSupported && Avx512Vbmi.IsSupported;
         if (compaction == CsvCompaction.Compress512 && !useCompress)
         {
             throw new PlatformNotSupportedException("AVX-512 VBMI2 is not supported here");
@@ -112,9 +112,6 @@ internal static class CsvQuotedChunks
             }
         }
     }
-
-    /// <summary>Whether <see cref="Pack512"/> (AVX-512 VBMI2) is supported here.</summary>
-    public static bool CanCompress => Avx512Vbmi2.IsSupported && Avx512Vbmi.IsSupported;
 
     /// <summary>Whether the chunk scans are vectorised here (else <see cref="Scan"/> does nothing and callers search).</summary>
     public static bool IsAccelerated => Vector128.IsHardwareAccelerated;
@@ -188,7 +185,16 @@ internal static class CsvQuotedChunks
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Compress512(ref byte start, int at, int write, ulong kept, int limit)
     {
-        var packed = Pack512(ref Unsafe.Add(ref start, at), kept);
+        var block = Vector512.LoadUnsafe(ref start, (nuint)at);
+        var bits = Vector512.Create(
+            (byte)1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
+            1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128);
+        var byteOfMask = Vector512.Create(
+            (byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
+            4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
+        var spread = Avx512Vbmi.PermuteVar64x8(Vector512.Create(kept).AsByte(), byteOfMask);
+        var select = Vector512.Equals(spread & bits, bits);
+        var packed = Avx512Vbmi2.Compress(Vector512<byte>.Zero, select, block);
         var count = BitOperations.PopCount(kept);
         if (write + ChunkLength <= limit)
         {
@@ -200,35 +206,6 @@ internal static class CsvQuotedChunks
         }
 
         return write + count;
-    }
-
-    /// <summary>The bytes of the 64 at <paramref name="source"/> selected by <paramref name="kept"/>, packed low (one AVX-512 VBMI2 compress).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<byte> Pack512(ref byte source, ulong kept)
-    {
-        var block = Vector512.LoadUnsafe(ref source);
-        var bits = Vector512.Create(
-            (byte)1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
-            1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128);
-        var byteOfMask = Vector512.Create(
-            (byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
-            4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
-        var spread = Avx512Vbmi.PermuteVar64x8(Vector512.Create(kept).AsByte(), byteOfMask);
-        var select = Vector512.Equals(spread & bits, bits);
-        return Avx512Vbmi2.Compress(Vector512<byte>.Zero, select, block);
-    }
-
-    /// <summary>
-    /// The bytes of <paramref name="block"/> selected by the 16 bits of <paramref name="mask"/>, each half packed low by
-    /// <see cref="PackTable"/> (a 16-byte shuffle: SSSE3, AdvSimd or software): the first 8 bytes' kept bytes in
-    /// <c>Low</c>, the last 8 bytes' in <c>High</c>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (ulong Low, ulong High) Pack128(Vector128<byte> block, uint mask)
-    {
-        var table = PackTable;
-        var packed = Vector128.ShuffleNative(block, Vector128.Create(table[mask & 0xFF], table[(mask >> 8) & 0xFF] + 0x0808_0808_0808_0808).AsByte()).AsUInt64();
-        return (packed.GetElement(0), packed.GetElement(1));
     }
 
     /// <summary>Stores the first <paramref name="count"/> bytes of <paramref name="packed"/> (the end of a field: rare).</summary>
@@ -247,12 +224,18 @@ internal static class CsvQuotedChunks
     /// </summary>
     private static int Shuffle128(ref byte start, int at, int write, ulong kept, int limit)
     {
+        var table = PackTable;
         for (var i = 0; i < ChunkLength; i += 16)
         {
             var mask = (uint)(kept >> i) & 0xFFFF;
-            var (low, high) = Pack128(Vector128.LoadUnsafe(ref start, (nuint)(at + i)), mask);
-            write = Store8(ref start, write, low, BitOperations.PopCount(mask & 0xFF), limit);
-            write = Store8(ref start, write, high, BitOperations.PopCount(mask >> 8), limit);
+            var low = (int)(mask & 0xFF);
+            var high = (int)(mask >> 8);
+            var block = Vector128.LoadUnsafe(ref start, (nuint)(at + i));
+            var packed = Vector128.ShuffleNative(block, Vector128.Create(table[low], table[high] + 0x0808_0808_0808_0808).AsByte()).AsUInt64();
+            var lowCount = BitOperations.PopCount((uint)low);
+            var highCount = BitOperations.PopCount((uint)high);
+            write = Store8(ref start, write, packed.GetElement(0), lowCount, limit);
+            write = Store8(ref start, write, packed.GetElement(1), highCount, limit);
         }
 
         return write;

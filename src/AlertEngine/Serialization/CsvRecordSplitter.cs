@@ -51,9 +51,6 @@ internal sealed class CsvRecordSplitter
     private bool _discarding;
     private long _nextLine = 1;
 
-    // The kept field of a row read by CsvRowScan (which leaves the input as it is).
-    private byte[] _keptRow = new byte[4096];
-
     // The separators (commas, quotes, line feeds) of the 64 bytes from _maskStart, one bit each; kept between searches.
     private int _maskStart = int.MinValue;
     private ulong _mask;
@@ -87,15 +84,6 @@ internal sealed class CsvRecordSplitter
     /// while unescaping it), so that it is valid UTF-8 with no NUL byte: the parser need not check again.
     /// </summary>
     public bool KeptIsPlainAscii { get; private set; }
-
-    /// <summary>
-    /// Whether a well-formed row is read by <see cref="CsvRowScan"/> (one small loop) before the field-by-field way (which
-    /// reads every other row, and any row the scan leaves to it); off only for tests and benchmarks.
-    /// </summary>
-    internal bool UseRowScan { get; init; } = true;
-
-    /// <summary>The rows <see cref="CsvRowScan"/> read (for tests).</summary>
-    internal long RowsScanned { get; private set; }
 
     /// <summary>Whether the last record returned was a blank line.</summary>
     public bool IsBlank { get; private set; }
@@ -151,17 +139,11 @@ internal sealed class CsvRecordSplitter
 
     /// <summary>Returns the next record, if one is complete.</summary>
     /// <param name="kept">For <see cref="CsvStatus.Record"/>: the kept field, unquoted and unescaped; empty when the
-    /// record has no such field (see <see cref="FieldCount"/>). Valid until the next <see cref="TryRead"/> or <see cref="GetWriteSpace"/>.</param>
+    /// record has no such field (see <see cref="FieldCount"/>). Valid until the next <see cref="GetWriteSpace"/>.</param>
     public CsvStatus TryRead(out ReadOnlySpan<byte> kept)
     {
         kept = default;
         var i = _scan;
-        if (i == _start && KeptField >= 0 && !_discarding && UseRowScan && CsvRowScan.IsAccelerated
-            && CsvRowScan.TryScan(_buffer.AsSpan(0, _end), i, KeptField, _maxRecordLength, _compaction != CsvCompaction.Shuffle128 && CsvQuotedChunks.CanCompress, ref _keptRow, out var row))
-        {
-            return ScannedRow(row, out kept);
-        }
-
         while (true)
         {
             if (_inQuotes)
@@ -281,21 +263,6 @@ internal sealed class CsvRecordSplitter
         }
 
         return CsvStatus.NeedMore;
-    }
-
-    /// <summary>Returns a row <see cref="CsvRowScan"/> read: valid CSV, its kept field quoted and unescaped in <see cref="_keptRow"/>.</summary>
-    private CsvStatus ScannedRow(CsvRow row, out ReadOnlySpan<byte> kept)
-    {
-        RowsScanned++;
-        LineNumber = _nextLine;
-        _nextLine += 1 + row.Newlines;
-        FieldCount = row.FieldCount;
-        Problem = null;
-        IsBlank = false;
-        KeptIsPlainAscii = row.PlainAscii;
-        kept = _keptRow.AsSpan(0, row.KeptLength);
-        ResetRecord(row.End + 1);
-        return CsvStatus.Record;
     }
 
     /// <summary>Ends the record: its last field ends at <paramref name="fieldEnd"/>, the next record starts at <paramref name="next"/>.</summary>
