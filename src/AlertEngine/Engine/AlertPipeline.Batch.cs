@@ -58,11 +58,9 @@ public sealed partial class AlertPipeline
         var timed = AlertEngineMetrics.EvaluationDuration.Enabled;
         if (!_duplicates.IsOn)
         {
-            // Without the filter: each activity as Evaluate does it (with the user id prefetched, see PrefetchUserAhead).
-            for (var i = 0; i < batch.Length; i++)
+            // Without the filter there is nothing to overlap: each activity as Evaluate does it.
+            foreach (var activity in batch)
             {
-                var activity = batch[i];
-                PrefetchUserAhead(batch, i);
                 var start = timed ? Stopwatch.GetTimestamp() : 0;
                 _processed++;
                 AlertEngineMetrics.Processed.Add(1);
@@ -109,7 +107,6 @@ public sealed partial class AlertPipeline
         {
             var start = timed ? Stopwatch.GetTimestamp() : 0;
             var activity = batch[i];
-            PrefetchUserAhead(batch, i);
             _processed++;
             AlertEngineMetrics.Processed.Add(1);
             if (isFuture[i])
@@ -133,25 +130,6 @@ public sealed partial class AlertPipeline
 
         return changes;
     }
-
-    /// <summary>
-    /// Prefetches the user id of the activity <see cref="UserPrefetchDistance"/> places after <paramref name="i"/>: the
-    /// scope key of per-user triggers (threshold, anomaly), which hash it. The string was allocated when the activity
-    /// was parsed, next to it but not on the lines that dispatch reads; in a batch read long before (a list of
-    /// activities in memory) it is a cache miss that a matching activity waited for, the largest single cost of a
-    /// threshold policy whose users are all cold (<c>benchmarks/results/end-to-end.md</c>). Only a hint: no state changes.
-    /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchUserAhead(ReadOnlySpan<Activity> batch, int i)
-    {
-        if (i + UserPrefetchDistance < batch.Length)
-        {
-            Prefetch.Line(batch[i + UserPrefetchDistance].UserId);
-        }
-    }
-
-    /// <summary>How far ahead <see cref="PrefetchUserAhead"/> reaches: a few activities' evaluation, about a miss's time.</summary>
-    private const int UserPrefetchDistance = 8;
 
     /// <summary>Per-batch buffers, grown to the largest batch and reused (no allocation per batch in steady state).</summary>
     private sealed class BatchScratch

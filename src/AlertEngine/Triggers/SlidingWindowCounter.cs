@@ -25,7 +25,8 @@ namespace AlertEngine;
 /// key's window can never be counted and is reported as <see cref="SlidingWindowOutcome.OutOfWindow"/> (only possible
 /// when the allowed lateness is at least the window).</para>
 /// <para><b>Memory.</b> Each tracked key keeps counts per time slot, sparsely: only slots that hold items, and only
-/// slots inside its window. Since the count resets at N, a key holds at most
+/// slots inside its window (those that leave it are dropped lazily, at the key's next item that could fire or would
+/// need more room, and never make an array grow). Since the count resets at N, a key holds at most
 /// <c>min(N − 1, ceil(window / resolution))</c> slots of 16 bytes, whatever the rate of items for the key, in an array
 /// (24 bytes of header) next to about 90 bytes of fixed state (its dictionary entry and bucket, plus the dictionary's
 /// spare capacity). To carry the
