@@ -200,13 +200,24 @@ public sealed partial class SlidingWindowCounter<TItem>
                 FlushHot();
             }
 
-            // One hash of the key whether or not it is tracked: a new key's entry is added here (and taken out again
-            // in AddNewKey when the key cap is reached).
-            state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out var tracked);
-            if (!tracked)
+            if (_keys.Count < MaxTrackedKeys)
             {
-                _lastKey = key;
-                return AddNewKey(ref state, key, slot, ticks, item);
+                // Below the key cap, one hash of the key whether or not it is tracked: a new key's entry is added here.
+                state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out var tracked);
+                if (!tracked)
+                {
+                    _lastKey = key;
+                    return AddNewKey(ref state, slot, key, ticks, item);
+                }
+            }
+            else
+            {
+                state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+                if (Unsafe.IsNullRef(ref state))
+                {
+                    _lastKey = key;
+                    return AddNewKeyAtCap(key, slot, ticks, item);
+                }
             }
 
             if (ReferenceEquals(key, _lastKey))
@@ -417,25 +428,10 @@ public sealed partial class SlidingWindowCounter<TItem>
 
     private DateTimeOffset TimeOf(long slot) => new(slot * _resolution, TimeSpan.Zero);
 
-    /// <summary>
-    /// An item for a key that was not tracked, whose (default) entry <paramref name="state"/> Add has just added. At the
-    /// key cap the entry is taken out again (which leaves the table's free list, and so its order, as it was) before a
-    /// sweep for room.
-    /// </summary>
+    /// <summary>An item for a key that was not tracked, whose (default) entry <paramref name="state"/> Add has just added.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private SlidingWindowOutcome AddNewKey(ref CounterKeyState state, string key, long slot, long ticks, TItem item)
+    private SlidingWindowOutcome AddNewKey(ref CounterKeyState state, long slot, string key, long ticks, TItem item)
     {
-        if (_keys.Count > MaxTrackedKeys)
-        {
-            _keys.Remove(key);
-            if (!SweepForRoom())
-            {
-                return SlidingWindowOutcome.KeyCapExceeded;
-            }
-
-            return Count(ref Track(key, slot), key, slot, ticks, item);
-        }
-
         state.NewestSlot = slot;
         if (_keys.Count > _peakKeys)
         {
@@ -443,6 +439,18 @@ public sealed partial class SlidingWindowCounter<TItem>
         }
 
         return Count(ref state, key, slot, ticks, item);
+    }
+
+    /// <summary>An item for a key that is not tracked while the key cap is reached: a sweep first, if it can free room.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private SlidingWindowOutcome AddNewKeyAtCap(string key, long slot, long ticks, TItem item)
+    {
+        if (!SweepForRoom())
+        {
+            return SlidingWindowOutcome.KeyCapExceeded;
+        }
+
+        return Count(ref Track(key, slot), key, slot, ticks, item);
     }
 
     /// <remarks>
