@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 
 namespace AlertEngine.Benchmarks.Threshold;
 
@@ -57,19 +56,5 @@ public static class ColdKeysCpuTime
         return 0;
     }
 
-    private static long ThreadCpuNanoseconds()
-    {
-        _ = ClockGetTime(3, out var t);
-        return (t.Seconds * 1_000_000_000) + t.Nanoseconds;
-    }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGetTime(int clock, out TimeSpec time);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
+    private static long ThreadCpuNanoseconds() => EndToEnd.EngineSideBySide.ThreadCpuNanoseconds();
 }
