@@ -83,6 +83,11 @@ public static class Program
             return Engine.DuplicateBatchCpuTime.Run(dupBatchArgs);
         }
 
+        if (args is ["threshold-cold", .. var coldArgs])
+        {
+            return Threshold.ColdKeysCpuTime.Run(coldArgs);
+        }
+
         if (args is ["targets-cpu", .. var targetArgs])
         {
             return EndToEnd.TargetsCpuTime.Run(targetArgs);

@@ -36,7 +36,7 @@ internal sealed class LocalhostCluster : IAsyncDisposable
     /// <summary>The silos' hosts (for benchmarks that look into a silo's services).</summary>
     public IReadOnlyList<IHost> Silos => _silos;
 
-    public static async Task<LocalhostCluster> StartAsync(int silos, IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, IAlertStore store, CancellationToken cancellationToken)
+    public static async Task<LocalhostCluster> StartAsync(int silos, IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, IAlertStore store, CancellationToken cancellationToken, Action<ISiloBuilder>? configureSilo = null)
     {
         var clusterId = "alertengine-replay-" + Guid.NewGuid().ToString("N")[..8];
         var ports = FreePorts(2 * silos);
@@ -51,7 +51,7 @@ internal sealed class LocalhostCluster : IAsyncDisposable
                 builder.Services.AddSingleton(store);
                 var siloPort = ports[2 * i];
                 var gatewayPort = ports[(2 * i) + 1];
-                builder.UseOrleans(silo => silo
+                builder.UseOrleans(silo => (configureSilo ?? (_ => { }))(silo
                     .UseLocalhostClustering(siloPort, gatewayPort, primary, serviceId: clusterId, clusterId: clusterId)
                     // Orleans' binary serializer: the default grain-storage serializer is JSON (state bytes as base64 text).
                     .AddMemoryGrainStorage(AlertEngineClusterOptions.StorageName, (OptionsBuilder<MemoryGrainStorageOptions> o) => o
@@ -64,7 +64,8 @@ internal sealed class LocalhostCluster : IAsyncDisposable
                         {
                             o.Policies.Add(policy);
                         }
-                    }));
+                    }))); // configureSilo last (benchmarks replace the grain storage with it)
+
                 var host = builder.Build();
                 hosts.Add(host);
                 await host.StartAsync(cancellationToken);

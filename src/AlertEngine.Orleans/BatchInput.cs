@@ -7,7 +7,7 @@ namespace AlertEngine;
 /// the record's <see cref="StateRecord.Payload"/>, stored as received). A partition grain persists
 /// per batch only the name of this record (<see cref="StateLogManifest.Inputs"/>) and, on activation, replays the
 /// inputs since its base snapshot: the questions into its duplicate filter, the admitted activities through
-/// <see cref="EnginePartition.Evaluate"/> (its state is a function of the state before and these inputs). So a batch
+/// <see cref="EnginePartition.Evaluate(ReadOnlySpan{AdmittedActivity}, PartitionOutput)"/> (its state is a function of the state before and these inputs). So a batch
 /// costs the partitions no state encoding, and the batch is stored once, not once per partition. Thread-safe (no state).
 /// </summary>
 internal static class BatchInput

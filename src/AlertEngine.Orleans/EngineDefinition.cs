@@ -2,7 +2,8 @@ using System.IO.Hashing;
 
 namespace AlertEngine;
 
-/// <summary>One engine's validated configuration, as every grain of that engine uses it. Immutable.</summary>
+/// <summary>One engine's validated configuration, as every grain of that engine on a silo uses it, and the silo's
+/// routes of the current batch (<see cref="RoutesFor"/>). The configuration is immutable; thread-safe.</summary>
 internal sealed class EngineDefinition
 {
     public EngineDefinition(string name, IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, int partitions)
@@ -33,6 +34,38 @@ internal sealed class EngineDefinition
     public AlertEngineOptions Options { get; }
 
     public int Partitions { get; }
+
+    private readonly Lock _routeGate = new();
+    private PartitionRouter? _router;
+    private (string Input, Lazy<BatchRoutes> Routes)? _lastRoutes;
+
+    /// <summary>The routes (<see cref="PartitionRouter"/>) of the batch whose input record is <paramref name="input"/>
+    /// (<see cref="BatchInput"/>: its name is unique per batch and write, so it identifies the admitted activities),
+    /// computed by the first partition on this silo that asks and shared with the others (the decode of the batch with
+    /// it): one operation lookup, condition evaluation and key hash per activity and policy per silo, not per partition.
+    /// The last batch's routes are kept until the next batch. Thread-safe; never change the result.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not an encoded batch.</exception>
+    public BatchRoutes RoutesFor(string input, AdmittedActivities admitted, byte[] activities)
+    {
+        Lazy<BatchRoutes> routes;
+        lock (_routeGate)
+        {
+            if (_lastRoutes is { } last && last.Input == input)
+            {
+                routes = last.Routes;
+            }
+            else
+            {
+                var router = _router ??= new PartitionRouter(Policies, Partitions);
+                routes = new Lazy<BatchRoutes>(
+                    () => router.Route(admitted.Resolve(ActivityBatchCodec.DecodeShared(activities))),
+                    LazyThreadSafetyMode.ExecutionAndPublication);
+                _lastRoutes = (input, routes);
+            }
+        }
+
+        return routes.Value;
+    }
 
     /// <summary>The coordinator writes a new base snapshot of its state after this many deltas
     /// (<see cref="StateLogStore"/>); a partition writes one when its base would be more than this many batches old

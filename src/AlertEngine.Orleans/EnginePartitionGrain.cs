@@ -136,10 +136,10 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
 
         try
         {
-            var batch = ActivityBatchCodec.DecodeShared(activities.Value);
-            var evaluated = admitted.Resolve(batch);
+            // Routed once per silo: the partitions here share the operation lookups, conditions and key hashes.
+            var routes = Definition.RoutesFor(input, admitted, activities.Value);
             _output.Clear();
-            _partition!.Evaluate(evaluated, _output);
+            _partition!.Evaluate(routes, _output);
             var encoded = PartitionOutputCodec.Encode(_output);
             _output.Clear();
             var checkedHere = _checkedBatch == batchNumber;

@@ -21,6 +21,9 @@ namespace AlertEngine.Benchmarks.EndToEnd;
 /// <c>policy:ID</c> on a pipeline that has already seen the whole file (untimed): the timed pass is a copy of the file
 /// shifted by its span, so every key exists and the state's arrays have grown (steady state, as in a long replay).
 /// Without a stage list: all of them.
+/// A stage prefixed with <c>b</c> (<c>bdispatch</c>, <c>bpolicy:ID</c>) goes through the batch entry point
+/// <c>Process(ReadOnlySpan&lt;Activity&gt;)</c> in batches of 1,024, as the replay command does; <c>bpolicy:ID</c> is
+/// reported over <c>bdispatch</c>.
 /// For a profile: <c>e2e-engine FILE POLICIES 30 - policy:ID</c> under <c>dotnet-trace collect</c>.
 /// </remarks>
 internal static class EngineSideBySide
@@ -42,6 +45,11 @@ internal static class EngineSideBySide
         if (stages.Any(s => s.StartsWith("policy:", StringComparison.Ordinal)) && !stages.Contains("dispatch"))
         {
             stages.Insert(0, "dispatch");
+        }
+
+        if (stages.Any(s => s.StartsWith("bpolicy:", StringComparison.Ordinal)) && !stages.Contains("bdispatch"))
+        {
+            stages.Insert(0, "bdispatch");
         }
 
         Console.WriteLine($"# e2e-engine: {Path.GetFileName(activitiesPath)}, best of {rounds} alternating rounds, baseline {baselineDir ?? "(none)"}");
@@ -73,7 +81,7 @@ internal static class EngineSideBySide
         Console.WriteLine("| stage | " + string.Join(" | ", sides.Select(s => s.Name + " ns")) + (sides.Count > 1 ? " | ratio" : "") + " | B/activity | per |");
         foreach (var stage in stages)
         {
-            var per = stage.StartsWith("policy:", StringComparison.Ordinal) || stage.StartsWith("keep:", StringComparison.Ordinal) || stage.StartsWith("steady:", StringComparison.Ordinal) ? "matching activity, over dispatch (both without the duplicate filter)" : "activity";
+            var per = IsPolicyStage(stage) ? $"matching activity, over {DispatchOf(stage)} (both without the duplicate filter)" : "activity";
             var ns = sides.Select(s => NsPer(best, s.Name, stage)).ToArray();
             var mine = best[(sides[^1].Name, stage)];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -100,14 +108,21 @@ internal static class EngineSideBySide
     private static double NsPer(Dictionary<(string, string), double[]> best, string side, string stage)
     {
         var m = best[(side, stage)];
-        if (!stage.StartsWith("policy:", StringComparison.Ordinal) && !stage.StartsWith("keep:", StringComparison.Ordinal) && !stage.StartsWith("steady:", StringComparison.Ordinal))
+        if (!IsPolicyStage(stage))
         {
             return m[0] / m[1];
         }
 
-        var over = best[(side, "dispatch")];
+        var over = best[(side, DispatchOf(stage))];
         return (m[0] - over[0]) / m[3];
     }
+
+    private static bool IsPolicyStage(string stage) =>
+        stage.StartsWith("policy:", StringComparison.Ordinal) || stage.StartsWith("keep:", StringComparison.Ordinal) || stage.StartsWith("bpolicy:", StringComparison.Ordinal)
+        || stage.StartsWith("steady:", StringComparison.Ordinal);
+
+    /// <summary>The stage a policy stage is reported over: the batch one for a batch stage.</summary>
+    private static string DispatchOf(string stage) => stage.StartsWith('b') ? "bdispatch" : "dispatch";
 
     /// <summary>A second copy of this harness bound to the baseline AlertEngine.dll.</summary>
     private static Func<string, string, string, double[]> LoadBaseline(string dir)
@@ -186,7 +201,8 @@ internal static class EngineSideBySide
         IReadOnlyList<AlertPolicy> selected = [];
         var options = new AlertEngineOptions();
         var matching = activities.Count;
-        switch (stage)
+        var batched = stage.StartsWith('b');
+        switch (batched ? stage[1..] : stage)
         {
             case "dispatch":
                 options = new AlertEngineOptions { DuplicateHorizon = TimeSpan.Zero };
@@ -201,6 +217,11 @@ internal static class EngineSideBySide
                 break;
             default:
                 var id = stage[(stage.IndexOf(':', StringComparison.Ordinal) + 1)..];
+                if (batched && !stage.StartsWith("bpolicy:", StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"Unknown stage '{stage}'.", nameof(stage));
+                }
+
                 var policy = _policies!.First(p => p.Id == id);
                 selected = [policy];
                 options = new AlertEngineOptions { DuplicateHorizon = TimeSpan.Zero };
@@ -225,13 +246,24 @@ internal static class EngineSideBySide
         var changes = 0L;
         var kept = stage.StartsWith("keep:", StringComparison.Ordinal) ? new List<AlertChange>() : null;
         var cpu = ThreadCpuNanoseconds();
-        foreach (var activity in activities)
+        if (batched)
         {
-            var c = pipeline.Process(activity);
-            changes += c.Count;
-            if (kept is not null && c.Count != 0)
+            var all = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(activities);
+            for (var start = 0; start < all.Length; start += 1024)
             {
-                kept.AddRange(c);
+                changes += pipeline.Process(all.Slice(start, Math.Min(1024, all.Length - start))).Count;
+            }
+        }
+        else
+        {
+            foreach (var activity in activities)
+            {
+                var c = pipeline.Process(activity);
+                changes += c.Count;
+                if (kept is not null && c.Count != 0)
+                {
+                    kept.AddRange(c);
+                }
             }
         }
 

@@ -15,7 +15,11 @@ namespace AlertEngine.Benchmarks.Orleans;
 /// <c>orleans N BATCH SILOS ROUNDS</c> runs only that batch size and silo count, ROUNDS times, alternating the
 /// grains' whole-state persistence at every batch (the state before incremental persistence: a base snapshot per
 /// batch) and incremental persistence (deltas on a base), with the single node in every round; best of the rounds.
-/// <c>orleans N BATCH SILOS ROUNDS incremental</c> leaves out the whole-state variant (for profiling). Each cluster
+/// <c>orleans N BATCH SILOS ROUNDS incremental</c> leaves out the whole-state variant (for profiling); adding
+/// <c>untracked</c> uses policies that track none of the activities' operations (evaluation ~0 in both engines: the
+/// cluster's remaining cost is its calls, serialization and persistence); adding <c>nostorage</c> replaces the grain
+/// storage with one that discards every write (<see cref="DiscardingGrainStorage"/>: calls and serialization without
+/// persistence; nothing survives a fault). Each cluster
 /// first gets an empty batch that activates its grains (reported as activation, outside the throughput, like the
 /// single node's constructor); the process CPU time per activity is printed next to the wall-clock rate (it survives
 /// a loaded machine better).
@@ -25,12 +29,15 @@ internal static class ClusterThroughput
     /// <summary>The process CPU time per activity of the last single-node run (µs).</summary>
     private static double SingleCpu = double.NaN;
 
+    /// <summary>The clusters discard what the grains persist (<see cref="DiscardingGrainStorage"/>).</summary>
+    private static bool NoStorage;
+
     private const int Policies = 1000;
     private const int Keys = 100_000;
 
     public static int Run(string[] args)
     {
-        if (args.Length is 4 or 5)
+        if (args.Length is >= 4 and <= 7)
         {
             return Compare(args);
         }
@@ -81,9 +88,11 @@ internal static class ClusterThroughput
         var batchSize = int.Parse(args[1], CultureInfo.InvariantCulture);
         var silos = int.Parse(args[2], CultureInfo.InvariantCulture);
         var rounds = int.Parse(args[3], CultureInfo.InvariantCulture);
-        var incrementalOnly = args is [.., "incremental"];
-        Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores; {count:N0} activities, {Policies:N0} policies, {Keys:N0} keys, batches of {batchSize:N0}, {silos} silo(s), {rounds} rounds");
-        var policies = MakePolicies();
+        var incrementalOnly = args.AsSpan(4).Contains("incremental");
+        var untracked = args.AsSpan(4).Contains("untracked");
+        NoStorage = args.AsSpan(4).Contains("nostorage");
+        Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores; {count:N0} activities, {Policies:N0} policies{(untracked ? " tracking none of the operations" : "")}{(NoStorage ? ", grain storage discarding every write (no persistence)" : "")}, {Keys:N0} keys, batches of {batchSize:N0}, {silos} silo(s), {rounds} rounds");
+        var policies = MakePolicies(untracked);
         var activities = MakeActivities(count);
         var options = new AlertEngineOptions { FutureTolerance = TimeSpan.MaxValue };
         Console.WriteLine();
@@ -118,7 +127,9 @@ internal static class ClusterThroughput
     private static double Cluster(AlertPolicy[] policies, AlertEngineOptions options, Activity[] activities, int silos, int batchSize, double single, bool? incremental = null)
     {
         var store = new InMemoryAlertStore();
-        var cluster = LocalhostCluster.StartAsync(silos, policies, options, store, CancellationToken.None).GetAwaiter().GetResult();
+        var cluster = LocalhostCluster.StartAsync(silos, policies, options, store, CancellationToken.None, NoStorage
+            ? silo => silo.Services.AddKeyedSingleton<global::Orleans.Storage.IGrainStorage>(AlertEngineClusterOptions.StorageName, new DiscardingGrainStorage())
+            : null).GetAwaiter().GetResult();
         if (incremental == false)
         {
             foreach (var silo in cluster.Silos)
@@ -170,7 +181,10 @@ internal static class ClusterThroughput
         return GC.GetTotalMemory(forceFullCollection: true) / 1e6;
     }
 
-    internal static AlertPolicy[] MakePolicies()
+    /// <summary>The 1,000 threshold policies, one per operation <c>Op{i}</c>; with <paramref name="untracked"/> they
+    /// list operations no activity has (<c>Untracked{i}</c>), so evaluation is one operation lookup per activity and
+    /// what remains of a cluster's cost is its calls, serialization and persistence.</summary>
+    internal static AlertPolicy[] MakePolicies(bool untracked = false)
     {
         var policies = new AlertPolicy[Policies];
         for (var i = 0; i < policies.Length; i++)
@@ -179,7 +193,7 @@ internal static class ClusterThroughput
             {
                 Id = "p" + i.ToString(CultureInfo.InvariantCulture),
                 Name = "P" + i.ToString(CultureInfo.InvariantCulture),
-                Operations = ["Op" + i.ToString(CultureInfo.InvariantCulture)],
+                Operations = [(untracked ? "Untracked" : "Op") + i.ToString(CultureInfo.InvariantCulture)],
                 Trigger = new ThresholdTrigger(5, TimeSpan.FromMinutes(10), TriggerScope.User),
             };
         }

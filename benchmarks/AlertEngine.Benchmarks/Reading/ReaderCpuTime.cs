@@ -10,7 +10,10 @@ namespace AlertEngine.Benchmarks.Reading;
 /// search export (CSV: eight columns, AuditData quoted with doubled quotes, a quoted line break in another column, BOM,
 /// CRLF), side by side in one process, alternating rounds. Reports the thread's CPU time (CLOCK_THREAD_CPUTIME_ID: the
 /// sequential reader runs on the calling thread), wall time and allocated bytes per record, and the CSV/JSON Lines
-/// ratio of the median and of the minimum CPU time over the rounds after the first (JIT warm-up).
+/// ratio of the median and of the minimum CPU time over the rounds after the first (JIT warm-up). Then the parts alone
+/// (minimum of 5 rounds): splitting; splitting and parsing without the reader; parsing alone (with and without the
+/// plain-ASCII flag the CSV splitter gives); and each splitter with 4 cached lines parsed (or 1,254 B allocated) between
+/// rows, minus that parse (allocation) alone: what splitting costs where the reader runs it.
 /// </summary>
 internal static class ReaderCpuTime
 {
@@ -69,6 +72,14 @@ internal static class ReaderCpuTime
             return 0;
         }
 
+        var lines = new List<(int, int)>();
+        for (int p = 0, q; (q = Array.IndexOf(jsonl, (byte)'\n', p)) >= 0; p = q + 1)
+        {
+            lines.Add((p, q - p));
+        }
+
+        var fixedLines = new byte[][] { Encoding.UTF8.GetBytes(records[0]), Encoding.UTF8.GetBytes(records[1]), Encoding.UTF8.GetBytes(records[2]), Encoding.UTF8.GetBytes(records[3]) };
+
         // Splitting alone (no record parsed): where the difference comes from.
         Console.WriteLine();
         Console.WriteLine("| round | split only | thread CPU ns/record |");
@@ -79,6 +90,19 @@ internal static class ReaderCpuTime
             ($"CSV rows, AuditData unescaped ({CsvCompaction.Best})", () => SplitCsv(csv, CsvCompaction.Best), n + 1),
             ($"CSV rows, AuditData unescaped ({CsvCompaction.Shuffle128})", () => SplitCsv(csv, CsvCompaction.Shuffle128), n + 1),
             ("CSV rows, nothing kept", () => SplitCsv(csv, CsvCompaction.Best, -1), n + 1),
+            ("JSON Lines lines + parse", () => SplitLines(jsonl, parse: true), n),
+            ("CSV rows + parse (plain-ASCII flag used)", () => SplitCsv(csv, CsvCompaction.Best, then: CsvThen.Parse), n + 1),
+            ("CSV rows + parse (flag ignored)", () => SplitCsv(csv, CsvCompaction.Best, then: CsvThen.ParseIgnoringPlainAscii), n + 1),
+            ("CSV rows split 32 at a time (AuditData copied), then parsed", () => SplitCsvBatched(csv, 32), n + 1),
+            ("parse only (JSON Lines lines found before)", () => ParseOnly(jsonl, lines, false), n),
+            ("parse only (same, plain-ASCII flag)", () => ParseOnly(jsonl, lines, true), n),
+            ("parse only, 4 cached lines cycled", () => ParseFixed(fixedLines, n), n),
+            ("JSON Lines lines + parse of 4 cached lines", () => SplitLines(jsonl, parse: true, fixedLines), n),
+            ("CSV rows + parse of 4 cached lines", () => SplitCsv(csv, CsvCompaction.Best, then: CsvThen.ParseCached, fixedLines: fixedLines), n + 1),
+            ("CSV rows, nothing kept, + parse of 4 cached lines", () => SplitCsv(csv, CsvCompaction.Best, -1, then: CsvThen.ParseCached, fixedLines: fixedLines), n + 1),
+            ("allocate 1,254 B per record only", () => AllocateOnly(n), n),
+            ("JSON Lines lines + allocate", () => SplitLines(jsonl, parse: true, fixedLines, allocate: true), n),
+            ("CSV rows + allocate", () => SplitCsv(csv, CsvCompaction.Best, then: CsvThen.Allocate), n + 1),
             ("copy only (JSON Lines)", () => CopyOnly(jsonl), 0),
             ("copy only (CSV)", () => CopyOnly(csv), 0),
         };
@@ -106,6 +130,12 @@ internal static class ReaderCpuTime
             Console.WriteLine($"split only, min thread CPU ns/record: {name} {values.Min():F0}");
         }
 
+        // The splitters between parses (of the same 4 cached lines, whatever the input): what splitting costs in the reader.
+        var cachedParse = split["parse only, 4 cached lines cycled"].Min();
+        Console.WriteLine($"split between parses of cached lines, min - parse alone: JSON Lines lines {split["JSON Lines lines + parse of 4 cached lines"].Min() - cachedParse:F0}, "
+            + $"CSV rows {split["CSV rows + parse of 4 cached lines"].Min() - cachedParse:F0}, CSV rows nothing kept {split["CSV rows, nothing kept, + parse of 4 cached lines"].Min() - cachedParse:F0}");
+        var allocated = split["allocate 1,254 B per record only"].Min();
+        Console.WriteLine($"split between allocations, min - allocation alone: JSON Lines lines {split["JSON Lines lines + allocate"].Min() - allocated:F0}, CSV rows {split["CSV rows + allocate"].Min() - allocated:F0}");
         var j = Median(cpu["JSON Lines"]);
         var c = Median(cpu["CSV"]);
         Console.WriteLine($"rounds 1-{rounds - 1}: median thread CPU ns/record: JSON Lines {j:F0}, CSV {c:F0}, CSV/JSON Lines {c / j:F3}; "
@@ -113,14 +143,52 @@ internal static class ReaderCpuTime
         return 0;
     }
 
-    private static int SplitLines(byte[] bytes)
+    private static int ParseFixed(byte[][] fixedLines, int n)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            if (ActivityLineParser.Parse(fixedLines[i & 3], "b", i + 1) is not { IsValid: true })
+            {
+                throw new InvalidOperationException("invalid line");
+            }
+        }
+
+        return n;
+    }
+
+    private static int AllocateOnly(int n)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            Allocate();
+        }
+
+        return n;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void Allocate()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            Sink = new byte[40];
+            Sink[i] = 1;
+        }
+
+        Sink = new byte[430];
+        Sink[5] = 1;
+    }
+
+    private static byte[]? Sink;
+
+    private static int SplitLines(byte[] bytes, bool parse = false, byte[][]? fixedLines = null, bool allocate = false)
     {
         using var stream = new MemoryStream(bytes, writable: false);
         var splitter = new LineSplitter<byte>(ActivityReaderOptions.DefaultMaxLineLength, (byte)'\n', (byte)'\r');
         var count = 0;
         while (true)
         {
-            switch (splitter.TryRead(out _, out _))
+            switch (splitter.TryRead(out var start, out var length))
             {
                 case LineStatus.End:
                     return count;
@@ -129,10 +197,35 @@ internal static class ReaderCpuTime
                     splitter.Commit(stream.Read(space.Span[..Math.Min(space.Length, 64 * 1024)]));
                     break;
                 default:
+                    if (allocate)
+                    {
+                        Allocate();
+                    }
+                    else if (parse && ActivityLineParser.Parse(fixedLines is null ? splitter.Buffer.Slice(start, length) : fixedLines[count & 3], "b", splitter.LineNumber) is not { IsValid: true })
+                    {
+                        throw new InvalidOperationException("invalid line");
+                    }
+
                     count++;
                     break;
             }
         }
+    }
+
+    private static int ParseOnly(byte[] bytes, List<(int Start, int Length)> lines, bool plainAscii)
+    {
+        var count = 0;
+        foreach (var (start, length) in lines)
+        {
+            if (ActivityLineParser.Parse(bytes.AsSpan(start, length), "b", count + 1, plainAscii) is not { IsValid: true })
+            {
+                throw new InvalidOperationException("invalid line");
+            }
+
+            count++;
+        }
+
+        return count;
     }
 
     private static int CopyOnly(byte[] bytes)
@@ -146,14 +239,14 @@ internal static class ReaderCpuTime
         return 0;
     }
 
-    private static int SplitCsv(byte[] bytes, CsvCompaction compaction, int kept = 5)
+    private static int SplitCsv(byte[] bytes, CsvCompaction compaction, int kept = 5, CsvThen then = CsvThen.Nothing, byte[][]? fixedLines = null)
     {
         using var stream = new MemoryStream(bytes, writable: false);
         var splitter = new CsvRecordSplitter(ActivityReaderOptions.DefaultMaxLineLength, compaction) { KeptField = kept };
         var count = 0;
         while (true)
         {
-            switch (splitter.TryRead(out _))
+            switch (splitter.TryRead(out var auditData))
             {
                 case CsvStatus.End:
                     return count;
@@ -162,10 +255,89 @@ internal static class ReaderCpuTime
                     splitter.Commit(stream.Read(space.Span[..Math.Min(space.Length, 64 * 1024)]));
                     break;
                 default:
+                    if (then == CsvThen.Allocate)
+                    {
+                        Allocate();
+                        count++;
+                        break;
+                    }
+
+                    if (then == CsvThen.ParseCached && count > 0)
+                    {
+                        auditData = fixedLines![(count - 1) & 3];
+                    }
+
+                    if (then != CsvThen.Nothing && count > 0
+                        && ActivityLineParser.Parse(auditData, "b", splitter.LineNumber, then == CsvThen.Parse && splitter.KeptIsPlainAscii) is not { IsValid: true })
+                    {
+                        throw new InvalidOperationException("invalid row");
+                    }
+
                     count++;
                     break;
             }
         }
+    }
+
+    /// <summary>Splits up to <paramref name="batch"/> rows (copying each AuditData out), then parses them: the scan loop runs hot.</summary>
+    private static int SplitCsvBatched(byte[] bytes, int batch)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        var splitter = new CsvRecordSplitter(ActivityReaderOptions.DefaultMaxLineLength) { KeptField = 5 };
+        var store = new byte[256 * 1024];
+        var rows = new (int Start, int Length, long Line, bool Plain)[batch];
+        var pending = 0;
+        var used = 0;
+        var count = 0;
+        while (true)
+        {
+            var status = splitter.TryRead(out var auditData);
+            if (status == CsvStatus.Record)
+            {
+                if (count++ > 0)
+                {
+                    auditData.CopyTo(store.AsSpan(used));
+                    rows[pending++] = (used, auditData.Length, splitter.LineNumber, splitter.KeptIsPlainAscii);
+                    used += auditData.Length;
+                }
+
+                if (pending < batch)
+                {
+                    continue;
+                }
+            }
+
+            for (var r = 0; r < pending; r++)
+            {
+                if (ActivityLineParser.Parse(store.AsSpan(rows[r].Start, rows[r].Length), "b", rows[r].Line, rows[r].Plain) is not { IsValid: true })
+                {
+                    throw new InvalidOperationException("invalid row");
+                }
+            }
+
+            pending = 0;
+            used = 0;
+            if (status == CsvStatus.End)
+            {
+                return count;
+            }
+
+            if (status == CsvStatus.NeedMore)
+            {
+                var space = splitter.GetWriteSpace();
+                splitter.Commit(stream.Read(space.Span[..Math.Min(space.Length, 64 * 1024)]));
+            }
+        }
+    }
+
+    /// <summary>What the CSV split-only loop does with each row after splitting it.</summary>
+    private enum CsvThen
+    {
+        Nothing,
+        Parse,
+        ParseIgnoringPlainAscii,
+        ParseCached,
+        Allocate,
     }
 
     private static double Median(List<double> values)

@@ -24,6 +24,9 @@ internal sealed partial class EnginePartition
     private readonly int[] _clockDriven;
     private readonly List<Detection> _fired = [];
     private readonly List<long> _arrivals = [];
+    private readonly IReadOnlyList<AlertPolicy> _policies;
+    private PartitionRouter? _router;
+    private BatchRoutes? _routes;
     private PartitionOutput? _output;
     private long _sequence;
     private int _order;
@@ -43,38 +46,20 @@ internal sealed partial class EnginePartition
         Duplicates = new DuplicateFilter(options.DuplicateHorizon);
         Action<EngineDiagnostic> report = Report;
         _runtimes = new Runtime[policies.Count];
-        var byOperation = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
         var clockDriven = new List<int>();
         for (var i = 0; i < policies.Count; i++)
         {
             var policy = policies[i];
             var detector = AlertPipeline.CreateDetector(policy, options, report);
-            _runtimes[i] = new Runtime(policy, ConditionCompiler.Compile(policy.Conditions), detector, KeyReader(policy.Trigger));
-            if (!policy.Enabled)
-            {
-                continue;
-            }
-
-            if (detector is IClockDrivenDetector)
+            _runtimes[i] = new Runtime(policy, detector, PartitionRouter.KeyReader(policy.Trigger));
+            if (policy.Enabled && detector is IClockDrivenDetector)
             {
                 clockDriven.Add(i);
             }
-
-            foreach (var operation in policy.Operations)
-            {
-                if (!byOperation.TryGetValue(operation, out var bucket))
-                {
-                    byOperation.Add(operation, bucket = []);
-                }
-
-                if (!bucket.Contains(i))
-                {
-                    bucket.Add(i);
-                }
-            }
         }
 
-        _byOperation = byOperation.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
+        _policies = policies;
+        _byOperation = PartitionRouter.IndexByOperation(policies);
         _clockDriven = [.. clockDriven];
     }
 
@@ -106,26 +91,72 @@ internal sealed partial class EnginePartition
     public void CheckDuplicates(ReadOnlySpan<DuplicateQuery> queries, Span<bool> isDuplicate) => Duplicates.IsDuplicate(queries, isDuplicate);
 
     /// <summary>Evaluates a batch of admitted activities for this partition's keys; appends the events to
-    /// <paramref name="output"/> (not cleared here).</summary>
+    /// <paramref name="output"/> (not cleared here). Routes the batch itself (<see cref="PartitionRouter"/>): when
+    /// several partitions evaluate one batch, route it once and call
+    /// <see cref="Evaluate(BatchRoutes, PartitionOutput)"/>.</summary>
     public void Evaluate(ReadOnlySpan<AdmittedActivity> batch, PartitionOutput output)
     {
         ArgumentNullException.ThrowIfNull(output);
+        var routes = _routes ??= new BatchRoutes();
+        (_router ??= new PartitionRouter(_policies, Partitions)).Route(batch, routes);
+        try
+        {
+            Evaluate(routes, output);
+        }
+        finally
+        {
+            routes.Clear();
+        }
+    }
+
+    /// <summary>Evaluates a routed batch (<see cref="PartitionRouter"/>, for this many partitions) for this partition's
+    /// keys; appends the events to <paramref name="output"/> (not cleared here). The entries this partition owns are
+    /// observed; the others' times only move the detectors' clocks (<see cref="IPolicyDetector.Pass"/>), so every
+    /// partition's detector-wide state stays the single detector's.</summary>
+    /// <exception cref="ArgumentException">The batch was routed for another number of partitions.</exception>
+    public void Evaluate(BatchRoutes routes, PartitionOutput output)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        ArgumentNullException.ThrowIfNull(output);
+        if (routes.Partitions != Partitions)
+        {
+            throw new ArgumentException($"The batch was routed for {routes.Partitions} partitions, not {Partitions}.", nameof(routes));
+        }
+
         _output = output;
         try
         {
-            foreach (ref readonly var admitted in batch)
+            var admitted = routes.Admitted;
+            var hasErrors = routes.HasErrors;
+            for (var i = 0; i < admitted.Length; i++)
             {
-                _sequence = admitted.Sequence;
-                if (admitted.MovesClock && _clockDriven.Length != 0)
+                var activity = admitted[i].Activity;
+                _sequence = admitted[i].Sequence;
+                if (admitted[i].MovesClock && _clockDriven.Length != 0)
                 {
-                    AdvanceClock(admitted.Activity);
+                    AdvanceClock(activity);
                 }
 
-                if (_byOperation.TryGetValue(admitted.Activity.Operation, out var candidates))
+                var end = routes.Start(i + 1);
+                for (var e = routes.Start(i); e < end; e++)
                 {
-                    foreach (var index in candidates)
+                    var index = routes.Policy(e);
+                    var error = hasErrors ? routes.Error(e) : null;
+                    if (routes.Owner(e) != Partition)
                     {
-                        Evaluate(index, admitted.Activity);
+                        if (error is null)
+                        {
+                            Pass(index, activity);
+                        }
+                    }
+                    else if (error is not null)
+                    {
+                        _order = _runtimes.Length + index;
+                        Add(PartitionEventKind.EvaluationError, index, error);
+                    }
+                    else
+                    {
+                        Observe(index, activity);
                     }
                 }
             }
@@ -136,41 +167,33 @@ internal sealed partial class EnginePartition
         }
     }
 
-    private void Evaluate(int index, Activity activity)
+    /// <summary>Another partition owns the key of <paramref name="activity"/>, which passed the policy's conditions:
+    /// follow the detector-wide clock only.</summary>
+    private void Pass(int index, Activity activity)
+    {
+        var detector = _runtimes[index].Detector;
+        _order = _runtimes.Length + index;
+        try
+        {
+            detector.Pass(activity);
+            (detector as AbsenceDetector)?.AlignSequence(_sequence + 1);
+        }
+#pragma warning disable CA1031 // reported by the partition that owns the key
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    /// <summary>This partition owns the key of <paramref name="activity"/>, which passed the policy's conditions.</summary>
+    private void Observe(int index, Activity activity)
     {
         var runtime = _runtimes[index];
         _order = _runtimes.Length + index;
-        var key = runtime.Key is null ? activity.Id : runtime.Key(activity) ?? string.Empty;
         var absence = runtime.Detector as AbsenceDetector;
-        if (Partitioner.Of(key, Partitions) != Partition)
-        {
-            // Another partition owns the key: follow the detector-wide clock only. A condition that throws is that
-            // partition's to report.
-            try
-            {
-                if (runtime.Matches(activity))
-                {
-                    runtime.Detector.Pass(activity);
-                    absence?.AlignSequence(_sequence + 1);
-                }
-            }
-#pragma warning disable CA1031 // reported by the partition that owns the key
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-            }
-
-            return;
-        }
-
         Detection? detection;
         try
         {
-            if (!runtime.Matches(activity))
-            {
-                return;
-            }
-
             runtime.Detector.Pass(activity);
             absence?.AlignSequence(_sequence);
             detection = runtime.Detector.Observe(activity);
@@ -239,21 +262,5 @@ internal sealed partial class EnginePartition
         _output.Add(new PartitionEvent(_sequence, _order, long.MinValue, long.MinValue, PartitionEventKind.Diagnostic, index, diagnostic));
     }
 
-    /// <summary>The partition key of an activity for a trigger: its scope key (<c>""</c> when it has none, like the
-    /// detectors), or <see langword="null"/> for every-time triggers (the activity id decides).</summary>
-    private static Func<Activity, string?>? KeyReader(Trigger trigger) => trigger switch
-    {
-        EveryTimeTrigger => null,
-        ThresholdTrigger t => ScopeKeys.Reader(t.Scope),
-        AnomalyTrigger t => ScopeKeys.Reader(t.Scope),
-        DistinctTrigger t => ScopeKeys.Reader(t.Scope),
-        SumTrigger t => ScopeKeys.Reader(t.Scope),
-        SpikeTrigger t => ScopeKeys.Reader(t.Scope),
-        NewValueTrigger t => ScopeKeys.Reader(t.Scope),
-        AbsenceTrigger t => ScopeKeys.Reader(t.Scope),
-        TemporalTrigger t => ScopeKeys.Reader(t.Scope),
-        _ => throw new NotSupportedException($"Trigger {trigger.GetType().Name} cannot be partitioned."),
-    };
-
-    private sealed record Runtime(AlertPolicy Policy, Func<Activity, bool> Matches, IPolicyDetector Detector, Func<Activity, string?>? Key);
+    private sealed record Runtime(AlertPolicy Policy, IPolicyDetector Detector, Func<Activity, string?>? Key);
 }

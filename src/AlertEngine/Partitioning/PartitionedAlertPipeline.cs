@@ -37,6 +37,8 @@ public sealed class PartitionedAlertPipeline : IDisposable
     private readonly PartitionOutput[] _outputs;
     private readonly List<DuplicateQuery>[] _queries;
     private readonly List<AdmittedActivity> _admitted = [];
+    private readonly PartitionRouter _router;
+    private readonly BatchRoutes _routes = new();
     private AlertPipeline.Admission[] _admission = [];
     private DateTimeOffset[] _futureNow = [];
     private long[] _lateAgainst = [];
@@ -70,6 +72,7 @@ public sealed class PartitionedAlertPipeline : IDisposable
             _queries[p] = [];
         }
 
+        _router = new PartitionRouter(_coordinator.Policies, partitions);
         _coordinator.PartitionedState = new MergedPartitions(_partitions);
         _workers = new WorkerGroup(Math.Min(partitions, Environment.ProcessorCount), "AlertEngine partition");
     }
@@ -218,8 +221,17 @@ public sealed class PartitionedAlertPipeline : IDisposable
             output.Clear();
         }
 
-        var admitted = _admitted.ToArray();
-        RunPartitions(p => _partitions[p].Evaluate(admitted, _outputs[p]));
+        // The operation lookups, conditions and key hashes once for all partitions (sequential), then each partition
+        // observes its own entries and moves its clocks with the others'.
+        _router.Route(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_admitted), _routes);
+        try
+        {
+            RunPartitions(p => _partitions[p].Evaluate(_routes, _outputs[p]));
+        }
+        finally
+        {
+            _routes.Clear();
+        }
 
         // Phase 5 (sequential): the partitions' events in the single engine's order.
         return _coordinator.ApplyBatch(batch, _admission, _futureNow, _lateAgainst, first, _outputs);

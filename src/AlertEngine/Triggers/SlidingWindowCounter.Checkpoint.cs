@@ -13,6 +13,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     {
         writer.Write(_watermark);
         writer.BeginKeys(_keys.Count);
+        ExpireAllStale();
         foreach (var pair in Table)
         {
             // The value is copied: its arrays are shared, and nothing is changed while writing.
@@ -44,6 +45,7 @@ public sealed partial class SlidingWindowCounter<TItem>
 
         writer.Write(_watermark);
         writer.BeginKeys(count);
+        ExpireAllStale();
 
         // The record carries the key as the table holds it (its first spelling), whatever the spelling asked for.
         if (!Table.TryGetAlternateLookup<ReadOnlySpan<char>>(out var lookup))

@@ -25,7 +25,8 @@ namespace AlertEngine;
 /// key's window can never be counted and is reported as <see cref="SlidingWindowOutcome.OutOfWindow"/> (only possible
 /// when the allowed lateness is at least the window).</para>
 /// <para><b>Memory.</b> Each tracked key keeps counts per time slot, sparsely: only slots that hold items, and only
-/// slots inside its window. Since the count resets at N, a key holds at most
+/// slots inside its window (those that leave it are dropped lazily, at the key's next item that could fire or would
+/// need more room, and never make an array grow). Since the count resets at N, a key holds at most
 /// <c>min(N − 1, ceil(window / resolution))</c> slots of 16 bytes, whatever the rate of items for the key, in an array
 /// (24 bytes of header) next to about 90 bytes of fixed state (its dictionary entry and bucket, plus the dictionary's
 /// spare capacity). To carry the
@@ -199,11 +200,24 @@ public sealed partial class SlidingWindowCounter<TItem>
                 FlushHot();
             }
 
-            state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
-            if (Unsafe.IsNullRef(ref state))
+            if (_keys.Count < MaxTrackedKeys)
             {
-                _lastKey = key;
-                return AddNewKey(key, slot, ticks, item);
+                // Below the key cap, one hash of the key whether or not it is tracked: a new key's entry is added here.
+                state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out var tracked);
+                if (!tracked)
+                {
+                    _lastKey = key;
+                    return AddNewKey(ref state, slot, key, ticks, item);
+                }
+            }
+            else
+            {
+                state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+                if (Unsafe.IsNullRef(ref state))
+                {
+                    _lastKey = key;
+                    return AddNewKeyAtCap(key, slot, ticks, item);
+                }
             }
 
             if (ReferenceEquals(key, _lastKey))
@@ -217,14 +231,10 @@ public sealed partial class SlidingWindowCounter<TItem>
             _lastKey = key;
         }
 
+        // Items that leave the key's window stay counted until their count matters (see Count: lazy expiry).
         if (slot > state.NewestSlot)
         {
             state.NewestSlot = slot;
-            // OldestTicks, kept in the entry, says whether anything expires without reading the key's arrays.
-            if (state.Total != 0 && state.OldestTicks < (slot - _windowSlots + 1) * _resolution)
-            {
-                Expire(ref state, slot - _windowSlots);
-            }
         }
         else if (slot <= state.NewestSlot - _windowSlots)
         {
@@ -293,6 +303,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     public SlidingWindowCounterSnapshot<TItem> CreateSnapshot()
     {
         var keys = new List<SlidingWindowKeySnapshot<TItem>>(_keys.Count);
+        ExpireAllStale();
         foreach (var key in Table.Keys)
         {
             ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(Table, key);
@@ -380,7 +391,17 @@ public sealed partial class SlidingWindowCounter<TItem>
     }
 
     /// <summary>The number of slots <paramref name="key"/> holds now (for tests).</summary>
-    internal int SlotCount(string key) => Table.TryGetValue(key, out var s) ? s.SlotCount : 0;
+    internal int SlotCount(string key)
+    {
+        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(Table, key);
+        if (Unsafe.IsNullRef(ref state))
+        {
+            return 0;
+        }
+
+        ExpireStale(ref state);
+        return state.SlotCount;
+    }
 
     /// <summary>The slot capacity <paramref name="key"/> has allocated (for tests).</summary>
     internal int SlotCapacity(string key) => Table.TryGetValue(key, out var s) ? s.Slots?.Length ?? 0 : 0;
@@ -407,10 +428,24 @@ public sealed partial class SlidingWindowCounter<TItem>
 
     private DateTimeOffset TimeOf(long slot) => new(slot * _resolution, TimeSpan.Zero);
 
+    /// <summary>An item for a key that was not tracked, whose (default) entry <paramref name="state"/> Add has just added.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private SlidingWindowOutcome AddNewKey(string key, long slot, long ticks, TItem item)
+    private SlidingWindowOutcome AddNewKey(ref CounterKeyState state, long slot, string key, long ticks, TItem item)
     {
-        if (_keys.Count >= MaxTrackedKeys && !SweepForRoom())
+        state.NewestSlot = slot;
+        if (_keys.Count > _peakKeys)
+        {
+            _peakKeys = _keys.Count;
+        }
+
+        return Count(ref state, key, slot, ticks, item);
+    }
+
+    /// <summary>An item for a key that is not tracked while the key cap is reached: a sweep first, if it can free room.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private SlidingWindowOutcome AddNewKeyAtCap(string key, long slot, long ticks, TItem item)
+    {
+        if (!SweepForRoom())
         {
             return SlidingWindowOutcome.KeyCapExceeded;
         }
@@ -418,13 +453,27 @@ public sealed partial class SlidingWindowCounter<TItem>
         return Count(ref Track(key, slot), key, slot, ticks, item);
     }
 
+    /// <remarks>
+    /// <para><b>Lazy expiry.</b> A key's counts and kept items are not expired when its window moves on, only when that
+    /// can change something: before the threshold check that could fire (<see cref="CounterKeyState.Total"/> then
+    /// counts items that have left the window as well, so a total below N − 1 is conclusive without expiring), before a
+    /// ring that is full would grow, and before anything reads them (snapshots, checkpoints, the test accessors;
+    /// <see cref="GetCount"/> filters by time itself). Expiring reads the key's arrays, a cache miss per activity at many
+    /// keys; without it, counting an item below the threshold only writes to them (see <see cref="KeepItem"/>). Items
+    /// that left the window are always a prefix of each ring (both are sorted by time), so expiring later removes
+    /// exactly what expiring at once would have; results, snapshots and checkpoints are unchanged.</para>
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private SlidingWindowOutcome Count(ref CounterKeyState state, string key, long slot, long ticks, TItem item)
     {
         if (state.Total >= _fireAt)
         {
-            Fire(ref state, key, ticks, item);
-            return SlidingWindowOutcome.Detected;
+            ExpireStale(ref state);
+            if (state.Total >= _fireAt)
+            {
+                Fire(ref state, key, ticks, item);
+                return SlidingWindowOutcome.Detected;
+            }
         }
 
         if (state.Total == 0 || ticks < state.OldestTicks)
@@ -435,11 +484,11 @@ public sealed partial class SlidingWindowCounter<TItem>
         state.Total++;
         if (_maxStoredItems == 0)
         {
-            CountSlot(ref state, slot);
+            CountSlot(ref state, slot, ticks);
         }
         else
         {
-            KeepItem(ref state, slot, ticks, item);
+            KeepItem(ref state, slot, ticks, item, expireFirst: true);
         }
 
         return SlidingWindowOutcome.Counted;
@@ -566,6 +615,48 @@ public sealed partial class SlidingWindowCounter<TItem>
         _sweptThrough = long.MinValue;
     }
 
+    /// <summary>Whether a key's rings hold counts that have left its window (see Count: lazy expiry). The entry's
+    /// <see cref="CounterKeyState.OldestTicks"/> tells without reading the arrays.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsStale(ref CounterKeyState state) =>
+        state.Total != 0 && state.OldestTicks < (state.NewestSlot - _windowSlots + 1) * _resolution;
+
+    /// <summary>Expires what has left a key's window, if anything.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ExpireStale(ref CounterKeyState state)
+    {
+        if (IsStale(ref state))
+        {
+            Expire(ref state, state.NewestSlot - _windowSlots);
+        }
+    }
+
+    /// <summary>
+    /// Expires what has left a key's window while an item at <paramref name="countedTicks"/> is counted in
+    /// <see cref="CounterKeyState.Total"/> but not yet in a ring (Count's slow paths): the oldest time then takes it
+    /// into account.
+    /// </summary>
+    private void ExpireStale(ref CounterKeyState state, long countedTicks)
+    {
+        if (IsStale(ref state))
+        {
+            Expire(ref state, state.NewestSlot - _windowSlots);
+            if (countedTicks < state.OldestTicks)
+            {
+                state.OldestTicks = countedTicks;
+            }
+        }
+    }
+
+    /// <summary>Expires the stale counts of every tracked key (before snapshots and checkpoints read the table).</summary>
+    private void ExpireAllStale()
+    {
+        foreach (var key in Table.Keys)
+        {
+            ExpireStale(ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key));
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Expire(ref CounterKeyState state, long cutoff)
     {
@@ -623,8 +714,12 @@ public sealed partial class SlidingWindowCounter<TItem>
         state.OldestTicks = oldest;
     }
 
+    private void CountSlot(ref CounterKeyState state, long slot) => CountSlot(ref state, slot, long.MaxValue);
+
+    /// <summary>Counts an item in the slot ring. <paramref name="countedTicks"/>: when called by Count, the item's
+    /// time (the ring may hold counts that left the window, expired before it grows); otherwise long.MaxValue.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void CountSlot(ref CounterKeyState state, long slot)
+    private void CountSlot(ref CounterKeyState state, long slot, long countedTicks)
     {
         var ring = Ring(ref state);
         var count = state.SlotCount;
@@ -646,12 +741,17 @@ public sealed partial class SlidingWindowCounter<TItem>
             }
         }
 
-        CountSlotSlow(ref state, slot);
+        CountSlotSlow(ref state, slot, countedTicks);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void CountSlotSlow(ref CounterKeyState state, long slot)
+    private void CountSlotSlow(ref CounterKeyState state, long slot, long countedTicks)
     {
+        if (countedTicks != long.MaxValue)
+        {
+            ExpireStale(ref state, countedTicks);
+        }
+
         if (state.SlotCount == 0)
         {
             AppendSlot(ref state, slot, 1);
@@ -823,8 +923,10 @@ public sealed partial class SlidingWindowCounter<TItem>
     /// Keeps a counted item (already in <see cref="CounterKeyState.Total"/>): in the item ring while it has room, the
     /// oldest kept item (or this one, if older than all) moving to the slot ring's counts when it is full.
     /// </summary>
+    /// <remarks><paramref name="expireFirst"/>: called by Count, whose key's rings may hold items that left the window
+    /// (they are expired before a full ring grows); false for a restore, whose rings hold none.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void KeepItem(ref CounterKeyState state, long slot, long ticks, TItem item)
+    private void KeepItem(ref CounterKeyState state, long slot, long ticks, TItem item, bool expireFirst = false)
     {
         // The common case inline: room in the ring, and an item at the watermark, so not older than any kept item.
         // It only writes to the array: the capacity is kept in the entry and the bounds check is left out (the index is
@@ -841,12 +943,17 @@ public sealed partial class SlidingWindowCounter<TItem>
             return;
         }
 
-        KeepItemSlow(ref state, slot, ticks, item);
+        KeepItemSlow(ref state, slot, ticks, item, expireFirst);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void KeepItemSlow(ref CounterKeyState state, long slot, long ticks, TItem item)
+    private void KeepItemSlow(ref CounterKeyState state, long slot, long ticks, TItem item, bool expireFirst)
     {
+        if (expireFirst)
+        {
+            ExpireStale(ref state, ticks);
+        }
+
         var n = state.ItemCount;
         if (n == (state.Items?.Length ?? 0) && n < _maxStoredItems)
         {
