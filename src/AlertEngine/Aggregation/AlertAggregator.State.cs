@@ -48,6 +48,11 @@ public sealed partial class AlertAggregator
         _openUsers.Clear();
         _openOperations.Clear();
         _openTags.Clear();
+        _users.Reset();
+        _operations.Reset();
+        _tags.Reset();
+        _activities.Reset();
+        _lastOperation = null;
         _open = null;
         if (!reader.ReadBoolean())
         {
@@ -64,14 +69,13 @@ public sealed partial class AlertAggregator
         var last = reader.ReadTime();
         var hits = reader.ReadInt32();
         var detections = reader.ReadInt32();
-        var users = ReadStrings(reader, _openUsers);
-        var operations = ReadStrings(reader, _openOperations);
-        var tags = ReadStrings(reader, _openTags);
+        ReadStrings(reader, _openUsers, _users);
+        ReadStrings(reader, _openOperations, _operations);
+        ReadStrings(reader, _openTags, _tags);
         var count = reader.ReadCount(20);
-        var activities = ImmutableList.CreateBuilder<AlertActivity>();
         for (var i = 0; i < count; i++)
         {
-            activities.Add(new AlertActivity(
+            _activities.Add(new AlertActivity(
                 reader.ReadString(),
                 reader.ReadTime(),
                 reader.ReadString(),
@@ -100,10 +104,12 @@ public sealed partial class AlertAggregator
             LastActivityAt = last,
             HitCount = hits,
             DetectionCount = detections,
-            Users = users,
-            Operations = operations,
-            Tags = tags,
-            Activities = activities.ToImmutable(),
+            Users = default,
+            Activities = null!,
+            UsersView = _users.View,
+            OperationsView = _operations.View,
+            TagsView = _tags.View,
+            ActivitiesView = _activities.View,
             ActivitiesTruncated = truncated,
         };
     }
@@ -117,17 +123,14 @@ public sealed partial class AlertAggregator
         }
     }
 
-    private static ImmutableArray<string> ReadStrings(CheckpointReader reader, HashSet<string> seen)
+    private static void ReadStrings(CheckpointReader reader, HashSet<string> seen, AlertValuesBuffer<string> values)
     {
         var count = reader.ReadCount();
-        var builder = ImmutableArray.CreateBuilder<string>(count);
         for (var i = 0; i < count; i++)
         {
             var value = reader.ReadString();
             seen.Add(value);
-            builder.Add(value);
+            values.Add(value);
         }
-
-        return builder.MoveToImmutable();
     }
 }

@@ -1,6 +1,3 @@
-using System.Collections.Immutable;
-using System.Runtime.InteropServices;
-
 namespace AlertEngine;
 
 /// <summary>
@@ -24,9 +21,16 @@ public sealed partial class AlertAggregator
     private readonly HashSet<string> _openUsers = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _openOperations = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _openTags = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<string> _addedUsers = [];
-    private readonly List<string> _addedOperations = [];
-    private readonly List<string> _addedTags = [];
+
+    // The open alert's lists, shared by its snapshots (AlertValuesView): a detection that joins appends to them.
+    private readonly AlertValuesBuffer<string> _users = new();
+    private readonly AlertValuesBuffer<string> _operations = new();
+    private readonly AlertValuesBuffer<string> _tags = new();
+    private readonly AlertValuesBuffer<AlertActivity> _activities = new();
+
+    // The operation of the last activity collected (operations are interned by the reader and most policies track one):
+    // the same instance is already in _openOperations, or the list is full. Saves a case-insensitive hash per activity.
+    private string? _lastOperation;
     private Alert? _open;
 
     /// <summary>Creates an aggregator for a policy.</summary>
@@ -110,10 +114,16 @@ public sealed partial class AlertAggregator
         _openUsers.Clear();
         _openOperations.Clear();
         _openTags.Clear();
-        var activities = ImmutableList.CreateBuilder<AlertActivity>();
+        _users.Reset();
+        _operations.Reset();
+        _tags.Reset();
+        _activities.Reset();
+        _lastOperation = null;
         var first = DateTimeOffset.MaxValue;
         var last = DateTimeOffset.MinValue;
-        Collect(detection, 0, 0, 0, activities, ref first, ref last);
+        Collect(detection, ref first, ref last);
+
+        // The views are set after the collections they stand for (whose init accessors drop a view).
         return new Alert
         {
             Id = _policy.Id + ":" + detection.TriggeringActivity.Id,
@@ -126,20 +136,21 @@ public sealed partial class AlertAggregator
             FirstActivityAt = first,
             LastActivityAt = last,
             HitCount = detection.HitCount,
-            Users = Append([], _addedUsers),
-            Operations = Append([], _addedOperations),
-            Tags = Append([], _addedTags),
-            Activities = activities.ToImmutable(),
-            ActivitiesTruncated = activities.Count < detection.HitCount,
+            Users = default,
+            Activities = null!,
+            UsersView = _users.View,
+            OperationsView = _operations.View,
+            TagsView = _tags.View,
+            ActivitiesView = _activities.View,
+            ActivitiesTruncated = _activities.Count < detection.HitCount,
         };
     }
 
     private Alert Join(Alert open, Detection detection)
     {
-        var activities = open.Activities.ToBuilder();
         var first = open.FirstActivityAt;
         var last = open.LastActivityAt;
-        Collect(detection, open.Users.Length, open.Operations.Length, open.Tags.Length, activities, ref first, ref last);
+        Collect(detection, ref first, ref last);
         var hits = open.HitCount + detection.HitCount;
         return open with
         {
@@ -147,25 +158,17 @@ public sealed partial class AlertAggregator
             LastActivityAt = last,
             HitCount = hits,
             DetectionCount = open.DetectionCount + 1,
-            Users = Append(open.Users, _addedUsers),
-            Operations = Append(open.Operations, _addedOperations),
-            Tags = Append(open.Tags, _addedTags),
-            Activities = activities.ToImmutable(),
-            ActivitiesTruncated = activities.Count < hits,
+            UsersView = _users.View,
+            OperationsView = _operations.View,
+            TagsView = _tags.View,
+            ActivitiesView = _activities.View,
+            ActivitiesTruncated = _activities.Count < hits,
         };
     }
 
-    /// <summary>Adds a detection's activities to the open alert's: the users, operations and tags it has not seen yet
-    /// (up to the cap, counting the <paramref name="users"/>, <paramref name="operations"/> and <paramref name="tags"/>
-    /// it already holds) go to the <c>_added…</c> lists, the activities to <paramref name="activities"/>.</summary>
-    private void Collect(
-        Detection detection,
-        int users,
-        int operations,
-        int tags,
-        ImmutableList<AlertActivity>.Builder activities,
-        ref DateTimeOffset first,
-        ref DateTimeOffset last)
+    /// <summary>Adds a detection's activities to the open alert's lists: the users, operations and tags it has not seen
+    /// yet (up to the cap) and the activities (up to the cap).</summary>
+    private void Collect(Detection detection, ref DateTimeOffset first, ref DateTimeOffset last)
     {
         if (detection.Time > last)
         {
@@ -186,46 +189,34 @@ public sealed partial class AlertAggregator
                 last = a.Time;
             }
 
-            if (users + _addedUsers.Count < MaxActivities && a.UserId is { Length: > 0 } user && _openUsers.Add(user))
+            if (_users.Count < MaxActivities && a.UserId is { Length: > 0 } user && _openUsers.Add(user))
             {
-                _addedUsers.Add(user);
+                _users.Add(user);
             }
 
-            if (operations + _addedOperations.Count < MaxActivities && _openOperations.Add(a.Operation))
+            if (_lastOperation is null || !ReferenceEquals(a.Operation, _lastOperation))
             {
-                _addedOperations.Add(a.Operation);
+                if (_operations.Count < MaxActivities && _openOperations.Add(a.Operation))
+                {
+                    _operations.Add(a.Operation);
+                }
+
+                _lastOperation = a.Operation;
             }
 
             var userTags = a.UserTags;
-            for (var t = 0; t < userTags.Count && tags + _addedTags.Count < MaxActivities; t++)
+            for (var t = 0; t < userTags.Count && _tags.Count < MaxActivities; t++)
             {
                 if (userTags[t] is { Length: > 0 } tag && _openTags.Add(tag))
                 {
-                    _addedTags.Add(tag);
+                    _tags.Add(tag);
                 }
             }
 
-            if (activities.Count < MaxActivities)
+            if (_activities.Count < MaxActivities)
             {
-                activities.Add(AlertActivity.From(a));
+                _activities.Add(AlertActivity.From(a));
             }
         }
-    }
-
-    /// <summary>The values followed by the added ones (then cleared), copied once; the same array when none was added.
-    /// (A builder from the array would copy it twice, on <c>ToBuilder</c> and on <c>ToImmutable</c>: measurable when
-    /// every detection of an every-time policy joins an alert holding hundreds of users.)</summary>
-    private static ImmutableArray<string> Append(ImmutableArray<string> values, List<string> added)
-    {
-        if (added.Count == 0)
-        {
-            return values;
-        }
-
-        var array = new string[values.Length + added.Count];
-        values.CopyTo(array);
-        added.CopyTo(array, values.Length);
-        added.Clear();
-        return ImmutableCollectionsMarshal.AsImmutableArray(array);
     }
 }

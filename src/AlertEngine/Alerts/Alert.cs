@@ -7,6 +7,9 @@ namespace AlertEngine;
 /// An alert: one or more detections of a policy, aggregated. Immutable snapshot; an aggregated alert is replaced by
 /// a newer snapshot with the same <see cref="Id"/> (see <see cref="AlertChange"/>).
 /// </summary>
+/// <remarks>Thread safety: safe to read from any thread. The snapshots the engine makes of one alert share its growing
+/// lists; a snapshot's <see cref="Users"/>, <see cref="Operations"/>, <see cref="Tags"/> and <see cref="Activities"/>
+/// are made the first time they are read and are the same instances on every later read.</remarks>
 public sealed record Alert
 {
     /// <summary>The source name of alerts raised by this engine.</summary>
@@ -51,14 +54,38 @@ public sealed record Alert
     /// <summary>Number of detections aggregated into the alert.</summary>
     public int DetectionCount { get; init; } = 1;
 
+    // Users, operations, tags and activities: either a collection given to the init accessor, or (the aggregator's
+    // snapshots) a view of the open alert's growing list that makes the collection on first read (AlertValuesView).
+    // The init accessors drop the view, so `alert with { Users = … }` means what it says.
+    private ImmutableArray<string> _users;
+    private AlertValuesView<string>? _usersView;
+    private ImmutableArray<string> _operations = [];
+    private AlertValuesView<string>? _operationsView;
+    private ImmutableArray<string> _tags = [];
+    private AlertValuesView<string>? _tagsView;
+    private ImmutableList<AlertActivity> _activities = null!;
+    private AlertValuesView<AlertActivity>? _activitiesView;
+
     /// <summary>Distinct user ids in first-seen order.</summary>
-    public required ImmutableArray<string> Users { get; init; }
+    public required ImmutableArray<string> Users
+    {
+        get => _usersView is { } view ? view.ToImmutableArray() : _users;
+        init => (_users, _usersView) = (value, null);
+    }
 
     /// <summary>Distinct operations that triggered the alert, in first-seen order.</summary>
-    public ImmutableArray<string> Operations { get; init; } = [];
+    public ImmutableArray<string> Operations
+    {
+        get => _operationsView is { } view ? view.ToImmutableArray() : _operations;
+        init => (_operations, _operationsView) = (value, null);
+    }
 
     /// <summary>The activities, in the order the detections joined, each detection's in time order; capped by configuration.</summary>
-    public required ImmutableList<AlertActivity> Activities { get; init; }
+    public required ImmutableList<AlertActivity> Activities
+    {
+        get => _activitiesView is { } view ? view.ToImmutableList() : _activities;
+        init => (_activities, _activitiesView) = (value, null);
+    }
 
     /// <summary>Whether <see cref="Activities"/> was capped (then fewer than <see cref="HitCount"/>).</summary>
     public bool ActivitiesTruncated { get; init; }
@@ -72,7 +99,11 @@ public sealed record Alert
     /// Distinct user tags (e.g. <c>Priority account</c>) of the alert's activities, in first-seen order, compared
     /// case-insensitively; for external alerts, the tags the source gave. Filter with <see cref="AlertQuery.Tags"/>.
     /// </summary>
-    public ImmutableArray<string> Tags { get; init; } = [];
+    public ImmutableArray<string> Tags
+    {
+        get => _tagsView is { } view ? view.ToImmutableArray() : _tags;
+        init => (_tags, _tagsView) = (value, null);
+    }
 
     /// <summary>
     /// Every status change, oldest first, with who made it, when and why. Empty for a new alert.
@@ -89,6 +120,18 @@ public sealed record Alert
     /// <summary>Ids of the notification silences that matched this alert (it was raised and updated, not notified,
     /// while they were active); empty when none did.</summary>
     public ImmutableArray<string> SilencedBy { get; init; } = [];
+
+    /// <summary>The aggregator's view of the open alert's users (set after <see cref="Users"/> in an initializer).</summary>
+    internal AlertValuesView<string>? UsersView { get => _usersView; init => _usersView = value; }
+
+    /// <summary>The aggregator's view of the open alert's operations (set after <see cref="Operations"/>).</summary>
+    internal AlertValuesView<string>? OperationsView { get => _operationsView; init => _operationsView = value; }
+
+    /// <summary>The aggregator's view of the open alert's tags (set after <see cref="Tags"/>).</summary>
+    internal AlertValuesView<string>? TagsView { get => _tagsView; init => _tagsView = value; }
+
+    /// <summary>The aggregator's view of the open alert's activities (set after <see cref="Activities"/>).</summary>
+    internal AlertValuesView<AlertActivity>? ActivitiesView { get => _activitiesView; init => _activitiesView = value; }
 }
 
 /// <summary>One status change of an alert.</summary>

@@ -425,7 +425,7 @@ public sealed partial class AlertPipeline : IDisposable
             AlertEngineMetrics.AlertsUpdated.Add(1, tag);
         }
 
-        (changes ??= []).Add(change);
+        (changes ??= new List<AlertChange>(1)).Add(change); // one change per activity is the common case
         _changes.OnNext(change);
     }
 

@@ -173,6 +173,15 @@ public sealed partial class BaselineModel<T>
                 throw;
             }
 
+            // The index keeps its own copy of the key. Every later observation of the key compares its string with
+            // this one (the activity's is another instance), and that read was the hottest instruction of a quiet
+            // key's observation when the string lay wherever the key's first activity was parsed (a cache and TLB miss
+            // somewhere in the activities' heap); the copies are allocated one after another as keys appear, so they
+            // sit together. Measured 1.06-1.08x per observation on issue 16's workload (benchmarks/results/end-to-end.md,
+            // 2026-12-05 engine-emit). Once per key, not per observation.
+            _index.Remove(key);
+            key = new string(key);
+            s = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out _);
             Allocate(ref s, key, t, t / _bucket, calendar);
         }
 
