@@ -58,6 +58,11 @@ public static class Program
             return Sigma.SigmaCpuTime.Run(sigmaArgs);
         }
 
+        if (args is ["orleans-decode", .. var decodeArgs])
+        {
+            return Orleans.BatchDecodeCpu.Run(decodeArgs);
+        }
+
         if (args is ["orleans-breakdown", .. var breakdownArgs])
         {
             return Orleans.BatchBreakdown.Run(breakdownArgs);

@@ -94,7 +94,7 @@ public static class ThresholdCpuTime
         }
     }
 
-    private static double ThreadCpuSeconds()
+    internal static double ThreadCpuSeconds()
     {
         const int ClockThreadCpuTimeId = 3;
         return ClockGetTime(ClockThreadCpuTimeId, out var ts) == 0 ? ts.Seconds + (ts.Nanoseconds / 1e9) : double.NaN;

@@ -177,6 +177,35 @@ internal sealed class CheckpointReader
 
     public string? ReadNullableInternedString() => ReadBoolean() ? ReadInternedString() : null;
 
+    /// <summary>
+    /// Whether operation and workload names go through the process-wide <see cref="Utf8InternTable.Values"/> (few
+    /// values, repeated in every batch: a reader starting with an empty table of its own decodes each one again, and
+    /// a batch's thousand operations collide in its direct-mapped slots). On; a switch for the batch-decode
+    /// benchmark's side-by-side rows.
+    /// </summary>
+    internal static bool ShareNames { get; set; } = true;
+
+    /// <summary>As <see cref="ReadInternedString(ref string?)"/> for a name (operation, workload): ASCII names of at
+    /// most <see cref="Utf8InternTable.MaxLength"/> bytes come from <see cref="Utf8InternTable.Values"/>.</summary>
+    private string ReadName(ref string? last)
+    {
+        if (!ShareNames)
+        {
+            return ReadInternedString(ref last);
+        }
+
+        var bytes = Take(ReadStringLength());
+        if (last is { } previous && previous.Length == bytes.Length && Ascii.Equals(bytes, previous))
+        {
+            return previous;
+        }
+
+        // Non-ASCII bytes take the strict decoder (invalid UTF-8 is an InvalidDataException, not a replacement).
+        return last = bytes.Length <= Utf8InternTable.MaxLength && Ascii.IsValid(bytes) ? Utf8InternTable.Values.GetOrAdd(bytes) : Decode(bytes);
+    }
+
+    private string? ReadNullableName(ref string? last) => ReadBoolean() ? ReadName(ref last) : null;
+
     private string? ReadNullableInternedString(ref string? last) => ReadBoolean() ? ReadInternedString(ref last) : null;
 
     public DateTimeOffset ReadTime()
@@ -221,7 +250,7 @@ internal sealed class CheckpointReader
     {
         var id = ReadString();
         var time = ReadTime();
-        var operation = ReadInternedString(ref _lastOperation);
+        var operation = ReadName(ref _lastOperation);
         if (id.Length == 0 || operation.Length == 0)
         {
             throw Corrupt("an activity has an empty id or operation");
@@ -230,7 +259,7 @@ internal sealed class CheckpointReader
         var userId = ReadNullableInternedString(ref _lastUser);
         var ip = ReadAddress();
         var objectId = ReadNullableInternedString(ref _lastObject);
-        var workload = ReadNullableInternedString(ref _lastWorkload);
+        var workload = ReadNullableName(ref _lastWorkload);
         var tagCount = ReadCount();
         var tags = tagCount == 0 ? Array.Empty<string>() : new string[tagCount];
         for (var i = 0; i < tags.Length; i++)
