@@ -18,6 +18,13 @@ public class BatchInputProperties
     public Property A_partition_restored_from_a_base_and_replayed_inputs_holds_the_live_state() =>
         Prop.ForAll(PartitionStateDeltaProperties.Cases(), c => Check(c.Scenario.Activities, c.Partitions, c.BatchSize, c.BaseEvery) >= 0);
 
+    /// <summary>A case the property found (1 run in 10 failed): a spike key went idle between two sweeps of the live
+    /// partition, and the restored partition, whose sweeps restart from the restore, still held it when the states were
+    /// compared. Checkpoints now leave out keys the next sweep would evict (<see cref="WindowedDetectors.RemoveIdle"/>).</summary>
+    [Property(Replay = "(14370145381493763979,2298894796685252217,14)", MaxTest = 1)]
+    public Property An_idle_key_a_sweep_has_not_evicted_yet_is_not_state() =>
+        Prop.ForAll(PartitionStateDeltaProperties.Cases(), c => Check(c.Scenario.Activities, c.Partitions, c.BatchSize, c.BaseEvery) >= 0);
+
     [Fact]
     public void A_fixed_stream_replays_inputs_with_detections()
     {

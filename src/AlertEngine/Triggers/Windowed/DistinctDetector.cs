@@ -44,6 +44,7 @@ internal sealed class DistinctDetector : IPolicyDetector
         var counter = _evaluator.Counter;
         writer.Write(counter.Clock.Watermark);
         var keys = counter.Export();
+        WindowedDetectors.RemoveIdle(keys, static k => k.NewestSlot, counter.Clock);
         writer.BeginKeys(keys.Count);
         foreach (var (key, newest, entries) in keys)
         {

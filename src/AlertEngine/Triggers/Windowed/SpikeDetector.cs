@@ -45,6 +45,7 @@ internal sealed class SpikeDetector : IPolicyDetector
         var counter = _evaluator.Counter;
         writer.Write(counter.Clock.Watermark);
         var keys = counter.Export();
+        WindowedDetectors.RemoveIdle(keys, static k => k.NewestSlot, counter.Clock);
         writer.BeginKeys(keys.Count);
         foreach (var key in keys)
         {

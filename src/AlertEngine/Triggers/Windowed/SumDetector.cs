@@ -43,6 +43,7 @@ internal sealed class SumDetector : IPolicyDetector
         var sum = _evaluator.Sum;
         writer.Write(sum.Clock.Watermark);
         var keys = sum.Export();
+        WindowedDetectors.RemoveIdle(keys, static k => k.NewestSlot, sum.Clock);
         writer.BeginKeys(keys.Count);
         foreach (var key in keys)
         {

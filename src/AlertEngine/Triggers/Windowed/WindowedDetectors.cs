@@ -23,6 +23,19 @@ internal static class WindowedDetectors
     public static WindowedTriggerReporter Reporter(string trigger, AlertPolicy policy, TriggerScope scope, Action<EngineDiagnostic> report) =>
         new(trigger, ScopeKeys.Reader(scope), scope.ToString(), policy.Id, report, logger: null);
 
+    /// <summary>
+    /// Drops from a checkpoint's keys those the core's next sweep would evict (newest slot at or before
+    /// <see cref="WindowClock.EvictThrough"/>): a key idle that long holds nothing that can still count, and behaves
+    /// exactly like an absent one. When a sweep runs depends on the sweeps before it, which a restored core does not
+    /// repeat, so writing idle keys would make the state bytes of a restored core differ from the live one's (and the
+    /// checkpoint larger) without any difference in what either detects.
+    /// </summary>
+    public static void RemoveIdle<TKey>(List<TKey> keys, Func<TKey, long> newestSlot, WindowClock clock)
+    {
+        var through = clock.EvictThrough;
+        keys.RemoveAll(k => newestSlot(k) <= through);
+    }
+
     /// <summary>Writes a key's kept activities (time in ticks, activity) into a checkpoint record.</summary>
     public static void WriteItems(CheckpointWriter writer, (long Ticks, Activity Item)[] items)
     {
