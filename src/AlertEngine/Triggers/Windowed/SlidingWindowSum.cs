@@ -162,7 +162,7 @@ public sealed class SlidingWindowSum<TItem>
         else if (state.Slots.Count == 0 && CanAppendItem(ref state.Items, ticks, slot))
         {
             // The key keeps every item of its window, and the items stand for the slots (see KeyState).
-            state.Items.Add(new SumItem<TItem> { Ticks = ticks, Value = value, Item = item }, _maxItems);
+            state.Items.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, _maxItems);
         }
         else
         {
@@ -217,7 +217,7 @@ public sealed class SlidingWindowSum<TItem>
             for (var i = 0; i < items.Length; i++)
             {
                 ref var x = ref s.Items[i];
-                items[i] = (x.Ticks, x.Item);
+                items[i] = (x.Ticks, x.Item.Item);
             }
 
             keys.Add(new SumKeyView<TItem>(pair.Key, s.Newest, s.Total, slots, items));
@@ -270,7 +270,7 @@ public sealed class SlidingWindowSum<TItem>
             }
 
             previousTicks = ticks;
-            state.Items.Add(new SumItem<TItem> { Ticks = ticks, Item = item }, _maxItems);
+            state.Items.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item } }, _maxItems);
         }
 
         if (count > int.MaxValue || view.Items.Length > count || (count == 0 && view.Total != 0))
@@ -296,7 +296,7 @@ public sealed class SlidingWindowSum<TItem>
             {
                 for (var i = 0; i < view.Items.Length; i++)
                 {
-                    state.Items[i].Value = view.Slots[i].Sum;
+                    state.Items[i].Item.Value = view.Slots[i].Sum;
                 }
 
                 state.Slots.Clear();
@@ -414,11 +414,11 @@ public sealed class SlidingWindowSum<TItem>
             // One slot: the items of one time (while the items stand for the slots, a slot holds one time only).
             ref var first = ref items[dropped];
             var ticks = first.Ticks;
-            var subtotal = first.Value;
+            var subtotal = first.Item.Value;
             dropped++;
             while (dropped < n && items[dropped].Ticks == ticks)
             {
-                subtotal += items[dropped].Value;
+                subtotal += items[dropped].Item.Value;
                 dropped++;
             }
 
@@ -434,7 +434,7 @@ public sealed class SlidingWindowSum<TItem>
     /// <summary>Whether a new item can be appended to items that stand for the slots: there is room under the cap, and
     /// it is in time order and either at the last item's time or in a later slot (so a slot keeps holding one time,
     /// and the items' order is the arrival order the subtotals are summed in).</summary>
-    private bool CanAppendItem(ref Ring<SumItem<TItem>> items, long ticks, long slot)
+    private bool CanAppendItem(ref Ring<Stamped<Valued<TItem>>> items, long ticks, long slot)
     {
         var n = items.Count;
         if (n == 0)
@@ -462,24 +462,24 @@ public sealed class SlidingWindowSum<TItem>
         }
 
         AddToSlot(ref state, slot, value);
-        KeptItems.Keep(ref state.Items, new SumItem<TItem> { Ticks = ticks, Value = value, Item = item }, _maxItems);
+        KeptItems.Keep(ref state.Items, ticks, new Valued<TItem> { Item = item, Value = value }, _maxItems);
     }
 
     /// <summary>Appends to <paramref name="slots"/> the slots that items standing for the slots stand for: per time, the
     /// values summed in order (exactly as <see cref="AddToSlot"/> would have summed them) and their number.</summary>
-    private void AppendItemSlots(ref Ring<SumItem<TItem>> items, ref Ring<Slot> slots)
+    private void AppendItemSlots(ref Ring<Stamped<Valued<TItem>>> items, ref Ring<Slot> slots)
     {
         var n = items.Count;
         var i = 0;
         while (i < n)
         {
             var ticks = items[i].Ticks;
-            var sum = items[i].Value;
+            var sum = items[i].Item.Value;
             var count = 1;
             i++;
             while (i < n && items[i].Ticks == ticks)
             {
-                sum += items[i].Value;
+                sum += items[i].Item.Value;
                 count++;
                 i++;
             }
@@ -505,7 +505,7 @@ public sealed class SlidingWindowSum<TItem>
             var start = kept + 1 - length;
             for (var m = start; m <= kept; m++)
             {
-                _detectionItems[m - start] = m < at ? state.Items[m].Item : m == at ? item : state.Items[m - 1].Item;
+                _detectionItems[m - start] = m < at ? state.Items[m].Item.Item : m == at ? item : state.Items[m - 1].Item.Item;
             }
         }
 
@@ -554,7 +554,7 @@ public sealed class SlidingWindowSum<TItem>
         public double Total;
         public int Count;
         public Ring<Slot> Slots;
-        public Ring<SumItem<TItem>> Items;
+        public Ring<Stamped<Valued<TItem>>> Items;
 
         readonly long IWindowedKeyState.NewestSlot => Newest;
 
@@ -568,15 +568,13 @@ public sealed class SlidingWindowSum<TItem>
     }
 }
 
-/// <summary>An item kept by a <see cref="SlidingWindowSum{TItem}"/>: its time, value (read only while the kept items
-/// stand for the slots) and the item.</summary>
-internal struct SumItem<TItem> : ITimedEntry
+/// <summary>An item kept by a <see cref="SlidingWindowSum{TItem}"/> with its value (read only while the kept items
+/// stand for the slots). Kept as the item of a <see cref="Stamped{TItem}"/>, so <see cref="KeptItems"/> reads the
+/// time as a field: an interface for the time would be an indirect call in the code shared by reference items.</summary>
+internal struct Valued<TItem>
 {
-    public long Ticks;
-    public double Value;
     public TItem Item;
-
-    readonly long ITimedEntry.Ticks => Ticks;
+    public double Value;
 }
 
 /// <summary>One key of a <see cref="SlidingWindowSum{TItem}"/>, for checkpoints.</summary>
