@@ -135,27 +135,6 @@ public class SumKeptItemsFormTests
         }
     }
 
-    [Theory]
-    [InlineData(0)]
-    [InlineData(3)]
-    public void Steady_state_allocates_nothing_per_activity_without_or_with_few_kept_items(int maxItems)
-    {
-        // With 3 kept items a key's window of 30 items uses the slots and the kept items (the two-ring form).
-        var sum = new SlidingWindowSum<string?>(1e12, TimeSpan.FromSeconds(30), new WindowedTriggerOptions { MaxItemsPerDetection = maxItems });
-        var keys = Enumerable.Range(0, 100).Select(i => "user" + i).ToArray();
-        void Run(int pass)
-        {
-            for (var i = 0; i < 20_000; i++)
-            {
-                sum.Add(keys[i % keys.Length], T0.AddSeconds((pass * 20_000) + (i / 10)), i % 7, null);
-            }
-        }
-
-        Run(0);
-        Run(1);
-        Assert.Equal(0, Allocations.FewestBytesPerPass(Run, firstPass: 2));
-    }
-
     private static Activity ActivityFor(string id) => WindowedTestData.Act(id, 0);
 
     private static void WriteEarlierKey(CheckpointWriter writer, string key, long newest, double total, (long, double, int)[] slots, (long, string)[] items)
