@@ -21,9 +21,11 @@ namespace AlertEngine;
 /// rounding in the last bits. Values may be negative.</para>
 /// <para><b>Memory.</b> Each key keeps one subtotal per time slot that holds items, inside its window: at most
 /// <c>ceil(window / resolution)</c> slots of 24 bytes, however many items, plus the most recent
-/// <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/> items of its window (16 bytes each plus the items),
-/// in rings that grow by doubling up to these bounds and are reused. Per item the cost is constant for items in time
-/// order (a late item is inserted at its place).</para>
+/// <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/> items of its window (24 bytes each plus the items),
+/// in rings that grow by doubling up to these bounds and are reused. While a key keeps every item of its window (fewer
+/// than the cap, in time order, one time per slot: the usual case for audit times) the kept items carry their values
+/// and stand for the slots, so only one ring is used. Per item the cost is constant for items in time order (a late
+/// item is inserted at its place).</para>
 /// <para><b>Eviction</b> and the <b>key cap</b> work as in <see cref="SlidingWindowCounter{TItem}"/>.</para>
 /// <para>Not thread-safe: use one core per thread, or serialize calls.</para>
 /// </remarks>
@@ -153,10 +155,18 @@ public sealed class SlidingWindowSum<TItem>
 
         state.Total = total;
         state.Count++;
-        AddToSlot(ref state, slot, value);
-        if (_maxItems != 0)
+        if (_maxItems == 0)
         {
-            KeptItems.Keep(ref state.Items, ticks, item, _maxItems);
+            AddToSlot(ref state, slot, value);
+        }
+        else if (state.Slots.Count == 0 && CanAppendItem(ref state.Items, ticks, slot))
+        {
+            // The key keeps every item of its window, and the items stand for the slots (see KeyState).
+            state.Items.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, _maxItems);
+        }
+        else
+        {
+            AddWithSlots(ref state, slot, ticks, value, item);
         }
 
         return WindowTriggerOutcome.Counted;
@@ -188,6 +198,14 @@ public sealed class SlidingWindowSum<TItem>
         foreach (var pair in _keys)
         {
             var s = pair.Value;
+            if (s.Slots.Count == 0 && s.Items.Count != 0)
+            {
+                // The items stand for the slots: export the slots they stand for, in a ring of this copy of the state
+                // (the checkpoint layout does not depend on how the key keeps them).
+                s.Slots = default;
+                AppendItemSlots(ref s.Items, ref s.Slots);
+            }
+
             var slots = new (long Slot, double Sum, int Count)[s.Slots.Count];
             for (var i = 0; i < slots.Length; i++)
             {
@@ -199,7 +217,7 @@ public sealed class SlidingWindowSum<TItem>
             for (var i = 0; i < items.Length; i++)
             {
                 ref var x = ref s.Items[i];
-                items[i] = (x.Ticks, x.Item);
+                items[i] = (x.Ticks, x.Item.Item);
             }
 
             keys.Add(new SumKeyView<TItem>(pair.Key, s.Newest, s.Total, slots, items));
@@ -229,6 +247,7 @@ public sealed class SlidingWindowSum<TItem>
         var state = new KeyState { Newest = view.NewestSlot, Total = view.Total };
         var previous = view.NewestSlot - _clock.WindowSlots;
         var count = 0L;
+        var oneItemPerSlot = _maxItems != 0 && view.Items.Length == view.Slots.Length;
         foreach (var (slot, sum, n) in view.Slots)
         {
             if (slot <= previous || slot > view.NewestSlot || n < 1 || !double.IsFinite(sum))
@@ -251,7 +270,7 @@ public sealed class SlidingWindowSum<TItem>
             }
 
             previousTicks = ticks;
-            state.Items.Add(new Stamped<TItem> { Ticks = ticks, Item = item }, _maxItems);
+            state.Items.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item } }, _maxItems);
         }
 
         if (count > int.MaxValue || view.Items.Length > count || (count == 0 && view.Total != 0))
@@ -260,6 +279,30 @@ public sealed class SlidingWindowSum<TItem>
         }
 
         state.Count = (int)count;
+        if (oneItemPerSlot && count == view.Items.Length)
+        {
+            // Every slot holds exactly one item, and it is kept: its value is the slot's subtotal, so the items can
+            // stand for the slots again (as they did before the checkpoint, if it was taken by this version).
+            for (var i = 0; i < view.Items.Length; i++)
+            {
+                if (view.Items[i].Ticks / _clock.Resolution != view.Slots[i].Slot)
+                {
+                    oneItemPerSlot = false;
+                    break;
+                }
+            }
+
+            if (oneItemPerSlot)
+            {
+                for (var i = 0; i < view.Items.Length; i++)
+                {
+                    state.Items[i].Item.Value = view.Slots[i].Sum;
+                }
+
+                state.Slots.Clear();
+            }
+        }
+
         _keys.Add(view.Key, state);
     }
 
@@ -317,7 +360,17 @@ public sealed class SlidingWindowSum<TItem>
         ref var slots = ref state.Slots;
         var n = slots.Count;
         var cutoff = state.Newest - _clock.WindowSlots;
-        if (n == 0 || slots.First.Index > cutoff)
+        if (n == 0)
+        {
+            if (state.Items.Count != 0)
+            {
+                ExpireItems(ref state, (cutoff + 1) * _clock.Resolution);
+            }
+
+            return;
+        }
+
+        if (slots.First.Index > cutoff)
         {
             return;
         }
@@ -343,6 +396,98 @@ public sealed class SlidingWindowSum<TItem>
         }
     }
 
+    /// <summary>Expiry while the items stand for the slots: drops the items before <paramref name="before"/> (ticks),
+    /// subtracting each slot's subtotal as the slot ring would (the values of a time, summed in arrival order).</summary>
+    private static void ExpireItems(ref KeyState state, long before)
+    {
+        ref var items = ref state.Items;
+        var n = items.Count;
+        if (items.First.Ticks >= before)
+        {
+            return;
+        }
+
+        var total = state.Total;
+        var dropped = 0;
+        do
+        {
+            // One slot: the items of one time (while the items stand for the slots, a slot holds one time only).
+            ref var first = ref items[dropped];
+            var ticks = first.Ticks;
+            var subtotal = first.Item.Value;
+            dropped++;
+            while (dropped < n && items[dropped].Ticks == ticks)
+            {
+                subtotal += items[dropped].Item.Value;
+                dropped++;
+            }
+
+            total -= subtotal;
+        }
+        while (dropped < n && items[dropped].Ticks < before);
+
+        items.RemoveFirst(dropped);
+        state.Total = dropped == n ? 0 : total;
+        state.Count -= dropped;
+    }
+
+    /// <summary>Whether a new item can be appended to items that stand for the slots: there is room under the cap, and
+    /// it is in time order and either at the last item's time or in a later slot (so a slot keeps holding one time,
+    /// and the items' order is the arrival order the subtotals are summed in).</summary>
+    private bool CanAppendItem(ref Ring<Stamped<Valued<TItem>>> items, long ticks, long slot)
+    {
+        var n = items.Count;
+        if (n == 0)
+        {
+            return true;
+        }
+
+        if (n == _maxItems)
+        {
+            return false;
+        }
+
+        var last = items.Last.Ticks;
+        return last == ticks || last < slot * _clock.Resolution;
+    }
+
+    /// <summary>Adds an item with the slot ring: first builds the slots the kept items stood for, if they did (a late
+    /// item, the cap reached, or a second time in one slot), then adds to the slot and keeps the item.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AddWithSlots(ref KeyState state, long slot, long ticks, double value, TItem item)
+    {
+        if (state.Slots.Count == 0)
+        {
+            AppendItemSlots(ref state.Items, ref state.Slots);
+        }
+
+        AddToSlot(ref state, slot, value);
+        KeptItems.Keep(ref state.Items, ticks, new Valued<TItem> { Item = item, Value = value }, _maxItems);
+    }
+
+    /// <summary>Appends to <paramref name="slots"/> the slots that items standing for the slots stand for: per time, the
+    /// values summed in order (exactly as <see cref="AddToSlot"/> would have summed them) and their number.</summary>
+    private void AppendItemSlots(ref Ring<Stamped<Valued<TItem>>> items, ref Ring<Slot> slots)
+    {
+        var n = items.Count;
+        var i = 0;
+        while (i < n)
+        {
+            var ticks = items[i].Ticks;
+            var sum = items[i].Item.Value;
+            var count = 1;
+            i++;
+            while (i < n && items[i].Ticks == ticks)
+            {
+                sum += items[i].Item.Value;
+                count++;
+                i++;
+            }
+
+            slots.Add(new Slot { Index = ticks / _clock.Resolution, Sum = sum, Count = count }, _maxSlots);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Fire(ref KeyState state, string key, long ticks, TItem item, double total)
     {
@@ -360,7 +505,7 @@ public sealed class SlidingWindowSum<TItem>
             var start = kept + 1 - length;
             for (var m = start; m <= kept; m++)
             {
-                _detectionItems[m - start] = m < at ? state.Items[m].Item : m == at ? item : state.Items[m - 1].Item;
+                _detectionItems[m - start] = m < at ? state.Items[m].Item.Item : m == at ? item : state.Items[m - 1].Item.Item;
             }
         }
 
@@ -397,13 +542,19 @@ public sealed class SlidingWindowSum<TItem>
         public int Count;
     }
 
+    /// <summary>A key's state. With kept items (<c>MaxItemsPerDetection</c> &gt; 0) it has two forms. Usually the
+    /// <see cref="Items"/> stand for the slots: <see cref="Slots"/> is empty, every counted item is kept with its value,
+    /// in arrival order, which is time order, and a slot holds one time only — the items are then the slots (one ring
+    /// to touch per activity, as a queue would). A late item, the cap, or a second time in one slot builds the slot
+    /// ring from the items and the key continues with both rings; it returns to the first form when its window empties
+    /// or it fires. Without kept items only <see cref="Slots"/> is used.</summary>
     private struct KeyState : IWindowedKeyState
     {
         public long Newest;
         public double Total;
         public int Count;
         public Ring<Slot> Slots;
-        public Ring<Stamped<TItem>> Items;
+        public Ring<Stamped<Valued<TItem>>> Items;
 
         readonly long IWindowedKeyState.NewestSlot => Newest;
 
@@ -415,6 +566,15 @@ public sealed class SlidingWindowSum<TItem>
             Items.Clear();
         }
     }
+}
+
+/// <summary>An item kept by a <see cref="SlidingWindowSum{TItem}"/> with its value (read only while the kept items
+/// stand for the slots). Kept as the item of a <see cref="Stamped{TItem}"/>, so <see cref="KeptItems"/> reads the
+/// time as a field: an interface for the time would be an indirect call in the code shared by reference items.</summary>
+internal struct Valued<TItem>
+{
+    public TItem Item;
+    public double Value;
 }
 
 /// <summary>One key of a <see cref="SlidingWindowSum{TItem}"/>, for checkpoints.</summary>

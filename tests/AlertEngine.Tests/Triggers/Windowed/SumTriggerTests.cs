@@ -94,10 +94,13 @@ public class SumTriggerTests
         Assert.Equal([DiagnosticKind.MissingScopeKey], diagnostics.Select(x => x.Kind));
     }
 
-    [Fact]
-    public void Steady_state_allocates_nothing_per_activity()
+    [Theory]
+    [InlineData(WindowedTriggerOptions.DefaultMaxItemsPerDetection)] // the kept activities stand for the slots (one ring)
+    [InlineData(3)]                                                  // 30 activities per window: slots and 3 kept (two rings)
+    [InlineData(0)]                                                  // counting only: slots
+    public void Steady_state_allocates_nothing_per_activity(int maxItems)
     {
-        var sum = new SlidingWindowSum<string?>(1e12, TimeSpan.FromSeconds(30), new WindowedTriggerOptions { KeyComparer = StringComparer.OrdinalIgnoreCase });
+        var sum = new SlidingWindowSum<string?>(1e12, TimeSpan.FromSeconds(30), new WindowedTriggerOptions { KeyComparer = StringComparer.OrdinalIgnoreCase, MaxItemsPerDetection = maxItems });
         var keys = Enumerable.Range(0, 100).Select(i => "user" + i).ToArray();
         void Run(int pass)
         {
