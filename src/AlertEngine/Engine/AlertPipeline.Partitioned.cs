@@ -221,7 +221,7 @@ public sealed partial class AlertPipeline
             }
 
             var runtimes = RuntimesInPolicyOrder();
-            _byOperation = BuildOperationIndex(runtimes);
+            _byOperation = OperationIndex.Build(runtimes, static r => r.Policy);
             _clockDriven = ClockDriven(runtimes);
             return (duplicates, detectors);
         }

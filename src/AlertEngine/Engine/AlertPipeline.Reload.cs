@@ -98,7 +98,7 @@ public sealed partial class AlertPipeline
                 _byId.Add(runtime.Policy.Id, runtime);
             }
 
-            _byOperation = BuildOperationIndex(runtimes);
+            _byOperation = OperationIndex.Build(runtimes, static r => r.Policy);
             _clockDriven = ClockDriven(runtimes);
             Policies = list;
         }
@@ -128,34 +128,6 @@ public sealed partial class AlertPipeline
 
     private AlertAggregator NewAggregator(AlertPolicy policy) =>
         new(policy, AlertAggregator.ResolveInterval(policy, Options.Plan), Options.MaxActivitiesPerAlert);
-
-    /// <summary>Operation (case-insensitive) → the enabled policies tracking it, in policy order, each once.</summary>
-    private static FrozenDictionary<string, PolicyRuntime[]> BuildOperationIndex(PolicyRuntime[] runtimes)
-    {
-        var byOperation = new Dictionary<string, List<PolicyRuntime>>(StringComparer.OrdinalIgnoreCase);
-        foreach (var runtime in runtimes)
-        {
-            if (!runtime.Policy.Enabled)
-            {
-                continue;
-            }
-
-            foreach (var operation in runtime.Policy.Operations)
-            {
-                if (!byOperation.TryGetValue(operation, out var bucket))
-                {
-                    byOperation.Add(operation, bucket = []);
-                }
-
-                if (!bucket.Contains(runtime))
-                {
-                    bucket.Add(runtime);
-                }
-            }
-        }
-
-        return byOperation.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
-    }
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Policy set updated: {Added} added, {Removed} removed, {Reset} reset, {Updated} updated with state kept, {Unchanged} unchanged")]
     private static partial void LogPoliciesUpdated(ILogger logger, int added, int removed, int reset, int updated, int unchanged);

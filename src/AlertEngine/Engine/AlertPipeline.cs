@@ -90,36 +90,15 @@ public sealed partial class AlertPipeline : IDisposable
         Policies = list;
 
         _byId = new Dictionary<string, PolicyRuntime>(StringComparer.Ordinal);
-        var byOperation = new Dictionary<string, List<PolicyRuntime>>(StringComparer.OrdinalIgnoreCase);
-        foreach (var policy in list)
+        var runtimes = new PolicyRuntime[list.Length];
+        for (var i = 0; i < list.Length; i++)
         {
-            var runtime = new PolicyRuntime(
-                policy,
-                ConditionCompiler.Compile(policy.Conditions),
-                CreateDetector(policy),
-                new AlertAggregator(policy, AlertAggregator.ResolveInterval(policy, Options.Plan), Options.MaxActivitiesPerAlert));
-            _byId.Add(policy.Id, runtime);
-            if (!policy.Enabled)
-            {
-                continue;
-            }
-
-            foreach (var operation in policy.Operations)
-            {
-                if (!byOperation.TryGetValue(operation, out var bucket))
-                {
-                    byOperation.Add(operation, bucket = []);
-                }
-
-                if (!bucket.Contains(runtime))
-                {
-                    bucket.Add(runtime);
-                }
-            }
+            runtimes[i] = NewRuntime(list[i]);
+            _byId.Add(list[i].Id, runtimes[i]);
         }
 
-        _byOperation = byOperation.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
-        _clockDriven = ClockDriven(list.Select(p => _byId[p.Id]));
+        _byOperation = OperationIndex.Build(runtimes, static r => r.Policy);
+        _clockDriven = ClockDriven(runtimes);
         AlertEngineMetrics.Register(this);
     }
 

@@ -98,30 +98,13 @@ internal sealed class PartitionRouter
     /// policy order.</summary>
     internal static FrozenDictionary<string, int[]> IndexByOperation(IReadOnlyList<AlertPolicy> policies)
     {
-        var byOperation = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < policies.Count; i++)
+        var indexes = new int[policies.Count];
+        for (var i = 0; i < indexes.Length; i++)
         {
-            var policy = policies[i];
-            if (!policy.Enabled)
-            {
-                continue;
-            }
-
-            foreach (var operation in policy.Operations)
-            {
-                if (!byOperation.TryGetValue(operation, out var bucket))
-                {
-                    byOperation.Add(operation, bucket = []);
-                }
-
-                if (!bucket.Contains(i))
-                {
-                    bucket.Add(i);
-                }
-            }
+            indexes[i] = i;
         }
 
-        return byOperation.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
+        return OperationIndex.Build(indexes, i => policies[i]);
     }
 
     /// <summary>The partition key of an activity for a trigger: its scope key (<c>""</c> when it has none, like the
