@@ -287,6 +287,9 @@ public sealed partial class BaselineModel<T>
     /// <summary>An observation before the key's first one, or outside its newest bucket.</summary>
     private AnomalyOutcome ObserveSlow(int h, ref Hot s, long t, T item, out BaselineDetection<T>? detection)
     {
+        // The slots' address needs only the handle; what follows reads the by-handle state first (its calendar picks the
+        // slot), so without the hint the slots' cache miss would wait for that one.
+        PrefetchSlots(h);
         ref var k = ref _cold[h];
         if (t < k.FirstTicks)
         {
