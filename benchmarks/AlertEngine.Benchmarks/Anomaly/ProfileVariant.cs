@@ -1,0 +1,94 @@
+using System.Globalization;
+
+namespace AlertEngine.Benchmarks.Anomaly;
+
+/// <summary>How the dispersion φ is estimated in <see cref="ProfileBaselineModel"/>.</summary>
+internal enum DispersionEstimator
+{
+    /// <summary>The shipped winsorized, consistency-corrected method of moments (<see cref="BaselineMath.UpdateDispersion"/>).</summary>
+    Moments,
+
+    /// <summary>A recursive maximum-likelihood (score) update of the negative binomial's φ (Fisher-scoring step with
+    /// discounted information), the count's predictive variance including the level's error.</summary>
+    Score,
+}
+
+/// <summary>
+/// One variant of the population-profile experiment (issue 15).
+/// </summary>
+/// <param name="ProfileWeight">W: the weight, in samples, of the key's rate × the population profile in a slot's
+/// predicted level; 0 = the shipped neighbour pooling (the experiment model then reproduces the shipped model).</param>
+/// <param name="CountPrior">Whether the dispersion's level-error correction and the predictive distribution's level term
+/// count the shrunk level's effective samples (min(n, 19) + W) instead of the slot's own n.</param>
+/// <param name="Estimator">The dispersion estimator.</param>
+internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, DispersionEstimator Estimator)
+{
+    /// <summary>Diagnostic (an oracle, not a candidate): φ is fixed at the population's true CV² instead of learned.</summary>
+    public bool TrueDispersion { get; init; }
+
+    /// <summary>When positive, the key's rate R is not Σ n_s·level_s / Σ n_s·p_s over its slot levels but a discounted
+    /// ratio Σ x_q / Σ p_q over every closed bucket q (quiet ones included; counts clipped at the prediction + 2.5σ),
+    /// with this memory in buckets (hours): two floats per key, so the prior follows the key's drift within days.</summary>
+    public double RateMemory { get; init; }
+
+    /// <summary>When positive, a residual below the prediction is capped at this many scales before it informs the
+    /// dispersion (drops — holidays, outages — are not what is detected, as in the level's asymmetric clip); 0: the
+    /// shipped symmetric cap at 3 scales.</summary>
+    public double DownCap { get; init; }
+
+    /// <summary>Whether the dispersion's residual is taken against the prediction × the recent-activity factor
+    /// <em>without</em> its floor of 1 (in [0, 2]): a holiday or a quiet day lowers the expectation the hour is compared
+    /// with, so the day's drop is not counted as hourly spread. The threshold still uses the factor with its floor.</summary>
+    public bool DropsInFactor { get; init; }
+
+    /// <summary>Diagnostic (not a candidate): no recent-activity factor (it is 1).</summary>
+    public bool NoRecentFactor { get; init; }
+
+    /// <summary>The shipped model.</summary>
+    public static ProfileVariant Shipped { get; } = new(0, false, DispersionEstimator.Moments);
+
+    /// <summary>Parses <c>shipped</c>, <c>score</c>, or <c>profile:W[:prior][:score]</c>.</summary>
+    public static ProfileVariant Parse(string text)
+    {
+        var parts = text.Split(':');
+        var estimator = Array.IndexOf(parts, "score") >= 0 ? DispersionEstimator.Score : DispersionEstimator.Moments;
+        var variant = parts[0] switch
+        {
+            "shipped" or "score" => Shipped with { Estimator = estimator },
+            "profile" => new ProfileVariant(double.Parse(parts[1], CultureInfo.InvariantCulture), Array.IndexOf(parts, "prior") >= 0, estimator),
+            _ => throw new ArgumentException($"unknown variant {text}"),
+        };
+        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0 };
+    }
+
+    private static double Option(string[] parts, string name)
+    {
+        foreach (var p in parts)
+        {
+            if (p.StartsWith(name, StringComparison.Ordinal))
+            {
+                return double.Parse(p[name.Length..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>A short description for the tables.</summary>
+    public override string ToString()
+    {
+        var estimator = (Estimator == DispersionEstimator.Score ? ", φ by score (ML)" : "")
+            + (RateMemory > 0 ? string.Create(CultureInfo.InvariantCulture, $", key rate from all buckets, memory {RateMemory} h") : "")
+            + (DownCap > 0 ? string.Create(CultureInfo.InvariantCulture, $", drops capped at {DownCap}σ in φ") : "")
+            + (DropsInFactor ? ", φ's residual against the unfloored recent factor" : "")
+            + (TrueDispersion ? ", oracle: true φ" : "") + (NoRecentFactor ? ", no recent factor" : "");
+        if (ProfileWeight == 0)
+        {
+            return "shipped (neighbour pooling 10)" + estimator;
+        }
+
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"population profile, W {ProfileWeight}, level error of {(CountPrior ? "n + W" : "n")} samples{estimator}");
+    }
+}
