@@ -71,6 +71,18 @@ internal sealed class ProfileBaselineModel
         _gapCap = (TimeSpan.TicksPerDay * 7) / _bucket;
     }
 
+    /// <summary>The population's dispersion frozen at the current day's start (NaN: none yet).</summary>
+    public double PopulationDispersion { get; set; } = double.NaN;
+
+    /// <summary>The between-key variance τ² of φ frozen at the current day's start (empirical-Bayes pooling).</summary>
+    public double PopulationDispersionVariance { get; set; } = double.NaN;
+
+    /// <summary>The sampling variance of a key's φ̂ assumed by the empirical-Bayes pooling: 1.5 · 2/Σw.</summary>
+    public static double SamplingVariance(double information) => information > 0 ? 3 / information : double.PositiveInfinity;
+
+    /// <summary>The key's dispersion information Σw (0 before any informative bucket).</summary>
+    public double DispersionInformation => _dispersionWeight;
+
     /// <summary>The key's dispersion φ̂.</summary>
     public double Dispersion => _dispersion;
 
@@ -196,7 +208,7 @@ internal sealed class ProfileBaselineModel
                 effective = Math.Min(samples, BaselineMath.MaxEffectiveSamples);
             }
 
-            if (predicted >= BaselineMath.DispersionMinLevel && !fired && !afterFired && !_variant.TrueDispersion)
+            if (predicted >= BaselineMath.DispersionMinLevel && !fired && !afterFired && !_variant.TrueDispersion && !(_variant.SkipQuiet > 0 && UnflooredRecent() < _variant.SkipQuiet))
             {
                 var m = predicted * (_variant.DropsInFactor ? UnflooredRecent() : Recent());
                 if (_variant.Estimator == DispersionEstimator.Score)
@@ -264,13 +276,27 @@ internal sealed class ProfileBaselineModel
 
         var expected = Predicted(slot, _newestBucket, out var effective) * Recent();
         var batch = BaselineMath.BatchFactor(_batchSum, _batchSquares);
+        var phi = (double)_dispersion;
+        if (_variant.PooledDispersion > 0 && PopulationDispersion >= 0)
+        {
+            var s = PopulationDispersion + (1 / BaselineMath.DispersionReferenceLevel);
+            var pool = _variant.PooledDispersion / (s * s);
+            phi = ((_dispersionWeight * phi) + (pool * PopulationDispersion)) / (_dispersionWeight + pool);
+        }
+        else if (_variant.EmpiricalBayesPool && PopulationDispersion >= 0 && PopulationDispersionVariance > 0)
+        {
+            var own = 1 / SamplingVariance(_dispersionWeight);
+            var pool = 1 / PopulationDispersionVariance;
+            phi = ((own * phi) + (pool * PopulationDispersion)) / (own + pool);
+        }
+
         if (_variant.ProfileWeight == 0 || !_variant.CountPrior)
         {
-            _threshold = BaselineMath.PredictiveThreshold(expected, batch, _dispersion, samples, _thresholds, out _);
+            _threshold = BaselineMath.PredictiveThreshold(expected, batch, phi, samples, _thresholds, out _);
             return;
         }
 
-        var quantile = PredictiveQuantile(expected, batch, _dispersion, effective, _thresholds.Z);
+        var quantile = PredictiveQuantile(expected, batch, phi, effective, _thresholds.Z);
         var t = Math.Max(Math.Max(Math.Ceiling(_thresholds.MinCount * batch), Math.Ceiling(quantile)), Math.Ceiling(_thresholds.MinRatio * expected));
         _threshold = t >= int.MaxValue - 1 ? int.MaxValue - 1 : (int)t;
     }
@@ -333,8 +359,9 @@ internal sealed class ProfileBaselineModel
         var u = ((Math.Min(residual * residual, cap) - (batch * level)) / m2)
             + (variance / m2 * BaselineMath.CapLoss(Math.Min(BaselineMath.MaxSkew, BaselineMath.ThirdCumulant(level, batch, phi) / (variance * Math.Sqrt(variance)))));
         var w = 1 / ((phi + poisson) * (phi + poisson));
-        _dispersionSum = (float)((BaselineMath.DispersionMemory * _dispersionSum) + (w * u));
-        _dispersionWeight = (float)((BaselineMath.DispersionMemory * _dispersionWeight) + w);
+        var keep = _variant.DispersionMemory > 0 ? _variant.DispersionMemory : BaselineMath.DispersionMemory;
+        _dispersionSum = (float)((keep * _dispersionSum) + (w * u));
+        _dispersionWeight = (float)((keep * _dispersionWeight) + w);
         _dispersion = BaselineMath.Dispersion(_dispersionSum, _dispersionWeight, phi);
     }
 

@@ -7,12 +7,15 @@ namespace AlertEngine.Benchmarks.Anomaly;
 
 /// <summary>
 /// The population-profile experiment of issue 15 (fourth session), an option of the evaluation command:
-/// <c>anomaly-eval-dispersion --profile-experiment [--users N] [--first-seed S] [--variants V,V,...] [--z-list Z,Z,...] [--check] [--out file]</c>.
+/// <c>anomaly-eval-dispersion --profile-experiment [--users N] [--first-seed S] [--variants V,V,...] [--z-list Z,Z,...] [--mixed] [--check] [--out file]</c>.
 /// Runs <see cref="ProfileBaselineModel"/> (a single-key copy of the shipped model with a population day-shape prior
 /// learned from the data, <see cref="PopulationProfile"/>) on the populations of <see cref="AnomalyDispersionEvaluation"/>
 /// at medium's gates, one Z for all populations per row, and prints the issue's five target metrics per variant and Z.
-/// Variants: <c>shipped</c>, <c>score</c> (shipped with φ by the score update), <c>profile:W[:prior][:score]</c> (W the
-/// prior's weight in samples; <c>prior</c>: the level error counts n + W samples; <c>score</c>: φ by the score update).
+/// Variants: <c>shipped</c>, <c>score</c> (shipped with φ by the score update), <c>profile:W[:option]…</c> (W the
+/// prior's weight in samples). Options (see <see cref="ProfileVariant"/>): <c>prior</c> (the level error counts n + W
+/// samples), <c>score</c> (φ by the score update), <c>rate=H</c>, <c>down=K</c>, <c>mem=D</c>, <c>drops</c>,
+/// <c>quiet=F</c>, <c>pool=B</c> / <c>pool=eb</c> (φ pooled across keys), and the diagnostics <c>truephi</c> (an
+/// oracle) and <c>norecent</c>. <c>--mixed</c>: one tenant of half steady, half bursty users (the pooling's test).
 /// <c>--check</c>: asserts that the copy with <c>shipped</c> fires on exactly the activities the shipped
 /// <see cref="BaselineModel{T}"/> fires on (every trace, anomaly-free and with bursts, medium) and stops.
 /// </summary>
@@ -29,6 +32,7 @@ internal static class ProfileExperiment
         var firstSeed = 10001;
         string? output = null;
         var check = false;
+        var mixed = false;
         var variants = new List<ProfileVariant> { ProfileVariant.Shipped };
         var zs = new List<double> { 4.0 };
         for (var i = 0; i < args.Length; i++)
@@ -41,6 +45,7 @@ internal static class ProfileExperiment
                 case "--first-seed": firstSeed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--out": output = args[++i]; break;
                 case "--check": check = true; break;
+                case "--mixed": mixed = true; break;
                 case "--variants": variants = [.. args[++i].Split(',').Select(ProfileVariant.Parse)]; break;
                 case "--z-list": zs = [.. args[++i].Split(',').Select(z => double.Parse(z, CultureInfo.InvariantCulture))]; break;
                 default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
@@ -53,6 +58,11 @@ internal static class ProfileExperiment
         for (var b = 0; b < Bursts.Length; b++)
         {
             bursts[b] = BurstSpec.Times(Bursts[b].Multiplier, 1, minExpected: Bursts[b].MinExtra / (Bursts[b].Multiplier - 1));
+        }
+
+        if (mixed)
+        {
+            return RunMixed(users, weeks, firstSeed, bursts, variants, zs, output, args, clock);
         }
 
         var data = new List<(string Name, double Cv, LabelledActivityTrace[] Free, PopulationProfile FreeProfile, LabelledActivityTrace[] Injected, PopulationProfile InjectedProfile)>();
@@ -114,6 +124,55 @@ internal static class ProfileExperiment
         return EvaluationReport.Publish(report, output);
     }
 
+    /// <summary><c>--mixed</c>: one tenant whose first half of users is steady (CV 0.35) and second half bursty (CV 0.71),
+    /// so the profile and any pooling see both; the metrics per half.</summary>
+    private static int RunMixed(int users, int weeks, int firstSeed, BurstSpec[] bursts, List<ProfileVariant> variants, List<double> zs, string? output, string[] args, Stopwatch clock)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var free = new LabelledActivityTrace[users];
+        var injected = new LabelledActivityTrace[users];
+        var groups = new int[users];
+        var phis = new double[users];
+        for (var u = 0; u < users; u++)
+        {
+            var cv = u < users / 2 ? 0.35 : 0.71;
+            groups[u] = u < users / 2 ? 0 : 1;
+            phis[u] = cv * cv;
+            free[u] = AnomalyStreamGenerator.Generate(firstSeed + u, new ActivityStreamOptions { Weeks = weeks, DayShape = 0, HourShape = 1 / (cv * cv) });
+            injected[u] = AnomalyStreamGenerator.Generate(firstSeed + u, new ActivityStreamOptions { Weeks = weeks, DayShape = 0, HourShape = 1 / (cv * cv), Bursts = bursts });
+        }
+
+        var freeProfile = PopulationProfile.Build(free);
+        var injectedProfile = PopulationProfile.Build(injected);
+        var report = new StringBuilder();
+        report.AppendLine("# Unusual-activity detection: a population day-shape profile in a tenant of mixed burstiness (issue 15, experiment)");
+        report.AppendLine();
+        report.AppendLine(inv, $"Command: `dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval-dispersion --profile-experiment --mixed {string.Join(' ', args.Where(a => a is not ("--profile-experiment" or "--mixed")))}`.");
+        report.AppendLine(inv, $"One tenant: seeds {firstSeed}..{firstSeed + (users / 2) - 1} steady (hourly CV 0.35), {firstSeed + (users / 2)}..{firstSeed + users - 1} bursty (CV 0.71); the profile and the pooled dispersion are learned over all of them; metrics per half. Medium's gates, one Z per row.");
+        report.AppendLine();
+        report.AppendLine("| variant | Z | steady FA | steady 5x | steady 10x | bursty FA | bursty 10x | φ̂ median steady / bursty | all targets |");
+        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|---|");
+        foreach (var variant in variants)
+        {
+            foreach (var z in zs)
+            {
+                var thresholds = AnomalyThresholds.Medium with { Z = z };
+                var f = Evaluate(free, freeProfile, variant, thresholds, phis, groups, 2);
+                var r = Evaluate(injected, injectedProfile, variant, thresholds, phis, groups, 2);
+                var (sFa, s5, s10) = (1000.0 * f[0].FalseAlerts / f[0].UserDays, r[0].Recall("5x-1h"), r[0].Recall("10x-1h"));
+                var (bFa, b10) = (1000.0 * f[1].FalseAlerts / f[1].UserDays, r[1].Recall("10x-1h"));
+                var ok = sFa <= 1 && s5 >= 0.85 && s10 >= 0.95 && bFa <= 2 && b10 >= 0.9;
+                var line = string.Create(inv, $"| {variant} | {z:0.00} | {sFa:0.00} | {s5:0.000} | {s10:0.000} | {bFa:0.00} | {b10:0.000} | {Median(f[0].Dispersions):0.000} / {Median(f[1].Dispersions):0.000} | {(ok ? "**yes**" : "no")} |");
+                report.AppendLine(line);
+                Console.Error.WriteLine(line);
+            }
+        }
+
+        report.AppendLine();
+        report.AppendLine(inv, $"Elapsed: {clock.Elapsed.TotalSeconds:0} s.");
+        return EvaluationReport.Publish(report, output);
+    }
+
     private sealed class Outcome
     {
         public int FalseAlerts;
@@ -124,47 +183,115 @@ internal static class ProfileExperiment
         public double Recall(string kind) => ByKind.TryGetValue(kind, out var x) && x.N > 0 ? (double)x.Hit / x.N : double.NaN;
     }
 
-    private static Outcome Evaluate(LabelledActivityTrace[] traces, PopulationProfile profile, ProfileVariant variant, AnomalyThresholds thresholds, double trueDispersion)
+    private static Outcome Evaluate(LabelledActivityTrace[] traces, PopulationProfile profile, ProfileVariant variant, AnomalyThresholds thresholds, double trueDispersion) =>
+        Evaluate(traces, profile, variant, thresholds, [.. traces.Select(_ => trueDispersion)], new int[traces.Length], 1)[0];
+
+    /// <summary>Runs every trace (one key each) day by day; outcomes per group of traces.</summary>
+    private static Outcome[] Evaluate(LabelledActivityTrace[] traces, PopulationProfile profile, ProfileVariant variant, AnomalyThresholds thresholds, double[] trueDispersions, int[] groups, int groupCount)
     {
         var learning = AnomalyTrigger.DefaultLearningPeriod;
-        var outcome = new Outcome();
-        foreach (var trace in traces)
+        var outcomes = new Outcome[groupCount];
+        for (var g = 0; g < groupCount; g++)
         {
+            outcomes[g] = new Outcome();
+        }
+
+        // Every key advances one UTC day at a time (a day barrier), so what is frozen at a day's start (the profile, the
+        // population's dispersion) comes only from activities before it, as the engine would compute it.
+        var models = new ProfileBaselineModel[traces.Length];
+        var next = new int[traces.Length];
+        var hits = new bool[traces.Length][];
+        long firstDay = long.MaxValue, lastDay = long.MinValue;
+        for (var u = 0; u < traces.Length; u++)
+        {
+            models[u] = new ProfileBaselineModel(variant, profile, thresholds, learning, trueDispersions[u]);
+            hits[u] = new bool[traces[u].Anomalies.Count];
+            if (traces[u].Events.Count != 0)
+            {
+                firstDay = Math.Min(firstDay, traces[u].Events[0].Time.UtcTicks / TimeSpan.TicksPerDay);
+                lastDay = Math.Max(lastDay, traces[u].Events[^1].Time.UtcTicks / TimeSpan.TicksPerDay);
+            }
+        }
+
+        for (var day = firstDay; day <= lastDay; day++)
+        {
+            if (variant.PooledDispersion > 0 || variant.EmpiricalBayesPool)
+            {
+                double sum = 0, weight = 0;
+                foreach (var m in models)
+                {
+                    sum += m.DispersionInformation * m.Dispersion;
+                    weight += m.DispersionInformation;
+                }
+
+                var mean = weight > 0 ? sum / weight : double.NaN;
+
+                // τ²: the keys' spread around the mean beyond their sampling variance (keys with some information only).
+                double squares = 0, sampling = 0;
+                var n = 0;
+                foreach (var m in models)
+                {
+                    if (m.DispersionInformation >= 100)
+                    {
+                        squares += (m.Dispersion - mean) * (m.Dispersion - mean);
+                        sampling += ProfileBaselineModel.SamplingVariance(m.DispersionInformation);
+                        n++;
+                    }
+                }
+
+                var tau2 = n < 10 ? double.NaN : Math.Max((squares - sampling) / n, 0.01 * mean * mean);
+                foreach (var m in models)
+                {
+                    m.PopulationDispersion = mean;
+                    m.PopulationDispersionVariance = tau2;
+                }
+            }
+
+            var end = (day + 1) * TimeSpan.TicksPerDay;
+            for (var u = 0; u < traces.Length; u++)
+            {
+                var trace = traces[u];
+                var model = models[u];
+                for (; next[u] < trace.Events.Count && trace.Events[next[u]].Time.UtcTicks < end; next[u]++)
+                {
+                    var e = trace.Events[next[u]];
+                    if (!model.Observe(e.Time.UtcTicks))
+                    {
+                        continue;
+                    }
+
+                    var start = new DateTimeOffset(e.Time.UtcTicks / TimeSpan.TicksPerHour * TimeSpan.TicksPerHour, TimeSpan.Zero);
+                    var stop = start.AddHours(1);
+                    var any = false;
+                    foreach (var a in trace.Anomalies)
+                    {
+                        if (a.Start < stop && start < a.End)
+                        {
+                            hits[u][a.Index] = true;
+                            any = true;
+                        }
+                    }
+
+                    if (!any)
+                    {
+                        outcomes[groups[u]].FalseAlerts++;
+                    }
+                }
+            }
+        }
+
+        for (var u = 0; u < traces.Length; u++)
+        {
+            var trace = traces[u];
             if (trace.Events.Count == 0)
             {
                 continue;
             }
 
+            var outcome = outcomes[groups[u]];
             var learned = trace.Events[0].Time + learning;
             outcome.UserDays += Math.Max(0, (trace.End - learned).TotalDays);
-            var model = new ProfileBaselineModel(variant, profile, thresholds, learning, trueDispersion);
-            var hit = new bool[trace.Anomalies.Count];
-            foreach (var e in trace.Events)
-            {
-                if (!model.Observe(e.Time.UtcTicks))
-                {
-                    continue;
-                }
-
-                var start = new DateTimeOffset(e.Time.UtcTicks / TimeSpan.TicksPerHour * TimeSpan.TicksPerHour, TimeSpan.Zero);
-                var end = start.AddHours(1);
-                var any = false;
-                foreach (var a in trace.Anomalies)
-                {
-                    if (a.Start < end && start < a.End)
-                    {
-                        hit[a.Index] = true;
-                        any = true;
-                    }
-                }
-
-                if (!any)
-                {
-                    outcome.FalseAlerts++;
-                }
-            }
-
-            outcome.Dispersions.Add(model.Dispersion);
+            outcome.Dispersions.Add(models[u].Dispersion);
             foreach (var a in trace.Anomalies)
             {
                 if (a.Start < learned)
@@ -173,11 +300,11 @@ internal static class ProfileExperiment
                 }
 
                 var k = outcome.ByKind.GetValueOrDefault(a.Kind);
-                outcome.ByKind[a.Kind] = (k.N + 1, k.Hit + (hit[a.Index] ? 1 : 0));
+                outcome.ByKind[a.Kind] = (k.N + 1, k.Hit + (hits[u][a.Index] ? 1 : 0));
             }
         }
 
-        return outcome;
+        return outcomes;
     }
 
     /// <summary>The copy with the shipped variant must fire on exactly the activities the shipped model fires on.</summary>

@@ -41,6 +41,24 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
     /// with, so the day's drop is not counted as hourly spread. The threshold still uses the factor with its floor.</summary>
     public bool DropsInFactor { get; init; }
 
+    /// <summary>When positive, the threshold's φ is the key's φ̂ shrunk toward the population's (the keys' φ̂ weighted
+    /// by their information Σw, frozen at each day start as the profile is), the population's worth this many buckets
+    /// of m = 10: (Σw·φ̂ + P·φ_pop) / (Σw + P), P = B / (φ_pop + 0.1)².</summary>
+    public double PooledDispersion { get; init; }
+
+    /// <summary>Empirical-Bayes pooling of φ (<c>pool=eb</c>): each key's φ̂ (sampling variance 1.5 · 2/Σw) is shrunk toward
+    /// the population's φ with the between-key variance τ² estimated from the keys' spread (method of moments, at least
+    /// (0.1·φ_pop)²), so a population of mixed burstiness is pooled little and a homogeneous one much.</summary>
+    public bool EmpiricalBayesPool { get; init; }
+
+    /// <summary>When positive, the dispersion sums' discount per informative bucket (shipped 0.99; only with
+    /// <see cref="CountPrior"/>).</summary>
+    public double DispersionMemory { get; init; }
+
+    /// <summary>When positive, a bucket is left out of the dispersion while the recent-activity factor without its
+    /// floor is below this (a holiday or a quiet day: its drop is not the key's hourly spread).</summary>
+    public double SkipQuiet { get; init; }
+
     /// <summary>Diagnostic (not a candidate): no recent-activity factor (it is 1).</summary>
     public bool NoRecentFactor { get; init; }
 
@@ -58,7 +76,7 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
             "profile" => new ProfileVariant(double.Parse(parts[1], CultureInfo.InvariantCulture), Array.IndexOf(parts, "prior") >= 0, estimator),
             _ => throw new ArgumentException($"unknown variant {text}"),
         };
-        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0 };
+        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0, PooledDispersion = Array.IndexOf(parts, "pool=eb") >= 0 ? 0 : Option(parts, "pool="), EmpiricalBayesPool = Array.IndexOf(parts, "pool=eb") >= 0, DispersionMemory = Option(parts, "mem="), SkipQuiet = Option(parts, "quiet=") };
     }
 
     private static double Option(string[] parts, string name)
@@ -81,6 +99,10 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
             + (RateMemory > 0 ? string.Create(CultureInfo.InvariantCulture, $", key rate from all buckets, memory {RateMemory} h") : "")
             + (DownCap > 0 ? string.Create(CultureInfo.InvariantCulture, $", drops capped at {DownCap}σ in φ") : "")
             + (DropsInFactor ? ", φ's residual against the unfloored recent factor" : "")
+            + (PooledDispersion > 0 ? string.Create(CultureInfo.InvariantCulture, $", φ shrunk toward the population's, worth {PooledDispersion} buckets") : "")
+            + (EmpiricalBayesPool ? ", φ shrunk toward the population's (empirical Bayes, τ² estimated)" : "")
+            + (DispersionMemory > 0 ? string.Create(CultureInfo.InvariantCulture, $", φ memory {DispersionMemory} per bucket") : "")
+            + (SkipQuiet > 0 ? string.Create(CultureInfo.InvariantCulture, $", buckets left out of φ while the unfloored recent factor < {SkipQuiet}") : "")
             + (TrueDispersion ? ", oracle: true φ" : "") + (NoRecentFactor ? ", no recent factor" : "");
         if (ProfileWeight == 0)
         {
