@@ -61,7 +61,7 @@ internal sealed class ProfileBaselineModel
     {
         if (variant.TrueDispersion)
         {
-            _dispersion = (float)trueDispersion;
+            _dispersion = (float)(trueDispersion * variant.TrueDispersionScale);
         }
 
         _variant = variant;

@@ -26,6 +26,10 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
     /// <summary>Diagnostic (an oracle, not a candidate): φ is fixed at the population's true CV² instead of learned.</summary>
     public bool TrueDispersion { get; init; }
 
+    /// <summary>With <see cref="TrueDispersion"/>: φ is fixed at this multiple of the true CV² (<c>truephi=1.12</c>: the
+    /// learned φ̂'s median bias without its spread). 1 by default.</summary>
+    public double TrueDispersionScale { get; init; } = 1;
+
     /// <summary>When positive, the key's rate R is not Σ n_s·level_s / Σ n_s·p_s over its slot levels but a discounted
     /// ratio Σ x_q / Σ p_q over every closed bucket q (quiet ones included; counts clipped at the prediction + 2.5σ),
     /// with this memory in buckets (hours): two floats per key, so the prior follows the key's drift within days.</summary>
@@ -76,7 +80,7 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
             "profile" => new ProfileVariant(double.Parse(parts[1], CultureInfo.InvariantCulture), Array.IndexOf(parts, "prior") >= 0, estimator),
             _ => throw new ArgumentException($"unknown variant {text}"),
         };
-        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0, PooledDispersion = Array.IndexOf(parts, "pool=eb") >= 0 ? 0 : Option(parts, "pool="), EmpiricalBayesPool = Array.IndexOf(parts, "pool=eb") >= 0, DispersionMemory = Option(parts, "mem="), SkipQuiet = Option(parts, "quiet=") };
+        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0 || Option(parts, "truephi=") > 0, TrueDispersionScale = Option(parts, "truephi=") > 0 ? Option(parts, "truephi=") : 1, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0, PooledDispersion = Array.IndexOf(parts, "pool=eb") >= 0 ? 0 : Option(parts, "pool="), EmpiricalBayesPool = Array.IndexOf(parts, "pool=eb") >= 0, DispersionMemory = Option(parts, "mem="), SkipQuiet = Option(parts, "quiet=") };
     }
 
     private static double Option(string[] parts, string name)
@@ -103,7 +107,7 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
             + (EmpiricalBayesPool ? ", φ shrunk toward the population's (empirical Bayes, τ² estimated)" : "")
             + (DispersionMemory > 0 ? string.Create(CultureInfo.InvariantCulture, $", φ memory {DispersionMemory} per bucket") : "")
             + (SkipQuiet > 0 ? string.Create(CultureInfo.InvariantCulture, $", buckets left out of φ while the unfloored recent factor < {SkipQuiet}") : "")
-            + (TrueDispersion ? ", oracle: true φ" : "") + (NoRecentFactor ? ", no recent factor" : "");
+            + (TrueDispersion ? (TrueDispersionScale == 1 ? ", oracle: true φ" : string.Create(CultureInfo.InvariantCulture, $", oracle: {TrueDispersionScale} × true φ")) : "") + (NoRecentFactor ? ", no recent factor" : "");
         if (ProfileWeight == 0)
         {
             return "shipped (neighbour pooling 10)" + estimator;
