@@ -245,6 +245,32 @@ internal static class ProfileExperiment
                     m.PopulationDispersion = mean;
                     m.PopulationDispersionVariance = tau2;
                 }
+
+                if (variant.LocalPoolRatio > 0)
+                {
+                    // Each key's prior: the Σw-weighted mean φ̂ of the keys within a factor R of its own φ̂ (itself included).
+                    var own = new double[models.Length];
+                    for (var i = 0; i < models.Length; i++)
+                    {
+                        own[i] = models[i].Dispersion;
+                    }
+
+                    for (var i = 0; i < models.Length; i++)
+                    {
+                        double ls = 0, lw = 0;
+                        for (var j = 0; j < models.Length; j++)
+                        {
+                            var w = models[j].DispersionInformation;
+                            if (w > 0 && own[j] <= own[i] * variant.LocalPoolRatio && own[j] * variant.LocalPoolRatio >= own[i])
+                            {
+                                ls += w * own[j];
+                                lw += w;
+                            }
+                        }
+
+                        models[i].PopulationDispersion = lw > 0 ? ls / lw : double.NaN;
+                    }
+                }
             }
 
             var end = (day + 1) * TimeSpan.TicksPerDay;

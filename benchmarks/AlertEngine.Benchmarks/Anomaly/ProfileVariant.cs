@@ -55,6 +55,11 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
     /// (0.1·φ_pop)²), so a population of mixed burstiness is pooled little and a homogeneous one much.</summary>
     public bool EmpiricalBayesPool { get; init; }
 
+    /// <summary>When positive (<c>local=R</c>), the population's φ a key is shrunk toward (with the weight of
+    /// <see cref="PooledDispersion"/>) is the Σw-weighted mean φ̂ of the keys whose φ̂ lies within a factor R of the key's
+    /// own (a local, kernel prior: keys of another burstiness do not take part), frozen per day.</summary>
+    public double LocalPoolRatio { get; init; }
+
     /// <summary>When positive, the dispersion sums' discount per informative bucket (shipped 0.99; only with
     /// <see cref="CountPrior"/>).</summary>
     public double DispersionMemory { get; init; }
@@ -80,7 +85,7 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
             "profile" => new ProfileVariant(double.Parse(parts[1], CultureInfo.InvariantCulture), Array.IndexOf(parts, "prior") >= 0, estimator),
             _ => throw new ArgumentException($"unknown variant {text}"),
         };
-        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0 || Option(parts, "truephi=") > 0, TrueDispersionScale = Option(parts, "truephi=") > 0 ? Option(parts, "truephi=") : 1, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0, PooledDispersion = Array.IndexOf(parts, "pool=eb") >= 0 ? 0 : Option(parts, "pool="), EmpiricalBayesPool = Array.IndexOf(parts, "pool=eb") >= 0, DispersionMemory = Option(parts, "mem="), SkipQuiet = Option(parts, "quiet=") };
+        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0 || Option(parts, "truephi=") > 0, TrueDispersionScale = Option(parts, "truephi=") > 0 ? Option(parts, "truephi=") : 1, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0, PooledDispersion = Array.IndexOf(parts, "pool=eb") >= 0 ? 0 : Option(parts, "pool="), EmpiricalBayesPool = Array.IndexOf(parts, "pool=eb") >= 0, DispersionMemory = Option(parts, "mem="), SkipQuiet = Option(parts, "quiet="), LocalPoolRatio = Option(parts, "local=") };
     }
 
     private static double Option(string[] parts, string name)
@@ -103,7 +108,7 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
             + (RateMemory > 0 ? string.Create(CultureInfo.InvariantCulture, $", key rate from all buckets, memory {RateMemory} h") : "")
             + (DownCap > 0 ? string.Create(CultureInfo.InvariantCulture, $", drops capped at {DownCap}σ in φ") : "")
             + (DropsInFactor ? ", φ's residual against the unfloored recent factor" : "")
-            + (PooledDispersion > 0 ? string.Create(CultureInfo.InvariantCulture, $", φ shrunk toward the population's, worth {PooledDispersion} buckets") : "")
+            + (PooledDispersion > 0 ? string.Create(CultureInfo.InvariantCulture, $", φ shrunk toward the {(LocalPoolRatio > 0 ? $"φ̂ of keys within a factor {LocalPoolRatio} of the key's" : "population's")}, worth {PooledDispersion} buckets") : "")
             + (EmpiricalBayesPool ? ", φ shrunk toward the population's (empirical Bayes, τ² estimated)" : "")
             + (DispersionMemory > 0 ? string.Create(CultureInfo.InvariantCulture, $", φ memory {DispersionMemory} per bucket") : "")
             + (SkipQuiet > 0 ? string.Create(CultureInfo.InvariantCulture, $", buckets left out of φ while the unfloored recent factor < {SkipQuiet}") : "")
