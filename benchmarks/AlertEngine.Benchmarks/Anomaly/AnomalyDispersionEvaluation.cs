@@ -17,6 +17,7 @@ namespace AlertEngine.Benchmarks.Anomaly;
 /// <item><c>--z Z</c>: overrides Z of every sensitivity (for exploration).</item>
 /// <item><c>--bands</c>: prints (to stderr) recall per burst size by seasonal expectation band.</item>
 /// <item><c>--dump-missed KIND</c>: prints (to stderr) the missed bursts of KIND (e.g. <c>10x-1h</c>) with the model's baseline when they began.</item>
+/// <item><c>--profile-experiment</c>: runs the population day-shape experiment instead (<see cref="ProfileExperiment"/>; not the shipped model).</item>
 /// <item><c>--day-cv C</c>: adds a Gamma day multiplier of CV C (default 0: the hourly Gamma multiplier alone).</item>
 /// </list>
 /// </summary>
@@ -40,6 +41,12 @@ public static class AnomalyDispersionEvaluation
 
     public static int Run(string[] args)
     {
+        if (Array.IndexOf(args, "--profile-experiment") >= 0)
+        {
+            // An experiment of issue 15 (a population day-shape prior), not the shipped model: see ProfileExperiment.
+            return ProfileExperiment.Run(args);
+        }
+
         var users = 2000;
         var weeks = 4;
         var firstSeed = HoldoutFirstSeed;

@@ -1,0 +1,125 @@
+using System.Globalization;
+
+namespace AlertEngine.Benchmarks.Anomaly;
+
+/// <summary>How the dispersion φ is estimated in <see cref="ProfileBaselineModel"/>.</summary>
+internal enum DispersionEstimator
+{
+    /// <summary>The shipped winsorized, consistency-corrected method of moments (<see cref="BaselineMath.UpdateDispersion"/>).</summary>
+    Moments,
+
+    /// <summary>A recursive maximum-likelihood (score) update of the negative binomial's φ (Fisher-scoring step with
+    /// discounted information), the count's predictive variance including the level's error.</summary>
+    Score,
+}
+
+/// <summary>
+/// One variant of the population-profile experiment (issue 15).
+/// </summary>
+/// <param name="ProfileWeight">W: the weight, in samples, of the key's rate × the population profile in a slot's
+/// predicted level; 0 = the shipped neighbour pooling (the experiment model then reproduces the shipped model).</param>
+/// <param name="CountPrior">Whether the dispersion's level-error correction and the predictive distribution's level term
+/// count the shrunk level's effective samples (min(n, 19) + W) instead of the slot's own n.</param>
+/// <param name="Estimator">The dispersion estimator.</param>
+internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, DispersionEstimator Estimator)
+{
+    /// <summary>Diagnostic (an oracle, not a candidate): φ is fixed at the population's true CV² instead of learned.</summary>
+    public bool TrueDispersion { get; init; }
+
+    /// <summary>With <see cref="TrueDispersion"/>: φ is fixed at this multiple of the true CV² (<c>truephi=1.12</c>: the
+    /// learned φ̂'s median bias without its spread). 1 by default.</summary>
+    public double TrueDispersionScale { get; init; } = 1;
+
+    /// <summary>When positive, the key's rate R is not Σ n_s·level_s / Σ n_s·p_s over its slot levels but a discounted
+    /// ratio Σ x_q / Σ p_q over every closed bucket q (quiet ones included; counts clipped at the prediction + 2.5σ),
+    /// with this memory in buckets (hours): two floats per key, so the prior follows the key's drift within days.</summary>
+    public double RateMemory { get; init; }
+
+    /// <summary>When positive, a residual below the prediction is capped at this many scales before it informs the
+    /// dispersion (drops — holidays, outages — are not what is detected, as in the level's asymmetric clip); 0: the
+    /// shipped symmetric cap at 3 scales.</summary>
+    public double DownCap { get; init; }
+
+    /// <summary>Whether the dispersion's residual is taken against the prediction × the recent-activity factor
+    /// <em>without</em> its floor of 1 (in [0, 2]): a holiday or a quiet day lowers the expectation the hour is compared
+    /// with, so the day's drop is not counted as hourly spread. The threshold still uses the factor with its floor.</summary>
+    public bool DropsInFactor { get; init; }
+
+    /// <summary>When positive, the threshold's φ is the key's φ̂ shrunk toward the population's (the keys' φ̂ weighted
+    /// by their information Σw, frozen at each day start as the profile is), the population's worth this many buckets
+    /// of m = 10: (Σw·φ̂ + P·φ_pop) / (Σw + P), P = B / (φ_pop + 0.1)².</summary>
+    public double PooledDispersion { get; init; }
+
+    /// <summary>Empirical-Bayes pooling of φ (<c>pool=eb</c>): each key's φ̂ (sampling variance 1.5 · 2/Σw) is shrunk toward
+    /// the population's φ with the between-key variance τ² estimated from the keys' spread (method of moments, at least
+    /// (0.1·φ_pop)²), so a population of mixed burstiness is pooled little and a homogeneous one much.</summary>
+    public bool EmpiricalBayesPool { get; init; }
+
+    /// <summary>When positive (<c>local=R</c>), the population's φ a key is shrunk toward (with the weight of
+    /// <see cref="PooledDispersion"/>) is the Σw-weighted mean φ̂ of the keys whose φ̂ lies within a factor R of the key's
+    /// own (a local, kernel prior: keys of another burstiness do not take part), frozen per day.</summary>
+    public double LocalPoolRatio { get; init; }
+
+    /// <summary>When positive, the dispersion sums' discount per informative bucket (shipped 0.99; only with
+    /// <see cref="CountPrior"/>).</summary>
+    public double DispersionMemory { get; init; }
+
+    /// <summary>When positive, a bucket is left out of the dispersion while the recent-activity factor without its
+    /// floor is below this (a holiday or a quiet day: its drop is not the key's hourly spread).</summary>
+    public double SkipQuiet { get; init; }
+
+    /// <summary>Diagnostic (not a candidate): no recent-activity factor (it is 1).</summary>
+    public bool NoRecentFactor { get; init; }
+
+    /// <summary>The shipped model.</summary>
+    public static ProfileVariant Shipped { get; } = new(0, false, DispersionEstimator.Moments);
+
+    /// <summary>Parses <c>shipped</c>, <c>score</c>, or <c>profile:W[:prior][:score]</c>.</summary>
+    public static ProfileVariant Parse(string text)
+    {
+        var parts = text.Split(':');
+        var estimator = Array.IndexOf(parts, "score") >= 0 ? DispersionEstimator.Score : DispersionEstimator.Moments;
+        var variant = parts[0] switch
+        {
+            "shipped" or "score" => Shipped with { Estimator = estimator },
+            "profile" => new ProfileVariant(double.Parse(parts[1], CultureInfo.InvariantCulture), Array.IndexOf(parts, "prior") >= 0, estimator),
+            _ => throw new ArgumentException($"unknown variant {text}"),
+        };
+        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0 || Option(parts, "truephi=") > 0, TrueDispersionScale = Option(parts, "truephi=") > 0 ? Option(parts, "truephi=") : 1, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0, PooledDispersion = Array.IndexOf(parts, "pool=eb") >= 0 ? 0 : Option(parts, "pool="), EmpiricalBayesPool = Array.IndexOf(parts, "pool=eb") >= 0, DispersionMemory = Option(parts, "mem="), SkipQuiet = Option(parts, "quiet="), LocalPoolRatio = Option(parts, "local=") };
+    }
+
+    private static double Option(string[] parts, string name)
+    {
+        foreach (var p in parts)
+        {
+            if (p.StartsWith(name, StringComparison.Ordinal))
+            {
+                return double.Parse(p[name.Length..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>A short description for the tables.</summary>
+    public override string ToString()
+    {
+        var estimator = (Estimator == DispersionEstimator.Score ? ", φ by score (ML)" : "")
+            + (RateMemory > 0 ? string.Create(CultureInfo.InvariantCulture, $", key rate from all buckets, memory {RateMemory} h") : "")
+            + (DownCap > 0 ? string.Create(CultureInfo.InvariantCulture, $", drops capped at {DownCap}σ in φ") : "")
+            + (DropsInFactor ? ", φ's residual against the unfloored recent factor" : "")
+            + (PooledDispersion > 0 ? string.Create(CultureInfo.InvariantCulture, $", φ shrunk toward the {(LocalPoolRatio > 0 ? $"φ̂ of keys within a factor {LocalPoolRatio} of the key's" : "population's")}, worth {PooledDispersion} buckets") : "")
+            + (EmpiricalBayesPool ? ", φ shrunk toward the population's (empirical Bayes, τ² estimated)" : "")
+            + (DispersionMemory > 0 ? string.Create(CultureInfo.InvariantCulture, $", φ memory {DispersionMemory} per bucket") : "")
+            + (SkipQuiet > 0 ? string.Create(CultureInfo.InvariantCulture, $", buckets left out of φ while the unfloored recent factor < {SkipQuiet}") : "")
+            + (TrueDispersion ? (TrueDispersionScale == 1 ? ", oracle: true φ" : string.Create(CultureInfo.InvariantCulture, $", oracle: {TrueDispersionScale} × true φ")) : "") + (NoRecentFactor ? ", no recent factor" : "");
+        if (ProfileWeight == 0)
+        {
+            return "shipped (neighbour pooling 10)" + estimator;
+        }
+
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"population profile, W {ProfileWeight}, level error of {(CountPrior ? "n + W" : "n")} samples{estimator}");
+    }
+}
