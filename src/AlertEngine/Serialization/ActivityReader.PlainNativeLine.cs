@@ -30,7 +30,9 @@ internal static partial class ActivityLineParser
     /// </remarks>
     internal static Activity? TryParsePlainNative(ReadOnlySpan<byte> line)
     {
-        if (line.IsEmpty || line[0] != (byte)'{' || line.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) >= 0)
+        // Printable ASCII only (no NUL, no control character, nothing to validate as UTF-8), and no backslash anywhere
+        // (no escapes), so a string ends at the next quote.
+        if (line.IsEmpty || line[0] != (byte)'{' || line.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) >= 0 || line.Contains((byte)'\\'))
         {
             return null;
         }
@@ -126,7 +128,7 @@ internal static partial class ActivityLineParser
         };
     }
 
-    /// <summary>A string at <paramref name="i"/> without a backslash: its content, and <paramref name="i"/> moved past it.</summary>
+    /// <summary>A string at <paramref name="i"/> (the line has no backslash): its content, and <paramref name="i"/> moved past it.</summary>
     private static bool TryReadPlainString(ReadOnlySpan<byte> line, scoped ref int i, out ReadOnlySpan<byte> content)
     {
         content = default;
@@ -135,9 +137,10 @@ internal static partial class ActivityLineParser
             return false;
         }
 
+        // The line has no backslash (checked up front): the string ends at the next quote.
         var rest = line[(i + 1)..];
-        var end = rest.IndexOfAny((byte)'"', (byte)'\\');
-        if (end < 0 || rest[end] != (byte)'"')
+        var end = rest.IndexOf((byte)'"');
+        if (end < 0)
         {
             return false;
         }
