@@ -22,7 +22,7 @@ namespace AlertEngine;
 /// copied once and decoded only when read. Errors and notes are exactly those of the straightforward parser this
 /// replaced (tests/AlertEngine.Tests/Serialization/ReferenceActivityLineParser.cs, compared by property tests).</para>
 /// </remarks>
-internal static class ActivityLineParser
+internal static partial class ActivityLineParser
 {
     private const int MaxStackChars = 128;
 
@@ -52,6 +52,12 @@ internal static class ActivityLineParser
         if (line.StartsWith("\uFEFF"u8))
         {
             line = line[3..];
+        }
+
+        if (TryParsePlainNative(line) is { } plain)
+        {
+            // The commonest shape, read without the JSON reader (the general path below gives the same activity).
+            return ctx.Result(plain);
         }
 
         if (line.IndexOfAnyExcept(" \t\r\n"u8) < 0)

@@ -116,6 +116,59 @@ public class ActivityLineParserOracleProperties
 
     private static readonly Gen<Line> Lines = Gen.OneOf(ValidLines, AnyLines);
 
+    // The plain shape the parser reads without the JSON reader (ActivityReader.PlainNativeLine.cs): a flat native
+    // object of strings without escapes, names in any case, spaces between tokens; and its near misses (an empty or
+    // missing required field, a duplicate, escapes, null, a time or an address the fast path does not take, text after
+    // the object), which must fall back to the general path and give its errors.
+    private static readonly string[] PlainTexts =
+    [
+        "", " ", "a1", "FileDeleted", "alice@contoso.com", "SharePoint", "https://contoso.sharepoint.com/sites/hr/a b.docx",
+        "  padded  ", "x}y", "a,b", "c:d", "{", "tab\\there", "é",
+    ];
+
+    private static Gen<string> PlainName(string name) => Gen.Elements(name, name.ToUpperInvariant(), name.ToLowerInvariant(), char.ToUpperInvariant(name[0]) + name[1..]);
+
+    // A field whose value the fast path takes (good), or, in noisy lines, sometimes any of the texts or not a string.
+    private static Gen<string> PlainField(string name, string[] good, string[] texts, bool noisy, string colon)
+    {
+        var goodValue = Gen.Elements(good).Select(t => "\"" + t + "\"");
+        var value = noisy
+            ? Gen.OneOf(goodValue, goodValue, goodValue, goodValue, Gen.Elements(texts).Select(t => "\"" + t + "\""), Gen.Elements("null", "42", "[]"))
+            : goodValue;
+        return from n in PlainName(name) from v in value select "\"" + n + "\"" + colon + v;
+    }
+
+    private static Gen<string>[] PlainFields(bool noisy, string colon) =>
+    [
+        PlainField("id", ["a1", "8f3c1e2a-0000-4000-8000-000000000001"], ["", " "], noisy, colon),
+        PlainField("time", ["2026-03-01T09:00:00Z", "2026-03-01T09:00:00.123", "2026-03-01T10:00:00.5+13:59"], Times, noisy, colon),
+        PlainField("operation", ["FileDeleted", "MailRedirect"], [""], noisy, colon),
+        PlainField("userId", ["alice@contoso.com", "", " "], PlainTexts, noisy, colon),
+        PlainField("objectId", ["https://contoso.sharepoint.com/sites/hr/a b.docx", "x}y", "a,b", "c:d", "{", ""], PlainTexts, noisy, colon),
+        PlainField("workload", ["SharePoint", "  padded  ", ""], PlainTexts, noisy, colon),
+        PlainField("clientIp", ["10.1.2.3", "2001:db8::7", "::ffff:10.1.2.3", " 10.1.2.3 ", "", "  "], Ips, noisy, colon),
+    ];
+
+    // Half the lines clean (every value good, required fields present, nothing after the object), half noisy.
+    private static readonly Gen<Line> PlainLines =
+        from noisy in Gen.Elements(false, true)
+        from colon in Gen.Elements(":", ":", ": ", " : ")
+        from comma in Gen.Elements(",", ",", ", ", " ,")
+        from fields in PlainFields(noisy, colon)[0]
+            .SelectMany(f0 => PlainFields(noisy, colon)[1], (f0, f1) => new[] { f0, f1 })
+            .SelectMany(a => PlainFields(noisy, colon)[2], (a, f) => a.Append(f).ToArray())
+            .SelectMany(a => PlainFields(noisy, colon)[3], (a, f) => a.Append(f).ToArray())
+            .SelectMany(a => PlainFields(noisy, colon)[4], (a, f) => a.Append(f).ToArray())
+            .SelectMany(a => PlainFields(noisy, colon)[5], (a, f) => a.Append(f).ToArray())
+            .SelectMany(a => PlainFields(noisy, colon)[6], (a, f) => a.Append(f).ToArray())
+        from keep in Gen.Elements(true, true, true, true, true, true, false).ArrayOf(fields.Length)
+        from order in Gen.Shuffle(Enumerable.Range(0, fields.Length).ToArray())
+        from duplicate in Gen.Elements(-1, -1, -1, 0, 3)
+        from suffix in Gen.Elements(string.Empty, string.Empty, " ", "  ", " x", "\t", ",")
+        let kept = order.Where(i => keep[i] || (!noisy && i < 3)).Select(i => fields[i]).ToList()
+        let all = noisy && duplicate >= 0 && kept.Count > 0 ? [.. kept, kept[duplicate % kept.Count]] : kept
+        select new Line(Encoding.UTF8.GetBytes("{" + string.Join(comma, all) + "}" + (noisy ? suffix : string.Empty)));
+
     private static Line Build(string required, List<string> fields, int at, string prefix, string suffix, int cut)
     {
         var all = new List<string>(fields);
@@ -144,6 +197,22 @@ public class ActivityLineParserOracleProperties
         var expected = ReferenceActivityLineParser.Parse(line.Bytes, "p.jsonl", 7);
         var actual = ActivityLineParserFacade(line.Bytes);
         AssertSame(expected, actual);
+    }
+
+    [Property(MaxTest = 3000)]
+    public Property Plain_native_lines_read_without_the_json_reader_give_what_the_reference_parser_gives() =>
+        Prop.ForAll(PlainLines.ToArbitrary(), line =>
+        {
+            AssertSame(ReferenceActivityLineParser.Parse(line.Bytes, "p.jsonl", 7), ActivityLineParserFacade(line.Bytes));
+        });
+
+    [Fact]
+    public void Generated_plain_lines_take_the_fast_path_often_and_miss_it_often()
+    {
+        // The property above is only as strong as its lines: many must take the fast path, and many must not.
+        var lines = PlainLines.Sample(20, 2000).Concat(PlainLines.Sample(2000, 20)).ToList();
+        var fast = lines.Count(l => ActivityLineParser.TryParsePlainNative(l.Bytes) is not null);
+        Assert.InRange(fast, lines.Count / 10, lines.Count - (lines.Count / 10));
     }
 
     [Fact]

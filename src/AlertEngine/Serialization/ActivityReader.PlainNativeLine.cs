@@ -1,0 +1,183 @@
+using System.Net;
+using System.Text;
+
+namespace AlertEngine;
+
+/// <content>
+/// The fast path for the commonest line of all: a native activity written as a flat object of plain strings.
+/// </content>
+internal static partial class ActivityLineParser
+{
+    /// <summary>
+    /// Parses a line that is a flat native object of plain strings, the shape exporters and the generators write:
+    /// <c>{"id":"…","time":"…","operation":"…",…}</c>, every byte printable ASCII, field names among <c>id</c>,
+    /// <c>time</c>, <c>operation</c>, <c>userId</c>, <c>objectId</c>, <c>workload</c> and <c>clientIp</c> (any case,
+    /// each once), every value a string without escapes, spaces allowed between tokens. Answers only when the line is
+    /// that shape and valid (required fields present and not empty, a time <see cref="Iso8601FastPath"/> reads, an
+    /// address <see cref="ClientIpParser"/> reads); any other line, valid or not, returns <see langword="null"/> and the
+    /// caller parses it the general way, which decides and reports every problem.
+    /// </summary>
+    /// <remarks>
+    /// Why (issue 16, benchmarks/results/end-to-end.md, 2026-12-05 06:00 UTC): the general path runs a
+    /// <see cref="System.Text.Json.Utf8JsonReader"/> over the line, records each field in a scratch array, then checks
+    /// the line for NUL bytes and for valid UTF-8 in passes of their own. Here one vectorised check (every byte in
+    /// <c>0x20..0x7E</c>: no NUL, no control character, no UTF-8 to validate) replaces those passes, and the string
+    /// values are found with a vectorised search for their closing quote. The activity built is exactly the one
+    /// <see cref="BuildNative"/> builds from the same line (same interning, same empty-to-null rules): a JSON string
+    /// without escapes and without control characters is its bytes, which is what the general path decodes too.
+    /// The oracle property tests (ActivityLineParserOracleProperties) run both paths, since they generate lines of
+    /// this shape among others.
+    /// </remarks>
+    internal static Activity? TryParsePlainNative(ReadOnlySpan<byte> line)
+    {
+        // Printable ASCII only (no NUL, no control character, nothing to validate as UTF-8), and no backslash anywhere
+        // (no escapes), so a string ends at the next quote.
+        if (line.IsEmpty || line[0] != (byte)'{' || line.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) >= 0 || line.Contains((byte)'\\'))
+        {
+            return null;
+        }
+
+        ReadOnlySpan<byte> id = default, time = default, operation = default, userId = default, objectId = default, workload = default, clientIp = default;
+        var seen = 0u;
+        var i = SkipSpaces(line, 1);
+        if (i < line.Length && line[i] == (byte)'}')
+        {
+            return null;
+        }
+
+        while (true)
+        {
+            // "name"
+            if (!TryReadPlainString(line, ref i, out var name))
+            {
+                return null;
+            }
+
+            var kind = KindOf(name);
+            var bit = 1u << (int)kind;
+            if (kind is FieldKind.Other or FieldKind.UserTags or FieldKind.Properties or FieldKind.CreationTime || (seen & bit) != 0)
+            {
+                return null;
+            }
+
+            seen |= bit;
+            i = SkipSpaces(line, i);
+            if (i >= line.Length || line[i] != (byte)':')
+            {
+                return null;
+            }
+
+            // "value"
+            i = SkipSpaces(line, i + 1);
+            if (!TryReadPlainString(line, ref i, out var value))
+            {
+                return null;
+            }
+
+            switch (kind)
+            {
+                case FieldKind.Id: id = value; break;
+                case FieldKind.Time: time = value; break;
+                case FieldKind.Operation: operation = value; break;
+                case FieldKind.UserId: userId = value; break;
+                case FieldKind.ObjectId: objectId = value; break;
+                case FieldKind.Workload: workload = value; break;
+                default: clientIp = value; break;
+            }
+
+            i = SkipSpaces(line, i);
+            if (i >= line.Length)
+            {
+                return null;
+            }
+
+            if (line[i] == (byte)',')
+            {
+                i = SkipSpaces(line, i + 1);
+                continue;
+            }
+
+            if (line[i] != (byte)'}' || SkipSpaces(line, i + 1) != line.Length)
+            {
+                return null;
+            }
+
+            break;
+        }
+
+        const uint required = (1u << (int)FieldKind.Id) | (1u << (int)FieldKind.Time) | (1u << (int)FieldKind.Operation);
+        if ((seen & required) != required || id.IsEmpty || operation.IsEmpty || !Iso8601FastPath.TryParse(time, out var utc))
+        {
+            return null;
+        }
+
+        IPAddress? address = null;
+        if (!clientIp.IsEmpty && !TryPlainClientIp(clientIp, out address))
+        {
+            return null;
+        }
+
+        return new Activity(Encoding.UTF8.GetString(id), utc, Utf8InternTable.Values.GetOrAdd(operation))
+        {
+            UserId = userId.IsEmpty ? null : InternUserIds ? Utf8InternTable.Values.GetOrAdd(userId) : Encoding.UTF8.GetString(userId),
+            ClientIp = address,
+            ObjectId = objectId.IsEmpty ? null : Encoding.UTF8.GetString(objectId),
+            Workload = workload.IsEmpty ? null : Utf8InternTable.Values.GetOrAdd(workload),
+            UserTags = [],
+            Properties = NoProperties,
+        };
+    }
+
+    /// <summary>A string at <paramref name="i"/> (the line has no backslash): its content, and <paramref name="i"/> moved past it.</summary>
+    private static bool TryReadPlainString(ReadOnlySpan<byte> line, scoped ref int i, out ReadOnlySpan<byte> content)
+    {
+        content = default;
+        if (i >= line.Length || line[i] != (byte)'"')
+        {
+            return false;
+        }
+
+        // The line has no backslash (checked up front): the string ends at the next quote.
+        var rest = line[(i + 1)..];
+        var end = rest.IndexOf((byte)'"');
+        if (end < 0)
+        {
+            return false;
+        }
+
+        content = rest[..end];
+        i += end + 2;
+        return true;
+    }
+
+    private static int SkipSpaces(ReadOnlySpan<byte> line, int i)
+    {
+        while (i < line.Length && line[i] == (byte)' ')
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    /// <summary>The native clientIp rule of <see cref="NativeClientIp"/> for printable ASCII: blank is no address;
+    /// anything that is not an address is not answered here (the general path reports it).</summary>
+    private static bool TryPlainClientIp(ReadOnlySpan<byte> raw, out IPAddress? address)
+    {
+        address = null;
+        if (raw.Length > MaxStackChars)
+        {
+            return false;
+        }
+
+        Span<char> buffer = stackalloc char[MaxStackChars];
+        System.Text.Ascii.ToUtf16(raw, buffer, out var written);
+        ReadOnlySpan<char> text = buffer[..written];
+        if (text.IsWhiteSpace())
+        {
+            return true;
+        }
+
+        return ClientIpParser.TryParseAddress(text.Trim(), out address);
+    }
+}
