@@ -16,38 +16,26 @@ internal sealed partial class DuplicateFilter
     internal static void WriteMergedState(CheckpointWriter writer, IReadOnlyList<DuplicateFilter> parts, long newestTicks)
     {
         var limit = parts.Count == 0 || newestTicks == long.MinValue ? long.MinValue : newestTicks - parts[0]._horizonTicks;
-        var capacity = 0L;
-        foreach (var part in parts)
-        {
-            capacity += part._tail - part._head;
-        }
-
-        // Sorted as (Lo, Hi) keys with their times alongside: UInt128 compares its upper half (Lo) first, then Hi, the
-        // order the format lists (a key sort compares inline, where a comparison delegate costs a call per compare).
-        var keys = new UInt128[capacity];
-        var times = new long[capacity];
-        var n = 0;
+        var live = new List<Entry>();
         foreach (var part in parts)
         {
             for (var s = part._head; s < part._tail; s++)
             {
-                var entry = part.At(s);
-                if (entry.Ticks > limit)
+                if (part.At(s).Ticks > limit)
                 {
-                    keys[n] = ((UInt128)entry.Lo << 64) | entry.Hi;
-                    times[n++] = entry.Ticks;
+                    live.Add(part.At(s));
                 }
             }
         }
 
-        Array.Sort(keys, times, 0, n);
+        live.Sort(static (a, b) => a.Lo != b.Lo ? a.Lo.CompareTo(b.Lo) : a.Hi.CompareTo(b.Hi));
         writer.Write(newestTicks);
-        writer.Write(n);
-        for (var i = 0; i < n; i++)
+        writer.Write(live.Count);
+        foreach (var entry in live)
         {
-            writer.Write((ulong)(keys[i] >> 64));
-            writer.Write((ulong)keys[i]);
-            writer.Write(times[i]);
+            writer.Write(entry.Lo);
+            writer.Write(entry.Hi);
+            writer.Write(entry.Ticks);
         }
     }
 
