@@ -63,6 +63,11 @@ public static class Program
             return Orleans.BatchDecodeCpu.Run(decodeArgs);
         }
 
+        if (args is ["orleans-bytes", .. var bytesArgs])
+        {
+            return Orleans.BatchBytesCpu.Run(bytesArgs);
+        }
+
         if (args is ["orleans-breakdown", .. var breakdownArgs])
         {
             return Orleans.BatchBreakdown.Run(breakdownArgs);

@@ -53,9 +53,10 @@ internal sealed class LocalhostCluster : IAsyncDisposable
                 var gatewayPort = ports[(2 * i) + 1];
                 builder.UseOrleans(silo => (configureSilo ?? (_ => { }))(silo
                     .UseLocalhostClustering(siloPort, gatewayPort, primary, serviceId: clusterId, clusterId: clusterId)
-                    // Orleans' binary serializer: the default grain-storage serializer is JSON (state bytes as base64 text).
+                    // Orleans' binary serializer (the default grain-storage serializer is JSON, state bytes as base64 text), written
+                    // into an exact-size array (ExactGrainStorageSerializer).
                     .AddMemoryGrainStorage(AlertEngineClusterOptions.StorageName, (OptionsBuilder<MemoryGrainStorageOptions> o) => o
-                        .Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)))
+                        .Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new ExactGrainStorageSerializer(serializer)))
                     .AddAlertEngine(EngineName, o =>
                     {
                         o.Engine = options;

@@ -22,7 +22,14 @@ namespace AlertEngine.Benchmarks.Orleans;
 /// persistence; nothing survives a fault). Each cluster
 /// first gets an empty batch that activates its grains (reported as activation, outside the throughput, like the
 /// single node's constructor); the process CPU time per activity is printed next to the wall-clock rate (it survives
-/// a loaded machine better).
+/// a loaded machine better). Adding <c>warmup=W</c> first sends W × N other activities (ids <c>w…</c>, times before
+/// the measured ones, the same users and operations) through the same engine, the single node's and the cluster's
+/// alike, before the timed N: a long-lived silo's steady state (tiered JIT at Tier-1, the service providers'
+/// compiled resolvers, warmed pools and GC budgets), where a fresh cluster's first 10 batches run Tier-0 code; the
+/// first N of the warm-up are timed too and reported as the cold figure beside the steady one; the warm-up stops
+/// early once the JIT has compiled fewer than 5 methods over 10 batches (the activities it took are reported). Each row also gives
+/// the JIT time and the methods compiled during its timed batches (about 0 once steady), the garbage collections,
+/// and the managed heap the cluster added per silo (heap with the cluster running minus before it started).
 /// </summary>
 internal static class ClusterThroughput
 {
@@ -37,7 +44,7 @@ internal static class ClusterThroughput
 
     public static int Run(string[] args)
     {
-        if (args.Length is >= 4 and <= 7)
+        if (args.Length is >= 4 and <= 8)
         {
             return Compare(args);
         }
@@ -49,8 +56,8 @@ internal static class ClusterThroughput
         var options = new AlertEngineOptions { FutureTolerance = TimeSpan.MaxValue };
 
         Console.WriteLine();
-        Console.WriteLine("| engine | batch | activities/s | vs single node | batch p50 ms | batch p99 ms | managed heap after (MB) | detections | activation ms | process CPU µs/activity (vs single) |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| engine | batch | activities/s | vs single node | batch p50 ms | batch p99 ms | managed heap after (MB) | detections | activation ms | process CPU µs/activity (vs single) | cold (first N of the warm-up) | JIT ms, methods in run | GCs gen0/1/2, pause in run | heap added per silo (MB) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var single = Single(policies, options, activities);
         foreach (var silos in new[] { 1, 3 })
         {
@@ -65,9 +72,64 @@ internal static class ClusterThroughput
         return 0;
     }
 
+    /// <summary>How many activities are sent before the measured ones (<c>warmup=W</c>: W × N).</summary>
+    private static int WarmupCount;
+
+    /// <summary>Warm-up activities [<paramref name="start"/>, +<paramref name="count"/>): made batch by batch (a long
+    /// warm-up does not stay in memory), each from its index alone, so both engines get the same ones; times 10 ms
+    /// apart, ending 10 ms before the measured activities.</summary>
+    private static Activity[] WarmupActivities(int start, int count)
+    {
+        var t0 = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        var activities = new Activity[count];
+        for (var i = 0; i < count; i++)
+        {
+            var j = start + i;
+            var h = (ulong)j * 0x9E3779B97F4A7C15UL;
+            h ^= h >> 31;
+            h *= 0xBF58476D1CE4E5B9UL;
+            h ^= h >> 29;
+            activities[i] = new Activity("w" + j.ToString(CultureInfo.InvariantCulture), t0.AddMilliseconds(10L * (j - WarmupCount)), "Op" + ((int)(h % Policies)).ToString(CultureInfo.InvariantCulture))
+            {
+                UserId = "user" + ((int)((h >> 20) % Keys)).ToString(CultureInfo.InvariantCulture) + "@contoso.com",
+            };
+        }
+
+        return activities;
+    }
+
+    /// <summary>The cold figures of the last run (the first N activities of its warm-up): rate, CPU µs per activity.</summary>
+    private static (double Rate, double Cpu) LastCold = (double.NaN, double.NaN);
+
     private static double Single(AlertPolicy[] policies, AlertEngineOptions options, Activity[] activities)
     {
         using var pipeline = new AlertPipeline(policies, options);
+        LastCold = (double.NaN, double.NaN);
+        if (WarmupCount > 0)
+        {
+            var first = WarmupActivities(0, activities.Length);
+            var coldCpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var coldWatch = Stopwatch.StartNew();
+            foreach (var activity in first)
+            {
+                pipeline.Process(activity);
+            }
+
+            LastCold = (activities.Length / coldWatch.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - coldCpu).TotalMicroseconds / activities.Length);
+            var quiet = new JitQuiet();
+            var done = activities.Length;
+            for (; done < WarmupCount && !quiet.Settled(); done += BatchSize)
+            {
+                foreach (var activity in WarmupActivities(done, Math.Min(BatchSize, WarmupCount - done)))
+                {
+                    pipeline.Process(activity);
+                }
+            }
+
+            LastWarmup = Math.Min(done, WarmupCount);
+        }
+
+        var counters = Counters.Start();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         foreach (var activity in activities)
@@ -77,9 +139,48 @@ internal static class ClusterThroughput
 
         var rate = activities.Length / watch.Elapsed.TotalSeconds;
         SingleCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / activities.Length;
+        var run = counters.Stop();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| AlertPipeline (single node) | - | {rate:N0} | 1.00 | - | - | {Heap():N0} | {pipeline.Statistics.Detections:N0} | - | {SingleCpu:N2} (1.00) |"));
+            $"| AlertPipeline (single node) | - | {rate:N0} | 1.00 | - | - | {Heap():N0} | {pipeline.Statistics.Detections:N0} | - | {SingleCpu:N2} (1.00) | {Cold()} | {run} | - |"));
         return rate;
+    }
+
+    private static string Cold() => double.IsNaN(LastCold.Rate) ? "-" : string.Create(CultureInfo.InvariantCulture, $"{LastCold.Rate:N0}/s, {LastCold.Cpu:N2} µs; warm-up {LastWarmup:N0}");
+
+    /// <summary>How many warm-up activities the last run sent.</summary>
+    private static int LastWarmup;
+
+    /// <summary>The batch size of the run (the single node's warm-up goes by the same steps).</summary>
+    private static int BatchSize = 10_000;
+
+    /// <summary>Ends a warm-up early once the JIT is done: fewer than 5 methods compiled over the last 10 batches
+    /// (tiered compilation promotes a method after 30 calls, in the background, once no new method has been compiled
+    /// for 100 ms, and dynamic PGO adds an instrumented tier in between).</summary>
+    private sealed class JitQuiet
+    {
+        private readonly Queue<long> _counts = new();
+
+        public bool Settled()
+        {
+            _counts.Enqueue(System.Runtime.JitInfo.GetCompiledMethodCount());
+            if (_counts.Count <= 10)
+            {
+                return false;
+            }
+
+            var first = _counts.Dequeue();
+            return _counts.Count >= 10 && System.Runtime.JitInfo.GetCompiledMethodCount() - first < 5;
+        }
+    }
+
+    /// <summary>JIT and GC activity over a timed run.</summary>
+    private readonly record struct Counters(TimeSpan Jit, long Methods, int Gen0, int Gen1, int Gen2, TimeSpan Pause)
+    {
+        public static Counters Start() => new(System.Runtime.JitInfo.GetCompilationTime(), System.Runtime.JitInfo.GetCompiledMethodCount(),
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+
+        public string Stop() => string.Create(CultureInfo.InvariantCulture,
+            $"{(System.Runtime.JitInfo.GetCompilationTime() - Jit).TotalMilliseconds:N0} ms, {System.Runtime.JitInfo.GetCompiledMethodCount() - Methods:N0} | {GC.CollectionCount(0) - Gen0}/{GC.CollectionCount(1) - Gen1}/{GC.CollectionCount(2) - Gen2}, {(GC.GetTotalPauseDuration() - Pause).TotalMilliseconds:N0} ms");
     }
 
     private static int Compare(string[] args)
@@ -91,18 +192,31 @@ internal static class ClusterThroughput
         var incrementalOnly = args.AsSpan(4).Contains("incremental");
         var untracked = args.AsSpan(4).Contains("untracked");
         NoStorage = args.AsSpan(4).Contains("nostorage");
-        Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores; {count:N0} activities, {Policies:N0} policies{(untracked ? " tracking none of the operations" : "")}{(NoStorage ? ", grain storage discarding every write (no persistence)" : "")}, {Keys:N0} keys, batches of {batchSize:N0}, {silos} silo(s), {rounds} rounds");
+        var warmup = 0;
+        foreach (var a in args.AsSpan(4))
+        {
+            if (a.StartsWith("warmup=", StringComparison.Ordinal))
+            {
+                warmup = int.Parse(a.AsSpan(7), CultureInfo.InvariantCulture);
+            }
+        }
+
+        WarmupCount = warmup * count;
+        BatchSize = batchSize;
+        Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores; {count:N0} activities, {Policies:N0} policies{(untracked ? " tracking none of the operations" : "")}{(NoStorage ? ", grain storage discarding every write (no persistence)" : "")}, {Keys:N0} keys, batches of {batchSize:N0}, {silos} silo(s), {rounds} rounds{(warmup > 0 ? $", each engine first warmed up with {warmup * count:N0} other activities" : "")}; DOTNET_TieredCompilation={Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") ?? "(default)"}");
         var policies = MakePolicies(untracked);
         var activities = MakeActivities(count);
         var options = new AlertEngineOptions { FutureTolerance = TimeSpan.MaxValue };
         Console.WriteLine();
-        Console.WriteLine("| round | engine | batch | activities/s | vs single node | batch p50 ms | batch p99 ms | managed heap after (MB) | detections | activation ms | process CPU µs/activity (vs single) |");
-        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| round | engine | batch | activities/s | vs single node | batch p50 ms | batch p99 ms | managed heap after (MB) | detections | activation ms | process CPU µs/activity (vs single) | cold (first N of the warm-up) | JIT ms, methods in run | GCs gen0/1/2, pause in run | heap added per silo (MB) |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         double bestSingle = 0, bestWhole = 0, bestIncremental = 0;
+        var cold = "";
         for (var round = 1; round <= rounds; round++)
         {
             Console.Write($"| {round} ");
             var single = Single(policies, options, activities);
+            var singleCold = LastCold;
             var whole = double.NaN;
             if (!incrementalOnly)
             {
@@ -112,6 +226,12 @@ internal static class ClusterThroughput
 
             Console.Write($"| {round} ");
             var incremental = Cluster(policies, options, activities, silos, batchSize, single, incremental: true);
+            if (round == 1 && WarmupCount > 0)
+            {
+                cold = string.Create(CultureInfo.InvariantCulture,
+                    $"cold (round 1, the first {count:N0} activities of each engine's warm-up): single node {singleCold.Rate:N0}/s, {singleCold.Cpu:F2} µs CPU/activity; cluster {LastCold.Rate:N0}/s ({LastCold.Rate / singleCold.Rate:F2}x), {LastCold.Cpu:F2} µs CPU/activity");
+            }
+
             bestSingle = Math.Max(bestSingle, single);
             bestWhole = double.IsNaN(whole) ? bestWhole : Math.Max(bestWhole, whole);
             bestIncremental = Math.Max(bestIncremental, incremental);
@@ -120,6 +240,11 @@ internal static class ClusterThroughput
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"best of {rounds}: single node {bestSingle:N0}/s; whole state per batch {bestWhole:N0}/s ({bestWhole / bestSingle:F2}x); incremental {bestIncremental:N0}/s ({bestIncremental / bestSingle:F2}x); incremental / whole {bestIncremental / bestWhole:F2}x"));
+        if (cold.Length > 0)
+        {
+            Console.WriteLine(cold);
+        }
+
         Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
     }
@@ -127,6 +252,7 @@ internal static class ClusterThroughput
     private static double Cluster(AlertPolicy[] policies, AlertEngineOptions options, Activity[] activities, int silos, int batchSize, double single, bool? incremental = null)
     {
         var store = new InMemoryAlertStore();
+        var heapBefore = Heap();
         var cluster = LocalhostCluster.StartAsync(silos, policies, options, store, CancellationToken.None, NoStorage
             ? silo => silo.Services.AddKeyedSingleton<global::Orleans.Storage.IGrainStorage>(AlertEngineClusterOptions.StorageName, new DiscardingGrainStorage())
             : null).GetAwaiter().GetResult();
@@ -148,7 +274,31 @@ internal static class ClusterThroughput
             var activation = Stopwatch.StartNew();
             cluster.Engine.ProcessAsync(++number, []).GetAwaiter().GetResult();
             var activationMs = activation.Elapsed.TotalMilliseconds;
+            LastCold = (double.NaN, double.NaN);
+            if (WarmupCount > 0)
+            {
+                var first = WarmupActivities(0, activities.Length);
+                var coldCpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var coldWatch = Stopwatch.StartNew();
+                for (var i = 0; i < first.Length; i += batchSize)
+                {
+                    _ = cluster.Engine.ProcessAsync(++number, new ArraySegment<Activity>(first, i, Math.Min(batchSize, first.Length - i))).GetAwaiter().GetResult();
+                }
+
+                LastCold = (activities.Length / coldWatch.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - coldCpu).TotalMicroseconds / activities.Length);
+                var quiet = new JitQuiet();
+                var done = activities.Length;
+                for (; done < WarmupCount && !quiet.Settled(); done += batchSize)
+                {
+                    _ = cluster.Engine.ProcessAsync(++number, WarmupActivities(done, Math.Min(batchSize, WarmupCount - done))).GetAwaiter().GetResult();
+                }
+
+                LastWarmup = Math.Min(done, WarmupCount);
+            }
+
+            var counters = Counters.Start();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var windowStart = Stopwatch.GetTimestamp();
             var total = Stopwatch.StartNew();
             for (var i = 0; i < activities.Length; i += batchSize)
             {
@@ -161,9 +311,13 @@ internal static class ClusterThroughput
 
             var rate = activities.Length / total.Elapsed.TotalSeconds;
             var cpuPerActivity = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / activities.Length;
+            var run = counters.Stop();
+            // For profiles: the timed window in CLOCK_MONOTONIC ns (perf record -k CLOCK_MONOTONIC).
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"timed window (monotonic ns): {windowStart * (1e9 / Stopwatch.Frequency):F0} {Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency):F0}"));
             latencies.Sort();
+            var heap = Heap();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {silos} silo(s), {Math.Max(4, 2 * silos)} partitions{(incremental switch { true => ", incremental", false => ", whole state per batch", null => "" })} | {batchSize:N0} | {rate:N0} | {rate / single:F2} | {Percentile(latencies, 0.50):N1} | {Percentile(latencies, 0.99):N1} | {Heap():N0} | {detections:N0} | {activationMs:N0} | {cpuPerActivity:N2} ({cpuPerActivity / SingleCpu:F1}) |"));
+                $"| {silos} silo(s), {Math.Max(4, 2 * silos)} partitions{(incremental switch { true => ", incremental", false => ", whole state per batch", null => "" })} | {batchSize:N0} | {rate:N0} | {rate / single:F2} | {Percentile(latencies, 0.50):N1} | {Percentile(latencies, 0.99):N1} | {heap:N0} | {detections:N0} | {activationMs:N0} | {cpuPerActivity:N2} ({cpuPerActivity / SingleCpu:F1}) | {Cold()} | {run} | {(heap - heapBefore) / silos:N0} |"));
             return rate;
         }
         finally

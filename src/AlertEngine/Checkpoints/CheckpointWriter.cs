@@ -237,6 +237,19 @@ internal sealed class CheckpointWriter : IDisposable
         }
     }
 
+    /// <summary>Empties the writer, keeping its buffer (for a writer reused batch after batch).</summary>
+    internal void Reset()
+    {
+        _length = 0;
+        _open.Clear();
+        _keysLeft = 0;
+        KeysOffset = -1;
+        KeysCount = 0;
+    }
+
+    /// <summary>The capacity of the buffer (bytes).</summary>
+    internal int Capacity => _buffer.Length;
+
     /// <summary>Nothing to release (the buffer is garbage-collected); kept so callers can scope the writer.</summary>
     public void Dispose()
     {
