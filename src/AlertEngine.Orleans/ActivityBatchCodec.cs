@@ -20,7 +20,7 @@ internal static class ActivityBatchCodec
     [ThreadStatic]
     private static CheckpointWriter? Scratch;
 
-    private const int MaxKeptBytes = 16 << 20;
+    private const int MaxKeptBytes = 4 << 20;
 
     public static byte[] Encode(IReadOnlyList<Activity> activities)
     {
