@@ -236,9 +236,11 @@ internal sealed class ReplayCommand
 
         // Parsing is most of a replay's work: with several threads, parse batches of lines on all of them too.
         var readerOptions = new ActivityReaderOptions { MaxDegreeOfParallelism = arguments.Silos is null ? arguments.Threads : 1 };
+        IEnumerable<ActivityReadResult> results = [];
         if (all is null && pipeline.Partitioned is { } partitioned)
         {
-            // Streaming over the partitioned engine: every stage on every core at once (StagedReplay).
+            // Streaming over the partitioned engine: every stage on every core at once (StagedReplay); the loop below
+            // then has nothing to do.
             var stages = new Stages(this, pipeline, partitioned, buffer, lateness, write, arguments.SkipInvalid);
             new StagedReplay(
                 partitioned,
@@ -249,8 +251,12 @@ internal sealed class ReplayCommand
                 () => new LineBatch(1, _sourceName),
                 cancellationToken).Run();
         }
+        else
+        {
+            results = ActivityReader.Read(input, _sourceName, readerOptions);
+        }
 
-        foreach (var result in all is null && pipeline.Partitioned is not null ? [] : ActivityReader.Read(input, _sourceName, readerOptions))
+        foreach (var result in results)
         {
             if ((++count & 0xFFF) == 0)
             {
