@@ -24,9 +24,6 @@ namespace AlertEngine;
 public sealed class SqliteAlertStore : IAlertStore
 {
     private const int Resolved = (int)AlertStatus.Resolved;
-    private static readonly int StatusCount = Enum.GetValues<AlertStatus>().Length;
-    private static readonly int CategoryCount = Enum.GetValues<AlertCategory>().Length;
-    private static readonly int SeverityCount = Enum.GetValues<AlertSeverity>().Length;
 
     private readonly SqliteDatabase _database;
     private readonly ContentWriter _content = new(); // used under the writer gate only
@@ -83,12 +80,12 @@ public sealed class SqliteAlertStore : IAlertStore
             throw new ArgumentException("The updated alert must have the id of the current one.", nameof(updated));
         }
 
-        CheckEnums(updated);
+        AlertStoreRules.CheckEnums(updated, nameof(updated));
         cancellationToken.ThrowIfCancellationRequested();
         using var lease = await _database.WriteAsync(cancellationToken).ConfigureAwait(false);
         using var transaction = lease.Connection.BeginTransaction();
         var stored = Find(current.Id, transaction);
-        if (stored is null || !SameManagement(stored, current))
+        if (stored is null || !AlertStoreRules.SameManagement(stored, current))
         {
             return null;
         }
@@ -105,7 +102,7 @@ public sealed class SqliteAlertStore : IAlertStore
         command.Parameters.AddWithValue("$id", next.Id);
         command.Parameters.AddWithValue("$status", (int)next.Status);
         command.Parameters.AddWithValue("$suppressed", next.NotificationsSuppressed);
-        command.Parameters.AddWithValue("$history", HistoryLength(next));
+        command.Parameters.AddWithValue("$history", AlertStoreRules.HistoryLength(next));
         command.Parameters.AddWithValue("$content", Encode(next));
         command.ExecuteNonQuery();
         transaction.Commit();
@@ -358,7 +355,7 @@ public sealed class SqliteAlertStore : IAlertStore
     {
         var stored = ReadManagement(alert.Id, transaction);
         var merged = alert;
-        if (stored is { } s && !(s.Status == alert.Status && s.Suppressed == alert.NotificationsSuppressed && s.HistoryCount == HistoryLength(alert)))
+        if (stored is { } s && !(s.Status == alert.Status && s.Suppressed == alert.NotificationsSuppressed && s.HistoryCount == AlertStoreRules.HistoryLength(alert)))
         {
             var old = Find(alert.Id, transaction)!;
             merged = alert with { Status = old.Status, History = old.History, NotificationsSuppressed = old.NotificationsSuppressed };
@@ -377,7 +374,7 @@ public sealed class SqliteAlertStore : IAlertStore
         command.Parameters.AddWithValue("$category", (int)merged.Category);
         command.Parameters.AddWithValue("$source", SqliteText.FoldKey(merged.Source));
         command.Parameters.AddWithValue("$suppressed", merged.NotificationsSuppressed);
-        command.Parameters.AddWithValue("$history", HistoryLength(merged));
+        command.Parameters.AddWithValue("$history", AlertStoreRules.HistoryLength(merged));
         command.Parameters.AddWithValue("$content", Encode(merged));
         command.ExecuteNonQuery();
 
@@ -429,33 +426,11 @@ public sealed class SqliteAlertStore : IAlertStore
 
     private static void CheckAlert(Alert alert)
     {
-        CheckEnums(alert);
+        AlertStoreRules.CheckEnums(alert, nameof(alert));
         ArgumentNullException.ThrowIfNull(alert.Id, nameof(alert));
         ArgumentNullException.ThrowIfNull(alert.PolicyId, nameof(alert));
         SqliteText.CheckKey(alert.Id, "alert id", nameof(alert));
         SqliteText.CheckKey(alert.PolicyId, "policy id", nameof(alert));
     }
 
-    private static void CheckEnums(Alert alert)
-    {
-        if ((uint)alert.Status >= (uint)StatusCount)
-        {
-            throw new ArgumentOutOfRangeException(nameof(alert), alert.Status, "The alert's status is not a defined value.");
-        }
-
-        if ((uint)alert.Category >= (uint)CategoryCount)
-        {
-            throw new ArgumentOutOfRangeException(nameof(alert), alert.Category, "The alert's category is not a defined value.");
-        }
-
-        if ((uint)alert.Severity >= (uint)SeverityCount)
-        {
-            throw new ArgumentOutOfRangeException(nameof(alert), alert.Severity, "The alert's severity is not a defined value.");
-        }
-    }
-
-    private static int HistoryLength(Alert alert) => alert.History.IsDefault ? 0 : alert.History.Length;
-
-    private static bool SameManagement(Alert a, Alert b) =>
-        a.Status == b.Status && a.NotificationsSuppressed == b.NotificationsSuppressed && HistoryLength(a) == HistoryLength(b);
 }

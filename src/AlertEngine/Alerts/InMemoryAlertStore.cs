@@ -22,16 +22,13 @@ namespace AlertEngine;
 /// </remarks>
 public sealed class InMemoryAlertStore : IAlertStore
 {
-    private static readonly int StatusCount = Enum.GetValues<AlertStatus>().Length;
-    private static readonly int CategoryCount = Enum.GetValues<AlertCategory>().Length;
-    private static readonly int SeverityCount = Enum.GetValues<AlertSeverity>().Length;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _byId = new(StringComparer.Ordinal);
     private readonly EntryList _all = new();
-    private readonly EntryList[] _byStatus = NewLists(StatusCount);
-    private readonly EntryList[] _byCategory = NewLists(CategoryCount);
-    private readonly EntryList[] _bySeverity = NewLists(SeverityCount);
+    private readonly EntryList[] _byStatus = NewLists(AlertStoreRules.StatusCount);
+    private readonly EntryList[] _byCategory = NewLists(AlertStoreRules.CategoryCount);
+    private readonly EntryList[] _bySeverity = NewLists(AlertStoreRules.SeverityCount);
     private readonly Dictionary<string, EntryList> _byPolicy = new(StringComparer.Ordinal);
     private readonly Dictionary<string, EntryList> _bySource = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, EntryList> _byTag = new(StringComparer.OrdinalIgnoreCase);
@@ -82,14 +79,14 @@ public sealed class InMemoryAlertStore : IAlertStore
     public ValueTask UpsertAsync(Alert alert, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        CheckEnums(alert);
+        AlertStoreRules.CheckEnums(alert, nameof(alert));
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
             if (_byId.TryGetValue(alert.Id, out var entry))
             {
                 var stored = entry.Alert;
-                var merged = SameManagement(stored, alert)
+                var merged = AlertStoreRules.SameManagement(stored, alert)
                     ? alert
                     : alert with { Status = stored.Status, History = stored.History, NotificationsSuppressed = stored.NotificationsSuppressed };
                 Replace(entry, merged);
@@ -120,11 +117,11 @@ public sealed class InMemoryAlertStore : IAlertStore
             throw new ArgumentException("The updated alert must have the id of the current one.", nameof(updated));
         }
 
-        CheckEnums(updated);
+        AlertStoreRules.CheckEnums(updated, nameof(updated));
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            if (!_byId.TryGetValue(current.Id, out var entry) || !SameManagement(entry.Alert, current))
+            if (!_byId.TryGetValue(current.Id, out var entry) || !AlertStoreRules.SameManagement(entry.Alert, current))
             {
                 return ValueTask.FromResult<Alert?>(null);
             }
@@ -203,29 +200,6 @@ public sealed class InMemoryAlertStore : IAlertStore
 
         return lists;
     }
-
-    private static void CheckEnums(Alert alert)
-    {
-        if ((uint)alert.Status >= (uint)StatusCount)
-        {
-            throw new ArgumentOutOfRangeException(nameof(alert), alert.Status, "The alert's status is not a defined value.");
-        }
-
-        if ((uint)alert.Category >= (uint)CategoryCount)
-        {
-            throw new ArgumentOutOfRangeException(nameof(alert), alert.Category, "The alert's category is not a defined value.");
-        }
-
-        if ((uint)alert.Severity >= (uint)SeverityCount)
-        {
-            throw new ArgumentOutOfRangeException(nameof(alert), alert.Severity, "The alert's severity is not a defined value.");
-        }
-    }
-
-    private static int HistoryLength(Alert alert) => alert.History.IsDefault ? 0 : alert.History.Length;
-
-    private static bool SameManagement(Alert a, Alert b) =>
-        a.Status == b.Status && a.NotificationsSuppressed == b.NotificationsSuppressed && HistoryLength(a) == HistoryLength(b);
 
     /// <summary>Calls <paramref name="visit"/> for each matching alert in order, after <paramref name="after"/>, until it returns false.</summary>
     private void Scan(AlertQuery query, AlertCursor? after, Func<Alert, bool> visit)
@@ -663,40 +637,5 @@ public sealed class InMemoryAlertStore : IAlertStore
 
             return lo;
         }
-    }
-}
-
-/// <summary>The alert order of the interchange format: created time, then policy id, then id (ordinal).</summary>
-public sealed class AlertOrder : IComparer<Alert>
-{
-    /// <summary>The shared instance.</summary>
-    public static AlertOrder Instance { get; } = new();
-
-    /// <inheritdoc />
-    public int Compare(Alert? x, Alert? y)
-    {
-        if (ReferenceEquals(x, y))
-        {
-            return 0;
-        }
-
-        if (x is null)
-        {
-            return -1;
-        }
-
-        if (y is null)
-        {
-            return 1;
-        }
-
-        var c = x.CreatedAt.UtcTicks.CompareTo(y.CreatedAt.UtcTicks);
-        if (c != 0)
-        {
-            return c;
-        }
-
-        c = string.CompareOrdinal(x.PolicyId, y.PolicyId);
-        return c != 0 ? c : string.CompareOrdinal(x.Id, y.Id);
     }
 }

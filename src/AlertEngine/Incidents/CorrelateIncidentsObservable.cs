@@ -20,7 +20,7 @@ public static class CorrelateIncidentsObservable
     public static IObservable<IncidentChange> CorrelateIncidents(this IObservable<AlertChange> source, IncidentGroupingOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var copy = IncidentGroupingOptions.CopyValidated(options, nameof(options));
+        var copy = IncidentGroupingOptions.ValidatedCopy(options, nameof(options));
         return Observable.Create<IncidentChange>(observer =>
         {
             var correlator = new IncidentCorrelator(copy);

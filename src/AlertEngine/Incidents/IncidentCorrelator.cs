@@ -50,7 +50,7 @@ public sealed class IncidentCorrelator
     /// <exception cref="ArgumentException">An option is invalid; the message lists every problem.</exception>
     public IncidentCorrelator(IncidentGroupingOptions? options = null)
     {
-        _options = IncidentGroupingOptions.CopyValidated(options, nameof(options));
+        _options = IncidentGroupingOptions.ValidatedCopy(options, nameof(options));
     }
 
     /// <summary>The number of incidents remembered (those later alerts can still join or reopen).</summary>

@@ -100,7 +100,7 @@ public sealed class IncidentGroupingOptions
         AlertUpdateHorizon = AlertUpdateHorizon,
     };
 
-    internal static IncidentGroupingOptions CopyValidated(IncidentGroupingOptions? options, string paramName)
+    internal static IncidentGroupingOptions ValidatedCopy(IncidentGroupingOptions? options, string paramName)
     {
         var source = options ?? new IncidentGroupingOptions();
         var errors = source.Validate();
