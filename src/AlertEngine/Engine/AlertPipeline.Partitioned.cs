@@ -298,9 +298,10 @@ public sealed partial class AlertPipeline
     /// lock: for the staged caller's admission phase, its only writer.</summary>
     internal long WatermarkTicksUnlocked => _watermarkTicks;
 
-    /// <summary><see cref="IsFinal"/> as of an earlier clock (<paramref name="watermarkTicks"/>, as
-    /// <see cref="WatermarkTicksUnlocked"/> read right after the admission of the last batch applied), without the lock:
-    /// for the staged caller's apply phase, while the next batch's admission may be moving the clock.</summary>
+    /// <summary><see cref="IsFinal"/> as of the clock <paramref name="watermarkTicks"/>, without the lock: what
+    /// <see cref="IsFinal"/> asks under it, and what the staged caller's apply phase asks with the clock as
+    /// <see cref="WatermarkTicksUnlocked"/> read right after the admission of the last batch applied (the next batch's
+    /// admission may be moving the clock meanwhile).</summary>
     internal bool IsFinalAt(Alert alert, long watermarkTicks)
     {
         if (!_byId.TryGetValue(alert.PolicyId, out var runtime))
