@@ -35,6 +35,7 @@ internal sealed class ReplayCommand
     private long _invalidShown;
     private long _notes;
     private long _futureLimitTicks = long.MinValue;
+    private bool _stopped;
 
     public ReplayCommand(TextWriter stderr) => _stderr = stderr;
 
@@ -231,12 +232,31 @@ internal sealed class ReplayCommand
         Func<Alert, bool> isFinal = pipeline.IsFinal;
         Action<Alert> write = writer.Write;
         List<(Activity Activity, long Line)>? all = arguments.Sort ? [] : null;
-        var stopped = false;
         long count = 0;
 
         // Parsing is most of a replay's work: with several threads, parse batches of lines on all of them too.
         var readerOptions = new ActivityReaderOptions { MaxDegreeOfParallelism = arguments.Silos is null ? arguments.Threads : 1 };
-        foreach (var result in ActivityReader.Read(input, _sourceName, readerOptions))
+        IEnumerable<ActivityReadResult> results = [];
+        if (all is null && pipeline.Partitioned is { } partitioned)
+        {
+            // Streaming over the partitioned engine: every stage on every core at once (StagedReplay); the loop below
+            // then has nothing to do.
+            var stages = new Stages(this, pipeline, partitioned, buffer, lateness, write, arguments.SkipInvalid);
+            new StagedReplay(
+                partitioned,
+                stages,
+                input,
+                (stream, next) => ActivityReader.ReadUnparsed(stream, _sourceName, ActivityReaderOptions.Default, next),
+                Math.Min(arguments.Threads, Environment.ProcessorCount),
+                () => new LineBatch(1, _sourceName),
+                cancellationToken).Run();
+        }
+        else
+        {
+            results = ActivityReader.Read(input, _sourceName, readerOptions);
+        }
+
+        foreach (var result in results)
         {
             if ((++count & 0xFFF) == 0)
             {
@@ -252,18 +272,18 @@ internal sealed class ReplayCommand
             if (!result.IsValid)
             {
                 ReportInvalid(result);
-                stopped |= !arguments.SkipInvalid;
+                _stopped |= !arguments.SkipInvalid;
                 continue;
             }
 
             if (IsBeyondFutureTolerance(pipeline, result))
             {
-                stopped |= !arguments.SkipInvalid;
+                _stopped |= !arguments.SkipInvalid;
                 continue;
             }
 
             _read++;
-            if (stopped)
+            if (_stopped)
             {
                 continue;
             }
@@ -279,7 +299,7 @@ internal sealed class ReplayCommand
 
         Flush(pipeline, buffer, lateness, isFinal, write);
 
-        if (all is not null && !stopped)
+        if (all is not null && !_stopped)
         {
             // Stable: equal times keep their input order.
             var order = new int[all.Count];
@@ -307,7 +327,7 @@ internal sealed class ReplayCommand
             Flush(pipeline, buffer, lateness, isFinal, write);
         }
 
-        if (!stopped)
+        if (!_stopped)
         {
             buffer.ReleaseAll(write);
         }
@@ -328,7 +348,7 @@ internal sealed class ReplayCommand
             MaxBufferedAlerts = buffer.HighWaterMark,
         };
 
-        if (stopped)
+        if (_stopped)
         {
             Error(outFile is null
                 ? "invalid activity input: evaluation stopped at the first invalid line (use --skip-invalid to skip invalid lines)"
@@ -430,30 +450,40 @@ internal sealed class ReplayCommand
     /// </summary>
     private bool IsBeyondFutureTolerance(ReplayEngine pipeline, ActivityReadResult result)
     {
+        if (FutureProblem(pipeline, result) is not { } problem)
+        {
+            return false;
+        }
+
+        ReportFuture(problem);
+        return true;
+    }
+
+    /// <summary>The message of an activity beyond the future tolerance, or <see langword="null"/> (counts nothing).</summary>
+    private string? FutureProblem(ReplayEngine pipeline, ActivityReadResult result)
+    {
         var time = result.Activity!.Time;
         if (time.UtcTicks <= _futureLimitTicks)
         {
             // Within the limit computed from an earlier reading of the clock (as the engine does): no clock read per line.
-            return false;
+            return null;
         }
 
         var now = pipeline.TimeProvider.GetUtcNow();
         var tolerance = pipeline.Options.FutureTolerance;
         _futureLimitTicks = tolerance.Ticks > long.MaxValue - now.UtcTicks ? long.MaxValue : now.UtcTicks + tolerance.Ticks;
-        if (time.UtcTicks <= _futureLimitTicks)
-        {
-            return false;
-        }
+        return time.UtcTicks <= _futureLimitTicks
+            ? null
+            : string.Create(CultureInfo.InvariantCulture, $"{result.Location}: time: {time:O} is more than the future tolerance ({tolerance:c}) ahead of the wall clock ({now:O})");
+    }
 
+    private void ReportFuture(string problem)
+    {
         _invalid++;
         if (++_invalidShown <= ShownInvalidLines)
         {
-            _stderr.WriteLine(string.Create(
-                CultureInfo.InvariantCulture,
-                $"{result.Location}: time: {time:O} is more than the future tolerance ({tolerance:c}) ahead of the wall clock ({now:O})"));
+            _stderr.WriteLine(problem);
         }
-
-        return true;
     }
 
     private void ReportInvalid(ActivityReadResult result)
@@ -503,6 +533,110 @@ internal sealed class ReplayCommand
     };
 
     private void Error(string message) => _stderr.WriteLine("error: " + message);
+
+    /// <summary>
+    /// The replay's own stages of <see cref="StagedReplay"/>: the checks of each line (front, in input order) and the
+    /// output (apply, in input order). What the sequential loop prints as it goes (notes, invalid lines) is kept with
+    /// the batch and printed at its apply stage, before the engine's diagnostics of the same batch, so that stderr
+    /// stays in one deterministic order while the stages of different batches run at once.
+    /// </summary>
+    private sealed class Stages(
+        ReplayCommand command,
+        ReplayEngine pipeline,
+        PartitionedAlertPipeline engine,
+        AlertOrderBuffer buffer,
+        TimeSpan lateness,
+        Action<Alert> write,
+        bool skipInvalid) : StagedReplay.IStages
+    {
+        private long _watermarkTicks = long.MinValue;
+        private Func<Alert, bool>? _isFinal;
+
+        public void TakeResults(StagedReplay.Slot slot)
+        {
+            var lines = slot.Lines;
+            var activities = slot.Engine.Activities;
+            for (var i = 0; i < lines.Count; i++)
+            {
+                if (lines[i] is not { } result)
+                {
+                    continue;
+                }
+
+                if (!result.IsValid)
+                {
+                    slot.Messages.Add((result, null));
+                    command._stopped |= !skipInvalid;
+                    continue;
+                }
+
+                if (command.FutureProblem(pipeline, result) is { } problem)
+                {
+                    slot.Messages.Add((result, problem));
+                    command._stopped |= !skipInvalid;
+                    continue;
+                }
+
+                if (result.Notes.Count > 0)
+                {
+                    slot.Messages.Add((result, null));
+                }
+
+                command._read++;
+                if (!command._stopped)
+                {
+                    activities.Add(result.Activity);
+                    slot.LineNumbers.Add(result.LineNumber);
+                }
+            }
+        }
+
+        public void Apply(StagedReplay.Slot slot)
+        {
+            foreach (var (result, futureProblem) in slot.Messages)
+            {
+                foreach (var note in result.Notes)
+                {
+                    command._notes++;
+                    command.Show(note.Kind, "note: " + note.Message);
+                }
+
+                if (!result.IsValid)
+                {
+                    command.ReportInvalid(result);
+                }
+                else if (futureProblem is not null)
+                {
+                    command.ReportFuture(futureProblem);
+                }
+            }
+
+            slot.Messages.Clear();
+            pipeline.LookUpLinesIn(slot.Engine.Activities, slot.LineNumbers);
+            var changes = engine.StageApply(slot.Engine);
+            pipeline.LookUpLinesIn(null, null);
+            slot.LineNumbers.Clear();
+            if (changes is not null)
+            {
+                foreach (var change in changes)
+                {
+                    buffer.Add(change.Alert);
+                }
+            }
+
+            if (buffer.Count > 0 && slot.Engine.WatermarkTicks != long.MinValue)
+            {
+                // Final as of this batch's clock: the next batches' admission may have moved the engine's already.
+                if (_watermarkTicks != slot.Engine.WatermarkTicks || _isFinal is null)
+                {
+                    var watermarkTicks = _watermarkTicks = slot.Engine.WatermarkTicks;
+                    _isFinal = alert => engine.IsFinal(alert, watermarkTicks);
+                }
+
+                buffer.Release(new DateTimeOffset(_watermarkTicks, TimeSpan.Zero) - lateness, _isFinal, write);
+            }
+        }
+    }
 
     /// <summary>Prints engine diagnostics (duplicates, late activities, …) with the line being evaluated.</summary>
     private sealed class DiagnosticPrinter(ReplayCommand command) : IObserver<EngineDiagnostic>

@@ -18,6 +18,8 @@ internal sealed class ReplayEngine : IDisposable
     private readonly List<Activity> _batch = new(BatchSize);
     private readonly List<long> _lines = new(BatchSize);
     private readonly Dictionary<string, long> _lineById = new(StringComparer.Ordinal);
+    private List<Activity> _lookUpActivities;
+    private List<long> _lookUpLines;
     private long _currentLine;
 
     /// <exception cref="ArgumentException">A policy is invalid.</exception>
@@ -35,7 +37,14 @@ internal sealed class ReplayEngine : IDisposable
         {
             _partitioned = new PartitionedAlertPipeline(policies, threads, options);
         }
+
+        _lookUpActivities = _batch;
+        _lookUpLines = _lines;
     }
+
+    /// <summary>The partitioned engine (<c>--threads</c> above 1), which <see cref="StagedReplay"/> drives stage by
+    /// stage; <see langword="null"/> for the others.</summary>
+    public PartitionedAlertPipeline? Partitioned => _partitioned;
 
     public AlertEngineOptions Options => _single?.Options ?? _partitioned?.Options ?? _cluster!.Options;
 
@@ -79,13 +88,26 @@ internal sealed class ReplayEngine : IDisposable
 
         if (_lineById.Count == 0)
         {
-            for (var i = 0; i < _batch.Count; i++)
+            for (var i = 0; i < _lookUpActivities.Count; i++)
             {
-                _lineById[_batch[i].Id] = _lines[i];
+                _lineById[_lookUpActivities[i].Id] = _lookUpLines[i];
             }
         }
 
         return _lineById.TryGetValue(activityId, out var line) ? line : _currentLine;
+    }
+
+    /// <summary>Messages from now on are about a batch that <see cref="StagedReplay"/> applies: its activities and
+    /// their lines (<see langword="null"/>: this engine's own batch again).</summary>
+    public void LookUpLinesIn(List<Activity>? activities, List<long>? lines)
+    {
+        _lookUpActivities = activities ?? _batch;
+        _lookUpLines = lines ?? _lines;
+        _lineById.Clear();
+        if (_lookUpLines.Count > 0)
+        {
+            _currentLine = _lookUpLines[^1];
+        }
     }
 
     /// <summary>Receives the alerts created or changed by whatever was evaluated, in order (set once, before the first activity).</summary>

@@ -42,34 +42,41 @@ public sealed partial class AlertPipeline
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var filtering = Options.DuplicateHorizon > TimeSpan.Zero;
-            for (var i = 0; i < batch.Length; i++)
+            PlanBatchUnlocked(batch, admission, futureNow, perPartition);
+            return _processed;
+        }
+    }
+
+    /// <summary><see cref="PlanBatch"/> without the lock, for a staged caller (<see cref="PartitionedAlertPipeline"/>'s
+    /// staged members) that runs the phases of one batch after another's in order and never two of one phase at once:
+    /// the phases of different batches then touch disjoint fields (this one the future limit and the filter's clock).</summary>
+    internal void PlanBatchUnlocked(ReadOnlySpan<Activity> batch, Span<Admission> admission, Span<DateTimeOffset> futureNow, List<DuplicateQuery>[] perPartition)
+    {
+        var filtering = Options.DuplicateHorizon > TimeSpan.Zero;
+        for (var i = 0; i < batch.Length; i++)
+        {
+            var activity = batch[i];
+            if (IsFuture(activity, out var now))
             {
-                var activity = batch[i];
-                if (IsFuture(activity, out var now))
-                {
-                    admission[i] = Admission.Future;
-                    futureNow[i] = now;
-                    continue;
-                }
-
-                admission[i] = Admission.Admitted;
-                if (!filtering)
-                {
-                    continue;
-                }
-
-                var ticks = activity.Time.UtcTicks;
-                if (ticks > _filterClockTicks)
-                {
-                    _filterClockTicks = ticks;
-                }
-
-                var digest = DuplicateFilter.Digest(activity.Id);
-                perPartition[Partitioner.OfDigest(digest, perPartition.Length)].Add(new DuplicateQuery(i, digest, _filterClockTicks));
+                admission[i] = Admission.Future;
+                futureNow[i] = now;
+                continue;
             }
 
-            return _processed;
+            admission[i] = Admission.Admitted;
+            if (!filtering)
+            {
+                continue;
+            }
+
+            var ticks = activity.Time.UtcTicks;
+            if (ticks > _filterClockTicks)
+            {
+                _filterClockTicks = ticks;
+            }
+
+            var digest = DuplicateFilter.Digest(activity.Id);
+            perPartition[Partitioner.OfDigest(digest, perPartition.Length)].Add(new DuplicateQuery(i, digest, _filterClockTicks));
         }
     }
 
@@ -81,35 +88,42 @@ public sealed partial class AlertPipeline
     {
         lock (_gate)
         {
-            for (var i = 0; i < batch.Length; i++)
+            AdmitUnlocked(batch, admission, isDuplicate, firstSequence, admitted, lateAgainst);
+        }
+    }
+
+    /// <summary><see cref="Admit"/> without the lock, for a staged caller (see <see cref="PlanBatchUnlocked"/>): touches
+    /// only the event-time clock, which no other phase writes.</summary>
+    internal void AdmitUnlocked(ReadOnlySpan<Activity> batch, Span<Admission> admission, ReadOnlySpan<bool> isDuplicate, long firstSequence, List<AdmittedActivity> admitted, Span<long> lateAgainst)
+    {
+        for (var i = 0; i < batch.Length; i++)
+        {
+            if (admission[i] != Admission.Admitted)
             {
-                if (admission[i] != Admission.Admitted)
-                {
-                    continue;
-                }
-
-                if (isDuplicate[i])
-                {
-                    admission[i] = Admission.Duplicate;
-                    continue;
-                }
-
-                var ticks = batch[i].Time.UtcTicks;
-                if (IsLate(ticks))
-                {
-                    admission[i] = Admission.Late;
-                    lateAgainst[i] = _watermarkTicks;
-                    continue;
-                }
-
-                var moves = ticks > _watermarkTicks;
-                if (moves)
-                {
-                    _watermarkTicks = ticks;
-                }
-
-                admitted.Add(new AdmittedActivity(firstSequence + i, batch[i], moves));
+                continue;
             }
+
+            if (isDuplicate[i])
+            {
+                admission[i] = Admission.Duplicate;
+                continue;
+            }
+
+            var ticks = batch[i].Time.UtcTicks;
+            if (IsLate(ticks))
+            {
+                admission[i] = Admission.Late;
+                lateAgainst[i] = _watermarkTicks;
+                continue;
+            }
+
+            var moves = ticks > _watermarkTicks;
+            if (moves)
+            {
+                _watermarkTicks = ticks;
+            }
+
+            admitted.Add(new AdmittedActivity(firstSequence + i, batch[i], moves));
         }
     }
 
@@ -128,77 +142,91 @@ public sealed partial class AlertPipeline
     {
         lock (_gate)
         {
-            var runtimes = _runtimeAt ??= RuntimesInPolicyOrder();
-            Span<int> heads = outputs.Count <= 64 ? stackalloc int[outputs.Count] : new int[outputs.Count];
-            List<AlertChange>? changes = null;
-            for (var i = 0; i < batch.Length; i++)
-            {
-                var activity = batch[i];
-                _processed++;
-                AlertEngineMetrics.Processed.Add(1);
-                switch (admission[i])
-                {
-                    case Admission.Future:
-                        CountFuture(activity, futureNow[i]);
-                        continue;
-                    case Admission.Duplicate:
-                        CountDuplicate(activity);
-                        continue;
-                    case Admission.Late:
-                        CountLate(activity, lateAgainst[i]);
-                        continue;
-                }
-
-                var sequence = firstSequence + i;
-                while (true)
-                {
-                    var next = -1;
-                    for (var p = 0; p < outputs.Count; p++)
-                    {
-                        var events = outputs[p].Events;
-                        if (heads[p] < events.Count
-                            && events[heads[p]].Sequence == sequence
-                            && (next < 0 || events[heads[p]].Precedes(outputs[next].Events[heads[next]])))
-                        {
-                            next = p;
-                        }
-                    }
-
-                    if (next < 0)
-                    {
-                        break;
-                    }
-
-                    var e = outputs[next].Events[heads[next]++];
-                    var runtime = runtimes[e.Policy];
-                    switch (e.Kind)
-                    {
-                        case PartitionEventKind.Detection:
-                            Emit(runtime, (Detection)e.Payload, ref changes);
-                            break;
-                        case PartitionEventKind.EarlyWarning:
-                            _earlyWarnings.OnNext((EarlyWarning)e.Payload);
-                            break;
-                        case PartitionEventKind.Diagnostic:
-                            Report((EngineDiagnostic)e.Payload);
-                            break;
-                        default:
-                            EvaluationFailed(runtime, activity, (Exception)e.Payload);
-                            break;
-                    }
-                }
-            }
-
-            for (var p = 0; p < outputs.Count; p++)
-            {
-                if (heads[p] != outputs[p].Events.Count)
-                {
-                    throw new InvalidOperationException($"Partition {p} produced events for activities outside the batch.");
-                }
-            }
-
-            return changes;
+            return ApplyBatchUnlocked(batch, admission, futureNow, lateAgainst, firstSequence, outputs);
         }
+    }
+
+    /// <summary><see cref="ApplyBatch"/> without the lock, for a staged caller (see <see cref="PlanBatchUnlocked"/>):
+    /// touches the counters, the aggregators and the observables, which the other phases do not (it never reads the
+    /// event-time clock, which the next batch's admission may be moving meanwhile).</summary>
+    internal List<AlertChange>? ApplyBatchUnlocked(
+        ReadOnlySpan<Activity> batch,
+        ReadOnlySpan<Admission> admission,
+        ReadOnlySpan<DateTimeOffset> futureNow,
+        ReadOnlySpan<long> lateAgainst,
+        long firstSequence,
+        IReadOnlyList<PartitionOutput> outputs)
+    {
+        var runtimes = _runtimeAt ??= RuntimesInPolicyOrder();
+        Span<int> heads = outputs.Count <= 64 ? stackalloc int[outputs.Count] : new int[outputs.Count];
+        List<AlertChange>? changes = null;
+        for (var i = 0; i < batch.Length; i++)
+        {
+            var activity = batch[i];
+            _processed++;
+            AlertEngineMetrics.Processed.Add(1);
+            switch (admission[i])
+            {
+                case Admission.Future:
+                    CountFuture(activity, futureNow[i]);
+                    continue;
+                case Admission.Duplicate:
+                    CountDuplicate(activity);
+                    continue;
+                case Admission.Late:
+                    CountLate(activity, lateAgainst[i]);
+                    continue;
+            }
+
+            var sequence = firstSequence + i;
+            while (true)
+            {
+                var next = -1;
+                for (var p = 0; p < outputs.Count; p++)
+                {
+                    var events = outputs[p].Events;
+                    if (heads[p] < events.Count
+                        && events[heads[p]].Sequence == sequence
+                        && (next < 0 || events[heads[p]].Precedes(outputs[next].Events[heads[next]])))
+                    {
+                        next = p;
+                    }
+                }
+
+                if (next < 0)
+                {
+                    break;
+                }
+
+                var e = outputs[next].Events[heads[next]++];
+                var runtime = runtimes[e.Policy];
+                switch (e.Kind)
+                {
+                    case PartitionEventKind.Detection:
+                        Emit(runtime, (Detection)e.Payload, ref changes);
+                        break;
+                    case PartitionEventKind.EarlyWarning:
+                        _earlyWarnings.OnNext((EarlyWarning)e.Payload);
+                        break;
+                    case PartitionEventKind.Diagnostic:
+                        Report((EngineDiagnostic)e.Payload);
+                        break;
+                    default:
+                        EvaluationFailed(runtime, activity, (Exception)e.Payload);
+                        break;
+                }
+            }
+        }
+
+        for (var p = 0; p < outputs.Count; p++)
+        {
+            if (heads[p] != outputs[p].Events.Count)
+            {
+                throw new InvalidOperationException($"Partition {p} produced events for activities outside the batch.");
+            }
+        }
+
+        return changes;
     }
 
     /// <summary>After <see cref="RestoreCheckpoint"/> on a coordinator: hands the restored duplicate filter and
@@ -252,6 +280,42 @@ public sealed partial class AlertPipeline
                 partitions[p].ReplaceDetector(i, parts[p]);
             }
         }
+    }
+
+    /// <summary>How many activities were processed (the arrival number of the next one).</summary>
+    internal long ProcessedCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _processed;
+            }
+        }
+    }
+
+    /// <summary>The event-time clock (UTC ticks; <see cref="long.MinValue"/> before the first activity), without the
+    /// lock: for the staged caller's admission phase, its only writer.</summary>
+    internal long WatermarkTicksUnlocked => _watermarkTicks;
+
+    /// <summary><see cref="IsFinal"/> as of the clock <paramref name="watermarkTicks"/>, without the lock: what
+    /// <see cref="IsFinal"/> asks under it, and what the staged caller's apply phase asks with the clock as
+    /// <see cref="WatermarkTicksUnlocked"/> read right after the admission of the last batch applied (the next batch's
+    /// admission may be moving the clock meanwhile).</summary>
+    internal bool IsFinalAt(Alert alert, long watermarkTicks)
+    {
+        if (!_byId.TryGetValue(alert.PolicyId, out var runtime))
+        {
+            return true;
+        }
+
+        if (watermarkTicks == long.MinValue)
+        {
+            return false;
+        }
+
+        var earliest = new DateTimeOffset(watermarkTicks, TimeSpan.Zero) - Options.AllowedLateness;
+        return runtime.Aggregator.IsFinal(alert, earliest);
     }
 
     /// <summary>The duplicate filter's newest time (UTC ticks) of a coordinator.</summary>

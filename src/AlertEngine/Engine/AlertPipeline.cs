@@ -210,18 +210,7 @@ public sealed partial class AlertPipeline : IDisposable
         ArgumentNullException.ThrowIfNull(alert);
         lock (_gate)
         {
-            if (!_byId.TryGetValue(alert.PolicyId, out var runtime))
-            {
-                return true;
-            }
-
-            if (_watermarkTicks == long.MinValue)
-            {
-                return false;
-            }
-
-            var earliest = new DateTimeOffset(_watermarkTicks, TimeSpan.Zero) - Options.AllowedLateness;
-            return runtime.Aggregator.IsFinal(alert, earliest);
+            return IsFinalAt(alert, _watermarkTicks);
         }
     }
 

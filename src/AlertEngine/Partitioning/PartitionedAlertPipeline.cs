@@ -28,12 +28,12 @@ namespace AlertEngine;
 /// time. Observers of <see cref="Changes"/>, <see cref="Diagnostics"/> and <see cref="EarlyWarnings"/> are called on
 /// the thread that called <see cref="Process(IReadOnlyList{Activity})"/>, in order.</para>
 /// </remarks>
-public sealed class PartitionedAlertPipeline : IDisposable
+public sealed partial class PartitionedAlertPipeline : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly AlertPipeline _coordinator;
     private readonly EnginePartition[] _partitions;
-    private readonly WorkerGroup _workers;
+    private WorkerGroup? _workers;
     private readonly PartitionOutput[] _outputs;
     private readonly List<DuplicateQuery>[] _queries;
     private readonly List<AdmittedActivity> _admitted = [];
@@ -74,7 +74,6 @@ public sealed class PartitionedAlertPipeline : IDisposable
 
         _router = new PartitionRouter(_coordinator.Policies, partitions);
         _coordinator.PartitionedState = new MergedPartitions(_partitions);
-        _workers = new WorkerGroup(Math.Min(partitions, Environment.ProcessorCount), "AlertEngine partition");
     }
 
     /// <summary>The number of partitions.</summary>
@@ -179,7 +178,7 @@ public sealed class PartitionedAlertPipeline : IDisposable
             }
 
             _disposed = true;
-            _workers.Dispose();
+            _workers?.Dispose();
             _coordinator.Dispose();
         }
     }
@@ -245,6 +244,7 @@ public sealed class PartitionedAlertPipeline : IDisposable
             return;
         }
 
-        _workers.Run(_partitions.Length, work);
+        // Started at the first parallel phase: a staged caller brings its own threads and never needs these.
+        (_workers ??= new WorkerGroup(Math.Min(_partitions.Length, Environment.ProcessorCount), "AlertEngine partition")).Run(_partitions.Length, work);
     }
 }

@@ -121,10 +121,14 @@ internal sealed class LineBatch : IDisposable
         _used = 0;
     }
 
-    private void ParseRange(int range)
+    private void ParseRange(int range) => ParseRange(range, _ranges);
+
+    /// <summary>Parses the line entries of range <paramref name="range"/> of <paramref name="ranges"/> contiguous,
+    /// equal ranges (a staged caller's share; any thread, each range once, none while entries are added).</summary>
+    internal void ParseRange(int range, int ranges)
     {
-        var from = (int)((long)Count * range / _ranges);
-        var to = (int)((long)Count * (range + 1) / _ranges);
+        var from = (int)((long)Count * range / ranges);
+        var to = (int)((long)Count * (range + 1) / ranges);
         for (var i = from; i < to; i++)
         {
             if (_length[i] >= 0)

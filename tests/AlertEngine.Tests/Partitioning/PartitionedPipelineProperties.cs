@@ -97,6 +97,70 @@ public class PartitionedPipelineProperties
             Assert.Equal(expected, actual);
         });
 
+    [Property(MaxTest = 150)]
+    public Property Staged_phases_of_overlapping_batches_give_the_single_engines_changes_diagnostics_and_final_alerts() =>
+        Prop.ForAll(Scenarios(), PartitionCounts().ToArbitrary(), Gen.Choose(1, 40).ToArbitrary(), (scenario, partitions, batchSize) =>
+        {
+            // The oracle, batch by batch: every change, and whether its alert is final once the whole batch is processed.
+            var batches = scenario.Activities.Chunk(batchSize).ToList();
+            using var single = new AlertPipeline(AllPolicies(), Options());
+            var expectedDiagnostics = new List<string>();
+            using var singleSubscription = single.Diagnostics.Subscribe(d => expectedDiagnostics.Add(DescribeDiagnostic(d)));
+            var expected = new List<string>();
+            foreach (var batch in batches)
+            {
+                var changes = batch.SelectMany(single.Process).ToList();
+                expected.AddRange(changes.Select(c => Describe(c) + (single.IsFinal(c.Alert) ? " final" : "")));
+            }
+
+            using var pipeline = new PartitionedAlertPipeline(AllPolicies(), partitions, Options());
+            var diagnostics = new List<string>();
+            using var subscription = pipeline.Diagnostics.Subscribe(d => diagnostics.Add(DescribeDiagnostic(d)));
+            var actual = new List<string>();
+            PartitionedBatch[] inFlight = [pipeline.NewStagedBatch(), pipeline.NewStagedBatch(), pipeline.NewStagedBatch()];
+            pipeline.BeginStaged();
+
+            // Tick t: plan, duplicate answers (last partition first) and admission of batch t, evaluation of batch t - 1,
+            // apply of batch t - 2, so the apply runs after two later batches moved the clock and filled the filters.
+            for (var t = 0; t < batches.Count + 2; t++)
+            {
+                if (t < batches.Count)
+                {
+                    var next = inFlight[t % 3];
+                    next.Activities.AddRange(batches[t]);
+                    pipeline.StagePlan(next);
+                    for (var p = partitions - 1; p >= 0; p--)
+                    {
+                        pipeline.StageCheckDuplicates(next, p);
+                    }
+
+                    pipeline.StageAdmit(next);
+                }
+
+                if (t >= 1 && t - 1 < batches.Count)
+                {
+                    for (var p = 0; p < partitions; p++)
+                    {
+                        pipeline.StageEvaluate(inFlight[(t - 1) % 3], p);
+                    }
+                }
+
+                if (t >= 2)
+                {
+                    var applied = inFlight[(t - 2) % 3];
+                    var watermark = applied.WatermarkTicks;
+                    var changes = pipeline.StageApply(applied) ?? [];
+                    Assert.Empty(applied.Activities);
+                    actual.AddRange(changes.Select(c => Describe(c) + (pipeline.IsFinal(c.Alert, watermark) ? " final" : "")));
+                }
+            }
+
+            Assert.Equal(expected, actual);
+            Assert.Equal(expectedDiagnostics, diagnostics);
+            Assert.Equal(single.Statistics, pipeline.Statistics);
+            Assert.Equal(single.Watermark, pipeline.Watermark);
+        });
+
     private static (List<string> Changes, List<string> Diagnostics, EngineStatistics Statistics, DateTimeOffset? Watermark) RunSingle(IReadOnlyList<Activity> activities)
     {
         using var pipeline = new AlertPipeline(AllPolicies(), Options());

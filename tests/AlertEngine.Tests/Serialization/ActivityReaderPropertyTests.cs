@@ -136,6 +136,46 @@ public class ActivityReaderPropertyTests
         return parallel.SequenceEqual(sequential).Label("parallel:\n" + string.Join("\n", parallel) + "\nsequential:\n" + string.Join("\n", sequential));
     }
 
+    [Property(Arbitrary = [typeof(Arbitraries)], MaxTest = 200)]
+    public Property Unparsed_batches_parsed_range_by_range_give_the_sequential_results(GarbageInput input, PositiveInt batchLines, PositiveInt ranges)
+    {
+        var sequential = Describe(ActivityReader.Read(new MemoryStream(input.Bytes), "g", new ActivityReaderOptions { MaxLineLength = 64 }));
+        var staged = Describe(ReadStaged(new NonSeekable(input.Bytes, 7), "g", new ActivityReaderOptions { MaxLineLength = 64 }, 1 + (batchLines.Get % 7), 1 + (ranges.Get % 4)));
+        return staged.SequenceEqual(sequential).Label("staged:\n" + string.Join("\n", staged) + "\nsequential:\n" + string.Join("\n", sequential));
+    }
+
+    /// <summary>What a staged caller does with <see cref="ActivityReader.ReadUnparsed"/>: each batch parsed range by
+    /// range (last range first, as another thread might), then its results in order.</summary>
+    internal static List<ActivityReadResult> ReadStaged(Stream stream, string sourceName, ActivityReaderOptions options, int batchLines, int ranges)
+    {
+        var results = new List<ActivityReadResult>();
+        var batches = new[] { new LineBatch(1, sourceName, batchLines), new LineBatch(1, sourceName, batchLines) };
+        var next = 0;
+        foreach (var batch in ActivityReader.ReadUnparsed(stream, sourceName, options, () =>
+        {
+            var b = batches[next++ % 2];
+            b.Clear();
+            return b;
+        }))
+        {
+            Assert.True(batch.Count > 0);
+            for (var r = ranges - 1; r >= 0; r--)
+            {
+                batch.ParseRange(r, ranges);
+            }
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (batch[i] is { } result)
+                {
+                    results.Add(result);
+                }
+            }
+        }
+
+        return results;
+    }
+
     /// <summary>Everything a reader's result says, as text.</summary>
     internal static List<string> Describe(IEnumerable<ActivityReadResult> results) =>
         results.Select(r => r.LineNumber + " " + r + " | " + string.Join(" | ", r.Notes.Select(n => n.Message))).ToList();

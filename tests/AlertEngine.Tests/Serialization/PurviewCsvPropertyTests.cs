@@ -66,6 +66,18 @@ public class PurviewCsvPropertyTests
                 "parallel:\n" + string.Join("\n", parallel) + "\nsequential:\n" + string.Join("\n", sequential));
         });
 
+    [Property(MaxTest = 200)]
+    public Property Unparsed_batches_parsed_range_by_range_give_the_sequential_results() =>
+        Prop.ForAll(Exports.ToArbitrary(), Gen.Choose(1, 5).ToArbitrary(), Gen.Choose(1, 3).ToArbitrary(), (export, batchLines, ranges) =>
+        {
+            var (bytes, _) = export.Build();
+            var sequential = ActivityReaderPropertyTests.Describe(ActivityReader.Read(new NonSeekable(bytes, export.Chunk), "export.csv"));
+            var staged = ActivityReaderPropertyTests.Describe(
+                ActivityReaderPropertyTests.ReadStaged(new NonSeekable(bytes, export.Chunk), "export.csv", new ActivityReaderOptions(), batchLines, ranges));
+            return staged.SequenceEqual(sequential).Label(
+                "staged:\n" + string.Join("\n", staged) + "\nsequential:\n" + string.Join("\n", sequential));
+        });
+
     public sealed record Export((string Record, string Other)[] Rows, string Newline, bool Bom, bool AlwaysQuote, int Chunk)
     {
         public (byte[] Bytes, List<string> Expected) Build()
