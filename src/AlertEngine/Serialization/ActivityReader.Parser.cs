@@ -78,7 +78,7 @@ internal static class ActivityLineParser
         var count = 0;
         try
         {
-            if (!Scan(line, ref fields, ref count, ref ctx))
+            if (!Scan(line, plainAscii, ref fields, ref count, ref ctx))
             {
                 return ctx.Result(null);
             }
@@ -103,8 +103,9 @@ internal static class ActivityLineParser
         }
     }
 
-    /// <summary>Reads the top-level object: each field's kind, name and the byte range of its value.</summary>
-    private static bool Scan(ReadOnlySpan<byte> line, ref Field[] fields, ref int count, ref Context ctx)
+    /// <summary>Reads the top-level object: each field's kind, name and the byte range of its value. With
+    /// <paramref name="plainAscii"/> (the whole line is known to be ASCII) names are not checked for ASCII again.</summary>
+    private static bool Scan(ReadOnlySpan<byte> line, bool plainAscii, ref Field[] fields, ref int count, ref Context ctx)
     {
         var reader = new Utf8JsonReader(line, isFinalBlock: true, new JsonReaderState(ReaderOptions));
         var seen = 0u;
@@ -127,7 +128,7 @@ internal static class ActivityLineParser
                     f.Name = reader.GetString()!;
                     f.Kind = KindOf(f.Name);
                 }
-                else if (System.Text.Ascii.IsValid(raw))
+                else if (plainAscii || System.Text.Ascii.IsValid(raw))
                 {
                     f.Kind = KindOf(raw);
                 }
