@@ -82,15 +82,7 @@ internal static class CsvQuotedChunks
         while (i + ChunkLength < length)
         {
             var (quotes, lines, other) = Masks(ref Unsafe.Add(ref start, i));
-
-            // A run of quotes pairs up from its first quote: the second of each pair is dropped, and a run of odd length
-            // ends with the closing quote. The runs that start on an odd bit are found by adding each even start to the
-            // run (the carry clears exactly the runs starting on even bits).
-            var starts = quotes & ~(quotes << 1);
-            var oddRuns = (quotes + (starts & EvenBits)) & quotes;
-            var evenRuns = quotes ^ oddRuns;
-            var drop = (evenRuns & OddBits) | (oddRuns & EvenBits);
-            var closing = quotes & ~drop & ~(drop >> 1);
+            var (closing, drop) = Closing(quotes);
             var consumed = ChunkLength;
             var taken = ulong.MaxValue; // the bytes of the chunk that belong to the field
             if (closing != 0)
@@ -149,12 +141,7 @@ internal static class CsvQuotedChunks
         while (i + ChunkLength < length)
         {
             var block = Vector512.LoadUnsafe(ref start, (nuint)i);
-            var quotes = Vector512.Equals(block, Vector512.Create((byte)'"')).ExtractMostSignificantBits();
-            var starts = quotes & ~(quotes << 1);
-            var oddRuns = (quotes + (starts & EvenBits)) & quotes;
-            var evenRuns = quotes ^ oddRuns;
-            var drop = (evenRuns & OddBits) | (oddRuns & EvenBits);
-            var closing = quotes & ~drop & ~(drop >> 1);
+            var (closing, drop) = Closing(Vector512.Equals(block, Vector512.Create((byte)'"')).ExtractMostSignificantBits());
             var consumed = ChunkLength;
             if (closing != 0)
             {
@@ -208,6 +195,21 @@ internal static class CsvQuotedChunks
             4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
         var spread = Avx512Vbmi.PermuteVar64x8(Vector512.Create(drop).AsByte(), byteOfMask);
         return Avx512Vbmi2.Compress(Vector512<byte>.Zero, Vector512.Equals(spread & bits, Vector512<byte>.Zero), block);
+    }
+
+    /// <summary>
+    /// The closing quotes of a chunk's quote mask (bit i: byte i), and the second quote of each pair (dropped). A run of quotes pairs up from its first quote: the second of each pair is dropped, and a run of odd length
+    /// ends with the closing quote. The runs that start on an odd bit are found by adding each even start to the run (the
+    /// carry clears exactly the runs starting on even bits).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (ulong Closing, ulong Drop) Closing(ulong quotes)
+    {
+        var starts = quotes & ~(quotes << 1);
+        var oddRuns = (quotes + (starts & EvenBits)) & quotes;
+        var evenRuns = quotes ^ oddRuns;
+        var drop = (evenRuns & OddBits) | (oddRuns & EvenBits);
+        return (quotes & ~drop & ~(drop >> 1), drop);
     }
 
     /// <summary>Whether the chunk scans are vectorised here (else <see cref="Scan"/> does nothing and callers search).</summary>
@@ -282,16 +284,7 @@ internal static class CsvQuotedChunks
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Compress512(ref byte start, int at, int write, ulong kept, int limit)
     {
-        var block = Vector512.LoadUnsafe(ref start, (nuint)at);
-        var bits = Vector512.Create(
-            (byte)1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
-            1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128);
-        var byteOfMask = Vector512.Create(
-            (byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
-            4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
-        var spread = Avx512Vbmi.PermuteVar64x8(Vector512.Create(kept).AsByte(), byteOfMask);
-        var select = Vector512.Equals(spread & bits, bits);
-        var packed = Avx512Vbmi2.Compress(Vector512<byte>.Zero, select, block);
+        var packed = Dropped512(Vector512.LoadUnsafe(ref start, (nuint)at), ~kept);
         var count = BitOperations.PopCount(kept);
         if (write + ChunkLength <= limit)
         {

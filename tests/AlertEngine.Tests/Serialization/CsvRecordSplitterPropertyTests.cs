@@ -127,11 +127,7 @@ public class CsvRecordSplitterPropertyTests
                 case CsvStatus.End:
                     return records;
                 case CsvStatus.NeedMore:
-                    var space = splitter.GetWriteSpace().Span;
-                    var n = Math.Min(Math.Min(space.Length, input.Chunk), bytes.Length - offset);
-                    bytes.AsSpan(offset, n).CopyTo(space);
-                    offset += n;
-                    splitter.Commit(n);
+                    offset = Refill(splitter, bytes, offset, input.Chunk);
                     break;
                 case CsvStatus.TooLong:
                     records.Add(NaiveCsv.TooLong(splitter.LineNumber));
@@ -166,14 +162,20 @@ public class CsvRecordSplitterPropertyTests
                 case CsvStatus.End:
                     return records;
                 case CsvStatus.NeedMore:
-                    var space = splitter.GetWriteSpace().Span;
-                    var n = Math.Min(Math.Min(space.Length, input.Chunk), bytes.Length - offset);
-                    bytes.AsSpan(offset, n).CopyTo(space);
-                    offset += n;
-                    splitter.Commit(n);
+                    offset = Refill(splitter, bytes, offset, input.Chunk);
                     break;
             }
         }
+    }
+
+    /// <summary>Hands the splitter up to <paramref name="chunk"/> more bytes (none at the end); returns the new offset.</summary>
+    private static int Refill(CsvRecordSplitter splitter, byte[] bytes, int offset, int chunk)
+    {
+        var space = splitter.GetWriteSpace().Span;
+        var n = Math.Min(Math.Min(space.Length, chunk), bytes.Length - offset);
+        bytes.AsSpan(offset, n).CopyTo(space);
+        splitter.Commit(n);
+        return offset + n;
     }
 
     internal sealed record Input(string Text, int Kept, int Max, int Chunk, CsvCompaction Compaction)
