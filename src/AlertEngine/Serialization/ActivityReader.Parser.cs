@@ -48,7 +48,7 @@ internal static class ActivityLineParser
     /// splitter finds it while unescaping AuditData): the NUL and UTF-8 checks are skipped.</param>
     public static ActivityReadResult? Parse(ReadOnlySpan<byte> line, string sourceName, long lineNumber, bool plainAscii = false)
     {
-        var ctx = new Context(sourceName, lineNumber);
+        var ctx = new Context(sourceName, lineNumber) { PlainAscii = plainAscii };
         if (line.StartsWith("\uFEFF"u8))
         {
             line = line[3..];
@@ -545,7 +545,7 @@ internal static class ActivityLineParser
 
     /// <summary>A string field; <see langword="null"/> for JSON null. Other JSON types are errors.</summary>
     private static string? OptionalString(ReadOnlySpan<byte> line, in Field f, string name, bool intern, ref Context ctx) =>
-        IsOptionalString(f, name, ref ctx) ? StringValue(line, f, intern) : null;
+        IsOptionalString(f, name, ref ctx) ? StringValue(line, f, intern, ctx.PlainAscii) : null;
 
     /// <summary>Whether the field is a string; JSON null is not, and is fine; other JSON types are errors.</summary>
     private static bool IsOptionalString(in Field f, string name, ref Context ctx)
@@ -766,7 +766,9 @@ internal static class ActivityLineParser
         }
     }
 
-    private static string StringValue(ReadOnlySpan<byte> line, in Field f, bool intern)
+    /// <summary>A string value; with <paramref name="plainAscii"/> (the line is known to be ASCII) its bytes are widened
+    /// to chars without being decoded as UTF-8 (the same text).</summary>
+    private static string StringValue(ReadOnlySpan<byte> line, in Field f, bool intern, bool plainAscii)
     {
         if (f.Escaped)
         {
@@ -774,7 +776,7 @@ internal static class ActivityLineParser
         }
 
         var raw = line.Slice(f.Start + 1, f.End - f.Start - 2);
-        return intern ? Utf8InternTable.Values.GetOrAdd(raw) : Encoding.UTF8.GetString(raw);
+        return intern ? Utf8InternTable.Values.GetOrAdd(raw) : plainAscii ? Encoding.Latin1.GetString(raw) : Encoding.UTF8.GetString(raw);
     }
 
     /// <summary>A string value unescaped by the JSON reader (throws <see cref="InvalidOperationException"/> for a lone surrogate).</summary>
@@ -907,6 +909,9 @@ internal static class ActivityLineParser
         }
 
         public readonly bool HasErrors => _errors is not null;
+
+        /// <summary>Whether the line is known to be ASCII without NUL (see <see cref="Parse"/>).</summary>
+        public bool PlainAscii { get; init; }
 
         public string Location => _location ??= ActivityReadResult.Format(_sourceName, _lineNumber);
 
