@@ -29,6 +29,64 @@ internal static class ReaderCpuTime
 
         var jsonl = Encoding.UTF8.GetBytes(string.Join("\n", records) + "\n");
         var csv = Csv(records);
+        if (args.Length > 2 && args[2] is "split-csv" or "split-jsonl")
+        {
+            // Only the splitter, many times: for a profiler.
+            for (var round = 0; round < rounds; round++)
+            {
+                var cpu0 = EndToEnd.EngineSideBySide.ThreadCpuNanoseconds();
+                var count = args[2] == "split-csv" ? SplitCsv(csv, CsvCompaction.Best) : SplitLines(jsonl);
+                Console.WriteLine($"{args[2]} {count}: {(EndToEnd.EngineSideBySide.ThreadCpuNanoseconds() - cpu0) / (double)n:F0} ns/record");
+            }
+
+            return 0;
+        }
+
+        if (args.Length > 2 && args[2] is "many-csv" or "many-jsonl")
+        {
+            // One of the two below alone, for a profiler.
+            for (var round = 0; round < rounds; round++)
+            {
+                var cpu0 = EndToEnd.EngineSideBySide.ThreadCpuNanoseconds();
+                _ = args[2] == "many-csv" ? SplitCsvMany(csv, 32) : SplitLines(jsonl, parse: true);
+                Console.WriteLine($"{args[2]}: {(EndToEnd.EngineSideBySide.ThreadCpuNanoseconds() - cpu0) / (double)n:F0} ns/record");
+            }
+
+            return 0;
+        }
+
+        if (args.Length > 2 && args[2] == "many")
+        {
+            // Split + parse without the reader, rows split 1 (per row), 4, 8, 16, 32 at a time, against JSON Lines.
+            var runs = new (string Name, Func<int> Run)[]
+            {
+                ("JSON Lines lines + parse", () => SplitLines(jsonl, parse: true)),
+                ("CSV rows + parse, one at a time", () => SplitCsv(csv, CsvCompaction.Best, then: CsvThen.Parse)),
+                ("CSV rows 4 at a time + parse", () => SplitCsvMany(csv, 4)),
+                ("CSV rows 8 at a time + parse", () => SplitCsvMany(csv, 8)),
+                ("CSV rows 16 at a time + parse", () => SplitCsvMany(csv, 16)),
+                ("CSV rows 32 at a time + parse", () => SplitCsvMany(csv, 32)),
+            };
+            var best = new double[runs.Length];
+            Array.Fill(best, double.MaxValue);
+            for (var round = 0; round < rounds; round++)
+            {
+                for (var r = 0; r < runs.Length; r++)
+                {
+                    var cpu0 = EndToEnd.EngineSideBySide.ThreadCpuNanoseconds();
+                    runs[r].Run();
+                    best[r] = Math.Min(best[r], (EndToEnd.EngineSideBySide.ThreadCpuNanoseconds() - cpu0) / (double)n);
+                }
+            }
+
+            for (var r = 0; r < runs.Length; r++)
+            {
+                Console.WriteLine($"min of {rounds}: {runs[r].Name} {best[r]:F0} ns/record ({best[r] / best[0]:F3})");
+            }
+
+            return 0;
+        }
+
         Console.WriteLine($"{n} records; JSON Lines {jsonl.Length / (double)n:F0} B/record, CSV {csv.Length / (double)n:F0} B/record; {Environment.ProcessorCount} cores; AVX-512 VBMI2 {System.Runtime.Intrinsics.X86.Avx512Vbmi2.IsSupported}");
         Console.WriteLine();
         Console.WriteLine("| round | input | thread CPU ns/record | wall ns/record | allocated B/record |");
@@ -37,7 +95,8 @@ internal static class ReaderCpuTime
         for (var round = 0; round < rounds * 2; round++)
         {
             // An optional third argument (jsonl or csv) reads only that input, e.g. for a profiler.
-            var name = args.Length > 2 ? (args[2] == "csv" ? "CSV" : "JSON Lines") : round % 2 == 0 ? "JSON Lines" : "CSV";
+            // "both" alternates the two inputs like no third argument, and skips the parts-alone tables after.
+            var name = args.Length > 2 && args[2] != "both" ? (args[2] == "csv" ? "CSV" : "JSON Lines") : round % 2 == 0 ? "JSON Lines" : "CSV";
             var bytes = name == "CSV" ? csv : jsonl;
             var cpu0 = EndToEnd.EngineSideBySide.ThreadCpuNanoseconds();
             var alloc0 = GC.GetAllocatedBytesForCurrentThread();
@@ -69,6 +128,11 @@ internal static class ReaderCpuTime
 
         if (args.Length > 2)
         {
+            if (args[2] == "both")
+            {
+                PrintRatio(cpu, rounds);
+            }
+
             return 0;
         }
 
@@ -94,6 +158,7 @@ internal static class ReaderCpuTime
             ("CSV rows + parse (plain-ASCII flag used)", () => SplitCsv(csv, CsvCompaction.Best, then: CsvThen.Parse), n + 1),
             ("CSV rows + parse (flag ignored)", () => SplitCsv(csv, CsvCompaction.Best, then: CsvThen.ParseIgnoringPlainAscii), n + 1),
             ("CSV rows split 32 at a time (AuditData copied), then parsed", () => SplitCsvBatched(csv, 32), n + 1),
+            ("CSV rows split 32 at a time in place (TryReadMany, as the reader), then parsed", () => SplitCsvMany(csv, 32), n + 1),
             ("parse only (JSON Lines lines found before)", () => ParseOnly(jsonl, lines, false), n),
             ("parse only (same, plain-ASCII flag)", () => ParseOnly(jsonl, lines, true), n),
             ("parse only, 4 cached lines cycled", () => ParseFixed(fixedLines, n), n),
@@ -136,11 +201,16 @@ internal static class ReaderCpuTime
             + $"CSV rows {split["CSV rows + parse of 4 cached lines"].Min() - cachedParse:F0}, CSV rows nothing kept {split["CSV rows, nothing kept, + parse of 4 cached lines"].Min() - cachedParse:F0}");
         var allocated = split["allocate 1,254 B per record only"].Min();
         Console.WriteLine($"split between allocations, min - allocation alone: JSON Lines lines {split["JSON Lines lines + allocate"].Min() - allocated:F0}, CSV rows {split["CSV rows + allocate"].Min() - allocated:F0}");
+        PrintRatio(cpu, rounds);
+        return 0;
+    }
+
+    private static void PrintRatio(Dictionary<string, List<double>> cpu, int rounds)
+    {
         var j = Median(cpu["JSON Lines"]);
         var c = Median(cpu["CSV"]);
         Console.WriteLine($"rounds 1-{rounds - 1}: median thread CPU ns/record: JSON Lines {j:F0}, CSV {c:F0}, CSV/JSON Lines {c / j:F3}; "
             + $"min: JSON Lines {cpu["JSON Lines"].Min():F0}, CSV {cpu["CSV"].Min():F0}, CSV/JSON Lines {cpu["CSV"].Min() / cpu["JSON Lines"].Min():F3}");
-        return 0;
     }
 
     private static int ParseFixed(byte[][] fixedLines, int n)
@@ -323,6 +393,39 @@ internal static class ReaderCpuTime
             }
 
             if (status == CsvStatus.NeedMore)
+            {
+                var space = splitter.GetWriteSpace();
+                splitter.Commit(stream.Read(space.Span[..Math.Min(space.Length, 64 * 1024)]));
+            }
+        }
+    }
+
+    /// <summary>Splits up to <paramref name="many"/> rows with <see cref="CsvRecordSplitter.TryReadMany"/> (AuditData left in
+    /// the read buffer), then parses them: what the reader does, without its iterator.</summary>
+    private static int SplitCsvMany(byte[] bytes, int many)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        var splitter = new CsvRecordSplitter(ActivityReaderOptions.DefaultMaxLineLength) { KeptField = 5 };
+        var rows = new CsvRow[many];
+        var count = 0;
+        while (true)
+        {
+            var split = splitter.TryReadMany(rows, out var stopped);
+            for (var r = 0; r < split; r++)
+            {
+                if (count++ > 0
+                    && ActivityLineParser.Parse(splitter.Buffer.Slice(rows[r].KeptStart, rows[r].KeptLength), "b", rows[r].LineNumber, rows[r].KeptIsPlainAscii) is not { IsValid: true })
+                {
+                    throw new InvalidOperationException("invalid row");
+                }
+            }
+
+            if (stopped == CsvStatus.End)
+            {
+                return count;
+            }
+
+            if (stopped == CsvStatus.NeedMore)
             {
                 var space = splitter.GetWriteSpace();
                 splitter.Commit(stream.Read(space.Span[..Math.Min(space.Length, 64 * 1024)]));

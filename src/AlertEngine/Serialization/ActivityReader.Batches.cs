@@ -53,12 +53,24 @@ public static partial class ActivityReader
     private static IEnumerable<LineBatch> ReadUnparsedCsv(ActivityInput input, string sourceName, ActivityReaderOptions options, Func<LineBatch> nextBatch)
     {
         var splitter = new CsvRecordSplitter(options.MaxLineLength) { KeptField = input.AuditDataIndex };
+        var rows = new CsvRow[CsvRowsAhead];
         var header = true;
         var batch = nextBatch();
         while (true)
         {
-            var status = NextCsvRecord(splitter, sourceName, options, batch, ref header, out _);
-            if (status == CsvStatus.End)
+            // The rows split here go into batches (copied) before the buffer is refilled: their AuditData stays in place.
+            var count = splitter.TryReadMany(rows, out var stopped);
+            for (var i = 0; i < count; i++)
+            {
+                _ = CsvRowResult(splitter, rows[i], sourceName, options, batch, ref header);
+                if (batch.IsFull)
+                {
+                    yield return batch;
+                    batch = nextBatch();
+                }
+            }
+
+            if (stopped == CsvStatus.End)
             {
                 if (batch.Count > 0)
                 {
@@ -68,15 +80,10 @@ public static partial class ActivityReader
                 yield break;
             }
 
-            if (status == CsvStatus.NeedMore)
+            if (stopped == CsvStatus.NeedMore)
             {
                 var space = splitter.GetWriteSpace();
                 splitter.Commit(input.Read(space.Span[..Math.Min(space.Length, ReadBlock)]));
-            }
-            else if (batch.IsFull)
-            {
-                yield return batch;
-                batch = nextBatch();
             }
         }
     }

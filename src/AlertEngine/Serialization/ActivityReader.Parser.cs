@@ -48,7 +48,7 @@ internal static partial class ActivityLineParser
     /// splitter finds it while unescaping AuditData): the NUL and UTF-8 checks are skipped.</param>
     public static ActivityReadResult? Parse(ReadOnlySpan<byte> line, string sourceName, long lineNumber, bool plainAscii = false)
     {
-        var ctx = new Context(sourceName, lineNumber);
+        var ctx = new Context(sourceName, lineNumber) { PlainAscii = plainAscii };
         if (line.StartsWith("\uFEFF"u8))
         {
             line = line[3..];
@@ -84,7 +84,7 @@ internal static partial class ActivityLineParser
         var count = 0;
         try
         {
-            if (!Scan(line, ref fields, ref count, ref ctx))
+            if (!Scan(line, plainAscii, ref fields, ref count, ref ctx))
             {
                 return ctx.Result(null);
             }
@@ -109,8 +109,9 @@ internal static partial class ActivityLineParser
         }
     }
 
-    /// <summary>Reads the top-level object: each field's kind, name and the byte range of its value.</summary>
-    private static bool Scan(ReadOnlySpan<byte> line, ref Field[] fields, ref int count, ref Context ctx)
+    /// <summary>Reads the top-level object: each field's kind, name and the byte range of its value. With
+    /// <paramref name="plainAscii"/> (the whole line is known to be ASCII) names are not checked for ASCII again.</summary>
+    private static bool Scan(ReadOnlySpan<byte> line, bool plainAscii, ref Field[] fields, ref int count, ref Context ctx)
     {
         var reader = new Utf8JsonReader(line, isFinalBlock: true, new JsonReaderState(ReaderOptions));
         var seen = 0u;
@@ -133,7 +134,7 @@ internal static partial class ActivityLineParser
                     f.Name = reader.GetString()!;
                     f.Kind = KindOf(f.Name);
                 }
-                else if (System.Text.Ascii.IsValid(raw))
+                else if (plainAscii || System.Text.Ascii.IsValid(raw))
                 {
                     f.Kind = KindOf(raw);
                 }
@@ -550,7 +551,7 @@ internal static partial class ActivityLineParser
 
     /// <summary>A string field; <see langword="null"/> for JSON null. Other JSON types are errors.</summary>
     private static string? OptionalString(ReadOnlySpan<byte> line, in Field f, string name, bool intern, ref Context ctx) =>
-        IsOptionalString(f, name, ref ctx) ? StringValue(line, f, intern) : null;
+        IsOptionalString(f, name, ref ctx) ? StringValue(line, f, intern, ctx.PlainAscii) : null;
 
     /// <summary>Whether the field is a string; JSON null is not, and is fine; other JSON types are errors.</summary>
     private static bool IsOptionalString(in Field f, string name, ref Context ctx)
@@ -771,7 +772,9 @@ internal static partial class ActivityLineParser
         }
     }
 
-    private static string StringValue(ReadOnlySpan<byte> line, in Field f, bool intern)
+    /// <summary>A string value; with <paramref name="plainAscii"/> (the line is known to be ASCII) its bytes are widened
+    /// to chars without being decoded as UTF-8 (the same text).</summary>
+    private static string StringValue(ReadOnlySpan<byte> line, in Field f, bool intern, bool plainAscii)
     {
         if (f.Escaped)
         {
@@ -779,7 +782,7 @@ internal static partial class ActivityLineParser
         }
 
         var raw = line.Slice(f.Start + 1, f.End - f.Start - 2);
-        return intern ? Utf8InternTable.Values.GetOrAdd(raw) : Encoding.UTF8.GetString(raw);
+        return intern ? Utf8InternTable.Values.GetOrAdd(raw) : plainAscii ? Encoding.Latin1.GetString(raw) : Encoding.UTF8.GetString(raw);
     }
 
     /// <summary>A string value unescaped by the JSON reader (throws <see cref="InvalidOperationException"/> for a lone surrogate).</summary>
@@ -912,6 +915,9 @@ internal static partial class ActivityLineParser
         }
 
         public readonly bool HasErrors => _errors is not null;
+
+        /// <summary>Whether the line is known to be ASCII without NUL (see <see cref="Parse"/>).</summary>
+        public bool PlainAscii { get; init; }
 
         public string Location => _location ??= ActivityReadResult.Format(_sourceName, _lineNumber);
 

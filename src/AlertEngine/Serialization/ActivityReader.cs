@@ -44,6 +44,8 @@ namespace AlertEngine;
 /// is the line of the file the row starts on (line breaks inside quoted fields count). A row that is not valid CSV, has
 /// no AuditData field, or whose AuditData is not a valid record is an invalid result; a row longer than
 /// <see cref="ActivityReaderOptions.MaxLineLength"/> bytes is an error and is skipped without being held in memory.
+/// Rows are found up to 32 at a time in the bytes already read (never reading more of the stream to do so), and each
+/// row's AuditData is parsed only when its result is handed out; memory stays one read block plus one row.
 /// The text-reader overload and <c>ParseLine</c> read JSON Lines only.</para>
 /// <para>Each call enumerates the stream once, from its current position, and never seeks. Not thread-safe: enumerate
 /// each result from one thread at a time.</para>

@@ -65,25 +65,30 @@ internal static class CsvQuotedChunks
             throw new PlatformNotSupportedException("AVX-512 VBMI2 is not supported here");
         }
 
+        // The loop works on locals, stored back once: the JIT keeps ref parameters in memory, and a load and store of
+        // each per chunk made a store-to-load chain through every iteration.
         ref var start = ref MemoryMarshal.GetReference(data);
-        while (at + ChunkLength < data.Length)
+        var length = data.Length;
+        var i = at;
+        var w = write;
+        var lineCount = 0;
+        var odd = 0UL;
+        if (keep && useCompress && Vector512.IsHardwareAccelerated)
         {
-            var (quotes, lines, other) = Masks(ref Unsafe.Add(ref start, at));
+            ScanKept512(ref start, length, ref i, ref w, ref lineCount, ref odd);
+        }
 
-            // A run of quotes pairs up from its first quote: the second of each pair is dropped, and a run of odd length
-            // ends with the closing quote. The runs that start on an odd bit are found by adding each even start to the
-            // run (the carry clears exactly the runs starting on even bits).
-            var starts = quotes & ~(quotes << 1);
-            var oddRuns = (quotes + (starts & EvenBits)) & quotes;
-            var evenRuns = quotes ^ oddRuns;
-            var drop = (evenRuns & OddBits) | (oddRuns & EvenBits);
-            var closing = quotes & ~drop & ~(drop >> 1);
+        // The general loop: other fields, other machines, and the chunk where the kept field ends.
+        while (i + ChunkLength < length)
+        {
+            var (quotes, lines, other) = Masks(ref Unsafe.Add(ref start, i));
+            var (closing, drop) = Closing(quotes);
             var consumed = ChunkLength;
             var taken = ulong.MaxValue; // the bytes of the chunk that belong to the field
             if (closing != 0)
             {
                 var first = BitOperations.TrailingZeroCount(closing);
-                if (first < ChunkLength - 1 || Unsafe.Add(ref start, at + ChunkLength) != (byte)'"')
+                if (first < ChunkLength - 1 || Unsafe.Add(ref start, i + ChunkLength) != (byte)'"')
                 {
                     taken = (1UL << first) - 1;
                     consumed = first;
@@ -95,22 +100,116 @@ internal static class CsvQuotedChunks
                 }
             }
 
-            newlines += BitOperations.PopCount(lines & taken);
+            lineCount += BitOperations.PopCount(lines & taken);
             if (keep)
             {
                 // Stores may reach up to the chunk's end, or only up to the closing quote when the field ends here.
                 var kept = ~drop & taken;
-                unusual |= other & taken;
-                var limit = at + Math.Min(consumed, ChunkLength);
-                write = useCompress ? Compress512(ref start, at, write, kept, limit) : Shuffle128(ref start, at, write, kept, limit);
+                odd |= other & taken;
+                var limit = i + Math.Min(consumed, ChunkLength);
+                w = useCompress ? Compress512(ref start, i, w, kept, limit) : Shuffle128(ref start, i, w, kept, limit);
             }
 
-            at += consumed;
+            i += consumed;
             if (consumed < ChunkLength)
             {
-                return;
+                break;
             }
         }
+
+        at = i;
+        write = w;
+        newlines += lineCount;
+        unusual |= odd;
+    }
+
+    /// <summary>
+    /// The bulk of the kept field on an AVX-512 VBMI2 machine: the chunks with no closing quote (every byte belongs to the
+    /// field), in one loop with nothing else in it. Which bytes are not ASCII, NUL or line feeds is kept as a running
+    /// byte-wise maximum and minimum (one instruction each per chunk, tested once at the end) instead of masks per chunk;
+    /// only when there is a control byte are the line feeds counted (and NUL looked for) in the bytes written. Stops at
+    /// the first chunk where the field ends, left to <see cref="Scan"/>'s general loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScanKept512(ref byte start, int length, ref int at, ref int write, ref int newlines, ref ulong unusual)
+    {
+        var i = at;
+        var w = write;
+        var lineCount = 0;
+        var max = Vector512<byte>.Zero;
+        var min = Vector512<byte>.AllBitsSet;
+        while (i + ChunkLength < length)
+        {
+            var block = Vector512.LoadUnsafe(ref start, (nuint)i);
+            var (closing, drop) = Closing(Vector512.Equals(block, Vector512.Create((byte)'"')).ExtractMostSignificantBits());
+            var consumed = ChunkLength;
+            if (closing != 0)
+            {
+                if (closing != 1UL << (ChunkLength - 1) || Unsafe.Add(ref start, i + ChunkLength) != (byte)'"')
+                {
+                    break;
+                }
+
+                // The last byte starts a pair with the next chunk's first: skip that one.
+                consumed = ChunkLength + 1;
+            }
+
+            max = Vector512.Max(max, block);
+            min = Vector512.Min(min, block);
+            Dropped512(block, drop).StoreUnsafe(ref start, (nuint)w);
+            w += ChunkLength - BitOperations.PopCount(drop);
+            i += consumed;
+        }
+
+        if (Vector512.LessThanAny(min, Vector512.Create((byte)0x20)))
+        {
+            // A control byte (rare in AuditData: a pretty-printed record). Line feeds and NUL are never dropped, so
+            // they are counted and looked for in what was written.
+            var written = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref start, write), w - write);
+            lineCount = written.Count((byte)'\n');
+            if (written.Contains((byte)0))
+            {
+                unusual |= 1;
+            }
+        }
+
+        if (Vector512.GreaterThanAny(max, Vector512.Create((byte)0x7F)))
+        {
+            unusual |= 1;
+        }
+
+        at = i;
+        write = w;
+        newlines += lineCount;
+    }
+
+    /// <summary>The bytes of <paramref name="block"/> not selected by <paramref name="drop"/>, packed low (AVX-512 VBMI2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Dropped512(Vector512<byte> block, ulong drop)
+    {
+        var bits = Vector512.Create(
+            (byte)1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
+            1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128);
+        var byteOfMask = Vector512.Create(
+            (byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
+            4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
+        var spread = Avx512Vbmi.PermuteVar64x8(Vector512.Create(drop).AsByte(), byteOfMask);
+        return Avx512Vbmi2.Compress(Vector512<byte>.Zero, Vector512.Equals(spread & bits, Vector512<byte>.Zero), block);
+    }
+
+    /// <summary>
+    /// The closing quotes of a chunk's quote mask (bit i: byte i), and the second quote of each pair (dropped). A run of quotes pairs up from its first quote: the second of each pair is dropped, and a run of odd length
+    /// ends with the closing quote. The runs that start on an odd bit are found by adding each even start to the run (the
+    /// carry clears exactly the runs starting on even bits).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (ulong Closing, ulong Drop) Closing(ulong quotes)
+    {
+        var starts = quotes & ~(quotes << 1);
+        var oddRuns = (quotes + (starts & EvenBits)) & quotes;
+        var evenRuns = quotes ^ oddRuns;
+        var drop = (evenRuns & OddBits) | (oddRuns & EvenBits);
+        return (quotes & ~drop & ~(drop >> 1), drop);
     }
 
     /// <summary>Whether the chunk scans are vectorised here (else <see cref="Scan"/> does nothing and callers search).</summary>
@@ -147,7 +246,7 @@ internal static class CsvQuotedChunks
             var block = Vector512.LoadUnsafe(ref source);
             return (Vector512.Equals(block, Vector512.Create((byte)'"')).ExtractMostSignificantBits(),
                 Vector512.Equals(block, Vector512.Create((byte)'\n')).ExtractMostSignificantBits(),
-                (block | Vector512.Equals(block, Vector512<byte>.Zero)).ExtractMostSignificantBits());
+                Vector512.GreaterThanOrEqual(block - Vector512<byte>.One, Vector512.Create((byte)0x7F)).ExtractMostSignificantBits());
         }
 
         if (Vector256.IsHardwareAccelerated)
@@ -185,16 +284,7 @@ internal static class CsvQuotedChunks
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Compress512(ref byte start, int at, int write, ulong kept, int limit)
     {
-        var block = Vector512.LoadUnsafe(ref start, (nuint)at);
-        var bits = Vector512.Create(
-            (byte)1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
-            1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128);
-        var byteOfMask = Vector512.Create(
-            (byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
-            4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
-        var spread = Avx512Vbmi.PermuteVar64x8(Vector512.Create(kept).AsByte(), byteOfMask);
-        var select = Vector512.Equals(spread & bits, bits);
-        var packed = Avx512Vbmi2.Compress(Vector512<byte>.Zero, select, block);
+        var packed = Dropped512(Vector512.LoadUnsafe(ref start, (nuint)at), ~kept);
         var count = BitOperations.PopCount(kept);
         if (write + ChunkLength <= limit)
         {

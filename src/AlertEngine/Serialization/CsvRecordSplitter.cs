@@ -50,6 +50,8 @@ internal sealed class CsvRecordSplitter
     private string? _problem;
     private bool _discarding;
     private long _nextLine = 1;
+    private int _lastKeptStart;  // the kept field of the last record returned
+    private int _lastKeptLength;
 
     // The separators (commas, quotes, line feeds) of the 64 bytes from _maskStart, one bit each; kept between searches.
     private int _maskStart = int.MinValue;
@@ -87,6 +89,9 @@ internal sealed class CsvRecordSplitter
 
     /// <summary>Whether the last record returned was a blank line.</summary>
     public bool IsBlank { get; private set; }
+
+    /// <summary>The buffer that <see cref="CsvRow.KeptStart"/> refers to; valid until the next <see cref="GetWriteSpace"/>.</summary>
+    public ReadOnlySpan<byte> Buffer => _buffer;
 
     /// <summary>Free space to read into. Never empty while the input is not complete.</summary>
     public Memory<byte> GetWriteSpace()
@@ -211,6 +216,44 @@ internal sealed class CsvRecordSplitter
     }
 
     /// <summary>
+    /// Splits up to <paramref name="rows"/>.Length records from the data already read, without asking for more input:
+    /// the same records, in the same order, as that many calls of <see cref="TryRead"/>. Splitting rows in a run, then
+    /// handing them out, keeps the scan loop hot between the parses of their content (benchmarks/results/activity-reader.md).
+    /// Each record's kept field stays valid in <see cref="Buffer"/> until the next <see cref="GetWriteSpace"/>: unescaping
+    /// a later record writes only inside that record.
+    /// </summary>
+    /// <param name="rows">Where the records go, from index 0.</param>
+    /// <param name="stopped">Why splitting stopped: <see cref="CsvStatus.NeedMore"/> (fill the buffer, after handing out
+    /// the records), <see cref="CsvStatus.End"/>, or <see cref="CsvStatus.Record"/> when <paramref name="rows"/> is full.</param>
+    /// <returns>The number of records split (<see cref="CsvStatus.Record"/> or <see cref="CsvStatus.TooLong"/>).</returns>
+    public int TryReadMany(Span<CsvRow> rows, out CsvStatus stopped)
+    {
+        var count = 0;
+        stopped = CsvStatus.Record;
+        while (count < rows.Length)
+        {
+            var status = TryRead(out _);
+            if (status is CsvStatus.NeedMore or CsvStatus.End)
+            {
+                stopped = status;
+                break;
+            }
+
+            ref var row = ref rows[count++];
+            row.TooLong = status == CsvStatus.TooLong;
+            row.KeptStart = _lastKeptStart;
+            row.KeptLength = _lastKeptLength;
+            row.LineNumber = LineNumber;
+            row.FieldCount = FieldCount;
+            row.Problem = Problem;
+            row.IsBlank = IsBlank;
+            row.KeptIsPlainAscii = KeptIsPlainAscii;
+        }
+
+        return count;
+    }
+
+    /// <summary>
     /// The first comma, quote or line feed at or after <paramref name="i"/> (outside quotes), or -1 when there is none
     /// in the data read. Each 64 bytes are tested once (<see cref="CsvQuotedChunks.Separators"/>) and the mask kept for
     /// the next calls: the few bytes of a row's other fields are many short searches, too short for a search call each.
@@ -284,9 +327,13 @@ internal sealed class CsvRecordSplitter
         var tooLong = discarded || recordEnd - _start > _maxRecordLength;
         IsBlank = !discarded && recordEnd == _start;
         KeptIsPlainAscii = false;
+        _lastKeptStart = 0;
+        _lastKeptLength = 0;
         if (!tooLong && _keptStart >= 0)
         {
-            kept = _buffer.AsSpan(_keptStart, _keptEnd - _keptStart);
+            _lastKeptStart = _keptStart;
+            _lastKeptLength = _keptEnd - _keptStart;
+            kept = _buffer.AsSpan(_keptStart, _lastKeptLength);
             KeptIsPlainAscii = _keptQuoted && _keptUnusual == 0;
         }
 

@@ -57,6 +57,22 @@ public class CsvRecordSplitterPropertyTests
                 "actual:\n" + string.Join("\n", actual) + "\nexpected:\n" + string.Join("\n", expected));
         });
 
+    /// <summary>
+    /// Rows split many at a time (as the reader does) are the rows split one at a time: each batch's kept fields are read
+    /// only once the whole batch is split, just before the next refill, so a later row's unescaping in place that
+    /// reached an earlier row's field would show.
+    /// </summary>
+    [Property(MaxTest = 1000)]
+    public Property Rows_split_many_at_a_time_are_the_rows_split_one_at_a_time() =>
+        Prop.ForAll(Inputs.ToArbitrary(), Gen.Choose(1, 40).ToArbitrary(), (input, many) =>
+        {
+            var bytes = Encoding.UTF8.GetBytes(input.Text);
+            var expected = NaiveCsv.Split(bytes, input.Kept, input.Max);
+            var actual = SplitMany(bytes, input, many);
+            return actual.SequenceEqual(expected).Label(
+                $"{many} at a time; actual:\n" + string.Join("\n", actual) + "\nexpected:\n" + string.Join("\n", expected));
+        });
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -111,11 +127,7 @@ public class CsvRecordSplitterPropertyTests
                 case CsvStatus.End:
                     return records;
                 case CsvStatus.NeedMore:
-                    var space = splitter.GetWriteSpace().Span;
-                    var n = Math.Min(Math.Min(space.Length, input.Chunk), bytes.Length - offset);
-                    bytes.AsSpan(offset, n).CopyTo(space);
-                    offset += n;
-                    splitter.Commit(n);
+                    offset = Refill(splitter, bytes, offset, input.Chunk);
                     break;
                 case CsvStatus.TooLong:
                     records.Add(NaiveCsv.TooLong(splitter.LineNumber));
@@ -125,6 +137,45 @@ public class CsvRecordSplitterPropertyTests
                     break;
             }
         }
+    }
+
+    private static List<string> SplitMany(byte[] bytes, Input input, int many)
+    {
+        var splitter = new CsvRecordSplitter(input.Max, input.Compaction) { KeptField = input.Kept };
+        var rows = new CsvRow[many];
+        var records = new List<string>();
+        var offset = 0;
+        while (true)
+        {
+            var count = splitter.TryReadMany(rows, out var stopped);
+            Assert.InRange(count, stopped == CsvStatus.Record ? many : 0, many);
+            for (var i = 0; i < count; i++)
+            {
+                var row = rows[i];
+                records.Add(row.TooLong
+                    ? NaiveCsv.TooLong(row.LineNumber)
+                    : NaiveCsv.Describe(row.LineNumber, row.FieldCount, row.IsBlank, row.Problem, splitter.Buffer.Slice(row.KeptStart, row.KeptLength), row.KeptIsPlainAscii));
+            }
+
+            switch (stopped)
+            {
+                case CsvStatus.End:
+                    return records;
+                case CsvStatus.NeedMore:
+                    offset = Refill(splitter, bytes, offset, input.Chunk);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Hands the splitter up to <paramref name="chunk"/> more bytes (none at the end); returns the new offset.</summary>
+    private static int Refill(CsvRecordSplitter splitter, byte[] bytes, int offset, int chunk)
+    {
+        var space = splitter.GetWriteSpace().Span;
+        var n = Math.Min(Math.Min(space.Length, chunk), bytes.Length - offset);
+        bytes.AsSpan(offset, n).CopyTo(space);
+        splitter.Commit(n);
+        return offset + n;
     }
 
     internal sealed record Input(string Text, int Kept, int Max, int Chunk, CsvCompaction Compaction)

@@ -40,6 +40,32 @@ public class PurviewCsvPropertyTests
         from chunk in Gen.Choose(1, 5000)
         select new Export(rows, newline, bom, alwaysQuote, chunk);
 
+    /// <summary>Longer exports, read in large blocks: the reader splits up to <see cref="ActivityReader.CsvRowsAhead"/> rows
+    /// at a time from one block, so runs that fill it, end at a block's end, and hold bad rows are all made.</summary>
+    private static readonly Gen<Export> LongExports =
+        from rows in Rows.ListOf().Select(l => l.ToArray())
+        from times in Gen.Choose(1, 3)
+        from newline in Gen.Elements("\n", "\r\n")
+        from bom in Gen.Elements(false, true)
+        from alwaysQuote in Gen.Elements(false, true)
+        from chunk in Gen.Frequency((1, Gen.Choose(1, 5000)), (3, Gen.Choose(5000, 70_000)))
+        select new Export([.. Enumerable.Repeat(rows, times).SelectMany(r => r)], newline, bom, alwaysQuote, chunk);
+
+    [Property(MaxTest = 60)]
+    public Property Long_exports_read_in_large_blocks_read_every_row_as_its_audit_data_alone() =>
+        Prop.ForAll(LongExports.ToArbitrary(), export =>
+        {
+            var (bytes, expected) = export.Build();
+            var actual = ActivityReader.Read(new NonSeekable(bytes, export.Chunk), "export.csv")
+                .Select(r => r.LineNumber + " " + PurviewCsv.Describe(r) + " " + string.Join(" | ", r.Errors))
+                .ToList();
+            var actualAsync = ActivityReader.ReadAsync(new NonSeekable(bytes, export.Chunk), "export.csv").ToBlockingEnumerable()
+                .Select(r => r.LineNumber + " " + PurviewCsv.Describe(r) + " " + string.Join(" | ", r.Errors))
+                .ToList();
+            return (actual.SequenceEqual(expected) && actualAsync.SequenceEqual(expected)).Label(
+                $"{export.Rows.Length} rows; actual:\n" + string.Join("\n", actual) + "\nexpected:\n" + string.Join("\n", expected));
+        });
+
     [Property(MaxTest = 400)]
     public Property Every_row_reads_as_its_audit_data_alone_at_the_line_it_starts_on() =>
         Prop.ForAll(Exports.ToArbitrary(), export =>

@@ -32,6 +32,27 @@ public class PurviewCsvStreamingTests
     }
 
     /// <summary>
+    /// The reader splits up to <see cref="ActivityReader.CsvRowsAhead"/> rows ahead of the one it hands out, but only within
+    /// the bytes it has already read: when each read brings one row, a row is handed out before anything after it is read.
+    /// </summary>
+    [Fact]
+    public void A_row_is_handed_out_before_anything_after_it_is_read()
+    {
+        const int rows = 2_000;
+        using var stream = new GeneratedExport(rows);
+        long count = 0;
+
+        foreach (var result in ActivityReader.Read(stream, "rows.csv"))
+        {
+            count++;
+            Assert.Equal($"id-{count:D8}", result.Activity!.Id);
+            Assert.Equal(stream.HeaderLength + (count * stream.RowLength), stream.BytesProduced);
+        }
+
+        Assert.Equal(rows, count);
+    }
+
+    /// <summary>
     /// A Purview export generated row by row as it is read (header, then rows each spanning two lines through a quoted
     /// line break). It cannot seek, tell its length or position, and throws when read again after it ended.
     /// </summary>
