@@ -24,7 +24,10 @@ namespace AlertEngine;
 /// <para><b>Keys</b> are compared as the comparer given compares them. <see cref="StringComparer.Ordinal"/> (and the
 /// default comparer) and <see cref="StringComparer.OrdinalIgnoreCase"/> are recognised and done here, without a call
 /// through the comparer: their hash is this table's own (see <see cref="Hash(ReadOnlySpan{char})"/>), seeded at random
-/// per process; any other comparer is called for hashes and equality.</para>
+/// per process; any other comparer is called for hashes and equality. The own hash is fast, not collision-proof: an add
+/// that finds a probe run longer than 128 slots (far beyond chance at most half full: keys crafted to collide) switches
+/// the table to the comparer's hash, .NET's randomized one, for good (as <see cref="Dictionary{TKey, TValue}"/> switches
+/// from its non-randomized string hash after 100 collisions).</para>
 /// <para><b>Order.</b> Enumeration (<see cref="Next"/>) goes through the order positions. As in
 /// <see cref="Dictionary{TKey, TValue}"/>, a key added takes the position of the most recently removed key if any
 /// (last removed, first reused), else the next new position; <see cref="TrimExcess"/> closes the gaps keeping the order,
@@ -46,11 +49,14 @@ internal sealed class KeyTable<TValue>
 
     private const int MinimumCapacity = 4;
 
+    /// <summary>A probe run longer than this, on an add, switches the table to the comparer's (randomized) hash.</summary>
+    private const int MaxProbe = 128;
+
     // One seed per process: hashes (and so probe sequences, never orders) differ between processes, so that a crafted
     // set of keys does not collide in every process.
     private static readonly ulong Seed = (ulong)Random.Shared.NextInt64() | 1;
 
-    private readonly Mode _mode;
+    private Mode _mode;
     private readonly IEqualityComparer<string> _comparer;
 
     // The slots, open addressing with linear probing: a key's hash, its order position and its value, at most three
@@ -423,7 +429,30 @@ internal sealed class KeyTable<TValue>
 
         var b = Place(key, hash, p);
         _order[p] = b;
+        if (((b - (hash & _mask)) & _mask) > MaxProbe && _mode != Mode.Comparer)
+        {
+            // Far more collisions than chance gives at most half full: keys crafted against the table's own hash. From
+            // now on the comparer's hash (randomized per process by .NET), as Dictionary does after 100 collisions.
+            UseComparerHash();
+            b = FindSlot(key, Hash(key));
+        }
+
         return b;
+    }
+
+    /// <summary>Hashes keys with the comparer from now on (ordinal and ordinal-ignoring-case comparers hash with .NET's
+    /// randomized Marvin hash) and places every key again; the order is kept. Called when an add finds a probe run
+    /// longer than chance allows (and by tests).</summary>
+    internal void UseComparerHash()
+    {
+        _mode = Mode.Comparer;
+        for (var p = Next(0); p >= 0; p = Next(p + 1))
+        {
+            ref var slot = ref _slots[_order[p]];
+            slot.Hash = _comparer.GetHashCode(slot.Key!);
+        }
+
+        Rebuild(Capacity, compact: false);
     }
 
     /// <summary>Puts a key in the first empty slot from its hash's home and returns the slot.</summary>
