@@ -98,6 +98,11 @@ public static class Program
             return Threshold.ColdKeysCpuTime.Run(coldArgs);
         }
 
+        if (args is ["key-table-check", .. var keyTableArgs])
+        {
+            return Collections.KeyTableCpuTime.Run(keyTableArgs);
+        }
+
         if (args is ["targets-cpu", .. var targetArgs])
         {
             return EndToEnd.TargetsCpuTime.Run(targetArgs);

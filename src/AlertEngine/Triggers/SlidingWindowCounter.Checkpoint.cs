@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace AlertEngine;
 
 // The engine checkpoint of a counter, written from and read into the key table directly (no snapshot objects).
@@ -14,10 +12,11 @@ public sealed partial class SlidingWindowCounter<TItem>
         writer.Write(_watermark);
         writer.BeginKeys(_keys.Count);
         ExpireAllStale();
-        foreach (var pair in Table)
+        var table = Table;
+        for (var p = table.Next(0); p >= 0; p = table.Next(p + 1))
         {
             // The value is copied: its arrays are shared, and nothing is changed while writing.
-            WriteKeyRecord(writer, pair.Key, pair.Value, writeItem);
+            WriteKeyRecord(writer, table.KeyAt(p), table.ValueAt(p), writeItem);
         }
     }
 
@@ -25,7 +24,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     internal bool IsTracked(string key) => _keys.ContainsKey(key);
 
     /// <summary>Adds the tracked keys (as the table spells them).</summary>
-    internal void CopyKeysTo(List<string> keys) => keys.AddRange(_keys.Keys);
+    internal void CopyKeysTo(List<string> keys) => _keys.CopyKeysTo(keys);
 
     /// <summary>How the key table compares keys.</summary>
     internal IEqualityComparer<string> KeyComparer => _keys.Comparer;
@@ -48,14 +47,10 @@ public sealed partial class SlidingWindowCounter<TItem>
         ExpireAllStale();
 
         // The record carries the key as the table holds it (its first spelling), whatever the spelling asked for.
-        if (!Table.TryGetAlternateLookup<ReadOnlySpan<char>>(out var lookup))
-        {
-            throw new NotSupportedException("The key comparer has no span lookup; write the whole checkpoint.");
-        }
-
+        var table = Table;
         foreach (var key in keys)
         {
-            if (lookup.TryGetValue(key.AsSpan(), out var actual, out var state))
+            if (table.TryGetValue(key, out var actual, out var state))
             {
                 WriteKeyRecord(writer, actual, state, writeItem);
             }
@@ -128,7 +123,7 @@ public sealed partial class SlidingWindowCounter<TItem>
             }
 
             var newest = newestTicks / _resolution;
-            ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(Table, key, out var exists);
+            ref var state = ref Table.GetValueRefOrAddDefault(key, out var exists);
             if (exists)
             {
                 throw new ArgumentException($"Key '{key}' appears twice.", name);

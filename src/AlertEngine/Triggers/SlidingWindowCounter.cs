@@ -28,8 +28,9 @@ namespace AlertEngine;
 /// slots inside its window (those that leave it are dropped lazily, at the key's next item that could fire or would
 /// need more room, and never make an array grow). Since the count resets at N, a key holds at most
 /// <c>min(N − 1, ceil(window / resolution))</c> slots of 16 bytes, whatever the rate of items for the key, in an array
-/// (24 bytes of header) next to about 90 bytes of fixed state (its dictionary entry and bucket, plus the dictionary's
-/// spare capacity). To carry the
+/// (24 bytes of header) next to its fixed state, a 72-byte slot of the counter's key table (the key reference, its hash
+/// and the state; see <c>KeyTable</c>: between a quarter and half of the slots are in use, so 150–290 bytes per key with
+/// the spare slots). To carry the
 /// items into detections a key also keeps the most recent <c>min(N − 1, MaxItemsPerDetection)</c> items inside its
 /// window (16 bytes each plus the items themselves); a kept item is counted by being kept, so slots then hold only
 /// the counted items beyond that cap. Set <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/>
@@ -59,7 +60,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     private const int PoolBudget = 1 << 14;
     private static readonly long MaxTicks = DateTimeOffset.MaxValue.UtcTicks;
 
-    private readonly Dictionary<string, CounterKeyState> _keys;
+    private readonly KeyTable<CounterKeyState> _keys;
     private readonly long _resolution;
     private readonly long _windowSlots;
     private readonly long _lateness;
@@ -125,7 +126,7 @@ public sealed partial class SlidingWindowCounter<TItem>
         _sweepInterval = Math.Max(1, (_windowSlots + Math.Min((_lateness / _resolution) + 1, allSlots)) / 2);
         _maxStoredItems = Math.Min(threshold - 1, MaxItemsPerDetection);
         _fireAt = threshold - 1;
-        _keys = new Dictionary<string, CounterKeyState>(options.KeyComparer);
+        _keys = new KeyTable<CounterKeyState>(options.KeyComparer);
     }
 
     /// <summary>N: the count that fires a detection.</summary>
@@ -203,7 +204,7 @@ public sealed partial class SlidingWindowCounter<TItem>
             if (_keys.Count < MaxTrackedKeys)
             {
                 // Below the key cap, one hash of the key whether or not it is tracked: a new key's entry is added here.
-                state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out var tracked);
+                state = ref _keys.GetValueRefOrAddDefault(key, out var tracked);
                 if (!tracked)
                 {
                     _lastKey = key;
@@ -212,7 +213,7 @@ public sealed partial class SlidingWindowCounter<TItem>
             }
             else
             {
-                state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+                state = ref _keys.FindValue(key);
                 if (Unsafe.IsNullRef(ref state))
                 {
                     _lastKey = key;
@@ -267,7 +268,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     public int GetCount(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(Table, key);
+        ref var state = ref Table.FindValue(key);
         if (Unsafe.IsNullRef(ref state))
         {
             return 0;
@@ -304,9 +305,11 @@ public sealed partial class SlidingWindowCounter<TItem>
     {
         var keys = new List<SlidingWindowKeySnapshot<TItem>>(_keys.Count);
         ExpireAllStale();
-        foreach (var key in Table.Keys)
+        var table = Table;
+        for (var p = table.Next(0); p >= 0; p = table.Next(p + 1))
         {
-            ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(Table, key);
+            var key = table.KeyAt(p);
+            ref var state = ref table.ValueAt(p);
             var merged = MergedSlots(ref state);
             var slots = new SlidingWindowSlot[merged.Length];
             for (var i = 0; i < slots.Length; i++)
@@ -368,7 +371,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     }
 
     /// <summary>The key table, up to date (the hot key's state written back).</summary>
-    private Dictionary<string, CounterKeyState> Table
+    private KeyTable<CounterKeyState> Table
     {
         get
         {
@@ -385,7 +388,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void FlushHot()
     {
-        CollectionsMarshal.GetValueRefOrNullRef(_keys, _hotKey!) = _hotState;
+        _keys.FindValue(_hotKey!) = _hotState;
         _hotKey = null;
         _hotState = default;
     }
@@ -393,7 +396,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     /// <summary>The number of slots <paramref name="key"/> holds now (for tests).</summary>
     internal int SlotCount(string key)
     {
-        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(Table, key);
+        ref var state = ref Table.FindValue(key);
         if (Unsafe.IsNullRef(ref state))
         {
             return 0;
@@ -553,13 +556,14 @@ public sealed partial class SlidingWindowCounter<TItem>
         _sweptThrough = _evictThrough;
         _addsAtSweep = _adds;
         var evicted = false;
-        foreach (var pair in Table)
+        var table = Table;
+        for (var p = table.Next(0); p >= 0; p = table.Next(p + 1))
         {
-            if (pair.Value.NewestSlot <= _evictThrough)
+            ref var state = ref table.ValueAt(p);
+            if (state.NewestSlot <= _evictThrough)
             {
-                var state = pair.Value;
                 Release(ref state);
-                Table.Remove(pair.Key);
+                table.Remove(table.KeyAt(p));
                 evicted = true;
             }
         }
@@ -573,7 +577,7 @@ public sealed partial class SlidingWindowCounter<TItem>
 
     private ref CounterKeyState Track(string key, long slot)
     {
-        ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(Table, key, out _);
+        ref var state = ref Table.GetValueRefOrAddDefault(key, out _);
         state.NewestSlot = slot;
         if (_keys.Count > _peakKeys)
         {
@@ -601,9 +605,10 @@ public sealed partial class SlidingWindowCounter<TItem>
 
     private void Clear()
     {
-        foreach (var key in Table.Keys)
+        var table = Table;
+        for (var p = table.Next(0); p >= 0; p = table.Next(p + 1))
         {
-            Release(ref CollectionsMarshal.GetValueRefOrNullRef(Table, key));
+            Release(ref table.ValueAt(p));
         }
 
         Table.Clear();
@@ -651,9 +656,10 @@ public sealed partial class SlidingWindowCounter<TItem>
     /// <summary>Expires the stale counts of every tracked key (before snapshots and checkpoints read the table).</summary>
     private void ExpireAllStale()
     {
-        foreach (var key in Table.Keys)
+        var table = Table;
+        for (var p = table.Next(0); p >= 0; p = table.Next(p + 1))
         {
-            ExpireStale(ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key));
+            ExpireStale(ref table.ValueAt(p));
         }
     }
 

@@ -11,7 +11,7 @@ internal struct CounterSlot
 }
 
 /// <summary>
-/// One tracked key of a <see cref="SlidingWindowCounter{TItem}"/>, stored in its dictionary entry: a ring of the most
+/// One tracked key of a <see cref="SlidingWindowCounter{TItem}"/>, stored in its key table slot: a ring of the most
 /// recent items sorted by time (in <see cref="Items"/>, an array of the counter's item type) and a ring of slot counts
 /// sorted by slot (in <see cref="Slots"/>) for the counted items that are not kept. <see cref="Total"/> counts both.
 /// Arrays are allocated on first use.

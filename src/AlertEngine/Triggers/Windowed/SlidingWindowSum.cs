@@ -31,7 +31,7 @@ namespace AlertEngine;
 /// </remarks>
 public sealed class SlidingWindowSum<TItem>
 {
-    private readonly Dictionary<string, KeyState> _keys;
+    private readonly KeyTable<KeyState> _keys;
     private readonly Stack<KeyState> _spare = new();
     private readonly WindowClock _clock;
     private readonly int _maxSlots;
@@ -64,7 +64,7 @@ public sealed class SlidingWindowSum<TItem>
         _clock = new WindowClock(window, 1, options.Resolution, options.AllowedLateness);
         _maxSlots = (int)Math.Min(_clock.WindowSlots, Array.MaxLength);
         _maxItems = options.MaxItemsPerDetection;
-        _keys = new Dictionary<string, KeyState>(options.KeyComparer);
+        _keys = new KeyTable<KeyState>(options.KeyComparer);
     }
 
     /// <summary>X: the sum that fires a detection.</summary>
@@ -122,9 +122,9 @@ public sealed class SlidingWindowSum<TItem>
             Sweep();
         }
 
-        // The key's state lives in the dictionary's entry (a struct): one lookup, no separate object to load. The
-        // reference is used only until the dictionary next changes (not within this call).
-        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+        // The key's state lives in the key table's slot (a struct): one lookup, no separate object to load. The
+        // reference is used only until the table next changes (not within this call).
+        ref var state = ref _keys.FindValue(key);
         if (Unsafe.IsNullRef(ref state))
         {
             if (_keys.Count >= Options.MaxTrackedKeys && !SweepForRoom())
@@ -132,7 +132,7 @@ public sealed class SlidingWindowSum<TItem>
                 return WindowTriggerOutcome.KeyCapExceeded;
             }
 
-            state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out _);
+            state = ref _keys.GetValueRefOrAddDefault(key, out _);
             state = _spare.Count != 0 ? _spare.Pop() : default;
             state.Newest = slot;
         }
@@ -195,9 +195,9 @@ public sealed class SlidingWindowSum<TItem>
     internal List<SumKeyView<TItem>> Export()
     {
         var keys = new List<SumKeyView<TItem>>(_keys.Count);
-        foreach (var pair in _keys)
+        for (var p = _keys.Next(0); p >= 0; p = _keys.Next(p + 1))
         {
-            var s = pair.Value;
+            var s = _keys.ValueAt(p);
             if (s.Slots.Count == 0 && s.Items.Count != 0)
             {
                 // The items stand for the slots: export the slots they stand for, in a ring of this copy of the state
@@ -220,7 +220,7 @@ public sealed class SlidingWindowSum<TItem>
                 items[i] = (x.Ticks, x.Item.Item);
             }
 
-            keys.Add(new SumKeyView<TItem>(pair.Key, s.Newest, s.Total, slots, items));
+            keys.Add(new SumKeyView<TItem>(_keys.KeyAt(p), s.Newest, s.Total, slots, items));
         }
 
         keys.Sort(static (x, y) => string.CompareOrdinal(x.Key, y.Key));

@@ -60,4 +60,46 @@ internal static class WindowedKeyEviction
             keys.TrimExcess(Math.Max(keys.Count * 2, 1024));
         }
     }
+
+    /// <summary>Whether a new key fits under <paramref name="maxKeys"/>, after a sweep when one may free room.</summary>
+    public static bool MakeRoom<TState>(WindowClock clock, KeyTable<TState> keys, Stack<TState> spare, int maxKeys)
+        where TState : struct, IWindowedKeyState
+    {
+        if (clock.SweepMayFreeRoom(keys.Count))
+        {
+            Sweep(clock, keys, spare);
+        }
+
+        return keys.Count < maxKeys;
+    }
+
+    /// <summary>Evicts every key idle through <see cref="WindowClock.EvictThrough"/> (for a core whose keys are in a
+    /// <see cref="KeyTable{TValue}"/>; the same rule as for a dictionary).</summary>
+    public static void Sweep<TState>(WindowClock clock, KeyTable<TState> keys, Stack<TState> spare)
+        where TState : struct, IWindowedKeyState
+    {
+        clock.Swept();
+        var through = clock.EvictThrough;
+        var evicted = false;
+        for (var p = keys.Next(0); p >= 0; p = keys.Next(p + 1))
+        {
+            ref var state = ref keys.ValueAt(p);
+            if (state.NewestSlot <= through)
+            {
+                state.Reset();
+                if (spare.Count < SpareStates)
+                {
+                    spare.Push(state);
+                }
+
+                keys.Remove(keys.KeyAt(p));
+                evicted = true;
+            }
+        }
+
+        if (evicted && keys.Count < keys.Capacity / 4 && keys.Capacity > 1024)
+        {
+            keys.TrimExcess(Math.Max(keys.Count * 2, 1024));
+        }
+    }
 }
