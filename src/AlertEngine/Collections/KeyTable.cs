@@ -15,7 +15,7 @@ namespace AlertEngine;
 /// <see cref="FindValue"/>'s reference).</typeparam>
 /// <remarks>
 /// <para><b>Layout.</b> Open addressing with linear probing over one power-of-two array of slots, each holding the key,
-/// its stored 32-bit hash, its order position and the value, at most three quarters full; beside it a small array of
+/// its stored 32-bit hash, its order position and the value, at most half full; beside it a small array of
 /// slot numbers by order position. A lookup hashes the key and reads slots from its home slot on (usually one): it
 /// compares the stored hash before the key, and the key by reference before its characters (keys read from one
 /// activity source are mostly the same string instance), and finds the value in the slot it has just read. A
@@ -40,7 +40,7 @@ namespace AlertEngine;
 /// <para><b>Bounds.</b> The slots grow by doubling; <see cref="TrimExcess"/> gives memory back. The table holds at most
 /// <see cref="MaxCapacity"/> keys; callers cap their keys far lower. Memory per key: a slot (8 bytes for the key
 /// reference, 8 for the hash and the order position, then the value) and 4 bytes of order, divided by the fill
-/// (between three eighths and three quarters).</para>
+/// (between a quarter and a half after growth; a removal leaves its order position used until it is reused or trimmed).</para>
 /// </remarks>
 internal sealed class KeyTable<TValue>
 {
@@ -59,8 +59,8 @@ internal sealed class KeyTable<TValue>
     private Mode _mode;
     private readonly IEqualityComparer<string> _comparer;
 
-    // The slots, open addressing with linear probing: a key's hash, its order position and its value, at most three
-    // quarters full. _order[p] is the slot of the key at order position p, or for a free position -2 - the next free
+    // The slots, open addressing with linear probing: a key's hash, its order position and its value, at most half
+    // full. _order[p] is the slot of the key at order position p, or for a free position -2 - the next free
     // position (so every free position holds a negative number).
     private Slot[] _slots = [];
     private int[] _order = [];
@@ -504,7 +504,7 @@ internal sealed class KeyTable<TValue>
         _slots[gap] = default;
     }
 
-    /// <summary>New arrays with room for <paramref name="capacity"/> keys (slots at most three quarters full), the keys
+    /// <summary>New arrays with room for <paramref name="capacity"/> keys (slots at most half full), the keys
     /// placed again in order; <paramref name="compact"/> also closes the gaps of free order positions.</summary>
     private void Rebuild(int capacity, bool compact)
     {
