@@ -35,7 +35,8 @@ namespace AlertEngine;
 /// hashes, slots or the seed): a table filled in a checkpoint's key order enumerates in that order, and two runs that
 /// add and remove the same keys enumerate alike. Removing during an enumeration is allowed (positions do not move).</para>
 /// <para><b>References</b> returned by <see cref="FindValue"/>, <see cref="GetValueRefOrAddDefault"/> and
-/// <see cref="ValueAt"/> are valid until the next add or remove (a removal moves the slots after it back, an add may
+/// <see cref="ValueAt"/> are valid until the next add or remove of any key (unlike a ref from
+/// <c>CollectionsMarshal.GetValueRefOrAddDefault</c> on a Dictionary: a removal here moves the slots after it back, an add may
 /// grow the table): use them within one operation on one key.</para>
 /// <para><b>Bounds.</b> The slots grow by doubling; <see cref="TrimExcess"/> gives memory back. The table holds at most
 /// <see cref="MaxCapacity"/> keys; callers cap their keys far lower. Memory per key: a slot (8 bytes for the key
