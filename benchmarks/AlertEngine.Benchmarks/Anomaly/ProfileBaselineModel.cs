@@ -296,7 +296,7 @@ internal sealed class ProfileBaselineModel
             return;
         }
 
-        var quantile = PredictiveQuantile(expected, batch, phi, effective, _thresholds.Z);
+        var quantile = BaselineMath.PredictiveQuantileOfSamples(expected, batch, phi, Math.Max(1, effective), _thresholds.Z, out _);
         var t = Math.Max(Math.Max(Math.Ceiling(_thresholds.MinCount * batch), Math.Ceiling(quantile)), Math.Ceiling(_thresholds.MinRatio * expected));
         _threshold = t >= int.MaxValue - 1 ? int.MaxValue - 1 : (int)t;
     }
@@ -404,23 +404,5 @@ internal sealed class ProfileBaselineModel
         var info = chain * chain / (2 * (phiE + (1 / m)) * (phiE + (1 / m)));
         _information = (BaselineMath.DispersionMemory * _information) + info;
         _dispersion = (float)Math.Clamp(phi + (score / _information), 0, BaselineMath.MaxDispersion);
-    }
-
-    /// <summary><see cref="BaselineMath.PredictiveQuantile"/> with the level error of <paramref name="effective"/> samples (not capped at 19).</summary>
-    private static double PredictiveQuantile(double level, double batch, double dispersion, double effective, double z)
-    {
-        var n = Math.Max(1, effective);
-        var m = level;
-        var v = m > 0 ? (dispersion + (batch / m)) / n : 0;
-        var m2 = m * m;
-        var variance = Math.Max((batch * m) + (dispersion * m2 * (1 + v)) + (m2 * v), batch);
-        var third = (batch * batch * m)
-            + (3 * batch * dispersion * m2 * (1 + v))
-            + (2 * dispersion * dispersion * m2 * m * (1 + v) * (1 + (2 * v)))
-            + (3 * ((batch * m2 * v) + (2 * dispersion * m2 * m * v * (1 + v))))
-            + (2 * m2 * m * v * v);
-        var scale = Math.Sqrt(variance);
-        var skew = Math.Min(BaselineMath.MaxSkew, third / (variance * scale));
-        return level + (scale * (z + (((z * z) - 1) * skew / 6)));
     }
 }

@@ -304,9 +304,21 @@ internal static class BaselineMath
     /// <param name="z">The standard-normal quantile.</param>
     /// <param name="scale">The predictive standard deviation.</param>
     /// <returns>The quantile.</returns>
-    public static double PredictiveQuantile(double level, double batch, double dispersion, int samples, double z, out double scale)
+    public static double PredictiveQuantile(double level, double batch, double dispersion, int samples, double z, out double scale) =>
+        PredictiveQuantileOfSamples(level, batch, dispersion, Math.Clamp(samples, 1, MaxEffectiveSamples), z, out scale);
+
+    /// <summary><see cref="PredictiveQuantile"/> for a level learned from <paramref name="n"/> effective samples, taken
+    /// as given (not capped at <see cref="MaxEffectiveSamples"/>; the anomaly evaluation's experiments pass shrunk
+    /// levels worth fractional or many samples).</summary>
+    /// <param name="level">The expected count m.</param>
+    /// <param name="batch">The batch factor ψ.</param>
+    /// <param name="dispersion">The dispersion φ.</param>
+    /// <param name="n">The level's effective samples (positive).</param>
+    /// <param name="z">The standard-normal quantile.</param>
+    /// <param name="scale">The predictive standard deviation.</param>
+    /// <returns>The quantile.</returns>
+    internal static double PredictiveQuantileOfSamples(double level, double batch, double dispersion, double n, double z, out double scale)
     {
-        var n = Math.Clamp(samples, 1, MaxEffectiveSamples);
         var m = level;
         var v = m > 0 ? (dispersion + (batch / m)) / n : 0;
         var m2 = m * m;
