@@ -11,6 +11,10 @@ internal enum DispersionEstimator
     /// <summary>A recursive maximum-likelihood (score) update of the negative binomial's φ (Fisher-scoring step with
     /// discounted information), the count's predictive variance including the level's error.</summary>
     Score,
+
+    /// <summary>The discounted negative-binomial likelihood on a fixed grid of φ values (<see cref="DispersionGrid"/>):
+    /// the posterior mean under a fixed mixture prior over the grid (fifth issue-15 session).</summary>
+    Grid,
 }
 
 /// <summary>
@@ -71,6 +75,35 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
     /// <summary>Diagnostic (not a candidate): no recent-activity factor (it is 1).</summary>
     public bool NoRecentFactor { get; init; }
 
+    /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>gq=Q</c>): the threshold uses the posterior quantile Q of φ
+    /// instead of the posterior mean (a conservative φ whose margin shrinks as the key's evidence grows); 0: the mean.</summary>
+    public double GridQuantile { get; init; }
+
+    /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>gwin=K</c>): the count is winsorized at m + Kσ before it
+    /// informs the likelihood (σ at the current estimate); 4 by default.</summary>
+    public double GridWinsor { get; init; } = 4;
+
+    /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>gdown=K</c>): the count is also winsorized from below at
+    /// m − Kσ (a holiday's or an outage's near-zero count is not evidence of a large φ: the Poisson-like lower tail of a
+    /// small φ makes the likelihood very sensitive to drops); 0: not.</summary>
+    public double GridDown { get; init; }
+
+    /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>geo</c>): the estimate is the posterior geometric mean
+    /// (exp of the mean of log φ) instead of the mean.</summary>
+    public bool GridGeometric { get; init; }
+
+    /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>gprior=B</c>): a fixed prior, log-normal around
+    /// φ = 0.2 with a log-sd of 1 (a weak prior covering 0.03–1.5), instead of the log-uniform one; B is unused (1).</summary>
+    public bool GridFixedPrior { get; init; }
+
+    /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>ebmix</c>, cross-key: needs the coordinator plumbing): the
+    /// grid prior is the population's mixture, estimated by EM over the keys' posteriors at each day start.</summary>
+    public bool GridEmpiricalBayes { get; init; }
+
+    /// <summary>With the moments (<c>ucb=C</c>): the threshold's φ is φ̂ + C·√(3 / (Σw + w₀)), an upper confidence bound
+    /// whose margin shrinks as the key's information grows.</summary>
+    public double UpperBound { get; init; }
+
     /// <summary>The shipped model.</summary>
     public static ProfileVariant Shipped { get; } = new(0, false, DispersionEstimator.Moments);
 
@@ -78,14 +111,14 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
     public static ProfileVariant Parse(string text)
     {
         var parts = text.Split(':');
-        var estimator = Array.IndexOf(parts, "score") >= 0 ? DispersionEstimator.Score : DispersionEstimator.Moments;
+        var estimator = Array.IndexOf(parts, "score") >= 0 ? DispersionEstimator.Score : Array.IndexOf(parts, "grid") >= 0 ? DispersionEstimator.Grid : DispersionEstimator.Moments;
         var variant = parts[0] switch
         {
             "shipped" or "score" => Shipped with { Estimator = estimator },
             "profile" => new ProfileVariant(double.Parse(parts[1], CultureInfo.InvariantCulture), Array.IndexOf(parts, "prior") >= 0, estimator),
             _ => throw new ArgumentException($"unknown variant {text}"),
         };
-        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0 || Option(parts, "truephi=") > 0, TrueDispersionScale = Option(parts, "truephi=") > 0 ? Option(parts, "truephi=") : 1, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0, PooledDispersion = Array.IndexOf(parts, "pool=eb") >= 0 ? 0 : Option(parts, "pool="), EmpiricalBayesPool = Array.IndexOf(parts, "pool=eb") >= 0, DispersionMemory = Option(parts, "mem="), SkipQuiet = Option(parts, "quiet="), LocalPoolRatio = Option(parts, "local=") };
+        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0 || Option(parts, "truephi=") > 0, TrueDispersionScale = Option(parts, "truephi=") > 0 ? Option(parts, "truephi=") : 1, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0, PooledDispersion = Array.IndexOf(parts, "pool=eb") >= 0 ? 0 : Option(parts, "pool="), EmpiricalBayesPool = Array.IndexOf(parts, "pool=eb") >= 0, DispersionMemory = Option(parts, "mem="), SkipQuiet = Option(parts, "quiet="), LocalPoolRatio = Option(parts, "local="), GridQuantile = Option(parts, "gq="), GridWinsor = Option(parts, "gwin=") > 0 ? Option(parts, "gwin=") : 4, GridGeometric = Array.IndexOf(parts, "geo") >= 0, GridDown = Option(parts, "gdown="), GridFixedPrior = Option(parts, "gprior=") > 0, GridEmpiricalBayes = Array.IndexOf(parts, "ebmix") >= 0, UpperBound = Option(parts, "ucb=") };
     }
 
     private static double Option(string[] parts, string name)
@@ -105,6 +138,8 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
     public override string ToString()
     {
         var estimator = (Estimator == DispersionEstimator.Score ? ", φ by score (ML)" : "")
+            + (Estimator == DispersionEstimator.Grid ? string.Create(CultureInfo.InvariantCulture, $", φ by grid likelihood ({(GridEmpiricalBayes ? "EB mixture prior across keys" : GridFixedPrior ? "fixed log-normal prior" : "log-uniform prior")}, posterior {(GridGeometric ? "geometric mean" : "mean")}{(GridQuantile > 0 ? $", threshold at its {GridQuantile} quantile" : "")}{(GridWinsor != 4 ? $", counts winsorized at {GridWinsor}σ" : "")}{(GridDown > 0 ? $", drops winsorized at {GridDown}σ" : "")})") : "")
+            + (UpperBound > 0 ? string.Create(CultureInfo.InvariantCulture, $", threshold φ̂ + {UpperBound}·√(3/(Σw + w₀))") : "")
             + (RateMemory > 0 ? string.Create(CultureInfo.InvariantCulture, $", key rate from all buckets, memory {RateMemory} h") : "")
             + (DownCap > 0 ? string.Create(CultureInfo.InvariantCulture, $", drops capped at {DownCap}σ in φ") : "")
             + (DropsInFactor ? ", φ's residual against the unfloored recent factor" : "")
