@@ -57,6 +57,7 @@ internal sealed class ProfileBaselineModel
     private readonly double[]? _gridSums;
     private readonly double[]? _posterior;
     private bool _gridInformed;
+    private float _momentsDispersion = BaselineMath.InitialDispersion;
 
     // Score estimator: discounted Fisher information.
     private double _information = ScorePriorInformation;
@@ -117,6 +118,9 @@ internal sealed class ProfileBaselineModel
 
         return p;
     }
+
+    /// <summary>The generator's true expectation of a bucket (the <see cref="ProfileVariant.TrueLevelForDispersion"/> oracle).</summary>
+    public Func<long, double>? TrueLevel { get; init; }
 
     /// <summary>The key's dispersion φ̂.</summary>
     public double Dispersion => _dispersion;
@@ -246,6 +250,11 @@ internal sealed class ProfileBaselineModel
             if (predicted >= BaselineMath.DispersionMinLevel && !fired && !afterFired && !_variant.TrueDispersion && !(_variant.SkipQuiet > 0 && UnflooredRecent() < _variant.SkipQuiet))
             {
                 var m = predicted * (_variant.DropsInFactor ? UnflooredRecent() : Recent());
+                if (_variant.TrueLevelForDispersion && TrueLevel is not null)
+                {
+                    m = Math.Max(TrueLevel(bucket), 0.1);
+                    effective = 1e9;
+                }
                 if (_variant.Estimator == DispersionEstimator.Grid)
                 {
                     UpdateDispersionByGrid(m, count, batch, effective);
@@ -432,6 +441,16 @@ internal sealed class ProfileBaselineModel
             x = Math.Max(x, (int)Math.Ceiling(m - (_variant.GridDown * Math.Sqrt(variance))));
         }
         var keep = _variant.DispersionMemory > 0 ? _variant.DispersionMemory : BaselineMath.DispersionMemory;
+        if (_variant.GridBlend > 0)
+        {
+            // The moments estimator on its own φ̂ (its weights and cap), then the blended estimate is restored.
+            var blended = _dispersion;
+            _dispersion = _momentsDispersion;
+            UpdateDispersion(m, count, batch, effective);
+            _momentsDispersion = _dispersion;
+            _dispersion = blended;
+        }
+
         DispersionGrid.Add(_gridSums!, keep, m, x, n);
         _gridInformed = true;
         RefreshGrid();
@@ -446,7 +465,8 @@ internal sealed class ProfileBaselineModel
         }
 
         DispersionGrid.Posterior(_gridSums!, GridLogPrior ?? (_variant.GridFixedPrior ? FixedLogPrior : null), _posterior);
-        _dispersion = (float)(_variant.GridGeometric ? DispersionGrid.GeometricMean(_posterior) : DispersionGrid.Mean(_posterior));
+        var grid = _variant.GridGeometric ? DispersionGrid.GeometricMean(_posterior) : DispersionGrid.Mean(_posterior);
+        _dispersion = (float)(_variant.GridBlend > 0 ? (_variant.GridBlend * grid) + ((1 - _variant.GridBlend) * _momentsDispersion) : grid);
     }
 
     /// <summary>The prior information of the score estimator: 5 buckets of m = 10 at φ = 0.1, as the moments' prior.</summary>

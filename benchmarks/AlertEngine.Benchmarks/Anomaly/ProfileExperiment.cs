@@ -204,7 +204,11 @@ internal static class ProfileExperiment
         long firstDay = long.MaxValue, lastDay = long.MinValue;
         for (var u = 0; u < traces.Length; u++)
         {
-            models[u] = new ProfileBaselineModel(variant, profile, thresholds, learning, trueDispersions[u]);
+            var trace = traces[u];
+            models[u] = new ProfileBaselineModel(variant, profile, thresholds, learning, trueDispersions[u])
+            {
+                TrueLevel = variant.TrueLevelForDispersion ? b => trace.SeasonalExpectation(new DateTimeOffset(b * TimeSpan.TicksPerHour, TimeSpan.Zero)) : null,
+            };
             hits[u] = new bool[traces[u].Anomalies.Count];
             if (traces[u].Events.Count != 0)
             {

@@ -72,6 +72,11 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
     /// floor is below this (a holiday or a quiet day: its drop is not the key's hourly spread).</summary>
     public double SkipQuiet { get; init; }
 
+    /// <summary>Diagnostic (an oracle, not a candidate; <c>truelevel</c>): the dispersion's residual is taken against the
+    /// generator's true seasonal expectation of the bucket (drift included) with no level error, so φ̂'s spread is its
+    /// sampling spread alone; the threshold still uses the learned level.</summary>
+    public bool TrueLevelForDispersion { get; init; }
+
     /// <summary>Diagnostic (not a candidate): no recent-activity factor (it is 1).</summary>
     public bool NoRecentFactor { get; init; }
 
@@ -87,6 +92,11 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
     /// m − Kσ (a holiday's or an outage's near-zero count is not evidence of a large φ: the Poisson-like lower tail of a
     /// small φ makes the likelihood very sensitive to drops); 0: not.</summary>
     public double GridDown { get; init; }
+
+    /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>blend=B</c>): the key also runs the moments estimator, and
+    /// its φ is B × the grid's posterior mean + (1 − B) × the moments' φ̂ (two estimators of partly independent error;
+    /// the moments' sums are updated with their own φ̂); 0: the grid alone.</summary>
+    public double GridBlend { get; init; }
 
     /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>geo</c>): the estimate is the posterior geometric mean
     /// (exp of the mean of log φ) instead of the mean.</summary>
@@ -118,7 +128,7 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
             "profile" => new ProfileVariant(double.Parse(parts[1], CultureInfo.InvariantCulture), Array.IndexOf(parts, "prior") >= 0, estimator),
             _ => throw new ArgumentException($"unknown variant {text}"),
         };
-        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0 || Option(parts, "truephi=") > 0, TrueDispersionScale = Option(parts, "truephi=") > 0 ? Option(parts, "truephi=") : 1, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0, PooledDispersion = Array.IndexOf(parts, "pool=eb") >= 0 ? 0 : Option(parts, "pool="), EmpiricalBayesPool = Array.IndexOf(parts, "pool=eb") >= 0, DispersionMemory = Option(parts, "mem="), SkipQuiet = Option(parts, "quiet="), LocalPoolRatio = Option(parts, "local="), GridQuantile = Option(parts, "gq="), GridWinsor = Option(parts, "gwin=") > 0 ? Option(parts, "gwin=") : 4, GridGeometric = Array.IndexOf(parts, "geo") >= 0, GridDown = Option(parts, "gdown="), GridFixedPrior = Option(parts, "gprior=") > 0, GridEmpiricalBayes = Array.IndexOf(parts, "ebmix") >= 0, UpperBound = Option(parts, "ucb=") };
+        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0 || Option(parts, "truephi=") > 0, TrueDispersionScale = Option(parts, "truephi=") > 0 ? Option(parts, "truephi=") : 1, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0, PooledDispersion = Array.IndexOf(parts, "pool=eb") >= 0 ? 0 : Option(parts, "pool="), EmpiricalBayesPool = Array.IndexOf(parts, "pool=eb") >= 0, DispersionMemory = Option(parts, "mem="), SkipQuiet = Option(parts, "quiet="), LocalPoolRatio = Option(parts, "local="), GridQuantile = Option(parts, "gq="), GridWinsor = Option(parts, "gwin=") > 0 ? Option(parts, "gwin=") : 4, GridGeometric = Array.IndexOf(parts, "geo") >= 0, GridDown = Option(parts, "gdown="), GridBlend = Option(parts, "blend="), TrueLevelForDispersion = Array.IndexOf(parts, "truelevel") >= 0, GridFixedPrior = Option(parts, "gprior=") > 0, GridEmpiricalBayes = Array.IndexOf(parts, "ebmix") >= 0, UpperBound = Option(parts, "ucb=") };
     }
 
     private static double Option(string[] parts, string name)
@@ -138,7 +148,7 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
     public override string ToString()
     {
         var estimator = (Estimator == DispersionEstimator.Score ? ", φ by score (ML)" : "")
-            + (Estimator == DispersionEstimator.Grid ? string.Create(CultureInfo.InvariantCulture, $", φ by grid likelihood ({(GridEmpiricalBayes ? "EB mixture prior across keys" : GridFixedPrior ? "fixed log-normal prior" : "log-uniform prior")}, posterior {(GridGeometric ? "geometric mean" : "mean")}{(GridQuantile > 0 ? $", threshold at its {GridQuantile} quantile" : "")}{(GridWinsor != 4 ? $", counts winsorized at {GridWinsor}σ" : "")}{(GridDown > 0 ? $", drops winsorized at {GridDown}σ" : "")})") : "")
+            + (Estimator == DispersionEstimator.Grid ? string.Create(CultureInfo.InvariantCulture, $", φ by grid likelihood ({(GridEmpiricalBayes ? "EB mixture prior across keys" : GridFixedPrior ? "fixed log-normal prior" : "log-uniform prior")}, posterior {(GridGeometric ? "geometric mean" : "mean")}{(GridQuantile > 0 ? $", threshold at its {GridQuantile} quantile" : "")}{(GridWinsor != 4 ? $", counts winsorized at {GridWinsor}σ" : "")}{(GridDown > 0 ? $", drops winsorized at {GridDown}σ" : "")}{(GridBlend > 0 ? $", blended {GridBlend}:{1 - GridBlend} with the moments' φ̂" : "")})") : "")
             + (UpperBound > 0 ? string.Create(CultureInfo.InvariantCulture, $", threshold φ̂ + {UpperBound}·√(3/(Σw + w₀))") : "")
             + (RateMemory > 0 ? string.Create(CultureInfo.InvariantCulture, $", key rate from all buckets, memory {RateMemory} h") : "")
             + (DownCap > 0 ? string.Create(CultureInfo.InvariantCulture, $", drops capped at {DownCap}σ in φ") : "")
@@ -147,7 +157,7 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
             + (EmpiricalBayesPool ? ", φ shrunk toward the population's (empirical Bayes, τ² estimated)" : "")
             + (DispersionMemory > 0 ? string.Create(CultureInfo.InvariantCulture, $", φ memory {DispersionMemory} per bucket") : "")
             + (SkipQuiet > 0 ? string.Create(CultureInfo.InvariantCulture, $", buckets left out of φ while the unfloored recent factor < {SkipQuiet}") : "")
-            + (TrueDispersion ? (TrueDispersionScale == 1 ? ", oracle: true φ" : string.Create(CultureInfo.InvariantCulture, $", oracle: {TrueDispersionScale} × true φ")) : "") + (NoRecentFactor ? ", no recent factor" : "");
+            + (TrueDispersion ? (TrueDispersionScale == 1 ? ", oracle: true φ" : string.Create(CultureInfo.InvariantCulture, $", oracle: {TrueDispersionScale} × true φ")) : "") + (NoRecentFactor ? ", no recent factor" : "") + (TrueLevelForDispersion ? ", oracle: φ's residual against the true expectation" : "");
         if (ProfileWeight == 0)
         {
             return "shipped (neighbour pooling 10)" + estimator;
