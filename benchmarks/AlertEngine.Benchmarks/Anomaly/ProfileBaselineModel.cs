@@ -122,6 +122,21 @@ internal sealed class ProfileBaselineModel
     /// <summary>The generator's true expectation of a bucket (the <see cref="ProfileVariant.TrueLevelForDispersion"/> oracle).</summary>
     public Func<long, double>? TrueLevel { get; init; }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int), double[]> LevelPriors = new();
+
+    /// <summary>The sparse level prior of <see cref="ProfileVariant.GridLevelStep"/> (log weights; cached).</summary>
+    private static double[] LevelPrior(int step, int offset) =>
+        LevelPriors.GetOrAdd((step, offset), key =>
+        {
+            var p = new double[DispersionGrid.Size];
+            for (var k = 0; k < p.Length; k++)
+            {
+                p[k] = k % key.Item1 == key.Item2 % key.Item1 ? 0 : -50;
+            }
+
+            return p;
+        });
+
     /// <summary>The key's dispersion φ̂.</summary>
     public double Dispersion => _dispersion;
 
@@ -464,7 +479,7 @@ internal sealed class ProfileBaselineModel
             return;
         }
 
-        DispersionGrid.Posterior(_gridSums!, GridLogPrior ?? (_variant.GridFixedPrior ? FixedLogPrior : null), _posterior);
+        DispersionGrid.Posterior(_gridSums!, GridLogPrior ?? (_variant.GridLevelStep > 0 ? LevelPrior(_variant.GridLevelStep, _variant.GridLevelOffset) : _variant.GridFixedPrior ? FixedLogPrior : null), _posterior);
         var grid = _variant.GridGeometric ? DispersionGrid.GeometricMean(_posterior) : DispersionGrid.Mean(_posterior);
         _dispersion = (float)(_variant.GridBlend > 0 ? (_variant.GridBlend * grid) + ((1 - _variant.GridBlend) * _momentsDispersion) : grid);
     }

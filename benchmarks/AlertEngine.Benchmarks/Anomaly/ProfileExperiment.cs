@@ -279,7 +279,7 @@ internal static class ProfileExperiment
 
             if (variant.GridEmpiricalBayes)
             {
-                EstimateGridPrior(models);
+                EstimateGridPrior(models, variant.GridEmpiricalBayesIterations);
             }
 
             var end = (day + 1) * TimeSpan.TicksPerDay;
@@ -346,14 +346,14 @@ internal static class ProfileExperiment
     /// plumbing would buy): the mixing weights maximizing the marginal likelihood of the keys' discounted grid
     /// likelihoods (a few EM steps from the previous day's weights), floored at 0.1 % per point; every key's posterior is
     /// then recomputed under it.</summary>
-    private static void EstimateGridPrior(ProfileBaselineModel[] models)
+    private static void EstimateGridPrior(ProfileBaselineModel[] models, int iterations)
     {
         var size = DispersionGrid.Size;
         var prior = models[0].GridLogPrior is { } previous ? [.. previous.Select(p => Math.Exp(p))] : Enumerable.Repeat(1.0 / size, size).ToArray();
         var post = new double[size];
         var logPrior = new double[size];
         var any = false;
-        for (var iteration = 0; iteration < 5; iteration++)
+        for (var iteration = 0; iteration < iterations; iteration++)
         {
             var total = new double[size];
             var keys = 0;
