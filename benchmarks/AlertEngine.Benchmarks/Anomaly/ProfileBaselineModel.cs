@@ -446,15 +446,8 @@ internal sealed class ProfileBaselineModel
     private void UpdateDispersionByGrid(double m, int count, double batch, double effective)
     {
         _ = batch;
-        var phi = (double)_dispersion;
         var n = Math.Max(1, effective);
-        var v = (phi + (1 / m)) / n;
-        var variance = m + (phi * m * m * (1 + v)) + (m * m * v);
-        var x = Math.Min(count, (int)Math.Floor(m + (_variant.GridWinsor * Math.Sqrt(variance))));
-        if (_variant.GridDown > 0)
-        {
-            x = Math.Max(x, (int)Math.Ceiling(m - (_variant.GridDown * Math.Sqrt(variance))));
-        }
+        var x = Winsorized(m, count, n, _variant.GridWinsor, _variant.GridDown, out _, out _);
         var keep = _variant.DispersionMemory > 0 ? _variant.DispersionMemory : BaselineMath.DispersionMemory;
         if (_variant.GridBlend > 0)
         {
@@ -469,6 +462,17 @@ internal sealed class ProfileBaselineModel
         DispersionGrid.Add(_gridSums!, keep, m, x, n);
         _gridInformed = true;
         RefreshGrid();
+    }
+
+    /// <summary>The count winsorized at m + up·σ and (when <paramref name="down"/> &gt; 0) at m − down·σ, σ² the predictive
+    /// variance m + φm²(1 + v) + m²v at the current φ̂ with the level's relative error v = (φ̂ + 1/m)/n (ψ taken as 1).</summary>
+    private int Winsorized(double m, int count, double n, double up, double down, out double v, out double variance)
+    {
+        var phi = (double)_dispersion;
+        v = (phi + (1 / m)) / n;
+        variance = m + (phi * m * m * (1 + v)) + (m * m * v);
+        var x = Math.Min(count, (int)Math.Floor(m + (up * Math.Sqrt(variance))));
+        return down > 0 ? Math.Max(x, (int)Math.Ceiling(m - (down * Math.Sqrt(variance)))) : x;
     }
 
     /// <summary>Recomputes the grid posterior and the estimate (after new data or a new prior).</summary>
@@ -500,15 +504,9 @@ internal sealed class ProfileBaselineModel
         _ = batch;
         var phi = (double)_dispersion;
         var n = Math.Max(1, effective);
-        var v = (phi + (1 / m)) / n;
-        var variance = m + (phi * m * m * (1 + v)) + (m * m * v);
+        var x = Winsorized(m, count, n, 4, _variant.DownCap, out var v, out var variance);
         var phiE = Math.Max(1e-4, (variance - m) / (m * m));
         var r = 1 / phiE;
-        var x = Math.Min(count, (int)Math.Floor(m + (4 * Math.Sqrt(variance))));
-        if (_variant.DownCap > 0)
-        {
-            x = Math.Max(x, (int)Math.Ceiling(m - (_variant.DownCap * Math.Sqrt(variance))));
-        }
 
         double harmonic = 0;
         for (var j = 0; j < x; j++)
