@@ -15,7 +15,9 @@ namespace AlertEngine.Benchmarks.Anomaly;
 /// prior's weight in samples). Options (see <see cref="ProfileVariant"/>): <c>prior</c> (the level error counts n + W
 /// samples), <c>score</c> (φ by the score update), <c>rate=H</c>, <c>down=K</c>, <c>mem=D</c>, <c>drops</c>,
 /// <c>quiet=F</c>, <c>pool=B</c> / <c>pool=eb</c> (φ pooled across keys), and the diagnostics <c>truephi</c> (an
-/// oracle) and <c>norecent</c>. <c>--mixed</c>: one tenant of half steady, half bursty users (the pooling's test).
+/// oracle) and <c>norecent</c>; fifth session (the per-key φ̂, <see cref="DispersionGrid"/>): <c>grid</c> with
+/// <c>gq=Q</c>, <c>geo</c>, <c>gwin=K</c>, <c>gdown=K</c>, <c>blend=B</c>, <c>glevels=S</c>/<c>goffset=O</c>, <c>ebmix</c>
+/// (cross-key) with <c>ebiter=N</c>, <c>ucb=C</c> for the moments, and the oracle <c>truelevel</c>. <c>--mixed</c>: one tenant of half steady, half bursty users (the pooling's test).
 /// <c>--check</c>: asserts that the copy with <c>shipped</c> fires on exactly the activities the shipped
 /// <see cref="BaselineModel{T}"/> fires on (every trace, anomaly-free and with bursts, medium) and stops.
 /// </summary>
