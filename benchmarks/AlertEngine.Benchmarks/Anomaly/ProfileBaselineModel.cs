@@ -53,6 +53,12 @@ internal sealed class ProfileBaselineModel
     private double _rateObserved;
     private double _rateExpected;
 
+    // Grid estimator: discounted log-likelihood per grid point, and the posterior.
+    private readonly double[]? _gridSums;
+    private readonly double[]? _posterior;
+    private bool _gridInformed;
+    private float _momentsDispersion = BaselineMath.InitialDispersion;
+
     // Score estimator: discounted Fisher information.
     private double _information = ScorePriorInformation;
 
@@ -65,6 +71,12 @@ internal sealed class ProfileBaselineModel
         }
 
         _variant = variant;
+        if (variant.Estimator == DispersionEstimator.Grid)
+        {
+            _gridSums = new double[DispersionGrid.Size];
+            _posterior = new double[DispersionGrid.Size];
+        }
+
         _profile = profile;
         _thresholds = thresholds;
         _learning = learning.Ticks;
@@ -82,6 +94,48 @@ internal sealed class ProfileBaselineModel
 
     /// <summary>The key's dispersion information Σw (0 before any informative bucket).</summary>
     public double DispersionInformation => _dispersionWeight;
+
+    /// <summary>The grid prior (log weights) shared by the keys with <see cref="ProfileVariant.GridEmpiricalBayes"/>; null: log-uniform.</summary>
+    public double[]? GridLogPrior { get; set; }
+
+    /// <summary>The key's posterior over the grid (null unless the grid estimator has seen an informative bucket).</summary>
+    public double[]? GridPosterior => _gridInformed ? _posterior : null;
+
+    /// <summary>The key's discounted grid log-likelihood sums (null without the grid estimator).</summary>
+    public double[]? GridSums => _gridInformed ? _gridSums : null;
+
+    /// <summary>The fixed log-normal grid prior of <see cref="ProfileVariant.GridFixedPrior"/>: around 0.2, log-sd 1.</summary>
+    private static readonly double[] FixedLogPrior = MakeFixedLogPrior();
+
+    private static double[] MakeFixedLogPrior()
+    {
+        var p = new double[DispersionGrid.Size];
+        for (var k = 0; k < p.Length; k++)
+        {
+            var z = Math.Log(DispersionGrid.Values[k] / 0.2);
+            p[k] = -0.5 * z * z;
+        }
+
+        return p;
+    }
+
+    /// <summary>The generator's true expectation of a bucket (the <see cref="ProfileVariant.TrueLevelForDispersion"/> oracle).</summary>
+    public Func<long, double>? TrueLevel { get; init; }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int), double[]> LevelPriors = new();
+
+    /// <summary>The sparse level prior of <see cref="ProfileVariant.GridLevelStep"/> (log weights; cached).</summary>
+    private static double[] LevelPrior(int step, int offset) =>
+        LevelPriors.GetOrAdd((step, offset), key =>
+        {
+            var p = new double[DispersionGrid.Size];
+            for (var k = 0; k < p.Length; k++)
+            {
+                p[k] = k % key.Item1 == key.Item2 % key.Item1 ? 0 : -50;
+            }
+
+            return p;
+        });
 
     /// <summary>The key's dispersion φ̂.</summary>
     public double Dispersion => _dispersion;
@@ -211,7 +265,16 @@ internal sealed class ProfileBaselineModel
             if (predicted >= BaselineMath.DispersionMinLevel && !fired && !afterFired && !_variant.TrueDispersion && !(_variant.SkipQuiet > 0 && UnflooredRecent() < _variant.SkipQuiet))
             {
                 var m = predicted * (_variant.DropsInFactor ? UnflooredRecent() : Recent());
-                if (_variant.Estimator == DispersionEstimator.Score)
+                if (_variant.TrueLevelForDispersion && TrueLevel is not null)
+                {
+                    m = Math.Max(TrueLevel(bucket), 0.1);
+                    effective = 1e9;
+                }
+                if (_variant.Estimator == DispersionEstimator.Grid)
+                {
+                    UpdateDispersionByGrid(m, count, batch, effective);
+                }
+                else if (_variant.Estimator == DispersionEstimator.Score)
                 {
                     UpdateDispersionByScore(m, count, batch, effective);
                 }
@@ -277,6 +340,16 @@ internal sealed class ProfileBaselineModel
         var expected = Predicted(slot, _newestBucket, out var effective) * Recent();
         var batch = BaselineMath.BatchFactor(_batchSum, _batchSquares);
         var phi = (double)_dispersion;
+        if (_posterior is not null && _gridInformed && _variant.GridQuantile > 0)
+        {
+            phi = DispersionGrid.Quantile(_posterior, _variant.GridQuantile);
+        }
+        else if (_variant.UpperBound > 0 && !_variant.TrueDispersion)
+        {
+            var s0 = phi + (1 / BaselineMath.DispersionReferenceLevel);
+            phi += _variant.UpperBound * Math.Sqrt(3 / (_dispersionWeight + (BaselineMath.DispersionPriorBuckets / (s0 * s0))));
+        }
+
         if (_variant.PooledDispersion > 0 && PopulationDispersion >= 0)
         {
             var s = PopulationDispersion + (1 / BaselineMath.DispersionReferenceLevel);
@@ -365,6 +438,56 @@ internal sealed class ProfileBaselineModel
         _dispersion = BaselineMath.Dispersion(_dispersionSum, _dispersionWeight, phi);
     }
 
+    /// <summary>
+    /// The grid estimator: the count (winsorized at m + Kσ, σ the predictive scale at the current estimate; ψ taken as 1)
+    /// adds its negative-binomial log-likelihood at every grid φ, with the level's relative error (φ + 1/m)/n in the
+    /// effective dispersion; the estimate is the posterior mean (or geometric mean) under the grid prior.
+    /// </summary>
+    private void UpdateDispersionByGrid(double m, int count, double batch, double effective)
+    {
+        _ = batch;
+        var n = Math.Max(1, effective);
+        var x = Winsorized(m, count, n, _variant.GridWinsor, _variant.GridDown, out _, out _);
+        var keep = _variant.DispersionMemory > 0 ? _variant.DispersionMemory : BaselineMath.DispersionMemory;
+        if (_variant.GridBlend > 0)
+        {
+            // The moments estimator on its own φ̂ (its weights and cap), then the blended estimate is restored.
+            var blended = _dispersion;
+            _dispersion = _momentsDispersion;
+            UpdateDispersion(m, count, batch, effective);
+            _momentsDispersion = _dispersion;
+            _dispersion = blended;
+        }
+
+        DispersionGrid.Add(_gridSums!, keep, m, x, n);
+        _gridInformed = true;
+        RefreshGrid();
+    }
+
+    /// <summary>The count winsorized at m + up·σ and (when <paramref name="down"/> &gt; 0) at m − down·σ, σ² the predictive
+    /// variance m + φm²(1 + v) + m²v at the current φ̂ with the level's relative error v = (φ̂ + 1/m)/n (ψ taken as 1).</summary>
+    private int Winsorized(double m, int count, double n, double up, double down, out double v, out double variance)
+    {
+        var phi = (double)_dispersion;
+        v = (phi + (1 / m)) / n;
+        variance = m + (phi * m * m * (1 + v)) + (m * m * v);
+        var x = Math.Min(count, (int)Math.Floor(m + (up * Math.Sqrt(variance))));
+        return down > 0 ? Math.Max(x, (int)Math.Ceiling(m - (down * Math.Sqrt(variance)))) : x;
+    }
+
+    /// <summary>Recomputes the grid posterior and the estimate (after new data or a new prior).</summary>
+    public void RefreshGrid()
+    {
+        if (_posterior is null || !_gridInformed)
+        {
+            return;
+        }
+
+        DispersionGrid.Posterior(_gridSums!, GridLogPrior ?? (_variant.GridLevelStep > 0 ? LevelPrior(_variant.GridLevelStep, _variant.GridLevelOffset) : _variant.GridFixedPrior ? FixedLogPrior : null), _posterior);
+        var grid = _variant.GridGeometric ? DispersionGrid.GeometricMean(_posterior) : DispersionGrid.Mean(_posterior);
+        _dispersion = (float)(_variant.GridBlend > 0 ? (_variant.GridBlend * grid) + ((1 - _variant.GridBlend) * _momentsDispersion) : grid);
+    }
+
     /// <summary>The prior information of the score estimator: 5 buckets of m = 10 at φ = 0.1, as the moments' prior.</summary>
     private const double ScorePriorInformation = BaselineMath.DispersionPriorBuckets / (2 * 0.2 * 0.2);
 
@@ -381,15 +504,9 @@ internal sealed class ProfileBaselineModel
         _ = batch;
         var phi = (double)_dispersion;
         var n = Math.Max(1, effective);
-        var v = (phi + (1 / m)) / n;
-        var variance = m + (phi * m * m * (1 + v)) + (m * m * v);
+        var x = Winsorized(m, count, n, 4, _variant.DownCap, out var v, out var variance);
         var phiE = Math.Max(1e-4, (variance - m) / (m * m));
         var r = 1 / phiE;
-        var x = Math.Min(count, (int)Math.Floor(m + (4 * Math.Sqrt(variance))));
-        if (_variant.DownCap > 0)
-        {
-            x = Math.Max(x, (int)Math.Ceiling(m - (_variant.DownCap * Math.Sqrt(variance))));
-        }
 
         double harmonic = 0;
         for (var j = 0; j < x; j++)

@@ -15,7 +15,9 @@ namespace AlertEngine.Benchmarks.Anomaly;
 /// prior's weight in samples). Options (see <see cref="ProfileVariant"/>): <c>prior</c> (the level error counts n + W
 /// samples), <c>score</c> (φ by the score update), <c>rate=H</c>, <c>down=K</c>, <c>mem=D</c>, <c>drops</c>,
 /// <c>quiet=F</c>, <c>pool=B</c> / <c>pool=eb</c> (φ pooled across keys), and the diagnostics <c>truephi</c> (an
-/// oracle) and <c>norecent</c>. <c>--mixed</c>: one tenant of half steady, half bursty users (the pooling's test).
+/// oracle) and <c>norecent</c>; fifth session (the per-key φ̂, <see cref="DispersionGrid"/>): <c>grid</c> with
+/// <c>gq=Q</c>, <c>geo</c>, <c>gwin=K</c>, <c>gdown=K</c>, <c>blend=B</c>, <c>glevels=S</c>/<c>goffset=O</c>, <c>ebmix</c>
+/// (cross-key) with <c>ebiter=N</c>, <c>ucb=C</c> for the moments, and the oracle <c>truelevel</c>. <c>--mixed</c>: one tenant of half steady, half bursty users (the pooling's test).
 /// <c>--check</c>: asserts that the copy with <c>shipped</c> fires on exactly the activities the shipped
 /// <see cref="BaselineModel{T}"/> fires on (every trace, anomaly-free and with bursts, medium) and stops.
 /// </summary>
@@ -96,24 +98,24 @@ internal static class ProfileExperiment
         report.AppendLine("Model: `ProfileBaselineModel`, a single-key copy of the shipped model (identical detections for `shipped`, `--check`); the profile: integer counts per hour-of-day × weekday/weekend slot over all users, frozen at each UTC day start.");
         report.AppendLine("FA: false alerts per 1,000 user-days after learning on the anomaly-free streams. Targets: steady FA ≤ 1, 5x ≥ 0.85, 10x ≥ 0.95; bursty FA ≤ 2, 10x ≥ 0.9.");
         report.AppendLine();
-        report.AppendLine("| variant | Z | steady FA | steady 5x | steady 10x | burstier FA | burstier 5x | burstier 10x | bursty FA | bursty 10x | φ̂ median steady / bursty (true 0.123 / 0.504) | all targets |");
-        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+        report.AppendLine("| variant | Z | steady FA | steady 5x | steady 10x | burstier FA | burstier 5x | burstier 10x | bursty FA | bursty 10x | φ̂ median steady / bursty (true 0.123 / 0.504) | φ̂ / true, p10–p90, steady / bursty | all targets |");
+        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|");
         foreach (var variant in variants)
         {
             foreach (var z in zs)
             {
                 var thresholds = AnomalyThresholds.Medium with { Z = z };
-                var cells = new List<(double Fa, double R5, double R10, double Phi)>();
+                var cells = new List<(double Fa, double R5, double R10, double Phi, string Spread)>();
                 foreach (var d in data)
                 {
                     var f = Evaluate(d.Free, d.FreeProfile, variant, thresholds, d.Cv * d.Cv);
                     var r = Evaluate(d.Injected, d.InjectedProfile, variant, thresholds, d.Cv * d.Cv);
-                    cells.Add((1000.0 * f.FalseAlerts / f.UserDays, r.Recall("5x-1h"), r.Recall("10x-1h"), Median(f.Dispersions)));
+                    cells.Add((1000.0 * f.FalseAlerts / f.UserDays, r.Recall("5x-1h"), r.Recall("10x-1h"), Median(f.Dispersions), Spread(f.Dispersions, d.Cv * d.Cv)));
                 }
 
                 var (s, m, b) = (cells[0], cells[1], cells[2]);
                 var ok = s.Fa <= 1 && s.R5 >= 0.85 && s.R10 >= 0.95 && b.Fa <= 2 && b.R10 >= 0.9;
-                var line = string.Create(inv, $"| {variant} | {z:0.00} | {s.Fa:0.00} | {s.R5:0.000} | {s.R10:0.000} | {m.Fa:0.00} | {m.R5:0.000} | {m.R10:0.000} | {b.Fa:0.00} | {b.R10:0.000} | {s.Phi:0.000} / {b.Phi:0.000} | {(ok ? "**yes**" : "no")} |");
+                var line = string.Create(inv, $"| {variant} | {z:0.00} | {s.Fa:0.00} | {s.R5:0.000} | {s.R10:0.000} | {m.Fa:0.00} | {m.R5:0.000} | {m.R10:0.000} | {b.Fa:0.00} | {b.R10:0.000} | {s.Phi:0.000} / {b.Phi:0.000} | {s.Spread} / {b.Spread} | {(ok ? "**yes**" : "no")} |");
                 report.AppendLine(line);
                 Console.Error.WriteLine(line);
             }
@@ -150,8 +152,8 @@ internal static class ProfileExperiment
         report.AppendLine(inv, $"Command: `dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval-dispersion --profile-experiment --mixed {string.Join(' ', args.Where(a => a is not ("--profile-experiment" or "--mixed")))}`.");
         report.AppendLine(inv, $"One tenant: seeds {firstSeed}..{firstSeed + (users / 2) - 1} steady (hourly CV 0.35), {firstSeed + (users / 2)}..{firstSeed + users - 1} bursty (CV 0.71); the profile and the pooled dispersion are learned over all of them; metrics per half. Medium's gates, one Z per row.");
         report.AppendLine();
-        report.AppendLine("| variant | Z | steady FA | steady 5x | steady 10x | bursty FA | bursty 10x | φ̂ median steady / bursty | all targets |");
-        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|---|");
+        report.AppendLine("| variant | Z | steady FA | steady 5x | steady 10x | bursty FA | bursty 10x | φ̂ median steady / bursty | φ̂ / true, p10–p90, steady / bursty | all targets |");
+        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|---|---|");
         foreach (var variant in variants)
         {
             foreach (var z in zs)
@@ -162,7 +164,7 @@ internal static class ProfileExperiment
                 var (sFa, s5, s10) = (1000.0 * f[0].FalseAlerts / f[0].UserDays, r[0].Recall("5x-1h"), r[0].Recall("10x-1h"));
                 var (bFa, b10) = (1000.0 * f[1].FalseAlerts / f[1].UserDays, r[1].Recall("10x-1h"));
                 var ok = sFa <= 1 && s5 >= 0.85 && s10 >= 0.95 && bFa <= 2 && b10 >= 0.9;
-                var line = string.Create(inv, $"| {variant} | {z:0.00} | {sFa:0.00} | {s5:0.000} | {s10:0.000} | {bFa:0.00} | {b10:0.000} | {Median(f[0].Dispersions):0.000} / {Median(f[1].Dispersions):0.000} | {(ok ? "**yes**" : "no")} |");
+                var line = string.Create(inv, $"| {variant} | {z:0.00} | {sFa:0.00} | {s5:0.000} | {s10:0.000} | {bFa:0.00} | {b10:0.000} | {Median(f[0].Dispersions):0.000} / {Median(f[1].Dispersions):0.000} | {Spread(f[0].Dispersions, 0.35 * 0.35)} / {Spread(f[1].Dispersions, 0.71 * 0.71)} | {(ok ? "**yes**" : "no")} |");
                 report.AppendLine(line);
                 Console.Error.WriteLine(line);
             }
@@ -204,7 +206,11 @@ internal static class ProfileExperiment
         long firstDay = long.MaxValue, lastDay = long.MinValue;
         for (var u = 0; u < traces.Length; u++)
         {
-            models[u] = new ProfileBaselineModel(variant, profile, thresholds, learning, trueDispersions[u]);
+            var trace = traces[u];
+            models[u] = new ProfileBaselineModel(variant, profile, thresholds, learning, trueDispersions[u])
+            {
+                TrueLevel = variant.TrueLevelForDispersion ? b => trace.SeasonalExpectation(new DateTimeOffset(b * TimeSpan.TicksPerHour, TimeSpan.Zero)) : null,
+            };
             hits[u] = new bool[traces[u].Anomalies.Count];
             if (traces[u].Events.Count != 0)
             {
@@ -273,6 +279,11 @@ internal static class ProfileExperiment
                 }
             }
 
+            if (variant.GridEmpiricalBayes)
+            {
+                EstimateGridPrior(models, variant.GridEmpiricalBayesIterations);
+            }
+
             var end = (day + 1) * TimeSpan.TicksPerDay;
             for (var u = 0; u < traces.Length; u++)
             {
@@ -333,6 +344,74 @@ internal static class ProfileExperiment
         return outcomes;
     }
 
+    /// <summary>The empirical-Bayes mixture prior over the dispersion grid (cross-key, a diagnostic of what the coordinator
+    /// plumbing would buy): the mixing weights maximizing the marginal likelihood of the keys' discounted grid
+    /// likelihoods (a few EM steps from the previous day's weights), floored at 0.1 % per point; every key's posterior is
+    /// then recomputed under it.</summary>
+    private static void EstimateGridPrior(ProfileBaselineModel[] models, int iterations)
+    {
+        var size = DispersionGrid.Size;
+        var prior = models[0].GridLogPrior is { } previous ? [.. previous.Select(p => Math.Exp(p))] : Enumerable.Repeat(1.0 / size, size).ToArray();
+        var post = new double[size];
+        var logPrior = new double[size];
+        var any = false;
+        for (var iteration = 0; iteration < iterations; iteration++)
+        {
+            var total = new double[size];
+            var keys = 0;
+            for (var k = 0; k < size; k++)
+            {
+                logPrior[k] = Math.Log(prior[k]);
+            }
+
+            foreach (var m in models)
+            {
+                if (m.GridSums is not { } sums)
+                {
+                    continue;
+                }
+
+                DispersionGrid.Posterior(sums, logPrior, post);
+                for (var k = 0; k < size; k++)
+                {
+                    total[k] += post[k];
+                }
+
+                keys++;
+            }
+
+            if (keys == 0)
+            {
+                break;
+            }
+
+            any = true;
+            double norm = 0;
+            for (var k = 0; k < size; k++)
+            {
+                prior[k] = (total[k] / keys) + 0.001;
+                norm += prior[k];
+            }
+
+            for (var k = 0; k < size; k++)
+            {
+                prior[k] /= norm;
+            }
+        }
+
+        if (!any)
+        {
+            return;
+        }
+
+        var log = prior.Select(p => Math.Log(p)).ToArray();
+        foreach (var m in models)
+        {
+            m.GridLogPrior = log;
+            m.RefreshGrid();
+        }
+    }
+
     /// <summary>The copy with the shipped variant must fire on exactly the activities the shipped model fires on.</summary>
     private static int Check(LabelledActivityTrace[] traces)
     {
@@ -357,6 +436,17 @@ internal static class ProfileExperiment
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"check: {traces.Length} traces, {detections} detections of the shipped model, {mismatches} activities where the copy differs"));
         return mismatches == 0 ? 0 : 1;
+    }
+
+    private static string Spread(List<double> values, double truth)
+    {
+        if (values.Count == 0)
+        {
+            return "";
+        }
+
+        values.Sort();
+        return string.Create(CultureInfo.InvariantCulture, $"{values[values.Count / 10] / truth:0.00}–{values[values.Count * 9 / 10] / truth:0.00}");
     }
 
     private static double Median(List<double> values)

@@ -11,6 +11,10 @@ internal enum DispersionEstimator
     /// <summary>A recursive maximum-likelihood (score) update of the negative binomial's φ (Fisher-scoring step with
     /// discounted information), the count's predictive variance including the level's error.</summary>
     Score,
+
+    /// <summary>The discounted negative-binomial likelihood on a fixed grid of φ values (<see cref="DispersionGrid"/>):
+    /// the posterior mean under a fixed mixture prior over the grid (fifth issue-15 session).</summary>
+    Grid,
 }
 
 /// <summary>
@@ -68,8 +72,59 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
     /// floor is below this (a holiday or a quiet day: its drop is not the key's hourly spread).</summary>
     public double SkipQuiet { get; init; }
 
+    /// <summary>Diagnostic (an oracle, not a candidate; <c>truelevel</c>): the dispersion's residual is taken against the
+    /// generator's true seasonal expectation of the bucket (drift included) with no level error, so φ̂'s spread is its
+    /// sampling spread alone; the threshold still uses the learned level.</summary>
+    public bool TrueLevelForDispersion { get; init; }
+
     /// <summary>Diagnostic (not a candidate): no recent-activity factor (it is 1).</summary>
     public bool NoRecentFactor { get; init; }
+
+    /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>gq=Q</c>): the threshold uses the posterior quantile Q of φ
+    /// instead of the posterior mean (a conservative φ whose margin shrinks as the key's evidence grows); 0: the mean.</summary>
+    public double GridQuantile { get; init; }
+
+    /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>gwin=K</c>): the count is winsorized at m + Kσ before it
+    /// informs the likelihood (σ at the current estimate); 4 by default.</summary>
+    public double GridWinsor { get; init; } = 4;
+
+    /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>gdown=K</c>): the count is also winsorized from below at
+    /// m − Kσ (a holiday's or an outage's near-zero count is not evidence of a large φ: the Poisson-like lower tail of a
+    /// small φ makes the likelihood very sensitive to drops); 0: not.</summary>
+    public double GridDown { get; init; }
+
+    /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>blend=B</c>): the key also runs the moments estimator, and
+    /// its φ is B × the grid's posterior mean + (1 − B) × the moments' φ̂ (two estimators of partly independent error;
+    /// the moments' sums are updated with their own φ̂); 0: the grid alone.</summary>
+    public double GridBlend { get; init; }
+
+    /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>glevels=S</c>, <c>goffset=O</c>): a fixed sparse mixture
+    /// prior, equal weights on the grid points O, O + S, O + 2S, … only (S = 4: a factor 2.07 apart) — the posterior mean
+    /// then sits on a level once the key's evidence is clear and between two levels while it is not; 0: every point.</summary>
+    public int GridLevelStep { get; init; }
+
+    /// <summary>The first grid point of <see cref="GridLevelStep"/>'s levels.</summary>
+    public int GridLevelOffset { get; init; }
+
+    /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>geo</c>): the estimate is the posterior geometric mean
+    /// (exp of the mean of log φ) instead of the mean.</summary>
+    public bool GridGeometric { get; init; }
+
+    /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>gprior=B</c>): a fixed prior, log-normal around
+    /// φ = 0.2 with a log-sd of 1 (a weak prior covering 0.03–1.5), instead of the log-uniform one; B is unused (1).</summary>
+    public bool GridFixedPrior { get; init; }
+
+    /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>ebmix</c>, cross-key: needs the coordinator plumbing): the
+    /// grid prior is the population's mixture, estimated by EM over the keys' posteriors at each day start.</summary>
+    public bool GridEmpiricalBayes { get; init; }
+
+    /// <summary>With <see cref="GridEmpiricalBayes"/> (<c>ebiter=N</c>): EM steps per day start (5 by default; 1 is what a
+    /// day barrier exchanging one summed posterior vector per partition computes).</summary>
+    public int GridEmpiricalBayesIterations { get; init; } = 5;
+
+    /// <summary>With the moments (<c>ucb=C</c>): the threshold's φ is φ̂ + C·√(3 / (Σw + w₀)), an upper confidence bound
+    /// whose margin shrinks as the key's information grows.</summary>
+    public double UpperBound { get; init; }
 
     /// <summary>The shipped model.</summary>
     public static ProfileVariant Shipped { get; } = new(0, false, DispersionEstimator.Moments);
@@ -78,14 +133,14 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
     public static ProfileVariant Parse(string text)
     {
         var parts = text.Split(':');
-        var estimator = Array.IndexOf(parts, "score") >= 0 ? DispersionEstimator.Score : DispersionEstimator.Moments;
+        var estimator = Array.IndexOf(parts, "score") >= 0 ? DispersionEstimator.Score : Array.IndexOf(parts, "grid") >= 0 ? DispersionEstimator.Grid : DispersionEstimator.Moments;
         var variant = parts[0] switch
         {
             "shipped" or "score" => Shipped with { Estimator = estimator },
             "profile" => new ProfileVariant(double.Parse(parts[1], CultureInfo.InvariantCulture), Array.IndexOf(parts, "prior") >= 0, estimator),
             _ => throw new ArgumentException($"unknown variant {text}"),
         };
-        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0 || Option(parts, "truephi=") > 0, TrueDispersionScale = Option(parts, "truephi=") > 0 ? Option(parts, "truephi=") : 1, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0, PooledDispersion = Array.IndexOf(parts, "pool=eb") >= 0 ? 0 : Option(parts, "pool="), EmpiricalBayesPool = Array.IndexOf(parts, "pool=eb") >= 0, DispersionMemory = Option(parts, "mem="), SkipQuiet = Option(parts, "quiet="), LocalPoolRatio = Option(parts, "local=") };
+        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0 || Option(parts, "truephi=") > 0, TrueDispersionScale = Option(parts, "truephi=") > 0 ? Option(parts, "truephi=") : 1, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0, PooledDispersion = Array.IndexOf(parts, "pool=eb") >= 0 ? 0 : Option(parts, "pool="), EmpiricalBayesPool = Array.IndexOf(parts, "pool=eb") >= 0, DispersionMemory = Option(parts, "mem="), SkipQuiet = Option(parts, "quiet="), LocalPoolRatio = Option(parts, "local="), GridQuantile = Option(parts, "gq="), GridWinsor = Option(parts, "gwin=") > 0 ? Option(parts, "gwin=") : 4, GridGeometric = Array.IndexOf(parts, "geo") >= 0, GridDown = Option(parts, "gdown="), GridBlend = Option(parts, "blend="), GridLevelStep = (int)Option(parts, "glevels="), GridLevelOffset = (int)Option(parts, "goffset="), TrueLevelForDispersion = Array.IndexOf(parts, "truelevel") >= 0, GridFixedPrior = Option(parts, "gprior=") > 0, GridEmpiricalBayes = Array.IndexOf(parts, "ebmix") >= 0, GridEmpiricalBayesIterations = Option(parts, "ebiter=") > 0 ? (int)Option(parts, "ebiter=") : 5, UpperBound = Option(parts, "ucb=") };
     }
 
     private static double Option(string[] parts, string name)
@@ -105,6 +160,8 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
     public override string ToString()
     {
         var estimator = (Estimator == DispersionEstimator.Score ? ", φ by score (ML)" : "")
+            + (Estimator == DispersionEstimator.Grid ? string.Create(CultureInfo.InvariantCulture, $", φ by grid likelihood ({(GridEmpiricalBayes ? (GridEmpiricalBayesIterations == 5 ? "EB mixture prior across keys" : $"EB mixture prior across keys, {GridEmpiricalBayesIterations} EM step per day") : GridLevelStep > 0 ? "fixed sparse mixture prior" : GridFixedPrior ? "fixed log-normal prior" : "log-uniform prior")}, posterior {(GridGeometric ? "geometric mean" : "mean")}{(GridQuantile > 0 ? $", threshold at its {GridQuantile} quantile" : "")}{(GridWinsor != 4 ? $", counts winsorized at {GridWinsor}σ" : "")}{(GridDown > 0 ? $", drops winsorized at {GridDown}σ" : "")}{(GridBlend > 0 ? $", blended {GridBlend}:{1 - GridBlend} with the moments' φ̂" : "")}{(GridLevelStep > 0 ? $", prior on the levels {string.Join("/", Enumerable.Range(0, DispersionGrid.Size).Where(k => k % GridLevelStep == GridLevelOffset % GridLevelStep).Select(k => DispersionGrid.Values[k].ToString("0.000", CultureInfo.InvariantCulture)))} only" : "")})") : "")
+            + (UpperBound > 0 ? string.Create(CultureInfo.InvariantCulture, $", threshold φ̂ + {UpperBound}·√(3/(Σw + w₀))") : "")
             + (RateMemory > 0 ? string.Create(CultureInfo.InvariantCulture, $", key rate from all buckets, memory {RateMemory} h") : "")
             + (DownCap > 0 ? string.Create(CultureInfo.InvariantCulture, $", drops capped at {DownCap}σ in φ") : "")
             + (DropsInFactor ? ", φ's residual against the unfloored recent factor" : "")
@@ -112,7 +169,7 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
             + (EmpiricalBayesPool ? ", φ shrunk toward the population's (empirical Bayes, τ² estimated)" : "")
             + (DispersionMemory > 0 ? string.Create(CultureInfo.InvariantCulture, $", φ memory {DispersionMemory} per bucket") : "")
             + (SkipQuiet > 0 ? string.Create(CultureInfo.InvariantCulture, $", buckets left out of φ while the unfloored recent factor < {SkipQuiet}") : "")
-            + (TrueDispersion ? (TrueDispersionScale == 1 ? ", oracle: true φ" : string.Create(CultureInfo.InvariantCulture, $", oracle: {TrueDispersionScale} × true φ")) : "") + (NoRecentFactor ? ", no recent factor" : "");
+            + (TrueDispersion ? (TrueDispersionScale == 1 ? ", oracle: true φ" : string.Create(CultureInfo.InvariantCulture, $", oracle: {TrueDispersionScale} × true φ")) : "") + (NoRecentFactor ? ", no recent factor" : "") + (TrueLevelForDispersion ? ", oracle: φ's residual against the true expectation" : "");
         if (ProfileWeight == 0)
         {
             return "shipped (neighbour pooling 10)" + estimator;
