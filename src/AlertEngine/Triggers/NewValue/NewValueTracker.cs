@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace AlertEngine;
 
@@ -38,7 +37,7 @@ namespace AlertEngine;
 /// </remarks>
 public sealed class NewValueTracker
 {
-    private readonly Dictionary<string, KeyValues> _keys;
+    private readonly KeyTable<KeyValues> _keys;
     private readonly ValueStringTable _strings = new();
     private readonly long _lookback;
     private readonly long _learning;
@@ -68,7 +67,7 @@ public sealed class NewValueTracker
         _lookback = lookback.Ticks;
         _learning = learningPeriod.Ticks;
         _sweepInterval = Math.Max(1, _lookback / 2);
-        _keys = new Dictionary<string, KeyValues>(options.KeyComparer);
+        _keys = new KeyTable<KeyValues>(options.KeyComparer);
     }
 
     /// <summary>How long a seen value is remembered.</summary>
@@ -134,8 +133,9 @@ public sealed class NewValueTracker
             }
         }
 
-        // The key's record lives in the dictionary's entry (a struct): one lookup, no separate object to load.
-        ref var kv = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+        // The key's record lives in the key table's slot (a struct): one lookup, no separate object to load. The
+        // reference is used only until the table next changes (no key is added or removed after this point in the call).
+        ref var kv = ref _keys.FindValue(key);
         if (Unsafe.IsNullRef(ref kv))
         {
             if (_keys.Count >= MaxTrackedKeys)
@@ -143,7 +143,7 @@ public sealed class NewValueTracker
                 return NewValueOutcome.KeyCapExceeded;
             }
 
-            kv = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out _);
+            kv = ref _keys.GetValueRefOrAddDefault(key, out _);
             kv = new KeyValues(t);
         }
         else if (t < kv.FirstSeen)
@@ -217,8 +217,10 @@ public sealed class NewValueTracker
     /// checkpoint. Allocates.</summary>
     internal IEnumerable<(string Key, long FirstSeen, (string Value, long Ticks)[] Values)> ExportKeys()
     {
-        foreach (var (key, kv) in _keys)
+        for (var p = _keys.Next(0); p >= 0; p = _keys.Next(p + 1))
         {
+            var key = _keys.KeyAt(p);
+            var kv = _keys.ValueAt(p);
             var values = new (string, long)[kv.Count];
             var i = 0;
             for (var n = kv.Head; n >= 0; n = kv.Nodes[n].Next)
@@ -278,10 +280,10 @@ public sealed class NewValueTracker
     private void Sweep(long now)
     {
         var cutoff = now - _lookback;
-        foreach (var key in _keys.Keys)
+        for (var p = _keys.Next(0); p >= 0; p = _keys.Next(p + 1))
         {
-            // Changing a value through its reference does not invalidate the enumeration.
-            ref var kv = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+            // No key is added or removed here: the reference stays valid.
+            ref var kv = ref _keys.ValueAt(p);
             kv.TrimExpired(cutoff);
             if (kv.Count == 0)
             {

@@ -36,7 +36,7 @@ namespace AlertEngine;
 public sealed class DistinctCounter<TItem>
 {
     private const int ScanLimit = 8;
-    private readonly Dictionary<string, KeyState> _keys;
+    private readonly KeyTable<KeyState> _keys;
     private readonly Stack<KeyState> _spare = new();
     private readonly ValueStringTable _strings = new();
     private readonly WindowClock _clock;
@@ -69,7 +69,7 @@ public sealed class DistinctCounter<TItem>
         // (a case-insensitive string hash costs as much as the rest of an item's work).
         _hashValues = _maxValues > ScanLimit;
         _clock = new WindowClock(window, 1, options.Resolution, options.AllowedLateness);
-        _keys = new Dictionary<string, KeyState>(options.KeyComparer);
+        _keys = new KeyTable<KeyState>(options.KeyComparer);
     }
 
     /// <summary>N: the number of distinct values that fires a detection.</summary>
@@ -129,9 +129,9 @@ public sealed class DistinctCounter<TItem>
             Sweep();
         }
 
-        // The key's state lives in the dictionary's entry (a struct): one lookup, no separate object to load. The
-        // reference is used only until the dictionary next changes (not within this call).
-        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+        // The key's state lives in the key table's slot (a struct): one lookup, no separate object to load. The
+        // reference is used only until the table next changes (no key is added or removed after this point in the call).
+        ref var state = ref _keys.FindValue(key);
         if (Unsafe.IsNullRef(ref state))
         {
             if (_keys.Count >= Options.MaxTrackedKeys && !SweepForRoom())
@@ -139,7 +139,7 @@ public sealed class DistinctCounter<TItem>
                 return WindowTriggerOutcome.KeyCapExceeded;
             }
 
-            state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out _);
+            state = ref _keys.GetValueRefOrAddDefault(key, out _);
             state = _spare.Count != 0 ? _spare.Pop() : default;
             state.Newest = slot;
         }
@@ -221,16 +221,17 @@ public sealed class DistinctCounter<TItem>
     internal List<(string Key, long NewestSlot, DistinctEntryView<TItem>[] Entries)> Export()
     {
         var keys = new List<(string Key, long NewestSlot, DistinctEntryView<TItem>[] Entries)>(_keys.Count);
-        foreach (var pair in _keys)
+        for (var p = _keys.Next(0); p >= 0; p = _keys.Next(p + 1))
         {
-            var entries = new DistinctEntryView<TItem>[pair.Value.Entries.Count];
+            ref var state = ref _keys.ValueAt(p);
+            var entries = new DistinctEntryView<TItem>[state.Entries.Count];
             for (var i = 0; i < entries.Length; i++)
             {
-                ref var e = ref pair.Value.Entries[i];
+                ref var e = ref state.Entries[i];
                 entries[i] = new DistinctEntryView<TItem>(e.Value, e.Ticks, e.Item);
             }
 
-            keys.Add((pair.Key, pair.Value.Newest, entries));
+            keys.Add((_keys.KeyAt(p), state.Newest, entries));
         }
 
         keys.Sort(static (x, y) => string.CompareOrdinal(x.Key, y.Key));
@@ -240,9 +241,9 @@ public sealed class DistinctCounter<TItem>
     /// <summary>Restores the watermark (for the engine checkpoint); call before <see cref="RestoreKey"/>.</summary>
     internal void RestoreWatermark(long watermark)
     {
-        foreach (var state in _keys.Values)
+        for (var p = _keys.Next(0); p >= 0; p = _keys.Next(p + 1))
         {
-            state.Entries.Clear();
+            _keys.ValueAt(p).Entries.Clear();
         }
 
         _keys.Clear();
