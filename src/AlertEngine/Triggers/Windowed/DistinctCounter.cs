@@ -18,7 +18,9 @@ namespace AlertEngine;
 /// at that key's newest time (for items in time order, the item's own time), and an accepted item already outside it is
 /// <see cref="WindowTriggerOutcome.OutOfWindow"/>. An item older than the most recent item already counted with the same
 /// value counts that value (it is already there) and changes nothing.</para>
-/// <para><b>Memory.</b> A key remembers each distinct value in its window once, with the time and item of its most recent
+/// <para><b>Memory.</b> A key's state (its newest time and a reference to its values) sits in a 40-byte slot of a key
+/// table (<c>KeyTable</c>) that is between a quarter and half full: 80–160 bytes per key besides its values.
+/// A key remembers each distinct value in its window once, with the time and item of its most recent
 /// item (32 bytes plus the item and the value's string), at most
 /// <c>min(N − 1, MaxValuesPerKey)</c> values: it fires at N and starts again. When N − 1 exceeds
 /// <see cref="WindowedTriggerOptions.MaxValuesPerKey"/>, a new value beyond the cap makes the key forget its least
