@@ -31,8 +31,8 @@ namespace AlertEngine;
 /// and array. The key's record itself (its first-seen time) is kept: dropping it would restart the key's learning
 /// period when it comes back, so a value that must fire (the learning period long over) would be swallowed. Forgetting
 /// values never changes a result; the record of a dormant key costs 115–230 bytes (see above) and counts against the key cap.</para>
-/// <para><b>Cost.</b> Per input: one lookup of the key; then, for a key with up to 8 values, a scan of its values from
-/// the most recently seen (each by reference, then length, last character and content), otherwise one lookup in its
+/// <para><b>Cost.</b> Per input: one lookup of the key; then, for a key with up to 8 values, a scan of its node array
+/// (each value by reference, then length, last character and content), otherwise one lookup in its
 /// index (no string made either way); O(1) list moves; expired values are removed in amortized O(1).</para>
 /// <para>Not thread-safe: use one tracker per thread, or serialize calls.</para>
 /// </remarks>
@@ -336,12 +336,15 @@ public sealed class NewValueTracker
                 return text is not null ? _index.TryGetValue(text, out index) : _index.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(value, out index);
             }
 
-            // One pass from the most recently seen end, by identity, then length, last character and content. The stored
-            // strings come from the tracker's shared table, so the few that a scan reads are usually in the cache.
-            for (var n = Tail; n >= 0; n = Nodes[n].Prev)
+            // One pass over the node array in index order (at most 8 nodes here; a free node has no value), by identity,
+            // then length, last character and content. Index order, not list order: the nodes' addresses do not wait for
+            // each other's links, so the array's cache lines are fetched at once. The stored strings come from the
+            // tracker's shared table, so the few that a scan reads are usually in the cache.
+            var nodes = Nodes;
+            for (var n = 0; n < nodes.Length; n++)
             {
-                var v = Nodes[n].Value!;
-                if (ReferenceEquals(v, text) || IgnoreCaseText.Equal(value, v, out _))
+                var v = nodes[n].Value;
+                if (v is not null && (ReferenceEquals(v, text) || IgnoreCaseText.Equal(value, v, out _)))
                 {
                     index = n;
                     return true;
