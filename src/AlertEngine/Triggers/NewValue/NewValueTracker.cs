@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace AlertEngine;
 
@@ -16,8 +15,9 @@ namespace AlertEngine;
 /// <para><b>Out of order.</b> The tracker has no lateness rule of its own: it accepts any time. Per key and value it
 /// remembers the newest time seen, so an input older than a later-arrived input with the same value counts as seen
 /// (the value is known to occur after it); for inputs in time order this is exactly the rule above.</para>
-/// <para><b>Memory.</b> Per tracked key: a record of about 100 bytes (its dictionary entry, the first-seen time and
-/// list heads, stored in the key dictionary's entry) and, while it remembers values, a node array holding at most
+/// <para><b>Memory.</b> Per tracked key: a record (the first-seen time and list heads, 40 bytes) in a slot of the key
+/// table (<c>KeyTable</c>: 56 bytes with the key reference and hash, between a quarter and half of the slots in use, so
+/// 115–230 bytes per key with the spare slots) and, while it remembers values, a node array holding at most
 /// <see cref="MaxValuesPerKey"/> values (24 bytes each plus the string) and, past 8 values, a value index (about 30
 /// bytes per value). Remembered values are stored through a table of strings shared by all keys (the same text is one
 /// string however many keys remember it), which holds at most 65,536 strings and starts over when full. When a key
@@ -30,15 +30,15 @@ namespace AlertEngine;
 /// half lookback of event time one pass over all keys trims the others; a key left with no values gives back its index
 /// and array. The key's record itself (its first-seen time) is kept: dropping it would restart the key's learning
 /// period when it comes back, so a value that must fire (the learning period long over) would be swallowed. Forgetting
-/// values never changes a result; the record of a dormant key costs about 100 bytes and counts against the key cap.</para>
-/// <para><b>Cost.</b> Per input: one lookup of the key; then, for a key with up to 8 values, a scan of its values from
-/// the most recently seen (each by reference, then length, last character and content), otherwise one lookup in its
+/// values never changes a result; the record of a dormant key costs 115–230 bytes (see above) and counts against the key cap.</para>
+/// <para><b>Cost.</b> Per input: one lookup of the key; then, for a key with up to 8 values, a scan of its node array
+/// (each value by reference, then length, last character and content), otherwise one lookup in its
 /// index (no string made either way); O(1) list moves; expired values are removed in amortized O(1).</para>
 /// <para>Not thread-safe: use one tracker per thread, or serialize calls.</para>
 /// </remarks>
 public sealed class NewValueTracker
 {
-    private readonly Dictionary<string, KeyValues> _keys;
+    private readonly KeyTable<KeyValues> _keys;
     private readonly ValueStringTable _strings = new();
     private readonly long _lookback;
     private readonly long _learning;
@@ -68,7 +68,7 @@ public sealed class NewValueTracker
         _lookback = lookback.Ticks;
         _learning = learningPeriod.Ticks;
         _sweepInterval = Math.Max(1, _lookback / 2);
-        _keys = new Dictionary<string, KeyValues>(options.KeyComparer);
+        _keys = new KeyTable<KeyValues>(options.KeyComparer);
     }
 
     /// <summary>How long a seen value is remembered.</summary>
@@ -134,8 +134,9 @@ public sealed class NewValueTracker
             }
         }
 
-        // The key's record lives in the dictionary's entry (a struct): one lookup, no separate object to load.
-        ref var kv = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+        // The key's record lives in the key table's slot (a struct): one lookup, no separate object to load. The
+        // reference is used only until the table next changes (no key is added or removed after this point in the call).
+        ref var kv = ref _keys.FindValue(key);
         if (Unsafe.IsNullRef(ref kv))
         {
             if (_keys.Count >= MaxTrackedKeys)
@@ -143,7 +144,7 @@ public sealed class NewValueTracker
                 return NewValueOutcome.KeyCapExceeded;
             }
 
-            kv = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out _);
+            kv = ref _keys.GetValueRefOrAddDefault(key, out _);
             kv = new KeyValues(t);
         }
         else if (t < kv.FirstSeen)
@@ -217,8 +218,10 @@ public sealed class NewValueTracker
     /// checkpoint. Allocates.</summary>
     internal IEnumerable<(string Key, long FirstSeen, (string Value, long Ticks)[] Values)> ExportKeys()
     {
-        foreach (var (key, kv) in _keys)
+        for (var p = _keys.Next(0); p >= 0; p = _keys.Next(p + 1))
         {
+            var key = _keys.KeyAt(p);
+            var kv = _keys.ValueAt(p);
             var values = new (string, long)[kv.Count];
             var i = 0;
             for (var n = kv.Head; n >= 0; n = kv.Nodes[n].Next)
@@ -278,10 +281,10 @@ public sealed class NewValueTracker
     private void Sweep(long now)
     {
         var cutoff = now - _lookback;
-        foreach (var key in _keys.Keys)
+        for (var p = _keys.Next(0); p >= 0; p = _keys.Next(p + 1))
         {
-            // Changing a value through its reference does not invalidate the enumeration.
-            ref var kv = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+            // No key is added or removed here: the reference stays valid.
+            ref var kv = ref _keys.ValueAt(p);
             kv.TrimExpired(cutoff);
             if (kv.Count == 0)
             {
@@ -302,15 +305,13 @@ public sealed class NewValueTracker
 
     /// <summary>One key's remembered values: a list least recently seen first in a node array and, past
     /// <see cref="ScanLimit"/> values, an index by value (below it the list is scanned from its most recent end, which
-    /// touches only the node array). A struct stored in the key dictionary's entry; mutate it through a reference.</summary>
+    /// touches only the node array). A struct stored in the key table's slot; mutate it through a reference.</summary>
     private struct KeyValues
     {
         private const int InitialCapacity = 4;
         private const int ScanLimit = 8;
         private Dictionary<string, int>? _index;
-        private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
         private int _free;
-        private int _used;
 
         public long FirstSeen;
         public ValueNode[] Nodes;
@@ -332,15 +333,18 @@ public sealed class NewValueTracker
         {
             if (_index is not null)
             {
-                return text is not null ? _index.TryGetValue(text, out index) : _lookup.TryGetValue(value, out index);
+                return text is not null ? _index.TryGetValue(text, out index) : _index.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(value, out index);
             }
 
-            // One pass from the most recently seen end, by identity, then length, last character and content. The stored
-            // strings come from the tracker's shared table, so the few that a scan reads are usually in the cache.
-            for (var n = Tail; n >= 0; n = Nodes[n].Prev)
+            // One pass over the node array in index order (at most 8 nodes here; a free node has no value), by identity,
+            // then length, last character and content. Index order, not list order: the nodes' addresses do not wait for
+            // each other's links, so the array's cache lines are fetched at once. The stored strings come from the
+            // tracker's shared table, so the few that a scan reads are usually in the cache.
+            var nodes = Nodes;
+            for (var n = 0; n < nodes.Length; n++)
             {
-                var v = Nodes[n].Value!;
-                if (ReferenceEquals(v, text) || IgnoreCaseText.Equal(value, v, out _))
+                var v = nodes[n].Value;
+                if (v is not null && (ReferenceEquals(v, text) || IgnoreCaseText.Equal(value, v, out _)))
                 {
                     index = n;
                     return true;
@@ -374,12 +378,13 @@ public sealed class NewValueTracker
             }
             else
             {
-                if (_used == Nodes.Length)
+                // No free node: the nodes in use are exactly the first Count.
+                if (Count == Nodes.Length)
                 {
                     Grow(max);
                 }
 
-                i = _used++;
+                i = Count;
             }
 
             Nodes[i] = new ValueNode { Value = value, Ticks = ticks, Prev = Tail, Next = -1 };
@@ -415,10 +420,8 @@ public sealed class NewValueTracker
             if (Nodes.Length != 0)
             {
                 _index = null;
-                _lookup = default;
                 Nodes = [];
                 _free = -1;
-                _used = 0;
                 Head = Tail = -1;
             }
         }
@@ -463,7 +466,6 @@ public sealed class NewValueTracker
         private void BuildIndex()
         {
             _index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-            _lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
             for (var n = Head; n >= 0; n = Nodes[n].Next)
             {
                 _index.Add(Nodes[n].Value!, n);

@@ -18,7 +18,9 @@ namespace AlertEngine;
 /// at that key's newest time (for items in time order, the item's own time), and an accepted item already outside it is
 /// <see cref="WindowTriggerOutcome.OutOfWindow"/>. An item older than the most recent item already counted with the same
 /// value counts that value (it is already there) and changes nothing.</para>
-/// <para><b>Memory.</b> A key remembers each distinct value in its window once, with the time and item of its most recent
+/// <para><b>Memory.</b> A key's state (its newest time and a reference to its values) sits in a 40-byte slot of a key
+/// table (<c>KeyTable</c>) that is between a quarter and half full: 80–160 bytes per key besides its values.
+/// A key remembers each distinct value in its window once, with the time and item of its most recent
 /// item (32 bytes plus the item and the value's string), at most
 /// <c>min(N − 1, MaxValuesPerKey)</c> values: it fires at N and starts again. When N − 1 exceeds
 /// <see cref="WindowedTriggerOptions.MaxValuesPerKey"/>, a new value beyond the cap makes the key forget its least
@@ -36,7 +38,7 @@ namespace AlertEngine;
 public sealed class DistinctCounter<TItem>
 {
     private const int ScanLimit = 8;
-    private readonly Dictionary<string, KeyState> _keys;
+    private readonly KeyTable<KeyState> _keys;
     private readonly Stack<KeyState> _spare = new();
     private readonly ValueStringTable _strings = new();
     private readonly WindowClock _clock;
@@ -69,7 +71,7 @@ public sealed class DistinctCounter<TItem>
         // (a case-insensitive string hash costs as much as the rest of an item's work).
         _hashValues = _maxValues > ScanLimit;
         _clock = new WindowClock(window, 1, options.Resolution, options.AllowedLateness);
-        _keys = new Dictionary<string, KeyState>(options.KeyComparer);
+        _keys = new KeyTable<KeyState>(options.KeyComparer);
     }
 
     /// <summary>N: the number of distinct values that fires a detection.</summary>
@@ -129,9 +131,9 @@ public sealed class DistinctCounter<TItem>
             Sweep();
         }
 
-        // The key's state lives in the dictionary's entry (a struct): one lookup, no separate object to load. The
-        // reference is used only until the dictionary next changes (not within this call).
-        ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+        // The key's state lives in the key table's slot (a struct): one lookup, no separate object to load. The
+        // reference is used only until the table next changes (no key is added or removed after this point in the call).
+        ref var state = ref _keys.FindValue(key);
         if (Unsafe.IsNullRef(ref state))
         {
             if (_keys.Count >= Options.MaxTrackedKeys && !SweepForRoom())
@@ -139,7 +141,7 @@ public sealed class DistinctCounter<TItem>
                 return WindowTriggerOutcome.KeyCapExceeded;
             }
 
-            state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out _);
+            state = ref _keys.GetValueRefOrAddDefault(key, out _);
             state = _spare.Count != 0 ? _spare.Pop() : default;
             state.Newest = slot;
         }
@@ -221,16 +223,17 @@ public sealed class DistinctCounter<TItem>
     internal List<(string Key, long NewestSlot, DistinctEntryView<TItem>[] Entries)> Export()
     {
         var keys = new List<(string Key, long NewestSlot, DistinctEntryView<TItem>[] Entries)>(_keys.Count);
-        foreach (var pair in _keys)
+        for (var p = _keys.Next(0); p >= 0; p = _keys.Next(p + 1))
         {
-            var entries = new DistinctEntryView<TItem>[pair.Value.Entries.Count];
+            ref var state = ref _keys.ValueAt(p);
+            var entries = new DistinctEntryView<TItem>[state.Entries.Count];
             for (var i = 0; i < entries.Length; i++)
             {
-                ref var e = ref pair.Value.Entries[i];
+                ref var e = ref state.Entries[i];
                 entries[i] = new DistinctEntryView<TItem>(e.Value, e.Ticks, e.Item);
             }
 
-            keys.Add((pair.Key, pair.Value.Newest, entries));
+            keys.Add((_keys.KeyAt(p), state.Newest, entries));
         }
 
         keys.Sort(static (x, y) => string.CompareOrdinal(x.Key, y.Key));
@@ -240,9 +243,9 @@ public sealed class DistinctCounter<TItem>
     /// <summary>Restores the watermark (for the engine checkpoint); call before <see cref="RestoreKey"/>.</summary>
     internal void RestoreWatermark(long watermark)
     {
-        foreach (var state in _keys.Values)
+        for (var p = _keys.Next(0); p >= 0; p = _keys.Next(p + 1))
         {
-            state.Entries.Clear();
+            _keys.ValueAt(p).Entries.Clear();
         }
 
         _keys.Clear();
