@@ -138,7 +138,7 @@ public sealed partial class AlertPipeline
         ReadOnlySpan<DateTimeOffset> futureNow,
         ReadOnlySpan<long> lateAgainst,
         long firstSequence,
-        IReadOnlyList<PartitionOutput> outputs)
+        ReadOnlySpan<PartitionOutput> outputs)
     {
         lock (_gate)
         {
@@ -155,11 +155,16 @@ public sealed partial class AlertPipeline
         ReadOnlySpan<DateTimeOffset> futureNow,
         ReadOnlySpan<long> lateAgainst,
         long firstSequence,
-        IReadOnlyList<PartitionOutput> outputs)
+        ReadOnlySpan<PartitionOutput> outputs)
     {
         var runtimes = _runtimeAt ??= RuntimesInPolicyOrder();
-        Span<int> heads = outputs.Count <= 64 ? stackalloc int[outputs.Count] : new int[outputs.Count];
+        Span<int> heads = outputs.Length <= 64 ? stackalloc int[outputs.Length] : new int[outputs.Length];
+        heads.Clear();
         List<AlertChange>? changes = null;
+
+        // Most activities produce no event: merge only at the activities that some partition's next event is for
+        // (the smallest sequence among the partitions' next events), not at every activity.
+        var nextSequence = NextEventSequence(outputs, heads);
         for (var i = 0; i < batch.Length; i++)
         {
             var activity = batch[i];
@@ -179,15 +184,20 @@ public sealed partial class AlertPipeline
             }
 
             var sequence = firstSequence + i;
+            if (sequence < nextSequence)
+            {
+                continue;
+            }
+
             while (true)
             {
                 var next = -1;
-                for (var p = 0; p < outputs.Count; p++)
+                for (var p = 0; p < outputs.Length; p++)
                 {
-                    var events = outputs[p].Events;
-                    if (heads[p] < events.Count
+                    var events = outputs[p].EventSpan;
+                    if (heads[p] < events.Length
                         && events[heads[p]].Sequence == sequence
-                        && (next < 0 || events[heads[p]].Precedes(outputs[next].Events[heads[next]])))
+                        && (next < 0 || events[heads[p]].Precedes(in outputs[next].EventSpan[heads[next]])))
                     {
                         next = p;
                     }
@@ -198,7 +208,7 @@ public sealed partial class AlertPipeline
                     break;
                 }
 
-                var e = outputs[next].Events[heads[next]++];
+                ref readonly var e = ref outputs[next].EventSpan[heads[next]++];
                 var runtime = runtimes[e.Policy];
                 switch (e.Kind)
                 {
@@ -216,17 +226,35 @@ public sealed partial class AlertPipeline
                         break;
                 }
             }
+
+            nextSequence = NextEventSequence(outputs, heads);
         }
 
-        for (var p = 0; p < outputs.Count; p++)
+        for (var p = 0; p < outputs.Length; p++)
         {
-            if (heads[p] != outputs[p].Events.Count)
+            if (heads[p] != outputs[p].EventSpan.Length)
             {
                 throw new InvalidOperationException($"Partition {p} produced events for activities outside the batch.");
             }
         }
 
         return changes;
+    }
+
+    /// <summary>The smallest sequence among the partitions' next events (<see cref="long.MaxValue"/> when none is left).</summary>
+    private static long NextEventSequence(ReadOnlySpan<PartitionOutput> outputs, ReadOnlySpan<int> heads)
+    {
+        var next = long.MaxValue;
+        for (var p = 0; p < outputs.Length; p++)
+        {
+            var events = outputs[p].EventSpan;
+            if (heads[p] < events.Length && events[heads[p]].Sequence < next)
+            {
+                next = events[heads[p]].Sequence;
+            }
+        }
+
+        return next;
     }
 
     /// <summary>After <see cref="RestoreCheckpoint"/> on a coordinator: hands the restored duplicate filter and

@@ -32,6 +32,15 @@ internal sealed class BatchRoutes
     /// <summary>The admitted activities, in batch order (the first <see cref="Count"/>).</summary>
     public ReadOnlySpan<AdmittedActivity> Admitted => _admitted.AsSpan(0, Count);
 
+    /// <summary>The first entry of each activity, and the end of the last: <see cref="Start"/> for every activity at once.</summary>
+    public ReadOnlySpan<int> Starts => _starts.AsSpan(0, Count + 1);
+
+    /// <summary>The policy index of each entry (<see cref="Policy"/> for all <see cref="Entries"/> at once).</summary>
+    public ReadOnlySpan<int> Policies => _policies.AsSpan(0, Entries);
+
+    /// <summary>The owner of each entry (<see cref="Owner"/> for all <see cref="Entries"/> at once).</summary>
+    public ReadOnlySpan<int> Owners => _owners.AsSpan(0, Entries);
+
     /// <summary>The first entry of activity <paramref name="i"/>; its entries end at <c>Start(i + 1)</c>.</summary>
     public int Start(int i) => _starts[i];
 

@@ -22,6 +22,9 @@ internal sealed partial class EnginePartition
     private readonly Runtime[] _runtimes;
     private readonly FrozenDictionary<string, int[]> _byOperation;
     private readonly int[] _clockDriven;
+
+    // Per policy: whether a key another partition owns moves anything here (every-time detectors keep no clock).
+    private readonly bool[] _followsClock;
     private readonly List<Detection> _fired = [];
     private readonly List<long> _arrivals = [];
     private readonly IReadOnlyList<AlertPolicy> _policies;
@@ -46,12 +49,14 @@ internal sealed partial class EnginePartition
         Duplicates = new DuplicateFilter(options.DuplicateHorizon);
         Action<EngineDiagnostic> report = Report;
         _runtimes = new Runtime[policies.Count];
+        _followsClock = new bool[policies.Count];
         var clockDriven = new List<int>();
         for (var i = 0; i < policies.Count; i++)
         {
             var policy = policies[i];
             var detector = AlertPipeline.CreateDetector(policy, options, report);
             _runtimes[i] = new Runtime(policy, detector, PartitionRouter.KeyReader(policy.Trigger));
+            _followsClock[i] = policy.Trigger is not EveryTimeTrigger;
             if (policy.Enabled && detector is IClockDrivenDetector)
             {
                 clockDriven.Add(i);
@@ -128,23 +133,31 @@ internal sealed partial class EnginePartition
         {
             var admitted = routes.Admitted;
             var hasErrors = routes.HasErrors;
+            var starts = routes.Starts;
+            var policies = routes.Policies;
+            var owners = routes.Owners;
+            var followsClock = _followsClock;
+            var clockDriven = _clockDriven.Length != 0;
             for (var i = 0; i < admitted.Length; i++)
             {
-                var activity = admitted[i].Activity;
-                _sequence = admitted[i].Sequence;
-                if (admitted[i].MovesClock && _clockDriven.Length != 0)
+                ref readonly var entry = ref admitted[i];
+                var activity = entry.Activity;
+                _sequence = entry.Sequence;
+                if (entry.MovesClock && clockDriven)
                 {
                     AdvanceClock(activity);
                 }
 
-                var end = routes.Start(i + 1);
-                for (var e = routes.Start(i); e < end; e++)
+                var end = starts[i + 1];
+                for (var e = starts[i]; e < end; e++)
                 {
-                    var index = routes.Policy(e);
+                    var index = policies[e];
                     var error = hasErrors ? routes.Error(e) : null;
-                    if (routes.Owner(e) != Partition)
+                    if (owners[e] != Partition)
                     {
-                        if (error is null)
+                        // Another partition's key: only the detector-wide clock follows it (nothing to follow for
+                        // every-time policies, whose Pass does nothing).
+                        if (error is null && followsClock[index])
                         {
                             Pass(index, activity);
                         }

@@ -9,6 +9,9 @@ internal sealed class PartitionOutput
     /// <summary>The events, in order.</summary>
     public IReadOnlyList<PartitionEvent> Events => _events;
 
+    /// <summary>The events, in order, as a span (valid until the next <see cref="Add"/> or <see cref="Clear"/>).</summary>
+    public ReadOnlySpan<PartitionEvent> EventSpan => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_events);
+
     /// <summary>Forgets the events of the previous batch.</summary>
     public void Clear() => _events.Clear();
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace AlertEngine;
 
@@ -40,7 +41,11 @@ internal static class Partitioner
         char[]? rented = null;
         var buffer = key.Length <= StackChars ? stackalloc char[StackChars] : (rented = ArrayPool<char>.Shared.Rent(key.Length));
         var upper = buffer[..key.Length];
-        for (var i = 0; i < key.Length; i++)
+
+        // ASCII keys (user ids, activity ids) are upper-cased vectorised; Ascii.ToUpper maps a–z as the loop below and
+        // stops at the first non-ASCII character, from where the loop finishes the key.
+        _ = Ascii.ToUpper(key, upper, out var done);
+        for (var i = done; i < key.Length; i++)
         {
             var c = key[i];
             upper[i] = c < 0x80 ? (c is >= 'a' and <= 'z' ? (char)(c - 32) : c) : char.ToUpperInvariant(c);
