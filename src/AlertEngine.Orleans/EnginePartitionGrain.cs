@@ -13,9 +13,9 @@ namespace AlertEngine;
 /// (answers and the list of records) adds the name of the batch's input, which the coordinator persisted before phase
 /// 4 (<see cref="BatchInput"/>), and that write commits the batch; on activation the partition reads its base snapshot
 /// and replays the inputs after it (its state is a function of the state before and the input). A base snapshot
-/// (<see cref="PartitionStateCodec"/>, its own record, <see cref="StateLogStore"/>) is written at the first batch and
-/// when the base would be more than <see cref="EngineDefinition.MaxDeltas"/> batches old, so a restart replays at most
-/// that many batches.
+/// (<see cref="PartitionStateCodec.WriteBase"/>, its own record, <see cref="StateLogStore"/>) is written at the first batch
+/// and then every <see cref="EngineDefinition.MaxDeltas"/> + 1 batches, staggered over the partitions, so a base is never
+/// more than MaxDeltas batches old and a restart replays at most that many batches.
 /// State persisted before inputs (a whole checkpoint in the head, or deltas of the state, <see cref="PartitionStateDelta"/>)
 /// is read and replaced by a base snapshot at the next batch. Any failure deactivates the grain, so the next call starts from
 /// the persisted state (the state before the batch, or after it with its answers): a retried batch is never applied
@@ -32,8 +32,13 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
     private EnginePartition? _partition;
     private StateLogStore? _records;
     private StateLogStore? _inputs;
+    private StateLogStore? _filters;
     private BatchFaultPoints? _faults;
     private int _index;
+
+    /// <summary>The filter's entries before this arrival number are in the persisted segments
+    /// (<see cref="PartitionGrainState.FilterSegments"/>).</summary>
+    private long _segmentsEnd;
     private long _checkedBatch;
     private bool[] _checkedDecisions = [];
 
@@ -65,8 +70,23 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         _inputs = new StateLogStore(storage, GrainFactory.GetGrain<IEngineCoordinatorGrain>(engine).GetGrainId(), "input");
         _faults = ServiceProvider.GetService<BatchFaultPoints>();
         var log = state.Log;
+        _filters = new StateLogStore(storage, GrainContext.GrainId, "filter");
         var (snapshot, deltas) = await _records.ReadAsync(log);
         var partition = NewPartition(state.Checkpoint ?? snapshot, deltas);
+        if (state.FilterSegments.Length > 0)
+        {
+            if (state.FilterSegmentETags.Length != state.FilterSegments.Length || state.FilterSegmentNewest.Length != state.FilterSegments.Length)
+            {
+                throw new InvalidDataException($"Alert engine '{engine}': partition {index}'s list of duplicate-filter segments is inconsistent.");
+            }
+
+            foreach (var segment in await _filters.ReadRecordsAsync(state.FilterSegments))
+            {
+                PartitionStateCodec.ReadFilterSegment(partition, segment.Bytes);
+            }
+
+            _segmentsEnd = partition.Duplicates.ArrivalCount;
+        }
         if (log.Inputs.Length > 0)
         {
             if (log.BaseBatch + log.Inputs.Length != state.LastBatch || (log.Base is not null && log.BaseBatch == 0) || state.Checkpoint is not null)
@@ -144,14 +164,15 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
             _output.Clear();
             var checkedHere = _checkedBatch == batchNumber;
             var log = state.Log;
-            // A base snapshot at the first batch, when the inputs since the base would exceed MaxDeltas, or over
-            // state persisted before inputs.
+            // A base snapshot at the first batch, at this partition's turn (staggered), when the inputs since the base
+            // would exceed MaxDeltas, or over state persisted before inputs.
             var compact = log.Base is null
                 || batchNumber - log.BaseBatch > Definition.MaxDeltas
+                || IsCompactionTurn(batchNumber)
                 || state.Checkpoint is not null
                 || log.Deltas.Length > 0
                 || (log.Base is not null && log.BaseBatch == 0);
-            var bytes = compact ? PartitionStateCodec.Write(_partition, Definition.Policies.Count, (int)Math.Min(int.MaxValue / 2, log.BaseBytes + log.DeltaBytes)) : null;
+            var bytes = compact ? Compact(rewriteFilter: false) : null;
             if (_faults is { } faults)
             {
                 await faults.BeforePartitionPersistAsync(Definition.Name, _index, batchNumber);
@@ -177,7 +198,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         try
         {
             _partition = NewPartition(state.Value, []);
-            await PersistAsync(lastBatch, PartitionStateCodec.Write(_partition, Definition.Policies.Count), input: null, [], []);
+            await PersistAsync(lastBatch, Compact(rewriteFilter: true), input: null, [], []);
         }
         catch
         {
@@ -203,16 +224,96 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         return partition;
     }
 
-    /// <summary>Writes a new base when <paramref name="snapshot"/> is given, then the head (listing the base, or the
-    /// batch's <paramref name="input"/> after the previous ones): the batch is committed when the head is written.
-    /// Records a new base replaced are deleted afterwards (the inputs are the coordinator's).</summary>
-    private async Task PersistAsync(long batchNumber, byte[]? snapshot, string? input, bool[] decisions, byte[] output)
+    /// <summary>At most this many duplicate-filter segments: one more makes the next base rewrite the live filter as one
+    /// segment (so a head lists few names, and a partition whose horizon spans many bases still rewrites its filter
+    /// only once every this many bases, not at every base).</summary>
+    internal const int MaxFilterSegments = 32;
+
+    /// <summary>A new base snapshot of the partition: its trigger state, and the duplicate filter's entries taken since
+    /// the last segment as a new segment (all live entries when <paramref name="rewriteFilter"/>, or when there would
+    /// be more than <see cref="MaxFilterSegments"/>); segments whose entries are all forgotten are dropped. So a base
+    /// costs the filter's new entries, not the whole horizon's (a day of ids by default), which it used to rewrite
+    /// every <see cref="EngineDefinition.MaxDeltas"/> + 1 batches.</summary>
+    private Compaction Compact(bool rewriteFilter)
     {
-        var previous = _state.State.Log;
-        var isBase = snapshot is not null;
-        var log = isBase
-            ? await _records!.AppendAsync(previous, batchNumber, snapshot!, isBase: true)
-            : StateLogStore.WithInput(previous, input ?? throw new InvalidOperationException("A batch without a snapshot needs its input."));
+        var partition = _partition!;
+        var state = _state.State;
+        var filter = partition.Duplicates;
+        var newest = filter.NewestTicks;
+        var limit = newest == long.MinValue ? long.MinValue : newest - Definition.Options.DuplicateHorizon.Ticks;
+        var kept = new List<int>();
+        var dropped = new List<(string Name, string? ETag)>();
+        for (var i = 0; i < state.FilterSegments.Length; i++)
+        {
+            if (state.FilterSegmentNewest[i] > limit)
+            {
+                kept.Add(i);
+            }
+            else
+            {
+                dropped.Add((state.FilterSegments[i], state.FilterSegmentETags[i]));
+            }
+        }
+
+        if (rewriteFilter || kept.Count >= MaxFilterSegments)
+        {
+            foreach (var i in kept)
+            {
+                dropped.Add((state.FilterSegments[i], state.FilterSegmentETags[i]));
+            }
+
+            kept.Clear();
+        }
+
+        var from = kept.Count == 0 ? 0 : _segmentsEnd;
+        var end = filter.ArrivalCount;
+        var segment = end > from ? PartitionStateCodec.WriteFilterSegment(partition, from) : null;
+        var log = state.Log;
+        var snapshot = PartitionStateCodec.WriteBase(partition, Definition.Policies.Count, (int)Math.Min(int.MaxValue / 2, log.BaseBytes + log.DeltaBytes), filterFrom: end);
+        return new Compaction(snapshot, segment, newest, end, [.. kept], dropped);
+    }
+
+    /// <summary>A base snapshot to persist: <see cref="Segment"/> (null: none) joins the segments at
+    /// <see cref="Kept"/> (indexes into the persisted list); <see cref="Dropped"/> are deleted once the head is written.</summary>
+    private sealed record Compaction(byte[] Snapshot, byte[]? Segment, long SegmentNewest, long SegmentsEnd, int[] Kept, List<(string Name, string? ETag)> Dropped);
+
+    /// <summary>Writes a new base when <paramref name="compaction"/> is given (a new filter segment first, then the base),
+    /// then the head (listing the base and the segments, or the batch's <paramref name="input"/> after the previous
+    /// ones): the batch is committed when the head is written. Records a new base replaced, and the filter segments it
+    /// dropped, are deleted afterwards (the inputs are the coordinator's).</summary>
+    private async Task PersistAsync(long batchNumber, Compaction? compaction, string? input, bool[] decisions, byte[] output)
+    {
+        var state = _state.State;
+        var previous = state.Log;
+        var (segments, etags, newest) = (state.FilterSegments, state.FilterSegmentETags, state.FilterSegmentNewest);
+        StateLogManifest log;
+        if (compaction is not null)
+        {
+            segments = new string[compaction.Kept.Length + (compaction.Segment is null ? 0 : 1)];
+            etags = new string?[segments.Length];
+            newest = new long[segments.Length];
+            for (var i = 0; i < compaction.Kept.Length; i++)
+            {
+                segments[i] = state.FilterSegments[compaction.Kept[i]];
+                etags[i] = state.FilterSegmentETags[compaction.Kept[i]];
+                newest[i] = state.FilterSegmentNewest[compaction.Kept[i]];
+            }
+
+            if (compaction.Segment is { } bytes)
+            {
+                var (name, etag) = await _filters!.WriteRecordAsync(batchNumber, bytes, payload: null);
+                segments[^1] = name;
+                etags[^1] = etag;
+                newest[^1] = compaction.SegmentNewest;
+            }
+
+            log = await _records!.AppendAsync(previous, batchNumber, compaction.Snapshot, isBase: true);
+        }
+        else
+        {
+            log = StateLogStore.WithInput(previous, input ?? throw new InvalidOperationException("A batch without a snapshot needs its input."));
+        }
+
         _state.State = new PartitionGrainState
         {
             LastBatch = batchNumber,
@@ -221,14 +322,33 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
             LastOutput = output,
             Partitions = Definition.Partitions,
             Fingerprint = Definition.Fingerprint,
+            FilterSegments = segments,
+            FilterSegmentETags = etags,
+            FilterSegmentNewest = newest,
         };
         await _state.WriteStateAsync();
         _checkedBatch = 0;
         _checkedDecisions = [];
-        if (isBase)
+        if (compaction is not null)
         {
+            _segmentsEnd = compaction.SegmentsEnd;
             await _records!.DeleteReplacedAsync(previous, log);
+            foreach (var (name, etag) in compaction.Dropped)
+            {
+                await _filters!.DeleteAsync(name, etag);
+            }
         }
+    }
+
+    /// <summary>Whether this partition writes its base at <paramref name="batchNumber"/> in the staggered schedule: every
+    /// <see cref="EngineDefinition.MaxDeltas"/> + 1 batches, partition p shifted by p / partitions of that period, so the
+    /// partitions of an engine do not all write their base in the same batch (which made that batch's latency several
+    /// times the others'). A base is never more than MaxDeltas batches old either way.</summary>
+    private bool IsCompactionTurn(long batchNumber)
+    {
+        var period = (long)Definition.MaxDeltas + 1;
+        var offset = (long)_index * period / Definition.Partitions;
+        return (batchNumber + offset) % period == 0;
     }
 
     private void ExpectNext(long batchNumber)

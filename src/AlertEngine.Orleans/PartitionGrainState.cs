@@ -37,6 +37,21 @@ internal sealed class PartitionGrainState
     [Id(6)]
     public StateLogManifest Log { get; set; } = new(); // never a shared instance: JSON grain-storage serializers populate it in place
 
+    /// <summary>The duplicate filter's segments (<see cref="PartitionStateCodec.WriteFilterSegment"/>), oldest first,
+    /// each a record of its own written once: with a version-3 base, the filter is its base's entries (none when there
+    /// are segments) after these. Empty in state written before segments (the base holds the whole filter).</summary>
+    [Id(7)]
+    public string[] FilterSegments { get; set; } = [];
+
+    /// <summary>The ETag of each of <see cref="FilterSegments"/> (for deleting it).</summary>
+    [Id(8)]
+    public string?[] FilterSegmentETags { get; set; } = [];
+
+    /// <summary>The filter's newest time when each of <see cref="FilterSegments"/> was written: once a horizon older
+    /// than the filter's newest time, all its entries are forgotten and the segment is deleted.</summary>
+    [Id(9)]
+    public long[] FilterSegmentNewest { get; set; } = [];
+
     /// <summary>Whether any state was persisted.</summary>
     public bool HasState => Checkpoint is not null || Log.Base is not null || Log.Inputs.Length > 0;
 }

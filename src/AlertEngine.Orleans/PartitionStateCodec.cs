@@ -5,20 +5,72 @@ namespace AlertEngine;
 /// (<see cref="Write"/>: its duplicate filter, then each policy's trigger state, <see cref="IPolicyDetector.WriteState"/>
 /// with the offset of its keyed records, all in the engine checkpoint's encoding), and the deltas of later batches on
 /// top of it (<see cref="PartitionStateDelta"/>), which <see cref="Restore"/> applies in order. The policies are
-/// those of the engine definition, in order (the grain checks their fingerprint before reading). Thread-safe (no state).
+/// those of the engine definition, in order (the grain checks their fingerprint before reading). A partition grain's own
+/// base snapshot (<see cref="WriteBase"/>, version 3) lists the duplicate filter's entries in arrival order instead of
+/// digest order: no sort to write nor to read (with a day's horizon the filter is most of the snapshot, and sorting it
+/// was the largest single cost of a batch that wrote one); <see cref="Write"/> keeps the canonical form (equal states,
+/// equal bytes) for whole-engine checkpoints and comparisons. Thread-safe (no state).
 /// </summary>
 internal static class PartitionStateCodec
 {
-    /// <summary>Version 1: no keyed-records offsets (read, never written); version 2: with them.</summary>
+    /// <summary>Version 1: no keyed-records offsets (read, never written); version 2: with them (the canonical form);
+    /// version 3: as version 2 with the duplicate filter's entries in arrival order (a grain's base snapshot).</summary>
     private const byte Version1 = 1;
     private const byte Version = 2;
+    private const byte VersionArrivalOrder = 3;
 
-    public static byte[] Write(EnginePartition partition, int policyCount, int capacity = 0)
+    /// <summary>The partition's whole state in the canonical form: equal states give equal bytes.</summary>
+    public static byte[] Write(EnginePartition partition, int policyCount, int capacity = 0) =>
+        WriteWhole(partition, policyCount, capacity, arrivalOrder: false);
+
+    /// <summary>The partition's state for its own base snapshot: the duplicate filter's entries in arrival order (no
+    /// sort), only those from arrival number <paramref name="filterFrom"/> on (<see cref="DuplicateFilter.ArrivalCount"/>
+    /// when <see cref="WriteFilterSegment"/> wrote the others: a grain keeps its filter in segments, written once each);
+    /// read back by <see cref="Restore"/>, then the segments by <see cref="ReadFilterSegment"/>, oldest first, into the
+    /// same state as <see cref="Write"/>'s bytes.</summary>
+    public static byte[] WriteBase(EnginePartition partition, int policyCount, int capacity = 0, long filterFrom = 0) =>
+        WriteWhole(partition, policyCount, capacity, arrivalOrder: true, filterFrom);
+
+    /// <summary>The duplicate filter's live entries from arrival number <paramref name="fromArrival"/> on, in arrival
+    /// order, with the filter's newest time (version 3's filter block after the version byte).</summary>
+    public static byte[] WriteFilterSegment(EnginePartition partition, long fromArrival)
+    {
+        using var writer = new CheckpointWriter(64 + (int)Math.Min(int.MaxValue / 2, 24 * Math.Max(0, partition.Duplicates.ArrivalCount - fromArrival)));
+        writer.Write(VersionArrivalOrder);
+        partition.Duplicates.WriteStateInArrivalOrder(writer, fromArrival);
+        return writer.Written.ToArray();
+    }
+
+    /// <summary>Adds the entries of a segment (<see cref="WriteFilterSegment"/>) to the partition's duplicate filter,
+    /// after those already there (segments are read oldest first, after the base).</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a filter segment, or not newer than the entries before.</exception>
+    public static void ReadFilterSegment(EnginePartition partition, ReadOnlyMemory<byte> bytes)
+    {
+        var reader = new CheckpointReader(bytes);
+        var version = reader.ReadByte();
+        if (version != VersionArrivalOrder)
+        {
+            throw new InvalidDataException($"Unknown duplicate-filter segment version {version} (this build reads version 3).");
+        }
+
+        partition.Duplicates.ReadStateInArrivalOrder(reader);
+        reader.ExpectEnd("a duplicate-filter segment");
+    }
+
+    private static byte[] WriteWhole(EnginePartition partition, int policyCount, int capacity, bool arrivalOrder, long filterFrom = 0)
     {
         using var writer = new CheckpointWriter(capacity);
-        writer.Write(Version);
+        writer.Write(arrivalOrder ? VersionArrivalOrder : Version);
         writer.BeginBlock();
-        partition.Duplicates.WriteState(writer);
+        if (arrivalOrder)
+        {
+            partition.Duplicates.WriteStateInArrivalOrder(writer, filterFrom);
+        }
+        else
+        {
+            partition.Duplicates.WriteState(writer);
+        }
+
         writer.EndBlock();
         writer.Write(policyCount);
         for (var i = 0; i < policyCount; i++)
@@ -66,9 +118,9 @@ internal static class PartitionStateCodec
     {
         var reader = new CheckpointReader(snapshot);
         var version = reader.ReadByte();
-        if (version is not (Version or Version1))
+        if (version is not (Version or Version1 or VersionArrivalOrder))
         {
-            throw new InvalidDataException($"Unknown partition state version {version}.");
+            throw new InvalidDataException($"Unknown partition state version {version} (this build reads versions 1 to 3).");
         }
 
         if (version == Version1 && deltas.Count > 0)
@@ -78,7 +130,15 @@ internal static class PartitionStateCodec
 
         var filterReader = new CheckpointReader(reader.ReadBlock());
         var filter = new DuplicateFilter(partition.Options.DuplicateHorizon);
-        filter.ReadState(filterReader);
+        if (version == VersionArrivalOrder)
+        {
+            filter.ReadStateInArrivalOrder(filterReader);
+        }
+        else
+        {
+            filter.ReadState(filterReader);
+        }
+
         filterReader.ExpectEnd("a partition's duplicate filter");
         if (reader.ReadInt32() != policyCount)
         {

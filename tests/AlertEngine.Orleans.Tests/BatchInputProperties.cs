@@ -8,7 +8,8 @@ namespace AlertEngine.Orleans.Tests;
 /// <summary>
 /// Persistence by inputs against the live partition as the oracle: every partition of an engine evaluates a stream in
 /// batches (every trigger kind, aggregation on and off, duplicate questions, some activities not admitted), writing a
-/// base snapshot every few batches; a fresh partition restored from the last base that replays the coordinator's
+/// base snapshot every few batches (<see cref="PartitionStateCodec.WriteBase"/>, as the grains do: the duplicate filter in
+/// arrival order); a fresh partition restored from the last base that replays the coordinator's
 /// batch inputs since (<see cref="BatchInput"/>) holds the live partition's state: the same duplicate filter and, per
 /// policy, the same detector-wide part and keyed records (as a set, <see cref="PartitionStateDeltaProperties.Canonical"/>).
 /// </summary>
@@ -57,7 +58,7 @@ public class BatchInputProperties
         for (var p = 0; p < partitions; p++)
         {
             live[p] = new EnginePartition(policies, options, p, partitions);
-            snapshots[p] = PartitionStateCodec.Write(live[p], policies.Count);
+            snapshots[p] = PartitionStateCodec.WriteBase(live[p], policies.Count);
         }
 
         var inputs = new List<StateRecord>();
@@ -113,7 +114,7 @@ public class BatchInputProperties
             {
                 for (var p = 0; p < partitions; p++)
                 {
-                    snapshots[p] = PartitionStateCodec.Write(live[p], policies.Count);
+                    snapshots[p] = PartitionStateCodec.WriteBase(live[p], policies.Count);
                 }
 
                 inputs.Clear();

@@ -150,9 +150,9 @@ public class FaultTests
             Oracle.Describe(restarted.UpsertsOf(policies)));
     }
 
-    /// <summary>With a partition base snapshot every <see cref="MaxDeltas"/> + 1 batches (batches 1, 5, 9, … here), a
-    /// silo killed right after a compaction (batch 5: the partitions it hosted reload a base alone) or between bases
-    /// (batch 7: a base, then the coordinator's inputs of batches 6 and 7 replayed) makes its partitions and perhaps the
+    /// <summary>With a partition base snapshot every <see cref="MaxDeltas"/> + 1 batches (staggered: batches 4, 8, … for
+    /// partitions 0 and 1, 3, 7, … for 2 and 3, and so on), a silo killed right after some partitions' compaction (they
+    /// reload a base alone) and between others' (a base, then the coordinator's inputs since replayed) makes its partitions and perhaps the
     /// coordinator reload from grain storage; the alerts are the single node's.</summary>
     [Theory]
     [InlineData(5)]
@@ -171,6 +171,12 @@ public class FaultTests
                 Assert.Equal(Partitions, keys.Count(k => k.StartsWith("partition.base.", StringComparison.Ordinal)));
                 Assert.Equal(0, keys.Count(k => k.StartsWith("partition.delta.", StringComparison.Ordinal)));
                 Assert.Equal(MaxDeltas, keys.Count(k => k.StartsWith("input.", StringComparison.Ordinal)));
+                // Staggered: the partitions do not all write their base in the same batch, and none is older than
+                // MaxDeltas batches.
+                var baseBatches = keys.Where(k => k.StartsWith("partition.base.", StringComparison.Ordinal))
+                    .Select(k => long.Parse(k.Split('.')[2], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+                Assert.True(baseBatches.Distinct().Count() > 1, "every partition wrote its base in the same batch: " + string.Join(", ", baseBatches));
+                Assert.All(baseBatches, b => Assert.InRange(b, afterBatch - MaxDeltas, afterBatch));
                 await cluster.Cluster.KillSiloAsync(Secondary(cluster));
             }
 

@@ -56,7 +56,7 @@ internal static class ClusterThroughput
         var options = new AlertEngineOptions { FutureTolerance = TimeSpan.MaxValue };
 
         Console.WriteLine();
-        Console.WriteLine("| engine | batch | activities/s | vs single node | batch p50 ms | batch p99 ms | managed heap after (MB) | detections | activation ms | process CPU µs/activity (vs single) | cold (first N of the warm-up) | JIT ms, methods in run | GCs gen0/1/2, pause in run | heap added per silo (MB) |");
+        Console.WriteLine("| engine | batch | activities/s | vs single node | batch p50 ms | batch p99 ms | managed heap after (MB) | detections | activation ms | process CPU µs/activity (vs single) | cold (first N of the warm-up) | JIT ms, methods in run | GCs gen0/1/2, pause, allocated per activity in run | heap added per silo (MB) |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var single = Single(policies, options, activities);
         foreach (var silos in new[] { 1, 3 })
@@ -139,7 +139,7 @@ internal static class ClusterThroughput
 
         var rate = activities.Length / watch.Elapsed.TotalSeconds;
         SingleCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / activities.Length;
-        var run = counters.Stop();
+        var run = counters.Stop(activities.Length);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| AlertPipeline (single node) | - | {rate:N0} | 1.00 | - | - | {Heap():N0} | {pipeline.Statistics.Detections:N0} | - | {SingleCpu:N2} (1.00) | {Cold()} | {run} | - |"));
         return rate;
@@ -174,13 +174,14 @@ internal static class ClusterThroughput
     }
 
     /// <summary>JIT and GC activity over a timed run.</summary>
-    private readonly record struct Counters(TimeSpan Jit, long Methods, int Gen0, int Gen1, int Gen2, TimeSpan Pause)
+    private readonly record struct Counters(TimeSpan Jit, long Methods, int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Allocated)
     {
         public static Counters Start() => new(System.Runtime.JitInfo.GetCompilationTime(), System.Runtime.JitInfo.GetCompiledMethodCount(),
-            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes(precise: true));
 
-        public string Stop() => string.Create(CultureInfo.InvariantCulture,
-            $"{(System.Runtime.JitInfo.GetCompilationTime() - Jit).TotalMilliseconds:N0} ms, {System.Runtime.JitInfo.GetCompiledMethodCount() - Methods:N0} | {GC.CollectionCount(0) - Gen0}/{GC.CollectionCount(1) - Gen1}/{GC.CollectionCount(2) - Gen2}, {(GC.GetTotalPauseDuration() - Pause).TotalMilliseconds:N0} ms");
+        /// <summary>JIT, then GCs with their pause and the bytes allocated per activity (all threads).</summary>
+        public string Stop(int activities) => string.Create(CultureInfo.InvariantCulture,
+            $"{(System.Runtime.JitInfo.GetCompilationTime() - Jit).TotalMilliseconds:N0} ms, {System.Runtime.JitInfo.GetCompiledMethodCount() - Methods:N0} | {GC.CollectionCount(0) - Gen0}/{GC.CollectionCount(1) - Gen1}/{GC.CollectionCount(2) - Gen2}, {(GC.GetTotalPauseDuration() - Pause).TotalMilliseconds:N0} ms, {(GC.GetTotalAllocatedBytes(precise: true) - Allocated) / (double)activities:N0} B/activity");
     }
 
     private static int Compare(string[] args)
@@ -208,7 +209,7 @@ internal static class ClusterThroughput
         var activities = MakeActivities(count);
         var options = new AlertEngineOptions { FutureTolerance = TimeSpan.MaxValue };
         Console.WriteLine();
-        Console.WriteLine("| round | engine | batch | activities/s | vs single node | batch p50 ms | batch p99 ms | managed heap after (MB) | detections | activation ms | process CPU µs/activity (vs single) | cold (first N of the warm-up) | JIT ms, methods in run | GCs gen0/1/2, pause in run | heap added per silo (MB) |");
+        Console.WriteLine("| round | engine | batch | activities/s | vs single node | batch p50 ms | batch p99 ms | managed heap after (MB) | detections | activation ms | process CPU µs/activity (vs single) | cold (first N of the warm-up) | JIT ms, methods in run | GCs gen0/1/2, pause, allocated per activity in run | heap added per silo (MB) |");
         Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         double bestSingle = 0, bestWhole = 0, bestIncremental = 0;
         var cold = "";
@@ -311,7 +312,7 @@ internal static class ClusterThroughput
 
             var rate = activities.Length / total.Elapsed.TotalSeconds;
             var cpuPerActivity = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / activities.Length;
-            var run = counters.Stop();
+            var run = counters.Stop(activities.Length);
             // For profiles: the timed window in CLOCK_MONOTONIC ns (perf record -k CLOCK_MONOTONIC).
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"timed window (monotonic ns): {windowStart * (1e9 / Stopwatch.Frequency):F0} {Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency):F0}"));
             latencies.Sort();
