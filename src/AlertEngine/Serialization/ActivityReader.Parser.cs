@@ -243,20 +243,62 @@ internal static partial class ActivityLineParser
     }
 
     /// <summary>A known field name, compared as ASCII bytes, case-insensitively.</summary>
-    private static FieldKind KindOf(ReadOnlySpan<byte> name) => name.Length switch
+    /// <remarks>
+    /// Every known name is letters only, so a byte matches a name's lower-case letter <c>c</c> in either case exactly
+    /// when the byte with bit 0x20 set is <c>c</c> (only <c>c</c> and <c>c - 0x20</c>, its upper case, qualify): the
+    /// name is compared 2, 4 or 8 bytes at a time with that bit set, instead of one
+    /// <see cref="System.Text.Ascii.EqualsIgnoreCase(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> call per candidate
+    /// (up to four for the 8-byte names; issue 16, benchmarks/results/end-to-end.md "replay-t1-2").
+    /// </remarks>
+    private static FieldKind KindOf(ReadOnlySpan<byte> name)
     {
-        2 when System.Text.Ascii.EqualsIgnoreCase(name, "id"u8) => FieldKind.Id,
-        4 when System.Text.Ascii.EqualsIgnoreCase(name, "time"u8) => FieldKind.Time,
-        6 when System.Text.Ascii.EqualsIgnoreCase(name, "userId"u8) => FieldKind.UserId,
-        8 when System.Text.Ascii.EqualsIgnoreCase(name, "objectId"u8) => FieldKind.ObjectId,
-        8 when System.Text.Ascii.EqualsIgnoreCase(name, "workload"u8) => FieldKind.Workload,
-        8 when System.Text.Ascii.EqualsIgnoreCase(name, "clientIp"u8) => FieldKind.ClientIp,
-        8 when System.Text.Ascii.EqualsIgnoreCase(name, "userTags"u8) => FieldKind.UserTags,
-        9 when System.Text.Ascii.EqualsIgnoreCase(name, "operation"u8) => FieldKind.Operation,
-        10 when System.Text.Ascii.EqualsIgnoreCase(name, "properties"u8) => FieldKind.Properties,
-        12 when System.Text.Ascii.EqualsIgnoreCase(name, "CreationTime"u8) => FieldKind.CreationTime,
-        _ => FieldKind.Other,
-    };
+        switch (name.Length)
+        {
+            case 2:
+                return (U16(name) | 0x2020) == NameId ? FieldKind.Id : FieldKind.Other;
+            case 4:
+                return (U32(name) | 0x20202020) == NameTime ? FieldKind.Time : FieldKind.Other;
+            case 6:
+                return (U32(name) | 0x20202020) == NameUser && (U16(name[4..]) | 0x2020) == NameId ? FieldKind.UserId : FieldKind.Other;
+            case 8:
+                return (U64(name) | Lower8) switch
+                {
+                    NameObjectId => FieldKind.ObjectId,
+                    NameWorkload => FieldKind.Workload,
+                    NameClientIp => FieldKind.ClientIp,
+                    NameUserTags => FieldKind.UserTags,
+                    _ => FieldKind.Other,
+                };
+            case 9:
+                return (U64(name) | Lower8) == NameOperatio && (name[8] | 0x20) == 'n' ? FieldKind.Operation : FieldKind.Other;
+            case 10:
+                return (U64(name) | Lower8) == NameProperti && (U16(name[8..]) | 0x2020) == NameEs ? FieldKind.Properties : FieldKind.Other;
+            case 12:
+                return (U64(name) | Lower8) == NameCreation && (U32(name[8..]) | 0x20202020) == NameTime ? FieldKind.CreationTime : FieldKind.Other;
+            default:
+                return FieldKind.Other;
+        }
+    }
+
+    // Lower-case ASCII letters read as little-endian integers (the first letter in the lowest byte), for KindOf.
+    private const ulong Lower8 = 0x2020202020202020;
+    private const ushort NameId = 'i' | ('d' << 8);
+    private const ushort NameEs = 'e' | ('s' << 8);
+    private const uint NameTime = 't' | ('i' << 8) | ('m' << 16) | ((uint)'e' << 24);
+    private const uint NameUser = 'u' | ('s' << 8) | ('e' << 16) | ((uint)'r' << 24);
+    private const ulong NameObjectId = 'o' | ((ulong)'b' << 8) | ((ulong)'j' << 16) | ((ulong)'e' << 24) | ((ulong)'c' << 32) | ((ulong)'t' << 40) | ((ulong)'i' << 48) | ((ulong)'d' << 56);
+    private const ulong NameWorkload = 'w' | ((ulong)'o' << 8) | ((ulong)'r' << 16) | ((ulong)'k' << 24) | ((ulong)'l' << 32) | ((ulong)'o' << 40) | ((ulong)'a' << 48) | ((ulong)'d' << 56);
+    private const ulong NameClientIp = 'c' | ((ulong)'l' << 8) | ((ulong)'i' << 16) | ((ulong)'e' << 24) | ((ulong)'n' << 32) | ((ulong)'t' << 40) | ((ulong)'i' << 48) | ((ulong)'p' << 56);
+    private const ulong NameUserTags = 'u' | ((ulong)'s' << 8) | ((ulong)'e' << 16) | ((ulong)'r' << 24) | ((ulong)'t' << 32) | ((ulong)'a' << 40) | ((ulong)'g' << 48) | ((ulong)'s' << 56);
+    private const ulong NameOperatio = 'o' | ((ulong)'p' << 8) | ((ulong)'e' << 16) | ((ulong)'r' << 24) | ((ulong)'a' << 32) | ((ulong)'t' << 40) | ((ulong)'i' << 48) | ((ulong)'o' << 56);
+    private const ulong NameProperti = 'p' | ((ulong)'r' << 8) | ((ulong)'o' << 16) | ((ulong)'p' << 24) | ((ulong)'e' << 32) | ((ulong)'r' << 40) | ((ulong)'t' << 48) | ((ulong)'i' << 56);
+    private const ulong NameCreation = 'c' | ((ulong)'r' << 8) | ((ulong)'e' << 16) | ((ulong)'a' << 24) | ((ulong)'t' << 32) | ((ulong)'i' << 40) | ((ulong)'o' << 48) | ((ulong)'n' << 56);
+
+    private static ushort U16(ReadOnlySpan<byte> bytes) => System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes);
+
+    private static uint U32(ReadOnlySpan<byte> bytes) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+
+    private static ulong U64(ReadOnlySpan<byte> bytes) => System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
 
     /// <summary>A known field name, for names that are escaped or not ASCII (the rule of the straightforward parser).</summary>
     private static FieldKind KindOf(string name)
