@@ -10,15 +10,22 @@ namespace AlertEngine.Benchmarks.EndToEnd;
 /// compiled conditions against the hand-written lambda on both rules of <see cref="ConditionBenchmarks"/>, and the
 /// threshold counter keeping items against the per-key queue in the four 10,000-key cases (<see cref="ThresholdCpuTime"/>).
 /// </summary>
-/// <remarks>Usage: <c>targets-cpu [conditions|threshold]</c> (both by default).</remarks>
+/// <remarks>Usage: <c>targets-cpu [conditions|threshold]</c> (both by default; with <c>ALERTENGINE_PRINT_ROUNDS=1</c> every
+/// round of the threshold cases is printed too); <c>targets-cpu threshold-case steady|bursty N [rounds]</c>: one 10,000-key
+/// case, every round printed.</remarks>
 internal static class TargetsCpuTime
 {
     public static int Run(string[] args)
     {
         Console.WriteLine($"# targets-cpu: load {File.ReadAllText("/proc/loadavg").Trim()}");
+        if (args is ["threshold-case", var pattern, var nText, .. var rest])
+        {
+            return ThresholdCase(Enum.Parse<RatePattern>(pattern, ignoreCase: true), int.Parse(nText, CultureInfo.InvariantCulture), rest is [var r] ? int.Parse(r, CultureInfo.InvariantCulture) : 12);
+        }
+
         if (args is not ([] or ["conditions"] or ["threshold"]))
         {
-            Console.Error.WriteLine("Usage: targets-cpu [conditions|threshold]");
+            Console.Error.WriteLine("Usage: targets-cpu [conditions|threshold|threshold-case steady|bursty N [rounds]]");
             return 2;
         }
 
@@ -77,6 +84,9 @@ internal static class TargetsCpuTime
 
     private static void Threshold()
     {
+        // ALERTENGINE_PRINT_ROUNDS=1: every round's ns per activity printed too (to see a case that is slow in every round
+        // of one process from one that is slow in some rounds).
+        var rounds = Environment.GetEnvironmentVariable("ALERTENGINE_PRINT_ROUNDS") is "1" ? new System.Text.StringBuilder() : null;
 
         // QueueKeepingItems is the fair baseline for a counter that keeps items (it keeps (time, item) per key and copies
         // the items out on a detection); QueuePerKey keeps only times, as in earlier results.
@@ -86,14 +96,43 @@ internal static class TargetsCpuTime
         {
             foreach (var n in new[] { 5, 10_000 })
             {
-                var ns = ThresholdCpuTime.Measure(10_000, rate, n, ["CounterKeepingItems", "QueueKeepingItems", "QueuePerKey", "Counter"]);
+                var ns = rounds is null
+                    ? ThresholdCpuTime.Measure(10_000, rate, n, ["CounterKeepingItems", "QueueKeepingItems", "QueuePerKey", "Counter"])
+                    : ThresholdCpuTime.Measure(10_000, rate, n, ["CounterKeepingItems", "QueueKeepingItems", "QueuePerKey", "Counter"], 12,
+                        (round, name, ns) => rounds.Append(CultureInfo.InvariantCulture, $"{(name == "CounterKeepingItems" ? $" r{round}:" : "")} {name[0]}{ns:F1}"));
                 var items = ns["CounterKeepingItems"];
                 var queueItems = ns["QueueKeepingItems"];
                 var queue = ns["QueuePerKey"];
+                if (rounds is not null)
+                {
+                    Console.WriteLine($"# rounds (C = counter keeping items, Q = queue keeping items, Q = queue per key, C = counter): {rounds}");
+                    rounds.Clear();
+                }
+
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {rate}, N = {n} | {items:F1} | {queueItems:F1} | {queue:F1} | {queueItems / items:F2}x | {queue / items:F2}x | {ns["Counter"]:F1} | {ns["CounterKeepingItems B"]:F2} |"));
             }
         }
+    }
+
+    /// <summary>One threshold case at 10,000 keys, every round printed (counter keeping items and the queue keeping items):
+    /// to see whether a slow case is slow in every round of a process or only in some.</summary>
+    private static int ThresholdCase(RatePattern rate, int n, int rounds)
+    {
+        var row = new Dictionary<string, double>();
+        var best = ThresholdCpuTime.Measure(10_000, rate, n, ["CounterKeepingItems", "QueueKeepingItems"], rounds, (round, name, ns) =>
+        {
+            row[name] = ns;
+            if (row.Count == 2)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"round {round,2}: counter keeping items {row["CounterKeepingItems"]:F1} ns, queue keeping items {row["QueueKeepingItems"]:F1} ns"));
+                row.Clear();
+            }
+        });
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {rate}, N = {n} | best {best["CounterKeepingItems"]:F1} | {best["QueueKeepingItems"]:F1} | {best["QueueKeepingItems"] / best["CounterKeepingItems"]:F2}x |"));
+        return 0;
     }
 
     /// <summary>This thread's CPU time in nanoseconds.</summary>

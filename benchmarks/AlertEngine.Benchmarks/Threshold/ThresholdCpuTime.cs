@@ -32,9 +32,15 @@ public static class ThresholdCpuTime
     public static Dictionary<string, double> Measure(int keys, RatePattern rate, int n, IReadOnlyCollection<string> methods) =>
         Measure(keys, rate, n, methods.Contains);
 
+    /// <summary>As <see cref="Measure(int, RatePattern, int, IReadOnlyCollection{string})"/>, over <paramref name="rounds"/>
+    /// rounds, calling <paramref name="onRound"/> with each method's ns per activity in each round (to see how the rounds
+    /// of one process spread).</summary>
+    public static Dictionary<string, double> Measure(int keys, RatePattern rate, int n, IReadOnlyCollection<string> methods, int rounds, Action<int, string, double> onRound) =>
+        Measure(keys, rate, n, methods.Contains, rounds, onRound);
+
     private static Dictionary<string, double> Measure(int keys, RatePattern rate, int n) => Measure(keys, rate, n, _ => true);
 
-    private static Dictionary<string, double> Measure(int keys, RatePattern rate, int n, Func<string, bool> include)
+    private static Dictionary<string, double> Measure(int keys, RatePattern rate, int n, Func<string, bool> include, int rounds = Rounds, Action<int, string, double>? onRound = null)
     {
         var stream = ThresholdStream.Create(keys, rate, ThresholdThroughputBenchmarks.Length);
         var window = TimeSpan.FromSeconds(60);
@@ -57,14 +63,16 @@ public static class ThresholdCpuTime
         var best = runners.ToDictionary(r => r.Name, _ => double.MaxValue);
         var allocated = new Dictionary<string, double>();
         long offset = 0;
-        for (var round = 0; round < Rounds; round++)
+        for (var round = 0; round < rounds; round++)
         {
             foreach (var (name, run) in runners)
             {
                 var bytes = GC.GetAllocatedBytesForCurrentThread();
                 var start = ThreadCpuSeconds();
                 run(offset);
-                best[name] = Math.Min(best[name], (ThreadCpuSeconds() - start) * 1e9 / stream.Keys.Length);
+                var ns = (ThreadCpuSeconds() - start) * 1e9 / stream.Keys.Length;
+                onRound?.Invoke(round, name, ns);
+                best[name] = Math.Min(best[name], ns);
                 if (round >= 2)
                 {
                     // Bytes allocated per activity in steady state (after two rounds of warm-up), the most of any round.
@@ -76,6 +84,13 @@ public static class ThresholdCpuTime
             offset += stream.Duration;
         }
 
+        if (onRound is not null)
+        {
+            // Where the hot objects lie (address modulo 4 KiB, after the rounds; to see whether a slow process is a
+            // matter of placement).
+            Console.WriteLine($"# addresses mod 4096: counter keeping items {Address(items) & 0xFFF}, queue keeping items {Address(queueItems) & 0xFFF}, keys {Address(stream.Keys) & 0xFFF}, ticks {Address(stream.Ticks) & 0xFFF}, GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
+        }
+
         foreach (var (name, bytes) in allocated)
         {
             best[name + " B"] = bytes;
@@ -83,6 +98,8 @@ public static class ThresholdCpuTime
 
         return best;
     }
+
+    private static long Address(object o) => (long)System.Runtime.CompilerServices.Unsafe.As<object, IntPtr>(ref o);
 
     private static void RunCounter(SlidingWindowCounter<string?> counter, ThresholdStream stream, long offset)
     {

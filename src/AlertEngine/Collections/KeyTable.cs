@@ -189,8 +189,24 @@ internal sealed class KeyTable<TValue>
             return false;
         }
 
-        RemoveAt(b);
+        RemoveSlot(b);
         return true;
+    }
+
+    /// <summary>Removes the key at an order position <see cref="Next"/> returned, as <see cref="Remove"/> would, without
+    /// hashing or reading the key: the position leads to the key's slot. A sweep that evicts the keys it enumerates
+    /// uses it, so that an evicted key's string (read last when the key was last used, long out of the cache) is not
+    /// read again.</summary>
+    /// <param name="position">An order position that holds a key.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The position holds no key.</exception>
+    public void RemoveAtPosition(int position)
+    {
+        if ((uint)position >= (uint)_count || _order[position] < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(position), position, "The position holds no key.");
+        }
+
+        RemoveSlot(_order[position]);
     }
 
     /// <summary>Removes every key.</summary>
@@ -474,7 +490,7 @@ internal sealed class KeyTable<TValue>
 
     /// <summary>Removes the key of slot <paramref name="b"/>: its order position goes to the head of the free list and
     /// the slots after it move back into the gap (backward-shift deletion: no tombstones, probe runs stay short).</summary>
-    private void RemoveAt(int b)
+    private void RemoveSlot(int b)
     {
         var p = _slots[b].Order;
         _order[p] = -2 - _freeList;

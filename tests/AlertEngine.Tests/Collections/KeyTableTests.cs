@@ -28,7 +28,7 @@ public class KeyTableTests
         select withSuffix ? stem + suffix.ToString(System.Globalization.CultureInfo.InvariantCulture) : stem;
 
     private static Gen<(int Kind, string Key, int Value)> Step() =>
-        from kind in Gen.Frequency((6, Gen.Constant(0)), (3, Gen.Constant(1)), (2, Gen.Constant(2)), (1, Gen.Constant(3)), (1, Gen.Constant(4)))
+        from kind in Gen.Frequency((6, Gen.Constant(0)), (3, Gen.Constant(1)), (2, Gen.Constant(2)), (1, Gen.Constant(3)), (1, Gen.Constant(4)), (2, Gen.Constant(5)))
         from key in Key()
         from value in Gen.Choose(0, 1000)
         select (kind, key, value);
@@ -72,6 +72,25 @@ public class KeyTableTests
                         }
 
                         Assert.Equal(oracle.ContainsKey(key), table.ContainsKey(key));
+                        break;
+                    case 5:
+                        // A sweep's removal, by order position: the key at a position (the value picks which) leaves
+                        // as if removed by key, and the keys after it in order stay where they are.
+                        if (table.Count != 0)
+                        {
+                            var p = table.Next(0);
+                            for (var skip = value % table.Count; skip > 0; skip--)
+                            {
+                                p = table.Next(p + 1);
+                            }
+
+                            var removed = table.KeyAt(p);
+                            table.RemoveAtPosition(p);
+                            Assert.True(oracle.Remove(removed));
+                            Assert.False(table.ContainsKey(removed));
+                        }
+
+                        Assert.Throws<ArgumentOutOfRangeException>(() => table.RemoveAtPosition(-1));
                         break;
                     case 3:
                         // Trimming closes the gaps in order: the oracle is a copy of itself (compact, same order).
@@ -212,6 +231,45 @@ public class KeyTableTests
         table.Add("e", 0);
         table.Add("f", 0);
         Assert.Equal(["a", "f", "e", "d"], Enumerate(table).Select(p => p.Key));
+    }
+
+    [Fact]
+    public void Removing_by_position_while_enumerating_is_removing_by_key()
+    {
+        var byPosition = new KeyTable<int>(StringComparer.OrdinalIgnoreCase);
+        var byKey = new KeyTable<int>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < 200; i++)
+        {
+            var key = "user" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            byPosition.Add(key, i);
+            byKey.Add(key, i);
+        }
+
+        // Evict every third key as a sweep does, one table by position and one by key; then add keys again.
+        for (var p = byPosition.Next(0); p >= 0; p = byPosition.Next(p + 1))
+        {
+            if (byPosition.ValueAt(p) % 3 == 0)
+            {
+                byPosition.RemoveAtPosition(p);
+            }
+        }
+
+        for (var p = byKey.Next(0); p >= 0; p = byKey.Next(p + 1))
+        {
+            if (byKey.ValueAt(p) % 3 == 0)
+            {
+                Assert.True(byKey.Remove(byKey.KeyAt(p)));
+            }
+        }
+
+        byPosition.Add("new", -1);
+        byKey.Add("new", -1);
+        Assert.Equal(Enumerate(byKey), Enumerate(byPosition));
+        Assert.Throws<ArgumentOutOfRangeException>(() => byPosition.RemoveAtPosition(0));
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Equal(i % 3 != 0, byPosition.ContainsKey("USER" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
     }
 
     private static List<(string Key, T Value)> Enumerate<T>(KeyTable<T> table)
