@@ -92,7 +92,7 @@ internal static class WindowedKeyEviction
                     spare.Push(state);
                 }
 
-                keys.Remove(keys.KeyAt(p));
+                keys.RemoveAtPosition(p); // by position: the idle key's string (long out of the cache) is not hashed again
                 evicted = true;
             }
         }
