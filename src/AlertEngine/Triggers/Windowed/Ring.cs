@@ -58,8 +58,16 @@ internal struct Ring<T>
     public void AddWithin(T value, int capacity)
     {
         Debug.Assert(_count < capacity && capacity == Capacity, "The owner's capacity is the ring's, with room.");
+        var items = _items;
+        if (items is null)
+        {
+            // Not reached (a capacity above the count means an array); the test spares the JIT's null check, which
+            // would read the array's header.
+            throw new InvalidOperationException("A ring without an array has no room.");
+        }
+
         var i = _head + _count;
-        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_items!), i >= capacity ? i - capacity : i) = value;
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(items), i >= capacity ? i - capacity : i) = value;
         _count++;
     }
 

@@ -117,6 +117,7 @@ public sealed class SlidingWindowSum<TItem>
     /// <returns>What happened; on <see cref="WindowTriggerOutcome.Detected"/> read <see cref="LastDetection"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is not finite.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public WindowTriggerOutcome Add(string key, DateTimeOffset time, double value, TItem item)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -139,39 +140,77 @@ public sealed class SlidingWindowSum<TItem>
         // The key's state lives in the key table's slot (a struct): one lookup, no separate object to load. The
         // reference is used only until the table next changes (not within this call).
         ref var state = ref _keys.FindValue(key);
-        var inOrder = true; // Whether the item is in a later slot than every item of the key's rings.
         if (Unsafe.IsNullRef(ref state))
         {
-            if (_keys.Count >= Options.MaxTrackedKeys && !SweepForRoom())
-            {
-                return WindowTriggerOutcome.KeyCapExceeded;
-            }
-
-            state = ref _keys.GetValueRefOrAddDefault(key, out _);
-            state = _spare.Count != 0 ? _spare.Pop() : default;
-            state.Newest = slot;
-            state.Eager = ExpiresEagerly;
-        }
-        else if (slot > state.Newest)
-        {
-            state.Newest = slot;
-            if (state.Eager)
-            {
-                Expire(ref state);
-            }
-        }
-        else if (slot <= state.Newest - _clock.WindowSlots)
-        {
-            return WindowTriggerOutcome.OutOfWindow;
-        }
-        else
-        {
-            inOrder = false;
+            return AddNewKey(key, ticks, slot, value, item);
         }
 
-        // Lazy expiry (see KeyState.Eager): while the key's values are exact (whole multiples of 1/1024) and not negative, the total may still count
-        // values that left the window, an upper bound of the window's sum; expire only when it could reach the threshold,
-        // when the value is not one that keeps the sums exact, or before a ring that is full would grow.
+        if (slot <= state.Newest)
+        {
+            return slot <= state.Newest - _clock.WindowSlots ? WindowTriggerOutcome.OutOfWindow : Count(ref state, key, ticks, slot, value, item, inOrder: false);
+        }
+
+        state.Newest = slot;
+        if (state.Eager)
+        {
+            Expire(ref state);
+        }
+
+        // The usual case, kept small: an item in a later slot than the key's newest, below the threshold, for a key that
+        // stays as it is (eager, or lazy with an exact value: see KeyState.Eager), into a ring with room. It is appended
+        // without reading the ring's last entry or its array's length (the state knows the capacity): a store only.
+        var total = state.Total + value;
+        if (total < Threshold && (state.Eager || IsExactStep(value, total)))
+        {
+            if (_maxItems == 0)
+            {
+                if (state.Slots.Count < state.SlotCapacity)
+                {
+                    state.Slots.AddWithin(new Slot { Index = slot, Sum = value, Count = 1 }, state.SlotCapacity);
+                    state.Total = total;
+                    state.Count++;
+                    return WindowTriggerOutcome.Counted;
+                }
+            }
+            else if (state.Slots.Count == 0 && state.Items.Count < state.ItemCapacity && state.Items.Count < _maxItems)
+            {
+                // The key keeps every item of its window, and the items stand for the slots (see KeyState).
+                state.Items.AddWithin(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, state.ItemCapacity);
+                state.Total = total;
+                state.Count++;
+                return WindowTriggerOutcome.Counted;
+            }
+        }
+
+        return Count(ref state, key, ticks, slot, value, item, inOrder: true);
+    }
+
+    /// <summary>An item for a key that is not tracked: the key is added (a sweep first, if the key cap is reached).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private WindowTriggerOutcome AddNewKey(string key, long ticks, long slot, double value, TItem item)
+    {
+        if (_keys.Count >= Options.MaxTrackedKeys && !SweepForRoom())
+        {
+            return WindowTriggerOutcome.KeyCapExceeded;
+        }
+
+        ref var state = ref _keys.GetValueRefOrAddDefault(key, out _);
+        state = _spare.Count != 0 ? _spare.Pop() : default;
+        state.Newest = slot;
+        state.Eager = ExpiresEagerly;
+        return Count(ref state, key, ticks, slot, value, item, inOrder: true);
+    }
+
+    /// <summary>Counts an item of the key's window (or fires), every case; <see cref="Add"/> has moved the key's newest
+    /// slot and, for an eager key, expired it. <paramref name="inOrder"/>: the item is in a later slot than every item of
+    /// the key's rings.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private WindowTriggerOutcome Count(ref KeyState state, string key, long ticks, long slot, double value, TItem item, bool inOrder)
+    {
+        // Lazy expiry (see KeyState.Eager): while the key's values are exact (whole multiples of 1/1024) and not
+        // negative, the total may still count values that left the window, an upper bound of the window's sum; expire
+        // only when it could reach the threshold, when the value is not one that keeps the sums exact, or before a ring
+        // that is full would grow.
         var total = state.Total + value;
         if (total >= Threshold || !(state.Eager || IsExactStep(value, total)))
         {
@@ -193,39 +232,29 @@ public sealed class SlidingWindowSum<TItem>
         }
 
         // The item is stored before it is counted: an expiry on the way (lazy keys only) sees the state without it.
-        // An item in a later slot than the key's newest is appended without reading the rings' last entries, and into
-        // a ring with room without reading its array's length (the state knows it): only a store to the ring.
         if (_maxItems == 0)
         {
-            if (inOrder && state.Slots.Count < state.SlotCapacity)
+            if (inOrder)
             {
-                state.Slots.AddWithin(new Slot { Index = slot, Sum = value, Count = 1 }, state.SlotCapacity);
+                state.Slots.Add(new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
             }
             else
             {
                 AddToSlot(ref state, slot, value);
-                state.SlotCapacity = state.Slots.Capacity;
             }
         }
-        else if (inOrder && state.Slots.Count == 0 && state.Items.Count < state.ItemCapacity && state.Items.Count < _maxItems)
+        else if (state.Slots.Count == 0 && (inOrder ? state.Items.Count < _maxItems : CanAppendItem(ref state.Items, ticks, slot)))
         {
             // The key keeps every item of its window, and the items stand for the slots (see KeyState).
-            state.Items.AddWithin(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, state.ItemCapacity);
+            state.Items.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, _maxItems);
         }
         else
         {
-            if (state.Slots.Count == 0 && CanAppendItem(ref state.Items, ticks, slot))
-            {
-                state.Items.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, _maxItems);
-            }
-            else
-            {
-                AddWithSlots(ref state, slot, ticks, value, item);
-            }
-
-            state.SlotCapacity = state.Slots.Capacity;
-            state.ItemCapacity = state.Items.Capacity;
+            AddWithSlots(ref state, slot, ticks, value, item);
         }
+
+        state.SlotCapacity = state.Slots.Capacity;
+        state.ItemCapacity = state.Items.Capacity;
 
         // The same sum as `total` above unless a lazy key expired on the way (then its exact sum after the expiry).
         state.Total += value;
