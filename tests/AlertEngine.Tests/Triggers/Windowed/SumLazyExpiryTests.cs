@@ -99,9 +99,18 @@ public class SumLazyExpiryTests
         Assert.Equal(9, sum.GetTotal("k"));
     }
 
-    private static string Describe(List<SumKeyView<int>> keys) => string.Join(
-        "; ",
-        keys.Select(k => $"{k.Key} {k.NewestSlot} {BitConverter.DoubleToInt64Bits(k.Total)} [{string.Join(",", k.Slots.Select(s => $"{s.Slot}:{BitConverter.DoubleToInt64Bits(s.Sum)}:{s.Count}"))}] [{string.Join(",", k.Items.Select(i => i.Ticks + ":" + i.Item))}]"));
+    /// <summary>A core restored from <paramref name="sum"/>'s exported state into <paramref name="core"/>, as after a
+    /// restart from a checkpoint (every key, idle ones too).</summary>
+    internal static SlidingWindowSum<TItem> Restarted<TItem>(SlidingWindowSum<TItem> sum, SlidingWindowSum<TItem> core)
+    {
+        core.RestoreWatermark(sum.Clock.Watermark);
+        foreach (var view in sum.Export())
+        {
+            core.RestoreKey(view);
+        }
+
+        return core;
+    }
 
     private static SlidingWindowSum<int> Core(Case c, bool eagerly) => new(
         c.Threshold,
@@ -127,14 +136,7 @@ public class SumLazyExpiryTests
         {
             if (i == cut)
             {
-                var restored = Core(c, eagerly);
-                restored.RestoreWatermark(sum.Clock.Watermark);
-                foreach (var view in sum.Export())
-                {
-                    restored.RestoreKey(view);
-                }
-
-                sum = restored;
+                sum = Restarted(sum, Core(c, eagerly));
             }
 
             var s = c.Steps[i];
@@ -153,7 +155,7 @@ public class SumLazyExpiryTests
         // The state a checkpoint holds: without idle keys (a restart reschedules the sweeps that evict them).
         var keys = sum.Export();
         WindowedDetectors.RemoveIdle(keys, static k => k.NewestSlot, sum.Clock);
-        results.Add(Describe(keys));
+        results.Add(SumKeptItemsFormTests.Describe(keys));
         return results;
     }
 }
