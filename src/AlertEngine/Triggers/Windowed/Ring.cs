@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace AlertEngine;
 
@@ -47,6 +49,25 @@ internal struct Ring<T>
         }
 
         this[_count] = value;
+        _count++;
+    }
+
+    /// <summary>Appends an element to a ring with room whose capacity the owner keeps (<see cref="Count"/> &lt;
+    /// <paramref name="capacity"/> == <see cref="Capacity"/>): the array's length is not read, only the element written.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddWithin(T value, int capacity)
+    {
+        Debug.Assert(_count < capacity && capacity == Capacity, "The owner's capacity is the ring's, with room.");
+        var items = _items;
+        if (items is null)
+        {
+            // Not reached (a capacity above the count means an array); the test spares the JIT's null check, which
+            // would read the array's header.
+            throw new InvalidOperationException("A ring without an array has no room.");
+        }
+
+        var i = _head + _count;
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(items), i >= capacity ? i - capacity : i) = value;
         _count++;
     }
 

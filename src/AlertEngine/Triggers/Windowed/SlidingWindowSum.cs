@@ -18,7 +18,9 @@ namespace AlertEngine;
 /// <para><b>The total</b> is kept as a running sum of doubles (values added in arrival order, a time slot's subtotal
 /// subtracted when it leaves the window, exactly zero again whenever the window is empty). With values that are exact in
 /// binary (integers up to 2^53, halves, quarters…) it equals the exact sum; otherwise it may differ from a fresh sum by
-/// rounding in the last bits. Values may be negative.</para>
+/// rounding in the last bits. Values may be negative. While a key's values are whole multiples of 1/1024 and not
+/// negative (whole numbers, halves…; totals below 2^43), its expiry waits until the total could reach X, and its sums are
+/// exact, so deferring changes no result, total or checkpoint, bit for bit.</para>
 /// <para><b>Memory.</b> Each key keeps one subtotal per time slot that holds items, inside its window: at most
 /// <c>ceil(window / resolution)</c> slots of 24 bytes, however many items, plus the most recent
 /// <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/> items of its window (24 bytes each plus the items),
@@ -31,6 +33,14 @@ namespace AlertEngine;
 /// </remarks>
 public sealed class SlidingWindowSum<TItem>
 {
+    /// <summary>Values that keep a key lazy are whole multiples of 1 / <see cref="ExactScale"/> (2^-10: whole numbers,
+    /// halves, quarters… down to 1/1024), and its totals stay below <see cref="ExactLimit"/> (2^43): such numbers and
+    /// every sum and difference of them are exact doubles (53 significant bits), so their order does not matter.</summary>
+    private const double ExactScale = 1024.0;
+
+    /// <summary>2^43; see <see cref="ExactScale"/>.</summary>
+    private const double ExactLimit = 8796093022208.0;
+
     private readonly KeyTable<KeyState> _keys;
     private readonly Stack<KeyState> _spare = new();
     private readonly WindowClock _clock;
@@ -95,6 +105,10 @@ public sealed class SlidingWindowSum<TItem>
 
     internal WindowClock Clock => _clock;
 
+    /// <summary>For tests: every key expires at once when its window moves on (no lazy expiry), the reference that lazy
+    /// expiry is compared with, bit for bit.</summary>
+    internal bool ExpiresEagerly { get; init; }
+
     /// <summary>Adds an item's value for a key.</summary>
     /// <param name="key">The scope key. Compared with <see cref="SlidingWindowCounterOptions.KeyComparer"/>.</param>
     /// <param name="time">The item's event time.</param>
@@ -103,6 +117,7 @@ public sealed class SlidingWindowSum<TItem>
     /// <returns>What happened; on <see cref="WindowTriggerOutcome.Detected"/> read <see cref="LastDetection"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is not finite.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public WindowTriggerOutcome Add(string key, DateTimeOffset time, double value, TItem item)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -127,39 +142,108 @@ public sealed class SlidingWindowSum<TItem>
         ref var state = ref _keys.FindValue(key);
         if (Unsafe.IsNullRef(ref state))
         {
-            if (_keys.Count >= Options.MaxTrackedKeys && !SweepForRoom())
-            {
-                return WindowTriggerOutcome.KeyCapExceeded;
-            }
-
-            state = ref _keys.GetValueRefOrAddDefault(key, out _);
-            state = _spare.Count != 0 ? _spare.Pop() : default;
-            state.Newest = slot;
+            return AddNewKey(key, ticks, slot, value, item);
         }
-        else if (slot > state.Newest)
+
+        if (slot <= state.Newest)
         {
-            state.Newest = slot;
+            return slot <= state.Newest - _clock.WindowSlots ? WindowTriggerOutcome.OutOfWindow : Count(ref state, key, ticks, slot, value, item, inOrder: false);
+        }
+
+        state.Newest = slot;
+        if (state.Eager)
+        {
             Expire(ref state);
         }
-        else if (slot <= state.Newest - _clock.WindowSlots)
-        {
-            return WindowTriggerOutcome.OutOfWindow;
-        }
 
+        // The usual case, kept small: an item in a later slot than the key's newest, below the threshold, for a key that
+        // stays as it is (eager, or lazy with an exact value: see KeyState.Eager), into a ring with room. It is appended
+        // without reading the ring's last entry or its array's length (the state knows the capacity): a store only.
         var total = state.Total + value;
-        if (total >= Threshold)
+        if (total < Threshold && (state.Eager || IsExactStep(value, total)))
         {
-            Fire(ref state, key, ticks, item, total);
-            return WindowTriggerOutcome.Detected;
+            if (_maxItems == 0)
+            {
+                if (state.Slots.Count < state.SlotCapacity)
+                {
+                    state.Slots.AddWithin(new Slot { Index = slot, Sum = value, Count = 1 }, state.SlotCapacity);
+                    state.Total = total;
+                    state.Count++;
+                    return WindowTriggerOutcome.Counted;
+                }
+            }
+            else if (state.Slots.Count == 0 && state.Items.Count < state.ItemCapacity && state.Items.Count < _maxItems)
+            {
+                // The key keeps every item of its window, and the items stand for the slots (see KeyState).
+                state.Items.AddWithin(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, state.ItemCapacity);
+                state.Total = total;
+                state.Count++;
+                return WindowTriggerOutcome.Counted;
+            }
         }
 
-        state.Total = total;
-        state.Count++;
+        return Count(ref state, key, ticks, slot, value, item, inOrder: true);
+    }
+
+    /// <summary>An item for a key that is not tracked: the key is added (a sweep first, if the key cap is reached).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private WindowTriggerOutcome AddNewKey(string key, long ticks, long slot, double value, TItem item)
+    {
+        if (_keys.Count >= Options.MaxTrackedKeys && !SweepForRoom())
+        {
+            return WindowTriggerOutcome.KeyCapExceeded;
+        }
+
+        ref var state = ref _keys.GetValueRefOrAddDefault(key, out _);
+        state = _spare.Count != 0 ? _spare.Pop() : default;
+        state.Newest = slot;
+        state.Eager = ExpiresEagerly;
+        return Count(ref state, key, ticks, slot, value, item, inOrder: true);
+    }
+
+    /// <summary>Counts an item of the key's window (or fires), every case; <see cref="Add"/> has moved the key's newest
+    /// slot and, for an eager key, expired it. <paramref name="inOrder"/>: the item is in a later slot than every item of
+    /// the key's rings.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private WindowTriggerOutcome Count(ref KeyState state, string key, long ticks, long slot, double value, TItem item, bool inOrder)
+    {
+        // Lazy expiry (see KeyState.Eager): while the key's values are exact (whole multiples of 1/1024) and not
+        // negative, the total may still count values that left the window, an upper bound of the window's sum; expire
+        // only when it could reach the threshold, when the value is not one that keeps the sums exact, or before a ring
+        // that is full would grow.
+        var total = state.Total + value;
+        if (total >= Threshold || !(state.Eager || IsExactStep(value, total)))
+        {
+            if (!state.Eager)
+            {
+                total = CatchUp(ref state, value);
+            }
+
+            if (total >= Threshold)
+            {
+                Fire(ref state, key, ticks, item, total);
+                return WindowTriggerOutcome.Detected;
+            }
+        }
+
+        if (!state.Eager && (IsFull(state.Slots.Count, state.SlotCapacity) || IsFull(state.Items.Count, state.ItemCapacity)))
+        {
+            Expire(ref state);
+        }
+
+        // The item is stored before it is counted: an expiry on the way (lazy keys only) sees the state without it.
         if (_maxItems == 0)
         {
-            AddToSlot(ref state, slot, value);
+            if (inOrder)
+            {
+                state.Slots.Add(new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
+            }
+            else
+            {
+                AddToSlot(ref state, slot, value);
+            }
         }
-        else if (state.Slots.Count == 0 && CanAppendItem(ref state.Items, ticks, slot))
+        else if (state.Slots.Count == 0 && (inOrder ? state.Items.Count < _maxItems : CanAppendItem(ref state.Items, ticks, slot)))
         {
             // The key keeps every item of its window, and the items stand for the slots (see KeyState).
             state.Items.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, _maxItems);
@@ -169,8 +253,46 @@ public sealed class SlidingWindowSum<TItem>
             AddWithSlots(ref state, slot, ticks, value, item);
         }
 
+        state.SlotCapacity = state.Slots.Capacity;
+        state.ItemCapacity = state.Items.Capacity;
+
+        // The same sum as `total` above unless a lazy key expired on the way (then its exact sum after the expiry).
+        state.Total += value;
+        state.Count++;
         return WindowTriggerOutcome.Counted;
     }
+
+    /// <summary>Whether adding <paramref name="value"/> to a lazy key's total (giving <paramref name="total"/>) keeps it
+    /// lazy: the value is a whole multiple of 1/1024, not negative, and the total stays below 2^43, so every sum and
+    /// difference of the key's values is exact in any order (and the stale total is an upper bound of the window's).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsExactStep(double value, double total) => value >= 0 && total < ExactLimit && IsExact(value);
+
+    /// <summary>Whether <paramref name="value"/> (below 2^43) is a whole multiple of 1 / <see cref="ExactScale"/>
+    /// (scaling by a power of two is exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsExact(double value) => value * ExactScale == Math.Floor(value * ExactScale);
+
+    /// <summary>Expires a lazy key's stale values before its total is compared with the threshold, or before a value that
+    /// does not keep it lazy (the key then expires eagerly until its window empties); returns its total with
+    /// <paramref name="value"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private double CatchUp(ref KeyState state, double value)
+    {
+        Expire(ref state);
+        var total = state.Total + value;
+        if (!IsExactStep(value, total))
+        {
+            state.Eager = true;
+        }
+
+        return total;
+    }
+
+    /// <summary>Whether a ring of <paramref name="capacity"/> holds <paramref name="count"/> items and has no room left
+    /// before it grows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsFull(int count, int capacity) => count != 0 && count == capacity;
 
     /// <summary>The sum counted now for <paramref name="key"/> (in its window, since its last detection).</summary>
     /// <param name="key">The key.</param>
@@ -178,7 +300,18 @@ public sealed class SlidingWindowSum<TItem>
     public double GetTotal(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return _keys.TryGetValue(key, out var state) ? state.Total : 0;
+        ref var state = ref _keys.FindValue(key);
+        if (Unsafe.IsNullRef(ref state))
+        {
+            return 0;
+        }
+
+        if (!state.Eager)
+        {
+            Expire(ref state);
+        }
+
+        return state.Total;
     }
 
     /// <summary>Moves the watermark forward without an item, evicting the keys that became idle.</summary>
@@ -197,7 +330,14 @@ public sealed class SlidingWindowSum<TItem>
         var keys = new List<SumKeyView<TItem>>(_keys.Count);
         for (var p = _keys.Next(0); p >= 0; p = _keys.Next(p + 1))
         {
-            var s = _keys.ValueAt(p);
+            ref var current = ref _keys.ValueAt(p);
+            if (!current.Eager)
+            {
+                // What an eager expiry would have left at the key's newest time (see KeyState.Eager).
+                Expire(ref current);
+            }
+
+            var s = current;
             if (s.Slots.Count == 0 && s.Items.Count != 0)
             {
                 // The items stand for the slots: export the slots they stand for, in a ring of this copy of the state
@@ -279,6 +419,7 @@ public sealed class SlidingWindowSum<TItem>
         }
 
         state.Count = (int)count;
+        state.Eager = ExpiresEagerly || !IsExactState(view);
         if (oneItemPerSlot && count == view.Items.Length)
         {
             // Every slot holds exactly one item, and it is kept: its value is the slot's subtotal, so the items can
@@ -303,7 +444,27 @@ public sealed class SlidingWindowSum<TItem>
             }
         }
 
+        state.SlotCapacity = state.Slots.Capacity;
+        state.ItemCapacity = state.Items.Capacity;
         _keys.Add(view.Key, state);
+    }
+
+    /// <summary>Whether a restored key can expire lazily (see KeyState.Eager): its subtotals are whole multiples of
+    /// 1/1024, not negative, summing exactly (below 2^43) to its total, as when counted lazily from an empty window.</summary>
+    private static bool IsExactState(SumKeyView<TItem> view)
+    {
+        var sum = 0.0;
+        foreach (var (_, subtotal, _) in view.Slots)
+        {
+            if (!(subtotal >= 0 && subtotal < ExactLimit && IsExact(subtotal)))
+            {
+                return false;
+            }
+
+            sum += subtotal;
+        }
+
+        return sum < ExactLimit && sum == view.Total;
     }
 
     private void AddToSlot(ref KeyState state, long slot, double value)
@@ -390,6 +551,11 @@ public sealed class SlidingWindowSum<TItem>
         slots.RemoveFirst(dropped);
         state.Total = dropped == n ? 0 : total;
         state.Count = count;
+        if (dropped == n)
+        {
+            state.Eager = ExpiresEagerly;
+        }
+
         if (state.Items.Count != 0)
         {
             KeptItems.DropBefore(ref state.Items, (cutoff + 1) * _clock.Resolution);
@@ -398,7 +564,7 @@ public sealed class SlidingWindowSum<TItem>
 
     /// <summary>Expiry while the items stand for the slots: drops the items before <paramref name="before"/> (ticks),
     /// subtracting each slot's subtotal as the slot ring would (the values of a time, summed in arrival order).</summary>
-    private static void ExpireItems(ref KeyState state, long before)
+    private void ExpireItems(ref KeyState state, long before)
     {
         ref var items = ref state.Items;
         var n = items.Count;
@@ -429,6 +595,10 @@ public sealed class SlidingWindowSum<TItem>
         items.RemoveFirst(dropped);
         state.Total = dropped == n ? 0 : total;
         state.Count -= dropped;
+        if (dropped == n)
+        {
+            state.Eager = ExpiresEagerly;
+        }
     }
 
     /// <summary>Whether a new item can be appended to items that stand for the slots: there is room under the cap, and
@@ -456,6 +626,18 @@ public sealed class SlidingWindowSum<TItem>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void AddWithSlots(ref KeyState state, long slot, long ticks, double value, TItem item)
     {
+        if (!state.Eager)
+        {
+            // As an eager key would be: without the values that left the window (the slots built below hold none, and
+            // a key whose window emptied keeps its items in the one-ring form).
+            Expire(ref state);
+            if (state.Slots.Count == 0 && CanAppendItem(ref state.Items, ticks, slot))
+            {
+                state.Items.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, _maxItems);
+                return;
+            }
+        }
+
         if (state.Slots.Count == 0)
         {
             AppendItemSlots(ref state.Items, ref state.Slots);
@@ -519,6 +701,7 @@ public sealed class SlidingWindowSum<TItem>
         _detectionTotal = total;
         _detectionKey = key;
         state.Reset();
+        state.Eager = ExpiresEagerly;
     }
 
     private bool SweepForRoom() => WindowedKeyEviction.MakeRoom(_clock, _keys, _spare, Options.MaxTrackedKeys);
@@ -556,10 +739,30 @@ public sealed class SlidingWindowSum<TItem>
         public Ring<Slot> Slots;
         public Ring<Stamped<Valued<TItem>>> Items;
 
+        /// <summary>The capacity of <see cref="Slots"/>, kept here so that appending does not read the array's length (a
+        /// cache miss per activity at many keys). Set after every change that can grow the ring; rings never shrink, and
+        /// a state is replaced only whole (a new key's, a spare one, a restored one: each with its own).</summary>
+        public int SlotCapacity;
+
+        /// <summary>The capacity of <see cref="Items"/>; see <see cref="SlotCapacity"/>.</summary>
+        public int ItemCapacity;
+
+        /// <summary>Whether the key expires at once when its window moves on. False (lazy) while every value counted since
+        /// its window was last empty is a whole multiple of 1/1024 (whole numbers, halves…), not negative, with totals
+        /// below 2^43 (see ExactScale): then every sum and
+        /// difference of them is exact in any order, so expiring later gives the total, subtotals and count that
+        /// expiring at once gives, bit for bit, and a total that still counts values that left the window is an upper
+        /// bound of the window's sum (a value below the threshold needs no expiry). Values that left the window are a
+        /// prefix of each ring, expired before the threshold could be reached, before a full ring grows, before the
+        /// form changes, and before anything reads the state (checkpoints, <see cref="GetTotal"/>). A value that is not
+        /// such a number makes the key eager until its window empties or it fires.</summary>
+        public bool Eager;
+
         readonly long IWindowedKeyState.NewestSlot => Newest;
 
         public void Reset()
         {
+            Eager = false;
             Total = 0;
             Count = 0;
             Slots.Clear();

@@ -154,7 +154,7 @@ public class SumKeptItemsFormTests
         writer.EndKey();
     }
 
-    private static string Describe<TItem>(List<SumKeyView<TItem>> keys) => string.Join(
+    internal static string Describe<TItem>(List<SumKeyView<TItem>> keys) => string.Join(
         "; ",
         keys.Select(k => $"{k.Key} {k.NewestSlot} {BitConverter.DoubleToInt64Bits(k.Total)} [{string.Join(",", k.Slots.Select(s => $"{s.Slot}:{BitConverter.DoubleToInt64Bits(s.Sum)}:{s.Count}"))}] [{string.Join(",", k.Items.Select(i => i.Ticks + ":" + Id(i.Item)))}]"));
 
@@ -180,14 +180,7 @@ public class SumKeptItemsFormTests
         {
             if (i == cut)
             {
-                var restored = Core(c, maxItems);
-                restored.RestoreWatermark(sum.Clock.Watermark);
-                foreach (var view in sum.Export())
-                {
-                    restored.RestoreKey(view);
-                }
-
-                sum = restored;
+                sum = SumLazyExpiryTests.Restarted(sum, Core(c, maxItems));
             }
 
             var s = c.Steps[i];
