@@ -95,28 +95,14 @@ public class PartitionBaseSnapshotTests
         {
             var live = new EnginePartition(policies, options, p, partitions);
             var output = new PartitionOutput();
-            long sequence = 0, clock = long.MinValue, filterClock = long.MinValue;
+            var feed = new PartitionFeed(p, partitions);
             foreach (var batch in Oracle.Batches(activities, batchSize))
             {
-                var queries = new List<DuplicateQuery>();
-                var admitted = new List<AdmittedActivity>();
-                foreach (var activity in batch)
-                {
-                    var digest = DuplicateFilter.Digest(activity.Id);
-                    filterClock = Math.Max(filterClock, activity.Time.UtcTicks);
-                    if (Partitioner.OfDigest(digest, partitions) == p)
-                    {
-                        queries.Add(new DuplicateQuery(queries.Count, digest, filterClock));
-                    }
-
-                    var moves = activity.Time.UtcTicks > clock;
-                    clock = Math.Max(clock, activity.Time.UtcTicks);
-                    admitted.Add(new AdmittedActivity(sequence++, activity, moves));
-                }
+                var (queries, admitted) = feed.Next(batch);
 
                 live.CheckDuplicates([.. queries], new bool[queries.Count]);
                 output.Clear();
-                live.Evaluate(admitted.ToArray(), output);
+                live.Evaluate(admitted, output);
             }
 
             var restored = new EnginePartition(policies, options, p, partitions);

@@ -49,31 +49,17 @@ public class PartitionStateDeltaProperties
             var output = new PartitionOutput();
             byte[] snapshot = PartitionStateCodec.Write(live, policies.Count);
             var deltas = new List<byte[]>();
-            long sequence = 0, clock = long.MinValue, filterClock = long.MinValue;
+            var feed = new PartitionFeed(p, partitions);
             var batches = 0;
             foreach (var batch in Oracle.Batches(activities, batchSize))
             {
-                var queries = new List<DuplicateQuery>();
-                var admitted = new List<AdmittedActivity>();
-                foreach (var activity in batch)
-                {
-                    var digest = DuplicateFilter.Digest(activity.Id);
-                    filterClock = Math.Max(filterClock, activity.Time.UtcTicks);
-                    if (Partitioner.OfDigest(digest, partitions) == p)
-                    {
-                        queries.Add(new DuplicateQuery(queries.Count, digest, filterClock));
-                    }
-
-                    var moves = activity.Time.UtcTicks > clock;
-                    clock = Math.Max(clock, activity.Time.UtcTicks);
-                    admitted.Add(new AdmittedActivity(sequence++, activity, moves));
-                }
+                var (queries, admitted) = feed.Next(batch);
 
                 var wire = DuplicateQueries.From(queries);
                 live.CheckDuplicates(wire.ToQueries(), new bool[queries.Count]);
-                delta.Begin(live, admitted.ToArray());
+                delta.Begin(live, [.. admitted]);
                 output.Clear();
-                live.Evaluate(admitted.ToArray(), output);
+                live.Evaluate(admitted, output);
                 var bytes = delta.Write(live, wire, 256);
                 keyed += CountKeyedRecords(bytes, policies.Count);
                 if (++batches % baseEvery == 0)

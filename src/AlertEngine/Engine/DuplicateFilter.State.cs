@@ -97,17 +97,7 @@ internal sealed partial class DuplicateFilter
         var previous = _tail > _head ? At(_tail - 1).Ticks : long.MinValue;
         for (var i = 0; i < count; i++)
         {
-            var entry = new Entry(reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadInt64());
-            if (entry.Ticks == long.MinValue)
-            {
-                throw CheckpointReader.Corrupt("a duplicate-filter entry has no time");
-            }
-
-            if (entry.Ticks > newest)
-            {
-                throw CheckpointReader.Corrupt("a duplicate-filter entry is newer than the filter's newest time");
-            }
-
+            var entry = ReadEntry(reader, newest);
             if (entry.Ticks < previous)
             {
                 throw CheckpointReader.Corrupt("the duplicate-filter entries are not in arrival (time) order");
@@ -154,17 +144,7 @@ internal sealed partial class DuplicateFilter
         var live = new List<Entry>(count);
         for (var i = 0; i < count; i++)
         {
-            var entry = new Entry(reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadInt64());
-            if (entry.Ticks == long.MinValue)
-            {
-                throw CheckpointReader.Corrupt("a duplicate-filter entry has no time");
-            }
-
-            if (entry.Ticks > newest)
-            {
-                throw CheckpointReader.Corrupt("a duplicate-filter entry is newer than the filter's newest time");
-            }
-
+            var entry = ReadEntry(reader, newest);
             if (entry.Ticks > limit)
             {
                 live.Add(entry);
@@ -176,5 +156,23 @@ internal sealed partial class DuplicateFilter
         {
             Insert(entry);
         }
+    }
+
+    /// <summary>Reads one entry and checks it has a time no newer than the filter's <paramref name="newest"/>.</summary>
+    /// <exception cref="InvalidDataException">The entry has no time or is newer than the filter's newest time.</exception>
+    private static Entry ReadEntry(CheckpointReader reader, long newest)
+    {
+        var entry = new Entry(reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadInt64());
+        if (entry.Ticks == long.MinValue)
+        {
+            throw CheckpointReader.Corrupt("a duplicate-filter entry has no time");
+        }
+
+        if (entry.Ticks > newest)
+        {
+            throw CheckpointReader.Corrupt("a duplicate-filter entry is newer than the filter's newest time");
+        }
+
+        return entry;
     }
 }
