@@ -297,6 +297,9 @@ public sealed class SlidingWindowSum<TItem>
     /// <summary>The sum counted now for <paramref name="key"/> (in its window, since its last detection).</summary>
     /// <param name="key">The key.</param>
     /// <returns>The sum; zero for an untracked key.</returns>
+    /// <remarks>A read, but not a pure one: while a key's values are exact and not negative, the core drops the values
+    /// that left its window only when they could matter, and this call drops them first, as the next item would. The
+    /// results of later items do not change.</remarks>
     public double GetTotal(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
