@@ -33,6 +33,13 @@ internal struct Ring<T>
         }
     }
 
+    /// <summary>The backing array (null before the first add), for owners that scan it in index order: the positions
+    /// not in use hold default values (cleared on removal).</summary>
+    public readonly T[]? Items => _items;
+
+    /// <summary>The index in <see cref="Items"/> of the first element.</summary>
+    public readonly int Head => _head;
+
     /// <summary>The first element.</summary>
     public readonly ref T First => ref _items![_head];
 
@@ -126,6 +133,21 @@ internal struct Ring<T>
         var head = _head + n;
         _head = head >= items.Length ? head - items.Length : head;
         _count -= n;
+    }
+
+    /// <summary>Moves the element at logical position <paramref name="at"/> to the end, shifting the later ones back by
+    /// one (the count is unchanged), and returns it by reference: a removal and an append without clearing or a capacity
+    /// test.</summary>
+    public readonly ref T MoveToLast(int at)
+    {
+        var moved = this[at];
+        for (var j = at; j < _count - 1; j++)
+        {
+            this[j] = this[j + 1];
+        }
+
+        this[_count - 1] = moved;
+        return ref this[_count - 1];
     }
 
     /// <summary>Removes the element at logical position <paramref name="at"/>, shifting the later ones.</summary>
