@@ -213,7 +213,17 @@ public sealed class DistinctCounter<TItem>
             outcome = WindowTriggerOutcome.ValueCapExceeded;
         }
 
-        Insert(ref state, new Entry { Value = Intern(value), Hash = hash, Ticks = ticks, Item = item });
+        var entry = new Entry { Value = Intern(value), Hash = hash, Ticks = ticks, Item = item };
+        if (state.Entries.Count == 0 || state.Entries.Last.Ticks <= ticks)
+        {
+            // In time order (the usual case): appended here rather than through Insert's call.
+            state.Entries.Add(entry, _maxValues);
+        }
+        else
+        {
+            Insert(ref state, entry);
+        }
+
         return outcome;
     }
 
@@ -327,9 +337,10 @@ public sealed class DistinctCounter<TItem>
 
         // The ring's array in index order, not the ring's order: a match is unique, so the order does not matter, and
         // this loop has no wrap-around to compute. A position not in use holds no value (the ring clears removed entries).
+        ref var first = ref MemoryMarshal.GetArrayDataReference(items);
         for (var j = 0; j < items.Length; j++)
         {
-            var v = items[j].Value;
+            var v = Unsafe.Add(ref first, j).Value;
             if (v is null)
             {
                 continue;
