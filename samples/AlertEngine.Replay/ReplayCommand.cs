@@ -235,7 +235,9 @@ internal sealed class ReplayCommand
         long count = 0;
 
         // Parsing is most of a replay's work: with several threads, parse batches of lines on all of them too.
-        var readerOptions = new ActivityReaderOptions { MaxDegreeOfParallelism = arguments.Silos is null ? arguments.Threads : 1 };
+        // Each result is done with before the next is asked for (the loop below keeps activities and line numbers
+        // only), so the reader may hand out one result object again and again.
+        var readerOptions = new ActivityReaderOptions { MaxDegreeOfParallelism = arguments.Silos is null ? arguments.Threads : 1, ReuseResults = true };
         IEnumerable<ActivityReadResult> results = [];
         if (all is null && pipeline.Partitioned is { } partitioned)
         {
@@ -248,7 +250,7 @@ internal sealed class ReplayCommand
                 input,
                 (stream, next) => ActivityReader.ReadUnparsed(stream, _sourceName, ActivityReaderOptions.Default, next),
                 Math.Min(arguments.Threads, Environment.ProcessorCount),
-                () => new LineBatch(1, _sourceName),
+                () => new LineBatch(1, _sourceName, reuseResults: true),
                 cancellationToken).Run();
         }
         else
