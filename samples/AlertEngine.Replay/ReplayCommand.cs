@@ -235,7 +235,9 @@ internal sealed class ReplayCommand
         long count = 0;
 
         // Parsing is most of a replay's work: with several threads, parse batches of lines on all of them too.
-        var readerOptions = new ActivityReaderOptions { MaxDegreeOfParallelism = arguments.Silos is null ? arguments.Threads : 1 };
+        // Each result is done with before the next is asked for (the loop below keeps activities and line numbers
+        // only), so the reader may hand out one result object again and again.
+        var readerOptions = new ActivityReaderOptions { MaxDegreeOfParallelism = arguments.Silos is null ? arguments.Threads : 1, ReuseResults = true };
         IEnumerable<ActivityReadResult> results = [];
         if (all is null && pipeline.Partitioned is { } partitioned)
         {
@@ -248,7 +250,7 @@ internal sealed class ReplayCommand
                 input,
                 (stream, next) => ActivityReader.ReadUnparsed(stream, _sourceName, ActivityReaderOptions.Default, next),
                 Math.Min(arguments.Threads, Environment.ProcessorCount),
-                () => new LineBatch(1, _sourceName),
+                () => new LineBatch(1, _sourceName, reuseResults: true),
                 cancellationToken).Run();
         }
         else
@@ -420,15 +422,33 @@ internal sealed class ReplayCommand
 
     private static void Evaluate(ReplayEngine pipeline, Activity activity, long line, AlertOrderBuffer buffer, TimeSpan lateness, Func<Alert, bool> isFinal, Action<Alert> write)
     {
-        pipeline.Evaluated ??= changes => Buffer(pipeline, changes, buffer, lateness, isFinal, write);
+        if (pipeline.Evaluated is null)
+        {
+            SetEvaluated(pipeline, buffer, lateness, isFinal, write);
+        }
+
         pipeline.Add(activity, line);
     }
 
     private static void Flush(ReplayEngine pipeline, AlertOrderBuffer buffer, TimeSpan lateness, Func<Alert, bool> isFinal, Action<Alert> write)
     {
-        pipeline.Evaluated ??= changes => Buffer(pipeline, changes, buffer, lateness, isFinal, write);
+        if (pipeline.Evaluated is null)
+        {
+            SetEvaluated(pipeline, buffer, lateness, isFinal, write);
+        }
+
         pipeline.Flush();
     }
+
+    /// <summary>
+    /// Sends the pipeline's changes to the order buffer. A method of its own on purpose: the lambda's captured
+    /// parameters make the compiler allocate their closure object on entry to the method that declares them, whether
+    /// or not the lambda is created, so with the lambda inside <see cref="Evaluate"/> every activity cost a 56-byte
+    /// closure (issue 16, benchmarks/results/end-to-end.md "replay-8": 56 MB per 1M lines, a tenth of the replay's
+    /// allocations).
+    /// </summary>
+    private static void SetEvaluated(ReplayEngine pipeline, AlertOrderBuffer buffer, TimeSpan lateness, Func<Alert, bool> isFinal, Action<Alert> write) =>
+        pipeline.Evaluated = changes => Buffer(pipeline, changes, buffer, lateness, isFinal, write);
 
     private static void Buffer(ReplayEngine pipeline, IReadOnlyList<Alert> changes, AlertOrderBuffer buffer, TimeSpan lateness, Func<Alert, bool> isFinal, Action<Alert> write)
     {

@@ -46,7 +46,9 @@ internal static partial class ActivityLineParser
     /// <param name="lineNumber">The line number for messages.</param>
     /// <param name="plainAscii">The caller already knows every byte of the line is ASCII and none is NUL (the CSV
     /// splitter finds it while unescaping AuditData): the NUL and UTF-8 checks are skipped.</param>
-    public static ActivityReadResult? Parse(ReadOnlySpan<byte> line, string sourceName, long lineNumber, bool plainAscii = false)
+    /// <param name="reuse">A result of the same source, without errors or notes, to hand out again for a line read on
+    /// the fast path (<see cref="ActivityReaderOptions.ReuseResults"/>), or <see langword="null"/>.</param>
+    public static ActivityReadResult? Parse(ReadOnlySpan<byte> line, string sourceName, long lineNumber, bool plainAscii = false, ActivityReadResult? reuse = null)
     {
         var ctx = new Context(sourceName, lineNumber) { PlainAscii = plainAscii };
         if (line.StartsWith("\uFEFF"u8))
@@ -57,7 +59,7 @@ internal static partial class ActivityLineParser
         if (TryParsePlainNative(line) is { } plain)
         {
             // The commonest shape, read without the JSON reader (the general path below gives the same activity).
-            return ctx.Result(plain);
+            return reuse is not null ? reuse.Reuse(lineNumber, plain) : ctx.Result(plain);
         }
 
         if (line.IndexOfAnyExcept(" \t\r\n"u8) < 0)

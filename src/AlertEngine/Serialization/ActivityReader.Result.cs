@@ -22,13 +22,13 @@ public sealed class ActivityReadResult
     public string SourceName { get; }
 
     /// <summary>The 1-based line number in the input.</summary>
-    public long LineNumber { get; }
+    public long LineNumber { get; private set; }
 
     /// <summary>Where the line is: <c>{SourceName}:{LineNumber}</c>, the <see cref="ValidationError.Path"/> of its errors.</summary>
     public string Location => Format(SourceName, LineNumber);
 
     /// <summary>The activity; <see langword="null"/> when the line is invalid.</summary>
-    public Activity? Activity { get; }
+    public Activity? Activity { get; private set; }
 
     /// <summary>Whether the line held a valid activity.</summary>
     [MemberNotNullWhen(true, nameof(Activity))]
@@ -44,6 +44,15 @@ public sealed class ActivityReadResult
     public override string ToString() => IsValid
         ? $"{Location}: {Activity}"
         : string.Join(Environment.NewLine, Errors);
+
+    /// <summary>This result, now for the valid <paramref name="activity"/> of line <paramref name="lineNumber"/>
+    /// (<see cref="ActivityReaderOptions.ReuseResults"/>: only a result without errors and notes is reused).</summary>
+    internal ActivityReadResult Reuse(long lineNumber, Activity activity)
+    {
+        LineNumber = lineNumber;
+        Activity = activity;
+        return this;
+    }
 
     internal static string Format(string sourceName, long lineNumber) => sourceName + ":" + lineNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -152,6 +152,7 @@ public static partial class ActivityReader
     private static IEnumerable<ActivityReadResult> ReadLinesIterator(ActivityInput input, string sourceName, ActivityReaderOptions options)
     {
         var splitter = new LineSplitter<byte>(options.MaxLineLength, (byte)'\n', (byte)'\r');
+        var reuse = options.ReuseResults ? new ActivityReadResult(sourceName, 0, null, [], []) : null;
         using var batch = NewBatch(sourceName, options);
         while (true)
         {
@@ -188,7 +189,7 @@ public static partial class ActivityReader
                         break;
                     }
 
-                    var result = LineResult(splitter, status, start, length, sourceName, options, "bytes");
+                    var result = LineResult(splitter, status, start, length, sourceName, options, "bytes", reuse);
                     if (result is not null)
                     {
                         yield return result;
@@ -201,7 +202,7 @@ public static partial class ActivityReader
 
     /// <summary>A batch for parallel parsing when the options ask for it, else <see langword="null"/>.</summary>
     private static LineBatch? NewBatch(string sourceName, ActivityReaderOptions options) =>
-        options.MaxDegreeOfParallelism > 1 ? new LineBatch(options.MaxDegreeOfParallelism, sourceName, options.ParallelBatchLines) : null;
+        options.MaxDegreeOfParallelism > 1 ? new LineBatch(options.MaxDegreeOfParallelism, sourceName, options.ParallelBatchLines, options.ReuseResults) : null;
 
     /// <summary>Parses a batch and returns its results in input order (blank lines left out); the batch is emptied.</summary>
     private static List<ActivityReadResult> Drain(LineBatch batch)
@@ -336,10 +337,10 @@ public static partial class ActivityReader
         }
     }
 
-    private static ActivityReadResult? LineResult(LineSplitter<byte> splitter, LineStatus status, int start, int length, string sourceName, ActivityReaderOptions options, string unit) =>
+    private static ActivityReadResult? LineResult(LineSplitter<byte> splitter, LineStatus status, int start, int length, string sourceName, ActivityReaderOptions options, string unit, ActivityReadResult? reuse = null) =>
         status == LineStatus.TooLong
             ? TooLong(sourceName, splitter.LineNumber, options, unit)
-            : ActivityLineParser.Parse(splitter.Buffer.Slice(start, length), sourceName, splitter.LineNumber);
+            : ActivityLineParser.Parse(splitter.Buffer.Slice(start, length), sourceName, splitter.LineNumber, reuse: reuse);
 
     private static ActivityReadResult TooLong(string sourceName, long lineNumber, ActivityReaderOptions options, string unit) =>
         Failure(sourceName, lineNumber, string.Create(CultureInfo.InvariantCulture, $"line is longer than {options.MaxLineLength} {unit}; skipped"));

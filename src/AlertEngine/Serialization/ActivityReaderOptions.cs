@@ -54,4 +54,12 @@ public sealed class ActivityReaderOptions
     /// <summary>The most lines a parallel batch holds (<see cref="LineBatch.MaxLines"/>; smaller in tests, so that
     /// small inputs cross batch boundaries).</summary>
     internal int ParallelBatchLines { get; init; } = LineBatch.MaxLines;
+
+    /// <summary>
+    /// Whether a valid line read on the parser's fast path (a flat native object of plain strings) may be handed out in
+    /// a result object the reader reuses for the next such line, instead of a new one per line (56 B). Only for a
+    /// caller that is done with each result (and takes its activity and line number out of it) before asking for the
+    /// next: the replay command. Invalid lines and lines with notes always get results of their own.
+    /// </summary>
+    internal bool ReuseResults { get; init; }
 }

@@ -28,6 +28,7 @@ internal sealed class LineBatch : IDisposable
     private readonly ActivityReadResult?[] _results = new ActivityReadResult?[MaxLines];
     private readonly Action<int> _parseRange;
     private readonly WorkerGroup _workers;
+    private readonly ActivityReadResult?[]? _reusable;
     private byte[] _bytes = new byte[256 * 1024];
     private int _used;
     private int _ranges;
@@ -36,8 +37,11 @@ internal sealed class LineBatch : IDisposable
     /// <param name="parallelism">The most threads that parse at once.</param>
     /// <param name="sourceName">The input's name for messages.</param>
     /// <param name="maxLines">The most entries, at most <see cref="MaxLines"/>.</param>
-    public LineBatch(int parallelism, string sourceName, int maxLines = MaxLines)
+    /// <param name="reuseResults">Whether the results of lines read on the parser's fast path are objects this batch
+    /// reuses from one filling to the next (<see cref="ActivityReaderOptions.ReuseResults"/>).</param>
+    public LineBatch(int parallelism, string sourceName, int maxLines = MaxLines, bool reuseResults = false)
     {
+        _reusable = reuseResults ? new ActivityReadResult?[MaxLines] : null;
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLines, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxLines, MaxLines);
@@ -133,7 +137,8 @@ internal sealed class LineBatch : IDisposable
         {
             if (_length[i] >= 0)
             {
-                _results[i] = ActivityLineParser.Parse(_bytes.AsSpan(_start[i], _length[i]), _sourceName, _lineNumber[i], _plainAscii[i])
+                var reuse = _reusable is null ? null : _reusable[i] ??= new ActivityReadResult(_sourceName, 0, null, [], []);
+                _results[i] = ActivityLineParser.Parse(_bytes.AsSpan(_start[i], _length[i]), _sourceName, _lineNumber[i], _plainAscii[i], reuse)
                     ?? (_blankIsError[i] ? ActivityReader.Failure(_sourceName, _lineNumber[i], ActivityReader.EmptyAuditData) : null);
             }
         }
