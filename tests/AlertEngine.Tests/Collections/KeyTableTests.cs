@@ -73,8 +73,9 @@ public class KeyTableTests
 
                         Assert.Equal(oracle.ContainsKey(key), table.ContainsKey(key));
 
-                        // The lookup with a hint finds the same slot, and tells the hint about the key's value (the
-                        // first slot with the key's hash is the key's own unless two keys' 32-bit hashes collide) once.
+                        // The lookup with a hint finds the same slot, and tells the hint once about the value of a key
+                        // with the same hash (the key's own unless another key's hash is the same: then the first one
+                        // on the probe run).
                         var hint = new RecordingHint();
                         ref var hinted = ref table.FindValue(key, ref hint);
                         Assert.True(Unsafe.AreSame(ref found, ref hinted));
@@ -82,7 +83,12 @@ public class KeyTableTests
                         if (!Unsafe.IsNullRef(ref found))
                         {
                             Assert.Equal(1, hint.Calls);
-                            Assert.Equal(found, hint.Last);
+                            var sameHash = oracle.Where(p => table.Hash(p.Key) == table.Hash(key)).Select(p => p.Value).ToList();
+                            Assert.Contains(hint.Last, sameHash);
+                            if (sameHash.Count == 1)
+                            {
+                                Assert.Equal(found, hint.Last);
+                            }
                         }
 
                         break;
