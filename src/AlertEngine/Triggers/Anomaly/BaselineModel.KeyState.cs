@@ -24,6 +24,10 @@ public sealed partial class BaselineModel<T>
     // there skips clearing them (for a growing model, a write to memory that is not in the cache).
     private int _zeroFrom;
 
+    // At most the newest bucket of every tracked key (newest buckets only move forward; a new key lowers it): Sweep
+    // scans for idle keys only when a key this old would be idle.
+    private long _minNewest = long.MaxValue;
+
     // Slot regions up to this many cache lines are prefetched with the key's state (PrefetchState).
     private const int MaxPrefetchLines = 6;
 
@@ -72,6 +76,7 @@ public sealed partial class BaselineModel<T>
         k.Key = key;
         k.Calendar = calendar;
         k.NewestBucket = bucket;
+        _minNewest = Math.Min(_minNewest, bucket);
         k.FirstTicks = t;
         k.Folded = long.MinValue;
         k.Dispersion = BaselineMath.InitialDispersion;
@@ -218,8 +223,6 @@ public sealed partial class BaselineModel<T>
         Unsafe.Add(ref at, 4) = samples;
     }
 
-    /// <summary>Retires keys idle beyond the retention and releases kept items of buckets that can no longer
-    /// change (<see cref="ReleaseKept"/>). Runs when the newest event time enters a new bucket: O(keys) per bucket of event time.</summary>
     /// <summary>Moves the newest time to <paramref name="t"/> without an observation (the partitioned engine's models
     /// follow the observations of keys other partitions own), sweeping idle keys at a bucket boundary. Earlier times are
     /// ignored.</summary>
@@ -245,13 +248,36 @@ public sealed partial class BaselineModel<T>
         }
     }
 
+    /// <summary>Retires keys idle beyond the retention and releases kept items of buckets that can no longer
+    /// change (<see cref="ReleaseKept"/>). Runs when the newest event time enters a new bucket: O(keys) for a bucket of
+    /// event time in which the oldest key may be idle, O(1) otherwise.</summary>
     private void Sweep()
     {
+        // No key's newest bucket is older than _minNewest, so when even that one is within the retention no key retires
+        // and the scan (every handle's record, once per bucket of event time: megabytes at tens of thousands of keys)
+        // is skipped; the scan finds the exact oldest newest bucket of the keys it keeps.
+        if (_minNewest != long.MaxValue && _watermark - ((_minNewest + 1) * _bucket) >= _retention)
+        {
+            RetireIdleKeys();
+        }
+
+        ReleaseKept();
+    }
+
+    private void RetireIdleKeys()
+    {
+        var oldest = long.MaxValue;
         for (var h = 0; h < _highWater; h++)
         {
             ref var k = ref _state[h].Cold;
-            if (k.Key is null || _watermark - ((k.NewestBucket + 1) * _bucket) < _retention)
+            if (k.Key is null)
             {
+                continue;
+            }
+
+            if (_watermark - ((k.NewestBucket + 1) * _bucket) < _retention)
+            {
+                oldest = Math.Min(oldest, k.NewestBucket);
                 continue;
             }
 
@@ -265,7 +291,7 @@ public sealed partial class BaselineModel<T>
             _free[_freeCount++] = h;
         }
 
-        ReleaseKept();
+        _minNewest = oldest;
     }
 
     /// <summary>Tells <see cref="PrefetchState"/> the handle the index is about to confirm.</summary>
