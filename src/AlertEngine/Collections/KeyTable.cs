@@ -115,6 +115,54 @@ internal sealed class KeyTable<TValue>
         return ref _slots[b].Value;
     }
 
+    /// <summary>
+    /// <see cref="FindValue(string)"/>, telling <paramref name="hint"/> about the value of the first slot whose stored
+    /// hash equals the key's before the key itself is compared. That value is almost always the key's, and the comparison
+    /// reads the stored key string (for a key not used for a while, a cache miss): a caller whose values lead elsewhere
+    /// (handles into arrays) asks there for the memory it will read next, so that those misses overlap the string's
+    /// instead of following it. The hint must not change anything; it may be told about another key's value.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref TValue FindValue<THint>(string key, ref THint hint)
+        where THint : struct, IKeyTableHint<TValue>
+    {
+        var slots = _slots;
+        if (slots.Length == 0)
+        {
+            return ref Unsafe.NullRef<TValue>();
+        }
+
+        var hash = Hash(key);
+        var mask = _mask;
+        var b = hash & mask;
+        var hinted = false;
+        while (true)
+        {
+            ref var slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(slots), b);
+            var stored = slot.Key;
+            if (stored is null)
+            {
+                return ref Unsafe.NullRef<TValue>();
+            }
+
+            if (slot.Hash == hash)
+            {
+                if (!hinted)
+                {
+                    hinted = true;
+                    hint.Candidate(in slot.Value);
+                }
+
+                if (KeyEquals(stored, key))
+                {
+                    return ref slot.Value;
+                }
+            }
+
+            b = (b + 1) & mask;
+        }
+    }
+
     /// <summary>The value of <paramref name="key"/> by reference; a default value is added first when the key is not
     /// in the table (<paramref name="exists"/> false). One hash of the key either way.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

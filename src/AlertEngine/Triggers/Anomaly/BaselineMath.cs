@@ -84,7 +84,12 @@ internal static class BaselineMath
     public static void UpdateRecent(ref float observed, ref float expected, double level, double count, double batch, double dispersion)
     {
         var predicted = level * RecentFactor(observed, expected);
-        var clipped = Math.Min(count, predicted + (Huber * ClipScale(predicted, batch, dispersion)));
+
+        // An empty bucket (most folds of a quiet key: one per skipped hour) is clipped at min(0, predicted + 2.5σ), which
+        // is 0 whenever predicted ≥ 0 and σ's square is not NaN (then predicted + 2.5σ is ≥ 0 or +∞, never NaN): the
+        // same value without the square root, which sat on the chain of dependent operations from one fold to the next.
+        var square = Math.Max(Variance(predicted, batch, dispersion), batch);
+        var clipped = count == 0 && predicted >= 0 && square >= 0 ? 0.0 : Math.Min(count, predicted + (Huber * Math.Sqrt(square)));
         observed = (float)(((1 - RecentWeight) * observed) + (RecentWeight * clipped));
         expected = (float)(((1 - RecentWeight) * expected) + (RecentWeight * level));
     }

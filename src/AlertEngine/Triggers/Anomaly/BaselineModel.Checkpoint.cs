@@ -42,9 +42,9 @@ public sealed partial class BaselineModel<T>
         var mask = _kept.Length - 1;
         if (_kept.Length != 0)
         {
-            foreach (var pair in _index)
+            for (var p = _index.Next(0); p >= 0; p = _index.Next(p + 1))
             {
-                for (var q = pair.Value.Head; q >= oldest && q > 0; q = _kept[q & mask].Previous)
+                for (var q = _state[_index.ValueAt(p)].Hot.Head; q >= oldest && q > 0; q = _kept[q & mask].Previous)
                 {
                     if (MayFire(_kept[q & mask].Ticks))
                     {
@@ -58,11 +58,13 @@ public sealed partial class BaselineModel<T>
 
         var chain = new List<long>();
         writer.BeginKeys(_index.Count);
-        foreach (var pair in _index)
+        for (var p = _index.Next(0); p >= 0; p = _index.Next(p + 1))
         {
-            var s = pair.Value;
-            writer.BeginKey(pair.Key);
-            writer.Write(WriteKeyRecord(pair.Key, s));
+            var key = _index.KeyAt(p);
+            var h = _index.ValueAt(p);
+            ref var s = ref _state[h].Hot;
+            writer.BeginKey(key);
+            writer.Write(WriteKeyRecord(key, h));
             chain.Clear();
             if (_kept.Length != 0)
             {
@@ -90,10 +92,10 @@ public sealed partial class BaselineModel<T>
 
     /// <summary>The key's baseline record as a length-prefixed block (<see cref="BaselineSnapshot.WriteKey"/>'s bytes),
     /// followed by its working state.</summary>
-    private ReadOnlySpan<byte> WriteKeyRecord(string key, Hot s)
+    private ReadOnlySpan<byte> WriteKeyRecord(string key, int h)
     {
-        ref var k = ref _cold[s.Handle];
-        var h = s.Handle;
+        ref var s = ref _state[h].Hot;
+        ref var k = ref _state[h].Cold;
         var keyBytes = Encoding.UTF8.GetByteCount(key);
         var record = LengthPrefixBytes(keyBytes) + keyBytes + (4 * 8) + (5 * 4) + (4 * _ring) + (5 * _slots) + (2 * 4);
         var total = 4 + record + (2 * 8) + (4 * 4);
@@ -272,15 +274,16 @@ public sealed partial class BaselineModel<T>
             throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' has an impossible working state");
         }
 
-        ref var s = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out var exists);
-        if (exists)
+        if (_index.ContainsKey(key))
         {
             throw new ArgumentException($"The snapshot holds the key '{key}' twice.", nameof(key));
         }
 
         // From here on as Restore does for one key.
-        var h = Allocate(ref s, key, firstTicks, newestBucket, CalendarFor(key));
-        ref var k = ref _cold[h];
+        var h = Allocate(key, firstTicks, newestBucket, CalendarFor(key));
+        _index.Add(key, h);
+        ref var s = ref _state[h].Hot;
+        ref var k = ref _state[h].Cold;
         k.Dispersion = dispersion;
         k.DispersionSum = dispersionSum;
         k.DispersionWeight = dispersionWeight;
@@ -322,6 +325,13 @@ public sealed partial class BaselineModel<T>
         s.Threshold = threshold;
         k.Expected = expected;
         k.Scale = scale;
+    }
+
+    /// <summary>The state of a tracked key by reference, or a null reference.</summary>
+    private ref Hot HotOf(string key)
+    {
+        ref var found = ref _index.FindValue(key);
+        return ref System.Runtime.CompilerServices.Unsafe.IsNullRef(ref found) ? ref System.Runtime.CompilerServices.Unsafe.NullRef<Hot>() : ref _state[found].Hot;
     }
 
     private static bool IsCount(float value) => float.IsFinite(value) && value >= 0;
@@ -377,7 +387,7 @@ public sealed partial class BaselineModel<T>
     internal List<(long Sequence, long Ticks, T Item)> KeptItems(string key)
     {
         var list = new List<(long, long, T)>();
-        ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
+        ref var s = ref HotOf(key);
         if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s) || _kept.Length == 0)
         {
             return list;
@@ -410,7 +420,7 @@ public sealed partial class BaselineModel<T>
         items.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
         foreach (var (_, key, ticks, item) in items)
         {
-            ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
+            ref var s = ref HotOf(key);
             if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s))
             {
                 throw new ArgumentException($"A kept item belongs to the key '{key}', which the model does not track.", nameof(items));
@@ -425,13 +435,13 @@ public sealed partial class BaselineModel<T>
     /// the batch factor of that moment: recomputing it after a restore could give another threshold).</summary>
     internal WorkingState ExportWorkingState(string key)
     {
-        ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
+        ref var s = ref HotOf(key);
         if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s))
         {
             throw new ArgumentException($"The key '{key}' is not tracked.", nameof(key));
         }
 
-        ref var k = ref _cold[s.Handle];
+        ref var k = ref _state[s.Handle].Cold;
         return new WorkingState(s.FastFrom, s.BatchTicks, s.BatchSize, s.Threshold, k.Expected, k.Scale);
     }
 
@@ -439,7 +449,7 @@ public sealed partial class BaselineModel<T>
     /// <exception cref="ArgumentException">The key is not tracked, or the state is impossible.</exception>
     internal void RestoreWorkingState(string key, WorkingState state)
     {
-        ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
+        ref var s = ref HotOf(key);
         if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref s))
         {
             throw new ArgumentException($"The key '{key}' is not tracked.", nameof(key));
@@ -450,7 +460,7 @@ public sealed partial class BaselineModel<T>
             throw new ArgumentException($"The working state of key '{key}' is impossible.", nameof(state));
         }
 
-        ref var k = ref _cold[s.Handle];
+        ref var k = ref _state[s.Handle].Cold;
         s.FastFrom = state.FastFrom;
         s.BatchTicks = state.BatchTicks;
         s.BatchSize = state.BatchSize;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
@@ -8,17 +9,26 @@ namespace AlertEngine;
 // retirement, and the calendars.
 public sealed partial class BaselineModel<T>
 {
-    // Per key: the state every observation touches lives in the dictionary entry (one memory access after the
-    // hash); by handle, the state a bucket change touches, the seasonal slots (float level + byte sample count,
-    // 5 bytes each) and the counts of the older open buckets.
-    private Cold[] _cold = [];
+    // Per key, by handle (the index maps a key to its handle): its record (the state every observation touches, then
+    // the state a bucket change touches), the seasonal slots (float level + byte sample count, 5 bytes each) and the
+    // counts of the older open buckets. Each address needs only the handle, so all of them are asked for at once
+    // (PrefetchState).
+    private KeyRecord[] _state = [];
     private byte[] _slotData = [];
     private int[] _older = [];
     private int[] _free = [];
     private int _freeCount;
     private int _highWater;
 
-    // Slot regions up to this many cache lines are prefetched on a bucket change (PrefetchSlots).
+    // Handles from here on have never been used since their slots and older counts were allocated (zero): a new key
+    // there skips clearing them (for a growing model, a write to memory that is not in the cache).
+    private int _zeroFrom;
+
+    // At most the newest bucket of every tracked key (newest buckets only move forward; a new key lowers it): Sweep
+    // scans for idle keys only when a key this old would be idle.
+    private long _minNewest = long.MaxValue;
+
+    // Slot regions up to this many cache lines are prefetched with the key's state (PrefetchState).
     private const int MaxPrefetchLines = 6;
 
     // The slots of the last two buckets asked for: a bucket change asks for the closed bucket's and the new one's.
@@ -29,7 +39,8 @@ public sealed partial class BaselineModel<T>
     private int _slotCacheCalendar2;
     private int _slotCacheValue2;
 
-    private int Allocate(ref Hot s, string key, long t, long bucket, int calendar)
+    /// <summary>Takes a handle for a new key and sets up its state (the caller adds the key to the index).</summary>
+    private int Allocate(string key, long t, long bucket, int calendar)
     {
         int h;
         if (_freeCount > 0)
@@ -39,26 +50,37 @@ public sealed partial class BaselineModel<T>
         else
         {
             h = _highWater++;
-            if (h == _cold.Length)
+            if (h == _state.Length)
             {
                 Grow();
             }
         }
 
-        _slotData.AsSpan(h * _slots * SlotBytes, _slots * SlotBytes).Clear();
-        if (_ring > 1)
+        if (h < _zeroFrom)
         {
-            _older.AsSpan(h * (_ring - 1), _ring - 1).Clear();
+            _slotData.AsSpan(h * _slots * SlotBytes, _slots * SlotBytes).Clear();
+            if (_ring > 1)
+            {
+                _older.AsSpan(h * (_ring - 1), _ring - 1).Clear();
+            }
+        }
+        else
+        {
+            Debug.Assert(!_slotData.AsSpan(h * _slots * SlotBytes, _slots * SlotBytes).ContainsAnyExcept((byte)0), "An unused handle's slots are zero.");
+            Debug.Assert(_ring == 1 || !_older.AsSpan(h * (_ring - 1), _ring - 1).ContainsAnyExcept(0), "An unused handle's older counts are zero.");
+            _zeroFrom = h + 1;
         }
 
-        ref var k = ref _cold[h];
+        ref var k = ref _state[h].Cold;
         k = default;
         k.Key = key;
         k.Calendar = calendar;
         k.NewestBucket = bucket;
+        _minNewest = Math.Min(_minNewest, bucket);
         k.FirstTicks = t;
         k.Folded = long.MinValue;
         k.Dispersion = BaselineMath.InitialDispersion;
+        ref var s = ref _state[h].Hot;
         s = default;
         s.Handle = h;
         s.NewestStart = bucket * _bucket;
@@ -71,38 +93,46 @@ public sealed partial class BaselineModel<T>
     /// <summary>Makes room for <paramref name="count"/> keys at once (a restore), instead of doubling key by key.</summary>
     private void EnsureHandles(int count)
     {
-        if (count <= _cold.Length)
+        if (count <= _state.Length)
         {
             return;
         }
 
         var capacity = Math.Min(Math.Max(16, count), _maxKeys);
-        Array.Resize(ref _cold, capacity);
+        _zeroFrom = Math.Min(_zeroFrom, _state.Length);
+        Array.Resize(ref _state, capacity);
         Array.Resize(ref _slotData, capacity * _slots * SlotBytes);
         Array.Resize(ref _older, capacity * (_ring - 1));
     }
 
     private void Grow()
     {
-        var capacity = (int)Math.Min(Math.Max(16L, _cold.Length * 2L), _maxKeys);
-        Array.Resize(ref _cold, capacity);
+        var capacity = (int)Math.Min(Math.Max(16L, _state.Length * 2L), _maxKeys);
+        _zeroFrom = Math.Min(_zeroFrom, _state.Length);
+        Array.Resize(ref _state, capacity);
         Array.Resize(ref _slotData, capacity * _slots * SlotBytes);
         Array.Resize(ref _older, capacity * (_ring - 1));
     }
 
-    /// <summary>Asks the processor for the cache lines of key <paramref name="h"/>'s seasonal slots (at most
-    /// <see cref="MaxPrefetchLines"/> lines: all of them for hourly buckets, 48 slots in 240 bytes) and of its older open
-    /// buckets' counts. A bucket change of a quiet key folds its skipped buckets into those slots; their address needs
-    /// only the handle, so the miss overlaps the by-handle state's instead of following it. Only a hint: no state
-    /// changes, and a no-op without SSE.</summary>
+    /// <summary>Asks the processor for the cache lines of key <paramref name="h"/>'s state: its hot and cold records,
+    /// its seasonal slots (at most <see cref="MaxPrefetchLines"/> lines: all of them for hourly buckets, 48 slots in 240
+    /// bytes) and its older open buckets' counts. An observation of a quiet key reads all of them, each a cache miss; the
+    /// lookup calls this with the handle it found before comparing the stored key string (KeyTable's hint), so the misses
+    /// overlap the string's and each other's instead of following one another. Only a hint: no state changes, and a
+    /// no-op without SSE.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void PrefetchSlots(int h)
+    private void PrefetchState(int h)
     {
         if (!Sse.IsSupported)
         {
             return;
         }
 
+        ref var record = ref Unsafe.As<KeyRecord, byte>(ref _state[h]);
+        Prefetch(ref record);
+        Prefetch(ref Unsafe.Add(ref record, 64));
+        Prefetch(ref Unsafe.Add(ref record, 128));
+        Prefetch(ref Unsafe.Add(ref record, Unsafe.SizeOf<KeyRecord>() - 1));
         var bytes = _slots * SlotBytes;
         if (bytes <= MaxPrefetchLines * 64)
         {
@@ -123,13 +153,14 @@ public sealed partial class BaselineModel<T>
 
     // The GC may move the array between taking the address and the prefetch: harmless, a prefetch never faults and
     // changes nothing but what the cache holds.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Prefetch(ref byte at) => Sse.Prefetch0(Unsafe.AsPointer(ref at));
 
     /// <summary>The seasonal slot of a bucket in key <paramref name="h"/>'s calendar.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int SlotOf(int h, long bucket)
     {
-        var calendar = _cold[h].Calendar;
+        var calendar = _state[h].Cold.Calendar;
         if (bucket == _slotCacheBucket && calendar == _slotCacheCalendar)
         {
             return _slotCacheValue;
@@ -192,8 +223,6 @@ public sealed partial class BaselineModel<T>
         Unsafe.Add(ref at, 4) = samples;
     }
 
-    /// <summary>Retires keys idle beyond the retention and releases kept items of buckets that can no longer
-    /// change (<see cref="ReleaseKept"/>). Runs when the newest event time enters a new bucket: O(keys) per bucket of event time.</summary>
     /// <summary>Moves the newest time to <paramref name="t"/> without an observation (the partitioned engine's models
     /// follow the observations of keys other partitions own), sweeping idle keys at a bucket boundary. Earlier times are
     /// ignored.</summary>
@@ -219,13 +248,36 @@ public sealed partial class BaselineModel<T>
         }
     }
 
+    /// <summary>Retires keys idle beyond the retention and releases kept items of buckets that can no longer
+    /// change (<see cref="ReleaseKept"/>). Runs when the newest event time enters a new bucket: O(keys) for a bucket of
+    /// event time in which the oldest key may be idle, O(1) otherwise.</summary>
     private void Sweep()
     {
+        // No key's newest bucket is older than _minNewest, so when even that one is within the retention no key retires
+        // and the scan (every handle's record, once per bucket of event time: megabytes at tens of thousands of keys)
+        // is skipped; the scan finds the exact oldest newest bucket of the keys it keeps.
+        if (_minNewest != long.MaxValue && _watermark - ((_minNewest + 1) * _bucket) >= _retention)
+        {
+            RetireIdleKeys();
+        }
+
+        ReleaseKept();
+    }
+
+    private void RetireIdleKeys()
+    {
+        var oldest = long.MaxValue;
         for (var h = 0; h < _highWater; h++)
         {
-            ref var k = ref _cold[h];
-            if (k.Key is null || _watermark - ((k.NewestBucket + 1) * _bucket) < _retention)
+            ref var k = ref _state[h].Cold;
+            if (k.Key is null)
             {
+                continue;
+            }
+
+            if (_watermark - ((k.NewestBucket + 1) * _bucket) < _retention)
+            {
+                oldest = Math.Min(oldest, k.NewestBucket);
                 continue;
             }
 
@@ -239,7 +291,21 @@ public sealed partial class BaselineModel<T>
             _free[_freeCount++] = h;
         }
 
-        ReleaseKept();
+        _minNewest = oldest;
+    }
+
+    /// <summary>Tells <see cref="PrefetchState"/> the handle the index is about to confirm.</summary>
+    private readonly struct StatePrefetch(BaselineModel<T> model) : IKeyTableHint<int>
+    {
+        public void Candidate(in int value) => model.PrefetchState(value);
+    }
+
+    /// <summary>A key's state by handle: the part every observation touches, then the part a bucket change touches, side
+    /// by side (adjacent cache lines of one page: one address translation for both).</summary>
+    private struct KeyRecord
+    {
+        public Hot Hot;
+        public Cold Cold;
     }
 
     /// <summary>The state every observation touches.</summary>

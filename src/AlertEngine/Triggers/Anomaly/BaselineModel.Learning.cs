@@ -6,7 +6,7 @@ public sealed partial class BaselineModel<T>
     /// <summary>Moves a key's newest bucket forward to <paramref name="b"/>, folding the buckets that leave its open window.</summary>
     private void Advance(int h, ref Hot s, long b)
     {
-        ref var k = ref _cold[h];
+        ref var k = ref _state[h].Cold;
         var nb = k.NewestBucket;
         var d = b - nb;
         var firstBucket = k.FirstTicks / _bucket;
@@ -76,7 +76,7 @@ public sealed partial class BaselineModel<T>
     /// slot's level.</summary>
     private void Fold(int h, ref Hot s, long bucket, int count, bool fired, bool afterFired)
     {
-        ref var k = ref _cold[h];
+        ref var k = ref _state[h].Cold;
         var i = (h * _slots) + SlotOf(h, bucket);
         var level = LevelAt(i);
         var samples = SamplesAt(i);

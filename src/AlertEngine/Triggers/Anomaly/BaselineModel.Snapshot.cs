@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace AlertEngine;
 
 // Saving and restoring the whole state (the public snapshot).
@@ -13,13 +11,13 @@ public sealed partial class BaselineModel<T>
         var n = 0;
         for (var h = 0; h < _highWater; h++)
         {
-            ref var k = ref _cold[h];
+            ref var k = ref _state[h].Cold;
             if (k.Key is null)
             {
                 continue;
             }
 
-            ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_index, k.Key);
+            ref var s = ref _state[h].Hot;
             var counts = new int[_ring];
             counts[0] = s.Count;
             for (var i = 1; i < _ring; i++)
@@ -101,8 +99,9 @@ public sealed partial class BaselineModel<T>
 
         _index.Clear();
         _index.EnsureCapacity(calendars.Length);
+        _zeroFrom = int.MaxValue; // every handle is taken again from 0: the old keys' slots are cleared as they are reused
         EnsureHandles(calendars.Length);
-        Array.Clear(_cold);
+        Array.Clear(_state);
         Array.Clear(_kept);
         _keptNext = 1;
         _keptCleared = 1;
@@ -113,9 +112,10 @@ public sealed partial class BaselineModel<T>
         for (var n = 0; n < calendars.Length; n++)
         {
             var r = snapshot.Keys[n];
-            ref var s = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, r.Key, out _);
-            var h = Allocate(ref s, r.Key, r.FirstTicks, r.NewestBucket, calendars[n]);
-            ref var k = ref _cold[h];
+            var h = Allocate(r.Key, r.FirstTicks, r.NewestBucket, calendars[n]);
+            _index.Add(r.Key, h);
+            ref var s = ref _state[h].Hot;
+            ref var k = ref _state[h].Cold;
             k.Dispersion = r.Dispersion;
             k.DispersionSum = r.DispersionSum;
             k.DispersionWeight = r.DispersionWeight;

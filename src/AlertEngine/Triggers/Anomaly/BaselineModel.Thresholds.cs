@@ -5,7 +5,7 @@ public sealed partial class BaselineModel<T>
 {
     private void SetThreshold(int h, ref Hot s)
     {
-        ref var k = ref _cold[h];
+        ref var k = ref _state[h].Cold;
         if ((k.Fired & 1) != 0)
         {
             s.Threshold = CannotFire;
@@ -21,7 +21,7 @@ public sealed partial class BaselineModel<T>
     {
         expected = 0;
         scale = 1;
-        ref var k = ref _cold[h];
+        ref var k = ref _state[h].Cold;
         if ((bucket * _bucket) - k.FirstTicks < _learning)
         {
             return CannotFire;

@@ -24,11 +24,12 @@ namespace AlertEngine;
 /// the newest time seen is <see cref="AnomalyOutcome.Late"/>. Within the lateness it is counted in its own
 /// bucket: each key keeps its newest bucket and the ⌈lateness / bucket⌉ before it open (at most 64 open buckets in
 /// all), and folds a bucket into the baseline only once it leaves that window.</para>
-/// <para><b>Memory.</b> Per key: a fixed-size state (about 120 bytes, half of it touched by every observation),
-/// 5 bytes per seasonal slot (48 slots for hourly buckets: 240 bytes), 4 bytes per extra open bucket, and its dictionary
-/// entry. Kept items (at most <see cref="AnomalyDetectorOptions.MaxActivitiesPerDetection"/> per bucket, kept only
-/// once the key has learned) live in one ring shared by all keys, 24 bytes an item, which grows while the items it
-/// holds can still be needed, up to <see cref="AnomalyDetectorOptions.MaxKeptActivities"/>; beyond that the oldest are
+/// <para><b>Memory.</b> Per key: a fixed-size state (about 140 bytes, 56 of them touched by every observation),
+/// 5 bytes per seasonal slot (48 slots for hourly buckets: 240 bytes), 4 bytes per extra open bucket, and its index
+/// entry (key reference, hash and handle: 24 bytes in a table between a quarter and half full, and 4 bytes of order).
+/// Kept items (at most <see cref="AnomalyDetectorOptions.MaxActivitiesPerDetection"/> per bucket, kept only once the
+/// key has learned) live in one ring shared by all keys, 24 bytes an item, which grows while the items it holds can
+/// still be needed, up to <see cref="AnomalyDetectorOptions.MaxKeptActivities"/>; beyond that the oldest are
 /// overwritten and counted in <see cref="DroppedItems"/>. Keys idle for <see cref="AnomalyDetectorOptions.Retention"/>
 /// are retired.</para>
 /// <para>Observing allocates nothing in steady state; a detection allocates its result.</para>
@@ -64,7 +65,9 @@ public sealed partial class BaselineModel<T>
     private readonly List<SeasonalCalendar> _calendars = [];
     private readonly Dictionary<string, int> _calendarByZone = new(StringComparer.Ordinal);
     private readonly string _timeZoneId;
-    private readonly Dictionary<string, Hot> _index = new(StringComparer.Ordinal);
+    // Key → handle. Keys are compared ordinally; the table enumerates in the order a Dictionary fed the same adds and
+    // removes would (checkpoints write keys in that order).
+    private readonly KeyTable<int> _index = new(StringComparer.Ordinal);
 
     private long _watermark = long.MinValue;
     private long _nextSweepTicks = long.MinValue;
@@ -150,28 +153,25 @@ public sealed partial class BaselineModel<T>
             return AnomalyOutcome.Late;
         }
 
-        // The reference into the dictionary stays valid: nothing is added to it until this call returns.
-        ref var s = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out var exists);
-        if (!exists)
+        // The lookup tells PrefetchState the handle it is about to confirm: the key's state by handle, its slots and its
+        // older counts are asked for while the stored key string is compared, so a quiet key's misses overlap instead
+        // of following one another (benchmarks/results/end-to-end.md, 2026-12-05 anomaly-8).
+        var hint = new StatePrefetch(this);
+        ref var found = ref _index.FindValue(key, ref hint);
+        int h;
+        if (!Unsafe.IsNullRef(ref found))
         {
-            if (_index.Count > _maxKeys)
+            h = found;
+        }
+        else
+        {
+            if (_index.Count >= _maxKeys)
             {
-                _index.Remove(key);
                 return AnomalyOutcome.KeyCapExceeded;
             }
 
-            // The zone resolver is user code: when it throws, the key must not stay in the index half allocated
-            // (with a default state pointing at handle 0, another key's).
-            int calendar;
-            try
-            {
-                calendar = CalendarFor(key);
-            }
-            catch
-            {
-                _index.Remove(key);
-                throw;
-            }
+            // The zone resolver is user code: when it throws, nothing has been added yet.
+            var calendar = CalendarFor(key);
 
             // The index keeps its own copy of the key. Every later observation of the key compares its string with
             // this one (the activity's is another instance), and that read was the hottest instruction of a quiet
@@ -179,13 +179,12 @@ public sealed partial class BaselineModel<T>
             // somewhere in the activities' heap); the copies are allocated one after another as keys appear, so they
             // sit together. Measured 1.06-1.08x per observation on issue 16's workload (benchmarks/results/end-to-end.md,
             // 2026-12-05 engine-emit). Once per key, not per observation.
-            _index.Remove(key);
             key = new string(key);
-            s = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out _);
-            Allocate(ref s, key, t, t / _bucket, calendar);
+            h = Allocate(key, t, t / _bucket, calendar);
+            _index.Add(key, h);
         }
 
-        var h = s.Handle;
+        ref var s = ref _state[h].Hot;
         if (t == s.BatchTicks)
         {
             s.BatchSize++;
@@ -218,14 +217,15 @@ public sealed partial class BaselineModel<T>
     public BaselineEstimate? GetBaseline(string key, DateTimeOffset time)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ref var s = ref CollectionsMarshal.GetValueRefOrNullRef(_index, key);
-        if (Unsafe.IsNullRef(ref s))
+        ref var found = ref _index.FindValue(key);
+        if (Unsafe.IsNullRef(ref found))
         {
             return null;
         }
 
-        var h = s.Handle;
-        ref var k = ref _cold[h];
+        var h = found;
+        ref var s = ref _state[h].Hot;
+        ref var k = ref _state[h].Cold;
         var b = time.UtcTicks / _bucket;
         var i = (h * _slots) + SlotOf(h, b);
         var level = PredictedLevel(h, i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
@@ -278,7 +278,7 @@ public sealed partial class BaselineModel<T>
         }
 
         s.Threshold = CannotFire;
-        ref var k = ref _cold[h];
+        ref var k = ref _state[h].Cold;
         k.Fired |= 1;
         detection = Fire(h, ref s, k.NewestBucket, c, k.Expected, k.Scale);
         return AnomalyOutcome.Detected;
@@ -287,10 +287,7 @@ public sealed partial class BaselineModel<T>
     /// <summary>An observation before the key's first one, or outside its newest bucket.</summary>
     private AnomalyOutcome ObserveSlow(int h, ref Hot s, long t, T item, out BaselineDetection<T>? detection)
     {
-        // The slots' address needs only the handle; what follows reads the by-handle state first (its calendar picks the
-        // slot), so without the hint the slots' cache miss would wait for that one.
-        PrefetchSlots(h);
-        ref var k = ref _cold[h];
+        ref var k = ref _state[h].Cold;
         if (t < k.FirstTicks)
         {
             k.FirstTicks = t;
@@ -314,7 +311,7 @@ public sealed partial class BaselineModel<T>
     private AnomalyOutcome ObserveOlder(int h, ref Hot s, long b, long t, T item, out BaselineDetection<T>? detection)
     {
         detection = null;
-        ref var k = ref _cold[h];
+        ref var k = ref _state[h].Cold;
         var i = k.NewestBucket - b;
         if (i >= _ring || b <= k.Folded)
         {

@@ -24,6 +24,63 @@ public class BaselineModelProperties
                 select (key, gap, count))
             select (bucket, learning, sensitivity, steps));
 
+    /// <summary>
+    /// Keys retire exactly as the rule says, restated naively: whenever the newest time enters a new bucket, every key whose
+    /// newest bucket ended at least the retention before that time is dropped (and learns again when it comes back). Keys
+    /// 0–4, gaps up to 3 hours, hourly buckets, retention 1–6 hours, so retirements are frequent and the oldest key changes.
+    /// </summary>
+    [Property(MaxTest = 300)]
+    public Property Keys_retire_when_idle_beyond_the_retention_as_an_oracle_of_the_rule_says() =>
+        Prop.ForAll(
+            (from retention in Gen.Choose(1, 6)
+             from steps in Gen.ArrayOf(
+                 from key in Gen.Choose(0, 4)
+                 from gap in Gen.Frequency((3, Gen.Choose(0, 30)), (2, Gen.Choose(0, 180)))
+                 select (key, gap))
+             select (retention, steps)).ToArbitrary(),
+            input =>
+            {
+                var bucket = TimeSpan.FromHours(1).Ticks;
+                var retention = TimeSpan.FromHours(input.retention).Ticks;
+                var model = new BaselineModel<int>(
+                    new AnomalyTrigger(TriggerScope.User, TimeSpan.Zero, AnomalySensitivity.Medium, TimeSpan.FromHours(1)),
+                    new AnomalyDetectorOptions { Retention = TimeSpan.FromTicks(retention) });
+                var newest = new Dictionary<string, long>();
+                var watermark = long.MinValue;
+                var nextSweep = long.MinValue;
+                var t = Start;
+                foreach (var (keyIndex, gap) in input.steps)
+                {
+                    t = t.AddMinutes(gap);
+                    var ticks = t.UtcTicks;
+                    if (ticks > watermark)
+                    {
+                        watermark = ticks;
+                        if (ticks >= nextSweep)
+                        {
+                            if (nextSweep != long.MinValue)
+                            {
+                                foreach (var idle in newest.Where(p => watermark - ((p.Value + 1) * bucket) >= retention).Select(p => p.Key).ToList())
+                                {
+                                    newest.Remove(idle);
+                                }
+                            }
+
+                            nextSweep = ((ticks / bucket) + 1) * bucket;
+                        }
+                    }
+
+                    var key = "k" + keyIndex;
+                    newest[key] = Math.Max(newest.GetValueOrDefault(key, long.MinValue), ticks / bucket);
+                    model.Observe(key, t, 0, out _);
+                    Assert.Equal(newest.Count, model.KeyCount);
+                    for (var k = 0; k <= 4; k++)
+                    {
+                        Assert.Equal(newest.ContainsKey("k" + k), model.GetBaseline("k" + k, t) is not null);
+                    }
+                }
+            });
+
     [Property(MaxTest = 200)]
     public Property No_detection_fires_before_the_keys_learning_period_is_over() =>
         Prop.ForAll(AnyInput(), input =>
