@@ -1071,12 +1071,16 @@ public sealed partial class SlidingWindowCounter<TItem>
             var start = kept + 1 - length;
             Debug.Assert(start >= 0, "A key keeps the most recent min(N - 1, cap) items.");
 
-            // Written through a span: a store into a TItem[] of a reference type checks the element type each time
-            // (array covariance), a store through a span does not.
-            var detection = _detectionItems.AsSpan(0, length);
+            // Written through a reference to the array's data: a store into a TItem[] of a reference type checks the
+            // element type each time (array covariance), and so does making a span of it, once, but in this class's
+            // shared code for reference items that check looks the type TItem[] up at run time: a chain of dependent
+            // loads on every detection (perf: the most expensive part of Fire in bursty N = 5). _detectionItems is
+            // created here as a TItem[] and never another array type; length <= its length (checked above).
+            Debug.Assert(length <= _detectionItems.Length, "The detection array was grown to the detection's length.");
+            ref var detection = ref MemoryMarshal.GetArrayDataReference(_detectionItems);
             for (var m = start; m <= kept; m++)
             {
-                detection[m - start] = m < at ? ItemAt(ref state, m).Item : m == at ? item : ItemAt(ref state, m - 1).Item;
+                Unsafe.Add(ref detection, m - start) = m < at ? ItemAt(ref state, m).Item : m == at ? item : ItemAt(ref state, m - 1).Item;
             }
         }
 
@@ -1112,11 +1116,13 @@ public sealed partial class SlidingWindowCounter<TItem>
 
     /// <summary>Copies the <paramref name="count"/> elements of a ring from <paramref name="head"/> to the start of
     /// <paramref name="target"/>, in order, in at most two bulk copies.</summary>
-    private static void CopyRing<T>(T[] ring, int head, int count, T[] target)
+    /// <remarks>Through the non-generic <see cref="Array"/> methods: in this generic class's shared code for reference
+    /// items, a generic helper or a span of <c>Stamped</c> costs a runtime lookup of its type per call.</remarks>
+    private static void CopyRing(Array ring, int head, int count, Array target)
     {
         var first = Math.Min(count, ring.Length - head);
-        ring.AsSpan(head, first).CopyTo(target);
-        ring.AsSpan(0, count - first).CopyTo(target.AsSpan(first));
+        Array.Copy(ring, head, target, 0, first);
+        Array.Copy(ring, 0, target, first, count - first);
     }
 
     /// <summary>Whether every element of an item array is default (for assertions); items without references are not
@@ -1139,12 +1145,13 @@ public sealed partial class SlidingWindowCounter<TItem>
         return true;
     }
 
-    /// <summary>Clears the <paramref name="count"/> elements of a ring from <paramref name="head"/>.</summary>
-    private static void ClearRing<T>(T[] ring, int head, int count)
+    /// <summary>Clears the <paramref name="count"/> elements of a ring from <paramref name="head"/> (see
+    /// <see cref="CopyRing"/> for why not generic).</summary>
+    private static void ClearRing(Array ring, int head, int count)
     {
         var first = Math.Min(count, ring.Length - head);
-        ring.AsSpan(head, first).Clear();
-        ring.AsSpan(0, count - first).Clear();
+        Array.Clear(ring, head, first);
+        Array.Clear(ring, 0, count - first);
     }
 
     private long ValidateSnapshot(SlidingWindowCounterSnapshot<TItem> snapshot)
