@@ -1105,8 +1105,20 @@ public sealed partial class SlidingWindowCounter<TItem>
             if (RuntimeHelpers.IsReferenceOrContainsReferences<TItem>())
             {
                 // Every element outside the live run is default already (expiry, drops and clears reset what they take
-                // out; a grown ring starts from a cleared array), so only the run is cleared.
-                ClearRing(ItemsOf(ref state), state.ItemHead, state.ItemCount);
+                // out; a grown ring starts from a cleared array), so only the run is cleared. A short run (a detection
+                // at a small N: every N items of a burst) element by element: plain stores of zero, where Array.Clear
+                // is a call with its checks and a call of its own (perf: 6 % of the counter in bursty N = 5).
+                if (state.ItemCount <= 8)
+                {
+                    for (var i = 0; i < state.ItemCount; i++)
+                    {
+                        ItemAt(ref state, i) = default;
+                    }
+                }
+                else
+                {
+                    ClearRing(ItemsOf(ref state), state.ItemHead, state.ItemCount);
+                }
             }
 
             state.ItemHead = 0;
