@@ -30,7 +30,7 @@ namespace AlertEngine;
 /// <c>min(N − 1, ceil(window / resolution))</c> slots of 16 bytes, whatever the rate of items for the key, in an array
 /// (24 bytes of header) next to its fixed state, a 72-byte slot of the counter's key table (the key reference, its hash
 /// and the state; see <c>KeyTable</c>: between a quarter and half of the slots are in use, so 150–290 bytes per key with
-/// the spare slots). To carry the
+/// the spare slots, and 16–32 bytes of lookup hints by string instance). To carry the
 /// items into detections a key also keeps the most recent <c>min(N − 1, MaxItemsPerDetection)</c> items inside its
 /// window (16 bytes each plus the items themselves); a kept item is counted by being kept, so slots then hold only
 /// the counted items beyond that cap. Set <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/>
@@ -192,7 +192,8 @@ public sealed partial class SlidingWindowCounter<TItem>
         }
 
         // A burst of one key (the same string again and again) is served from _hotState without hashing the key; see
-        // _hotKey.
+        // _hotKey. Other keys are looked up by string instance first (KeyTable.FindValueByReference: the reader
+        // interns keys, so the key's slot is mostly found without reading, let alone hashing, the string).
         ref var state = ref _hotState;
         if (!ReferenceEquals(key, _hotKey))
         {
@@ -204,7 +205,7 @@ public sealed partial class SlidingWindowCounter<TItem>
             if (_keys.Count < MaxTrackedKeys)
             {
                 // Below the key cap, one hash of the key whether or not it is tracked: a new key's entry is added here.
-                state = ref _keys.GetValueRefOrAddDefault(key, out var tracked);
+                state = ref _keys.GetValueRefOrAddDefaultByReference(key, out var tracked);
                 if (!tracked)
                 {
                     _lastKey = key;
@@ -213,7 +214,7 @@ public sealed partial class SlidingWindowCounter<TItem>
             }
             else
             {
-                state = ref _keys.FindValue(key);
+                state = ref _keys.FindValueByReference(key);
                 if (Unsafe.IsNullRef(ref state))
                 {
                     _lastKey = key;
@@ -388,7 +389,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void FlushHot()
     {
-        _keys.FindValue(_hotKey!) = _hotState;
+        _keys.FindValueByReference(_hotKey!) = _hotState;
         _hotKey = null;
         _hotState = default;
     }
@@ -599,6 +600,7 @@ public sealed partial class SlidingWindowCounter<TItem>
 
         if (state.Items is Stamped[] items)
         {
+            Debug.Assert(IsCleared(items), "Every kept item outside the live run is default.");
             _itemPool.Return(items);
         }
 
@@ -910,14 +912,10 @@ public sealed partial class SlidingWindowCounter<TItem>
         var size = Math.Min(Math.Max(old.Length * 2, InitialSlotCapacity), _maxSlotsPerKey);
         Debug.Assert(size > old.Length, "A key never needs more than min(N - 1, window / resolution) slots.");
         var grown = _slotPool.Rent(size);
-        for (var i = 0; i < state.SlotCount; i++)
-        {
-            grown[i] = old[Wrap(state.SlotHead + i, old.Length)];
-        }
-
         if (state.Slots is { } previous)
         {
             // Back to the pool, as GrowItems does.
+            CopyRing(previous, state.SlotHead, state.SlotCount, grown);
             Array.Clear(previous);
             _slotPool.Return(previous);
         }
@@ -940,10 +938,13 @@ public sealed partial class SlidingWindowCounter<TItem>
         // It only writes to the array: the capacity is kept in the entry and the bounds check is left out (the index is
         // below the capacity by construction). With many keys the array is a cache miss, and a store that misses does
         // not hold the processor up the way a load does: this is what makes keeping an item cheap.
+        // The array is tested for null here (a register test) although a capacity above zero implies one: without it
+        // the JIT null-checks the array by loading from it (`cmp byte ptr [items], items`), which is the very cache
+        // miss this path avoids (it was a fifth of the counter's time in steady N = 5 at 10,000 keys, perf).
         var n = state.ItemCount;
-        if (ticks >= _watermark && n < state.ItemCapacity)
+        var items = Unsafe.As<Stamped[]?>(state.Items);
+        if (ticks >= _watermark && n < state.ItemCapacity && items is not null)
         {
-            var items = Unsafe.As<Stamped[]>(state.Items!);
             Debug.Assert(items.Length == state.ItemCapacity, "ItemCapacity is the item array's length.");
             Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(items), Wrap(state.ItemHead + n, state.ItemCapacity)) =
                 new Stamped { Ticks = ticks, Item = item };
@@ -1031,16 +1032,18 @@ public sealed partial class SlidingWindowCounter<TItem>
         var oldLength = state.Items?.Length ?? 0;
         var size = Math.Min(Math.Max(oldLength * 2, InitialItemCapacity), _maxStoredItems);
         var grown = _itemPool.Rent(size);
-        for (var i = 0; i < state.ItemCount; i++)
-        {
-            grown[i] = ItemAt(ref state, i);
-        }
-
         if (state.Items is Stamped[] old)
         {
+            // The ring's two runs copied in bulk (one memory move and one card-marking pass for the references): copied
+            // one by one, each item was a write-barrier call, and a burst of a new key copies 4 + 8 + ... + 64 items
+            // while it grows (perf: the copy was the largest part of the counter's time in bursty N = 10,000).
+            CopyRing(old, state.ItemHead, state.ItemCount, grown);
+
             // Back to the pool for the next key that grows (a burst of a new key grows 4, 8, 16, ...): without this,
             // keys coming and going in bursts allocated in steady state (24 B per activity in the bursty benchmark).
-            Array.Clear(old);
+            // Only the live run holds anything: every element outside it is default (see ClearCounts).
+            ClearRing(old, state.ItemHead, state.ItemCount);
+            Debug.Assert(IsCleared(old), "Every kept item outside the live run is default.");
             _itemPool.Return(old);
         }
 
@@ -1068,12 +1071,16 @@ public sealed partial class SlidingWindowCounter<TItem>
             var start = kept + 1 - length;
             Debug.Assert(start >= 0, "A key keeps the most recent min(N - 1, cap) items.");
 
-            // Written through a span: a store into a TItem[] of a reference type checks the element type each time
-            // (array covariance), a store through a span does not.
-            var detection = _detectionItems.AsSpan(0, length);
+            // Written through a reference to the array's data: a store into a TItem[] of a reference type checks the
+            // element type each time (array covariance), and so does making a span of it, once, but in this class's
+            // shared code for reference items that check looks the type TItem[] up at run time: a chain of dependent
+            // loads on every detection (perf: the most expensive part of Fire in bursty N = 5). _detectionItems is
+            // created here as a TItem[] and never another array type; length <= its length (checked above).
+            Debug.Assert(length <= _detectionItems.Length, "The detection array was grown to the detection's length.");
+            ref var detection = ref MemoryMarshal.GetArrayDataReference(_detectionItems);
             for (var m = start; m <= kept; m++)
             {
-                detection[m - start] = m < at ? ItemAt(ref state, m).Item : m == at ? item : ItemAt(ref state, m - 1).Item;
+                Unsafe.Add(ref detection, m - start) = m < at ? ItemAt(ref state, m).Item : m == at ? item : ItemAt(ref state, m - 1).Item;
             }
         }
 
@@ -1097,12 +1104,66 @@ public sealed partial class SlidingWindowCounter<TItem>
         {
             if (RuntimeHelpers.IsReferenceOrContainsReferences<TItem>())
             {
-                Array.Clear(state.Items!);
+                // Every element outside the live run is default already (expiry, drops and clears reset what they take
+                // out; a grown ring starts from a cleared array), so only the run is cleared. A short run (a detection
+                // at a small N: every N items of a burst) element by element: plain stores of zero, where Array.Clear
+                // is a call with its checks and a call of its own (perf: 6 % of the counter in bursty N = 5).
+                if (state.ItemCount <= 8)
+                {
+                    for (var i = 0; i < state.ItemCount; i++)
+                    {
+                        ItemAt(ref state, i) = default;
+                    }
+                }
+                else
+                {
+                    ClearRing(ItemsOf(ref state), state.ItemHead, state.ItemCount);
+                }
             }
 
             state.ItemHead = 0;
             state.ItemCount = 0;
         }
+    }
+
+    /// <summary>Copies the <paramref name="count"/> elements of a ring from <paramref name="head"/> to the start of
+    /// <paramref name="target"/>, in order, in at most two bulk copies.</summary>
+    /// <remarks>Through the non-generic <see cref="Array"/> methods: in this generic class's shared code for reference
+    /// items, a generic helper or a span of <c>Stamped</c> costs a runtime lookup of its type per call.</remarks>
+    private static void CopyRing(Array ring, int head, int count, Array target)
+    {
+        var first = Math.Min(count, ring.Length - head);
+        Array.Copy(ring, head, target, 0, first);
+        Array.Copy(ring, 0, target, first, count - first);
+    }
+
+    /// <summary>Whether every element of an item array is default (for assertions); items without references are not
+    /// cleared (nothing reads an element outside the live run before writing it) and always pass.</summary>
+    private static bool IsCleared(Stamped[] items)
+    {
+        if (!RuntimeHelpers.IsReferenceOrContainsReferences<TItem>())
+        {
+            return true;
+        }
+
+        foreach (var s in items)
+        {
+            if (s.Ticks != 0 || !EqualityComparer<TItem>.Default.Equals(s.Item, default))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Clears the <paramref name="count"/> elements of a ring from <paramref name="head"/> (see
+    /// <see cref="CopyRing"/> for why not generic).</summary>
+    private static void ClearRing(Array ring, int head, int count)
+    {
+        var first = Math.Min(count, ring.Length - head);
+        Array.Clear(ring, head, first);
+        Array.Clear(ring, 0, count - first);
     }
 
     private long ValidateSnapshot(SlidingWindowCounterSnapshot<TItem> snapshot)

@@ -32,6 +32,35 @@ public class SlidingWindowCounterPropertyTests
         return expected.SequenceEqual(actual).Label($"split at {split}: " + Explain(expected, actual));
     }
 
+    /// <summary>
+    /// With items of a reference type (the engine's activities) the counter clears what it stops keeping: its debug
+    /// build asserts that every array it grows out of or gives back to its pool holds no item, which this runs through
+    /// growth, expiry, detections and eviction (at the end the watermark moves to the end of time).
+    /// </summary>
+    [Property(MaxTest = 200, Arbitrary = [typeof(ThresholdArbitraries)])]
+    public Property Counter_keeping_reference_items_equals_the_naive_oracle(ThresholdScenario scenario)
+    {
+        var events = scenario.Events()
+            .Select(e => new ThresholdEvent<string>(e.Key, e.Time, e.Item.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+        var expected = ThresholdOracle.Run(events, scenario.Threshold, scenario.Window, scenario.CounterOptions())
+            .Select(r => (r.Outcome, r.Key, r.HitCount, string.Join(",", r.Items)))
+            .ToList();
+        var counter = new SlidingWindowCounter<string>(scenario.Threshold, scenario.Window, scenario.CounterOptions());
+        var actual = new List<(SlidingWindowOutcome, string, int, string)>();
+        foreach (var e in events)
+        {
+            var outcome = counter.Add(e.Key, e.Time, e.Item);
+            actual.Add(outcome == SlidingWindowOutcome.Detected
+                ? (outcome, counter.LastDetection.Key, counter.LastDetection.HitCount, string.Join(",", counter.LastDetection.Items.ToArray()))
+                : (outcome, e.Key, 0, string.Join(",", Array.Empty<string>())));
+        }
+
+        // Evicts every key whose window ends before the end of time (all of them unless the window is that long).
+        counter.AdvanceTo(DateTimeOffset.MaxValue);
+        return expected.SequenceEqual(actual).Label(Explain(expected, actual));
+    }
+
     [Property(MaxTest = 200, Arbitrary = [typeof(ThresholdArbitraries)])]
     public Property No_key_ever_holds_more_than_its_slot_bound(ThresholdScenario scenario)
     {
