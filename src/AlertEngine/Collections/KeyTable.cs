@@ -78,6 +78,18 @@ internal sealed class KeyTable<TValue>
     private long[] _byReference = [0];
     private int _byReferenceShift;
 
+    // The hints pay only when callers pass the same string instances again (keys from a fixed set, interned keys). A
+    // caller whose keys are new strings at every lookup (the engine's: activities' user ids are not interned) would pay
+    // the hint's read, the address hash and the hint's write on every lookup for nothing. So the by-reference lookups
+    // count their hits and misses, and at the end of every window of HintWindow misses and hits in which misses were the
+    // majority they pause the hints for the next HintPause lookups (plain lookups, no hint read or written), then try
+    // again. Results never depend on this: it only chooses which lookup runs.
+    private const int HintWindow = 4_096;
+    private const int HintPause = 65_536;
+    private long _hintHits;
+    private int _hintMisses;
+    private int _hintsPaused;
+
     /// <summary>Creates a table.</summary>
     /// <param name="comparer">How keys are compared; <see langword="null"/> for ordinal.</param>
     /// <param name="capacity">Keys to make room for at once.</param>
@@ -199,8 +211,8 @@ internal sealed class KeyTable<TValue>
     /// </summary>
     /// <remarks>
     /// <para>A hash needs the key's characters: at thousands of keys the string is a cache miss, and the slot, found
-    /// from that hash, a second one after it. Keys read from one activity source are mostly the same string instance
-    /// per key (the reader interns them), so the table keeps hints: for a hash of the string's <em>address</em>, a set
+    /// from that hash, a second one after it. Keys from a fixed set, or interned, are mostly the same string instance
+    /// per key, so the table keeps hints: for a hash of the string's <em>address</em>, a set
     /// of two (tag, slot) pairs, 8 bytes per slot of the table (16–32 bytes per key, as the slots are between a quarter
     /// and half full; an array that stays in the cache far better than the 72-byte slots of the counter). A lookup reads the set, and if a hint's tag is the address's, the
     /// slot it names; if that slot holds this very string (compared by reference), it is the key's slot (a key is in
@@ -208,17 +220,26 @@ internal sealed class KeyTable<TValue>
     /// moved by a removal or a rebuild) the usual lookup follows and sets the hint.</para>
     /// <para>Addresses only choose where to look: the garbage collector may move a string at any time, and then its
     /// hint is simply not found. What is returned is decided by the reference comparison with the key the slot holds,
-    /// so results never depend on addresses. For keys that are a new string instance at every lookup the hint costs a
-    /// read of the set and a hash of the address (use <see cref="FindValue"/> there).</para>
+    /// so results never depend on addresses. For keys that are a new string instance at every lookup the hint would cost a
+    /// read of the set, a hash of the address and a write of the new hint; such callers soon find the hints paused: after
+    /// a window of 4,096 lookups that mostly missed, the next 65,536 are plain lookups (<see cref="HintsPaused"/>), then
+    /// the hints are tried again.</para>
     /// <para>Measured in the threshold counter (<c>targets-cpu threshold</c>, steady stream, 10,000 keys): see
     /// benchmarks/results/threshold.md, 2026-12-05, branch threshold-8.</para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref TValue FindValueByReference(string key)
     {
+        if (_hintsPaused > 0)
+        {
+            _hintsPaused--;
+            return ref FindValue(key);
+        }
+
         ref var slot = ref HintedSlot(key);
         if (!Unsafe.IsNullRef(ref slot) && ReferenceEquals(slot.Key, key))
         {
+            _hintHits++;
             return ref slot.Value;
         }
 
@@ -230,9 +251,16 @@ internal sealed class KeyTable<TValue>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref TValue GetValueRefOrAddDefaultByReference(string key, out bool exists)
     {
+        if (_hintsPaused > 0)
+        {
+            _hintsPaused--;
+            return ref GetValueRefOrAddDefault(key, out exists);
+        }
+
         ref var slot = ref HintedSlot(key);
         if (!Unsafe.IsNullRef(ref slot) && ReferenceEquals(slot.Key, key))
         {
+            _hintHits++;
             exists = true;
             return ref slot.Value;
         }
@@ -298,9 +326,31 @@ internal sealed class KeyTable<TValue>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong TagOf(ulong hash) => (uint)hash | 1;
 
+    /// <summary>Whether the by-reference lookups are paused (see <see cref="FindValueByReference"/>): the last window of
+    /// lookups missed their hints more often than not.</summary>
+    internal bool HintsPaused => _hintsPaused > 0;
+
+    /// <summary>Counts a hint's miss; at the end of a window of <see cref="HintWindow"/> lookups, pauses the hints when
+    /// most of the window missed.</summary>
+    private void CountHintMiss()
+    {
+        _hintMisses++;
+        if (_hintMisses + _hintHits >= HintWindow)
+        {
+            if (_hintMisses > _hintHits)
+            {
+                _hintsPaused = HintPause;
+            }
+
+            _hintMisses = 0;
+            _hintHits = 0;
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private ref TValue FindValueAndHint(string key)
     {
+        CountHintMiss();
         var b = FindSlot(key, Hash(key));
         if (b < 0)
         {
@@ -314,6 +364,7 @@ internal sealed class KeyTable<TValue>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private ref TValue GetValueRefOrAddDefaultAndHint(string key, out bool exists)
     {
+        CountHintMiss();
         ref TValue value = ref FindOrAdd(key, out exists, out var b);
         SetHint(key, b); // After the add: it may have grown the table (and so the hints are set up again).
         return ref value;

@@ -192,8 +192,10 @@ public sealed partial class SlidingWindowCounter<TItem>
         }
 
         // A burst of one key (the same string again and again) is served from _hotState without hashing the key; see
-        // _hotKey. Other keys are looked up by string instance first (KeyTable.FindValueByReference: the reader
-        // interns keys, so the key's slot is mostly found without reading, let alone hashing, the string).
+        // _hotKey. Other keys are looked up by string instance first (KeyTable.FindValueByReference: when a caller passes
+        // the same instance per key, as a fixed or interned key set does, the key's slot is mostly found without reading,
+        // let alone hashing, the string; keys that are new strings each time, as the engine's parsed user ids, soon find
+        // the hints paused and take the plain lookup).
         ref var state = ref _hotState;
         if (!ReferenceEquals(key, _hotKey))
         {

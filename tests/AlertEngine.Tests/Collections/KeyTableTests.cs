@@ -182,6 +182,92 @@ public class KeyTableTests
     }
 
     [Fact]
+    public void Lookups_by_reference_with_new_strings_each_time_pause_the_hints_and_find_the_same_values()
+    {
+        // Room for every key from the start (growth would drop the hints once), and the key strings pinned: a
+        // collection that moved them would make their hints miss, and this test counts misses.
+        var table = new KeyTable<int>(StringComparer.Ordinal, 1_001);
+        var keys = new string[1_000];
+        var pins = new System.Runtime.InteropServices.GCHandle[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = "user" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            pins[i] = System.Runtime.InteropServices.GCHandle.Alloc(keys[i], System.Runtime.InteropServices.GCHandleType.Pinned);
+        }
+
+        try
+        {
+            LookupsByReference(table, keys);
+        }
+        finally
+        {
+            foreach (var pin in pins)
+            {
+                pin.Free();
+            }
+        }
+    }
+
+    private static void LookupsByReference(KeyTable<int> table, string[] keys)
+    {
+
+        // The same instances again and again: the hints hit and stay on.
+        for (var round = 0; round < 10; round++)
+        {
+            foreach (var key in keys)
+            {
+                table.GetValueRefOrAddDefaultByReference(key, out _)++;
+            }
+        }
+
+        Assert.False(table.HintsPaused);
+
+        // A new string per lookup (as parsed user ids): a window of misses pauses the hints; the values found while
+        // paused, by adds and finds alike, are still the keys' own.
+        var lookups = 0;
+        for (var round = 0; round < 10; round++)
+        {
+            foreach (var key in keys)
+            {
+                var copy = new string(key.AsSpan());
+                table.GetValueRefOrAddDefaultByReference(copy, out var exists)++;
+                Assert.True(exists);
+                Assert.Equal(round + 11, table.FindValueByReference(new string(key.AsSpan())));
+                lookups += 2;
+            }
+        }
+
+        Assert.True(lookups > 4_096);
+        Assert.True(table.HintsPaused);
+        Assert.Equal(keys.Length, table.Count);
+
+        // A new key while paused is added (no hint) and found by reference later.
+        table.GetValueRefOrAddDefaultByReference("new", out var added) = 7;
+        Assert.False(added);
+        Assert.Equal(7, table.FindValueByReference("new"));
+
+        // After the pause the hints are tried again, and the same instances turn them back on for good.
+        for (var round = 0; round < 80 && table.HintsPaused; round++)
+        {
+            foreach (var key in keys)
+            {
+                _ = table.FindValueByReference(key);
+            }
+        }
+
+        Assert.False(table.HintsPaused);
+        for (var round = 0; round < 20; round++)
+        {
+            foreach (var key in keys)
+            {
+                Assert.Equal(20, table.FindValueByReference(key));
+            }
+        }
+
+        Assert.False(table.HintsPaused);
+    }
+
+    [Fact]
     public void A_hint_that_names_a_moved_or_removed_key_is_not_trusted()
     {
         // 300 keys in 1,024 slots: removing every third moves many of the others back a slot (backward shift), so their
