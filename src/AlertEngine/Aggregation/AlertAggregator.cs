@@ -26,7 +26,7 @@ public sealed partial class AlertAggregator
     private readonly AlertValuesBuffer<string> _users = new();
     private readonly AlertValuesBuffer<string> _operations = new();
     private readonly AlertValuesBuffer<string> _tags = new();
-    private readonly AlertValuesBuffer<AlertActivity> _activities = new();
+    private readonly AlertValuesBuffer<AlertActivity> _activities = new(listed: true);
 
     // The operation of the last activity collected (operations are interned by the reader and most policies track one):
     // the same instance is already in _openOperations, or the list is full. Saves a case-insensitive hash per activity.

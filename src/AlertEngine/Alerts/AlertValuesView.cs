@@ -24,13 +24,13 @@ namespace AlertEngine;
 internal sealed class AlertValuesView<T>
 {
     private readonly T[] _items;
-    private readonly Lineage _lineage;
+    private readonly Lineage? _lineage; // null for a list read as arrays only (see AlertValuesBuffer's constructor)
 
     // The collection made on first read: a T[] (an alert reads its users, operations and tags as immutable arrays) or
     // an ImmutableList<T> (its activities). One field for both: a snapshot holds one or two views, 8 bytes each saved.
     private object? _made;
 
-    internal AlertValuesView(T[] items, int count, Lineage lineage)
+    internal AlertValuesView(T[] items, int count, Lineage? lineage)
     {
         _items = items;
         Count = count;
@@ -65,7 +65,7 @@ internal sealed class AlertValuesView<T>
             // A consumer that reads every snapshot (a store, a notifier) extends the list it made for an earlier
             // snapshot of the same alert (the same first items), O(new items · log n), as the aggregator's immutable
             // list did before, instead of building the whole list again.
-            var made = Volatile.Read(ref _lineage.Latest);
+            var made = _lineage is null ? null : Volatile.Read(ref _lineage.Latest);
             list = made is not null && made.Count <= Count
                 ? made.AddRange(_items.AsSpan(made.Count, Count - made.Count).ToArray())
                 : ImmutableList.Create<T>(_items.AsSpan(0, Count));
@@ -74,7 +74,7 @@ internal sealed class AlertValuesView<T>
                 list = published; // another reader made it first
             }
 
-            if (made is null || made.Count < list.Count)
+            if (_lineage is not null && (made is null || made.Count < list.Count))
             {
                 Volatile.Write(ref _lineage.Latest, list); // any published list is a valid start for a longer snapshot
             }
