@@ -272,7 +272,11 @@ public sealed partial class AlertPipeline : IDisposable
         List<AlertChange>? changes = scratch;
         EvaluateValid(activity, ref changes);
         var result = CopyOf(scratch);
-        scratch.Clear();
+        if (scratch.Count != 0)
+        {
+            scratch.Clear();
+        }
+
         _changeScratch = scratch;
 
         // After the evaluation: a Run subscriber that throws (the exception goes back to the source, as in Rx) cannot

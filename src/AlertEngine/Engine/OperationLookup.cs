@@ -23,17 +23,27 @@ internal sealed class OperationLookup<T>
 {
     private const int Slots = 32;
     private readonly FrozenDictionary<string, T[]> _index;
+    private readonly bool _empty; // no policy at all: nothing to look up (the string is not even read)
     private readonly Entry[] _recent = new Entry[Slots];
 
     /// <summary>Wraps an index.</summary>
     /// <param name="index">The index (<see cref="OperationIndex.Build{T}"/>).</param>
-    public OperationLookup(FrozenDictionary<string, T[]> index) => _index = index;
+    public OperationLookup(FrozenDictionary<string, T[]> index)
+    {
+        _index = index;
+        _empty = index.Count == 0;
+    }
 
     /// <summary>The candidates for <paramref name="operation"/> (not empty), or an empty array.</summary>
     /// <param name="operation">The activity's operation; not empty.</param>
     /// <returns>The candidates, in policy order; the caller must not change the array.</returns>
     public T[] Candidates(string operation)
     {
+        if (_empty)
+        {
+            return [];
+        }
+
         ref var slot = ref _recent[((operation.Length * 31) + operation[0]) & (Slots - 1)];
         if (ReferenceEquals(slot.Operation, operation))
         {

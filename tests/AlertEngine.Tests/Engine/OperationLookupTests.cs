@@ -51,6 +51,14 @@ public class OperationLookupTests
         });
 
     [Fact]
+    public void An_empty_index_finds_nothing()
+    {
+        var lookup = new OperationLookup<int>(FrozenDictionary<string, int[]>.Empty);
+        Assert.Empty(lookup.Candidates("FileDeleted"));
+        Assert.Empty(lookup.Candidates("FileDeleted"));
+    }
+
+    [Fact]
     public void Two_operations_in_one_slot_taking_turns_each_find_their_own_candidates()
     {
         var lookup = new OperationLookup<int>(Index);
