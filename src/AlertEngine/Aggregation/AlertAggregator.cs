@@ -26,7 +26,7 @@ public sealed partial class AlertAggregator
     private readonly AlertValuesBuffer<string> _users = new();
     private readonly AlertValuesBuffer<string> _operations = new();
     private readonly AlertValuesBuffer<string> _tags = new();
-    private readonly AlertValuesBuffer<AlertActivity> _activities = new();
+    private readonly AlertValuesBuffer<AlertActivity> _activities = new(listed: true);
 
     // The operation of the last activity collected (operations are interned by the reader and most policies track one):
     // the same instance is already in _openOperations, or the list is full. Saves a case-insensitive hash per activity.
@@ -175,48 +175,59 @@ public sealed partial class AlertAggregator
             last = detection.Time;
         }
 
+        if (detection.SingleActivity is { } only)
+        {
+            Collect(only, ref first, ref last); // an every-time detection: no list to read
+            return;
+        }
+
         var list = detection.Activities;
         for (var i = 0; i < list.Count; i++)
         {
-            var a = list[i];
-            if (a.Time < first)
+            Collect(list[i], ref first, ref last);
+        }
+    }
+
+    /// <summary>Adds one activity of a detection to the open alert's lists.</summary>
+    private void Collect(Activity a, ref DateTimeOffset first, ref DateTimeOffset last)
+    {
+        if (a.Time < first)
+        {
+            first = a.Time;
+        }
+
+        if (a.Time > last)
+        {
+            last = a.Time;
+        }
+
+        if (_users.Count < MaxActivities && a.UserId is { Length: > 0 } user && _openUsers.Add(user))
+        {
+            _users.Add(user);
+        }
+
+        if (_lastOperation is null || !ReferenceEquals(a.Operation, _lastOperation))
+        {
+            if (_operations.Count < MaxActivities && _openOperations.Add(a.Operation))
             {
-                first = a.Time;
+                _operations.Add(a.Operation);
             }
 
-            if (a.Time > last)
-            {
-                last = a.Time;
-            }
+            _lastOperation = a.Operation;
+        }
 
-            if (_users.Count < MaxActivities && a.UserId is { Length: > 0 } user && _openUsers.Add(user))
+        var userTags = a.UserTags;
+        for (var t = 0; t < userTags.Count && _tags.Count < MaxActivities; t++)
+        {
+            if (userTags[t] is { Length: > 0 } tag && _openTags.Add(tag))
             {
-                _users.Add(user);
+                _tags.Add(tag);
             }
+        }
 
-            if (_lastOperation is null || !ReferenceEquals(a.Operation, _lastOperation))
-            {
-                if (_operations.Count < MaxActivities && _openOperations.Add(a.Operation))
-                {
-                    _operations.Add(a.Operation);
-                }
-
-                _lastOperation = a.Operation;
-            }
-
-            var userTags = a.UserTags;
-            for (var t = 0; t < userTags.Count && _tags.Count < MaxActivities; t++)
-            {
-                if (userTags[t] is { Length: > 0 } tag && _openTags.Add(tag))
-                {
-                    _tags.Add(tag);
-                }
-            }
-
-            if (_activities.Count < MaxActivities)
-            {
-                _activities.Add(AlertActivity.From(a));
-            }
+        if (_activities.Count < MaxActivities)
+        {
+            _activities.Add(AlertActivity.From(a));
         }
     }
 }

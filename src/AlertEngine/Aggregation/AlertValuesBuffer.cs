@@ -9,9 +9,20 @@ namespace AlertEngine;
 internal sealed class AlertValuesBuffer<T>
 {
     private const int InitialCapacity = 4;
+    private readonly bool _listed;
     private T[] _items = [];
     private AlertValuesView<T>? _view;
-    private AlertValuesView<T>.Lineage _lineage = new();
+    private AlertValuesView<T>.Lineage? _lineage;
+
+    /// <summary>Creates an empty list.</summary>
+    /// <param name="listed">Whether its views are read as immutable lists (<see cref="AlertValuesView{T}.ToImmutableList"/>,
+    /// an alert's activities), which share the lineage of lists made so far; an alert's users, operations and tags are
+    /// read as arrays and need none (one object less per alert each).</param>
+    public AlertValuesBuffer(bool listed = false)
+    {
+        _listed = listed;
+        _lineage = listed ? new() : null;
+    }
 
     /// <summary>The number of items.</summary>
     public int Count { get; private set; }
@@ -26,7 +37,7 @@ internal sealed class AlertValuesBuffer<T>
         _items = [];
         Count = 0;
         _view = null;
-        _lineage = new();
+        _lineage = _listed ? new() : null;
     }
 
     /// <summary>Appends an item. A full array is never written again: the items move to a new one twice its size.</summary>

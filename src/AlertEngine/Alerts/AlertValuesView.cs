@@ -24,11 +24,13 @@ namespace AlertEngine;
 internal sealed class AlertValuesView<T>
 {
     private readonly T[] _items;
-    private readonly Lineage _lineage;
-    private T[]? _array;
-    private ImmutableList<T>? _list;
+    private readonly Lineage? _lineage; // null for a list read as arrays only (see AlertValuesBuffer's constructor)
 
-    internal AlertValuesView(T[] items, int count, Lineage lineage)
+    // The collection made on first read: a T[] (an alert reads its users, operations and tags as immutable arrays) or
+    // an ImmutableList<T> (its activities). One field for both: a snapshot holds one or two views, 8 bytes each saved.
+    private object? _made;
+
+    internal AlertValuesView(T[] items, int count, Lineage? lineage)
     {
         _items = items;
         Count = count;
@@ -41,11 +43,15 @@ internal sealed class AlertValuesView<T>
     /// <summary>The items as an immutable array, made on first use.</summary>
     public ImmutableArray<T> ToImmutableArray()
     {
-        var array = Volatile.Read(ref _array);
-        if (array is null)
+        if (Volatile.Read(ref _made) is T[] made)
         {
-            array = Count == _items.Length ? _items : _items.AsSpan(0, Count).ToArray();
-            array = Interlocked.CompareExchange(ref _array, array, null) ?? array;
+            return ImmutableCollectionsMarshal.AsImmutableArray(made);
+        }
+
+        var array = Count == _items.Length ? _items : _items.AsSpan(0, Count).ToArray();
+        if (Interlocked.CompareExchange(ref _made, array, null) is T[] published)
+        {
+            array = published; // another reader made it first
         }
 
         return ImmutableCollectionsMarshal.AsImmutableArray(array);
@@ -54,18 +60,21 @@ internal sealed class AlertValuesView<T>
     /// <summary>The items as an immutable list, made on first use.</summary>
     public ImmutableList<T> ToImmutableList()
     {
-        var list = Volatile.Read(ref _list);
-        if (list is null)
+        if (Volatile.Read(ref _made) is not ImmutableList<T> list)
         {
             // A consumer that reads every snapshot (a store, a notifier) extends the list it made for an earlier
             // snapshot of the same alert (the same first items), O(new items · log n), as the aggregator's immutable
             // list did before, instead of building the whole list again.
-            var made = Volatile.Read(ref _lineage.Latest);
+            var made = _lineage is null ? null : Volatile.Read(ref _lineage.Latest);
             list = made is not null && made.Count <= Count
                 ? made.AddRange(_items.AsSpan(made.Count, Count - made.Count).ToArray())
                 : ImmutableList.Create<T>(_items.AsSpan(0, Count));
-            list = Interlocked.CompareExchange(ref _list, list, null) ?? list;
-            if (made is null || made.Count < list.Count)
+            if (Interlocked.CompareExchange(ref _made, list, null) is ImmutableList<T> published)
+            {
+                list = published; // another reader made it first
+            }
+
+            if (_lineage is not null && (made is null || made.Count < list.Count))
             {
                 Volatile.Write(ref _lineage.Latest, list); // any published list is a valid start for a longer snapshot
             }

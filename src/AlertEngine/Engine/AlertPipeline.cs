@@ -36,7 +36,8 @@ namespace AlertEngine;
 public sealed partial class AlertPipeline : IDisposable
 {
     private readonly Lock _gate = new();
-    private FrozenDictionary<string, PolicyRuntime[]> _byOperation; // replaced by UpdatePolicies (AlertPipeline.Reload.cs)
+    private List<AlertChange>? _changeScratch; // Evaluate's change list, reused (taken while in use)
+    private OperationLookup<PolicyRuntime> _byOperation; // replaced by UpdatePolicies (AlertPipeline.Reload.cs)
     private PolicyRuntime[] _clockDriven; // enabled policies whose detector fires on the clock (AlertPipeline.Clock.cs)
     private readonly Dictionary<string, PolicyRuntime> _byId;
     private DuplicateFilter _duplicates; // replaced by RestoreCheckpoint (AlertPipeline.Checkpoint.cs)
@@ -97,7 +98,7 @@ public sealed partial class AlertPipeline : IDisposable
             _byId.Add(list[i].Id, runtimes[i]);
         }
 
-        _byOperation = OperationIndex.Build(runtimes, static r => r.Policy);
+        _byOperation = new(OperationIndex.Build(runtimes, static r => r.Policy));
         _clockDriven = ClockDriven(runtimes);
         AlertEngineMetrics.Register(this);
     }
@@ -161,7 +162,7 @@ public sealed partial class AlertPipeline : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return (IReadOnlyList<AlertChange>?)ProcessCore(activity, null) ?? Array.Empty<AlertChange>();
+            return ProcessCore(activity, null);
         }
     }
 
@@ -235,7 +236,7 @@ public sealed partial class AlertPipeline : IDisposable
         }
     }
 
-    private List<AlertChange>? ProcessCore(Activity activity, IObserver<AlertChange>? observer)
+    private IReadOnlyList<AlertChange> ProcessCore(Activity activity, IObserver<AlertChange>? observer)
     {
         if (!AlertEngineMetrics.EvaluationDuration.Enabled)
         {
@@ -248,35 +249,65 @@ public sealed partial class AlertPipeline : IDisposable
         return result;
     }
 
-    private List<AlertChange>? Evaluate(Activity activity, IObserver<AlertChange>? observer)
+    private IReadOnlyList<AlertChange> Evaluate(Activity activity, IObserver<AlertChange>? observer)
     {
         _processed++;
         AlertEngineMetrics.Processed.Add(1);
         if (IsBeyondFutureTolerance(activity))
         {
-            return null;
+            return [];
         }
 
         if (_duplicates.IsDuplicate(activity.Id, activity.Time))
         {
             CountDuplicate(activity);
-            return null;
+            return [];
         }
 
-        List<AlertChange>? changes = null;
+        // The changes are collected in a reused list and copied out exactly (most activities cause none, a detection
+        // usually one): a one-item result costs 24 bytes instead of a list and its array (64). Taken while in use, so
+        // that a (forbidden, but possible: the lock is reentrant) nested call from an observer gets its own.
+        var scratch = _changeScratch ?? new List<AlertChange>(4);
+        _changeScratch = null;
+        List<AlertChange>? changes = scratch;
         EvaluateValid(activity, ref changes);
+        var result = CopyOf(scratch);
+        if (scratch.Count != 0)
+        {
+            scratch.Clear();
+        }
+
+        _changeScratch = scratch;
 
         // After the evaluation: a Run subscriber that throws (the exception goes back to the source, as in Rx) cannot
         // leave the activity half-evaluated.
-        if (observer is not null && changes is not null)
+        if (observer is not null)
         {
-            foreach (var change in changes)
+            for (var i = 0; i < result.Count; i++)
             {
-                observer.OnNext(change);
+                observer.OnNext(result[i]);
             }
         }
 
-        return changes;
+        return result;
+    }
+
+    /// <summary>The changes as the caller keeps them: none (no allocation), one (a one-item list), or an array.</summary>
+#pragma warning disable CA1859 // Not always an array: the one-item collection expression is the compiler's 24-byte read-only list.
+    private static IReadOnlyList<AlertChange> CopyOf(List<AlertChange> changes)
+#pragma warning restore CA1859
+    {
+        if (changes.Count == 0)
+        {
+            return [];
+        }
+
+        if (changes.Count == 1)
+        {
+            return [changes[0]];
+        }
+
+        return changes.ToArray();
     }
 
     /// <summary>An activity neither invalid nor a duplicate: the lateness check, the clock, then every candidate
@@ -299,7 +330,7 @@ public sealed partial class AlertPipeline : IDisposable
             }
         }
 
-        var candidates = _byOperation.TryGetValue(activity.Operation, out var found) ? found : [];
+        var candidates = _byOperation.Candidates(activity.Operation);
         foreach (var runtime in candidates)
         {
             Detection? detection;

@@ -19,10 +19,24 @@ public sealed class Detection
         ArgumentOutOfRangeException.ThrowIfLessThan(hitCount, activities.Count);
         Time = time;
         TriggeringActivity = triggeringActivity;
-        Activities = activities;
+        _activities = activities;
         HitCount = hitCount;
         ScopeKey = scopeKey;
     }
+
+    /// <summary>The detection of one activity (<see cref="ForActivity"/>): its activity list is made on first read.</summary>
+    private Detection(Activity activity)
+    {
+        Time = activity.Time;
+        TriggeringActivity = activity;
+        HitCount = 1;
+        ScopeKey = string.Empty;
+    }
+
+    // The activities; null for a detection of its triggering activity alone until Activities is first read. An
+    // every-time policy makes one detection per matching activity, and the engine's aggregator reads the one activity
+    // through SingleActivity, so the one-item list (24 bytes) is made only for a caller that asks for it.
+    private IReadOnlyList<Activity>? _activities;
 
     /// <summary>The id of the policy that fired, when the detection came from a policy (the engine sets it);
     /// <see langword="null"/> from a standalone operator such as <c>SlidingThreshold</c>.</summary>
@@ -35,7 +49,11 @@ public sealed class Detection
     public Activity TriggeringActivity { get; }
 
     /// <summary>The activities of the detection in time order; may be capped (see <see cref="HitCount"/>).</summary>
-    public IReadOnlyList<Activity> Activities { get; }
+    public IReadOnlyList<Activity> Activities => Volatile.Read(ref _activities) ?? MakeSingleActivityList();
+
+    /// <summary>The detection's only activity when it was made of its triggering activity alone
+    /// (<see cref="ForActivity"/>), else <see langword="null"/>: lets the aggregator skip the list.</summary>
+    internal Activity? SingleActivity => _activities is null ? TriggeringActivity : null;
 
     /// <summary>The exact number of activities in the detection.</summary>
     public int HitCount { get; }
@@ -58,7 +76,15 @@ public sealed class Detection
     public static Detection ForActivity(Activity activity, string? policyId = null)
     {
         ArgumentNullException.ThrowIfNull(activity);
-        return new Detection(activity.Time, activity, [activity], 1, string.Empty) { PolicyId = policyId };
+        return new Detection(activity) { PolicyId = policyId };
+    }
+
+    /// <summary>The one-item list of a <see cref="ForActivity"/> detection, made once (one instance is published to
+    /// every reader).</summary>
+    private IReadOnlyList<Activity> MakeSingleActivityList()
+    {
+        IReadOnlyList<Activity> made = [TriggeringActivity];
+        return Interlocked.CompareExchange(ref _activities, made, null) ?? made;
     }
 }
 
