@@ -15,28 +15,13 @@ internal static class ActivityBatchCodec
     /// and shared, as in the in-process partitioned engine). An entry lives as long as its buffer.</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<byte[], Lazy<Activity[]>> Decoded = [];
 
-    /// <summary>A writer per thread, kept between batches (up to <see cref="MaxKeptBytes"/>): a batch then costs one
-    /// array, the message's, not a scratch buffer as well.</summary>
-    [ThreadStatic]
-    private static CheckpointWriter? Scratch;
-
-    private const int MaxKeptBytes = 4 << 20;
-
     public static byte[] Encode(IReadOnlyList<Activity> activities)
     {
-        var writer = Scratch ?? new CheckpointWriter(activities.Count * 64);
-        Scratch = null; // not shared with a nested call on this thread
-        writer.Reset();
+        // The writer is kept per thread between batches (ScratchWriter): a batch costs one array, the message's.
+        var writer = ScratchWriter.Rent(activities.Count * 64);
         writer.Write(Version);
         writer.WriteActivities(activities);
-        var bytes = writer.Written.ToArray();
-        if (writer.Capacity <= MaxKeptBytes)
-        {
-            writer.Reset();
-            Scratch = writer;
-        }
-
-        return bytes;
+        return ScratchWriter.ToArrayAndReturn(writer);
     }
 
     /// <summary>Decodes <paramref name="bytes"/>, or returns the activities already decoded from this very buffer
