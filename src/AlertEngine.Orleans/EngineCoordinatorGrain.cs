@@ -271,7 +271,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         pipeline.Admit(batch, admission.AsSpan(0, n), isDuplicate.AsSpan(0, n), first, admitted, lateAgainst.AsSpan(0, n));
         var wire = AdmittedActivities.From(admitted, first);
         admitted.Clear();
-        var input = await _inputs!.WriteRecordAsync(batchNumber, BatchInput.Encode(batchNumber, wire, sent), activities.Value);
+        var input = await _inputs!.WriteRecordAsync(batchNumber, BatchInput.Encode(batchNumber, batch, wire, _queries), activities.Value);
         var evaluations = new Task<Immutable<byte[]>>[_partitions.Length];
         for (var p = 0; p < _partitions.Length; p++)
         {
