@@ -30,8 +30,8 @@ internal static class BatchInput
     /// <paramref name="admitted"/> as phase 3 admitted them, <paramref name="queries"/>[p] the duplicate questions
     /// partition p was asked (<see cref="DuplicateQuery.Index"/>: the activity's index in <paramref name="batch"/>; empty
     /// when it was not asked).</summary>
-    /// <exception cref="InvalidOperationException">The questions' clocks are not the running maximum a replay
-    /// recomputes (the engine's phase 1 changed: the input would not replay).</exception>
+    /// <exception cref="InvalidOperationException">The admitted activities or the questions are not in batch order, or
+    /// (checked in debug builds) the questions' clocks are not the running maximum a replay recomputes.</exception>
     public static byte[] Encode(long batchNumber, ReadOnlySpan<Activity> batch, AdmittedActivities admitted, List<DuplicateQuery>[] queries)
     {
         var partitions = queries.Length;
@@ -45,17 +45,18 @@ internal static class BatchInput
         BinaryPrimitives.WriteInt32LittleEndian(span[17..], batch.Length);
         BinaryPrimitives.WriteInt32LittleEndian(span[21..], partitions);
         var rows = span.Slice(25, batch.Length * each);
-        for (var i = 0; i < batch.Length; i++)
+        if (wide)
         {
-            rows[i * each] = 0;
-            if (wide)
+            for (var i = 0; i < batch.Length; i++)
             {
+                rows[i * each] = 0;
                 BinaryPrimitives.WriteInt32LittleEndian(rows[((i * each) + 1)..], -1);
             }
-            else
-            {
-                rows[(i * each) + 1] = byte.MaxValue;
-            }
+        }
+        else
+        {
+            // Not admitted, no question: (0, 255) per activity.
+            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(rows).Fill(BitConverter.IsLittleEndian ? (ushort)0xFF00 : (ushort)0x00FF);
         }
 
         var previous = -1;
@@ -97,8 +98,19 @@ internal static class BatchInput
         var clock = first == int.MaxValue ? 0 : ClockAt(queries, first);
         BinaryPrimitives.WriteInt64LittleEndian(span[(25 + rows.Length)..], clock);
 
-        // The replay recomputes each question's clock as the running maximum (and its digest from the id, as phase 1
-        // does): check the clocks are what was asked.
+        CheckClocks(batch, queries, rows, each, wide, clock);
+        return bytes;
+    }
+
+    /// <summary>The replay recomputes each question's clock as the running maximum of the questioned activities' times
+    /// (and its digest from the id, as phase 1 does): checks, in debug builds (the tests), that the clocks are what was
+    /// asked. Each partition's questions are in batch order: one cursor each. (Reading every activity's time again
+    /// costs the coordinator more than the rest of the encoding, so release builds trust phase 1.)</summary>
+    [System.Diagnostics.Conditional("DEBUG")]
+    private static void CheckClocks(ReadOnlySpan<Activity> batch, List<DuplicateQuery>[] queries, ReadOnlySpan<byte> rows, int each, bool wide, long clock)
+    {
+        var partitions = queries.Length;
+        var cursors = new int[partitions];
         var running = long.MinValue;
         var checkedFirst = false;
         for (var i = 0; i < batch.Length; i++)
@@ -111,13 +123,12 @@ internal static class BatchInput
             running = checkedFirst ? Math.Max(running, batch[i].Time.UtcTicks) : clock;
             checkedFirst = true;
             var owner = wide ? BinaryPrimitives.ReadInt32LittleEndian(rows[((i * each) + 1)..]) : rows[(i * each) + 1];
-            if (ClockOf(queries[owner], i) != running)
+            var q = queries[owner][cursors[owner]++];
+            if (q.Index != i || q.FilterClockTicks != running)
             {
-                throw new InvalidOperationException("A duplicate question's clock is not the running maximum of the questioned activities' times.");
+                throw new InvalidOperationException("A partition's duplicate questions are not in batch order, or a clock is not the running maximum of the questioned activities' times.");
             }
         }
-
-        return bytes;
     }
 
     private static bool HasOwner(ReadOnlySpan<byte> rows, int index, int each, bool wide) =>
@@ -127,43 +138,14 @@ internal static class BatchInput
     {
         foreach (var list in queries)
         {
-            foreach (var q in list)
+            // In batch order: the batch's first question is some partition's first.
+            if (list.Count > 0 && list[0].Index == index)
             {
-                if (q.Index == index)
-                {
-                    return q.FilterClockTicks;
-                }
+                return list[0].FilterClockTicks;
             }
         }
 
         throw new InvalidOperationException("No duplicate question names the activity.");
-    }
-
-    /// <summary>The clock of the question about activity <paramref name="index"/> in a partition's list (in batch order,
-    /// so a binary search).</summary>
-    private static long ClockOf(List<DuplicateQuery> queries, int index)
-    {
-        int lo = 0, hi = queries.Count - 1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            var at = queries[mid].Index;
-            if (at == index)
-            {
-                return queries[mid].FilterClockTicks;
-            }
-
-            if (at < index)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        throw new InvalidOperationException("A partition's duplicate questions are not in batch order.");
     }
 
     /// <summary>Version 1 (written by earlier builds): the admitted activities by index, each partition's questions
