@@ -37,9 +37,16 @@ internal sealed class AdmittedActivities
         return result;
     }
 
-    public AdmittedActivity[] Resolve(Activity[] batch)
+    /// <summary>The admitted activities of <paramref name="batch"/>, in <paramref name="buffer"/> (replaced by a larger
+    /// one when too small, so one buffer serves batch after batch).</summary>
+    public ReadOnlySpan<AdmittedActivity> Resolve(Activity[] batch, ref AdmittedActivity[] buffer)
     {
-        var admitted = new AdmittedActivity[Indexes.Length];
+        if (buffer.Length < Indexes.Length)
+        {
+            buffer = new AdmittedActivity[Indexes.Length];
+        }
+
+        var admitted = buffer.AsSpan(0, Indexes.Length);
         for (var i = 0; i < admitted.Length; i++)
         {
             admitted[i] = new AdmittedActivity(FirstSequence + Indexes[i], batch[Indexes[i]], MovesClock[i]);

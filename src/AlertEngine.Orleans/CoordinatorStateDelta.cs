@@ -11,47 +11,59 @@ internal sealed class CoordinatorStateDelta
 {
     private const byte Version = 1;
     private byte[][] _persisted = [];
+    private readonly List<int> _changed = [];
+    private CheckpointWriter? _aggregator;
 
     /// <summary>Notes the aggregators' state as persisted now (after a restore or a base snapshot).</summary>
     public void Reset(AlertPipeline pipeline)
     {
         _persisted = new byte[pipeline.Policies.Count][];
+        var writer = _aggregator ??= new CheckpointWriter(256);
         for (var i = 0; i < _persisted.Length; i++)
         {
-            using var writer = new CheckpointWriter(16);
+            writer.Reset();
             pipeline.WriteAggregatorState(i, writer);
             _persisted[i] = writer.Written.ToArray();
         }
+
+        writer.Reset();
     }
 
     /// <summary>The delta since the state last persisted; from now on it counts as persisted (the caller deactivates
     /// the grain when persisting fails, so the next activation starts again from storage).</summary>
     public byte[] Write(AlertPipeline pipeline)
     {
-        using var writer = new CheckpointWriter(256);
+        var writer = ScratchWriter.Rent(256);
         writer.Write(Version);
         writer.BeginBlock();
         pipeline.WriteCoordinatorCounters(writer);
         writer.EndBlock();
-        var changed = new List<(int Index, byte[] State)>();
+        // One writer for every aggregator's state, kept between batches (a policy's state is compared, and copied
+        // only when it changed).
+        var aggregator = _aggregator ??= new CheckpointWriter(256);
+        var changed = _changed;
+        changed.Clear();
         for (var i = 0; i < _persisted.Length; i++)
         {
-            using var aggregator = new CheckpointWriter(16);
+            aggregator.Reset();
             pipeline.WriteAggregatorState(i, aggregator);
             if (!aggregator.Written.SequenceEqual(_persisted[i]))
             {
-                changed.Add((i, _persisted[i] = aggregator.Written.ToArray()));
+                _persisted[i] = aggregator.Written.ToArray();
+                changed.Add(i);
             }
         }
 
+        aggregator.Reset();
         writer.Write(changed.Count);
-        foreach (var (index, state) in changed)
+        foreach (var index in changed)
         {
             writer.Write(index);
-            writer.WriteBlock(state);
+            writer.WriteBlock(_persisted[index]);
         }
 
-        return writer.Written.ToArray();
+        changed.Clear();
+        return ScratchWriter.ToArrayAndReturn(writer);
     }
 
     /// <summary>Applies a delta to a coordinator pipeline restored from the base.</summary>

@@ -41,7 +41,20 @@ internal sealed class DuplicateQueries
     /// <summary>The questions, numbered 0, 1, … in order (the answers come back in that order).</summary>
     public DuplicateQuery[] ToQueries()
     {
-        var queries = new DuplicateQuery[Count];
+        DuplicateQuery[] queries = [];
+        return ToQueries(ref queries).ToArray();
+    }
+
+    /// <summary>The questions, numbered 0, 1, … in order, in <paramref name="buffer"/> (replaced by a larger one when
+    /// too small, so one buffer serves batch after batch).</summary>
+    public ReadOnlySpan<DuplicateQuery> ToQueries(ref DuplicateQuery[] buffer)
+    {
+        if (buffer.Length < Count)
+        {
+            buffer = new DuplicateQuery[Count];
+        }
+
+        var queries = buffer.AsSpan(0, Count);
         for (var i = 0; i < queries.Length; i++)
         {
             queries[i] = new DuplicateQuery(i, ((UInt128)DigestHigh[i] << 64) | DigestLow[i], FilterClockTicks[i]);

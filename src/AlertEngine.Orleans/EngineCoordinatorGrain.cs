@@ -38,6 +38,12 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
     private StateLogStore? _inputs;
     private BatchFaultPoints? _faults;
     private readonly CoordinatorStateDelta _delta = new();
+    private readonly List<AdmittedActivity> _admitted = [];
+    private PartitionOutput[] _outputs = [];
+    private AlertPipeline.Admission[] _admission = [];
+    private DateTimeOffset[] _futureNow = [];
+    private long[] _lateAgainst = [];
+    private bool[] _isDuplicate = [];
 
     public EngineCoordinatorGrain(
         [PersistentState("coordinator", AlertEngineClusterOptions.StorageName)] IPersistentState<CoordinatorGrainState> state,
@@ -89,6 +95,12 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         {
             _partitions[p] = GrainFactory.GetGrain<IEnginePartitionGrain>(PartitionKey.Of(definition.Name, p));
             _queries[p] = [];
+        }
+
+        _outputs = new PartitionOutput[definition.Partitions];
+        for (var p = 0; p < _outputs.Length; p++)
+        {
+            _outputs[p] = new PartitionOutput();
         }
     }
 
@@ -195,9 +207,21 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         var pipeline = _pipeline!;
         var before = pipeline.Statistics;
         var batch = ActivityBatchCodec.DecodeShared(activities.Value);
-        var admission = new AlertPipeline.Admission[batch.Length];
-        var futureNow = new DateTimeOffset[batch.Length];
-        var lateAgainst = new long[batch.Length];
+        // Per-activity scratch, kept between batches (a grain runs one batch at a time; a failure deactivates it).
+        var n = batch.Length;
+        if (_admission.Length < n)
+        {
+            _admission = new AlertPipeline.Admission[n];
+            _futureNow = new DateTimeOffset[n];
+            _lateAgainst = new long[n];
+            _isDuplicate = new bool[n];
+        }
+
+        var (admission, futureNow, lateAgainst, isDuplicate) = (_admission, _futureNow, _lateAgainst, _isDuplicate);
+        Array.Clear(admission, 0, n);
+        Array.Clear(futureNow, 0, n);
+        Array.Clear(lateAgainst, 0, n);
+        Array.Clear(isDuplicate, 0, n);
 
         // Phases 1 and 2: the future check here, duplicate decisions from the partitions that own the ids.
         foreach (var list in _queries)
@@ -205,7 +229,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
             list.Clear();
         }
 
-        var first = pipeline.PlanBatch(batch, admission, futureNow, _queries);
+        var first = pipeline.PlanBatch(batch, admission.AsSpan(0, n), futureNow.AsSpan(0, n), _queries);
         var asked = new bool[_partitions.Length];
         var sent = new DuplicateQueries?[_partitions.Length];
         var answers = new Task<Immutable<bool[]>>?[_partitions.Length];
@@ -219,7 +243,6 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
             }
         }
 
-        var isDuplicate = new bool[batch.Length];
         for (var p = 0; p < _partitions.Length; p++)
         {
             if (answers[p] is not { } answer)
@@ -243,10 +266,12 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         cancellationToken.ThrowIfCancellationRequested();
 
         // Phases 3 and 4: lateness and the clock here, evaluation of each partition's keys there.
-        var admitted = new List<AdmittedActivity>(batch.Length);
-        pipeline.Admit(batch, admission, isDuplicate, first, admitted, lateAgainst);
+        var admitted = _admitted;
+        admitted.Clear();
+        pipeline.Admit(batch, admission.AsSpan(0, n), isDuplicate.AsSpan(0, n), first, admitted, lateAgainst.AsSpan(0, n));
         var wire = AdmittedActivities.From(admitted, first);
-        var input = await _inputs!.WriteRecordAsync(batchNumber, BatchInput.Encode(batchNumber, wire, sent), activities.Value);
+        admitted.Clear();
+        var input = await _inputs!.WriteRecordAsync(batchNumber, BatchInput.Encode(batchNumber, batch, wire, _queries), activities.Value);
         var evaluations = new Task<Immutable<byte[]>>[_partitions.Length];
         for (var p = 0; p < _partitions.Length; p++)
         {
@@ -254,15 +279,19 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         }
 
         await Task.WhenAll(evaluations);
-        var outputs = new PartitionOutput[_partitions.Length];
+        var outputs = _outputs;
         for (var p = 0; p < outputs.Length; p++)
         {
-            outputs[p] = new PartitionOutput();
+            outputs[p].Clear();
             PartitionOutputCodec.Decode((await evaluations[p]).Value, Definition.Policies, outputs[p]);
         }
 
         // Phase 5: the events in the single engine's order; then the store, then the state.
-        var changes = pipeline.ApplyBatch(batch, admission, futureNow, lateAgainst, first, outputs);
+        var changes = pipeline.ApplyBatch(batch, admission.AsSpan(0, n), futureNow.AsSpan(0, n), lateAgainst.AsSpan(0, n), first, outputs);
+        foreach (var output in outputs)
+        {
+            output.Clear(); // the events' activities and detections are not kept until the next batch
+        }
         if (changes is not null)
         {
             foreach (var change in changes)

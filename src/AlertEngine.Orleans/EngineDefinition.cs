@@ -37,34 +37,102 @@ internal sealed class EngineDefinition
 
     private readonly Lock _routeGate = new();
     private PartitionRouter? _router;
-    private (string Input, Lazy<BatchRoutes> Routes)? _lastRoutes;
+    private SharedRoutes? _current;
+    private readonly Stack<SharedRoutes> _spare = new();
 
     /// <summary>The routes (<see cref="PartitionRouter"/>) of the batch whose input record is <paramref name="input"/>
     /// (<see cref="BatchInput"/>: its name is unique per batch and write, so it identifies the admitted activities),
     /// computed by the first partition on this silo that asks and shared with the others (the decode of the batch with
     /// it): one operation lookup, condition evaluation and key hash per activity and policy per silo, not per partition.
-    /// The last batch's routes are kept until the next batch. Thread-safe; never change the result.</summary>
+    /// The last batch's routes are kept until the next batch. The routes' arrays are reused batch after batch: a
+    /// batch's routes go back to the spares once no partition holds them and another batch has been routed, so
+    /// dispose the lease as soon as the partition has evaluated (never keep <see cref="RoutesLease.Routes"/>).
+    /// Thread-safe; never change the result.</summary>
     /// <exception cref="InvalidDataException">The bytes are not an encoded batch.</exception>
-    public BatchRoutes RoutesFor(string input, AdmittedActivities admitted, byte[] activities)
+    public RoutesLease RoutesFor(string input, AdmittedActivities admitted, byte[] activities)
     {
-        Lazy<BatchRoutes> routes;
+        SharedRoutes shared;
         lock (_routeGate)
         {
-            if (_lastRoutes is { } last && last.Input == input)
+            if (_current is not { } current || current.Input != input)
             {
-                routes = last.Routes;
+                if (_current is { Users: 0 } previous)
+                {
+                    Recycle(previous);
+                }
+
+                current = _spare.Count > 0 ? _spare.Pop() : new SharedRoutes();
+                current.Input = input;
+                current.Routed = false;
+                _current = current;
             }
-            else
-            {
-                var router = _router ??= new PartitionRouter(Policies, Partitions);
-                routes = new Lazy<BatchRoutes>(
-                    () => router.Route(admitted.Resolve(ActivityBatchCodec.DecodeShared(activities))),
-                    LazyThreadSafetyMode.ExecutionAndPublication);
-                _lastRoutes = (input, routes);
-            }
+
+            shared = current;
+            shared.Users++;
         }
 
-        return routes.Value;
+        try
+        {
+            lock (shared.Gate)
+            {
+                if (!shared.Routed)
+                {
+                    var router = _router ??= new PartitionRouter(Policies, Partitions);
+                    router.Route(admitted.Resolve(ActivityBatchCodec.DecodeShared(activities), ref shared.Admitted), shared.Routes);
+                    shared.Routed = true;
+                }
+            }
+        }
+        catch
+        {
+            Release(shared);
+            throw;
+        }
+
+        return new RoutesLease(this, shared);
+    }
+
+    private void Release(SharedRoutes shared)
+    {
+        lock (_routeGate)
+        {
+            if (--shared.Users == 0 && shared != _current)
+            {
+                Recycle(shared);
+            }
+        }
+    }
+
+    /// <summary>Drops a batch's routes (no partition holds them, another batch is current) and keeps the arrays.</summary>
+    private void Recycle(SharedRoutes shared)
+    {
+        shared.Routes.Clear();
+        Array.Clear(shared.Admitted);
+        shared.Input = null;
+        shared.Routed = false;
+        if (_spare.Count < 2)
+        {
+            _spare.Push(shared);
+        }
+    }
+
+    /// <summary>One batch's routes on this silo, and how many partitions hold them now.</summary>
+    internal sealed class SharedRoutes
+    {
+        public readonly Lock Gate = new();
+        public readonly BatchRoutes Routes = new();
+        public AdmittedActivity[] Admitted = [];
+        public string? Input;
+        public bool Routed;
+        public int Users;
+    }
+
+    /// <summary>A partition's hold on a batch's routes (<see cref="RoutesFor"/>); dispose once evaluated.</summary>
+    internal readonly struct RoutesLease(EngineDefinition definition, SharedRoutes shared) : IDisposable
+    {
+        public BatchRoutes Routes => shared.Routes;
+
+        public void Dispose() => definition.Release(shared);
     }
 
     /// <summary>The coordinator writes a new base snapshot of its state after this many deltas

@@ -42,6 +42,9 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
     private long _checkedBatch;
     private bool[] _checkedDecisions = [];
 
+    /// <summary>The duplicate questions of the batch being checked (reused batch after batch).</summary>
+    private DuplicateQuery[] _queryBuffer = [];
+
     public EnginePartitionGrain(
         [PersistentState("partition", AlertEngineClusterOptions.StorageName)] IPersistentState<PartitionGrainState> state,
         EngineRegistry registry)
@@ -124,7 +127,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         try
         {
             var decisions = new bool[queries.Count];
-            _partition!.CheckDuplicates(queries.ToQueries(), decisions);
+            _partition!.CheckDuplicates(queries.ToQueries(ref _queryBuffer), decisions);
             _checkedBatch = batchNumber;
             _checkedDecisions = decisions;
             return Task.FromResult(new Immutable<bool[]>(decisions));
@@ -157,9 +160,12 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         try
         {
             // Routed once per silo: the partitions here share the operation lookups, conditions and key hashes.
-            var routes = Definition.RoutesFor(input, admitted, activities.Value);
             _output.Clear();
-            _partition!.Evaluate(routes, _output);
+            using (var routes = Definition.RoutesFor(input, admitted, activities.Value))
+            {
+                _partition!.Evaluate(routes.Routes, _output);
+            }
+
             var encoded = PartitionOutputCodec.Encode(_output);
             _output.Clear();
             var checkedHere = _checkedBatch == batchNumber;

@@ -35,10 +35,10 @@ internal static class PartitionStateCodec
     /// order, with the filter's newest time (version 3's filter block after the version byte).</summary>
     public static byte[] WriteFilterSegment(EnginePartition partition, long fromArrival)
     {
-        using var writer = new CheckpointWriter(64 + (int)Math.Min(int.MaxValue / 2, 24 * Math.Max(0, partition.Duplicates.ArrivalCount - fromArrival)));
+        var writer = ScratchWriter.Rent(64 + (int)Math.Min(int.MaxValue / 2, 24 * Math.Max(0, partition.Duplicates.ArrivalCount - fromArrival)));
         writer.Write(VersionArrivalOrder);
         partition.Duplicates.WriteStateInArrivalOrder(writer, fromArrival);
-        return writer.Written.ToArray();
+        return ScratchWriter.ToArrayAndReturn(writer);
     }
 
     /// <summary>Adds the entries of a segment (<see cref="WriteFilterSegment"/>) to the partition's duplicate filter,
@@ -59,7 +59,9 @@ internal static class PartitionStateCodec
 
     private static byte[] WriteWhole(EnginePartition partition, int policyCount, int capacity, bool arrivalOrder, long filterFrom = 0)
     {
-        using var writer = new CheckpointWriter(capacity);
+        // A scratch writer kept per thread between snapshots: a snapshot costs its exact-size array, not a buffer grown
+        // from the previous size as well.
+        var writer = ScratchWriter.Rent(capacity);
         writer.Write(arrivalOrder ? VersionArrivalOrder : Version);
         writer.BeginBlock();
         if (arrivalOrder)
@@ -78,7 +80,7 @@ internal static class PartitionStateCodec
             WriteDetector(writer, partition.DetectorAt(i), null);
         }
 
-        return writer.Written.ToArray();
+        return ScratchWriter.ToArrayAndReturn(writer);
     }
 
     /// <summary>Writes a block with the detector's state (all of it, or only the records of <paramref name="keys"/>),

@@ -12,6 +12,7 @@ namespace AlertEngine.Orleans.Tests;
 /// arrival order); a fresh partition restored from the last base that replays the coordinator's
 /// batch inputs since (<see cref="BatchInput"/>) holds the live partition's state: the same duplicate filter and, per
 /// policy, the same detector-wide part and keyed records (as a set, <see cref="PartitionStateDeltaProperties.Canonical"/>).
+/// Inputs are written in version 2 (questions recomputed on replay), every third in version 1 (earlier builds).
 /// </summary>
 public class BatchInputProperties
 {
@@ -38,7 +39,7 @@ public class BatchInputProperties
     {
         var policies = AllPolicies();
         var partition = new EnginePartition(policies, Options(), 0, 2);
-        var input = new StateRecord { Bytes = BatchInput.Encode(3, new AdmittedActivities(), new DuplicateQueries?[2]), Payload = ActivityBatchCodec.Encode([]) };
+        var input = new StateRecord { Bytes = BatchInput.Encode(3, [], new AdmittedActivities(), [[], []]), Payload = ActivityBatchCodec.Encode([]) };
         var error = Assert.Throws<InvalidDataException>(() => BatchInput.Replay(input, 4, partition, new PartitionOutput()));
         Assert.Contains("batch 3", error.Message, StringComparison.Ordinal);
         var other = Assert.Throws<InvalidDataException>(() => BatchInput.Replay(input, 3, new EnginePartition(policies, Options(), 0, 3), new PartitionOutput()));
@@ -71,9 +72,11 @@ public class BatchInputProperties
             batchNumber++;
             var first = sequence;
             var queries = new List<DuplicateQuery>[partitions];
+            var planned = new List<DuplicateQuery>[partitions]; // as the coordinator's phase 1: by index in the batch
             for (var p = 0; p < partitions; p++)
             {
                 queries[p] = [];
+                planned[p] = [];
             }
 
             var admitted = new List<AdmittedActivity>();
@@ -83,6 +86,7 @@ public class BatchInputProperties
                 filterClock = Math.Max(filterClock, activity.Time.UtcTicks);
                 var owner = Partitioner.OfDigest(digest, partitions);
                 queries[owner].Add(new DuplicateQuery(queries[owner].Count, digest, filterClock));
+                planned[owner].Add(new DuplicateQuery((int)(sequence - first), digest, filterClock));
                 if (sequence % 7 != 3)
                 {
                     // Not every activity is admitted (a duplicate, a late one): the input lists the others by index.
@@ -109,7 +113,11 @@ public class BatchInputProperties
                 events += output.Events.Count;
             }
 
-            inputs.Add(new StateRecord { Bytes = BatchInput.Encode(batchNumber, AdmittedActivities.From(admitted, first), sent), Payload = ActivityBatchCodec.Encode(batch) });
+            // Version 2 as written now, and every third input in version 1 (written by earlier builds: a cluster
+            // upgraded mid-stream replays both).
+            var wire = AdmittedActivities.From(admitted, first);
+            var bytes = batchNumber % 3 == 0 ? BatchInput.EncodeVersion1(batchNumber, wire, sent) : BatchInput.Encode(batchNumber, [.. batch], wire, planned);
+            inputs.Add(new StateRecord { Bytes = bytes, Payload = ActivityBatchCodec.Encode(batch) });
             if (batchNumber % baseEvery == 0)
             {
                 for (var p = 0; p < partitions; p++)

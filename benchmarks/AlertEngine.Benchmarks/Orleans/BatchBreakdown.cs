@@ -130,7 +130,7 @@ internal static class BatchBreakdown
             routeOnce += r2 - r1;
             sharedEvaluate += r3 - r2;
             e0 = CpuTime();
-            inputBytes += BatchInput.Encode(i / batchSize, wire, new DuplicateQueries?[partitions.Length]).Length + encodedBatch.Length;
+            inputBytes += BatchInput.Encode(i / batchSize, batch, wire, Array.ConvertAll(partitions, _ => new List<DuplicateQuery>())).Length + encodedBatch.Length;
             var e1 = CpuTime();
             clientEncode += e0 - c0;
             inputEncode += e1 - e0;
