@@ -153,7 +153,7 @@ public sealed class SlidingWindowSum<TItem>
         state.Newest = slot;
         if (state.Eager)
         {
-            Expire(ref state);
+            ExpireBeforeAppend(ref state);
         }
 
         // The usual case, kept small: an item in a later slot than the key's newest, below the threshold, for a key that
@@ -207,6 +207,12 @@ public sealed class SlidingWindowSum<TItem>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private WindowTriggerOutcome Count(ref KeyState state, string key, long ticks, long slot, double value, TItem item, bool inOrder)
     {
+        if (inOrder && !state.Eager)
+        {
+            // An expiry below may read the ring's oldest entries before the item is appended at its end.
+            PrefetchEnd(ref state);
+        }
+
         // Lazy expiry (see KeyState.Eager): while the key's values are exact (whole multiples of 1/1024) and not
         // negative, the total may still count values that left the window, an upper bound of the window's sum; expire
         // only when it could reach the threshold, when the value is not one that keeps the sums exact, or before a ring
@@ -260,6 +266,30 @@ public sealed class SlidingWindowSum<TItem>
         state.Total += value;
         state.Count++;
         return WindowTriggerOutcome.Counted;
+    }
+
+    /// <summary>Expires an eager key whose window moved on, before an item in a later slot is counted.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ExpireBeforeAppend(ref KeyState state)
+    {
+        PrefetchEnd(ref state);
+        Expire(ref state);
+    }
+
+    /// <summary>Fetches the line of the key's ring that an item in a later slot is appended to (the ring that stands for
+    /// the slots: the items while they do, else the slots), while an expiry reads the ring's oldest entries first: the
+    /// two cache misses (at many keys) then overlap instead of following each other.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PrefetchEnd(ref KeyState state)
+    {
+        if (_maxItems == 0)
+        {
+            state.Slots.PrefetchEnd(state.SlotCapacity);
+        }
+        else if (state.Slots.Count == 0)
+        {
+            state.Items.PrefetchEnd(state.ItemCapacity);
+        }
     }
 
     /// <summary>Whether adding <paramref name="value"/> to a lazy key's total (giving <paramref name="total"/>) keeps it
@@ -534,7 +564,10 @@ public sealed class SlidingWindowSum<TItem>
             return;
         }
 
-        if (slots.First.Index > cutoff)
+        // The ring's entries are read with the capacity the state keeps, not the array's length: the array's first
+        // line (its header) is then read only when the oldest entries are in it.
+        var capacity = state.SlotCapacity;
+        if (slots.AtWithin(0, capacity).Index > cutoff)
         {
             return;
         }
@@ -544,14 +577,14 @@ public sealed class SlidingWindowSum<TItem>
         var dropped = 0;
         do
         {
-            ref var slot = ref slots[dropped];
+            ref var slot = ref slots.AtWithin(dropped, capacity);
             total -= slot.Sum;
             count -= slot.Count;
             dropped++;
         }
-        while (dropped < n && slots[dropped].Index <= cutoff);
+        while (dropped < n && slots.AtWithin(dropped, capacity).Index <= cutoff);
 
-        slots.RemoveFirst(dropped);
+        slots.RemoveFirstWithin(dropped, capacity);
         state.Total = dropped == n ? 0 : total;
         state.Count = count;
         if (dropped == n)
@@ -571,7 +604,8 @@ public sealed class SlidingWindowSum<TItem>
     {
         ref var items = ref state.Items;
         var n = items.Count;
-        if (items.First.Ticks >= before)
+        var capacity = state.ItemCapacity; // As in Expire: the array's length is not read.
+        if (items.AtWithin(0, capacity).Ticks >= before)
         {
             return;
         }
@@ -581,21 +615,21 @@ public sealed class SlidingWindowSum<TItem>
         do
         {
             // One slot: the items of one time (while the items stand for the slots, a slot holds one time only).
-            ref var first = ref items[dropped];
+            ref var first = ref items.AtWithin(dropped, capacity);
             var ticks = first.Ticks;
             var subtotal = first.Item.Value;
             dropped++;
-            while (dropped < n && items[dropped].Ticks == ticks)
+            while (dropped < n && items.AtWithin(dropped, capacity).Ticks == ticks)
             {
-                subtotal += items[dropped].Item.Value;
+                subtotal += items.AtWithin(dropped, capacity).Item.Value;
                 dropped++;
             }
 
             total -= subtotal;
         }
-        while (dropped < n && items[dropped].Ticks < before);
+        while (dropped < n && items.AtWithin(dropped, capacity).Ticks < before);
 
-        items.RemoveFirst(dropped);
+        items.RemoveFirstWithin(dropped, capacity);
         state.Total = dropped == n ? 0 : total;
         state.Count -= dropped;
         if (dropped == n)
@@ -683,15 +717,29 @@ public sealed class SlidingWindowSum<TItem>
             _detectionItems = new TItem[Math.Min(Math.Max(length, _detectionItems.Length * 2), _maxItems)];
         }
 
+        // The kept items are read with the capacity the state keeps (see Expire), and only they are cleared (the rest of
+        // the ring holds no references): the array's header and the lines of its unused entries are not touched.
+        ref var items = ref state.Items;
+        var kept = items.Count;
+        var capacity = state.ItemCapacity;
         if (length > 0)
         {
-            var kept = state.Items.Count;
-            var at = KeptItems.PositionAfter(ref state.Items, ticks);
+            var at = kept;
+            while (at > 0 && items.AtWithin(at - 1, capacity).Ticks > ticks)
+            {
+                at--; // A late item goes after the kept items at or before its time (KeptItems.PositionAfter).
+            }
+
             var start = kept + 1 - length;
             for (var m = start; m <= kept; m++)
             {
-                _detectionItems[m - start] = m < at ? state.Items[m].Item.Item : m == at ? item : state.Items[m - 1].Item.Item;
+                _detectionItems[m - start] = m < at ? items.AtWithin(m, capacity).Item.Item : m == at ? item : items.AtWithin(m - 1, capacity).Item.Item;
             }
+        }
+
+        if (kept != 0)
+        {
+            items.RemoveFirstWithin(kept, capacity);
         }
 
         if (length < _detectionLength)
