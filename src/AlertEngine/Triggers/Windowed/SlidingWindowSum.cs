@@ -145,13 +145,16 @@ public sealed class SlidingWindowSum<TItem>
             return AddNewKey(key, ticks, slot, value, item);
         }
 
-        if (slot <= state.Newest)
+        var newest = state.Newest;
+        if (slot <= newest)
         {
-            return slot <= state.Newest - _clock.WindowSlots ? WindowTriggerOutcome.OutOfWindow : Count(ref state, key, ticks, slot, value, item, inOrder: false);
+            return slot <= newest - _clock.WindowSlots ? WindowTriggerOutcome.OutOfWindow : Count(ref state, key, ticks, slot, value, item, inOrder: false);
         }
 
         state.Newest = slot;
-        if (state.Eager)
+        var moved = slot - newest;
+        state.HeadWait = moved >= state.HeadWait ? (ushort)0 : (ushort)(state.HeadWait - moved);
+        if (state.Eager && state.HeadWait == 0)
         {
             ExpireBeforeAppend(ref state);
         }
@@ -259,6 +262,13 @@ public sealed class SlidingWindowSum<TItem>
             AddWithSlots(ref state, slot, ticks, value, item);
         }
 
+        if (!inOrder)
+        {
+            // A late item may be older than every entry: the wait is at most its own (set after storing it, since an
+            // expiry on the way sets the wait from the entries before it).
+            state.HeadWait = (ushort)Math.Min(state.HeadWait, Math.Min(slot + _clock.WindowSlots - state.Newest, ushort.MaxValue));
+        }
+
         state.SlotCapacity = state.Slots.Capacity;
         state.ItemCapacity = state.Items.Capacity;
 
@@ -345,6 +355,33 @@ public sealed class SlidingWindowSum<TItem>
         }
 
         return state.Total;
+    }
+
+    /// <summary>For tests: whether every key's <see cref="KeyState.HeadWait"/> is a lower bound of the slots until its
+    /// oldest entry leaves its window (and 0 for a key without entries), which is what lets an expiry skip the rings.</summary>
+    internal bool HeadWaitsHold()
+    {
+        for (var p = _keys.Next(0); p >= 0; p = _keys.Next(p + 1))
+        {
+            ref var state = ref _keys.ValueAt(p);
+            var oldest = long.MaxValue;
+            if (state.Slots.Count != 0)
+            {
+                oldest = state.Slots[0].Index;
+            }
+
+            if (state.Items.Count != 0)
+            {
+                oldest = Math.Min(oldest, state.Items[0].Ticks / _clock.Resolution);
+            }
+
+            if (state.HeadWait != 0 && (oldest == long.MaxValue || oldest + _clock.WindowSlots - state.Newest < state.HeadWait))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Moves the watermark forward without an item, evicting the keys that became idle.</summary>
@@ -551,6 +588,12 @@ public sealed class SlidingWindowSum<TItem>
     {
         // The total and count in locals and one removal at the end: the state's fields and the ring's are written once,
         // not per slot (writes through the state's reference would make the JIT reload the ring's fields each time).
+        if (state.HeadWait != 0)
+        {
+            // Nothing of the key has left its window (see KeyState.HeadWait): the rings are not read.
+            return;
+        }
+
         ref var slots = ref state.Slots;
         var n = slots.Count;
         var cutoff = state.Newest - _clock.WindowSlots;
@@ -567,8 +610,10 @@ public sealed class SlidingWindowSum<TItem>
         // The ring's entries are read with the capacity the state keeps, not the array's length: the array's first
         // line (its header) is then read only when the oldest entries are in it.
         var capacity = state.SlotCapacity;
-        if (slots.AtWithin(0, capacity).Index > cutoff)
+        var first = slots.AtWithin(0, capacity).Index;
+        if (first > cutoff)
         {
+            state.HeadWait = WaitFor(ref state, first);
             return;
         }
 
@@ -591,6 +636,10 @@ public sealed class SlidingWindowSum<TItem>
         {
             state.Eager = ExpiresEagerly;
         }
+        else
+        {
+            state.HeadWait = WaitFor(ref state, slots.AtWithin(0, capacity).Index);
+        }
 
         if (state.Items.Count != 0)
         {
@@ -605,8 +654,10 @@ public sealed class SlidingWindowSum<TItem>
         ref var items = ref state.Items;
         var n = items.Count;
         var capacity = state.ItemCapacity; // As in Expire: the array's length is not read.
-        if (items.AtWithin(0, capacity).Ticks >= before)
+        var firstTicks = items.AtWithin(0, capacity).Ticks;
+        if (firstTicks >= before)
         {
+            state.HeadWait = WaitFor(ref state, firstTicks / _clock.Resolution);
             return;
         }
 
@@ -636,7 +687,15 @@ public sealed class SlidingWindowSum<TItem>
         {
             state.Eager = ExpiresEagerly;
         }
+        else
+        {
+            state.HeadWait = WaitFor(ref state, items.AtWithin(0, capacity).Ticks / _clock.Resolution);
+        }
     }
+
+    /// <summary>The key's <see cref="KeyState.HeadWait"/> when its oldest entry is in slot <paramref name="oldest"/>, inside
+    /// its window: the slots until that entry leaves, at most <see cref="ushort.MaxValue"/> (a lower bound is safe).</summary>
+    private ushort WaitFor(ref KeyState state, long oldest) => (ushort)Math.Min(oldest + _clock.WindowSlots - state.Newest, ushort.MaxValue);
 
     /// <summary>Whether a new item can be appended to items that stand for the slots: there is room under the cap, and
     /// it is in time order and either at the last item's time or in a later slot (so a slot keeps holding one time,
@@ -809,11 +868,20 @@ public sealed class SlidingWindowSum<TItem>
         /// such a number makes the key eager until its window empties or it fires.</summary>
         public bool Eager;
 
+        /// <summary>A lower bound of the slots until the key's oldest entry leaves its window (the oldest entry's slot +
+        /// the window's slots − <see cref="Newest"/>; capped at <see cref="ushort.MaxValue"/>), or 0 when not known. While
+        /// it is above zero nothing of the key can have left its window, so an expiry needs not read the rings (the
+        /// oldest entries, a cache miss at many keys). Set when an expiry reads the oldest entry, lowered as
+        /// <see cref="Newest"/> moves on and by late items, 0 when the rings empty (a new oldest entry is then learnt at
+        /// the next expiry). Fits the state's padding beside <see cref="Eager"/>.</summary>
+        public ushort HeadWait;
+
         readonly long IWindowedKeyState.NewestSlot => Newest;
 
         public void Reset()
         {
             Eager = false;
+            HeadWait = 0;
             Total = 0;
             Count = 0;
             Slots.Clear();
