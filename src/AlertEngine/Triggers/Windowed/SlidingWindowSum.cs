@@ -241,25 +241,44 @@ public sealed class SlidingWindowSum<TItem>
         }
 
         // The item is stored before it is counted: an expiry on the way (lazy keys only) sees the state without it.
+        // The rings' capacities are read from their arrays (a cache line of their own at many keys) only where a ring
+        // may have grown.
         if (_maxItems == 0)
         {
-            if (inOrder)
+            if (!inOrder)
             {
-                state.Slots.Add(new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
+                AddToSlot(ref state, slot, value);
+                state.SlotCapacity = state.Slots.Capacity;
+            }
+            else if (state.Slots.Count < state.SlotCapacity)
+            {
+                state.Slots.AddWithin(new Slot { Index = slot, Sum = value, Count = 1 }, state.SlotCapacity);
             }
             else
             {
-                AddToSlot(ref state, slot, value);
+                state.Slots.Add(new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
+                state.SlotCapacity = state.Slots.Capacity;
             }
         }
-        else if (state.Slots.Count == 0 && (inOrder ? state.Items.Count < _maxItems : CanAppendItem(ref state.Items, ticks, slot)))
+        else if (state.Slots.Count == 0 && (inOrder ? state.Items.Count < _maxItems : CanAppendItem(ref state.Items, state.ItemCapacity, ticks, slot)))
         {
             // The key keeps every item of its window, and the items stand for the slots (see KeyState).
-            state.Items.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, _maxItems);
+            var kept = new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } };
+            if (state.Items.Count < state.ItemCapacity)
+            {
+                state.Items.AddWithin(kept, state.ItemCapacity);
+            }
+            else
+            {
+                state.Items.Add(kept, _maxItems);
+                state.ItemCapacity = state.Items.Capacity;
+            }
         }
         else
         {
             AddWithSlots(ref state, slot, ticks, value, item);
+            state.SlotCapacity = state.Slots.Capacity;
+            state.ItemCapacity = state.Items.Capacity;
         }
 
         if (!inOrder)
@@ -268,9 +287,6 @@ public sealed class SlidingWindowSum<TItem>
             // expiry on the way sets the wait from the entries before it).
             state.HeadWait = (ushort)Math.Min(state.HeadWait, Math.Min(slot + _clock.WindowSlots - state.Newest, ushort.MaxValue));
         }
-
-        state.SlotCapacity = state.Slots.Capacity;
-        state.ItemCapacity = state.Items.Capacity;
 
         // The same sum as `total` above unless a lazy key expired on the way (then its exact sum after the expiry).
         state.Total += value;
@@ -537,12 +553,14 @@ public sealed class SlidingWindowSum<TItem>
         return sum < ExactLimit && sum == view.Total;
     }
 
+    /// <summary>Adds a value to its slot of the slot ring (<see cref="KeyState.SlotCapacity"/> up to date); the caller
+    /// sets the capacity again afterwards (the ring may grow).</summary>
     private void AddToSlot(ref KeyState state, long slot, double value)
     {
         var n = state.Slots.Count;
         if (n != 0)
         {
-            ref var last = ref state.Slots.Last;
+            ref var last = ref state.Slots.AtWithin(n - 1, state.SlotCapacity);
             if (last.Index == slot)
             {
                 last.Sum += value;
@@ -700,7 +718,7 @@ public sealed class SlidingWindowSum<TItem>
     /// <summary>Whether a new item can be appended to items that stand for the slots: there is room under the cap, and
     /// it is in time order and either at the last item's time or in a later slot (so a slot keeps holding one time,
     /// and the items' order is the arrival order the subtotals are summed in).</summary>
-    private bool CanAppendItem(ref Ring<Stamped<Valued<TItem>>> items, long ticks, long slot)
+    private bool CanAppendItem(ref Ring<Stamped<Valued<TItem>>> items, int capacity, long ticks, long slot)
     {
         var n = items.Count;
         if (n == 0)
@@ -713,7 +731,7 @@ public sealed class SlidingWindowSum<TItem>
             return false;
         }
 
-        var last = items.Last.Ticks;
+        var last = items.AtWithin(n - 1, capacity).Ticks;
         return last == ticks || last < slot * _clock.Resolution;
     }
 
@@ -727,7 +745,7 @@ public sealed class SlidingWindowSum<TItem>
             // As an eager key would be: without the values that left the window (the slots built below hold none, and
             // a key whose window emptied keeps its items in the one-ring form).
             Expire(ref state);
-            if (state.Slots.Count == 0 && CanAppendItem(ref state.Items, ticks, slot))
+            if (state.Slots.Count == 0 && CanAppendItem(ref state.Items, state.ItemCapacity, ticks, slot))
             {
                 state.Items.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, _maxItems);
                 return;
@@ -737,6 +755,7 @@ public sealed class SlidingWindowSum<TItem>
         if (state.Slots.Count == 0)
         {
             AppendItemSlots(ref state.Items, ref state.Slots);
+            state.SlotCapacity = state.Slots.Capacity;
         }
 
         AddToSlot(ref state, slot, value);
