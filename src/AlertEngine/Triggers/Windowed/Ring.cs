@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics.X86;
 
 namespace AlertEngine;
 
@@ -70,64 +69,6 @@ internal struct Ring<T>
         var i = _head + _count;
         Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(items), i >= capacity ? i - capacity : i) = value;
         _count++;
-    }
-
-    /// <summary>The element at logical position <paramref name="index"/> (0 ≤ index &lt; <see cref="Count"/>) of a ring
-    /// whose capacity the owner keeps (<paramref name="capacity"/> == <see cref="Capacity"/>): the array's length is not
-    /// read (a cache line of its own at many keys, when the element is not in the array's first line).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly ref T AtWithin(int index, int capacity)
-    {
-        Debug.Assert((uint)index < (uint)_count && capacity == Capacity, "The owner's capacity is the ring's, and the index in range.");
-        var items = _items;
-        if (items is null)
-        {
-            // Not reached (an element means an array); the test spares the JIT's null check, which would read the
-            // array's header.
-            throw new InvalidOperationException("A ring without an array has no elements.");
-        }
-
-        var i = _head + index;
-        return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(items), i >= capacity ? i - capacity : i);
-    }
-
-    /// <summary>Removes the first <paramref name="n"/> elements (0 &lt; n ≤ <see cref="Count"/>) of a ring whose capacity
-    /// the owner keeps (<paramref name="capacity"/> == <see cref="Capacity"/>), as <see cref="RemoveFirst(int)"/> does,
-    /// without reading the array's length.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void RemoveFirstWithin(int n, int capacity)
-    {
-        Debug.Assert(n > 0 && n <= _count && capacity == Capacity, "The owner's capacity is the ring's, and n in range.");
-        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
-        {
-            for (var i = 0; i < n; i++)
-            {
-                AtWithin(i, capacity) = default!;
-            }
-        }
-
-        var head = _head + n;
-        _head = head >= capacity ? head - capacity : head;
-        _count -= n;
-    }
-
-    /// <summary>Asks the processor to bring into its cache the line of the position the next <see cref="AddWithin"/>
-    /// writes (after the last element; the first one's when the ring is full), in a ring whose capacity the owner keeps
-    /// (<paramref name="capacity"/> == <see cref="Capacity"/>). For an owner that reads other lines of the ring first (its
-    /// oldest elements) and then appends: the two cache misses then overlap instead of following each other. A hint
-    /// only: it changes nothing the ring holds.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void PrefetchEnd(int capacity)
-    {
-        Debug.Assert(capacity == Capacity, "The owner's capacity is the ring's.");
-        var items = _items;
-        if (!Sse.IsSupported || items is null || capacity == 0)
-        {
-            return;
-        }
-
-        var i = _head + _count;
-        Prefetch(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(items), i >= capacity ? i - capacity : i));
     }
 
     /// <summary>Inserts an element at logical position <paramref name="at"/>, shifting the later ones.</summary>
@@ -210,10 +151,6 @@ internal struct Ring<T>
         _head = 0;
         _count = 0;
     }
-
-    // The GC may move the array between taking the address and the prefetch: harmless, a prefetch never faults and
-    // changes nothing but what the cache holds (as in DuplicateFilter).
-    private static unsafe void Prefetch(ref T element) => Sse.Prefetch0(Unsafe.AsPointer(ref element));
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow(int maxCapacity)

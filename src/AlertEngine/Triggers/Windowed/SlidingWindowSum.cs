@@ -145,18 +145,15 @@ public sealed class SlidingWindowSum<TItem>
             return AddNewKey(key, ticks, slot, value, item);
         }
 
-        var newest = state.Newest;
-        if (slot <= newest)
+        if (slot <= state.Newest)
         {
-            return slot <= newest - _clock.WindowSlots ? WindowTriggerOutcome.OutOfWindow : Count(ref state, key, ticks, slot, value, item, inOrder: false);
+            return slot <= state.Newest - _clock.WindowSlots ? WindowTriggerOutcome.OutOfWindow : Count(ref state, key, ticks, slot, value, item, inOrder: false);
         }
 
         state.Newest = slot;
-        var moved = slot - newest;
-        state.HeadWait = moved >= state.HeadWait ? (ushort)0 : (ushort)(state.HeadWait - moved);
-        if (state.Eager && state.HeadWait == 0)
+        if (state.Eager)
         {
-            ExpireBeforeAppend(ref state);
+            Expire(ref state);
         }
 
         // The usual case, kept small: an item in a later slot than the key's newest, below the threshold, for a key that
@@ -210,12 +207,6 @@ public sealed class SlidingWindowSum<TItem>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private WindowTriggerOutcome Count(ref KeyState state, string key, long ticks, long slot, double value, TItem item, bool inOrder)
     {
-        if (inOrder && !state.Eager)
-        {
-            // An expiry below may read the ring's oldest entries before the item is appended at its end.
-            PrefetchEnd(ref state);
-        }
-
         // Lazy expiry (see KeyState.Eager): while the key's values are exact (whole multiples of 1/1024) and not
         // negative, the total may still count values that left the window, an upper bound of the window's sum; expire
         // only when it could reach the threshold, when the value is not one that keeps the sums exact, or before a ring
@@ -241,81 +232,34 @@ public sealed class SlidingWindowSum<TItem>
         }
 
         // The item is stored before it is counted: an expiry on the way (lazy keys only) sees the state without it.
-        // The rings' capacities are read from their arrays (a cache line of their own at many keys) only where a ring
-        // may have grown.
         if (_maxItems == 0)
         {
-            if (!inOrder)
-            {
-                AddToSlot(ref state, slot, value);
-                state.SlotCapacity = state.Slots.Capacity;
-            }
-            else if (state.Slots.Count < state.SlotCapacity)
-            {
-                state.Slots.AddWithin(new Slot { Index = slot, Sum = value, Count = 1 }, state.SlotCapacity);
-            }
-            else
+            if (inOrder)
             {
                 state.Slots.Add(new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
-                state.SlotCapacity = state.Slots.Capacity;
-            }
-        }
-        else if (state.Slots.Count == 0 && (inOrder ? state.Items.Count < _maxItems : CanAppendItem(ref state.Items, state.ItemCapacity, ticks, slot)))
-        {
-            // The key keeps every item of its window, and the items stand for the slots (see KeyState).
-            var kept = new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } };
-            if (state.Items.Count < state.ItemCapacity)
-            {
-                state.Items.AddWithin(kept, state.ItemCapacity);
             }
             else
             {
-                state.Items.Add(kept, _maxItems);
-                state.ItemCapacity = state.Items.Capacity;
+                AddToSlot(ref state, slot, value);
             }
+        }
+        else if (state.Slots.Count == 0 && (inOrder ? state.Items.Count < _maxItems : CanAppendItem(ref state.Items, ticks, slot)))
+        {
+            // The key keeps every item of its window, and the items stand for the slots (see KeyState).
+            state.Items.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, _maxItems);
         }
         else
         {
             AddWithSlots(ref state, slot, ticks, value, item);
-            state.SlotCapacity = state.Slots.Capacity;
-            state.ItemCapacity = state.Items.Capacity;
         }
 
-        if (!inOrder)
-        {
-            // A late item may be older than every entry: the wait is at most its own (set after storing it, since an
-            // expiry on the way sets the wait from the entries before it).
-            state.HeadWait = (ushort)Math.Min(state.HeadWait, Math.Min(slot + _clock.WindowSlots - state.Newest, ushort.MaxValue));
-        }
+        state.SlotCapacity = state.Slots.Capacity;
+        state.ItemCapacity = state.Items.Capacity;
 
         // The same sum as `total` above unless a lazy key expired on the way (then its exact sum after the expiry).
         state.Total += value;
         state.Count++;
         return WindowTriggerOutcome.Counted;
-    }
-
-    /// <summary>Expires an eager key whose window moved on, before an item in a later slot is counted.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ExpireBeforeAppend(ref KeyState state)
-    {
-        PrefetchEnd(ref state);
-        Expire(ref state);
-    }
-
-    /// <summary>Fetches the line of the key's ring that an item in a later slot is appended to (the ring that stands for
-    /// the slots: the items while they do, else the slots), while an expiry reads the ring's oldest entries first: the
-    /// two cache misses (at many keys) then overlap instead of following each other.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void PrefetchEnd(ref KeyState state)
-    {
-        if (_maxItems == 0)
-        {
-            state.Slots.PrefetchEnd(state.SlotCapacity);
-        }
-        else if (state.Slots.Count == 0)
-        {
-            state.Items.PrefetchEnd(state.ItemCapacity);
-        }
     }
 
     /// <summary>Whether adding <paramref name="value"/> to a lazy key's total (giving <paramref name="total"/>) keeps it
@@ -371,33 +315,6 @@ public sealed class SlidingWindowSum<TItem>
         }
 
         return state.Total;
-    }
-
-    /// <summary>For tests: whether every key's <see cref="KeyState.HeadWait"/> is a lower bound of the slots until its
-    /// oldest entry leaves its window (and 0 for a key without entries), which is what lets an expiry skip the rings.</summary>
-    internal bool HeadWaitsHold()
-    {
-        for (var p = _keys.Next(0); p >= 0; p = _keys.Next(p + 1))
-        {
-            ref var state = ref _keys.ValueAt(p);
-            var oldest = long.MaxValue;
-            if (state.Slots.Count != 0)
-            {
-                oldest = state.Slots[0].Index;
-            }
-
-            if (state.Items.Count != 0)
-            {
-                oldest = Math.Min(oldest, state.Items[0].Ticks / _clock.Resolution);
-            }
-
-            if (state.HeadWait != 0 && (oldest == long.MaxValue || oldest + _clock.WindowSlots - state.Newest < state.HeadWait))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     /// <summary>Moves the watermark forward without an item, evicting the keys that became idle.</summary>
@@ -553,14 +470,12 @@ public sealed class SlidingWindowSum<TItem>
         return sum < ExactLimit && sum == view.Total;
     }
 
-    /// <summary>Adds a value to its slot of the slot ring (<see cref="KeyState.SlotCapacity"/> up to date); the caller
-    /// sets the capacity again afterwards (the ring may grow).</summary>
     private void AddToSlot(ref KeyState state, long slot, double value)
     {
         var n = state.Slots.Count;
         if (n != 0)
         {
-            ref var last = ref state.Slots.AtWithin(n - 1, state.SlotCapacity);
+            ref var last = ref state.Slots.Last;
             if (last.Index == slot)
             {
                 last.Sum += value;
@@ -606,12 +521,6 @@ public sealed class SlidingWindowSum<TItem>
     {
         // The total and count in locals and one removal at the end: the state's fields and the ring's are written once,
         // not per slot (writes through the state's reference would make the JIT reload the ring's fields each time).
-        if (state.HeadWait != 0)
-        {
-            // Nothing of the key has left its window (see KeyState.HeadWait): the rings are not read.
-            return;
-        }
-
         ref var slots = ref state.Slots;
         var n = slots.Count;
         var cutoff = state.Newest - _clock.WindowSlots;
@@ -625,13 +534,8 @@ public sealed class SlidingWindowSum<TItem>
             return;
         }
 
-        // The ring's entries are read with the capacity the state keeps, not the array's length: the array's first
-        // line (its header) is then read only when the oldest entries are in it.
-        var capacity = state.SlotCapacity;
-        var first = slots.AtWithin(0, capacity).Index;
-        if (first > cutoff)
+        if (slots.First.Index > cutoff)
         {
-            state.HeadWait = WaitFor(ref state, first);
             return;
         }
 
@@ -640,23 +544,19 @@ public sealed class SlidingWindowSum<TItem>
         var dropped = 0;
         do
         {
-            ref var slot = ref slots.AtWithin(dropped, capacity);
+            ref var slot = ref slots[dropped];
             total -= slot.Sum;
             count -= slot.Count;
             dropped++;
         }
-        while (dropped < n && slots.AtWithin(dropped, capacity).Index <= cutoff);
+        while (dropped < n && slots[dropped].Index <= cutoff);
 
-        slots.RemoveFirstWithin(dropped, capacity);
+        slots.RemoveFirst(dropped);
         state.Total = dropped == n ? 0 : total;
         state.Count = count;
         if (dropped == n)
         {
             state.Eager = ExpiresEagerly;
-        }
-        else
-        {
-            state.HeadWait = WaitFor(ref state, slots.AtWithin(0, capacity).Index);
         }
 
         if (state.Items.Count != 0)
@@ -671,11 +571,8 @@ public sealed class SlidingWindowSum<TItem>
     {
         ref var items = ref state.Items;
         var n = items.Count;
-        var capacity = state.ItemCapacity; // As in Expire: the array's length is not read.
-        var firstTicks = items.AtWithin(0, capacity).Ticks;
-        if (firstTicks >= before)
+        if (items.First.Ticks >= before)
         {
-            state.HeadWait = WaitFor(ref state, firstTicks / _clock.Resolution);
             return;
         }
 
@@ -684,41 +581,33 @@ public sealed class SlidingWindowSum<TItem>
         do
         {
             // One slot: the items of one time (while the items stand for the slots, a slot holds one time only).
-            ref var first = ref items.AtWithin(dropped, capacity);
+            ref var first = ref items[dropped];
             var ticks = first.Ticks;
             var subtotal = first.Item.Value;
             dropped++;
-            while (dropped < n && items.AtWithin(dropped, capacity).Ticks == ticks)
+            while (dropped < n && items[dropped].Ticks == ticks)
             {
-                subtotal += items.AtWithin(dropped, capacity).Item.Value;
+                subtotal += items[dropped].Item.Value;
                 dropped++;
             }
 
             total -= subtotal;
         }
-        while (dropped < n && items.AtWithin(dropped, capacity).Ticks < before);
+        while (dropped < n && items[dropped].Ticks < before);
 
-        items.RemoveFirstWithin(dropped, capacity);
+        items.RemoveFirst(dropped);
         state.Total = dropped == n ? 0 : total;
         state.Count -= dropped;
         if (dropped == n)
         {
             state.Eager = ExpiresEagerly;
         }
-        else
-        {
-            state.HeadWait = WaitFor(ref state, items.AtWithin(0, capacity).Ticks / _clock.Resolution);
-        }
     }
-
-    /// <summary>The key's <see cref="KeyState.HeadWait"/> when its oldest entry is in slot <paramref name="oldest"/>, inside
-    /// its window: the slots until that entry leaves, at most <see cref="ushort.MaxValue"/> (a lower bound is safe).</summary>
-    private ushort WaitFor(ref KeyState state, long oldest) => (ushort)Math.Min(oldest + _clock.WindowSlots - state.Newest, ushort.MaxValue);
 
     /// <summary>Whether a new item can be appended to items that stand for the slots: there is room under the cap, and
     /// it is in time order and either at the last item's time or in a later slot (so a slot keeps holding one time,
     /// and the items' order is the arrival order the subtotals are summed in).</summary>
-    private bool CanAppendItem(ref Ring<Stamped<Valued<TItem>>> items, int capacity, long ticks, long slot)
+    private bool CanAppendItem(ref Ring<Stamped<Valued<TItem>>> items, long ticks, long slot)
     {
         var n = items.Count;
         if (n == 0)
@@ -731,7 +620,7 @@ public sealed class SlidingWindowSum<TItem>
             return false;
         }
 
-        var last = items.AtWithin(n - 1, capacity).Ticks;
+        var last = items.Last.Ticks;
         return last == ticks || last < slot * _clock.Resolution;
     }
 
@@ -745,7 +634,7 @@ public sealed class SlidingWindowSum<TItem>
             // As an eager key would be: without the values that left the window (the slots built below hold none, and
             // a key whose window emptied keeps its items in the one-ring form).
             Expire(ref state);
-            if (state.Slots.Count == 0 && CanAppendItem(ref state.Items, state.ItemCapacity, ticks, slot))
+            if (state.Slots.Count == 0 && CanAppendItem(ref state.Items, ticks, slot))
             {
                 state.Items.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, _maxItems);
                 return;
@@ -755,7 +644,6 @@ public sealed class SlidingWindowSum<TItem>
         if (state.Slots.Count == 0)
         {
             AppendItemSlots(ref state.Items, ref state.Slots);
-            state.SlotCapacity = state.Slots.Capacity;
         }
 
         AddToSlot(ref state, slot, value);
@@ -795,29 +683,15 @@ public sealed class SlidingWindowSum<TItem>
             _detectionItems = new TItem[Math.Min(Math.Max(length, _detectionItems.Length * 2), _maxItems)];
         }
 
-        // The kept items are read with the capacity the state keeps (see Expire), and only they are cleared (the rest of
-        // the ring holds no references): the array's header and the lines of its unused entries are not touched.
-        ref var items = ref state.Items;
-        var kept = items.Count;
-        var capacity = state.ItemCapacity;
         if (length > 0)
         {
-            var at = kept;
-            while (at > 0 && items.AtWithin(at - 1, capacity).Ticks > ticks)
-            {
-                at--; // A late item goes after the kept items at or before its time (KeptItems.PositionAfter).
-            }
-
+            var kept = state.Items.Count;
+            var at = KeptItems.PositionAfter(ref state.Items, ticks);
             var start = kept + 1 - length;
             for (var m = start; m <= kept; m++)
             {
-                _detectionItems[m - start] = m < at ? items.AtWithin(m, capacity).Item.Item : m == at ? item : items.AtWithin(m - 1, capacity).Item.Item;
+                _detectionItems[m - start] = m < at ? state.Items[m].Item.Item : m == at ? item : state.Items[m - 1].Item.Item;
             }
-        }
-
-        if (kept != 0)
-        {
-            items.RemoveFirstWithin(kept, capacity);
         }
 
         if (length < _detectionLength)
@@ -887,20 +761,11 @@ public sealed class SlidingWindowSum<TItem>
         /// such a number makes the key eager until its window empties or it fires.</summary>
         public bool Eager;
 
-        /// <summary>A lower bound of the slots until the key's oldest entry leaves its window (the oldest entry's slot +
-        /// the window's slots − <see cref="Newest"/>; capped at <see cref="ushort.MaxValue"/>), or 0 when not known. While
-        /// it is above zero nothing of the key can have left its window, so an expiry needs not read the rings (the
-        /// oldest entries, a cache miss at many keys). Set when an expiry reads the oldest entry, lowered as
-        /// <see cref="Newest"/> moves on and by late items, 0 when the rings empty (a new oldest entry is then learnt at
-        /// the next expiry). Fits the state's padding beside <see cref="Eager"/>.</summary>
-        public ushort HeadWait;
-
         readonly long IWindowedKeyState.NewestSlot => Newest;
 
         public void Reset()
         {
             Eager = false;
-            HeadWait = 0;
             Total = 0;
             Count = 0;
             Slots.Clear();
