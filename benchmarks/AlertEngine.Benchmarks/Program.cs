@@ -22,6 +22,12 @@ public static class Program
             return 0;
         }
 
+        if (args is ["windowed-ab", .. var abArgs])
+        {
+            // Another build's benchmark output directory, the number of rounds, optionally the trigger (default sum).
+            return Windowed.WindowedSideBySide.Run(abArgs);
+        }
+
         if (args is ["seen-check", .. var seenArgs])
         {
             // Optional: the number of rounds (default 7; 40 or more lets the loops reach tier-1 code with dynamic PGO).
