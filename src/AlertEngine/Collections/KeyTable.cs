@@ -41,8 +41,7 @@ namespace AlertEngine;
 /// <para><b>Bounds.</b> The slots grow by doubling; <see cref="TrimExcess"/> gives memory back. The table holds at most
 /// <see cref="MaxCapacity"/> keys; callers cap their keys far lower. Memory per key: a slot (8 bytes for the key
 /// reference, 8 for the hash and the order position, then the value) and 4 bytes of order, divided by the fill
-/// (between a quarter and a half after growth; a removal leaves its order position used until it is reused or trimmed);
-/// 8 bytes more per slot once a lookup by reference has been made (the hints, see <see cref="FindValueByReference"/>).</para>
+/// (between a quarter and a half after growth; a removal leaves its order position used until it is reused or trimmed).</para>
 /// </remarks>
 internal sealed class KeyTable<TValue>
 {
@@ -70,25 +69,6 @@ internal sealed class KeyTable<TValue>
     private int _count;
     private int _freeList = -1;
     private int _freeCount;
-
-    // The by-reference hints (see FindValueByReference): sets of two hints, chosen by a hash of the key string's
-    // address; a hint is a 32-bit tag (other bits of that hash, never 0) above a slot number, 0 for none. As many hints
-    // as _slots has slots, allocated on the first by-reference lookup and again whenever _slots is replaced. Until then
-    // a one-element array, a length no slot array has (they have none or at least eight slots).
-    private long[] _byReference = [0];
-    private int _byReferenceShift;
-
-    // The hints pay only when callers pass the same string instances again (keys from a fixed set, interned keys). A
-    // caller whose keys are new strings at every lookup (the engine's: activities' user ids are not interned) would pay
-    // the hint's read, the address hash and the hint's write on every lookup for nothing. So the by-reference lookups
-    // count their hits and misses, and at the end of every window of HintWindow misses and hits in which misses were the
-    // majority they pause the hints for the next HintPause lookups (plain lookups, no hint read or written), then try
-    // again. Results never depend on this: it only chooses which lookup runs.
-    private const int HintWindow = 4_096;
-    private const int HintPause = 65_536;
-    private long _hintHits;
-    private int _hintMisses;
-    private int _hintsPaused;
 
     /// <summary>Creates a table.</summary>
     /// <param name="comparer">How keys are compared; <see langword="null"/> for ordinal.</param>
@@ -186,188 +166,19 @@ internal sealed class KeyTable<TValue>
     /// <summary>The value of <paramref name="key"/> by reference; a default value is added first when the key is not
     /// in the table (<paramref name="exists"/> false). One hash of the key either way.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref TValue GetValueRefOrAddDefault(string key, out bool exists) => ref FindOrAdd(key, out exists, out _);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ref TValue FindOrAdd(string key, out bool exists, out int slot)
+    public ref TValue GetValueRefOrAddDefault(string key, out bool exists)
     {
         var hash = Hash(key);
         var b = FindSlot(key, hash);
         if (b >= 0)
         {
             exists = true;
-            slot = b;
             return ref _slots[b].Value;
         }
 
         exists = false;
-        slot = Insert(key, hash); // Before _slots is read: inserting may grow it.
-        return ref _slots[slot].Value;
-    }
-
-    /// <summary>
-    /// As <see cref="FindValue"/>, trying first the slot where this same string instance was found last, without
-    /// reading the key's characters.
-    /// </summary>
-    /// <remarks>
-    /// <para>A hash needs the key's characters: at thousands of keys the string is a cache miss, and the slot, found
-    /// from that hash, a second one after it. Keys from a fixed set, or interned, are mostly the same string instance
-    /// per key, so the table keeps hints: for a hash of the string's <em>address</em>, a set
-    /// of two (tag, slot) pairs, 8 bytes per slot of the table (16–32 bytes per key, as the slots are between a quarter
-    /// and half full; an array that stays in the cache far better than the 72-byte slots of the counter). A lookup reads the set, and if a hint's tag is the address's, the
-    /// slot it names; if that slot holds this very string (compared by reference), it is the key's slot (a key is in
-    /// one slot only), found without reading the string. Otherwise (no hint, another string at that address, a slot
-    /// moved by a removal or a rebuild) the usual lookup follows and sets the hint.</para>
-    /// <para>Addresses only choose where to look: the garbage collector may move a string at any time, and then its
-    /// hint is simply not found. What is returned is decided by the reference comparison with the key the slot holds,
-    /// so results never depend on addresses. For keys that are a new string instance at every lookup the hint would cost a
-    /// read of the set, a hash of the address and a write of the new hint; such callers soon find the hints paused: after
-    /// a window of 4,096 lookups that mostly missed, the next 65,536 are plain lookups (<see cref="HintsPaused"/>), then
-    /// the hints are tried again.</para>
-    /// <para>Measured in the threshold counter (<c>targets-cpu threshold</c>, steady stream, 10,000 keys): see
-    /// benchmarks/results/threshold.md, 2026-12-05, branch threshold-8.</para>
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref TValue FindValueByReference(string key)
-    {
-        if (_hintsPaused > 0)
-        {
-            _hintsPaused--;
-            return ref FindValue(key);
-        }
-
-        ref var slot = ref HintedSlot(key);
-        if (!Unsafe.IsNullRef(ref slot) && ReferenceEquals(slot.Key, key))
-        {
-            _hintHits++;
-            return ref slot.Value;
-        }
-
-        return ref FindValueAndHint(key);
-    }
-
-    /// <summary>As <see cref="GetValueRefOrAddDefault"/>, trying first the slot where this same string instance was
-    /// found last (see <see cref="FindValueByReference"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref TValue GetValueRefOrAddDefaultByReference(string key, out bool exists)
-    {
-        if (_hintsPaused > 0)
-        {
-            _hintsPaused--;
-            return ref GetValueRefOrAddDefault(key, out exists);
-        }
-
-        ref var slot = ref HintedSlot(key);
-        if (!Unsafe.IsNullRef(ref slot) && ReferenceEquals(slot.Key, key))
-        {
-            _hintHits++;
-            exists = true;
-            return ref slot.Value;
-        }
-
-        return ref GetValueRefOrAddDefaultAndHint(key, out exists);
-    }
-
-    /// <summary>The slot a hint for a key string's address names, or a null reference when there is none (no hint
-    /// with the address's tag in its set, or no hints for the current slots yet).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ref Slot HintedSlot(string key)
-    {
-        var hints = _byReference;
-        var slots = _slots;
-        if (hints.Length == slots.Length)
-        {
-            var hash = AddressHash(key);
-            var tag = (long)(TagOf(hash) << 32);
-            ref var set = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(hints), (nint)(hash >> _byReferenceShift) * 2);
-            var hint = set;
-            if ((hint & ~0xFFFF_FFFFL) == tag || ((hint = Unsafe.Add(ref set, 1)) & ~0xFFFF_FFFFL) == tag)
-            {
-                return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(slots), (int)hint & _mask);
-            }
-        }
-
-        return ref Unsafe.NullRef<Slot>();
-    }
-
-    /// <summary>Records that <paramref name="key"/> (this string instance) is in slot <paramref name="b"/>, as the first
-    /// hint of its set (the first moving to second, the second dropped); sets up the hints for the current slots first
-    /// if needed.</summary>
-    private void SetHint(string key, int b)
-    {
-        if (_byReference.Length != _slots.Length)
-        {
-            _byReference = new long[_slots.Length];
-            _byReferenceShift = 64 - BitOperations.Log2((uint)_slots.Length / 2);
-        }
-
-        var hash = AddressHash(key);
-        var tag = (long)(TagOf(hash) << 32);
-        ref var set = ref _byReference[(int)(hash >> _byReferenceShift) * 2];
-        if ((set & ~0xFFFF_FFFFL) != tag)
-        {
-            Unsafe.Add(ref set, 1) = set;
-        }
-
-        set = tag | (uint)b;
-    }
-
-    /// <summary>A hash of a string's address (a 64-bit mix: addresses of strings allocated one after another differ by
-    /// a few multiples of eight, which a single multiply spreads badly). Sets are chosen by its top bits.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong AddressHash(string key)
-    {
-        var h = (ulong)Unsafe.As<string, nint>(ref key) * 0x9E37_79B9_7F4A_7C15;
-        h ^= h >> 29;
-        return h * 0xBF58_476D_1CE4_E5B9;
-    }
-
-    /// <summary>The tag of an address hash: its low 32 bits, never 0 (0 is no hint).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong TagOf(ulong hash) => (uint)hash | 1;
-
-    /// <summary>Whether the by-reference lookups are paused (see <see cref="FindValueByReference"/>): the last window of
-    /// lookups missed their hints more often than not.</summary>
-    internal bool HintsPaused => _hintsPaused > 0;
-
-    /// <summary>Counts a hint's miss; at the end of a window of <see cref="HintWindow"/> lookups, pauses the hints when
-    /// most of the window missed.</summary>
-    private void CountHintMiss()
-    {
-        _hintMisses++;
-        if (_hintMisses + _hintHits >= HintWindow)
-        {
-            if (_hintMisses > _hintHits)
-            {
-                _hintsPaused = HintPause;
-            }
-
-            _hintMisses = 0;
-            _hintHits = 0;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private ref TValue FindValueAndHint(string key)
-    {
-        CountHintMiss();
-        var b = FindSlot(key, Hash(key));
-        if (b < 0)
-        {
-            return ref Unsafe.NullRef<TValue>();
-        }
-
-        SetHint(key, b);
-        return ref _slots[b].Value;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private ref TValue GetValueRefOrAddDefaultAndHint(string key, out bool exists)
-    {
-        CountHintMiss();
-        ref TValue value = ref FindOrAdd(key, out exists, out var b);
-        SetHint(key, b); // After the add: it may have grown the table (and so the hints are set up again).
-        return ref value;
+        var added = Insert(key, hash); // Before _slots is read: inserting may grow it.
+        return ref _slots[added].Value;
     }
 
     /// <summary>Whether <paramref name="key"/> is in the table.</summary>

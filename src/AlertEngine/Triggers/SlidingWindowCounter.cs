@@ -192,10 +192,7 @@ public sealed partial class SlidingWindowCounter<TItem>
         }
 
         // A burst of one key (the same string again and again) is served from _hotState without hashing the key; see
-        // _hotKey. Other keys are looked up by string instance first (KeyTable.FindValueByReference: when a caller passes
-        // the same instance per key, as a fixed or interned key set does, the key's slot is mostly found without reading,
-        // let alone hashing, the string; keys that are new strings each time, as the engine's parsed user ids, soon find
-        // the hints paused and take the plain lookup).
+        // _hotKey.
         ref var state = ref _hotState;
         if (!ReferenceEquals(key, _hotKey))
         {
@@ -207,7 +204,7 @@ public sealed partial class SlidingWindowCounter<TItem>
             if (_keys.Count < MaxTrackedKeys)
             {
                 // Below the key cap, one hash of the key whether or not it is tracked: a new key's entry is added here.
-                state = ref _keys.GetValueRefOrAddDefaultByReference(key, out var tracked);
+                state = ref _keys.GetValueRefOrAddDefault(key, out var tracked);
                 if (!tracked)
                 {
                     _lastKey = key;
@@ -216,7 +213,7 @@ public sealed partial class SlidingWindowCounter<TItem>
             }
             else
             {
-                state = ref _keys.FindValueByReference(key);
+                state = ref _keys.FindValue(key);
                 if (Unsafe.IsNullRef(ref state))
                 {
                     _lastKey = key;
@@ -391,7 +388,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void FlushHot()
     {
-        _keys.FindValueByReference(_hotKey!) = _hotState;
+        _keys.FindValue(_hotKey!) = _hotState;
         _hotKey = null;
         _hotState = default;
     }

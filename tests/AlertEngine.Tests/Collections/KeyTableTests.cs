@@ -40,274 +40,106 @@ public class KeyTableTests
 
     [Property(MaxTest = 300)]
     public Property Adds_finds_removes_and_enumerates_as_a_dictionary_does() =>
-        Prop.ForAll(Scenarios(), scenario => Run(scenario, byReference: false));
-
-    /// <summary>
-    /// The lookups by string instance (<see cref="KeyTable{TValue}.FindValueByReference"/>,
-    /// <see cref="KeyTable{TValue}.GetValueRefOrAddDefaultByReference"/>) find exactly what the dictionary finds, whatever
-    /// their hints say: keys used again as the same instance (hinted) and as equal copies, after removals that move slots
-    /// back, removals by position, growth, trimming, clearing, the switch to the comparer's hash, and collections that
-    /// move the strings.
-    /// </summary>
-    [Property(MaxTest = 300)]
-    public Property Lookups_by_reference_find_what_the_dictionary_finds() =>
-        Prop.ForAll(Scenarios(), scenario => Run(scenario, byReference: true));
-
-    /// <summary>Runs a scenario against the dictionary oracle. <paramref name="byReference"/>: adds and finds by string
-    /// instance, with one instance per spelling used again and again (as the reader's interned keys) and now and then
-    /// a copy, and compacting collections among the steps.</summary>
-    private static void Run((int Comparer, (int Kind, string Key, int Value)[] Steps) scenario, bool byReference)
-    {
-        var comparer = Comparers[scenario.Comparer];
-        var table = new KeyTable<int>(comparer);
-        var oracle = new Dictionary<string, int>(comparer);
-        var instances = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (kind, spelling, value) in scenario.Steps)
+        Prop.ForAll(Scenarios(), scenario =>
         {
-            var key = spelling;
-            if (byReference)
+            var comparer = Comparers[scenario.Comparer];
+            var table = new KeyTable<int>(comparer);
+            var oracle = new Dictionary<string, int>(comparer);
+            foreach (var (kind, key, value) in scenario.Steps)
             {
-                var pooled = instances.TryGetValue(spelling, out var existing) ? existing : instances[spelling] = new string(spelling.AsSpan());
-                key = value % 7 == 0 ? new string(spelling.AsSpan()) : pooled;
-            }
-
-            switch (kind)
-            {
-                case 0:
-                    // Add or update through the reference, as the cores do.
-                    bool exists;
-                    ref var slot = ref byReference ? ref table.GetValueRefOrAddDefaultByReference(key, out exists) : ref table.GetValueRefOrAddDefault(key, out exists);
-                    Assert.Equal(oracle.ContainsKey(key), exists);
-                    slot += value;
-                    oracle[key] = oracle.GetValueOrDefault(key) + value;
-                    break;
-                case 1:
-                    Assert.Equal(oracle.Remove(key), table.Remove(key));
-                    break;
-                case 2:
-                    ref var found = ref byReference ? ref table.FindValueByReference(key) : ref table.FindValue(key);
-                    Assert.Equal(oracle.TryGetValue(key, out var expected), !Unsafe.IsNullRef(ref found));
-                    if (!Unsafe.IsNullRef(ref found))
-                    {
-                        Assert.Equal(expected, found);
-                        Assert.True(table.TryGetValue(key, out var actualKey, out var v));
-                        Assert.Equal(expected, v);
-                        Assert.True(oracle.TryGetValue(key, out _));
-                        Assert.Contains(actualKey, oracle.Keys);
-                    }
-
-                    Assert.Equal(oracle.ContainsKey(key), table.ContainsKey(key));
-
-                    // The lookup with a hint finds the same slot, and tells the hint once about the value of a key
-                    // with the same hash (the key's own unless another key's hash is the same: then the first one
-                    // on the probe run).
-                    var hint = new RecordingHint();
-                    ref var hinted = ref table.FindValue(key, ref hint);
-                    Assert.True(Unsafe.AreSame(ref found, ref hinted));
-                    Assert.InRange(hint.Calls, 0, 1);
-                    if (!Unsafe.IsNullRef(ref found))
-                    {
-                        Assert.Equal(1, hint.Calls);
-                        var sameHash = oracle.Where(p => table.Hash(p.Key) == table.Hash(key)).Select(p => p.Value).ToList();
-                        Assert.Contains(hint.Last, sameHash);
-                        if (sameHash.Count == 1)
+                switch (kind)
+                {
+                    case 0:
+                        // Add or update through the reference, as the cores do.
+                        ref var slot = ref table.GetValueRefOrAddDefault(key, out var exists);
+                        Assert.Equal(oracle.ContainsKey(key), exists);
+                        slot += value;
+                        oracle[key] = oracle.GetValueOrDefault(key) + value;
+                        break;
+                    case 1:
+                        Assert.Equal(oracle.Remove(key), table.Remove(key));
+                        break;
+                    case 2:
+                        ref var found = ref table.FindValue(key);
+                        Assert.Equal(oracle.TryGetValue(key, out var expected), !Unsafe.IsNullRef(ref found));
+                        if (!Unsafe.IsNullRef(ref found))
                         {
-                            Assert.Equal(found, hint.Last);
-                        }
-                    }
-
-                    break;
-                case 5:
-                    // A sweep's removal, by order position: the key at a position (the value picks which) leaves
-                    // as if removed by key, and the keys after it in order stay where they are.
-                    if (table.Count != 0)
-                    {
-                        var p = table.Next(0);
-                        for (var skip = value % table.Count; skip > 0; skip--)
-                        {
-                            p = table.Next(p + 1);
+                            Assert.Equal(expected, found);
+                            Assert.True(table.TryGetValue(key, out var actualKey, out var v));
+                            Assert.Equal(expected, v);
+                            Assert.True(oracle.TryGetValue(key, out _));
+                            Assert.Contains(actualKey, oracle.Keys);
                         }
 
-                        var removed = table.KeyAt(p);
-                        table.RemoveAtPosition(p);
-                        Assert.True(oracle.Remove(removed));
-                        Assert.False(table.ContainsKey(removed));
-                    }
+                        Assert.Equal(oracle.ContainsKey(key), table.ContainsKey(key));
 
-                    Assert.Throws<ArgumentOutOfRangeException>(() => table.RemoveAtPosition(-1));
-                    break;
-                case 3:
-                    // Trimming closes the gaps in order: the oracle is a copy of itself (compact, same order).
-                    table.TrimExcess(oracle.Count + (value % 3));
-                    oracle = new Dictionary<string, int>(oracle, comparer);
-                    break;
-                default:
-                    if (value % 5 == 0)
-                    {
-                        table.Clear();
-                        oracle.Clear();
-                    }
-                    else if (value % 5 == 1)
-                    {
-                        // As after keys crafted to collide: the comparer's hash from now on, nothing else changes.
-                        table.UseComparerHash();
-                    }
-                    else if (value % 5 == 2 && byReference)
-                    {
-                        // Strings move: their hints are then not found (or name another string's slot).
-                        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-                    }
-                    else
-                    {
-                        table.EnsureCapacity(table.Count + value);
-                    }
+                        // The lookup with a hint finds the same slot, and tells the hint once about the value of a key
+                        // with the same hash (the key's own unless another key's hash is the same: then the first one
+                        // on the probe run).
+                        var hint = new RecordingHint();
+                        ref var hinted = ref table.FindValue(key, ref hint);
+                        Assert.True(Unsafe.AreSame(ref found, ref hinted));
+                        Assert.InRange(hint.Calls, 0, 1);
+                        if (!Unsafe.IsNullRef(ref found))
+                        {
+                            Assert.Equal(1, hint.Calls);
+                            var sameHash = oracle.Where(p => table.Hash(p.Key) == table.Hash(key)).Select(p => p.Value).ToList();
+                            Assert.Contains(hint.Last, sameHash);
+                            if (sameHash.Count == 1)
+                            {
+                                Assert.Equal(found, hint.Last);
+                            }
+                        }
 
-                    break;
+                        break;
+                    case 5:
+                        // A sweep's removal, by order position: the key at a position (the value picks which) leaves
+                        // as if removed by key, and the keys after it in order stay where they are.
+                        if (table.Count != 0)
+                        {
+                            var p = table.Next(0);
+                            for (var skip = value % table.Count; skip > 0; skip--)
+                            {
+                                p = table.Next(p + 1);
+                            }
+
+                            var removed = table.KeyAt(p);
+                            table.RemoveAtPosition(p);
+                            Assert.True(oracle.Remove(removed));
+                            Assert.False(table.ContainsKey(removed));
+                        }
+
+                        Assert.Throws<ArgumentOutOfRangeException>(() => table.RemoveAtPosition(-1));
+                        break;
+                    case 3:
+                        // Trimming closes the gaps in order: the oracle is a copy of itself (compact, same order).
+                        table.TrimExcess(oracle.Count + (value % 3));
+                        oracle = new Dictionary<string, int>(oracle, comparer);
+                        break;
+                    default:
+                        if (value % 5 == 0)
+                        {
+                            table.Clear();
+                            oracle.Clear();
+                        }
+                        else if (value % 5 == 1)
+                        {
+                            // As after keys crafted to collide: the comparer's hash from now on, nothing else changes.
+                            table.UseComparerHash();
+                        }
+                        else
+                        {
+                            table.EnsureCapacity(table.Count + value);
+                        }
+
+                        break;
+                }
+
+                Assert.Equal(oracle.Count, table.Count);
             }
 
-            Assert.Equal(oracle.Count, table.Count);
-        }
-
-        if (byReference)
-        {
-            // Every key the oracle holds is found by reference, under the instance the table holds and under a copy.
-            foreach (var (key, value) in oracle)
-            {
-                Assert.Equal(value, table.FindValueByReference(key));
-                Assert.Equal(value, table.FindValueByReference(new string(key.AsSpan())));
-            }
-        }
-
-        Assert.Equal(oracle.Select(p => (p.Key, p.Value)).ToList(), Enumerate(table));
-    }
-
-    [Fact]
-    public void Lookups_by_reference_with_new_strings_each_time_pause_the_hints_and_find_the_same_values()
-    {
-        // Room for every key from the start (growth would drop the hints once), and the key strings pinned: a
-        // collection that moved them would make their hints miss, and this test counts misses.
-        var table = new KeyTable<int>(StringComparer.Ordinal, 1_001);
-        var keys = new string[1_000];
-        var pins = new System.Runtime.InteropServices.GCHandle[keys.Length];
-        for (var i = 0; i < keys.Length; i++)
-        {
-            keys[i] = "user" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            pins[i] = System.Runtime.InteropServices.GCHandle.Alloc(keys[i], System.Runtime.InteropServices.GCHandleType.Pinned);
-        }
-
-        try
-        {
-            LookupsByReference(table, keys);
-        }
-        finally
-        {
-            foreach (var pin in pins)
-            {
-                pin.Free();
-            }
-        }
-    }
-
-    private static void LookupsByReference(KeyTable<int> table, string[] keys)
-    {
-
-        // The same instances again and again: the hints hit and stay on.
-        for (var round = 0; round < 10; round++)
-        {
-            foreach (var key in keys)
-            {
-                table.GetValueRefOrAddDefaultByReference(key, out _)++;
-            }
-        }
-
-        Assert.False(table.HintsPaused);
-
-        // A new string per lookup (as parsed user ids): a window of misses pauses the hints; the values found while
-        // paused, by adds and finds alike, are still the keys' own.
-        var lookups = 0;
-        for (var round = 0; round < 10; round++)
-        {
-            foreach (var key in keys)
-            {
-                var copy = new string(key.AsSpan());
-                table.GetValueRefOrAddDefaultByReference(copy, out var exists)++;
-                Assert.True(exists);
-                Assert.Equal(round + 11, table.FindValueByReference(new string(key.AsSpan())));
-                lookups += 2;
-            }
-        }
-
-        Assert.True(lookups > 4_096);
-        Assert.True(table.HintsPaused);
-        Assert.Equal(keys.Length, table.Count);
-
-        // A new key while paused is added (no hint) and found by reference later.
-        table.GetValueRefOrAddDefaultByReference("new", out var added) = 7;
-        Assert.False(added);
-        Assert.Equal(7, table.FindValueByReference("new"));
-
-        // After the pause the hints are tried again, and the same instances turn them back on for good.
-        for (var round = 0; round < 80 && table.HintsPaused; round++)
-        {
-            foreach (var key in keys)
-            {
-                _ = table.FindValueByReference(key);
-            }
-        }
-
-        Assert.False(table.HintsPaused);
-        for (var round = 0; round < 20; round++)
-        {
-            foreach (var key in keys)
-            {
-                Assert.Equal(20, table.FindValueByReference(key));
-            }
-        }
-
-        Assert.False(table.HintsPaused);
-    }
-
-    [Fact]
-    public void A_hint_that_names_a_moved_or_removed_key_is_not_trusted()
-    {
-        // 300 keys in 1,024 slots: removing every third moves many of the others back a slot (backward shift), so their
-        // hints name a slot that now holds another key or none; a removed key's hint names a slot that holds another.
-        var table = new KeyTable<int>(StringComparer.Ordinal, capacity: 400);
-        var keys = Enumerable.Range(0, 300).Select(i => "user" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "@contoso.com").ToArray();
-        for (var i = 0; i < keys.Length; i++)
-        {
-            table.GetValueRefOrAddDefaultByReference(keys[i], out _) = i + 1;
-        }
-
-        for (var i = 0; i < keys.Length; i += 3)
-        {
-            Assert.True(table.Remove(keys[i]));
-        }
-
-        for (var i = 0; i < keys.Length; i++)
-        {
-            ref var found = ref table.FindValueByReference(keys[i]);
-            if (i % 3 == 0)
-            {
-                Assert.True(Unsafe.IsNullRef(ref found));
-                ref var added = ref table.GetValueRefOrAddDefaultByReference(keys[i], out var exists);
-                Assert.False(exists);
-                Assert.Equal(0, added);
-                added = -i;
-            }
-            else
-            {
-                Assert.Equal(i + 1, found);
-            }
-        }
-
-        for (var i = 0; i < keys.Length; i++)
-        {
-            Assert.Equal(i % 3 == 0 ? -i : i + 1, table.FindValueByReference(keys[i]));
-        }
-
-        Assert.Equal(keys.Length, table.Count);
-    }
+            Assert.Equal(oracle.Select(p => (p.Key, p.Value)).ToList(), Enumerate(table));
+        });
 
     private struct RecordingHint : IKeyTableHint<int>
     {
