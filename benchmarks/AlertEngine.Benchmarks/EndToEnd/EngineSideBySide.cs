@@ -205,6 +205,9 @@ internal static class EngineSideBySide
         switch (batched ? stage[1..] : stage)
         {
             case "dispatch":
+                // One policy on an operation no activity has: the operation lookup runs as it does under any real
+                // policy set (an engine with no policy at all skips it, which would charge the lookup to the policy rows).
+                selected = [_policies![0] with { Id = "dispatch-only", Operations = ["AlertEngine.NoSuchOperation"] }];
                 options = new AlertEngineOptions { DuplicateHorizon = TimeSpan.Zero };
                 break;
             case "dup24h":
