@@ -133,7 +133,7 @@ internal static class ActivityBatchCodec
 
             if ((flags & HasProperties) != 0)
             {
-                WriteProperties(writer, activity.Properties);
+                writer.WriteProperties(activity.Properties); // as version 1
             }
         }
 
@@ -311,25 +311,6 @@ internal static class ActivityBatchCodec
     {
         var index = wide ? reader.ReadInt32() : BinaryPrimitives.ReadUInt16LittleEndian(reader.ReadBytes(2));
         return (uint)index < (uint)names.Length ? names[index] : throw CheckpointReader.Corrupt("an activity names an operation or workload the batch does not list");
-    }
-
-    /// <summary>As version 1: the count, then the pairs in ordinal key order (equal activities, equal bytes).</summary>
-    private static void WriteProperties(CheckpointWriter writer, IReadOnlyDictionary<string, string> properties)
-    {
-        writer.Write(properties.Count);
-        var keys = new string[properties.Count];
-        var n = 0;
-        foreach (var pair in properties)
-        {
-            keys[n++] = pair.Key;
-        }
-
-        Array.Sort(keys, StringComparer.Ordinal);
-        foreach (var key in keys)
-        {
-            writer.Write(key);
-            writer.Write(properties[key]);
-        }
     }
 
     private static string Strict(ReadOnlySpan<byte> utf8)

@@ -124,7 +124,13 @@ internal sealed class CheckpointWriter : IDisposable
             Write(tags[i]);
         }
 
-        var properties = activity.Properties;
+        WriteProperties(activity.Properties);
+    }
+
+    /// <summary>Writes an activity's properties: the count, then the pairs in ordinal key order (equal activities give
+    /// equal bytes).</summary>
+    public void WriteProperties(IReadOnlyDictionary<string, string> properties)
+    {
         Write(properties.Count);
         if (properties.Count > 0)
         {
