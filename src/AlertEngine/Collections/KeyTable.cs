@@ -126,41 +126,13 @@ internal sealed class KeyTable<TValue>
     public ref TValue FindValue<THint>(string key, ref THint hint)
         where THint : struct, IKeyTableHint<TValue>
     {
-        var slots = _slots;
-        if (slots.Length == 0)
+        var b = FindSlot(key, Hash(key), ref hint);
+        if (b < 0)
         {
             return ref Unsafe.NullRef<TValue>();
         }
 
-        var hash = Hash(key);
-        var mask = _mask;
-        var b = hash & mask;
-        var hinted = false;
-        while (true)
-        {
-            ref var slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(slots), b);
-            var stored = slot.Key;
-            if (stored is null)
-            {
-                return ref Unsafe.NullRef<TValue>();
-            }
-
-            if (slot.Hash == hash)
-            {
-                if (!hinted)
-                {
-                    hinted = true;
-                    hint.Candidate(in slot.Value);
-                }
-
-                if (KeyEquals(stored, key))
-                {
-                    return ref slot.Value;
-                }
-            }
-
-            b = (b + 1) & mask;
-        }
+        return ref _slots[b].Value;
     }
 
     /// <summary>The value of <paramref name="key"/> by reference; a default value is added first when the key is not
@@ -440,6 +412,16 @@ internal sealed class KeyTable<TValue>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int FindSlot(string key, int hash)
     {
+        var none = default(NoHint);
+        return FindSlot(key, hash, ref none);
+    }
+
+    /// <summary>The slot of <paramref name="key"/>, or -1; <paramref name="hint"/> is told about the value of the first
+    /// slot on the probe run whose stored hash is the key's (see <see cref="FindValue{THint}"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int FindSlot<THint>(string key, int hash, ref THint hint)
+        where THint : struct, IKeyTableHint<TValue>
+    {
         var slots = _slots;
         var mask = _mask;
         if (slots.Length == 0)
@@ -448,6 +430,7 @@ internal sealed class KeyTable<TValue>
         }
 
         var b = hash & mask;
+        var hinted = false;
         while (true)
         {
             // The stored hash is compared before the key: a key of another hash costs no string comparison.
@@ -458,12 +441,29 @@ internal sealed class KeyTable<TValue>
                 return -1;
             }
 
-            if (slot.Hash == hash && KeyEquals(stored, key))
+            if (slot.Hash == hash)
             {
-                return b;
+                if (!hinted)
+                {
+                    hinted = true;
+                    hint.Candidate(in slot.Value);
+                }
+
+                if (KeyEquals(stored, key))
+                {
+                    return b;
+                }
             }
 
             b = (b + 1) & mask;
+        }
+    }
+
+    /// <summary>The hint of the lookups that have none (compiled away).</summary>
+    private struct NoHint : IKeyTableHint<TValue>
+    {
+        public readonly void Candidate(in TValue value)
+        {
         }
     }
 

@@ -15,8 +15,8 @@ namespace AlertEngine;
 /// <para>Correctness: strings are immutable, so an instance once looked up always has the same candidates while the
 /// index is the same; a new index means a new lookup (the pipeline replaces this object with its index). A slot is
 /// chosen by the operation's length and first character (both on the string's first cache line, so no hashing) and a
-/// miss overwrites the slot; operations that are not interned simply miss every time (one reference comparison more
-/// than the dictionary alone), and the cache keeps at most <see cref="Slots"/> strings alive.</para>
+/// miss overwrites the slot; operations that are not interned simply miss every time (one reference comparison and
+/// the slot's two stores more than the dictionary alone), and the cache keeps at most <see cref="Slots"/> strings alive.</para>
 /// </remarks>
 /// <typeparam name="T">The candidate type.</typeparam>
 internal sealed class OperationLookup<T>
