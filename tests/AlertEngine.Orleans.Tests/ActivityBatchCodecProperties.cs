@@ -119,7 +119,9 @@ public class ActivityBatchCodecProperties
         return writer.Written.ToArray();
     }
 
-    private static void AssertEqual(Activity[] expected, Activity[] actual)
+    /// <summary>Every field of each activity equal (the time as the same instant, decoded in UTC; properties in any
+    /// order).</summary>
+    internal static void AssertEqual(Activity[] expected, Activity[] actual)
     {
         Assert.Equal(expected.Length, actual.Length);
         for (var i = 0; i < expected.Length; i++)

@@ -25,19 +25,7 @@ public class ActivityBatchCodecTests
         var decoded = ActivityBatchCodec.Decode(ActivityBatchCodec.Encode(batch));
 
         Assert.Equal(2, decoded.Length);
-        for (var i = 0; i < batch.Length; i++)
-        {
-            var (x, y) = (batch[i], decoded[i]);
-            Assert.Equal(x.Id, y.Id);
-            Assert.Equal(x.Time, y.Time);
-            Assert.Equal(x.Operation, y.Operation);
-            Assert.Equal(x.UserId, y.UserId);
-            Assert.Equal(x.ClientIp, y.ClientIp);
-            Assert.Equal(x.ObjectId, y.ObjectId);
-            Assert.Equal(x.Workload, y.Workload);
-            Assert.Equal(x.UserTags, y.UserTags);
-            Assert.Equal(x.Properties.OrderBy(p => p.Key), y.Properties.OrderBy(p => p.Key));
-        }
+        ActivityBatchCodecProperties.AssertEqual(batch, decoded);
     }
 
     [Fact]
