@@ -19,7 +19,10 @@ namespace AlertEngine.Benchmarks.EndToEnd;
 /// noisiest part on a loaded machine, are in neither) and <c>all</c> (every policy, duplicate filter on);
 /// <c>keep:ID</c> is <c>policy:ID</c> keeping every alert change in a list, as <c>e2e-stages</c> does; <c>steady:ID</c> is
 /// <c>policy:ID</c> on a pipeline that has already seen the whole file (untimed): the timed pass is a copy of the file
-/// shifted by its span, so every key exists and the state's arrays have grown (steady state, as in a long replay).
+/// shifted by its span, so every key exists and the state's arrays have grown (steady state, as in a long replay);
+/// its copies share the first pass's user, object and client IP instances, which lie with the first pass's activities.
+/// <c>steadyfresh:ID</c> is <c>steady:ID</c> with copies that own fresh instances of those, allocated in the reader's
+/// order (id, user, client IP, object, activity), so that they lie with their activity as a parsed line's do.
 /// Without a stage list: all of them.
 /// A stage prefixed with <c>b</c> (<c>bdispatch</c>, <c>bpolicy:ID</c>) goes through the batch entry point
 /// <c>Process(ReadOnlySpan&lt;Activity&gt;)</c> in batches of 1,024, as the replay command does; <c>bpolicy:ID</c> is
@@ -119,7 +122,7 @@ internal static class EngineSideBySide
 
     private static bool IsPolicyStage(string stage) =>
         stage.StartsWith("policy:", StringComparison.Ordinal) || stage.StartsWith("keep:", StringComparison.Ordinal) || stage.StartsWith("bpolicy:", StringComparison.Ordinal)
-        || stage.StartsWith("steady:", StringComparison.Ordinal);
+        || stage.StartsWith("steady:", StringComparison.Ordinal) || stage.StartsWith("steadyfresh:", StringComparison.Ordinal);
 
     /// <summary>The stage a policy stage is reported over: the batch one for a batch stage.</summary>
     private static string DispatchOf(string stage) => stage.StartsWith('b') ? "bdispatch" : "dispatch";
@@ -161,6 +164,28 @@ internal static class EngineSideBySide
     }
 
     private static List<Activity>? _shifted;
+    private static List<Activity>? _shiftedFresh;
+
+    /// <summary>As <see cref="Shifted"/>, each copy with its own user, client IP and object instances, allocated in the
+    /// order the reader allocates a line's (id, user, client IP, object, then the activity).</summary>
+    private static List<Activity> ShiftedFresh(List<Activity> activities)
+    {
+        if (_shiftedFresh is null)
+        {
+            var span = activities[^1].Time - activities[0].Time + (activities[1].Time - activities[0].Time);
+            _shiftedFresh = new List<Activity>(activities.Count);
+            foreach (var a in activities)
+            {
+                var id = "s" + a.Id;
+                var user = a.UserId is null ? null : new string(a.UserId);
+                var ip = a.ClientIp is null ? null : new System.Net.IPAddress(a.ClientIp.GetAddressBytes());
+                var objectId = a.ObjectId is null ? null : new string(a.ObjectId);
+                _shiftedFresh.Add(new Activity(id, a.Time + span, a.Operation) { UserId = user, ObjectId = objectId, ClientIp = ip, Workload = a.Workload });
+            }
+        }
+
+        return _shiftedFresh;
+    }
 
     /// <summary>The activities again, later by the file's span (plus the gap between two lines): id, time, operation,
     /// user, object and client IP (what the benchmark policies read).</summary>
@@ -233,14 +258,15 @@ internal static class EngineSideBySide
         }
 
         using var pipeline = new AlertPipeline(selected, options);
-        if (stage.StartsWith("steady:", StringComparison.Ordinal))
+        var fresh = stage.StartsWith("steadyfresh:", StringComparison.Ordinal);
+        if (fresh || stage.StartsWith("steady:", StringComparison.Ordinal))
         {
             foreach (var activity in activities)
             {
                 pipeline.Process(activity);
             }
 
-            activities = Shifted(activities);
+            activities = fresh ? ShiftedFresh(activities) : Shifted(activities);
         }
 
         GC.Collect();
