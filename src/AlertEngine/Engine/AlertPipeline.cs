@@ -331,15 +331,6 @@ public sealed partial class AlertPipeline : IDisposable
         }
 
         var candidates = _byOperation.Candidates(activity.Operation);
-        if (candidates.Length != 0)
-        {
-            // The user id is the string a detection's aggregation hashes (the alert's distinct users) and user-scoped
-            // triggers hash as their key; it lies wherever the activity was parsed, so it is usually a cache miss of its
-            // own. Asked for now, that miss overlaps the condition's (the client IP, the object id) instead of following
-            // it (benchmarks/results/end-to-end.md, branch everytime-9).
-            CachePrefetch.String(activity.UserId);
-        }
-
         foreach (var runtime in candidates)
         {
             Detection? detection;
