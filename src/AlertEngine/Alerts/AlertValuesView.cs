@@ -28,7 +28,7 @@ internal sealed class AlertValuesView<T>
     // Until the collection is made: the list's Lineage (an alert's activities, read as immutable lists) or null (its
     // users, operations and tags, read as arrays; see AlertValuesBuffer's constructor). Then the collection made on first
     // read: a T[] or an ImmutableList<T>. One field for the three: the engine makes one or two views per detection, and
-    // each is 40 bytes instead of 56 (a lineage is only needed to make the list, never after).
+    // each is 40 bytes instead of 48 (a lineage is only needed to make the list, never after).
     private object? _made;
 
     internal AlertValuesView(T[] items, int count, Lineage? lineage)
