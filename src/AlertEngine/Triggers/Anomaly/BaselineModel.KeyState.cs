@@ -203,6 +203,7 @@ public sealed partial class BaselineModel<T>
 
     /// <summary>The level slot <paramref name="i"/> (an index into all keys' slots) predicts: pooled toward the
     /// adjacent hours of key <paramref name="h"/> (<see cref="BaselineMath.PredictedLevel"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private double PredictedLevel(int h, int i)
     {
         var slot = i - (h * _slots);
