@@ -254,6 +254,7 @@ internal static class BaselineMath
     /// <param name="slotCount">The calendar's slot count.</param>
     /// <param name="slot">The slot.</param>
     /// <returns>Whether the slot's adjacent hours take part.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Pools(int slotCount, int slot)
     {
         var hour = slot % HoursPerDayType;
@@ -269,6 +270,7 @@ internal static class BaselineMath
     /// <param name="hasAfter">Whether the hour after has samples.</param>
     /// <param name="after">The hour after's level.</param>
     /// <returns>The predicted level.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Pool(double own, int samples, bool hasBefore, double before, bool hasAfter, double after)
     {
         if (!hasBefore && !hasAfter)
