@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace AlertEngine;
 
 /// <summary>
@@ -81,18 +83,36 @@ internal static class BaselineMath
     /// current activity multiplier (Harvey and Fernandes), forgetting per bucket of time, quiet buckets included, so the
     /// first busy hours of a day are not diluted by yesterday. The count is clipped at the prediction + 2.5σ so a burst
     /// lifts the factor little.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void UpdateRecent(ref float observed, ref float expected, double level, double count, double batch, double dispersion)
     {
-        var predicted = level * RecentFactor(observed, expected);
-
         // An empty bucket (most folds of a quiet key: one per skipped hour) is clipped at min(0, predicted + 2.5σ), which
         // is 0 whenever predicted ≥ 0 and σ's square is not NaN (then predicted + 2.5σ is ≥ 0 or +∞, never NaN): the
         // same value without the square root, which sat on the chain of dependent operations from one fold to the next.
-        var square = Math.Max(Variance(predicted, batch, dispersion), batch);
-        var clipped = count == 0 && predicted >= 0 && square >= 0 ? 0.0 : Math.Min(count, predicted + (Huber * Math.Sqrt(square)));
+        // With every input in its ordinary range (counts and levels non-negative and finite, ψ ≥ 1, φ ≥ 0 and below
+        // 1e15) that holds for sure: the recent factor is in [1, 2], so predicted is in [0, 2e15] and σ² ≥ ψ ≥ 1; then
+        // neither the factor (a division) nor the variance is computed (RecentFactorProperties).
+        var clipped = 0.0;
+        if (!(count == 0 && level >= 0 && level <= OrdinaryBound && batch >= 1 && batch <= OrdinaryBound
+            && dispersion >= 0 && dispersion <= OrdinaryBound && observed >= 0 && float.IsFinite(observed) && expected >= 0 && float.IsFinite(expected)))
+        {
+            clipped = RecentClip(observed, expected, level, count, batch, dispersion);
+        }
+
         observed = (float)(((1 - RecentWeight) * observed) + (RecentWeight * clipped));
         expected = (float)(((1 - RecentWeight) * expected) + (RecentWeight * level));
     }
+
+    /// <summary>The count <see cref="UpdateRecent"/> folds into the observed sum: min(count, predicted + 2.5σ).</summary>
+    private static double RecentClip(float observed, float expected, double level, double count, double batch, double dispersion)
+    {
+        var predicted = level * RecentFactor(observed, expected);
+        var square = Math.Max(Variance(predicted, batch, dispersion), batch);
+        return count == 0 && predicted >= 0 && square >= 0 ? 0.0 : Math.Min(count, predicted + (Huber * Math.Sqrt(square)));
+    }
+
+    // Inputs up to this size cannot overflow the recent-activity update's clip (see UpdateRecent).
+    private const double OrdinaryBound = 1e15;
 
     /// <summary>Batches larger than this count as this large in the batch factor, so one mass action cannot blunt
     /// detection for long.</summary>
@@ -234,6 +254,7 @@ internal static class BaselineMath
     /// <param name="slotCount">The calendar's slot count.</param>
     /// <param name="slot">The slot.</param>
     /// <returns>Whether the slot's adjacent hours take part.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Pools(int slotCount, int slot)
     {
         var hour = slot % HoursPerDayType;
@@ -249,6 +270,7 @@ internal static class BaselineMath
     /// <param name="hasAfter">Whether the hour after has samples.</param>
     /// <param name="after">The hour after's level.</param>
     /// <returns>The predicted level.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Pool(double own, int samples, bool hasBefore, double before, bool hasAfter, double after)
     {
         if (!hasBefore && !hasAfter)
@@ -262,6 +284,7 @@ internal static class BaselineMath
     }
 
     /// <summary>Folds a final bucket count into a slot's level.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Update(ref float level, ref byte samples, double count, double batch, double dispersion)
     {
         if (samples == 0)
@@ -272,13 +295,37 @@ internal static class BaselineMath
         }
 
         double m = level;
-        var scale = ClipScale(m, batch, dispersion);
-        var clipped = samples < WarmUpSamples ? count - m : Math.Clamp(count - m, -HuberDown * scale, Huber * scale);
-        level = (float)Math.Max(0.0, m + (Math.Max(Alpha, 1.0 / (samples + 1)) * clipped));
+        var residual = count - m;
+
+        // The clip σ = √max(ψm + φm², ψ) is at least 1 when ψ ≥ 1 (or NaN or +∞, and Math.Clamp then returns the
+        // residual too), so a residual in [−1.5, 2.5] is never clipped: no square root (every empty bucket of a slot
+        // whose level is at most 1.5, i.e. most folds of a quiet key; LevelUpdateProperties).
+        var clipped = residual;
+        if (samples >= WarmUpSamples && !(residual >= -HuberDown && residual <= Huber && batch >= 1))
+        {
+            var scale = ClipScale(m, batch, dispersion);
+            clipped = Math.Clamp(residual, -HuberDown * scale, Huber * scale);
+        }
+
+        level = (float)Math.Max(0.0, m + (Weights[samples] * clipped));
         if (samples < byte.MaxValue)
         {
             samples++;
         }
+    }
+
+    // Index n: the weight of a slot's (n + 1)th sample, max(α, 1 / (n + 1)), the same doubles Update would compute.
+    private static readonly double[] Weights = MakeWeights();
+
+    private static double[] MakeWeights()
+    {
+        var table = new double[byte.MaxValue + 1];
+        for (var n = 0; n < table.Length; n++)
+        {
+            table[n] = Math.Max(Alpha, 1.0 / (n + 1));
+        }
+
+        return table;
     }
 
     /// <summary>

@@ -305,7 +305,7 @@ public sealed partial class BaselineModel<T>
             var q = newestBucket - i;
             if (q >= firstBucket && q > k.Folded)
             {
-                Fold(h, ref s, q, counts[i], ((fired >> i) & 1) != 0, FiredShortlyBefore(fired, newestBucket, q));
+                Fold(h, ref s, q, counts[i], fired, newestBucket);
                 k.Folded = q;
             }
         }

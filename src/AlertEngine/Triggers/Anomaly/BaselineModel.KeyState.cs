@@ -199,10 +199,12 @@ public sealed partial class BaselineModel<T>
         return index;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private float LevelAt(int i) => Unsafe.ReadUnaligned<float>(ref _slotData[i * SlotBytes]);
 
     /// <summary>The level slot <paramref name="i"/> (an index into all keys' slots) predicts: pooled toward the
     /// adjacent hours of key <paramref name="h"/> (<see cref="BaselineMath.PredictedLevel"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private double PredictedLevel(int h, int i)
     {
         var slot = i - (h * _slots);
@@ -214,8 +216,10 @@ public sealed partial class BaselineModel<T>
         return BaselineMath.Pool(LevelAt(i), SamplesAt(i), SamplesAt(i - 1) != 0, LevelAt(i - 1), SamplesAt(i + 1) != 0, LevelAt(i + 1));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte SamplesAt(int i) => _slotData[(i * SlotBytes) + 4];
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void SetSlot(int i, float level, byte samples)
     {
         ref var at = ref _slotData[i * SlotBytes];

@@ -15,7 +15,7 @@ public sealed partial class BaselineModel<T>
         var foldEnd = Math.Min(nb, b - _ring);
         for (var q = Math.Max(Math.Max(nb - _ring + 1, firstBucket), k.Folded + 1); q <= foldEnd; q++)
         {
-            Fold(h, ref s, q, q == nb ? s.Count : _older[(h * (_ring - 1)) + (int)(nb - q) - 1], ((k.Fired >> (int)(nb - q)) & 1) != 0, FiredShortlyBefore(k.Fired, nb, q));
+            Fold(h, ref s, q, q == nb ? s.Count : _older[(h * (_ring - 1)) + (int)(nb - q) - 1], k.Fired, nb);
         }
 
         // Buckets never opened (no activity) that close: zeros, at most one week of them.
@@ -28,10 +28,7 @@ public sealed partial class BaselineModel<T>
                 zeroStart = zeroEnd - _gapCap + 1;
             }
 
-            for (var q = zeroStart; q <= zeroEnd; q++)
-            {
-                Fold(h, ref s, q, 0, fired: false, FiredShortlyBefore(k.Fired, nb, q));
-            }
+            FoldEmptyRun(h, ref s, zeroStart, zeroEnd, nb);
         }
 
         k.Folded = Math.Max(k.Folded, b - _ring);
@@ -70,21 +67,27 @@ public sealed partial class BaselineModel<T>
         return false;
     }
 
-    /// <summary>Folds a closed bucket's final count into the key's baseline: the dispersion (unless the bucket fired or
-    /// follows a fired one within <see cref="BaselineMath.FiredMemory"/> buckets: a detected anomaly, and the rest of
-    /// the burst it began, do not teach the key that such counts are normal), the recent-activity factor, and the
-    /// slot's level.</summary>
-    private void Fold(int h, ref Hot s, long bucket, int count, bool fired, bool afterFired)
+    /// <summary>Folds closed bucket <paramref name="bucket"/>'s final count into the key's baseline (see
+    /// <see cref="FoldAt"/>); <paramref name="fired"/> holds the fired bits as of bucket <paramref name="newest"/> (bit i:
+    /// bucket newest − i).</summary>
+    private void Fold(int h, ref Hot s, long bucket, int count, ulong fired, long newest) =>
+        FoldAt(h, (h * _slots) + SlotOf(h, bucket), BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares), count, fired, newest, bucket);
+
+    /// <summary>Folds closed bucket <paramref name="bucket"/>'s final count into the key's baseline: the dispersion
+    /// (unless the bucket fired or follows a fired one within <see cref="BaselineMath.FiredMemory"/> buckets: a detected
+    /// anomaly, and the rest of the burst it began, do not teach the key that such counts are normal), the
+    /// recent-activity factor, and the slot's level. <paramref name="i"/> is the bucket's slot (an index into all keys'
+    /// slots), <paramref name="batch"/> the key's batch factor, <paramref name="fired"/> the fired bits as of bucket
+    /// <paramref name="newest"/> (bit i: bucket newest − i; a bucket after it has not fired).</summary>
+    private void FoldAt(int h, int i, double batch, int count, ulong fired, long newest, long bucket)
     {
         ref var k = ref _state[h].Cold;
-        var i = (h * _slots) + SlotOf(h, bucket);
         var level = LevelAt(i);
         var samples = SamplesAt(i);
-        var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
         if (samples != 0)
         {
             var predicted = PredictedLevel(h, i);
-            if (predicted >= BaselineMath.DispersionMinLevel && !fired && !afterFired)
+            if (predicted >= BaselineMath.DispersionMinLevel && !FiredAt(fired, newest, bucket) && !FiredShortlyBefore(fired, newest, bucket))
             {
                 BaselineMath.UpdateDispersion(
                     ref k.Dispersion,
@@ -101,5 +104,12 @@ public sealed partial class BaselineModel<T>
 
         BaselineMath.Update(ref level, ref samples, count, batch, k.Dispersion);
         SetSlot(i, level, samples);
+    }
+
+    /// <summary>Whether bucket <paramref name="q"/> fired, from a key's fired bits (bit i: bucket <paramref name="newest"/> − i).</summary>
+    private static bool FiredAt(ulong fired, long newest, long q)
+    {
+        var i = newest - q;
+        return i >= 0 && i < MaxRing && ((fired >> (int)i) & 1) != 0;
     }
 }

@@ -136,7 +136,7 @@ public sealed partial class BaselineModel<T>
                 var q = r.NewestBucket - i;
                 if (q >= firstBucket && q > k.Folded)
                 {
-                    Fold(h, ref s, q, r.Counts[i], ((r.Fired >> i) & 1) != 0, FiredShortlyBefore(r.Fired, r.NewestBucket, q));
+                    Fold(h, ref s, q, r.Counts[i], r.Fired, r.NewestBucket);
                     k.Folded = q;
                 }
             }

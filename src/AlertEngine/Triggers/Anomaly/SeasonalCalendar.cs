@@ -14,6 +14,14 @@ internal sealed class SeasonalCalendar
     private readonly bool _fixedOffset;
     private readonly long _offsetTicks;
 
+    // A fixed-offset zone repeats its slots every week: when the bucket divides a week, the slot of bucket q is
+    // _week[q mod _week.Length] for every bucket in [_tableFrom, _tableTo] (where neither the midpoint nor its local time
+    // is clamped), the same value ComputeSlot gives (SeasonalCalendarProperties), without the divisions. Null otherwise.
+    private const int MaxWeekTable = 1 << 14;
+    private readonly byte[]? _week;
+    private readonly long _tableFrom;
+    private readonly long _tableTo;
+
     public SeasonalCalendar(long bucketTicks, TimeZoneInfo zone)
     {
         _bucketTicks = bucketTicks;
@@ -33,6 +41,20 @@ internal sealed class SeasonalCalendar
         }
 
         SlotCount = _daySlots * (_weekSplit ? 2 : 1);
+        const long week = 7 * TimeSpan.TicksPerDay;
+        if (_fixedOffset && week % bucketTicks == 0 && week / bucketTicks <= MaxWeekTable)
+        {
+            var period = (int)(week / bucketTicks);
+            var margin = Math.Abs(_offsetTicks) + bucketTicks;
+            _tableFrom = (margin / bucketTicks) + 1;
+            _tableTo = (DateTime.MaxValue.Ticks - margin) / bucketTicks;
+            _week = new byte[period];
+            for (var r = 0; r < period; r++)
+            {
+                // The first bucket at or after _tableFrom with q mod period = r.
+                _week[r] = (byte)ComputeSlot(_tableFrom + ((r - (_tableFrom % period) + period) % period));
+            }
+        }
     }
 
     /// <summary>The number of slots: 48 for hourly buckets.</summary>
@@ -40,6 +62,22 @@ internal sealed class SeasonalCalendar
 
     /// <summary>The slot of a bucket, classified by the local time of the bucket's midpoint.</summary>
     public int SlotOf(long bucket)
+    {
+        if (_week is { } week && bucket >= _tableFrom && bucket <= _tableTo)
+        {
+            return week[(int)(bucket % week.Length)];
+        }
+
+        return ComputeSlot(bucket);
+    }
+
+    /// <summary>The slots of the buckets <paramref name="first"/> to <paramref name="last"/>, one after the other
+    /// (<see cref="SlotWalk.Slot"/>, then <see cref="SlotWalk.Next"/>): one division for the whole run when the week
+    /// table covers it.</summary>
+    public SlotWalk Walk(long first, long last) => new(this, first, _week is not null && first >= _tableFrom && last <= _tableTo);
+
+    /// <summary>The slot of a bucket from its local time (<see cref="SlotOf"/> without the week table).</summary>
+    internal int ComputeSlot(long bucket)
     {
         var midTicks = (bucket * _bucketTicks) + (_bucketTicks / 2);
         if (midTicks > DateTime.MaxValue.Ticks)
@@ -68,5 +106,52 @@ internal sealed class SeasonalCalendar
         // Day 0 (0001-01-01) is a Monday: day % 7 is 5 on Saturdays and 6 on Sundays.
         var weekend = days % 7 >= 5;
         return weekend ? _daySlots + daySlot : daySlot;
+    }
+
+    /// <summary>Walks the slots of consecutive buckets (see <see cref="Walk"/>).</summary>
+    internal struct SlotWalk
+    {
+        private readonly SeasonalCalendar _calendar;
+        private readonly byte[]? _week;
+        private long _bucket;
+        private int _position;
+
+        public SlotWalk(SeasonalCalendar calendar, long first, bool table)
+        {
+            _calendar = calendar;
+            _bucket = first;
+            if (table)
+            {
+                _week = calendar._week!;
+                _position = (int)(first % _week.Length);
+                Slot = _week[_position];
+            }
+            else
+            {
+                Slot = calendar.SlotOf(first);
+            }
+        }
+
+        /// <summary>The current bucket's slot.</summary>
+        public int Slot { get; private set; }
+
+        /// <summary>Moves to the next bucket.</summary>
+        public void Next()
+        {
+            _bucket++;
+            if (_week is { } week)
+            {
+                if (++_position == week.Length)
+                {
+                    _position = 0;
+                }
+
+                Slot = week[_position];
+            }
+            else
+            {
+                Slot = _calendar.SlotOf(_bucket);
+            }
+        }
     }
 }
