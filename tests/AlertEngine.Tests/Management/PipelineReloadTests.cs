@@ -48,7 +48,9 @@ public class PipelineReloadTests
         using var fresh = new AlertPipeline([changed, EveryTime("q")], timeProvider: new FakeTimeProvider(T0));
         fresh.Process(Act("a1", 0));
 
-        Assert.Equal(Checkpoint(fresh), Checkpoint(updated));
+        var saved = Checkpoint(updated);
+        Assert.True(saved.AsSpan().IndexOf("soc@contoso.com"u8) >= 0, "the updated policy's recipients are in the checkpoint");
+        Assert.Equal(Checkpoint(fresh), saved);
     }
 
     private static byte[] Checkpoint(AlertPipeline pipeline)
