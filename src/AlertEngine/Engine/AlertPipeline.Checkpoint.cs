@@ -106,7 +106,7 @@ public sealed partial class AlertPipeline
         foreach (var runtime in runtimes)
         {
             writer.Write(runtime.Policy.Id);
-            writer.Write(PolicySerializer.SaveExtended(runtime.Policy));
+            writer.Write(runtime.ExtendedJson());
             writer.BeginBlock();
             runtime.Aggregator.WriteState(writer);
             writer.EndBlock();

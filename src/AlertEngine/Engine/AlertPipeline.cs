@@ -456,5 +456,22 @@ public sealed partial class AlertPipeline : IDisposable
         _ => throw new NotSupportedException($"Trigger {policy.Trigger.GetType().Name} of policy '{policy.Id}' is not supported."),
     };
 
-    private sealed record PolicyRuntime(AlertPolicy Policy, Func<Activity, bool> Matches, IPolicyDetector Detector, AlertAggregator Aggregator);
+    private sealed record PolicyRuntime(AlertPolicy Policy, Func<Activity, bool> Matches, IPolicyDetector Detector, AlertAggregator Aggregator)
+    {
+        /// <summary>The policy as a checkpoint writes it (<see cref="PolicySerializer.SaveExtended"/>), made at the first
+        /// checkpoint and kept while <see cref="Policy"/> is the same instance (a <c>with</c> copy for another policy
+        /// makes it again): a coordinator grain writes its 1,000 policies' JSON at every base snapshot, which cost
+        /// about 5 KB of buffers and a string per policy each time. Read and written under the pipeline's lock.</summary>
+        private (AlertPolicy For, string Json) _extended;
+
+        public string ExtendedJson()
+        {
+            if (!ReferenceEquals(_extended.For, Policy))
+            {
+                _extended = (Policy, PolicySerializer.SaveExtended(Policy));
+            }
+
+            return _extended.Json;
+        }
+    }
 }

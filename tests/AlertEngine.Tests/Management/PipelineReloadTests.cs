@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using static AlertEngine.Tests.TestData;
 
 namespace AlertEngine.Tests.Management;
@@ -33,6 +34,30 @@ public class PipelineReloadTests
         Assert.Equal(["p"], summary.Updated);
         Assert.Equal(AlertChangeKind.Updated, change.Kind);
         Assert.Equal("p:a1", change.Alert.Id);
+    }
+
+    [Fact]
+    public void A_checkpoint_after_an_update_writes_the_updated_policies()
+    {
+        // A checkpoint keeps each policy's JSON once written: an update must not leave the old policy's text behind.
+        var changed = EveryTime("p") with { Notification = new(true, ["soc@contoso.com"]) };
+        using var updated = new AlertPipeline([EveryTime("p"), EveryTime("q")], timeProvider: new FakeTimeProvider(T0));
+        updated.Process(Act("a1", 0));
+        updated.SaveCheckpoint(Stream.Null);
+        updated.UpdatePolicies([changed, EveryTime("q")]);
+        using var fresh = new AlertPipeline([changed, EveryTime("q")], timeProvider: new FakeTimeProvider(T0));
+        fresh.Process(Act("a1", 0));
+
+        var saved = Checkpoint(updated);
+        Assert.True(saved.AsSpan().IndexOf("soc@contoso.com"u8) >= 0, "the updated policy's recipients are in the checkpoint");
+        Assert.Equal(Checkpoint(fresh), saved);
+    }
+
+    private static byte[] Checkpoint(AlertPipeline pipeline)
+    {
+        using var stream = new MemoryStream();
+        pipeline.SaveCheckpoint(stream);
+        return stream.ToArray();
     }
 
     [Fact]
