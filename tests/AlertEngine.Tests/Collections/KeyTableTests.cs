@@ -314,7 +314,7 @@ public class KeyTableTests
     [Fact]
     public void A_table_of_cache_line_slots_keeps_keys_values_and_references_through_growth_removals_trims_and_collections()
     {
-        // Slots of 64 bytes: tables past 1,024 slots are allocated pinned (and aligned when the heap allows); the values
+        // Slots of 64 bytes: tables of 8,192 slots and more are allocated pinned (and aligned when the heap allows); the values
         // hold references, which must survive collections, and the order must stay the dictionary's.
         Assert.Equal(64, KeyTable<LineValue>.SlotSize);
         var random = new Random(7);
