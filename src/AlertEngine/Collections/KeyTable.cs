@@ -630,8 +630,8 @@ internal sealed class KeyTable<TValue>
     /// enough for cache misses to matter (512 KB), the array is allocated on the pinned object heap with its first slot at the
     /// start of a cache line, so that a lookup reads one line. An array's elements start 16 bytes after an object
     /// start that is only 8-byte aligned, so an unaligned 64-byte slot straddles two lines: two misses per lookup and
-    /// twice the cache footprint (measured: <c>slot-layout</c> in the benchmarks, about 2 ns of the counter's 40–43 per
-    /// activity in steady N = 5 at 10,000 keys).
+    /// twice the cache footprint (measured: <c>slot-layout</c> in the benchmarks, 2–6 ns of the counter's 40–70 per
+    /// activity in steady N = 5 at 10,000 keys on a loaded machine).
     /// </summary>
     /// <remarks>
     /// .NET has no aligned allocation, so this is best effort, checked, and never a matter of correctness. The pinned heap
@@ -677,12 +677,4 @@ internal sealed class KeyTable<TValue>
         public int Order;
         public TValue Value;
     }
-}
-
-/// <summary>How <see cref="KeyTable{TValue}"/> lays out its slots (a switch for the benchmarks that measure the layout).</summary>
-internal static class KeyTableLayout
-{
-    /// <summary>Whether large tables of 64-byte slots are allocated aligned to cache lines (the default). Tables read it
-    /// when they grow.</summary>
-    public static bool AlignLargeSlots { get; set; } = true;
 }
