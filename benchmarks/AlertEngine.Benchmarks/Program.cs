@@ -104,6 +104,16 @@ public static class Program
             return Threshold.ColdKeysCpuTime.Run(coldArgs);
         }
 
+        if (args is ["threshold-sbs", .. var sbsArgs])
+        {
+            return Threshold.ThresholdSideBySide.Run(sbsArgs);
+        }
+
+        if (args is ["slot-layout", .. var slotLayoutArgs])
+        {
+            return Threshold.SlotLayoutCpuTime.Run(slotLayoutArgs);
+        }
+
         if (args is ["key-table-check", .. var keyTableArgs])
         {
             return Collections.KeyTableCpuTime.Run(keyTableArgs);

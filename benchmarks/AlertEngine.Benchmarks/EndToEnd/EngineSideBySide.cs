@@ -42,6 +42,13 @@ internal static class EngineSideBySide
             return 2;
         }
 
+        // ALERTENGINE_ALIGN_SLOTS=0: this build's key tables without cache-line-aligned slots (see KeyTableLayout), to tell
+        // what the alignment does on the engine path.
+        if (Environment.GetEnvironmentVariable("ALERTENGINE_ALIGN_SLOTS") == "0")
+        {
+            KeyTableLayout.AlignLargeSlots = false;
+        }
+
         var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
         var baselineDir = args.Length > 3 && args[3] != "-" ? args[3] : null;
         var policies = PolicySerializer.Load(File.ReadAllText(policiesPath)).Value;
@@ -150,7 +157,9 @@ internal static class EngineSideBySide
         return (a, p, s) => (double[])method.Invoke(null, [a, p, s])!;
     }
 
-    private sealed class BaselineContext(string dir) : AssemblyLoadContext("baseline")
+    /// <summary>Loads a baseline directory's <c>AlertEngine.dll</c> for the assemblies loaded into it (a second copy of
+    /// this harness, bound to it); everything else is shared with the default context.</summary>
+    internal sealed class BaselineContext(string dir) : AssemblyLoadContext("baseline")
     {
         protected override Assembly? Load(AssemblyName name) =>
             name.Name == "AlertEngine" ? LoadFromAssemblyPath(Path.Combine(dir, "AlertEngine.dll")) : null;

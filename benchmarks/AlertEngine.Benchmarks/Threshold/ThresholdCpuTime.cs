@@ -101,7 +101,7 @@ public static class ThresholdCpuTime
 
     private static long Address(object o) => (long)System.Runtime.CompilerServices.Unsafe.As<object, IntPtr>(ref o);
 
-    private static void RunCounter(SlidingWindowCounter<string?> counter, ThresholdStream stream, long offset)
+    internal static void RunCounter(SlidingWindowCounter<string?> counter, ThresholdStream stream, long offset)
     {
         var keys = stream.Keys;
         var ticks = stream.Ticks;

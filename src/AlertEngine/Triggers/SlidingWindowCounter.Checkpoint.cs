@@ -178,8 +178,6 @@ public sealed partial class SlidingWindowCounter<TItem>
                 throw new ArgumentException($"Key '{key}': a kept item is not counted in its slot.", name);
             }
 
-            ResetOldest(ref state);
-
             reader.EndKey();
         }
 

@@ -28,9 +28,9 @@ namespace AlertEngine;
 /// slots inside its window (those that leave it are dropped lazily, at the key's next item that could fire or would
 /// need more room, and never make an array grow). Since the count resets at N, a key holds at most
 /// <c>min(N − 1, ceil(window / resolution))</c> slots of 16 bytes, whatever the rate of items for the key, in an array
-/// (24 bytes of header) next to its fixed state, a 72-byte slot of the counter's key table (the key reference, its hash
-/// and the state; see <c>KeyTable</c>: between a quarter and half of the slots are in use, so 150–290 bytes per key with
-/// the spare slots, and 16–32 bytes of lookup hints by string instance). To carry the
+/// (24 bytes of header) next to its fixed state, a 64-byte slot of the counter's key table (the key reference, its hash
+/// and the state: one cache line, aligned in large tables; see <c>KeyTable</c>: between a quarter and half of the slots
+/// are in use, so 130–260 bytes per key with the spare slots). To carry the
 /// items into detections a key also keeps the most recent <c>min(N − 1, MaxItemsPerDetection)</c> items inside its
 /// window (16 bytes each plus the items themselves); a kept item is counted by being kept, so slots then hold only
 /// the counted items beyond that cap. Set <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/>
@@ -162,6 +162,9 @@ public sealed partial class SlidingWindowCounter<TItem>
 
     /// <summary>The largest number of time slots one key can hold: <c>min(N − 1, ceil(window / resolution))</c>.</summary>
     internal int MaxSlotsPerKey => _maxSlotsPerKey;
+
+    /// <summary>Whether the key table's slots start at cache lines (for tests and benchmarks; see <c>KeyTable</c>).</summary>
+    internal bool SlotsAligned => _keys.SlotsAligned;
 
     /// <summary>The largest number of keys tracked at once so far (for tests).</summary>
     internal int PeakTrackedKeys => _peakKeys;
@@ -361,7 +364,6 @@ public sealed partial class SlidingWindowCounter<TItem>
 
             var consistent = UncountKeptItems(ref state);
             Debug.Assert(consistent, "ValidateSnapshot checked that every kept item is counted in its slot.");
-            ResetOldest(ref state);
         }
 
         if (watermark != long.MinValue)
@@ -422,6 +424,14 @@ public sealed partial class SlidingWindowCounter<TItem>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Stamped[] ItemsOf(ref CounterKeyState state) => Unsafe.As<Stamped[]>(state.Items!);
 
+    /// <summary>The first element of a key's item array (a null reference without one); index it with
+    /// <see cref="Wrap"/> over <see cref="CounterKeyState.ItemCapacity"/>, the array's length, below
+    /// <see cref="CounterKeyState.ItemCount"/>: unlike <see cref="ItemAt"/>, nothing is read from the array but the
+    /// items themselves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref Stamped KeptItems(ref CounterKeyState state) =>
+        ref state.Items is null ? ref Unsafe.NullRef<Stamped>() : ref MemoryMarshal.GetArrayDataReference(ItemsOf(ref state));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ref Stamped ItemAt(ref CounterKeyState state, int i)
     {
@@ -477,11 +487,6 @@ public sealed partial class SlidingWindowCounter<TItem>
                 Fire(ref state, key, ticks, item);
                 return SlidingWindowOutcome.Detected;
             }
-        }
-
-        if (state.Total == 0 || ticks < state.OldestTicks)
-        {
-            state.OldestTicks = ticks;
         }
 
         state.Total++;
@@ -623,11 +628,19 @@ public sealed partial class SlidingWindowCounter<TItem>
         _sweptThrough = long.MinValue;
     }
 
-    /// <summary>Whether a key's rings hold counts that have left its window (see Count: lazy expiry). The entry's
-    /// <see cref="CounterKeyState.OldestTicks"/> tells without reading the arrays.</summary>
+    /// <summary>Whether a key's rings hold counts that have left its window (see Count: lazy expiry): whether the head of
+    /// either ring (its oldest count) has. Both rings are sorted by time, so their heads are what leaves first.</summary>
+    /// <remarks>This reads the arrays, which is why it is asked only where they are about to be read anyway: before a
+    /// detection (which copies the kept items) and before a full ring grows or drops its oldest. The entry once cached
+    /// the oldest time to answer without them; that took 8 bytes of the entry, which now fits one cache line (see
+    /// <c>KeyTable</c>) without it.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool IsStale(ref CounterKeyState state) =>
-        state.Total != 0 && state.OldestTicks < (state.NewestSlot - _windowSlots + 1) * _resolution;
+    private bool IsStale(ref CounterKeyState state)
+    {
+        var cutoff = state.NewestSlot - _windowSlots;
+        return (state.SlotCount != 0 && state.Slots![state.SlotHead].Index <= cutoff)
+            || (state.ItemCount != 0 && Unsafe.Add(ref KeptItems(ref state), state.ItemHead).Ticks < (cutoff + 1) * _resolution);
+    }
 
     /// <summary>Expires what has left a key's window, if anything.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -636,23 +649,6 @@ public sealed partial class SlidingWindowCounter<TItem>
         if (IsStale(ref state))
         {
             Expire(ref state, state.NewestSlot - _windowSlots);
-        }
-    }
-
-    /// <summary>
-    /// Expires what has left a key's window while an item at <paramref name="countedTicks"/> is counted in
-    /// <see cref="CounterKeyState.Total"/> but not yet in a ring (Count's slow paths): the oldest time then takes it
-    /// into account.
-    /// </summary>
-    private void ExpireStale(ref CounterKeyState state, long countedTicks)
-    {
-        if (IsStale(ref state))
-        {
-            Expire(ref state, state.NewestSlot - _windowSlots);
-            if (countedTicks < state.OldestTicks)
-            {
-                state.OldestTicks = countedTicks;
-            }
         }
     }
 
@@ -702,25 +698,6 @@ public sealed partial class SlidingWindowCounter<TItem>
                 state.Total--;
             }
         }
-
-        ResetOldest(ref state);
-    }
-
-    /// <summary>Sets <see cref="CounterKeyState.OldestTicks"/> from the heads of the two rings.</summary>
-    private void ResetOldest(ref CounterKeyState state)
-    {
-        var oldest = long.MaxValue;
-        if (state.SlotCount != 0)
-        {
-            oldest = state.Slots![state.SlotHead].Index * _resolution;
-        }
-
-        if (state.ItemCount != 0)
-        {
-            oldest = Math.Min(oldest, ItemsOf(ref state)[state.ItemHead].Ticks);
-        }
-
-        state.OldestTicks = oldest;
     }
 
     private void CountSlot(ref CounterKeyState state, long slot) => CountSlot(ref state, slot, long.MaxValue);
@@ -758,7 +735,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     {
         if (countedTicks != long.MaxValue)
         {
-            ExpireStale(ref state, countedTicks);
+            ExpireStale(ref state);
         }
 
         if (state.SlotCount == 0)
@@ -959,7 +936,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     {
         if (expireFirst)
         {
-            ExpireStale(ref state, ticks);
+            ExpireStale(ref state);
         }
 
         var n = state.ItemCount;
@@ -1065,8 +1042,10 @@ public sealed partial class SlidingWindowCounter<TItem>
         if (length > 0)
         {
             // The kept items with this one merged in at its place; the last `length` of them.
+            // An item at the watermark (every item in time order) goes after all the kept items, which are not newer:
+            // its place is known without reading them.
             var kept = state.ItemCount;
-            var at = PositionAfter(ref state, ticks);
+            var at = ticks >= _watermark ? kept : PositionAfter(ref state, ticks);
             var start = kept + 1 - length;
             Debug.Assert(start >= 0, "A key keeps the most recent min(N - 1, cap) items.");
 
@@ -1076,10 +1055,17 @@ public sealed partial class SlidingWindowCounter<TItem>
             // loads on every detection (perf: the most expensive part of Fire in bursty N = 5). _detectionItems is
             // created here as a TItem[] and never another array type; length <= its length (checked above).
             Debug.Assert(length <= _detectionItems.Length, "The detection array was grown to the detection's length.");
+            // The kept items are read through the array's data with the entry's capacity (ItemAt would load the
+            // array's length for its bounds check first: for a key not seen for a while, a miss on the array's first
+            // line before the items' own).
             ref var detection = ref MemoryMarshal.GetArrayDataReference(_detectionItems);
+            ref var items = ref KeptItems(ref state);
+            var head = state.ItemHead;
+            var capacity = state.ItemCapacity;
             for (var m = start; m <= kept; m++)
             {
-                Unsafe.Add(ref detection, m - start) = m < at ? ItemAt(ref state, m).Item : m == at ? item : ItemAt(ref state, m - 1).Item;
+                Unsafe.Add(ref detection, m - start) = m < at ? Unsafe.Add(ref items, Wrap(head + m, capacity)).Item
+                    : m == at ? item : Unsafe.Add(ref items, Wrap(head + m - 1, capacity)).Item;
             }
         }
 
@@ -1109,9 +1095,10 @@ public sealed partial class SlidingWindowCounter<TItem>
                 // is a call with its checks and a call of its own (perf: 6 % of the counter in bursty N = 5).
                 if (state.ItemCount <= 8)
                 {
+                    ref var items = ref KeptItems(ref state);
                     for (var i = 0; i < state.ItemCount; i++)
                     {
-                        ItemAt(ref state, i) = default;
+                        Unsafe.Add(ref items, Wrap(state.ItemHead + i, state.ItemCapacity)) = default;
                     }
                 }
                 else

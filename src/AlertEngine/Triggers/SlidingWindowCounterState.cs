@@ -27,12 +27,6 @@ internal struct CounterKeyState
 {
     public long NewestSlot;
 
-    /// <summary>
-    /// When <see cref="Total"/> is not zero: the time of an item in the oldest slot counted (an item's ticks, or a slot
-    /// ring slot's start), so whether anything has left the window is known without reading the arrays.
-    /// </summary>
-    public long OldestTicks;
-
     public CounterSlot[]? Slots;
     public Array? Items;
     /// <summary>The items counted in the window: the slot ring's counts plus <see cref="ItemCount"/>.</summary>

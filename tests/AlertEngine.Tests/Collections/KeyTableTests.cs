@@ -303,6 +303,71 @@ public class KeyTableTests
         }
     }
 
+    [Fact]
+    public void The_threshold_counters_slot_is_one_cache_line()
+    {
+        // The counter's per-key state is sized so that its slot (key, hash, order, state) is 64 bytes, which large
+        // tables allocate aligned to cache lines: one line per lookup.
+        Assert.Equal(64, KeyTable<CounterKeyState>.SlotSize);
+    }
+
+    [Fact]
+    public void A_table_of_cache_line_slots_keeps_keys_values_and_references_through_growth_removals_trims_and_collections()
+    {
+        // Slots of 64 bytes: tables of 8,192 slots and more are allocated pinned (and aligned when the heap allows); the values
+        // hold references, which must survive collections, and the order must stay the dictionary's.
+        Assert.Equal(64, KeyTable<LineValue>.SlotSize);
+        var random = new Random(7);
+        var table = new KeyTable<LineValue>();
+        var oracle = new Dictionary<string, LineValue>();
+        for (var round = 0; round < 4; round++)
+        {
+            for (var i = 0; i < 6000; i++)
+            {
+                // A new string instance per lookup, as the engine's keys are.
+                var key = "user" + random.Next(20_000).ToString(System.Globalization.CultureInfo.InvariantCulture) + "@contoso.com";
+                ref var value = ref table.GetValueRefOrAddDefault(key, out var exists);
+                Assert.Equal(oracle.ContainsKey(key), exists);
+                value.Count++;
+                value.Owner ??= new string(key.AsSpan());
+                value.Sum += i;
+                value.First = exists ? value.First : i;
+                value.Last = i;
+                value.Round = round;
+                oracle[key] = value;
+            }
+
+            foreach (var key in oracle.Keys.Where(_ => random.Next(3) == 0).ToList())
+            {
+                Assert.True(table.Remove(key));
+                oracle.Remove(key);
+            }
+
+            GC.Collect();
+            if (round == 2)
+            {
+                table.TrimExcess(table.Count);
+                oracle = new Dictionary<string, LineValue>(oracle);
+            }
+        }
+
+        Assert.Equal(oracle.Select(p => (p.Key, p.Value)), Enumerate(table));
+        for (var p = table.Next(0); p >= 0; p = table.Next(p + 1))
+        {
+            Assert.Equal(table.KeyAt(p), table.ValueAt(p).Owner);
+        }
+    }
+
+    private struct LineValue
+    {
+        public string? Owner;
+        public long Count;
+        public long Sum;
+        public long First;
+        public long Last;
+        public long Round;
+    }
+
     private static List<(string Key, T Value)> Enumerate<T>(KeyTable<T> table)
     {
         var list = new List<(string, T)>();
