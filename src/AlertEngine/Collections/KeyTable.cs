@@ -41,7 +41,9 @@ namespace AlertEngine;
 /// <para><b>Bounds.</b> The slots grow by doubling; <see cref="TrimExcess"/> gives memory back. The table holds at most
 /// <see cref="MaxCapacity"/> keys; callers cap their keys far lower. Memory per key: a slot (8 bytes for the key
 /// reference, 8 for the hash and the order position, then the value) and 4 bytes of order, divided by the fill
-/// (between a quarter and a half after growth; a removal leaves its order position used until it is reused or trimmed).</para>
+/// (between a quarter and a half after growth; a removal leaves its order position used until it is reused or trimmed).
+/// A slot of exactly 64 bytes (a 48-byte value) is put on a cache line boundary, so a lookup reads one line: such
+/// tables are allocated on the pinned object heap (see <see cref="AllocateSlots"/>).</para>
 /// </remarks>
 internal sealed class KeyTable<TValue>
 {
@@ -49,6 +51,9 @@ internal sealed class KeyTable<TValue>
     public const int MaxCapacity = 1 << 29;
 
     private const int MinimumCapacity = 4;
+
+    /// <summary>The cache line size assumed for slot alignment (x64 and most ARM64 cores).</summary>
+    private const int CacheLine = 64;
 
     /// <summary>A probe run longer than this, on an add, switches the table to the comparer's (randomized) hash.</summary>
     private const int MaxProbe = 128;
@@ -100,6 +105,10 @@ internal sealed class KeyTable<TValue>
 
     /// <summary>How keys are compared.</summary>
     public IEqualityComparer<string> Comparer => _comparer;
+
+    /// <summary>The size of a slot (key, hash, order and value) in bytes; slots of 64 bytes are put on cache line
+    /// boundaries (see <see cref="AllocateSlots"/>).</summary>
+    internal static int SlotSize => Unsafe.SizeOf<Slot>();
 
     /// <summary>The value of <paramref name="key"/> by reference, or a null reference (test with
     /// <see cref="Unsafe.IsNullRef{T}(ref readonly T)"/>) when it is not in the table.</summary>
@@ -578,7 +587,7 @@ internal sealed class KeyTable<TValue>
         var oldSlots = _slots;
         var oldOrder = _order;
         var oldCount = _count;
-        _slots = new Slot[slotCount];
+        _slots = AllocateSlots(slotCount);
         _mask = slotCount - 1;
         _order = new int[slotCount / 2];
         Debug.Assert(_order.Length >= capacity, "Room for the capacity asked for.");
@@ -605,6 +614,49 @@ internal sealed class KeyTable<TValue>
             }
         }
     }
+
+    /// <summary>
+    /// A new slot array. Slots of exactly one cache line (64 bytes: a 48-byte value) are put on line boundaries, so that
+    /// a lookup and the value it finds read one line, not two (an array's elements start 16 bytes after the object, at
+    /// any multiple of 8 bytes into a line): the array goes on the pinned object heap, where it never moves, after a
+    /// small pinned filler that brings the next allocation there to a line boundary. That heap places objects one after
+    /// another until a full collection leaves gaps, so the filler is computed from a probe allocated just before; an
+    /// array that still is not aligned is tried again twice and then used as it is (only slower). Other slot sizes are
+    /// allocated as usual.
+    /// </summary>
+    private static Slot[] AllocateSlots(int count)
+    {
+        if (Unsafe.SizeOf<Slot>() != CacheLine)
+        {
+            return new Slot[count];
+        }
+
+        Slot[] slots = [];
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            // The next object after a byte[0] (24 bytes: header, type and length) has its first element 24 bytes after
+            // the probe's (empty) elements; a filler of F bytes (24 plus its length, rounded to 8) moves it by F.
+            var probe = GC.AllocateArray<byte>(0, pinned: true);
+            var next = LineOffset(probe) + 24;
+            var filler = (CacheLine - (next % CacheLine)) % CacheLine;
+            if (filler != 0)
+            {
+                _ = GC.AllocateArray<byte>((filler < 24 ? filler + CacheLine : filler) - 24, pinned: true);
+            }
+
+            slots = GC.AllocateArray<Slot>(count, pinned: true);
+            if (LineOffset(slots) == 0)
+            {
+                break;
+            }
+        }
+
+        return slots;
+    }
+
+    /// <summary>How far into a cache line the first element of a pinned array starts.</summary>
+    private static unsafe int LineOffset<T>(T[] pinned) =>
+        (int)((nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned)) % CacheLine);
 
     private struct Slot
     {
