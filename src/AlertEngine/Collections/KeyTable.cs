@@ -55,6 +55,9 @@ internal sealed class KeyTable<TValue>
     /// <summary>The cache line size assumed for slot alignment (x64 and most ARM64 cores).</summary>
     private const int CacheLine = 64;
 
+    /// <summary>The largest slot array allocated again when it did not land on a line boundary (4 MiB: 65,536 slots).</summary>
+    private const long MaxRetriedBytes = 4L << 20;
+
     /// <summary>A probe run longer than this, on an add, switches the table to the comparer's (randomized) hash.</summary>
     private const int MaxProbe = 128;
 
@@ -621,8 +624,8 @@ internal sealed class KeyTable<TValue>
     /// any multiple of 8 bytes into a line): the array goes on the pinned object heap, where it never moves, after a
     /// small pinned filler that brings the next allocation there to a line boundary. That heap places objects one after
     /// another until a full collection leaves gaps, so the filler is computed from a probe allocated just before; an
-    /// array that still is not aligned is tried again twice and then used as it is (only slower). Other slot sizes are
-    /// allocated as usual.
+    /// array of up to 4 MiB that still is not aligned is tried again twice, and then (or a larger one at once) used as it
+    /// is (only slower). Other slot sizes are allocated as usual.
     /// </summary>
     private static Slot[] AllocateSlots(int count)
     {
@@ -631,8 +634,10 @@ internal sealed class KeyTable<TValue>
             return new Slot[count];
         }
 
+        // A miss leaves the array as garbage until the next full collection: retried only while that is small.
+        var attempts = (long)count * CacheLine <= MaxRetriedBytes ? 3 : 1;
         Slot[] slots = [];
-        for (var attempt = 0; attempt < 3; attempt++)
+        for (var attempt = 0; attempt < attempts; attempt++)
         {
             // The next object after a byte[0] (24 bytes: header, type and length) has its first element 24 bytes after
             // the probe's (empty) elements; a filler of F bytes (24 plus its length, rounded to 8) moves it by F.
