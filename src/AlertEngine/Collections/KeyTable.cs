@@ -21,7 +21,7 @@ namespace AlertEngine;
 /// activity source are mostly the same string instance), and finds the value in the slot it has just read. A
 /// <see cref="Dictionary{TKey, TValue}"/> reads a bucket array and then an entry (and calls the comparer through an
 /// interface): one memory access more per lookup, which at thousands of keys is a cache miss more. A slot of exactly 64
-/// bytes (the threshold counter's) is one cache line: large tables of them are allocated aligned to cache lines, so that
+/// bytes (the threshold counter's and the sum's: a 48-byte value) is one cache line: large tables of them are allocated aligned to cache lines, so that
 /// a lookup reads one line, not two (see <see cref="NewSlots"/>).</para>
 /// <para><b>Keys</b> are compared as the comparer given compares them. <see cref="StringComparer.Ordinal"/> (and the
 /// default comparer) and <see cref="StringComparer.OrdinalIgnoreCase"/> are recognised and done here, without a call

@@ -167,7 +167,12 @@ internal struct Ring<T>
     {
         if (_count != 0 && RuntimeHelpers.IsReferenceOrContainsReferences<T>())
         {
-            Array.Clear(_items!);
+            // Only the elements in use: the other positions hold default values already (every removal clears), and
+            // clearing the whole array would write lines of it that nothing read.
+            var items = _items!;
+            var first = Math.Min(_count, items.Length - _head);
+            Array.Clear(items, _head, first);
+            Array.Clear(items, 0, _count - first);
         }
 
         _head = 0;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -26,8 +27,11 @@ namespace AlertEngine;
 /// <see cref="SlidingWindowCounterOptions.MaxItemsPerDetection"/> items of its window (24 bytes each plus the items),
 /// in rings that grow by doubling up to these bounds and are reused. While a key keeps every item of its window (fewer
 /// than the cap, in time order, one time per slot: the usual case for audit times) the kept items carry their values
-/// and stand for the slots, so only one ring is used. Per item the cost is constant for items in time order (a late
-/// item is inserted at its place).</para>
+/// and stand for the slots, so only one ring is used. The key's state is 48 bytes, one 64-byte cache line with the key
+/// table's key, hash and order (the table puts such slots on line boundaries): the usual item reads and writes that line
+/// and the ring's end. The slot ring of a key in the two-ring form is in a small object of its own (reused by other keys
+/// once the key is back to one ring). Per item the cost is constant for items in time order (a late item is inserted at
+/// its place).</para>
 /// <para><b>Eviction</b> and the <b>key cap</b> work as in <see cref="SlidingWindowCounter{TItem}"/>.</para>
 /// <para>Not thread-safe: use one core per thread, or serialize calls.</para>
 /// </remarks>
@@ -43,6 +47,7 @@ public sealed class SlidingWindowSum<TItem>
 
     private readonly KeyTable<KeyState> _keys;
     private readonly Stack<KeyState> _spare = new();
+    private readonly Stack<SlotSpill> _spills = new();
     private readonly WindowClock _clock;
     private readonly int _maxSlots;
     private readonly int _maxItems;
@@ -51,6 +56,11 @@ public sealed class SlidingWindowSum<TItem>
     private double _detectionTotal;
     private int _detectionLength;
     private TItem[] _detectionItems = [];
+
+    // Always empty: the slot ring of a key without a spill (keeping items) and the items of a key counting only. Read,
+    // never written.
+    private Ring<Slot> _noSlots;
+    private Ring<Stamped<Valued<TItem>>> _noItems;
 
     /// <summary>Creates a sum.</summary>
     /// <param name="threshold">X: the sum that fires a detection; a finite number.</param>
@@ -105,6 +115,9 @@ public sealed class SlidingWindowSum<TItem>
 
     internal WindowClock Clock => _clock;
 
+    /// <summary>For tests: the size of a key's slot in the key table (its state with the key, hash and order).</summary>
+    internal static int KeySlotSize => KeyTable<KeyState>.SlotSize;
+
     /// <summary>For tests: every key expires at once when its window moves on (no lazy expiry), the reference that lazy
     /// expiry is compared with, bit for bit.</summary>
     internal bool ExpiresEagerly { get; init; }
@@ -158,24 +171,27 @@ public sealed class SlidingWindowSum<TItem>
 
         // The usual case, kept small: an item in a later slot than the key's newest, below the threshold, for a key that
         // stays as it is (eager, or lazy with an exact value: see KeyState.Eager), into a ring with room. It is appended
-        // without reading the ring's last entry or its array's length (the state knows the capacity): a store only.
+        // without reading the ring's last entry or its array's length (the state knows the capacity): a store only. The
+        // state is one cache line with the key (see KeyState), and the ring's end is the only other memory written.
         var total = state.Total + value;
         if (total < Threshold && (state.Eager || IsExactStep(value, total)))
         {
+            var capacity = state.Capacity;
             if (_maxItems == 0)
             {
-                if (state.Slots.Count < state.SlotCapacity)
+                ref var slots = ref OwnSlots(ref state);
+                if (slots.Count < capacity)
                 {
-                    state.Slots.AddWithin(new Slot { Index = slot, Sum = value, Count = 1 }, state.SlotCapacity);
+                    slots.AddWithin(new Slot { Index = slot, Sum = value, Count = 1 }, capacity);
                     state.Total = total;
                     state.Count++;
                     return WindowTriggerOutcome.Counted;
                 }
             }
-            else if (state.Slots.Count == 0 && state.Items.Count < state.ItemCapacity && state.Items.Count < _maxItems)
+            else if (state.Spill is null && state.Ring.Count < capacity && state.Ring.Count < _maxItems)
             {
                 // The key keeps every item of its window, and the items stand for the slots (see KeyState).
-                state.Items.AddWithin(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, state.ItemCapacity);
+                state.Ring.AddWithin(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, capacity);
                 state.Total = total;
                 state.Count++;
                 return WindowTriggerOutcome.Counted;
@@ -196,6 +212,7 @@ public sealed class SlidingWindowSum<TItem>
 
         ref var state = ref _keys.GetValueRefOrAddDefault(key, out _);
         state = _spare.Count != 0 ? _spare.Pop() : default;
+        ReleaseSpill(ref state);
         state.Newest = slot;
         state.Eager = ExpiresEagerly;
         return Count(ref state, key, ticks, slot, value, item, inOrder: true);
@@ -207,6 +224,8 @@ public sealed class SlidingWindowSum<TItem>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private WindowTriggerOutcome Count(ref KeyState state, string key, long ticks, long slot, double value, TItem item, bool inOrder)
     {
+        ReleaseSpill(ref state);
+
         // Lazy expiry (see KeyState.Eager): while the key's values are exact (whole multiples of 1/1024) and not
         // negative, the total may still count values that left the window, an upper bound of the window's sum; expire
         // only when it could reach the threshold, when the value is not one that keeps the sums exact, or before a ring
@@ -226,7 +245,7 @@ public sealed class SlidingWindowSum<TItem>
             }
         }
 
-        if (!state.Eager && (IsFull(state.Slots.Count, state.SlotCapacity) || IsFull(state.Items.Count, state.ItemCapacity)))
+        if (!state.Eager && (IsFull(state.Ring.Count, state.Capacity) || (state.Spill is { } spill && IsFull(spill.Slots.Count, spill.Slots.Capacity))))
         {
             Expire(ref state);
         }
@@ -236,25 +255,24 @@ public sealed class SlidingWindowSum<TItem>
         {
             if (inOrder)
             {
-                state.Slots.Add(new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
+                OwnSlots(ref state).Add(new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
             }
             else
             {
                 AddToSlot(ref state, slot, value);
             }
         }
-        else if (state.Slots.Count == 0 && (inOrder ? state.Items.Count < _maxItems : CanAppendItem(ref state.Items, ticks, slot)))
+        else if (Slots(ref state).Count == 0 && (inOrder ? state.Ring.Count < _maxItems : CanAppendItem(ref state.Ring, ticks, slot)))
         {
             // The key keeps every item of its window, and the items stand for the slots (see KeyState).
-            state.Items.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, _maxItems);
+            state.Ring.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, _maxItems);
         }
         else
         {
             AddWithSlots(ref state, slot, ticks, value, item);
         }
 
-        state.SlotCapacity = state.Slots.Capacity;
-        state.ItemCapacity = state.Items.Capacity;
+        state.Capacity = state.Ring.Capacity;
 
         // The same sum as `total` above unless a lazy key expired on the way (then its exact sum after the expiry).
         state.Total += value;
@@ -340,30 +358,31 @@ public sealed class SlidingWindowSum<TItem>
                 Expire(ref current);
             }
 
-            var s = current;
-            if (s.Slots.Count == 0 && s.Items.Count != 0)
+            ref var kept = ref Items(ref current);
+            var ring = Slots(ref current);
+            if (ring.Count == 0 && kept.Count != 0)
             {
-                // The items stand for the slots: export the slots they stand for, in a ring of this copy of the state
-                // (the checkpoint layout does not depend on how the key keeps them).
-                s.Slots = default;
-                AppendItemSlots(ref s.Items, ref s.Slots);
+                // The items stand for the slots: export the slots they stand for, in a ring of this export's own (the
+                // checkpoint layout does not depend on how the key keeps them).
+                ring = default;
+                AppendItemSlots(ref kept, ref ring);
             }
 
-            var slots = new (long Slot, double Sum, int Count)[s.Slots.Count];
+            var slots = new (long Slot, double Sum, int Count)[ring.Count];
             for (var i = 0; i < slots.Length; i++)
             {
-                ref var x = ref s.Slots[i];
+                ref var x = ref ring[i];
                 slots[i] = (x.Index, x.Sum, x.Count);
             }
 
-            var items = new (long Ticks, TItem Item)[s.Items.Count];
+            var items = new (long Ticks, TItem Item)[kept.Count];
             for (var i = 0; i < items.Length; i++)
             {
-                ref var x = ref s.Items[i];
+                ref var x = ref kept[i];
                 items[i] = (x.Ticks, x.Item.Item);
             }
 
-            keys.Add(new SumKeyView<TItem>(_keys.KeyAt(p), s.Newest, s.Total, slots, items));
+            keys.Add(new SumKeyView<TItem>(_keys.KeyAt(p), current.Newest, current.Total, slots, items));
         }
 
         keys.Sort(static (x, y) => string.CompareOrdinal(x.Key, y.Key));
@@ -400,7 +419,7 @@ public sealed class SlidingWindowSum<TItem>
 
             previous = slot;
             count += n;
-            state.Slots.Add(new Slot { Index = slot, Sum = sum, Count = n }, _maxSlots);
+            SlotsToAdd(ref state).Add(new Slot { Index = slot, Sum = sum, Count = n }, _maxSlots);
         }
 
         var previousTicks = long.MinValue;
@@ -413,12 +432,17 @@ public sealed class SlidingWindowSum<TItem>
             }
 
             previousTicks = ticks;
-            state.Items.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item } }, _maxItems);
+            state.Ring.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item } }, _maxItems);
         }
 
         if (count > int.MaxValue || view.Items.Length > count || (count == 0 && view.Total != 0))
         {
             throw new InvalidDataException($"Sum key '{view.Key}': more items than counted, or a total without slots.");
+        }
+
+        if (!KeepsMostRecent(view))
+        {
+            throw new InvalidDataException($"Sum key '{view.Key}': the kept items are not the most recent items counted.");
         }
 
         state.Count = (int)count;
@@ -440,16 +464,39 @@ public sealed class SlidingWindowSum<TItem>
             {
                 for (var i = 0; i < view.Items.Length; i++)
                 {
-                    state.Items[i].Item.Value = view.Slots[i].Sum;
+                    state.Ring[i].Item.Value = view.Slots[i].Sum;
                 }
 
-                state.Slots.Clear();
+                Slots(ref state).Clear();
+                ReleaseSpill(ref state);
             }
         }
 
-        state.SlotCapacity = state.Slots.Capacity;
-        state.ItemCapacity = state.Items.Capacity;
+        state.Capacity = state.Ring.Capacity;
         _keys.Add(view.Key, state);
+    }
+
+    /// <summary>Whether a key's kept items are the most recent of the items its slots count (as this core keeps them, and
+    /// as its expiry relies on): from the newest slot back, every slot's items are all kept until the items run out.</summary>
+    private bool KeepsMostRecent(SumKeyView<TItem> view)
+    {
+        var j = view.Items.Length - 1;
+        for (var i = view.Slots.Length - 1; i >= 0 && j >= 0; i--)
+        {
+            var inSlot = 0;
+            while (j >= 0 && view.Items[j].Ticks / _clock.Resolution == view.Slots[i].Slot)
+            {
+                inSlot++;
+                j--;
+            }
+
+            if (inSlot > view.Slots[i].Count || (inSlot < view.Slots[i].Count && j >= 0))
+            {
+                return false;
+            }
+        }
+
+        return j < 0;
     }
 
     /// <summary>Whether a restored key can expire lazily (see KeyState.Eager): its subtotals are whole multiples of
@@ -472,10 +519,11 @@ public sealed class SlidingWindowSum<TItem>
 
     private void AddToSlot(ref KeyState state, long slot, double value)
     {
-        var n = state.Slots.Count;
+        ref var slots = ref SlotsToAdd(ref state);
+        var n = slots.Count;
         if (n != 0)
         {
-            ref var last = ref state.Slots.Last;
+            ref var last = ref slots.Last;
             if (last.Index == slot)
             {
                 last.Sum += value;
@@ -485,48 +533,48 @@ public sealed class SlidingWindowSum<TItem>
 
             if (last.Index < slot)
             {
-                state.Slots.Add(new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
+                slots.Add(new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
                 return;
             }
         }
         else
         {
-            state.Slots.Add(new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
+            slots.Add(new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
             return;
         }
 
-        AddLate(ref state, slot, value);
+        AddLate(ref slots, slot, value);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void AddLate(ref KeyState state, long slot, double value)
+    private void AddLate(ref Ring<Slot> slots, long slot, double value)
     {
-        var i = state.Slots.Count - 1;
-        while (i >= 0 && state.Slots[i].Index > slot)
+        var i = slots.Count - 1;
+        while (i >= 0 && slots[i].Index > slot)
         {
             i--;
         }
 
-        if (i >= 0 && state.Slots[i].Index == slot)
+        if (i >= 0 && slots[i].Index == slot)
         {
-            state.Slots[i].Sum += value;
-            state.Slots[i].Count++;
+            slots[i].Sum += value;
+            slots[i].Count++;
             return;
         }
 
-        state.Slots.Insert(i + 1, new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
+        slots.Insert(i + 1, new Slot { Index = slot, Sum = value, Count = 1 }, _maxSlots);
     }
 
     private void Expire(ref KeyState state)
     {
         // The total and count in locals and one removal at the end: the state's fields and the ring's are written once,
         // not per slot (writes through the state's reference would make the JIT reload the ring's fields each time).
-        ref var slots = ref state.Slots;
+        ref var slots = ref Slots(ref state);
         var n = slots.Count;
         var cutoff = state.Newest - _clock.WindowSlots;
         if (n == 0)
         {
-            if (state.Items.Count != 0)
+            if (_maxItems != 0 && state.Ring.Count != 0)
             {
                 ExpireItems(ref state, (cutoff + 1) * _clock.Resolution);
             }
@@ -559,9 +607,19 @@ public sealed class SlidingWindowSum<TItem>
             state.Eager = ExpiresEagerly;
         }
 
-        if (state.Items.Count != 0)
+        if (_maxItems != 0 && state.Ring.Count != 0)
         {
-            KeptItems.DropBefore(ref state.Items, (cutoff + 1) * _clock.Resolution);
+            // The kept items are the most recent of the items counted (by time, equal times in arrival order), and the
+            // slots dropped hold the oldest: of the items that left, those not kept leave first, and the kept ones
+            // beyond the count that is left go. No pass over the items' times.
+            var kept = state.Ring.Count;
+            var leaving = kept - count; // (counted - count) - (counted - kept)
+            Debug.Assert(leaving <= 0 || state.Ring[leaving - 1].Ticks < (cutoff + 1) * _clock.Resolution, "Only items of the dropped slots leave.");
+            Debug.Assert(leaving >= kept || state.Ring[Math.Max(leaving, 0)].Ticks >= (cutoff + 1) * _clock.Resolution, "Every item of the dropped slots leaves.");
+            if (leaving > 0)
+            {
+                state.Ring.RemoveFirst(leaving);
+            }
         }
     }
 
@@ -569,7 +627,7 @@ public sealed class SlidingWindowSum<TItem>
     /// subtracting each slot's subtotal as the slot ring would (the values of a time, summed in arrival order).</summary>
     private void ExpireItems(ref KeyState state, long before)
     {
-        ref var items = ref state.Items;
+        ref var items = ref state.Ring;
         var n = items.Count;
         if (items.First.Ticks >= before)
         {
@@ -634,20 +692,20 @@ public sealed class SlidingWindowSum<TItem>
             // As an eager key would be: without the values that left the window (the slots built below hold none, and
             // a key whose window emptied keeps its items in the one-ring form).
             Expire(ref state);
-            if (state.Slots.Count == 0 && CanAppendItem(ref state.Items, ticks, slot))
+            if (Slots(ref state).Count == 0 && CanAppendItem(ref state.Ring, ticks, slot))
             {
-                state.Items.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, _maxItems);
+                state.Ring.Add(new Stamped<Valued<TItem>> { Ticks = ticks, Item = new Valued<TItem> { Item = item, Value = value } }, _maxItems);
                 return;
             }
         }
 
-        if (state.Slots.Count == 0)
+        if (Slots(ref state).Count == 0)
         {
-            AppendItemSlots(ref state.Items, ref state.Slots);
+            AppendItemSlots(ref state.Ring, ref SlotsToAdd(ref state));
         }
 
         AddToSlot(ref state, slot, value);
-        KeptItems.Keep(ref state.Items, ticks, new Valued<TItem> { Item = item, Value = value }, _maxItems);
+        KeptItems.Keep(ref state.Ring, ticks, new Valued<TItem> { Item = item, Value = value }, _maxItems);
     }
 
     /// <summary>Appends to <paramref name="slots"/> the slots that items standing for the slots stand for: per time, the
@@ -685,12 +743,13 @@ public sealed class SlidingWindowSum<TItem>
 
         if (length > 0)
         {
-            var kept = state.Items.Count;
-            var at = KeptItems.PositionAfter(ref state.Items, ticks);
+            ref var items = ref state.Ring;
+            var kept = items.Count;
+            var at = KeptItems.PositionAfter(ref items, ticks);
             var start = kept + 1 - length;
             for (var m = start; m <= kept; m++)
             {
-                _detectionItems[m - start] = m < at ? state.Items[m].Item.Item : m == at ? item : state.Items[m - 1].Item.Item;
+                _detectionItems[m - start] = m < at ? items[m].Item.Item : m == at ? item : items[m - 1].Item.Item;
             }
         }
 
@@ -703,8 +762,75 @@ public sealed class SlidingWindowSum<TItem>
         _detectionHitCount = hitCount;
         _detectionTotal = total;
         _detectionKey = key;
-        state.Reset();
+        if (_maxItems == 0)
+        {
+            // Slots hold no references: the ring is emptied without clearing its array (KeyState.Reset clears it as
+            // items, which would write every line of it).
+            OwnSlots(ref state).Clear();
+            state.Total = 0;
+            state.Count = 0;
+        }
+        else
+        {
+            state.Reset();
+            ReleaseSpill(ref state);
+        }
+
         state.Eager = ExpiresEagerly;
+    }
+
+    /// <summary>The key's own ring as the slot ring, counting only (<c>MaxItemsPerDetection</c> = 0): there it holds
+    /// slots (see <see cref="KeyState.Ring"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Ring<Slot> OwnSlots(ref KeyState state)
+    {
+        Debug.Assert(_maxItems == 0, "The key's own ring holds slots only when no items are kept.");
+        return ref Unsafe.As<Ring<Stamped<Valued<TItem>>>, Ring<Slot>>(ref state.Ring);
+    }
+
+    /// <summary>The key's slot ring, to read or remove from (not to add to): counting only, its own ring; keeping items,
+    /// its spill's, or an empty ring without a spill.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Ring<Slot> Slots(ref KeyState state)
+    {
+        if (_maxItems == 0)
+        {
+            return ref OwnSlots(ref state);
+        }
+
+        var spill = state.Spill;
+        return ref spill is null ? ref _noSlots : ref spill.Slots;
+    }
+
+    /// <summary>The key's slot ring, to add to: keeping items, a spill is taken for the key first if it has none.</summary>
+    private ref Ring<Slot> SlotsToAdd(ref KeyState state)
+    {
+        if (_maxItems == 0)
+        {
+            return ref OwnSlots(ref state);
+        }
+
+        state.Spill ??= _spills.Count != 0 ? _spills.Pop() : new SlotSpill();
+        return ref state.Spill.Slots;
+    }
+
+    /// <summary>The key's kept items: its own ring, or an empty ring when no items are kept.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Ring<Stamped<Valued<TItem>>> Items(ref KeyState state) => ref _maxItems == 0 ? ref _noItems : ref state.Ring;
+
+    /// <summary>Gives the key's spill back for other keys once its slot ring is empty (the key is in the one-ring form
+    /// again). Not done where a reference into the spill may be held (expiry leaves an emptied spill in place).</summary>
+    private void ReleaseSpill(ref KeyState state)
+    {
+        var spill = state.Spill;
+        if (spill is not null && spill.Slots.Count == 0)
+        {
+            state.Spill = null;
+            if (_spills.Count < WindowedKeyEviction.SpareStates)
+            {
+                _spills.Push(spill);
+            }
+        }
     }
 
     private bool SweepForRoom() => WindowedKeyEviction.MakeRoom(_clock, _keys, _spare, Options.MaxTrackedKeys);
@@ -728,27 +854,44 @@ public sealed class SlidingWindowSum<TItem>
         public int Count;
     }
 
-    /// <summary>A key's state. With kept items (<c>MaxItemsPerDetection</c> &gt; 0) it has two forms. Usually the
-    /// <see cref="Items"/> stand for the slots: <see cref="Slots"/> is empty, every counted item is kept with its value,
-    /// in arrival order, which is time order, and a slot holds one time only — the items are then the slots (one ring
-    /// to touch per activity, as a queue would). A late item, the cap, or a second time in one slot builds the slot
-    /// ring from the items and the key continues with both rings; it returns to the first form when its window empties
-    /// or it fires. Without kept items only <see cref="Slots"/> is used.</summary>
+    /// <summary>A key's state: 48 bytes, so that with the key table's 16 (key, hash, order) it fills one cache line
+    /// (the table puts such slots on line boundaries): a lookup and everything the usual activity reads or changes of
+    /// the key are one line, plus the ring's end.</summary>
+    /// <remarks>
+    /// <para><see cref="Ring"/> is the key's one ring in the usual case. Counting only (<c>MaxItemsPerDetection</c> = 0)
+    /// it holds the slots (an array of slots, read through <see cref="OwnSlots"/>: a core's mode never changes, so the
+    /// array is always of the type it is read as). With kept items it holds the items, and has two forms. Usually the
+    /// items stand for the slots: there is no <see cref="Spill"/>, every counted item is kept with its value, in arrival
+    /// order, which is time order, and a slot holds one time only — the items are then the slots (one ring to touch per
+    /// activity, as a queue would). A late item, the cap, or a second time in one slot builds the slot ring, in a
+    /// <see cref="Spill"/> taken from the core's spares, from the items, and the key continues with both rings; it
+    /// returns to the first form (the spill given back) when its window empties or it fires.</para>
+    /// </remarks>
     private struct KeyState : IWindowedKeyState
     {
         public long Newest;
         public double Total;
         public int Count;
-        public Ring<Slot> Slots;
-        public Ring<Stamped<Valued<TItem>>> Items;
 
-        /// <summary>The capacity of <see cref="Slots"/>, kept here so that appending does not read the array's length (a
-        /// cache miss per activity at many keys). Set after every change that can grow the ring; rings never shrink, and
-        /// a state is replaced only whole (a new key's, a spare one, a restored one: each with its own).</summary>
-        public int SlotCapacity;
+        /// <summary>The capacity of <see cref="Ring"/> (bits 0–30), kept here so that appending does not read the
+        /// array's length (a cache miss per activity at many keys), and <see cref="Eager"/> (bit 31). The capacity is
+        /// set after every change that can grow the ring; rings never shrink, and a state is replaced only whole (a new
+        /// key's, a spare one, a restored one: each with its own).</summary>
+        private int _capacityAndEager;
 
-        /// <summary>The capacity of <see cref="Items"/>; see <see cref="SlotCapacity"/>.</summary>
-        public int ItemCapacity;
+        /// <summary>The slots (counting only) or the kept items; see the remarks.</summary>
+        public Ring<Stamped<Valued<TItem>>> Ring;
+
+        /// <summary>The slot ring of a key that keeps items in the two-ring form; null in the usual form and when
+        /// counting only.</summary>
+        public SlotSpill? Spill;
+
+        /// <summary>The capacity of <see cref="Ring"/>; see <see cref="_capacityAndEager"/>.</summary>
+        public int Capacity
+        {
+            readonly get => _capacityAndEager & int.MaxValue;
+            set => _capacityAndEager = (_capacityAndEager & int.MinValue) | value;
+        }
 
         /// <summary>Whether the key expires at once when its window moves on. False (lazy) while every value counted since
         /// its window was last empty is a whole multiple of 1/1024 (whole numbers, halves…), not negative, with totals
@@ -759,18 +902,30 @@ public sealed class SlidingWindowSum<TItem>
         /// prefix of each ring, expired before the threshold could be reached, before a full ring grows, before the
         /// form changes, and before anything reads the state (checkpoints, <see cref="GetTotal"/>). A value that is not
         /// such a number makes the key eager until its window empties or it fires.</summary>
-        public bool Eager;
+        public bool Eager
+        {
+            readonly get => _capacityAndEager < 0;
+            set => _capacityAndEager = value ? _capacityAndEager | int.MinValue : _capacityAndEager & int.MaxValue;
+        }
 
         readonly long IWindowedKeyState.NewestSlot => Newest;
 
+        /// <summary>Empties the state, keeping its rings' arrays (the ring's is cleared as items: it may hold them).</summary>
         public void Reset()
         {
             Eager = false;
             Total = 0;
             Count = 0;
-            Slots.Clear();
-            Items.Clear();
+            Ring.Clear();
+            Spill?.Slots.Clear();
         }
+    }
+
+    /// <summary>The slot ring of a key in the two-ring form (kept items only): out of the key's cache line, read only when
+    /// a key needs it, and reused by other keys when it is given back.</summary>
+    private sealed class SlotSpill
+    {
+        public Ring<Slot> Slots;
     }
 }
 

@@ -29,6 +29,27 @@ public class RingTests
     }
 
     [Fact]
+    public void Clearing_a_wrapped_ring_clears_every_position_it_used_and_keeps_the_array()
+    {
+        var ring = Wrapped();
+        ring.RemoveFirst();
+        var array = ring.Items;
+        ring.Clear();
+        Assert.Equal(0, ring.Count);
+        Assert.Same(array, ring.Items);
+        Assert.All(ring.Items!, Assert.Null);
+
+        // Full and not wrapped: every position cleared too.
+        foreach (var s in new[] { "f", "g", "h", "i" })
+        {
+            ring.Add(s, 4);
+        }
+
+        ring.Clear();
+        Assert.All(ring.Items!, Assert.Null);
+    }
+
+    [Fact]
     public void The_array_view_shows_where_the_ring_starts()
     {
         var ring = Wrapped();
