@@ -66,10 +66,6 @@ internal sealed class KeyTable<TValue>
     /// <summary>A probe run longer than this, on an add, switches the table to the comparer's (randomized) hash.</summary>
     private const int MaxProbe = 128;
 
-    // One seed per process: hashes (and so probe sequences, never orders) differ between processes, so that a crafted
-    // set of keys does not collide in every process.
-    private static readonly ulong Seed = (ulong)Random.Shared.NextInt64() | 1;
-
     private Mode _mode;
     private readonly IEqualityComparer<string> _comparer;
 
@@ -137,7 +133,7 @@ internal sealed class KeyTable<TValue>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref TValue FindValue<THint>(string key, ref THint hint)
-        where THint : struct, IKeyTableHint<TValue>
+        where THint : struct, IKeyTableHint
     {
         var b = FindSlot(key, Hash(key), ref hint);
         if (b < 0)
@@ -374,7 +370,7 @@ internal sealed class KeyTable<TValue>
         var bytes = MemoryMarshal.AsBytes(key);
         ref var start = ref MemoryMarshal.GetReference(bytes);
         var length = bytes.Length;
-        var h = Seed + (ulong)length;
+        var h = KeyTableSeed.Value + (ulong)length;
         ulong any = 0;
         var i = 0;
         for (; i + 8 <= length; i += 8)
@@ -425,7 +421,7 @@ internal sealed class KeyTable<TValue>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int FindSlot(string key, int hash)
     {
-        var none = default(NoHint);
+        var none = default(NoKeyTableHint);
         return FindSlot(key, hash, ref none);
     }
 
@@ -433,7 +429,7 @@ internal sealed class KeyTable<TValue>
     /// slot on the probe run whose stored hash is the key's (see <see cref="FindValue{THint}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int FindSlot<THint>(string key, int hash, ref THint hint)
-        where THint : struct, IKeyTableHint<TValue>
+        where THint : struct, IKeyTableHint
     {
         var slots = _slots;
         var mask = _mask;
@@ -459,7 +455,7 @@ internal sealed class KeyTable<TValue>
                 if (!hinted)
                 {
                     hinted = true;
-                    hint.Candidate(in slot.Value);
+                    hint.Candidate(ref Unsafe.As<TValue, byte>(ref slot.Value));
                 }
 
                 if (KeyEquals(stored, key))
@@ -469,14 +465,6 @@ internal sealed class KeyTable<TValue>
             }
 
             b = (b + 1) & mask;
-        }
-    }
-
-    /// <summary>The hint of the lookups that have none (compiled away).</summary>
-    private struct NoHint : IKeyTableHint<TValue>
-    {
-        public readonly void Candidate(in TValue value)
-        {
         }
     }
 

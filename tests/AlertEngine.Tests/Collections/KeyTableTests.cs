@@ -141,15 +141,15 @@ public class KeyTableTests
             Assert.Equal(oracle.Select(p => (p.Key, p.Value)).ToList(), Enumerate(table));
         });
 
-    private struct RecordingHint : IKeyTableHint<int>
+    private struct RecordingHint : IKeyTableHint
     {
         public int Calls;
         public int Last;
 
-        public void Candidate(in int value)
+        public void Candidate(ref byte value)
         {
             Calls++;
-            Last = value;
+            Last = System.Runtime.CompilerServices.Unsafe.As<byte, int>(ref value);
         }
     }
 

@@ -39,6 +39,26 @@ public class IgnoreCaseTextTests
         Assert.Equal(exact, isExact);
     }
 
+    [Fact]
+    public void Same_chars_agrees_with_sequence_equal_at_every_length_and_position()
+    {
+        // Every length up to 80 characters (each of the short paths, the two-load overlaps at every offset, and the
+        // fallback beyond 32 characters), equal strings and strings differing at each single position.
+        for (var length = 0; length <= 80; length++)
+        {
+            var a = new string(Enumerable.Range(0, length).Select(i => (char)('a' + (i % 26))).ToArray());
+            Assert.True(IgnoreCaseText.SameChars(a, new string(a.AsSpan())));
+            for (var at = 0; at < length; at++)
+            {
+                var changed = a.ToCharArray();
+                changed[at] = (char)(changed[at] ^ 0x0100);
+                Assert.False(IgnoreCaseText.SameChars(a, changed), $"length {length}, position {at}");
+                changed[at] = char.ToUpperInvariant(a[at]);
+                Assert.False(IgnoreCaseText.SameChars(a, changed), $"length {length}, position {at}, case");
+            }
+        }
+    }
+
     [Property(MaxTest = 500)]
     public Property Agrees_with_ordinal_ignore_case_on_any_strings(NonEmptyString value, bool upper, bool lower)
     {

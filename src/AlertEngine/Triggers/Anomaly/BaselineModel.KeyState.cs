@@ -299,9 +299,9 @@ public sealed partial class BaselineModel<T>
     }
 
     /// <summary>Tells <see cref="PrefetchState"/> the handle the index is about to confirm.</summary>
-    private readonly struct StatePrefetch(BaselineModel<T> model) : IKeyTableHint<int>
+    private readonly struct StatePrefetch(BaselineModel<T> model) : IKeyTableHint
     {
-        public void Candidate(in int value) => model.PrefetchState(value);
+        public void Candidate(ref byte value) => model.PrefetchState(Unsafe.As<byte, int>(ref value));
     }
 
     /// <summary>A key's state by handle: the part every observation touches, then the part a bucket change touches, side

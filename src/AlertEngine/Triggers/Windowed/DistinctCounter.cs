@@ -189,8 +189,13 @@ public sealed class DistinctCounter<TItem>
                     e = ref state.Entries.MoveToLast(found);
                 }
 
-                // The most recent entry (and so still in time order): updated in place.
-                e.Value = text;
+                // The most recent entry (and so still in time order): updated in place. The same spelling (the usual
+                // case) is the same string already: no store, so no write barrier.
+                if (!exact)
+                {
+                    e.Value = text;
+                }
+
                 e.Ticks = ticks;
                 e.Item = item;
             }
@@ -437,7 +442,7 @@ public sealed class DistinctCounter<TItem>
     {
         var i = RecentIndex(value);
         var recent = _recentValues[i];
-        return recent is not null && value.SequenceEqual(recent) ? recent : InternMiss(value, i);
+        return recent is not null && recent.Length == value.Length && IgnoreCaseText.SameChars(value, recent) ? recent : InternMiss(value, i);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
