@@ -62,7 +62,10 @@ internal sealed class ReplayArguments
     public string? SigmaOptionsPath { get; private set; }
 
     /// <summary>Parses the arguments; every problem is listed.</summary>
-    public static ReplayArguments Parse(IReadOnlyList<string> args, List<string> errors)
+    public static ReplayArguments Parse(IReadOnlyList<string> args, List<string> errors) => Parse(args, errors, ReplayBuild.HasSilos);
+
+    /// <summary>Parses the arguments for a build with or without <c>--silos</c>; every problem is listed.</summary>
+    internal static ReplayArguments Parse(IReadOnlyList<string> args, List<string> errors, bool silosAvailable)
     {
         var result = new ReplayArguments();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -120,7 +123,11 @@ internal sealed class ReplayArguments
                     case "--sigma": result.SigmaPaths.Add(value); break;
                     case "--sigma-options": result.SigmaOptionsPath = value; break;
                     case "--silos":
-                        if (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var silos) && silos >= 1 && silos <= 64)
+                        if (!silosAvailable)
+                        {
+                            errors.Add(ReplayBuild.NoSilos);
+                        }
+                        else if (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var silos) && silos >= 1 && silos <= 64)
                         {
                             result.Silos = silos;
                         }

@@ -16,12 +16,108 @@ internal static class ReplayHost
 
     public static ReplayRun Run(string[] args, string stdin) => Run(args, new MemoryStream(Encoding.UTF8.GetBytes(stdin)));
 
+    /// <summary>
+    /// The replay executable the tests run out of process instead of calling <see cref="Program"/> in this process:
+    /// the environment variable <c>ALERTENGINE_REPLAY_EXE</c> (e.g. the native AOT build,
+    /// <c>ALERTENGINE_REPLAY_EXE=/tmp/aot-replay/alertengine-replay</c>), or null. The same tests then check that
+    /// build's output, summary and exit codes.
+    /// </summary>
+    public static string? ExternalExecutable { get; } = Environment.GetEnvironmentVariable("ALERTENGINE_REPLAY_EXE") is { Length: > 0 } exe ? exe : null;
+
+    /// <summary>
+    /// Whether the replay the tests run refuses <c>--silos</c>: the native build does (it has no Orleans), run out of
+    /// process; it is recognised by having no <c>alertengine-replay.dll</c> next to it, as every JIT build has.
+    /// </summary>
+    public static bool LacksSilos { get; } = ExternalExecutable is { } exe
+        ? !File.Exists(Path.ChangeExtension(exe, ".dll"))
+        : !ReplayBuild.HasSilos;
+
     public static ReplayRun Run(string[] args, Stream stdin)
     {
+        if (ExternalExecutable is { } executable)
+        {
+            return RunExternal(executable, args, stdin);
+        }
+
         using var stdout = new MemoryStream();
         using var stderr = new StringWriter();
         var code = Program.Run(args, stdin, stdout, stderr, out var report, TestContext.Current.CancellationToken);
         return new ReplayRun(code, Encoding.UTF8.GetString(stdout.ToArray()), stderr.ToString(), report);
+    }
+
+    private static ReplayRun RunExternal(string executable, string[] args, Stream stdin)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(executable)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardErrorEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"cannot start {executable}");
+        var cancellation = TestContext.Current.CancellationToken;
+
+        // All three streams at once: a child blocked on a full pipe would never exit.
+        using var stdout = new MemoryStream();
+        var readOut = process.StandardOutput.BaseStream.CopyToAsync(stdout, cancellation);
+        var readErr = process.StandardError.ReadToEndAsync(cancellation);
+        var writeIn = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await stdin.CopyToAsync(process.StandardInput.BaseStream, cancellation).ConfigureAwait(false);
+                }
+                catch (IOException)
+                {
+                    // The replay exited without reading all of its input (e.g. invalid arguments).
+                }
+                finally
+                {
+                    try
+                    {
+                        process.StandardInput.Close();
+                    }
+                    catch (IOException)
+                    {
+                    }
+                }
+            },
+            cancellation);
+        Task.WaitAll([readOut, readErr, writeIn], cancellation);
+        process.WaitForExit();
+        var stderr = readErr.Result;
+        return new ReplayRun(process.ExitCode, Encoding.UTF8.GetString(stdout.ToArray()), stderr, ReportOf(stderr));
+    }
+
+    /// <summary>What an out-of-process run's summary line says (the counters it does not print stay 0).</summary>
+    private static ReplayReport ReportOf(string stderr)
+    {
+        var lines = stderr.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var match = lines.Length == 0 ? null : System.Text.RegularExpressions.Regex.Match(
+            lines[^1],
+            "^activities read: (\\d+), duplicates: (\\d+), late: (\\d+), invalid: (\\d+), detections: (\\d+), alerts: (\\d+)$");
+        if (match is not { Success: true })
+        {
+            return new ReplayReport();
+        }
+
+        long Group(int i) => long.Parse(match.Groups[i].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return new ReplayReport
+        {
+            ActivitiesRead = Group(1),
+            Duplicates = Group(2),
+            Late = Group(3),
+            Invalid = Group(4),
+            Detections = Group(5),
+            Alerts = Group(6),
+        };
     }
 
     private static string FindRoot()

@@ -23,6 +23,7 @@ public class SilosTests
     [Fact]
     public void The_bundled_tenant_gives_byte_identical_output_and_summary_on_two_silos()
     {
+        SkipWithoutSilos();
         var plain = ReplayHost.Run("--policies", ReplayHost.SamplePolicies, "--activities", ReplayHost.SampleActivities, "--threads", "1");
         var silos = ReplayHost.Run("--policies", ReplayHost.SamplePolicies, "--activities", ReplayHost.SampleActivities, "--silos", "2");
         Assert.True(plain.ExitCode == 0, plain.ToString());
@@ -37,6 +38,7 @@ public class SilosTests
     [InlineData("3", true)]
     public void Every_trigger_kind_fires_and_gives_byte_identical_output(string silos, bool sort)
     {
+        SkipWithoutSilos();
         string[] options = sort ? ["--sort"] : [];
         var plain = ReplayHost.Run(["--policies", Policies.Value, "--activities", ReplayHost.SampleActivities, "--threads", "1", .. options]);
         Assert.True(plain.ExitCode == 0, plain.ToString());
@@ -51,6 +53,7 @@ public class SilosTests
     [Fact]
     public void System_policies_under_a_standard_plan_give_byte_identical_output()
     {
+        SkipWithoutSilos();
         string[] args = ["--system-policies", "--plan", "E3", "--activities", ReplayHost.SampleActivities];
         var plain = ReplayHost.Run([.. args, "--threads", "1"]);
         var cluster = ReplayHost.Run([.. args, "--silos", "2"]);
@@ -68,6 +71,16 @@ public class SilosTests
             var input = string.Join('\n', lines[start..Math.Min(lines.Length, start + 900)]) + "\n";
             var plain = ReplayHost.Run(["--policies", Policies.Value, "--activities", "-", "--threads", "1"], input);
             var cluster = ReplayHost.Run(["--policies", Policies.Value, "--activities", "-", "--silos", silos.ToString(CultureInfo.InvariantCulture)], input);
+            if (ReplayHost.LacksSilos)
+            {
+                // A build without silos (the native build run out of process; a property cannot be skipped from
+                // inside): it must refuse them, never evaluate without the cluster.
+                Assert.Equal(2, cluster.ExitCode);
+                Assert.Empty(cluster.Stdout);
+                Assert.Contains("error: " + ReplayBuild.NoSilos, cluster.ErrorLines);
+                return;
+            }
+
             Assert.True(cluster.ExitCode == 0, cluster.ToString());
             Assert.Equal(plain.Stdout, cluster.Stdout);
             Assert.Equal(plain.SummaryLine, cluster.SummaryLine);
@@ -76,6 +89,7 @@ public class SilosTests
     [Fact]
     public void A_state_file_moves_between_the_plain_engine_and_clusters()
     {
+        SkipWithoutSilos();
         using var dir = new TempDir();
         var lines = File.ReadAllLines(ReplayHost.SampleActivities);
         var state = dir.File("state.bin");
@@ -111,11 +125,39 @@ public class SilosTests
         Assert.Empty(run.Stdout);
     }
 
+    [Fact]
+    public void A_build_without_silos_refuses_them_as_an_invalid_argument()
+    {
+        var errors = new List<string>();
+        var arguments = ReplayArguments.Parse(["--policies", "p.json", "--activities", "a.jsonl", "--silos", "2"], errors, silosAvailable: false);
+
+        Assert.Equal([ReplayBuild.NoSilos], errors);
+        Assert.Null(arguments.Silos);
+        Assert.StartsWith("--silos is not available in the native (AOT) build", ReplayBuild.NoSilos, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_replay_run_by_the_tests_refuses_silos_only_if_its_build_has_none()
+    {
+        var run = ReplayHost.Run("--policies", ReplayHost.SamplePolicies, "--activities", ReplayHost.SampleActivities, "--silos", "1", "--bogus");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Empty(run.Stdout);
+        Assert.Equal(ReplayHost.LacksSilos, run.ErrorLines.Contains("error: " + ReplayBuild.NoSilos));
+        Assert.Contains(run.ErrorLines, l => l.StartsWith("usage: ", StringComparison.Ordinal));
+    }
+
+    /// <summary>The native (AOT) build has no Orleans and refuses --silos (the test above): the cluster's tests are then
+    /// skipped when the tests run that build out of process (<see cref="ReplayHost.ExternalExecutable"/>).</summary>
+    private static void SkipWithoutSilos() =>
+        Assert.SkipWhen(ReplayHost.LacksSilos, $"{ReplayHost.ExternalExecutable} is a build without --silos (the native build)");
+
     /// <summary>The spec promises the same output "for every policy kind and option": with --silos the silos
     /// partition the state, and --threads changes nothing.</summary>
     [Fact]
     public void Threads_with_silos_change_nothing()
     {
+        SkipWithoutSilos();
         var plain = ReplayHost.Run("--policies", ReplayHost.SamplePolicies, "--activities", ReplayHost.SampleActivities, "--threads", "1");
         var run = ReplayHost.Run("--policies", ReplayHost.SamplePolicies, "--activities", ReplayHost.SampleActivities, "--silos", "2", "--threads", "2");
         Assert.True(run.ExitCode == 0, run.ToString());
