@@ -63,6 +63,10 @@ internal sealed class KeyTable<TValue>
     /// <summary>Larger slot arrays (4 GB) are allocated as they come.</summary>
     private const int AlignedMaximumSlots = 1 << 26;
 
+    /// <summary>A misaligned slot array is allocated again (with a filler as large) only up to this many slots (4 MB):
+    /// a larger one is kept as it first lands, so that a retry never leaves more than 16 MB of garbage.</summary>
+    private const int RetriedMaximumSlots = 1 << 16;
+
     /// <summary>A probe run longer than this, on an add, switches the table to the comparer's (randomized) hash.</summary>
     private const int MaxProbe = 128;
 
@@ -607,14 +611,14 @@ internal sealed class KeyTable<TValue>
         }
     }
 
-    /// <summary>The bytes of one slot (64 for the threshold counter's: one cache line).</summary>
+    /// <summary>The bytes of one slot (64 for the threshold counter's and the sum's: one cache line).</summary>
     internal static int SlotSize => Unsafe.SizeOf<Slot>();
 
     /// <summary>Whether the first slot starts a cache line (for tests and benchmarks).</summary>
     internal bool SlotsAligned => _slots.Length != 0 && AddressOfFirst(_slots) % CacheLine == 0;
 
     /// <summary>
-    /// A slot array. When a slot is one cache line (64 bytes, as the threshold counter's is) and the table is large
+    /// A slot array. When a slot is one cache line (64 bytes, as the threshold counter's and the sum's are) and the table is large
     /// enough for cache misses to matter (512 KB), the array is allocated on the pinned object heap with its first slot at the
     /// start of a cache line, so that a lookup reads one line. An array's elements start 16 bytes after an object
     /// start that is only 8-byte aligned, so an unaligned 64-byte slot straddles two lines: two misses per lookup and
@@ -628,7 +632,9 @@ internal sealed class KeyTable<TValue>
     /// misalignment moves the next array's first slot onto a line start (8 or 9 times in 10 in a test with freed arrays
     /// around; the pinned heap reuses their space first). After a second failed try the array is used as it is. Pinned,
     /// an array never moves, so it stays aligned; the misaligned arrays and fillers are garbage at once (a table grows by
-    /// doubling, so this costs at most four times the table's size per growth, until the next full collection).
+    /// doubling, so this costs at most four times the table's size per growth, until the next full collection). Arrays
+    /// above 4 MB (65,536 slots) are not tried again: the first one is used as it lands, aligned or not, so a table of
+    /// millions of keys never leaves hundreds of megabytes of fillers behind.
     /// </remarks>
     private static Slot[] NewSlots(int count)
     {
@@ -638,7 +644,8 @@ internal sealed class KeyTable<TValue>
         }
 
         var slots = GC.AllocateArray<Slot>(count, pinned: true);
-        for (var attempt = 0; attempt < 2 && AddressOfFirst(slots) % CacheLine != 0; attempt++)
+        var attempts = count <= RetriedMaximumSlots ? 2 : 0;
+        for (var attempt = 0; attempt < attempts && AddressOfFirst(slots) % CacheLine != 0; attempt++)
         {
             var misalignment = (int)(AddressOfFirst(slots) % CacheLine);
 
