@@ -166,6 +166,12 @@ public sealed partial class SlidingWindowCounter<TItem>
                     throw new ArgumentException($"Key '{key}': item at {new DateTimeOffset(ticks, TimeSpan.Zero):O} is out of order or outside the key's window.", name);
                 }
 
+                if (ticks > watermark)
+                {
+                    // Every kept item was seen, so none is later than the latest time seen (detections append after it).
+                    throw new ArgumentException($"Key '{key}': item at {new DateTimeOffset(ticks, TimeSpan.Zero):O} is later than the watermark.", name);
+                }
+
                 previousItem = ticks;
                 if (i >= skip)
                 {

@@ -1226,6 +1226,12 @@ public sealed partial class SlidingWindowCounter<TItem>
                     throw new ArgumentException($"Key '{key.Key}': item at {item.Time:O} is out of order or outside the key's window.", name);
                 }
 
+                if (ticks > watermark)
+                {
+                    // Every kept item was seen, so none is later than the latest time seen (detections append after it).
+                    throw new ArgumentException($"Key '{key.Key}': item at {item.Time:O} is later than the watermark.", name);
+                }
+
                 previousItem = ticks;
             }
 

@@ -417,6 +417,20 @@ public class SlidingWindowCounterTests
     }
 
     [Fact]
+    public void Refuses_a_snapshot_whose_kept_item_is_later_than_the_watermark()
+    {
+        // The item lies in the key's newest slot (5 s) but after the latest time seen (5.000 s): a detection would list
+        // the next item, appended at the end, before it.
+        var counter = Counter(5, TimeSpan.FromSeconds(10));
+        var later = new SlidingWindowCounterSnapshot<string>(5, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), At(5),
+            [new SlidingWindowKeySnapshot<string>("alice", At(5), [new SlidingWindowSlot(At(5), 1)],
+                [new SlidingWindowItem<string>(At(5).AddMilliseconds(500), "x")])]);
+
+        var error = Assert.Throws<ArgumentException>(() => counter.Restore(later));
+        Assert.Contains("later than the watermark", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Refuses_a_snapshot_whose_kept_item_is_not_counted_in_its_slot_and_stays_unchanged()
     {
         var counter = Counter(5, TimeSpan.FromSeconds(10));
