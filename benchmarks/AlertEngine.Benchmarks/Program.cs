@@ -16,9 +16,19 @@ public static class Program
             // Optional: the number of rounds (default 5; 40 or more lets the loops reach tier-1 code with dynamic PGO).
             // Then optionally one trigger (distinct, sum or spike) to measure only its pair.
             var rounds = windowedArgs is [var r, ..] ? int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : 5;
-            var only = windowedArgs is [_, var o] ? o : null;
-            Console.WriteLine(Windowed.WindowedTriggerBenchmarks.Check(keepItems: false, rounds, only));
-            Console.WriteLine(Windowed.WindowedTriggerBenchmarks.Check(keepItems: true, rounds, only));
+            // Then optionally "counting" or "keeping" to run only that pass (for profiles).
+            var only = windowedArgs is [_, var o, ..] ? o : null;
+            var pass = windowedArgs is [_, _, var p] ? p : null;
+            if (pass != "keeping")
+            {
+                Console.WriteLine(Windowed.WindowedTriggerBenchmarks.Check(keepItems: false, rounds, only));
+            }
+
+            if (pass != "counting")
+            {
+                Console.WriteLine(Windowed.WindowedTriggerBenchmarks.Check(keepItems: true, rounds, only));
+            }
+
             return 0;
         }
 

@@ -24,6 +24,10 @@ public class WindowedTriggerBenchmarks
     /// key as a new string instance (copied in the loop, as the engine parses one per activity: the activity's string is
     /// in the cache, the table's stored key is not, and equality compares characters); both sides pay the copy.</summary>
     public static readonly bool FreshKeys = Environment.GetEnvironmentVariable("WINDOWED_FRESH_KEYS") == "1";
+    /// <summary>The number of keys: <see cref="KeyCount"/>, or the environment variable <c>WINDOWED_KEYS</c> (to see a
+    /// core's compute apart from its cache misses, e.g. at 100 keys).</summary>
+    public static readonly int Keys = int.TryParse(Environment.GetEnvironmentVariable("WINDOWED_KEYS"), out var keys) && keys > 0 ? keys : KeyCount;
+
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(60);
 
     private ThresholdStream _stream = null!;
@@ -46,7 +50,7 @@ public class WindowedTriggerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _stream = ThresholdStream.Create(KeyCount, RatePattern.Steady, Length);
+        _stream = ThresholdStream.Create(Keys, RatePattern.Steady, Length);
         var random = new Random(7);
         var pool = Enumerable.Range(0, 8).Select(i => "10.0.0." + i.ToString(CultureInfo.InvariantCulture)).ToArray();
         _values = Enumerable.Range(0, Length).Select(_ => pool[random.Next(pool.Length)]).ToArray();
