@@ -21,8 +21,9 @@ public class WindowedTriggerBenchmarks
     public const int KeyCount = 10_000;
 
     /// <summary>With the environment variable <c>WINDOWED_FRESH_KEYS=1</c>, the sum and its baseline get each activity's
-    /// key as a new string instance (copied in the loop, as the engine parses one per activity: the activity's string is
-    /// in the cache, the table's stored key is not, and equality compares characters); both sides pay the copy.</summary>
+    /// key as a new string instance, and the distinct count and its baseline each activity's key and value (copied in
+    /// the loop, as the engine parses one per activity: the activity's string is in the cache, the table's stored key is
+    /// not, and equality compares characters); both sides pay the copy.</summary>
     public static readonly bool FreshKeys = Environment.GetEnvironmentVariable("WINDOWED_FRESH_KEYS") == "1";
     /// <summary>The number of keys: <see cref="KeyCount"/>, or the environment variable <c>WINDOWED_KEYS</c> (to see a
     /// core's compute apart from its cache misses, e.g. at 100 keys).</summary>
@@ -134,7 +135,9 @@ public class WindowedTriggerBenchmarks
         var fired = 0;
         for (var i = 0; i < keys.Length; i++)
         {
-            if (_distinct.Add(keys[i], new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), _values[i], KeepItems ? keys[i] : null) == WindowTriggerOutcome.Detected)
+            var key = FreshKeys ? new string(keys[i].AsSpan()) : keys[i];
+            var value = FreshKeys ? new string(_values[i].AsSpan()) : _values[i];
+            if (_distinct.Add(key, new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), value, KeepItems ? keys[i] : null) == WindowTriggerOutcome.Detected)
             {
                 fired++;
             }
@@ -154,7 +157,9 @@ public class WindowedTriggerBenchmarks
         {
             for (var i = 0; i < keys.Length; i++)
             {
-                if (_distinctKeeping.Add(keys[i], new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), _values[i], keys[i]))
+                var key = FreshKeys ? new string(keys[i].AsSpan()) : keys[i];
+                var value = FreshKeys ? new string(_values[i].AsSpan()) : _values[i];
+                if (_distinctKeeping.Add(key, new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), value, keys[i]))
                 {
                     fired++;
                 }
@@ -165,7 +170,9 @@ public class WindowedTriggerBenchmarks
 
         for (var i = 0; i < keys.Length; i++)
         {
-            if (_distinctBaseline.Add(keys[i], new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), _values[i]))
+            var key = FreshKeys ? new string(keys[i].AsSpan()) : keys[i];
+            var value = FreshKeys ? new string(_values[i].AsSpan()) : _values[i];
+            if (_distinctBaseline.Add(key, new DateTimeOffset(ticks[i] + offset, TimeSpan.Zero), value))
             {
                 fired++;
             }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -18,15 +19,20 @@ namespace AlertEngine;
 /// at that key's newest time (for items in time order, the item's own time), and an accepted item already outside it is
 /// <see cref="WindowTriggerOutcome.OutOfWindow"/>. An item older than the most recent item already counted with the same
 /// value counts that value (it is already there) and changes nothing.</para>
-/// <para><b>Memory.</b> A key's state (its newest time and a reference to its values) sits in a 40-byte slot of a key
-/// table (<c>KeyTable</c>) that is between a quarter and half full: 80–160 bytes per key besides its values.
+/// <para><b>Memory.</b> A key's state (its newest time, a reference to its values and, when N − 1 is at most 8, a
+/// one-byte fingerprint of each value and the times of its oldest and newest values) sits in a 64-byte slot (one cache
+/// line) of a key table (<c>KeyTable</c>) that is between a quarter and half full: 128–256 bytes per key besides its
+/// values.
 /// A key remembers each distinct value in its window once, with the time and item of its most recent
 /// item (32 bytes plus the item and the value's string), at most
 /// <c>min(N − 1, MaxValuesPerKey)</c> values: it fires at N and starts again. When N − 1 exceeds
 /// <see cref="WindowedTriggerOptions.MaxValuesPerKey"/>, a new value beyond the cap makes the key forget its least
 /// recently seen value (outcome <see cref="WindowTriggerOutcome.ValueCapExceeded"/>). Per item the cost is a scan of the
-/// key's values: up to 8 values compared by length and content (no hash computed), more filtered by a hash of the value
-/// (O(min(N, cap)) integer compares). Values are copied to
+/// key's values: when N − 1 is at most 8, the fingerprints in the key's slot compared at once (the value's length and
+/// last four characters, mixed) and only a matching value's string compared, so that an item in time order reads the
+/// key's values only to confirm a match and to move them, never to decide where it goes; otherwise up to 8 values
+/// compared by length and content (no hash computed), more filtered by a hash of the value (O(min(N, cap)) integer
+/// compares). Values are copied to
 /// strings through a table shared by all keys (the same text gives the same string, so recurring values allocate
 /// nothing), which holds at most 65,536 strings and starts over when full; in front of it a cache of the 256 strings
 /// last handed out (2 KB per counter, by the value's length and last characters) answers a recurring value with one
@@ -50,6 +56,10 @@ public sealed class DistinctCounter<TItem>
     private readonly WindowClock _clock;
     private readonly int _maxValues;
     private readonly bool _hashValues;
+
+    /// <summary>Whether the keys' slots hold a fingerprint of each value and the oldest and newest values' times (a key
+    /// holds at most <see cref="ScanLimit"/> values): see <see cref="KeyState.Prints"/>.</summary>
+    private readonly bool _printed;
     private string _detectionKey = string.Empty;
     private int _detectionHitCount;
     private int _detectionLength;
@@ -76,6 +86,7 @@ public sealed class DistinctCounter<TItem>
         // Values' hashes are only read once a key holds more than ScanLimit values; below that they are never computed
         // (a case-insensitive string hash costs as much as the rest of an item's work).
         _hashValues = _maxValues > ScanLimit;
+        _printed = !_hashValues;
         _clock = new WindowClock(window, 1, options.Resolution, options.AllowedLateness);
         _keys = new KeyTable<KeyState>(options.KeyComparer);
     }
@@ -165,6 +176,11 @@ public sealed class DistinctCounter<TItem>
             return WindowTriggerOutcome.OutOfWindow;
         }
 
+        if (_printed)
+        {
+            return AddPrinted(ref state, key, ticks, value, item);
+        }
+
         var found = Find(ref state, value, out var exact);
         if (found >= 0)
         {
@@ -230,6 +246,187 @@ public sealed class DistinctCounter<TItem>
         }
 
         return outcome;
+    }
+
+    /// <summary><see cref="Add"/> for a key whose slot holds its values' fingerprints and its oldest and newest times
+    /// (at most <see cref="ScanLimit"/> values): for an item in time order, which value it matches, whether it is new
+    /// and where it goes are decided from the slot, so no branch waits for the key's ring. The ring is read only to
+    /// confirm a fingerprint's match (a branch that is almost always predicted right) and to move entries, and written.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private WindowTriggerOutcome AddPrinted(ref KeyState state, string key, long ticks, ReadOnlySpan<char> value, TItem item)
+    {
+        var print = Print(value);
+        var count = state.Entries.Count;
+        var candidates = Matches(state.Prints, print, count);
+        while (candidates != 0)
+        {
+            var p = BitOperations.TrailingZeroCount(candidates) >> 3;
+            ref var e = ref state.Entries[p];
+            var v = e.Value;
+            bool exact;
+            if (v.Length == value.Length && Unsafe.AreSame(ref MemoryMarshal.GetReference(value), ref MemoryMarshal.GetReference(v.AsSpan())))
+            {
+                exact = true;
+            }
+            else if (!IgnoreCaseText.Equal(value, v, out exact))
+            {
+                candidates &= candidates - 1;
+                continue;
+            }
+
+            if (ticks < state.LastTicks)
+            {
+                // Out of time order: rare, done by the general path and the slot's summary computed again.
+                return SeenOutOfOrder(ref state, p, exact, ticks, value, item);
+            }
+
+            // In time order: the entry becomes the newest (what a removal and an append give) and is updated there.
+            // The same spelling (the usual case) is the same string already: no store, so no write barrier.
+            var text = exact ? v : Intern(value);
+            if (p != count - 1)
+            {
+                e = ref state.Entries.MoveToLast(p);
+                state.Prints = MoveToLast(state.Prints, p, count, print);
+            }
+
+            if (p == 0)
+            {
+                // The oldest entry moved (or, alone, is updated): the new first entry's time.
+                state.OldestTicks = count == 1 ? ticks : state.Entries.First.Ticks;
+            }
+
+            if (!exact)
+            {
+                e.Value = text;
+            }
+
+            e.Ticks = ticks;
+            e.Item = item;
+            state.LastTicks = ticks;
+            return WindowTriggerOutcome.Counted;
+        }
+
+        if (count + 1 >= Threshold)
+        {
+            Fire(ref state, key, new Entry { Value = Intern(value), Ticks = ticks, Item = item });
+            return WindowTriggerOutcome.Detected;
+        }
+
+        var outcome = WindowTriggerOutcome.Counted;
+        if (count == _maxValues)
+        {
+            ForgetLeastRecentPrinted(ref state);
+            count--;
+            outcome = WindowTriggerOutcome.ValueCapExceeded;
+        }
+
+        var entry = new Entry { Value = Intern(value), Ticks = ticks, Item = item };
+        if (count == 0 || state.LastTicks <= ticks)
+        {
+            // In time order (the usual case): appended.
+            state.Entries.Add(entry, _maxValues);
+            state.Prints |= (ulong)print << (count << 3);
+            if (count == 0)
+            {
+                state.OldestTicks = ticks;
+            }
+
+            state.LastTicks = ticks;
+        }
+        else
+        {
+            Insert(ref state, entry);
+            Summarize(ref state);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>A value seen again out of time order (older than the key's newest value), for a printed key: the
+    /// general path's update, then the slot's summary computed again.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private WindowTriggerOutcome SeenOutOfOrder(ref KeyState state, int found, bool exact, long ticks, ReadOnlySpan<char> value, TItem item)
+    {
+        ref var e = ref state.Entries[found];
+        if (ticks >= e.Ticks)
+        {
+            // Older than the newest value (so not the last entry), newer than this value's entry: removed and inserted
+            // at its time's place.
+            var text = exact ? e.Value : Intern(value);
+            state.Entries.RemoveAt(found);
+            Insert(ref state, new Entry { Value = text, Ticks = ticks, Item = item });
+            Summarize(ref state);
+        }
+
+        return WindowTriggerOutcome.Counted;
+    }
+
+    /// <summary>Forgets the least recently seen value of a printed key (the value cap).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ForgetLeastRecentPrinted(ref KeyState state)
+    {
+        state.Entries.RemoveFirst();
+        state.Prints >>= 8;
+        if (state.Entries.Count != 0)
+        {
+            state.OldestTicks = state.Entries.First.Ticks;
+        }
+    }
+
+    /// <summary>Computes a printed key's fingerprints and oldest and newest times from its ring (after a change off
+    /// the usual paths, and on restore).</summary>
+    private static void Summarize(ref KeyState state)
+    {
+        var count = state.Entries.Count;
+        ulong prints = 0;
+        for (var i = 0; i < count; i++)
+        {
+            prints |= (ulong)Print(state.Entries[i].Value) << (i << 3);
+        }
+
+        state.Prints = prints;
+        state.OldestTicks = count == 0 ? 0 : state.Entries.First.Ticks;
+        state.LastTicks = count == 0 ? 0 : state.Entries.Last.Ticks;
+    }
+
+    /// <summary>A value's fingerprint: one byte, equal for values equal by <see cref="StringComparison.OrdinalIgnoreCase"/>
+    /// (so a value can only be at a place whose fingerprint is its own), from its length and its last four characters
+    /// (all of them when shorter) with ASCII letters folded to one case. A value with a non-ASCII character among those
+    /// is printed by its length alone: ordinal case-insensitive equality never pairs a non-ASCII character with an ASCII
+    /// one (pinned by a test), so two equal values are both printed so or both not.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static byte Print(ReadOnlySpan<char> value)
+    {
+        ref var first = ref MemoryMarshal.GetReference(value);
+        var length = value.Length;
+        var chars = length >= 4
+            ? Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref Unsafe.Add(ref first, length - 4)))
+            : ((ulong)first << 32) | ((ulong)Unsafe.Add(ref first, length >> 1) << 16) | Unsafe.Add(ref first, length - 1);
+        chars = (chars & 0xFF80_FF80_FF80_FF80UL) != 0 ? 0 : chars | 0x0020_0020_0020_0020UL;
+        return (byte)(((chars + (ulong)length) * 0x9E37_79B9_7F4A_7C15UL) >> 56);
+    }
+
+    /// <summary>The places (bit 7 of each byte, the lowest one exact) among the first <paramref name="count"/> of
+    /// <paramref name="prints"/> whose fingerprint may be <paramref name="print"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong Matches(ulong prints, byte print, int count)
+    {
+        const ulong Ones = 0x0101_0101_0101_0101UL;
+        var x = prints ^ (print * Ones);
+        var zero = (x - Ones) & ~x & (Ones << 7);
+        return count >= 8 ? zero : zero & ((1UL << (count << 3)) - 1);
+    }
+
+    /// <summary>The fingerprints with the one at place <paramref name="at"/> moved to the last of <paramref name="count"/>
+    /// places (the later ones back by one), as <see cref="Ring{T}.MoveToLast"/> moves the entries.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong MoveToLast(ulong prints, int at, int count, byte print)
+    {
+        var shift = at << 3;
+        var below = prints & ((1UL << shift) - 1);
+        var above = (prints >> 8 >> shift) << shift;
+        var last = (count - 1) << 3;
+        return ((below | above) & ~(0xFFUL << last)) | ((ulong)print << last);
     }
 
     /// <summary>The number of distinct values counted now for <paramref name="key"/> (in its window, since its last detection).</summary>
@@ -317,6 +514,11 @@ public sealed class DistinctCounter<TItem>
             }
 
             state.Entries.Add(new Entry { Value = v.Value, Hash = hash, Ticks = ticks, Item = v.Item }, _maxValues);
+        }
+
+        if (_printed)
+        {
+            Summarize(ref state);
         }
 
         _keys.Add(key, state);
@@ -467,9 +669,36 @@ public sealed class DistinctCounter<TItem>
     {
         // An entry's slot is its time divided by the resolution: slot <= cutoff exactly when time < (cutoff + 1) * resolution.
         var before = (state.Newest - _clock.WindowSlots + 1) * _clock.Resolution;
+        if (_printed)
+        {
+            // The oldest value's time is in the slot: the ring is read only when something leaves it.
+            if (state.Entries.Count != 0 && state.OldestTicks < before)
+            {
+                ExpirePrinted(ref state, before);
+            }
+
+            return;
+        }
+
         while (state.Entries.Count != 0 && state.Entries.First.Ticks < before)
         {
             state.Entries.RemoveFirst();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ExpirePrinted(ref KeyState state, long before)
+    {
+        do
+        {
+            state.Entries.RemoveFirst();
+            state.Prints >>= 8;
+        }
+        while (state.Entries.Count != 0 && state.Entries.First.Ticks < before);
+
+        if (state.Entries.Count != 0)
+        {
+            state.OldestTicks = state.Entries.First.Ticks;
         }
     }
 
@@ -511,6 +740,7 @@ public sealed class DistinctCounter<TItem>
         _detectionHitCount = hitCount;
         _detectionKey = key;
         state.Entries.Clear();
+        state.Prints = 0;
     }
 
     private bool SweepForRoom() => WindowedKeyEviction.MakeRoom(_clock, _keys, _spare, Options.MaxTrackedKeys);
@@ -535,14 +765,30 @@ public sealed class DistinctCounter<TItem>
         public TItem Item;
     }
 
+    /// <summary>A key's state, the value of its key-table slot (48 bytes: the slot is one 64-byte cache line).</summary>
     private struct KeyState : IWindowedKeyState
     {
         public long Newest;
         public Ring<Entry> Entries;
 
+        /// <summary>For a counter that keeps at most <see cref="ScanLimit"/> values per key (else unused): the
+        /// fingerprint (<see cref="Print"/>) of the value at each ring place, one byte per place from the lowest, zero
+        /// beyond the count.</summary>
+        public ulong Prints;
+
+        /// <summary>With <see cref="Prints"/>: the time of the ring's first (oldest) entry, when there is one.</summary>
+        public long OldestTicks;
+
+        /// <summary>With <see cref="Prints"/>: the time of the ring's last (newest) entry, when there is one.</summary>
+        public long LastTicks;
+
         readonly long IWindowedKeyState.NewestSlot => Newest;
 
-        public void Reset() => Entries.Clear();
+        public void Reset()
+        {
+            Entries.Clear();
+            Prints = 0;
+        }
     }
 }
 

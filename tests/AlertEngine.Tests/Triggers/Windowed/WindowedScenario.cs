@@ -62,6 +62,27 @@ public sealed record WindowedScenario
         KeyComparer = StringComparer.OrdinalIgnoreCase,
     };
 
+    /// <summary>The device names of value indexes 0–8 (later ones are "dev" and the index): "dev0" to "dev4", then names that share the distinct core's
+    /// value fingerprint with "dev0" to "dev3" (so that the core's scan meets fingerprints that are not the value).</summary>
+    private static readonly string[] Devices =
+    [
+        .. Enumerable.Range(0, 5).Select(i => "dev" + i.ToString(CultureInfo.InvariantCulture)),
+        .. Enumerable.Range(0, 4).Select(i => SamePrint("dev" + i.ToString(CultureInfo.InvariantCulture))),
+    ];
+
+    private static string SamePrint(string value)
+    {
+        var print = DistinctCounter<string>.Print(value);
+        for (var j = 0; ; j++)
+        {
+            var other = "dev" + j.ToString(CultureInfo.InvariantCulture) + "x";
+            if (DistinctCounter<string>.Print(other) == print)
+            {
+                return other;
+            }
+        }
+    }
+
     public IReadOnlyList<Activity> Activities()
     {
         var list = new List<Activity>();
@@ -75,7 +96,8 @@ public sealed record WindowedScenario
             IPAddress? ip = null;
             if (s.Shape != 1)
             {
-                var device = s.Shape == 2 ? string.Empty : (s.Upper ? "DEV" : "dev") + s.Value.ToString(CultureInfo.InvariantCulture);
+                var name = s.Value < Devices.Length ? Devices[s.Value] : "dev" + s.Value.ToString(CultureInfo.InvariantCulture);
+                var device = s.Shape == 2 ? string.Empty : s.Upper ? name.ToUpperInvariant() : name;
                 properties["Device"] = device;
                 ip = s.Shape == 2 ? null : IPAddress.Parse((s.Upper ? "::ffff:10.0.0." : "10.0.0.") + s.Value.ToString(CultureInfo.InvariantCulture));
                 properties["Bytes"] = s.Shape switch
