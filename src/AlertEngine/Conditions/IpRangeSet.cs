@@ -109,7 +109,7 @@ internal sealed class IpRangeSet
 
     /// <summary>Whether an IPv4 address, as a number, lies in one of the IPv4 networks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool ContainsV4(uint v4Address)
+    internal bool ContainsV4(uint v4Address)
     {
         foreach (var (prefix, mask) in _v4)
         {
