@@ -229,6 +229,46 @@ public class PopulationProfileProperties
         Assert.Equal(model.KeyCount, fromOld.KeyCount);
     }
 
+    [Fact]
+    public void An_engine_checkpoint_of_format_1_restores_with_an_empty_profile_and_format_2_with_the_profile()
+    {
+        var policy = Policy("anomaly", "FileDownloaded", new AnomalyTrigger(TriggerScope.User, TimeSpan.FromHours(2), AnomalySensitivity.Medium, TimeSpan.FromMinutes(10)), new AggregationSettings(AggregationMode.None));
+        AnomalyDetector Detector() => new(policy, (AnomalyTrigger)policy.Trigger, new AlertEngineOptions(), _ => { });
+        var detector = Detector();
+        foreach (var (ticks, user) in SparseTimes(new Random(3), TimeSpan.Zero))
+        {
+            var activity = new Activity("a" + ticks, new DateTimeOffset(ticks, TimeSpan.Zero), "FileDownloaded") { UserId = "user" + user };
+            detector.Pass(activity);
+            detector.Observe(activity);
+        }
+
+        using var writer = new CheckpointWriter();
+        detector.WriteState(writer);
+        var format2 = writer.Written.ToArray();
+        Assert.Equal(-2L, BitConverter.ToInt64(format2, 0));
+
+        var restored = Detector();
+        restored.ReadState(new CheckpointReader(format2));
+        Assert.Equal(detector.Model.Profile!.Sums.ToArray(), restored.Model.Profile!.Sums.ToArray());
+        Assert.Equal(detector.Model.Profile.Running.ToArray(), restored.Model.Profile.Running.ToArray());
+        Assert.True(restored.Model.Profile.HasRates);
+
+        // Format 1: no marker, and no profile after the watermark (bucket 8, slots 4, zone "UTC" 1 + 3, ring 4, watermark 8).
+        var headerEnd = 8 + 8 + 4 + 4 + 4 + 8;
+        var profileBytes = 8 + 8 + 4 + (3 * 8 * detector.Model.SlotCount);
+        var format1 = format2[8..headerEnd].Concat(format2[(headerEnd + profileBytes)..]).ToArray();
+        var old = Detector();
+        old.ReadState(new CheckpointReader(format1));
+        Assert.False(old.Model.Profile!.HasRates);
+        Assert.Equal(detector.Model.KeyCount, old.Model.KeyCount);
+        Assert.Equal(detector.Model.CreateSnapshot().Keys.Select(k => k.Levels.Sum()), old.Model.CreateSnapshot().Keys.Select(k => k.Levels.Sum()));
+
+        // An unknown format is corrupt data.
+        var format3 = (byte[])format2.Clone();
+        BitConverter.GetBytes(-3L).CopyTo(format3, 0);
+        Assert.Throws<InvalidDataException>(() => Detector().ReadState(new CheckpointReader(format3)));
+    }
+
     /// <summary>Sparse activity over up to seven weeks (crossing weekly halvings and a gap longer than a week), in time
     /// order but for activities late within (and beyond) the lateness.</summary>
     private static List<(long Ticks, int User)> SparseTimes(Random random, TimeSpan lateness)
