@@ -472,3 +472,79 @@ public sealed partial class BaselineModel<T>
     /// <summary>A key's working state (see <see cref="ExportWorkingState"/>).</summary>
     internal readonly record struct WorkingState(long FastFrom, long BatchTicks, int BatchSize, int Threshold, float Expected, float Scale);
 }
+
+// The population day profile in checkpoints and snapshots.
+public sealed partial class BaselineModel<T>
+{
+    /// <summary>Writes the population profile (the detector-wide header of an engine checkpoint, format 2): next freeze,
+    /// span start, slot count (0 when the model has no profile), then running counts, sums and coverage per slot.</summary>
+    internal void WriteProfile(CheckpointWriter writer)
+    {
+        if (_profile is null)
+        {
+            writer.Write(long.MinValue);
+            writer.Write(0L);
+            writer.Write(0);
+            return;
+        }
+
+        _profile.Write(writer);
+    }
+
+    /// <summary>Reads what <see cref="WriteProfile"/> wrote.</summary>
+    /// <exception cref="InvalidDataException">The data is malformed.</exception>
+    internal static BaselineSnapshot.ProfileRecord ReadProfile(CheckpointReader reader, int slots)
+    {
+        var nextFreeze = reader.ReadInt64();
+        var spanStart = reader.ReadInt64();
+        var n = reader.ReadInt32();
+        if (n == 0)
+        {
+            return new BaselineSnapshot.ProfileRecord(long.MinValue, 0, [], [], []);
+        }
+
+        if (n != slots)
+        {
+            throw CheckpointReader.Corrupt("the anomaly population profile has a bad slot count");
+        }
+
+        var running = new long[n];
+        var sums = new long[n];
+        var covered = new long[n];
+        foreach (var array in (long[][])[running, sums, covered])
+        {
+            for (var s = 0; s < n; s++)
+            {
+                array[s] = reader.ReadInt64();
+                if (array[s] < 0)
+                {
+                    throw CheckpointReader.Corrupt("the anomaly population profile holds a negative count");
+                }
+            }
+        }
+
+        return new BaselineSnapshot.ProfileRecord(nextFreeze, spanStart, running, sums, covered);
+    }
+
+    /// <summary>The population profile's state for a snapshot; null when the model has none.</summary>
+    private BaselineSnapshot.ProfileRecord? SnapshotProfile() =>
+        _profile is null ? null : new(_profile.NextFreeze, _profile.SpanStart, _profile.Running.ToArray(), _profile.Sums.ToArray(), _profile.Covered.ToArray());
+
+    /// <summary>Replaces the population profile (an empty record, or none, or one of another slot count: empty).</summary>
+    internal void RestoreProfile(BaselineSnapshot.ProfileRecord? record)
+    {
+        if (_profile is null)
+        {
+            return;
+        }
+
+        if (record is null || record.Running.Length != _profile.SlotCount)
+        {
+            var zero = new long[_profile.SlotCount];
+            _profile.Restore(long.MinValue, 0, zero, zero, zero);
+            return;
+        }
+
+        _profile.Restore(record.NextFreeze, record.SpanStart, record.Running, record.Sums, record.Covered);
+    }
+}
