@@ -54,9 +54,6 @@ public static class AnomalyDispersionEvaluation
         AnomalySensitivity? dumpFalsePositives = null;
         string? output = null;
         double? z = null;
-        double? profileZ = null;
-        List<double>? sweep = null;
-        var sweepSensitivity = AnomalySensitivity.Medium;
         var bands = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -68,10 +65,6 @@ public static class AnomalyDispersionEvaluation
                 case "--day-cv": dayCv = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--out": output = args[++i]; break;
                 case "--z": z = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--profile-fit": AnomalyEvaluation.ProfileFitLimit = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--profile-z": profileZ = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--sweep": sweep = [.. args[++i].Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture))]; break;
-                case "--sweep-sensitivity": sweepSensitivity = Enum.Parse<AnomalySensitivity>(args[++i], ignoreCase: true); break;
                 case "--bands": bands = true; break;
                 case "--dump-missed": AnomalyEvaluation.DumpMissedKind = args[++i]; break;
                 case "--dump-fp":
@@ -126,32 +119,11 @@ public static class AnomalyDispersionEvaluation
                 withBursts[u] = AnomalyStreamGenerator.Generate(firstSeed + u, injected);
             }
 
-            if (sweep is not null)
-            {
-                // Exploration: one sensitivity's gates with each ProfileZ in the list (the Z of the fallback unchanged).
-                foreach (var pz in sweep)
-                {
-                    var f = AnomalyEvaluation.Evaluate(free, sweepSensitivity, z, null, zonesKnown: false, pz);
-                    var r = AnomalyEvaluation.Evaluate(withBursts, sweepSensitivity, z, null, zonesKnown: false, pz);
-                    report.Append(inv, $"| {name} ({cv}) | {sweepSensitivity}, profile Z {pz} | {f.UserDaysAfterLearning:0} | {PerThousand(f.Detections, f.UserDaysAfterLearning)} |");
-                    foreach (var spec in bursts)
-                    {
-                        var (n, hit) = r.ByKind.GetValueOrDefault(spec.Name);
-                        report.Append(inv, $" {AnomalyEvaluation.Ratio(hit, n)} |");
-                    }
-
-                    report.AppendLine(inv, $" {AnomalyEvaluation.Ratio(r.TruePositives, r.Detections)} | {PerThousand(r.Detections - r.TruePositives, r.UserDaysAfterLearning)} | {AnomalyEvaluation.Quantile(r.Delays, 0.5)} | {AnomalyEvaluation.Quantile(r.Delays, 0.9)} | {AnomalyEvaluation.Quantile(f.FinalDispersions, 0.5, "0.000")} |");
-                    Console.Error.WriteLine(string.Create(inv, $"{name} pz {pz} done at {clock.Elapsed.TotalSeconds:0} s"));
-                }
-
-                continue;
-            }
-
             foreach (var sensitivity in Sensitivities)
             {
                 var label = string.Create(inv, $"{name} ({cv})");
-                var f = AnomalyEvaluation.Evaluate(free, sensitivity, z, sensitivity == dumpFalsePositives ? label : null, zonesKnown: false, profileZ);
-                var r = AnomalyEvaluation.Evaluate(withBursts, sensitivity, z, null, zonesKnown: false, profileZ);
+                var f = AnomalyEvaluation.Evaluate(free, sensitivity, z, sensitivity == dumpFalsePositives ? label : null, zonesKnown: false);
+                var r = AnomalyEvaluation.Evaluate(withBursts, sensitivity, z, null, zonesKnown: false);
                 report.Append(inv, $"| {label} | {sensitivity} | {f.UserDaysAfterLearning:0} | {PerThousand(f.Detections, f.UserDaysAfterLearning)} |");
                 foreach (var spec in bursts)
                 {
@@ -202,5 +174,5 @@ public static class AnomalyDispersionEvaluation
         userDays > 0 ? (1000.0 * n / userDays).ToString("0.00", CultureInfo.InvariantCulture) : "–";
 
     private static string Describe(AnomalyThresholds t) =>
-        string.Create(CultureInfo.InvariantCulture, $"Z {t.Z} (with the population profile {t.ProfileZ ?? t.Z}), min count {t.MinCount}, min ratio {t.MinRatio}");
+        string.Create(CultureInfo.InvariantCulture, $"Z {t.Z}, min count {t.MinCount}, min ratio {t.MinRatio}");
 }

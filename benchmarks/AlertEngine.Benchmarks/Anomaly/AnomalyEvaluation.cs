@@ -37,7 +37,6 @@ public static class AnomalyEvaluation
                 case "--users": users = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--weeks": weeks = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--out": output = args[++i]; break;
-                case "--profile-fit": ProfileFitLimit = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--z": z = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--first-seed": firstSeed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--dump-fp":
@@ -208,106 +207,66 @@ public static class AnomalyEvaluation
         public List<double> FinalDispersions { get; } = [];
     }
 
-    /// <summary>The profile's fit limit of every evaluated model (<c>--profile-fit L</c>; exploration).</summary>
-    internal static double ProfileFitLimit { get; set; } = BaselineMath.ProfileFitDefault;
-
-    internal static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z, string? dumpFalsePositives, bool zonesKnown, double? profileZ = null)
+    internal static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z, string? dumpFalsePositives, bool zonesKnown)
     {
-        // One model for the whole population (one policy of the engine), fed every trace's activities merged in time
-        // order: the model's population day profile is learned from all keys, as in the engine. Keys are independent
-        // otherwise, so without the profile this gives what a model per key gives.
         var result = new Result();
         var trigger = new AnomalyTrigger(TriggerScope.User, AnomalyTrigger.DefaultLearningPeriod, sensitivity, AnomalyTrigger.DefaultBucket);
-        var byKey = new Dictionary<string, int>(traces.Length, StringComparer.Ordinal);
-        var zones = new TimeZoneInfo[traces.Length];
-        for (var u = 0; u < traces.Length; u++)
-        {
-            byKey.Add(traces[u].Key, u);
-            zones[u] = TimeZoneInfo.CreateCustomTimeZone($"UTC{traces[u].UtcOffsetHours:+0;-0;+0}", TimeSpan.FromHours(traces[u].UtcOffsetHours), null, null);
-        }
-
-        var options = new AnomalyDetectorOptions { MaxActivitiesPerDetection = 0, KeyTimeZone = zonesKnown ? key => zones[byKey[key]] : null, ProfileFitLimit = ProfileFitLimit };
-        var thresholds = AnomalyThresholds.For(sensitivity);
+        TimeZoneInfo? zone = null;
+        var options = new AnomalyDetectorOptions { MaxActivitiesPerDetection = 0, KeyTimeZone = zonesKnown ? _ => zone : null };
         if (z is { } zz)
         {
-            thresholds = thresholds with { Z = zz };
+            options.Thresholds = AnomalyThresholds.For(sensitivity) with { Z = zz };
         }
-
-        if (profileZ is { } pz)
+        foreach (var trace in traces)
         {
-            thresholds = thresholds with { ProfileZ = pz };
-        }
-
-        options.Thresholds = thresholds;
-        var model = new BaselineModel<int>(trigger, options);
-        var first = new DateTimeOffset?[traces.Length][];
-        var atStart = new BaselineEstimate?[traces.Length][];
-        var debugMissed = DumpMissedKind;
-        var queue = new PriorityQueue<(int Trace, int Event), (long Ticks, int Trace)>();
-        for (var u = 0; u < traces.Length; u++)
-        {
-            var trace = traces[u];
-            first[u] = new DateTimeOffset?[trace.Anomalies.Count];
-            atStart[u] = new BaselineEstimate?[trace.Anomalies.Count];
+            zone = TimeZoneInfo.CreateCustomTimeZone($"UTC{trace.UtcOffsetHours:+0;-0;+0}", TimeSpan.FromHours(trace.UtcOffsetHours), null, null);
+            var model = new BaselineModel<int>(trigger, options);
+            var first = new DateTimeOffset?[trace.Anomalies.Count];
             if (trace.Events.Count != 0)
             {
                 result.UserDaysAfterLearning += Math.Max(0, (trace.End - (trace.Events[0].Time + trigger.LearningPeriod)).TotalDays);
-                queue.Enqueue((u, 0), (trace.Events[0].Time.UtcTicks, u));
-            }
-        }
-
-        while (queue.TryDequeue(out var next, out _))
-        {
-            var (u, i) = next;
-            var trace = traces[u];
-            var e = trace.Events[i];
-            if (i + 1 < trace.Events.Count)
-            {
-                queue.Enqueue((u, i + 1), (trace.Events[i + 1].Time.UtcTicks, u));
             }
 
-            if (debugMissed is not null && e.Anomaly >= 0 && atStart[u][e.Anomaly] is null)
+            var debugMissed = DumpMissedKind;
+            var atStart = new BaselineEstimate?[trace.Anomalies.Count];
+            foreach (var e in trace.Events)
             {
-                atStart[u][e.Anomaly] = model.GetBaseline(trace.Key, e.Time);
-            }
-
-            if (model.Observe(trace.Key, e.Time, e.Anomaly, out var d) != AnomalyOutcome.Detected)
-            {
-                continue;
-            }
-
-            result.Detections++;
-            if (e.Time < trace.Start + trigger.LearningPeriod)
-            {
-                result.LearningDetections++;
-            }
-
-            var hit = Overlapping(trace, d!.BucketStart, d.BucketStart + d.BucketLength);
-            if (hit is null)
-            {
-                if (dumpFalsePositives is not null)
+                if (debugMissed is not null && e.Anomaly >= 0 && atStart[e.Anomaly] is null)
                 {
-                    DumpFalsePositive(dumpFalsePositives, trace, model, d, e.Time);
+                    atStart[e.Anomaly] = model.GetBaseline(trace.Key, e.Time);
                 }
 
-                continue;
+                if (model.Observe(trace.Key, e.Time, e.Anomaly, out var d) != AnomalyOutcome.Detected)
+                {
+                    continue;
+                }
+
+                result.Detections++;
+                if (e.Time < trace.Start + trigger.LearningPeriod)
+                {
+                    result.LearningDetections++;
+                }
+
+                var hit = Overlapping(trace, d!.BucketStart, d.BucketStart + d.BucketLength);
+                if (hit is null)
+                {
+                    if (dumpFalsePositives is not null)
+                    {
+                        DumpFalsePositive(dumpFalsePositives, trace, model, d, e.Time);
+                    }
+
+                    continue;
+                }
+
+                result.TruePositives++;
+                first[hit.Index] ??= e.Time;
             }
 
-            result.TruePositives++;
-            first[u][hit.Index] ??= e.Time;
-        }
+            if (model.KeyCount != 0)
+            {
+                result.FinalDispersions.Add(model.CreateSnapshot().Keys[0].Dispersion);
+            }
 
-        var snapshot = model.CreateSnapshot();
-        var records = new Dictionary<string, BaselineSnapshot.KeyRecord>(StringComparer.Ordinal);
-        foreach (var record in snapshot.Keys)
-        {
-            records[record.Key] = record;
-            result.FinalDispersions.Add(record.Dispersion);
-        }
-
-        for (var u = 0; u < traces.Length; u++)
-        {
-            var trace = traces[u];
             foreach (var a in trace.Anomalies)
             {
                 if (trace.Events.Count == 0 || a.Start < trace.Events[0].Time + trigger.LearningPeriod)
@@ -318,12 +277,12 @@ public static class AnomalyEvaluation
                 }
 
                 result.Anomalies++;
-                var detected = first[u][a.Index] is not null;
+                var detected = first[a.Index] is not null;
                 if (debugMissed is not null && !detected && a.Kind == debugMissed && a.SeasonalExpectation >= 8)
                 {
                     var hour = trace.Events.Count(x => x.Time >= a.Start && x.Time < a.End);
-                    var est = atStart[u][a.Index];
-                    var snap = records[trace.Key];
+                    var est = atStart[a.Index];
+                    var snap = model.CreateSnapshot().Keys[0];
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MISSED {trace.Key} {a.Kind} day {(a.Start - trace.Start).TotalDays:0.0} true m {a.SeasonalExpectation:0.0} count {hour} injected {a.InjectedCount}: model expected {est?.Expected:0.0} scale {est?.Scale:0.0} samples {est?.Samples} threshold {est?.Threshold}; final φ̂ {snap.Dispersion:0.000}"));
                 }
 
@@ -334,7 +293,7 @@ public static class AnomalyEvaluation
                 if (detected)
                 {
                     result.Detected++;
-                    var delay = (first[u][a.Index]!.Value - a.Start).TotalMinutes;
+                    var delay = (first[a.Index]!.Value - a.Start).TotalMinutes;
                     result.Delays.Add(delay);
                     if (!result.DelaysByKind.TryGetValue(a.Kind, out var delays))
                     {
@@ -354,7 +313,7 @@ public static class AnomalyEvaluation
     {
         var inv = CultureInfo.InvariantCulture;
         var snapshot = model.CreateSnapshot();
-        var k = Array.Find(snapshot.Keys, r => r.Key == trace.Key)!;
+        var k = snapshot.Keys[0];
         var calendar = new SeasonalCalendar(d.BucketLength.Ticks, TimeZoneInfo.Utc);
         var bucket = d.BucketStart.UtcTicks / d.BucketLength.Ticks;
         var slot = calendar.SlotOf(bucket);

@@ -341,9 +341,6 @@ public sealed partial class AlertPipeline : IDisposable
                     continue;
                 }
 
-                // An anomaly detector counts every admitted activity in its population profile in Pass, as each
-                // partition of the partitioned engine does (its Observe does not count again).
-                (runtime.Detector as AnomalyDetector)?.Pass(activity);
                 detection = runtime.Detector.Observe(activity);
                 if (detection is null
                     && runtime.Policy.Notification is { EarlyWarning: true }

@@ -14,9 +14,6 @@ internal sealed class AnomalyDetector : IPolicyDetector
     private readonly Action<EngineDiagnostic> _report;
     private readonly BaselineModel<Activity> _model;
 
-    // The anomaly state's format in an engine checkpoint: 2 adds the population day profile to the detector-wide header.
-    private const long StateFormat = 2;
-
     public AnomalyDetector(AlertPolicy policy, AnomalyTrigger trigger, AlertEngineOptions options, Action<EngineDiagnostic> report)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -40,11 +37,8 @@ internal sealed class AnomalyDetector : IPolicyDetector
     /// <summary>The model, for snapshots and inspection.</summary>
     public BaselineModel<Activity> Model => _model;
 
-    /// <summary>Every partition (and <see cref="AlertPipeline"/>, just before <see cref="Observe"/>) calls this for every
-    /// activity that passed the policy's conditions: it moves the detector-wide clock and counts the activity in the
-    /// policy's population day profile, so every copy of the detector holds the single engine's profile.
-    /// <see cref="Observe"/> does not count it again.</summary>
-    public void Pass(Activity activity) => _model.Pass(activity.Time.UtcTicks);
+    /// <inheritdoc />
+    public void Pass(Activity activity) => _model.AdvanceTo(activity.Time.UtcTicks);
 
     public Detection? Observe(Activity activity)
     {
@@ -58,7 +52,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
             }
         }
 
-        switch (_model.ObserveCore(key, activity.Time, activity, countInProfile: false, out var found))
+        switch (_model.Observe(key, activity.Time, activity, out var found))
         {
             case AnomalyOutcome.Detected:
                 return ToDetection(found!, activity, _policyId);
@@ -84,15 +78,11 @@ internal sealed class AnomalyDetector : IPolicyDetector
     /// written from the model's arrays directly.</summary>
     public void WriteState(CheckpointWriter writer)
     {
-        // Format 2 (issue 15): a negative marker (an older header starts with the positive bucket length), the header,
-        // then the population day profile.
-        writer.Write(-StateFormat);
         writer.Write(_model.BucketTicks);
         writer.Write(_model.SlotCount);
         writer.Write(_model.TimeZoneId);
         writer.Write(_model.Ring);
         writer.Write(_model.WatermarkTicks);
-        _model.WriteProfile(writer);
         _model.WriteCheckpointKeys(writer, static (w, activity) => w.WriteActivity(activity));
     }
 
@@ -102,18 +92,6 @@ internal sealed class AnomalyDetector : IPolicyDetector
     public void ReadState(CheckpointReader reader)
     {
         var bucket = reader.ReadInt64();
-        var format = 1L;
-        if (bucket < 0)
-        {
-            format = -bucket;
-            if (format != StateFormat)
-            {
-                throw CheckpointReader.Corrupt($"anomaly state has format {format}; this library reads 1 and {StateFormat}");
-            }
-
-            bucket = reader.ReadInt64();
-        }
-
         var slots = reader.ReadInt32();
         var zone = reader.ReadString();
         var ring = reader.ReadInt32();
@@ -123,13 +101,8 @@ internal sealed class AnomalyDetector : IPolicyDetector
             throw CheckpointReader.Corrupt("anomaly state has a bad header");
         }
 
-        // Format 1 (before the population profile) is read with an empty profile: the model predicts with neighbour
-        // pooling until the restored engine has frozen a day of counts (docs/anomaly.md).
-        var profile = format >= 2 ? BaselineModel<Activity>.ReadProfile(reader, slots) : null;
         var count = reader.BeginKeys();
         _model.BeginCheckpointRestore(bucket, slots, zone, watermark, count);
-        _model.RestoreProfile(profile);
-
         var kept = new List<(long, string, long, Activity)>();
         for (var k = 0; k < count; k++)
         {

@@ -61,12 +61,6 @@ public sealed class AnomalyDetectorOptions
     /// </summary>
     public Func<string, TimeZoneInfo?>? KeyTimeZone { get; set; }
 
-    /// <summary>How far a key's own seasonal shape may stray from the population day profile before the model stops
-    /// shrinking its levels toward the profile (the mean squared standardized difference per slot; see
-    /// <see cref="BaselineMath.ProfileFitDefault"/>): 0 never uses the profile, +∞ always. Not public: the anomaly
-    /// evaluation varies it, the engine uses the default.</summary>
-    internal double ProfileFitLimit { get; init; } = BaselineMath.ProfileFitDefault;
-
     /// <summary>Overrides the thresholds of the trigger's sensitivity; <see langword="null"/> (default) uses
     /// <see cref="AnomalyThresholds.For"/>.</summary>
     public AnomalyThresholds? Thresholds { get; set; }

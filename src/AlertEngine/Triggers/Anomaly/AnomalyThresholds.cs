@@ -15,26 +15,14 @@ namespace AlertEngine;
 /// <param name="MinRatio">Minimum ratio of the count to the expected count (effect size). At least 1.</param>
 public sealed record AnomalyThresholds(double Z, int MinCount, double MinRatio)
 {
-    /// <summary>The standard-normal quantile used where a slot's level is shrunk toward the policy's population day
-    /// profile (hourly or shorter buckets in the policy's own time zone, once the profile has a day of counts; see
-    /// <c>docs/anomaly.md</c>); <see langword="null"/>: <see cref="Z"/>. Elsewhere (per-key time zones, longer buckets,
-    /// the first day) <see cref="Z"/> applies.</summary>
-    public double? ProfileZ { get; init; }
+    /// <summary>Low sensitivity: nominal false-alarm probability ≈ 2e-6 per bucket (Z 4.6), count ≥ 20, at least 4× the expected count.</summary>
+    public static AnomalyThresholds Low { get; } = new(4.6, 20, 4.0);
 
-    /// <summary>The quantile in force with the population profile: <see cref="ProfileZ"/>, or <see cref="Z"/>.</summary>
-    internal double EffectiveProfileZ => ProfileZ ?? Z;
+    /// <summary>Medium sensitivity (default): ≈ 3e-5 per bucket (Z 4.0), count ≥ 15, at least 3× the expected count.</summary>
+    public static AnomalyThresholds Medium { get; } = new(4.0, 15, 3.0);
 
-    /// <summary>Low sensitivity: nominal false-alarm probability ≈ 2e-6 per bucket (Z 4.6; 4.3 with the population
-    /// profile), count ≥ 20, at least 4× the expected count.</summary>
-    public static AnomalyThresholds Low { get; } = new(4.6, 20, 4.0) { ProfileZ = 4.3 };
-
-    /// <summary>Medium sensitivity (default): ≈ 3e-5 per bucket (Z 4.0; 3.75 with the population profile), count ≥ 15,
-    /// at least 3× the expected count.</summary>
-    public static AnomalyThresholds Medium { get; } = new(4.0, 15, 3.0) { ProfileZ = 3.75 };
-
-    /// <summary>High sensitivity: ≈ 3e-4 per bucket (Z 3.4; 3.3 with the population profile), count ≥ 8, at least 2×
-    /// the expected count.</summary>
-    public static AnomalyThresholds High { get; } = new(3.4, 8, 2.0) { ProfileZ = 3.3 };
+    /// <summary>High sensitivity: ≈ 3e-4 per bucket (Z 3.4), count ≥ 8, at least 2× the expected count.</summary>
+    public static AnomalyThresholds High { get; } = new(3.4, 8, 2.0);
 
     /// <summary>The documented thresholds of a sensitivity.</summary>
     /// <param name="sensitivity">The sensitivity.</param>
@@ -53,11 +41,6 @@ public sealed record AnomalyThresholds(double Z, int MinCount, double MinRatio)
         if (!(Z > 0) || double.IsInfinity(Z))
         {
             errors.Add(new(path + ".Z", "must be a finite number greater than zero"));
-        }
-
-        if (ProfileZ is { } pz && (!(pz > 0) || double.IsInfinity(pz)))
-        {
-            errors.Add(new(path + ".ProfileZ", "must be a finite number greater than zero"));
         }
 
         if (MinCount < 1)

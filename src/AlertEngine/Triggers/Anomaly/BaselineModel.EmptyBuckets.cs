@@ -24,10 +24,6 @@ public sealed partial class BaselineModel<T>
         var expected = k.RecentExpected;
         var walk = _calendars[k.Calendar].Walk(from, to);
         var first = h * _slots;
-
-        // The key's rate against the population profile is taken once for the run (a run of empty folds moves it
-        // little, and recomputing it reads all the key's slots per fold).
-        var rated = KeyRate(h, out var numerator, out var denominator);
         for (var q = from; ; q++)
         {
             var i = first + walk.Slot;
@@ -35,24 +31,17 @@ public sealed partial class BaselineModel<T>
             var samples = SamplesAt(i);
             if (samples != 0)
             {
-                var effective = 0.0;
-                var predicted = rated ? BaselineMath.ShrinkToProfile(level, samples, _profile!.Rates[walk.Slot], numerator, denominator, out effective) : double.NaN;
-                if (double.IsNaN(predicted))
-                {
-                    predicted = PredictedLevel(h, i);
-                }
-
+                var predicted = PredictedLevel(h, i);
                 if (predicted >= BaselineMath.DispersionMinLevel && !FiredShortlyBefore(k.Fired, newest, q))
                 {
-                    var m = predicted * BaselineMath.RecentFactor(observed, expected);
-                    if (effective > 0)
-                    {
-                        BaselineMath.UpdateDispersionOfSamples(ref k.Dispersion, ref k.DispersionSum, ref k.DispersionWeight, m, 0, batch, effective);
-                    }
-                    else
-                    {
-                        BaselineMath.UpdateDispersion(ref k.Dispersion, ref k.DispersionSum, ref k.DispersionWeight, m, 0, batch, samples);
-                    }
+                    BaselineMath.UpdateDispersion(
+                        ref k.Dispersion,
+                        ref k.DispersionSum,
+                        ref k.DispersionWeight,
+                        predicted * BaselineMath.RecentFactor(observed, expected),
+                        0,
+                        batch,
+                        samples);
                 }
 
                 BaselineMath.UpdateRecent(ref observed, ref expected, predicted, 0, batch, k.Dispersion);

@@ -219,79 +219,6 @@ public sealed partial class BaselineModel<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte SamplesAt(int i) => _slotData[(i * SlotBytes) + 4];
 
-    /// <summary>The level slot <paramref name="i"/> of key <paramref name="h"/> predicts: shrunk toward the key's rate
-    /// × the population profile when the profile covers it (<paramref name="effective"/> its effective samples, > 0),
-    /// else pooled toward the adjacent hours (<see cref="PredictedLevel"/>; <paramref name="effective"/> 0).</summary>
-    private double Predict(int h, int i, out double effective)
-    {
-        effective = 0;
-        if (KeyRate(h, out var numerator, out var denominator))
-        {
-            var level = BaselineMath.ShrinkToProfile(LevelAt(i), SamplesAt(i), _profile!.Rates[i - (h * _slots)], numerator, denominator, out effective);
-            if (!double.IsNaN(level))
-            {
-                return level;
-            }
-        }
-
-        return PredictedLevel(h, i);
-    }
-
-    /// <summary>Σ n_s·level_s and Σ n_s·p_s over key <paramref name="h"/>'s slots with samples and a profile rate
-    /// (n_s capped at the EWMA's effective samples); false when the model has no profile (or no rates yet) or the key
-    /// runs in its own zone.</summary>
-    private bool KeyRate(int h, out double numerator, out double denominator)
-    {
-        numerator = 0;
-        denominator = 0;
-        if (_profile is not { HasRates: true } profile || _state[h].Cold.Calendar != 0 || !(_profileFit > 0))
-        {
-            return false;
-        }
-
-        var rates = profile.Rates;
-        var first = h * _slots;
-        for (var s = 0; s < rates.Length; s++)
-        {
-            var n = Math.Min(SamplesAt(first + s), BaselineMath.MaxEffectiveSamples);
-            if (n > 0 && rates[s] >= 0)
-            {
-                numerator += n * LevelAt(first + s);
-                denominator += n * rates[s];
-            }
-        }
-
-        if (!(denominator > 0))
-        {
-            return false;
-        }
-
-        if (double.IsPositiveInfinity(_profileFit))
-        {
-            return true;
-        }
-
-        // The fit test: the key's levels against R × the profile, standardized by a level's sampling variance.
-        var rate = numerator / denominator;
-        var batch = BaselineMath.BatchFactor(_state[h].Hot.BatchSum, _state[h].Hot.BatchSquares);
-        double phi = _state[h].Cold.Dispersion;
-        double sum = 0;
-        var slots = 0;
-        for (var s = 0; s < rates.Length; s++)
-        {
-            var n = Math.Min(SamplesAt(first + s), BaselineMath.MaxEffectiveSamples);
-            if (n > 0 && rates[s] >= 0)
-            {
-                var e = rate * rates[s];
-                var d = LevelAt(first + s) - e;
-                sum += d * d * n / Math.Max((batch * e) + (phi * e * e), batch);
-                slots++;
-            }
-        }
-
-        return sum <= _profileFit * slots;
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void SetSlot(int i, float level, byte samples)
     {
@@ -314,7 +241,6 @@ public sealed partial class BaselineModel<T>
     private void MoveWatermark(long t)
     {
         _watermark = t;
-        _profile?.MoveTo(t);
         if (t >= _nextSweepTicks)
         {
             if (_nextSweepTicks != long.MinValue)

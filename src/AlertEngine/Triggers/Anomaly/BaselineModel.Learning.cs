@@ -86,18 +86,17 @@ public sealed partial class BaselineModel<T>
         var samples = SamplesAt(i);
         if (samples != 0)
         {
-            var predicted = Predict(h, i, out var effective);
+            var predicted = PredictedLevel(h, i);
             if (predicted >= BaselineMath.DispersionMinLevel && !FiredAt(fired, newest, bucket) && !FiredShortlyBefore(fired, newest, bucket))
             {
-                var m = predicted * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
-                if (effective > 0)
-                {
-                    BaselineMath.UpdateDispersionOfSamples(ref k.Dispersion, ref k.DispersionSum, ref k.DispersionWeight, m, count, batch, effective);
-                }
-                else
-                {
-                    BaselineMath.UpdateDispersion(ref k.Dispersion, ref k.DispersionSum, ref k.DispersionWeight, m, count, batch, samples);
-                }
+                BaselineMath.UpdateDispersion(
+                    ref k.Dispersion,
+                    ref k.DispersionSum,
+                    ref k.DispersionWeight,
+                    predicted * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected),
+                    count,
+                    batch,
+                    samples);
             }
 
             BaselineMath.UpdateRecent(ref k.RecentObserved, ref k.RecentExpected, predicted, count, batch, k.Dispersion);

@@ -53,7 +53,7 @@ public sealed partial class BaselineModel<T>
 
         // Handle order depends on retirement history; key order makes snapshots of equal states equal.
         Array.Sort(records, static (x, y) => string.CompareOrdinal(x.Key, y.Key));
-        return new BaselineSnapshot(_bucket, _slots, _timeZoneId, _ring, _watermark, records, SnapshotProfile());
+        return new BaselineSnapshot(_bucket, _slots, _timeZoneId, _ring, _watermark, records);
     }
 
     /// <summary>Replaces the whole state with a snapshot. Kept items are not restored. The snapshot's open buckets
@@ -109,7 +109,6 @@ public sealed partial class BaselineModel<T>
         _freeCount = 0;
         _watermark = snapshot.WatermarkTicks;
         _nextSweepTicks = _watermark == long.MinValue ? long.MinValue : ((_watermark / _bucket) + 1) * _bucket;
-        RestoreProfile(snapshot.Profile);
         for (var n = 0; n < calendars.Length; n++)
         {
             var r = snapshot.Keys[n];

@@ -34,10 +34,8 @@ public sealed partial class BaselineModel<T>
             return NoSampleYet;
         }
 
-        expected = Predict(h, i, out var effective) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        expected = PredictedLevel(h, i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
-        return effective > 0
-            ? BaselineMath.PredictiveThresholdOfSamples(expected, batch, k.Dispersion, effective, Thresholds.EffectiveProfileZ, Thresholds, out scale)
-            : BaselineMath.PredictiveThreshold(expected, batch, k.Dispersion, samples, Thresholds, out scale);
+        return BaselineMath.PredictiveThreshold(expected, batch, k.Dispersion, samples, Thresholds, out scale);
     }
 }

@@ -69,10 +69,6 @@ public sealed partial class BaselineModel<T>
     // removes would (checkpoints write keys in that order).
     private readonly KeyTable<int> _index = new(StringComparer.Ordinal);
 
-    // The population day profile (hourly or shorter buckets in the policy's zone; null with per-key zones or longer buckets).
-    private readonly PopulationDayProfile? _profile;
-    private readonly double _profileFit;
-
     private long _watermark = long.MinValue;
     private long _nextSweepTicks = long.MinValue;
 
@@ -104,11 +100,6 @@ public sealed partial class BaselineModel<T>
         _keyZone = options.KeyTimeZone;
         _timeZoneId = options.TimeZone.Id;
         _slots = calendar.SlotCount;
-        _profileFit = options.ProfileFitLimit;
-        if (_slots == 2 * BaselineMath.HoursPerDayType && _keyZone is null)
-        {
-            _profile = new PopulationDayProfile(calendar, _bucket);
-        }
         if ((long)_maxKeys * _slots * SlotBytes > Array.MaxLength)
         {
             throw new ArgumentException(
@@ -121,9 +112,6 @@ public sealed partial class BaselineModel<T>
             Restore(state);
         }
     }
-
-    /// <summary>The population day profile; null with per-key zones or buckets longer than an hour (tests, inspection).</summary>
-    internal PopulationDayProfile? Profile => _profile;
 
     /// <summary>The thresholds in force.</summary>
     public AnomalyThresholds Thresholds { get; }
@@ -151,31 +139,7 @@ public sealed partial class BaselineModel<T>
     /// <param name="item">The item to keep for the detection (the activity).</param>
     /// <param name="detection">The detection when the outcome is <see cref="AnomalyOutcome.Detected"/>; otherwise <see langword="null"/>.</param>
     /// <returns>What happened to the observation.</returns>
-    public AnomalyOutcome Observe(string key, DateTimeOffset time, T item, out BaselineDetection<T>? detection) =>
-        ObserveCore(key, time, item, countInProfile: true, out detection);
-
-    /// <summary>The engine's detector: follows the detector-wide clock to <paramref name="t"/> and counts an admitted
-    /// observation (not late behind the watermark) in the population profile, without touching any key. Every partition
-    /// calls it for every activity that passed the policy's conditions, and the owner then calls
-    /// <see cref="ObserveCore"/> without counting again.</summary>
-    internal void Pass(long t)
-    {
-        if (t > _watermark)
-        {
-            MoveWatermark(t);
-        }
-        else if (_watermark - t > _lateness)
-        {
-            return;
-        }
-
-        _profile?.Count(t);
-    }
-
-    /// <summary><see cref="Observe(string, DateTimeOffset, T, out BaselineDetection{T}?)"/>; with
-    /// <paramref name="countInProfile"/> false the observation is not counted in the population profile (the engine
-    /// counted it in <see cref="Pass"/>).</summary>
-    internal AnomalyOutcome ObserveCore(string key, DateTimeOffset time, T item, bool countInProfile, out BaselineDetection<T>? detection)
+    public AnomalyOutcome Observe(string key, DateTimeOffset time, T item, out BaselineDetection<T>? detection)
     {
         ArgumentNullException.ThrowIfNull(key);
         detection = null;
@@ -187,11 +151,6 @@ public sealed partial class BaselineModel<T>
         else if (_watermark - t > _lateness)
         {
             return AnomalyOutcome.Late;
-        }
-
-        if (countInProfile)
-        {
-            _profile?.Count(t);
         }
 
         // The lookup tells PrefetchState the handle it is about to confirm: the key's state by handle, its slots and its
@@ -269,12 +228,10 @@ public sealed partial class BaselineModel<T>
         ref var k = ref _state[h].Cold;
         var b = time.UtcTicks / _bucket;
         var i = (h * _slots) + SlotOf(h, b);
-        var level = Predict(h, i, out var effective) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        var level = PredictedLevel(h, i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
         int samples = SamplesAt(i);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
-        var bucketThreshold = effective > 0
-            ? BaselineMath.PredictiveThresholdOfSamples(level, batch, k.Dispersion, effective, Thresholds.EffectiveProfileZ, Thresholds, out var scale)
-            : BaselineMath.PredictiveThreshold(level, batch, k.Dispersion, samples, Thresholds, out scale);
+        var bucketThreshold = BaselineMath.PredictiveThreshold(level, batch, k.Dispersion, samples, Thresholds, out var scale);
         var learned = (b * _bucket) - k.FirstTicks >= _learning;
         var threshold = learned && samples > 0 ? bucketThreshold : (int?)null;
         return new BaselineEstimate(level, scale, samples, learned, threshold);

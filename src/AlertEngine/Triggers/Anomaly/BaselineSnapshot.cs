@@ -13,10 +13,7 @@ public sealed class BaselineSnapshot
     private const uint Magic = 0x53424541; // "AEBS"
     // Version 2 adds each key's dispersion sums at the end of its record; version 1 is still read (the sums are
     // derived from the saved dispersion, see LegacyDispersionSums).
-    // Version 3 (issue 15) adds the population day profile after the keys; versions 1 and 2 are read with an empty
-    // profile (the model predicts with neighbour pooling until it has frozen a day of counts).
-    private const int FormatVersion = 3;
-    private const int DispersionSumsVersion = 2;
+    private const int FormatVersion = 2;
     private const int LegacyFormatVersion = 1;
 
     /// <summary>Pseudo-buckets of evidence given to a dispersion saved without its sums (version 1).</summary>
@@ -24,9 +21,8 @@ public sealed class BaselineSnapshot
     private const int MaxSlots = 1024;
     private const int MaxRing = 64;
 
-    internal BaselineSnapshot(long bucketTicks, int slotCount, string timeZoneId, int ring, long watermark, KeyRecord[] keys, ProfileRecord? profile = null)
+    internal BaselineSnapshot(long bucketTicks, int slotCount, string timeZoneId, int ring, long watermark, KeyRecord[] keys)
     {
-        Profile = profile;
         BucketTicks = bucketTicks;
         SlotCount = slotCount;
         TimeZoneId = timeZoneId;
@@ -56,9 +52,6 @@ public sealed class BaselineSnapshot
 
     internal KeyRecord[] Keys { get; }
 
-    /// <summary>The population day profile; null when the model had none (or the snapshot is older than version 3).</summary>
-    internal ProfileRecord? Profile { get; }
-
     /// <summary>Writes the snapshot to a stream (left open).</summary>
     /// <param name="stream">A writable stream.</param>
     public void WriteTo(Stream stream)
@@ -76,21 +69,6 @@ public sealed class BaselineSnapshot
         foreach (var k in Keys)
         {
             WriteKey(w, k);
-        }
-
-        w.Write(Profile is not null);
-        if (Profile is { } p)
-        {
-            w.Write(p.NextFreeze);
-            w.Write(p.SpanStart);
-            w.Write(p.Running.Length);
-            foreach (var array in (long[][])[p.Running, p.Sums, p.Covered])
-            {
-                foreach (var v in array)
-                {
-                    w.Write(v);
-                }
-            }
         }
     }
 
@@ -138,9 +116,9 @@ public sealed class BaselineSnapshot
             }
 
             var version = r.ReadInt32();
-            if (version < LegacyFormatVersion || version > FormatVersion)
+            if (version != FormatVersion && version != LegacyFormatVersion)
             {
-                throw new InvalidDataException($"Unsupported anomaly baseline snapshot version {version}; expected {LegacyFormatVersion} to {FormatVersion}.");
+                throw new InvalidDataException($"Unsupported anomaly baseline snapshot version {version}; expected {LegacyFormatVersion} or {FormatVersion}.");
             }
 
             var bucket = r.ReadInt64();
@@ -165,38 +143,10 @@ public sealed class BaselineSnapshot
             var keys = new List<KeyRecord>(Math.Min(count, 1024));
             for (var i = 0; i < count; i++)
             {
-                keys.Add(ReadKey(r, ring, slots, i, withDispersionSums: version >= DispersionSumsVersion));
+                keys.Add(ReadKey(r, ring, slots, i, withDispersionSums: version >= FormatVersion));
             }
 
-            ProfileRecord? profile = null;
-            if (version >= 3 && r.ReadBoolean())
-            {
-                var nextFreeze = r.ReadInt64();
-                var spanStart = r.ReadInt64();
-                var n = r.ReadInt32();
-                if (n != slots)
-                {
-                    throw new InvalidDataException("Corrupt anomaly baseline snapshot: the population profile has a bad slot count.");
-                }
-
-                var arrays = new long[3][];
-                for (var a = 0; a < 3; a++)
-                {
-                    arrays[a] = new long[n];
-                    for (var j = 0; j < n; j++)
-                    {
-                        arrays[a][j] = r.ReadInt64();
-                        if (arrays[a][j] < 0)
-                        {
-                            throw new InvalidDataException("Corrupt anomaly baseline snapshot: the population profile holds a negative count.");
-                        }
-                    }
-                }
-
-                profile = new ProfileRecord(nextFreeze, spanStart, arrays[0], arrays[1], arrays[2]);
-            }
-
-            return new BaselineSnapshot(bucket, slots, zone, ring, watermark, [.. keys], profile);
+            return new BaselineSnapshot(bucket, slots, zone, ring, watermark, [.. keys]);
         }
         catch (EndOfStreamException e)
         {
@@ -292,8 +242,4 @@ public sealed class BaselineSnapshot
     /// <see cref="Levels"/> holds the expected count per slot; <see cref="Samples"/> the samples per slot;
     /// <see cref="DispersionSum"/> and <see cref="DispersionWeight"/> the discounted sums behind <see cref="Dispersion"/>.</summary>
     internal sealed record KeyRecord(string Key, long NewestBucket, long FirstTicks, long Folded, ulong Fired, float Dispersion, float DispersionSum, float DispersionWeight, float RecentObserved, float RecentExpected, float BatchSum, float BatchSquares, int[] Counts, float[] Levels, byte[] Samples);
-
-    /// <summary>The population day profile's state (<see cref="PopulationDayProfile"/>): next freeze, first uncovered
-    /// bucket, and per slot the running day's counts, the frozen sums and the frozen coverage (fixed point).</summary>
-    internal sealed record ProfileRecord(long NextFreeze, long SpanStart, long[] Running, long[] Sums, long[] Covered);
 }

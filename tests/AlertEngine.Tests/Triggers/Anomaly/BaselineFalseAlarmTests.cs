@@ -61,8 +61,7 @@ public class BaselineFalseAlarmTests
         // Two office weeks of 6 an hour (07–18), a silent Monday (a holiday), then Tuesday morning at 9 an hour. The
         // recent-activity factor forgets per bucket of time, so overnight the holiday is forgotten and Tuesday's
         // morning lifts the factor; before, the holiday's deficit held it at its floor of 1 all morning.
-        // One key, so the population profile is the key's own counts: this pins the neighbour-pooling model.
-        var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Medium), new AnomalyDetectorOptions { ProfileFitLimit = 0 });
+        var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Medium));
         var tuesday = Start.AddDays(15);
         Assert.Empty(Feed(model, "k", TwoOfficeWeeks(7, 18, 6).Concat(Steady(tuesday.AddHours(7), 4, 9))));
 
@@ -78,8 +77,7 @@ public class BaselineFalseAlarmTests
     {
         // 11:00 saw 2 an hour on all 10 weekdays, its neighbours 6: 11:00 predicts (10·2 + 10·6) / (10 + 10) and,
         // symmetrically, 10:00 predicts (10·6 + 10·(6 + 2)/2) / 20 (times a recent-activity factor within 1 %).
-        // The neighbour pooling (the model without the population profile, which a single key would be its own profile).
-        var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Medium), new AnomalyDetectorOptions { ProfileFitLimit = 0 });
+        var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Medium));
         Feed(model, "k", TwoOfficeWeeks(7, 18, 6, (11, 2)));
         var monday = Start.AddDays(14);
 

@@ -113,7 +113,6 @@ public class BaselineModelCheckpointTests
             var reader = new CheckpointReader(bytes);
             var count = reader.BeginKeys();
             restored.BeginCheckpointRestore(model.BucketTicks, model.SlotCount, model.TimeZoneId, model.WatermarkTicks, count);
-            restored.RestoreProfile(model.CreateSnapshot().Profile); // the detector-wide header's part (AnomalyDetector.ReadState)
             var kept = new List<(long, string, long, Activity)>();
             for (var k = 0; k < count; k++)
             {

@@ -33,7 +33,7 @@ public class BaselineModelEdgeTests
     public void The_largest_lateness_keeps_64_open_buckets_per_key()
     {
         // Any lateness of 63 buckets or more keeps the maximum of 64 open buckets; TimeSpan.MaxValue must not overflow.
-        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { AllowedLateness = TimeSpan.MaxValue, ProfileFitLimit = 0 });
+        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { AllowedLateness = TimeSpan.MaxValue });
         Feed(model, "k", Steady(Start, 8 * 24, 4));
         var hour = Start.AddDays(8);
         var threshold = model.GetBaseline("k", hour)!.Threshold!.Value;
