@@ -68,7 +68,7 @@ public static class TestApp
         services.AddAntiforgery();
         services.AddOpenApi();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        services.AddAuthentication(TestAuthHandler.Scheme).AddScheme<AuthenticationSchemeOptions, TestAuthHandler>(TestAuthHandler.Scheme, null);
+        services.AddAuthentication(TestAuthHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, TestAuthHandler>(TestAuthHandler.SchemeName, null);
         services.AddAuthorization(options => options.AddPolicy("SecurityTeam", policy => policy.RequireClaim("team", "security")));
         var policies = PolicySerializer.Load(policiesJson).Value;
         services.AddAlertEngine(options =>
@@ -181,7 +181,7 @@ public sealed class AlertEngineAppFactory : WebApplicationFactory<AlertEngineApp
 public sealed class TestAuthHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string Scheme = "Test";
+    public const string SchemeName = "Test";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -211,8 +211,8 @@ public sealed class TestAuthHandler(IOptionsMonitor<AuthenticationSchemeOptions>
             claims.Add(new("team", team.ToString()));
         }
 
-        var identity = new ClaimsIdentity(claims, Scheme);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme)));
+        var identity = new ClaimsIdentity(claims, SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 }
 

@@ -24,11 +24,11 @@ public class FaultTests
         long number = 0;
         foreach (var batch in batches)
         {
-            var first = await engine.ProcessAsync(++number, batch);
+            var first = await engine.ProcessAsync(++number, batch, TestContext.Current.CancellationToken);
             var upserts = cluster.UpsertsOf(policies).Count;
 
             // The reply was lost: the client sends the same batch again.
-            var again = await engine.ProcessAsync(number, batch);
+            var again = await engine.ProcessAsync(number, batch, TestContext.Current.CancellationToken);
             Assert.True(again.AlreadyApplied);
             Assert.Equal(first.Detections, again.Detections);
             Assert.Equal(upserts, cluster.UpsertsOf(policies).Count);
@@ -53,12 +53,12 @@ public class FaultTests
             if (previous is not null)
             {
                 // An at-least-once source delivers the previous batch again, as a new batch.
-                var redelivered = await engine.ProcessAsync(++number, previous);
+                var redelivered = await engine.ProcessAsync(++number, previous, TestContext.Current.CancellationToken);
                 Assert.Equal(0, redelivered.Detections);
                 Assert.Equal(previous.Count, redelivered.Duplicates + redelivered.Late);
             }
 
-            await engine.ProcessAsync(++number, batch);
+            await engine.ProcessAsync(++number, batch, TestContext.Current.CancellationToken);
             previous = batch;
         }
 
@@ -130,7 +130,7 @@ public class FaultTests
         var half = batches.Count / 2;
         for (var i = 0; i < half; i++)
         {
-            await engine.ProcessAsync(i + 1, batches[i]);
+            await engine.ProcessAsync(i + 1, batches[i], TestContext.Current.CancellationToken);
         }
 
         var (registry, store, storage) = (cluster.Registry, cluster.Store, cluster.Storage);
@@ -142,7 +142,7 @@ public class FaultTests
         Assert.Equal(half, last);
         for (var i = (int)last; i < batches.Count; i++)
         {
-            await engine.ProcessAsync(i + 1, batches[i]);
+            await engine.ProcessAsync(i + 1, batches[i], TestContext.Current.CancellationToken);
         }
 
         Assert.Equal(
@@ -199,7 +199,7 @@ public class FaultTests
         var name = engine.Name;
         for (var i = 0; i < afterBatch; i++)
         {
-            await engine.ProcessAsync(i + 1, batches[i]);
+            await engine.ProcessAsync(i + 1, batches[i], TestContext.Current.CancellationToken);
         }
 
         var (registry, store, storage) = (cluster.Registry, cluster.Store, cluster.Storage);
@@ -210,7 +210,7 @@ public class FaultTests
         Assert.Equal(afterBatch, await engine.GetLastBatchNumberAsync());
         for (var i = afterBatch; i < batches.Count; i++)
         {
-            await engine.ProcessAsync(i + 1, batches[i]);
+            await engine.ProcessAsync(i + 1, batches[i], TestContext.Current.CancellationToken);
         }
 
         Assert.Equal(

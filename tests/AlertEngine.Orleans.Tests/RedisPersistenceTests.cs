@@ -66,7 +66,7 @@ public sealed class RedisPersistenceTests : IAsyncLifetime
         var half = Math.Min(7, batches.Count - 1); // a base at batch 5, deltas at 6 and 7
         for (var i = 0; i < half; i++)
         {
-            await engine.ProcessAsync(i + 1, batches[i]);
+            await engine.ProcessAsync(i + 1, batches[i], TestContext.Current.CancellationToken);
         }
 
         var (registry, store, storage) = (cluster.Registry, cluster.Store, cluster.Storage);
@@ -78,7 +78,7 @@ public sealed class RedisPersistenceTests : IAsyncLifetime
         Assert.Equal(half, await engine.GetLastBatchNumberAsync());
         for (var i = half; i < batches.Count; i++)
         {
-            await engine.ProcessAsync(i + 1, batches[i]);
+            await engine.ProcessAsync(i + 1, batches[i], TestContext.Current.CancellationToken);
         }
 
         Assert.Equal(

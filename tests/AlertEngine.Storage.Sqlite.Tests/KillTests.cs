@@ -29,7 +29,7 @@ public sealed class KillTests : IDisposable
     /// The writer (<c>path|steps|pauseAt</c>): resumes from the checkpoint (the next step), writes each step's alerts,
     /// then saves the next step and prints it; after step <c>pauseAt</c> it waits for a line on its input.
     /// </summary>
-    public static void RunChild(string arguments)
+    internal static void RunChild(string arguments)
     {
         var parts = arguments.Split('|');
         var steps = int.Parse(parts[1], CultureInfo.InvariantCulture);

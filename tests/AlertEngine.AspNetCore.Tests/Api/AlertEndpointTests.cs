@@ -38,7 +38,7 @@ public sealed class AlertEndpointTests
         var read = await client.GetApiAsync("/alerts/" + id);
         var status = await client.PostJsonAsync($"/alerts/{id}/status", """{"status":"Investigating","comment":"looking"}""");
         var suppress = await client.PutJsonAsync($"/alerts/{id}/suppression", """{"suppressed":true}""");
-        var stored = await app.Services.GetRequiredService<IAlertStore>().GetAsync(id);
+        var stored = await app.Services.GetRequiredService<IAlertStore>().GetAsync(id, TestContext.Current.CancellationToken);
 
         if (sees)
         {
@@ -180,7 +180,7 @@ public sealed class AlertEndpointTests
             Assert.Equal([path], errors.Keys);
         }
 
-        var stored = await app.Services.GetRequiredService<IAlertStore>().GetAsync(id);
+        var stored = await app.Services.GetRequiredService<IAlertStore>().GetAsync(id, TestContext.Current.CancellationToken);
         Assert.Equal(AlertStatus.Active, stored!.Status);
         Assert.True(stored.History.IsDefaultOrEmpty);
     }

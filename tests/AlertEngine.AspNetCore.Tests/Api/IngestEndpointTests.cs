@@ -81,7 +81,7 @@ public sealed class IngestEndpointTests
         await using var app = new AlertEngineAppFactory();
         var client = app.As("admin", Roles.OrgManagement);
 
-        var response = await client.PostAsync(ApiTestHelpers.Url("/activities"), new StringContent(body, Encoding.UTF8, "application/json"));
+        var response = await client.PostAsync(ApiTestHelpers.Url("/activities"), new StringContent(body, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
 
         var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
         Assert.NotEmpty(problem.Errors());

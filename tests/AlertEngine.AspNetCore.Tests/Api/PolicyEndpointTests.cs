@@ -44,13 +44,13 @@ public sealed class PolicyEndpointTests
         var updated = await (await client.PutJsonAsync("/policies/mass-download", NewPolicy.Replace("\"count\":100", "\"count\":50", StringComparison.Ordinal))).JsonAsync(HttpStatusCode.OK);
         Assert.Equal(50, updated.GetProperty("trigger").GetProperty("count").GetInt32());
 
-        var off = await (await client.PostAsync(ApiTestHelpers.Url("/policies/mass-download/disable"), null)).JsonAsync(HttpStatusCode.OK);
+        var off = await (await client.PostAsync(ApiTestHelpers.Url("/policies/mass-download/disable"), null, TestContext.Current.CancellationToken)).JsonAsync(HttpStatusCode.OK);
         Assert.False(off.GetProperty("enabled").GetBoolean());
         Assert.False(Running(app).Single(p => p.Id == "mass-download").Enabled);
-        var on = await (await client.PostAsync(ApiTestHelpers.Url("/policies/mass-download/enable"), null)).JsonAsync(HttpStatusCode.OK);
+        var on = await (await client.PostAsync(ApiTestHelpers.Url("/policies/mass-download/enable"), null, TestContext.Current.CancellationToken)).JsonAsync(HttpStatusCode.OK);
         Assert.True(on.GetProperty("enabled").GetBoolean());
 
-        var deleted = await client.DeleteAsync(ApiTestHelpers.Url("/policies/mass-download"));
+        var deleted = await client.DeleteAsync(ApiTestHelpers.Url("/policies/mass-download"), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         Assert.DoesNotContain(Running(app), p => p.Id == "mass-download");
         await (await client.GetApiAsync("/policies/mass-download")).ProblemAsync(HttpStatusCode.NotFound);
@@ -113,8 +113,8 @@ public sealed class PolicyEndpointTests
         Assert.Contains("policy.name", renamed.Errors().Keys);
         Assert.Equal(TestApp.SystemPolicy.Name, Running(app).Single(p => p.Id == id).Name);
 
-        await (await client.DeleteAsync(ApiTestHelpers.Url("/policies/" + id))).ProblemAsync(HttpStatusCode.BadRequest);
-        var off = await (await client.PostAsync(ApiTestHelpers.Url($"/policies/{id}/disable"), null)).JsonAsync(HttpStatusCode.OK);
+        await (await client.DeleteAsync(ApiTestHelpers.Url("/policies/" + id), TestContext.Current.CancellationToken)).ProblemAsync(HttpStatusCode.BadRequest);
+        var off = await (await client.PostAsync(ApiTestHelpers.Url($"/policies/{id}/disable"), null, TestContext.Current.CancellationToken)).JsonAsync(HttpStatusCode.OK);
         Assert.False(off.GetProperty("enabled").GetBoolean());
 
         var system = NewPolicy.Replace("\"id\":\"mass-download\"", "\"id\":\"mine\",\"type\":\"System\"", StringComparison.Ordinal);
@@ -130,10 +130,10 @@ public sealed class PolicyEndpointTests
         var before = Running(app);
 
         await (await app.As("r", Roles.RecordsManagement).PostJsonAsync("/policies", NewPolicy)).ProblemAsync(HttpStatusCode.Forbidden);
-        await (await app.As("r", Roles.RecordsManagement).PostAsync(ApiTestHelpers.Url("/policies/policy-informationgovernance/disable"), null)).ProblemAsync(HttpStatusCode.Forbidden);
-        await (await app.As("r", Roles.RecordsManagement).DeleteAsync(ApiTestHelpers.Url("/policies/policy-informationgovernance"))).ProblemAsync(HttpStatusCode.Forbidden);
+        await (await app.As("r", Roles.RecordsManagement).PostAsync(ApiTestHelpers.Url("/policies/policy-informationgovernance/disable"), null, TestContext.Current.CancellationToken)).ProblemAsync(HttpStatusCode.Forbidden);
+        await (await app.As("r", Roles.RecordsManagement).DeleteAsync(ApiTestHelpers.Url("/policies/policy-informationgovernance"), TestContext.Current.CancellationToken)).ProblemAsync(HttpStatusCode.Forbidden);
         await (await app.As("c", Roles.ComplianceAdmin).PostJsonAsync("/policies", NewPolicy.Replace("DataLossPrevention", "ThreatManagement", StringComparison.Ordinal))).ProblemAsync(HttpStatusCode.Forbidden);
-        await (await app.As("c", Roles.ComplianceAdmin).PostAsync(ApiTestHelpers.Url("/policies/policy-threatmanagement/disable"), null)).ProblemAsync(HttpStatusCode.NotFound);
+        await (await app.As("c", Roles.ComplianceAdmin).PostAsync(ApiTestHelpers.Url("/policies/policy-threatmanagement/disable"), null, TestContext.Current.CancellationToken)).ProblemAsync(HttpStatusCode.NotFound);
         await (await app.As("c", Roles.ComplianceAdmin).PutJsonAsync("/policies/policy-threatmanagement", NewPolicy)).ProblemAsync(HttpStatusCode.NotFound);
 
         Assert.Same(before, Running(app));

@@ -77,7 +77,7 @@ public sealed class SigmaEndpointTests
         Assert.False(plain.TryGetProperty("readOnly", out _));
         Assert.Equal(["Op-ThreatManagement"], plain.GetProperty("activities").EnumerateArray().Select(a => a.GetString()));
 
-        var off = await (await client.PostAsync(ApiTestHelpers.Url("/policies/sigma-forward-regex/disable"), null)).JsonAsync(HttpStatusCode.OK);
+        var off = await (await client.PostAsync(ApiTestHelpers.Url("/policies/sigma-forward-regex/disable"), null, TestContext.Current.CancellationToken)).JsonAsync(HttpStatusCode.OK);
         Assert.False(off.GetProperty("enabled").GetBoolean());
         var put = await (await client.PutJsonAsync("/policies/sigma-forward-regex", regex.GetRawText())).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.NotEmpty(put.Errors());
@@ -171,7 +171,7 @@ public sealed class SigmaEndpointTests
         // Another media type is refused by routing (the endpoint's Accepts metadata) before the handler runs.
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await PostYamlAsync(app.As("admin", Roles.OrgManagement), Rules, "application/json")).StatusCode);
         var untyped = new ByteArrayContent(Encoding.UTF8.GetBytes(Rules));
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await app.As("admin", Roles.OrgManagement).PostAsync(ApiTestHelpers.Url("/policies/sigma"), untyped)).StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await app.As("admin", Roles.OrgManagement).PostAsync(ApiTestHelpers.Url("/policies/sigma"), untyped, TestContext.Current.CancellationToken)).StatusCode);
         var empty = await (await PostYamlAsync(app.As("admin", Roles.OrgManagement), "")).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.NotEmpty(empty.Errors());
         await (await PostYamlAsync(app.As("admin", Roles.OrgManagement), new string('#', 1024 * 1024 + 1))).ProblemAsync(HttpStatusCode.RequestEntityTooLarge);

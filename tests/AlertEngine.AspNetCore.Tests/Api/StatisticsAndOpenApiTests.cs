@@ -44,7 +44,7 @@ public sealed class StatisticsAndOpenApiTests
     {
         await using var app = new AlertEngineAppFactory();
 
-        var document = await (await app.Anonymous().GetAsync("/openapi/v1.json")).JsonAsync(HttpStatusCode.OK);
+        var document = await (await app.Anonymous().GetAsync("/openapi/v1.json", TestContext.Current.CancellationToken)).JsonAsync(HttpStatusCode.OK);
 
         var paths = document.GetProperty("paths");
         foreach (var path in new[] { "/activities", "/alerts", "/alerts/counts", "/alerts/{id}", "/alerts/{id}/status", "/alerts/{id}/suppression", "/policies", "/policies/{id}",

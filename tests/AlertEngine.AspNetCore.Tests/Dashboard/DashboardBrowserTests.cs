@@ -41,7 +41,7 @@ public sealed class DashboardBrowserTests
         Assert.Equal("Investigating", browser.TextOf("#alert-status"));
         Assert.Equal(Comment, browser.TextOf("#history td.comment"));
         Assert.DoesNotContain("pwned", browser.Driver.Title, StringComparison.Ordinal);
-        var stored = await browser.Services.GetRequiredService<IAlertStore>().GetAsync(TestApp.AlertId(AlertCategory.MailFlow, 2));
+        var stored = await browser.Services.GetRequiredService<IAlertStore>().GetAsync(TestApp.AlertId(AlertCategory.MailFlow, 2), TestContext.Current.CancellationToken);
         Assert.Equal(AlertStatus.Investigating, stored!.Status);
         Assert.Equal("Ada Admin", stored.History[0].ChangedBy);
 
@@ -100,8 +100,8 @@ public sealed class DashboardBrowserTests
         await using var browser = await BrowserSession.StartAsync();
         browser.SignIn("Ada Admin", Roles.OrgManagement);
         var incidents = browser.Services.GetRequiredService<IncidentManager>();
-        var incident = (await incidents.Store.QueryAsync(IncidentQuery.All))[0];
-        await incidents.DeclareSecurityIncidentAsync(incident.Id, "Ada Admin", "payroll leak");
+        var incident = (await incidents.Store.QueryAsync(IncidentQuery.All, TestContext.Current.CancellationToken))[0];
+        await incidents.DeclareSecurityIncidentAsync(incident.Id, "Ada Admin", "payroll leak", TestContext.Current.CancellationToken);
 
         browser.Open("/incidents");
         Assert.Equal("72 h 0 min left", browser.TextOf($"tr.incident-row[data-incident-id='{incident.Id}'] .time-left"));
@@ -138,9 +138,9 @@ public sealed class DashboardBrowserTests
         try
         {
             var good = Path.Combine(directory.FullName, "activities.jsonl");
-            await File.WriteAllTextAsync(good, TestApp.ActivityLine(AlertCategory.MailFlow, "upload-1", TestApp.Day.AddDays(3), "uploader@contoso.com") + "\n");
+            await File.WriteAllTextAsync(good, TestApp.ActivityLine(AlertCategory.MailFlow, "upload-1", TestApp.Day.AddDays(3), "uploader@contoso.com") + "\n", TestContext.Current.CancellationToken);
             var bad = Path.Combine(directory.FullName, "bad.jsonl");
-            await File.WriteAllTextAsync(bad, TestApp.ActivityLine(AlertCategory.Permissions, "upload-2", TestApp.Day.AddDays(3)) + "\n{\"id\":\"upload-3\",\"operation\":\"<script>document.title='pwned'</script>\"}\n");
+            await File.WriteAllTextAsync(bad, TestApp.ActivityLine(AlertCategory.Permissions, "upload-2", TestApp.Day.AddDays(3)) + "\n{\"id\":\"upload-3\",\"operation\":\"<script>document.title='pwned'</script>\"}\n", TestContext.Current.CancellationToken);
 
             browser.Open("/");
             browser.Element("header a[href$='/upload']").Click();
@@ -161,7 +161,7 @@ public sealed class DashboardBrowserTests
             Assert.DoesNotContain("pwned", browser.Driver.Title, StringComparison.Ordinal);
             browser.Open("/");
             Assert.Equal("7 alerts", browser.TextOf("#total"));
-            Assert.Null(await browser.Services.GetRequiredService<IAlertStore>().GetAsync(TestApp.PolicyId(AlertCategory.Permissions) + ":upload-2"));
+            Assert.Null(await browser.Services.GetRequiredService<IAlertStore>().GetAsync(TestApp.PolicyId(AlertCategory.Permissions) + ":upload-2", TestContext.Current.CancellationToken));
         }
         finally
         {

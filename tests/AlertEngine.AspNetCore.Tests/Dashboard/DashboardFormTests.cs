@@ -39,11 +39,11 @@ public sealed class DashboardFormTests
 
         var response = await UploadAsync(client, "two.jsonl", lines);
 
-        var html = await response.Content.ReadAsStringAsync();
+        var html = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("Evaluated 2 activities from two.jsonl: 2 alerts created, 0 updated.", html, StringComparison.Ordinal);
         Assert.Contains(Uri.EscapeDataString(TestApp.PolicyId(AlertCategory.MailFlow) + ":u1"), html, StringComparison.Ordinal);
-        Assert.NotNull(await app.Services.GetRequiredService<IAlertStore>().GetAsync(TestApp.PolicyId(AlertCategory.Permissions) + ":u2"));
+        Assert.NotNull(await app.Services.GetRequiredService<IAlertStore>().GetAsync(TestApp.PolicyId(AlertCategory.Permissions) + ":u2", TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class DashboardFormTests
         var response = await UploadAsync(client, "export.csv", csv);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("Evaluated 2 activities from export.csv: 2 alerts created", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("Evaluated 2 activities from export.csv: 2 alerts created", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -72,13 +72,13 @@ public sealed class DashboardFormTests
 
         var response = await UploadAsync(client, Script + ".jsonl", lines);
 
-        var html = await response.Content.ReadAsStringAsync();
+        var html = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("<td class=\"where\">line 2</td>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("line 1<", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(before, Processed(app));
-        Assert.Null(await app.Services.GetRequiredService<IAlertStore>().GetAsync(TestApp.PolicyId(AlertCategory.MailFlow) + ":b1"));
+        Assert.Null(await app.Services.GetRequiredService<IAlertStore>().GetAsync(TestApp.PolicyId(AlertCategory.MailFlow) + ":b1", TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -89,13 +89,13 @@ public sealed class DashboardFormTests
         var before = Processed(app);
 
         var viewer = app.As("r", Roles.RecordsManagement);
-        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.GetAsync(Url("/upload"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.GetAsync(Url("/upload"), TestContext.Current.CancellationToken)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await UploadAsync(viewer, "a.jsonl", line, tokenPage: "/")).StatusCode);
-        Assert.DoesNotContain("/upload\"", await viewer.GetStringAsync(Url("/")), StringComparison.Ordinal);
+        Assert.DoesNotContain("/upload\"", await viewer.GetStringAsync(Url("/"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
 
         var admin = app.As("admin", Roles.OrgManagement);
         var noToken = new MultipartFormDataContent { { new StringContent(line), "file", "a.jsonl" } };
-        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsync(Url("/upload"), noToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsync(Url("/upload"), noToken, TestContext.Current.CancellationToken)).StatusCode);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await UploadAsync(admin, "big.jsonl", string.Concat(Enumerable.Repeat(line, 20)))).StatusCode);
         Assert.Equal(before, Processed(app));
 
@@ -109,13 +109,13 @@ public sealed class DashboardFormTests
         await using var app = new AlertEngineAppFactory();
         var client = app.As("admin", Roles.OrgManagement);
         const string Page = "/policies/policy-mailflow/edit";
-        var form = await client.GetStringAsync(Url(Page));
+        var form = await client.GetStringAsync(Url(Page), TestContext.Current.CancellationToken);
         var json = WebUtility.HtmlDecode(Regex.Match(form, "<textarea name=\"json\"[^>]*>([^<]*)</textarea>").Groups[1].Value);
         Assert.Contains("\"id\": \"policy-mailflow\"", json, StringComparison.Ordinal);
         var before = Running(app, "policy-mailflow");
 
         var refused = await PostFormAsync(client, Page, Page, new() { ["json"] = json.Replace("\"activities\": [", "\"activities\": [], \"x\": [", StringComparison.Ordinal) });
-        var html = await refused.Content.ReadAsStringAsync();
+        var html = await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("<code class=\"path\">policy.activities</code>", html, StringComparison.Ordinal);
         Assert.Same(before, Running(app, "policy-mailflow"));
@@ -124,7 +124,7 @@ public sealed class DashboardFormTests
         Assert.Equal(HttpStatusCode.SeeOther, saved.StatusCode);
         Assert.Equal(Url("/policies/policy-mailflow?done=saved"), saved.Headers.Location?.OriginalString);
         Assert.Equal("Mail " + Script, Running(app, "policy-mailflow").Name);
-        var pages = await client.GetStringAsync(Url("/policies/policy-mailflow")) + await client.GetStringAsync(Url(Page)) + await client.GetStringAsync(Url("/policies"));
+        var pages = await client.GetStringAsync(Url("/policies/policy-mailflow"), TestContext.Current.CancellationToken) + await client.GetStringAsync(Url(Page), TestContext.Current.CancellationToken) + await client.GetStringAsync(Url("/policies"), TestContext.Current.CancellationToken);
         Assert.DoesNotContain("<script", pages, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -135,12 +135,12 @@ public sealed class DashboardFormTests
         var client = app.As("admin", Roles.OrgManagement);
         var id = TestApp.SystemPolicy.Id;
         var page = "/policies/" + id + "/edit";
-        var json = WebUtility.HtmlDecode(Regex.Match(await client.GetStringAsync(Url(page)), "<textarea name=\"json\"[^>]*>([^<]*)</textarea>").Groups[1].Value);
+        var json = WebUtility.HtmlDecode(Regex.Match(await client.GetStringAsync(Url(page), TestContext.Current.CancellationToken), "<textarea name=\"json\"[^>]*>([^<]*)</textarea>").Groups[1].Value);
         var before = Running(app, id);
 
         var renamed = await PostFormAsync(client, page, page, new() { ["json"] = json.Replace(TestApp.SystemPolicy.Name, "Renamed", StringComparison.Ordinal) });
         Assert.Equal(HttpStatusCode.BadRequest, renamed.StatusCode);
-        Assert.Contains("<code class=\"path\">policy.name</code>", await renamed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("<code class=\"path\">policy.name</code>", await renamed.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         Assert.Same(before, Running(app, id));
 
         var off = await PostFormAsync(client, page, page, new() { ["json"] = json.Replace("\"enabled\": true", "\"enabled\": false", StringComparison.Ordinal) });
@@ -159,7 +159,7 @@ public sealed class DashboardFormTests
             """;
 
         var invalid = await PostFormAsync(client, "/new-policy", "/new-policy", new() { ["json"] = Json.Replace("\"count\":100", "\"count\":0", StringComparison.Ordinal) });
-        var html = await invalid.Content.ReadAsStringAsync();
+        var html = await invalid.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         Assert.Contains("<code class=\"path\">policy.trigger.count</code>", html, StringComparison.Ordinal);
         Assert.Contains("&quot;count&quot;:0", html, StringComparison.Ordinal);
@@ -178,9 +178,9 @@ public sealed class DashboardFormTests
         var records = app.As("r", Roles.RecordsManagement);
         var compliance = app.As("c", Roles.ComplianceAdmin);
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await records.GetAsync(Url("/policies/policy-informationgovernance/edit"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await records.GetAsync(Url("/new-policy"))).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await compliance.GetAsync(Url("/policies/policy-threatmanagement/edit"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await records.GetAsync(Url("/policies/policy-informationgovernance/edit"), TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await records.GetAsync(Url("/new-policy"), TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await compliance.GetAsync(Url("/policies/policy-threatmanagement/edit"), TestContext.Current.CancellationToken)).StatusCode);
         var moved = await PostFormAsync(compliance, "/policies/policy-mailflow/edit", "/policies/policy-mailflow/edit", new()
         {
             ["json"] = """{"id":"policy-mailflow","name":"m","category":"ThreatManagement","severity":"High","activities":["Op-MailFlow"]}""",
@@ -194,14 +194,14 @@ public sealed class DashboardFormTests
     {
         await using var app = new AlertEngineAppFactory();
         var client = app.As("admin", Roles.OrgManagement);
-        await (await Api.SigmaEndpointTests.PostYamlAsync(client, Api.SigmaEndpointTests.Rules)).Content.ReadAsStringAsync();
+        await (await Api.SigmaEndpointTests.PostYamlAsync(client, Api.SigmaEndpointTests.Rules)).Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
-        var detail = await client.GetAsync(Url("/policies/sigma-forward-regex"));
-        var edit = await client.GetStringAsync(Url("/policies/sigma-forward-regex/edit"));
-        var list = await client.GetStringAsync(Url("/policies"));
+        var detail = await client.GetAsync(Url("/policies/sigma-forward-regex"), TestContext.Current.CancellationToken);
+        var edit = await client.GetStringAsync(Url("/policies/sigma-forward-regex/edit"), TestContext.Current.CancellationToken);
+        var list = await client.GetStringAsync(Url("/policies"), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, detail.StatusCode);
-        var html = await detail.Content.ReadAsStringAsync() + edit + list;
+        var html = await detail.Content.ReadAsStringAsync(TestContext.Current.CancellationToken) + edit + list;
         Assert.Contains("id=\"policy-read-only\"", edit, StringComparison.Ordinal);
         Assert.DoesNotContain("id=\"policy-form\"", edit, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
@@ -216,13 +216,13 @@ public sealed class DashboardFormTests
 
         foreach (var path in new[] { "/upload", "/new-policy", "/policies/policy-mailflow/edit", "/policies/" + TestApp.SystemPolicy.Id + "/edit" })
         {
-            var html = await client.GetStringAsync(Url(path));
+            var html = await client.GetStringAsync(Url(path), TestContext.Current.CancellationToken);
             var forms = Regex.Matches(html, "<form method=\"post\"").Count;
             Assert.True(forms > 0, path);
             Assert.Equal(forms, TokenField().Matches(html).Count);
         }
 
-        var forged = await client.PostAsync(Url("/new-policy"), new FormUrlEncodedContent(new Dictionary<string, string> { ["json"] = "{}", ["__RequestVerificationToken"] = "forged" }));
+        var forged = await client.PostAsync(Url("/new-policy"), new FormUrlEncodedContent(new Dictionary<string, string> { ["json"] = "{}", ["__RequestVerificationToken"] = "forged" }), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
     }
 
@@ -231,7 +231,7 @@ public sealed class DashboardFormTests
     {
         await using var app = await new AlertEngineAppFactory().SeededAsync();
 
-        var html = await app.As("admin", Roles.OrgManagement).GetStringAsync(Url("/health"));
+        var html = await app.As("admin", Roles.OrgManagement).GetStringAsync(Url("/health"), TestContext.Current.CancellationToken);
 
         Assert.Matches("<td id=\"health-tracked-keys\">0</td>", html);
     }

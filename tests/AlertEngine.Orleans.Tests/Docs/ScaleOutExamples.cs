@@ -56,7 +56,7 @@ public class ScaleOutExamplesTests(ClusterFixture clusters) : IClassFixture<Clus
     {
         var cluster = await clusters.GetAsync(1);
         var (engine, _) = cluster.AddEngine([], new AlertEngineOptions(), 2, AlertEngineClusterOptions.DefaultEngineName);
-        await engine.ProcessAsync(1, [new Activity("a1", new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero), "Op")]);
+        await engine.ProcessAsync(1, [new Activity("a1", new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero), "Op")], TestContext.Current.CancellationToken);
 
         var result = await ScaleOutExamples.SendAsync(cluster.Cluster.Client, [new Activity("a2", new DateTimeOffset(2026, 3, 2, 0, 0, 1, TimeSpan.Zero), "Op")]);
 

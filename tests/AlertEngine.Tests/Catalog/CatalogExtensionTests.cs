@@ -26,7 +26,11 @@ public class CatalogExtensionTests
         Assert.Equal(ExtensionIds, SystemPolicyCatalog.All.Where(p => SystemPolicyCatalog.IsExtension(p.Id)).Select(p => p.Id));
         Assert.Equal(ExtensionIds, SystemPolicyCatalog.All.TakeLast(ExtensionIds.Length).Select(p => p.Id));
         Assert.All(ExtensionIds, id => Assert.StartsWith("Catalog extension (not a Microsoft 365 default policy). ", Get(id).Description, StringComparison.Ordinal));
-        Assert.DoesNotContain(SystemPolicyCatalog.All.SkipLast(ExtensionIds.Length), p => p.Description.Contains("Catalog extension", StringComparison.Ordinal));
+        Assert.DoesNotContain(SystemPolicyCatalog.All.SkipLast(ExtensionIds.Length), p =>
+        {
+            Assert.NotNull(p.Description);
+            return p.Description.Contains("Catalog extension", StringComparison.Ordinal);
+        });
         Assert.False(SystemPolicyCatalog.IsExtension("malicious-url-click"));
         Assert.False(SystemPolicyCatalog.IsExtension("made-up"));
         Assert.Throws<ArgumentNullException>(() => SystemPolicyCatalog.IsExtension(null!));

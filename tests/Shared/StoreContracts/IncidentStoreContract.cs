@@ -101,7 +101,7 @@ public abstract class IncidentStoreContract
                 Assert.True(all.SequenceEqual(all.Order(IncidentOrder.Instance)));
                 last = all.Count;
             }
-        });
+        }, TestContext.Current.CancellationToken);
         await Task.WhenAll(Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
         {
             for (var i = 0; i < 60; i++)
