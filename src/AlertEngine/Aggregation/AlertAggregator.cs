@@ -32,7 +32,6 @@ public sealed partial class AlertAggregator
     // the same instance is already in _openOperations, or the list is full. Saves a case-insensitive hash per activity.
     private string? _lastOperation;
     private Alert? _open;
-    private Alert? _template; // the policy's fields, shared by its alerts (made on the first detection)
 
     /// <summary>Creates an aggregator for a policy.</summary>
     /// <param name="policy">The policy whose detections are aggregated.</param>
@@ -124,32 +123,21 @@ public sealed partial class AlertAggregator
         var last = DateTimeOffset.MinValue;
         Collect(detection, ref first, ref last);
 
-        // A copy of the policy's template: its alerts share the fields copied from the policy (see Alert's
-        // SharedFields) instead of making them again for each alert (AggregationMode.None makes one per detection).
-        _template ??= new Alert
+        // The views are set after the collections they stand for (whose init accessors drop a view).
+        return new Alert
         {
-            Id = _policy.Id,
+            Id = _policy.Id + ":" + detection.TriggeringActivity.Id,
             PolicyId = _policy.Id,
             PolicyName = _policy.Name,
             Severity = _policy.Severity,
             Category = _policy.Category,
             Description = _policy.Description,
-            CreatedAt = default,
-            FirstActivityAt = default,
-            LastActivityAt = default,
-            HitCount = 0,
-            Users = default,
-            Activities = null!,
-        };
-
-        // The views replace the template's collections.
-        return _template with
-        {
-            Id = _policy.Id + ":" + detection.TriggeringActivity.Id,
             CreatedAt = detection.Time,
             FirstActivityAt = first,
             LastActivityAt = last,
             HitCount = detection.HitCount,
+            Users = default,
+            Activities = null!,
             UsersView = _users.View,
             OperationsView = _operations.View,
             TagsView = _tags.View,

@@ -19,33 +19,26 @@ public sealed record Alert
     /// <summary>Deterministic id: <c>{policyId}:{id of the activity that completed the first detection}</c>.</summary>
     public required string Id { get; init; }
 
-    // The fields an alert's snapshots almost never differ in (copied from the policy, or management fields that only
-    // AlertManager and the stores change), in one shared object: the engine makes a snapshot per detection, and an
-    // every-time policy's snapshots are most of what it allocates; sharing these makes each 48 bytes smaller (176 -> 128).
-    // Their init accessors copy the object (copy-on-write), so `alert with { Status = … }` leaves the original alone.
-    // Equality is unchanged: the record equality of SharedFields compares the same members the same way.
-    private SharedFields _shared = SharedFields.Default;
-
     /// <summary>The policy id.</summary>
-    public required string PolicyId { get => _shared.PolicyId; init => _shared = _shared with { PolicyId = value }; }
+    public required string PolicyId { get; init; }
 
     /// <summary>The policy name.</summary>
-    public required string PolicyName { get => _shared.PolicyName; init => _shared = _shared with { PolicyName = value }; }
+    public required string PolicyName { get; init; }
 
     /// <summary>Severity, copied from the policy.</summary>
-    public AlertSeverity Severity { get => _shared.Severity; init => _shared = _shared with { Severity = value }; }
+    public AlertSeverity Severity { get; init; }
 
     /// <summary>Category, copied from the policy.</summary>
-    public AlertCategory Category { get => _shared.Category; init => _shared = _shared with { Category = value }; }
+    public AlertCategory Category { get; init; }
 
     /// <summary>Status; new alerts are <see cref="AlertStatus.Active"/>.</summary>
-    public AlertStatus Status { get => _shared.Status; init => _shared = _shared with { Status = value }; }
+    public AlertStatus Status { get; init; } = AlertStatus.Active;
 
     /// <summary>Where the alert comes from: <see cref="EngineSource"/>, or an external product's name.</summary>
-    public string Source { get => _shared.Source; init => _shared = _shared with { Source = value }; }
+    public string Source { get; init; } = EngineSource;
 
     /// <summary>The policy description.</summary>
-    public string? Description { get => _shared.Description; init => _shared = _shared with { Description = value }; }
+    public string? Description { get; init; }
 
     /// <summary>Time of the first detection (the activity that completed it).</summary>
     public required DateTimeOffset CreatedAt { get; init; }
@@ -100,7 +93,7 @@ public sealed record Alert
     /// <summary>Whether email notifications are suppressed for this alert (the alert still updates).
     /// A management field (see <see cref="History"/>): the engine sets it only on a new alert that was suppressed
     /// through the notification dispatcher before it existed.</summary>
-    public bool NotificationsSuppressed { get => _shared.NotificationsSuppressed; init => _shared = _shared with { NotificationsSuppressed = value }; }
+    public bool NotificationsSuppressed { get; init; }
 
     /// <summary>
     /// Distinct user tags (e.g. <c>Priority account</c>) of the alert's activities, in first-seen order, compared
@@ -122,11 +115,11 @@ public sealed record Alert
     /// snapshot of an existing alert is written with <see cref="IAlertStore.UpsertAsync"/>, the store keeps the stored
     /// management fields.
     /// </remarks>
-    public ImmutableArray<AlertStatusChange> History { get => _shared.History; init => _shared = _shared with { History = value }; }
+    public ImmutableArray<AlertStatusChange> History { get; init; } = [];
 
     /// <summary>Ids of the notification silences that matched this alert (it was raised and updated, not notified,
     /// while they were active); empty when none did.</summary>
-    public ImmutableArray<string> SilencedBy { get => _shared.SilencedBy; init => _shared = _shared with { SilencedBy = value }; }
+    public ImmutableArray<string> SilencedBy { get; init; } = [];
 
     /// <summary>The aggregator's view of the open alert's users (set after <see cref="Users"/> in an initializer).</summary>
     internal AlertValuesView<string>? UsersView { get => _users as AlertValuesView<string>; init => _users = value; }
@@ -139,22 +132,6 @@ public sealed record Alert
 
     /// <summary>The aggregator's view of the open alert's activities (set after <see cref="Activities"/>).</summary>
     internal AlertValuesView<AlertActivity>? ActivitiesView { get => _activities as AlertValuesView<AlertActivity>; init => _activities = value; }
-
-    /// <summary>The fields of <see cref="_shared"/>; the defaults are the properties' defaults.</summary>
-    private sealed record SharedFields(
-        string PolicyId,
-        string PolicyName,
-        AlertSeverity Severity,
-        AlertCategory Category,
-        AlertStatus Status,
-        string Source,
-        string? Description,
-        bool NotificationsSuppressed,
-        ImmutableArray<AlertStatusChange> History,
-        ImmutableArray<string> SilencedBy)
-    {
-        public static readonly SharedFields Default = new(null!, null!, default, default, AlertStatus.Active, EngineSource, null, false, [], []);
-    }
 
     /// <summary>The immutable array a users, operations or tags field stands for.</summary>
     private static ImmutableArray<string> ArrayOf(object? field) => field is AlertValuesView<string> view
