@@ -19,7 +19,7 @@ namespace AlertEngine;
 /// at that key's newest time (for items in time order, the item's own time), and an accepted item already outside it is
 /// <see cref="WindowTriggerOutcome.OutOfWindow"/>. An item older than the most recent item already counted with the same
 /// value counts that value (it is already there) and changes nothing.</para>
-/// <para><b>Memory.</b> A key's state (its newest time, a reference to its values and, when N − 1 is at most 8, a
+/// <para><b>Memory.</b> A key's state (its newest time, a reference to its values and, when a key remembers at most 8 values (min(N − 1, MaxValuesPerKey) ≤ 8), a
 /// one-byte fingerprint of each value and the times of its oldest and newest values) sits in a 64-byte slot (one cache
 /// line) of a key table (<c>KeyTable</c>) that is between a quarter and half full: 128–256 bytes per key besides its
 /// values.
@@ -28,7 +28,7 @@ namespace AlertEngine;
 /// <c>min(N − 1, MaxValuesPerKey)</c> values: it fires at N and starts again. When N − 1 exceeds
 /// <see cref="WindowedTriggerOptions.MaxValuesPerKey"/>, a new value beyond the cap makes the key forget its least
 /// recently seen value (outcome <see cref="WindowTriggerOutcome.ValueCapExceeded"/>). Per item the cost is a scan of the
-/// key's values: when N − 1 is at most 8, the fingerprints in the key's slot compared at once (the value's length and
+/// key's values: when a key remembers at most 8 values (min(N − 1, MaxValuesPerKey) ≤ 8), the fingerprints in the key's slot compared at once (the value's length and
 /// last four characters, mixed) and only a matching value's string compared, so that an item in time order reads the
 /// key's values only to confirm a match and to move them, never to decide where it goes; otherwise up to 8 values
 /// compared by length and content (no hash computed), more filtered by a hash of the value (O(min(N, cap)) integer
