@@ -26,6 +26,11 @@ public sealed class Activity
 
     private readonly IPAddress? _clientIp;
 
+    // The event time as UTC ticks: Time always has a zero offset, so the DateTimeOffset's offset and its 6 bytes of
+    // padding (16 bytes in all) are not kept. With the IPv4 number below, an activity stays at 104 bytes (it was 112
+    // with a DateTimeOffset field and the number: issue 16's *.docx first pass read 0.86-0.92x with the larger object).
+    private readonly long _utcTicks;
+
     // The IPv4 client address read when ClientIp was set, tagged with HasClientIpV4; 0 when there is none (unknown,
     // IPv6, or IPv4-mapped IPv6 given by a caller: those are read from the object).
     private readonly ulong _clientIpV4;
@@ -41,7 +46,7 @@ public sealed class Activity
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentException.ThrowIfNullOrEmpty(operation);
         Id = id;
-        Time = time.ToUniversalTime();
+        _utcTicks = time.UtcTicks;
         Operation = operation;
     }
 
@@ -49,7 +54,10 @@ public sealed class Activity
     public string Id { get; }
 
     /// <summary>The event time, in UTC.</summary>
-    public DateTimeOffset Time { get; }
+    public DateTimeOffset Time => new(_utcTicks, TimeSpan.Zero);
+
+    /// <summary><see cref="Time"/>'s UTC ticks, read without making the <see cref="DateTimeOffset"/>.</summary>
+    internal long UtcTicks => _utcTicks;
 
     /// <summary>The audited operation, e.g. <c>FileDeleted</c> or <c>MailRedirect</c>.</summary>
     public string Operation { get; }
