@@ -305,6 +305,7 @@ internal static class EngineSideBySide
         var bytes = GC.GetAllocatedBytesForCurrentThread();
         var changes = 0L;
         var kept = stage.StartsWith("keep:", StringComparison.Ordinal) ? new List<AlertChange>() : null;
+        var markStart = Environment.GetEnvironmentVariable("E2E_MARK") == "1" ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         var cpu = ThreadCpuNanoseconds();
         if (batched)
         {
@@ -329,6 +330,13 @@ internal static class EngineSideBySide
 
         cpu = ThreadCpuNanoseconds() - cpu;
         bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
+        if (markStart != 0)
+        {
+            // E2E_MARK=1: the timed region's CLOCK_MONOTONIC bounds, to keep only its samples of a profile
+            // (perf record -k CLOCK_MONOTONIC; benchmarks/perf-window.py).
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"e2e-mark {stage} {markStart} {System.Diagnostics.Stopwatch.GetTimestamp()}"));
+        }
+
         GC.KeepAlive(changes);
         return [cpu, activities.Count, (double)bytes / activities.Count, matching];
     }

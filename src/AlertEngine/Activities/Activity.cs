@@ -31,10 +31,19 @@ public sealed class Activity
     // with a DateTimeOffset field and the number: issue 16's *.docx first pass read 0.86-0.92x with the larger object).
     private readonly long _utcTicks;
 
-    // The IPv4 client address read when ClientIp was set, tagged with HasClientIpV4; 0 when there is none (unknown,
-    // IPv6, or IPv4-mapped IPv6 given by a caller: those are read from the object).
-    private readonly ulong _clientIpV4;
-    private const ulong HasClientIpV4 = 1UL << 32;
+    // The IPv4 client address read when ClientIp was set (host order), valid when _codes has HasClientIpV4 (not when
+    // the address is unknown, IPv6, or IPv4-mapped IPv6 given by a caller: those are read from the object).
+    private readonly uint _clientIpV4;
+
+    // What conditions can test without loading another object (a cache miss of its own when the activity was parsed a
+    // while ago): HasClientIpV4, and ObjectIdTail's code of the object id's last four characters (HasObjectIdTail).
+    // Two 32-bit fields, so that with _utcTicks an activity stays at 104 bytes.
+    private readonly uint _codes;
+    private const uint HasClientIpV4 = 1u << 31;
+    private const uint HasObjectIdTail = ObjectIdTail.Known;
+    private const uint ObjectIdTailBits = ObjectIdTail.Known | ObjectIdTail.CodeMask;
+
+    private readonly string? _objectId;
 
     /// <summary>Creates an activity.</summary>
     /// <param name="id">The unique activity id (audit record id). Must not be empty.</param>
@@ -75,11 +84,18 @@ public sealed class Activity
         init
         {
             _clientIp = value;
-            _clientIpV4 = value is { AddressFamily: AddressFamily.InterNetwork } && BitConverter.IsLittleEndian
+            if (value is { AddressFamily: AddressFamily.InterNetwork } && BitConverter.IsLittleEndian)
+            {
 #pragma warning disable CS0618 // Type or member is obsolete: for an IPv4 address it is the four bytes in network order
-                ? HasClientIpV4 | BinaryPrimitives.ReverseEndianness((uint)value.Address)
+                _clientIpV4 = BinaryPrimitives.ReverseEndianness((uint)value.Address);
 #pragma warning restore CS0618
-                : 0;
+                _codes |= HasClientIpV4;
+            }
+            else
+            {
+                _clientIpV4 = 0;
+                _codes &= ~HasClientIpV4;
+            }
         }
     }
 
@@ -90,13 +106,33 @@ public sealed class Activity
     /// <returns><see langword="false"/> when the client IP is unknown or not IPv4 (then read <see cref="ClientIp"/>).</returns>
     internal bool TryGetClientIpV4(out uint address)
     {
-        var tagged = _clientIpV4;
-        address = (uint)tagged;
-        return tagged != 0;
+        address = _clientIpV4;
+        return (_codes & HasClientIpV4) != 0;
     }
 
     /// <summary>The object acted on: a file path or URL, a mailbox, an eDiscovery case…</summary>
-    public string? ObjectId { get; init; }
+    public string? ObjectId
+    {
+        get => _objectId;
+        init
+        {
+            _objectId = value;
+            _codes = (_codes & ~ObjectIdTailBits) | ObjectIdTail.Of(value);
+        }
+    }
+
+    /// <summary>The code of <see cref="ObjectId"/>'s last four characters (<see cref="ObjectIdTail"/>), made when it was
+    /// set: lets a suffix condition (<c>*.docx</c>) reject most object ids without loading the string (two dependent
+    /// cache misses, its length and then its end, when the activity was parsed a while ago).</summary>
+    /// <param name="tail">The code, when known.</param>
+    /// <returns><see langword="false"/> when the object id is null, shorter than four characters, or ends with a
+    /// non-ASCII character among its last four (then read <see cref="ObjectId"/>).</returns>
+    internal bool TryGetObjectIdTail(out uint tail)
+    {
+        var codes = _codes;
+        tail = codes & ObjectIdTail.CodeMask;
+        return (codes & HasObjectIdTail) != 0;
+    }
 
     /// <summary>The workload, e.g. <c>SharePoint</c> or <c>Exchange</c>.</summary>
     public string? Workload { get; init; }
