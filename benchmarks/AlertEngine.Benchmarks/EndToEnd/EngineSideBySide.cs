@@ -30,7 +30,10 @@ namespace AlertEngine.Benchmarks.EndToEnd;
 /// A stage prefixed with <c>b</c> (<c>bdispatch</c>, <c>bpolicy:ID</c>) goes through the batch entry point
 /// <c>Process(ReadOnlySpan&lt;Activity&gt;)</c> in batches of 1,024, as the replay command does; <c>bpolicy:ID</c> is
 /// reported over <c>bdispatch</c>.
-/// For a profile: <c>e2e-engine FILE POLICIES 30 - policy:ID</c> under <c>dotnet-trace collect</c>.
+/// For a profile: <c>e2e-engine FILE POLICIES 30 - policy:ID</c> under <c>dotnet-trace collect</c>, or under
+/// <c>perf record -k CLOCK_MONOTONIC</c> with <c>E2E_MARK=1</c>, which prints each timed region's bounds to stderr so that
+/// <c>benchmarks/perf-window.py</c> keeps only the samples taken inside them (the parse and the collections between
+/// stages are most of a run's samples otherwise).
 /// </remarks>
 internal static class EngineSideBySide
 {

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Frozen;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace AlertEngine;
 
@@ -63,7 +64,12 @@ public sealed class Activity
     public string Id { get; }
 
     /// <summary>The event time, in UTC.</summary>
-    public DateTimeOffset Time => new(_utcTicks, TimeSpan.Zero);
+    public DateTimeOffset Time
+    {
+        // Inlined: the constructor's range checks would otherwise keep this getter out of line (a call per read).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(_utcTicks, TimeSpan.Zero);
+    }
 
     /// <summary><see cref="Time"/>'s UTC ticks, read without making the <see cref="DateTimeOffset"/>.</summary>
     internal long UtcTicks => _utcTicks;
