@@ -30,7 +30,10 @@ namespace AlertEngine.Benchmarks.EndToEnd;
 /// A stage prefixed with <c>b</c> (<c>bdispatch</c>, <c>bpolicy:ID</c>) goes through the batch entry point
 /// <c>Process(ReadOnlySpan&lt;Activity&gt;)</c> in batches of 1,024, as the replay command does; <c>bpolicy:ID</c> is
 /// reported over <c>bdispatch</c>.
-/// For a profile: <c>e2e-engine FILE POLICIES 30 - policy:ID</c> under <c>dotnet-trace collect</c>.
+/// For a profile: <c>e2e-engine FILE POLICIES 30 - policy:ID</c> under <c>dotnet-trace collect</c>, or under
+/// <c>perf record -k CLOCK_MONOTONIC</c> with <c>E2E_MARK=1</c>, which prints each timed region's bounds to stderr so that
+/// <c>benchmarks/perf-window.py</c> keeps only the samples taken inside them (the parse and the collections between
+/// stages are most of a run's samples otherwise).
 /// </remarks>
 internal static class EngineSideBySide
 {
@@ -305,6 +308,7 @@ internal static class EngineSideBySide
         var bytes = GC.GetAllocatedBytesForCurrentThread();
         var changes = 0L;
         var kept = stage.StartsWith("keep:", StringComparison.Ordinal) ? new List<AlertChange>() : null;
+        var markStart = Environment.GetEnvironmentVariable("E2E_MARK") == "1" ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         var cpu = ThreadCpuNanoseconds();
         if (batched)
         {
@@ -329,6 +333,13 @@ internal static class EngineSideBySide
 
         cpu = ThreadCpuNanoseconds() - cpu;
         bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
+        if (markStart != 0)
+        {
+            // E2E_MARK=1: the timed region's CLOCK_MONOTONIC bounds, to keep only its samples of a profile
+            // (perf record -k CLOCK_MONOTONIC; benchmarks/perf-window.py).
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"e2e-mark {stage} {markStart} {System.Diagnostics.Stopwatch.GetTimestamp()}"));
+        }
+
         GC.KeepAlive(changes);
         return [cpu, activities.Count, (double)bytes / activities.Count, matching];
     }

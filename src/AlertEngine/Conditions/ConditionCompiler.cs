@@ -309,7 +309,9 @@ public static class ConditionCompiler
     private static LeafNode FieldGlob(ActivityField field, string name, GlobPattern[] globs) => field switch
     {
         ActivityField.UserId => new LeafNode<FieldGlobLeaf<UserIdReader>>(new(default, globs)),
-        ActivityField.ObjectId => new LeafNode<FieldGlobLeaf<ObjectIdReader>>(new(default, globs)),
+        ActivityField.ObjectId => globs is [{ AsciiSuffix: { } suffix }]
+            ? new LeafNode<ObjectIdSuffixLeaf>(new(suffix))
+            : new LeafNode<FieldGlobLeaf<ObjectIdReader>>(new(default, globs)),
         ActivityField.Workload => new LeafNode<FieldGlobLeaf<WorkloadReader>>(new(default, globs)),
         ActivityField.Operation => new LeafNode<FieldGlobLeaf<OperationReader>>(new(default, globs)),
         _ => new LeafNode<FieldGlobLeaf<PropertyReader>>(new(new PropertyReader(name), globs)),

@@ -34,6 +34,35 @@ internal readonly struct FieldGlobLeaf<TReader>(TReader reader, GlobPattern[] gl
     public bool Matches(Activity activity) => reader.Read(activity) is { } value && GlobPattern.AnyMatch(globs, value);
 }
 
+/// <summary>
+/// The object id ends with an ASCII suffix, ignoring case: <c>objectId</c> matching one glob <c>*</c> + ASCII suffix
+/// (<see cref="GlobPattern.AsciiSuffix"/>, <c>*.docx</c>). The activity's code of the object id's last four characters
+/// (<see cref="ObjectIdTail"/>) rejects most object ids without loading the string; the others are compared as
+/// <see cref="FieldGlobLeaf{TReader}"/> does.
+/// </summary>
+internal readonly struct ObjectIdSuffixLeaf : IConditionLeaf
+{
+    private readonly string _suffix;
+    private readonly uint _code;
+    private readonly uint _mask;
+
+    public ObjectIdSuffixLeaf(string suffix)
+    {
+        _suffix = suffix;
+        (_code, _mask) = ObjectIdTail.OfSuffix(suffix);
+    }
+
+    public bool Matches(Activity activity)
+    {
+        if (activity.TryGetObjectIdTail(out var tail) && (tail & _mask) != _code)
+        {
+            return false;
+        }
+
+        return activity.ObjectId is { } value && value.EndsWith(_suffix, StringComparison.OrdinalIgnoreCase);
+    }
+}
+
 /// <summary>The client IP lies in a set of networks.</summary>
 internal readonly struct ClientIpInRangesLeaf(IpRangeSet ranges) : IConditionLeaf
 {

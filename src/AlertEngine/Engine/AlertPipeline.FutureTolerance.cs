@@ -31,7 +31,7 @@ public sealed partial class AlertPipeline
     private bool IsFuture(Activity activity, out DateTimeOffset now)
     {
         now = default;
-        var ticks = activity.Time.UtcTicks;
+        var ticks = activity.UtcTicks;
         if (ticks <= _futureLimitTicks)
         {
             return false;

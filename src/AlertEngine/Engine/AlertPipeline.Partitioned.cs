@@ -69,7 +69,7 @@ public sealed partial class AlertPipeline
                 continue;
             }
 
-            var ticks = activity.Time.UtcTicks;
+            var ticks = activity.UtcTicks;
             if (ticks > _filterClockTicks)
             {
                 _filterClockTicks = ticks;

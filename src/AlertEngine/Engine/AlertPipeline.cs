@@ -314,7 +314,7 @@ public sealed partial class AlertPipeline : IDisposable
     /// policy; appends its alert changes to <paramref name="changes"/>.</summary>
     private void EvaluateValid(Activity activity, ref List<AlertChange>? changes)
     {
-        var ticks = activity.Time.UtcTicks;
+        var ticks = activity.UtcTicks;
         if (IsLate(ticks))
         {
             CountLate(activity, _watermarkTicks);
