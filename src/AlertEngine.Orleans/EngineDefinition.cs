@@ -42,8 +42,8 @@ internal sealed class EngineDefinition
 
     /// <summary>The routes (<see cref="PartitionRouter"/>) of the batch whose input record is <paramref name="input"/>
     /// (<see cref="BatchInput"/>: its name is unique per batch and write, so it identifies the admitted activities),
-    /// computed by the first partition on this silo that asks and shared with the others (the decode of the batch with
-    /// it): one operation lookup, condition evaluation and key hash per activity and policy per silo, not per partition.
+    /// computed in parts by the partitions on this silo that ask at the same time (<see cref="Route"/>) and shared by all
+    /// of them (the decode of the batch with it): one operation lookup, condition evaluation and key hash per activity and policy per silo, not per partition.
     /// The last batch's routes are kept until the next batch. The routes' arrays are reused batch after batch: a
     /// batch's routes go back to the spares once no partition holds them and another batch has been routed, so
     /// dispose the lease as soon as the partition has evaluated (never keep <see cref="RoutesLease.Routes"/>).
@@ -88,12 +88,16 @@ internal sealed class EngineDefinition
     /// <summary>Activities per part when a batch's routing is shared out (<see cref="Route"/>); at least 1.</summary>
     internal static int RoutePartSize { get; set; } = 2048;
 
+    /// <summary>At most this many parts (and routers, each compiling every policy's conditions at its first use).</summary>
+    private const int MaxRouteParts = 8;
+
     /// <summary>Routes the batch into <paramref name="shared"/> unless that is done. The activities are cut into parts
-    /// (<see cref="RoutePartSize"/> each, at most twice the cores), and every partition of this silo that asks while
-    /// parts are left routes one (each part has its own <see cref="PartitionRouter"/>: its conditions are compiled per
-    /// router), instead of waiting for the first partition to route them all: the partitions ask at the same time, and
-    /// the routing is the same whichever thread routes which part. The parts are then joined in order, so the routes
-    /// equal one router's over the whole batch.</summary>
+    /// (<see cref="RoutePartSize"/> each, at most twice the cores and <see cref="MaxRouteParts"/>), and every
+    /// partition of this silo that asks while parts are left routes one (each part has its own
+    /// <see cref="PartitionRouter"/>: its conditions are compiled per router), instead of waiting for the first
+    /// partition to route them all: the partitions ask at the same time, and the routing is the same whichever thread
+    /// routes which part. The parts are then joined in order, so the routes equal one router's over the whole
+    /// batch.</summary>
     private void Route(SharedRoutes shared, AdmittedActivities admitted, byte[] activities)
     {
         while (!Volatile.Read(ref shared.Routed))
@@ -109,7 +113,7 @@ internal sealed class EngineDefinition
                 if (shared.Round is not { } started)
                 {
                     var batch = admitted.Resolve(ActivityBatchCodec.DecodeShared(activities), ref shared.Admitted);
-                    var parts = Math.Clamp(batch.Length / Math.Max(1, RoutePartSize), 1, 2 * Environment.ProcessorCount);
+                    var parts = Math.Clamp(batch.Length / Math.Max(1, RoutePartSize), 1, Math.Min(MaxRouteParts, 2 * Environment.ProcessorCount));
                     started = shared.Round = new RoutingRound(shared.Admitted, batch.Length, shared.PartsFor(parts), Routers(parts));
                 }
 
