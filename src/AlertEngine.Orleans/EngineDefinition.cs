@@ -43,7 +43,8 @@ internal sealed class EngineDefinition
     /// <summary>The routes (<see cref="PartitionRouter"/>) of the batch whose input record is <paramref name="input"/>
     /// (<see cref="BatchInput"/>: its name is unique per batch and write, so it identifies the admitted activities),
     /// computed in parts by the partitions on this silo that ask at the same time (<see cref="Route"/>) and shared by all
-    /// of them (the decode of the batch with it): one operation lookup, condition evaluation and key hash per activity and policy per silo, not per partition.
+    /// of them (the decode of the batch with it): one operation lookup, condition evaluation and key hash per activity
+    /// and policy per silo, not per partition.
     /// The last batch's routes are kept until the next batch. The routes' arrays are reused batch after batch: a
     /// batch's routes go back to the spares once no partition holds them and another batch has been routed, so
     /// dispose the lease as soon as the partition has evaluated (never keep <see cref="RoutesLease.Routes"/>).
