@@ -36,14 +36,15 @@ internal sealed class EngineDefinition
     public int Partitions { get; }
 
     private readonly Lock _routeGate = new();
-    private PartitionRouter? _router;
+    private PartitionRouter?[] _routers = [];
     private SharedRoutes? _current;
     private readonly Stack<SharedRoutes> _spare = new();
 
     /// <summary>The routes (<see cref="PartitionRouter"/>) of the batch whose input record is <paramref name="input"/>
     /// (<see cref="BatchInput"/>: its name is unique per batch and write, so it identifies the admitted activities),
-    /// computed by the first partition on this silo that asks and shared with the others (the decode of the batch with
-    /// it): one operation lookup, condition evaluation and key hash per activity and policy per silo, not per partition.
+    /// computed in parts by the partitions on this silo that ask at the same time (<see cref="Route"/>) and shared by all
+    /// of them (the decode of the batch with it): one operation lookup, condition evaluation and key hash per activity
+    /// and policy per silo, not per partition.
     /// The last batch's routes are kept until the next batch. The routes' arrays are reused batch after batch: a
     /// batch's routes go back to the spares once no partition holds them and another batch has been routed, so
     /// dispose the lease as soon as the partition has evaluated (never keep <see cref="RoutesLease.Routes"/>).
@@ -64,6 +65,7 @@ internal sealed class EngineDefinition
                 current = _spare.Count > 0 ? _spare.Pop() : new SharedRoutes();
                 current.Input = input;
                 current.Routed = false;
+                current.Round = null;
                 _current = current;
             }
 
@@ -73,15 +75,7 @@ internal sealed class EngineDefinition
 
         try
         {
-            lock (shared.Gate)
-            {
-                if (!shared.Routed)
-                {
-                    var router = _router ??= new PartitionRouter(Policies, Partitions);
-                    router.Route(admitted.Resolve(ActivityBatchCodec.DecodeShared(activities), ref shared.Admitted), shared.Routes);
-                    shared.Routed = true;
-                }
-            }
+            Route(shared, admitted, activities);
         }
         catch
         {
@@ -90,6 +84,83 @@ internal sealed class EngineDefinition
         }
 
         return new RoutesLease(this, shared);
+    }
+
+    /// <summary>Activities per part when a batch's routing is shared out (<see cref="Route"/>); at least 1.</summary>
+    internal static int RoutePartSize { get; set; } = 2048;
+
+    /// <summary>At most this many parts (and routers, each compiling every policy's conditions at its first use).</summary>
+    private const int MaxRouteParts = 8;
+
+    /// <summary>Routes the batch into <paramref name="shared"/> unless that is done. The activities are cut into parts
+    /// (<see cref="RoutePartSize"/> each, at most twice the cores and <see cref="MaxRouteParts"/>), and every
+    /// partition of this silo that asks while parts are left routes one (each part has its own
+    /// <see cref="PartitionRouter"/>: its conditions are compiled per router), instead of waiting for the first
+    /// partition to route them all: the partitions ask at the same time, and the routing is the same whichever thread
+    /// routes which part. The parts are then joined in order, so the routes equal one router's over the whole
+    /// batch.</summary>
+    private void Route(SharedRoutes shared, AdmittedActivities admitted, byte[] activities)
+    {
+        while (!Volatile.Read(ref shared.Routed))
+        {
+            RoutingRound round;
+            lock (shared.Gate)
+            {
+                if (shared.Routed)
+                {
+                    return;
+                }
+
+                if (shared.Round is not { } started)
+                {
+                    var batch = admitted.Resolve(ActivityBatchCodec.DecodeShared(activities), ref shared.Admitted);
+                    var parts = Math.Clamp(batch.Length / Math.Max(1, RoutePartSize), 1, Math.Min(MaxRouteParts, 2 * Environment.ProcessorCount));
+                    started = shared.Round = new RoutingRound(shared.Admitted, batch.Length, shared.PartsFor(parts), Routers(parts));
+                }
+
+                round = started;
+            }
+
+            round.RouteParts();
+            round.Done.Wait();
+            lock (shared.Gate)
+            {
+                if (shared.Routed || shared.Round != round)
+                {
+                    continue; // routed by another partition, or started over after a failure
+                }
+
+                shared.Round = null;
+                if (round.Error is { } error)
+                {
+                    // Every part has ended: the next partition that asks starts over.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+                }
+
+                round.Join(shared.Routes, Partitions);
+                Volatile.Write(ref shared.Routed, true);
+            }
+        }
+    }
+
+    /// <summary>The first <paramref name="count"/> routers, made on first use (a router serializes its own calls).</summary>
+    private PartitionRouter[] Routers(int count)
+    {
+        lock (_routeGate)
+        {
+            if (_routers.Length < count)
+            {
+                Array.Resize(ref _routers, count);
+            }
+
+            var routers = new PartitionRouter[count];
+            for (var i = 0; i < count; i++)
+            {
+                routers[i] = _routers[i] ??= new PartitionRouter(Policies, Partitions);
+            }
+
+            return routers;
+        }
     }
 
     private void Release(SharedRoutes shared)
@@ -107,9 +178,15 @@ internal sealed class EngineDefinition
     private void Recycle(SharedRoutes shared)
     {
         shared.Routes.Clear();
+        foreach (var part in shared.Parts)
+        {
+            part.Clear();
+        }
+
         Array.Clear(shared.Admitted);
         shared.Input = null;
         shared.Routed = false;
+        shared.Round = null;
         if (_spare.Count < 2)
         {
             _spare.Push(shared);
@@ -122,9 +199,97 @@ internal sealed class EngineDefinition
         public readonly Lock Gate = new();
         public readonly BatchRoutes Routes = new();
         public AdmittedActivity[] Admitted = [];
+        public BatchRoutes[] Parts = [];
         public string? Input;
         public bool Routed;
         public int Users;
+
+        /// <summary>The routing under way, if any (under <see cref="Gate"/>).</summary>
+        public RoutingRound? Round;
+
+        /// <summary>The first <paramref name="count"/> part buffers (kept batch after batch).</summary>
+        public BatchRoutes[] PartsFor(int count)
+        {
+            if (Parts.Length < count)
+            {
+                var grown = new BatchRoutes[count];
+                Parts.CopyTo(grown, 0);
+                for (var i = Parts.Length; i < count; i++)
+                {
+                    grown[i] = new BatchRoutes();
+                }
+
+                Parts = grown;
+            }
+
+            return Parts;
+        }
+    }
+
+    /// <summary>One routing of a batch in parts: any thread takes parts until none is left (each part is taken once,
+    /// by one thread, with its own router); <see cref="Done"/> is set when every part has ended.</summary>
+    internal sealed class RoutingRound
+    {
+        private readonly AdmittedActivity[] _admitted;
+        private readonly BatchRoutes[] _parts;
+        private readonly PartitionRouter[] _routers;
+        private readonly int[] _bounds;
+        private int _next;
+        private int _remaining;
+        private Exception? _error;
+
+        public RoutingRound(AdmittedActivity[] admitted, int count, BatchRoutes[] parts, PartitionRouter[] routers)
+        {
+            _admitted = admitted;
+            _parts = parts;
+            _routers = routers;
+            _bounds = new int[routers.Length + 1];
+            for (var i = 0; i <= routers.Length; i++)
+            {
+                _bounds[i] = (int)((long)count * i / routers.Length);
+            }
+
+            _remaining = routers.Length;
+        }
+
+        public ManualResetEventSlim Done { get; } = new(false);
+
+        /// <summary>The first exception a part's routing threw (read once <see cref="Done"/> is set).</summary>
+        public Exception? Error => Volatile.Read(ref _error);
+
+        public void RouteParts()
+        {
+            int part;
+            while ((part = Interlocked.Increment(ref _next) - 1) < _routers.Length)
+            {
+                try
+                {
+                    _routers[part].Route(_admitted.AsSpan(_bounds[part], _bounds[part + 1] - _bounds[part]), _parts[part]);
+                }
+#pragma warning disable CA1031 // handed to every partition that waits for the routes
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    Interlocked.CompareExchange(ref _error, e, null);
+                }
+
+                if (Interlocked.Decrement(ref _remaining) == 0)
+                {
+                    Done.Set();
+                }
+            }
+        }
+
+        /// <summary>The parts' routes, in order, into <paramref name="routes"/> (every part routed).</summary>
+        public void Join(BatchRoutes routes, int partitions)
+        {
+            routes.Begin(_admitted.AsSpan(0, _bounds[^1]), partitions);
+            for (var i = 0; i < _routers.Length; i++)
+            {
+                routes.Append(_parts[i], _bounds[i]);
+                _parts[i].Clear();
+            }
+        }
     }
 
     /// <summary>A partition's hold on a batch's routes (<see cref="RoutesFor"/>); dispose once evaluated.</summary>

@@ -92,6 +92,37 @@ internal sealed class BatchRoutes
     /// <summary>Ends activity <paramref name="i"/>'s entries.</summary>
     internal void End(int i) => _starts[i + 1] = Entries;
 
+    /// <summary>Appends the routes of <paramref name="part"/>, routed for this batch's activities from
+    /// <paramref name="at"/> on (after <see cref="Begin"/> and the parts before it, in order): the result equals one
+    /// routing of the whole batch.</summary>
+    internal void Append(BatchRoutes part, int at)
+    {
+        if (at + part.Count > Count || _starts[at] != Entries)
+        {
+            throw new InvalidOperationException("Route parts must be appended in order.");
+        }
+
+        var entries = Entries + part.Entries;
+        if (entries > _policies.Length)
+        {
+            var size = Math.Max(16, Math.Max(entries, _policies.Length * 2));
+            Array.Resize(ref _policies, size);
+            Array.Resize(ref _owners, size);
+            Array.Resize(ref _errors, size);
+        }
+
+        part._policies.AsSpan(0, part.Entries).CopyTo(_policies.AsSpan(Entries));
+        part._owners.AsSpan(0, part.Entries).CopyTo(_owners.AsSpan(Entries));
+        part._errors.AsSpan(0, part.Entries).CopyTo(_errors.AsSpan(Entries));
+        for (var i = 0; i < part.Count; i++)
+        {
+            _starts[at + i + 1] = Entries + part._starts[i + 1];
+        }
+
+        HasErrors |= part.HasErrors;
+        Entries = entries;
+    }
+
     /// <summary>Drops the references to the batch's activities and errors (a reused instance between batches).</summary>
     internal void Clear()
     {
