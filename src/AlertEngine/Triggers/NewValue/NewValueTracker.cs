@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace AlertEngine;
@@ -15,9 +16,9 @@ namespace AlertEngine;
 /// <para><b>Out of order.</b> The tracker has no lateness rule of its own: it accepts any time. Per key and value it
 /// remembers the newest time seen, so an input older than a later-arrived input with the same value counts as seen
 /// (the value is known to occur after it); for inputs in time order this is exactly the rule above.</para>
-/// <para><b>Memory.</b> Per tracked key: a record (the first-seen time and list heads, 40 bytes) in a slot of the key
-/// table (<c>KeyTable</c>: 56 bytes with the key reference and hash, between a quarter and half of the slots in use, so
-/// 115–230 bytes per key with the spare slots) and, while it remembers values, a node array holding at most
+/// <para><b>Memory.</b> Per tracked key: a record (the first-seen time, list heads and a fingerprint byte for each of
+/// the first 8 nodes, 48 bytes) in a slot of the key table (<c>KeyTable</c>: 64 bytes with the key reference and hash,
+/// one cache line, between a quarter and half of the slots in use, so 128–256 bytes per key with the spare slots) and, while it remembers values, a node array holding at most
 /// <see cref="MaxValuesPerKey"/> values (24 bytes each plus the string) and, past 8 values, a value index (about 30
 /// bytes per value). Remembered values are stored through a table of strings shared by all keys (the same text is one
 /// string however many keys remember it), which holds at most 65,536 strings and starts over when full. When a key
@@ -30,10 +31,11 @@ namespace AlertEngine;
 /// half lookback of event time one pass over all keys trims the others; a key left with no values gives back its index
 /// and array. The key's record itself (its first-seen time) is kept: dropping it would restart the key's learning
 /// period when it comes back, so a value that must fire (the learning period long over) would be swallowed. Forgetting
-/// values never changes a result; the record of a dormant key costs 115–230 bytes (see above) and counts against the key cap.</para>
-/// <para><b>Cost.</b> Per input: one lookup of the key; then, for a key with up to 8 values, a scan of its node array
-/// (each value by reference, then length, last character and content), otherwise one lookup in its
-/// index (no string made either way); O(1) list moves; expired values are removed in amortized O(1).</para>
+/// values never changes a result; the record of a dormant key costs 128–256 bytes (see above) and counts against the key cap.</para>
+/// <para><b>Cost.</b> Per input: one lookup of the key; then, for a key with up to 8 values, the value's fingerprint
+/// compared with those in the key's record at once and only the nodes it may match read (by reference, then length,
+/// last character and content: usually one node, the value's), otherwise one lookup in its index (no string made
+/// either way); O(1) list moves; expired values are removed in amortized O(1).</para>
 /// <para>Not thread-safe: use one tracker per thread, or serialize calls.</para>
 /// </remarks>
 public sealed class NewValueTracker
@@ -116,6 +118,9 @@ public sealed class NewValueTracker
         return Observe(key, time, value.AsSpan(), value);
     }
 
+    // Not inlined into callers: compiled on its own (a caller's loop may run as on-stack-replacement code, whose locals
+    // live on the stack), the record's fields and the scan stay in registers.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private NewValueOutcome Observe(string key, DateTimeOffset time, ReadOnlySpan<char> value, string? text)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -156,7 +161,8 @@ public sealed class NewValueTracker
         var cutoff = t - _lookback;
         kv.TrimExpired(cutoff);
         var learning = t - kv.FirstSeen < _learning;
-        if (kv.Lookup(value, text, out var index))
+        var print = Print(value);
+        if (kv.Lookup(value, text, print, out var index))
         {
             ref var node = ref kv.Nodes[index];
             var seen = node.Ticks > cutoff;
@@ -181,7 +187,7 @@ public sealed class NewValueTracker
 
             // Stored through the table shared by all keys: a value many keys have is one string, which stays in the
             // cache for the content comparisons of the scan, whatever string instances the activities carry.
-            kv.Add(_strings.Get(value, text), t, _maxValues);
+            kv.Add(_strings.Get(value, text), print, t, _maxValues);
         }
 
         return learning ? NewValueOutcome.Learning : NewValueOutcome.New;
@@ -251,12 +257,12 @@ public sealed class NewValueTracker
         var kv = new KeyValues(firstSeen);
         foreach (var (value, ticks) in values)
         {
-            if (string.IsNullOrEmpty(value) || kv.Lookup(value, value, out _))
+            if (string.IsNullOrEmpty(value) || kv.Lookup(value, value, Print(value), out _))
             {
                 throw new InvalidDataException($"Corrupt checkpoint: new-value key '{key}' has an empty or repeated value.");
             }
 
-            kv.Add(_strings.Get(value, value), ticks, _maxValues);
+            kv.Add(_strings.Get(value, value), Print(value), ticks, _maxValues);
             _watermark = Math.Max(_watermark, ticks);
         }
 
@@ -277,6 +283,12 @@ public sealed class NewValueTracker
             }
         }
     }
+
+    /// <summary>A value's fingerprint for a key's scanned nodes (<c>KeyValues._prints</c>): the distinct core's (equal for values equal
+    /// ignoring case, see <see cref="DistinctCounter{TItem}.Print"/>) with its lowest bit set, so that it is never zero,
+    /// the byte of a node without a value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static byte Print(ReadOnlySpan<char> value) => (byte)(DistinctCounter<string>.Print(value) | 1);
 
     private void Sweep(long now)
     {
@@ -313,6 +325,14 @@ public sealed class NewValueTracker
         private Dictionary<string, int>? _index;
         private int _free;
 
+        /// <summary>While the values are scanned (no index; then every node is among the first
+        /// <see cref="ScanLimit"/>): byte n is the fingerprint (<see cref="Print"/>, never zero) of node n's value, zero
+        /// for a node without one. A lookup compares the value's fingerprint with all of them at once and reads only the
+        /// nodes that may match (almost always just the one that does), so which node matches, or that none does, is
+        /// known from the key's slot without waiting for its node array. With the 40 bytes before it, the record is 48
+        /// bytes: a 64-byte slot with the key table's key, hash and order, which large tables put on line boundaries.</summary>
+        private ulong _prints;
+
         public long FirstSeen;
         public ValueNode[] Nodes;
         public int Head;
@@ -329,26 +349,36 @@ public sealed class NewValueTracker
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly bool Lookup(ReadOnlySpan<char> value, string? text, out int index)
+        public readonly bool Lookup(ReadOnlySpan<char> value, string? text, byte print, out int index)
         {
             if (_index is not null)
             {
                 return text is not null ? _index.TryGetValue(text, out index) : _index.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(value, out index);
             }
 
-            // One pass over the node array in index order (at most 8 nodes here; a free node has no value), by identity,
-            // then length, last character and content. Index order, not list order: the nodes' addresses do not wait for
-            // each other's links, so the array's cache lines are fetched at once. The stored strings come from the
-            // tracker's shared table, so the few that a scan reads are usually in the cache.
+            // The nodes whose fingerprint may be the value's (at most 8 nodes here), confirmed in index order by identity,
+            // then length, last character and content. Usually one candidate, the value's node: a branch predicted right,
+            // so the next input's work need not wait for this key's node array. The stored strings come from the
+            // tracker's shared table, so the few that are compared are usually in the cache.
             var nodes = Nodes;
-            for (var n = 0; n < nodes.Length; n++)
+            var candidates = DistinctCounter<string>.Matches(_prints, print, ScanLimit);
+            while (candidates != 0)
             {
+                var n = BitOperations.TrailingZeroCount(candidates) >> 3;
+                if (n >= nodes.Length)
+                {
+                    // Only a false candidate (the test flags bytes above a match that it cannot rule out).
+                    break;
+                }
+
                 var v = nodes[n].Value;
                 if (v is not null && (ReferenceEquals(v, text) || IgnoreCaseText.Equal(value, v, out _)))
                 {
                     index = n;
                     return true;
                 }
+
+                candidates &= candidates - 1;
             }
 
             index = -1;
@@ -363,7 +393,7 @@ public sealed class NewValueTracker
             }
         }
 
-        public void Add(string value, long ticks, int max)
+        public void Add(string value, byte print, long ticks, int max)
         {
             if (_index is null && Count == ScanLimit)
             {
@@ -388,6 +418,11 @@ public sealed class NewValueTracker
             }
 
             Nodes[i] = new ValueNode { Value = value, Ticks = ticks, Prev = Tail, Next = -1 };
+            if (i < ScanLimit)
+            {
+                _prints |= (ulong)print << (i << 3);
+            }
+
             Link(i);
             _index?.Add(value, i);
             Count++;
@@ -397,6 +432,11 @@ public sealed class NewValueTracker
         {
             Unlink(i);
             _index?.Remove(Nodes[i].Value!);
+            if (i < ScanLimit)
+            {
+                _prints &= ~(0xFFUL << (i << 3));
+            }
+
             Nodes[i] = new ValueNode { Next = _free };
             _free = i;
             Count--;
@@ -421,6 +461,7 @@ public sealed class NewValueTracker
             {
                 _index = null;
                 Nodes = [];
+                _prints = 0;
                 _free = -1;
                 Head = Tail = -1;
             }

@@ -24,6 +24,29 @@ public static class NewValueArbitraries
     private static readonly string[] Keys = ["alice", "ALICE", "bob", "carol"];
     private static readonly string?[] Values = ["10.0.0.1", "a", "A", "b", "B", "c", null, ""];
 
+    /// <summary>Values "v0" to "v9" (a key can remember more than the tracker scans, 8, and then use its index), and
+    /// values that share the tracker's fingerprint with "a", "b", "v0" and "v1" (so that the scan meets fingerprints
+    /// that are not the value), in either case.</summary>
+    private static readonly string[] More =
+    [
+        .. Enumerable.Range(0, 10).Select(i => "v" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        SamePrint("a"), SamePrint("b"), SamePrint("v0"), SamePrint("V1"),
+    ];
+
+    /// <summary>A value other than <paramref name="value"/> with the same fingerprint in the tracker.</summary>
+    internal static string SamePrint(string value)
+    {
+        var print = NewValueTracker.Print(value);
+        for (var j = 0; ; j++)
+        {
+            var other = "p" + j.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (NewValueTracker.Print(other) == print && !other.Equals(value, StringComparison.OrdinalIgnoreCase))
+            {
+                return other;
+            }
+        }
+    }
+
     public static Arbitrary<NewValueScenario> Scenarios()
     {
         var gen =
@@ -32,7 +55,10 @@ public static class NewValueArbitraries
             from n in Gen.Choose(0, 40)
             from steps in Gen.ArrayOf(
                 from key in Gen.Elements(Keys)
-                from value in Gen.Elements(Values)
+                from value in Gen.Frequency(
+                    (3, Gen.Elements(Values)),
+                    (2, Gen.Elements(More).Select(v => (string?)v)),
+                    (1, Gen.Elements(More).Select(v => (string?)v.ToUpperInvariant())))
                 from delta in Gen.Frequency(
                     (4, Gen.Constant(0)),
                     (3, Gen.Choose(1, 3)),

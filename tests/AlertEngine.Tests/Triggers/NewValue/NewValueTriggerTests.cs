@@ -125,6 +125,30 @@ public class NewValueTriggerTests
     }
 
     [Fact]
+    public void A_value_that_shares_a_remembered_values_fingerprint_is_still_new()
+    {
+        // The tracker's scan reads only the nodes whose fingerprint is the value's: a value with the fingerprint of a
+        // remembered one is confirmed by its text, and the remembered one is still found beside it, in either case.
+        var twin = NewValueArbitraries.SamePrint("10.0.0.1");
+        Assert.Equal(NewValueTracker.Print("10.0.0.1"), NewValueTracker.Print(twin));
+        var tracker = new NewValueTracker(TimeSpan.FromHours(1), TimeSpan.Zero);
+        var t = T0;
+        Assert.Equal(NewValueOutcome.New, tracker.Observe("alice", t, "10.0.0.1"));
+        Assert.Equal(NewValueOutcome.New, tracker.Observe("alice", t.AddSeconds(1), twin));
+        Assert.Equal(NewValueOutcome.Seen, tracker.Observe("alice", t.AddSeconds(2), "10.0.0.1"));
+        Assert.Equal(NewValueOutcome.Seen, tracker.Observe("alice", t.AddSeconds(3), twin.ToUpperInvariant()));
+        Assert.Equal(2, tracker.GetValueCount("alice"));
+
+        // The first value forgotten (its node freed, then taken by the next new value): the twin is still remembered.
+        t = t.AddHours(1).AddSeconds(2);
+        Assert.Equal(NewValueOutcome.Seen, tracker.Observe("alice", t, twin));
+        Assert.Equal(NewValueOutcome.New, tracker.Observe("alice", t, "10.0.0.2"));
+        Assert.Equal(NewValueOutcome.New, tracker.Observe("alice", t, "10.0.0.1"));
+        Assert.Equal(NewValueOutcome.Seen, tracker.Observe("alice", t.AddSeconds(1), twin));
+        Assert.Equal(3, tracker.GetValueCount("alice"));
+    }
+
+    [Fact]
     public void A_key_whose_values_are_all_forgotten_keeps_its_first_seen_time()
     {
         var tracker = new NewValueTracker(TimeSpan.FromHours(1), Day);
