@@ -132,29 +132,16 @@ internal sealed partial class DuplicateFilter
             return;
         }
 
-        // Prefetch a few questions ahead of the answers rather than the whole batch first: the processor keeps only
-        // so many misses in flight, and the lines a whole batch brings in (64 KB for 1,024) no longer fit its first-level
-        // cache when the answers read them.
-        var distance = Math.Min(PrefetchDistance, queries.Length);
-        for (var k = 0; k < distance; k++)
+        foreach (ref readonly var q in queries)
         {
-            Prefetch(queries[k].Digest);
+            Prefetch(q.Digest);
         }
 
-        for (var k = 0; k < queries.Length; k++)
+        foreach (ref readonly var q in queries)
         {
-            if (k + distance < queries.Length)
-            {
-                Prefetch(queries[k + distance].Digest);
-            }
-
-            ref readonly var q = ref queries[k];
             isDuplicate[q.Index] = IsDuplicate(q.Digest, q.FilterClockTicks);
         }
     }
-
-    /// <summary>How many questions of a batch ahead of the one answered the home slot is prefetched.</summary>
-    internal static int PrefetchDistance { get; set; } = 16;
 
     /// <summary>Asks the processor to bring the cache line of a digest's home slot (no-op without SSE, or while the
     /// table is empty). Only a hint: it changes no state.</summary>
@@ -263,16 +250,10 @@ internal sealed partial class DuplicateFilter
     /// each at its number modulo the capacity, so the table's sequence numbers stay valid.</summary>
     private void ResizeRing(int capacity)
     {
-        // In runs that are contiguous in both rings (at most three): block copies rather than one entry at a time.
         var ring = new Entry[capacity];
-        var oldMask = _ring.Length - 1;
-        for (var s = _head; s < _tail;)
+        for (var s = _head; s < _tail; s++)
         {
-            var from = (int)s & oldMask;
-            var to = (int)s & (capacity - 1);
-            var run = (int)Math.Min(_tail - s, Math.Min(_ring.Length - from, capacity - to));
-            Array.Copy(_ring, from, ring, to, run);
-            s += run;
+            ring[(int)s & (capacity - 1)] = At(s);
         }
 
         _ring = ring;
