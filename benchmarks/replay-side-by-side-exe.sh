@@ -7,6 +7,8 @@
 # Usage: benchmarks/replay-side-by-side-exe.sh ROUNDS_4M ROUNDS_1M ROUNDS_EMPTY COMMAND_1 COMMAND_2 [COMMAND_3 ...]
 #   e.g. benchmarks/replay-side-by-side-exe.sh 2 3 5 \
 #          "dotnet samples/AlertEngine.Replay/bin/Release/net10.0/alertengine-replay.dll" /tmp/aot-replay/alertengine-replay
+# Outputs go to /tmp/replay-sbsx-*; set OUT=DIR/prefix to keep them apart from another run's (e.g. OUT=/tmp/mine/sbsx).
+OUT=${OUT:-/tmp/replay-sbsx}
 R4=$1; R1=$2; RE=$3; shift 3
 BUILDS=("$@")
 P=/tmp/e2e-policies.json
@@ -18,21 +20,21 @@ for input in 1m 4m; do
   for r in $(seq 1 $rounds); do
     for i in "${!BUILDS[@]}"; do
       for t in 1 2; do
-        /usr/bin/time -f "$input b$i t$t r$r: %e wall %U user %S sys" ${BUILDS[$i]} --policies $P --activities /tmp/uniform$input.jsonl --threads $t > /tmp/replay-sbsx-$input-b$i-$t.jsonl 2>/tmp/replay-sbsx-err.txt
-        tail -1 /tmp/replay-sbsx-err.txt
+        /usr/bin/time -f "$input b$i t$t r$r: %e wall %U user %S sys" ${BUILDS[$i]} --policies $P --activities /tmp/uniform$input.jsonl --threads $t > $OUT-$input-b$i-$t.jsonl 2>$OUT-err.txt
+        tail -1 $OUT-err.txt
       done
     done
     echo "  load: $(uptime | sed 's/.*load/load/')"
   done
   if [ "$rounds" -gt 0 ]; then
-    for i in "${!BUILDS[@]}"; do for t in 1 2; do cmp /tmp/replay-sbsx-$input-b0-1.jsonl /tmp/replay-sbsx-$input-b$i-$t.jsonl && echo "$input b$i t$t identical to b0 t1"; done; done
+    for i in "${!BUILDS[@]}"; do for t in 1 2; do cmp $OUT-$input-b0-1.jsonl $OUT-$input-b$i-$t.jsonl && echo "$input b$i t$t identical to b0 t1"; done; done
   fi
 done
 for r in $(seq 1 $RE); do
   for i in "${!BUILDS[@]}"; do
     for t in 1 2; do
-      /usr/bin/time -f "empty b$i t$t r$r: %e wall %U user %S sys" ${BUILDS[$i]} --policies $P --activities "$EMPTY" --threads $t > /dev/null 2>/tmp/replay-sbsx-err.txt
-      tail -1 /tmp/replay-sbsx-err.txt
+      /usr/bin/time -f "empty b$i t$t r$r: %e wall %U user %S sys" ${BUILDS[$i]} --policies $P --activities "$EMPTY" --threads $t > /dev/null 2>$OUT-err.txt
+      tail -1 $OUT-err.txt
     done
   done
 done

@@ -265,10 +265,12 @@ internal sealed class ReplayCommand
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            foreach (var note in result.Notes)
+            // Indexed: a foreach over the interface asks the list for an enumerator on every line, notes or not.
+            var notes = result.Notes;
+            for (var i = 0; i < notes.Count; i++)
             {
                 _notes++;
-                Show(note.Kind, "note: " + note.Message);
+                Show(notes[i].Kind, "note: " + notes[i].Message);
             }
 
             if (!result.IsValid)

@@ -19,7 +19,7 @@ public static partial class ActivityReader
 
     private static IEnumerable<LineBatch> ReadUnparsedLines(ActivityInput input, string sourceName, ActivityReaderOptions options, Func<LineBatch> nextBatch)
     {
-        var splitter = new LineSplitter<byte>(options.MaxLineLength, (byte)'\n', (byte)'\r');
+        var splitter = new LineSplitter<byte>(options.MaxLineLength, (byte)'\n', (byte)'\r', ByteBufferSize);
         var batch = nextBatch();
         while (true)
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Numerics;
 
 namespace AlertEngine;
 
@@ -95,9 +96,11 @@ internal static class ClientIpParser
     /// <summary>
     /// The common IPv4 form without <see cref="IPAddress.TryParse(ReadOnlySpan{char}, out IPAddress?)"/>: four parts of
     /// 1 to 3 digits, each at most 255 and without a leading zero (<c>010</c> would be octal to IPAddress.Parse, so
-    /// such text takes the general path), separated by dots. Gives the same address as the general path.
+    /// such text takes the general path), separated by dots. Gives the same address as the general path. For chars, and
+    /// for the bytes of an ASCII line (the plain-line parser, which so needs no copy to chars first).
     /// </summary>
-    private static bool TryParseCanonicalDottedQuad(ReadOnlySpan<char> text, out IPAddress? address)
+    internal static bool TryParseCanonicalDottedQuad<T>(ReadOnlySpan<T> text, out IPAddress? address)
+        where T : unmanaged, IBinaryInteger<T>
     {
         address = null;
         long value = 0;
@@ -107,14 +110,14 @@ internal static class ClientIpParser
         {
             var start = i;
             part = 0;
-            while (i < text.Length && (uint)(text[i] - '0') <= 9 && i - start < 3)
+            while (i < text.Length && uint.CreateTruncating(text[i]) - '0' <= 9 && i - start < 3)
             {
-                part = (part * 10) + (text[i] - '0');
+                part = (part * 10) + (int)(uint.CreateTruncating(text[i]) - '0');
                 i++;
             }
 
             var digits = i - start;
-            if (digits == 0 || part > 255 || (digits > 1 && text[start] == '0'))
+            if (digits == 0 || part > 255 || (digits > 1 && uint.CreateTruncating(text[start]) == '0'))
             {
                 return false;
             }
@@ -122,7 +125,7 @@ internal static class ClientIpParser
             value |= (long)part << shift;
             if (shift < 24)
             {
-                if (i >= text.Length || text[i] != '.')
+                if (i >= text.Length || uint.CreateTruncating(text[i]) != '.')
                 {
                     return false;
                 }

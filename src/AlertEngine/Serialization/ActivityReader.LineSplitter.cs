@@ -38,13 +38,17 @@ internal sealed class LineSplitter<T>
     /// <param name="maxLineLength">The longest line accepted, in code units, not counting the line terminator.</param>
     /// <param name="newline">The newline code unit.</param>
     /// <param name="carriageReturn">The carriage return code unit, stripped before a newline.</param>
-    public LineSplitter(int maxLineLength, T newline, T carriageReturn)
+    /// <param name="initialSize">The buffer's first size in code units (capped at the line limit plus
+    /// <see cref="SplitterBuffer.MinReadBlock"/>): each read fills at most the buffer's free space, so it bounds the size
+    /// of a read until a long line grows the buffer.</param>
+    public LineSplitter(int maxLineLength, T newline, T carriageReturn, int initialSize = 16 * 1024)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineLength, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(initialSize, 1);
         _maxLineLength = maxLineLength;
         _newline = newline;
         _carriageReturn = carriageReturn;
-        _buffer = new T[(int)Math.Min(16 * 1024, (long)maxLineLength + MinReadBlock)];
+        _buffer = new T[(int)Math.Min(initialSize, (long)maxLineLength + MinReadBlock)];
     }
 
     /// <summary>The number of lines returned so far (lines too long included; the last one's number).</summary>

@@ -27,11 +27,20 @@ internal static class Iso8601FastPath
             return false;
         }
 
-        if (year is < 1000 or > 9998 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month)
-            || hour > 23 || minute > 59 || second > 59)
+        if (year is < 1000 or > 9998 || month is < 1 or > 12 || day < 1 || hour > 23 || minute > 59 || second > 59)
         {
             return false;
         }
+
+        // The day's number as DateTime counts it, without DateTime's constructor (which checks every part again).
+        var daysToMonth = (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? DaysToMonth366 : DaysToMonth365;
+        if (day > daysToMonth[month] - daysToMonth[month - 1])
+        {
+            return false;
+        }
+
+        var y = year - 1;
+        var days = (y * 365L) + (y / 4) - (y / 100) + (y / 400) + daysToMonth[month - 1] + day - 1;
 
         var i = 19;
         long fraction = 0;
@@ -91,10 +100,14 @@ internal static class Iso8601FastPath
             return false;
         }
 
-        var ticks = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).Ticks + fraction - offsetTicks;
+        var ticks = (days * TimeSpan.TicksPerDay) + ((((hour * 60L) + minute) * 60) + second) * TicksPerSecond + fraction - offsetTicks;
         utc = new DateTimeOffset(ticks, TimeSpan.Zero);
         return true;
     }
+
+    private static ReadOnlySpan<short> DaysToMonth365 => [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365];
+
+    private static ReadOnlySpan<short> DaysToMonth366 => [0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335, 366];
 
     private static bool Digits(ReadOnlySpan<byte> text, int start, int count, out int value)
     {

@@ -205,4 +205,32 @@ public class DuplicateFilterTests
     [Fact]
     public void A_zero_horizon_remembers_nothing() =>
         Assert.False(new DuplicateFilter(TimeSpan.Zero) is var f && (f.IsDuplicate("a", T0) || f.IsDuplicate("a", T0)));
+
+    [Fact]
+    public void The_ring_grows_while_it_wraps_and_every_answer_stays_the_oracles()
+    {
+        // Rates that change: the live ids first fill and wrap the smallest ring, then grow it tenfold while its oldest
+        // entries sit at the end of the array and its newest at the start (the runs ResizeRing copies), and again after
+        // a slow stretch; every tenth id is one sent again from a little earlier or from long ago.
+        var horizon = TimeSpan.FromSeconds(1000);
+        var filter = new DuplicateFilter(horizon);
+        var oracle = new Oracle(horizon.Ticks);
+        var t = T0;
+        var n = 0;
+        var sizes = new List<long>();
+        foreach (var (count, stepMs) in new[] { (3_000, 1_000), (20_000, 100), (3_000, 10_000), (20_000, 50), (2_000, 20_000) })
+        {
+            for (var i = 0; i < count; i++, n++)
+            {
+                t = t.AddMilliseconds(stepMs);
+                var key = "r" + (n % 10 == 9 ? n - 1 - (n % 7 == 0 ? 5_000 : 30) : n);
+                Assert.True(filter.IsDuplicate(key, t) == oracle.IsDuplicate(key, t.UtcTicks), $"{key} at {t:O}");
+            }
+
+            sizes.Add(filter.MemoryBytes);
+        }
+
+        // The first stretch wrapped the ring without growing it (1,000 live ids, 3,000 taken); the second grew it.
+        Assert.True(sizes[1] > sizes[0], "the filter did not grow after wrapping: the test did not reach what it is for");
+    }
 }
