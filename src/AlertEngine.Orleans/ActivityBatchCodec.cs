@@ -279,7 +279,7 @@ internal static class ActivityBatchCodec
         try
         {
             // The default scheduler: inside a grain, the current one runs one task at a time.
-            Parallel.For(0, chunks, new ParallelOptions { TaskScheduler = TaskScheduler.Default }, c => DecodeChunk(bytes, names, activities, starts, offsets, c));
+            Parallel.For(0, chunks, new ParallelOptions { TaskScheduler = TaskScheduler.Default, MaxDegreeOfParallelism = Environment.ProcessorCount }, c => DecodeChunk(bytes, names, activities, starts, offsets, c));
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {

@@ -6,8 +6,10 @@ namespace AlertEngine.Orleans.Tests;
 /// The silo's shared routing (<see cref="EngineDefinition.RoutesFor"/>): a batch cut into parts that the partitions
 /// asking at the same time route on their threads, each part with its own router, then joined in order, against the
 /// oracle of one <see cref="PartitionRouter"/> routing the whole batch: the same entries (policy, owner, error) per
-/// activity, batch after batch (the parts' arrays are reused).
+/// activity, batch after batch (the parts' arrays are reused). Not run in parallel with other classes: it sets the static
+/// <see cref="EngineDefinition.RoutePartSize"/> for a while.
 /// </summary>
+[Collection(nameof(SharedRoutingTests))]
 public class SharedRoutingTests
 {
     [Theory]
@@ -87,3 +89,7 @@ public class SharedRoutingTests
         }
     }
 }
+
+/// <summary>Runs <see cref="SharedRoutingTests"/> alone: it changes a static setting other Orleans tests read.</summary>
+[CollectionDefinition(nameof(SharedRoutingTests), DisableParallelization = true)]
+public class SharedRoutingTestsCollection;

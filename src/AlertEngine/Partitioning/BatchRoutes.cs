@@ -7,7 +7,8 @@ namespace AlertEngine;
 /// scope key (its id for every-time policies). So the operation lookup, the conditions and the key hash run once per
 /// batch, not once per partition: a partition observes the entries it owns and only passes the others' times to its
 /// detectors' clocks. Entries of one activity are in candidate order, activities in batch order. Read-only once
-/// routed (filled again only by the router that owns it, when reused by a single-threaded caller).
+/// routed (filled again only by the router that owns it, when reused by a single-threaded caller, or, in the Orleans
+/// package's shared routing, by <see cref="Append"/> of the routed parts in order under the batch's lock).
 /// </summary>
 internal sealed class BatchRoutes
 {

@@ -5,8 +5,8 @@ namespace AlertEngine;
 /// <summary>
 /// Routes a batch of admitted activities once for all the partitions of an engine (<see cref="BatchRoutes"/>): for each
 /// activity, the candidate policies of its operation, whether it passed each one's conditions, and which partition
-/// owns its key for each (<see cref="Partitioner"/>). Built once per engine (per silo in the Orleans package) for the
-/// same policies, in the same order, as the partitions. Thread-safe: routing runs under a lock (compiled conditions
+/// owns its key for each (<see cref="Partitioner"/>). Built once per engine (in the Orleans package, up to 8 per silo,
+/// each routing parts of a batch: EngineDefinition.RoutesFor) for the same policies, in the same order, as the partitions. Thread-safe: routing runs under a lock (compiled conditions
 /// and composite key readers keep caches).
 /// </summary>
 internal sealed class PartitionRouter

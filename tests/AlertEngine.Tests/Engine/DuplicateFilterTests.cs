@@ -210,7 +210,7 @@ public class DuplicateFilterTests
     public void The_ring_grows_while_it_wraps_and_every_answer_stays_the_oracles()
     {
         // Rates that change: the live ids first fill and wrap the smallest ring, then grow it tenfold while its oldest
-        // entries sit at the end of the array and its newest at the start (the runs ResizeRing copies), and again after
+        // entries sit at the end of the array and its newest at the start (the wrapped ring ResizeRing copies in order), and again after
         // a slow stretch; every tenth id is one sent again from a little earlier or from long ago.
         var horizon = TimeSpan.FromSeconds(1000);
         var filter = new DuplicateFilter(horizon);
