@@ -1,4 +1,4 @@
-using static AlertEngine.Tests.Alerts.AlertStoreTestData;
+using static AlertEngine.StoreContracts.StoreContractData;
 
 namespace AlertEngine.Tests.Alerts;
 

@@ -1,8 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using static AlertEngine.Tests.Alerts.AlertStoreTestData;
-using static AlertEngine.Tests.TestData;
+using static AlertEngine.StoreContracts.StoreContractData;
 
 namespace AlertEngine.Tests.Alerts;
 
@@ -215,42 +214,6 @@ public class InMemoryAlertStoreIndexTests
         var store = new InMemoryAlertStore();
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await store.UpsertAsync(MakeAlert("a") with { Category = (AlertCategory)42 }, Ct));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await store.UpsertAsync(MakeAlert("a") with { Status = (AlertStatus)42 }, Ct));
-    }
-
-    [Fact]
-    public async Task Concurrent_management_updates_and_engine_snapshots_lose_nothing()
-    {
-        var store = new InMemoryAlertStore();
-        await store.UpsertAsync(MakeAlert("x", hits: 0), Ct);
-        const int Snapshots = 2_000;
-        var engine = Task.Run(async () =>
-        {
-            for (var i = 1; i <= Snapshots; i++)
-            {
-                await store.UpsertAsync(MakeAlert("x", hits: i), Ct);
-            }
-        }, Ct);
-
-        // Each admin toggles suppression with compare-and-set; every successful toggle is counted.
-        var toggles = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
-        {
-            var done = 0;
-            for (var i = 0; i < 500; i++)
-            {
-                var read = (await store.GetAsync("x"))!;
-                if (await store.TryUpdateManagementAsync(read, read with { NotificationsSuppressed = !read.NotificationsSuppressed }) is not null)
-                {
-                    done++;
-                }
-            }
-
-            return done;
-        })));
-        await engine;
-
-        var final = (await store.GetAsync("x", Ct))!;
-        Assert.Equal(Snapshots, final.HitCount);
-        Assert.Equal(toggles.Sum() % 2 == 1, final.NotificationsSuppressed);
     }
 
     /// <summary>Random stores and queries: the indexed store answers exactly like filtering and sorting a list.</summary>

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
-using static AlertEngine.Tests.Alerts.AlertStoreTestData;
+using static AlertEngine.StoreContracts.StoreContractData;
 using static AlertEngine.Tests.Management.Principals;
-using static AlertEngine.Tests.TestData;
 
 namespace AlertEngine.Tests.Management;
 
@@ -113,16 +112,16 @@ public class AlertManagerTests
     [Fact]
     public async Task The_engine_keeps_updating_an_alert_after_its_status_changed_without_undoing_the_change()
     {
-        var pipeline = new AlertPipeline([EveryTime("p1")]);
+        var pipeline = new AlertPipeline([TestData.EveryTime("p1")]);
         using var _ = pipeline;
-        foreach (var change in pipeline.Process(Act("a1", 0)))
+        foreach (var change in pipeline.Process(TestData.Act("a1", 0)))
         {
             await _store.UpsertAsync(change.Alert, Ct);
         }
 
         Assert.True((await _manager.ChangeStatusAsync(Admin, "p1:a1", AlertStatus.Investigating, cancellationToken: Ct)).Succeeded);
         Assert.True((await _manager.SetNotificationsSuppressedAsync(Admin, "p1:a1", true, Ct)).Succeeded);
-        foreach (var change in pipeline.Process(Act("a2", 10)))
+        foreach (var change in pipeline.Process(TestData.Act("a2", 10)))
         {
             await _store.UpsertAsync(change.Alert, Ct);
         }

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using static AlertEngine.Tests.Alerts.AlertStoreTestData;
+using static AlertEngine.StoreContracts.StoreContractData;
 using static AlertEngine.Tests.Management.Principals;
 
 namespace AlertEngine.Tests.Management;

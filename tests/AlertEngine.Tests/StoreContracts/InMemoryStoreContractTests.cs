@@ -6,6 +6,10 @@ namespace AlertEngine.Tests.StoreContracts;
 public sealed class InMemoryAlertStoreContractTests : AlertStoreContract
 {
     protected override IAlertStore CreateStore() => new InMemoryAlertStore();
+
+    protected override int ConcurrentSnapshots => 2_000;
+
+    protected override int ConcurrentToggles => 500;
 }
 
 /// <summary>The incident store contract, on <see cref="InMemoryIncidentStore"/>.</summary>

@@ -18,6 +18,12 @@ public abstract class AlertStoreContract
     /// <summary>A new, empty store (the derived class disposes what it made when the test ends).</summary>
     protected abstract IAlertStore CreateStore();
 
+    /// <summary>Engine snapshots written by the concurrency test (a fast in-process store can take more).</summary>
+    protected virtual int ConcurrentSnapshots => 300;
+
+    /// <summary>Management toggles each of the concurrency test's two admins attempts.</summary>
+    protected virtual int ConcurrentToggles => 100;
+
     [Fact]
     public async Task Upsert_replaces_by_id_and_get_returns_the_latest_snapshot()
     {
@@ -443,10 +449,10 @@ public abstract class AlertStoreContract
     {
         var store = CreateStore();
         await store.UpsertAsync(MakeAlert("x", hits: 0), Ct);
-        const int Snapshots = 300;
+        var snapshots = ConcurrentSnapshots;
         var engine = Task.Run(async () =>
         {
-            for (var i = 1; i <= Snapshots; i++)
+            for (var i = 1; i <= snapshots; i++)
             {
                 await store.UpsertAsync(MakeAlert("x", hits: i), Ct);
             }
@@ -456,7 +462,7 @@ public abstract class AlertStoreContract
         var toggles = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
         {
             var done = 0;
-            for (var i = 0; i < 100; i++)
+            for (var i = 0; i < ConcurrentToggles; i++)
             {
                 var read = (await store.GetAsync("x"))!;
                 if (await store.TryUpdateManagementAsync(read, read with { NotificationsSuppressed = !read.NotificationsSuppressed }) is not null)
@@ -470,7 +476,7 @@ public abstract class AlertStoreContract
         await engine;
 
         var final = (await store.GetAsync("x", Ct))!;
-        Assert.Equal(Snapshots, final.HitCount);
+        Assert.Equal(snapshots, final.HitCount);
         Assert.True(toggles.Sum() > 0);
         Assert.Equal(toggles.Sum() % 2 == 1, final.NotificationsSuppressed);
     }
