@@ -105,7 +105,7 @@ public class WindowedTriggerBenchmarks
             methods = Array.FindAll(methods, m => m.Name.StartsWith(only, StringComparison.OrdinalIgnoreCase));
         }
 
-        var lines = new List<string> { string.Create(CultureInfo.InvariantCulture, $"KeepItems = {keepItems}: {counts}") };
+        var lines = new List<string> { string.Create(CultureInfo.InvariantCulture, $"KeepItems = {keepItems}: {counts}; sum slots aligned: {b._sum.SlotsAligned}") };
         var best = new double[methods.Length];
         Array.Fill(best, double.MaxValue);
         for (var round = 0; round < rounds; round++)

@@ -118,6 +118,9 @@ public sealed class SlidingWindowSum<TItem>
     /// <summary>For tests: the size of a key's slot in the key table (its state with the key, hash and order).</summary>
     internal static int KeySlotSize => KeyTable<KeyState>.SlotSize;
 
+    /// <summary>For benchmarks: whether the key table's slots start on a cache line.</summary>
+    internal bool SlotsAligned => _keys.SlotsAligned;
+
     /// <summary>For tests: every key expires at once when its window moves on (no lazy expiry), the reference that lazy
     /// expiry is compared with, bit for bit.</summary>
     internal bool ExpiresEagerly { get; init; }
