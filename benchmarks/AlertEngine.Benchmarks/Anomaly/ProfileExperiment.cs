@@ -219,6 +219,7 @@ internal static class ProfileExperiment
             }
         }
 
+        double[]? pendingPrior = null;
         for (var day = firstDay; day <= lastDay; day++)
         {
             if (variant.PooledDispersion > 0 || variant.EmpiricalBayesPool)
@@ -281,7 +282,7 @@ internal static class ProfileExperiment
 
             if (variant.GridEmpiricalBayes)
             {
-                EstimateGridPrior(models, variant.GridEmpiricalBayesIterations);
+                EstimateGridPrior(models, variant.GridEmpiricalBayesIterations, variant.GridEmpiricalBayesLag, ref pendingPrior);
             }
 
             var end = (day + 1) * TimeSpan.TicksPerDay;
@@ -348,8 +349,19 @@ internal static class ProfileExperiment
     /// plumbing would buy): the mixing weights maximizing the marginal likelihood of the keys' discounted grid
     /// likelihoods (a few EM steps from the previous day's weights), floored at 0.1 % per point; every key's posterior is
     /// then recomputed under it.</summary>
-    private static void EstimateGridPrior(ProfileBaselineModel[] models, int iterations)
+    private static void EstimateGridPrior(ProfileBaselineModel[] models, int iterations, bool lag, ref double[]? pending)
     {
+        if (lag && pending is not null)
+        {
+            // The prior estimated at the previous day start takes effect now (every key refreshed under it), and the
+            // EM step below starts from it and is kept for the next day start.
+            foreach (var m in models)
+            {
+                m.GridLogPrior = pending;
+                m.RefreshGrid();
+            }
+        }
+
         var size = DispersionGrid.Size;
         var prior = models[0].GridLogPrior is { } previous ? [.. previous.Select(p => Math.Exp(p))] : Enumerable.Repeat(1.0 / size, size).ToArray();
         var post = new double[size];
@@ -405,6 +417,12 @@ internal static class ProfileExperiment
         }
 
         var log = prior.Select(p => Math.Log(p)).ToArray();
+        if (lag)
+        {
+            pending = log;
+            return;
+        }
+
         foreach (var m in models)
         {
             m.GridLogPrior = log;
