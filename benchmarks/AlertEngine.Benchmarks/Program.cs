@@ -169,6 +169,11 @@ public static class Program
             return Storage.StorageLatency.Run(storageArgs);
         }
 
+        if (args is ["anomaly-grid-cost"])
+        {
+            return Anomaly.DispersionGridCost.Run();
+        }
+
         if (args is ["anomaly-ideal", .. var idealArgs])
         {
             return Anomaly.AnomalyIdealDetector.Run(idealArgs);

@@ -122,6 +122,11 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
     /// day barrier exchanging one summed posterior vector per partition computes).</summary>
     public int GridEmpiricalBayesIterations { get; init; } = 5;
 
+    /// <summary>With <see cref="GridEmpiricalBayes"/> (<c>eblag</c>, eighth session): the prior estimated at a day start is
+    /// applied only from the next day start (keys use the prior of the day before meanwhile): what an engine computes
+    /// when partitions send their posterior sums with a batch's output instead of splitting the batch at the day start.</summary>
+    public bool GridEmpiricalBayesLag { get; init; }
+
     /// <summary>With the moments (<c>ucb=C</c>): the threshold's φ is φ̂ + C·√(3 / (Σw + w₀)), an upper confidence bound
     /// whose margin shrinks as the key's information grows.</summary>
     public double UpperBound { get; init; }
@@ -140,7 +145,7 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
             "profile" => new ProfileVariant(double.Parse(parts[1], CultureInfo.InvariantCulture), Array.IndexOf(parts, "prior") >= 0, estimator),
             _ => throw new ArgumentException($"unknown variant {text}"),
         };
-        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0 || Option(parts, "truephi=") > 0, TrueDispersionScale = Option(parts, "truephi=") > 0 ? Option(parts, "truephi=") : 1, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0, PooledDispersion = Array.IndexOf(parts, "pool=eb") >= 0 ? 0 : Option(parts, "pool="), EmpiricalBayesPool = Array.IndexOf(parts, "pool=eb") >= 0, DispersionMemory = Option(parts, "mem="), SkipQuiet = Option(parts, "quiet="), LocalPoolRatio = Option(parts, "local="), GridQuantile = Option(parts, "gq="), GridWinsor = Option(parts, "gwin=") > 0 ? Option(parts, "gwin=") : 4, GridGeometric = Array.IndexOf(parts, "geo") >= 0, GridDown = Option(parts, "gdown="), GridBlend = Option(parts, "blend="), GridLevelStep = (int)Option(parts, "glevels="), GridLevelOffset = (int)Option(parts, "goffset="), TrueLevelForDispersion = Array.IndexOf(parts, "truelevel") >= 0, GridFixedPrior = Option(parts, "gprior=") > 0, GridEmpiricalBayes = Array.IndexOf(parts, "ebmix") >= 0, GridEmpiricalBayesIterations = Option(parts, "ebiter=") > 0 ? (int)Option(parts, "ebiter=") : 5, UpperBound = Option(parts, "ucb=") };
+        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0 || Option(parts, "truephi=") > 0, TrueDispersionScale = Option(parts, "truephi=") > 0 ? Option(parts, "truephi=") : 1, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0, PooledDispersion = Array.IndexOf(parts, "pool=eb") >= 0 ? 0 : Option(parts, "pool="), EmpiricalBayesPool = Array.IndexOf(parts, "pool=eb") >= 0, DispersionMemory = Option(parts, "mem="), SkipQuiet = Option(parts, "quiet="), LocalPoolRatio = Option(parts, "local="), GridQuantile = Option(parts, "gq="), GridWinsor = Option(parts, "gwin=") > 0 ? Option(parts, "gwin=") : 4, GridGeometric = Array.IndexOf(parts, "geo") >= 0, GridDown = Option(parts, "gdown="), GridBlend = Option(parts, "blend="), GridLevelStep = (int)Option(parts, "glevels="), GridLevelOffset = (int)Option(parts, "goffset="), TrueLevelForDispersion = Array.IndexOf(parts, "truelevel") >= 0, GridFixedPrior = Option(parts, "gprior=") > 0, GridEmpiricalBayes = Array.IndexOf(parts, "ebmix") >= 0, GridEmpiricalBayesIterations = Option(parts, "ebiter=") > 0 ? (int)Option(parts, "ebiter=") : 5, GridEmpiricalBayesLag = Array.IndexOf(parts, "eblag") >= 0, UpperBound = Option(parts, "ucb=") };
     }
 
     private static double Option(string[] parts, string name)
@@ -161,6 +166,7 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
     {
         var estimator = (Estimator == DispersionEstimator.Score ? ", φ by score (ML)" : "")
             + (Estimator == DispersionEstimator.Grid ? string.Create(CultureInfo.InvariantCulture, $", φ by grid likelihood ({(GridEmpiricalBayes ? (GridEmpiricalBayesIterations == 5 ? "EB mixture prior across keys" : $"EB mixture prior across keys, {GridEmpiricalBayesIterations} EM step per day") : GridLevelStep > 0 ? "fixed sparse mixture prior" : GridFixedPrior ? "fixed log-normal prior" : "log-uniform prior")}, posterior {(GridGeometric ? "geometric mean" : "mean")}{(GridQuantile > 0 ? $", threshold at its {GridQuantile} quantile" : "")}{(GridWinsor != 4 ? $", counts winsorized at {GridWinsor}σ" : "")}{(GridDown > 0 ? $", drops winsorized at {GridDown}σ" : "")}{(GridBlend > 0 ? $", blended {GridBlend}:{1 - GridBlend} with the moments' φ̂" : "")}{(GridLevelStep > 0 ? $", prior on the levels {string.Join("/", Enumerable.Range(0, DispersionGrid.Size).Where(k => k % GridLevelStep == GridLevelOffset % GridLevelStep).Select(k => DispersionGrid.Values[k].ToString("0.000", CultureInfo.InvariantCulture)))} only" : "")})") : "")
+            + (GridEmpiricalBayesLag ? ", EB prior applied a day later" : "")
             + (UpperBound > 0 ? string.Create(CultureInfo.InvariantCulture, $", threshold φ̂ + {UpperBound}·√(3/(Σw + w₀))") : "")
             + (RateMemory > 0 ? string.Create(CultureInfo.InvariantCulture, $", key rate from all buckets, memory {RateMemory} h") : "")
             + (DownCap > 0 ? string.Create(CultureInfo.InvariantCulture, $", drops capped at {DownCap}σ in φ") : "")
