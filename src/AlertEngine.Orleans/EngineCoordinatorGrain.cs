@@ -166,7 +166,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
             var partitions = new EnginePartition[definition.Partitions];
             for (var p = 0; p < partitions.Length; p++)
             {
-                partitions[p] = new EnginePartition(definition.Policies, definition.Options, p, partitions.Length, alertFieldsOnly: true);
+                partitions[p] = new EnginePartition(definition.Policies, definition.Options, p, partitions.Length);
             }
 
             pipeline.SplitRestoredStateInto(partitions);
@@ -493,7 +493,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         var partitions = new EnginePartition[states.Length];
         for (var p = 0; p < partitions.Length; p++)
         {
-            partitions[p] = new EnginePartition(definition.Policies, definition.Options, p, partitions.Length, alertFieldsOnly: true);
+            partitions[p] = new EnginePartition(definition.Policies, definition.Options, p, partitions.Length);
             PartitionStateCodec.Read(partitions[p], (await states[p]).Value, definition.Policies.Count);
         }
 

@@ -221,7 +221,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
 
     private EnginePartition NewPartition(byte[]? snapshot, byte[][] deltas)
     {
-        var partition = new EnginePartition(Definition.Policies, Definition.Options, _index, Definition.Partitions, alertFieldsOnly: true);
+        var partition = new EnginePartition(Definition.Policies, Definition.Options, _index, Definition.Partitions);
         if (snapshot is not null)
         {
             PartitionStateCodec.Restore(partition, snapshot, deltas, Definition.Policies.Count);

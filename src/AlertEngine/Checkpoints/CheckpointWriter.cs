@@ -108,52 +108,23 @@ internal sealed class CheckpointWriter : IDisposable
 
     /// <summary>Writes the whole activity: id, time, operation, user, client IP, object, workload, tags, properties
     /// (properties in ordinal key order, so equal activities give equal bytes).</summary>
-    public void WriteActivity(Activity activity) => WriteActivityFields(
-        activity.Id,
-        activity.UtcTicks,
-        activity.Operation,
-        activity.UserId,
-        activity.ClientIp,
-        activity.ObjectId,
-        activity.Workload,
-        activity.UserTags,
-        activity.Properties);
-
-    /// <summary>Writes an activity of these fields as <see cref="WriteActivity(Activity)"/> does (a threshold window that
-    /// keeps only some of an activity's fields writes its kept activities so; <see langword="null"/> properties are
-    /// none).</summary>
-    public void WriteActivityFields(
-        string id,
-        long utcTicks,
-        string operation,
-        string? userId,
-        IPAddress? clientIp,
-        string? objectId,
-        string? workload,
-        IReadOnlyList<string> tags,
-        IReadOnlyDictionary<string, string>? properties)
+    public void WriteActivity(Activity activity)
     {
-        Write(id);
-        Write(utcTicks);
-        Write(operation);
-        WriteNullable(userId);
-        WriteAddress(clientIp);
-        WriteNullable(objectId);
-        WriteNullable(workload);
+        Write(activity.Id);
+        Write(activity.Time.UtcTicks);
+        Write(activity.Operation);
+        WriteNullable(activity.UserId);
+        WriteAddress(activity.ClientIp);
+        WriteNullable(activity.ObjectId);
+        WriteNullable(activity.Workload);
+        var tags = activity.UserTags;
         Write(tags.Count);
         for (var i = 0; i < tags.Count; i++)
         {
             Write(tags[i]);
         }
 
-        if (properties is null)
-        {
-            Write(0);
-        }
-        else
-        {
-            WriteProperties(properties);
-        }
+        WriteProperties(activity.Properties);
     }
 
     /// <summary>Writes an activity's properties: the count, then the pairs in ordinal key order (equal activities give

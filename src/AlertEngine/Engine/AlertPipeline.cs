@@ -442,15 +442,10 @@ public sealed partial class AlertPipeline : IDisposable
     private IPolicyDetector CreateDetector(AlertPolicy policy) => CreateDetector(policy, Options, _report);
 
     /// <summary>The detector for a policy's trigger (also the partitioned engine's, one per partition).</summary>
-    /// <param name="policy">The policy.</param>
-    /// <param name="options">The engine options.</param>
-    /// <param name="report">Where diagnostics go.</param>
-    /// <param name="alertFieldsOnly">Whether the detections never reach a caller, only alerts: then a threshold
-    /// window keeps only what an alert lists of each activity (<see cref="AlertFields"/>), not the activity.</param>
-    internal static IPolicyDetector CreateDetector(AlertPolicy policy, AlertEngineOptions options, Action<EngineDiagnostic> report, bool alertFieldsOnly = false) => policy.Trigger switch
+    internal static IPolicyDetector CreateDetector(AlertPolicy policy, AlertEngineOptions options, Action<EngineDiagnostic> report) => policy.Trigger switch
     {
         EveryTimeTrigger => new EveryTimeDetector(policy.Id),
-        ThresholdTrigger threshold => new ThresholdDetector(policy, threshold, options, report, alertFieldsOnly),
+        ThresholdTrigger threshold => new ThresholdDetector(policy, threshold, options, report),
         AnomalyTrigger anomaly => new AnomalyDetector(policy, anomaly, options, report),
         DistinctTrigger distinct => new DistinctDetector(policy, distinct, options, report),
         SumTrigger sum => new SumDetector(policy, sum, options, report),

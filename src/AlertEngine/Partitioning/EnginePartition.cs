@@ -36,15 +36,7 @@ internal sealed partial class EnginePartition
 
     /// <summary>Creates partition <paramref name="partition"/> of <paramref name="partitions"/> for the policies, which
     /// the caller has validated (the same list, in the same order, for every partition and the coordinator).</summary>
-    /// <param name="policies">The policies.</param>
-    /// <param name="options">The engine options.</param>
-    /// <param name="partition">This partition's number.</param>
-    /// <param name="partitions">The number of partitions.</param>
-    /// <param name="alertFieldsOnly">Whether this partition's detections reach no caller, only alerts (an Orleans
-    /// partition's are serialized to its coordinator and aggregated there): then its threshold windows keep only what
-    /// an alert lists of each activity (<see cref="AlertFields"/>). The in-process partitioned engine's detections are
-    /// its callers' (<see cref="AlertChange.Detection"/>), so it keeps the activities.</param>
-    public EnginePartition(IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, int partition, int partitions, bool alertFieldsOnly = false)
+    public EnginePartition(IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, int partition, int partitions)
     {
         ArgumentNullException.ThrowIfNull(policies);
         ArgumentNullException.ThrowIfNull(options);
@@ -54,7 +46,6 @@ internal sealed partial class EnginePartition
         Partition = partition;
         Partitions = partitions;
         Options = options;
-        AlertFieldsOnly = alertFieldsOnly;
         Duplicates = new DuplicateFilter(options.DuplicateHorizon);
         Action<EngineDiagnostic> report = Report;
         _runtimes = new Runtime[policies.Count];
@@ -63,7 +54,7 @@ internal sealed partial class EnginePartition
         for (var i = 0; i < policies.Count; i++)
         {
             var policy = policies[i];
-            var detector = AlertPipeline.CreateDetector(policy, options, report, alertFieldsOnly);
+            var detector = AlertPipeline.CreateDetector(policy, options, report);
             _runtimes[i] = new Runtime(policy, detector, PartitionRouter.KeyReader(policy.Trigger));
             _followsClock[i] = policy.Trigger is not EveryTimeTrigger;
             if (policy.Enabled && detector is IClockDrivenDetector)
@@ -86,9 +77,6 @@ internal sealed partial class EnginePartition
     /// <summary>The engine options.</summary>
     public AlertEngineOptions Options { get; }
 
-    /// <summary>Whether the threshold windows keep only what an alert lists of each activity (see the constructor).</summary>
-    public bool AlertFieldsOnly { get; }
-
     /// <summary>The duplicate filter of this partition's digests.</summary>
     internal DuplicateFilter Duplicates { get; private set; }
 
@@ -102,7 +90,7 @@ internal sealed partial class EnginePartition
     internal void ReplaceDuplicates(DuplicateFilter filter) => Duplicates = filter;
 
     /// <summary>A fresh detector for the policy at <paramref name="index"/> that reports through this partition.</summary>
-    internal IPolicyDetector NewDetector(int index) => AlertPipeline.CreateDetector(_runtimes[index].Policy, Options, Report, AlertFieldsOnly);
+    internal IPolicyDetector NewDetector(int index) => AlertPipeline.CreateDetector(_runtimes[index].Policy, Options, Report);
 
     /// <summary>Answers the duplicate questions routed to this partition, in order (their lookups overlap in memory).</summary>
     public void CheckDuplicates(ReadOnlySpan<DuplicateQuery> queries, Span<bool> isDuplicate) => Duplicates.IsDuplicate(queries, isDuplicate);

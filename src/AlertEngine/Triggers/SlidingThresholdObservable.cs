@@ -94,7 +94,7 @@ public static class SlidingThresholdObservable
         var logger = options?.Logger;
         return Observable.Create<Detection>(observer =>
         {
-            var evaluator = ThresholdEvaluator.Create(count, window, scope, scopeName, counterOptions, null, diagnostics, logger);
+            var evaluator = new ThresholdEvaluator(count, window, scope, scopeName, counterOptions, null, diagnostics, logger);
             return source.SubscribeSafe(new Sink(observer, evaluator));
         });
     }

@@ -11,13 +11,7 @@ internal sealed class ThresholdDetector : IPolicyDetector, IKeyedDetectorState
 {
     private readonly ThresholdEvaluator _evaluator;
 
-    /// <param name="policy">The policy.</param>
-    /// <param name="trigger">Its trigger.</param>
-    /// <param name="options">The engine options.</param>
-    /// <param name="report">Where diagnostics go.</param>
-    /// <param name="alertFieldsOnly">Whether the windows keep only what an alert lists of each activity
-    /// (<see cref="AlertFields"/>: for an engine whose detections never reach a caller) instead of the activity.</param>
-    public ThresholdDetector(AlertPolicy policy, ThresholdTrigger trigger, AlertEngineOptions options, Action<EngineDiagnostic> report, bool alertFieldsOnly = false)
+    public ThresholdDetector(AlertPolicy policy, ThresholdTrigger trigger, AlertEngineOptions options, Action<EngineDiagnostic> report)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(trigger);
@@ -33,7 +27,7 @@ internal sealed class ThresholdDetector : IPolicyDetector, IKeyedDetectorState
             MaxItemsPerDetection = options.MaxActivitiesPerAlert,
             KeyComparer = StringComparer.OrdinalIgnoreCase,
         };
-        _evaluator = ThresholdEvaluator.Create(
+        _evaluator = new ThresholdEvaluator(
             trigger.Count,
             trigger.Window,
             ScopeKeys.Reader(trigger.Scope),
@@ -41,16 +35,11 @@ internal sealed class ThresholdDetector : IPolicyDetector, IKeyedDetectorState
             counterOptions,
             policy.Id,
             report,
-            logger: null,
-            alertFieldsOnly);
+            logger: null);
     }
 
-    /// <summary>The counter of a detector that keeps whole activities (for tests and state inspection).</summary>
-    /// <exception cref="InvalidCastException">The detector keeps only what an alert lists.</exception>
-    internal SlidingWindowCounter<Activity> Counter => ((ThresholdEvaluator<Activity, WholeActivities>)_evaluator).Counter;
-
-    /// <summary>Whether the windows keep only what an alert lists of each activity (<see cref="AlertFields"/>).</summary>
-    internal bool KeepsAlertFieldsOnly => _evaluator is ThresholdEvaluator<KeptActivity, AlertFields>;
+    /// <summary>The counter (for tests and state inspection).</summary>
+    internal SlidingWindowCounter<Activity> Counter => _evaluator.Counter;
 
     /// <summary>Creates the detector of a threshold policy; matches <see cref="DetectorFactory"/>.</summary>
     /// <exception cref="ArgumentException">The policy's trigger is not a threshold trigger.</exception>
@@ -70,40 +59,43 @@ internal sealed class ThresholdDetector : IPolicyDetector, IKeyedDetectorState
     }
 
     /// <inheritdoc />
-    public void Pass(Activity activity) => _evaluator.AdvanceTo(activity.Time);
+    public void Pass(Activity activity) => _evaluator.Counter.AdvanceTo(activity.Time);
 
     /// <summary>After <see cref="Observe"/> returned <see langword="null"/> for <paramref name="activity"/>: whether it was
     /// the first activity counted for its scope key in the current window.</summary>
     public bool IsFirstMatch(Activity activity, out string scopeKey) => _evaluator.IsFirstMatch(activity, out scopeKey);
 
     /// <summary>Captures the trigger state (counts and kept activities per scope key).</summary>
-    public SlidingWindowCounterSnapshot<Activity> CreateSnapshot() => Counter.CreateSnapshot();
+    public SlidingWindowCounterSnapshot<Activity> CreateSnapshot() => _evaluator.Counter.CreateSnapshot();
 
     /// <summary>Replaces the trigger state with a snapshot of the same policy trigger.</summary>
     /// <exception cref="ArgumentException">The snapshot does not fit the trigger.</exception>
-    public void Restore(SlidingWindowCounterSnapshot<Activity> snapshot) => Counter.Restore(snapshot);
+    public void Restore(SlidingWindowCounterSnapshot<Activity> snapshot) => _evaluator.Counter.Restore(snapshot);
 
     /// <summary>Detector-wide: the counter's watermark; per key: its newest slot, slot counts and kept activities
     /// (written from the counter's key table directly).</summary>
-    public void WriteState(CheckpointWriter writer) => _evaluator.WriteState(writer);
+    public void WriteState(CheckpointWriter writer) =>
+        _evaluator.Counter.WriteCheckpoint(writer, static (w, activity) => w.WriteActivity(activity));
 
     /// <inheritdoc />
-    public IEqualityComparer<string> KeyComparer => _evaluator.KeyComparer;
+    public IEqualityComparer<string> KeyComparer => _evaluator.Counter.KeyComparer;
 
     /// <inheritdoc />
-    public int KeyCount => _evaluator.TrackedKeys;
+    public int KeyCount => _evaluator.Counter.TrackedKeys;
 
     /// <inheritdoc />
-    public bool ContainsKey(string key) => _evaluator.IsTracked(key);
+    public bool ContainsKey(string key) => _evaluator.Counter.IsTracked(key);
 
     /// <inheritdoc />
-    public void CopyKeysTo(List<string> keys) => _evaluator.CopyKeysTo(keys);
+    public void CopyKeysTo(List<string> keys) => _evaluator.Counter.CopyKeysTo(keys);
 
     /// <inheritdoc />
-    public void WriteState(CheckpointWriter writer, IReadOnlyCollection<string> keys) => _evaluator.WriteState(writer, keys);
+    public void WriteState(CheckpointWriter writer, IReadOnlyCollection<string> keys) =>
+        _evaluator.Counter.WriteKeysCheckpoint(writer, static (w, activity) => w.WriteActivity(activity), keys);
 
     /// <summary>Reads the state into this detector, which must be fresh (the engine discards it after an exception).
     /// An <see cref="ArgumentException"/> means the state does not fit this counter (e.g. another resolution): the
     /// engine skips the policy with that reason.</summary>
-    public void ReadState(CheckpointReader reader) => _evaluator.ReadState(reader);
+    public void ReadState(CheckpointReader reader) =>
+        _evaluator.Counter.ReadCheckpoint(reader, static r => r.ReadActivity());
 }
