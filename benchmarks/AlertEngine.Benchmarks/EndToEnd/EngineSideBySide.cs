@@ -33,7 +33,11 @@ namespace AlertEngine.Benchmarks.EndToEnd;
 /// For a profile: <c>e2e-engine FILE POLICIES 30 - policy:ID</c> under <c>dotnet-trace collect</c>, or under
 /// <c>perf record -k CLOCK_MONOTONIC</c> with <c>E2E_MARK=1</c>, which prints each timed region's bounds to stderr so that
 /// <c>benchmarks/perf-window.py</c> keeps only the samples taken inside them (the parse and the collections between
-/// stages are most of a run's samples otherwise).
+/// stages are most of a run's samples otherwise). <c>E2E_VERBOSE=1</c> prints each timed run (CPU ms, collections, GC
+/// pause) and where the activities lie (offsets in cache lines, the user string's distance, generation) to stderr.
+/// A first-pass policy row can read far apart between the two sides even for identical code (0.75x and 1.67x for one
+/// build against itself at load 24-26: tiered PGO decides per side and process; end-to-end.md, range-16), so compare
+/// over several processes, in both orders.
 /// </remarks>
 internal static class EngineSideBySide
 {
@@ -230,6 +234,38 @@ internal static class EngineSideBySide
         return _shifted;
     }
 
+    /// <summary>Where the activities lie (E2E_VERBOSE=1): how many start at each 8-byte offset in a 64-byte cache line,
+    /// how many have their ticks and codes (+80, +88 from the method table pointer in the 104 B layout) on two lines, the
+    /// commonest distances of the user string from its activity, and the GC generation of the first and last activity.
+    /// A probe: the addresses are read while nothing allocates but the dictionary (a collection in between would move
+    /// some).</summary>
+    private static string Layout(List<Activity> activities)
+    {
+        var offsets = new int[8];
+        var split = 0;
+        var userAfter = new Dictionary<long, int>();
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(activities);
+        for (var i = 0; i < span.Length; i++)
+        {
+            var a = (long)System.Runtime.CompilerServices.Unsafe.As<Activity, nint>(ref span[i]);
+            offsets[(a & 63) >> 3]++;
+            if (((a + 88) & 63) == 0)
+            {
+                split++;
+            }
+
+            if (span[i].UserId is { } user)
+            {
+                var u = (long)System.Runtime.CompilerServices.Unsafe.As<string, nint>(ref user) - a;
+                var key = Math.Clamp(u, -512, 512);
+                userAfter[key] = userAfter.GetValueOrDefault(key) + 1;
+            }
+        }
+
+        var users = string.Join(' ', userAfter.OrderByDescending(p => p.Value).Take(4).Select(p => $"{p.Key}:{p.Value}"));
+        return $"offsets mod 64 (x8) [{string.Join(' ', offsets)}], ticks/codes split {split}, user-activity {users}, gen {GC.GetGeneration(span[0])}/{GC.GetGeneration(span[^1])}";
+    }
+
     /// <summary>One timed run of a stage: [thread CPU ns, activities, bytes allocated per activity, matching activities].</summary>
     public static double[] Measure(string activitiesPath, string policiesPath, string stage)
     {
@@ -309,6 +345,13 @@ internal static class EngineSideBySide
         var changes = 0L;
         var kept = stage.StartsWith("keep:", StringComparison.Ordinal) ? new List<AlertChange>() : null;
         var markStart = Environment.GetEnvironmentVariable("E2E_MARK") == "1" ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        var verbose = Environment.GetEnvironmentVariable("E2E_VERBOSE") == "1";
+        if (verbose)
+        {
+            Console.Error.WriteLine($"e2e-layout {stage} {Layout(activities)}");
+        }
+
+        var (gen0, gen1, gen2, pause) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var cpu = ThreadCpuNanoseconds();
         if (batched)
         {
@@ -333,6 +376,14 @@ internal static class EngineSideBySide
 
         cpu = ThreadCpuNanoseconds() - cpu;
         bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
+        if (verbose)
+        {
+            // E2E_VERBOSE=1: each timed run with the collections and the GC pause inside it (to tell a slow run's GC
+            // from its engine code).
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"e2e-run {stage} cpu {cpu / 1e6:F1} ms, gen0/1/2 {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}, pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1} ms, {bytes / 1e6:F1} MB"));
+        }
+
         if (markStart != 0)
         {
             // E2E_MARK=1: the timed region's CLOCK_MONOTONIC bounds, to keep only its samples of a profile

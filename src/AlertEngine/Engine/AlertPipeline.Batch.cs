@@ -97,7 +97,7 @@ public sealed partial class AlertPipeline
                 continue;
             }
 
-            queries[asked++] = new DuplicateQuery(i, DuplicateFilter.Digest(activity.Id), activity.Time.UtcTicks);
+            queries[asked++] = new DuplicateQuery(i, DuplicateFilter.Digest(activity.Id), activity.UtcTicks);
         }
 
         _duplicates.IsDuplicate(queries.AsSpan(0, asked), isDuplicate);

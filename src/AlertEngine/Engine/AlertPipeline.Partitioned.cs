@@ -109,7 +109,7 @@ public sealed partial class AlertPipeline
                 continue;
             }
 
-            var ticks = batch[i].Time.UtcTicks;
+            var ticks = batch[i].UtcTicks;
             if (IsLate(ticks))
             {
                 admission[i] = Admission.Late;

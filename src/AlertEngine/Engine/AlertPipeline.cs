@@ -258,7 +258,7 @@ public sealed partial class AlertPipeline : IDisposable
             return [];
         }
 
-        if (_duplicates.IsDuplicate(activity.Id, activity.Time))
+        if (_duplicates.IsDuplicate(activity.Id, activity.UtcTicks))
         {
             CountDuplicate(activity);
             return [];

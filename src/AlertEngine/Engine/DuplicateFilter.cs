@@ -70,14 +70,17 @@ internal sealed partial class DuplicateFilter
     private long Limit => _newestTicks == long.MinValue ? long.MinValue : _newestTicks - _horizonTicks;
 
     /// <summary>Returns <see langword="true"/> when the id was seen within the horizon; otherwise remembers it.</summary>
-    public bool IsDuplicate(string id, DateTimeOffset time)
+    public bool IsDuplicate(string id, DateTimeOffset time) => IsDuplicate(id, time.UtcTicks);
+
+    /// <summary><see cref="IsDuplicate(string, DateTimeOffset)"/> with the time as UTC ticks (the engine's, from
+    /// <see cref="Activity.UtcTicks"/>: no <see cref="DateTimeOffset"/> is made per activity).</summary>
+    internal bool IsDuplicate(string id, long ticks)
     {
         if (_horizonTicks == 0)
         {
             return false;
         }
 
-        var ticks = time.UtcTicks;
         if (ticks > _newestTicks)
         {
             _newestTicks = ticks;
