@@ -153,17 +153,11 @@ public sealed partial class BaselineModel<T>
             return AnomalyOutcome.Late;
         }
 
-        // The lookup tells PrefetchState the handle it is about to confirm: the key's state by handle, its slots and its
-        // older counts are asked for while the stored key string is compared, so a quiet key's misses overlap instead
-        // of following one another (benchmarks/results/end-to-end.md, 2026-12-05 anomaly-8).
-        var hint = new StatePrefetch(this);
-        ref var found = ref _index.FindValue(key, ref hint);
-        int h;
-        if (!Unsafe.IsNullRef(ref found))
-        {
-            h = found;
-        }
-        else
+        // The handle index asks for a candidate handle's state (PrefetchState: its record, slots and older counts) before
+        // comparing the key with the copy in the record, so a quiet key's misses overlap instead of following one
+        // another (benchmarks/results/end-to-end.md, 2026-12-05 anomaly-8 and anomaly-path-16).
+        var h = FindHandle(key);
+        if (h < 0)
         {
             if (_index.Count >= _maxKeys)
             {
@@ -173,12 +167,9 @@ public sealed partial class BaselineModel<T>
             // The zone resolver is user code: when it throws, nothing has been added yet.
             var calendar = CalendarFor(key);
 
-            // The index keeps its own copy of the key. Every later observation of the key compares its string with
-            // this one (the activity's is another instance), and that read was the hottest instruction of a quiet
-            // key's observation when the string lay wherever the key's first activity was parsed (a cache and TLB miss
-            // somewhere in the activities' heap); the copies are allocated one after another as keys appear, so they
-            // sit together. Measured 1.06-1.08x per observation on issue 16's workload (benchmarks/results/end-to-end.md,
-            // 2026-12-05 engine-emit). Once per key, not per observation.
+            // The model keeps its own copy of the key (the activity's string is another instance), allocated one after
+            // another as keys appear, so the copies sit together: a long key is compared with it on every later
+            // observation (shorter ones with the copy of their characters in the key's record). Once per key.
             key = new string(key);
             h = Allocate(key, t, t / _bucket, calendar);
             _index.Add(key, h);
