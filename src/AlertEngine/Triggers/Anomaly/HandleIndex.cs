@@ -44,18 +44,18 @@ internal sealed class HandleIndex
     /// <summary>The number of handles in the index.</summary>
     public int Count => _count;
 
-    /// <summary>Whether keys are hashed with .NET's randomized string hash (after a flood of collisions).</summary>
-    public bool Randomized { get; private set; }
+    // 0: the own hash; 1: .NET's randomized string hash; 2 (tests): every key hashes to 0.
+    private int _hashMode;
 
-    /// <summary>Tests: every key hashes to 0, so that every lookup goes through the caller's key comparison.</summary>
-    internal bool Colliding { get; private set; }
+    /// <summary>Whether keys are hashed with .NET's randomized string hash (after a flood of collisions).</summary>
+    public bool Randomized => _hashMode == 1;
 
     /// <summary>The number of entries (a power of two; for tests).</summary>
     internal int EntryCount => _entries.Length;
 
     /// <summary>The hash of a key as this index uses it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Hash(string key) => !Randomized && !Colliding ? Mix(key) : Colliding ? 0 : string.GetHashCode(key.AsSpan());
+    public int Hash(string key) => _hashMode == 0 ? Mix(key) : _hashMode == 1 ? string.GetHashCode(key.AsSpan()) : 0;
 
     /// <summary>The handle of the key with hash <paramref name="hash"/> that <paramref name="match"/> accepts, or −1.
     /// <paramref name="match"/> is asked only about handles stored under the same 32-bit hash.</summary>
@@ -151,14 +151,17 @@ internal sealed class HandleIndex
     {
         Array.Clear(_entries);
         _count = 0;
-        Randomized |= randomized;
+        if (randomized)
+        {
+            _hashMode = 1;
+        }
     }
 
     /// <summary>Tests: removes every handle and hashes every key to 0 from now on (the caller adds its handles again).</summary>
     internal void ResetColliding()
     {
         Reset(randomized: false);
-        Colliding = true;
+        _hashMode = 2;
     }
 
     private void Resize(int length)
