@@ -28,6 +28,12 @@ public sealed partial class BaselineModel<T>
     // scans for idle keys only when a key this old would be idle.
     private long _minNewest = long.MaxValue;
 
+    // Keys up to this many characters are compared with a copy in their record (InlineKey).
+    private const int InlineKeyChars = 32;
+
+    // Key (by its hash) → handle, for the observations; _index (the key table) keeps the order and serves the rest.
+    private readonly HandleIndex _handles = new();
+
     // Slot regions up to this many cache lines are prefetched with the key's state (PrefetchState).
     private const int MaxPrefetchLines = 6;
 
@@ -80,6 +86,13 @@ public sealed partial class BaselineModel<T>
         k.FirstTicks = t;
         k.Folded = long.MinValue;
         k.Dispersion = BaselineMath.InitialDispersion;
+        ref var name = ref _state[h].Name;
+        name.Length = key.Length;
+        if (key.Length <= InlineKeyChars)
+        {
+            key.AsSpan().CopyTo(name.Chars);
+        }
+
         ref var s = ref _state[h].Hot;
         s = default;
         s.Handle = h;
@@ -87,7 +100,70 @@ public sealed partial class BaselineModel<T>
         s.FastFrom = Math.Max(s.NewestStart, t);
         s.Threshold = CannotFire;
         SetThreshold(h, ref s);
+        AddHandle(key, h);
         return h;
+    }
+
+    /// <summary>Puts handle <paramref name="h"/> of <paramref name="key"/> in the handle index; after a flood of colliding
+    /// keys, switches the index to the randomized hash and adds every tracked key again.</summary>
+    private void AddHandle(string key, int h)
+    {
+        if (!_handles.Add(_handles.Hash(key), h) && !_handles.Randomized)
+        {
+            UseRandomizedHandleHash();
+        }
+    }
+
+    /// <summary>Switches the handle index to .NET's randomized string hash and adds every tracked key again (after an
+    /// add found a probe run longer than <see cref="HandleIndex.MaxProbe"/>; tests call it directly).</summary>
+    internal void UseRandomizedHandleHash()
+    {
+        _handles.Reset(randomized: true);
+        AddAllHandles();
+    }
+
+    /// <summary>Tests: hashes every key to 0 in the handle index from now on, so that every lookup is decided by the key
+    /// comparison (<see cref="HoldsKey"/>).</summary>
+    internal void UseCollidingHandleHashForTests()
+    {
+        _handles.ResetColliding();
+        AddAllHandles();
+    }
+
+    private void AddAllHandles()
+    {
+        for (var h = 0; h < _highWater; h++)
+        {
+            if (_state[h].Cold.Key is { } stored)
+            {
+                _handles.Add(_handles.Hash(stored), h);
+            }
+        }
+    }
+
+    /// <summary>The handle of <paramref name="key"/>, or −1: the handle index's lookup, each candidate handle's state asked
+    /// for (<see cref="PrefetchState"/>) and then its key compared with the copy in its record.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int FindHandle(string key)
+    {
+        var match = new KeyMatch(this, key);
+        return _handles.Find(_handles.Hash(key), ref match);
+    }
+
+    /// <summary>Whether handle <paramref name="h"/> holds <paramref name="key"/>: its length and characters against the
+    /// copy in its record (keys up to <see cref="InlineKeyChars"/> characters), else against the stored key string.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool HoldsKey(int h, string key)
+    {
+        ref var name = ref _state[h].Name;
+        if (name.Length != key.Length)
+        {
+            return false;
+        }
+
+        return key.Length <= InlineKeyChars
+            ? ((ReadOnlySpan<char>)name.Chars)[..key.Length].SequenceEqual(key)
+            : string.Equals(_state[h].Cold.Key, key, StringComparison.Ordinal);
     }
 
     /// <summary>Makes room for <paramref name="count"/> keys at once (a restore), instead of doubling key by key.</summary>
@@ -132,6 +208,11 @@ public sealed partial class BaselineModel<T>
         Prefetch(ref record);
         Prefetch(ref Unsafe.Add(ref record, 64));
         Prefetch(ref Unsafe.Add(ref record, 128));
+        if (Unsafe.SizeOf<KeyRecord>() > 192)
+        {
+            Prefetch(ref Unsafe.Add(ref record, 192));
+        }
+
         Prefetch(ref Unsafe.Add(ref record, Unsafe.SizeOf<KeyRecord>() - 1));
         var bytes = _slots * SlotBytes;
         if (bytes <= MaxPrefetchLines * 64)
@@ -286,6 +367,7 @@ public sealed partial class BaselineModel<T>
             }
 
             _index.Remove(k.Key);
+            _handles.Remove(_handles.Hash(k.Key), h);
             k = default;
             if (_freeCount == _free.Length)
             {
@@ -298,10 +380,14 @@ public sealed partial class BaselineModel<T>
         _minNewest = oldest;
     }
 
-    /// <summary>Tells <see cref="PrefetchState"/> the handle the index is about to confirm.</summary>
-    private readonly struct StatePrefetch(BaselineModel<T> model) : IKeyTableHint
+    /// <summary>Asks for a candidate handle's state, then compares its key (<see cref="FindHandle"/>).</summary>
+    private readonly struct KeyMatch(BaselineModel<T> model, string key) : IHandleMatch
     {
-        public void Candidate(ref byte value) => model.PrefetchState(Unsafe.As<byte, int>(ref value));
+        public bool Matches(int handle)
+        {
+            model.PrefetchState(handle);
+            return model.HoldsKey(handle, key);
+        }
     }
 
     /// <summary>A key's state by handle: the part every observation touches, then the part a bucket change touches, side
@@ -310,6 +396,23 @@ public sealed partial class BaselineModel<T>
     {
         public Hot Hot;
         public Cold Cold;
+        public InlineKey Name;
+    }
+
+    /// <summary>The key's length and, up to <see cref="InlineKeyChars"/> characters, its characters: the lookup compares
+    /// a key with these (in the record, whose lines it asks for anyway) instead of reading the stored key string, a
+    /// cache miss of its own that had to wait for the index (see <see cref="HandleIndex"/>).</summary>
+    private struct InlineKey
+    {
+        public int Length;
+        public KeyChars Chars;
+    }
+
+    /// <summary>The characters of a key of up to <see cref="InlineKeyChars"/> characters (64 bytes).</summary>
+    [InlineArray(InlineKeyChars)]
+    private struct KeyChars
+    {
+        private char _first;
     }
 
     /// <summary>The state every observation touches.</summary>

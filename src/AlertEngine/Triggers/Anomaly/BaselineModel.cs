@@ -24,9 +24,11 @@ namespace AlertEngine;
 /// the newest time seen is <see cref="AnomalyOutcome.Late"/>. Within the lateness it is counted in its own
 /// bucket: each key keeps its newest bucket and the ⌈lateness / bucket⌉ before it open (at most 64 open buckets in
 /// all), and folds a bucket into the baseline only once it leaves that window.</para>
-/// <para><b>Memory.</b> Per key: a fixed-size state (about 140 bytes, 56 of them touched by every observation),
-/// 5 bytes per seasonal slot (48 slots for hourly buckets: 240 bytes), 4 bytes per extra open bucket, and its index
-/// entry (key reference, hash and handle: 24 bytes in a table between a quarter and half full, and 4 bytes of order).
+/// <para><b>Memory.</b> Per key: a fixed-size state (200 bytes: 56 touched by every observation, 72 by a bucket
+/// change, and the key's length and up to 32 of its characters, compared by the lookup), 5 bytes per seasonal slot
+/// (48 slots for hourly buckets: 240 bytes), 4 bytes per extra open bucket, its lookup entry (hash and handle: 8 bytes
+/// in a table between three eighths and three quarters full) and its key-table entry, which keeps the order (key
+/// reference, hash and order: 24 bytes in a table between a quarter and half full, and 4 bytes of order).
 /// Kept items (at most <see cref="AnomalyDetectorOptions.MaxActivitiesPerDetection"/> per bucket, kept only once the
 /// key has learned) live in one ring shared by all keys, 24 bytes an item, which grows while the items it holds can
 /// still be needed, up to <see cref="AnomalyDetectorOptions.MaxKeptActivities"/>; beyond that the oldest are
@@ -153,17 +155,11 @@ public sealed partial class BaselineModel<T>
             return AnomalyOutcome.Late;
         }
 
-        // The lookup tells PrefetchState the handle it is about to confirm: the key's state by handle, its slots and its
-        // older counts are asked for while the stored key string is compared, so a quiet key's misses overlap instead
-        // of following one another (benchmarks/results/end-to-end.md, 2026-12-05 anomaly-8).
-        var hint = new StatePrefetch(this);
-        ref var found = ref _index.FindValue(key, ref hint);
-        int h;
-        if (!Unsafe.IsNullRef(ref found))
-        {
-            h = found;
-        }
-        else
+        // The handle index asks for a candidate handle's state (PrefetchState: its record, slots and older counts) before
+        // comparing the key with the copy in the record, so a quiet key's misses overlap instead of following one
+        // another (benchmarks/results/end-to-end.md, 2026-12-05 anomaly-8 and anomaly-path-16).
+        var h = FindHandle(key);
+        if (h < 0)
         {
             if (_index.Count >= _maxKeys)
             {
@@ -173,12 +169,9 @@ public sealed partial class BaselineModel<T>
             // The zone resolver is user code: when it throws, nothing has been added yet.
             var calendar = CalendarFor(key);
 
-            // The index keeps its own copy of the key. Every later observation of the key compares its string with
-            // this one (the activity's is another instance), and that read was the hottest instruction of a quiet
-            // key's observation when the string lay wherever the key's first activity was parsed (a cache and TLB miss
-            // somewhere in the activities' heap); the copies are allocated one after another as keys appear, so they
-            // sit together. Measured 1.06-1.08x per observation on issue 16's workload (benchmarks/results/end-to-end.md,
-            // 2026-12-05 engine-emit). Once per key, not per observation.
+            // The model keeps its own copy of the key (the activity's string is another instance), allocated one after
+            // another as keys appear, so the copies sit together: a long key is compared with it on every later
+            // observation (shorter ones with the copy of their characters in the key's record). Once per key.
             key = new string(key);
             h = Allocate(key, t, t / _bucket, calendar);
             _index.Add(key, h);
