@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AlertEngine.Benchmarks.Anomaly;
 
@@ -20,7 +21,7 @@ namespace AlertEngine.Benchmarks.Anomaly;
 internal static class FastDispersionGrid
 {
     /// <summary>The largest count whose ln Γ difference is taken as a product.</summary>
-    public const int ProductLimit = 32;
+    public static readonly int ProductLimit = int.TryParse(Environment.GetEnvironmentVariable("GRID_PRODUCT_LIMIT"), out var limit) && limit is >= 8 and <= 96 ? limit : 32;
 
     private static readonly Vector512<double> Phi0 = Vector512.Create(DispersionGrid.Values.AsSpan(0, 8));
     private static readonly Vector512<double> Phi1 = Vector512.Create(DispersionGrid.Values.AsSpan(8, 8));
@@ -244,7 +245,13 @@ internal static class FastDispersionGrid
     private static void Encode(Vector512<double> sums, ref ushort q, int offset)
     {
         var scaled = Vector512.Min(Vector512.Create(65535.0), Vector512.Round(sums * Vector512.Create(-1024.0)));
-        var integers = Vector512.ConvertToInt64(scaled);
+        var integers = Vector512.ConvertToUInt64(scaled);
+        if (Avx512F.IsSupported)
+        {
+            Avx512F.ConvertToVector128UInt16(integers).StoreUnsafe(ref q, (nuint)offset);
+            return;
+        }
+
         for (var k = 0; k < 8; k++)
         {
             Unsafe.Add(ref q, offset + k) = (ushort)integers.GetElement(k);
