@@ -169,9 +169,9 @@ public static class Program
             return Storage.StorageLatency.Run(storageArgs);
         }
 
-        if (args is ["anomaly-grid-cost"])
+        if (args is ["anomaly-grid-cost", .. var gridCostArgs])
         {
-            return Anomaly.DispersionGridCost.Run();
+            return Anomaly.DispersionGridCost.Run(gridCostArgs);
         }
 
         if (args is ["anomaly-ideal", .. var idealArgs])
