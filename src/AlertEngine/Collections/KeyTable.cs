@@ -128,26 +128,6 @@ internal sealed class KeyTable<TValue>
         return ref _slots[b].Value;
     }
 
-    /// <summary>
-    /// <see cref="FindValue(string)"/>, telling <paramref name="hint"/> about the value of the first slot whose stored
-    /// hash equals the key's before the key itself is compared. That value is almost always the key's, and the comparison
-    /// reads the stored key string (for a key not used for a while, a cache miss): a caller whose values lead elsewhere
-    /// (handles into arrays) asks there for the memory it will read next, so that those misses overlap the string's
-    /// instead of following it. The hint must not change anything; it may be told about another key's value.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref TValue FindValue<THint>(string key, ref THint hint)
-        where THint : struct, IKeyTableHint
-    {
-        var b = FindSlot(key, Hash(key), ref hint);
-        if (b < 0)
-        {
-            return ref Unsafe.NullRef<TValue>();
-        }
-
-        return ref _slots[b].Value;
-    }
-
     /// <summary>The value of <paramref name="key"/> by reference; a default value is added first when the key is not
     /// in the table (<paramref name="exists"/> false). One hash of the key either way.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -317,7 +297,7 @@ internal sealed class KeyTable<TValue>
         switch (_mode)
         {
             case Mode.Ordinal:
-                return Mix(key, 0);
+                return KeyHash.Mix(key, 0);
             case Mode.OrdinalIgnoreCase:
                 return HashIgnoreCase(key);
             default:
@@ -331,7 +311,7 @@ internal sealed class KeyTable<TValue>
     private static int HashIgnoreCase(ReadOnlySpan<char> key)
     {
         const ulong Fold = 0x0020_0020_0020_0020;
-        var hash = Mix(key, Fold, out var nonAscii);
+        var hash = KeyHash.Mix(key, Fold, out var nonAscii);
         return nonAscii ? HashIgnoreCaseNonAscii(key) : hash;
     }
 
@@ -358,59 +338,7 @@ internal sealed class KeyTable<TValue>
             }
         }
 
-        return Mix(folded, 0x0020_0020_0020_0020);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Mix(ReadOnlySpan<char> key, ulong fold) => Mix(key, fold, out _);
-
-    /// <summary>The hash of the characters with <paramref name="fold"/> or-ed into every block;
-    /// <paramref name="nonAscii"/> tells whether a character is not ASCII.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Mix(ReadOnlySpan<char> key, ulong fold, out bool nonAscii)
-    {
-        const ulong K = 0x9E37_79B9_7F4A_7C15;
-        const ulong High = 0xFF80_FF80_FF80_FF80;
-        var bytes = MemoryMarshal.AsBytes(key);
-        ref var start = ref MemoryMarshal.GetReference(bytes);
-        var length = bytes.Length;
-        var h = KeyTableSeed.Value + (ulong)length;
-        ulong any = 0;
-        var i = 0;
-        for (; i + 8 <= length; i += 8)
-        {
-            var block = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, i));
-            any |= block;
-            h = BitOperations.RotateLeft(h, 23) + ((block | fold) * K);
-        }
-
-        if (i < length)
-        {
-            // The last one to three characters, read as the last eight bytes when the key is that long (overlapping
-            // characters already hashed) and character by character otherwise.
-            ulong block;
-            if (length >= 8)
-            {
-                block = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, length - 8));
-            }
-            else
-            {
-                block = 0;
-                for (var j = i; j < length; j += 2)
-                {
-                    block = (block << 16) | Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref start, j));
-                }
-            }
-
-            any |= block;
-            h = BitOperations.RotateLeft(h, 23) + ((block | fold) * K);
-        }
-
-        nonAscii = (any & High) != 0;
-        h ^= h >> 33;
-        h *= 0xFF51_AFD7_ED55_8CCD;
-        h ^= h >> 29;
-        return (int)h;
+        return KeyHash.Mix(folded, 0x0020_0020_0020_0020);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -425,16 +353,6 @@ internal sealed class KeyTable<TValue>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int FindSlot(string key, int hash)
     {
-        var none = default(NoKeyTableHint);
-        return FindSlot(key, hash, ref none);
-    }
-
-    /// <summary>The slot of <paramref name="key"/>, or -1; <paramref name="hint"/> is told about the value of the first
-    /// slot on the probe run whose stored hash is the key's (see <see cref="FindValue{THint}"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int FindSlot<THint>(string key, int hash, ref THint hint)
-        where THint : struct, IKeyTableHint
-    {
         var slots = _slots;
         var mask = _mask;
         if (slots.Length == 0)
@@ -443,7 +361,6 @@ internal sealed class KeyTable<TValue>
         }
 
         var b = hash & mask;
-        var hinted = false;
         while (true)
         {
             // The stored hash is compared before the key: a key of another hash costs no string comparison.
@@ -454,18 +371,9 @@ internal sealed class KeyTable<TValue>
                 return -1;
             }
 
-            if (slot.Hash == hash)
+            if (slot.Hash == hash && KeyEquals(stored, key))
             {
-                if (!hinted)
-                {
-                    hinted = true;
-                    hint.Candidate(ref Unsafe.As<TValue, byte>(ref slot.Value));
-                }
-
-                if (KeyEquals(stored, key))
-                {
-                    return b;
-                }
+                return b;
             }
 
             b = (b + 1) & mask;

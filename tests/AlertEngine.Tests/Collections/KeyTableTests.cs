@@ -73,24 +73,6 @@ public class KeyTableTests
 
                         Assert.Equal(oracle.ContainsKey(key), table.ContainsKey(key));
 
-                        // The lookup with a hint finds the same slot, and tells the hint once about the value of a key
-                        // with the same hash (the key's own unless another key's hash is the same: then the first one
-                        // on the probe run).
-                        var hint = new RecordingHint();
-                        ref var hinted = ref table.FindValue(key, ref hint);
-                        Assert.True(Unsafe.AreSame(ref found, ref hinted));
-                        Assert.InRange(hint.Calls, 0, 1);
-                        if (!Unsafe.IsNullRef(ref found))
-                        {
-                            Assert.Equal(1, hint.Calls);
-                            var sameHash = oracle.Where(p => table.Hash(p.Key) == table.Hash(key)).Select(p => p.Value).ToList();
-                            Assert.Contains(hint.Last, sameHash);
-                            if (sameHash.Count == 1)
-                            {
-                                Assert.Equal(found, hint.Last);
-                            }
-                        }
-
                         break;
                     case 5:
                         // A sweep's removal, by order position: the key at a position (the value picks which) leaves
@@ -140,18 +122,6 @@ public class KeyTableTests
 
             Assert.Equal(oracle.Select(p => (p.Key, p.Value)).ToList(), Enumerate(table));
         });
-
-    private struct RecordingHint : IKeyTableHint
-    {
-        public int Calls;
-        public int Last;
-
-        public void Candidate(ref byte value)
-        {
-            Calls++;
-            Last = System.Runtime.CompilerServices.Unsafe.As<byte, int>(ref value);
-        }
-    }
 
     [Property(MaxTest = 40)]
     public Property Grows_and_shrinks_through_thousands_of_keys(PositiveInt seed)

@@ -55,7 +55,7 @@ internal sealed class HandleIndex
 
     /// <summary>The hash of a key as this index uses it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Hash(string key) => _hashMode == 0 ? Mix(key) : _hashMode == 1 ? string.GetHashCode(key.AsSpan()) : 0;
+    public int Hash(string key) => _hashMode == 0 ? KeyHash.Mix(key, 0) : _hashMode == 1 ? string.GetHashCode(key.AsSpan()) : 0;
 
     /// <summary>The handle of the key with hash <paramref name="hash"/> that <paramref name="match"/> accepts, or −1.
     /// <paramref name="match"/> is asked only about handles stored under the same 32-bit hash.</summary>
@@ -193,48 +193,5 @@ internal sealed class HandleIndex
 
         entries[i] = entry;
         return (i - home) & mask;
-    }
-
-    /// <summary>The key table's ordinal hash (<see cref="KeyTable{TValue}"/>'s <c>Mix</c> without case folding): per
-    /// 8-byte block, the sum so far rotated plus the block times an odd constant, from the process's seed plus the
-    /// length, then a final mix.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Mix(string key)
-    {
-        const ulong K = 0x9E37_79B9_7F4A_7C15;
-        var bytes = MemoryMarshal.AsBytes(key.AsSpan());
-        ref var start = ref MemoryMarshal.GetReference(bytes);
-        var length = bytes.Length;
-        var h = KeyTableSeed.Value + (ulong)length;
-        var i = 0;
-        for (; i + 8 <= length; i += 8)
-        {
-            h = BitOperations.RotateLeft(h, 23) + (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, i)) * K);
-        }
-
-        if (i < length)
-        {
-            // The last one to three characters: the last eight bytes when the key is that long, else one by one.
-            ulong block;
-            if (length >= 8)
-            {
-                block = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, length - 8));
-            }
-            else
-            {
-                block = 0;
-                for (var j = i; j < length; j += 2)
-                {
-                    block = (block << 16) | Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref start, j));
-                }
-            }
-
-            h = BitOperations.RotateLeft(h, 23) + (block * K);
-        }
-
-        h ^= h >> 33;
-        h *= 0xFF51_AFD7_ED55_8CCD;
-        h ^= h >> 29;
-        return (int)h;
     }
 }
