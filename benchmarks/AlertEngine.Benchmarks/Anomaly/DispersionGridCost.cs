@@ -191,7 +191,8 @@ internal static class DispersionGridCost
             for (var k = 0; k < size; k++)
             {
                 var d = Math.Abs(a[k] - b[k]);
-                if (!(d <= worstUpdate))
+                // A NaN, once stored, stays (a finite difference later in the case must not hide it from the check).
+                if (!(d <= worstUpdate) && !double.IsNaN(worstUpdate))
                 {
                     worstUpdate = d;
                     worstCase = string.Create(CultureInfo.InvariantCulture, $"m {m:0.###}, x {x}, n {n:0.###}, φ {DispersionGrid.Values[k]:0.###}: reference {a[k]:R}, fast {b[k]:R}");

@@ -263,7 +263,8 @@ internal static class EngineSideBySide
         }
 
         var users = string.Join(' ', userAfter.OrderByDescending(p => p.Value).Take(4).Select(p => $"{p.Key}:{p.Value}"));
-        return $"offsets mod 64 (x8) [{string.Join(' ', offsets)}], ticks/codes split {split}, user-activity {users}, gen {GC.GetGeneration(span[0])}/{GC.GetGeneration(span[^1])}";
+        var generations = span.Length == 0 ? "-" : $"{GC.GetGeneration(span[0])}/{GC.GetGeneration(span[^1])}";
+        return $"offsets mod 64 (x8) [{string.Join(' ', offsets)}], ticks/codes split {split}, user-activity {users}, gen {generations}";
     }
 
     /// <summary>One timed run of a stage: [thread CPU ns, activities, bytes allocated per activity, matching activities].</summary>
@@ -339,17 +340,20 @@ internal static class EngineSideBySide
             activities = fresh ? ShiftedFresh(activities) : Shifted(activities);
         }
 
+        // The layout probe runs before the collection, the allocation baseline and the mark: its own allocations
+        // (a dictionary, LINQ, strings) must not count in the timed run's bytes, samples or GC budget.
+        var verbose = Environment.GetEnvironmentVariable("E2E_VERBOSE") == "1";
+        if (verbose)
+        {
+            Console.Error.WriteLine($"e2e-layout {stage} {Layout(activities)}");
+        }
+
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var bytes = GC.GetAllocatedBytesForCurrentThread();
         var changes = 0L;
         var kept = stage.StartsWith("keep:", StringComparison.Ordinal) ? new List<AlertChange>() : null;
         var markStart = Environment.GetEnvironmentVariable("E2E_MARK") == "1" ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
-        var verbose = Environment.GetEnvironmentVariable("E2E_VERBOSE") == "1";
-        if (verbose)
-        {
-            Console.Error.WriteLine($"e2e-layout {stage} {Layout(activities)}");
-        }
 
         var (gen0, gen1, gen2, pause) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var cpu = ThreadCpuNanoseconds();

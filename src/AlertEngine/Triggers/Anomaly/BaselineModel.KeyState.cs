@@ -122,6 +122,9 @@ public sealed partial class BaselineModel<T>
         AddAllHandles();
     }
 
+    /// <summary>For tests: whether the handle index has switched to the randomized hash.</summary>
+    internal bool HandleHashRandomized => _handles.Randomized;
+
     /// <summary>Tests: hashes every key to 0 in the handle index from now on, so that every lookup is decided by the key
     /// comparison (<see cref="HoldsKey"/>).</summary>
     internal void UseCollidingHandleHashForTests()
@@ -193,9 +196,9 @@ public sealed partial class BaselineModel<T>
     /// <summary>Asks the processor for the cache lines of key <paramref name="h"/>'s state: its hot and cold records,
     /// its seasonal slots (at most <see cref="MaxPrefetchLines"/> lines: all of them for hourly buckets, 48 slots in 240
     /// bytes) and its older open buckets' counts. An observation of a quiet key reads all of them, each a cache miss; the
-    /// lookup calls this with the handle it found before comparing the stored key string (KeyTable's hint), so the misses
-    /// overlap the string's and each other's instead of following one another. Only a hint: no state changes, and a
-    /// no-op without SSE.</summary>
+    /// handle index's lookup calls this for each candidate handle (one whose entry holds the key's hash) before the key
+    /// is compared with the copy in its record (or, for keys over 32 characters, the stored key), so the misses overlap
+    /// each other instead of following one another. Only a hint: no state changes, and a no-op without SSE.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void PrefetchState(int h)
     {

@@ -175,6 +175,40 @@ public class HandleIndexProperties
                 }
             });
 
+    /// <summary>
+    /// The switch the model makes by itself: with every key hashed alike, the add whose probe run passes
+    /// <see cref="HandleIndex.MaxProbe"/> (the key after the first MaxProbe + 1) moves the index to the randomized hash,
+    /// every key added again; before and after it each key is found as the same key (no key counted twice).
+    /// </summary>
+    [Fact]
+    public void A_probe_run_past_the_limit_switches_the_index_to_the_randomized_hash_and_every_key_is_still_found()
+    {
+        var trigger = new AnomalyTrigger(TriggerScope.User, TimeSpan.FromHours(2), AnomalySensitivity.High, TimeSpan.FromHours(1));
+        var model = new BaselineModel<int>(trigger, new AnomalyDetectorOptions());
+        model.UseCollidingHandleHashForTests();
+        var keys = new string[HandleIndex.MaxProbe + 10];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = "user" + i + "@contoso.com";
+        }
+
+        var t = Start;
+        for (var i = 0; i < keys.Length; i++)
+        {
+            model.Observe(keys[i], t, i, out _);
+            Assert.Equal(i + 1, model.KeyCount);
+            Assert.Equal(i >= HandleIndex.MaxProbe + 1, model.HandleHashRandomized);
+        }
+
+        t = t.AddMinutes(10);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            model.Observe(keys[i], t, i, out _);
+            Assert.Equal(keys.Length, model.KeyCount);
+            Assert.NotNull(model.GetBaseline(keys[i], t));
+        }
+    }
+
     /// <summary>A new model restored from <paramref name="model"/>'s engine checkpoint (as the anomaly detector reads it).</summary>
     private static BaselineModel<int> Restarted(BaselineModel<int> model, AnomalyTrigger trigger, AnomalyDetectorOptions options)
     {
