@@ -5,48 +5,11 @@ using static AlertEngine.StoreContracts.StoreContractData;
 
 namespace AlertEngine.Tests.Alerts;
 
+/// <summary>Checks of the in-memory store beyond the store contract, which runs on it too
+/// (StoreContracts/InMemoryStoreContractTests.cs), and its query oracle at more cases than the contract runs.</summary>
 public class InMemoryAlertStoreIndexTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    [Fact]
-    public async Task An_engine_snapshot_of_an_existing_alert_keeps_the_status_history_and_suppression_set_by_an_administrator()
-    {
-        var store = new InMemoryAlertStore();
-        var first = MakeAlert("x", hits: 1);
-        await store.UpsertAsync(first, Ct);
-        var change = new AlertStatusChange(AlertStatus.Active, AlertStatus.Investigating, "admin", T0, "looking");
-        var managed = await store.TryUpdateManagementAsync(
-            first,
-            first with { Status = AlertStatus.Investigating, History = [change], NotificationsSuppressed = true },
-            Ct);
-        Assert.NotNull(managed);
-
-        // The engine's next snapshot knows nothing of management: Active, no history, not suppressed.
-        await store.UpsertAsync(MakeAlert("x", hits: 7), Ct);
-
-        var stored = (await store.GetAsync("x", Ct))!;
-        Assert.Equal(7, stored.HitCount);
-        Assert.Equal(AlertStatus.Investigating, stored.Status);
-        Assert.True(stored.NotificationsSuppressed);
-        Assert.Equal([change], stored.History);
-    }
-
-    [Fact]
-    public async Task A_management_update_keeps_content_the_engine_wrote_after_the_alert_was_read()
-    {
-        var store = new InMemoryAlertStore();
-        await store.UpsertAsync(MakeAlert("x", hits: 1), Ct);
-        var read = (await store.GetAsync("x", Ct))!;
-
-        await store.UpsertAsync(MakeAlert("x", hits: 5), Ct); // the engine grows the alert meanwhile
-        var result = await store.TryUpdateManagementAsync(read, read with { Status = AlertStatus.Resolved }, Ct);
-
-        Assert.NotNull(result);
-        Assert.Equal(5, result.HitCount);
-        Assert.Equal(AlertStatus.Resolved, result.Status);
-        Assert.Equal(5, (await store.GetAsync("x", Ct))!.HitCount);
-    }
 
     [Fact]
     public async Task A_management_update_from_a_stale_read_is_refused()
@@ -66,32 +29,6 @@ public class InMemoryAlertStoreIndexTests
     {
         var store = new InMemoryAlertStore();
         await Assert.ThrowsAsync<ArgumentException>(async () => await store.TryUpdateManagementAsync(MakeAlert("a"), MakeAlert("b"), Ct));
-    }
-
-    [Fact]
-    public async Task Status_changes_move_alerts_between_status_filters()
-    {
-        var store = new InMemoryAlertStore();
-        await store.UpsertAsync(MakeAlert("x"), Ct);
-        var read = (await store.GetAsync("x", Ct))!;
-        await store.TryUpdateManagementAsync(read, read with { Status = AlertStatus.Resolved }, Ct);
-
-        Assert.Empty(await store.QueryAsync(AlertQuery.All, Ct));
-        Assert.Empty(await store.QueryAsync(new AlertQuery { Statuses = [AlertStatus.Active] }, Ct));
-        Assert.Single(await store.QueryAsync(new AlertQuery { Statuses = [AlertStatus.Resolved] }, Ct));
-    }
-
-    [Fact]
-    public async Task Tags_filter_matches_any_listed_tag_case_insensitively_and_lists_each_alert_once()
-    {
-        var store = new InMemoryAlertStore();
-        await store.UpsertAsync(MakeAlert("a", seconds: 1, tags: ["Priority account", "VIP"]), Ct);
-        await store.UpsertAsync(MakeAlert("b", seconds: 2, tags: ["Finance"]), Ct);
-        await store.UpsertAsync(MakeAlert("c", seconds: 3), Ct);
-
-        var result = await store.QueryAsync(new AlertQuery { Tags = ["priority ACCOUNT", "vip"] }, Ct);
-        Assert.Equal(["a"], result.Select(a => a.Id));
-        Assert.Empty(await store.QueryAsync(new AlertQuery { Tags = ["unknown"] }, Ct));
     }
 
     [Fact]
@@ -117,40 +54,6 @@ public class InMemoryAlertStoreIndexTests
 
         Assert.Equal(["b"], (await store.QueryAsync(new AlertQuery { Source = "defender for cloud apps" }, Ct)).Select(a => a.Id));
         Assert.Equal(["a"], (await store.QueryAsync(new AlertQuery { Source = Alert.EngineSource }, Ct)).Select(a => a.Id));
-    }
-
-    [Fact]
-    public async Task Keyset_pages_cover_every_alert_once_in_order_even_when_alerts_arrive_between_pages()
-    {
-        var store = new InMemoryAlertStore();
-        for (var i = 0; i < 10; i++)
-        {
-            await store.UpsertAsync(MakeAlert("a" + i, seconds: i), Ct);
-        }
-
-        var seen = new List<string>();
-        AlertCursor? after = null;
-        var page = 0;
-        while (true)
-        {
-            var alerts = await store.QueryAsync(new AlertQuery { Take = 3, After = after }, Ct);
-            if (page++ == 1)
-            {
-                // An alert created before the cursor does not shift later pages; one after it shows up in order.
-                await store.UpsertAsync(MakeAlert("early", seconds: 0), Ct);
-                await store.UpsertAsync(MakeAlert("late", seconds: 100), Ct);
-            }
-
-            seen.AddRange(alerts.Select(a => a.Id));
-            if (alerts.Count < 3)
-            {
-                break;
-            }
-
-            after = AlertCursor.From(alerts[^1]);
-        }
-
-        Assert.Equal(["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "late"], seen);
     }
 
     [Fact]
