@@ -179,6 +179,7 @@ public sealed partial class BaselineModel<T>
         }
 
         _index.EnsureCapacity(count);
+        _handles.EnsureCapacity(count);
         EnsureHandles(count);
         _watermark = watermark;
         _nextSweepTicks = _watermark == long.MinValue ? long.MinValue : ((_watermark / _bucket) + 1) * _bucket;

@@ -100,6 +100,7 @@ public sealed partial class BaselineModel<T>
         _index.Clear();
         _index.EnsureCapacity(calendars.Length);
         _handles.Reset(randomized: false);
+        _handles.EnsureCapacity(calendars.Length);
         _zeroFrom = int.MaxValue; // every handle is taken again from 0: the old keys' slots are cleared as they are reused
         EnsureHandles(calendars.Length);
         Array.Clear(_state);

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -103,6 +104,18 @@ internal sealed class HandleIndex
 
         _count++;
         return Place(_entries, _mask, ((ulong)(uint)hash << 32) | (uint)(handle + 1)) <= MaxProbe;
+    }
+
+    /// <summary>Grows the index so that <paramref name="count"/> handles in all fit without another resize (a restore
+    /// knows its key count: one allocation instead of a doubling from 16).</summary>
+    public void EnsureCapacity(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var needed = (count * 4L + 2) / 3;
+        if (needed > _entries.Length)
+        {
+            Resize((int)BitOperations.RoundUpToPowerOf2((uint)Math.Min(needed, 1 << 30)));
+        }
     }
 
     /// <summary>Removes <paramref name="handle"/>, stored under <paramref name="hash"/>; the entries after it in its

@@ -175,6 +175,34 @@ public class HandleIndexProperties
                 }
             });
 
+    /// <summary>After <see cref="HandleIndex.EnsureCapacity"/> for n handles, adding n handles does not resize the
+    /// index (exactly at the three-quarters limit too), and every handle is found.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(12)]
+    [InlineData(13)]
+    [InlineData(3_000)]
+    [InlineData(24_576)]
+    public void A_presized_index_takes_its_handles_without_growing(int n)
+    {
+        var index = new HandleIndex();
+        index.EnsureCapacity(n);
+        var entries = index.EntryCount;
+        Assert.True(n * 4L <= entries * 3L);
+        for (var h = 0; h < n; h++)
+        {
+            index.Add(h * 7919, h);
+        }
+
+        Assert.Equal(entries, index.EntryCount);
+        for (var h = 0; h < n; h++)
+        {
+            var match = new Oracle(new Dictionary<int, int> { [h] = h }, h);
+            Assert.Equal(h, index.Find(h * 7919, ref match));
+        }
+    }
+
     /// <summary>
     /// The switch the model makes by itself: with every key hashed alike, the add whose probe run passes
     /// <see cref="HandleIndex.MaxProbe"/> (the key after the first MaxProbe + 1) moves the index to the randomized hash,
