@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using AlertEngine.Testing;
 
 namespace AlertEngine.Benchmarks.Anomaly;
 
@@ -39,7 +40,7 @@ internal static class DispersionGridCost
         for (var i = 0; i < calls; i++)
         {
             m[i] = 2 + (38 * random.NextDouble());
-            var rate = m[i] * Gamma(random, 4) / 4;
+            var rate = m[i] * AnomalyStreamGenerator.Gamma(random, 4) / 4;
             x[i] = Poisson(random, rate);
             n[i] = 5 + random.Next(115);
             large += x[i] > FastDispersionGrid.ProductLimit ? 1 : 0;
@@ -173,7 +174,7 @@ internal static class DispersionGridCost
             {
                 var phi = DispersionGrid.Values[random.Next(size)];
                 var shape = 1 / phi;
-                x = Poisson(random, m * Gamma(random, Math.Max(1, shape)) / Math.Max(1, shape));
+                x = Poisson(random, m * AnomalyStreamGenerator.Gamma(random, Math.Max(1, shape)) / Math.Max(1, shape));
                 x = Math.Min(x, (int)Math.Floor(m + (3 * Math.Sqrt(m + (phi * m * m)))));
             }
 
@@ -256,7 +257,7 @@ internal static class DispersionGridCost
                 var m = Math.Max(2, level * (0.7 + (0.6 * random.NextDouble())));
                 var n = 20 + (180 * random.NextDouble());
                 var shape = 1 / phi;
-                var x = Poisson(random, m * Gamma(random, Math.Max(1, shape)) / Math.Max(1, shape));
+                var x = Poisson(random, m * AnomalyStreamGenerator.Gamma(random, Math.Max(1, shape)) / Math.Max(1, shape));
                 x = Math.Min(x, (int)Math.Floor(m + (3 * Math.Sqrt(m + (phi * m * m)))));
                 DispersionGrid.Add(a, 0.99, m, x, n);
                 FastDispersionGrid.Add(b, 0.99, m, x, n);
@@ -294,32 +295,6 @@ internal static class DispersionGridCost
         Console.WriteLine(failed ? "FAIL: the fast grid differs from the reference beyond the tolerance" : "OK: the fast grid equals the reference within the tolerances");
         return failed ? 1 : 0;
     }
-
-    private static double Gamma(Random random, double shape)
-    {
-        // Marsaglia–Tsang for shape ≥ 1.
-        var d = shape - (1.0 / 3);
-        var c = 1 / Math.Sqrt(9 * d);
-        while (true)
-        {
-            double z, v;
-            do
-            {
-                z = Normal(random);
-                v = 1 + (c * z);
-            }
-            while (v <= 0);
-
-            v = v * v * v;
-            if (Math.Log(random.NextDouble()) < (0.5 * z * z) + d - (d * v) + (d * Math.Log(v)))
-            {
-                return d * v;
-            }
-        }
-    }
-
-    private static double Normal(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     private static int Poisson(Random random, double rate)
     {

@@ -170,15 +170,16 @@ public static class AnomalyStreamGenerator
         }
     }
 
-    private static double Normal(Random rng)
+    /// <summary>A standard normal draw (Box–Muller).</summary>
+    internal static double Normal(Random rng)
     {
         var u1 = 1.0 - rng.NextDouble();
         var u2 = rng.NextDouble();
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 
-    /// <summary>Gamma(shape, 1) by Marsaglia and Tsang (2000).</summary>
-    private static double Gamma(Random rng, double shape)
+    /// <summary>Gamma(shape, 1) by Marsaglia and Tsang (2000); also the benchmarks' sampler.</summary>
+    internal static double Gamma(Random rng, double shape)
     {
         if (shape < 1)
         {

@@ -110,25 +110,9 @@ public class BaselineModelCheckpointTests
             var model = Fed(input);
             var bytes = Write(model);
             var restored = Model(input.Lateness);
-            var reader = new CheckpointReader(bytes);
-            var count = reader.BeginKeys();
-            restored.BeginCheckpointRestore(model.BucketTicks, model.SlotCount, model.TimeZoneId, model.WatermarkTicks, count);
-            var kept = new List<(long, string, long, Activity)>();
-            for (var k = 0; k < count; k++)
-            {
-                var key = reader.BeginKey();
-                restored.ReadCheckpointKey(reader, key, model.Ring);
-                var items = reader.ReadInt32();
-                for (var i = 0; i < items; i++)
-                {
-                    kept.Add((reader.ReadInt64(), key, reader.ReadInt64(), reader.ReadActivity()));
-                }
-
-                reader.EndKey();
-            }
-
+            var kept = BaselineCheckpointReading.ReadKeys(restored, model, bytes, static r => r.ReadActivity(), out var atEnd);
             restored.RestoreKept(kept);
-            Assert.True(reader.AtEnd);
+            Assert.True(atEnd);
             Assert.Equal(SnapshotBytes(model), SnapshotBytes(restored));
             foreach (var record in model.CreateSnapshot().Keys)
             {
@@ -174,22 +158,6 @@ public class BaselineModelCheckpointTests
         Assert.Throws<ArgumentException>(() => ReadInto(Model(1), model, twice));
     }
 
-    private static void ReadInto(BaselineModel<Activity> restored, BaselineModel<Activity> model, byte[] bytes)
-    {
-        var reader = new CheckpointReader(bytes);
-        var count = reader.BeginKeys();
-        restored.BeginCheckpointRestore(model.BucketTicks, model.SlotCount, model.TimeZoneId, model.WatermarkTicks, count);
-        for (var k = 0; k < count; k++)
-        {
-            var key = reader.BeginKey();
-            restored.ReadCheckpointKey(reader, key, model.Ring);
-            var items = reader.ReadInt32();
-            for (var i = 0; i < items; i++)
-            {
-                _ = (reader.ReadInt64(), reader.ReadInt64(), reader.ReadActivity());
-            }
-
-            reader.EndKey();
-        }
-    }
+    private static void ReadInto(BaselineModel<Activity> restored, BaselineModel<Activity> model, byte[] bytes) =>
+        BaselineCheckpointReading.ReadKeys(restored, model, bytes, static r => r.ReadActivity(), out _);
 }

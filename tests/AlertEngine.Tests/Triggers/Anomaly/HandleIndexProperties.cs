@@ -243,25 +243,9 @@ public class HandleIndexProperties
         using var writer = new CheckpointWriter();
         model.WriteCheckpointKeys(writer, static (w, item) => w.Write(item));
         var restored = new BaselineModel<int>(trigger, options);
-        var reader = new CheckpointReader(writer.Written.ToArray());
-        var count = reader.BeginKeys();
-        restored.BeginCheckpointRestore(model.BucketTicks, model.SlotCount, model.TimeZoneId, model.WatermarkTicks, count);
-        var kept = new List<(long, string, long, int)>();
-        for (var k = 0; k < count; k++)
-        {
-            var key = reader.BeginKey();
-            restored.ReadCheckpointKey(reader, key, model.Ring);
-            var items = reader.ReadInt32();
-            for (var i = 0; i < items; i++)
-            {
-                kept.Add((reader.ReadInt64(), key, reader.ReadInt64(), reader.ReadInt32()));
-            }
-
-            reader.EndKey();
-        }
-
+        var kept = BaselineCheckpointReading.ReadKeys(restored, model, writer.Written.ToArray(), static r => r.ReadInt32(), out var atEnd);
         restored.RestoreKept(kept);
-        Assert.True(reader.AtEnd);
+        Assert.True(atEnd);
         return restored;
     }
 }
