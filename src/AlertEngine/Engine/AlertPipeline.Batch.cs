@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace AlertEngine;
 
@@ -9,6 +10,10 @@ namespace AlertEngine;
 /// </content>
 public sealed partial class AlertPipeline
 {
+    /// <summary>How many activities ahead a batch prefetches user ids: a miss (100–150 ns) against 50–300 ns of
+    /// evaluation per activity.</summary>
+    private const int PrefetchDistance = 4;
+
     // The buffers of a batch, taken while a batch runs so that a (forbidden, but possible: the lock is reentrant)
     // nested call from an observer gets its own and cannot overwrite them.
     private BatchScratch? _scratch;
@@ -58,9 +63,11 @@ public sealed partial class AlertPipeline
         var timed = AlertEngineMetrics.EvaluationDuration.Enabled;
         if (!_duplicates.IsOn)
         {
-            // Without the filter there is nothing to overlap: each activity as Evaluate does it.
-            foreach (var activity in batch)
+            // Without the filter nothing but the user ids to overlap (see PrefetchAhead): each activity as Evaluate does it.
+            for (var i = 0; i < batch.Length; i++)
             {
+                var activity = batch[i];
+                PrefetchAhead(batch, i);
                 var start = timed ? Stopwatch.GetTimestamp() : 0;
                 _processed++;
                 AlertEngineMetrics.Processed.Add(1);
@@ -105,6 +112,7 @@ public sealed partial class AlertPipeline
         // Then each activity as Evaluate does it, in order.
         for (var i = 0; i < batch.Length; i++)
         {
+            PrefetchAhead(batch, i);
             var start = timed ? Stopwatch.GetTimestamp() : 0;
             var activity = batch[i];
             _processed++;
@@ -129,6 +137,26 @@ public sealed partial class AlertPipeline
         }
 
         return changes;
+    }
+
+    /// <summary>Before activity <paramref name="i"/> is evaluated: the user id of the activity
+    /// <see cref="PrefetchDistance"/> places later (see <see cref="Process(Activity)"/>; the first ones of the batch
+    /// too, at its start), so that each user id's miss overlaps the evaluation of the activities before it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchAhead(ReadOnlySpan<Activity> batch, int i)
+    {
+        if (i == 0)
+        {
+            for (var j = 0; j < PrefetchDistance && j < batch.Length; j++)
+            {
+                CachePrefetch.String(batch[j].UserId);
+            }
+        }
+
+        if (i + PrefetchDistance < batch.Length)
+        {
+            CachePrefetch.String(batch[i + PrefetchDistance].UserId);
+        }
     }
 
     /// <summary>Per-batch buffers, grown to the largest batch and reused (no allocation per batch in steady state).</summary>

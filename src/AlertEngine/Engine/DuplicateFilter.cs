@@ -159,9 +159,7 @@ internal sealed partial class DuplicateFilter
         PrefetchSlot(ref table[(int)(ulong)digest & (table.Length - 1)]);
     }
 
-    // The GC may move the table between taking the address and the prefetch: harmless, a prefetch never faults and
-    // changes nothing but what the cache holds.
-    private static unsafe void PrefetchSlot(ref ulong slot) => Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref slot));
+    private static void PrefetchSlot(ref ulong slot) => CachePrefetch.Line(ref System.Runtime.CompilerServices.Unsafe.As<ulong, byte>(ref slot));
 
     /// <summary>Whether the filter remembers anything (a horizon above zero).</summary>
     public bool IsOn => _horizonTicks != 0;

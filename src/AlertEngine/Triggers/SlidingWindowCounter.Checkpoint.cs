@@ -161,17 +161,7 @@ public sealed partial class SlidingWindowCounter<TItem>
             {
                 var ticks = ReadTicks(reader);
                 var item = readItem(reader);
-                if (ticks < previousItem || ticks / _resolution <= newest - _windowSlots || ticks / _resolution > newest)
-                {
-                    throw new ArgumentException($"Key '{key}': item at {new DateTimeOffset(ticks, TimeSpan.Zero):O} is out of order or outside the key's window.", name);
-                }
-
-                if (ticks > watermark)
-                {
-                    // Every kept item was seen, so none is later than the latest time seen (detections append after it).
-                    throw new ArgumentException($"Key '{key}': item at {new DateTimeOffset(ticks, TimeSpan.Zero):O} is later than the watermark.", name);
-                }
-
+                ThrowIfKeptItemInvalid(key, new DateTimeOffset(ticks, TimeSpan.Zero), previousItem, newest, watermark, name);
                 previousItem = ticks;
                 if (i >= skip)
                 {
