@@ -25,7 +25,7 @@ internal sealed class PopulationProfile
 
     /// <summary>Builds the frozen daily profiles of a population from its traces (every activity counts, anomalies included,
     /// as the engine would see them).</summary>
-    public static PopulationProfile Build(IReadOnlyList<AlertEngine.Testing.LabelledActivityTrace> traces)
+    public static PopulationProfile Build(IReadOnlyList<AlertEngine.Testing.LabelledActivityTrace> traces, int batch = 1)
     {
         var calendar = new SeasonalCalendar(TimeSpan.TicksPerHour, TimeZoneInfo.Utc);
         long firstDay = long.MaxValue, lastDay = long.MinValue;
@@ -50,7 +50,7 @@ internal sealed class PopulationProfile
             foreach (var e in t.Events)
             {
                 var ticks = e.Time.UtcTicks;
-                counts[(int)((ticks / TimeSpan.TicksPerDay) - firstDay), calendar.SlotOf(ticks / TimeSpan.TicksPerHour)]++;
+                counts[(int)((ticks / TimeSpan.TicksPerDay) - firstDay), calendar.SlotOf(ticks / TimeSpan.TicksPerHour)] += batch;
             }
         }
 

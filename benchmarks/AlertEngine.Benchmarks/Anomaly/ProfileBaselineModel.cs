@@ -445,7 +445,13 @@ internal sealed class ProfileBaselineModel
     /// </summary>
     private void UpdateDispersionByGrid(double m, int count, double batch, double effective)
     {
-        _ = batch;
+        if (_variant.GridBatch && batch > 1)
+        {
+            // The count in batches: x/ψ with mean m/ψ has variance m/ψ + φ(m/ψ)² (and the level error (φ + ψ/m)/n).
+            m /= batch;
+            count = (int)Math.Round(count / batch);
+        }
+
         var n = Math.Max(1, effective);
         var x = Winsorized(m, count, n, _variant.GridWinsor, _variant.GridDown, out _, out _);
         var keep = _variant.DispersionMemory > 0 ? _variant.DispersionMemory : BaselineMath.DispersionMemory;
