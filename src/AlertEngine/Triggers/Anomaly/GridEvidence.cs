@@ -209,7 +209,10 @@ internal static class GridEvidenceMath
     {
         var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref q, (nuint)offset));
         var (a, b) = Vector256.Widen(Vector256.Create(lo, hi));
-        return Vector512.ConvertToDouble(Vector512.Create(a, b));
+
+        // No uint64 → double conversion (AVX2 has none): 2^52 + q from the bits, minus 2^52. Exact.
+        var magic = Vector512.Create(ReproducibleMath.Magic);
+        return (Vector512.Create(a, b) | magic).AsDouble() - Vector512.Create(ReproducibleMath.MagicDouble);
     }
 
     /// <summary>Eight sums (≤ 0) as min(65535, round(−sum·1024)).</summary>
@@ -217,7 +220,9 @@ internal static class GridEvidenceMath
     private static void Store(Vector512<double> sums, ref ushort q, int offset)
     {
         var scaled = Vector512.Min(Vector512.Create((double)Clamp), Vector512.Round(sums * Vector512.Create(-StepsPerNat)));
-        var integers = Vector512.ConvertToUInt64(scaled);
+        // No double → uint64 conversion (AVX2 has none): the integral 0 ≤ q ≤ 65535 added to 2^52 lies in the low
+        // mantissa bits (exact); the masked bits are q.
+        var integers = (scaled + Vector512.Create(ReproducibleMath.MagicDouble)).AsUInt64() & Vector512.Create(0xFFFFUL);
         if (Avx512F.IsSupported)
         {
             Avx512F.ConvertToVector128UInt16(integers).StoreUnsafe(ref q, (nuint)offset);

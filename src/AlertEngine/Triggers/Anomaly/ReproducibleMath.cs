@@ -5,7 +5,7 @@ namespace AlertEngine;
 
 /// <summary>
 /// Natural logarithm and exponential that give the same bits on every machine and on every code path (scalar,
-/// <see cref="Vector512{T}"/> with AVX-512, <see cref="Vector512{T}"/> emulated on two 256-bit halves or in software),
+/// <see cref="Vector512{T}"/> with AVX-512 or through .NET's software fallback without it),
 /// for state that must agree across Orleans silos and checkpoints that move between machines (issue 15's dispersion
 /// grid).
 /// <para>
@@ -53,6 +53,13 @@ internal static class ReproducibleMath
     private const ulong MantissaMask = 0x000F_FFFF_FFFF_FFFF;
     private const ulong OneBits = 0x3FF0_0000_0000_0000;
 
+    /// <summary>2^52 as bits and as a double: an integer 0 ≤ i &lt; 2^52 in the low mantissa bits of 2^52's bits is the
+    /// double 2^52 + i, so integer ↔ double conversions become an OR/add and a subtraction (exact).</summary>
+    internal const ulong Magic = 0x4330_0000_0000_0000;
+
+    /// <summary>2^52.</summary>
+    internal const double MagicDouble = 4503599627370496.0;
+
     /// <summary>ln x for a positive normal finite x (other inputs: unspecified result).</summary>
     /// <remarks>
     /// x = 2^k·y with y in [√2/2, √2) (the exponent field read, the mantissa given exponent 0 and halved when it is
@@ -92,13 +99,15 @@ internal static class ReproducibleMath
     public static Vector512<double> Log(Vector512<double> x)
     {
         var bits = x.AsUInt64();
-        var k = (bits >> 52).AsInt64() - Vector512.Create(1023L);
+
+        // k as a double without an int64 → double conversion (AVX2 has none, .NET would emulate it element by
+        // element): the exponent field placed in the low bits of 2^52's mantissa, minus 2^52 + 1023. Exact.
+        var dk = ((bits >> 52) | Vector512.Create(Magic)).AsDouble() - Vector512.Create(MagicDouble + 1023);
         var y = ((bits & Vector512.Create(MantissaMask)) | Vector512.Create(OneBits)).AsDouble();
         var high = Vector512.GreaterThanOrEqual(y, Vector512.Create(Sqrt2));
         y = Vector512.ConditionalSelect(high, y * Vector512.Create(0.5), y);
-        k -= high.AsInt64(); // the mask is −1 where set
+        dk = Vector512.ConditionalSelect(high, dk + Vector512<double>.One, dk);
         var f = y - Vector512<double>.One;
-        var dk = Vector512.ConvertToDouble(k);
 
         var s = f / (Vector512.Create(2.0) + f);
         var z = s * s;
@@ -141,7 +150,9 @@ internal static class ReproducibleMath
         var t = r * r;
         var c = r - (t * (Vector512.Create(P1) + (t * (Vector512.Create(P2) + (t * (Vector512.Create(P3) + (t * (Vector512.Create(P4) + (t * Vector512.Create(P5))))))))));
         var y = Vector512<double>.One - ((lo - ((r * c) / (Vector512.Create(2.0) - c))) - hi);
-        var scale = ((Vector512.ConvertToInt64(k) + Vector512.Create(1023L)) << 52).AsDouble();
+        // 2^k from the bits of k + 1023 (an integer in 13..1023) held in the low mantissa bits of 2^52 + k + 1023,
+        // shifted into the exponent field: no double → int64 conversion (none on AVX2). Exact.
+        var scale = ((k + Vector512.Create(MagicDouble + 1023)).AsUInt64() << 52).AsDouble();
         return y * scale;
     }
 }

@@ -234,7 +234,8 @@ public class GridEvidenceProperties
     /// arithmetic only (no C runtime function), of the log-likelihoods in both forms (the 16-bit rounding alone would
     /// absorb most last-bit differences), and of the EM step from their totals. Pinned: a machine, an instruction
     /// set (AVX-512, AVX2, none) or a runtime that computes a different bit anywhere fails here. Measured equal with
-    /// AVX-512, with <c>DOTNET_EnableAVX512F=0</c> and with <c>DOTNET_EnableHWIntrinsic=0</c>.</summary>
+    /// AVX-512, with <c>DOTNET_EnableAVX512=0</c> (.NET 10's switch; <c>DOTNET_EnableAVX512F=0</c> no longer turns
+    /// AVX-512 off), <c>DOTNET_EnableAVX2=0</c> (no FMA either) and <c>DOTNET_EnableHWIntrinsic=0</c>.</summary>
     [Fact]
     public void A_fixed_stream_gives_the_pinned_bits_on_every_machine()
     {

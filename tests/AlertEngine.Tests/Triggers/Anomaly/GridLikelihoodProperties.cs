@@ -7,8 +7,9 @@ namespace AlertEngine.Tests.Triggers.Anomaly;
 
 /// <summary>
 /// Issue 15's grid log-likelihood and its reproducible logarithm/exponential: the vector form equals the scalar form
-/// bit for bit (run this class also with <c>DOTNET_EnableAVX512F=0</c>, where a <see cref="Vector512{T}"/> runs as two
-/// 256-bit halves, and with <c>DOTNET_EnableHWIntrinsic=0</c>, where it runs in software), and both equal the naive
+/// bit for bit (run this class also with <c>DOTNET_EnableAVX512=0</c> — .NET 10's switch, <c>DOTNET_EnableAVX512F=0</c>
+/// no longer turns AVX-512 off —, <c>DOTNET_EnableAVX2=0</c> and <c>DOTNET_EnableHWIntrinsic=0</c>, where a
+/// <see cref="Vector512{T}"/> runs through .NET's software fallback), and both equal the naive
 /// double-precision reference (the harness's log Γ) within the stated tolerances.
 /// </summary>
 public class GridLikelihoodProperties
