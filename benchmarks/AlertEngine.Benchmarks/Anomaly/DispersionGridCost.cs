@@ -14,7 +14,8 @@ namespace AlertEngine.Benchmarks.Anomaly;
 /// in one cache line. A Stopwatch loop, the variants alternating within each of 9 rounds; best and range per variant,
 /// the load average before and after. <c>--check</c>: the fast form against the reference on 400,000 random single
 /// updates and posteriors and on 1,000 keys' streams of 1,000 buckets (also through the 16-bit state); exits 1 on a
-/// difference above the tolerance.
+/// difference above the tolerance. Tenth session: also the engine's cores in src (<see cref="GridEvidenceMath"/>, the
+/// reproducible 16-bit update and posterior mean, vector and scalar forms).
 /// </summary>
 internal static class DispersionGridCost
 {
@@ -54,11 +55,13 @@ internal static class DispersionGridCost
             quantized[k] = new ushort[DispersionGrid.Size];
         }
 
-        var names = new[] { "reference Add", "fast Add", "fast Add, 16-bit state", "reference Posterior + Mean", "fast PosteriorMean" };
+        var names = new[] { "reference Add", "fast Add", "fast Add, 16-bit state", "reference Posterior + Mean", "fast PosteriorMean", "src GridEvidenceMath.Update", "src PosteriorMean", "src UpdateScalar", "src PosteriorMeanScalar" };
+        var evidence = new GridEvidence[keys];
+        var uniform = new double[DispersionGrid.Size];
         var times = new double[names.Length][];
         for (var v = 0; v < names.Length; v++)
         {
-            times[v] = new double[rounds];
+            times[v] = new double[v >= 7 ? rounds / 3 : rounds];
         }
 
         var posterior = new double[DispersionGrid.Size];
@@ -102,6 +105,38 @@ internal static class DispersionGridCost
             }
 
             times[4][round] = clock.Elapsed.TotalNanoseconds / calls;
+            clock.Restart();
+            for (var i = 0; i < calls; i++)
+            {
+                GridEvidenceMath.Update(ref evidence[i & (keys - 1)], 0.99, m[i], x[i], n[i]);
+            }
+
+            times[5][round] = clock.Elapsed.TotalNanoseconds / calls;
+            clock.Restart();
+            for (var i = 0; i < calls; i++)
+            {
+                sink += GridEvidenceMath.PosteriorMean(evidence[i & (keys - 1)], uniform, posterior);
+            }
+
+            times[6][round] = clock.Elapsed.TotalNanoseconds / calls;
+            if (round % 3 == 0)
+            {
+                // The scalar forms (what a machine without 256-bit vectors runs) every third round, a quarter of the calls.
+                clock.Restart();
+                for (var i = 0; i < calls / 4; i++)
+                {
+                    GridEvidenceMath.UpdateScalar(ref evidence[i & (keys - 1)], 0.99, m[i], x[i], n[i]);
+                }
+
+                times[7][round / 3] = clock.Elapsed.TotalNanoseconds / (calls / 4);
+                clock.Restart();
+                for (var i = 0; i < calls / 4; i++)
+                {
+                    sink -= GridEvidenceMath.PosteriorMeanScalar(evidence[i & (keys - 1)], uniform, posterior);
+                }
+
+                times[8][round / 3] = clock.Elapsed.TotalNanoseconds / (calls / 4);
+            }
         }
 
         Console.WriteLine($"load after: {Uptime()}");
@@ -111,7 +146,7 @@ internal static class DispersionGridCost
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{names[v],-28} best {times[v].Min(),6:0} ns per call, range {times[v].Min():0}–{times[v].Max():0}"));
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"best-to-best: Add {times[0].Min() / times[1].Min():0.0}x ({times[0].Min() / times[2].Min():0.0}x on the 16-bit state), posterior + mean {times[3].Min() / times[4].Min():0.0}x; checksum {sink:0.000000}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"best-to-best: Add {times[0].Min() / times[1].Min():0.0}x ({times[0].Min() / times[2].Min():0.0}x on the 16-bit state), posterior + mean {times[3].Min() / times[4].Min():0.0}x; src core against the reference: update {times[0].Min() / times[5].Min():0.0}x, posterior + mean {times[3].Min() / times[6].Min():0.0}x; checksum {sink:0.000000}"));
         return 0;
     }
 

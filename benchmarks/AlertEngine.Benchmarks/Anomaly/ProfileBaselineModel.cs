@@ -57,6 +57,8 @@ internal sealed class ProfileBaselineModel
     private readonly double[]? _gridSums;
     private readonly double[]? _posterior;
     private bool _gridInformed;
+    private GridEvidence _evidence; // with ProfileVariant.GridSourceCores
+    private static readonly double[] UniformLogPrior = new double[DispersionGrid.Size];
     private float _momentsDispersion = BaselineMath.InitialDispersion;
 
     // Score estimator: discounted Fisher information.
@@ -103,6 +105,12 @@ internal sealed class ProfileBaselineModel
 
     /// <summary>The key's discounted grid log-likelihood sums (null without the grid estimator).</summary>
     public double[]? GridSums => _gridInformed ? _gridSums : null;
+
+    /// <summary>Whether the key has grid evidence (at least one informative bucket).</summary>
+    public bool GridInformed => _gridInformed;
+
+    /// <summary>The key's 16-bit grid evidence (with <see cref="ProfileVariant.GridSourceCores"/>).</summary>
+    public ref readonly GridEvidence Evidence => ref _evidence;
 
     /// <summary>The fixed log-normal grid prior of <see cref="ProfileVariant.GridFixedPrior"/>: around 0.2, log-sd 1.</summary>
     private static readonly double[] FixedLogPrior = MakeFixedLogPrior();
@@ -465,7 +473,15 @@ internal sealed class ProfileBaselineModel
             _dispersion = blended;
         }
 
-        DispersionGrid.Add(_gridSums!, keep, m, x, n);
+        if (_variant.GridSourceCores)
+        {
+            GridEvidenceMath.Update(ref _evidence, keep, m, x, n);
+        }
+        else
+        {
+            DispersionGrid.Add(_gridSums!, keep, m, x, n);
+        }
+
         _gridInformed = true;
         RefreshGrid();
     }
@@ -486,6 +502,13 @@ internal sealed class ProfileBaselineModel
     {
         if (_posterior is null || !_gridInformed)
         {
+            return;
+        }
+
+        if (_variant.GridSourceCores)
+        {
+            var mean = GridEvidenceMath.PosteriorMean(_evidence, GridLogPrior ?? UniformLogPrior, _posterior);
+            _dispersion = (float)(_variant.GridGeometric ? DispersionGrid.GeometricMean(_posterior) : mean);
             return;
         }
 

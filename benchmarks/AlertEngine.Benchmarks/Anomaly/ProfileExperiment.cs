@@ -290,6 +290,7 @@ internal static class ProfileExperiment
         }
 
         double[]? pendingPrior = null;
+        var laggedPrior = new LaggedGridPrior();
         for (var day = firstDay; day <= lastDay; day++)
         {
             if (variant.PooledDispersion > 0 || variant.EmpiricalBayesPool)
@@ -352,7 +353,14 @@ internal static class ProfileExperiment
 
             if (variant.GridEmpiricalBayes)
             {
-                EstimateGridPrior(models, variant.GridEmpiricalBayesIterations, variant.GridEmpiricalBayesLag, ref pendingPrior);
+                if (variant.GridSourceCores)
+                {
+                    EstimateGridPriorBySourceCores(models, variant, (int)day, laggedPrior);
+                }
+                else
+                {
+                    EstimateGridPrior(models, variant.GridEmpiricalBayesIterations, variant.GridEmpiricalBayesLag, ref pendingPrior);
+                }
             }
 
             var end = (day + 1) * TimeSpan.TicksPerDay;
@@ -435,6 +443,56 @@ internal static class ProfileExperiment
     /// plumbing would buy): the mixing weights maximizing the marginal likelihood of the keys' discounted grid
     /// likelihoods (a few EM steps from the previous day's weights), floored at 0.1 % per point; every key's posterior is
     /// then recomputed under it.</summary>
+    /// <summary>
+    /// <see cref="EstimateGridPrior"/> with one EM step by the engine's cores (<c>gsrc</c>): each informed key's posterior
+    /// under the prior in force, quantized and summed as integers (<see cref="GridPriorTotals"/>), one step
+    /// (<see cref="GridPrior.Estimate"/>); lagged (<c>eblag</c>) through <see cref="LaggedGridPrior"/>.
+    /// </summary>
+    private static void EstimateGridPriorBySourceCores(ProfileBaselineModel[] models, ProfileVariant variant, int day, LaggedGridPrior state)
+    {
+        if (variant.GridEmpiricalBayesIterations != 1)
+        {
+            throw new ArgumentException("gsrc computes one EM step per day start: use ebiter=1.");
+        }
+
+        if (variant.GridEmpiricalBayesLag && state.ApplyPending(day))
+        {
+            Apply(models, state.Current.LogWeights.ToArray());
+        }
+
+        var totals = new GridPriorTotals();
+        var posterior = new double[DispersionGrid.Size];
+        foreach (var m in models)
+        {
+            if (m.GridInformed)
+            {
+                GridEvidenceMath.PosteriorMean(m.Evidence, state.Current.LogWeights, posterior);
+                totals.Add(posterior);
+            }
+        }
+
+        if (variant.GridEmpiricalBayesLag)
+        {
+            state.SetPending(totals, day);
+            return;
+        }
+
+        if (GridPrior.Estimate(totals, GridPrior.Next(state.Current.Number), day) is { } next)
+        {
+            state.Restore(next, null, 0);
+            Apply(models, next.LogWeights.ToArray());
+        }
+
+        static void Apply(ProfileBaselineModel[] models, double[] logWeights)
+        {
+            foreach (var m in models)
+            {
+                m.GridLogPrior = logWeights;
+                m.RefreshGrid();
+            }
+        }
+    }
+
     private static void EstimateGridPrior(ProfileBaselineModel[] models, int iterations, bool lag, ref double[]? pending)
     {
         if (lag && pending is not null)

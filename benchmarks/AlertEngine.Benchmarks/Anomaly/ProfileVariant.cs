@@ -132,6 +132,12 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
     /// when partitions send their posterior sums with a batch's output instead of splitting the batch at the day start.</summary>
     public bool GridEmpiricalBayesLag { get; init; }
 
+    /// <summary>With <see cref="DispersionEstimator.Grid"/> (<c>gsrc</c>, tenth session): the grid evidence, its posterior
+    /// mean and the mixture prior's EM step by the engine's cores in <c>src/AlertEngine/Triggers/Anomaly/</c>
+    /// (<c>GridEvidence</c>: 16-bit sums; <c>GridPriorTotals</c>/<c>GridPrior</c>/<c>LaggedGridPrior</c>: integer
+    /// totals, one EM step) instead of the harness's double sums. Posterior mean only, one EM step per day.</summary>
+    public bool GridSourceCores { get; init; }
+
     /// <summary>With the moments (<c>ucb=C</c>): the threshold's φ is φ̂ + C·√(3 / (Σw + w₀)), an upper confidence bound
     /// whose margin shrinks as the key's information grows.</summary>
     public double UpperBound { get; init; }
@@ -150,7 +156,7 @@ internal sealed record ProfileVariant(double ProfileWeight, bool CountPrior, Dis
             "profile" => new ProfileVariant(double.Parse(parts[1], CultureInfo.InvariantCulture), Array.IndexOf(parts, "prior") >= 0, estimator),
             _ => throw new ArgumentException($"unknown variant {text}"),
         };
-        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0 || Option(parts, "truephi=") > 0, TrueDispersionScale = Option(parts, "truephi=") > 0 ? Option(parts, "truephi=") : 1, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0, PooledDispersion = Array.IndexOf(parts, "pool=eb") >= 0 ? 0 : Option(parts, "pool="), EmpiricalBayesPool = Array.IndexOf(parts, "pool=eb") >= 0, DispersionMemory = Option(parts, "mem="), SkipQuiet = Option(parts, "quiet="), LocalPoolRatio = Option(parts, "local="), GridQuantile = Option(parts, "gq="), GridWinsor = Option(parts, "gwin=") > 0 ? Option(parts, "gwin=") : 4, GridGeometric = Array.IndexOf(parts, "geo") >= 0, GridDown = Option(parts, "gdown="), GridBlend = Option(parts, "blend="), GridLevelStep = (int)Option(parts, "glevels="), GridLevelOffset = (int)Option(parts, "goffset="), TrueLevelForDispersion = Array.IndexOf(parts, "truelevel") >= 0, GridFixedPrior = Option(parts, "gprior=") > 0, GridEmpiricalBayes = Array.IndexOf(parts, "ebmix") >= 0, GridEmpiricalBayesIterations = Option(parts, "ebiter=") > 0 ? (int)Option(parts, "ebiter=") : 5, GridEmpiricalBayesLag = Array.IndexOf(parts, "eblag") >= 0, UpperBound = Option(parts, "ucb="), GridBatch = Array.IndexOf(parts, "gpsi") >= 0 };
+        return variant with { TrueDispersion = Array.IndexOf(parts, "truephi") >= 0 || Option(parts, "truephi=") > 0, TrueDispersionScale = Option(parts, "truephi=") > 0 ? Option(parts, "truephi=") : 1, NoRecentFactor = Array.IndexOf(parts, "norecent") >= 0, RateMemory = Option(parts, "rate="), DownCap = Option(parts, "down="), DropsInFactor = Array.IndexOf(parts, "drops") >= 0, PooledDispersion = Array.IndexOf(parts, "pool=eb") >= 0 ? 0 : Option(parts, "pool="), EmpiricalBayesPool = Array.IndexOf(parts, "pool=eb") >= 0, DispersionMemory = Option(parts, "mem="), SkipQuiet = Option(parts, "quiet="), LocalPoolRatio = Option(parts, "local="), GridQuantile = Option(parts, "gq="), GridWinsor = Option(parts, "gwin=") > 0 ? Option(parts, "gwin=") : 4, GridGeometric = Array.IndexOf(parts, "geo") >= 0, GridDown = Option(parts, "gdown="), GridBlend = Option(parts, "blend="), GridLevelStep = (int)Option(parts, "glevels="), GridLevelOffset = (int)Option(parts, "goffset="), TrueLevelForDispersion = Array.IndexOf(parts, "truelevel") >= 0, GridFixedPrior = Option(parts, "gprior=") > 0, GridEmpiricalBayes = Array.IndexOf(parts, "ebmix") >= 0, GridEmpiricalBayesIterations = Option(parts, "ebiter=") > 0 ? (int)Option(parts, "ebiter=") : 5, GridEmpiricalBayesLag = Array.IndexOf(parts, "eblag") >= 0, GridSourceCores = Array.IndexOf(parts, "gsrc") >= 0, UpperBound = Option(parts, "ucb="), GridBatch = Array.IndexOf(parts, "gpsi") >= 0 };
     }
 
     private static double Option(string[] parts, string name)

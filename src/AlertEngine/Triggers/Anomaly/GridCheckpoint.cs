@@ -1,0 +1,159 @@
+using System.Buffers.Binary;
+
+namespace AlertEngine;
+
+/// <summary>
+/// Checkpoint form of issue 15's grid state (not wired into the anomaly checkpoint yet): a key's
+/// <see cref="GridEvidence"/> (48 bytes, little-endian 16-bit values) and the detector-wide
+/// <see cref="LaggedGridPrior"/> (the prior in force as its number, day and integer totals, from which the log weights
+/// are recomputed bit for bit, and the pending totals). Reading validates every field and names the bad one in an
+/// <see cref="InvalidDataException"/>.
+/// </summary>
+internal static class GridCheckpoint
+{
+    /// <summary>The most keys a totals vector may count (2^36: the sums of 24 points of 2^20 each stay far from overflow).</summary>
+    public const long MaxKeys = 1L << 36;
+
+    /// <summary>Writes a key's evidence.</summary>
+    public static void Write(CheckpointWriter writer, in GridEvidence evidence)
+    {
+        Span<byte> bytes = stackalloc byte[GridEvidence.Bytes];
+        for (var k = 0; k < GridLikelihood.Size; k++)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(bytes[(2 * k)..], evidence[k]);
+        }
+
+        writer.Write(bytes);
+    }
+
+    /// <summary>Reads a key's evidence.</summary>
+    /// <exception cref="InvalidDataException">No point is at 0 (the maximum), which no update produces.</exception>
+    public static GridEvidence ReadEvidence(CheckpointReader reader)
+    {
+        var bytes = reader.ReadBytes(GridEvidence.Bytes);
+        var evidence = default(GridEvidence);
+        for (var k = 0; k < GridLikelihood.Size; k++)
+        {
+            evidence[k] = BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * k)..]);
+        }
+
+        if (!evidence.IsNormalized)
+        {
+            throw new InvalidDataException("Grid evidence: no grid point is at the maximum (0).");
+        }
+
+        return evidence;
+    }
+
+    /// <summary>Writes the detector-wide prior state.</summary>
+    public static void Write(CheckpointWriter writer, LaggedGridPrior state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var current = state.Current;
+        writer.Write(current.Number);
+        writer.Write(current.Day);
+        WriteTotals(writer, current.Totals);
+        writer.Write(state.HasPending);
+        if (state.HasPending)
+        {
+            writer.Write(state.PendingDay);
+            WriteTotals(writer, state.Pending!);
+        }
+    }
+
+    /// <summary>Reads the detector-wide prior state into <paramref name="state"/>.</summary>
+    /// <exception cref="InvalidDataException">A field is out of range or inconsistent (the message names it).</exception>
+    public static void Read(CheckpointReader reader, LaggedGridPrior state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var number = reader.ReadInt32();
+        if (number is < 0 or > GridPrior.MaxNumber)
+        {
+            throw new InvalidDataException($"Grid prior: number {number} is outside 0..{GridPrior.MaxNumber}.");
+        }
+
+        var day = reader.ReadInt32();
+        var totals = ReadTotals(reader, "prior totals");
+        GridPrior current;
+        if (number == 0)
+        {
+            if (day != int.MinValue || totals.Keys != 0)
+            {
+                throw new InvalidDataException("Grid prior: the uniform prior (number 0) has no day and no totals.");
+            }
+
+            current = GridPrior.Uniform;
+        }
+        else
+        {
+            if (totals.Keys == 0)
+            {
+                throw new InvalidDataException($"Grid prior: prior {number} has no keys in its totals.");
+            }
+
+            if (day is < 0 or > 3_652_058) // DateTime.MaxValue's day
+            {
+                throw new InvalidDataException($"Grid prior: day {day} is not a day of the calendar.");
+            }
+
+            current = GridPrior.Estimate(totals, number, day)!;
+        }
+
+        GridPriorTotals? pending = null;
+        var pendingDay = 0;
+        if (reader.ReadBoolean())
+        {
+            pendingDay = reader.ReadInt32();
+            if (pendingDay < current.Day || pendingDay is < 0 or > 3_652_058)
+            {
+                throw new InvalidDataException($"Grid prior: pending day {pendingDay} is before the prior's day {current.Day} or not a day of the calendar.");
+            }
+
+            pending = ReadTotals(reader, "pending totals");
+        }
+
+        state.Restore(current, pending, pendingDay);
+    }
+
+    private static void WriteTotals(CheckpointWriter writer, GridPriorTotals totals)
+    {
+        writer.Write(totals.Keys);
+        foreach (var t in totals.Totals)
+        {
+            writer.Write(t);
+        }
+    }
+
+    private static GridPriorTotals ReadTotals(CheckpointReader reader, string field)
+    {
+        var keys = reader.ReadInt64();
+        if (keys is < 0 or > MaxKeys)
+        {
+            throw new InvalidDataException($"Grid prior: {field}: key count {keys} is out of range.");
+        }
+
+        Span<long> values = stackalloc long[GridLikelihood.Size];
+        long sum = 0;
+        var most = keys * (long)GridPriorTotals.Scale;
+        for (var k = 0; k < GridLikelihood.Size; k++)
+        {
+            values[k] = reader.ReadInt64();
+            if (values[k] < 0 || values[k] > most)
+            {
+                throw new InvalidDataException($"Grid prior: {field}: point {k} is {values[k]}, outside 0..2^20·keys ({most}).");
+            }
+
+            sum += values[k];
+        }
+
+        var slack = keys * GridPriorTotals.RoundingSlack;
+        if (sum < most - slack || sum > most + slack)
+        {
+            throw new InvalidDataException($"Grid prior: {field}: the points sum to {sum}, not 2^20·keys ({most}) within the rounding ({slack}).");
+        }
+
+        var totals = new GridPriorTotals();
+        totals.Set(values, keys);
+        return totals;
+    }
+}

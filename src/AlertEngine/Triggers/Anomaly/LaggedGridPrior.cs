@@ -1,0 +1,79 @@
+namespace AlertEngine;
+
+/// <summary>
+/// The detector-wide mixture-prior state of issue 15 in the lagged form (the harness's <c>eblag</c>, measured equal to
+/// the direct form): the prior computed at day start D applies from day start D + 1, so a partitioned engine can sum
+/// its partitions' vectors after the batch that crossed D and deliver the totals with the next batch, with no extra
+/// barrier. At each UTC day start D, in this order: <see cref="ApplyPending"/> (the totals waiting since D − 1 become
+/// the prior in force from D), then every key's posterior under the prior now in force is quantized and summed
+/// (<see cref="GridPriorTotals.Add(ReadOnlySpan{double})"/>, then the partitions' vectors added), then
+/// <see cref="SetPending"/>. Between batches every copy holds the same <see cref="Current"/> and
+/// <see cref="Pending"/>, so a checkpoint writes both. Not wired into the model yet.
+/// </summary>
+internal sealed class LaggedGridPrior
+{
+    private readonly GridPriorTotals _pending = new();
+
+    /// <summary>The prior in force.</summary>
+    public GridPrior Current { get; private set; } = GridPrior.Uniform;
+
+    /// <summary>The totals waiting for the next day start, or null.</summary>
+    public GridPriorTotals? Pending => HasPending ? _pending : null;
+
+    /// <summary>Whether totals are waiting.</summary>
+    public bool HasPending { get; private set; }
+
+    /// <summary>The UTC day the pending totals were summed at (meaningful only with <see cref="HasPending"/>).</summary>
+    public int PendingDay { get; private set; }
+
+    /// <summary>At the start of UTC day <paramref name="day"/>: the pending totals (if any, and if they hold a key)
+    /// become the prior in force, with the next number; returns whether the prior changed.</summary>
+    public bool ApplyPending(int day)
+    {
+        if (!HasPending)
+        {
+            return false;
+        }
+
+        if (day <= PendingDay)
+        {
+            throw new ArgumentOutOfRangeException(nameof(day), "A prior applies from a day after the one its totals were summed at.");
+        }
+
+        HasPending = false;
+        if (GridPrior.Estimate(_pending, GridPrior.Next(Current.Number), day) is not { } next)
+        {
+            return false;
+        }
+
+        Current = next;
+        return true;
+    }
+
+    /// <summary>Keeps the totals summed at the start of UTC day <paramref name="day"/> (under <see cref="Current"/>)
+    /// for the next day start.</summary>
+    public void SetPending(GridPriorTotals totals, int day)
+    {
+        ArgumentNullException.ThrowIfNull(totals);
+        if (day < Current.Day)
+        {
+            throw new ArgumentOutOfRangeException(nameof(day), "Totals are summed at or after the day the prior in force applies from.");
+        }
+
+        _pending.CopyFrom(totals);
+        PendingDay = day;
+        HasPending = true;
+    }
+
+    /// <summary>Restores a checked state (checkpoint reading).</summary>
+    internal void Restore(GridPrior current, GridPriorTotals? pending, int pendingDay)
+    {
+        Current = current;
+        HasPending = pending is not null;
+        if (pending is not null)
+        {
+            _pending.CopyFrom(pending);
+            PendingDay = pendingDay;
+        }
+    }
+}
