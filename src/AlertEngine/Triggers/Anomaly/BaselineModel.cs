@@ -67,9 +67,6 @@ public sealed partial class BaselineModel<T>
     private readonly List<SeasonalCalendar> _calendars = [];
     private readonly Dictionary<string, int> _calendarByZone = new(StringComparer.Ordinal);
     private readonly string _timeZoneId;
-    // Key → handle. Keys are compared ordinally; the table enumerates in the order a Dictionary fed the same adds and
-    // removes would (checkpoints write keys in that order).
-    private readonly KeyTable<int> _index = new(StringComparer.Ordinal);
 
     private long _watermark = long.MinValue;
     private long _nextSweepTicks = long.MinValue;
@@ -102,6 +99,7 @@ public sealed partial class BaselineModel<T>
         _keyZone = options.KeyTimeZone;
         _timeZoneId = options.TimeZone.Id;
         _slots = calendar.SlotCount;
+        _chunkShift = Math.Clamp(BitOperations.Log2((uint)(65536 / _slots)), 0, MaxChunkShift);
         if ((long)_maxKeys * _slots * SlotBytes > Array.MaxLength)
         {
             throw new ArgumentException(
@@ -119,7 +117,7 @@ public sealed partial class BaselineModel<T>
     public AnomalyThresholds Thresholds { get; }
 
     /// <summary>The number of keys tracked.</summary>
-    public int KeyCount => _index.Count;
+    public int KeyCount => _keyCount;
 
     /// <summary>The number of seasonal slots per key (48 for hourly buckets).</summary>
     public int SlotCount => _slots;
@@ -161,7 +159,7 @@ public sealed partial class BaselineModel<T>
         var h = FindHandle(key);
         if (h < 0)
         {
-            if (_index.Count >= _maxKeys)
+            if (_keyCount >= _maxKeys)
             {
                 return AnomalyOutcome.KeyCapExceeded;
             }
@@ -174,10 +172,9 @@ public sealed partial class BaselineModel<T>
             // observation (shorter ones with the copy of their characters in the key's record). Once per key.
             key = new string(key);
             h = Allocate(key, t, t / _bucket, calendar);
-            _index.Add(key, h);
         }
 
-        ref var s = ref _state[h].Hot;
+        ref var s = ref Record(h).Hot;
         if (t == s.BatchTicks)
         {
             s.BatchSize++;
@@ -210,19 +207,19 @@ public sealed partial class BaselineModel<T>
     public BaselineEstimate? GetBaseline(string key, DateTimeOffset time)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ref var found = ref _index.FindValue(key);
-        if (Unsafe.IsNullRef(ref found))
+        var h = FindHandle(key);
+        if (h < 0)
         {
             return null;
         }
 
-        var h = found;
-        ref var s = ref _state[h].Hot;
-        ref var k = ref _state[h].Cold;
+        ref var s = ref Record(h).Hot;
+        ref var k = ref Record(h).Cold;
         var b = time.UtcTicks / _bucket;
-        var i = (h * _slots) + SlotOf(h, b);
-        var level = PredictedLevel(h, i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
-        int samples = SamplesAt(i);
+        var j = SlotOf(h, b);
+        var slots = SlotsOf(h);
+        var level = PredictedLevel(slots, j) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        int samples = SamplesAt(slots, j);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
         var bucketThreshold = BaselineMath.PredictiveThreshold(level, batch, k.Dispersion, samples, Thresholds, out var scale);
         var learned = (b * _bucket) - k.FirstTicks >= _learning;
@@ -271,7 +268,7 @@ public sealed partial class BaselineModel<T>
         }
 
         s.Threshold = CannotFire;
-        ref var k = ref _state[h].Cold;
+        ref var k = ref Record(h).Cold;
         k.Fired |= 1;
         detection = Fire(h, ref s, k.NewestBucket, c, k.Expected, k.Scale);
         return AnomalyOutcome.Detected;
@@ -280,7 +277,7 @@ public sealed partial class BaselineModel<T>
     /// <summary>An observation before the key's first one, or outside its newest bucket.</summary>
     private AnomalyOutcome ObserveSlow(int h, ref Hot s, long t, T item, out BaselineDetection<T>? detection)
     {
-        ref var k = ref _state[h].Cold;
+        ref var k = ref Record(h).Cold;
         if (t < k.FirstTicks)
         {
             k.FirstTicks = t;
@@ -304,7 +301,7 @@ public sealed partial class BaselineModel<T>
     private AnomalyOutcome ObserveOlder(int h, ref Hot s, long b, long t, T item, out BaselineDetection<T>? detection)
     {
         detection = null;
-        ref var k = ref _state[h].Cold;
+        ref var k = ref Record(h).Cold;
         var i = k.NewestBucket - b;
         if (i >= _ring || b <= k.Folded)
         {
