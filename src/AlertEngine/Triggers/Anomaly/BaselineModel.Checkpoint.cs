@@ -29,8 +29,8 @@ public sealed partial class BaselineModel<T>
     internal long WatermarkTicks => _watermark;
 
     /// <summary>
-    /// Writes one keyed record per tracked key, in the key table's order (a model restored from a checkpoint has the
-    /// checkpoint's order): the baseline record as a length-prefixed block, the working state, then the kept items that
+    /// Writes one keyed record per tracked key, in handle order (the order of a dictionary fed the same adds and removes;
+    /// a model restored from a checkpoint has the checkpoint's order): the baseline record as a length-prefixed block, the working state, then the kept items that
     /// a later detection can still carry, oldest first, each with its arrival rank across keys (ranks rather than
     /// sequence numbers, so equal states give equal bytes) and time.
     /// </summary>

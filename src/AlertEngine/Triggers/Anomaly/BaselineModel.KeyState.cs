@@ -44,7 +44,8 @@ public sealed partial class BaselineModel<T>
     // Keys up to this many characters are compared with a copy in their record (KeyRecord.KeyChars).
     private const int InlineKeyChars = 32;
 
-    // Key (by its hash) → handle, for the observations; _index (the key table) keeps the order and serves the rest.
+    // Key (by its hash) → handle. The keys' order is the handles' (checkpoints, snapshots): handles are taken last-freed
+    // first, as a Dictionary's entries are, so it is the order the key table that this model used to keep gave.
     private readonly HandleIndex _handles = new();
 
     private const int CacheLine = 64;

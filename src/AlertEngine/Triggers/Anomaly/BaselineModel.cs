@@ -24,11 +24,14 @@ namespace AlertEngine;
 /// the newest time seen is <see cref="AnomalyOutcome.Late"/>. Within the lateness it is counted in its own
 /// bucket: each key keeps its newest bucket and the ⌈lateness / bucket⌉ before it open (at most 64 open buckets in
 /// all), and folds a bucket into the baseline only once it leaves that window.</para>
-/// <para><b>Memory.</b> Per key: a fixed-size state (200 bytes: 56 touched by every observation, 72 by a bucket
-/// change, and the key's length and up to 32 of its characters, compared by the lookup), 5 bytes per seasonal slot
-/// (48 slots for hourly buckets: 240 bytes), 4 bytes per extra open bucket, its lookup entry (hash and handle: 8 bytes
-/// in a table between three eighths and three quarters full) and its key-table entry, which keeps the order (key
-/// reference, hash and order: 24 bytes in a table between a quarter and half full, and 4 bytes of order).
+/// <para><b>Memory.</b> Per key: a fixed-size record (192 bytes, three cache lines: 56 bytes touched by every
+/// observation and the key's length, 64 by a bucket change, and up to 32 of the key's characters, compared by the
+/// lookup), the reference to the model's copy of the key (8 bytes in an array at least half full), 5 bytes per seasonal
+/// slot (48 slots for hourly buckets: 240 bytes), 4 bytes per extra open bucket, and its lookup entry (hash and handle:
+/// 8 bytes in a table between three eighths and three quarters full). Records and slots are allocated in chunks of
+/// 1,024 keys (for hourly buckets; the first chunk grows from 16), so at most one chunk is unused. Keys are kept (and
+/// checkpointed) in handle order, which is the order a <see cref="Dictionary{TKey, TValue}"/> fed the same adds and
+/// removes enumerates in: a retired key's handle is the next one reused.
 /// Kept items (at most <see cref="AnomalyDetectorOptions.MaxActivitiesPerDetection"/> per bucket, kept only once the
 /// key has learned) live in one ring shared by all keys, 24 bytes an item, which grows while the items it holds can
 /// still be needed, up to <see cref="AnomalyDetectorOptions.MaxKeptActivities"/>; beyond that the oldest are
