@@ -286,12 +286,13 @@ public sealed partial class BaselineModel<T>
     }
 
     /// <summary>The record of handle <paramref name="h"/> (bounds-checked).</summary>
-    /// <remarks>The records are 192 bytes (<see cref="KeyRecord"/>) in a pinned array, the first one at the start of a
-    /// cache line, so each is exactly three lines: an observation of a quiet key misses three lines instead of four or
-    /// five (an array's elements start 16 bytes after an 8-byte-aligned object start, so a 200-byte record of a managed
-    /// array straddled four or five). The record holds no reference, so growing it is a plain copy and the collector
-    /// never scans it (a record with the key string in it was copied with write barriers and had its cards scanned
-    /// after every new key). Measured in benchmarks/results/end-to-end.md, 2026-12-06 anomaly-first-16.</remarks>
+    /// <remarks>The records are 192 bytes (<see cref="KeyRecord"/>) in pinned chunks (<see cref="NewRecordChunk"/>), each
+    /// chunk's first record at the start of a cache line, so each record is exactly three lines: an observation of a
+    /// quiet key misses three lines instead of four or five (an array's elements start 16 bytes after an 8-byte-aligned
+    /// object start, so a 200-byte record of a managed array straddled four or five). The record holds no reference, so
+    /// growing the first chunk is a plain copy (a record with the key string in it was copied with write barriers) and
+    /// the collector has nothing to scan in it. Measured in benchmarks/results/end-to-end.md, 2026-12-06
+    /// anomaly-first-16.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private unsafe ref KeyRecord Record(int h)
     {
