@@ -29,8 +29,8 @@ public sealed partial class BaselineModel<T>
     internal long WatermarkTicks => _watermark;
 
     /// <summary>
-    /// Writes one keyed record per tracked key, in the key table's order (a model restored from a checkpoint has the
-    /// checkpoint's order): the baseline record as a length-prefixed block, the working state, then the kept items that
+    /// Writes one keyed record per tracked key, in handle order (the order of a dictionary fed the same adds and removes;
+    /// a model restored from a checkpoint has the checkpoint's order): the baseline record as a length-prefixed block, the working state, then the kept items that
     /// a later detection can still carry, oldest first, each with its arrival rank across keys (ranks rather than
     /// sequence numbers, so equal states give equal bytes) and time.
     /// </summary>
@@ -42,9 +42,14 @@ public sealed partial class BaselineModel<T>
         var mask = _kept.Length - 1;
         if (_kept.Length != 0)
         {
-            for (var p = _index.Next(0); p >= 0; p = _index.Next(p + 1))
+            for (var h = 0; h < _highWater; h++)
             {
-                for (var q = _state[_index.ValueAt(p)].Hot.Head; q >= oldest && q > 0; q = _kept[q & mask].Previous)
+                if (_keys[h] is null)
+                {
+                    continue;
+                }
+
+                for (var q = Record(h).Hot.Head; q >= oldest && q > 0; q = _kept[q & mask].Previous)
                 {
                     if (MayFire(_kept[q & mask].Ticks))
                     {
@@ -57,12 +62,15 @@ public sealed partial class BaselineModel<T>
         }
 
         var chain = new List<long>();
-        writer.BeginKeys(_index.Count);
-        for (var p = _index.Next(0); p >= 0; p = _index.Next(p + 1))
+        writer.BeginKeys(_keyCount);
+        for (var h = 0; h < _highWater; h++)
         {
-            var key = _index.KeyAt(p);
-            var h = _index.ValueAt(p);
-            ref var s = ref _state[h].Hot;
+            if (_keys[h] is not { } key)
+            {
+                continue;
+            }
+
+            ref var s = ref Record(h).Hot;
             writer.BeginKey(key);
             writer.Write(WriteKeyRecord(key, h));
             chain.Clear();
@@ -94,8 +102,8 @@ public sealed partial class BaselineModel<T>
     /// followed by its working state.</summary>
     private ReadOnlySpan<byte> WriteKeyRecord(string key, int h)
     {
-        ref var s = ref _state[h].Hot;
-        ref var k = ref _state[h].Cold;
+        ref var s = ref Record(h).Hot;
+        ref var k = ref Record(h).Cold;
         var keyBytes = Encoding.UTF8.GetByteCount(key);
         var record = LengthPrefixBytes(keyBytes) + keyBytes + (4 * 8) + (5 * 4) + (4 * _ring) + (5 * _slots) + (2 * 4);
         var total = 4 + record + (2 * 8) + (4 * 4);
@@ -125,7 +133,7 @@ public sealed partial class BaselineModel<T>
             at = Put(span, at, _older[(h * (_ring - 1)) + i - 1]);
         }
 
-        var slots = _slotData.AsSpan(h * _slots * SlotBytes, _slots * SlotBytes);
+        var slots = SlotsOf(h);
         for (var i = 0; i < _slots; i++)
         {
             slots.Slice(i * SlotBytes, 4).CopyTo(span[at..]);
@@ -158,7 +166,7 @@ public sealed partial class BaselineModel<T>
     /// keys than the cap.</exception>
     internal void BeginCheckpointRestore(long bucket, int slots, string zone, long watermark, int count)
     {
-        if (_index.Count != 0 || _watermark != long.MinValue)
+        if (_keyCount != 0 || _watermark != long.MinValue)
         {
             throw new InvalidOperationException("A checkpoint is read into a fresh model only.");
         }
@@ -178,7 +186,6 @@ public sealed partial class BaselineModel<T>
             throw new ArgumentException($"The snapshot holds {count} keys; this model tracks at most {_maxKeys}.", nameof(count));
         }
 
-        _index.EnsureCapacity(count);
         _handles.EnsureCapacity(count);
         EnsureHandles(count);
         _watermark = watermark;
@@ -275,16 +282,15 @@ public sealed partial class BaselineModel<T>
             throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' has an impossible working state");
         }
 
-        if (_index.ContainsKey(key))
+        if (FindHandle(key) >= 0)
         {
             throw new ArgumentException($"The snapshot holds the key '{key}' twice.", nameof(key));
         }
 
         // From here on as Restore does for one key.
         var h = Allocate(key, firstTicks, newestBucket, CalendarFor(key));
-        _index.Add(key, h);
-        ref var s = ref _state[h].Hot;
-        ref var k = ref _state[h].Cold;
+        ref var s = ref Record(h).Hot;
+        ref var k = ref Record(h).Cold;
         k.Dispersion = dispersion;
         k.DispersionSum = dispersionSum;
         k.DispersionWeight = dispersionWeight;
@@ -292,7 +298,7 @@ public sealed partial class BaselineModel<T>
         k.RecentExpected = recentExpected;
         s.BatchSum = batchSum;
         s.BatchSquares = batchSquares;
-        var slotData = _slotData.AsSpan(h * _slots * SlotBytes, _slots * SlotBytes);
+        var slotData = SlotsOf(h);
         for (var j = 0; j < _slots; j++)
         {
             levels.Slice(4 * j, 4).CopyTo(slotData[(j * SlotBytes)..]);
@@ -331,8 +337,8 @@ public sealed partial class BaselineModel<T>
     /// <summary>The state of a tracked key by reference, or a null reference.</summary>
     private ref Hot HotOf(string key)
     {
-        ref var found = ref _index.FindValue(key);
-        return ref System.Runtime.CompilerServices.Unsafe.IsNullRef(ref found) ? ref System.Runtime.CompilerServices.Unsafe.NullRef<Hot>() : ref _state[found].Hot;
+        var h = FindHandle(key);
+        return ref h < 0 ? ref System.Runtime.CompilerServices.Unsafe.NullRef<Hot>() : ref Record(h).Hot;
     }
 
     private static bool IsCount(float value) => float.IsFinite(value) && value >= 0;
@@ -442,7 +448,7 @@ public sealed partial class BaselineModel<T>
             throw new ArgumentException($"The key '{key}' is not tracked.", nameof(key));
         }
 
-        ref var k = ref _state[s.Handle].Cold;
+        ref var k = ref Record(s.Handle).Cold;
         return new WorkingState(s.FastFrom, s.BatchTicks, s.BatchSize, s.Threshold, k.Expected, k.Scale);
     }
 
@@ -461,7 +467,7 @@ public sealed partial class BaselineModel<T>
             throw new ArgumentException($"The working state of key '{key}' is impossible.", nameof(state));
         }
 
-        ref var k = ref _state[s.Handle].Cold;
+        ref var k = ref Record(s.Handle).Cold;
         s.FastFrom = state.FastFrom;
         s.BatchTicks = state.BatchTicks;
         s.BatchSize = state.BatchSize;

@@ -18,20 +18,20 @@ public sealed partial class BaselineModel<T>
     /// </remarks>
     private void FoldEmptyRun(int h, ref Hot s, long from, long to, long newest)
     {
-        ref var k = ref _state[h].Cold;
+        ref var k = ref Record(h).Cold;
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
         var observed = k.RecentObserved;
         var expected = k.RecentExpected;
         var walk = _calendars[k.Calendar].Walk(from, to);
-        var first = h * _slots;
+        var slots = SlotsOf(h);
         for (var q = from; ; q++)
         {
-            var i = first + walk.Slot;
-            var level = LevelAt(i);
-            var samples = SamplesAt(i);
+            var j = walk.Slot;
+            var level = LevelAt(slots, j);
+            var samples = SamplesAt(slots, j);
             if (samples != 0)
             {
-                var predicted = PredictedLevel(h, i);
+                var predicted = PredictedLevel(slots, j);
                 if (predicted >= BaselineMath.DispersionMinLevel && !FiredShortlyBefore(k.Fired, newest, q))
                 {
                     BaselineMath.UpdateDispersion(
@@ -48,7 +48,7 @@ public sealed partial class BaselineModel<T>
             }
 
             BaselineMath.Update(ref level, ref samples, 0, batch, k.Dispersion);
-            SetSlot(i, level, samples);
+            SetSlot(slots, j, level, samples);
             if (q == to)
             {
                 break;

@@ -133,7 +133,7 @@ public sealed partial class BaselineModel<T>
         }
 
         return new BaselineDetection<T>(
-            _state[h].Cold.Key!,
+            _keys[h]!,
             new DateTimeOffset(from, TimeSpan.Zero),
             TimeSpan.FromTicks(_bucket),
             count,

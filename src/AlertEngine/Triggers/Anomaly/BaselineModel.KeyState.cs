@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
@@ -10,11 +12,22 @@ namespace AlertEngine;
 public sealed partial class BaselineModel<T>
 {
     // Per key, by handle (the index maps a key to its handle): its record (the state every observation touches, then
-    // the state a bucket change touches), the seasonal slots (float level + byte sample count, 5 bytes each) and the
-    // counts of the older open buckets. Each address needs only the handle, so all of them are asked for at once
-    // (PrefetchState).
-    private KeyRecord[] _state = [];
-    private byte[] _slotData = [];
+    // the state a bucket change touches, then the key's characters: three cache lines, see Record), its key string, the
+    // seasonal slots (float level + byte sample count, 5 bytes each) and the counts of the older open buckets. Each
+    // address needs only the handle, so all of them are asked for at once (PrefetchState).
+    //
+    // Records and slots are kept in chunks of 2^_chunkShift handles (1,024 for hourly buckets): growing adds a chunk
+    // instead of copying every key's state into arrays twice as large. Each copy wrote to memory never touched before
+    // (a page fault per 4 KB), so doubling touched twice the final state and copied it once; on issue 16's workload the
+    // first pass spent about a fifth of its time there (benchmarks/results/end-to-end.md, 2026-12-06
+    // anomaly-first-16). The first chunk still doubles from 16 handles, so a small model stays small.
+    private readonly int _chunkShift;
+    private nint[] _recordChunks = [];
+    private byte[]?[] _recordChunkArrays = [];
+    private byte[][] _slotChunks = [];
+    private int _capacity;
+    private string?[] _keys = [];
+    private int _keyCount;
     private int[] _older = [];
     private int[] _free = [];
     private int _freeCount;
@@ -28,11 +41,18 @@ public sealed partial class BaselineModel<T>
     // scans for idle keys only when a key this old would be idle.
     private long _minNewest = long.MaxValue;
 
-    // Keys up to this many characters are compared with a copy in their record (InlineKey).
+    // Keys up to this many characters are compared with a copy in their record (KeyRecord.KeyChars).
     private const int InlineKeyChars = 32;
 
-    // Key (by its hash) → handle, for the observations; _index (the key table) keeps the order and serves the rest.
+    // Key (by its hash) → handle. The keys' order is the handles' (checkpoints, snapshots): handles are taken last-freed
+    // first, as a Dictionary's entries are, so it is the order the key table that this model used to keep gave.
     private readonly HandleIndex _handles = new();
+
+    private const int CacheLine = 64;
+    private const int RecordBytes = 192;
+
+    // At most 1,024 handles a chunk (fewer when a key has more than 64 seasonal slots).
+    private const int MaxChunkShift = 10;
 
     // Slot regions up to this many cache lines are prefetched with the key's state (PrefetchState).
     private const int MaxPrefetchLines = 6;
@@ -56,7 +76,7 @@ public sealed partial class BaselineModel<T>
         else
         {
             h = _highWater++;
-            if (h == _state.Length)
+            if (h == _capacity)
             {
                 Grow();
             }
@@ -64,7 +84,7 @@ public sealed partial class BaselineModel<T>
 
         if (h < _zeroFrom)
         {
-            _slotData.AsSpan(h * _slots * SlotBytes, _slots * SlotBytes).Clear();
+            SlotsOf(h).Clear();
             if (_ring > 1)
             {
                 _older.AsSpan(h * (_ring - 1), _ring - 1).Clear();
@@ -72,28 +92,29 @@ public sealed partial class BaselineModel<T>
         }
         else
         {
-            Debug.Assert(!_slotData.AsSpan(h * _slots * SlotBytes, _slots * SlotBytes).ContainsAnyExcept((byte)0), "An unused handle's slots are zero.");
+            Debug.Assert(!SlotsOf(h).ContainsAnyExcept((byte)0), "An unused handle's slots are zero.");
             Debug.Assert(_ring == 1 || !_older.AsSpan(h * (_ring - 1), _ring - 1).ContainsAnyExcept(0), "An unused handle's older counts are zero.");
             _zeroFrom = h + 1;
         }
 
-        ref var k = ref _state[h].Cold;
+        _keys[h] = key;
+        _keyCount++;
+        ref var record = ref Record(h);
+        ref var k = ref record.Cold;
         k = default;
-        k.Key = key;
         k.Calendar = calendar;
         k.NewestBucket = bucket;
         _minNewest = Math.Min(_minNewest, bucket);
         k.FirstTicks = t;
         k.Folded = long.MinValue;
         k.Dispersion = BaselineMath.InitialDispersion;
-        ref var name = ref _state[h].Name;
-        name.Length = key.Length;
+        record.KeyLength = key.Length;
         if (key.Length <= InlineKeyChars)
         {
-            key.AsSpan().CopyTo(name.Chars);
+            key.AsSpan().CopyTo(record.KeyChars);
         }
 
-        ref var s = ref _state[h].Hot;
+        ref var s = ref record.Hot;
         s = default;
         s.Handle = h;
         s.NewestStart = bucket * _bucket;
@@ -137,7 +158,7 @@ public sealed partial class BaselineModel<T>
     {
         for (var h = 0; h < _highWater; h++)
         {
-            if (_state[h].Cold.Key is { } stored)
+            if (_keys[h] is { } stored)
             {
                 _handles.Add(_handles.Hash(stored), h);
             }
@@ -158,40 +179,133 @@ public sealed partial class BaselineModel<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool HoldsKey(int h, string key)
     {
-        ref var name = ref _state[h].Name;
-        if (name.Length != key.Length)
+        ref var record = ref Record(h);
+        if (record.KeyLength != key.Length)
         {
             return false;
         }
 
         return key.Length <= InlineKeyChars
-            ? ((ReadOnlySpan<char>)name.Chars)[..key.Length].SequenceEqual(key)
-            : string.Equals(_state[h].Cold.Key, key, StringComparison.Ordinal);
+            ? ((ReadOnlySpan<char>)record.KeyChars)[..key.Length].SequenceEqual(key)
+            : string.Equals(_keys[h], key, StringComparison.Ordinal);
     }
 
-    /// <summary>Makes room for <paramref name="count"/> keys at once (a restore), instead of doubling key by key.</summary>
+    /// <summary>Makes room for handles 0 to <paramref name="count"/> − 1: the first chunk doubles up to a whole chunk, then
+    /// whole chunks are added (a restore asks for its key count at once).</summary>
     private void EnsureHandles(int count)
     {
-        if (count <= _state.Length)
+        if (count <= _capacity)
         {
             return;
         }
 
-        var capacity = Math.Min(Math.Max(16, count), _maxKeys);
-        _zeroFrom = Math.Min(_zeroFrom, _state.Length);
-        Array.Resize(ref _state, capacity);
-        Array.Resize(ref _slotData, capacity * _slots * SlotBytes);
-        Array.Resize(ref _older, capacity * (_ring - 1));
+        _zeroFrom = Math.Min(_zeroFrom, _capacity);
+        var chunk = 1 << _chunkShift;
+        if (_capacity < chunk)
+        {
+            ResizeFirstChunk((int)Math.Min(chunk, BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, count))));
+        }
+
+        while (_capacity < count)
+        {
+            AddChunk();
+        }
+
+        if (_keys.Length < _capacity)
+        {
+            Array.Resize(ref _keys, Math.Max(_capacity, Math.Min(2 * _keys.Length, _maxKeys)));
+        }
+
+        if (_ring > 1 && _older.Length < _capacity * (_ring - 1))
+        {
+            Array.Resize(ref _older, _keys.Length * (_ring - 1));
+        }
     }
 
-    private void Grow()
+    private void Grow() => EnsureHandles(_capacity + 1);
+
+    /// <summary>Replaces the first (and only) chunk by one of <paramref name="handles"/> handles, the records and slots
+    /// copied.</summary>
+    private unsafe void ResizeFirstChunk(int handles)
     {
-        var capacity = (int)Math.Min(Math.Max(16L, _state.Length * 2L), _maxKeys);
-        _zeroFrom = Math.Min(_zeroFrom, _state.Length);
-        Array.Resize(ref _state, capacity);
-        Array.Resize(ref _slotData, capacity * _slots * SlotBytes);
-        Array.Resize(ref _older, capacity * (_ring - 1));
+        var records = NewRecordChunk(handles, out var array);
+        if (_capacity != 0)
+        {
+            new ReadOnlySpan<KeyRecord>((void*)_recordChunks[0], _capacity).CopyTo(new Span<KeyRecord>(records, handles));
+        }
+        else
+        {
+            _recordChunks = new nint[4];
+            _recordChunkArrays = new byte[4][];
+            _slotChunks = new byte[4][];
+            _slotChunks[0] = [];
+        }
+
+        _recordChunks[0] = (nint)records;
+        _recordChunkArrays[0] = array;
+        Array.Resize(ref _slotChunks[0], handles * _slots * SlotBytes);
+        _capacity = handles;
     }
+
+    /// <summary>Adds a whole chunk after the whole ones (the first chunk is whole).</summary>
+    private unsafe void AddChunk()
+    {
+        var chunk = 1 << _chunkShift;
+        var n = _capacity >> _chunkShift;
+        if (n == _recordChunks.Length)
+        {
+            Array.Resize(ref _recordChunks, 2 * n);
+            Array.Resize(ref _recordChunkArrays, 2 * n);
+            Array.Resize(ref _slotChunks, 2 * n);
+        }
+
+        _recordChunks[n] = (nint)NewRecordChunk(chunk, out _recordChunkArrays[n]);
+        _slotChunks[n] = new byte[chunk * _slots * SlotBytes];
+        _capacity += chunk;
+    }
+
+    /// <summary>An array for <paramref name="handles"/> records, pinned (it never moves, so it stays aligned) and not
+    /// cleared (Allocate sets every field a handle's record is read by: its hot and cold parts, the key's length and as
+    /// many characters as that); returns its first record, at the start of a cache line.</summary>
+    private static unsafe KeyRecord* NewRecordChunk(int handles, out byte[] array)
+    {
+        Debug.Assert(Unsafe.SizeOf<KeyRecord>() == RecordBytes, "A record is three cache lines.");
+        array = GC.AllocateUninitializedArray<byte>((handles * RecordBytes) + CacheLine, pinned: true);
+        ref var first = ref MemoryMarshal.GetArrayDataReference(array);
+        var misalignment = (int)((nuint)Unsafe.AsPointer(ref first) % CacheLine);
+        return (KeyRecord*)Unsafe.AsPointer(ref Unsafe.Add(ref first, misalignment == 0 ? 0 : CacheLine - misalignment));
+    }
+
+    /// <summary>The seasonal slots of handle <paramref name="h"/> (5 bytes each: the level, a float, and the sample
+    /// count).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span<byte> SlotsOf(int h)
+    {
+        var bytes = _slots * SlotBytes;
+        return _slotChunks[h >> _chunkShift].AsSpan((h & ((1 << _chunkShift) - 1)) * bytes, bytes);
+    }
+
+    /// <summary>The record of handle <paramref name="h"/> (bounds-checked).</summary>
+    /// <remarks>The records are 192 bytes (<see cref="KeyRecord"/>) in pinned chunks (<see cref="NewRecordChunk"/>), each
+    /// chunk's first record at the start of a cache line, so each record is exactly three lines: an observation of a
+    /// quiet key misses three lines instead of four or five (an array's elements start 16 bytes after an 8-byte-aligned
+    /// object start, so a 200-byte record of a managed array straddled four or five). The record holds no reference, so
+    /// growing the first chunk is a plain copy (a record with the key string in it was copied with write barriers) and
+    /// the collector has nothing to scan in it. Measured in benchmarks/results/end-to-end.md, 2026-12-06
+    /// anomaly-first-16.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private unsafe ref KeyRecord Record(int h)
+    {
+        if ((uint)h >= (uint)_capacity)
+        {
+            ThrowBadHandle();
+        }
+
+        return ref ((KeyRecord*)_recordChunks[h >> _chunkShift])[h & ((1 << _chunkShift) - 1)];
+    }
+
+    [DoesNotReturn]
+    private static void ThrowBadHandle() => throw new InvalidOperationException("The anomaly model's key handle is out of range.");
 
     /// <summary>Asks the processor for the cache lines of key <paramref name="h"/>'s state: its hot and cold records,
     /// its seasonal slots (at most <see cref="MaxPrefetchLines"/> lines: all of them for hourly buckets, 48 slots in 240
@@ -207,26 +321,20 @@ public sealed partial class BaselineModel<T>
             return;
         }
 
-        ref var record = ref Unsafe.As<KeyRecord, byte>(ref _state[h]);
+        ref var record = ref Unsafe.As<KeyRecord, byte>(ref Record(h));
         Prefetch(ref record);
-        Prefetch(ref Unsafe.Add(ref record, 64));
-        Prefetch(ref Unsafe.Add(ref record, 128));
-        if (Unsafe.SizeOf<KeyRecord>() > 192)
-        {
-            Prefetch(ref Unsafe.Add(ref record, 192));
-        }
-
-        Prefetch(ref Unsafe.Add(ref record, Unsafe.SizeOf<KeyRecord>() - 1));
+        Prefetch(ref Unsafe.Add(ref record, CacheLine));
+        Prefetch(ref Unsafe.Add(ref record, 2 * CacheLine));
         var bytes = _slots * SlotBytes;
         if (bytes <= MaxPrefetchLines * 64)
         {
-            var start = h * bytes;
-            for (var at = start; at < start + bytes; at += 64)
+            ref var slots = ref MemoryMarshal.GetReference(SlotsOf(h));
+            for (var at = 0; at < bytes; at += 64)
             {
-                Prefetch(ref _slotData[at]);
+                Prefetch(ref Unsafe.Add(ref slots, at));
             }
 
-            Prefetch(ref _slotData[start + bytes - 1]);
+            Prefetch(ref Unsafe.Add(ref slots, bytes - 1));
         }
 
         if (_ring > 1)
@@ -244,7 +352,7 @@ public sealed partial class BaselineModel<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int SlotOf(int h, long bucket)
     {
-        var calendar = _state[h].Cold.Calendar;
+        var calendar = Record(h).Cold.Calendar;
         if (bucket == _slotCacheBucket && calendar == _slotCacheCalendar)
         {
             return _slotCacheValue;
@@ -284,29 +392,28 @@ public sealed partial class BaselineModel<T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private float LevelAt(int i) => Unsafe.ReadUnaligned<float>(ref _slotData[i * SlotBytes]);
+    private static float LevelAt(Span<byte> slots, int j) => Unsafe.ReadUnaligned<float>(ref slots[j * SlotBytes]);
 
-    /// <summary>The level slot <paramref name="i"/> (an index into all keys' slots) predicts: pooled toward the
-    /// adjacent hours of key <paramref name="h"/> (<see cref="BaselineMath.PredictedLevel"/>).</summary>
+    /// <summary>The level seasonal slot <paramref name="j"/> of a key's <paramref name="slots"/> predicts: pooled toward
+    /// the adjacent hours (<see cref="BaselineMath.PredictedLevel"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private double PredictedLevel(int h, int i)
+    private double PredictedLevel(Span<byte> slots, int j)
     {
-        var slot = i - (h * _slots);
-        if (!BaselineMath.Pools(_slots, slot) || SamplesAt(i) == 0)
+        if (!BaselineMath.Pools(_slots, j) || SamplesAt(slots, j) == 0)
         {
-            return LevelAt(i);
+            return LevelAt(slots, j);
         }
 
-        return BaselineMath.Pool(LevelAt(i), SamplesAt(i), SamplesAt(i - 1) != 0, LevelAt(i - 1), SamplesAt(i + 1) != 0, LevelAt(i + 1));
+        return BaselineMath.Pool(LevelAt(slots, j), SamplesAt(slots, j), SamplesAt(slots, j - 1) != 0, LevelAt(slots, j - 1), SamplesAt(slots, j + 1) != 0, LevelAt(slots, j + 1));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private byte SamplesAt(int i) => _slotData[(i * SlotBytes) + 4];
+    private static byte SamplesAt(Span<byte> slots, int j) => slots[(j * SlotBytes) + 4];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void SetSlot(int i, float level, byte samples)
+    private static void SetSlot(Span<byte> slots, int j, float level, byte samples)
     {
-        ref var at = ref _slotData[i * SlotBytes];
+        ref var at = ref slots[j * SlotBytes];
         Unsafe.WriteUnaligned(ref at, level);
         Unsafe.Add(ref at, 4) = samples;
     }
@@ -357,11 +464,12 @@ public sealed partial class BaselineModel<T>
         var oldest = long.MaxValue;
         for (var h = 0; h < _highWater; h++)
         {
-            ref var k = ref _state[h].Cold;
-            if (k.Key is null)
+            if (_keys[h] is not { } key)
             {
                 continue;
             }
+
+            ref var k = ref Record(h).Cold;
 
             if (_watermark - ((k.NewestBucket + 1) * _bucket) < _retention)
             {
@@ -369,8 +477,9 @@ public sealed partial class BaselineModel<T>
                 continue;
             }
 
-            _index.Remove(k.Key);
-            _handles.Remove(_handles.Hash(k.Key), h);
+            _handles.Remove(_handles.Hash(key), h);
+            _keys[h] = null;
+            _keyCount--;
             k = default;
             if (_freeCount == _free.Length)
             {
@@ -393,22 +502,19 @@ public sealed partial class BaselineModel<T>
         }
     }
 
-    /// <summary>A key's state by handle: the part every observation touches, then the part a bucket change touches, side
-    /// by side (adjacent cache lines of one page: one address translation for both).</summary>
+    /// <summary>A key's state by handle, three cache lines (192 bytes, see <see cref="Record"/>): the part every observation
+    /// touches and the key's length; the part a bucket change touches; the key's characters (up to
+    /// <see cref="InlineKeyChars"/>), which the lookup compares a key with instead of reading the stored key string (a
+    /// cache miss of its own that had to wait for the index, see <see cref="HandleIndex"/>). No references: the key
+    /// strings are in <c>_keys</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
     private struct KeyRecord
     {
         public Hot Hot;
+        public int KeyLength;
+        private readonly int _padding;
         public Cold Cold;
-        public InlineKey Name;
-    }
-
-    /// <summary>The key's length and, up to <see cref="InlineKeyChars"/> characters, its characters: the lookup compares
-    /// a key with these (in the record, whose lines it asks for anyway) instead of reading the stored key string, a
-    /// cache miss of its own that had to wait for the index (see <see cref="HandleIndex"/>).</summary>
-    private struct InlineKey
-    {
-        public int Length;
-        public KeyChars Chars;
+        public KeyChars KeyChars;
     }
 
     /// <summary>The characters of a key of up to <see cref="InlineKeyChars"/> characters (64 bytes).</summary>
@@ -436,7 +542,6 @@ public sealed partial class BaselineModel<T>
     /// <summary>The state a bucket change or a detection touches.</summary>
     private struct Cold
     {
-        public string? Key;
         public long NewestBucket;
         public long FirstTicks;
         public long Folded;

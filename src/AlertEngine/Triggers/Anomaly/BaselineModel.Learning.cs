@@ -6,7 +6,7 @@ public sealed partial class BaselineModel<T>
     /// <summary>Moves a key's newest bucket forward to <paramref name="b"/>, folding the buckets that leave its open window.</summary>
     private void Advance(int h, ref Hot s, long b)
     {
-        ref var k = ref _state[h].Cold;
+        ref var k = ref Record(h).Cold;
         var nb = k.NewestBucket;
         var d = b - nb;
         var firstBucket = k.FirstTicks / _bucket;
@@ -71,22 +71,23 @@ public sealed partial class BaselineModel<T>
     /// <see cref="FoldAt"/>); <paramref name="fired"/> holds the fired bits as of bucket <paramref name="newest"/> (bit i:
     /// bucket newest − i).</summary>
     private void Fold(int h, ref Hot s, long bucket, int count, ulong fired, long newest) =>
-        FoldAt(h, (h * _slots) + SlotOf(h, bucket), BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares), count, fired, newest, bucket);
+        FoldAt(h, SlotOf(h, bucket), BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares), count, fired, newest, bucket);
 
     /// <summary>Folds closed bucket <paramref name="bucket"/>'s final count into the key's baseline: the dispersion
     /// (unless the bucket fired or follows a fired one within <see cref="BaselineMath.FiredMemory"/> buckets: a detected
     /// anomaly, and the rest of the burst it began, do not teach the key that such counts are normal), the
-    /// recent-activity factor, and the slot's level. <paramref name="i"/> is the bucket's slot (an index into all keys'
-    /// slots), <paramref name="batch"/> the key's batch factor, <paramref name="fired"/> the fired bits as of bucket
+    /// recent-activity factor, and the slot's level. <paramref name="j"/> is the bucket's seasonal slot,
+    /// <paramref name="batch"/> the key's batch factor, <paramref name="fired"/> the fired bits as of bucket
     /// <paramref name="newest"/> (bit i: bucket newest − i; a bucket after it has not fired).</summary>
-    private void FoldAt(int h, int i, double batch, int count, ulong fired, long newest, long bucket)
+    private void FoldAt(int h, int j, double batch, int count, ulong fired, long newest, long bucket)
     {
-        ref var k = ref _state[h].Cold;
-        var level = LevelAt(i);
-        var samples = SamplesAt(i);
+        ref var k = ref Record(h).Cold;
+        var slots = SlotsOf(h);
+        var level = LevelAt(slots, j);
+        var samples = SamplesAt(slots, j);
         if (samples != 0)
         {
-            var predicted = PredictedLevel(h, i);
+            var predicted = PredictedLevel(slots, j);
             if (predicted >= BaselineMath.DispersionMinLevel && !FiredAt(fired, newest, bucket) && !FiredShortlyBefore(fired, newest, bucket))
             {
                 BaselineMath.UpdateDispersion(
@@ -103,7 +104,7 @@ public sealed partial class BaselineModel<T>
         }
 
         BaselineMath.Update(ref level, ref samples, count, batch, k.Dispersion);
-        SetSlot(i, level, samples);
+        SetSlot(slots, j, level, samples);
     }
 
     /// <summary>Whether bucket <paramref name="q"/> fired, from a key's fired bits (bit i: bucket <paramref name="newest"/> − i).</summary>

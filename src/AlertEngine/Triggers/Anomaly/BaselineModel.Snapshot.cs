@@ -7,17 +7,17 @@ public sealed partial class BaselineModel<T>
     /// <returns>The snapshot.</returns>
     public BaselineSnapshot CreateSnapshot()
     {
-        var records = new BaselineSnapshot.KeyRecord[_index.Count];
+        var records = new BaselineSnapshot.KeyRecord[_keyCount];
         var n = 0;
         for (var h = 0; h < _highWater; h++)
         {
-            ref var k = ref _state[h].Cold;
-            if (k.Key is null)
+            if (_keys[h] is not { } key)
             {
                 continue;
             }
 
-            ref var s = ref _state[h].Hot;
+            ref var k = ref Record(h).Cold;
+            ref var s = ref Record(h).Hot;
             var counts = new int[_ring];
             counts[0] = s.Count;
             for (var i = 1; i < _ring; i++)
@@ -27,14 +27,15 @@ public sealed partial class BaselineModel<T>
 
             var levels = new float[_slots];
             var samples = new byte[_slots];
+            var slots = SlotsOf(h);
             for (var i = 0; i < _slots; i++)
             {
-                levels[i] = LevelAt((h * _slots) + i);
-                samples[i] = SamplesAt((h * _slots) + i);
+                levels[i] = LevelAt(slots, i);
+                samples[i] = SamplesAt(slots, i);
             }
 
             records[n++] = new BaselineSnapshot.KeyRecord(
-                k.Key,
+                key,
                 k.NewestBucket,
                 k.FirstTicks,
                 k.Folded,
@@ -97,13 +98,12 @@ public sealed partial class BaselineModel<T>
             calendars[i] = CalendarFor(snapshot.Keys[i].Key);
         }
 
-        _index.Clear();
-        _index.EnsureCapacity(calendars.Length);
         _handles.Reset(randomized: false);
         _handles.EnsureCapacity(calendars.Length);
         _zeroFrom = int.MaxValue; // every handle is taken again from 0: the old keys' slots are cleared as they are reused
         EnsureHandles(calendars.Length);
-        Array.Clear(_state);
+        Array.Clear(_keys);
+        _keyCount = 0;
         Array.Clear(_kept);
         _keptNext = 1;
         _keptCleared = 1;
@@ -115,9 +115,8 @@ public sealed partial class BaselineModel<T>
         {
             var r = snapshot.Keys[n];
             var h = Allocate(r.Key, r.FirstTicks, r.NewestBucket, calendars[n]);
-            _index.Add(r.Key, h);
-            ref var s = ref _state[h].Hot;
-            ref var k = ref _state[h].Cold;
+            ref var s = ref Record(h).Hot;
+            ref var k = ref Record(h).Cold;
             k.Dispersion = r.Dispersion;
             k.DispersionSum = r.DispersionSum;
             k.DispersionWeight = r.DispersionWeight;
@@ -125,9 +124,10 @@ public sealed partial class BaselineModel<T>
             k.RecentExpected = r.RecentExpected;
             s.BatchSum = r.BatchSum;
             s.BatchSquares = r.BatchSquares;
+            var slots = SlotsOf(h);
             for (var i = 0; i < _slots; i++)
             {
-                SetSlot((h * _slots) + i, r.Levels[i], r.Samples[i]);
+                SetSlot(slots, i, r.Levels[i], r.Samples[i]);
             }
 
             // Open buckets beyond this model's window are folded now, oldest first.

@@ -5,7 +5,7 @@ public sealed partial class BaselineModel<T>
 {
     private void SetThreshold(int h, ref Hot s)
     {
-        ref var k = ref _state[h].Cold;
+        ref var k = ref Record(h).Cold;
         if ((k.Fired & 1) != 0)
         {
             s.Threshold = CannotFire;
@@ -21,20 +21,21 @@ public sealed partial class BaselineModel<T>
     {
         expected = 0;
         scale = 1;
-        ref var k = ref _state[h].Cold;
+        ref var k = ref Record(h).Cold;
         if ((bucket * _bucket) - k.FirstTicks < _learning)
         {
             return CannotFire;
         }
 
-        var i = (h * _slots) + SlotOf(h, bucket);
-        int samples = SamplesAt(i);
+        var j = SlotOf(h, bucket);
+        var slots = SlotsOf(h);
+        int samples = SamplesAt(slots, j);
         if (samples == 0)
         {
             return NoSampleYet;
         }
 
-        expected = PredictedLevel(h, i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        expected = PredictedLevel(slots, j) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
         return BaselineMath.PredictiveThreshold(expected, batch, k.Dispersion, samples, Thresholds, out scale);
     }

@@ -24,11 +24,14 @@ namespace AlertEngine;
 /// the newest time seen is <see cref="AnomalyOutcome.Late"/>. Within the lateness it is counted in its own
 /// bucket: each key keeps its newest bucket and the ⌈lateness / bucket⌉ before it open (at most 64 open buckets in
 /// all), and folds a bucket into the baseline only once it leaves that window.</para>
-/// <para><b>Memory.</b> Per key: a fixed-size state (200 bytes: 56 touched by every observation, 72 by a bucket
-/// change, and the key's length and up to 32 of its characters, compared by the lookup), 5 bytes per seasonal slot
-/// (48 slots for hourly buckets: 240 bytes), 4 bytes per extra open bucket, its lookup entry (hash and handle: 8 bytes
-/// in a table between three eighths and three quarters full) and its key-table entry, which keeps the order (key
-/// reference, hash and order: 24 bytes in a table between a quarter and half full, and 4 bytes of order).
+/// <para><b>Memory.</b> Per key: a fixed-size record (192 bytes, three cache lines: 56 bytes touched by every
+/// observation and the key's length, 64 by a bucket change, and up to 32 of the key's characters, compared by the
+/// lookup), the reference to the model's copy of the key (8 bytes in an array at least half full), 5 bytes per seasonal
+/// slot (48 slots for hourly buckets: 240 bytes), 4 bytes per extra open bucket, and its lookup entry (hash and handle:
+/// 8 bytes in a table between three eighths and three quarters full). Records and slots are allocated in chunks of
+/// 1,024 keys (for hourly buckets; the first chunk grows from 16), so at most one chunk is unused. Keys are kept (and
+/// checkpointed) in handle order, which is the order a <see cref="Dictionary{TKey, TValue}"/> fed the same adds and
+/// removes enumerates in: a retired key's handle is the next one reused.
 /// Kept items (at most <see cref="AnomalyDetectorOptions.MaxActivitiesPerDetection"/> per bucket, kept only once the
 /// key has learned) live in one ring shared by all keys, 24 bytes an item, which grows while the items it holds can
 /// still be needed, up to <see cref="AnomalyDetectorOptions.MaxKeptActivities"/>; beyond that the oldest are
@@ -67,9 +70,6 @@ public sealed partial class BaselineModel<T>
     private readonly List<SeasonalCalendar> _calendars = [];
     private readonly Dictionary<string, int> _calendarByZone = new(StringComparer.Ordinal);
     private readonly string _timeZoneId;
-    // Key → handle. Keys are compared ordinally; the table enumerates in the order a Dictionary fed the same adds and
-    // removes would (checkpoints write keys in that order).
-    private readonly KeyTable<int> _index = new(StringComparer.Ordinal);
 
     private long _watermark = long.MinValue;
     private long _nextSweepTicks = long.MinValue;
@@ -102,6 +102,7 @@ public sealed partial class BaselineModel<T>
         _keyZone = options.KeyTimeZone;
         _timeZoneId = options.TimeZone.Id;
         _slots = calendar.SlotCount;
+        _chunkShift = Math.Clamp(BitOperations.Log2((uint)(65536 / _slots)), 0, MaxChunkShift);
         if ((long)_maxKeys * _slots * SlotBytes > Array.MaxLength)
         {
             throw new ArgumentException(
@@ -119,7 +120,7 @@ public sealed partial class BaselineModel<T>
     public AnomalyThresholds Thresholds { get; }
 
     /// <summary>The number of keys tracked.</summary>
-    public int KeyCount => _index.Count;
+    public int KeyCount => _keyCount;
 
     /// <summary>The number of seasonal slots per key (48 for hourly buckets).</summary>
     public int SlotCount => _slots;
@@ -161,7 +162,7 @@ public sealed partial class BaselineModel<T>
         var h = FindHandle(key);
         if (h < 0)
         {
-            if (_index.Count >= _maxKeys)
+            if (_keyCount >= _maxKeys)
             {
                 return AnomalyOutcome.KeyCapExceeded;
             }
@@ -174,10 +175,9 @@ public sealed partial class BaselineModel<T>
             // observation (shorter ones with the copy of their characters in the key's record). Once per key.
             key = new string(key);
             h = Allocate(key, t, t / _bucket, calendar);
-            _index.Add(key, h);
         }
 
-        ref var s = ref _state[h].Hot;
+        ref var s = ref Record(h).Hot;
         if (t == s.BatchTicks)
         {
             s.BatchSize++;
@@ -210,19 +210,19 @@ public sealed partial class BaselineModel<T>
     public BaselineEstimate? GetBaseline(string key, DateTimeOffset time)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ref var found = ref _index.FindValue(key);
-        if (Unsafe.IsNullRef(ref found))
+        var h = FindHandle(key);
+        if (h < 0)
         {
             return null;
         }
 
-        var h = found;
-        ref var s = ref _state[h].Hot;
-        ref var k = ref _state[h].Cold;
+        ref var s = ref Record(h).Hot;
+        ref var k = ref Record(h).Cold;
         var b = time.UtcTicks / _bucket;
-        var i = (h * _slots) + SlotOf(h, b);
-        var level = PredictedLevel(h, i) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
-        int samples = SamplesAt(i);
+        var j = SlotOf(h, b);
+        var slots = SlotsOf(h);
+        var level = PredictedLevel(slots, j) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        int samples = SamplesAt(slots, j);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
         var bucketThreshold = BaselineMath.PredictiveThreshold(level, batch, k.Dispersion, samples, Thresholds, out var scale);
         var learned = (b * _bucket) - k.FirstTicks >= _learning;
@@ -271,7 +271,7 @@ public sealed partial class BaselineModel<T>
         }
 
         s.Threshold = CannotFire;
-        ref var k = ref _state[h].Cold;
+        ref var k = ref Record(h).Cold;
         k.Fired |= 1;
         detection = Fire(h, ref s, k.NewestBucket, c, k.Expected, k.Scale);
         return AnomalyOutcome.Detected;
@@ -280,7 +280,7 @@ public sealed partial class BaselineModel<T>
     /// <summary>An observation before the key's first one, or outside its newest bucket.</summary>
     private AnomalyOutcome ObserveSlow(int h, ref Hot s, long t, T item, out BaselineDetection<T>? detection)
     {
-        ref var k = ref _state[h].Cold;
+        ref var k = ref Record(h).Cold;
         if (t < k.FirstTicks)
         {
             k.FirstTicks = t;
@@ -304,7 +304,7 @@ public sealed partial class BaselineModel<T>
     private AnomalyOutcome ObserveOlder(int h, ref Hot s, long b, long t, T item, out BaselineDetection<T>? detection)
     {
         detection = null;
-        ref var k = ref _state[h].Cold;
+        ref var k = ref Record(h).Cold;
         var i = k.NewestBucket - b;
         if (i >= _ring || b <= k.Folded)
         {

@@ -23,13 +23,12 @@ internal interface IHandleMatch
 /// table's 24-byte slot (1.5 MB at 20,000 keys), then the stored key string and the key's state (their misses
 /// overlapped), then the arithmetic. This table is 256 KB at 20,000 keys (6 times smaller), so its line is far more
 /// often still in the cache, and the key is compared with a copy of its characters inside the key's own state record
-/// (<c>BaselineModel.InlineKey</c>), whose lines are asked for anyway: one memory access less on the chain. Measured
+/// (<c>BaselineModel.KeyRecord</c>), whose lines are asked for anyway: one memory access less on the chain. Measured
 /// in benchmarks/results/end-to-end.md, 2026-12-05 anomaly-path-16.</para>
 /// <para><b>Hash.</b> The key tables' own fast hash (<see cref="KeyHash"/>), seeded per process; an add that finds a
 /// probe run longer than <see cref="MaxProbe"/> entries (keys crafted to collide) makes the caller switch the index to
 /// .NET's randomized string hash for good (<see cref="Reset"/> with <c>randomized: true</c>), as
-/// <see cref="KeyTable{TValue}"/> does. Hashes and entries never decide an order: the model's key order is its key
-/// table's.</para>
+/// <see cref="KeyTable{TValue}"/> does. Hashes and entries never decide an order: the model's key order is its handles'.</para>
 /// </remarks>
 internal sealed class HandleIndex
 {

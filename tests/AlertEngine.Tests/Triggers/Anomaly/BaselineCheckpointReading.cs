@@ -9,8 +9,15 @@ internal static class BaselineCheckpointReading
     /// <see cref="BaselineModel{T}.RestoreKept"/>; <paramref name="atEnd"/> tells whether the bytes were used up.
     /// </summary>
     public static List<(long, string, long, T)> ReadKeys<T>(
-        BaselineModel<T> restored, BaselineModel<T> model, byte[] bytes, Func<CheckpointReader, T> readItem, out bool atEnd)
+        BaselineModel<T> restored, BaselineModel<T> model, byte[] bytes, Func<CheckpointReader, T> readItem, out bool atEnd) =>
+        ReadKeys(restored, model, bytes, readItem, out atEnd, out _);
+
+    /// <summary><see cref="ReadKeys{T}(BaselineModel{T}, BaselineModel{T}, byte[], Func{CheckpointReader, T}, out bool)"/>,
+    /// also returning the keys in the order the checkpoint holds them.</summary>
+    public static List<(long, string, long, T)> ReadKeys<T>(
+        BaselineModel<T> restored, BaselineModel<T> model, byte[] bytes, Func<CheckpointReader, T> readItem, out bool atEnd, out List<string> keys)
     {
+        keys = [];
         var reader = new CheckpointReader(bytes);
         var count = reader.BeginKeys();
         restored.BeginCheckpointRestore(model.BucketTicks, model.SlotCount, model.TimeZoneId, model.WatermarkTicks, count);
@@ -18,6 +25,7 @@ internal static class BaselineCheckpointReading
         for (var k = 0; k < count; k++)
         {
             var key = reader.BeginKey();
+            keys.Add(key);
             restored.ReadCheckpointKey(reader, key, model.Ring);
             var items = reader.ReadInt32();
             for (var i = 0; i < items; i++)
@@ -30,5 +38,18 @@ internal static class BaselineCheckpointReading
 
         atEnd = reader.AtEnd;
         return kept;
+    }
+
+    /// <summary>A new model restored from <paramref name="model"/>'s engine checkpoint (as the anomaly detector reads it);
+    /// <paramref name="keys"/> are the checkpoint's keys in order.</summary>
+    public static BaselineModel<int> Restarted(BaselineModel<int> model, AnomalyTrigger trigger, AnomalyDetectorOptions options, out List<string> keys)
+    {
+        using var writer = new CheckpointWriter();
+        model.WriteCheckpointKeys(writer, static (w, item) => w.Write(item));
+        var restored = new BaselineModel<int>(trigger, options);
+        var kept = ReadKeys(restored, model, writer.Written.ToArray(), static r => r.ReadInt32(), out var atEnd, out keys);
+        restored.RestoreKept(kept);
+        Assert.True(atEnd);
+        return restored;
     }
 }

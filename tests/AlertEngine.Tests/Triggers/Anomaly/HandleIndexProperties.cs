@@ -135,7 +135,7 @@ public class HandleIndexProperties
                 {
                     if (n == input.cut)
                     {
-                        model = Restarted(model, trigger, options);
+                        model = BaselineCheckpointReading.Restarted(model, trigger, options, out _);
                     }
 
                     if (n == input.randomize / 2)
@@ -235,17 +235,5 @@ public class HandleIndexProperties
             Assert.Equal(keys.Length, model.KeyCount);
             Assert.NotNull(model.GetBaseline(keys[i], t));
         }
-    }
-
-    /// <summary>A new model restored from <paramref name="model"/>'s engine checkpoint (as the anomaly detector reads it).</summary>
-    private static BaselineModel<int> Restarted(BaselineModel<int> model, AnomalyTrigger trigger, AnomalyDetectorOptions options)
-    {
-        using var writer = new CheckpointWriter();
-        model.WriteCheckpointKeys(writer, static (w, item) => w.Write(item));
-        var restored = new BaselineModel<int>(trigger, options);
-        var kept = BaselineCheckpointReading.ReadKeys(restored, model, writer.Written.ToArray(), static r => r.ReadInt32(), out var atEnd);
-        restored.RestoreKept(kept);
-        Assert.True(atEnd);
-        return restored;
     }
 }
