@@ -26,15 +26,6 @@ public class InMemoryAlertStoreIndexTests
         Assert.Equal(2, counts.Of(AlertSeverity.Medium));
     }
 
-    [Fact]
-    public void A_tag_filter_does_not_match_an_alert_whose_tags_are_a_default_array()
-    {
-        var bare = MakeAlert("a") with { Tags = default };
-
-        Assert.False(new AlertQuery { Tags = ["vip"] }.Matches(bare));
-        Assert.True(AlertQuery.All.Matches(bare));
-    }
-
     /// <summary>Random stores and queries: the indexed store answers exactly like filtering and sorting a list.</summary>
     [Property(MaxTest = 400)]
     public Property Queries_and_counts_match_the_naive_oracle() =>

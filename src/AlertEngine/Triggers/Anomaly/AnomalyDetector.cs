@@ -102,6 +102,12 @@ internal sealed class AnomalyDetector : IPolicyDetector
         }
 
         var count = reader.BeginKeys();
+        if ((long)count * BaselineModel<Activity>.MinimumCheckpointKeyBytes(slots, ring) > reader.Remaining)
+        {
+            // Refused before the model sizes itself for the count (hundreds of bytes per key).
+            throw CheckpointReader.Corrupt($"anomaly state declares {count} keys, more than its {reader.Remaining} bytes can hold");
+        }
+
         _model.BeginCheckpointRestore(bucket, slots, zone, watermark, count);
         var kept = new List<(long, string, long, Activity)>();
         for (var k = 0; k < count; k++)

@@ -98,6 +98,11 @@ public sealed partial class BaselineModel<T>
         }
     }
 
+    /// <summary>A lower bound of the bytes one key takes in a checkpoint (<see cref="WriteKeyRecord"/>'s fixed fields,
+    /// its open buckets and slots, with an empty key and no kept items; the exact minimum is 97 bytes more than the ring
+    /// and slots), so a reader can refuse a declared key count its bytes cannot hold before sizing the model for it.</summary>
+    internal static int MinimumCheckpointKeyBytes(int slots, int ring) => 64 + (4 * ring) + (5 * slots);
+
     /// <summary>The key's baseline record as a length-prefixed block (<see cref="BaselineSnapshot.WriteKey"/>'s bytes),
     /// followed by its working state.</summary>
     private ReadOnlySpan<byte> WriteKeyRecord(string key, int h)

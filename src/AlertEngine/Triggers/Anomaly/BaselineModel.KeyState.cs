@@ -7,8 +7,8 @@ using System.Runtime.Intrinsics.X86;
 
 namespace AlertEngine;
 
-// Per-key state: the dictionary entry every observation touches, the state by handle, the seasonal slots, allocation,
-// retirement, and the calendars.
+// Per-key state: the record every observation touches, the state by handle, the seasonal slots, allocation, retirement,
+// and the calendars.
 public sealed partial class BaselineModel<T>
 {
     // Per key, by handle (the index maps a key to its handle): its record (the state every observation touches, then
@@ -49,7 +49,10 @@ public sealed partial class BaselineModel<T>
     private readonly HandleIndex _handles = new();
 
     private const int CacheLine = 64;
-    private const int RecordBytes = 192;
+    internal const int RecordBytes = 192;
+
+    /// <summary>The size of one key's record as laid out (a test pins it at <see cref="RecordBytes"/>).</summary>
+    internal static int KeyRecordSize => Unsafe.SizeOf<KeyRecord>();
 
     // At most 1,024 handles a chunk (fewer when a key has more than 64 seasonal slots).
     private const int MaxChunkShift = 10;
@@ -65,7 +68,7 @@ public sealed partial class BaselineModel<T>
     private int _slotCacheCalendar2;
     private int _slotCacheValue2;
 
-    /// <summary>Takes a handle for a new key and sets up its state (the caller adds the key to the index).</summary>
+    /// <summary>Takes a handle for a new key, sets up its state and adds the key to the handle index.</summary>
     private int Allocate(string key, long t, long bucket, int calendar)
     {
         int h;
@@ -269,8 +272,9 @@ public sealed partial class BaselineModel<T>
     /// many characters as that); returns its first record, at the start of a cache line.</summary>
     private static unsafe KeyRecord* NewRecordChunk(int handles, out byte[] array)
     {
-        Debug.Assert(Unsafe.SizeOf<KeyRecord>() == RecordBytes, "A record is three cache lines.");
-        array = GC.AllocateUninitializedArray<byte>((handles * RecordBytes) + CacheLine, pinned: true);
+        // Sized by the struct itself, so a field added to KeyRecord costs alignment, never memory past the array
+        // (Record indexes by the struct's size); a test pins the size at RecordBytes (three cache lines).
+        array = GC.AllocateUninitializedArray<byte>((handles * Unsafe.SizeOf<KeyRecord>()) + CacheLine, pinned: true);
         ref var first = ref MemoryMarshal.GetArrayDataReference(array);
         var misalignment = (int)((nuint)Unsafe.AsPointer(ref first) % CacheLine);
         return (KeyRecord*)Unsafe.AsPointer(ref Unsafe.Add(ref first, misalignment == 0 ? 0 : CacheLine - misalignment));
@@ -322,31 +326,27 @@ public sealed partial class BaselineModel<T>
         }
 
         ref var record = ref Unsafe.As<KeyRecord, byte>(ref Record(h));
-        Prefetch(ref record);
-        Prefetch(ref Unsafe.Add(ref record, CacheLine));
-        Prefetch(ref Unsafe.Add(ref record, 2 * CacheLine));
+        CachePrefetch.Line(ref record);
+        CachePrefetch.Line(ref Unsafe.Add(ref record, CacheLine));
+        CachePrefetch.Line(ref Unsafe.Add(ref record, 2 * CacheLine));
         var bytes = _slots * SlotBytes;
         if (bytes <= MaxPrefetchLines * 64)
         {
             ref var slots = ref MemoryMarshal.GetReference(SlotsOf(h));
             for (var at = 0; at < bytes; at += 64)
             {
-                Prefetch(ref Unsafe.Add(ref slots, at));
+                CachePrefetch.Line(ref Unsafe.Add(ref slots, at));
             }
 
-            Prefetch(ref Unsafe.Add(ref slots, bytes - 1));
+            CachePrefetch.Line(ref Unsafe.Add(ref slots, bytes - 1));
         }
 
         if (_ring > 1)
         {
-            Prefetch(ref Unsafe.As<int, byte>(ref _older[h * (_ring - 1)]));
+            CachePrefetch.Line(ref Unsafe.As<int, byte>(ref _older[h * (_ring - 1)]));
         }
     }
 
-    // The GC may move the array between taking the address and the prefetch: harmless, a prefetch never faults and
-    // changes nothing but what the cache holds.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Prefetch(ref byte at) => Sse.Prefetch0(Unsafe.AsPointer(ref at));
 
     /// <summary>The seasonal slot of a bucket in key <paramref name="h"/>'s calendar.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -103,10 +103,13 @@ public sealed partial class BaselineModel<T>
         _timeZoneId = options.TimeZone.Id;
         _slots = calendar.SlotCount;
         _chunkShift = Math.Clamp(BitOperations.Log2((uint)(65536 / _slots)), 0, MaxChunkShift);
-        if ((long)_maxKeys * _slots * SlotBytes > Array.MaxLength)
+        // Records and slots are in chunks; what must fit one array are the older open buckets' counts, ring − 1 per
+        // handle, for up to a chunk of handles beyond the cap.
+        var perKey = Math.Max(1, _ring - 1);
+        if (((long)_maxKeys + (1 << _chunkShift)) * perKey > Array.MaxLength)
         {
             throw new ArgumentException(
-                $"MaxTrackedKeys {_maxKeys} is more than this model can hold with {_slots} seasonal slots per key (at most {Array.MaxLength / (_slots * SlotBytes)}).",
+                $"MaxTrackedKeys {_maxKeys} is more than this model can hold with {_ring} open buckets per key (at most {(Array.MaxLength / perKey) - (1 << _chunkShift)}).",
                 nameof(options));
         }
 

@@ -52,12 +52,12 @@ internal static class GridCheckpoint
         var current = state.Current;
         writer.Write(current.Number);
         writer.Write(current.Day);
-        WriteTotals(writer, current.Totals);
+        WriteTotals(writer, current.Totals, current.Keys);
         writer.Write(state.HasPending);
         if (state.HasPending)
         {
             writer.Write(state.PendingDay);
-            WriteTotals(writer, state.Pending!);
+            WriteTotals(writer, state.PendingTotals, state.PendingKeys);
         }
     }
 
@@ -115,10 +115,10 @@ internal static class GridCheckpoint
         state.Restore(current, pending, pendingDay);
     }
 
-    private static void WriteTotals(CheckpointWriter writer, GridPriorTotals totals)
+    private static void WriteTotals(CheckpointWriter writer, ReadOnlySpan<long> totals, long keys)
     {
-        writer.Write(totals.Keys);
-        foreach (var t in totals.Totals)
+        writer.Write(keys);
+        foreach (var t in totals)
         {
             writer.Write(t);
         }

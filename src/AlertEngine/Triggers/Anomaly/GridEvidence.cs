@@ -88,9 +88,21 @@ internal static class GridEvidenceMath
         }
     }
 
+    /// <summary>Refuses a discount outside [0, 1] (NaN included: it would turn every sum into 0, the key's evidence
+    /// erased without a trace).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CheckKeep(double keep)
+    {
+        if (!(keep >= 0 && keep <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(keep), keep, "The discount must be in [0, 1].");
+        }
+    }
+
     /// <summary>The vector form of <see cref="Update"/>.</summary>
     public static void UpdateVector(ref GridEvidence evidence, double keep, double m, int x, double n)
     {
+        CheckKeep(keep);
         var l0 = GridLikelihood.Compute(m, x, n, out var l1, out var l2);
         ref var q = ref evidence[0];
         var keepV = Vector512.Create(keep);
@@ -107,6 +119,7 @@ internal static class GridEvidenceMath
     /// <summary>The scalar form of <see cref="Update"/>.</summary>
     public static void UpdateScalar(ref GridEvidence evidence, double keep, double m, int x, double n)
     {
+        CheckKeep(keep);
         Span<double> s = stackalloc double[GridLikelihood.Size];
         GridLikelihood.ComputeScalar(m, x, n, s);
         var max = double.NegativeInfinity;

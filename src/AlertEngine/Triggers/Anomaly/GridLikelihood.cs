@@ -66,13 +66,18 @@ internal static class GridLikelihood
     /// bits; this only picks the faster.</summary>
     public static bool UseVectors => Vector512.IsHardwareAccelerated;
 
-    /// <summary>Checks a bucket's inputs: m &gt; 0 and finite, x ≥ 0, n ≥ 1 and finite.</summary>
+    /// <summary>The smallest expected count a bucket may have (2^−10). The model folds only buckets predicted at 2 or
+    /// more; below this, 1/m and the shape r = 1/φₑ leave the range <see cref="ReproducibleMath.Log(double)"/> is exact
+    /// for (normal numbers).</summary>
+    public const double MinExpected = 1.0 / 1024;
+
+    /// <summary>Checks a bucket's inputs: <see cref="MinExpected"/> ≤ m, finite, x ≥ 0, n ≥ 1 and finite.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void CheckBucket(double m, int x, double n)
     {
-        if (!(m > 0 && m < double.PositiveInfinity && n >= 1 && n < double.PositiveInfinity && x >= 0))
+        if (!(m >= MinExpected && m < double.PositiveInfinity && n >= 1 && n < double.PositiveInfinity && x >= 0))
         {
-            throw new ArgumentOutOfRangeException(nameof(m), "The expected count must be positive, the count non-negative and the effective samples at least 1.");
+            throw new ArgumentOutOfRangeException(nameof(m), "The expected count must be at least 2^-10 and finite, the count non-negative and the effective samples at least 1 and finite.");
         }
     }
 

@@ -37,12 +37,16 @@ internal sealed class GridPrior
     /// <summary>The UTC day (days since 0001-01-01) it applies from; <see cref="int.MinValue"/> for <see cref="Uniform"/>.</summary>
     public int Day { get; }
 
-    /// <summary>The 24 log weights (natural logarithms of probabilities summing to 1 within rounding; all 0 for
-    /// <see cref="Uniform"/>).</summary>
+    /// <summary>The 24 log weights: natural logarithms of probabilities summing to 1 within rounding, for an estimate;
+    /// all 0 for <see cref="Uniform"/> (a posterior is the same under any constant added to every log weight).</summary>
     public ReadOnlySpan<double> LogWeights => _logWeights;
 
-    /// <summary>The totals it was estimated from (empty for <see cref="Uniform"/>).</summary>
-    public GridPriorTotals Totals => _totals;
+    /// <summary>The summed quantized posteriors it was estimated from, one per grid point (all 0 for
+    /// <see cref="Uniform"/>). Read-only: the prior is shared by every key and copy.</summary>
+    public ReadOnlySpan<long> Totals => _totals.Totals;
+
+    /// <summary>The number of keys in <see cref="Totals"/> (0 for <see cref="Uniform"/>).</summary>
+    public long Keys => _totals.Keys;
 
     /// <summary>The number after <paramref name="number"/> (1 after <see cref="MaxNumber"/>; 0 is only the uniform prior).</summary>
     public static int Next(int number) => number >= MaxNumber ? 1 : number + 1;

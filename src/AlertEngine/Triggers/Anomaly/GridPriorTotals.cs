@@ -25,9 +25,18 @@ internal sealed class GridPriorTotals
     public long Keys { get; private set; }
 
     /// <summary>Adds one key's posterior (24 probabilities in [0, 1]).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is outside [0, 1] or NaN (nothing is added).</exception>
     public void Add(ReadOnlySpan<double> posterior)
     {
         var p = posterior[..GridLikelihood.Size];
+        for (var k = 0; k < GridLikelihood.Size; k++)
+        {
+            if (!(p[k] >= 0 && p[k] <= 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(posterior), p[k], $"Posterior probability {k} must be in [0, 1].");
+            }
+        }
+
         for (var k = 0; k < GridLikelihood.Size; k++)
         {
             _totals[k] += (long)Math.Round(p[k] * Scale, MidpointRounding.ToEven);

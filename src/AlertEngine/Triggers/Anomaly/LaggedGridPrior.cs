@@ -8,7 +8,7 @@ namespace AlertEngine;
 /// the prior in force from D), then every key's posterior under the prior now in force is quantized and summed
 /// (<see cref="GridPriorTotals.Add(ReadOnlySpan{double})"/>, then the partitions' vectors added), then
 /// <see cref="SetPending"/>. Between batches every copy holds the same <see cref="Current"/> and
-/// <see cref="Pending"/>, so a checkpoint writes both. Not wired into the model yet.
+/// <see cref="PendingTotals"/>, so a checkpoint writes both. Not wired into the model yet.
 /// </summary>
 internal sealed class LaggedGridPrior
 {
@@ -17,8 +17,12 @@ internal sealed class LaggedGridPrior
     /// <summary>The prior in force.</summary>
     public GridPrior Current { get; private set; } = GridPrior.Uniform;
 
-    /// <summary>The totals waiting for the next day start, or null.</summary>
-    public GridPriorTotals? Pending => HasPending ? _pending : null;
+    /// <summary>The summed quantized posteriors waiting for the next day start (empty without
+    /// <see cref="HasPending"/>). Read-only: they change only through <see cref="SetPending"/>.</summary>
+    public ReadOnlySpan<long> PendingTotals => HasPending ? _pending.Totals : [];
+
+    /// <summary>The number of keys in <see cref="PendingTotals"/> (0 without <see cref="HasPending"/>).</summary>
+    public long PendingKeys => HasPending ? _pending.Keys : 0;
 
     /// <summary>Whether totals are waiting.</summary>
     public bool HasPending { get; private set; }
@@ -52,9 +56,15 @@ internal sealed class LaggedGridPrior
 
     /// <summary>Keeps the totals summed at the start of UTC day <paramref name="day"/> (under <see cref="Current"/>)
     /// for the next day start.</summary>
+    /// <exception cref="InvalidOperationException">Totals are already waiting (<see cref="ApplyPending"/> first: a
+    /// second day start's totals would otherwise silently replace the first's).</exception>
     public void SetPending(GridPriorTotals totals, int day)
     {
         ArgumentNullException.ThrowIfNull(totals);
+        if (HasPending)
+        {
+            throw new InvalidOperationException($"The totals of day {PendingDay} are still waiting; apply them before setting day {day}'s.");
+        }
         if (day < Current.Day)
         {
             throw new ArgumentOutOfRangeException(nameof(day), "Totals are summed at or after the day the prior in force applies from.");

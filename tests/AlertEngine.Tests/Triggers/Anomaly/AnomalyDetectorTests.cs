@@ -69,4 +69,32 @@ public class AnomalyDetectorTests
         var found = Burst(Start.AddDays(8).AddHours(14), 100).Select(t => second.Observe(Activity($"b{n++}", t))).Where(d => d is not null);
         Assert.Single(found);
     }
+
+    [Fact]
+    public void A_checkpoint_declaring_more_keys_than_its_bytes_can_hold_is_refused_before_the_model_sizes_itself()
+    {
+        // A real header (an empty detector's state ends with its key count), then a count of 200,000 keys over 1 MB of
+        // zeros: 5 bytes per key, enough for the reader's generic check but not for any anomaly key record.
+        using var writer = new CheckpointWriter();
+        new AnomalyDetector(Policy, Trigger(), new AlertEngineOptions(), _ => { }).WriteState(writer);
+        var header = writer.Written.ToArray();
+        var bytes = new byte[header.Length + 1_000_000];
+        header.CopyTo(bytes, 0);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(header.Length - 4), 200_000);
+        var fresh = new AnomalyDetector(Policy, Trigger(), new AlertEngineOptions(), _ => { });
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<InvalidDataException>(() => fresh.ReadState(new CheckpointReader(bytes)));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains("declares 200000 keys", error.Message, StringComparison.Ordinal);
+        Assert.True(allocated < 4_000_000, $"allocated {allocated:N0} bytes before refusing (sizing 200,000 keys takes about 90 MB)");
+    }
+
+    [Fact]
+    public void A_key_record_is_three_cache_lines_as_its_pinned_chunks_assume()
+    {
+        Assert.Equal(192, BaselineModel<Activity>.RecordBytes);
+        Assert.Equal(BaselineModel<Activity>.RecordBytes, BaselineModel<Activity>.KeyRecordSize);
+    }
 }

@@ -103,12 +103,14 @@ public class BaselineModelEdgeTests
     }
 
     [Fact]
-    public void A_key_cap_beyond_what_the_slots_can_address_is_refused_with_the_limit()
+    public void A_key_cap_beyond_what_the_open_bucket_counts_can_address_is_refused_with_the_limit()
     {
-        var e = Assert.Throws<ArgumentException>(() => new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { MaxTrackedKeys = 9_000_000 }));
-        Assert.Contains("at most 8947848", e.Message, StringComparison.Ordinal);
+        // 63 hours of lateness keep 64 open buckets per key, 63 of them in one array of counts for every handle.
+        var late = new AnomalyDetectorOptions { MaxTrackedKeys = 40_000_000, AllowedLateness = TimeSpan.FromHours(63) };
+        var e = Assert.Throws<ArgumentException>(() => new BaselineModel<int>(Trigger(), late));
+        Assert.Contains("at most 34086017", e.Message, StringComparison.Ordinal);
 
-        // Daily buckets have 2 slots per key, so the same cap fits.
-        Assert.NotNull(new BaselineModel<int>(Trigger() with { Bucket = TimeSpan.FromDays(1) }, new AnomalyDetectorOptions { MaxTrackedKeys = 9_000_000 }));
+        // Without lateness the same cap fits (records and slots are in chunks, not one array).
+        Assert.NotNull(new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { MaxTrackedKeys = 40_000_000 }));
     }
 }

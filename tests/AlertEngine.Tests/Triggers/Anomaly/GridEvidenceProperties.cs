@@ -150,6 +150,35 @@ public class GridEvidenceProperties
             return true.Label($"largest error {worst:R} nats, largest |ln mean ratio| {worstMean:R}");
         });
 
+    [Theory]
+    [InlineData(double.NaN, 10.0)]
+    [InlineData(-0.5, 10.0)]
+    [InlineData(1.01, 10.0)]
+    [InlineData(0.99, double.Epsilon)]
+    [InlineData(0.99, 0.0005)]
+    [InlineData(0.99, double.NaN)]
+    public void An_update_with_a_discount_outside_zero_to_one_or_a_tiny_expected_count_is_refused_and_changes_nothing(double keep, double m)
+    {
+        var random = new Random(7);
+        var before = RandomEvidence(random);
+        var vector = before;
+        var scalar = before;
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => GridEvidenceMath.UpdateScalar(ref scalar, keep, m, 3, 5));
+        if (GridLikelihood.UseVectors)
+        {
+            Assert.Throws<ArgumentOutOfRangeException>(() => GridEvidenceMath.UpdateVector(ref vector, keep, m, 3, 5));
+        }
+
+        for (var k = 0; k < GridReference.Size; k++)
+        {
+            Assert.Equal(before[k], scalar[k]);
+            Assert.Equal(before[k], vector[k]);
+        }
+
+        GridEvidenceMath.UpdateScalar(ref scalar, 0.99, GridLikelihood.MinExpected, 0, 1); // the smallest accepted m
+    }
+
     [Fact]
     public void A_point_far_below_the_maximum_is_clamped_at_65535_and_its_excess_decays_with_the_discount()
     {

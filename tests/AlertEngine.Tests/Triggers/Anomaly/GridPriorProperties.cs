@@ -149,6 +149,36 @@ public class GridPriorProperties
     }
 
     [Fact]
+    public void Totals_set_twice_without_a_day_start_between_are_refused()
+    {
+        var state = new LaggedGridPrior();
+        var totals = new GridPriorTotals();
+        totals.Add(Enumerable.Repeat(1.0 / GridReference.Size, GridReference.Size).ToArray());
+        state.SetPending(totals, 10);
+
+        var error = Assert.Throws<InvalidOperationException>(() => state.SetPending(totals, 11));
+        Assert.Contains("day 10", error.Message, StringComparison.Ordinal);
+        Assert.True(state.ApplyPending(11));
+        state.SetPending(totals, 11);
+        Assert.Equal(11, state.PendingDay);
+    }
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(-0.25)]
+    [InlineData(1.5)]
+    public void A_posterior_value_outside_zero_to_one_is_refused_and_nothing_is_added(double bad)
+    {
+        var totals = new GridPriorTotals();
+        var posterior = Enumerable.Repeat(1.0 / GridReference.Size, GridReference.Size).ToArray();
+        posterior[7] = bad;
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => totals.Add(posterior));
+        Assert.Equal(0, totals.Keys);
+        Assert.All(totals.Totals.ToArray(), t => Assert.Equal(0, t));
+    }
+
+    [Fact]
     public void Totals_with_no_key_make_no_new_prior()
     {
         Assert.Null(GridPrior.Estimate(new GridPriorTotals(), 1, 0));
@@ -324,7 +354,7 @@ public class GridPriorProperties
         Assert.Equal(100, state.Current.Day);
         Assert.True(state.HasPending);
         Assert.Equal(101, state.PendingDay);
-        Assert.Equal(5, state.Pending!.Keys);
+        Assert.Equal(5, state.PendingKeys);
         using var writer = new CheckpointWriter();
         GridCheckpoint.Write(writer, state);
         Assert.Equal(Encode(), writer.Written.ToArray());
@@ -345,6 +375,8 @@ public class GridPriorProperties
     [InlineData("no-keys", "no keys")]
     [InlineData("day", "day -3")]
     [InlineData("keys", "key count -1")]
+    [InlineData("keys-large", "key count 68719476737")]
+    [InlineData("day-large", "day 3652059")]
     [InlineData("point", "point 0 is")]
     [InlineData("sum", "sum to")]
     [InlineData("pending-day", "pending day 99")]
@@ -361,6 +393,8 @@ public class GridPriorProperties
             "no-keys" => Encode(keys: 0, point0: 0),
             "day" => Encode(day: -3),
             "keys" => Encode(keys: -1, point0: 0),
+            "keys-large" => Encode(keys: GridCheckpoint.MaxKeys + 1),
+            "day-large" => Encode(day: 3_652_059, pendingDay: 3_652_059),
             "point" => Encode(point0: 3 * 1048576),
             "sum" => Encode(sumShift: 100),
             "pending-day" => Encode(pendingDay: 99),
