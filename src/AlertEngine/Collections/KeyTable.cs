@@ -272,15 +272,6 @@ internal sealed class KeyTable<TValue>
     /// <summary>The value at an order position <see cref="Next"/> returned, by reference.</summary>
     public ref TValue ValueAt(int position) => ref _slots[_order[position]].Value;
 
-    /// <summary>The keys, in order.</summary>
-    public void CopyKeysTo(List<string> keys)
-    {
-        for (var p = Next(0); p >= 0; p = Next(p + 1))
-        {
-            keys.Add(KeyAt(p));
-        }
-    }
-
     /// <summary>
     /// The table's hash of a key as its comparer sees it. Ordinal and ordinal-ignoring-case keys are hashed here, eight
     /// bytes (four characters) at a time: per block, the sum so far rotated plus the block times an odd constant (the

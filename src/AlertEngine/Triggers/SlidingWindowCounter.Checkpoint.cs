@@ -5,38 +5,81 @@ namespace AlertEngine;
 // and its kept items (time, item).
 public sealed partial class SlidingWindowCounter<TItem>
 {
-    /// <summary>Writes the watermark and one keyed record per tracked key, in the key table's order (a counter restored
-    /// from a checkpoint has the checkpoint's order, so saving it again gives the same bytes).</summary>
+    /// <summary>Writes the watermark and one keyed record per key that has one (<see cref="HasRecord"/>), in the key
+    /// table's order (a counter restored from a checkpoint has the checkpoint's order, so saving it again gives the same
+    /// bytes).</summary>
     internal void WriteCheckpoint(CheckpointWriter writer, Action<CheckpointWriter, TItem> writeItem)
     {
         writer.Write(_watermark);
-        writer.BeginKeys(_keys.Count);
+        writer.BeginKeys(RecordCount);
         ExpireAllStale();
         var table = Table;
         for (var p = table.Next(0); p >= 0; p = table.Next(p + 1))
         {
             // The value is copied: its arrays are shared, and nothing is changed while writing.
-            WriteKeyRecord(writer, table.KeyAt(p), table.ValueAt(p), writeItem);
+            if (!IsIdle(in table.ValueAt(p)))
+            {
+                WriteKeyRecord(writer, table.KeyAt(p), table.ValueAt(p), writeItem);
+            }
         }
     }
 
-    /// <summary>Whether a keyed record of <paramref name="key"/> is written (the key is tracked).</summary>
-    internal bool IsTracked(string key) => _keys.ContainsKey(key);
+    /// <summary>
+    /// Whether the next sweep evicts the key (its newest slot at or before the eviction bound). Such a key holds nothing
+    /// that can still count and behaves exactly like an absent one, so it has no keyed record: when a sweep runs depends
+    /// on the sweeps before it, which a restored counter does not repeat, and writing idle keys would make the state of
+    /// a restored counter differ from the live one's (and the checkpoint larger) without any difference in what either
+    /// detects (as <see cref="WindowedDetectors.RemoveIdle"/> does for the windowed detectors).
+    /// </summary>
+    private bool IsIdle(in CounterKeyState state) => state.NewestSlot <= _evictThrough;
 
-    /// <summary>Adds the tracked keys (as the table spells them).</summary>
-    internal void CopyKeysTo(List<string> keys) => _keys.CopyKeysTo(keys);
+    /// <summary>The number of keyed records <see cref="WriteCheckpoint"/> writes now (a pass over the key table).</summary>
+    internal int RecordCount
+    {
+        get
+        {
+            var count = 0;
+            var table = Table;
+            for (var p = table.Next(0); p >= 0; p = table.Next(p + 1))
+            {
+                if (!IsIdle(in table.ValueAt(p)))
+                {
+                    count++;
+                }
+            }
+
+            return count;
+        }
+    }
+
+    /// <summary>Whether <see cref="WriteCheckpoint"/> writes a keyed record of <paramref name="key"/> (the key is
+    /// tracked and not idle).</summary>
+    internal bool HasRecord(string key) => Table.TryGetValue(key, out _, out var state) && !IsIdle(in state);
+
+    /// <summary>Adds the keys of the records <see cref="WriteCheckpoint"/> writes now (as the table spells them).</summary>
+    internal void CopyRecordKeysTo(List<string> keys)
+    {
+        var table = Table;
+        for (var p = table.Next(0); p >= 0; p = table.Next(p + 1))
+        {
+            if (!IsIdle(in table.ValueAt(p)))
+            {
+                keys.Add(table.KeyAt(p));
+            }
+        }
+    }
 
     /// <summary>How the key table compares keys.</summary>
     internal IEqualityComparer<string> KeyComparer => _keys.Comparer;
 
-    /// <summary>Writes what <see cref="WriteCheckpoint"/> writes, with the keyed records of the tracked keys among
-    /// <paramref name="keys"/> (distinct under <see cref="KeyComparer"/>) only, in the order given.</summary>
+    /// <summary>Writes what <see cref="WriteCheckpoint"/> writes, with the keyed records of the keys among
+    /// <paramref name="keys"/> (distinct under <see cref="KeyComparer"/>) that have one only, in the order given.</summary>
     internal void WriteKeysCheckpoint(CheckpointWriter writer, Action<CheckpointWriter, TItem> writeItem, IReadOnlyCollection<string> keys)
     {
         var count = 0;
         foreach (var key in keys)
         {
-            if (_keys.ContainsKey(key))
+            if (HasRecord(key))
             {
                 count++;
             }
@@ -50,7 +93,7 @@ public sealed partial class SlidingWindowCounter<TItem>
         var table = Table;
         foreach (var key in keys)
         {
-            if (table.TryGetValue(key, out var actual, out var state))
+            if (table.TryGetValue(key, out var actual, out var state) && !IsIdle(in state))
             {
                 WriteKeyRecord(writer, actual, state, writeItem);
             }

@@ -81,13 +81,13 @@ internal sealed class ThresholdDetector : IPolicyDetector, IKeyedDetectorState
     public IEqualityComparer<string> KeyComparer => _evaluator.Counter.KeyComparer;
 
     /// <inheritdoc />
-    public int KeyCount => _evaluator.Counter.TrackedKeys;
+    public int KeyCount => _evaluator.Counter.RecordCount;
 
     /// <inheritdoc />
-    public bool ContainsKey(string key) => _evaluator.Counter.IsTracked(key);
+    public bool ContainsKey(string key) => _evaluator.Counter.HasRecord(key);
 
     /// <inheritdoc />
-    public void CopyKeysTo(List<string> keys) => _evaluator.Counter.CopyKeysTo(keys);
+    public void CopyKeysTo(List<string> keys) => _evaluator.Counter.CopyRecordKeysTo(keys);
 
     /// <inheritdoc />
     public void WriteState(CheckpointWriter writer, IReadOnlyCollection<string> keys) =>
