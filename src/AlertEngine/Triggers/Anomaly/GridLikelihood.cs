@@ -12,10 +12,12 @@ namespace AlertEngine;
 /// <para>
 /// <b>Same bits everywhere.</b> The result feeds per-key state, checkpoints and alerts, so it must not depend on the
 /// machine: the logarithms are <see cref="ReproducibleMath.Log(double)"/> (not the C runtime's or .NET's vector
-/// logarithm), every operation is a separately rounded IEEE operation, and the vector form
-/// (<see cref="Vector512{T}"/>, three vectors of 8 lanes; .NET runs it natively with AVX-512 and through its software
-/// fallback without) and the scalar form (<see cref="ComputeScalar"/>) perform the same operations in the same
-/// order per grid point. Tests compare them bit for bit.
+/// logarithm), every operation is a separately rounded IEEE operation (no fused multiply-add in any form), and the three
+/// forms perform the same operations in the same order per grid point: the 512-bit form (<see cref="Compute"/>, three
+/// <see cref="Vector512{T}"/> of 8 points; AVX-512), the 256-bit form (<see cref="Compute256"/>, six
+/// <see cref="Vector256{T}"/> of 4 points; AVX2) and the scalar form (<see cref="ComputeScalar"/>). <see cref="Form"/>
+/// picks the fastest the machine accelerates. Tests compare them bit for bit, and pin a digest that is the same with
+/// AVX-512, with AVX2 only, and without intrinsics.
 /// </para>
 /// <para>
 /// <b>The fast form.</b> The effective dispersion φₑ = φ(1 + v) + v with v = (φ + 1/m)/n (the level's relative error,
@@ -26,6 +28,15 @@ namespace AlertEngine;
 /// shift (absolute error below 1e−10, as the reference's log Γ). The rest of the log-likelihood,
 /// r·ln(r/(r + m)) + x·ln(m/(r + m)), is r·ln r + x·ln m − (r + x)·ln(r + m). So 9 vector logarithms per update for
 /// x ≤ 32 (15 above) instead of 48 scalar ones and two log Γ per point.
+/// </para>
+/// <para>
+/// <b>Batches (ψ).</b> Activities that share a timestamp (an audit source's batch of records) make a count's variance
+/// ψm + φm² (ψ = Σb²/Σb the key's batch factor); read as x with mean m, the batch variance (ψ − 1)m would pass for
+/// dispersion (φ̂ 2.4–2.7 times the truth at ψ = 3, <c>benchmarks/results/anomaly-ebmix-levels.md</c>). So the
+/// likelihood is that of the count in batches, y = x/ψ with mean m/ψ (variance m/ψ + φ(m/ψ)², the level error
+/// (φ + ψ/m)/n). ψ = 1 gives m/ψ = m and y = x exactly, i.e. the bits without batches. An integral y takes the paths
+/// above; a non-integer one the continuous ln Γ(y + r) − ln Γ(r) by Stirling's series at y + r + 8 and r + 8 with both
+/// 8-term shifts (15 vector logarithms per update), as the double-precision reference's log Γ of y + r.
 /// </para>
 /// </summary>
 internal static class GridLikelihood
@@ -60,109 +71,198 @@ internal static class GridLikelihood
     private static readonly Vector512<double> Phi1 = Vector512.Create(Values[8..16]);
     private static readonly Vector512<double> Phi2 = Vector512.Create(Values[16..]);
 
+    private static readonly Vector256<double> Quarter0 = Vector256.Create(Values[..4]);
+    private static readonly Vector256<double> Quarter1 = Vector256.Create(Values[4..8]);
+    private static readonly Vector256<double> Quarter2 = Vector256.Create(Values[8..12]);
+    private static readonly Vector256<double> Quarter3 = Vector256.Create(Values[12..16]);
+    private static readonly Vector256<double> Quarter4 = Vector256.Create(Values[16..20]);
+    private static readonly Vector256<double> Quarter5 = Vector256.Create(Values[20..]);
+
     /// <summary>The grid values as three vectors (points 0–7, 8–15, 16–23).</summary>
     internal static (Vector512<double> P0, Vector512<double> P1, Vector512<double> P2) VectorValues => (Phi0, Phi1, Phi2);
 
-    /// <summary>Whether the vector form is used: only when .NET accelerates 512-bit vectors (AVX-512). Without it .NET
-    /// runs a <see cref="Vector512{T}"/> through its software fallback, which measured slower than the scalar form on
-    /// this machine with AVX-512 turned off (update ≈ 1,650 against ≈ 1,000 ns, <c>anomaly-grid-cost</c>,
-    /// <c>benchmarks/results/anomaly-grid-cost.md</c>); a 256-bit form is not written yet. Both forms give the same
-    /// bits; this only picks the faster.</summary>
-    public static bool UseVectors => Vector512.IsHardwareAccelerated;
+    /// <summary>Grid values i·4 … i·4 + 3 as a 256-bit vector, i = 0..5.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<double> QuarterValues(int i) => i switch
+    {
+        0 => Quarter0,
+        1 => Quarter1,
+        2 => Quarter2,
+        3 => Quarter3,
+        4 => Quarter4,
+        _ => Quarter5,
+    };
 
-    /// <summary>The smallest expected count a bucket may have (2^−10). The model folds only buckets predicted at 2 or
-    /// more; below this, 1/m and the shape r = 1/φₑ leave the range <see cref="ReproducibleMath.Log(double)"/> is exact
-    /// for (normal numbers).</summary>
+    /// <summary>The form the dispatching methods (<see cref="GridEvidenceMath.Update"/>,
+    /// <see cref="GridEvidenceMath.PosteriorMean"/>) use: <see cref="GridForm.Vector512"/> where .NET accelerates 512-bit
+    /// vectors (AVX-512), else <see cref="GridForm.Vector256"/> where it accelerates 256-bit ones (AVX2), else
+    /// <see cref="GridForm.Scalar"/>. A <see cref="Vector512{T}"/> without AVX-512 runs through .NET's software fallback,
+    /// which measured slower than the scalar form (update ≈ 1,650 against ≈ 1,000 ns, <c>anomaly-grid-cost</c>,
+    /// <c>benchmarks/results/anomaly-grid-cost.md</c>). All three forms give the same bits; this only picks the fastest.
+    /// (The two <c>IsHardwareAccelerated</c> are JIT-time constants: the dispatch compiles to one direct path.)</summary>
+    public static GridForm Form => Vector512.IsHardwareAccelerated ? GridForm.Vector512 : Vector256.IsHardwareAccelerated ? GridForm.Vector256 : GridForm.Scalar;
+
+    /// <summary>The smallest expected count per batch (m/ψ) a bucket may have (2^−10). The model folds only buckets
+    /// predicted at 2 or more; below this, 1/m and the shape r = 1/φₑ leave the range
+    /// <see cref="ReproducibleMath.Log(double)"/> is exact for (normal numbers).</summary>
     public const double MinExpected = 1.0 / 1024;
 
-    /// <summary>Checks a bucket's inputs: <see cref="MinExpected"/> ≤ m, finite, x ≥ 0, n ≥ 1 and finite.</summary>
+    /// <summary>Checks a bucket's inputs: ψ ≥ 1 and finite, <see cref="MinExpected"/> ≤ m/ψ, m finite, x ≥ 0, n ≥ 1 and
+    /// finite. Each failure names its parameter.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void CheckBucket(double m, int x, double n)
+    public static void CheckBucket(double m, int x, double n, double psi)
     {
-        if (!(m >= MinExpected && m < double.PositiveInfinity && n >= 1 && n < double.PositiveInfinity && x >= 0))
+        if (!(psi >= 1 && psi < double.PositiveInfinity && m / psi >= MinExpected && m < double.PositiveInfinity && n >= 1 && n < double.PositiveInfinity && x >= 0))
         {
-            throw new ArgumentOutOfRangeException(nameof(m), "The expected count must be at least 2^-10 and finite, the count non-negative and the effective samples at least 1 and finite.");
+            ThrowBadBucket(m, x, n, psi);
         }
     }
 
-    /// <summary>The 24 log-likelihoods, one per grid point, by the scalar form (the same bits as <see cref="Compute"/>).</summary>
+    /// <summary>Out of line, so that the checks inline into the update without the exception's construction.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowBadBucket(double m, int x, double n, double psi)
+    {
+        if (!(psi >= 1 && psi < double.PositiveInfinity))
+        {
+            throw new ArgumentOutOfRangeException(nameof(psi), psi, "The batch factor ψ must be at least 1 and finite (1 for a key whose activities never share a timestamp).");
+        }
+
+        if (!(m / psi >= MinExpected && m < double.PositiveInfinity))
+        {
+            throw new ArgumentOutOfRangeException(nameof(m), m, "The expected count must be finite and, divided by the batch factor ψ, at least 2^-10.");
+        }
+
+        if (!(n >= 1 && n < double.PositiveInfinity))
+        {
+            throw new ArgumentOutOfRangeException(nameof(n), n, "The effective samples must be at least 1 and finite.");
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(x), x, "The count must not be negative.");
+    }
+
+    /// <summary>The 24 log-likelihoods, one per grid point, by the scalar form (the same bits as the vector forms).</summary>
     /// <param name="m">The bucket's expected count (&gt; 0).</param>
     /// <param name="x">The bucket's (winsorized) count (≥ 0).</param>
     /// <param name="n">The level's effective samples (≥ 1).</param>
+    /// <param name="psi">The key's batch factor ψ (≥ 1; 1: activities never share a timestamp). The likelihood is
+    /// that of the count in batches, y = x/ψ with mean m/ψ (see the class remarks).</param>
     /// <param name="logLikelihoods">Receives the 24 values.</param>
-    public static void ComputeScalar(double m, int x, double n, Span<double> logLikelihoods)
+    public static void ComputeScalar(double m, int x, double n, double psi, Span<double> logLikelihoods)
     {
-        CheckBucket(m, x, n);
+        CheckBucket(m, x, n, psi);
         var l = logLikelihoods[..Size];
+
+        // ψ = 1: m/1 = m and x/1 = x exactly, so the integer path below with exactly the inputs (and bits) of the
+        // likelihood without batches.
+        var mb = m / psi;
+        var y = x / psi;
         var invN = 1 / n;
-        var shift = (1 / m) / n;
-        var logM = ReproducibleMath.Log(m);
-        var xd = (double)x;
-        var xMinus8 = x - 8.0;
+        var shift = (1 / mb) / n;
+        var logM = ReproducibleMath.Log(mb);
         var values = Values;
+        if (y == Math.Floor(y))
+        {
+            var xi = (int)y;
+            var xd = y;
+            var xMinus8 = xd - 8.0;
+            for (var k = 0; k < Size; k++)
+            {
+                var r = RateScalar(values[k], invN, shift);
+                var value = (r * ReproducibleMath.Log(r)) + (xd * logM) - ((r + xd) * ReproducibleMath.Log(r + mb));
+                if (xi <= ProductLimit)
+                {
+                    double a = 1, b = 1, t = r;
+                    var j = 0;
+                    for (; j + 1 < xi; j += 2)
+                    {
+                        a *= t;
+                        b *= t + 1;
+                        t += 2;
+                    }
+
+                    if (j < xi)
+                    {
+                        a *= t;
+                    }
+
+                    value += ReproducibleMath.Log(a * b);
+                }
+                else
+                {
+                    var z = xd + r;
+                    var w = r + 8.0;
+                    value += ((z - 0.5) * ReproducibleMath.Log(z)) - ((w - 0.5) * ReproducibleMath.Log(w)) - xMinus8 + Series(z) - Series(w) + ReproducibleMath.Log(Product8(r));
+                }
+
+                l[k] = value;
+            }
+
+            return;
+        }
+
         for (var k = 0; k < Size; k++)
         {
-            var phi = values[k];
-            var v = (phi * invN) + shift;
-            var r = 1 / Math.Max(MinimumEffectiveDispersion, (phi * (1 + v)) + v);
-            var value = (r * ReproducibleMath.Log(r)) + (xd * logM) - ((r + xd) * ReproducibleMath.Log(r + m));
-            if (x <= ProductLimit)
-            {
-                double a = 1, b = 1, t = r;
-                var j = 0;
-                for (; j + 1 < x; j += 2)
-                {
-                    a *= t;
-                    b *= t + 1;
-                    t += 2;
-                }
-
-                if (j < x)
-                {
-                    a *= t;
-                }
-
-                value += ReproducibleMath.Log(a * b);
-            }
-            else
-            {
-                var z = xd + r;
-                var w = r + 8.0;
-                var u = r + 1;
-                var p = r * u;
-                u += 1;
-                var p2 = u * (u + 1);
-                u += 2.0;
-                p *= u * (u + 1);
-                u += 2.0;
-                p2 *= u * (u + 1);
-                p *= p2;
-                value += ((z - 0.5) * ReproducibleMath.Log(z)) - ((w - 0.5) * ReproducibleMath.Log(w)) - xMinus8 + Series(z) - Series(w) + ReproducibleMath.Log(p);
-            }
-
+            var r = RateScalar(values[k], invN, shift);
+            var value = (r * ReproducibleMath.Log(r)) + (y * logM) - ((r + y) * ReproducibleMath.Log(r + mb));
+            var t = y + r;
+            var z = t + 8.0;
+            var w = r + 8.0;
+            value += ((z - 0.5) * ReproducibleMath.Log(z)) - ((w - 0.5) * ReproducibleMath.Log(w)) - y + Series(z) - Series(w) + ReproducibleMath.Log(Product8(r) / Product8(t));
             l[k] = value;
         }
     }
 
-    /// <summary>The 24 log-likelihoods by the vector form, as three vectors (points 0–7, 8–15, 16–23).</summary>
+    /// <summary>r = 1/φₑ with φₑ = max(1e−6, φ(1 + v) + v), v = φ/n + (1/m)/n.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<double> Compute(double m, int x, double n, out Vector512<double> l1, out Vector512<double> l2)
+    private static double RateScalar(double phi, double invN, double shift)
     {
-        CheckBucket(m, x, n);
+        var v = (phi * invN) + shift;
+        return 1 / Math.Max(MinimumEffectiveDispersion, (phi * (1 + v)) + v);
+    }
+
+    /// <summary>Π_{i&lt;8}(r + i) as r(r + 1)(r + 4)(r + 5)·(r + 2)(r + 3)(r + 6)(r + 7) (two chains).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Product8(double r)
+    {
+        var u = r + 1;
+        var p = r * u;
+        u += 1;
+        var p2 = u * (u + 1);
+        u += 2.0;
+        p *= u * (u + 1);
+        u += 2.0;
+        p2 *= u * (u + 1);
+        return p * p2;
+    }
+
+    /// <summary>The 24 log-likelihoods by the 512-bit form, as three vectors (points 0–7, 8–15, 16–23).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Compute(double m, int x, double n, double psi, out Vector512<double> l1, out Vector512<double> l2)
+    {
+        CheckBucket(m, x, n, psi);
+        var mb = m / psi;
+        var y = x / psi;
         var invN = Vector512.Create(1 / n);
-        var shift = Vector512.Create((1 / m) / n);
+        var shift = Vector512.Create((1 / mb) / n);
         var r0 = Rate(Phi0, invN, shift);
         var r1 = Rate(Phi1, invN, shift);
         var r2 = Rate(Phi2, invN, shift);
-        var mV = Vector512.Create(m);
-        var xV = Vector512.Create((double)x);
-        var logM = Vector512.Create(ReproducibleMath.Log(m));
+        var mV = Vector512.Create(mb);
+        var xV = Vector512.Create(y);
+        var logM = Vector512.Create(ReproducibleMath.Log(mb));
 
         var l0 = (r0 * ReproducibleMath.Log(r0)) + (xV * logM) - ((r0 + xV) * ReproducibleMath.Log(r0 + mV));
         l1 = (r1 * ReproducibleMath.Log(r1)) + (xV * logM) - ((r1 + xV) * ReproducibleMath.Log(r1 + mV));
         l2 = (r2 * ReproducibleMath.Log(r2)) + (xV * logM) - ((r2 + xV) * ReproducibleMath.Log(r2 + mV));
-        if (x <= ProductLimit)
+        if (y != Math.Floor(y))
         {
+            l0 += ContinuousLogGammaDifference(r0, xV);
+            l1 += ContinuousLogGammaDifference(r1, xV);
+            l2 += ContinuousLogGammaDifference(r2, xV);
+        }
+        else if (y <= ProductLimit)
+        {
+            var xi = (int)y;
             var one = Vector512<double>.One;
             var two = Vector512.Create(2.0);
             Vector512<double> a0 = one, a1 = one, a2 = one, b0 = one, b1 = one, b2 = one;
@@ -170,7 +270,7 @@ internal static class GridLikelihood
             var t1 = r1;
             var t2 = r2;
             var j = 0;
-            for (; j + 1 < x; j += 2)
+            for (; j + 1 < xi; j += 2)
             {
                 a0 *= t0;
                 a1 *= t1;
@@ -183,7 +283,7 @@ internal static class GridLikelihood
                 t2 += two;
             }
 
-            if (j < x)
+            if (j < xi)
             {
                 a0 *= t0;
                 a1 *= t1;
@@ -196,7 +296,7 @@ internal static class GridLikelihood
         }
         else
         {
-            var xs = Vector512.Create(x - 8.0);
+            var xs = Vector512.Create(y - 8.0);
             l0 += LogGammaDifference(r0, xV, xs);
             l1 += LogGammaDifference(r1, xV, xs);
             l2 += LogGammaDifference(r2, xV, xs);
@@ -205,15 +305,129 @@ internal static class GridLikelihood
         return l0;
     }
 
-    /// <summary>The 24 log-likelihoods by the vector form, written to a span (for tests and the harness).</summary>
-    public static void ComputeVector(double m, int x, double n, Span<double> logLikelihoods)
+    /// <summary>The 24 log-likelihoods by the 256-bit form (AVX2), as six vectors of four points (0–3, 4–7, …,
+    /// 20–23), operation for operation the 512-bit form's (<see cref="Compute"/>) on each lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Compute256(
+        double m, int x, double n, double psi, out Vector256<double> l1, out Vector256<double> l2, out Vector256<double> l3, out Vector256<double> l4, out Vector256<double> l5)
+    {
+        CheckBucket(m, x, n, psi);
+        var mb = m / psi;
+        var y = x / psi;
+        var invN = Vector256.Create(1 / n);
+        var shift = Vector256.Create((1 / mb) / n);
+        var mV = Vector256.Create(mb);
+        var xV = Vector256.Create(y);
+        var logM = Vector256.Create(ReproducibleMath.Log(mb));
+
+        // Two halves of three vectors (points 0–11, 12–23): six independent product chains per loop iteration are
+        // enough to hide the multiplier's latency, and three vectors' temporaries fit the 16 AVX2 registers.
+        if (y != Math.Floor(y))
+        {
+            var l0 = Continuous256(Quarter0, invN, shift, mV, xV, logM);
+            l1 = Continuous256(Quarter1, invN, shift, mV, xV, logM);
+            l2 = Continuous256(Quarter2, invN, shift, mV, xV, logM);
+            l3 = Continuous256(Quarter3, invN, shift, mV, xV, logM);
+            l4 = Continuous256(Quarter4, invN, shift, mV, xV, logM);
+            l5 = Continuous256(Quarter5, invN, shift, mV, xV, logM);
+            return l0;
+        }
+
+        var xi = (int)y;
+        var first = Integer256(Quarter0, Quarter1, Quarter2, invN, shift, mV, xV, logM, xi, y, out l1, out l2);
+        l3 = Integer256(Quarter3, Quarter4, Quarter5, invN, shift, mV, xV, logM, xi, y, out l4, out l5);
+        return first;
+    }
+
+    /// <summary>Three vectors of the integer-count likelihood (the 512-bit form's integer path on four lanes each).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Integer256(
+        Vector256<double> phi0, Vector256<double> phi1, Vector256<double> phi2, Vector256<double> invN, Vector256<double> shift, Vector256<double> mV,
+        Vector256<double> xV, Vector256<double> logM, int xi, double y, out Vector256<double> l1, out Vector256<double> l2)
+    {
+        var r0 = Rate(phi0, invN, shift);
+        var r1 = Rate(phi1, invN, shift);
+        var r2 = Rate(phi2, invN, shift);
+        var l0 = (r0 * ReproducibleMath.Log(r0)) + (xV * logM) - ((r0 + xV) * ReproducibleMath.Log(r0 + mV));
+        l1 = (r1 * ReproducibleMath.Log(r1)) + (xV * logM) - ((r1 + xV) * ReproducibleMath.Log(r1 + mV));
+        l2 = (r2 * ReproducibleMath.Log(r2)) + (xV * logM) - ((r2 + xV) * ReproducibleMath.Log(r2 + mV));
+        if (xi <= ProductLimit)
+        {
+            var one = Vector256<double>.One;
+            var two = Vector256.Create(2.0);
+            Vector256<double> a0 = one, a1 = one, a2 = one, b0 = one, b1 = one, b2 = one;
+            var t0 = r0;
+            var t1 = r1;
+            var t2 = r2;
+            var j = 0;
+            for (; j + 1 < xi; j += 2)
+            {
+                a0 *= t0;
+                a1 *= t1;
+                a2 *= t2;
+                b0 *= t0 + one;
+                b1 *= t1 + one;
+                b2 *= t2 + one;
+                t0 += two;
+                t1 += two;
+                t2 += two;
+            }
+
+            if (j < xi)
+            {
+                a0 *= t0;
+                a1 *= t1;
+                a2 *= t2;
+            }
+
+            l0 += ReproducibleMath.Log(a0 * b0);
+            l1 += ReproducibleMath.Log(a1 * b1);
+            l2 += ReproducibleMath.Log(a2 * b2);
+        }
+        else
+        {
+            var xs = Vector256.Create(y - 8.0);
+            l0 += LogGammaDifference(r0, xV, xs);
+            l1 += LogGammaDifference(r1, xV, xs);
+            l2 += LogGammaDifference(r2, xV, xs);
+        }
+
+        return l0;
+    }
+
+    /// <summary>One vector of the likelihood of a non-integer count in batches.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Continuous256(
+        Vector256<double> phi, Vector256<double> invN, Vector256<double> shift, Vector256<double> mV, Vector256<double> yV, Vector256<double> logM)
+    {
+        var r = Rate(phi, invN, shift);
+        var l = (r * ReproducibleMath.Log(r)) + (yV * logM) - ((r + yV) * ReproducibleMath.Log(r + mV));
+        return l + ContinuousLogGammaDifference(r, yV);
+    }
+
+    /// <summary>The 24 log-likelihoods by the 512-bit form, written to a span (for tests and the harness).</summary>
+    public static void ComputeVector(double m, int x, double n, double psi, Span<double> logLikelihoods)
     {
         var l = logLikelihoods[..Size];
-        var l0 = Compute(m, x, n, out var l1, out var l2);
+        var l0 = Compute(m, x, n, psi, out var l1, out var l2);
         ref var d = ref MemoryMarshal.GetReference(l);
         l0.StoreUnsafe(ref d, 0);
         l1.StoreUnsafe(ref d, 8);
         l2.StoreUnsafe(ref d, 16);
+    }
+
+    /// <summary>The 24 log-likelihoods by the 256-bit form, written to a span (for tests and the harness).</summary>
+    public static void ComputeVector256(double m, int x, double n, double psi, Span<double> logLikelihoods)
+    {
+        var l = logLikelihoods[..Size];
+        var l0 = Compute256(m, x, n, psi, out var l1, out var l2, out var l3, out var l4, out var l5);
+        ref var d = ref MemoryMarshal.GetReference(l);
+        l0.StoreUnsafe(ref d, 0);
+        l1.StoreUnsafe(ref d, 4);
+        l2.StoreUnsafe(ref d, 8);
+        l3.StoreUnsafe(ref d, 12);
+        l4.StoreUnsafe(ref d, 16);
+        l5.StoreUnsafe(ref d, 20);
     }
 
     /// <summary>r = 1/φₑ with φₑ = max(1e−6, φ(1 + v) + v), v = φ/n + (1/m)/n.</summary>
@@ -225,16 +439,69 @@ internal static class GridLikelihood
         return Vector512<double>.One / phiE;
     }
 
+    /// <summary>r = 1/φₑ, the 256-bit twin.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Rate(Vector256<double> phi, Vector256<double> invN, Vector256<double> shift)
+    {
+        var v = (phi * invN) + shift;
+        var phiE = Vector256.Max(Vector256.Create(MinimumEffectiveDispersion), (phi * (Vector256<double>.One + v)) + v);
+        return Vector256<double>.One / phiE;
+    }
+
     /// <summary>ln Γ(x + r) − ln Γ(r) for x &gt; 32 by Stirling's series S(y) = (y − ½) ln y − y + series(1/y) at
     /// z = x + r and w = r + 8, with ln Γ(r) = S(w) − ln Π_{i&lt;8}(r + i); the ½ ln 2π terms cancel, −z + w = −(x − 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<double> LogGammaDifference(Vector512<double> r, Vector512<double> x, Vector512<double> xMinus8)
     {
-        var one = Vector512<double>.One;
         var half = Vector512.Create(0.5);
-        var two = Vector512.Create(2.0);
         var z = x + r;
         var w = r + Vector512.Create(8.0);
+        return ((z - half) * ReproducibleMath.Log(z)) - ((w - half) * ReproducibleMath.Log(w)) - xMinus8 + Series(z) - Series(w) + ReproducibleMath.Log(Product8(r));
+    }
+
+    /// <summary>The 256-bit twin of <see cref="LogGammaDifference(Vector512{double}, Vector512{double}, Vector512{double})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> LogGammaDifference(Vector256<double> r, Vector256<double> x, Vector256<double> xMinus8)
+    {
+        var half = Vector256.Create(0.5);
+        var z = x + r;
+        var w = r + Vector256.Create(8.0);
+        return ((z - half) * ReproducibleMath.Log(z)) - ((w - half) * ReproducibleMath.Log(w)) - xMinus8 + Series(z) - Series(w) + ReproducibleMath.Log(Product8(r));
+    }
+
+    /// <summary>ln Γ(y + r) − ln Γ(r) for a non-integer y (a count in batches, x/ψ): Stirling's series at
+    /// z = y + r + 8 and w = r + 8 with both shifts, ln Γ(y + r) − ln Γ(r) = S(z) − S(w) + ln(Π_{i&lt;8}(r + i) /
+    /// Π_{i&lt;8}(y + r + i)); −z + w = −y. Both arguments are at least 8, so the series' error is below 1e−10 as the
+    /// reference's log Γ; 3 logarithms per lane against the integer product's 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> ContinuousLogGammaDifference(Vector512<double> r, Vector512<double> y)
+    {
+        var half = Vector512.Create(0.5);
+        var eight = Vector512.Create(8.0);
+        var t = y + r;
+        var z = t + eight;
+        var w = r + eight;
+        return ((z - half) * ReproducibleMath.Log(z)) - ((w - half) * ReproducibleMath.Log(w)) - y + Series(z) - Series(w) + ReproducibleMath.Log(Product8(r) / Product8(t));
+    }
+
+    /// <summary>The 256-bit twin of <see cref="ContinuousLogGammaDifference(Vector512{double}, Vector512{double})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> ContinuousLogGammaDifference(Vector256<double> r, Vector256<double> y)
+    {
+        var half = Vector256.Create(0.5);
+        var eight = Vector256.Create(8.0);
+        var t = y + r;
+        var z = t + eight;
+        var w = r + eight;
+        return ((z - half) * ReproducibleMath.Log(z)) - ((w - half) * ReproducibleMath.Log(w)) - y + Series(z) - Series(w) + ReproducibleMath.Log(Product8(r) / Product8(t));
+    }
+
+    /// <summary>Π_{i&lt;8}(r + i) per lane, the operations of <see cref="Product8(double)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Product8(Vector512<double> r)
+    {
+        var one = Vector512<double>.One;
+        var two = Vector512.Create(2.0);
         var u = r + one;
         var p = r * u;
         u += one;
@@ -243,8 +510,24 @@ internal static class GridLikelihood
         p *= u * (u + one);
         u += two;
         p2 *= u * (u + one);
-        p *= p2;
-        return ((z - half) * ReproducibleMath.Log(z)) - ((w - half) * ReproducibleMath.Log(w)) - xMinus8 + Series(z) - Series(w) + ReproducibleMath.Log(p);
+        return p * p2;
+    }
+
+    /// <summary>Π_{i&lt;8}(r + i) per lane, the operations of <see cref="Product8(double)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Product8(Vector256<double> r)
+    {
+        var one = Vector256<double>.One;
+        var two = Vector256.Create(2.0);
+        var u = r + one;
+        var p = r * u;
+        u += one;
+        var p2 = u * (u + one);
+        u += two;
+        p *= u * (u + one);
+        u += two;
+        p2 *= u * (u + one);
+        return p * p2;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -253,6 +536,14 @@ internal static class GridLikelihood
         var inv = Vector512<double>.One / z;
         var inv2 = inv * inv;
         return inv * (Vector512.Create(1.0 / 12) - (inv2 * (Vector512.Create(1.0 / 360) - (inv2 * (Vector512.Create(1.0 / 1260) - (inv2 * Vector512.Create(1.0 / 1680)))))));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Series(Vector256<double> z)
+    {
+        var inv = Vector256<double>.One / z;
+        var inv2 = inv * inv;
+        return inv * (Vector256.Create(1.0 / 12) - (inv2 * (Vector256.Create(1.0 / 360) - (inv2 * (Vector256.Create(1.0 / 1260) - (inv2 * Vector256.Create(1.0 / 1680)))))));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -273,6 +564,15 @@ internal static class GridLikelihood
         return b.ToScalar() + b.GetElement(1);
     }
 
+    /// <summary>The same sum of 8 lanes held as two halves (lanes 0–3, 4–7): the 256-bit form's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static double Sum(Vector256<double> lower, Vector256<double> upper)
+    {
+        var a = lower + upper;
+        var b = a.GetLower() + a.GetUpper();
+        return b.ToScalar() + b.GetElement(1);
+    }
+
     /// <summary>The scalar twin of <see cref="Sum(Vector512{double})"/> over lanes t[0..8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static double Sum(ReadOnlySpan<double> t)
@@ -289,7 +589,27 @@ internal static class GridLikelihood
     internal static double Max(Vector512<double> v)
     {
         var a = Vector256.Max(v.GetLower(), v.GetUpper());
-        var b = Vector128.Max(a.GetLower(), a.GetUpper());
+        return Max(a);
+    }
+
+    /// <summary>The largest lane of four.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static double Max(Vector256<double> v)
+    {
+        var b = Vector128.Max(v.GetLower(), v.GetUpper());
         return Math.Max(b.ToScalar(), b.GetElement(1));
     }
+}
+
+/// <summary>The forms of the grid's computations (the same bits in each).</summary>
+internal enum GridForm
+{
+    /// <summary>Scalar doubles.</summary>
+    Scalar,
+
+    /// <summary>Six <see cref="Vector256{T}"/> of four points (AVX2).</summary>
+    Vector256,
+
+    /// <summary>Three <see cref="Vector512{T}"/> of eight points (AVX-512).</summary>
+    Vector512,
 }
