@@ -15,7 +15,9 @@ namespace AlertEngine.Benchmarks.Anomaly;
 /// the load average before and after. <c>--check</c>: the fast form against the reference on 400,000 random single
 /// updates and posteriors and on 1,000 keys' streams of 1,000 buckets (also through the 16-bit state); exits 1 on a
 /// difference above the tolerance. Tenth session: also the engine's cores in src (<see cref="GridEvidenceMath"/>, the
-/// reproducible 16-bit update and posterior mean, vector and scalar forms).
+/// reproducible 16-bit update and posterior mean, vector and scalar forms). Eleventh session: the 256-bit form
+/// explicitly (what an AVX2 machine runs; on this machine also natively), and the update with a batch factor ψ = 2.5
+/// (m and x scaled by 2.5, so x/ψ is mostly not an integer: the continuous log Γ path).
 /// </summary>
 internal static class DispersionGridCost
 {
@@ -37,6 +39,9 @@ internal static class DispersionGridCost
         var m = new double[calls];
         var x = new int[calls];
         var n = new double[calls];
+        var mBatched = new double[calls];
+        var xBatched = new int[calls];
+        const double Psi = 2.5;
         var large = 0;
         for (var i = 0; i < calls; i++)
         {
@@ -45,6 +50,8 @@ internal static class DispersionGridCost
             x[i] = Poisson(random, rate);
             n[i] = 5 + random.Next(115);
             large += x[i] > FastDispersionGrid.ProductLimit ? 1 : 0;
+            mBatched[i] = Psi * m[i];
+            xBatched[i] = (int)Math.Round(Psi * x[i]);
         }
 
         var reference = NewSums(keys);
@@ -55,13 +62,13 @@ internal static class DispersionGridCost
             quantized[k] = new ushort[DispersionGrid.Size];
         }
 
-        var names = new[] { "reference Add", "fast Add", "fast Add, 16-bit state", "reference Posterior + Mean", "fast PosteriorMean", "src GridEvidenceMath.Update", "src PosteriorMean", "src UpdateScalar", "src PosteriorMeanScalar" };
+        var names = new[] { "reference Add", "fast Add", "fast Add, 16-bit state", "reference Posterior + Mean", "fast PosteriorMean", $"src Update ({GridLikelihood.Form})", $"src PosteriorMean ({GridLikelihood.Form})", "src UpdateVector256", "src PosteriorMeanVector256", $"src Update ψ 2.5 ({GridLikelihood.Form})", "src UpdateScalar", "src PosteriorMeanScalar" };
         var evidence = new GridEvidence[keys];
         var uniform = new double[DispersionGrid.Size];
         var times = new double[names.Length][];
         for (var v = 0; v < names.Length; v++)
         {
-            times[v] = new double[v >= 7 ? rounds / 3 : rounds];
+            times[v] = new double[v >= 10 ? rounds / 3 : rounds];
         }
 
         var posterior = new double[DispersionGrid.Size];
@@ -108,7 +115,7 @@ internal static class DispersionGridCost
             clock.Restart();
             for (var i = 0; i < calls; i++)
             {
-                GridEvidenceMath.Update(ref evidence[i & (keys - 1)], 0.99, m[i], x[i], n[i]);
+                GridEvidenceMath.Update(ref evidence[i & (keys - 1)], 0.99, m[i], x[i], n[i], 1);
             }
 
             times[5][round] = clock.Elapsed.TotalNanoseconds / calls;
@@ -119,31 +126,52 @@ internal static class DispersionGridCost
             }
 
             times[6][round] = clock.Elapsed.TotalNanoseconds / calls;
+            clock.Restart();
+            for (var i = 0; i < calls; i++)
+            {
+                GridEvidenceMath.UpdateVector256(ref evidence[i & (keys - 1)], 0.99, m[i], x[i], n[i], 1);
+            }
+
+            times[7][round] = clock.Elapsed.TotalNanoseconds / calls;
+            clock.Restart();
+            for (var i = 0; i < calls; i++)
+            {
+                sink += GridEvidenceMath.PosteriorMeanVector256(evidence[i & (keys - 1)], uniform, posterior);
+            }
+
+            times[8][round] = clock.Elapsed.TotalNanoseconds / calls;
+            clock.Restart();
+            for (var i = 0; i < calls; i++)
+            {
+                GridEvidenceMath.Update(ref evidence[i & (keys - 1)], 0.99, mBatched[i], xBatched[i], n[i], Psi);
+            }
+
+            times[9][round] = clock.Elapsed.TotalNanoseconds / calls;
             if (round % 3 == 0)
             {
                 // The scalar forms (what a machine without 256-bit vectors runs) every third round, a quarter of the calls.
                 clock.Restart();
                 for (var i = 0; i < calls / 4; i++)
                 {
-                    GridEvidenceMath.UpdateScalar(ref evidence[i & (keys - 1)], 0.99, m[i], x[i], n[i]);
+                    GridEvidenceMath.UpdateScalar(ref evidence[i & (keys - 1)], 0.99, m[i], x[i], n[i], 1);
                 }
 
-                times[7][round / 3] = clock.Elapsed.TotalNanoseconds / (calls / 4);
+                times[10][round / 3] = clock.Elapsed.TotalNanoseconds / (calls / 4);
                 clock.Restart();
                 for (var i = 0; i < calls / 4; i++)
                 {
                     sink -= GridEvidenceMath.PosteriorMeanScalar(evidence[i & (keys - 1)], uniform, posterior);
                 }
 
-                times[8][round / 3] = clock.Elapsed.TotalNanoseconds / (calls / 4);
+                times[11][round / 3] = clock.Elapsed.TotalNanoseconds / (calls / 4);
             }
         }
 
         Console.WriteLine($"load after: {Uptime()}");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{calls} calls per variant and round over {keys} keys, {rounds} rounds alternating; counts above {FastDispersionGrid.ProductLimit} (Stirling path): {100.0 * large / calls:0.0} %; Vector512 accelerated: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{calls} calls per variant and round over {keys} keys, {rounds} rounds alternating; counts above {FastDispersionGrid.ProductLimit} (Stirling path): {100.0 * large / calls:0.0} %; Vector512 accelerated: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}, Vector256: {System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated}; ψ 2.5 buckets with x/ψ not an integer: {100.0 * xBatched.Count(v => v / Psi != Math.Floor(v / Psi)) / calls:0.0} %"));
         for (var v = 0; v < names.Length; v++)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{names[v],-28} best {times[v].Min(),6:0} ns per call, range {times[v].Min():0}–{times[v].Max():0}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{names[v],-34} best {times[v].Min(),6:0} ns per call, range {times[v].Min():0}–{times[v].Max():0}"));
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"best-to-best: Add {times[0].Min() / times[1].Min():0.0}x ({times[0].Min() / times[2].Min():0.0}x on the 16-bit state), posterior + mean {times[3].Min() / times[4].Min():0.0}x; src core against the reference: update {times[0].Min() / times[5].Min():0.0}x, posterior + mean {times[3].Min() / times[6].Min():0.0}x; checksum {sink:0.000000}"));

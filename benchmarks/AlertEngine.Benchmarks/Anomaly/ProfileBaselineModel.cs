@@ -453,11 +453,13 @@ internal sealed class ProfileBaselineModel
     /// </summary>
     private void UpdateDispersionByGrid(double m, int count, double batch, double effective)
     {
+        var psi = 1.0;
         if (_variant.GridBatch && batch > 1)
         {
             // The count in batches: x/ψ with mean m/ψ has variance m/ψ + φ(m/ψ)² (and the level error (φ + ψ/m)/n).
             m /= batch;
             count = (int)Math.Round(count / batch);
+            psi = batch;
         }
 
         var n = Math.Max(1, effective);
@@ -475,7 +477,11 @@ internal sealed class ProfileBaselineModel
 
         if (_variant.GridSourceCores)
         {
-            GridEvidenceMath.Update(ref _evidence, keep, m, x, n);
+            // The src core takes the count and its mean in activities with ψ and divides itself (eleventh session):
+            // the winsorized count in batches is turned back into activities, x·ψ rounded, so the core sees x/ψ within
+            // the last bits of the learned ψ (not exactly 3 at --batch 3: its float sums give 3 ± 5e-6, so the core
+            // takes its continuous log Γ path where the reference takes the rounded integer). ψ = 1: m and x exactly.
+            GridEvidenceMath.Update(ref _evidence, keep, m * psi, (int)Math.Round(x * psi), n, psi);
         }
         else
         {

@@ -56,8 +56,17 @@ internal struct GridEvidence
     }
 }
 
-/// <summary>The update and the posterior of <see cref="GridEvidence"/>, in a vector and a scalar form that give the
-/// same bits (see <see cref="GridLikelihood"/>).</summary>
+/// <summary>The update and the posterior of <see cref="GridEvidence"/>, in a 512-bit, a 256-bit and a scalar form that
+/// give the same bits (see <see cref="GridLikelihood"/>); <see cref="Update"/> and <see cref="PosteriorMean"/> pick the
+/// fastest the machine accelerates (<see cref="GridLikelihood.Form"/>).
+/// <para>
+/// <b>0 B per call.</b> Nothing here may allocate, in Release or Debug: the scratch of the scalar forms is
+/// <c>stackalloc</c>, the grid values a static array exposed as a span (a collection expression of doubles returned as
+/// a <see cref="ReadOnlySpan{T}"/> allocated 72 B per read in a Debug build of the library, which passed every Release
+/// run and failed CI's Debug test run) and static readonly vectors, and the vector forms work on locals. The
+/// steady-state allocation test of <c>GridEvidenceProperties</c> covers every form; run it in Debug too.
+/// </para>
+/// </summary>
 internal static class GridEvidenceMath
 {
     /// <summary>Fixed-point steps per nat.</summary>
@@ -75,16 +84,24 @@ internal static class GridEvidenceMath
     /// <param name="m">The bucket's expected count (&gt; 0).</param>
     /// <param name="x">The bucket's (winsorized) count (≥ 0).</param>
     /// <param name="n">The level's effective samples (≥ 1).</param>
+    /// <param name="psi">The key's batch factor ψ (≥ 1, finite; 1 when its activities never share a timestamp): the
+    /// evidence is that of the count in batches, x/ψ with mean m/ψ (<see cref="GridLikelihood"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException">An input is outside its range (the state is unchanged).</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Update(ref GridEvidence evidence, double keep, double m, int x, double n)
+    public static void Update(ref GridEvidence evidence, double keep, double m, int x, double n, double psi)
     {
-        if (GridLikelihood.UseVectors)
+        // JIT-time constants: one direct path remains.
+        if (Vector512.IsHardwareAccelerated)
         {
-            UpdateVector(ref evidence, keep, m, x, n);
+            UpdateVector(ref evidence, keep, m, x, n, psi);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            UpdateVector256(ref evidence, keep, m, x, n, psi);
         }
         else
         {
-            UpdateScalar(ref evidence, keep, m, x, n);
+            UpdateScalar(ref evidence, keep, m, x, n, psi);
         }
     }
 
@@ -99,11 +116,11 @@ internal static class GridEvidenceMath
         }
     }
 
-    /// <summary>The vector form of <see cref="Update"/>.</summary>
-    public static void UpdateVector(ref GridEvidence evidence, double keep, double m, int x, double n)
+    /// <summary>The 512-bit form of <see cref="Update"/>.</summary>
+    public static void UpdateVector(ref GridEvidence evidence, double keep, double m, int x, double n, double psi)
     {
         CheckKeep(keep);
-        var l0 = GridLikelihood.Compute(m, x, n, out var l1, out var l2);
+        var l0 = GridLikelihood.Compute(m, x, n, psi, out var l1, out var l2);
         ref var q = ref evidence[0];
         var keepV = Vector512.Create(keep);
         var decode = Vector512.Create(Decode);
@@ -116,12 +133,38 @@ internal static class GridEvidenceMath
         Store(s2 - max, ref q, 16);
     }
 
-    /// <summary>The scalar form of <see cref="Update"/>.</summary>
-    public static void UpdateScalar(ref GridEvidence evidence, double keep, double m, int x, double n)
+    /// <summary>The 256-bit form of <see cref="Update"/> (AVX2): six vectors of four points, operation for operation
+    /// the 512-bit form's on each point.</summary>
+    public static void UpdateVector256(ref GridEvidence evidence, double keep, double m, int x, double n, double psi)
     {
         CheckKeep(keep);
+        var l0 = GridLikelihood.Compute256(m, x, n, psi, out var l1, out var l2, out var l3, out var l4, out var l5);
+        ref var q = ref evidence[0];
+        var keepV = Vector256.Create(keep);
+        var decode = Vector256.Create(Decode);
+        Load(ref q, 0, out var q0, out var q1);
+        Load(ref q, 8, out var q2, out var q3);
+        Load(ref q, 16, out var q4, out var q5);
+        var s0 = (keepV * (q0 * decode)) + l0;
+        var s1 = (keepV * (q1 * decode)) + l1;
+        var s2 = (keepV * (q2 * decode)) + l2;
+        var s3 = (keepV * (q3 * decode)) + l3;
+        var s4 = (keepV * (q4 * decode)) + l4;
+        var s5 = (keepV * (q5 * decode)) + l5;
+        var max = Vector256.Create(GridLikelihood.Max(Vector256.Max(Vector256.Max(Vector256.Max(s0, s1), Vector256.Max(s2, s3)), Vector256.Max(s4, s5))));
+        Store(s0 - max, s1 - max, ref q, 0);
+        Store(s2 - max, s3 - max, ref q, 8);
+        Store(s4 - max, s5 - max, ref q, 16);
+    }
+
+    /// <summary>The scalar form of <see cref="Update"/>.</summary>
+    public static void UpdateScalar(ref GridEvidence evidence, double keep, double m, int x, double n, double psi)
+    {
+        CheckKeep(keep);
+
+        // stackalloc, not an array: 0 B per update (the JIT zeroes or skips the 192 bytes on the stack).
         Span<double> s = stackalloc double[GridLikelihood.Size];
-        GridLikelihood.ComputeScalar(m, x, n, s);
+        GridLikelihood.ComputeScalar(m, x, n, psi, s);
         var max = double.NegativeInfinity;
         for (var k = 0; k < GridLikelihood.Size; k++)
         {
@@ -151,9 +194,11 @@ internal static class GridEvidenceMath
     /// <param name="posterior">Receives the 24 posterior probabilities.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double PosteriorMean(in GridEvidence evidence, ReadOnlySpan<double> logPrior, Span<double> posterior) =>
-        GridLikelihood.UseVectors ? PosteriorMeanVector(evidence, logPrior, posterior) : PosteriorMeanScalar(evidence, logPrior, posterior);
+        Vector512.IsHardwareAccelerated ? PosteriorMeanVector(evidence, logPrior, posterior)
+        : Vector256.IsHardwareAccelerated ? PosteriorMeanVector256(evidence, logPrior, posterior)
+        : PosteriorMeanScalar(evidence, logPrior, posterior);
 
-    /// <summary>The vector form of <see cref="PosteriorMean"/>.</summary>
+    /// <summary>The 512-bit form of <see cref="PosteriorMean"/>.</summary>
     public static double PosteriorMeanVector(in GridEvidence evidence, ReadOnlySpan<double> logPrior, Span<double> posterior)
     {
         var w = logPrior[..GridLikelihood.Size];
@@ -176,6 +221,46 @@ internal static class GridEvidenceMath
         (p0 * inverseV).StoreUnsafe(ref or, 0);
         (p1 * inverseV).StoreUnsafe(ref or, 8);
         (p2 * inverseV).StoreUnsafe(ref or, 16);
+        return mean;
+    }
+
+    /// <summary>The 256-bit form of <see cref="PosteriorMean"/>: the 512-bit form's lane sums (lane i of 8 holds points
+    /// i, 8 + i and 16 + i) from the halves ((v0 + v2) + v4 for lanes 0–3, (v1 + v3) + v5 for lanes 4–7).</summary>
+    public static double PosteriorMeanVector256(in GridEvidence evidence, ReadOnlySpan<double> logPrior, Span<double> posterior)
+    {
+        var w = logPrior[..GridLikelihood.Size];
+        var o = posterior[..GridLikelihood.Size];
+        ref var q = ref Unsafe.AsRef(in evidence[0]);
+        ref var wr = ref MemoryMarshal.GetReference(w);
+        var decode = Vector256.Create(Decode);
+        Load(ref q, 0, out var p0, out var p1);
+        Load(ref q, 8, out var p2, out var p3);
+        Load(ref q, 16, out var p4, out var p5);
+        p0 = (p0 * decode) + Vector256.LoadUnsafe(ref wr, 0);
+        p1 = (p1 * decode) + Vector256.LoadUnsafe(ref wr, 4);
+        p2 = (p2 * decode) + Vector256.LoadUnsafe(ref wr, 8);
+        p3 = (p3 * decode) + Vector256.LoadUnsafe(ref wr, 12);
+        p4 = (p4 * decode) + Vector256.LoadUnsafe(ref wr, 16);
+        p5 = (p5 * decode) + Vector256.LoadUnsafe(ref wr, 20);
+        var max = Vector256.Create(GridLikelihood.Max(Vector256.Max(Vector256.Max(Vector256.Max(p0, p1), Vector256.Max(p2, p3)), Vector256.Max(p4, p5))));
+        p0 = ReproducibleMath.Exp(p0 - max);
+        p1 = ReproducibleMath.Exp(p1 - max);
+        p2 = ReproducibleMath.Exp(p2 - max);
+        p3 = ReproducibleMath.Exp(p3 - max);
+        p4 = ReproducibleMath.Exp(p4 - max);
+        p5 = ReproducibleMath.Exp(p5 - max);
+        var inverse = 1 / GridLikelihood.Sum((p0 + p2) + p4, (p1 + p3) + p5);
+        var mean = GridLikelihood.Sum(
+            ((p0 * GridLikelihood.QuarterValues(0)) + (p2 * GridLikelihood.QuarterValues(2))) + (p4 * GridLikelihood.QuarterValues(4)),
+            ((p1 * GridLikelihood.QuarterValues(1)) + (p3 * GridLikelihood.QuarterValues(3))) + (p5 * GridLikelihood.QuarterValues(5))) * inverse;
+        var inverseV = Vector256.Create(inverse);
+        ref var or = ref MemoryMarshal.GetReference(o);
+        (p0 * inverseV).StoreUnsafe(ref or, 0);
+        (p1 * inverseV).StoreUnsafe(ref or, 4);
+        (p2 * inverseV).StoreUnsafe(ref or, 8);
+        (p3 * inverseV).StoreUnsafe(ref or, 12);
+        (p4 * inverseV).StoreUnsafe(ref or, 16);
+        (p5 * inverseV).StoreUnsafe(ref or, 20);
         return mean;
     }
 
@@ -244,6 +329,34 @@ internal static class GridEvidenceMath
 
         // Values are at most 65535, so the truncating narrowings are exact.
         var words = Vector256.Narrow(integers.GetLower(), integers.GetUpper());
+        Vector128.Narrow(words.GetLower(), words.GetUpper()).StoreUnsafe(ref q, (nuint)offset);
+    }
+
+    /// <summary>Eight 16-bit values as two 256-bit vectors of doubles (exact), the 2^52 conversion as above.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Load(ref ushort q, int offset, out Vector256<double> lower, out Vector256<double> upper)
+    {
+        var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref q, (nuint)offset));
+        var (a, b) = Vector256.Widen(Vector256.Create(lo, hi));
+        var magic = Vector256.Create(ReproducibleMath.Magic);
+        var magicDouble = Vector256.Create(ReproducibleMath.MagicDouble);
+        lower = (a | magic).AsDouble() - magicDouble;
+        upper = (b | magic).AsDouble() - magicDouble;
+    }
+
+    /// <summary>Eight sums (≤ 0) held as two 256-bit vectors as min(65535, round(−sum·1024)), as above.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector256<double> lower, Vector256<double> upper, ref ushort q, int offset)
+    {
+        var clamp = Vector256.Create((double)Clamp);
+        var scale = Vector256.Create(-StepsPerNat);
+        var magic = Vector256.Create(ReproducibleMath.MagicDouble);
+        var mask = Vector256.Create(0xFFFFUL);
+        var a = (Vector256.Min(clamp, Vector256.Round(lower * scale)) + magic).AsUInt64() & mask;
+        var b = (Vector256.Min(clamp, Vector256.Round(upper * scale)) + magic).AsUInt64() & mask;
+
+        // Values are at most 65535, so the truncating narrowings are exact.
+        var words = Vector256.Narrow(a, b);
         Vector128.Narrow(words.GetLower(), words.GetUpper()).StoreUnsafe(ref q, (nuint)offset);
     }
 }

@@ -12,10 +12,12 @@ namespace AlertEngine;
 /// <para>
 /// <b>Same bits everywhere.</b> The result feeds per-key state, checkpoints and alerts, so it must not depend on the
 /// machine: the logarithms are <see cref="ReproducibleMath.Log(double)"/> (not the C runtime's or .NET's vector
-/// logarithm), every operation is a separately rounded IEEE operation, and the vector form
-/// (<see cref="Vector512{T}"/>, three vectors of 8 lanes; .NET runs it natively with AVX-512 and through its software
-/// fallback without) and the scalar form (<see cref="ComputeScalar"/>) perform the same operations in the same
-/// order per grid point. Tests compare them bit for bit.
+/// logarithm), every operation is a separately rounded IEEE operation (no fused multiply-add in any form), and the three
+/// forms perform the same operations in the same order per grid point: the 512-bit form (<see cref="Compute"/>, three
+/// <see cref="Vector512{T}"/> of 8 points; AVX-512), the 256-bit form (<see cref="Compute256"/>, six
+/// <see cref="Vector256{T}"/> of 4 points; AVX2) and the scalar form (<see cref="ComputeScalar"/>). <see cref="Form"/>
+/// picks the fastest the machine accelerates. Tests compare them bit for bit, and pin a digest that is the same with
+/// AVX-512, with AVX2 only, and without intrinsics.
 /// </para>
 /// <para>
 /// <b>The fast form.</b> The effective dispersion φₑ = φ(1 + v) + v with v = (φ + 1/m)/n (the level's relative error,
@@ -26,6 +28,15 @@ namespace AlertEngine;
 /// shift (absolute error below 1e−10, as the reference's log Γ). The rest of the log-likelihood,
 /// r·ln(r/(r + m)) + x·ln(m/(r + m)), is r·ln r + x·ln m − (r + x)·ln(r + m). So 9 vector logarithms per update for
 /// x ≤ 32 (15 above) instead of 48 scalar ones and two log Γ per point.
+/// </para>
+/// <para>
+/// <b>Batches (ψ).</b> Activities that share a timestamp (an audit source's batch of records) make a count's variance
+/// ψm + φm² (ψ = Σb²/Σb the key's batch factor); read as x with mean m, the batch variance (ψ − 1)m would pass for
+/// dispersion (φ̂ 2.4–2.7 times the truth at ψ = 3, <c>benchmarks/results/anomaly-ebmix-levels.md</c>). So the
+/// likelihood is that of the count in batches, y = x/ψ with mean m/ψ (variance m/ψ + φ(m/ψ)², the level error
+/// (φ + ψ/m)/n). ψ = 1 gives m/ψ = m and y = x exactly, i.e. the bits without batches. An integral y takes the paths
+/// above; a non-integer one the continuous ln Γ(y + r) − ln Γ(r) by Stirling's series at y + r + 8 and r + 8 with both
+/// 8-term shifts (15 vector logarithms per update), as the double-precision reference's log Γ of y + r.
 /// </para>
 /// </summary>
 internal static class GridLikelihood
@@ -63,106 +74,181 @@ internal static class GridLikelihood
     /// <summary>The grid values as three vectors (points 0–7, 8–15, 16–23).</summary>
     internal static (Vector512<double> P0, Vector512<double> P1, Vector512<double> P2) VectorValues => (Phi0, Phi1, Phi2);
 
-    /// <summary>Whether the vector form is used: only when .NET accelerates 512-bit vectors (AVX-512). Without it .NET
-    /// runs a <see cref="Vector512{T}"/> through its software fallback, which measured slower than the scalar form on
-    /// this machine with AVX-512 turned off (update ≈ 1,650 against ≈ 1,000 ns, <c>anomaly-grid-cost</c>,
-    /// <c>benchmarks/results/anomaly-grid-cost.md</c>); a 256-bit form is not written yet. Both forms give the same
-    /// bits; this only picks the faster.</summary>
-    public static bool UseVectors => Vector512.IsHardwareAccelerated;
+    /// <summary>Grid values 4i … 4i + 3 as a 256-bit vector, i = 0..5: one load from the static array (a switch over six
+    /// static vectors compiled to a jump table).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<double> QuarterValues(int i) => Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(ValueArray), (nuint)(4 * i));
 
-    /// <summary>The smallest expected count a bucket may have (2^−10). The model folds only buckets predicted at 2 or
-    /// more; below this, 1/m and the shape r = 1/φₑ leave the range <see cref="ReproducibleMath.Log(double)"/> is exact
-    /// for (normal numbers).</summary>
+    /// <summary>The form the dispatching methods (<see cref="GridEvidenceMath.Update"/>,
+    /// <see cref="GridEvidenceMath.PosteriorMean"/>) use: <see cref="GridForm.Vector512"/> where .NET accelerates 512-bit
+    /// vectors (AVX-512), else <see cref="GridForm.Vector256"/> where it accelerates 256-bit ones (AVX2), else
+    /// <see cref="GridForm.Scalar"/>. A <see cref="Vector512{T}"/> without AVX-512 runs through .NET's software fallback,
+    /// which measured slower than the scalar form (update ≈ 1,650 against ≈ 1,000 ns, <c>anomaly-grid-cost</c>,
+    /// <c>benchmarks/results/anomaly-grid-cost.md</c>). All three forms give the same bits; this only picks the fastest.
+    /// (The two <c>IsHardwareAccelerated</c> are JIT-time constants: the dispatch compiles to one direct path.)</summary>
+    public static GridForm Form => Vector512.IsHardwareAccelerated ? GridForm.Vector512 : Vector256.IsHardwareAccelerated ? GridForm.Vector256 : GridForm.Scalar;
+
+    /// <summary>The smallest expected count per batch (m/ψ) a bucket may have (2^−10). The model folds only buckets
+    /// predicted at 2 or more; below this, 1/m and the shape r = 1/φₑ leave the range
+    /// <see cref="ReproducibleMath.Log(double)"/> is exact for (normal numbers).</summary>
     public const double MinExpected = 1.0 / 1024;
 
-    /// <summary>Checks a bucket's inputs: <see cref="MinExpected"/> ≤ m, finite, x ≥ 0, n ≥ 1 and finite.</summary>
+    /// <summary>Checks a bucket's inputs: ψ ≥ 1 and finite, <see cref="MinExpected"/> ≤ m/ψ, m finite, x ≥ 0, n ≥ 1 and
+    /// finite. Each failure names its parameter.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void CheckBucket(double m, int x, double n)
+    public static void CheckBucket(double m, int x, double n, double psi)
     {
-        if (!(m >= MinExpected && m < double.PositiveInfinity && n >= 1 && n < double.PositiveInfinity && x >= 0))
+        if (!(psi >= 1 && psi < double.PositiveInfinity && m / psi >= MinExpected && m < double.PositiveInfinity && n >= 1 && n < double.PositiveInfinity && x >= 0))
         {
-            throw new ArgumentOutOfRangeException(nameof(m), "The expected count must be at least 2^-10 and finite, the count non-negative and the effective samples at least 1 and finite.");
+            ThrowBadBucket(m, x, n, psi);
         }
     }
 
-    /// <summary>The 24 log-likelihoods, one per grid point, by the scalar form (the same bits as <see cref="Compute"/>).</summary>
+    /// <summary>Out of line, so that the checks inline into the update without the exception's construction.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowBadBucket(double m, int x, double n, double psi)
+    {
+        if (!(psi >= 1 && psi < double.PositiveInfinity))
+        {
+            throw new ArgumentOutOfRangeException(nameof(psi), psi, "The batch factor ψ must be at least 1 and finite (1 for a key whose activities never share a timestamp).");
+        }
+
+        if (!(m / psi >= MinExpected && m < double.PositiveInfinity))
+        {
+            throw new ArgumentOutOfRangeException(nameof(m), m, "The expected count must be finite and, divided by the batch factor ψ, at least 2^-10.");
+        }
+
+        if (!(n >= 1 && n < double.PositiveInfinity))
+        {
+            throw new ArgumentOutOfRangeException(nameof(n), n, "The effective samples must be at least 1 and finite.");
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(x), x, "The count must not be negative.");
+    }
+
+    /// <summary>The 24 log-likelihoods, one per grid point, by the scalar form (the same bits as the vector forms).</summary>
     /// <param name="m">The bucket's expected count (&gt; 0).</param>
     /// <param name="x">The bucket's (winsorized) count (≥ 0).</param>
     /// <param name="n">The level's effective samples (≥ 1).</param>
+    /// <param name="psi">The key's batch factor ψ (≥ 1; 1: activities never share a timestamp). The likelihood is
+    /// that of the count in batches, y = x/ψ with mean m/ψ (see the class remarks).</param>
     /// <param name="logLikelihoods">Receives the 24 values.</param>
-    public static void ComputeScalar(double m, int x, double n, Span<double> logLikelihoods)
+    public static void ComputeScalar(double m, int x, double n, double psi, Span<double> logLikelihoods)
     {
-        CheckBucket(m, x, n);
+        CheckBucket(m, x, n, psi);
         var l = logLikelihoods[..Size];
+
+        // ψ = 1: m/1 = m and x/1 = x exactly, so the integer path below with exactly the inputs (and bits) of the
+        // likelihood without batches.
+        var mb = m / psi;
+        var y = x / psi;
         var invN = 1 / n;
-        var shift = (1 / m) / n;
-        var logM = ReproducibleMath.Log(m);
-        var xd = (double)x;
-        var xMinus8 = x - 8.0;
+        var shift = (1 / mb) / n;
+        var logM = ReproducibleMath.Log(mb);
         var values = Values;
+        if (y == Math.Floor(y))
+        {
+            var xi = (int)y;
+            var xd = y;
+            var xMinus8 = xd - 8.0;
+            for (var k = 0; k < Size; k++)
+            {
+                var r = RateScalar(values[k], invN, shift);
+                var value = (r * ReproducibleMath.Log(r)) + (xd * logM) - ((r + xd) * ReproducibleMath.Log(r + mb));
+                if (xi <= ProductLimit)
+                {
+                    double a = 1, b = 1, t = r;
+                    var j = 0;
+                    for (; j + 1 < xi; j += 2)
+                    {
+                        a *= t;
+                        b *= t + 1;
+                        t += 2;
+                    }
+
+                    if (j < xi)
+                    {
+                        a *= t;
+                    }
+
+                    value += ReproducibleMath.Log(a * b);
+                }
+                else
+                {
+                    var z = xd + r;
+                    var w = r + 8.0;
+                    value += ((z - 0.5) * ReproducibleMath.Log(z)) - ((w - 0.5) * ReproducibleMath.Log(w)) - xMinus8 + Series(z) - Series(w) + ReproducibleMath.Log(Product8(r));
+                }
+
+                l[k] = value;
+            }
+
+            return;
+        }
+
         for (var k = 0; k < Size; k++)
         {
-            var phi = values[k];
-            var v = (phi * invN) + shift;
-            var r = 1 / Math.Max(MinimumEffectiveDispersion, (phi * (1 + v)) + v);
-            var value = (r * ReproducibleMath.Log(r)) + (xd * logM) - ((r + xd) * ReproducibleMath.Log(r + m));
-            if (x <= ProductLimit)
-            {
-                double a = 1, b = 1, t = r;
-                var j = 0;
-                for (; j + 1 < x; j += 2)
-                {
-                    a *= t;
-                    b *= t + 1;
-                    t += 2;
-                }
-
-                if (j < x)
-                {
-                    a *= t;
-                }
-
-                value += ReproducibleMath.Log(a * b);
-            }
-            else
-            {
-                var z = xd + r;
-                var w = r + 8.0;
-                var u = r + 1;
-                var p = r * u;
-                u += 1;
-                var p2 = u * (u + 1);
-                u += 2.0;
-                p *= u * (u + 1);
-                u += 2.0;
-                p2 *= u * (u + 1);
-                p *= p2;
-                value += ((z - 0.5) * ReproducibleMath.Log(z)) - ((w - 0.5) * ReproducibleMath.Log(w)) - xMinus8 + Series(z) - Series(w) + ReproducibleMath.Log(p);
-            }
-
+            var r = RateScalar(values[k], invN, shift);
+            var value = (r * ReproducibleMath.Log(r)) + (y * logM) - ((r + y) * ReproducibleMath.Log(r + mb));
+            var t = y + r;
+            var z = t + 8.0;
+            var w = r + 8.0;
+            value += ((z - 0.5) * ReproducibleMath.Log(z)) - ((w - 0.5) * ReproducibleMath.Log(w)) - y + Series(z) - Series(w) + ReproducibleMath.Log(Product8(r) / Product8(t));
             l[k] = value;
         }
     }
 
-    /// <summary>The 24 log-likelihoods by the vector form, as three vectors (points 0–7, 8–15, 16–23).</summary>
+    /// <summary>r = 1/φₑ with φₑ = max(1e−6, φ(1 + v) + v), v = φ/n + (1/m)/n.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<double> Compute(double m, int x, double n, out Vector512<double> l1, out Vector512<double> l2)
+    private static double RateScalar(double phi, double invN, double shift)
     {
-        CheckBucket(m, x, n);
+        var v = (phi * invN) + shift;
+        return 1 / Math.Max(MinimumEffectiveDispersion, (phi * (1 + v)) + v);
+    }
+
+    /// <summary>Π_{i&lt;8}(r + i) as r(r + 1)(r + 4)(r + 5)·(r + 2)(r + 3)(r + 6)(r + 7) (two chains).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Product8(double r)
+    {
+        var u = r + 1;
+        var p = r * u;
+        u += 1;
+        var p2 = u * (u + 1);
+        u += 2.0;
+        p *= u * (u + 1);
+        u += 2.0;
+        p2 *= u * (u + 1);
+        return p * p2;
+    }
+
+    /// <summary>The 24 log-likelihoods by the 512-bit form, as three vectors (points 0–7, 8–15, 16–23).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Compute(double m, int x, double n, double psi, out Vector512<double> l1, out Vector512<double> l2)
+    {
+        CheckBucket(m, x, n, psi);
+        var mb = m / psi;
+        var y = x / psi;
         var invN = Vector512.Create(1 / n);
-        var shift = Vector512.Create((1 / m) / n);
+        var shift = Vector512.Create((1 / mb) / n);
         var r0 = Rate(Phi0, invN, shift);
         var r1 = Rate(Phi1, invN, shift);
         var r2 = Rate(Phi2, invN, shift);
-        var mV = Vector512.Create(m);
-        var xV = Vector512.Create((double)x);
-        var logM = Vector512.Create(ReproducibleMath.Log(m));
+        var mV = Vector512.Create(mb);
+        var xV = Vector512.Create(y);
+        var logM = Vector512.Create(ReproducibleMath.Log(mb));
 
         var l0 = (r0 * ReproducibleMath.Log(r0)) + (xV * logM) - ((r0 + xV) * ReproducibleMath.Log(r0 + mV));
         l1 = (r1 * ReproducibleMath.Log(r1)) + (xV * logM) - ((r1 + xV) * ReproducibleMath.Log(r1 + mV));
         l2 = (r2 * ReproducibleMath.Log(r2)) + (xV * logM) - ((r2 + xV) * ReproducibleMath.Log(r2 + mV));
-        if (x <= ProductLimit)
+        if (y != Math.Floor(y))
         {
+            l0 += ContinuousLogGammaDifference(r0, xV);
+            l1 += ContinuousLogGammaDifference(r1, xV);
+            l2 += ContinuousLogGammaDifference(r2, xV);
+        }
+        else if (y <= ProductLimit)
+        {
+            var xi = (int)y;
             var one = Vector512<double>.One;
             var two = Vector512.Create(2.0);
             Vector512<double> a0 = one, a1 = one, a2 = one, b0 = one, b1 = one, b2 = one;
@@ -170,7 +256,7 @@ internal static class GridLikelihood
             var t1 = r1;
             var t2 = r2;
             var j = 0;
-            for (; j + 1 < x; j += 2)
+            for (; j + 1 < xi; j += 2)
             {
                 a0 *= t0;
                 a1 *= t1;
@@ -183,7 +269,7 @@ internal static class GridLikelihood
                 t2 += two;
             }
 
-            if (j < x)
+            if (j < xi)
             {
                 a0 *= t0;
                 a1 *= t1;
@@ -196,7 +282,7 @@ internal static class GridLikelihood
         }
         else
         {
-            var xs = Vector512.Create(x - 8.0);
+            var xs = Vector512.Create(y - 8.0);
             l0 += LogGammaDifference(r0, xV, xs);
             l1 += LogGammaDifference(r1, xV, xs);
             l2 += LogGammaDifference(r2, xV, xs);
@@ -205,15 +291,177 @@ internal static class GridLikelihood
         return l0;
     }
 
-    /// <summary>The 24 log-likelihoods by the vector form, written to a span (for tests and the harness).</summary>
-    public static void ComputeVector(double m, int x, double n, Span<double> logLikelihoods)
+    /// <summary>The 24 log-likelihoods by the 256-bit form (AVX2), as six vectors of four points (0–3, 4–7, …,
+    /// 20–23), operation for operation the 512-bit form's (<see cref="Compute"/>) on each lane.</summary>
+    /// <remarks>
+    /// Not written as the 512-bit form twice over: six vectors' worth of inlined logarithms (27 inlined
+    /// <see cref="ReproducibleMath.Log(Vector256{double})"/> in one method) left the JIT with more locals than it tracks,
+    /// and it kept the untracked ones on the stack (a 13 KB frame, ≈ 1,000 vector loads and stores per call): 336–372 ns
+    /// per update with AVX2 (<c>anomaly-grid-cost</c> under <c>DOTNET_EnableAVX512=0</c>, eleventh session). So the six
+    /// vectors go through loops: the rates, the products of the count path (the six vectors' chains interleaved, for
+    /// the multiplier's latency), then one small out-of-line method per vector for its logarithms, which the JIT keeps
+    /// in registers; the out-of-order core overlaps the loop's independent iterations. ≈ 230 ns. Same operations per
+    /// lane, same bits.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Compute256(
+        double m, int x, double n, double psi, out Vector256<double> l1, out Vector256<double> l2, out Vector256<double> l3, out Vector256<double> l4, out Vector256<double> l5)
+    {
+        CheckBucket(m, x, n, psi);
+        Unsafe.SkipInit(out Vectors6 l);
+        ComputeChecked256(m / psi, x / psi, n, ref l);
+        l1 = l[1];
+        l2 = l[2];
+        l3 = l[3];
+        l4 = l[4];
+        l5 = l[5];
+        return l[0];
+    }
+
+    /// <summary>The 256-bit form on checked inputs: mb = m/ψ, y = x/ψ.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit] // every element of the scratch vectors is written before it is read
+    private static void ComputeChecked256(double mb, double y, double n, ref Vectors6 l)
+    {
+        var invN = Vector256.Create(1 / n);
+        var shift = Vector256.Create((1 / mb) / n);
+        var mV = Vector256.Create(mb);
+        var xV = Vector256.Create(y);
+        var logM = Vector256.Create(ReproducibleMath.Log(mb));
+        Unsafe.SkipInit(out Vectors6 rates);
+        for (var i = 0; i < 6; i++)
+        {
+            rates[i] = Rate(QuarterValues(i), invN, shift);
+        }
+
+        if (y != Math.Floor(y))
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                l[i] = ContinuousTerm256(rates[i], xV, logM, mV);
+            }
+        }
+        else if (y <= ProductLimit)
+        {
+            Unsafe.SkipInit(out Vectors6 products);
+            Products(ref rates, (int)y, ref products);
+            for (var i = 0; i < 6; i++)
+            {
+                l[i] = ProductTerm256(rates[i], xV, logM, mV, products[i]);
+            }
+        }
+        else
+        {
+            var xs = Vector256.Create(y - 8.0);
+            for (var i = 0; i < 6; i++)
+            {
+                l[i] = StirlingTerm256(rates[i], xV, logM, mV, xs);
+            }
+        }
+    }
+
+    /// <summary>Π_{j&lt;x}(r + j) per lane for the six vectors, as the 512-bit form's two chains a (even j) and b (odd j)
+    /// and their product a·b; twelve independent chains per iteration.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Products(ref Vectors6 rates, int x, ref Vectors6 products)
+    {
+        var one = Vector256<double>.One;
+        var two = Vector256.Create(2.0);
+        Vector256<double> a0 = one, a1 = one, a2 = one, a3 = one, a4 = one, a5 = one;
+        Vector256<double> b0 = one, b1 = one, b2 = one, b3 = one, b4 = one, b5 = one;
+        var t0 = rates[0];
+        var t1 = rates[1];
+        var t2 = rates[2];
+        var t3 = rates[3];
+        var t4 = rates[4];
+        var t5 = rates[5];
+        var j = 0;
+        for (; j + 1 < x; j += 2)
+        {
+            a0 *= t0;
+            a1 *= t1;
+            a2 *= t2;
+            a3 *= t3;
+            a4 *= t4;
+            a5 *= t5;
+            b0 *= t0 + one;
+            b1 *= t1 + one;
+            b2 *= t2 + one;
+            b3 *= t3 + one;
+            b4 *= t4 + one;
+            b5 *= t5 + one;
+            t0 += two;
+            t1 += two;
+            t2 += two;
+            t3 += two;
+            t4 += two;
+            t5 += two;
+        }
+
+        if (j < x)
+        {
+            a0 *= t0;
+            a1 *= t1;
+            a2 *= t2;
+            a3 *= t3;
+            a4 *= t4;
+            a5 *= t5;
+        }
+
+        products[0] = a0 * b0;
+        products[1] = a1 * b1;
+        products[2] = a2 * b2;
+        products[3] = a3 * b3;
+        products[4] = a4 * b4;
+        products[5] = a5 * b5;
+    }
+
+    /// <summary>One vector's log-likelihood, count path (x ≤ <see cref="ProductLimit"/>): the 512-bit form's terms in its
+    /// order. Out of line: small enough for the JIT to keep in registers (see <see cref="Compute256"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<double> ProductTerm256(Vector256<double> r, Vector256<double> xV, Vector256<double> logM, Vector256<double> mV, Vector256<double> product) =>
+        (r * ReproducibleMath.Log(r)) + (xV * logM) - ((r + xV) * ReproducibleMath.Log(r + mV)) + ReproducibleMath.Log(product);
+
+    /// <summary>One vector's log-likelihood, Stirling path (x &gt; <see cref="ProductLimit"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<double> StirlingTerm256(Vector256<double> r, Vector256<double> xV, Vector256<double> logM, Vector256<double> mV, Vector256<double> xMinus8) =>
+        (r * ReproducibleMath.Log(r)) + (xV * logM) - ((r + xV) * ReproducibleMath.Log(r + mV)) + LogGammaDifference(r, xV, xMinus8);
+
+    /// <summary>One vector's log-likelihood, continuous path (x/ψ not an integer).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<double> ContinuousTerm256(Vector256<double> r, Vector256<double> yV, Vector256<double> logM, Vector256<double> mV) =>
+        (r * ReproducibleMath.Log(r)) + (yV * logM) - ((r + yV) * ReproducibleMath.Log(r + mV)) + ContinuousLogGammaDifference(r, yV);
+
+    /// <summary>Six 256-bit vectors (the 24 points) on the stack.</summary>
+    [InlineArray(6)]
+    private struct Vectors6
+    {
+        private Vector256<double> _element;
+    }
+
+    /// <summary>The 24 log-likelihoods by the 512-bit form, written to a span (for tests and the harness).</summary>
+    public static void ComputeVector(double m, int x, double n, double psi, Span<double> logLikelihoods)
     {
         var l = logLikelihoods[..Size];
-        var l0 = Compute(m, x, n, out var l1, out var l2);
+        var l0 = Compute(m, x, n, psi, out var l1, out var l2);
         ref var d = ref MemoryMarshal.GetReference(l);
         l0.StoreUnsafe(ref d, 0);
         l1.StoreUnsafe(ref d, 8);
         l2.StoreUnsafe(ref d, 16);
+    }
+
+    /// <summary>The 24 log-likelihoods by the 256-bit form, written to a span (for tests and the harness).</summary>
+    public static void ComputeVector256(double m, int x, double n, double psi, Span<double> logLikelihoods)
+    {
+        var l = logLikelihoods[..Size];
+        var l0 = Compute256(m, x, n, psi, out var l1, out var l2, out var l3, out var l4, out var l5);
+        ref var d = ref MemoryMarshal.GetReference(l);
+        l0.StoreUnsafe(ref d, 0);
+        l1.StoreUnsafe(ref d, 4);
+        l2.StoreUnsafe(ref d, 8);
+        l3.StoreUnsafe(ref d, 12);
+        l4.StoreUnsafe(ref d, 16);
+        l5.StoreUnsafe(ref d, 20);
     }
 
     /// <summary>r = 1/φₑ with φₑ = max(1e−6, φ(1 + v) + v), v = φ/n + (1/m)/n.</summary>
@@ -225,16 +473,69 @@ internal static class GridLikelihood
         return Vector512<double>.One / phiE;
     }
 
+    /// <summary>r = 1/φₑ, the 256-bit twin.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Rate(Vector256<double> phi, Vector256<double> invN, Vector256<double> shift)
+    {
+        var v = (phi * invN) + shift;
+        var phiE = Vector256.Max(Vector256.Create(MinimumEffectiveDispersion), (phi * (Vector256<double>.One + v)) + v);
+        return Vector256<double>.One / phiE;
+    }
+
     /// <summary>ln Γ(x + r) − ln Γ(r) for x &gt; 32 by Stirling's series S(y) = (y − ½) ln y − y + series(1/y) at
     /// z = x + r and w = r + 8, with ln Γ(r) = S(w) − ln Π_{i&lt;8}(r + i); the ½ ln 2π terms cancel, −z + w = −(x − 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<double> LogGammaDifference(Vector512<double> r, Vector512<double> x, Vector512<double> xMinus8)
     {
-        var one = Vector512<double>.One;
         var half = Vector512.Create(0.5);
-        var two = Vector512.Create(2.0);
         var z = x + r;
         var w = r + Vector512.Create(8.0);
+        return ((z - half) * ReproducibleMath.Log(z)) - ((w - half) * ReproducibleMath.Log(w)) - xMinus8 + Series(z) - Series(w) + ReproducibleMath.Log(Product8(r));
+    }
+
+    /// <summary>The 256-bit twin of <see cref="LogGammaDifference(Vector512{double}, Vector512{double}, Vector512{double})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> LogGammaDifference(Vector256<double> r, Vector256<double> x, Vector256<double> xMinus8)
+    {
+        var half = Vector256.Create(0.5);
+        var z = x + r;
+        var w = r + Vector256.Create(8.0);
+        return ((z - half) * ReproducibleMath.Log(z)) - ((w - half) * ReproducibleMath.Log(w)) - xMinus8 + Series(z) - Series(w) + ReproducibleMath.Log(Product8(r));
+    }
+
+    /// <summary>ln Γ(y + r) − ln Γ(r) for a non-integer y (a count in batches, x/ψ): Stirling's series at
+    /// z = y + r + 8 and w = r + 8 with both shifts, ln Γ(y + r) − ln Γ(r) = S(z) − S(w) + ln(Π_{i&lt;8}(r + i) /
+    /// Π_{i&lt;8}(y + r + i)); −z + w = −y. Both arguments are at least 8, so the series' error is below 1e−10 as the
+    /// reference's log Γ; 3 logarithms per lane against the integer product's 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> ContinuousLogGammaDifference(Vector512<double> r, Vector512<double> y)
+    {
+        var half = Vector512.Create(0.5);
+        var eight = Vector512.Create(8.0);
+        var t = y + r;
+        var z = t + eight;
+        var w = r + eight;
+        return ((z - half) * ReproducibleMath.Log(z)) - ((w - half) * ReproducibleMath.Log(w)) - y + Series(z) - Series(w) + ReproducibleMath.Log(Product8(r) / Product8(t));
+    }
+
+    /// <summary>The 256-bit twin of <see cref="ContinuousLogGammaDifference(Vector512{double}, Vector512{double})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> ContinuousLogGammaDifference(Vector256<double> r, Vector256<double> y)
+    {
+        var half = Vector256.Create(0.5);
+        var eight = Vector256.Create(8.0);
+        var t = y + r;
+        var z = t + eight;
+        var w = r + eight;
+        return ((z - half) * ReproducibleMath.Log(z)) - ((w - half) * ReproducibleMath.Log(w)) - y + Series(z) - Series(w) + ReproducibleMath.Log(Product8(r) / Product8(t));
+    }
+
+    /// <summary>Π_{i&lt;8}(r + i) per lane, the operations of <see cref="Product8(double)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Product8(Vector512<double> r)
+    {
+        var one = Vector512<double>.One;
+        var two = Vector512.Create(2.0);
         var u = r + one;
         var p = r * u;
         u += one;
@@ -243,8 +544,24 @@ internal static class GridLikelihood
         p *= u * (u + one);
         u += two;
         p2 *= u * (u + one);
-        p *= p2;
-        return ((z - half) * ReproducibleMath.Log(z)) - ((w - half) * ReproducibleMath.Log(w)) - xMinus8 + Series(z) - Series(w) + ReproducibleMath.Log(p);
+        return p * p2;
+    }
+
+    /// <summary>Π_{i&lt;8}(r + i) per lane, the operations of <see cref="Product8(double)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Product8(Vector256<double> r)
+    {
+        var one = Vector256<double>.One;
+        var two = Vector256.Create(2.0);
+        var u = r + one;
+        var p = r * u;
+        u += one;
+        var p2 = u * (u + one);
+        u += two;
+        p *= u * (u + one);
+        u += two;
+        p2 *= u * (u + one);
+        return p * p2;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -253,6 +570,14 @@ internal static class GridLikelihood
         var inv = Vector512<double>.One / z;
         var inv2 = inv * inv;
         return inv * (Vector512.Create(1.0 / 12) - (inv2 * (Vector512.Create(1.0 / 360) - (inv2 * (Vector512.Create(1.0 / 1260) - (inv2 * Vector512.Create(1.0 / 1680)))))));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Series(Vector256<double> z)
+    {
+        var inv = Vector256<double>.One / z;
+        var inv2 = inv * inv;
+        return inv * (Vector256.Create(1.0 / 12) - (inv2 * (Vector256.Create(1.0 / 360) - (inv2 * (Vector256.Create(1.0 / 1260) - (inv2 * Vector256.Create(1.0 / 1680)))))));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -273,6 +598,15 @@ internal static class GridLikelihood
         return b.ToScalar() + b.GetElement(1);
     }
 
+    /// <summary>The same sum of 8 lanes held as two halves (lanes 0–3, 4–7): the 256-bit form's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static double Sum(Vector256<double> lower, Vector256<double> upper)
+    {
+        var a = lower + upper;
+        var b = a.GetLower() + a.GetUpper();
+        return b.ToScalar() + b.GetElement(1);
+    }
+
     /// <summary>The scalar twin of <see cref="Sum(Vector512{double})"/> over lanes t[0..8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static double Sum(ReadOnlySpan<double> t)
@@ -289,7 +623,27 @@ internal static class GridLikelihood
     internal static double Max(Vector512<double> v)
     {
         var a = Vector256.Max(v.GetLower(), v.GetUpper());
-        var b = Vector128.Max(a.GetLower(), a.GetUpper());
+        return Max(a);
+    }
+
+    /// <summary>The largest lane of four.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static double Max(Vector256<double> v)
+    {
+        var b = Vector128.Max(v.GetLower(), v.GetUpper());
         return Math.Max(b.ToScalar(), b.GetElement(1));
     }
+}
+
+/// <summary>The forms of the grid's computations (the same bits in each).</summary>
+internal enum GridForm
+{
+    /// <summary>Scalar doubles.</summary>
+    Scalar,
+
+    /// <summary>Six <see cref="Vector256{T}"/> of four points (AVX2).</summary>
+    Vector256,
+
+    /// <summary>Three <see cref="Vector512{T}"/> of eight points (AVX-512).</summary>
+    Vector512,
 }

@@ -5,7 +5,8 @@ namespace AlertEngine;
 
 /// <summary>
 /// Natural logarithm and exponential that give the same bits on every machine and on every code path (scalar,
-/// <see cref="Vector512{T}"/> with AVX-512 or through .NET's software fallback without it),
+/// <see cref="Vector512{T}"/> with AVX-512, <see cref="Vector256{T}"/> with AVX2, either through .NET's software
+/// fallback without them),
 /// for state that must agree across Orleans silos and checkpoints that move between machines (issue 15's dispersion
 /// grid).
 /// <para>
@@ -119,6 +120,29 @@ internal static class ReproducibleMath
         return (dk * Vector512.Create(Ln2Hi)) - ((hfsq - ((s * (hfsq + r)) + (dk * Vector512.Create(Ln2Lo)))) - f);
     }
 
+    /// <summary>ln x per lane, the same bits as <see cref="Log(double)"/> on each lane: the 256-bit twin of
+    /// <see cref="Log(Vector512{double})"/>, operation for operation (AVX2 machines without AVX-512).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Log(Vector256<double> x)
+    {
+        var bits = x.AsUInt64();
+        var dk = ((bits >> 52) | Vector256.Create(Magic)).AsDouble() - Vector256.Create(MagicDouble + 1023);
+        var y = ((bits & Vector256.Create(MantissaMask)) | Vector256.Create(OneBits)).AsDouble();
+        var high = Vector256.GreaterThanOrEqual(y, Vector256.Create(Sqrt2));
+        y = Vector256.ConditionalSelect(high, y * Vector256.Create(0.5), y);
+        dk = Vector256.ConditionalSelect(high, dk + Vector256<double>.One, dk);
+        var f = y - Vector256<double>.One;
+
+        var s = f / (Vector256.Create(2.0) + f);
+        var z = s * s;
+        var w = z * z;
+        var t1 = w * (Vector256.Create(Lg2) + (w * (Vector256.Create(Lg4) + (w * Vector256.Create(Lg6)))));
+        var t2 = z * (Vector256.Create(Lg1) + (w * (Vector256.Create(Lg3) + (w * (Vector256.Create(Lg5) + (w * Vector256.Create(Lg7)))))));
+        var r = t2 + t1;
+        var hfsq = Vector256.Create(0.5) * f * f;
+        return (dk * Vector256.Create(Ln2Hi)) - ((hfsq - ((s * (hfsq + r)) + (dk * Vector256.Create(Ln2Lo)))) - f);
+    }
+
     /// <summary>e^x for a finite x ≤ 0 (below <see cref="ExpFloor"/>: e^<see cref="ExpFloor"/>; above 0: unspecified).</summary>
     /// <remarks>
     /// k = round-half-even(x/ln 2), r = x − k·ln2_hi − k·ln2_lo (|r| ≤ ln2/2, the product k·ln2_hi exact), e^r by fdlibm's
@@ -153,6 +177,23 @@ internal static class ReproducibleMath
         // 2^k from the bits of k + 1023 (an integer in 13..1023) held in the low mantissa bits of 2^52 + k + 1023,
         // shifted into the exponent field: no double → int64 conversion (none on AVX2). Exact.
         var scale = ((k + Vector512.Create(MagicDouble + 1023)).AsUInt64() << 52).AsDouble();
+        return y * scale;
+    }
+
+    /// <summary>e^x per lane, the same bits as <see cref="Exp(double)"/> on each lane: the 256-bit twin of
+    /// <see cref="Exp(Vector512{double})"/>, operation for operation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Exp(Vector256<double> x)
+    {
+        x = Vector256.Max(x, Vector256.Create(ExpFloor));
+        var k = Vector256.Round(x * Vector256.Create(InvLn2));
+        var hi = x - (k * Vector256.Create(Ln2Hi));
+        var lo = k * Vector256.Create(Ln2Lo);
+        var r = hi - lo;
+        var t = r * r;
+        var c = r - (t * (Vector256.Create(P1) + (t * (Vector256.Create(P2) + (t * (Vector256.Create(P3) + (t * (Vector256.Create(P4) + (t * Vector256.Create(P5))))))))));
+        var y = Vector256<double>.One - ((lo - ((r * c) / (Vector256.Create(2.0) - c))) - hi);
+        var scale = ((k + Vector256.Create(MagicDouble + 1023)).AsUInt64() << 52).AsDouble();
         return y * scale;
     }
 }

@@ -25,7 +25,7 @@ public class GridPriorProperties
             var phi = random.Next(2) == 0 ? 0.1 : 0.6;
             foreach (var (m, x, n) in GridReference.Stream(random, phi, random.Next(1, 120)))
             {
-                GridEvidenceMath.Update(ref keys[i], Keep, m, x, n);
+                GridEvidenceMath.Update(ref keys[i], Keep, m, x, n, 1);
             }
         }
 
@@ -280,7 +280,7 @@ public class GridPriorProperties
                 for (var i = 0; i < keys.Length; i++)
                 {
                     var (m, x, n) = streams[i][(day * perDay) + b];
-                    GridEvidenceMath.Update(ref keys[i], Keep, m, x, n);
+                    GridEvidenceMath.Update(ref keys[i], Keep, m, x, n, 1);
                     trace.Add(BitConverter.DoubleToInt64Bits(GridEvidenceMath.PosteriorMean(keys[i], state.Current.LogWeights, scratch)));
                 }
             }

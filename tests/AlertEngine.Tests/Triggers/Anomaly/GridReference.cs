@@ -29,22 +29,25 @@ internal static class GridReference
         return shift + ((z - 0.5) * Math.Log(z)) - z + (0.5 * Math.Log(2 * Math.PI)) + series;
     }
 
-    /// <summary>log NB(x | m, φₑ(φ_k)) without ln x!.</summary>
-    public static double LogLikelihood(int k, double m, int x, double n)
+    /// <summary>log NB(y | m/ψ, φₑ(φ_k)) of the count in batches y = x/ψ (not necessarily an integer: log Γ is
+    /// continuous), without ln Γ(y + 1); ψ = 1 is log NB(x | m, φₑ(φ_k)) without ln x!.</summary>
+    public static double LogLikelihood(int k, double m, int x, double n, double psi = 1)
     {
         var phi = Value(k);
-        var v = (phi + (1 / m)) / n;
+        var mb = m / psi;
+        var y = x / psi;
+        var v = (phi + (1 / mb)) / n;
         var r = 1 / Math.Max(1e-6, (phi * (1 + v)) + v);
-        return LogGamma(x + r) - LogGamma(r) + (r * Math.Log(r / (r + m))) + (x * Math.Log(m / (r + m)));
+        return LogGamma(y + r) - LogGamma(r) + (r * Math.Log(r / (r + mb))) + (y * Math.Log(mb / (r + mb)));
     }
 
     /// <summary>The discounted sums, renormalized to maximum 0.</summary>
-    public static void Add(double[] sums, double keep, double m, int x, double n)
+    public static void Add(double[] sums, double keep, double m, int x, double n, double psi = 1)
     {
         var max = double.NegativeInfinity;
         for (var k = 0; k < Size; k++)
         {
-            sums[k] = (keep * sums[k]) + LogLikelihood(k, m, x, n);
+            sums[k] = (keep * sums[k]) + LogLikelihood(k, m, x, n, psi);
             max = Math.Max(max, sums[k]);
         }
 
@@ -124,6 +127,23 @@ internal static class GridReference
         }
 
         return buckets;
+    }
+
+    /// <summary>A batch factor: a third 1 exactly, a third an integer 2–5 (constant batches: x/ψ an integer when x is
+    /// a multiple), a third continuous on 1–6 (varying batch sizes: x/ψ not an integer).</summary>
+    public static double BatchFactor(Random random) => random.Next(3) switch
+    {
+        0 => 1,
+        1 => random.Next(2, 6),
+        _ => 1 + (5 * random.NextDouble()),
+    };
+
+    /// <summary>A bucket with batches: <see cref="Bucket"/>'s count in batches (mean m/ψ) times ψ, rounded, so that
+    /// x/ψ is an integer for an integer ψ and is not in general otherwise.</summary>
+    public static (double M, int X, double N) BatchedBucket(Random random, double phi, double psi)
+    {
+        var (mb, y, n) = Bucket(random, phi);
+        return (mb * psi, (int)Math.Round(y * psi), n);
     }
 
     /// <summary>Gamma(shape, 1) by Marsaglia and Tsang (shape &lt; 1 by the boost U^(1/shape)).</summary>
