@@ -17,6 +17,8 @@ namespace AlertEngine;
 /// chosen by the operation's length and first character (both on the string's first cache line, so no hashing) and a
 /// miss overwrites the slot; operations that are not interned simply miss every time (one reference comparison and
 /// the slot's two stores more than the dictionary alone), and the cache keeps at most <see cref="Slots"/> strings alive.</para>
+/// <para>Each operation also says whether a candidate keys its state by the user id (<see cref="ReadsUserId"/>, computed
+/// once per index): the pipeline prefetches an activity's user id only then (end-to-end.md, 2026-12-06, dedup-16).</para>
 /// </remarks>
 /// <typeparam name="T">The candidate type.</typeparam>
 internal sealed class OperationLookup<T>
