@@ -274,7 +274,7 @@ public sealed partial class AlertPipeline
             _byId.Add(runtime.Policy.Id, runtime);
         }
 
-        _byOperation = new(OperationIndex.Build(runtimes, static r => r.Policy));
+        _byOperation = NewLookup(runtimes);
         _clockDriven = ClockDriven(runtimes);
         var e = saved.Engine;
         _watermarkTicks = e[0];

@@ -277,7 +277,7 @@ public sealed partial class AlertPipeline
             }
 
             var runtimes = RuntimesInPolicyOrder();
-            _byOperation = new(OperationIndex.Build(runtimes, static r => r.Policy));
+            _byOperation = NewLookup(runtimes);
             _clockDriven = ClockDriven(runtimes);
             return (duplicates, detectors);
         }

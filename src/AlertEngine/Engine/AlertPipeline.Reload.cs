@@ -98,7 +98,7 @@ public sealed partial class AlertPipeline
                 _byId.Add(runtime.Policy.Id, runtime);
             }
 
-            _byOperation = new(OperationIndex.Build(runtimes, static r => r.Policy));
+            _byOperation = NewLookup(runtimes);
             _clockDriven = ClockDriven(runtimes);
             Policies = list;
         }

@@ -98,7 +98,7 @@ public sealed partial class AlertPipeline : IDisposable
             _byId.Add(list[i].Id, runtimes[i]);
         }
 
-        _byOperation = new(OperationIndex.Build(runtimes, static r => r.Policy));
+        _byOperation = NewLookup(runtimes);
         _clockDriven = ClockDriven(runtimes);
         AlertEngineMetrics.Register(this);
     }
@@ -160,15 +160,11 @@ public sealed partial class AlertPipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(activity);
 
-        // The user id is what a user-scoped trigger hashes (threshold, anomaly, distinct, ...): a string allocated
-        // with its activity, or long before it when the source shares instances, and often not in the cache either
-        // way (end-to-end.md, threshold-16: a quarter to a half of the threshold's steady-state time waited for its
-        // first line). Prefetched here, the miss overlaps the lock, the dispatch and the conditions.
-        CachePrefetch.String(activity.UserId);
+        var pre = BeforeLock(activity);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return ProcessCore(activity, null);
+            return ProcessCore(activity, null, pre);
         }
     }
 
@@ -191,7 +187,7 @@ public sealed partial class AlertPipeline : IDisposable
                     return;
                 }
 
-                CachePrefetch.String(activity.UserId); // As Process does.
+                var pre = BeforeLock(activity); // As Process does.
                 lock (_gate)
                 {
                     if (_disposed)
@@ -200,7 +196,7 @@ public sealed partial class AlertPipeline : IDisposable
                         return;
                     }
 
-                    ProcessCore(activity, observer);
+                    ProcessCore(activity, observer, pre);
                 }
             },
             observer.OnError,
@@ -243,20 +239,55 @@ public sealed partial class AlertPipeline : IDisposable
         }
     }
 
-    private IReadOnlyList<AlertChange> ProcessCore(Activity activity, IObserver<AlertChange>? observer)
+    /// <summary>What <see cref="Process(Activity)"/> and <see cref="Run"/> do before taking the lock, so that the memory
+    /// accesses the evaluation will wait for are already on their way while the lock is taken (hints and a pure
+    /// function of the activity: nothing here changes state, so reading the fields a concurrent
+    /// <see cref="UpdatePolicies"/> or checkpoint restore replaces is harmless).</summary>
+    /// <remarks>
+    /// <para>The user id, when a policy tracking the activity's operation keeps its state per user (threshold, anomaly,
+    /// distinct, ...: it hashes the string, which was allocated with its activity or long before it, and often is not in
+    /// the cache either way; end-to-end.md, threshold-16). Not for other activities: there the prefetch only fetched
+    /// lines nothing reads, and for a cold activity it moved the activity's own miss in front of the lock
+    /// (<c>steadyfresh:dispatch</c> 27–33 → 38–66 ns; end-to-end.md, 2026-12-06, dedup-16). The answer comes from the
+    /// operation cache (<see cref="OperationLookup{T}.ReadsUserId"/>): no hashing, no allocation.</para>
+    /// <para>The duplicate filter's digest of the id, with a prefetch of its table slot: the filter's one random access
+    /// (its table is megabytes) then overlaps the lock and the future-tolerance check.</para>
+    /// </remarks>
+    private PreLock BeforeLock(Activity activity)
+    {
+        if (_byOperation.ReadsUserId(activity.Operation))
+        {
+            CachePrefetch.String(activity.UserId);
+        }
+
+        var duplicates = _duplicates;
+        if (duplicates.IsOn)
+        {
+            var digest = DuplicateFilter.Digest(activity.Id);
+            duplicates.Prefetch(digest);
+            return new PreLock(digest, true);
+        }
+
+        return default;
+    }
+
+    /// <summary>What was computed before the lock: the id's digest when the duplicate filter is on.</summary>
+    private readonly record struct PreLock(UInt128 Digest, bool HasDigest);
+
+    private IReadOnlyList<AlertChange> ProcessCore(Activity activity, IObserver<AlertChange>? observer, PreLock pre)
     {
         if (!AlertEngineMetrics.EvaluationDuration.Enabled)
         {
-            return Evaluate(activity, observer);
+            return Evaluate(activity, observer, pre);
         }
 
         var start = Stopwatch.GetTimestamp();
-        var result = Evaluate(activity, observer);
+        var result = Evaluate(activity, observer, pre);
         AlertEngineMetrics.EvaluationDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
         return result;
     }
 
-    private IReadOnlyList<AlertChange> Evaluate(Activity activity, IObserver<AlertChange>? observer)
+    private IReadOnlyList<AlertChange> Evaluate(Activity activity, IObserver<AlertChange>? observer, PreLock pre)
     {
         _processed++;
         AlertEngineMetrics.Processed.Add(1);
@@ -265,7 +296,8 @@ public sealed partial class AlertPipeline : IDisposable
             return [];
         }
 
-        if (_duplicates.IsDuplicate(activity.Id, activity.UtcTicks))
+        if (_duplicates.IsOn
+            && _duplicates.IsDuplicate(pre.HasDigest ? pre.Digest : DuplicateFilter.Digest(activity.Id), activity.UtcTicks))
         {
             CountDuplicate(activity);
             return [];
@@ -445,6 +477,10 @@ public sealed partial class AlertPipeline : IDisposable
 
         _diagnostics.OnNext(diagnostic);
     }
+
+    /// <summary>The dispatch index of policy runtimes, knowing which operations a user-keyed trigger tracks.</summary>
+    private static OperationLookup<PolicyRuntime> NewLookup(IReadOnlyList<PolicyRuntime> runtimes) =>
+        new(OperationIndex.Build(runtimes, static r => r.Policy), static r => ScopeKeys.ReadsUserId(r.Policy.Trigger));
 
     private IPolicyDetector CreateDetector(AlertPolicy policy) => CreateDetector(policy, Options, _report);
 

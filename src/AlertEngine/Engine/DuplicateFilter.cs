@@ -17,16 +17,18 @@ namespace AlertEngine;
 /// arrival order, numbered by a sequence number: since the time stored is the newest time seen, it never decreases
 /// along the ring, so the forgotten entries are always a prefix and forgetting is moving the ring's head. The lookup
 /// goes through a separate open-addressing table (linear probing) of 8-byte slots, each holding the low 32 bits of the
-/// digest (a fingerprint, which also gives the slot's home) and the low 32 bits of the entry's sequence number. A slot
-/// whose sequence number lies before the ring's head is forgotten and is reused by a later insertion; only a slot whose
-/// fingerprint matches costs a read of the ring to compare the whole digest (a duplicate, or rarely a fingerprint
-/// collision). So the part read at random per activity is a third of the size of a table of whole entries (at 86,400
-/// live ids: 2 MB rather than 6 MB), and the ring is only written and expired in order. When live and forgotten slots
-/// together fill 60 % of the table it is compacted in place (or grown), reading it in order, sized so the live ones
-/// fill at most 40 %; the ring doubles when full and halves at a compaction when a quarter full: memory is
-/// proportional to the ids within the horizon (about 60 bytes per live id, <see cref="MemoryBytes"/>), not to the
-/// input. Measured side by side with the previous table of whole entries: <c>dup-filter-cpu</c> in
-/// benchmarks/results/end-to-end.md.</para>
+/// digest (a fingerprint, which also gives the slot's home) and the low 32 bits of the entry's sequence number; only a
+/// slot whose fingerprint matches costs a read of the ring to compare the whole digest (a duplicate, or rarely a
+/// fingerprint collision). So the part read at random per activity is a third of the size of a table of whole entries
+/// (at 86,400 live ids: 2 MB rather than 6 MB), and the ring is only written and expired in order. Forgetting an entry
+/// empties its slot at once (backward shift: the later slots of its cluster that may move back do, so no slot is ever
+/// a tombstone), and the slot to empty is prefetched <see cref="ForgetAhead"/> entries before, since forgetting goes in
+/// ring order: the table holds exactly the ring's entries, a lookup stops at the first empty slot, and the table is
+/// rebuilt only when the ids within the horizon double or fall to a quarter, never in steady state (it was compacted
+/// every ~70,000 insertions at 86,400 live ids before, a fifth of the filter's time: end-to-end.md, 2026-12-06,
+/// dedup-16). The table is sized so the live ids fill at most 40 % of it after a rebuild and 60 % before the next; the
+/// ring doubles when full and halves with the table when a quarter full: memory is proportional to the ids within the
+/// horizon (about 60 bytes per live id, <see cref="MemoryBytes"/>), not to the input.</para>
 /// </remarks>
 internal sealed partial class DuplicateFilter
 {
@@ -34,8 +36,7 @@ internal sealed partial class DuplicateFilter
     private const int MaxCapacity = 1 << 30; // table slots; live ids at most 60 % of it (about 644 million)
 
     private readonly long _horizonTicks;
-    private ulong[] _table = []; // 0: empty; otherwise (fingerprint << 32) | low 32 bits of the entry's sequence number
-    private int _used; // non-empty slots of _table, live or forgotten
+    private ulong[] _table = []; // 0: empty; otherwise (fingerprint << 32) | low 32 bits of a ring entry's sequence number
     private Entry[] _ring = []; // entry number s at _ring[s & (_ring.Length - 1)]
     private long _head; // the oldest live entry's number
     private long _tail; // the next entry's number
@@ -121,7 +122,8 @@ internal sealed partial class DuplicateFilter
     /// <remarks>The trick, for speed: the table is far larger than the cache (2 MB at 86,400 live ids), so each
     /// question costs a miss to main memory when asked alone. Here the home slots of every question are prefetched
     /// first (the loads run in parallel, ~5 ns each rather than ~100 ns one after the other), then the questions are
-    /// answered in order from the cache. A table rebuilt within the batch only wastes the later prefetches.
+    /// answered in order from the cache. A table rebuilt within the batch only wastes the later prefetches, and the backward
+    /// shifts of the entries forgotten within it move slots only within their clusters (mostly the same lines).
     /// Measured: <c>dup-batch-cpu</c> in benchmarks/results/end-to-end.md.</remarks>
     public void IsDuplicate(ReadOnlySpan<DuplicateQuery> queries, Span<bool> isDuplicate)
     {
@@ -171,7 +173,8 @@ internal sealed partial class DuplicateFilter
     private bool Add(UInt128 digest, long ticks)
     {
         Forget();
-        if (_used >= (_table.Length / 5) * 3)
+        var live = _tail - _head;
+        if (live >= (_table.Length / 5) * 3 || (_table.Length > MinCapacity && live < _table.Length / 8))
         {
             Rebuild();
         }
@@ -179,60 +182,97 @@ internal sealed partial class DuplicateFilter
         var lo = (ulong)digest;
         var hi = (ulong)(digest >> 64);
         var fingerprint = Fingerprint(lo);
-        var head = (uint)_head;
-        var live = (uint)(_tail - _head);
-        var ringMask = _ring.Length - 1;
-        var mask = _table.Length - 1;
+        var table = _table;
+        var mask = table.Length - 1;
         var i = (int)lo & mask;
-        var free = -1;
         while (true)
         {
-            var slot = _table[i];
+            var slot = table[i];
             if (slot == 0)
             {
                 break;
             }
 
-            var sequence = (uint)slot;
-            if (sequence - head < live)
+            // Every slot is live (Forget empties the slots of the entries it forgets), so only the fingerprint is
+            // tested; a match costs a read of the ring to compare the whole digest.
+            if ((uint)(slot >> 32) == fingerprint)
             {
-                if ((uint)(slot >> 32) == fingerprint)
+                ref readonly var entry = ref _ring[(int)slot & (_ring.Length - 1)];
+                if (entry.Lo == lo && entry.Hi == hi)
                 {
-                    ref readonly var entry = ref _ring[(int)sequence & ringMask];
-                    if (entry.Lo == lo && entry.Hi == hi)
-                    {
-                        return false;
-                    }
+                    return false;
                 }
-            }
-            else if (free < 0)
-            {
-                free = i;
             }
 
             i = (i + 1) & mask;
         }
 
-        if (free < 0)
-        {
-            free = i;
-            _used++;
-        }
-
-        _table[free] = Pack(fingerprint, _tail);
+        table[i] = Pack(fingerprint, _tail);
         Append(new Entry(lo, hi, ticks));
         return true;
     }
 
+    /// <summary>How many entries ahead <see cref="Forget"/> prefetches the table slot it will empty: forgetting goes in
+    /// ring order, so the slots it will need are known long before (one per insertion in steady state).</summary>
+    private const int ForgetAhead = 16;
+
     /// <summary>Moves the ring's head past the entries the newest time has forgotten (a prefix: times never decrease
-    /// along the ring). Their table slots become reusable.</summary>
+    /// along the ring), emptying their table slots.</summary>
     private void Forget()
     {
         var limit = Limit;
         while (_head < _tail && At(_head).Ticks <= limit)
         {
+            Remove(_head);
             _head++;
+            if (_head + ForgetAhead < _tail && Sse.IsSupported)
+            {
+                PrefetchSlot(ref _table[(int)At(_head + ForgetAhead).Lo & (_table.Length - 1)]);
+            }
         }
+    }
+
+    /// <summary>Empties the table slot of ring entry <paramref name="sequence"/> (it has one: every entry in the ring
+    /// has exactly one slot) by backward shifting: each later slot of the cluster whose probe sequence passes the hole
+    /// moves into it, so that the table never holds a forgotten or deleted slot and a lookup stops at the first empty
+    /// slot.</summary>
+    private void Remove(long sequence)
+    {
+        ref readonly var entry = ref At(sequence);
+        var table = _table;
+        var mask = table.Length - 1;
+        var wanted = Pack(Fingerprint(entry.Lo), sequence);
+        var i = (int)entry.Lo & mask;
+        while (table[i] != wanted)
+        {
+            if (table[i] == 0)
+            {
+                throw new InvalidOperationException("The duplicate filter lost a table slot (a bug).");
+            }
+
+            i = (i + 1) & mask;
+        }
+
+        var j = i;
+        while (true)
+        {
+            j = (j + 1) & mask;
+            var slot = table[j];
+            if (slot == 0)
+            {
+                break;
+            }
+
+            // The slot at j moves into the hole at i when i lies on its probe sequence (from its home to j).
+            var home = (int)(slot >> 32) & mask;
+            if (((j - home) & mask) >= ((j - i) & mask))
+            {
+                table[i] = slot;
+                i = j;
+            }
+        }
+
+        table[i] = 0;
     }
 
     /// <summary>Appends an entry to the ring (its table slot is the caller's), doubling the ring when full.</summary>
@@ -260,9 +300,11 @@ internal sealed partial class DuplicateFilter
         _ring = ring;
     }
 
-    /// <summary>Drops the forgotten slots: in place while the live ones fit the table (no allocation in steady state),
-    /// into a new table when they need twice the room, or a quarter. Halves the ring when it is less than a quarter
-    /// full. Both passes read the table in order (a slot holds its home: see <see cref="Fingerprint"/>).</summary>
+    /// <summary>Moves the slots into a table sized so that the entries fill at most 40 % of it: twice as large when
+    /// they fill 60 %, half as large when they fill less than an eighth (so the two never alternate). Halves the ring
+    /// when it is less than a quarter full. Reads the old table in order (a slot holds its home: see
+    /// <see cref="Fingerprint"/>). Only when the number of ids within the horizon changes by a factor of two: no
+    /// allocation in steady state.</summary>
     private void Rebuild()
     {
         var live = _tail - _head;
@@ -283,58 +325,19 @@ internal sealed partial class DuplicateFilter
             ResizeRing(_ring.Length / 2);
         }
 
-        if (capacity == _table.Length || (capacity < _table.Length && capacity * 4 > _table.Length))
+        if (capacity == _table.Length)
         {
-            Compact();
             return;
         }
 
         var old = _table;
         _table = new ulong[capacity];
-        _used = 0;
         foreach (var slot in old)
         {
-            if (slot != 0 && IsLive(slot))
+            if (slot != 0)
             {
                 Place(slot);
             }
-        }
-    }
-
-    /// <summary>Empties the forgotten slots, then moves every live slot to the first empty slot of its probe
-    /// sequence, scanning from a slot that was empty before the forgotten ones were emptied (the end of a cluster),
-    /// so that every cluster is scanned from its start and every slot moves before the slots whose sequences pass
-    /// it. (A forgotten slot can lie inside a cluster that wraps around it: scanning from there moves a slot of the
-    /// cluster's end over slots that slots of its start vacate later.)</summary>
-    private void Compact()
-    {
-        var slots = _table.AsSpan();
-        var start = -1;
-        for (var i = 0; i < slots.Length; i++)
-        {
-            if (slots[i] == 0)
-            {
-                start = i;
-            }
-            else if (!IsLive(slots[i]))
-            {
-                slots[i] = 0;
-            }
-        }
-
-        _used = 0;
-        var mask = slots.Length - 1;
-        for (var k = 1; k <= slots.Length; k++)
-        {
-            var i = (start + k) & mask;
-            var slot = slots[i];
-            if (slot == 0)
-            {
-                continue;
-            }
-
-            slots[i] = 0;
-            Place(slot);
         }
     }
 
@@ -349,13 +352,12 @@ internal sealed partial class DuplicateFilter
         }
 
         _table[i] = slot;
-        _used++;
     }
 
     /// <summary>Remembers an entry known to be absent (restoring and splitting state).</summary>
     private void Insert(Entry entry)
     {
-        if (_used >= (_table.Length / 5) * 3)
+        if (_tail - _head >= (_table.Length / 5) * 3)
         {
             Rebuild();
         }
@@ -363,11 +365,6 @@ internal sealed partial class DuplicateFilter
         Place(Pack(Fingerprint(entry.Lo), _tail));
         Append(entry);
     }
-
-    /// <summary>Whether a slot's entry is live: its sequence number lies in [head, tail), compared on 32 bits. (After
-    /// 2³² insertions a forgotten slot can look live again for a while: it then only costs room, since a match is
-    /// always confirmed against the ring's live entry.)</summary>
-    private bool IsLive(ulong slot) => (uint)slot - (uint)_head < (uint)(_tail - _head);
 
     private ref Entry At(long sequence) => ref _ring[(int)sequence & (_ring.Length - 1)];
 

@@ -107,9 +107,9 @@ public class DuplicateFilterTests
     }
 
     [Fact]
-    public void A_steady_stream_compacts_the_table_in_place_and_keeps_deciding_right()
+    public void A_steady_stream_forgets_and_reuses_slots_and_keeps_deciding_right()
     {
-        // 100 live ids in a 1,024-slot table: forgotten slots fill it and are compacted away hundreds of times.
+        // 100 live ids in a 1,024-slot table: 200,000 slots emptied as their ids are forgotten and taken again.
         var filter = new DuplicateFilter(TimeSpan.FromSeconds(100));
         for (var i = 0; i < 200_000; i++)
         {
@@ -147,12 +147,12 @@ public class DuplicateFilterTests
     }
 
     [Fact]
-    public void Compacting_in_place_keeps_the_ids_whose_cluster_wraps_past_the_last_forgotten_slot()
+    public void Forgetting_keeps_the_ids_whose_cluster_wraps_past_a_forgotten_slot()
     {
-        // Slots 1020..1023 and 0: forgotten f1 (home 1020), live y (home 1020), forgotten f2 (home 1022), live a and x
-        // (home 1021). The last forgotten slot (1022) lies inside this cluster. Compacting from there moves a to 1022 and
-        // x to 1023 (already scanned) before y moves back to 1020 and a to 1021, leaving 1022 empty between x's home
-        // and x.
+        // Slots 1020..1023 and 0: f1 (home 1020), y (home 1020), f2 (home 1022), a and x (home 1021), then 607 fillers.
+        // f1, f2 and the fillers are forgotten together (their slots emptied one by one, each shifting back the later
+        // slots of its cluster, across the table's end); y, a and x must stay findable. (Written for the compaction in
+        // place this filter did before, where the last forgotten slot inside this cluster was the trap.)
         var horizon = TimeSpan.FromMinutes(10);
         var edge = IdsAt("edge", [1020, 1022]);
         string f1 = edge[1020], f2 = edge[1022];
@@ -175,13 +175,57 @@ public class DuplicateFilterTests
         Assert.False(filter.IsDuplicate(ax, later));
         Assert.False(filter.IsDuplicate(x, later));
 
-        // A horizon after T0: f1, f2 and the fillers are forgotten, y, a and x are not; this insertion compacts.
+        // A horizon after T0: f1, f2 and the fillers are forgotten, y, a and x are not.
         var now = T0 + horizon;
         Assert.False(filter.IsDuplicate(trigger, now));
         Assert.Equal(4, filter.Count);
         Assert.True(filter.IsDuplicate(y, now));
         Assert.True(filter.IsDuplicate(ax, now));
         Assert.True(filter.IsDuplicate(x, now));
+    }
+
+    [Fact]
+    public void Forgetting_an_id_shifts_back_the_later_ids_of_its_cluster_also_across_the_table_end()
+    {
+        // A cluster from slot 1021 across the end of the 1,024-slot table: f (home 1021, forgotten first), then b (home
+        // 1022), c (home 1021), d (home 1023), e (home 0) and g (home 1021): slots 1021, 1022, 1023, 0, 1, 2. Emptying
+        // f's slot must move c back (its home 1021 is before the hole) but not b (home 1022, after the hole), then the
+        // ids behind them as their homes allow; each must still be found, and a new id at home 1022 must not be taken
+        // for one of them.
+        var horizon = TimeSpan.FromMinutes(10);
+        var f = IdsAt("f", [1021])[1021];
+        var b = IdsAt("b", [1022])[1022];
+        var c = IdsAt("c", [1021])[1021];
+        var d = IdsAt("d", [1023])[1023];
+        var e = IdsAt("e", [0])[0];
+        var g = IdsAt("g", [1021])[1021];
+        var n = IdsAt("n", [1022])[1022];
+
+        var filter = new DuplicateFilter(horizon);
+        Assert.False(filter.IsDuplicate(f, T0));
+        var later = T0 + (horizon / 2);
+        foreach (var id in new[] { b, c, d, e, g })
+        {
+            Assert.False(filter.IsDuplicate(id, later));
+        }
+
+        // A horizon after T0: f is forgotten (its slot emptied) before this question is answered.
+        var now = T0 + horizon;
+        Assert.False(filter.IsDuplicate(f, now)); // remembered anew
+        Assert.Equal(6, filter.Count);
+        foreach (var id in new[] { b, c, d, e, g, f })
+        {
+            Assert.True(filter.IsDuplicate(id, now), id);
+        }
+
+        Assert.False(filter.IsDuplicate(n, now));
+        Assert.True(filter.IsDuplicate(n, now));
+
+        // Forget them all but n, oldest first, one at a time: every later question still finds what is left.
+        var end = later + horizon;
+        Assert.True(filter.IsDuplicate(n, end));
+        Assert.False(filter.IsDuplicate(b, end));
+        Assert.True(filter.IsDuplicate(b, end));
     }
 
     [Fact]

@@ -70,3 +70,47 @@ public class OperationLookupTests
         }
     }
 }
+
+/// <summary>Which operations make the pipeline prefetch an activity's user id (only those a user-keyed policy tracks:
+/// a prefetch for the others fetches lines nothing reads). A hint, so pinned through the index's answer.</summary>
+public class UserIdPrefetchTests
+{
+    private const string Policies = """
+        [
+          { "id": "t-user", "name": "t", "category": "ThreatManagement", "severity": "High", "activities": ["FileDeleted"], "trigger": { "type": "threshold", "count": 20, "window": "PT10M", "scope": "user" } },
+          { "id": "t-org", "name": "t", "category": "ThreatManagement", "severity": "High", "activities": ["FileAccessed"], "trigger": { "type": "threshold", "count": 20, "window": "PT10M", "scope": "organization" } },
+          { "id": "d-prop", "name": "d", "category": "ThreatManagement", "severity": "High", "activities": ["UserLoggedIn"], "trigger": { "type": "distinct", "field": "clientIp", "count": 5, "window": "PT1H", "scope": "property:UserId" } },
+          { "id": "d-ip", "name": "d", "category": "ThreatManagement", "severity": "High", "activities": ["MailItemsAccessed"], "trigger": { "type": "distinct", "field": "objectId", "count": 5, "window": "PT1H", "scope": "property:clientIp" } },
+          { "id": "a-user", "name": "a", "category": "ThreatManagement", "severity": "High", "activities": ["FileDownloaded", "FileAccessed"], "trigger": { "type": "anomaly", "scope": "user", "learningPeriod": "P1D", "sensitivity": "medium", "bucket": "PT1H" } },
+          { "id": "e", "name": "e", "category": "ThreatManagement", "severity": "High", "activities": ["MailRedirect", "FileDeleted"], "trigger": { "type": "everyTime" } },
+          { "id": "off", "name": "off", "category": "ThreatManagement", "severity": "High", "enabled": false, "activities": ["FileModified"], "trigger": { "type": "threshold", "count": 2, "window": "PT10M", "scope": "user" } }
+        ]
+        """;
+
+    private static bool TracksUserId(AlertPipeline pipeline, string operation)
+    {
+        var lookup = typeof(AlertPipeline).GetField("_byOperation", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(pipeline)!;
+        return (bool)lookup.GetType().GetMethod("TracksUserId")!.Invoke(lookup, [operation])!;
+    }
+
+    [Fact]
+    public void Only_operations_a_user_keyed_policy_tracks_prefetch_the_user_id()
+    {
+        var load = PolicySerializer.Load(Policies);
+        Assert.True(load.IsValid, string.Join("; ", load.Errors));
+        using var pipeline = new AlertPipeline(load.Value);
+        Assert.True(TracksUserId(pipeline, "FileDeleted")); // a user-scoped threshold beside an every-time policy
+        Assert.True(TracksUserId(pipeline, "filedeleted")); // operations compare ignoring case
+        Assert.True(TracksUserId(pipeline, "FileDownloaded"));
+        Assert.True(TracksUserId(pipeline, "FileAccessed")); // the organization threshold does not, the anomaly does
+        Assert.True(TracksUserId(pipeline, "UserLoggedIn")); // keyed by the userId field named as a property
+        Assert.False(TracksUserId(pipeline, "MailItemsAccessed"));
+        Assert.False(TracksUserId(pipeline, "MailRedirect"));
+        Assert.False(TracksUserId(pipeline, "FileModified")); // disabled
+        Assert.False(TracksUserId(pipeline, "Unknown"));
+
+        // A reload with the user-keyed policies gone answers again.
+        pipeline.UpdatePolicies([load.Value[5]]);
+        Assert.False(TracksUserId(pipeline, "FileDeleted"));
+    }
+}
