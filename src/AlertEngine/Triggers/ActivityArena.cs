@@ -46,11 +46,12 @@ internal readonly struct KeptActivity : IEquatable<KeptActivity>
 /// keeps, exactly as a checkpoint restore makes it (strings that are not valid UTF-16, a lone surrogate, come back with
 /// U+FFFD, as from a checkpoint); a window's checkpoint copies the record's bytes, so it is byte-identical to one written
 /// from the activity.</para>
-/// <para><b>Memory.</b> Records take whole cells of <see cref="CellBytes"/> bytes (with a 4-byte length) in chunks of
-/// <see cref="ChunkCells"/> cells (64 KB, allocated as needed, never given back); a freed record's cells go on a free
-/// list of its size (in cells) and the next record of that size takes them, most recently freed first. So the arena
-/// holds at most, per size, the largest number of records of that size alive at once, plus the unused end of the last
-/// chunk. Records larger than <see cref="MaxSmallCells"/> cells (4 KB: many properties) get an array of their own,
+/// <para><b>Memory.</b> Records take whole cells of <see cref="CellBytes"/> bytes (with a 4-byte length) in chunks
+/// allocated as needed and never given back: the first of 1 KB, then doubling up to <see cref="ChunkCells"/> cells
+/// (64 KB) each, so that a detector that keeps little (an engine has one per threshold policy and partition) holds
+/// little. A freed record's cells go on a free list of its size (in cells) and the next record of that size takes them,
+/// most recently freed first. So the arena holds at most, per size, the largest number of records of that size alive
+/// at once, plus the unused end of the last chunk. Records larger than <see cref="MaxSmallCells"/> cells (4 KB: many properties) get an array of their own,
 /// referenced from the arena (the rare exception to "no reference per kept activity"), reused by index.</para>
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage(
@@ -68,16 +69,25 @@ internal sealed class ActivityArena
     /// <summary>The largest record kept in the chunks, in cells.</summary>
     internal const int MaxSmallCells = 256;
 
+    /// <summary>The cells of the first chunk; chunk c &gt; 0 has <c>min(32 &lt;&lt; c, ChunkCells)</c>.</summary>
+    internal const int FirstChunkCells = 64;
+
     private const int CellShift = 4;
     private const int ChunkShift = 12;
     private const int HeaderBytes = 4;
 
-    private readonly CheckpointWriter _encoder = new(512);
-    private readonly int[]?[] _free = new int[]?[MaxSmallCells + 1];
-    private readonly int[] _freeCount = new int[MaxSmallCells + 1];
+    // Made on the first record (a detector that keeps nothing has an empty arena).
+    private CheckpointWriter? _encoder;
+
+    // Free records by size in cells (grown to the largest size freed).
+    private int[]?[] _free = [];
+    private int[] _freeCount = [];
     private byte[][] _chunks = [];
     private int _chunkCount;
-    private int _bumpCell = ChunkCells;
+
+    // The next free cell of the last chunk, and where that chunk ends (cell indexes over all chunks).
+    private int _bumpCell;
+    private int _bumpEnd;
     private byte[]?[] _large = [];
     private int _largeCount;
     private int[] _largeFree = [];
@@ -92,7 +102,7 @@ internal sealed class ActivityArena
     {
         get
         {
-            var bytes = (long)_chunkCount * ChunkCells * CellBytes;
+            var bytes = (long)_bumpEnd * CellBytes;
             for (var i = 0; i < _largeCount; i++)
             {
                 bytes += _large[i]?.Length ?? 0;
@@ -105,9 +115,10 @@ internal sealed class ActivityArena
     /// <summary>Stores an activity; free the record with <see cref="Free"/> when no window keeps it any more.</summary>
     public KeptActivity Add(Activity activity)
     {
-        _encoder.Reset();
-        _encoder.WriteActivity(activity);
-        return Add(_encoder.Written);
+        var encoder = _encoder ??= new CheckpointWriter(512);
+        encoder.Reset();
+        encoder.WriteActivity(activity);
+        return Add(encoder.Written);
     }
 
     /// <summary>Stores an activity's encoding (<see cref="CheckpointWriter.WriteActivity"/>'s bytes).</summary>
@@ -122,8 +133,8 @@ internal sealed class ActivityArena
 
         var cells = (need + CellBytes - 1) >> CellShift;
         var first = Allocate(cells);
-        var chunk = _chunks[first >> ChunkShift];
-        var offset = (first & (ChunkCells - 1)) << CellShift;
+        var chunk = _chunks[ChunkOf(first)];
+        var offset = (first - StartOf(ChunkOf(first))) << CellShift;
         BinaryPrimitives.WriteInt32LittleEndian(chunk.AsSpan(offset), encoded.Length);
         encoded.CopyTo(chunk.AsSpan(offset + HeaderBytes));
         return new KeptActivity(((long)cells << 32) | (uint)first);
@@ -191,18 +202,36 @@ internal sealed class ActivityArena
             return _large[~first] ?? throw new InvalidOperationException("The record was freed.");
         }
 
-        offset = ((first & (ChunkCells - 1)) << CellShift) + HeaderBytes;
-        return _chunks[first >> ChunkShift];
+        var c = ChunkOf(first);
+        offset = ((first - StartOf(c)) << CellShift) + HeaderBytes;
+        return _chunks[c];
     }
+
+    /// <summary>The chunk holding cell <paramref name="cell"/>: chunk 0 holds cells [0, 64), chunk c in 1..6 holds
+    /// [32 &lt;&lt; c, 64 &lt;&lt; c), and from chunk 7 on each holds 4,096 cells.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ChunkOf(int cell) => cell < FirstChunkCells ? 0
+        : cell < ChunkCells ? System.Numerics.BitOperations.Log2((uint)cell) - 5
+        : (cell >> ChunkShift) + 6;
+
+    /// <summary>The first cell of chunk <paramref name="chunk"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int StartOf(int chunk) => chunk == 0 ? 0 : chunk <= 6 ? 32 << chunk : (chunk - 6) << ChunkShift;
+
+    /// <summary>The cells of chunk <paramref name="chunk"/>.</summary>
+    private static int SizeOf(int chunk) => chunk == 0 ? FirstChunkCells : chunk <= 6 ? 32 << chunk : ChunkCells;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Allocate(int cells)
     {
-        var n = _freeCount[cells];
-        if (n != 0)
+        if (cells < _freeCount.Length)
         {
-            _freeCount[cells] = n - 1;
-            return _free[cells]![n - 1];
+            var n = _freeCount[cells];
+            if (n != 0)
+            {
+                _freeCount[cells] = n - 1;
+                return _free[cells]![n - 1];
+            }
         }
 
         return Bump(cells);
@@ -210,13 +239,14 @@ internal sealed class ActivityArena
 
     private int Bump(int cells)
     {
-        if (ChunkCells - _bumpCell < cells)
+        while (_bumpEnd - _bumpCell < cells)
         {
-            // The end of the last chunk is too short: a free record of its own size, and a new chunk.
-            var rest = ChunkCells - _bumpCell;
+            // The end of the last chunk is too short: a free record of its own size (a whole small chunk, for a record
+            // larger than it), and a new chunk.
+            var rest = _bumpEnd - _bumpCell;
             if (rest > 0)
             {
-                PushFree(rest, ((_chunkCount - 1) << ChunkShift) + _bumpCell);
+                PushFree(rest, _bumpCell);
             }
 
             if (_chunkCount == _chunks.Length)
@@ -224,17 +254,27 @@ internal sealed class ActivityArena
                 Array.Resize(ref _chunks, Math.Max(4, _chunkCount * 2));
             }
 
-            _chunks[_chunkCount++] = new byte[ChunkCells * CellBytes];
-            _bumpCell = 0;
+            var size = SizeOf(_chunkCount);
+            Debug.Assert(StartOf(_chunkCount) == _bumpEnd, "Chunks follow each other.");
+            _chunks[_chunkCount++] = new byte[size * CellBytes];
+            _bumpCell = _bumpEnd;
+            _bumpEnd += size;
         }
 
-        var first = ((_chunkCount - 1) << ChunkShift) + _bumpCell;
+        var first = _bumpCell;
         _bumpCell += cells;
         return first;
     }
 
     private void PushFree(int cells, int first)
     {
+        if (cells >= _free.Length)
+        {
+            var length = Math.Max(cells + 1, Math.Min(_free.Length * 2, MaxSmallCells + 1));
+            Array.Resize(ref _free, length);
+            Array.Resize(ref _freeCount, length);
+        }
+
         ref var list = ref _free[cells];
         list ??= new int[16];
         Push(ref list, ref _freeCount[cells], first);
