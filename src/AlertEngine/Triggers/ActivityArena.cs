@@ -76,12 +76,15 @@ internal sealed class ActivityArena
     private const int ChunkShift = 12;
     private const int HeaderBytes = 4;
 
-    // Made on the first record (a detector that keeps nothing has an empty arena).
-    private CheckpointWriter? _encoder;
+    // The encoder, one per thread and shared by every arena on it (an engine has an arena per threshold policy: one
+    // each was a few cache misses per activity more, its object, buffer and stack); taken while in use.
+    [ThreadStatic]
+    private static CheckpointWriter? t_encoder;
 
-    // Free records by size in cells (grown to the largest size freed).
-    private int[]?[] _free = [];
-    private int[] _freeCount = [];
+    // Free records by size in cells, as lists through the records themselves: the head's index here (−1: none), the
+    // next one's in the free record's first four bytes. A record about to be written is read for its link (a miss it
+    // would take anyway), and no other array is touched. Grown to the largest size freed.
+    private int[] _freeHeads = [];
     private byte[][] _chunks = [];
     private int _chunkCount;
 
@@ -115,10 +118,13 @@ internal sealed class ActivityArena
     /// <summary>Stores an activity; free the record with <see cref="Free"/> when no window keeps it any more.</summary>
     public KeptActivity Add(Activity activity)
     {
-        var encoder = _encoder ??= new CheckpointWriter(512);
+        var encoder = t_encoder ?? new CheckpointWriter(512);
+        t_encoder = null;
         encoder.Reset();
         encoder.WriteActivity(activity);
-        return Add(encoder.Written);
+        var kept = Add(encoder.Written);
+        t_encoder = encoder;
+        return kept;
     }
 
     /// <summary>Stores an activity's encoding (<see cref="CheckpointWriter.WriteActivity"/>'s bytes).</summary>
@@ -224,13 +230,14 @@ internal sealed class ActivityArena
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Allocate(int cells)
     {
-        if (cells < _freeCount.Length)
+        if (cells < _freeHeads.Length)
         {
-            var n = _freeCount[cells];
-            if (n != 0)
+            var head = _freeHeads[cells];
+            if (head >= 0)
             {
-                _freeCount[cells] = n - 1;
-                return _free[cells]![n - 1];
+                var c = ChunkOf(head);
+                _freeHeads[cells] = BinaryPrimitives.ReadInt32LittleEndian(_chunks[c].AsSpan((head - StartOf(c)) << CellShift));
+                return head;
             }
         }
 
@@ -268,16 +275,17 @@ internal sealed class ActivityArena
 
     private void PushFree(int cells, int first)
     {
-        if (cells >= _free.Length)
+        if (cells >= _freeHeads.Length)
         {
-            var length = Math.Max(cells + 1, Math.Min(_free.Length * 2, MaxSmallCells + 1));
-            Array.Resize(ref _free, length);
-            Array.Resize(ref _freeCount, length);
+            var length = Math.Max(cells + 1, Math.Min(_freeHeads.Length * 2, MaxSmallCells + 1));
+            var old = _freeHeads.Length;
+            Array.Resize(ref _freeHeads, length);
+            _freeHeads.AsSpan(old).Fill(-1);
         }
 
-        ref var list = ref _free[cells];
-        list ??= new int[16];
-        Push(ref list, ref _freeCount[cells], first);
+        var c = ChunkOf(first);
+        BinaryPrimitives.WriteInt32LittleEndian(_chunks[c].AsSpan((first - StartOf(c)) << CellShift), _freeHeads[cells]);
+        _freeHeads[cells] = first;
     }
 
     private static void Push(ref int[] list, ref int count, int value)
