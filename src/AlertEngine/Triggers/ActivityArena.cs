@@ -30,7 +30,8 @@ internal readonly struct KeptActivity : IEquatable<KeptActivity>
 }
 
 /// <summary>
-/// The kept activities of one detector's windows, as the bytes of <see cref="CheckpointWriter.WriteActivity"/> in
+/// The kept activities of one detector's windows: by default the instances themselves, in slots of one array reused
+/// through a free list (what a window kept before, one indirection away); with <c>records</c>, as the bytes of <see cref="CheckpointWriter.WriteActivity"/> in
 /// large byte arrays allocated once and reused: a window keeps a <see cref="KeptActivity"/> (a number) per activity
 /// instead of a reference to the <see cref="Activity"/>, and the activity is made again (<see cref="Materialize"/>) only
 /// when a detection carries it. Single-threaded (a detector's).
@@ -97,6 +98,20 @@ internal sealed class ActivityArena
     private int _largeFreeCount;
     private int _live;
 
+    // Instances (without records): the slots, and the free ones.
+    private readonly bool _records;
+    private Activity?[] _instances = [];
+    private int _instanceCount;
+    private int[] _instanceFree = [];
+    private int _instanceFreeCount;
+
+    /// <summary>Creates an arena.</summary>
+    /// <param name="records">Keep records of the activities' bytes (no reference per activity) rather than the instances.</param>
+    public ActivityArena(bool records = true) => _records = records;
+
+    /// <summary>Whether the arena keeps records (bytes) rather than instances.</summary>
+    internal bool KeepsRecords => _records;
+
     /// <summary>The records alive (for tests).</summary>
     internal int LiveRecords => _live;
 
@@ -118,6 +133,11 @@ internal sealed class ActivityArena
     /// <summary>Stores an activity; free the record with <see cref="Free"/> when no window keeps it any more.</summary>
     public KeptActivity Add(Activity activity)
     {
+        if (!_records)
+        {
+            return AddInstance(activity);
+        }
+
         var encoder = t_encoder ?? new CheckpointWriter(512);
         t_encoder = null;
         encoder.Reset();
@@ -130,6 +150,11 @@ internal sealed class ActivityArena
     /// <summary>Stores an activity's encoding (<see cref="CheckpointWriter.WriteActivity"/>'s bytes).</summary>
     public KeptActivity Add(ReadOnlySpan<byte> encoded)
     {
+        if (!_records)
+        {
+            return AddInstance(new CheckpointReader(encoded.ToArray()).ReadActivity());
+        }
+
         _live++;
         var need = encoded.Length + HeaderBytes;
         if (need > MaxSmallCells * CellBytes)
@@ -157,6 +182,13 @@ internal sealed class ActivityArena
         }
 
         _live--;
+        if (!_records)
+        {
+            _instances[(int)value] = null;
+            Push(ref _instanceFree, ref _instanceFreeCount, (int)value);
+            return;
+        }
+
         var first = (int)value;
         if (first < 0)
         {
@@ -175,6 +207,11 @@ internal sealed class ActivityArena
     /// <summary>The record's bytes: the activity's checkpoint encoding.</summary>
     public ReadOnlySpan<byte> Encoded(KeptActivity kept)
     {
+        if (!_records)
+        {
+            throw new InvalidOperationException("The arena keeps instances.");
+        }
+
         var array = Bytes(kept, out var offset);
         return new ReadOnlySpan<byte>(array, offset, BinaryPrimitives.ReadInt32LittleEndian(array.AsSpan(offset - HeaderBytes)));
     }
@@ -182,6 +219,11 @@ internal sealed class ActivityArena
     /// <summary>Makes the activity of a record again (a new instance, equal in every field a checkpoint keeps).</summary>
     public Activity Materialize(KeptActivity kept)
     {
+        if (!_records)
+        {
+            return _instances[(int)kept.Value] ?? throw new InvalidOperationException("The activity was freed.");
+        }
+
         var array = Bytes(kept, out var offset);
         var length = BinaryPrimitives.ReadInt32LittleEndian(array.AsSpan(offset - HeaderBytes));
         var reader = new CheckpointReader(new ReadOnlyMemory<byte>(array, offset, length));
@@ -191,7 +233,39 @@ internal sealed class ActivityArena
     }
 
     /// <summary>Writes the record as <see cref="CheckpointWriter.WriteActivity"/> writes its activity (the same bytes).</summary>
-    public void WriteTo(CheckpointWriter writer, KeptActivity kept) => writer.Write(Encoded(kept));
+    public void WriteTo(CheckpointWriter writer, KeptActivity kept)
+    {
+        if (_records)
+        {
+            writer.Write(Encoded(kept));
+        }
+        else
+        {
+            writer.WriteActivity(Materialize(kept));
+        }
+    }
+
+    private KeptActivity AddInstance(Activity activity)
+    {
+        _live++;
+        int slot;
+        if (_instanceFreeCount != 0)
+        {
+            slot = _instanceFree[--_instanceFreeCount];
+        }
+        else
+        {
+            if (_instanceCount == _instances.Length)
+            {
+                Array.Resize(ref _instances, Math.Max(16, _instanceCount * 2));
+            }
+
+            slot = _instanceCount++;
+        }
+
+        _instances[slot] = activity;
+        return new KeptActivity(slot);
+    }
 
     /// <summary>The array holding the record, and where its encoding starts (after its length).</summary>
     private byte[] Bytes(KeptActivity kept, out int offset)

@@ -39,7 +39,8 @@ internal sealed class ThresholdDetector : IPolicyDetector, IKeyedDetectorState
             counterOptions,
             policy.Id,
             report,
-            logger: null);
+            logger: null,
+            options.KeepActivityRecords);
         _writeItem = (w, kept) => _evaluator.Arena.WriteTo(w, kept);
         _readItem = r => _evaluator.Arena.Add(r.ReadActivity());
     }

@@ -9,9 +9,10 @@ namespace AlertEngine;
 /// Single-threaded.
 /// </summary>
 /// <remarks>
-/// The window keeps each activity as a record of an <see cref="ActivityArena"/>, not as a reference (see the arena for
-/// why): a detection carries the activity that completed it (the instance observed) and the kept ones made again from
-/// their records, equal to the observed ones in every field a checkpoint keeps (as after a checkpoint restore).
+/// The window keeps each activity in an <see cref="ActivityArena"/>: as the instance (by default), or, with
+/// <c>records</c>, as a record of its bytes with no reference (see the arena for why): a detection then carries the
+/// activity that completed it (the instance observed) and the kept ones made again from their records, equal to the
+/// observed ones in every field a checkpoint keeps (as after a checkpoint restore).
 /// </remarks>
 internal sealed class ThresholdEvaluator : IKeptItemRelease<KeptActivity>
 {
@@ -32,8 +33,10 @@ internal sealed class ThresholdEvaluator : IKeptItemRelease<KeptActivity>
         SlidingWindowCounterOptions options,
         string? policyId,
         Action<EngineDiagnostic>? report,
-        ILogger? logger)
+        ILogger? logger,
+        bool records = false)
     {
+        Arena = new ActivityArena(records);
         Counter = new SlidingWindowCounter<KeptActivity>(threshold, window, options) { ItemRelease = this };
         _keeps = Math.Min(threshold - 1, options.MaxItemsPerDetection) > 0;
         _scope = scope;
@@ -46,7 +49,7 @@ internal sealed class ThresholdEvaluator : IKeptItemRelease<KeptActivity>
     public SlidingWindowCounter<KeptActivity> Counter { get; }
 
     /// <summary>The kept activities' records.</summary>
-    public ActivityArena Arena { get; } = new();
+    public ActivityArena Arena { get; }
 
     /// <inheritdoc />
     void IKeptItemRelease<KeptActivity>.Release(KeptActivity item) => Arena.Free(item);

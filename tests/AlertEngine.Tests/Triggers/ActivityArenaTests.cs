@@ -104,13 +104,15 @@ public class ActivityArenaTests
         Assert.Equal("\uFFFD(", decoded["c"]);
     }
 
-    [Fact]
-    public void Keeping_activities_in_steady_state_allocates_nothing()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Keeping_activities_in_steady_state_allocates_nothing(bool records)
     {
         // Activities with and without properties (a record's and a dictionary's), kept in windows of 200 keys that
         // never reach the threshold, expired and evicted as time goes on; built before measuring.
         var evaluator = new ThresholdEvaluator(
-            1_000, TimeSpan.FromSeconds(30), static a => a.UserId, "user", new SlidingWindowCounterOptions(), "p", null, null);
+            1_000, TimeSpan.FromSeconds(30), static a => a.UserId, "user", new SlidingWindowCounterOptions(), "p", null, null, records);
         var passes = Enumerable.Range(0, 7).Select(p => Enumerable.Range(0, 5_000).Select(i =>
         {
             var n = (p * 5_000) + i;
@@ -143,13 +145,13 @@ public class ActivityArenaTests
     }
 
     /// <summary>
-    /// The engine's threshold evaluator, whose windows keep arena records, against the naive oracle, with a restart from
+    /// The engine's threshold evaluator (its windows keeping arena records, or instances) against the naive oracle, with a restart from
     /// a checkpoint at a random cut: the same detections (the observed activity itself, the kept ones made again with
     /// every field), checkpoints byte-identical to a window keeping the activities themselves, and no record leaked
     /// (the arena holds exactly the items the windows keep, after the watermark moves to the end of time too).
     /// </summary>
     [Property(MaxTest = 300, Arbitrary = [typeof(ThresholdArbitraries)])]
-    public Property Threshold_windows_over_the_arena_equal_the_oracle_across_a_checkpoint_restart(ThresholdScenario scenario, NonNegativeInt cut)
+    public Property Threshold_windows_over_the_arena_equal_the_oracle_across_a_checkpoint_restart(ThresholdScenario scenario, NonNegativeInt cut, bool records)
     {
         var events = scenario.Events();
         var activities = events.Select((e, i) => Make(i, i % 7 == 0 ? 300 : i % 40, e.Key, e.Time)).ToList();
@@ -160,7 +162,7 @@ public class ActivityArenaTests
 
         var actual = new List<string>();
         var ok = true;
-        var first = Evaluator(scenario);
+        var first = Evaluator(scenario, records);
         var whole = new SlidingWindowCounter<Activity>(scenario.Threshold, scenario.Window, scenario.CounterOptions());
         for (var i = 0; i < split; i++)
         {
@@ -174,7 +176,7 @@ public class ActivityArenaTests
         whole.WriteCheckpoint(wholeState, static (w, a) => w.WriteActivity(a));
         var sameBytes = arenaState.Written.SequenceEqual(wholeState.Written);
 
-        var second = Evaluator(scenario);
+        var second = Evaluator(scenario, records);
         second.Counter.ReadCheckpoint(new CheckpointReader(arenaState.Written.ToArray()), r => second.Arena.Add(r.ReadActivity()));
         for (var i = split; i < activities.Count; i++)
         {
@@ -187,12 +189,12 @@ public class ActivityArenaTests
         var keptAfter = Kept(second);
         var liveAfter = second.Arena.LiveRecords;
         return (expected.SequenceEqual(actual) && ok && sameBytes && keptBefore == liveBefore && keptAfter == liveAfter)
-            .Label($"split at {split}, same checkpoint bytes {sameBytes}, fields equal {ok}, kept/live {keptBefore}/{liveBefore} then {keptAfter}/{liveAfter}: "
+            .Label($"records {records}, split at {split}, same checkpoint bytes {sameBytes}, fields equal {ok}, kept/live {keptBefore}/{liveBefore} then {keptAfter}/{liveAfter}: "
                 + SlidingWindowCounterPropertyTests.Explain(expected, actual));
     }
 
-    private static ThresholdEvaluator Evaluator(ThresholdScenario scenario) =>
-        new(scenario.Threshold, scenario.Window, static a => a.UserId, "user", scenario.CounterOptions(), "p", null, null);
+    private static ThresholdEvaluator Evaluator(ThresholdScenario scenario, bool records) =>
+        new(scenario.Threshold, scenario.Window, static a => a.UserId, "user", scenario.CounterOptions(), "p", null, null, records);
 
     /// <summary>Observes one activity; the detection as text, and whether each of its activities has the encoding of
     /// the activity with its id (the observed one is the instance itself).</summary>
