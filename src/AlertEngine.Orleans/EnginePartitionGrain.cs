@@ -221,7 +221,8 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
 
     private EnginePartition NewPartition(byte[]? snapshot, byte[][] deltas)
     {
-        var partition = new EnginePartition(Definition.Policies, Definition.Options, _index, Definition.Partitions);
+        // Kept activities as arena records (no young object per kept activity for the silo's GC; benchmarks/results/orleans.md, arena-17).
+        var partition = new EnginePartition(Definition.Policies, Definition.Options.WithActivityRecords(), _index, Definition.Partitions);
         if (snapshot is not null)
         {
             PartitionStateCodec.Restore(partition, snapshot, deltas, Definition.Policies.Count);

@@ -93,6 +93,18 @@ internal sealed class Utf8Properties : IReadOnlyDictionary<string, string>
     /// <inheritdoc />
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+    /// <summary>The key at <paramref name="i"/> (in the record's order).</summary>
+    internal string KeyAt(int i) => _slots[i].Name;
+
+    /// <summary>The value at <paramref name="i"/> without decoding it: its UTF-8 text when not decoded yet (then
+    /// <paramref name="decoded"/> is <see langword="null"/>), else the string.</summary>
+    internal ReadOnlySpan<byte> Utf8ValueAt(int i, out string? decoded)
+    {
+        decoded = Volatile.Read(ref _values) is { } values ? Volatile.Read(ref values[i]) : null;
+        ref readonly var slot = ref _slots[i];
+        return decoded is null ? new ReadOnlySpan<byte>(_utf8, slot.Offset, slot.Length) : default;
+    }
+
     private int IndexOf(string key)
     {
         ArgumentNullException.ThrowIfNull(key);

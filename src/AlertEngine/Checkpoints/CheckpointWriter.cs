@@ -20,6 +20,8 @@ internal sealed class CheckpointWriter : IDisposable
     private int _length;
     private readonly Stack<int> _open = new();
     private int _keysLeft;
+    private string[] _keys = [];
+    private int[] _order = [];
 
     /// <summary>Creates a writer.</summary>
     /// <param name="capacity">Expected size in bytes (e.g. the previous checkpoint's), to avoid regrowing the buffer.</param>
@@ -129,25 +131,131 @@ internal sealed class CheckpointWriter : IDisposable
 
     /// <summary>Writes an activity's properties: the count, then the pairs in ordinal key order (equal activities give
     /// equal bytes).</summary>
+    /// <remarks>Allocates nothing for the engine's own property dictionaries (the reader's <see cref="Utf8Properties"/>,
+    /// whose values are copied as UTF-8 without being decoded, and <see cref="Dictionary{TKey, TValue}"/>): a trigger
+    /// window's <see cref="ActivityArena"/> writes every activity it keeps this way.</remarks>
     public void WriteProperties(IReadOnlyDictionary<string, string> properties)
     {
-        Write(properties.Count);
-        if (properties.Count > 0)
+        var count = properties.Count;
+        Write(count);
+        if (count == 0)
         {
-            var keys = new string[properties.Count];
-            var n = 0;
-            foreach (var pair in properties)
-            {
-                keys[n++] = pair.Key;
-            }
+            return;
+        }
 
-            Array.Sort(keys, StringComparer.Ordinal);
-            foreach (var key in keys)
+        if (_keys.Length < count)
+        {
+            _keys = new string[Math.Max(count, _keys.Length * 2)];
+            _order = new int[_keys.Length];
+        }
+
+        var n = 0;
+        switch (properties)
+        {
+            case Utf8Properties utf8:
+                for (; n < count; n++)
+                {
+                    _keys[n] = utf8.KeyAt(n);
+                    _order[n] = n;
+                }
+
+                break;
+            case Dictionary<string, string> d:
+                foreach (var pair in d)
+                {
+                    _keys[n++] = pair.Key;
+                }
+
+                break;
+            default:
+                foreach (var pair in properties)
+                {
+                    _keys[n++] = pair.Key;
+                }
+
+                break;
+        }
+
+        if (properties is Utf8Properties record)
+        {
+            SortKeys(count, withOrder: true);
+            for (var i = 0; i < count; i++)
             {
-                Write(key);
-                Write(properties[key]);
+                Write(_keys[i]);
+                var raw = record.Utf8ValueAt(_order[i], out var decoded);
+
+                // Valid UTF-8 is what Write(string) would write of its decoded string; anything else goes through the
+                // string (as U+FFFD, like the decoded value).
+                if (decoded is null && System.Text.Unicode.Utf8.IsValid(raw))
+                {
+                    Write7BitLength(raw.Length);
+                    Write(raw);
+                }
+                else
+                {
+                    Write(decoded ?? record[_keys[i]]);
+                }
             }
         }
+        else
+        {
+            SortKeys(count, withOrder: false);
+            for (var i = 0; i < count; i++)
+            {
+                Write(_keys[i]);
+                Write(properties[_keys[i]]);
+            }
+        }
+
+        Array.Clear(_keys, 0, count);
+    }
+
+    /// <summary>Sorts the first <paramref name="count"/> of <see cref="_keys"/> (and <see cref="_order"/> with them) in
+    /// ordinal order: by insertion for the few properties an activity has (the library's sorts allocate a comparer
+    /// object per call for a pair of arrays or an <see cref="IComparer{T}"/>), else with the library's.</summary>
+    private void SortKeys(int count, bool withOrder)
+    {
+        if (count > 64)
+        {
+            if (withOrder)
+            {
+                Array.Sort(_keys, _order, 0, count, StringComparer.Ordinal);
+            }
+            else
+            {
+                Array.Sort(_keys, 0, count, StringComparer.Ordinal);
+            }
+
+            return;
+        }
+
+        for (var i = 1; i < count; i++)
+        {
+            var key = _keys[i];
+            var order = _order[i];
+            var j = i - 1;
+            while (j >= 0 && string.CompareOrdinal(_keys[j], key) > 0)
+            {
+                _keys[j + 1] = _keys[j];
+                _order[j + 1] = _order[j];
+                j--;
+            }
+
+            _keys[j + 1] = key;
+            _order[j + 1] = order;
+        }
+    }
+
+    private void Write7BitLength(int length)
+    {
+        var v = (uint)length;
+        while (v >= 0x80)
+        {
+            Write((byte)(v | 0x80));
+            v >>= 7;
+        }
+
+        Write((byte)v);
     }
 
     public void WriteActivities(IReadOnlyList<Activity> activities)

@@ -126,9 +126,16 @@ public sealed class AlertEngineOptions
         return errors;
     }
 
+    /// <summary>Whether threshold windows keep their activities as records of an <see cref="ActivityArena"/> (bytes, no
+    /// reference per kept activity; detections carry equal copies) instead of the instances: set by the Orleans
+    /// partitions, whose detections reach no caller and whose silo's GC pays for every kept young activity; the single
+    /// node keeps the instances (encoding each kept activity cost it ~100–180 ns per matching activity).</summary>
+    internal bool KeepActivityRecords { get; init; }
+
     /// <summary>A copy of every setting (the engine keeps its own, so later changes to these options do not reach it).</summary>
     internal AlertEngineOptions Copy() => new()
     {
+        KeepActivityRecords = KeepActivityRecords,
         Plan = Plan,
         DuplicateHorizon = DuplicateHorizon,
         AllowedLateness = AllowedLateness,
@@ -140,4 +147,24 @@ public sealed class AlertEngineOptions
         TimeZone = TimeZone,
         AnomalyKeyTimeZone = AnomalyKeyTimeZone,
     };
+
+    /// <summary>A copy with <see cref="KeepActivityRecords"/> set.</summary>
+    internal AlertEngineOptions WithActivityRecords()
+    {
+        var copy = Copy();
+        return new AlertEngineOptions
+        {
+            KeepActivityRecords = true,
+            Plan = copy.Plan,
+            DuplicateHorizon = copy.DuplicateHorizon,
+            AllowedLateness = copy.AllowedLateness,
+            FutureTolerance = copy.FutureTolerance,
+            MaxActivitiesPerAlert = copy.MaxActivitiesPerAlert,
+            MaxTrackedKeysPerPolicy = copy.MaxTrackedKeysPerPolicy,
+            MaxValuesPerKey = copy.MaxValuesPerKey,
+            ThresholdResolution = copy.ThresholdResolution,
+            TimeZone = copy.TimeZone,
+            AnomalyKeyTimeZone = copy.AnomalyKeyTimeZone,
+        };
+    }
 }

@@ -210,6 +210,10 @@ public sealed partial class SlidingWindowCounter<TItem>
                 {
                     KeepItem(ref state, ticks / _resolution, ticks, item);
                 }
+                else
+                {
+                    _release?.Release(item);
+                }
             }
 
             if (!UncountKeptItems(ref state))

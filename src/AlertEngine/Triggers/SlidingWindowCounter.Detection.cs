@@ -48,6 +48,11 @@ public sealed partial class SlidingWindowCounter<TItem>
             }
         }
 
+        if (_release is not null)
+        {
+            ReleaseNotHandedOut(ref state, length, ticks, item);
+        }
+
         if (length < _detectionLength && RuntimeHelpers.IsReferenceOrContainsReferences<TItem>())
         {
             Array.Clear(_detectionItems, length, _detectionLength - length);
@@ -57,6 +62,31 @@ public sealed partial class SlidingWindowCounter<TItem>
         _detectionHitCount = hitCount;
         _detectionKey = key;
         ClearCounts(ref state);
+    }
+
+    /// <summary>Before a detection clears a key: releases the kept items (and the item that fired) that the detection
+    /// does not carry (it carries the last <paramref name="length"/> of them all, merged in time order).</summary>
+    private void ReleaseNotHandedOut(ref CounterKeyState state, int length, long ticks, TItem item)
+    {
+        var kept = state.ItemCount;
+        var start = kept + 1 - length;
+        if (start == 0)
+        {
+            return;
+        }
+
+        // The item's place among the kept ones (as in Fire); without a detection item, every item goes.
+        var at = length == 0 ? 0 : ticks >= _watermark ? kept : PositionAfter(ref state, ticks);
+        var keptReleased = at >= start ? start : start - 1;
+        for (var j = 0; j < keptReleased; j++)
+        {
+            _release!.Release(ItemAt(ref state, j).Item);
+        }
+
+        if (at < start)
+        {
+            _release!.Release(item);
+        }
     }
 
     private static void ClearCounts(ref CounterKeyState state)

@@ -101,6 +101,14 @@ public sealed partial class SlidingWindowCounter<TItem>
 
     private void Release(ref CounterKeyState state)
     {
+        if (_release is not null)
+        {
+            for (var j = 0; j < state.ItemCount; j++)
+            {
+                _release.Release(ItemAt(ref state, j).Item);
+            }
+        }
+
         ClearCounts(ref state);
         if (state.Slots is { } slots)
         {

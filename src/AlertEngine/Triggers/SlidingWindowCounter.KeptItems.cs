@@ -90,6 +90,7 @@ public sealed partial class SlidingWindowCounter<TItem>
             {
                 // Older than every kept item: not among the most recent, so only counted.
                 CountSlot(ref state, slot);
+                _release?.Release(item);
                 return;
             }
 
@@ -122,6 +123,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     {
         var items = ItemsOf(ref state);
         CountSlot(ref state, items[state.ItemHead].Ticks / _resolution);
+        _release?.Release(items[state.ItemHead].Item);
         items[state.ItemHead] = default;
         state.ItemHead = Wrap(state.ItemHead + 1, items.Length);
         state.ItemCount--;
@@ -177,4 +179,13 @@ public sealed partial class SlidingWindowCounter<TItem>
         public long Ticks;
         public TItem Item;
     }
+}
+
+/// <summary>Frees what a counter's kept item owns when the counter stops holding it (see
+/// <see cref="SlidingWindowCounter{TItem}.ItemRelease"/>).</summary>
+/// <typeparam name="TItem">The counter's item type.</typeparam>
+internal interface IKeptItemRelease<in TItem>
+{
+    /// <summary>The counter no longer holds <paramref name="item"/> and did not hand it out.</summary>
+    void Release(TItem item);
 }

@@ -70,6 +70,7 @@ public sealed partial class SlidingWindowCounter<TItem>
                     break;
                 }
 
+                _release?.Release(first.Item);
                 first = default;
                 state.ItemHead = Wrap(state.ItemHead + 1, items.Length);
                 state.ItemCount--;

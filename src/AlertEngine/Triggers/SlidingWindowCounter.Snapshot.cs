@@ -60,6 +60,11 @@ public sealed partial class SlidingWindowCounter<TItem>
             }
 
             var skip = Math.Max(0, k.Items.Count - _maxStoredItems);
+            for (var i = 0; i < skip; i++)
+            {
+                _release?.Release(k.Items[i].Item);
+            }
+
             for (var i = skip; i < k.Items.Count; i++)
             {
                 KeepItem(ref state, k.Items[i].Time.UtcTicks / _resolution, k.Items[i].Time.UtcTicks, k.Items[i].Item);

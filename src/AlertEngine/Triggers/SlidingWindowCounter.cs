@@ -83,6 +83,7 @@ public sealed partial class SlidingWindowCounter<TItem>
     private int _detectionLength;
     private TItem[] _detectionItems = [];
     private CounterSlot[] _mergeScratch = [];
+    private IKeptItemRelease<TItem>? _release;
 
     // The hot key: after two items in a row for the same key (the same string instance), its state is copied out of
     // the table into _hotState and later items for that string use it without hashing the key (a burst of one user's
@@ -157,6 +158,18 @@ public sealed partial class SlidingWindowCounter<TItem>
     /// </summary>
     public SlidingWindowDetection<TItem> LastDetection =>
         new(_detectionKey, _detectionHitCount, new ReadOnlySpan<TItem>(_detectionItems, 0, _detectionLength));
+
+    /// <summary>
+    /// Told of every kept item the counter stops holding without handing it out in <see cref="LastDetection"/> (expired,
+    /// dropped to the counts, evicted, not kept at all, skipped on restore), so that items owning storage (records of an
+    /// <see cref="ActivityArena"/>) can be freed; the items of a detection are the caller's to free. Set before the
+    /// first item.
+    /// </summary>
+    internal IKeptItemRelease<TItem>? ItemRelease
+    {
+        get => _release;
+        set => _release = value;
+    }
 
     /// <summary>The largest number of time slots one key can hold: <c>min(N − 1, ceil(window / resolution))</c>.</summary>
     internal int MaxSlotsPerKey => _maxSlotsPerKey;

@@ -11,6 +11,10 @@ internal sealed class ThresholdDetector : IPolicyDetector, IKeyedDetectorState
 {
     private readonly ThresholdEvaluator _evaluator;
 
+    // A kept activity's record is its checkpoint encoding: written by copying the bytes, read by storing the activity.
+    private readonly Action<CheckpointWriter, KeptActivity> _writeItem;
+    private readonly Func<CheckpointReader, KeptActivity> _readItem;
+
     public ThresholdDetector(AlertPolicy policy, ThresholdTrigger trigger, AlertEngineOptions options, Action<EngineDiagnostic> report)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -35,11 +39,17 @@ internal sealed class ThresholdDetector : IPolicyDetector, IKeyedDetectorState
             counterOptions,
             policy.Id,
             report,
-            logger: null);
+            logger: null,
+            options.KeepActivityRecords);
+        _writeItem = (w, kept) => _evaluator.Arena.WriteTo(w, kept);
+        _readItem = r => _evaluator.Arena.Add(r.ReadActivity());
     }
 
     /// <summary>The counter (for tests and state inspection).</summary>
-    internal SlidingWindowCounter<Activity> Counter => _evaluator.Counter;
+    internal SlidingWindowCounter<KeptActivity> Counter => _evaluator.Counter;
+
+    /// <summary>The kept activities' records (for tests and benchmarks).</summary>
+    internal ActivityArena Arena => _evaluator.Arena;
 
     /// <summary>Creates the detector of a threshold policy; matches <see cref="DetectorFactory"/>.</summary>
     /// <exception cref="ArgumentException">The policy's trigger is not a threshold trigger.</exception>
@@ -66,16 +76,73 @@ internal sealed class ThresholdDetector : IPolicyDetector, IKeyedDetectorState
     public bool IsFirstMatch(Activity activity, out string scopeKey) => _evaluator.IsFirstMatch(activity, out scopeKey);
 
     /// <summary>Captures the trigger state (counts and kept activities per scope key).</summary>
-    public SlidingWindowCounterSnapshot<Activity> CreateSnapshot() => _evaluator.Counter.CreateSnapshot();
+    public SlidingWindowCounterSnapshot<Activity> CreateSnapshot()
+    {
+        var kept = _evaluator.Counter.CreateSnapshot();
+        var keys = new List<SlidingWindowKeySnapshot<Activity>>(kept.Keys.Count);
+        foreach (var k in kept.Keys)
+        {
+            var items = new SlidingWindowItem<Activity>[k.Items.Count];
+            for (var i = 0; i < items.Length; i++)
+            {
+                items[i] = new SlidingWindowItem<Activity>(k.Items[i].Time, Arena.Materialize(k.Items[i].Item));
+            }
+
+            keys.Add(new SlidingWindowKeySnapshot<Activity>(k.Key, k.Newest, k.Slots, items));
+        }
+
+        return new SlidingWindowCounterSnapshot<Activity>(kept.Threshold, kept.Window, kept.Resolution, kept.Watermark, keys);
+    }
 
     /// <summary>Replaces the trigger state with a snapshot of the same policy trigger.</summary>
     /// <exception cref="ArgumentException">The snapshot does not fit the trigger.</exception>
-    public void Restore(SlidingWindowCounterSnapshot<Activity> snapshot) => _evaluator.Counter.Restore(snapshot);
+    public void Restore(SlidingWindowCounterSnapshot<Activity> snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(snapshot.Keys, nameof(snapshot));
+        var stored = new List<KeptActivity>();
+        var keys = new List<SlidingWindowKeySnapshot<KeptActivity>>(snapshot.Keys.Count);
+        try
+        {
+            foreach (var k in snapshot.Keys)
+            {
+                if (k?.Items is null)
+                {
+                    // Refused by the counter's checks, with their message.
+                    keys.Add(k is null ? null! : new SlidingWindowKeySnapshot<KeptActivity>(k.Key, k.Newest, k.Slots, null!));
+                    continue;
+                }
+
+                var items = new SlidingWindowItem<KeptActivity>[k.Items.Count];
+                for (var i = 0; i < items.Length; i++)
+                {
+                    var activity = k.Items[i].Item ?? throw new ArgumentException($"Key '{k.Key}': item {i} is null.", nameof(snapshot));
+                    var record = Arena.Add(activity);
+                    stored.Add(record);
+                    items[i] = new SlidingWindowItem<KeptActivity>(k.Items[i].Time, record);
+                }
+
+                keys.Add(new SlidingWindowKeySnapshot<KeptActivity>(k.Key, k.Newest, k.Slots, items));
+            }
+
+            _evaluator.Counter.Restore(new SlidingWindowCounterSnapshot<KeptActivity>(
+                snapshot.Threshold, snapshot.Window, snapshot.Resolution, snapshot.Watermark, keys));
+        }
+        catch
+        {
+            // The counter is unchanged when it refuses a snapshot: the records made for it go.
+            foreach (var record in stored)
+            {
+                Arena.Free(record);
+            }
+
+            throw;
+        }
+    }
 
     /// <summary>Detector-wide: the counter's watermark; per key: its newest slot, slot counts and kept activities
     /// (written from the counter's key table directly).</summary>
-    public void WriteState(CheckpointWriter writer) =>
-        _evaluator.Counter.WriteCheckpoint(writer, static (w, activity) => w.WriteActivity(activity));
+    public void WriteState(CheckpointWriter writer) => _evaluator.Counter.WriteCheckpoint(writer, _writeItem);
 
     /// <inheritdoc />
     public IEqualityComparer<string> KeyComparer => _evaluator.Counter.KeyComparer;
@@ -91,11 +158,11 @@ internal sealed class ThresholdDetector : IPolicyDetector, IKeyedDetectorState
 
     /// <inheritdoc />
     public void WriteState(CheckpointWriter writer, IReadOnlyCollection<string> keys) =>
-        _evaluator.Counter.WriteKeysCheckpoint(writer, static (w, activity) => w.WriteActivity(activity), keys);
+        _evaluator.Counter.WriteKeysCheckpoint(writer, _writeItem, keys);
 
     /// <summary>Reads the state into this detector, which must be fresh (the engine discards it after an exception).
     /// An <see cref="ArgumentException"/> means the state does not fit this counter (e.g. another resolution): the
     /// engine skips the policy with that reason.</summary>
     public void ReadState(CheckpointReader reader) =>
-        _evaluator.Counter.ReadCheckpoint(reader, static r => r.ReadActivity());
+        _evaluator.Counter.ReadCheckpoint(reader, _readItem);
 }

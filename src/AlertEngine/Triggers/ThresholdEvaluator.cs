@@ -8,13 +8,22 @@ namespace AlertEngine;
 /// turns its outcomes into detections and diagnostics. Shared by the engine's detector and the Rx operator.
 /// Single-threaded.
 /// </summary>
-internal sealed class ThresholdEvaluator
+/// <remarks>
+/// The window keeps each activity in an <see cref="ActivityArena"/>: as the instance (by default), or, with
+/// <c>records</c>, as a record of its bytes with no reference (see the arena for why): a detection then carries the
+/// activity that completed it (the instance observed) and the kept ones made again from their records, equal to the
+/// observed ones in every field a checkpoint keeps (as after a checkpoint restore).
+/// </remarks>
+internal sealed class ThresholdEvaluator : IKeptItemRelease<KeptActivity>
 {
     private readonly Func<Activity, string?> _scope;
     private readonly string _scopeName;
     private readonly string? _policyId;
     private readonly Action<EngineDiagnostic>? _report;
     private readonly ILogger? _logger;
+
+    // Whether the counter keeps items (N > 1 and a cap above zero): otherwise no activity is stored.
+    private readonly bool _keeps;
 
     public ThresholdEvaluator(
         int threshold,
@@ -24,9 +33,12 @@ internal sealed class ThresholdEvaluator
         SlidingWindowCounterOptions options,
         string? policyId,
         Action<EngineDiagnostic>? report,
-        ILogger? logger)
+        ILogger? logger,
+        bool records = false)
     {
-        Counter = new SlidingWindowCounter<Activity>(threshold, window, options);
+        Arena = new ActivityArena(records);
+        Counter = new SlidingWindowCounter<KeptActivity>(threshold, window, options) { ItemRelease = this };
+        _keeps = Math.Min(threshold - 1, options.MaxItemsPerDetection) > 0;
         _scope = scope;
         _scopeName = scopeName;
         _policyId = policyId;
@@ -34,7 +46,13 @@ internal sealed class ThresholdEvaluator
         _logger = logger;
     }
 
-    public SlidingWindowCounter<Activity> Counter { get; }
+    public SlidingWindowCounter<KeptActivity> Counter { get; }
+
+    /// <summary>The kept activities' records.</summary>
+    public ActivityArena Arena { get; }
+
+    /// <inheritdoc />
+    void IKeptItemRelease<KeptActivity>.Release(KeptActivity item) => Arena.Free(item);
 
     /// <summary>
     /// Whether <paramref name="activity"/>, just observed without completing a detection, is the first one counted for
@@ -59,13 +77,21 @@ internal sealed class ThresholdEvaluator
                 $"activity {activity.Id} has no value for scope '{_scopeName}'; counted under the key \"\"."));
         }
 
-        switch (Counter.Add(key, activity.Time, activity))
+        // Stored before it is counted (the counter decides whether it keeps it; it releases what it does not keep).
+        var kept = _keeps ? Arena.Add(activity) : KeptActivity.None;
+        var outcome = Counter.Add(key, activity.Time, kept);
+        if (outcome is not (SlidingWindowOutcome.Counted or SlidingWindowOutcome.Detected))
+        {
+            Arena.Free(kept);
+        }
+
+        switch (outcome)
         {
             case SlidingWindowOutcome.Counted:
                 return null;
             case SlidingWindowOutcome.Detected:
                 var hit = Counter.LastDetection;
-                return new Detection(activity.Time, activity, hit.Items.ToArray(), hit.HitCount, key) { PolicyId = _policyId };
+                return new Detection(activity.Time, activity, Activities(hit.Items, kept, activity), hit.HitCount, key) { PolicyId = _policyId };
             case SlidingWindowOutcome.Late:
                 Report(DiagnosticKind.Late, activity, string.Create(
                     CultureInfo.InvariantCulture,
@@ -82,6 +108,29 @@ internal sealed class ThresholdEvaluator
                     $"the cap of {Counter.MaxTrackedKeys} tracked scope keys is reached; activity {activity.Id} for the new key '{key}' was not counted."));
                 return null;
         }
+    }
+
+    /// <summary>A detection's activities: the observed one as itself, the kept ones made again; their records are
+    /// freed (a detection's items are the caller's).</summary>
+    private Activity[] Activities(ReadOnlySpan<KeptActivity> items, KeptActivity observed, Activity activity)
+    {
+        // The observed activity is among them unless it is older than all they carry (then the counter released it).
+        var activities = new Activity[items.Length];
+        for (var i = 0; i < items.Length; i++)
+        {
+            if (items[i].Equals(observed))
+            {
+                activities[i] = activity;
+            }
+            else
+            {
+                activities[i] = Arena.Materialize(items[i]);
+            }
+
+            Arena.Free(items[i]);
+        }
+
+        return activities;
     }
 
     private void Report(DiagnosticKind kind, Activity activity, string message)
