@@ -71,6 +71,15 @@ public sealed partial class BaselineModel<T>
     private readonly Dictionary<string, int> _calendarByZone = new(StringComparer.Ordinal);
     private readonly string _timeZoneId;
 
+    // The population day profile (issue 15): only with AnomalyDetectorOptions.ProfileFitLimit > 0 (an internal switch,
+    // off by default), hourly or shorter buckets and no per-key zones; null otherwise, and then nothing below changes
+    // what the model does.
+    private readonly PopulationDayProfile? _profile;
+    private readonly double _profileFit;
+
+    // The quantile where a slot is predicted with the profile: the thresholds' Z + the profile's offset.
+    private readonly double _profileZ;
+
     private long _watermark = long.MinValue;
     private long _nextSweepTicks = long.MinValue;
 
@@ -103,6 +112,18 @@ public sealed partial class BaselineModel<T>
         _timeZoneId = options.TimeZone.Id;
         _slots = calendar.SlotCount;
         _chunkShift = Math.Clamp(BitOperations.Log2((uint)(65536 / _slots)), 0, MaxChunkShift);
+        _profileFit = options.ProfileFitLimit;
+        _profileZ = Thresholds.Z + (options.ProfileZOffset ?? BaselineMath.ProfileZOffset(trigger.Sensitivity));
+        if (_profileFit > 0 && _slots == 2 * BaselineMath.HoursPerDayType && _keyZone is null)
+        {
+            if (!(_profileZ > 0))
+            {
+                throw new ArgumentException($"The quantile with the population profile, Z + ProfileZOffset = {_profileZ}, must be greater than zero.", nameof(options));
+            }
+
+            _profile = new PopulationDayProfile(calendar, _bucket);
+        }
+
         // Records and slots are in chunks; what must fit one array are the older open buckets' counts, ring − 1 per
         // handle, for up to a chunk of handles beyond the cap.
         var perKey = Math.Max(1, _ring - 1);
@@ -121,6 +142,21 @@ public sealed partial class BaselineModel<T>
 
     /// <summary>The thresholds in force.</summary>
     public AnomalyThresholds Thresholds { get; }
+
+    /// <summary>The population day profile; null when it is switched off (the default), with per-key zones or with
+    /// buckets longer than an hour (tests, inspection).</summary>
+    internal PopulationDayProfile? Profile => _profile;
+
+    /// <summary>The quantile where a slot is predicted with the population profile (tests).</summary>
+    internal double ProfileZ => _profileZ;
+
+    /// <summary>A tracked key's cached rate against the population profile (NaN: not computed for the profile's day;
+    /// −1: not predicted with the profile), or null when the key is not tracked (tests).</summary>
+    internal float? CachedProfileRate(string key)
+    {
+        var h = FindHandle(key);
+        return h < 0 ? null : Record(h).ProfileRate;
+    }
 
     /// <summary>The number of keys tracked.</summary>
     public int KeyCount => _keyCount;
@@ -145,7 +181,40 @@ public sealed partial class BaselineModel<T>
     /// <param name="item">The item to keep for the detection (the activity).</param>
     /// <param name="detection">The detection when the outcome is <see cref="AnomalyOutcome.Detected"/>; otherwise <see langword="null"/>.</param>
     /// <returns>What happened to the observation.</returns>
-    public AnomalyOutcome Observe(string key, DateTimeOffset time, T item, out BaselineDetection<T>? detection)
+    public AnomalyOutcome Observe(string key, DateTimeOffset time, T item, out BaselineDetection<T>? detection) =>
+        ObserveCore(key, time, item, countInProfile: true, out detection);
+
+    /// <summary>The engine's detector: follows the detector-wide clock to <paramref name="t"/> (with the eviction of idle
+    /// keys that goes with it) and, with the population profile, counts an admitted observation (not late behind the
+    /// watermark) of <paramref name="key"/> in it, without touching any key. Every partition calls it for every activity
+    /// that passed the policy's conditions, and the owner then calls <see cref="ObserveCore"/> without counting again.
+    /// <paramref name="key"/> may be null once <see cref="ProfileNeedsKey"/> is false. Earlier times only count.</summary>
+    internal void Pass(long t, string? key)
+    {
+        if (t > _watermark)
+        {
+            MoveWatermark(t);
+        }
+        else if (_profile is null || _watermark - t > _lateness)
+        {
+            return;
+        }
+
+        _profile?.Count(t, key);
+    }
+
+    /// <summary>Whether <see cref="Pass"/> needs the activity's key: the population profile has not yet seen two keys.</summary>
+    internal bool ProfileNeedsKey => _profile is { SeveralKeys: false };
+
+    /// <summary>Whether the model counts a population profile (the engine then calls <see cref="Pass"/> for every admitted
+    /// activity before <see cref="ObserveCore"/>).</summary>
+    internal bool HasProfile => _profile is not null;
+
+    /// <summary><see cref="Observe(string, DateTimeOffset, T, out BaselineDetection{T}?)"/>; with
+    /// <paramref name="countInProfile"/> false the observation is not counted in the population profile (the engine
+    /// counted it in <see cref="Pass"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal AnomalyOutcome ObserveCore(string key, DateTimeOffset time, T item, bool countInProfile, out BaselineDetection<T>? detection)
     {
         ArgumentNullException.ThrowIfNull(key);
         detection = null;
@@ -157,6 +226,11 @@ public sealed partial class BaselineModel<T>
         else if (_watermark - t > _lateness)
         {
             return AnomalyOutcome.Late;
+        }
+
+        if (countInProfile)
+        {
+            _profile?.Count(t, key);
         }
 
         // The handle index asks for a candidate handle's state (PrefetchState: its record, slots and older counts) before
@@ -224,10 +298,12 @@ public sealed partial class BaselineModel<T>
         var b = time.UtcTicks / _bucket;
         var j = SlotOf(h, b);
         var slots = SlotsOf(h);
-        var level = PredictedLevel(slots, j) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        var level = Predict(h, slots, j, out var effective, keep: false) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
         int samples = SamplesAt(slots, j);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
-        var bucketThreshold = BaselineMath.PredictiveThreshold(level, batch, k.Dispersion, samples, Thresholds, out var scale);
+        var bucketThreshold = effective > 0
+            ? BaselineMath.PredictiveThresholdOfSamples(level, batch, k.Dispersion, effective, _profileZ, Thresholds, out var scale)
+            : BaselineMath.PredictiveThreshold(level, batch, k.Dispersion, samples, Thresholds, out scale);
         var learned = (b * _bucket) - k.FirstTicks >= _learning;
         var threshold = learned && samples > 0 ? bucketThreshold : (int?)null;
         return new BaselineEstimate(level, scale, samples, learned, threshold);
