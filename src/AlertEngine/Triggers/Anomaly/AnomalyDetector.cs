@@ -37,7 +37,10 @@ internal sealed class AnomalyDetector : IPolicyDetector
             TimeZone = options.TimeZone,
             KeyTimeZone = options.AnomalyKeyTimeZone,
             ProfileFitLimit = options.AnomalyProfileFitLimit,
-        });
+        })
+        {
+            CountedInPass = true,
+        };
     }
 
     /// <summary>The model, for snapshots and inspection.</summary>
@@ -67,7 +70,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
             }
         }
 
-        switch (_model.ObserveCore(key, activity.Time, activity, countInProfile: false, out var found))
+        switch (_model.Observe(key, activity.Time, activity, out var found))
         {
             case AnomalyOutcome.Detected:
                 return ToDetection(found!, activity, _policyId);

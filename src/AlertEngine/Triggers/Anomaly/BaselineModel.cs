@@ -25,7 +25,7 @@ namespace AlertEngine;
 /// bucket: each key keeps its newest bucket and the ⌈lateness / bucket⌉ before it open (at most 64 open buckets in
 /// all), and folds a bucket into the baseline only once it leaves that window.</para>
 /// <para><b>Memory.</b> Per key: a fixed-size record (192 bytes, three cache lines: 56 bytes touched by every
-/// observation and the key's length, 64 by a bucket change, and up to 32 of the key's characters, compared by the
+/// observation, the key's length and the key's cached rate against the population profile, 64 by a bucket change, and up to 32 of the key's characters, compared by the
 /// lookup), the reference to the model's copy of the key (8 bytes in an array at least half full), 5 bytes per seasonal
 /// slot (48 slots for hourly buckets: 240 bytes), 4 bytes per extra open bucket, and its lookup entry (hash and handle:
 /// 8 bytes in a table between three eighths and three quarters full). Records and slots are allocated in chunks of
@@ -172,22 +172,11 @@ public sealed partial class BaselineModel<T>
     /// fewer items than it counts; a bucket that had already fired lost nothing.</summary>
     public long DroppedItems { get; private set; }
 
-    /// <summary>
-    /// Counts one observation of <paramref name="key"/> at <paramref name="time"/>. Returns
-    /// <see cref="AnomalyOutcome.Detected"/> (with the detection) when it made its bucket anomalous.
-    /// </summary>
-    /// <param name="key">The scope key (user id, malware family, …).</param>
-    /// <param name="time">The event time.</param>
-    /// <param name="item">The item to keep for the detection (the activity).</param>
-    /// <param name="detection">The detection when the outcome is <see cref="AnomalyOutcome.Detected"/>; otherwise <see langword="null"/>.</param>
-    /// <returns>What happened to the observation.</returns>
-    public AnomalyOutcome Observe(string key, DateTimeOffset time, T item, out BaselineDetection<T>? detection) =>
-        ObserveCore(key, time, item, countInProfile: true, out detection);
-
     /// <summary>The engine's detector: follows the detector-wide clock to <paramref name="t"/> (with the eviction of idle
     /// keys that goes with it) and, with the population profile, counts an admitted observation (not late behind the
     /// watermark) of <paramref name="key"/> in it, without touching any key. Every partition calls it for every activity
-    /// that passed the policy's conditions, and the owner then calls <see cref="ObserveCore"/> without counting again.
+    /// that passed the policy's conditions, and the owner then calls <see cref="Observe"/>, which does not count again
+    /// (<see cref="CountedInPass"/>).
     /// <paramref name="key"/> may be null once <see cref="ProfileNeedsKey"/> is false. Earlier times only count.</summary>
     internal void Pass(long t, string? key)
     {
@@ -207,14 +196,23 @@ public sealed partial class BaselineModel<T>
     internal bool ProfileNeedsKey => _profile is { SeveralKeys: false };
 
     /// <summary>Whether the model counts a population profile (the engine then calls <see cref="Pass"/> for every admitted
-    /// activity before <see cref="ObserveCore"/>).</summary>
+    /// activity before <see cref="Observe"/>).</summary>
     internal bool HasProfile => _profile is not null;
 
-    /// <summary><see cref="Observe(string, DateTimeOffset, T, out BaselineDetection{T}?)"/>; with
-    /// <paramref name="countInProfile"/> false the observation is not counted in the population profile (the engine
-    /// counted it in <see cref="Pass"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal AnomalyOutcome ObserveCore(string key, DateTimeOffset time, T item, bool countInProfile, out BaselineDetection<T>? detection)
+    /// <summary>Set by the engine's detector: every observation was counted in the population profile by <see cref="Pass"/>
+    /// (which every partition calls for every admitted activity), so <see cref="Observe"/> does not count it again.</summary>
+    internal bool CountedInPass { get; init; }
+
+    /// <summary>
+    /// Counts one observation of <paramref name="key"/> at <paramref name="time"/>. Returns
+    /// <see cref="AnomalyOutcome.Detected"/> (with the detection) when it made its bucket anomalous.
+    /// </summary>
+    /// <param name="key">The scope key (user id, malware family, …).</param>
+    /// <param name="time">The event time.</param>
+    /// <param name="item">The item to keep for the detection (the activity).</param>
+    /// <param name="detection">The detection when the outcome is <see cref="AnomalyOutcome.Detected"/>; otherwise <see langword="null"/>.</param>
+    /// <returns>What happened to the observation.</returns>
+    public AnomalyOutcome Observe(string key, DateTimeOffset time, T item, out BaselineDetection<T>? detection)
     {
         ArgumentNullException.ThrowIfNull(key);
         detection = null;
@@ -228,9 +226,11 @@ public sealed partial class BaselineModel<T>
             return AnomalyOutcome.Late;
         }
 
-        if (countInProfile)
+        // The population profile (null unless switched on) counts the observation here, unless the engine's detector
+        // counted it in Pass already.
+        if (_profile is not null && !CountedInPass)
         {
-            _profile?.Count(t, key);
+            _profile.Count(t, key);
         }
 
         // The handle index asks for a candidate handle's state (PrefetchState: its record, slots and older counts) before

@@ -33,7 +33,10 @@ public class PopulationProfileProperties
             var lateness = TimeSpan.FromMinutes(latenessMinutes);
             var model = new BaselineModel<int>(
                 new AnomalyTrigger(TriggerScope.User, TimeSpan.FromHours(2), AnomalySensitivity.Medium, bucket),
-                new AnomalyDetectorOptions { AllowedLateness = lateness, MaxTrackedKeys = 3, ProfileFitLimit = Fit });
+                new AnomalyDetectorOptions { AllowedLateness = lateness, MaxTrackedKeys = 3, ProfileFitLimit = Fit })
+            {
+                CountedInPass = enginePath == 1,
+            };
             var times = SparseTimes(new Random(seed), lateness);
             var arrivals = new List<long>();
             var random = new Random(seed ^ 0x5bd1e995);
@@ -45,7 +48,7 @@ public class PopulationProfileProperties
                 {
                     // The engine: Pass counts, Observe does not count again (every partition calls Pass).
                     model.Pass(ticks, key);
-                    model.ObserveCore(key, new DateTimeOffset(ticks, TimeSpan.Zero), 0, countInProfile: false, out _);
+                    model.Observe(key, new DateTimeOffset(ticks, TimeSpan.Zero), 0, out _);
                 }
                 else
                 {
