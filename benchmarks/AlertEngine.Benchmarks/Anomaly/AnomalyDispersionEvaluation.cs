@@ -54,6 +54,9 @@ public static class AnomalyDispersionEvaluation
         AnomalySensitivity? dumpFalsePositives = null;
         string? output = null;
         double? z = null;
+        double? profileZ = null;
+        List<double>? sweep = null;
+        var sweepSensitivity = AnomalySensitivity.Medium;
         var bands = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -65,6 +68,11 @@ public static class AnomalyDispersionEvaluation
                 case "--day-cv": dayCv = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--out": output = args[++i]; break;
                 case "--z": z = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--profile": AnomalyEvaluation.ProfileFitLimit = BaselineMath.ProfileFitDefault; break;
+                case "--profile-fit": AnomalyEvaluation.ProfileFitLimit = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--profile-z": profileZ = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--sweep": sweep = [.. args[++i].Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture))]; break;
+                case "--sweep-sensitivity": sweepSensitivity = Enum.Parse<AnomalySensitivity>(args[++i], ignoreCase: true); break;
                 case "--bands": bands = true; break;
                 case "--dump-missed": AnomalyEvaluation.DumpMissedKind = args[++i]; break;
                 case "--dump-fp":
@@ -93,7 +101,7 @@ public static class AnomalyDispersionEvaluation
         report.AppendLine("# Unusual-activity detection: false alarms and recall across bursty populations (issue 15)");
         report.AppendLine();
         var dayOption = dayCv > 0 ? string.Create(inv, $" --day-cv {dayCv}") : "";
-        report.AppendLine(inv, $"Command: `dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval-dispersion --users {users} --weeks {weeks} --first-seed {firstSeed}{dayOption}`.");
+        report.AppendLine(inv, $"Command: `dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval-dispersion --users {users} --weeks {weeks} --first-seed {firstSeed}{dayOption}{AnomalyEvaluation.ProfileOption}`.");
         report.AppendLine(inv, $"Per population: {users} users (seeds {firstSeed}..{firstSeed + users - 1}{(firstSeed == HoldoutFirstSeed ? ", the holdout set of these populations" : "")}) × {weeks} weeks, hourly buckets, learning period 7 days, scope user.");
         report.AppendLine("Traffic: `AnomalyStreamGenerator` (office-hours profile with a lunch dip, weekends at 8 %, 3 % holidays, weekly drift σ 0.1 (log), log-normal peak rate, median 12/h, σ 0.6, at least 2)");
         report.AppendLine(inv, $"with the hourly rate multiplied by an independent Gamma(1/CV², CV²) factor per hour (gamma-Poisson counts: variance m + CV²·m²){(dayCv > 0 ? string.Create(inv, $" and a Gamma day multiplier of CV {dayCv}") : ", no separate day multiplier")}.");
@@ -119,11 +127,32 @@ public static class AnomalyDispersionEvaluation
                 withBursts[u] = AnomalyStreamGenerator.Generate(firstSeed + u, injected);
             }
 
+            if (sweep is not null)
+            {
+                // Exploration: one sensitivity's gates with each ProfileZ in the list (the Z of the fallback unchanged).
+                foreach (var pz in sweep)
+                {
+                    var f = AnomalyEvaluation.Evaluate(free, sweepSensitivity, z, null, zonesKnown: false, pz);
+                    var r = AnomalyEvaluation.Evaluate(withBursts, sweepSensitivity, z, null, zonesKnown: false, pz);
+                    report.Append(inv, $"| {name} ({cv}) | {sweepSensitivity}, profile Z {pz} | {f.UserDaysAfterLearning:0} | {PerThousand(f.Detections, f.UserDaysAfterLearning)} |");
+                    foreach (var spec in bursts)
+                    {
+                        var (n, hit) = r.ByKind.GetValueOrDefault(spec.Name);
+                        report.Append(inv, $" {AnomalyEvaluation.Ratio(hit, n)} |");
+                    }
+
+                    report.AppendLine(inv, $" {AnomalyEvaluation.Ratio(r.TruePositives, r.Detections)} | {PerThousand(r.Detections - r.TruePositives, r.UserDaysAfterLearning)} | {AnomalyEvaluation.Quantile(r.Delays, 0.5)} | {AnomalyEvaluation.Quantile(r.Delays, 0.9)} | {AnomalyEvaluation.Quantile(f.FinalDispersions, 0.5, "0.000")} |");
+                    Console.Error.WriteLine(string.Create(inv, $"{name} pz {pz} done at {clock.Elapsed.TotalSeconds:0} s"));
+                }
+
+                continue;
+            }
+
             foreach (var sensitivity in Sensitivities)
             {
                 var label = string.Create(inv, $"{name} ({cv})");
-                var f = AnomalyEvaluation.Evaluate(free, sensitivity, z, sensitivity == dumpFalsePositives ? label : null, zonesKnown: false);
-                var r = AnomalyEvaluation.Evaluate(withBursts, sensitivity, z, null, zonesKnown: false);
+                var f = AnomalyEvaluation.Evaluate(free, sensitivity, z, sensitivity == dumpFalsePositives ? label : null, zonesKnown: false, profileZ);
+                var r = AnomalyEvaluation.Evaluate(withBursts, sensitivity, z, null, zonesKnown: false, profileZ);
                 report.Append(inv, $"| {label} | {sensitivity} | {f.UserDaysAfterLearning:0} | {PerThousand(f.Detections, f.UserDaysAfterLearning)} |");
                 foreach (var spec in bursts)
                 {
@@ -165,7 +194,7 @@ public static class AnomalyDispersionEvaluation
         }
 
         report.AppendLine();
-        report.AppendLine(inv, $"Thresholds: low {Describe(AnomalyThresholds.Low)}; medium {Describe(AnomalyThresholds.Medium)}; high {Describe(AnomalyThresholds.High)}.");
+        report.AppendLine(inv, $"Thresholds: low {Describe(AnomalyThresholds.Low, AnomalySensitivity.Low)}; medium {Describe(AnomalyThresholds.Medium, AnomalySensitivity.Medium)}; high {Describe(AnomalyThresholds.High, AnomalySensitivity.High)}.");
         report.AppendLine(inv, $"Elapsed: {clock.Elapsed.TotalSeconds:0} s.");
         return EvaluationReport.Publish(report, output);
     }
@@ -173,6 +202,8 @@ public static class AnomalyDispersionEvaluation
     private static string PerThousand(int n, double userDays) =>
         userDays > 0 ? (1000.0 * n / userDays).ToString("0.00", CultureInfo.InvariantCulture) : "–";
 
-    private static string Describe(AnomalyThresholds t) =>
-        string.Create(CultureInfo.InvariantCulture, $"Z {t.Z}, min count {t.MinCount}, min ratio {t.MinRatio}");
+    private static string Describe(AnomalyThresholds t, AnomalySensitivity sensitivity) =>
+        AnomalyEvaluation.ProfileFitLimit > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"Z {t.Z} (with the population profile {t.Z + BaselineMath.ProfileZOffset(sensitivity)}), min count {t.MinCount}, min ratio {t.MinRatio}")
+            : string.Create(CultureInfo.InvariantCulture, $"Z {t.Z}, min count {t.MinCount}, min ratio {t.MinRatio}");
 }

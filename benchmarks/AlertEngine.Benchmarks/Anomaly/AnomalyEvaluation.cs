@@ -37,6 +37,8 @@ public static class AnomalyEvaluation
                 case "--users": users = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--weeks": weeks = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--out": output = args[++i]; break;
+                case "--profile": ProfileFitLimit = BaselineMath.ProfileFitDefault; break;
+                case "--profile-fit": ProfileFitLimit = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--z": z = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--first-seed": firstSeed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--dump-fp":
@@ -60,7 +62,7 @@ public static class AnomalyEvaluation
         report.AppendLine();
         var seedOption = firstSeed == 1 ? "" : string.Create(inv, $" --first-seed {firstSeed}");
         var headlineOption = headlineOnly ? " --headline" : "";
-        report.AppendLine(inv, $"Command: `dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval --users {users} --weeks {weeks}{seedOption}{headlineOption}`.");
+        report.AppendLine(inv, $"Command: `dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval --users {users} --weeks {weeks}{seedOption}{headlineOption}{ProfileOption}`.");
         report.AppendLine(inv, $"Each scenario: {users} users (seeds {firstSeed}..{firstSeed + users - 1}) × {weeks} weeks = {users * weeks} user-weeks, hourly buckets, learning period 7 days, scope user.");
         report.AppendLine("Traffic: `AnomalyStreamGenerator` defaults (see docs/anomaly.md): log-normal peak rate (median 12/h, σ 0.6, at least 2), office-hours profile,");
         report.AppendLine("weekends at 8 %, Gamma day multiplier (CV 0.2), Poisson within the day, weekly drift σ 0.1 (log), 3 % holidays; 2 anomalies per week after learning.");
@@ -207,66 +209,119 @@ public static class AnomalyEvaluation
         public List<double> FinalDispersions { get; } = [];
     }
 
-    internal static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z, string? dumpFalsePositives, bool zonesKnown)
+    /// <summary>The population profile's switch and fit limit of every evaluated model
+    /// (<see cref="AnomalyDetectorOptions.ProfileFitLimit"/>): 0 (default) without the profile, as the engine runs by
+    /// default; <c>--profile</c> the evaluated limit <see cref="BaselineMath.ProfileFitDefault"/>; <c>--profile-fit L</c>
+    /// another (exploration).</summary>
+    internal static double ProfileFitLimit { get; set; }
+
+    /// <summary>The command-line option that gave <see cref="ProfileFitLimit"/>, for a report's command line.</summary>
+    internal static string ProfileOption => ProfileFitLimit switch
     {
+        0 => "",
+        BaselineMath.ProfileFitDefault => " --profile",
+        var limit => string.Create(CultureInfo.InvariantCulture, $" --profile-fit {limit}"),
+    };
+
+    internal static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z, string? dumpFalsePositives, bool zonesKnown, double? profileZ = null)
+    {
+        // One model for the whole population (one policy of the engine), fed every trace's activities merged in time
+        // order: the model's population day profile is learned from all keys, as in the engine. Keys are independent
+        // otherwise, so without the profile this gives what a model per key gives.
         var result = new Result();
         var trigger = new AnomalyTrigger(TriggerScope.User, AnomalyTrigger.DefaultLearningPeriod, sensitivity, AnomalyTrigger.DefaultBucket);
-        TimeZoneInfo? zone = null;
-        var options = new AnomalyDetectorOptions { MaxActivitiesPerDetection = 0, KeyTimeZone = zonesKnown ? _ => zone : null };
+        var byKey = new Dictionary<string, int>(traces.Length, StringComparer.Ordinal);
+        var zones = new TimeZoneInfo[traces.Length];
+        for (var u = 0; u < traces.Length; u++)
+        {
+            byKey.Add(traces[u].Key, u);
+            zones[u] = TimeZoneInfo.CreateCustomTimeZone($"UTC{traces[u].UtcOffsetHours:+0;-0;+0}", TimeSpan.FromHours(traces[u].UtcOffsetHours), null, null);
+        }
+
+        var thresholds = AnomalyThresholds.For(sensitivity);
         if (z is { } zz)
         {
-            options.Thresholds = AnomalyThresholds.For(sensitivity) with { Z = zz };
+            thresholds = thresholds with { Z = zz };
         }
-        foreach (var trace in traces)
+
+        var options = new AnomalyDetectorOptions
         {
-            zone = TimeZoneInfo.CreateCustomTimeZone($"UTC{trace.UtcOffsetHours:+0;-0;+0}", TimeSpan.FromHours(trace.UtcOffsetHours), null, null);
-            var model = new BaselineModel<int>(trigger, options);
-            var first = new DateTimeOffset?[trace.Anomalies.Count];
+            MaxActivitiesPerDetection = 0,
+            KeyTimeZone = zonesKnown ? key => zones[byKey[key]] : null,
+            ProfileFitLimit = ProfileFitLimit,
+            ProfileZOffset = profileZ is { } pz ? pz - thresholds.Z : null,
+            Thresholds = thresholds,
+        };
+
+        var model = new BaselineModel<int>(trigger, options);
+        var first = new DateTimeOffset?[traces.Length][];
+        var atStart = new BaselineEstimate?[traces.Length][];
+        var debugMissed = DumpMissedKind;
+        var queue = new PriorityQueue<(int Trace, int Event), (long Ticks, int Trace)>();
+        for (var u = 0; u < traces.Length; u++)
+        {
+            var trace = traces[u];
+            first[u] = new DateTimeOffset?[trace.Anomalies.Count];
+            atStart[u] = new BaselineEstimate?[trace.Anomalies.Count];
             if (trace.Events.Count != 0)
             {
                 result.UserDaysAfterLearning += Math.Max(0, (trace.End - (trace.Events[0].Time + trigger.LearningPeriod)).TotalDays);
+                queue.Enqueue((u, 0), (trace.Events[0].Time.UtcTicks, u));
             }
+        }
 
-            var debugMissed = DumpMissedKind;
-            var atStart = new BaselineEstimate?[trace.Anomalies.Count];
-            foreach (var e in trace.Events)
+        while (queue.TryDequeue(out var next, out _))
+        {
+            var (u, i) = next;
+            var trace = traces[u];
+            var e = trace.Events[i];
+            if (i + 1 < trace.Events.Count)
             {
-                if (debugMissed is not null && e.Anomaly >= 0 && atStart[e.Anomaly] is null)
-                {
-                    atStart[e.Anomaly] = model.GetBaseline(trace.Key, e.Time);
-                }
-
-                if (model.Observe(trace.Key, e.Time, e.Anomaly, out var d) != AnomalyOutcome.Detected)
-                {
-                    continue;
-                }
-
-                result.Detections++;
-                if (e.Time < trace.Start + trigger.LearningPeriod)
-                {
-                    result.LearningDetections++;
-                }
-
-                var hit = Overlapping(trace, d!.BucketStart, d.BucketStart + d.BucketLength);
-                if (hit is null)
-                {
-                    if (dumpFalsePositives is not null)
-                    {
-                        DumpFalsePositive(dumpFalsePositives, trace, model, d, e.Time);
-                    }
-
-                    continue;
-                }
-
-                result.TruePositives++;
-                first[hit.Index] ??= e.Time;
+                queue.Enqueue((u, i + 1), (trace.Events[i + 1].Time.UtcTicks, u));
             }
 
-            if (model.KeyCount != 0)
+            if (debugMissed is not null && e.Anomaly >= 0 && atStart[u][e.Anomaly] is null)
             {
-                result.FinalDispersions.Add(model.CreateSnapshot().Keys[0].Dispersion);
+                atStart[u][e.Anomaly] = model.GetBaseline(trace.Key, e.Time);
             }
 
+            if (model.Observe(trace.Key, e.Time, e.Anomaly, out var d) != AnomalyOutcome.Detected)
+            {
+                continue;
+            }
+
+            result.Detections++;
+            if (e.Time < trace.Start + trigger.LearningPeriod)
+            {
+                result.LearningDetections++;
+            }
+
+            var hit = Overlapping(trace, d!.BucketStart, d.BucketStart + d.BucketLength);
+            if (hit is null)
+            {
+                if (dumpFalsePositives is not null)
+                {
+                    DumpFalsePositive(dumpFalsePositives, trace, model, d, e.Time);
+                }
+
+                continue;
+            }
+
+            result.TruePositives++;
+            first[u][hit.Index] ??= e.Time;
+        }
+
+        var snapshot = model.CreateSnapshot();
+        var records = new Dictionary<string, BaselineSnapshot.KeyRecord>(StringComparer.Ordinal);
+        foreach (var record in snapshot.Keys)
+        {
+            records[record.Key] = record;
+            result.FinalDispersions.Add(record.Dispersion);
+        }
+
+        for (var u = 0; u < traces.Length; u++)
+        {
+            var trace = traces[u];
             foreach (var a in trace.Anomalies)
             {
                 if (trace.Events.Count == 0 || a.Start < trace.Events[0].Time + trigger.LearningPeriod)
@@ -277,12 +332,12 @@ public static class AnomalyEvaluation
                 }
 
                 result.Anomalies++;
-                var detected = first[a.Index] is not null;
+                var detected = first[u][a.Index] is not null;
                 if (debugMissed is not null && !detected && a.Kind == debugMissed && a.SeasonalExpectation >= 8)
                 {
                     var hour = trace.Events.Count(x => x.Time >= a.Start && x.Time < a.End);
-                    var est = atStart[a.Index];
-                    var snap = model.CreateSnapshot().Keys[0];
+                    var est = atStart[u][a.Index];
+                    var snap = records[trace.Key];
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MISSED {trace.Key} {a.Kind} day {(a.Start - trace.Start).TotalDays:0.0} true m {a.SeasonalExpectation:0.0} count {hour} injected {a.InjectedCount}: model expected {est?.Expected:0.0} scale {est?.Scale:0.0} samples {est?.Samples} threshold {est?.Threshold}; final φ̂ {snap.Dispersion:0.000}"));
                 }
 
@@ -293,7 +348,7 @@ public static class AnomalyEvaluation
                 if (detected)
                 {
                     result.Detected++;
-                    var delay = (first[a.Index]!.Value - a.Start).TotalMinutes;
+                    var delay = (first[u][a.Index]!.Value - a.Start).TotalMinutes;
                     result.Delays.Add(delay);
                     if (!result.DelaysByKind.TryGetValue(a.Kind, out var delays))
                     {
@@ -313,7 +368,7 @@ public static class AnomalyEvaluation
     {
         var inv = CultureInfo.InvariantCulture;
         var snapshot = model.CreateSnapshot();
-        var k = snapshot.Keys[0];
+        var k = Array.Find(snapshot.Keys, r => r.Key == trace.Key)!;
         var calendar = new SeasonalCalendar(d.BucketLength.Ticks, TimeZoneInfo.Utc);
         var bucket = d.BucketStart.UtcTicks / d.BucketLength.Ticks;
         var slot = calendar.SlotOf(bucket);

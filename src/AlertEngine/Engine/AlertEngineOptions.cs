@@ -73,6 +73,12 @@ public sealed class AlertEngineOptions
     /// </summary>
     public Func<string, TimeZoneInfo?>? AnomalyKeyTimeZone { get; set; }
 
+    /// <summary>The internal switch of the anomaly policies' population day profile (issue 15): 0 (default) off, the
+    /// engine's detections, checkpoints and anomaly state those of an engine without it; a positive value is the
+    /// profile's fit limit (<see cref="AnomalyDetectorOptions.ProfileFitLimit"/>). Not public until the profile is
+    /// combined with the per-key dispersion grid; tests and the anomaly evaluation set it.</summary>
+    internal double AnomalyProfileFitLimit { get; set; }
+
     /// <summary>Checks every option and lists every problem.</summary>
     /// <returns>The errors; empty when valid.</returns>
     public IReadOnlyList<ValidationError> Validate()
@@ -146,6 +152,7 @@ public sealed class AlertEngineOptions
         ThresholdResolution = ThresholdResolution,
         TimeZone = TimeZone,
         AnomalyKeyTimeZone = AnomalyKeyTimeZone,
+        AnomalyProfileFitLimit = AnomalyProfileFitLimit,
     };
 
     /// <summary>A copy with <see cref="KeepActivityRecords"/> set.</summary>

@@ -380,6 +380,13 @@ public sealed partial class AlertPipeline : IDisposable
                     continue;
                 }
 
+                // An anomaly policy with the population profile (issue 15, off by default) counts every admitted activity
+                // in Pass, as each partition of the partitioned engine does (its Observe does not count again).
+                if (runtime.PassesFirst)
+                {
+                    runtime.Detector.Pass(activity);
+                }
+
                 detection = runtime.Detector.Observe(activity);
                 if (detection is null
                     && runtime.Policy.Notification is { EarlyWarning: true }
@@ -501,6 +508,26 @@ public sealed partial class AlertPipeline : IDisposable
 
     private sealed record PolicyRuntime(AlertPolicy Policy, Func<Activity, bool> Matches, IPolicyDetector Detector, AlertAggregator Aggregator)
     {
+        private readonly IPolicyDetector _detector = Detector;
+
+        /// <summary>The policy's detector (setting it, also by <c>with</c>, decides <see cref="PassesFirst"/> again).</summary>
+        public IPolicyDetector Detector
+        {
+            get => _detector;
+            init
+            {
+                _detector = value;
+                PassesFirst = PassFirst(value);
+            }
+        }
+
+        /// <summary>Whether the detector is to be passed each admitted activity before it observes it: an anomaly policy
+        /// with the population day profile (<see cref="AnomalyDetector.CountsInPass"/>). Decided with the detector, so
+        /// the loop above tests a field instead of the detector's type.</summary>
+        public bool PassesFirst { get; private init; } = PassFirst(Detector);
+
+        private static bool PassFirst(IPolicyDetector detector) => detector is AnomalyDetector { CountsInPass: true };
+
         /// <summary>The policy as a checkpoint writes it (<see cref="PolicySerializer.SaveExtended"/>), made at the first
         /// checkpoint and kept while <see cref="Policy"/> is the same instance (a <c>with</c> copy for another policy
         /// makes it again): a coordinator grain writes its 1,000 policies' JSON at every base snapshot, which cost

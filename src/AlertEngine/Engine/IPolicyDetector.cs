@@ -19,7 +19,9 @@ internal interface IPolicyDetector
     /// conditions, in event-time order like <see cref="Observe"/>. Moves the detector-wide clock to its time (with the
     /// eviction of idle keys that goes with it) without touching any key, so that every partition's detector-wide state
     /// equals the single detector's whichever partition owns the activity's key. The owner calls it before
-    /// <see cref="Observe"/>.
+    /// <see cref="Observe"/>. The anomaly detector also counts the activity in its policy's population day profile
+    /// (so <see cref="AlertPipeline"/> calls it just before <see cref="Observe"/> for anomaly policies, and the
+    /// detector's <see cref="Observe"/> does not count again).
     /// </summary>
     void Pass(Activity activity);
 

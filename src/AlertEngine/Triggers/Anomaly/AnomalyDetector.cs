@@ -14,6 +14,11 @@ internal sealed class AnomalyDetector : IPolicyDetector
     private readonly Action<EngineDiagnostic> _report;
     private readonly BaselineModel<Activity> _model;
 
+    // The anomaly state's format in an engine checkpoint when the model has the population profile: 2 adds the profile
+    // to the detector-wide header and each key's cached rate to its record. A model without the profile (the default)
+    // writes format 1, the block as it always was.
+    private const long ProfileStateFormat = 2;
+
     public AnomalyDetector(AlertPolicy policy, AnomalyTrigger trigger, AlertEngineOptions options, Action<EngineDiagnostic> report)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -31,14 +36,27 @@ internal sealed class AnomalyDetector : IPolicyDetector
             MaxActivitiesPerDetection = options.MaxActivitiesPerAlert,
             TimeZone = options.TimeZone,
             KeyTimeZone = options.AnomalyKeyTimeZone,
-        });
+            ProfileFitLimit = options.AnomalyProfileFitLimit,
+        })
+        {
+            CountedInPass = true,
+        };
     }
 
     /// <summary>The model, for snapshots and inspection.</summary>
     public BaselineModel<Activity> Model => _model;
 
-    /// <inheritdoc />
-    public void Pass(Activity activity) => _model.AdvanceTo(activity.Time.UtcTicks);
+    /// <summary>Whether the model counts the policy's population day profile (issue 15, behind
+    /// <see cref="AlertEngineOptions.AnomalyProfileFitLimit"/>): the engine then calls <see cref="Pass"/> before
+    /// <see cref="Observe"/> for every activity that passed the policy's conditions.</summary>
+    public bool CountsInPass => _model.HasProfile;
+
+    /// <summary>Every partition (and, with the population profile, <see cref="AlertPipeline"/> just before
+    /// <see cref="Observe"/>) calls this for every activity that passed the policy's conditions: it moves the
+    /// detector-wide clock and counts the activity in the policy's population day profile, so every copy of the detector
+    /// holds the single engine's profile. <see cref="Observe"/> does not count it again.</summary>
+    public void Pass(Activity activity) =>
+        _model.Pass(activity.Time.UtcTicks, _model.ProfileNeedsKey ? _scope(activity) ?? string.Empty : null);
 
     public Detection? Observe(Activity activity)
     {
@@ -78,11 +96,23 @@ internal sealed class AnomalyDetector : IPolicyDetector
     /// written from the model's arrays directly.</summary>
     public void WriteState(CheckpointWriter writer)
     {
+        // Format 2 (with the population profile, issue 15): a negative marker (format 1 starts with the positive bucket
+        // length), the header, then the profile.
+        if (_model.HasProfile)
+        {
+            writer.Write(-ProfileStateFormat);
+        }
+
         writer.Write(_model.BucketTicks);
         writer.Write(_model.SlotCount);
         writer.Write(_model.TimeZoneId);
         writer.Write(_model.Ring);
         writer.Write(_model.WatermarkTicks);
+        if (_model.HasProfile)
+        {
+            _model.WriteProfile(writer);
+        }
+
         _model.WriteCheckpointKeys(writer, static (w, activity) => w.WriteActivity(activity));
     }
 
@@ -92,6 +122,18 @@ internal sealed class AnomalyDetector : IPolicyDetector
     public void ReadState(CheckpointReader reader)
     {
         var bucket = reader.ReadInt64();
+        var format = 1L;
+        if (bucket < 0)
+        {
+            format = -bucket;
+            if (format != ProfileStateFormat)
+            {
+                throw CheckpointReader.Corrupt($"anomaly state has format {format}; this library reads 1 and {ProfileStateFormat}");
+            }
+
+            bucket = reader.ReadInt64();
+        }
+
         var slots = reader.ReadInt32();
         var zone = reader.ReadString();
         var ring = reader.ReadInt32();
@@ -101,6 +143,9 @@ internal sealed class AnomalyDetector : IPolicyDetector
             throw CheckpointReader.Corrupt("anomaly state has a bad header");
         }
 
+        // Format 1 (without the population profile) is read by a model with the profile with an empty one, which counts
+        // from the next UTC day start on (docs/anomaly.md); a model without the profile drops a saved one.
+        var profile = format >= 2 ? BaselineModel<Activity>.ReadProfile(reader, slots) : null;
         var count = reader.BeginKeys();
         if ((long)count * BaselineModel<Activity>.MinimumCheckpointKeyBytes(slots, ring) > reader.Remaining)
         {
@@ -109,6 +154,15 @@ internal sealed class AnomalyDetector : IPolicyDetector
         }
 
         _model.BeginCheckpointRestore(bucket, slots, zone, watermark, count);
+        try
+        {
+            _model.RestoreProfile(profile, watermark);
+        }
+        catch (ArgumentException e)
+        {
+            throw CheckpointReader.Corrupt($"anomaly state has an impossible population profile ({e.Message})");
+        }
+
         var kept = new List<(long, string, long, Activity)>();
         for (var k = 0; k < count; k++)
         {

@@ -61,6 +61,23 @@ public sealed class AnomalyDetectorOptions
     /// </summary>
     public Func<string, TimeZoneInfo?>? KeyTimeZone { get; set; }
 
+    /// <summary>The internal switch of the population day profile (issue 15; not public until it is combined with the
+    /// per-key dispersion grid): 0 (default) keeps no profile, so the model, its detections, snapshots and checkpoints
+    /// are those of a model without one; a positive value counts the profile (hourly or shorter buckets in the
+    /// policy's zone) and shrinks a key's levels toward it while the key's own seasonal shape strays from it by at
+    /// most this much (the mean squared standardized difference per slot; <see cref="BaselineMath.ProfileFitDefault"/>
+    /// is the evaluated value), +∞ always. The anomaly evaluation and tests set it.</summary>
+    internal double ProfileFitLimit { get; init; }
+
+    /// <summary>Added to the thresholds' Z where a slot's level is shrunk toward the population day profile (that
+    /// prediction is tighter, so the same false-alarm rate needs a slightly lower quantile); null (default):
+    /// <see cref="BaselineMath.ProfileZOffset"/> of the trigger's sensitivity. An offset rather than a second quantile, so
+    /// that <c>Thresholds = Medium with { Z = 6 }</c> is stricter for every key. Kept out of
+    /// <see cref="AnomalyThresholds"/> (whose equality and public shape stay those of a model without the profile)
+    /// while the profile is behind <see cref="ProfileFitLimit"/>; a quantile Z + offset that is not positive is
+    /// refused when the model is built with the profile.</summary>
+    internal double? ProfileZOffset { get; init; }
+
     /// <summary>Overrides the thresholds of the trigger's sensitivity; <see langword="null"/> (default) uses
     /// <see cref="AnomalyThresholds.For"/>.</summary>
     public AnomalyThresholds? Thresholds { get; set; }
@@ -109,6 +126,16 @@ public sealed class AnomalyDetectorOptions
         }
 
         Thresholds?.Validate(nameof(Thresholds), errors);
+        if (!(ProfileFitLimit >= 0))
+        {
+            errors.Add(new(nameof(ProfileFitLimit), "must be 0 (no population profile) or greater"));
+        }
+
+        if (ProfileZOffset is { } offset && !double.IsFinite(offset))
+        {
+            errors.Add(new(nameof(ProfileZOffset), "must be a finite number"));
+        }
+
         return errors;
     }
 }

@@ -185,12 +185,26 @@ internal static class BaselineMath
     /// <param name="count">The bucket's final count x.</param>
     /// <param name="batch">The key's batch factor ψ.</param>
     /// <param name="samples">The samples n of the slot that predicted m.</param>
-    public static void UpdateDispersion(ref float dispersion, ref float sum, ref float weight, double level, double count, double batch, int samples)
-    {
+    public static void UpdateDispersion(ref float dispersion, ref float sum, ref float weight, double level, double count, double batch, int samples) =>
+        UpdateDispersionWithError(ref dispersion, ref sum, ref weight, level, count, batch, LevelErrorFactor(samples));
 
+    /// <summary><see cref="UpdateDispersion"/> for a level learned from <paramref name="effective"/> samples (a slot
+    /// shrunk toward the population profile: its own samples + <see cref="ProfileWeight"/>): the residual is divided
+    /// by √(1 + 1/n) with that n.</summary>
+    /// <param name="dispersion">The key's current estimate φ̂ (updated).</param>
+    /// <param name="sum">The discounted sum of w·u (updated).</param>
+    /// <param name="weight">The discounted sum of w (updated).</param>
+    /// <param name="level">The bucket's expected count m.</param>
+    /// <param name="count">The bucket's final count x.</param>
+    /// <param name="batch">The key's batch factor ψ.</param>
+    /// <param name="effective">The level's effective samples (at least 1).</param>
+    public static void UpdateDispersionOfSamples(ref float dispersion, ref float sum, ref float weight, double level, double count, double batch, double effective) =>
+        UpdateDispersionWithError(ref dispersion, ref sum, ref weight, level, count, batch, Math.Sqrt(1 + (1 / Math.Max(1, effective))));
+
+    private static void UpdateDispersionWithError(ref float dispersion, ref float sum, ref float weight, double level, double count, double batch, double error)
+    {
         var poisson = batch / level;
         var phi = (double)dispersion;
-        var error = LevelErrorFactor(samples);
         var residual = (count - level) / error;
         var variance = Variance(level, batch, phi);
         var m2 = level * level;
@@ -221,6 +235,69 @@ internal static class BaselineMath
         var prior = DispersionPriorBuckets / (s * s);
         return (float)Math.Clamp((sum + (prior * InitialDispersion)) / (weight + prior), 0, MaxDispersion);
     }
+
+    /// <summary>Prior weight W, in samples, of the key's rate × the population profile in a slot's predicted level
+    /// (m = (n·own + W·R·p) / (n + W)); the level then counts n + W samples in the predictive distribution and the
+    /// dispersion's level-error correction (issue 15, fourth session: W 100).</summary>
+    public const double ProfileWeight = 100;
+
+    /// <summary>The profile's fit test: a key's levels are shrunk toward R × the profile only while the mean over its
+    /// slots of (level_s − R·p_s)² / ((ψe + φe²)/n_s), e = R·p_s, is at most this (about 1 when the key's day has the
+    /// population's shape; a key whose day is shifted — another time zone — or shaped otherwise scores far higher and
+    /// keeps the neighbour pooling and Z).</summary>
+    public const double ProfileFitDefault = 2;
+
+    /// <summary>The quantile offset a sensitivity uses where a slot's level is shrunk toward the population profile
+    /// (issue 15, sixth session): Low −0.3 (Z 4.3), Medium −0.25 (Z 3.75), High −0.1 (Z 3.3); see
+    /// <see cref="AnomalyDetectorOptions.ProfileZOffset"/>.</summary>
+    /// <param name="sensitivity">The trigger's sensitivity.</param>
+    /// <returns>The offset added to Z.</returns>
+    public static double ProfileZOffset(AnomalySensitivity sensitivity) => sensitivity switch
+    {
+        AnomalySensitivity.Low => -0.3,
+        AnomalySensitivity.High => -0.1,
+        _ => -0.25,
+    };
+
+    /// <summary>The level a slot predicts with the population profile: its own level (n samples, at most
+    /// <see cref="MaxEffectiveSamples"/>) shrunk toward the key's rate R × the profile's rate of the slot with weight
+    /// <see cref="ProfileWeight"/>, R = <paramref name="numerator"/> / <paramref name="denominator"/> (Σ n_s·level_s /
+    /// Σ n_s·p_s over the key's slots with samples and a profile rate). NaN when the profile cannot be used (the slot
+    /// has no sample or no profile rate, or R is undefined).</summary>
+    /// <param name="own">The slot's level.</param>
+    /// <param name="samples">The slot's samples.</param>
+    /// <param name="rate">The profile's rate of the slot.</param>
+    /// <param name="numerator">Σ n_s·level_s.</param>
+    /// <param name="denominator">Σ n_s·p_s.</param>
+    /// <param name="effective">min(n, 19) + W.</param>
+    /// <returns>The predicted level, or NaN.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double ShrinkToProfile(double own, int samples, double rate, double numerator, double denominator, out double effective)
+    {
+        effective = 0;
+        if (samples == 0 || !(rate >= 0) || !(denominator > 0))
+        {
+            return double.NaN;
+        }
+
+        var n = Math.Min(samples, MaxEffectiveSamples);
+        var prior = numerator / denominator * rate;
+        effective = n + ProfileWeight;
+        return ((n * own) + (ProfileWeight * prior)) / effective;
+    }
+
+    /// <summary>The smallest anomalous count of a level learned from <paramref name="effective"/> samples at the
+    /// standard-normal quantile <paramref name="z"/> (<see cref="PredictiveThreshold"/> with n not capped).</summary>
+    /// <param name="level">The expected count m.</param>
+    /// <param name="batch">The batch factor ψ.</param>
+    /// <param name="dispersion">The dispersion φ.</param>
+    /// <param name="effective">The level's effective samples.</param>
+    /// <param name="z">The quantile.</param>
+    /// <param name="thresholds">The gates.</param>
+    /// <param name="scale">The predictive standard deviation.</param>
+    /// <returns>The smallest anomalous count, never <see cref="int.MaxValue"/>.</returns>
+    public static int PredictiveThresholdOfSamples(double level, double batch, double dispersion, double effective, double z, AnomalyThresholds thresholds, out double scale) =>
+        Gate(level, batch, PredictiveQuantileOfSamples(level, batch, dispersion, Math.Max(1, effective), z, out scale), thresholds);
 
     /// <summary>Prior weight, in samples, of the mean of the two adjacent hours in a slot's predicted level.</summary>
     public const double NeighbourPrior = 10;

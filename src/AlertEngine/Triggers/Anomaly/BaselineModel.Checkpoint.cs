@@ -110,7 +110,7 @@ public sealed partial class BaselineModel<T>
         ref var s = ref Record(h).Hot;
         ref var k = ref Record(h).Cold;
         var keyBytes = Encoding.UTF8.GetByteCount(key);
-        var record = LengthPrefixBytes(keyBytes) + keyBytes + (4 * 8) + (5 * 4) + (4 * _ring) + (5 * _slots) + (2 * 4);
+        var record = LengthPrefixBytes(keyBytes) + keyBytes + (4 * 8) + (5 * 4) + (4 * _ring) + (5 * _slots) + (2 * 4) + (_profile is null ? 0 : 2 * 4);
         var total = 4 + record + (2 * 8) + (4 * 4);
         if (_recordScratch.Length < total)
         {
@@ -154,6 +154,15 @@ public sealed partial class BaselineModel<T>
         // after them, and into the record size above; ReadCheckpointKey reads it where its comment says.
         at = Put(span, at, k.DispersionSum);
         at = Put(span, at, k.DispersionWeight);
+
+        // With the population profile only (a model without one writes the records it always wrote): the key's cached
+        // rate against the profile and the profile day it belongs to (BaselineSnapshot.WriteKey's version-3 fields).
+        if (_profile is not null)
+        {
+            var rate = SnapshotProfileRate(h, out var day);
+            at = Put(span, at, day);
+            at = Put(span, at, rate);
+        }
 
         // The working state (outside the block).
         at = Put(span, at, s.FastFrom);
@@ -271,6 +280,20 @@ public sealed partial class BaselineModel<T>
             (dispersionSum, dispersionWeight) = BaselineSnapshot.LegacyDispersionSums(dispersion);
         }
 
+        // The key's cached rate against the population profile: absent from records written without a profile (the key
+        // computes it again at its next prediction); read and dropped by a model without one.
+        var profileDay = 0;
+        var profileRate = -1f;
+        if (reader.Remaining > end)
+        {
+            profileDay = reader.ReadInt32();
+            profileRate = reader.ReadSingle();
+            if (!BaselineSnapshot.ValidProfileCache(profileDay, profileRate))
+            {
+                throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' has an invalid profile rate");
+            }
+        }
+
         if (reader.Remaining != end)
         {
             throw CheckpointReader.Corrupt($"the anomaly record of key '{key}' is inconsistent");
@@ -303,6 +326,7 @@ public sealed partial class BaselineModel<T>
         k.RecentExpected = recentExpected;
         s.BatchSum = batchSum;
         s.BatchSquares = batchSquares;
+        Record(h).ProfileRate = RestoredProfileRate(profileRate, profileDay);
         var slotData = SlotsOf(h);
         for (var j = 0; j < _slots; j++)
         {
@@ -483,4 +507,98 @@ public sealed partial class BaselineModel<T>
 
     /// <summary>A key's working state (see <see cref="ExportWorkingState"/>).</summary>
     internal readonly record struct WorkingState(long FastFrom, long BatchTicks, int BatchSize, int Threshold, float Expected, float Scale);
+}
+
+// The population day profile in checkpoints and snapshots (only with the profile switched on).
+public sealed partial class BaselineModel<T>
+{
+    /// <summary>Writes the population profile (the detector-wide header of an engine checkpoint, anomaly format 2): next
+    /// freeze, span start, slot count, then running counts, sums and coverage per slot, then the keys seen. Only a model
+    /// with a profile writes format 2.</summary>
+    internal void WriteProfile(CheckpointWriter writer)
+    {
+        if (_profile is null)
+        {
+            throw new InvalidOperationException("The model has no population profile.");
+        }
+
+        _profile.Write(writer);
+    }
+
+    /// <summary>Reads what <see cref="WriteProfile"/> wrote.</summary>
+    /// <exception cref="InvalidDataException">The data is malformed.</exception>
+    internal static BaselineSnapshot.ProfileRecord ReadProfile(CheckpointReader reader, int slots)
+    {
+        var nextFreeze = reader.ReadInt64();
+        var spanStart = reader.ReadInt64();
+        var n = reader.ReadInt32();
+        if (n != slots)
+        {
+            throw CheckpointReader.Corrupt("the anomaly population profile has a bad slot count");
+        }
+
+        var running = new long[n];
+        var sums = new long[n];
+        var covered = new long[n];
+        foreach (var array in (long[][])[running, sums, covered])
+        {
+            for (var s = 0; s < n; s++)
+            {
+                array[s] = reader.ReadInt64();
+                if (array[s] < 0)
+                {
+                    throw CheckpointReader.Corrupt("the anomaly population profile holds a negative count");
+                }
+            }
+        }
+
+        var severalKeys = reader.ReadBoolean();
+        var hasFirst = reader.ReadBoolean();
+        var firstKey = reader.ReadString();
+        return new BaselineSnapshot.ProfileRecord(nextFreeze, spanStart, running, sums, covered, severalKeys, hasFirst ? firstKey : null);
+    }
+
+    /// <summary>The population profile's state for a snapshot; null when the model has none.</summary>
+    private BaselineSnapshot.ProfileRecord? SnapshotProfile() =>
+        _profile is null ? null : new(_profile.NextFreeze, _profile.SpanStart, _profile.Running.ToArray(), _profile.Sums.ToArray(), _profile.Covered.ToArray(), _profile.SeveralKeys, _profile.FirstKey);
+
+    /// <summary>Key <paramref name="h"/>'s cached rate against the profile as saved: the rate (or −1) with the profile's
+    /// day when it was computed for that day, else −1 with day 0 (not computed).</summary>
+    private float SnapshotProfileRate(int h, out int day)
+    {
+        var rate = Record(h).ProfileRate;
+        if (_profile is null || float.IsNaN(rate))
+        {
+            day = 0;
+            return -1;
+        }
+
+        day = _profile.Day;
+        return rate;
+    }
+
+    /// <summary>A saved cached rate as the key's record keeps it: valid only for the restored profile's day (else NaN:
+    /// computed again at the key's next prediction).</summary>
+    private float RestoredProfileRate(float rate, int day) =>
+        _profile is { Day: > 0 } profile && day == profile.Day ? rate : float.NaN;
+
+    /// <summary>Replaces the population profile with a saved one (a model without a profile ignores it). No record (an
+    /// older format, or a state saved without the profile): the empty profile, which counts from the next UTC day start
+    /// after <paramref name="watermark"/> on (<see cref="PopulationDayProfile.RestoreEmpty"/>).</summary>
+    /// <exception cref="ArgumentException">The record's values are impossible (the profile is then unchanged).</exception>
+    internal void RestoreProfile(BaselineSnapshot.ProfileRecord? record, long watermark)
+    {
+        if (_profile is null)
+        {
+            return;
+        }
+
+        if (record is null)
+        {
+            _profile.RestoreEmpty(watermark);
+            return;
+        }
+
+        _profile.Restore(record.NextFreeze, record.SpanStart, record.Running, record.Sums, record.Covered, record.SeveralKeys, record.FirstKey);
+    }
 }

@@ -24,6 +24,11 @@ public sealed partial class BaselineModel<T>
         var expected = k.RecentExpected;
         var walk = _calendars[k.Calendar].Walk(from, to);
         var slots = SlotsOf(h);
+        var rate = 0.0;
+
+        // The key's rate against the population profile is taken once for the run (a run of empty folds moves it
+        // little, and recomputing it reads all the key's slots per fold). Without the profile: false, at once.
+        var rated = _profile is not null && KeyRate(h, keep: true, out rate);
         for (var q = from; ; q++)
         {
             var j = walk.Slot;
@@ -31,17 +36,24 @@ public sealed partial class BaselineModel<T>
             var samples = SamplesAt(slots, j);
             if (samples != 0)
             {
-                var predicted = PredictedLevel(slots, j);
+                var effective = 0.0;
+                double predicted;
+                if (!rated || double.IsNaN(predicted = BaselineMath.ShrinkToProfile(level, samples, _profile!.Rates[j], rate, 1, out effective)))
+                {
+                    predicted = PredictedLevel(slots, j);
+                }
+
                 if (predicted >= BaselineMath.DispersionMinLevel && !FiredShortlyBefore(k.Fired, newest, q))
                 {
-                    BaselineMath.UpdateDispersion(
-                        ref k.Dispersion,
-                        ref k.DispersionSum,
-                        ref k.DispersionWeight,
-                        predicted * BaselineMath.RecentFactor(observed, expected),
-                        0,
-                        batch,
-                        samples);
+                    var m = predicted * BaselineMath.RecentFactor(observed, expected);
+                    if (effective > 0)
+                    {
+                        BaselineMath.UpdateDispersionOfSamples(ref k.Dispersion, ref k.DispersionSum, ref k.DispersionWeight, m, 0, batch, effective);
+                    }
+                    else
+                    {
+                        BaselineMath.UpdateDispersion(ref k.Dispersion, ref k.DispersionSum, ref k.DispersionWeight, m, 0, batch, samples);
+                    }
                 }
 
                 BaselineMath.UpdateRecent(ref observed, ref expected, predicted, 0, batch, k.Dispersion);

@@ -112,6 +112,7 @@ public sealed partial class BaselineModel<T>
         k.Folded = long.MinValue;
         k.Dispersion = BaselineMath.InitialDispersion;
         record.KeyLength = key.Length;
+        record.ProfileRate = float.NaN;
         if (key.Length <= InlineKeyChars)
         {
             key.AsSpan().CopyTo(record.KeyChars);
@@ -418,9 +419,114 @@ public sealed partial class BaselineModel<T>
         Unsafe.Add(ref at, 4) = samples;
     }
 
-    /// <summary>Moves the newest time to <paramref name="t"/> without an observation (the partitioned engine's models
-    /// follow the observations of keys other partitions own), sweeping idle keys at a bucket boundary. Earlier times are
-    /// ignored.</summary>
+    /// <summary>The level seasonal slot <paramref name="j"/> of key <paramref name="h"/> (its <paramref name="slots"/>)
+    /// predicts: shrunk toward the key's rate × the population profile when the profile covers it
+    /// (<paramref name="effective"/> its effective samples, > 0), else pooled toward the adjacent hours
+    /// (<see cref="PredictedLevel"/>; <paramref name="effective"/> 0). With <paramref name="keep"/> false (an inspection)
+    /// the key's cached rate is not updated.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private double Predict(int h, Span<byte> slots, int j, out double effective, bool keep = true)
+    {
+        effective = 0;
+        if (_profile is not null && KeyRate(h, keep, out var rate))
+        {
+            var level = BaselineMath.ShrinkToProfile(LevelAt(slots, j), SamplesAt(slots, j), _profile.Rates[j], rate, 1, out effective);
+            if (!double.IsNaN(level))
+            {
+                return level;
+            }
+        }
+
+        return PredictedLevel(slots, j);
+    }
+
+    /// <summary>The key's rate R against the population profile, Σ n_s·level_s / Σ n_s·p_s over its slots with samples
+    /// and a profile rate (n_s capped at the EWMA's effective samples), if it passes the fit test; false when the model
+    /// has no usable profile, the key runs in its own zone, the key has no sample in a covered slot or fails the fit
+    /// test. Computed once per key and profile day (at the key's first prediction after a freeze: two passes over its
+    /// slots) and kept in the key's record (<see cref="KeyRecord.ProfileRate"/>, NaN until computed; a freeze sets every
+    /// key's back to NaN), so a bucket change costs no pass over the slots (docs/anomaly.md, seventh session).
+    /// <paramref name="keep"/> false: computed without updating the cache.</summary>
+    private bool KeyRate(int h, bool keep, out double rate)
+    {
+        rate = 0;
+        if (_profile is not { Usable: true } profile)
+        {
+            return false;
+        }
+
+        ref var record = ref Record(h);
+        if (record.Cold.Calendar != 0)
+        {
+            return false;
+        }
+
+        var cached = record.ProfileRate;
+        if (float.IsNaN(cached))
+        {
+            cached = ComputeKeyRate(h, profile.Rates);
+            if (keep)
+            {
+                record.ProfileRate = cached;
+            }
+        }
+
+        rate = cached;
+        return cached >= 0;
+    }
+
+    /// <summary>The key's rate against the profile's <paramref name="rates"/>, or −1 (no covered slot with samples, or
+    /// the fit test fails), rounded to a float as the key's record keeps it.</summary>
+    private float ComputeKeyRate(int h, ReadOnlySpan<double> rates)
+    {
+        var slots = SlotsOf(h);
+        double numerator = 0;
+        double denominator = 0;
+        for (var j = 0; j < rates.Length; j++)
+        {
+            var n = Math.Min(SamplesAt(slots, j), BaselineMath.MaxEffectiveSamples);
+            if (n > 0 && rates[j] >= 0)
+            {
+                numerator += n * LevelAt(slots, j);
+                denominator += n * rates[j];
+            }
+        }
+
+        if (!(denominator > 0))
+        {
+            return -1;
+        }
+
+        var rate = numerator / denominator;
+        if (double.IsPositiveInfinity(_profileFit))
+        {
+            return (float)rate;
+        }
+
+        // The fit test: the key's levels against R × the profile, standardized by a level's sampling variance.
+        ref var record = ref Record(h);
+        var batch = BaselineMath.BatchFactor(record.Hot.BatchSum, record.Hot.BatchSquares);
+        double phi = record.Cold.Dispersion;
+        double sum = 0;
+        var covered = 0;
+        for (var j = 0; j < rates.Length; j++)
+        {
+            var n = Math.Min(SamplesAt(slots, j), BaselineMath.MaxEffectiveSamples);
+            if (n > 0 && rates[j] >= 0)
+            {
+                var e = rate * rates[j];
+                var d = LevelAt(slots, j) - e;
+                sum += d * d * n / Math.Max((batch * e) + (phi * e * e), batch);
+                covered++;
+            }
+        }
+
+        return sum <= _profileFit * covered ? (float)rate : -1;
+    }
+
+    /// <summary>Moves the newest time to <paramref name="t"/> without an observation, sweeping idle keys at a bucket
+    /// boundary, and counts nothing in the population profile (tests; the engine's detector calls <see cref="Pass"/>).
+    /// Earlier times are ignored.</summary>
     internal void AdvanceTo(long t)
     {
         if (t > _watermark)
@@ -432,6 +538,11 @@ public sealed partial class BaselineModel<T>
     private void MoveWatermark(long t)
     {
         _watermark = t;
+        if (_profile is not null)
+        {
+            MoveProfile(t);
+        }
+
         if (t >= _nextSweepTicks)
         {
             if (_nextSweepTicks != long.MinValue)
@@ -440,6 +551,30 @@ public sealed partial class BaselineModel<T>
             }
 
             _nextSweepTicks = ((t / _bucket) + 1) * _bucket;
+        }
+    }
+
+    /// <summary>The population profile follows the clock; when it froze a new day, every key's cached rate against it is
+    /// forgotten (set to NaN: computed again at the key's next prediction). One pass over the records per UTC day of event
+    /// time, in place of a day stamp per key that the 192-byte record has no room for.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void MoveProfile(long t)
+    {
+        var day = _profile!.Day;
+        _profile.MoveTo(t);
+        if (_profile.Day != day)
+        {
+            ForgetProfileRates();
+        }
+    }
+
+    /// <summary>Sets every handle's cached rate against the population profile to NaN (not computed for the profile's
+    /// day).</summary>
+    private void ForgetProfileRates()
+    {
+        for (var h = 0; h < _highWater; h++)
+        {
+            Record(h).ProfileRate = float.NaN;
         }
     }
 
@@ -512,7 +647,12 @@ public sealed partial class BaselineModel<T>
     {
         public Hot Hot;
         public int KeyLength;
-        private readonly int _padding;
+
+        // The key's rate against the population profile (issue 15; read at a bucket change, with the profile only):
+        // NaN, not computed for the profile's current day; −1, not predicted with the profile (no covered slot with
+        // samples, or the fit test failed); else the rate R. The day it belongs to is the profile's: a freeze sets every
+        // key's back to NaN (ForgetProfileRates). In the 4 bytes that padded the hot part to a cache line.
+        public float ProfileRate;
         public Cold Cold;
         public KeyChars KeyChars;
     }

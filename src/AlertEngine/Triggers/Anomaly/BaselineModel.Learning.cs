@@ -87,17 +87,18 @@ public sealed partial class BaselineModel<T>
         var samples = SamplesAt(slots, j);
         if (samples != 0)
         {
-            var predicted = PredictedLevel(slots, j);
+            var predicted = Predict(h, slots, j, out var effective);
             if (predicted >= BaselineMath.DispersionMinLevel && !FiredAt(fired, newest, bucket) && !FiredShortlyBefore(fired, newest, bucket))
             {
-                BaselineMath.UpdateDispersion(
-                    ref k.Dispersion,
-                    ref k.DispersionSum,
-                    ref k.DispersionWeight,
-                    predicted * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected),
-                    count,
-                    batch,
-                    samples);
+                var m = predicted * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+                if (effective > 0)
+                {
+                    BaselineMath.UpdateDispersionOfSamples(ref k.Dispersion, ref k.DispersionSum, ref k.DispersionWeight, m, count, batch, effective);
+                }
+                else
+                {
+                    BaselineMath.UpdateDispersion(ref k.Dispersion, ref k.DispersionSum, ref k.DispersionWeight, m, count, batch, samples);
+                }
             }
 
             BaselineMath.UpdateRecent(ref k.RecentObserved, ref k.RecentExpected, predicted, count, batch, k.Dispersion);

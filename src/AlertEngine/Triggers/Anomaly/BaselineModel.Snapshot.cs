@@ -49,12 +49,14 @@ public sealed partial class BaselineModel<T>
                 s.BatchSquares,
                 counts,
                 levels,
-                samples);
+                samples,
+                SnapshotProfileRate(h, out var profileDay),
+                profileDay);
         }
 
         // Handle order depends on retirement history; key order makes snapshots of equal states equal.
         Array.Sort(records, static (x, y) => string.CompareOrdinal(x.Key, y.Key));
-        return new BaselineSnapshot(_bucket, _slots, _timeZoneId, _ring, _watermark, records);
+        return new BaselineSnapshot(_bucket, _slots, _timeZoneId, _ring, _watermark, records, SnapshotProfile());
     }
 
     /// <summary>Replaces the whole state with a snapshot. Kept items are not restored. The snapshot's open buckets
@@ -98,6 +100,8 @@ public sealed partial class BaselineModel<T>
             calendars[i] = CalendarFor(snapshot.Keys[i].Key);
         }
 
+        // The population profile checks its values before it changes: an impossible one leaves the model as it was.
+        RestoreProfile(snapshot.Profile, snapshot.WatermarkTicks);
         _handles.Reset(randomized: false);
         _handles.EnsureCapacity(calendars.Length);
         _zeroFrom = int.MaxValue; // every handle is taken again from 0: the old keys' slots are cleared as they are reused
@@ -124,6 +128,7 @@ public sealed partial class BaselineModel<T>
             k.RecentExpected = r.RecentExpected;
             s.BatchSum = r.BatchSum;
             s.BatchSquares = r.BatchSquares;
+            Record(h).ProfileRate = RestoredProfileRate(r.ProfileRate, r.ProfileDay);
             var slots = SlotsOf(h);
             for (var i = 0; i < _slots; i++)
             {

@@ -35,8 +35,10 @@ public sealed partial class BaselineModel<T>
             return NoSampleYet;
         }
 
-        expected = PredictedLevel(slots, j) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        expected = Predict(h, slots, j, out var effective) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
-        return BaselineMath.PredictiveThreshold(expected, batch, k.Dispersion, samples, Thresholds, out scale);
+        return effective > 0
+            ? BaselineMath.PredictiveThresholdOfSamples(expected, batch, k.Dispersion, effective, _profileZ, Thresholds, out scale)
+            : BaselineMath.PredictiveThreshold(expected, batch, k.Dispersion, samples, Thresholds, out scale);
     }
 }

@@ -25,7 +25,7 @@ namespace AlertEngine;
 /// bucket: each key keeps its newest bucket and the ⌈lateness / bucket⌉ before it open (at most 64 open buckets in
 /// all), and folds a bucket into the baseline only once it leaves that window.</para>
 /// <para><b>Memory.</b> Per key: a fixed-size record (192 bytes, three cache lines: 56 bytes touched by every
-/// observation and the key's length, 64 by a bucket change, and up to 32 of the key's characters, compared by the
+/// observation, the key's length and the key's cached rate against the population profile, 64 by a bucket change, and up to 32 of the key's characters, compared by the
 /// lookup), the reference to the model's copy of the key (8 bytes in an array at least half full), 5 bytes per seasonal
 /// slot (48 slots for hourly buckets: 240 bytes), 4 bytes per extra open bucket, and its lookup entry (hash and handle:
 /// 8 bytes in a table between three eighths and three quarters full). Records and slots are allocated in chunks of
@@ -71,6 +71,15 @@ public sealed partial class BaselineModel<T>
     private readonly Dictionary<string, int> _calendarByZone = new(StringComparer.Ordinal);
     private readonly string _timeZoneId;
 
+    // The population day profile (issue 15): only with AnomalyDetectorOptions.ProfileFitLimit > 0 (an internal switch,
+    // off by default), hourly or shorter buckets and no per-key zones; null otherwise, and then nothing below changes
+    // what the model does.
+    private readonly PopulationDayProfile? _profile;
+    private readonly double _profileFit;
+
+    // The quantile where a slot is predicted with the profile: the thresholds' Z + the profile's offset.
+    private readonly double _profileZ;
+
     private long _watermark = long.MinValue;
     private long _nextSweepTicks = long.MinValue;
 
@@ -103,6 +112,18 @@ public sealed partial class BaselineModel<T>
         _timeZoneId = options.TimeZone.Id;
         _slots = calendar.SlotCount;
         _chunkShift = Math.Clamp(BitOperations.Log2((uint)(65536 / _slots)), 0, MaxChunkShift);
+        _profileFit = options.ProfileFitLimit;
+        _profileZ = Thresholds.Z + (options.ProfileZOffset ?? BaselineMath.ProfileZOffset(trigger.Sensitivity));
+        if (_profileFit > 0 && _slots == 2 * BaselineMath.HoursPerDayType && _keyZone is null)
+        {
+            if (!(_profileZ > 0))
+            {
+                throw new ArgumentException($"The quantile with the population profile, Z + ProfileZOffset = {_profileZ}, must be greater than zero.", nameof(options));
+            }
+
+            _profile = new PopulationDayProfile(calendar, _bucket);
+        }
+
         // Records and slots are in chunks; what must fit one array are the older open buckets' counts, ring − 1 per
         // handle, for up to a chunk of handles beyond the cap.
         var perKey = Math.Max(1, _ring - 1);
@@ -122,6 +143,21 @@ public sealed partial class BaselineModel<T>
     /// <summary>The thresholds in force.</summary>
     public AnomalyThresholds Thresholds { get; }
 
+    /// <summary>The population day profile; null when it is switched off (the default), with per-key zones or with
+    /// buckets longer than an hour (tests, inspection).</summary>
+    internal PopulationDayProfile? Profile => _profile;
+
+    /// <summary>The quantile where a slot is predicted with the population profile (tests).</summary>
+    internal double ProfileZ => _profileZ;
+
+    /// <summary>A tracked key's cached rate against the population profile (NaN: not computed for the profile's day;
+    /// −1: not predicted with the profile), or null when the key is not tracked (tests).</summary>
+    internal float? CachedProfileRate(string key)
+    {
+        var h = FindHandle(key);
+        return h < 0 ? null : Record(h).ProfileRate;
+    }
+
     /// <summary>The number of keys tracked.</summary>
     public int KeyCount => _keyCount;
 
@@ -135,6 +171,37 @@ public sealed partial class BaselineModel<T>
     /// because <see cref="AnomalyDetectorOptions.MaxKeptActivities"/> was reached. A detection of such a bucket lists
     /// fewer items than it counts; a bucket that had already fired lost nothing.</summary>
     public long DroppedItems { get; private set; }
+
+    /// <summary>The engine's detector: follows the detector-wide clock to <paramref name="t"/> (with the eviction of idle
+    /// keys that goes with it) and, with the population profile, counts an admitted observation (not late behind the
+    /// watermark) of <paramref name="key"/> in it, without touching any key. Every partition calls it for every activity
+    /// that passed the policy's conditions, and the owner then calls <see cref="Observe"/>, which does not count again
+    /// (<see cref="CountedInPass"/>).
+    /// <paramref name="key"/> may be null once <see cref="ProfileNeedsKey"/> is false. Earlier times only count.</summary>
+    internal void Pass(long t, string? key)
+    {
+        if (t > _watermark)
+        {
+            MoveWatermark(t);
+        }
+        else if (_profile is null || _watermark - t > _lateness)
+        {
+            return;
+        }
+
+        _profile?.Count(t, key);
+    }
+
+    /// <summary>Whether <see cref="Pass"/> needs the activity's key: the population profile has not yet seen two keys.</summary>
+    internal bool ProfileNeedsKey => _profile is { SeveralKeys: false };
+
+    /// <summary>Whether the model counts a population profile (the engine then calls <see cref="Pass"/> for every admitted
+    /// activity before <see cref="Observe"/>).</summary>
+    internal bool HasProfile => _profile is not null;
+
+    /// <summary>Set by the engine's detector: every observation was counted in the population profile by <see cref="Pass"/>
+    /// (which every partition calls for every admitted activity), so <see cref="Observe"/> does not count it again.</summary>
+    internal bool CountedInPass { get; init; }
 
     /// <summary>
     /// Counts one observation of <paramref name="key"/> at <paramref name="time"/>. Returns
@@ -157,6 +224,13 @@ public sealed partial class BaselineModel<T>
         else if (_watermark - t > _lateness)
         {
             return AnomalyOutcome.Late;
+        }
+
+        // The population profile (null unless switched on) counts the observation here, unless the engine's detector
+        // counted it in Pass already.
+        if (_profile is not null && !CountedInPass)
+        {
+            _profile.Count(t, key);
         }
 
         // The handle index asks for a candidate handle's state (PrefetchState: its record, slots and older counts) before
@@ -224,10 +298,12 @@ public sealed partial class BaselineModel<T>
         var b = time.UtcTicks / _bucket;
         var j = SlotOf(h, b);
         var slots = SlotsOf(h);
-        var level = PredictedLevel(slots, j) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        var level = Predict(h, slots, j, out var effective, keep: false) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
         int samples = SamplesAt(slots, j);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
-        var bucketThreshold = BaselineMath.PredictiveThreshold(level, batch, k.Dispersion, samples, Thresholds, out var scale);
+        var bucketThreshold = effective > 0
+            ? BaselineMath.PredictiveThresholdOfSamples(level, batch, k.Dispersion, effective, _profileZ, Thresholds, out var scale)
+            : BaselineMath.PredictiveThreshold(level, batch, k.Dispersion, samples, Thresholds, out scale);
         var learned = (b * _bucket) - k.FirstTicks >= _learning;
         var threshold = learned && samples > 0 ? bucketThreshold : (int?)null;
         return new BaselineEstimate(level, scale, samples, learned, threshold);

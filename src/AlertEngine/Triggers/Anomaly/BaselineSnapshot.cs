@@ -6,14 +6,19 @@ namespace AlertEngine;
 /// The saved state of a <see cref="BaselineModel{T}"/>: per key, its learned seasonal baseline, learning clock and
 /// open buckets, so a restart does not throw away a week of learning. Kept items (activities) are not saved: a
 /// detection right after a restore carries only the activities seen since. Immutable; write it with
-/// <see cref="WriteTo"/> and read it back with <see cref="ReadFrom"/> (a compact, versioned binary format).
+/// <see cref="WriteTo(Stream)"/> and read it back with <see cref="ReadFrom"/> (a compact, versioned binary format).
 /// </summary>
 public sealed class BaselineSnapshot
 {
     private const uint Magic = 0x53424541; // "AEBS"
     // Version 2 adds each key's dispersion sums at the end of its record; version 1 is still read (the sums are
     // derived from the saved dispersion, see LegacyDispersionSums).
-    private const int FormatVersion = 2;
+    // Version 3 (issue 15) adds each key's cached rate against the population day profile and the profile after the
+    // keys; it is written only by a model with the profile (an internal switch, off by default: a model without it
+    // writes version 2 as before). Versions 1 and 2 are read with an empty profile (the model predicts with neighbour
+    // pooling until it has frozen a day of counts).
+    private const int FormatVersion = 3;
+    private const int DispersionSumsVersion = 2;
     private const int LegacyFormatVersion = 1;
 
     /// <summary>Pseudo-buckets of evidence given to a dispersion saved without its sums (version 1).</summary>
@@ -21,8 +26,9 @@ public sealed class BaselineSnapshot
     private const int MaxSlots = 1024;
     private const int MaxRing = 64;
 
-    internal BaselineSnapshot(long bucketTicks, int slotCount, string timeZoneId, int ring, long watermark, KeyRecord[] keys)
+    internal BaselineSnapshot(long bucketTicks, int slotCount, string timeZoneId, int ring, long watermark, KeyRecord[] keys, ProfileRecord? profile = null)
     {
+        Profile = profile;
         BucketTicks = bucketTicks;
         SlotCount = slotCount;
         TimeZoneId = timeZoneId;
@@ -52,14 +58,23 @@ public sealed class BaselineSnapshot
 
     internal KeyRecord[] Keys { get; }
 
+    /// <summary>The population day profile; null when the model had none (or the snapshot is older than version 3).</summary>
+    internal ProfileRecord? Profile { get; }
+
     /// <summary>Writes the snapshot to a stream (left open).</summary>
     /// <param name="stream">A writable stream.</param>
-    public void WriteTo(Stream stream)
+    public void WriteTo(Stream stream) => WriteTo(stream, Profile is null ? DispersionSumsVersion : FormatVersion);
+
+    /// <summary>Writes the snapshot in format <paramref name="version"/> (2 or 3; 2 without the population profile, as a
+    /// model without the profile writes, and for tests of reading older snapshots).</summary>
+    internal void WriteTo(Stream stream, int version)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfLessThan(version, DispersionSumsVersion);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(version, FormatVersion);
         using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         w.Write(Magic);
-        w.Write(FormatVersion);
+        w.Write(version);
         w.Write(BucketTicks);
         w.Write(SlotCount);
         w.Write(TimeZoneId);
@@ -68,12 +83,36 @@ public sealed class BaselineSnapshot
         w.Write(Keys.Length);
         foreach (var k in Keys)
         {
-            WriteKey(w, k);
+            WriteKey(w, k, withProfileCache: version >= 3);
+        }
+
+        if (version < 3)
+        {
+            return;
+        }
+
+        w.Write(Profile is not null);
+        if (Profile is { } p)
+        {
+            w.Write(p.NextFreeze);
+            w.Write(p.SpanStart);
+            w.Write(p.Running.Length);
+            foreach (var array in (long[][])[p.Running, p.Sums, p.Covered])
+            {
+                foreach (var v in array)
+                {
+                    w.Write(v);
+                }
+            }
+
+            w.Write(p.SeveralKeys);
+            w.Write(p.FirstKey is not null);
+            w.Write(p.FirstKey ?? string.Empty);
         }
     }
 
     /// <summary>Writes one key's record (also the payload of a key in an engine checkpoint).</summary>
-    internal static void WriteKey(BinaryWriter w, KeyRecord k)
+    internal static void WriteKey(BinaryWriter w, KeyRecord k, bool withProfileCache = false)
     {
         w.Write(k.Key);
         w.Write(k.NewestBucket);
@@ -98,9 +137,14 @@ public sealed class BaselineSnapshot
         w.Write(k.Samples);
         w.Write(k.DispersionSum);
         w.Write(k.DispersionWeight);
+        if (withProfileCache)
+        {
+            w.Write(k.ProfileDay);
+            w.Write(k.ProfileRate);
+        }
     }
 
-    /// <summary>Reads a snapshot written by <see cref="WriteTo"/>.</summary>
+    /// <summary>Reads a snapshot written by <see cref="WriteTo(Stream)"/>.</summary>
     /// <param name="stream">A readable stream positioned at the snapshot.</param>
     /// <returns>The snapshot.</returns>
     /// <exception cref="InvalidDataException">The data is not a snapshot of a supported version, or is truncated or corrupt.</exception>
@@ -116,9 +160,9 @@ public sealed class BaselineSnapshot
             }
 
             var version = r.ReadInt32();
-            if (version != FormatVersion && version != LegacyFormatVersion)
+            if (version < LegacyFormatVersion || version > FormatVersion)
             {
-                throw new InvalidDataException($"Unsupported anomaly baseline snapshot version {version}; expected {LegacyFormatVersion} or {FormatVersion}.");
+                throw new InvalidDataException($"Unsupported anomaly baseline snapshot version {version}; expected {LegacyFormatVersion} to {FormatVersion}.");
             }
 
             var bucket = r.ReadInt64();
@@ -143,10 +187,42 @@ public sealed class BaselineSnapshot
             var keys = new List<KeyRecord>(Math.Min(count, 1024));
             for (var i = 0; i < count; i++)
             {
-                keys.Add(ReadKey(r, ring, slots, i, withDispersionSums: version >= FormatVersion));
+                var key = ReadKey(r, ring, slots, i, withDispersionSums: version >= DispersionSumsVersion);
+                keys.Add(version >= 3 ? ReadProfileCache(r, key, i) : key);
             }
 
-            return new BaselineSnapshot(bucket, slots, zone, ring, watermark, [.. keys]);
+            ProfileRecord? profile = null;
+            if (version >= 3 && r.ReadBoolean())
+            {
+                var nextFreeze = r.ReadInt64();
+                var spanStart = r.ReadInt64();
+                var n = r.ReadInt32();
+                if (n != slots)
+                {
+                    throw new InvalidDataException("Corrupt anomaly baseline snapshot: the population profile has a bad slot count.");
+                }
+
+                var arrays = new long[3][];
+                for (var a = 0; a < 3; a++)
+                {
+                    arrays[a] = new long[n];
+                    for (var j = 0; j < n; j++)
+                    {
+                        arrays[a][j] = r.ReadInt64();
+                        if (arrays[a][j] < 0)
+                        {
+                            throw new InvalidDataException("Corrupt anomaly baseline snapshot: the population profile holds a negative count.");
+                        }
+                    }
+                }
+
+                var severalKeys = r.ReadBoolean();
+                var hasFirst = r.ReadBoolean();
+                var firstKey = r.ReadString();
+                profile = new ProfileRecord(nextFreeze, spanStart, arrays[0], arrays[1], arrays[2], severalKeys, hasFirst ? firstKey : null);
+            }
+
+            return new BaselineSnapshot(bucket, slots, zone, ring, watermark, [.. keys], profile);
         }
         catch (EndOfStreamException e)
         {
@@ -228,6 +304,24 @@ public sealed class BaselineSnapshot
         return record with { DispersionSum = sum, DispersionWeight = weight };
     }
 
+    /// <summary>Reads the key's cached rate against the population profile that ends a key's record (version 3).</summary>
+    /// <exception cref="InvalidDataException">A value is invalid.</exception>
+    /// <exception cref="EndOfStreamException">The data ends inside the values.</exception>
+    internal static KeyRecord ReadProfileCache(BinaryReader r, KeyRecord record, int index)
+    {
+        var day = r.ReadInt32();
+        var rate = r.ReadSingle();
+        if (!ValidProfileCache(day, rate))
+        {
+            throw new InvalidDataException($"Corrupt anomaly baseline snapshot: invalid profile rate for key #{index}.");
+        }
+
+        return record with { ProfileDay = day, ProfileRate = rate };
+    }
+
+    /// <summary>Whether a key's cached profile day and rate are possible: a day ≥ 0 and a finite rate ≥ 0, or −1.</summary>
+    internal static bool ValidProfileCache(int day, float rate) => day >= 0 && float.IsFinite(rate) && (rate >= 0 || rate == -1);
+
     /// <summary>The dispersion sums of a key saved by version 1 (dispersion only): the saved dispersion as the
     /// estimate of <see cref="LegacyDispersionBuckets"/> buckets of expected count 10.</summary>
     internal static (float Sum, float Weight) LegacyDispersionSums(float dispersion)
@@ -241,5 +335,9 @@ public sealed class BaselineSnapshot
     /// <see cref="Counts"/>[i] is the count of bucket <c>NewestBucket − i</c>;
     /// <see cref="Levels"/> holds the expected count per slot; <see cref="Samples"/> the samples per slot;
     /// <see cref="DispersionSum"/> and <see cref="DispersionWeight"/> the discounted sums behind <see cref="Dispersion"/>.</summary>
-    internal sealed record KeyRecord(string Key, long NewestBucket, long FirstTicks, long Folded, ulong Fired, float Dispersion, float DispersionSum, float DispersionWeight, float RecentObserved, float RecentExpected, float BatchSum, float BatchSquares, int[] Counts, float[] Levels, byte[] Samples);
+    internal sealed record KeyRecord(string Key, long NewestBucket, long FirstTicks, long Folded, ulong Fired, float Dispersion, float DispersionSum, float DispersionWeight, float RecentObserved, float RecentExpected, float BatchSum, float BatchSquares, int[] Counts, float[] Levels, byte[] Samples, float ProfileRate = -1, int ProfileDay = 0);
+
+    /// <summary>The population day profile's state (<see cref="PopulationDayProfile"/>): next freeze, first uncovered
+    /// bucket, and per slot the running day's counts, the frozen sums and the frozen coverage (fixed point).</summary>
+    internal sealed record ProfileRecord(long NextFreeze, long SpanStart, long[] Running, long[] Sums, long[] Covered, bool SeveralKeys, string? FirstKey);
 }

@@ -21,6 +21,7 @@ internal static class BaselineCheckpointReading
         var reader = new CheckpointReader(bytes);
         var count = reader.BeginKeys();
         restored.BeginCheckpointRestore(model.BucketTicks, model.SlotCount, model.TimeZoneId, model.WatermarkTicks, count);
+        restored.RestoreProfile(model.CreateSnapshot().Profile, model.WatermarkTicks); // the detector-wide header's part (AnomalyDetector.ReadState)
         var kept = new List<(long, string, long, T)>();
         for (var k = 0; k < count; k++)
         {

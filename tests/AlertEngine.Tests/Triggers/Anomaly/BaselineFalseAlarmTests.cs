@@ -61,6 +61,7 @@ public class BaselineFalseAlarmTests
         // Two office weeks of 6 an hour (07–18), a silent Monday (a holiday), then Tuesday morning at 9 an hour. The
         // recent-activity factor forgets per bucket of time, so overnight the holiday is forgotten and Tuesday's
         // morning lifts the factor; before, the holiday's deficit held it at its floor of 1 all morning.
+        // One key (an organization-scope policy): the population profile is not used (its own counts would fit it).
         var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Medium));
         var tuesday = Start.AddDays(15);
         Assert.Empty(Feed(model, "k", TwoOfficeWeeks(7, 18, 6).Concat(Steady(tuesday.AddHours(7), 4, 9))));

@@ -73,7 +73,7 @@ public class BaselineModelCheckpointTests
                 using var stream = new MemoryStream();
                 using (var binary = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
                 {
-                    BaselineSnapshot.WriteKey(binary, record);
+                    BaselineSnapshot.WriteKey(binary, record, withProfileCache: model.HasProfile);
                 }
 
                 expected.Add(record.Key, stream.ToArray());
