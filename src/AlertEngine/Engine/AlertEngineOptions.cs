@@ -134,14 +134,21 @@ public sealed class AlertEngineOptions
 
     /// <summary>Whether threshold windows keep their activities as records of an <see cref="ActivityArena"/> (bytes, no
     /// reference per kept activity; detections carry equal copies) instead of the instances: set by the Orleans
-    /// partitions, whose detections reach no caller and whose silo's GC pays for every kept young activity; the single
-    /// node keeps the instances (encoding each kept activity cost it ~100–180 ns per matching activity).</summary>
+    /// partitions, whose silo's GC pays for every kept young activity, and whose detections reach the coordinator
+    /// encoded by the same <c>WriteActivity</c> the records are made of, so the output bytes are those of the instances;
+    /// the single node keeps the instances (encoding each kept activity cost it ~100–180 ns per matching activity).</summary>
     internal bool KeepActivityRecords { get; init; }
 
     /// <summary>A copy of every setting (the engine keeps its own, so later changes to these options do not reach it).</summary>
-    internal AlertEngineOptions Copy() => new()
+    internal AlertEngineOptions Copy() => Copy(KeepActivityRecords);
+
+    /// <summary>A copy of every setting with <see cref="KeepActivityRecords"/> set.</summary>
+    internal AlertEngineOptions WithActivityRecords() => Copy(keepActivityRecords: true);
+
+    // One list of the settings, so no copy can leave one out (AlertEngineOptionsCopyTests checks every property).
+    private AlertEngineOptions Copy(bool keepActivityRecords) => new()
     {
-        KeepActivityRecords = KeepActivityRecords,
+        KeepActivityRecords = keepActivityRecords,
         Plan = Plan,
         DuplicateHorizon = DuplicateHorizon,
         AllowedLateness = AllowedLateness,
@@ -154,24 +161,4 @@ public sealed class AlertEngineOptions
         AnomalyKeyTimeZone = AnomalyKeyTimeZone,
         AnomalyProfileFitLimit = AnomalyProfileFitLimit,
     };
-
-    /// <summary>A copy with <see cref="KeepActivityRecords"/> set.</summary>
-    internal AlertEngineOptions WithActivityRecords()
-    {
-        var copy = Copy();
-        return new AlertEngineOptions
-        {
-            KeepActivityRecords = true,
-            Plan = copy.Plan,
-            DuplicateHorizon = copy.DuplicateHorizon,
-            AllowedLateness = copy.AllowedLateness,
-            FutureTolerance = copy.FutureTolerance,
-            MaxActivitiesPerAlert = copy.MaxActivitiesPerAlert,
-            MaxTrackedKeysPerPolicy = copy.MaxTrackedKeysPerPolicy,
-            MaxValuesPerKey = copy.MaxValuesPerKey,
-            ThresholdResolution = copy.ThresholdResolution,
-            TimeZone = copy.TimeZone,
-            AnomalyKeyTimeZone = copy.AnomalyKeyTimeZone,
-        };
-    }
 }

@@ -24,10 +24,10 @@ namespace AlertEngine;
 /// empties its slot at once (backward shift: the later slots of its cluster that may move back do, so no slot is ever
 /// a tombstone), and the slot to empty is prefetched <see cref="ForgetAhead"/> entries before, since forgetting goes in
 /// ring order: the table holds exactly the ring's entries, a lookup stops at the first empty slot, and the table is
-/// rebuilt only when the ids within the horizon double or fall to a quarter, never in steady state (it was compacted
+/// rebuilt only when the ids within the horizon fill 60 % of it or fall under an eighth, never in steady state (it was compacted
 /// every ~70,000 insertions at 86,400 live ids before, a fifth of the filter's time: end-to-end.md, 2026-12-06,
 /// dedup-16). The table is sized so the live ids fill at most 40 % of it after a rebuild and 60 % before the next; the
-/// ring doubles when full and halves with the table when a quarter full: memory is proportional to the ids within the
+/// ring doubles when full and, at a rebuild of the table, halves when less than a quarter full: memory is proportional to the ids within the
 /// horizon (about 60 bytes per live id, <see cref="MemoryBytes"/>), not to the input.</para>
 /// </remarks>
 internal sealed partial class DuplicateFilter

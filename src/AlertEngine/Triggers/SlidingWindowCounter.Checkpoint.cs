@@ -29,7 +29,10 @@ public sealed partial class SlidingWindowCounter<TItem>
     /// that can still count and behaves exactly like an absent one, so it has no keyed record: when a sweep runs depends
     /// on the sweeps before it, which a restored counter does not repeat, and writing idle keys would make the state of
     /// a restored counter differ from the live one's (and the checkpoint larger) without any difference in what either
-    /// detects (as <see cref="WindowedDetectors.RemoveIdle"/> does for the windowed detectors).
+    /// detects (as <see cref="WindowedDetectors.RemoveIdle"/> does for the windowed detectors). One exception: at
+    /// <see cref="MaxTrackedKeys"/>, a live counter whose rate-limited sweep (<c>SweepForRoom</c>) has not run yet still
+    /// counts its idle keys against the cap and can refuse a new key that the restored counter, without them, admits
+    /// (docs/restart-safety.md).
     /// </summary>
     private bool IsIdle(in CounterKeyState state) => state.NewestSlot <= _evictThrough;
 

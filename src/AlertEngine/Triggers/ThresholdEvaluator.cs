@@ -116,18 +116,24 @@ internal sealed class ThresholdEvaluator : IKeptItemRelease<KeptActivity>
     {
         // The observed activity is among them unless it is older than all they carry (then the counter released it).
         var activities = new Activity[items.Length];
-        for (var i = 0; i < items.Length; i++)
+        var i = 0;
+        try
         {
-            if (items[i].Equals(observed))
+            for (; i < items.Length; i++)
             {
-                activities[i] = activity;
+                activities[i] = items[i].Equals(observed) ? activity : Arena.Materialize(items[i]);
+                Arena.Free(items[i]);
             }
-            else
+        }
+        catch
+        {
+            // A record that cannot be made again (a bug, not user input) still leaves the arena, and so do the rest.
+            for (; i < items.Length; i++)
             {
-                activities[i] = Arena.Materialize(items[i]);
+                Arena.Free(items[i]);
             }
 
-            Arena.Free(items[i]);
+            throw;
         }
 
         return activities;

@@ -221,7 +221,7 @@ public class DuplicateFilterTests
         Assert.False(filter.IsDuplicate(n, now));
         Assert.True(filter.IsDuplicate(n, now));
 
-        // Forget them all but n, oldest first, one at a time: every later question still finds what is left.
+        // One question forgets b, c, d, e and g (n and f, remembered at now, stay): later questions still find what is left.
         var end = later + horizon;
         Assert.True(filter.IsDuplicate(n, end));
         Assert.False(filter.IsDuplicate(b, end));
