@@ -141,33 +141,21 @@ public sealed partial class AlertPipeline
 
     /// <summary>Before activity <paramref name="i"/> is evaluated: the user id of the activity
     /// <see cref="PrefetchDistance"/> places later (see <see cref="Process(Activity)"/>; the first ones of the batch
-    /// too, at its start), so that each user id's miss overlaps the evaluation of the activities before it. Only for
-    /// an activity whose operation a user-keyed policy tracks (<see cref="PrefetchUserId"/>).</summary>
+    /// too, at its start), so that each user id's miss overlaps the evaluation of the activities before it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void PrefetchAhead(ReadOnlySpan<Activity> batch, int i)
+    private static void PrefetchAhead(ReadOnlySpan<Activity> batch, int i)
     {
         if (i == 0)
         {
             for (var j = 0; j < PrefetchDistance && j < batch.Length; j++)
             {
-                PrefetchUserId(batch[j]);
+                CachePrefetch.String(batch[j].UserId);
             }
         }
 
         if (i + PrefetchDistance < batch.Length)
         {
-            PrefetchUserId(batch[i + PrefetchDistance]);
-        }
-    }
-
-    /// <summary>Prefetches the activity's user id when a policy tracking its operation hashes it (under the lock: the
-    /// lookup fills the operation cache, so the answer is exact).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void PrefetchUserId(Activity activity)
-    {
-        if (_byOperation.TracksUserId(activity.Operation))
-        {
-            CachePrefetch.String(activity.UserId);
+            CachePrefetch.String(batch[i + PrefetchDistance].UserId);
         }
     }
 

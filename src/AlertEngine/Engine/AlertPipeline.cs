@@ -244,21 +244,18 @@ public sealed partial class AlertPipeline : IDisposable
     /// function of the activity: nothing here changes state, so reading the fields a concurrent
     /// <see cref="UpdatePolicies"/> or checkpoint restore replaces is harmless).</summary>
     /// <remarks>
-    /// <para>The user id, when a policy tracking the activity's operation keeps its state per user (threshold, anomaly,
-    /// distinct, ...: it hashes the string, which was allocated with its activity or long before it, and often is not in
-    /// the cache either way; end-to-end.md, threshold-16). Not for other activities: there the prefetch only fetched
-    /// lines nothing reads, and for a cold activity it moved the activity's own miss in front of the lock
-    /// (<c>steadyfresh:dispatch</c> 27–33 → 38–66 ns; end-to-end.md, 2026-12-06, dedup-16). The answer comes from the
-    /// operation cache (<see cref="OperationLookup{T}.ReadsUserId"/>): no hashing, no allocation.</para>
+    /// <para>The user id of every activity: a user-scoped trigger (threshold, anomaly, distinct, ...) hashes it, and it
+    /// was allocated with its activity or long before it, and often is not in the cache either way (end-to-end.md,
+    /// threshold-16). Prefetching it only for operations a user-keyed policy tracks was tried (dedup-16): it gave back the
+    /// prefetch's cost for cold activities nothing reads (<c>steadyfresh:dispatch</c> 28–40 → 29–33 ns) but lost
+    /// 1.2–2.8x on the threshold and anomaly rows, first pass included (end-to-end.md, 2026-12-06, the lead's quiet
+    /// re-measure), so every activity's is prefetched.</para>
     /// <para>The duplicate filter's digest of the id, with a prefetch of its table slot: the filter's one random access
     /// (its table is megabytes) then overlaps the lock and the future-tolerance check.</para>
     /// </remarks>
     private PreLock BeforeLock(Activity activity)
     {
-        if (_byOperation.ReadsUserId(activity.Operation))
-        {
-            CachePrefetch.String(activity.UserId);
-        }
+        CachePrefetch.String(activity.UserId);
 
         var duplicates = _duplicates;
         if (duplicates.IsOn)
@@ -485,9 +482,9 @@ public sealed partial class AlertPipeline : IDisposable
         _diagnostics.OnNext(diagnostic);
     }
 
-    /// <summary>The dispatch index of policy runtimes, knowing which operations a user-keyed trigger tracks.</summary>
+    /// <summary>The dispatch index of policy runtimes.</summary>
     private static OperationLookup<PolicyRuntime> NewLookup(IReadOnlyList<PolicyRuntime> runtimes) =>
-        new(OperationIndex.Build(runtimes, static r => r.Policy), static r => ScopeKeys.ReadsUserId(r.Policy.Trigger));
+        new(OperationIndex.Build(runtimes, static r => r.Policy));
 
     private IPolicyDetector CreateDetector(AlertPolicy policy) => CreateDetector(policy, Options, _report);
 

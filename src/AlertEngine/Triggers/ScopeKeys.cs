@@ -37,43 +37,6 @@ internal static class ScopeKeys
         }
     }
 
-    /// <summary>Whether a policy's trigger keeps its state per user id (a user scope, or a property scope naming
-    /// <c>userId</c>): the triggers that hash the activity's user id string, for which the pipeline prefetches it.</summary>
-    public static bool ReadsUserId(Trigger trigger)
-    {
-        var scope = trigger switch
-        {
-            ThresholdTrigger t => t.Scope,
-            AnomalyTrigger t => t.Scope,
-            DistinctTrigger t => t.Scope,
-            NewValueTrigger t => t.Scope,
-            AbsenceTrigger t => t.Scope,
-            SpikeTrigger t => t.Scope,
-            SumTrigger t => t.Scope,
-            TemporalTrigger t => t.Scope,
-            _ => null,
-        };
-        if (scope is null)
-        {
-            return false;
-        }
-
-        if (scope.Kind == TriggerScopeKind.User)
-        {
-            return true;
-        }
-
-        foreach (var name in scope.PropertyNames)
-        {
-            if (ActivityFields.Resolve(name) == ActivityField.UserId)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>The values of several fields joined with U+001F; null when one has no value. Allocation-free for a key
     /// seen before (<see cref="CompositeScopeKey"/>).</summary>
     private static Func<Activity, string?> Composite(IReadOnlyList<string> names) => new CompositeScopeKey(names).Read;
