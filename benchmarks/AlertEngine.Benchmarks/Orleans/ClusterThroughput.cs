@@ -42,6 +42,9 @@ internal static class ClusterThroughput
     private const int Policies = 1000;
     private const int Keys = 100_000;
 
+    /// <summary>The engine's partition count (<c>partitions=N</c>); 0: LocalhostCluster's max(4, 2 × silos).</summary>
+    private static int PartitionCount;
+
     public static int Run(string[] args)
     {
         if (args.Length is >= 4 and <= 8)
@@ -131,11 +134,15 @@ internal static class ClusterThroughput
 
         var counters = Counters.Start();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var windowStart = Stopwatch.GetTimestamp();
         var watch = Stopwatch.StartNew();
         foreach (var activity in activities)
         {
             pipeline.Process(activity);
         }
+
+        // For profiles: the single node's timed window in CLOCK_MONOTONIC ns (perf record -k CLOCK_MONOTONIC).
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"single-node timed window (monotonic ns): {windowStart * (1e9 / Stopwatch.Frequency):F0} {Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency):F0}"));
 
         var rate = activities.Length / watch.Elapsed.TotalSeconds;
         SingleCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / activities.Length;
@@ -193,6 +200,14 @@ internal static class ClusterThroughput
         var incrementalOnly = args.AsSpan(4).Contains("incremental");
         var untracked = args.AsSpan(4).Contains("untracked");
         NoStorage = args.AsSpan(4).Contains("nostorage");
+        foreach (var a in args.AsSpan(4))
+        {
+            if (a.StartsWith("partitions=", StringComparison.Ordinal))
+            {
+                PartitionCount = int.Parse(a.AsSpan("partitions=".Length), CultureInfo.InvariantCulture);
+            }
+        }
+
         var warmup = 0;
         foreach (var a in args.AsSpan(4))
         {
@@ -254,9 +269,25 @@ internal static class ClusterThroughput
     {
         var store = new InMemoryAlertStore();
         var heapBefore = Heap();
-        var cluster = LocalhostCluster.StartAsync(silos, policies, options, store, CancellationToken.None, NoStorage
-            ? silo => silo.Services.AddKeyedSingleton<global::Orleans.Storage.IGrainStorage>(AlertEngineClusterOptions.StorageName, new DiscardingGrainStorage())
-            : null).GetAwaiter().GetResult();
+        var cluster = LocalhostCluster.StartAsync(silos, policies, options, store, CancellationToken.None, silo =>
+        {
+            if (NoStorage)
+            {
+                silo.Services.AddKeyedSingleton<global::Orleans.Storage.IGrainStorage>(AlertEngineClusterOptions.StorageName, new DiscardingGrainStorage());
+            }
+
+            if (PartitionCount > 0)
+            {
+                // partitions=N: the engine's partition count instead of LocalhostCluster's max(4, 2 × silos).
+                for (var s = 0; s < silo.Services.Count; s++)
+                {
+                    if (silo.Services[s].ImplementationInstance is EngineDefinition d)
+                    {
+                        silo.Services[s] = ServiceDescriptor.Singleton(new EngineDefinition(d.Name, d.Policies, d.Options, PartitionCount));
+                    }
+                }
+            }
+        }).GetAwaiter().GetResult();
         if (incremental == false)
         {
             foreach (var silo in cluster.Silos)
@@ -300,6 +331,7 @@ internal static class ClusterThroughput
             var counters = Counters.Start();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var windowStart = Stopwatch.GetTimestamp();
+            var windowMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
             var total = Stopwatch.StartNew();
             for (var i = 0; i < activities.Length; i += batchSize)
             {
@@ -315,10 +347,12 @@ internal static class ClusterThroughput
             var run = counters.Stop(activities.Length);
             // For profiles: the timed window in CLOCK_MONOTONIC ns (perf record -k CLOCK_MONOTONIC).
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"timed window (monotonic ns): {windowStart * (1e9 / Stopwatch.Frequency):F0} {Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency):F0}"));
+            // For DOTNET_JitStdOutFile + DOTNET_JitDisasmSummary=1: the methods compiled in the window are these lines of its list.
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"methods compiled before and after the timed window: {windowMethods} {System.Runtime.JitInfo.GetCompiledMethodCount()}"));
             latencies.Sort();
             var heap = Heap();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {silos} silo(s), {Math.Max(4, 2 * silos)} partitions{(incremental switch { true => ", incremental", false => ", whole state per batch", null => "" })} | {batchSize:N0} | {rate:N0} | {rate / single:F2} | {Percentile(latencies, 0.50):N1} | {Percentile(latencies, 0.99):N1} | {heap:N0} | {detections:N0} | {activationMs:N0} | {cpuPerActivity:N2} ({cpuPerActivity / SingleCpu:F1}) | {Cold()} | {run} | {(heap - heapBefore) / silos:N0} |"));
+                $"| {silos} silo(s), {(PartitionCount > 0 ? PartitionCount : Math.Max(4, 2 * silos))} partitions{(incremental switch { true => ", incremental", false => ", whole state per batch", null => "" })} | {batchSize:N0} | {rate:N0} | {rate / single:F2} | {Percentile(latencies, 0.50):N1} | {Percentile(latencies, 0.99):N1} | {heap:N0} | {detections:N0} | {activationMs:N0} | {cpuPerActivity:N2} ({cpuPerActivity / SingleCpu:F1}) | {Cold()} | {run} | {(heap - heapBefore) / silos:N0} |"));
             return rate;
         }
         finally
