@@ -299,10 +299,16 @@ internal static class GridLikelihood
     /// <see cref="ReproducibleMath.Log(Vector256{double})"/> in one method) left the JIT with more locals than it tracks,
     /// and it kept the untracked ones on the stack (a 13 KB frame, ≈ 1,000 vector loads and stores per call): 336–372 ns
     /// per update with AVX2 (<c>anomaly-grid-cost</c> under <c>DOTNET_EnableAVX512=0</c>, eleventh session). So the six
-    /// vectors go through loops: the rates, the products of the count path (the six vectors' chains interleaved, for
-    /// the multiplier's latency), then one small out-of-line method per vector for its logarithms, which the JIT keeps
-    /// in registers; the out-of-order core overlaps the loop's independent iterations. ≈ 230 ns. Same operations per
-    /// lane, same bits.
+    /// vectors go through loops: the rates, the products of the count path (two loops of three vectors' interleaved
+    /// chains, for the multiplier's latency), then one small out-of-line method per vector for its logarithms, which the
+    /// JIT keeps in registers; the out-of-order core overlaps the loop's independent iterations. ≈ 230 ns (eleventh
+    /// session). Twelfth session, ≈ 180 ns: the logarithms' latency chains (≈ 60 cycles each, a division among them)
+    /// bound the time more than their operations do, so each method interleaves its three (Stirling and continuous
+    /// path: three and two) logarithms step by step (<see cref="ReproducibleMath.Log(Vector256{double}, Vector256{double},
+    /// Vector256{double}, out Vector256{double}, out Vector256{double}, out Vector256{double})"/>); the logarithm's
+    /// reduction is integer arithmetic instead of a comparison and two selects; x·ln m is computed once; and the
+    /// evidence's load, maximum and store use AVX2's conversions and <c>vmaxpd</c>/<c>vminpd</c>
+    /// (<see cref="GridEvidenceMath.UpdateVector256"/>). Same operations per lane, same bits.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<double> Compute256(
