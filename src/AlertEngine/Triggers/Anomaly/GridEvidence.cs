@@ -151,7 +151,7 @@ internal static class GridEvidenceMath
         var s3 = (keepV * (q3 * decode)) + l3;
         var s4 = (keepV * (q4 * decode)) + l4;
         var s5 = (keepV * (q5 * decode)) + l5;
-        var max = Vector256.Create(GridLikelihood.Max(Vector256.Max(Vector256.Max(Vector256.Max(s0, s1), Vector256.Max(s2, s3)), Vector256.Max(s4, s5))));
+        var max = Vector256.Create(Max(s0, s1, s2, s3, s4, s5));
         Store(s0 - max, s1 - max, ref q, 0);
         Store(s2 - max, s3 - max, ref q, 8);
         Store(s4 - max, s5 - max, ref q, 16);
@@ -332,11 +332,20 @@ internal static class GridEvidenceMath
         Vector128.Narrow(words.GetLower(), words.GetUpper()).StoreUnsafe(ref q, (nuint)offset);
     }
 
-    /// <summary>Eight 16-bit values as two 256-bit vectors of doubles (exact), the 2^52 conversion as above.</summary>
+    /// <summary>Eight 16-bit values as two 256-bit vectors of doubles (exact). With AVX2: zero-extended to 32-bit integers
+    /// and converted (<c>vpmovzxwd</c>, <c>vcvtdq2pd</c>; exact, the same values); else the 2^52 conversion as above.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Load(ref ushort q, int offset, out Vector256<double> lower, out Vector256<double> upper)
     {
-        var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref q, (nuint)offset));
+        var words = Vector128.LoadUnsafe(ref q, (nuint)offset);
+        if (Avx2.IsSupported)
+        {
+            lower = Avx.ConvertToVector256Double(Sse41.ConvertToVector128Int32(words));
+            upper = Avx.ConvertToVector256Double(Sse41.ConvertToVector128Int32(Sse2.ShiftRightLogical128BitLane(words, 8)));
+            return;
+        }
+
+        var (lo, hi) = Vector128.Widen(words);
         var (a, b) = Vector256.Widen(Vector256.Create(lo, hi));
         var magic = Vector256.Create(ReproducibleMath.Magic);
         var magicDouble = Vector256.Create(ReproducibleMath.MagicDouble);
@@ -344,12 +353,24 @@ internal static class GridEvidenceMath
         upper = (b | magic).AsDouble() - magicDouble;
     }
 
-    /// <summary>Eight sums (≤ 0) held as two 256-bit vectors as min(65535, round(−sum·1024)), as above.</summary>
+    /// <summary>Eight sums (≤ 0) held as two 256-bit vectors as min(65535, round(−sum·1024)). With AVX2: the minimum
+    /// as the instruction (<c>vminpd</c>; the operands are numbers, where it agrees with
+    /// <see cref="Vector256.Min{T}(Vector256{T}, Vector256{T})"/>, −0 included: both give the −0 of a point at the
+    /// maximum), the integral values (0 … 65535, or −0) converted to 32-bit integers (<c>vcvtpd2dq</c>, exact) and packed
+    /// to 16 bits (<c>vpackusdw</c>; in range, so exact); else the 2^52 conversion and narrowing as above.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Vector256<double> lower, Vector256<double> upper, ref ushort q, int offset)
     {
         var clamp = Vector256.Create((double)Clamp);
         var scale = Vector256.Create(-StepsPerNat);
+        if (Avx2.IsSupported)
+        {
+            var low = Avx.ConvertToVector128Int32(Avx.Min(Vector256.Round(lower * scale), clamp));
+            var high = Avx.ConvertToVector128Int32(Avx.Min(Vector256.Round(upper * scale), clamp));
+            Sse41.PackUnsignedSaturate(low, high).StoreUnsafe(ref q, (nuint)offset);
+            return;
+        }
+
         var magic = Vector256.Create(ReproducibleMath.MagicDouble);
         var mask = Vector256.Create(0xFFFFUL);
         var a = (Vector256.Min(clamp, Vector256.Round(lower * scale)) + magic).AsUInt64() & mask;
@@ -358,5 +379,21 @@ internal static class GridEvidenceMath
         // Values are at most 65535, so the truncating narrowings are exact.
         var words = Vector256.Narrow(a, b);
         Vector128.Narrow(words.GetLower(), words.GetUpper()).StoreUnsafe(ref q, (nuint)offset);
+    }
+
+    /// <summary>The largest of the 24 sums. With AVX: <c>vmaxpd</c> (the sums are numbers: no NaN; of a +0 and a −0 it
+    /// may return either, and the result is only subtracted from the sums, where s − (+0) and s − (−0) round to the same
+    /// stored value), else .NET's IEEE maximum (<see cref="GridLikelihood.Max(Vector256{double})"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Max(Vector256<double> s0, Vector256<double> s1, Vector256<double> s2, Vector256<double> s3, Vector256<double> s4, Vector256<double> s5)
+    {
+        if (Avx.IsSupported)
+        {
+            var a = Avx.Max(Avx.Max(Avx.Max(s0, s1), Avx.Max(s2, s3)), Avx.Max(s4, s5));
+            var b = Sse2.Max(a.GetLower(), a.GetUpper());
+            return Sse2.MaxScalar(b, Sse2.UnpackHigh(b, b)).ToScalar();
+        }
+
+        return GridLikelihood.Max(Vector256.Max(Vector256.Max(Vector256.Max(s0, s1), Vector256.Max(s2, s3)), Vector256.Max(s4, s5)));
     }
 }

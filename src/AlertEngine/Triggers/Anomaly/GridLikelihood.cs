@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AlertEngine;
 
@@ -298,10 +299,16 @@ internal static class GridLikelihood
     /// <see cref="ReproducibleMath.Log(Vector256{double})"/> in one method) left the JIT with more locals than it tracks,
     /// and it kept the untracked ones on the stack (a 13 KB frame, ≈ 1,000 vector loads and stores per call): 336–372 ns
     /// per update with AVX2 (<c>anomaly-grid-cost</c> under <c>DOTNET_EnableAVX512=0</c>, eleventh session). So the six
-    /// vectors go through loops: the rates, the products of the count path (the six vectors' chains interleaved, for
-    /// the multiplier's latency), then one small out-of-line method per vector for its logarithms, which the JIT keeps
-    /// in registers; the out-of-order core overlaps the loop's independent iterations. ≈ 230 ns. Same operations per
-    /// lane, same bits.
+    /// vectors go through loops: the rates, the products of the count path (two loops of three vectors' interleaved
+    /// chains, for the multiplier's latency), then one small out-of-line method per vector for its logarithms, which the
+    /// JIT keeps in registers; the out-of-order core overlaps the loop's independent iterations. ≈ 230 ns (eleventh
+    /// session). Twelfth session, ≈ 180 ns: the logarithms' latency chains (≈ 60 cycles each, a division among them)
+    /// bound the time more than their operations do, so each method interleaves its three (Stirling and continuous
+    /// path: three and two) logarithms step by step (<see cref="ReproducibleMath.Log(Vector256{double}, Vector256{double},
+    /// Vector256{double}, out Vector256{double}, out Vector256{double}, out Vector256{double})"/>); the logarithm's
+    /// reduction is integer arithmetic instead of a comparison and two selects; x·ln m is computed once; and the
+    /// evidence's load, maximum and store use AVX2's conversions and <c>vmaxpd</c>/<c>vminpd</c>
+    /// (<see cref="GridEvidenceMath.UpdateVector256"/>). Same operations per lane, same bits.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<double> Compute256(
@@ -327,7 +334,9 @@ internal static class GridLikelihood
         var shift = Vector256.Create((1 / mb) / n);
         var mV = Vector256.Create(mb);
         var xV = Vector256.Create(y);
-        var logM = Vector256.Create(ReproducibleMath.Log(mb));
+
+        // x·ln m once for the six vectors (the 512-bit form's xV * logM: the same operation on the same values).
+        var xLogM = xV * Vector256.Create(ReproducibleMath.Log(mb));
         Unsafe.SkipInit(out Vectors6 rates);
         for (var i = 0; i < 6; i++)
         {
@@ -338,16 +347,17 @@ internal static class GridLikelihood
         {
             for (var i = 0; i < 6; i++)
             {
-                l[i] = ContinuousTerm256(rates[i], xV, logM, mV);
+                l[i] = ContinuousTerm256(rates[i], xV, xLogM, mV);
             }
         }
         else if (y <= ProductLimit)
         {
             Unsafe.SkipInit(out Vectors6 products);
-            Products(ref rates, (int)y, ref products);
+            Products(ref rates, 0, (int)y, ref products);
+            Products(ref rates, 3, (int)y, ref products);
             for (var i = 0; i < 6; i++)
             {
-                l[i] = ProductTerm256(rates[i], xV, logM, mV, products[i]);
+                l[i] = ProductTerm256(rates[i], xV, xLogM, mV, products[i]);
             }
         }
         else
@@ -355,47 +365,37 @@ internal static class GridLikelihood
             var xs = Vector256.Create(y - 8.0);
             for (var i = 0; i < 6; i++)
             {
-                l[i] = StirlingTerm256(rates[i], xV, logM, mV, xs);
+                l[i] = StirlingTerm256(rates[i], xV, xLogM, mV, xs);
             }
         }
     }
 
-    /// <summary>Π_{j&lt;x}(r + j) per lane for the six vectors, as the 512-bit form's two chains a (even j) and b (odd j)
-    /// and their product a·b; twelve independent chains per iteration.</summary>
+    /// <summary>Π_{j&lt;x}(r + j) per lane for three of the six vectors (first … first + 2), as the 512-bit form's two
+    /// chains a (even j) and b (odd j) and their product a·b; six independent chains per iteration. (All six vectors in
+    /// one loop need 20 vector registers, AVX2 has 16: the JIT kept five chains in memory, a store and a load in each
+    /// chain's every step.)</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Products(ref Vectors6 rates, int x, ref Vectors6 products)
+    private static void Products(ref Vectors6 rates, int first, int x, ref Vectors6 products)
     {
         var one = Vector256<double>.One;
         var two = Vector256.Create(2.0);
-        Vector256<double> a0 = one, a1 = one, a2 = one, a3 = one, a4 = one, a5 = one;
-        Vector256<double> b0 = one, b1 = one, b2 = one, b3 = one, b4 = one, b5 = one;
-        var t0 = rates[0];
-        var t1 = rates[1];
-        var t2 = rates[2];
-        var t3 = rates[3];
-        var t4 = rates[4];
-        var t5 = rates[5];
+        Vector256<double> a0 = one, a1 = one, a2 = one;
+        Vector256<double> b0 = one, b1 = one, b2 = one;
+        var t0 = rates[first];
+        var t1 = rates[first + 1];
+        var t2 = rates[first + 2];
         var j = 0;
         for (; j + 1 < x; j += 2)
         {
             a0 *= t0;
             a1 *= t1;
             a2 *= t2;
-            a3 *= t3;
-            a4 *= t4;
-            a5 *= t5;
             b0 *= t0 + one;
             b1 *= t1 + one;
             b2 *= t2 + one;
-            b3 *= t3 + one;
-            b4 *= t4 + one;
-            b5 *= t5 + one;
             t0 += two;
             t1 += two;
             t2 += two;
-            t3 += two;
-            t4 += two;
-            t5 += two;
         }
 
         if (j < x)
@@ -403,34 +403,52 @@ internal static class GridLikelihood
             a0 *= t0;
             a1 *= t1;
             a2 *= t2;
-            a3 *= t3;
-            a4 *= t4;
-            a5 *= t5;
         }
 
-        products[0] = a0 * b0;
-        products[1] = a1 * b1;
-        products[2] = a2 * b2;
-        products[3] = a3 * b3;
-        products[4] = a4 * b4;
-        products[5] = a5 * b5;
+        products[first] = a0 * b0;
+        products[first + 1] = a1 * b1;
+        products[first + 2] = a2 * b2;
     }
 
     /// <summary>One vector's log-likelihood, count path (x ≤ <see cref="ProductLimit"/>): the 512-bit form's terms in its
-    /// order. Out of line: small enough for the JIT to keep in registers (see <see cref="Compute256"/>).</summary>
+    /// order (xLogM = x·ln m), the three logarithms interleaved. Out of line: small enough for the JIT to keep in
+    /// registers (see <see cref="Compute256"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector256<double> ProductTerm256(Vector256<double> r, Vector256<double> xV, Vector256<double> logM, Vector256<double> mV, Vector256<double> product) =>
-        (r * ReproducibleMath.Log(r)) + (xV * logM) - ((r + xV) * ReproducibleMath.Log(r + mV)) + ReproducibleMath.Log(product);
+    private static Vector256<double> ProductTerm256(Vector256<double> r, Vector256<double> xV, Vector256<double> xLogM, Vector256<double> mV, Vector256<double> product)
+    {
+        ReproducibleMath.Log(r, r + mV, product, out var logR, out var logRM, out var logProduct);
+        return (r * logR) + xLogM - ((r + xV) * logRM) + logProduct;
+    }
 
-    /// <summary>One vector's log-likelihood, Stirling path (x &gt; <see cref="ProductLimit"/>).</summary>
+    /// <summary>One vector's log-likelihood, Stirling path (x &gt; <see cref="ProductLimit"/>): the terms of
+    /// <see cref="LogGammaDifference(Vector512{double}, Vector512{double}, Vector512{double})"/> in its order, the five
+    /// logarithms interleaved three and two.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector256<double> StirlingTerm256(Vector256<double> r, Vector256<double> xV, Vector256<double> logM, Vector256<double> mV, Vector256<double> xMinus8) =>
-        (r * ReproducibleMath.Log(r)) + (xV * logM) - ((r + xV) * ReproducibleMath.Log(r + mV)) + LogGammaDifference(r, xV, xMinus8);
+    private static Vector256<double> StirlingTerm256(Vector256<double> r, Vector256<double> xV, Vector256<double> xLogM, Vector256<double> mV, Vector256<double> xMinus8)
+    {
+        var half = Vector256.Create(0.5);
+        var z = xV + r;
+        var w = r + Vector256.Create(8.0);
+        ReproducibleMath.Log(r, r + mV, Product8(r), out var logR, out var logRM, out var logProduct);
+        ReproducibleMath.Log(z, w, out var logZ, out var logW);
+        return (r * logR) + xLogM - ((r + xV) * logRM) + (((z - half) * logZ) - ((w - half) * logW) - xMinus8 + Series(z) - Series(w) + logProduct);
+    }
 
-    /// <summary>One vector's log-likelihood, continuous path (x/ψ not an integer).</summary>
+    /// <summary>One vector's log-likelihood, continuous path (x/ψ not an integer): the terms of
+    /// <see cref="ContinuousLogGammaDifference(Vector512{double}, Vector512{double})"/> in its order, the logarithms
+    /// interleaved as in <see cref="StirlingTerm256"/>.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector256<double> ContinuousTerm256(Vector256<double> r, Vector256<double> yV, Vector256<double> logM, Vector256<double> mV) =>
-        (r * ReproducibleMath.Log(r)) + (yV * logM) - ((r + yV) * ReproducibleMath.Log(r + mV)) + ContinuousLogGammaDifference(r, yV);
+    private static Vector256<double> ContinuousTerm256(Vector256<double> r, Vector256<double> yV, Vector256<double> xLogM, Vector256<double> mV)
+    {
+        var half = Vector256.Create(0.5);
+        var eight = Vector256.Create(8.0);
+        var t = yV + r;
+        var z = t + eight;
+        var w = r + eight;
+        ReproducibleMath.Log(r, r + mV, Product8(r) / Product8(t), out var logR, out var logRM, out var logRatio);
+        ReproducibleMath.Log(z, w, out var logZ, out var logW);
+        return (r * logR) + xLogM - ((r + yV) * logRM) + (((z - half) * logZ) - ((w - half) * logW) - yV + Series(z) - Series(w) + logRatio);
+    }
 
     /// <summary>Six 256-bit vectors (the 24 points) on the stack.</summary>
     [InlineArray(6)]
@@ -473,12 +491,16 @@ internal static class GridLikelihood
         return Vector512<double>.One / phiE;
     }
 
-    /// <summary>r = 1/φₑ, the 256-bit twin.</summary>
+    /// <summary>r = 1/φₑ, the 256-bit twin. With AVX the maximum is the instruction (<c>vmaxpd</c>; .NET's
+    /// <see cref="Vector256.Max{T}(Vector256{T}, Vector256{T})"/> also orders −0 below +0 and propagates NaN, which
+    /// takes a comparison and select chain on AVX2): both operands are positive numbers (φ &gt; 0, v &gt; 0), where the
+    /// two agree.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<double> Rate(Vector256<double> phi, Vector256<double> invN, Vector256<double> shift)
     {
         var v = (phi * invN) + shift;
-        var phiE = Vector256.Max(Vector256.Create(MinimumEffectiveDispersion), (phi * (Vector256<double>.One + v)) + v);
+        var phiE = (phi * (Vector256<double>.One + v)) + v;
+        phiE = Avx.IsSupported ? Avx.Max(Vector256.Create(MinimumEffectiveDispersion), phiE) : Vector256.Max(Vector256.Create(MinimumEffectiveDispersion), phiE);
         return Vector256<double>.One / phiE;
     }
 
@@ -493,16 +515,6 @@ internal static class GridLikelihood
         return ((z - half) * ReproducibleMath.Log(z)) - ((w - half) * ReproducibleMath.Log(w)) - xMinus8 + Series(z) - Series(w) + ReproducibleMath.Log(Product8(r));
     }
 
-    /// <summary>The 256-bit twin of <see cref="LogGammaDifference(Vector512{double}, Vector512{double}, Vector512{double})"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> LogGammaDifference(Vector256<double> r, Vector256<double> x, Vector256<double> xMinus8)
-    {
-        var half = Vector256.Create(0.5);
-        var z = x + r;
-        var w = r + Vector256.Create(8.0);
-        return ((z - half) * ReproducibleMath.Log(z)) - ((w - half) * ReproducibleMath.Log(w)) - xMinus8 + Series(z) - Series(w) + ReproducibleMath.Log(Product8(r));
-    }
-
     /// <summary>ln Γ(y + r) − ln Γ(r) for a non-integer y (a count in batches, x/ψ): Stirling's series at
     /// z = y + r + 8 and w = r + 8 with both shifts, ln Γ(y + r) − ln Γ(r) = S(z) − S(w) + ln(Π_{i&lt;8}(r + i) /
     /// Π_{i&lt;8}(y + r + i)); −z + w = −y. Both arguments are at least 8, so the series' error is below 1e−10 as the
@@ -512,18 +524,6 @@ internal static class GridLikelihood
     {
         var half = Vector512.Create(0.5);
         var eight = Vector512.Create(8.0);
-        var t = y + r;
-        var z = t + eight;
-        var w = r + eight;
-        return ((z - half) * ReproducibleMath.Log(z)) - ((w - half) * ReproducibleMath.Log(w)) - y + Series(z) - Series(w) + ReproducibleMath.Log(Product8(r) / Product8(t));
-    }
-
-    /// <summary>The 256-bit twin of <see cref="ContinuousLogGammaDifference(Vector512{double}, Vector512{double})"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> ContinuousLogGammaDifference(Vector256<double> r, Vector256<double> y)
-    {
-        var half = Vector256.Create(0.5);
-        var eight = Vector256.Create(8.0);
         var t = y + r;
         var z = t + eight;
         var w = r + eight;

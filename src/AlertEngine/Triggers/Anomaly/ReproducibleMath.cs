@@ -51,6 +51,12 @@ internal static class ReproducibleMath
     public const double ExpFloor = -700;
 
     private const ulong ExponentMask = 0x7FF0_0000_0000_0000;
+
+    /// <summary>The mantissa bits of √2 (0x3FF6A09E667F3BCD without its exponent).</summary>
+    private const ulong Sqrt2Mantissa = 0x0006_A09E_667F_3BCD;
+
+    /// <summary>The exponent bits of 0.5 (1022·2^52).</summary>
+    private const ulong HalfBits = 0x3FE0_0000_0000_0000;
     private const ulong MantissaMask = 0x000F_FFFF_FFFF_FFFF;
     private const ulong OneBits = 0x3FF0_0000_0000_0000;
 
@@ -96,19 +102,24 @@ internal static class ReproducibleMath
     }
 
     /// <summary>ln x per lane, the same bits as <see cref="Log(double)"/> on each lane.</summary>
+    /// <remarks>
+    /// The reduction without a comparison and select: subtracting √2's mantissa bits from x's borrows from the exponent
+    /// field exactly when the mantissa is below √2's, so that field of u = bits(x) − mantissa(√2) is e (mantissa at least
+    /// √2's: y = 1.m/2, k = e − 1022) or e − 1 (y = 1.m, k = e − 1023), i.e. k = field(u) − 1022 and bits(y) =
+    /// bits(x) − (u's exponent bits) + 1022·2^52: the same y and k as the scalar form's y ≥ √2 test (for y in [1, 2)
+    /// the double comparison and the comparison of the mantissa bits agree), three integer operations instead of a
+    /// comparison, a multiplication and two selects (twelfth session).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> Log(Vector512<double> x)
     {
         var bits = x.AsUInt64();
+        var u = bits - Vector512.Create(Sqrt2Mantissa);
 
         // k as a double without an int64 → double conversion (AVX2 has none, .NET would emulate it element by
-        // element): the exponent field placed in the low bits of 2^52's mantissa, minus 2^52 + 1023. Exact.
-        var dk = ((bits >> 52) | Vector512.Create(Magic)).AsDouble() - Vector512.Create(MagicDouble + 1023);
-        var y = ((bits & Vector512.Create(MantissaMask)) | Vector512.Create(OneBits)).AsDouble();
-        var high = Vector512.GreaterThanOrEqual(y, Vector512.Create(Sqrt2));
-        y = Vector512.ConditionalSelect(high, y * Vector512.Create(0.5), y);
-        dk = Vector512.ConditionalSelect(high, dk + Vector512<double>.One, dk);
-        var f = y - Vector512<double>.One;
+        // element): the exponent field placed in the low bits of 2^52's mantissa, minus 2^52 + 1022. Exact.
+        var dk = ((u >> 52) | Vector512.Create(Magic)).AsDouble() - Vector512.Create(MagicDouble + 1022);
+        var f = (bits - (u & Vector512.Create(ExponentMask)) + Vector512.Create(HalfBits)).AsDouble() - Vector512<double>.One;
 
         var s = f / (Vector512.Create(2.0) + f);
         var z = s * s;
@@ -125,20 +136,75 @@ internal static class ReproducibleMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<double> Log(Vector256<double> x)
     {
-        var bits = x.AsUInt64();
-        var dk = ((bits >> 52) | Vector256.Create(Magic)).AsDouble() - Vector256.Create(MagicDouble + 1023);
-        var y = ((bits & Vector256.Create(MantissaMask)) | Vector256.Create(OneBits)).AsDouble();
-        var high = Vector256.GreaterThanOrEqual(y, Vector256.Create(Sqrt2));
-        y = Vector256.ConditionalSelect(high, y * Vector256.Create(0.5), y);
-        dk = Vector256.ConditionalSelect(high, dk + Vector256<double>.One, dk);
-        var f = y - Vector256<double>.One;
+        Reduce(x, out var f, out var dk);
+        var s = Ratio(f);
+        return Combine(f, s, Polynomial(s), dk);
+    }
 
-        var s = f / (Vector256.Create(2.0) + f);
+    /// <summary>ln a and ln b per lane, the bits of <see cref="Log(Vector256{double})"/>, the two evaluations interleaved
+    /// step by step (the 256-bit grid form: two independent chains next to each other in program order let the core
+    /// overlap their latencies, twelfth session).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Log(Vector256<double> a, Vector256<double> b, out Vector256<double> logA, out Vector256<double> logB)
+    {
+        Reduce(a, out var fa, out var ka);
+        Reduce(b, out var fb, out var kb);
+        var sa = Ratio(fa);
+        var sb = Ratio(fb);
+        var ra = Polynomial(sa);
+        var rb = Polynomial(sb);
+        logA = Combine(fa, sa, ra, ka);
+        logB = Combine(fb, sb, rb, kb);
+    }
+
+    /// <summary>ln a, ln b and ln c per lane, interleaved as <see cref="Log(Vector256{double}, Vector256{double}, out
+    /// Vector256{double}, out Vector256{double})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Log(Vector256<double> a, Vector256<double> b, Vector256<double> c, out Vector256<double> logA, out Vector256<double> logB, out Vector256<double> logC)
+    {
+        Reduce(a, out var fa, out var ka);
+        Reduce(b, out var fb, out var kb);
+        Reduce(c, out var fc, out var kc);
+        var sa = Ratio(fa);
+        var sb = Ratio(fb);
+        var sc = Ratio(fc);
+        var ra = Polynomial(sa);
+        var rb = Polynomial(sb);
+        var rc = Polynomial(sc);
+        logA = Combine(fa, sa, ra, ka);
+        logB = Combine(fb, sb, rb, kb);
+        logC = Combine(fc, sc, rc, kc);
+    }
+
+    /// <summary>x = 2^k·(1 + f) with 1 + f in [√2/2, √2): f and k (as a double), as in <see cref="Log(Vector512{double})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Reduce(Vector256<double> x, out Vector256<double> f, out Vector256<double> dk)
+    {
+        var bits = x.AsUInt64();
+        var u = bits - Vector256.Create(Sqrt2Mantissa);
+        dk = ((u >> 52) | Vector256.Create(Magic)).AsDouble() - Vector256.Create(MagicDouble + 1022);
+        f = (bits - (u & Vector256.Create(ExponentMask)) + Vector256.Create(HalfBits)).AsDouble() - Vector256<double>.One;
+    }
+
+    /// <summary>s = f/(2 + f).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Ratio(Vector256<double> f) => f / (Vector256.Create(2.0) + f);
+
+    /// <summary>fdlibm's R(s²) = t2 + t1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Polynomial(Vector256<double> s)
+    {
         var z = s * s;
         var w = z * z;
         var t1 = w * (Vector256.Create(Lg2) + (w * (Vector256.Create(Lg4) + (w * Vector256.Create(Lg6)))));
         var t2 = z * (Vector256.Create(Lg1) + (w * (Vector256.Create(Lg3) + (w * (Vector256.Create(Lg5) + (w * Vector256.Create(Lg7)))))));
-        var r = t2 + t1;
+        return t2 + t1;
+    }
+
+    /// <summary>k·ln2_hi + (ln(1 + f) + k·ln2_lo) from f, s and R.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Combine(Vector256<double> f, Vector256<double> s, Vector256<double> r, Vector256<double> dk)
+    {
         var hfsq = Vector256.Create(0.5) * f * f;
         return (dk * Vector256.Create(Ln2Hi)) - ((hfsq - ((s * (hfsq + r)) + (dk * Vector256.Create(Ln2Lo)))) - f);
     }

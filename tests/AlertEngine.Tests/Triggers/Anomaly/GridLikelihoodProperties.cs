@@ -35,29 +35,52 @@ public class GridLikelihoodProperties
         Prop.ForAll(Seeds(), seed =>
         {
             var random = new Random(seed);
-            var x = new double[8];
-            for (var i = 0; i < 8; i++)
+            var x = new double[16];
+            for (var i = 0; i < x.Length; i++)
             {
-                // Log-uniform over the normal range, with a share near 1 (where ln x is small and relative error is hardest).
-                x[i] = random.Next(4) == 0 ? 1 + ((random.NextDouble() - 0.5) * Math.Pow(2, -random.Next(1, 50))) : Math.Exp((random.NextDouble() - 0.5) * 1400);
+                // Log-uniform over the normal range, with a share near 1 (where ln x is small and relative error is hardest)
+                // and a share within a few ulp of a power of 2 times √2 (the vector forms' reduction switches there by
+                // integer arithmetic on the bits, the scalar form by a comparison).
+                x[i] = random.Next(4) switch
+                {
+                    0 => 1 + ((random.NextDouble() - 0.5) * Math.Pow(2, -random.Next(1, 50))),
+                    1 => BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(Math.Sqrt(2) * Math.Pow(2, random.Next(-1000, 1000))) + random.Next(-3, 4)),
+                    _ => Math.Exp((random.NextDouble() - 0.5) * 1400),
+                };
             }
 
             var vector = ReproducibleMath.Log(Vector512.Create(x));
             var lower = ReproducibleMath.Log(Vector256.Create(x, 0));
             var upper = ReproducibleMath.Log(Vector256.Create(x, 4));
+
+            // The interleaved 256-bit forms (two and three logarithms at once) on the same and on the other lanes.
+            ReproducibleMath.Log(Vector256.Create(x, 0), Vector256.Create(x, 4), out var pairLower, out var pairUpper);
+            ReproducibleMath.Log(Vector256.Create(x, 8), Vector256.Create(x, 12), Vector256.Create(x, 0), out var tripleA, out var tripleB, out var tripleLower);
             for (var i = 0; i < 8; i++)
             {
                 var scalar = ReproducibleMath.Log(x[i]);
                 var libm = Math.Log(x[i]);
                 var half = i < 4 ? lower[i] : upper[i - 4];
-                if (!SameBits(vector[i], scalar) || !SameBits(half, scalar))
+                var pair = i < 4 ? pairLower[i] : pairUpper[i - 4];
+                var triple = i < 4 ? tripleLower[i] : scalar; // lanes 4–7 are not in the triple's third vector
+                if (!SameBits(vector[i], scalar) || !SameBits(half, scalar) || !SameBits(pair, scalar) || !SameBits(triple, scalar))
                 {
-                    return false.Label($"ln {x[i]:R}: 512-bit {vector[i]:R}, 256-bit {half:R}, scalar {scalar:R}");
+                    return false.Label($"ln {x[i]:R}: 512-bit {vector[i]:R}, 256-bit {half:R}, interleaved {pair:R} / {triple:R}, scalar {scalar:R}");
                 }
 
                 if (Math.Abs(scalar - libm) > 2 * (Math.BitIncrement(Math.Abs(libm)) - Math.Abs(libm)))
                 {
                     return false.Label($"ln {x[i]:R}: {scalar:R}, C runtime {libm:R}");
+                }
+            }
+
+            for (var i = 8; i < 16; i++)
+            {
+                var scalar = ReproducibleMath.Log(x[i]);
+                var triple = i < 12 ? tripleA[i - 8] : tripleB[i - 12];
+                if (!SameBits(triple, scalar))
+                {
+                    return false.Label($"ln {x[i]:R}: interleaved {triple:R}, scalar {scalar:R}");
                 }
             }
 
