@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace AlertEngine.Replay;
@@ -41,7 +42,8 @@ namespace AlertEngine.Replay;
 /// after <see cref="MaxWarmupMilliseconds"/> ms): the tiering JIT compiles for about a second of CPU at the start of a
 /// replay, on the core that one thread leaves free, instead of competing with the stages while their hot code still
 /// runs unoptimised (measured with <c>--threads 2</c> on the loaded 2-core machine: 1.65–1.72 against 2.07–2.23 s per
-/// million lines, 4.13–4.25 against 4.62–4.70 s per 4 million; benchmarks/results/end-to-end.md). A job's failure (an I/O error, cancellation) stops the others from starting; <see cref="Run"/>
+/// million lines, 4.13–4.25 against 4.62–4.70 s per 4 million; benchmarks/results/end-to-end.md). A native (AOT) build
+/// has no JIT and skips the warm-up. A job's failure (an I/O error, cancellation) stops the others from starting; <see cref="Run"/>
 /// rethrows it on the calling thread once every thread is idle.</para>
 /// </remarks>
 internal sealed class StagedReplay
@@ -163,7 +165,9 @@ internal sealed class StagedReplay
     public void Run()
     {
         _engine.BeginStaged();
-        _warm = _threads == 1 || _threads < Environment.ProcessorCount;
+        // A native (AOT) build has no JIT to wait for: the warm-up's first check came 50 ms in, and the other threads
+        // idled until then (w1 waited 50 ms of a 0.78 s replay of 1M lines with --threads 2; results/end-to-end.md).
+        _warm = _threads == 1 || _threads < Environment.ProcessorCount || !RuntimeFeature.IsDynamicCodeCompiled;
         _warmupStart = _lastCheck = Stopwatch.GetTimestamp();
         _lastCompiled = JitInfo.GetCompiledMethodCount();
         var workers = new Thread[_threads - 1];

@@ -14,7 +14,10 @@ internal sealed class PartitionRouter
     private readonly Lock _gate = new();
     private readonly Func<Activity, bool>[] _matches;
     private readonly Func<Activity, string?>?[] _keys;
-    private readonly FrozenDictionary<string, int[]> _byOperation;
+    // Looked up under _gate only (the lookup's cache of recent operation instances is not thread-safe): the reader
+    // interns operations, so most activities are answered by a reference comparison instead of a case-insensitive hash
+    // and compare in the frozen dictionary (~19 ns per activity in a --threads 2 profile of the replay).
+    private readonly OperationLookup<int> _byOperation;
 
     /// <summary>A router for <paramref name="partitions"/> partitions of the policies (validated by the caller).</summary>
     public PartitionRouter(IReadOnlyList<AlertPolicy> policies, int partitions)
@@ -30,7 +33,7 @@ internal sealed class PartitionRouter
             _keys[i] = KeyReader(policies[i].Trigger);
         }
 
-        _byOperation = IndexByOperation(policies);
+        _byOperation = new OperationLookup<int>(IndexByOperation(policies));
     }
 
     /// <summary>The number of partitions.</summary>
@@ -54,7 +57,8 @@ internal sealed class PartitionRouter
             for (var i = 0; i < batch.Length; i++)
             {
                 var activity = batch[i].Activity;
-                if (_byOperation.TryGetValue(activity.Operation, out var candidates))
+                var candidates = _byOperation.Candidates(activity.Operation);
+                if (candidates.Length != 0)
                 {
                     // Policies of one scope share a key reader: hash the key once per activity and reader.
                     object? lastReader = null;
