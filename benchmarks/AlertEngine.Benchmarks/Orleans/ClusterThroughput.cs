@@ -26,10 +26,14 @@ namespace AlertEngine.Benchmarks.Orleans;
 /// the measured ones, the same users and operations) through the same engine, the single node's and the cluster's
 /// alike, before the timed N: a long-lived silo's steady state (tiered JIT at Tier-1, the service providers'
 /// compiled resolvers, warmed pools and GC budgets), where a fresh cluster's first 10 batches run Tier-0 code; the
-/// first N of the warm-up are timed too and reported as the cold figure beside the steady one; the warm-up stops
-/// early once the JIT has compiled fewer than 5 methods over 10 batches (the activities it took are reported). Each row also gives
+/// first N of the warm-up are timed too and reported as the cold figure beside the steady one; the warm-up goes on
+/// past W × N until the JIT has compiled no method over 10 batches, up to <c>warmupcap=C</c> × N activities (default
+/// 3 × W × N; the warm-up's times end 10 ms before the measured ones at the cap, so an earlier stop leaves a gap in event
+/// time); the activities it took, and whether it settled or hit the cap, are reported. Each row also gives
 /// the JIT time and the methods compiled during its timed batches (about 0 once steady), the garbage collections,
-/// and the managed heap the cluster added per silo (heap with the cluster running minus before it started).
+/// the managed heap the cluster added per silo (heap with the cluster running minus before it started) and the
+/// process's working set after the timed run (all silos, the client and the benchmark's data). The first line gives
+/// the GC flavour and the <c>DOTNET_GC*</c> variables the process runs with.
 /// </summary>
 internal static class ClusterThroughput
 {
@@ -59,8 +63,8 @@ internal static class ClusterThroughput
         var options = new AlertEngineOptions { FutureTolerance = TimeSpan.MaxValue };
 
         Console.WriteLine();
-        Console.WriteLine("| engine | batch | activities/s | vs single node | batch p50 ms | batch p99 ms | managed heap after (MB) | detections | activation ms | process CPU µs/activity (vs single) | cold (first N of the warm-up) | JIT ms, methods in run | GCs gen0/1/2, pause, allocated per activity in run | heap added per silo (MB) |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| engine | batch | activities/s | vs single node | batch p50 ms | batch p99 ms | managed heap after (MB) | detections | activation ms | process CPU µs/activity (vs single) | cold (first N of the warm-up) | JIT ms, methods in run | GCs gen0/1/2, pause, allocated per activity in run | heap added per silo (MB) | process working set after the run (MB) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var single = Single(policies, options, activities);
         foreach (var silos in new[] { 1, 3 })
         {
@@ -75,8 +79,13 @@ internal static class ClusterThroughput
         return 0;
     }
 
-    /// <summary>How many activities are sent before the measured ones (<c>warmup=W</c>: W × N).</summary>
+    /// <summary>How many activities are sent before the measured ones at least (<c>warmup=W</c>: W × N), unless the
+    /// JIT settles earlier.</summary>
     private static int WarmupCount;
+
+    /// <summary>The most activities a warm-up sends while the JIT has not settled (<c>warmupcap=C</c>: C × N; default
+    /// 3 × W × N); the warm-up activities' times end 10 ms before the measured ones at this cap.</summary>
+    private static int WarmupCap;
 
     /// <summary>Warm-up activities [<paramref name="start"/>, +<paramref name="count"/>): made batch by batch (a long
     /// warm-up does not stay in memory), each from its index alone, so both engines get the same ones; times 10 ms
@@ -92,7 +101,7 @@ internal static class ClusterThroughput
             h ^= h >> 31;
             h *= 0xBF58476D1CE4E5B9UL;
             h ^= h >> 29;
-            activities[i] = new Activity("w" + j.ToString(CultureInfo.InvariantCulture), t0.AddMilliseconds(10L * (j - WarmupCount)), "Op" + ((int)(h % Policies)).ToString(CultureInfo.InvariantCulture))
+            activities[i] = new Activity("w" + j.ToString(CultureInfo.InvariantCulture), t0.AddMilliseconds(10L * (j - WarmupCap)), "Op" + ((int)(h % Policies)).ToString(CultureInfo.InvariantCulture))
             {
                 UserId = "user" + ((int)((h >> 20) % Keys)).ToString(CultureInfo.InvariantCulture) + "@contoso.com",
             };
@@ -121,15 +130,16 @@ internal static class ClusterThroughput
             LastCold = (activities.Length / coldWatch.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - coldCpu).TotalMicroseconds / activities.Length);
             var quiet = new JitQuiet();
             var done = activities.Length;
-            for (; done < WarmupCount && !quiet.Settled(); done += BatchSize)
+            for (; done < WarmupCap && !quiet.Settled(done); done += BatchSize)
             {
-                foreach (var activity in WarmupActivities(done, Math.Min(BatchSize, WarmupCount - done)))
+                foreach (var activity in WarmupActivities(done, Math.Min(BatchSize, WarmupCap - done)))
                 {
                     pipeline.Process(activity);
                 }
             }
 
-            LastWarmup = Math.Min(done, WarmupCount);
+            LastWarmup = Math.Min(done, WarmupCap);
+            LastQuiet = quiet.Describe(LastWarmup);
         }
 
         var counters = Counters.Start();
@@ -147,12 +157,13 @@ internal static class ClusterThroughput
         var rate = activities.Length / watch.Elapsed.TotalSeconds;
         SingleCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / activities.Length;
         var run = counters.Stop(activities.Length);
+        var workingSet = WorkingSet();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| AlertPipeline (single node) | - | {rate:N0} | 1.00 | - | - | {Heap():N0} | {pipeline.Statistics.Detections:N0} | - | {SingleCpu:N2} (1.00) | {Cold()} | {run} | - |"));
+            $"| AlertPipeline (single node) | - | {rate:N0} | 1.00 | - | - | {Heap():N0} | {pipeline.Statistics.Detections:N0} | - | {SingleCpu:N2} (1.00) | {Cold()} | {run} | - | {workingSet:N0} |"));
         return rate;
     }
 
-    private static string Cold() => double.IsNaN(LastCold.Rate) ? "-" : string.Create(CultureInfo.InvariantCulture, $"{LastCold.Rate:N0}/s, {LastCold.Cpu:N2} µs; warm-up {LastWarmup:N0}");
+    private static string Cold() => double.IsNaN(LastCold.Rate) ? "-" : string.Create(CultureInfo.InvariantCulture, $"{LastCold.Rate:N0}/s, {LastCold.Cpu:N2} µs; warm-up {LastWarmup:N0} ({LastQuiet})");
 
     /// <summary>How many warm-up activities the last run sent.</summary>
     private static int LastWarmup;
@@ -160,23 +171,40 @@ internal static class ClusterThroughput
     /// <summary>The batch size of the run (the single node's warm-up goes by the same steps).</summary>
     private static int BatchSize = 10_000;
 
-    /// <summary>Ends a warm-up early once the JIT is done: fewer than 5 methods compiled over the last 10 batches
-    /// (tiered compilation promotes a method after 30 calls, in the background, once no new method has been compiled
-    /// for 100 ms, and dynamic PGO adds an instrumented tier in between).</summary>
+    /// <summary>How the last warm-up ended: "settled" or "cap", and the methods its last batches compiled.</summary>
+    private static string LastQuiet = "";
+
+    /// <summary>Ends a warm-up once the JIT is done and at least W × N activities went through: no method compiled over
+    /// the last <see cref="QuietBatches"/> batches (tiered compilation promotes a method after 30 calls, in the
+    /// background, once no new method has been compiled for 100 ms, and dynamic PGO adds an instrumented tier in
+    /// between, so a method called once per batch needs 60+ batches and every new Tier-0 method delays the others).
+    /// Until then the warm-up goes on to <see cref="WarmupCap"/>.</summary>
     private sealed class JitQuiet
     {
-        private readonly Queue<long> _counts = new();
+        /// <summary>Batches without a compiled method that count as settled.</summary>
+        private const int QuietBatches = 10;
 
-        public bool Settled()
+        private readonly Queue<long> _counts = new();
+        private readonly long _start = System.Runtime.JitInfo.GetCompiledMethodCount();
+
+        public bool Settled(int done)
         {
             _counts.Enqueue(System.Runtime.JitInfo.GetCompiledMethodCount());
-            if (_counts.Count <= 10)
+            if (_counts.Count <= QuietBatches)
             {
                 return false;
             }
 
             var first = _counts.Dequeue();
-            return _counts.Count >= 10 && System.Runtime.JitInfo.GetCompiledMethodCount() - first < 5;
+            return done >= WarmupCount && System.Runtime.JitInfo.GetCompiledMethodCount() - first == 0;
+        }
+
+        public string Describe(int warmup)
+        {
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            var last = _counts.Count > 0 ? now - _counts.Peek() : now - _start;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{(warmup >= WarmupCap ? "cap" : "settled")}, {now - _start:N0} methods compiled after its first N, {last:N0} in its last {_counts.Count} batches");
         }
     }
 
@@ -218,14 +246,22 @@ internal static class ClusterThroughput
         }
 
         WarmupCount = warmup * count;
+        WarmupCap = 3 * WarmupCount;
+        foreach (var a in args.AsSpan(4))
+        {
+            if (a.StartsWith("warmupcap=", StringComparison.Ordinal))
+            {
+                WarmupCap = Math.Max(WarmupCount, int.Parse(a.AsSpan("warmupcap=".Length), CultureInfo.InvariantCulture) * count);
+            }
+        }
         BatchSize = batchSize;
-        Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores; {count:N0} activities, {Policies:N0} policies{(untracked ? " tracking none of the operations" : "")}{(NoStorage ? ", grain storage discarding every write (no persistence)" : "")}, {Keys:N0} keys, batches of {batchSize:N0}, {silos} silo(s), {rounds} rounds{(warmup > 0 ? $", each engine first warmed up with {warmup * count:N0} other activities" : "")}; DOTNET_TieredCompilation={Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") ?? "(default)"}");
+        Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores; {count:N0} activities, {Policies:N0} policies{(untracked ? " tracking none of the operations" : "")}{(NoStorage ? ", grain storage discarding every write (no persistence)" : "")}, {Keys:N0} keys, batches of {batchSize:N0}, {silos} silo(s), {rounds} rounds{(warmup > 0 ? $", each engine first warmed up with {warmup * count:N0} other activities" : "")}; DOTNET_TieredCompilation={Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") ?? "(default)"}; {GcSetting()}");
         var policies = MakePolicies(untracked);
         var activities = MakeActivities(count);
         var options = new AlertEngineOptions { FutureTolerance = TimeSpan.MaxValue };
         Console.WriteLine();
-        Console.WriteLine("| round | engine | batch | activities/s | vs single node | batch p50 ms | batch p99 ms | managed heap after (MB) | detections | activation ms | process CPU µs/activity (vs single) | cold (first N of the warm-up) | JIT ms, methods in run | GCs gen0/1/2, pause, allocated per activity in run | heap added per silo (MB) |");
-        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| round | engine | batch | activities/s | vs single node | batch p50 ms | batch p99 ms | managed heap after (MB) | detections | activation ms | process CPU µs/activity (vs single) | cold (first N of the warm-up) | JIT ms, methods in run | GCs gen0/1/2, pause, allocated per activity in run | heap added per silo (MB) | process working set after the run (MB) |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         double bestSingle = 0, bestWhole = 0, bestIncremental = 0;
         var cold = "";
         for (var round = 1; round <= rounds; round++)
@@ -320,12 +356,13 @@ internal static class ClusterThroughput
                 LastCold = (activities.Length / coldWatch.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - coldCpu).TotalMicroseconds / activities.Length);
                 var quiet = new JitQuiet();
                 var done = activities.Length;
-                for (; done < WarmupCount && !quiet.Settled(); done += batchSize)
+                for (; done < WarmupCap && !quiet.Settled(done); done += batchSize)
                 {
-                    _ = cluster.Engine.ProcessAsync(++number, WarmupActivities(done, Math.Min(batchSize, WarmupCount - done))).GetAwaiter().GetResult();
+                    _ = cluster.Engine.ProcessAsync(++number, WarmupActivities(done, Math.Min(batchSize, WarmupCap - done))).GetAwaiter().GetResult();
                 }
 
-                LastWarmup = Math.Min(done, WarmupCount);
+                LastWarmup = Math.Min(done, WarmupCap);
+                LastQuiet = quiet.Describe(LastWarmup);
             }
 
             var counters = Counters.Start();
@@ -345,6 +382,7 @@ internal static class ClusterThroughput
             var rate = activities.Length / total.Elapsed.TotalSeconds;
             var cpuPerActivity = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / activities.Length;
             var run = counters.Stop(activities.Length);
+            var workingSet = WorkingSet();
             // For profiles: the timed window in CLOCK_MONOTONIC ns (perf record -k CLOCK_MONOTONIC).
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"timed window (monotonic ns): {windowStart * (1e9 / Stopwatch.Frequency):F0} {Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency):F0}"));
             // For DOTNET_JitStdOutFile + DOTNET_JitDisasmSummary=1: the methods compiled in the window are these lines of its list.
@@ -352,13 +390,37 @@ internal static class ClusterThroughput
             latencies.Sort();
             var heap = Heap();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {silos} silo(s), {(PartitionCount > 0 ? PartitionCount : Math.Max(4, 2 * silos))} partitions{(incremental switch { true => ", incremental", false => ", whole state per batch", null => "" })} | {batchSize:N0} | {rate:N0} | {rate / single:F2} | {Percentile(latencies, 0.50):N1} | {Percentile(latencies, 0.99):N1} | {heap:N0} | {detections:N0} | {activationMs:N0} | {cpuPerActivity:N2} ({cpuPerActivity / SingleCpu:F1}) | {Cold()} | {run} | {(heap - heapBefore) / silos:N0} |"));
+                $"| {silos} silo(s), {(PartitionCount > 0 ? PartitionCount : Math.Max(4, 2 * silos))} partitions{(incremental switch { true => ", incremental", false => ", whole state per batch", null => "" })} | {batchSize:N0} | {rate:N0} | {rate / single:F2} | {Percentile(latencies, 0.50):N1} | {Percentile(latencies, 0.99):N1} | {heap:N0} | {detections:N0} | {activationMs:N0} | {cpuPerActivity:N2} ({cpuPerActivity / SingleCpu:F1}) | {Cold()} | {run} | {(heap - heapBefore) / silos:N0} | {workingSet:N0} |"));
             return rate;
         }
         finally
         {
             cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
+    }
+
+    /// <summary>The GC flavour the process runs with and the <c>DOTNET_GC*</c>/<c>DOTNET_gc*</c> variables set.</summary>
+    private static string GcSetting()
+    {
+        var env = new List<string>();
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+        {
+            var name = (string)e.Key;
+            if (name.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase))
+            {
+                env.Add(name + "=" + e.Value);
+            }
+        }
+
+        env.Sort(StringComparer.Ordinal);
+        return $"GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, {System.Runtime.GCSettings.LatencyMode}; {(env.Count == 0 ? "no DOTNET_GC* variables" : string.Join(' ', env))}";
+    }
+
+    /// <summary>The process's working set now (MB): all silos, the client and the benchmark's own data.</summary>
+    private static double WorkingSet()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.WorkingSet64 / 1e6;
     }
 
     private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
