@@ -37,6 +37,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
             TimeZone = options.TimeZone,
             KeyTimeZone = options.AnomalyKeyTimeZone,
             ProfileFitLimit = options.AnomalyProfileFitLimit,
+            DispersionGrid = options.AnomalyDispersionGrid,
         })
         {
             CountedInPass = true,
@@ -96,6 +97,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
     /// written from the model's arrays directly.</summary>
     public void WriteState(CheckpointWriter writer)
     {
+        _model.ThrowIfGrid("checkpoint");
         // Format 2 (with the population profile, issue 15): a negative marker (format 1 starts with the positive bucket
         // length), the header, then the profile.
         if (_model.HasProfile)
@@ -121,6 +123,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
     /// engine skips the policy with that reason.</summary>
     public void ReadState(CheckpointReader reader)
     {
+        _model.ThrowIfGrid("checkpoint");
         var bucket = reader.ReadInt64();
         var format = 1L;
         if (bucket < 0)
