@@ -81,8 +81,9 @@ public sealed class AnomalyDetectorOptions
     /// <summary>The internal switch of the per-key dispersion grid with the lagged empirical-Bayes mixture prior (issue
     /// 15, the evaluated candidate; docs/anomaly.md, eleventh session): false (default) off. On only together with the
     /// population profile (<see cref="ProfileFitLimit"/> &gt; 0; refused otherwise), and only where the profile is kept
-    /// (hourly or shorter buckets, no per-key zones). Snapshots and checkpoints of a model with it are refused until
-    /// their formats carry the grid.</summary>
+    /// (hourly or shorter buckets, no per-key zones). The engine's checkpoint carries the grid (anomaly state format 3,
+    /// written only with the switch); a snapshot (<see cref="BaselineModel{T}.CreateSnapshot"/>) of a model with it is
+    /// refused until its format carries the grid.</summary>
     internal bool DispersionGrid { get; init; }
 
     /// <summary>Overrides the thresholds of the trigger's sensitivity; <see langword="null"/> (default) uses

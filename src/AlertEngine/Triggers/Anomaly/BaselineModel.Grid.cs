@@ -207,13 +207,82 @@ public sealed partial class BaselineModel<T>
         prior.SetPending(totals, day);
     }
 
-    /// <summary>Refuses a snapshot or checkpoint of a model with the dispersion grid: their formats do not carry the
-    /// grid's evidence and prior yet, and a state without them would silently restore another model.</summary>
+    /// <summary>Refuses a snapshot of a model with the dispersion grid: its format (public <see cref="BaselineSnapshot"/>)
+    /// does not carry the grid's evidence and prior yet, and a state without them would silently restore another model.
+    /// (The engine's checkpoint carries them: anomaly state format 3.)</summary>
     internal void ThrowIfGrid(string what)
     {
         if (_prior is not null)
         {
             throw new NotSupportedException($"The anomaly model's dispersion grid (an internal switch of issue 15) has no {what} format yet: a {what} of this model is refused rather than written or read without the grid's state.");
+        }
+    }
+
+    /// <summary>Writes key <paramref name="h"/>'s grid state (checkpoint format 3): whether it is informed, and its
+    /// evidence.</summary>
+    private void WriteGridKey(CheckpointWriter writer, int h)
+    {
+        ref var g = ref _gridKeys[h];
+        writer.Write(g.Informed);
+        GridCheckpoint.Write(writer, g.Evidence);
+    }
+
+    /// <summary>Reads the grid state of <paramref name="key"/>, just restored by <see cref="ReadCheckpointKey"/>, and
+    /// checks the restored prior against the restored clock (the last day start processed is the watermark's day: the
+    /// pending totals, if any, were summed then).</summary>
+    /// <exception cref="InvalidDataException">A value is malformed.</exception>
+    internal void ReadGridKey(CheckpointReader reader, string key)
+    {
+        var informed = reader.ReadByte();
+        if (informed > 1)
+        {
+            throw CheckpointReader.Corrupt($"the grid state of key '{key}' has a bad flag");
+        }
+
+        var evidence = GridCheckpoint.ReadEvidence(reader);
+        if (informed == 0 && !IsEmpty(evidence))
+        {
+            throw CheckpointReader.Corrupt($"the grid state of key '{key}' has evidence but is not informed");
+        }
+
+        var h = FindHandle(key);
+        ref var g = ref _gridKeys[h];
+        g.Evidence = evidence;
+        g.Informed = informed == 1;
+    }
+
+    private static bool IsEmpty(in GridEvidence evidence)
+    {
+        for (var k = 0; k < GridLikelihood.Size; k++)
+        {
+            if (evidence[k] != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>After a checkpoint restore: the grid's day is the watermark's (every watermark move processed its day
+    /// starts), and pending totals must have been summed at that day start.</summary>
+    /// <exception cref="InvalidDataException">The prior's days do not fit the clock.</exception>
+    internal void RestoreGridDay()
+    {
+        if (_prior is null)
+        {
+            return;
+        }
+
+        _gridDay = _watermark == long.MinValue ? long.MinValue : _watermark / TimeSpan.TicksPerDay;
+        if (_prior.HasPending && _prior.PendingDay != _gridDay)
+        {
+            throw CheckpointReader.Corrupt($"anomaly state's pending grid totals are of day {_prior.PendingDay}, not of the watermark's day {_gridDay}");
+        }
+
+        if (_prior.Current.Number != 0 && _prior.Current.Day > _gridDay)
+        {
+            throw CheckpointReader.Corrupt($"anomaly state's grid prior applies from day {_prior.Current.Day}, after the watermark's day {_gridDay}");
         }
     }
 }
