@@ -221,7 +221,11 @@ public static class AnomalyEvaluation
         0 => "",
         BaselineMath.ProfileFitDefault => " --profile",
         var limit => string.Create(CultureInfo.InvariantCulture, $" --profile-fit {limit}"),
-    };
+    } + (DispersionGrid ? " --grid" : "");
+
+    /// <summary>The dispersion grid's switch of every evaluated model (<see cref="AnomalyDetectorOptions.DispersionGrid"/>,
+    /// issue 15's candidate; <c>--grid</c>, only with the profile).</summary>
+    internal static bool DispersionGrid { get; set; }
 
     internal static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z, string? dumpFalsePositives, bool zonesKnown, double? profileZ = null)
     {
@@ -249,6 +253,7 @@ public static class AnomalyEvaluation
             MaxActivitiesPerDetection = 0,
             KeyTimeZone = zonesKnown ? key => zones[byKey[key]] : null,
             ProfileFitLimit = ProfileFitLimit,
+            DispersionGrid = DispersionGrid,
             ProfileZOffset = profileZ is { } pz ? pz - thresholds.Z : null,
             Thresholds = thresholds,
         };
@@ -311,12 +316,22 @@ public static class AnomalyEvaluation
             first[u][hit.Index] ??= e.Time;
         }
 
-        var snapshot = model.CreateSnapshot();
         var records = new Dictionary<string, BaselineSnapshot.KeyRecord>(StringComparer.Ordinal);
-        foreach (var record in snapshot.Keys)
+        if (model.HasGrid)
         {
-            records[record.Key] = record;
-            result.FinalDispersions.Add(record.Dispersion);
+            // No snapshot format carries the grid yet (the model refuses one): the φ̂ directly.
+            foreach (var phi in model.Dispersions())
+            {
+                result.FinalDispersions.Add(phi);
+            }
+        }
+        else
+        {
+            foreach (var record in model.CreateSnapshot().Keys)
+            {
+                records[record.Key] = record;
+                result.FinalDispersions.Add(record.Dispersion);
+            }
         }
 
         for (var u = 0; u < traces.Length; u++)

@@ -286,6 +286,15 @@ internal static class EngineSideBySide
         }
 
         var activities = _activities;
+
+        // A suffix @profile or @grid (issue 15's internal switches, this build only): the stage with the anomaly
+        // policies' population profile, or the profile and the dispersion grid with its mixture prior.
+        var anomalySwitch = stage.EndsWith("@grid", StringComparison.Ordinal) ? 2 : stage.EndsWith("@profile", StringComparison.Ordinal) ? 1 : 0;
+        if (anomalySwitch != 0)
+        {
+            stage = stage[..stage.IndexOf('@', StringComparison.Ordinal)];
+        }
+
         IReadOnlyList<AlertPolicy> selected = [];
         var options = new AlertEngineOptions();
         var matching = activities.Count;
@@ -326,6 +335,12 @@ internal static class EngineSideBySide
                 options = new AlertEngineOptions { DuplicateHorizon = TimeSpan.Zero };
                 matching = activities.Count(a => policy.Operations.Contains(a.Operation, StringComparer.OrdinalIgnoreCase));
                 break;
+        }
+
+        if (anomalySwitch != 0)
+        {
+            options.AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault;
+            options.AnomalyDispersionGrid = anomalySwitch == 2;
         }
 
         using var pipeline = new AlertPipeline(selected, options);

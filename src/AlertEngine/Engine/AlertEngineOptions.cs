@@ -79,6 +79,12 @@ public sealed class AlertEngineOptions
     /// combined with the per-key dispersion grid; tests and the anomaly evaluation set it.</summary>
     internal double AnomalyProfileFitLimit { get; set; }
 
+    /// <summary>The internal switch of the anomaly policies' per-key dispersion grid with the lagged empirical-Bayes
+    /// mixture prior (issue 15, <see cref="AnomalyDetectorOptions.DispersionGrid"/>): false (default) off; on only
+    /// together with <see cref="AnomalyProfileFitLimit"/>. The single pipeline runs it; the partitioned engines refuse it
+    /// (their partitions would each estimate the prior from their own keys). Tests and the evaluation set it.</summary>
+    internal bool AnomalyDispersionGrid { get; set; }
+
     /// <summary>Checks every option and lists every problem.</summary>
     /// <returns>The errors; empty when valid.</returns>
     public IReadOnlyList<ValidationError> Validate()
@@ -160,5 +166,6 @@ public sealed class AlertEngineOptions
         TimeZone = TimeZone,
         AnomalyKeyTimeZone = AnomalyKeyTimeZone,
         AnomalyProfileFitLimit = AnomalyProfileFitLimit,
+        AnomalyDispersionGrid = AnomalyDispersionGrid,
     };
 }

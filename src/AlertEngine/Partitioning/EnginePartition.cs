@@ -43,6 +43,14 @@ internal sealed partial class EnginePartition
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, partitions);
+        if (options.AnomalyDispersionGrid)
+        {
+            // Issue 15's mixture prior is estimated from every key's evidence at each UTC day start; a partition holds
+            // only its own keys, and the lagged exchange of the partitions' totals is not built yet: refused rather than
+            // silently differing from the single pipeline (in process and in Orleans, which both run EnginePartition).
+            throw new NotSupportedException("The anomaly dispersion grid (AlertEngineOptions.AnomalyDispersionGrid, an internal switch of issue 15) runs only in the single AlertPipeline: partitioned engines do not exchange its prior's totals yet.");
+        }
+
         Partition = partition;
         Partitions = partitions;
         Options = options;

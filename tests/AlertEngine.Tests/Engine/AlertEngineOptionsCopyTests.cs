@@ -54,6 +54,7 @@ public sealed class AlertEngineOptionsCopyTests
             TimeZone = TimeZoneInfo.CreateCustomTimeZone("test+2", TimeSpan.FromHours(2), "test+2", "test+2"),
             AnomalyKeyTimeZone = zones,
             AnomalyProfileFitLimit = 2.5,
+            AnomalyDispersionGrid = true,
         };
         var fresh = new AlertEngineOptions();
         foreach (var property in Settings)

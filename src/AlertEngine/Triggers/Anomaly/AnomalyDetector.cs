@@ -18,6 +18,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
     // to the detector-wide header and each key's cached rate to its record. A model without the profile (the default)
     // writes format 1, the block as it always was.
     private const long ProfileStateFormat = 2;
+    private const long GridStateFormat = 3;
 
     public AnomalyDetector(AlertPolicy policy, AnomalyTrigger trigger, AlertEngineOptions options, Action<EngineDiagnostic> report)
     {
@@ -37,6 +38,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
             TimeZone = options.TimeZone,
             KeyTimeZone = options.AnomalyKeyTimeZone,
             ProfileFitLimit = options.AnomalyProfileFitLimit,
+            DispersionGrid = options.AnomalyDispersionGrid,
         })
         {
             CountedInPass = true,
@@ -97,8 +99,13 @@ internal sealed class AnomalyDetector : IPolicyDetector
     public void WriteState(CheckpointWriter writer)
     {
         // Format 2 (with the population profile, issue 15): a negative marker (format 1 starts with the positive bucket
-        // length), the header, then the profile.
-        if (_model.HasProfile)
+        // length), the header, then the profile. Format 3 (the profile and the dispersion grid, issue 15's internal
+        // switch): the same, then the lagged prior's state, and each key's grid state after its record.
+        if (_model.HasGrid)
+        {
+            writer.Write(-GridStateFormat);
+        }
+        else if (_model.HasProfile)
         {
             writer.Write(-ProfileStateFormat);
         }
@@ -111,6 +118,11 @@ internal sealed class AnomalyDetector : IPolicyDetector
         if (_model.HasProfile)
         {
             _model.WriteProfile(writer);
+        }
+
+        if (_model.HasGrid)
+        {
+            GridCheckpoint.Write(writer, _model.GridPriorState!);
         }
 
         _model.WriteCheckpointKeys(writer, static (w, activity) => w.WriteActivity(activity));
@@ -126,12 +138,22 @@ internal sealed class AnomalyDetector : IPolicyDetector
         if (bucket < 0)
         {
             format = -bucket;
-            if (format != ProfileStateFormat)
+            if (format != ProfileStateFormat && format != GridStateFormat)
             {
-                throw CheckpointReader.Corrupt($"anomaly state has format {format}; this library reads 1 and {ProfileStateFormat}");
+                throw CheckpointReader.Corrupt($"anomaly state has format {format}; this library reads 1, {ProfileStateFormat} and {GridStateFormat}");
             }
 
             bucket = reader.ReadInt64();
+        }
+
+        // The dispersion grid's state (format 3) is read only by a model with the grid, and a model with the grid reads
+        // only it: a state without the keys' evidence and the prior would restore another model (issue 15's switch is
+        // internal, so no older checkpoint of such a model exists to upgrade).
+        if ((format == GridStateFormat) != _model.HasGrid)
+        {
+            throw CheckpointReader.Corrupt(_model.HasGrid
+                ? $"anomaly state has format {format}, without the dispersion grid this detector runs (format {GridStateFormat})"
+                : $"anomaly state has format {GridStateFormat} (the dispersion grid), which this detector does not run");
         }
 
         var slots = reader.ReadInt32();
@@ -146,6 +168,10 @@ internal sealed class AnomalyDetector : IPolicyDetector
         // Format 1 (without the population profile) is read by a model with the profile with an empty one, which counts
         // from the next UTC day start on (docs/anomaly.md); a model without the profile drops a saved one.
         var profile = format >= 2 ? BaselineModel<Activity>.ReadProfile(reader, slots) : null;
+        if (format == GridStateFormat)
+        {
+            GridCheckpoint.Read(reader, _model.GridPriorState!);
+        }
         var count = reader.BeginKeys();
         if ((long)count * BaselineModel<Activity>.MinimumCheckpointKeyBytes(slots, ring) > reader.Remaining)
         {
@@ -163,11 +189,17 @@ internal sealed class AnomalyDetector : IPolicyDetector
             throw CheckpointReader.Corrupt($"anomaly state has an impossible population profile ({e.Message})");
         }
 
+        _model.RestoreGridDay();
+
         var kept = new List<(long, string, long, Activity)>();
         for (var k = 0; k < count; k++)
         {
             var key = reader.BeginKey();
             _model.ReadCheckpointKey(reader, key, ring);
+            if (format == GridStateFormat)
+            {
+                _model.ReadGridKey(reader, key);
+            }
             var items = reader.ReadCount(36);
             for (var i = 0; i < items; i++)
             {

@@ -78,6 +78,14 @@ public sealed class AnomalyDetectorOptions
     /// refused when the model is built with the profile.</summary>
     internal double? ProfileZOffset { get; init; }
 
+    /// <summary>The internal switch of the per-key dispersion grid with the lagged empirical-Bayes mixture prior (issue
+    /// 15, the evaluated candidate; docs/anomaly.md, eleventh session): false (default) off. On only together with the
+    /// population profile (<see cref="ProfileFitLimit"/> &gt; 0; refused otherwise), and only where the profile is kept
+    /// (hourly or shorter buckets, no per-key zones). The engine's checkpoint carries the grid (anomaly state format 3,
+    /// written only with the switch); a snapshot (<see cref="BaselineModel{T}.CreateSnapshot"/>) of a model with it is
+    /// refused until its format carries the grid.</summary>
+    internal bool DispersionGrid { get; init; }
+
     /// <summary>Overrides the thresholds of the trigger's sensitivity; <see langword="null"/> (default) uses
     /// <see cref="AnomalyThresholds.For"/>.</summary>
     public AnomalyThresholds? Thresholds { get; set; }
@@ -129,6 +137,11 @@ public sealed class AnomalyDetectorOptions
         if (!(ProfileFitLimit >= 0))
         {
             errors.Add(new(nameof(ProfileFitLimit), "must be 0 (no population profile) or greater"));
+        }
+
+        if (DispersionGrid && !(ProfileFitLimit > 0))
+        {
+            errors.Add(new(nameof(DispersionGrid), "needs the population profile (ProfileFitLimit > 0)"));
         }
 
         if (ProfileZOffset is { } offset && !double.IsFinite(offset))

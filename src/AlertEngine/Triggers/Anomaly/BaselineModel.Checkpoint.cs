@@ -73,6 +73,10 @@ public sealed partial class BaselineModel<T>
             ref var s = ref Record(h).Hot;
             writer.BeginKey(key);
             writer.Write(WriteKeyRecord(key, h));
+            if (_prior is not null)
+            {
+                WriteGridKey(writer, h);
+            }
             chain.Clear();
             if (_kept.Length != 0)
             {

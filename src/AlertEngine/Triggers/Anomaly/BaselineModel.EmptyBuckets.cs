@@ -46,7 +46,11 @@ public sealed partial class BaselineModel<T>
                 if (predicted >= BaselineMath.DispersionMinLevel && !FiredShortlyBefore(k.Fired, newest, q))
                 {
                     var m = predicted * BaselineMath.RecentFactor(observed, expected);
-                    if (effective > 0)
+                    if (_prior is not null)
+                    {
+                        FoldGrid(h, ref k, m, 0, batch, effective, samples, observed, expected);
+                    }
+                    else if (effective > 0)
                     {
                         BaselineMath.UpdateDispersionOfSamples(ref k.Dispersion, ref k.DispersionSum, ref k.DispersionWeight, m, 0, batch, effective);
                     }

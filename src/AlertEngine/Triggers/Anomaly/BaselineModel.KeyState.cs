@@ -102,6 +102,7 @@ public sealed partial class BaselineModel<T>
 
         _keys[h] = key;
         _keyCount++;
+        ResetGrid(h);
         ref var record = ref Record(h);
         ref var k = ref record.Cold;
         k = default;
@@ -224,6 +225,8 @@ public sealed partial class BaselineModel<T>
         {
             Array.Resize(ref _older, _keys.Length * (_ring - 1));
         }
+
+        EnsureGridCapacity();
     }
 
     private void Grow() => EnsureHandles(_capacity + 1);
@@ -541,6 +544,10 @@ public sealed partial class BaselineModel<T>
         if (_profile is not null)
         {
             MoveProfile(t);
+            if (_prior is not null)
+            {
+                MoveGridDay(t);
+            }
         }
 
         if (t >= _nextSweepTicks)

@@ -91,7 +91,11 @@ public sealed partial class BaselineModel<T>
             if (predicted >= BaselineMath.DispersionMinLevel && !FiredAt(fired, newest, bucket) && !FiredShortlyBefore(fired, newest, bucket))
             {
                 var m = predicted * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
-                if (effective > 0)
+                if (_prior is not null)
+                {
+                    FoldGrid(h, ref k, m, count, batch, effective, samples, k.RecentObserved, k.RecentExpected);
+                }
+                else if (effective > 0)
                 {
                     BaselineMath.UpdateDispersionOfSamples(ref k.Dispersion, ref k.DispersionSum, ref k.DispersionWeight, m, count, batch, effective);
                 }

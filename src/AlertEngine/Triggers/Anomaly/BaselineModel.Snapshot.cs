@@ -7,6 +7,7 @@ public sealed partial class BaselineModel<T>
     /// <returns>The snapshot.</returns>
     public BaselineSnapshot CreateSnapshot()
     {
+        ThrowIfGrid("snapshot");
         var records = new BaselineSnapshot.KeyRecord[_keyCount];
         var n = 0;
         for (var h = 0; h < _highWater; h++)
@@ -68,6 +69,7 @@ public sealed partial class BaselineModel<T>
     public void Restore(BaselineSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        ThrowIfGrid("snapshot");
         if (snapshot.BucketTicks != _bucket || snapshot.SlotCount != _slots)
         {
             throw new ArgumentException($"The snapshot was made with bucket {snapshot.Bucket}; this model uses {TimeSpan.FromTicks(_bucket)}.", nameof(snapshot));

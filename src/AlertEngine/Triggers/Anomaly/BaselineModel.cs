@@ -122,6 +122,11 @@ public sealed partial class BaselineModel<T>
             }
 
             _profile = new PopulationDayProfile(calendar, _bucket);
+            if (options.DispersionGrid)
+            {
+                _prior = new LaggedGridPrior();
+                _dayTotals = new GridPriorTotals();
+            }
         }
 
         // Records and slots are in chunks; what must fit one array are the older open buckets' counts, ring − 1 per

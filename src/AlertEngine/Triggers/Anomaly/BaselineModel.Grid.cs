@@ -1,0 +1,288 @@
+using System.Runtime.CompilerServices;
+
+namespace AlertEngine;
+
+// The per-key dispersion grid and the lagged empirical-Bayes mixture prior (issue 15): only with
+// AnomalyDetectorOptions.DispersionGrid (an internal switch, on only together with the population profile); without it
+// nothing here runs and the model is the one without the grid, byte for byte.
+public sealed partial class BaselineModel<T>
+{
+    /// <summary>A bucket is left out of the grid's evidence while the key's recent-activity factor without its floor is
+    /// below this (a holiday or a quiet day: its drop is not the key's hourly spread; the harness's <c>quiet=0.5</c>).</summary>
+    internal const double GridQuietFactor = 0.5;
+
+    /// <summary>The count is winsorized at m + this many predictive σ before it informs the grid (<c>gwin=3</c>).</summary>
+    internal const double GridWinsorUp = 3;
+
+    /// <summary>The count is winsorized at m − this many predictive σ (<c>gdown=1.5</c>).</summary>
+    internal const double GridWinsorDown = 1.5;
+
+    // The lagged mixture prior (null: the grid is off), the totals summed at a day start, a posterior's scratch, the
+    // per-key evidence (by handle, sized with the records) and the UTC day whose start was processed last.
+    private readonly LaggedGridPrior? _prior;
+    private readonly GridPriorTotals? _dayTotals;
+    private readonly double[] _posterior = new double[GridLikelihood.Size];
+    private GridKey[] _gridKeys = [];
+    private long _gridDay = long.MinValue;
+
+    /// <summary>At most this many UTC day starts are processed one by one when the clock jumps (every policy key idle
+    /// meanwhile, so each step is one more EM step on the same evidence; further ones would move the prior little).</summary>
+    private const int MaxDayStartsPerJump = 32;
+
+    /// <summary>A key's grid state: its evidence (48 bytes) and whether it has seen an informative bucket.</summary>
+    private struct GridKey
+    {
+        public GridEvidence Evidence;
+        public bool Informed;
+    }
+
+    /// <summary>Whether the model runs the dispersion grid and its mixture prior (tests, the engine).</summary>
+    internal bool HasGrid => _prior is not null;
+
+    /// <summary>The lagged mixture prior (null without the grid; tests).</summary>
+    internal LaggedGridPrior? GridPriorState => _prior;
+
+    /// <summary>The UTC day whose start the grid processed last (tests).</summary>
+    internal long GridDay => _gridDay;
+
+    /// <summary>A tracked key's grid evidence and whether it is informed; null when the key is not tracked or there is no
+    /// grid (tests).</summary>
+    internal (GridEvidence Evidence, bool Informed)? GridStateOf(string key)
+    {
+        var h = FindHandle(key);
+        if (h < 0 || _prior is null)
+        {
+            return null;
+        }
+
+        ref var g = ref _gridKeys[h];
+        return (g.Evidence, g.Informed);
+    }
+
+    /// <summary>A tracked key's dispersion estimate φ̂ (the threshold's), or null (tests, the evaluation).</summary>
+    internal float? DispersionOf(string key)
+    {
+        var h = FindHandle(key);
+        return h < 0 ? null : Record(h).Cold.Dispersion;
+    }
+
+    /// <summary>Every tracked key's φ̂, in handle order (the evaluation).</summary>
+    internal List<float> Dispersions()
+    {
+        var list = new List<float>(_keyCount);
+        for (var h = 0; h < _highWater; h++)
+        {
+            if (_keys[h] is not null)
+            {
+                list.Add(Record(h).Cold.Dispersion);
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>Makes the grid state as large as the records (after they grew).</summary>
+    private void EnsureGridCapacity()
+    {
+        if (_prior is not null && _gridKeys.Length < _capacity)
+        {
+            // Doubling (records grow a chunk at a time; resizing to each new capacity would copy the whole array per chunk).
+            Array.Resize(ref _gridKeys, (int)Math.Min(Array.MaxLength, Math.Max(_capacity, 2L * _gridKeys.Length)));
+        }
+    }
+
+    /// <summary>A new key's grid state: no evidence.</summary>
+    private void ResetGrid(int h)
+    {
+        if (_prior is not null)
+        {
+            _gridKeys[h] = default;
+        }
+    }
+
+    /// <summary>
+    /// Folds an informative bucket (predicted level ≥ <see cref="BaselineMath.DispersionMinLevel"/>, not fired nor just
+    /// after a firing) into key <paramref name="h"/>'s grid evidence, as the harness's candidate does
+    /// (<c>profile:100:prior:grid:quiet=0.5:gdown=1.5:ebmix:gwin=3:gpsi</c>): left out while the unfloored recent factor is
+    /// below <see cref="GridQuietFactor"/>; the count in batches (x/ψ with mean m/ψ when the key's batch factor ψ &gt; 1)
+    /// winsorized at m + 3σ and m − 1.5σ at the key's current φ̂ and the level's effective samples n; one discounted update
+    /// of the 16-bit sums; φ̂ ← the posterior mean under the prior in force.
+    /// </summary>
+    /// <param name="h">The key's handle.</param>
+    /// <param name="k">The key's cold record.</param>
+    /// <param name="m">The bucket's expected count (the prediction × the recent factor with its floor).</param>
+    /// <param name="count">The bucket's final count.</param>
+    /// <param name="batch">The key's batch factor ψ.</param>
+    /// <param name="effective">The level's effective samples with the profile (n + W), or 0 without it.</param>
+    /// <param name="samples">The slot's samples (the level's effective samples without the profile, capped).</param>
+    /// <param name="observed">The recent-activity sums before this bucket.</param>
+    /// <param name="expected">The recent-activity sums before this bucket.</param>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FoldGrid(int h, ref Cold k, double m, int count, double batch, double effective, byte samples, float observed, float expected)
+    {
+        var unfloored = Math.Clamp((observed + BaselineMath.RecentPrior) / (expected + BaselineMath.RecentPrior), 0, BaselineMath.MaxRecentFactor);
+        if (unfloored < GridQuietFactor)
+        {
+            return;
+        }
+
+        var n = Math.Max(1, effective > 0 ? effective : Math.Min((double)samples, BaselineMath.MaxEffectiveSamples));
+        var psi = 1.0;
+        if (batch > 1)
+        {
+            // The count in batches: x/ψ with mean m/ψ has variance m/ψ + φ(m/ψ)² (and the level error (φ + ψ/m)/n).
+            m /= batch;
+            count = (int)Math.Round(count / batch);
+            psi = batch;
+        }
+
+        double phi = k.Dispersion;
+        var v = (phi + (1 / m)) / n;
+        var sd = Math.Sqrt(m + (phi * m * m * (1 + v)) + (m * m * v));
+        var x = Math.Min(count, (int)Math.Floor(m + (GridWinsorUp * sd)));
+        x = Math.Max(x, (int)Math.Ceiling(m - (GridWinsorDown * sd)));
+        ref var g = ref _gridKeys[h];
+        GridEvidenceMath.Update(ref g.Evidence, BaselineMath.DispersionMemory, m * psi, (int)Math.Round(x * psi), n, psi);
+        g.Informed = true;
+        k.Dispersion = (float)GridEvidenceMath.PosteriorMean(g.Evidence, _prior!.Current.LogWeights, _posterior);
+    }
+
+    /// <summary>The clock reached <paramref name="t"/>: for each UTC day start crossed since the last one, in order, the
+    /// lagged prior's step (<see cref="DayStart"/>). The first time seen only sets the day (no key has evidence yet).</summary>
+    private void MoveGridDay(long t)
+    {
+        var day = t / TimeSpan.TicksPerDay;
+        if (_gridDay == long.MinValue)
+        {
+            _gridDay = day;
+            return;
+        }
+
+        if (day <= _gridDay)
+        {
+            return;
+        }
+
+        var from = Math.Max(_gridDay + 1, day - MaxDayStartsPerJump + 1);
+        for (var d = from; d <= day; d++)
+        {
+            DayStart((int)d);
+        }
+
+        _gridDay = day;
+    }
+
+    /// <summary>
+    /// The start of UTC day <paramref name="day"/> (before the activity that crossed it is evaluated): the totals summed
+    /// at the previous day start become the prior in force (<see cref="LaggedGridPrior.ApplyPending"/>); every informed
+    /// key's posterior under it is computed, its φ̂ set to the posterior mean when the prior changed, and the posterior
+    /// quantized and summed (<see cref="GridPriorTotals"/>); the totals wait for the next day start. One pass over the
+    /// keys per policy and UTC day.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DayStart(int day)
+    {
+        var prior = _prior!;
+        var changed = prior.ApplyPending(day);
+        var logWeights = prior.Current.LogWeights;
+        var totals = _dayTotals!;
+        totals.Clear();
+        for (var h = 0; h < _highWater; h++)
+        {
+            ref var g = ref _gridKeys[h];
+            if (!g.Informed || _keys[h] is null)
+            {
+                continue;
+            }
+
+            var mean = GridEvidenceMath.PosteriorMean(g.Evidence, logWeights, _posterior);
+            if (changed)
+            {
+                Record(h).Cold.Dispersion = (float)mean;
+            }
+
+            totals.Add(_posterior);
+        }
+
+        prior.SetPending(totals, day);
+    }
+
+    /// <summary>Refuses a snapshot of a model with the dispersion grid: its format (public <see cref="BaselineSnapshot"/>)
+    /// does not carry the grid's evidence and prior yet, and a state without them would silently restore another model.
+    /// (The engine's checkpoint carries them: anomaly state format 3.)</summary>
+    internal void ThrowIfGrid(string what)
+    {
+        if (_prior is not null)
+        {
+            throw new NotSupportedException($"The anomaly model's dispersion grid (an internal switch of issue 15) has no {what} format yet: a {what} of this model is refused rather than written or read without the grid's state.");
+        }
+    }
+
+    /// <summary>Writes key <paramref name="h"/>'s grid state (checkpoint format 3): whether it is informed, and its
+    /// evidence.</summary>
+    private void WriteGridKey(CheckpointWriter writer, int h)
+    {
+        ref var g = ref _gridKeys[h];
+        writer.Write(g.Informed);
+        GridCheckpoint.Write(writer, g.Evidence);
+    }
+
+    /// <summary>Reads the grid state of <paramref name="key"/>, just restored by <see cref="ReadCheckpointKey"/>, and
+    /// checks the restored prior against the restored clock (the last day start processed is the watermark's day: the
+    /// pending totals, if any, were summed then).</summary>
+    /// <exception cref="InvalidDataException">A value is malformed.</exception>
+    internal void ReadGridKey(CheckpointReader reader, string key)
+    {
+        var informed = reader.ReadByte();
+        if (informed > 1)
+        {
+            throw CheckpointReader.Corrupt($"the grid state of key '{key}' has a bad flag");
+        }
+
+        var evidence = GridCheckpoint.ReadEvidence(reader);
+        if (informed == 0 && !IsEmpty(evidence))
+        {
+            throw CheckpointReader.Corrupt($"the grid state of key '{key}' has evidence but is not informed");
+        }
+
+        var h = FindHandle(key);
+        ref var g = ref _gridKeys[h];
+        g.Evidence = evidence;
+        g.Informed = informed == 1;
+    }
+
+    private static bool IsEmpty(in GridEvidence evidence)
+    {
+        for (var k = 0; k < GridLikelihood.Size; k++)
+        {
+            if (evidence[k] != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>After a checkpoint restore: the grid's day is the watermark's (every watermark move processed its day
+    /// starts), and pending totals must have been summed at that day start.</summary>
+    /// <exception cref="InvalidDataException">The prior's days do not fit the clock.</exception>
+    internal void RestoreGridDay()
+    {
+        if (_prior is null)
+        {
+            return;
+        }
+
+        _gridDay = _watermark == long.MinValue ? long.MinValue : _watermark / TimeSpan.TicksPerDay;
+        if (_prior.HasPending && _prior.PendingDay != _gridDay)
+        {
+            throw CheckpointReader.Corrupt($"anomaly state's pending grid totals are of day {_prior.PendingDay}, not of the watermark's day {_gridDay}");
+        }
+
+        if (_prior.Current.Number != 0 && _prior.Current.Day > _gridDay)
+        {
+            throw CheckpointReader.Corrupt($"anomaly state's grid prior applies from day {_prior.Current.Day}, after the watermark's day {_gridDay}");
+        }
+    }
+}

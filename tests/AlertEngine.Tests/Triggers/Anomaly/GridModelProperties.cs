@@ -1,0 +1,447 @@
+using System.Globalization;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+
+namespace AlertEngine.Tests.Triggers.Anomaly;
+
+/// <summary>
+/// Issue 15's dispersion grid wired into the model (eleventh session, behind the internal switch
+/// <see cref="AnomalyDetectorOptions.DispersionGrid"/>, on only with the population profile): at every UTC day start
+/// the lagged prior takes the totals summed at the previous one, and the totals summed now equal a naive sum (in
+/// another order) of every informed key's quantized posterior under the prior in force; every informed key's φ̂ is its
+/// evidence's posterior mean under the prior in force at any time; uninformed keys keep the initial φ̂; the state a
+/// snapshot or checkpoint cannot carry yet is refused, and so is a partitioned engine; steady state allocates nothing.
+/// </summary>
+public class GridModelProperties
+{
+    private static readonly DateTimeOffset Origin = new(2026, 3, 1, 17, 0, 0, TimeSpan.Zero); // a Sunday evening
+
+    private static AnomalyDetectorOptions GridOptions(TimeSpan lateness = default) => new()
+    {
+        ProfileFitLimit = BaselineMath.ProfileFitDefault,
+        DispersionGrid = true,
+        AllowedLateness = lateness,
+        MaxActivitiesPerDetection = 0,
+    };
+
+    private static AnomalyTrigger Trigger() => new(TriggerScope.User, TimeSpan.FromDays(2), AnomalySensitivity.Medium, TimeSpan.FromHours(1));
+
+    [Fact]
+    public void The_grid_needs_the_population_profile()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { DispersionGrid = true }));
+        Assert.Contains("DispersionGrid", error.Message, StringComparison.Ordinal);
+        Assert.False(new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { ProfileFitLimit = BaselineMath.ProfileFitDefault }).HasGrid);
+        Assert.False(new BaselineModel<int>(Trigger()).HasGrid);
+        Assert.True(new BaselineModel<int>(Trigger(), GridOptions()).HasGrid);
+    }
+
+    [Property(MaxTest = 40)]
+    public Property At_each_day_start_the_prior_takes_the_previous_totals_and_the_new_totals_are_a_naive_sum_of_the_keys_posteriors() =>
+        Prop.ForAll(
+            (from seed in Gen.Choose(0, int.MaxValue)
+             from users in Gen.Choose(2, 12)
+             from lateMinutes in Gen.Elements(0, 90)
+             select (seed, users, lateMinutes)).ToArbitrary(),
+            c =>
+        {
+            var (seed, users, lateMinutes) = c;
+            var model = new BaselineModel<int>(Trigger(), GridOptions(TimeSpan.FromMinutes(lateMinutes)));
+            var prior = model.GridPriorState!;
+            var keys = Enumerable.Range(0, users).Select(u => "user" + u.ToString(CultureInfo.InvariantCulture)).ToArray();
+            var random = new Random(seed);
+            var dayStarts = 0;
+            var changes = 0;
+            long? lastDay = null;
+            foreach (var (ticks, user) in Stream(seed, users, days: 9))
+            {
+                var day = ticks / TimeSpan.TicksPerDay;
+                if (lastDay is { } previousDay && day > previousDay && ticks > model.Watermark!.Value.UtcTicks)
+                {
+                    // The crossing: the pending totals (summed at the previous day start) become the prior, then every
+                    // informed key's posterior under it is summed. Checked before the crossing activity folds anything.
+                    var pending = prior.HasPending ? (Totals: prior.PendingTotals.ToArray(), Keys: prior.PendingKeys) : default;
+                    var before = prior.Current;
+                    model.AdvanceTo(ticks);
+                    dayStarts++;
+                    Assert.Equal(day, model.GridDay);
+                    if (pending.Keys > 0 && day == previousDay + 1)
+                    {
+                        Assert.Equal(pending.Totals, prior.Current.Totals.ToArray());
+                        Assert.Equal(pending.Keys, prior.Current.Keys);
+                        Assert.Equal((int)day, prior.Current.Day);
+                        Assert.Equal(GridPrior.Next(before.Number), prior.Current.Number);
+                        changes++;
+                    }
+
+                    Assert.True(prior.HasPending);
+                    Assert.Equal((int)day, prior.PendingDay);
+                    var naive = new GridPriorTotals();
+                    var posterior = new double[GridLikelihood.Size];
+                    foreach (var key in keys.OrderBy(_ => random.Next()))
+                    {
+                        if (model.GridStateOf(key) is { Informed: true } state)
+                        {
+                            GridEvidenceMath.PosteriorMean(state.Evidence, prior.Current.LogWeights, posterior);
+                            naive.Add(posterior);
+                        }
+                    }
+
+                    Assert.Equal(naive.Totals.ToArray(), prior.PendingTotals.ToArray());
+                    Assert.Equal(naive.Keys, prior.PendingKeys);
+                    AssertEstimatesArePosteriorMeans(model, keys);
+                }
+
+                model.Observe(keys[user], new DateTimeOffset(ticks, TimeSpan.Zero), 0, out _);
+                lastDay = Math.Max(lastDay ?? day, day);
+                if (random.Next(200) == 0)
+                {
+                    AssertEstimatesArePosteriorMeans(model, keys);
+                }
+            }
+
+            AssertEstimatesArePosteriorMeans(model, keys);
+            Assert.True(dayStarts >= 7, $"{dayStarts} day starts");
+            Assert.True(changes >= 5, $"the prior changed {changes} times");
+            Assert.True(keys.Count(k => model.GridStateOf(k)!.Value.Informed) >= 1);
+        });
+
+    private static void AssertEstimatesArePosteriorMeans(BaselineModel<int> model, string[] keys)
+    {
+        var posterior = new double[GridLikelihood.Size];
+        foreach (var key in keys)
+        {
+            if (model.GridStateOf(key) is not { } state)
+            {
+                continue;
+            }
+
+            var expected = state.Informed
+                ? (float)GridEvidenceMath.PosteriorMean(state.Evidence, model.GridPriorState!.Current.LogWeights, posterior)
+                : BaselineMath.InitialDispersion;
+            Assert.Equal(expected, model.DispersionOf(key));
+        }
+    }
+
+    [Fact]
+    public void Bursty_keys_learn_a_larger_dispersion_than_steady_ones_in_one_model()
+    {
+        // 40 steady keys (hourly CV 0.2) and 40 bursty ones (CV 0.8) in one policy over 12 days: the grid's φ̂ (posterior
+        // mean under the mixture prior) must separate them; without informative buckets both would stay at 0.1.
+        var model = new BaselineModel<int>(Trigger(), GridOptions());
+        var random = new Random(15);
+        for (var hour = 0; hour < 12 * 24; hour++)
+        {
+            var start = Origin.AddHours(hour);
+            var events = new List<(long, string)>();
+            for (var u = 0; u < 80; u++)
+            {
+                var cv = u < 40 ? 0.2 : 0.8;
+                var rate = 12 * Gamma(random, 1 / (cv * cv)) * cv * cv;
+                var count = Poisson(random, rate);
+                for (var i = 0; i < count; i++)
+                {
+                    events.Add((start.UtcTicks + random.NextInt64(TimeSpan.TicksPerHour), "k" + u.ToString(CultureInfo.InvariantCulture)));
+                }
+            }
+
+            events.Sort();
+            foreach (var (ticks, key) in events)
+            {
+                model.Observe(key, new DateTimeOffset(ticks, TimeSpan.Zero), 0, out _);
+            }
+        }
+
+        var steady = Enumerable.Range(0, 40).Select(u => (double)model.DispersionOf("k" + u.ToString(CultureInfo.InvariantCulture))!).Order().ToArray();
+        var bursty = Enumerable.Range(40, 40).Select(u => (double)model.DispersionOf("k" + u.ToString(CultureInfo.InvariantCulture))!).Order().ToArray();
+        Assert.InRange(steady[20], 0.01, 0.12);
+        Assert.InRange(bursty[20], 0.35, 1.2);
+        Assert.True(model.GridPriorState!.Current.Number >= 5);
+    }
+
+    [Fact]
+    public void Snapshots_and_partitioned_engines_refuse_the_grid_with_a_clear_exception()
+    {
+        var model = new BaselineModel<int>(Trigger(), GridOptions());
+        model.Observe("a", Origin, 0, out _);
+        Assert.Contains("dispersion grid", Assert.Throws<NotSupportedException>(() => model.CreateSnapshot()).Message, StringComparison.Ordinal);
+        var plain = new BaselineModel<int>(Trigger());
+        plain.Observe("a", Origin, 0, out _);
+        Assert.Throws<NotSupportedException>(() => model.Restore(plain.CreateSnapshot()));
+
+        var policy = Policy();
+        var options = new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault, AnomalyDispersionGrid = true };
+        var detector = new AnomalyDetector(policy, (AnomalyTrigger)policy.Trigger, options, _ => { });
+        Assert.True(detector.Model.HasGrid);
+        Assert.Contains("single AlertPipeline", Assert.Throws<NotSupportedException>(() => new PartitionedAlertPipeline([policy], 2, options)).Message, StringComparison.Ordinal);
+        using var single = new AlertPipeline([policy], options);
+        Assert.Empty(single.Process(new Activity("x", Origin, "FileDownloaded") { UserId = "u" }));
+    }
+
+    [Property(MaxTest = 30)]
+    public Property Restart_from_a_checkpoint_at_a_random_cut_equals_the_uninterrupted_run() =>
+        Prop.ForAll(
+            (from seed in Gen.Choose(0, int.MaxValue)
+             from at in Gen.Choose(0, 10_000)
+             from mode in Gen.Choose(0, 2)
+             select (seed, at, mode)).ToArbitrary(),
+            c =>
+        {
+            // mode 0: a random cut; 1: right after the activity that crossed a UTC day start (the scan and the lagged
+            // prior's step done, the totals pending); 2: right before it.
+            var (seed, at, mode) = c;
+            var activities = EngineStream(seed);
+            var crossings = Enumerable.Range(1, activities.Count - 1).Where(i => activities[i].Time.UtcTicks / TimeSpan.TicksPerDay > activities[i - 1].Time.UtcTicks / TimeSpan.TicksPerDay).ToArray();
+            var cut = mode == 0 ? at % activities.Count : crossings[at % crossings.Length] + (mode == 1 ? 1 : 0);
+
+            var whole = GridDetector();
+            var expected = activities.Select(a => Run(whole, a)).ToList();
+
+            var first = GridDetector();
+            var actual = activities.Take(cut).Select(a => Run(first, a)).ToList();
+            using var writer = new CheckpointWriter();
+            first.WriteState(writer);
+            var restored = GridDetector();
+            restored.ReadState(new CheckpointReader(writer.Written.ToArray()));
+            actual.AddRange(activities.Skip(cut).Select(a => Run(restored, a)));
+
+            Assert.Equal(expected, actual);
+            Assert.Contains(expected, d => d.Length > 0);
+            Assert.Equal(State(whole), State(restored));
+            Assert.True(whole.Model.GridPriorState!.Current.Number >= 3);
+        });
+
+    [Fact]
+    public void A_checkpoint_of_another_model_or_a_damaged_one_is_refused_with_invalid_data()
+    {
+        var grid = GridDetector();
+        var profileOnly = new AnomalyDetector(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault }, _ => { });
+        foreach (var a in EngineStream(3))
+        {
+            Run(grid, a);
+            Run(profileOnly, a);
+        }
+
+        var gridState = State(grid);
+        Assert.Equal(-3, BitConverter.ToInt64(gridState, 0));
+        Assert.Equal(-2, BitConverter.ToInt64(State(profileOnly), 0));
+        var withoutGrid = Assert.Throws<InvalidDataException>(() => GridDetector().ReadState(new CheckpointReader(State(profileOnly))));
+        Assert.Contains("without the dispersion grid", withoutGrid.Message, StringComparison.Ordinal);
+        var notRun = Assert.Throws<InvalidDataException>(() => new AnomalyDetector(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault }, _ => { }).ReadState(new CheckpointReader(gridState)));
+        Assert.Contains("does not run", notRun.Message, StringComparison.Ordinal);
+        foreach (var length in new[] { 9, gridState.Length / 3, gridState.Length / 2, gridState.Length - 1 })
+        {
+            Assert.Throws<InvalidDataException>(() => GridDetector().ReadState(new CheckpointReader(gridState.AsSpan(0, length).ToArray())));
+        }
+    }
+
+    private static AnomalyDetector GridDetector() =>
+        new(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault, AnomalyDispersionGrid = true, MaxActivitiesPerAlert = 3, AllowedLateness = TimeSpan.FromMinutes(30) }, _ => { });
+
+    /// <summary>The engine's calls for one activity (Pass, then Observe); the detection, described, or "".</summary>
+    private static string Run(AnomalyDetector detector, Activity activity)
+    {
+        detector.Pass(activity);
+        return detector.Observe(activity) is { } d ? $"{d.ScopeKey}|{d.Time.UtcTicks}|{d.HitCount}|{d.Anomaly}" : "";
+    }
+
+    private static byte[] State(AnomalyDetector detector)
+    {
+        using var writer = new CheckpointWriter();
+        detector.WriteState(writer);
+        return writer.Written.ToArray();
+    }
+
+    /// <summary>Eight users over six days with bursts, a few late activities (within the lateness), in arrival order.</summary>
+    private static List<Activity> EngineStream(int seed)
+    {
+        var random = new Random(seed);
+        var list = new List<Activity>();
+        var n = 0;
+        foreach (var (ticks, user) in Stream(seed, 8, days: 6, burstEvery: 100))
+        {
+            var time = new DateTimeOffset(ticks, TimeSpan.Zero);
+            if (random.Next(50) == 0)
+            {
+                time -= TimeSpan.FromMinutes(random.Next(20));
+            }
+
+            list.Add(new Activity("e" + n++.ToString(CultureInfo.InvariantCulture), time, "FileDownloaded") { UserId = "user" + user.ToString(CultureInfo.InvariantCulture) });
+        }
+
+        return list;
+    }
+
+    [Fact]
+    public void The_engines_detector_with_the_grid_fires_as_the_model_it_wraps()
+    {
+        var policy = Policy();
+        var options = new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault, AnomalyDispersionGrid = true, MaxActivitiesPerAlert = 1 };
+        using var pipeline = new AlertPipeline([policy], options);
+        var model = new BaselineModel<int>((AnomalyTrigger)policy.Trigger, new AnomalyDetectorOptions { ProfileFitLimit = BaselineMath.ProfileFitDefault, DispersionGrid = true, MaxActivitiesPerDetection = 1, AllowedLateness = options.AllowedLateness });
+        var engine = new List<long>();
+        var direct = new List<long>();
+        var n = 0;
+        foreach (var (ticks, user) in Stream(7, 20, days: 10, burstEvery: 150))
+        {
+            var key = "user" + user.ToString(CultureInfo.InvariantCulture);
+            var time = new DateTimeOffset(ticks, TimeSpan.Zero);
+            if (model.Observe(key, time, 0, out _) == AnomalyOutcome.Detected)
+            {
+                direct.Add(ticks);
+            }
+
+            foreach (var change in pipeline.Process(new Activity("a" + n++.ToString(CultureInfo.InvariantCulture), time, "FileDownloaded") { UserId = key }))
+            {
+                // One alert per detection (no aggregation): the activity that fired it is the one just processed.
+                engine.Add(ticks);
+            }
+        }
+
+        Assert.NotEmpty(direct);
+        Assert.Equal(direct, engine);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Steady_state_with_the_grid_allocates_nothing_per_activity(bool grid)
+    {
+        // 60 learned keys at a steady 12 an hour (nothing fires): every bucket change folds an informative bucket into
+        // the grid. Each day's hours 1–23 must allocate nothing; the first hour of a day (its first activity crosses the
+        // UTC day start: the scan over every key and the lagged prior's step, which builds the new immutable prior, two
+        // arrays of 24) at most 1 KB whatever the number of keys.
+        const int Keys = 60;
+        const int PerHour = 12;
+        const int Days = 8;
+        var options = new AnomalyDetectorOptions { ProfileFitLimit = BaselineMath.ProfileFitDefault, DispersionGrid = grid, MaxActivitiesPerDetection = 0 };
+        var model = new BaselineModel<int>(Trigger(), options);
+        var keys = Enumerable.Range(0, Keys).Select(u => "key" + u.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var perHour = Keys * PerHour;
+        var times = new long[Days * 24 * perHour];
+        var owners = new int[times.Length];
+        var start = new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero).UtcTicks;
+        for (var i = 0; i < times.Length; i++)
+        {
+            var hour = i / perHour;
+            var within = i % perHour;
+            times[i] = start + (hour * TimeSpan.TicksPerHour) + (within * (TimeSpan.TicksPerHour / perHour));
+            owners[i] = within % Keys;
+        }
+
+        var detections = 0;
+        void Hours(int from, int to)
+        {
+            for (var i = from * perHour; i < to * perHour; i++)
+            {
+                if (model.Observe(keys[owners[i]], new DateTimeOffset(times[i], TimeSpan.Zero), 0, out _) == AnomalyOutcome.Detected)
+                {
+                    detections++;
+                }
+            }
+        }
+
+        Hours(0, 4 * 24);
+        var crossing = 0L;
+        var withinDay = long.MaxValue;
+        for (var day = 4; day < Days; day++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            Hours(day * 24, (day * 24) + 1);
+            crossing = Math.Max(crossing, GC.GetAllocatedBytesForCurrentThread() - before);
+            before = GC.GetAllocatedBytesForCurrentThread();
+            Hours((day * 24) + 1, (day + 1) * 24);
+            withinDay = Math.Min(withinDay, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        Assert.Equal(0, withinDay);
+        Assert.InRange(crossing, 0, grid ? 1024 : 0);
+        Assert.Equal(0, detections);
+        Assert.Equal(grid, model.HasGrid);
+        if (grid)
+        {
+            Assert.True(model.GridStateOf("key0")!.Value.Informed);
+            Assert.True(model.GridPriorState!.Current.Number >= 4);
+        }
+    }
+
+    private static AlertPolicy Policy() => Checkpoints.CheckpointStreams.Policy(
+        "anomaly-user", "FileDownloaded", new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(2), AnomalySensitivity.High, TimeSpan.FromHours(1)), new AggregationSettings(AggregationMode.None));
+
+    /// <summary>Hourly traffic of <paramref name="users"/> keys over <paramref name="days"/> days in time order: office
+    /// hours busier, a per-key rate and burstiness, a few bursts.</summary>
+    private static List<(long Ticks, int User)> Stream(int seed, int users, int days, int burstEvery = 400)
+    {
+        var random = new Random(seed);
+        var rates = Enumerable.Range(0, users).Select(_ => 3 + (15 * random.NextDouble())).ToArray();
+        var cvs = Enumerable.Range(0, users).Select(_ => 0.2 + (0.7 * random.NextDouble())).ToArray();
+        var list = new List<(long, int)>();
+        for (var hour = 0; hour < days * 24; hour++)
+        {
+            var start = Origin.AddHours(hour);
+            var shape = start.Hour is >= 8 and < 18 ? 1.0 : 0.2;
+            for (var u = 0; u < users; u++)
+            {
+                var cv = cvs[u];
+                var count = Poisson(random, rates[u] * shape * Gamma(random, 1 / (cv * cv)) * cv * cv);
+                if (random.Next(burstEvery) == 0)
+                {
+                    count += 30 + random.Next(40);
+                }
+
+                for (var i = 0; i < count; i++)
+                {
+                    list.Add((start.UtcTicks + random.NextInt64(TimeSpan.TicksPerHour), u));
+                }
+            }
+        }
+
+        list.Sort();
+        return list;
+    }
+
+    private static int Poisson(Random random, double mean)
+    {
+        if (mean > 30)
+        {
+            return Math.Max(0, (int)Math.Round(mean + (Math.Sqrt(mean) * Normal(random))));
+        }
+
+        var limit = Math.Exp(-mean);
+        var k = 0;
+        var p = random.NextDouble();
+        while (p > limit)
+        {
+            k++;
+            p *= random.NextDouble();
+        }
+
+        return k;
+    }
+
+    private static double Normal(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
+    /// <summary>Gamma(shape, 1) by Marsaglia–Tsang (shape ≥ 1 here: CV ≤ 1).</summary>
+    private static double Gamma(Random random, double shape)
+    {
+        var d = shape - (1.0 / 3);
+        var c = 1 / Math.Sqrt(9 * d);
+        while (true)
+        {
+            var x = Normal(random);
+            var v = 1 + (c * x);
+            if (v <= 0)
+            {
+                continue;
+            }
+
+            v = v * v * v;
+            if (Math.Log(1 - random.NextDouble()) < (0.5 * x * x) + (d * (1 - v) + (d * Math.Log(v))))
+            {
+                return d * v;
+            }
+        }
+    }
+}
