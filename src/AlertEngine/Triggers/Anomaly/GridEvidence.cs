@@ -365,8 +365,10 @@ internal static class GridEvidenceMath
         var scale = Vector256.Create(-StepsPerNat);
         if (Avx2.IsSupported)
         {
-            var low = Avx.ConvertToVector128Int32(Avx.Min(Vector256.Round(lower * scale), clamp));
-            var high = Avx.ConvertToVector128Int32(Avx.Min(Vector256.Round(upper * scale), clamp));
+            // The clamp first: vminpd returns its second operand when one is NaN, so a NaN (unreachable: validated inputs keep
+            // the sums finite) would convert to 0x80000000 and pack to 0, as the other paths store it, not to 65535.
+            var low = Avx.ConvertToVector128Int32(Avx.Min(clamp, Vector256.Round(lower * scale)));
+            var high = Avx.ConvertToVector128Int32(Avx.Min(clamp, Vector256.Round(upper * scale)));
             Sse41.PackUnsignedSaturate(low, high).StoreUnsafe(ref q, (nuint)offset);
             return;
         }
