@@ -108,7 +108,9 @@ internal static class ReproducibleMath
     /// √2's: y = 1.m/2, k = e − 1022) or e − 1 (y = 1.m, k = e − 1023), i.e. k = field(u) − 1022 and bits(y) =
     /// bits(x) − (u's exponent bits) + 1022·2^52: the same y and k as the scalar form's y ≥ √2 test (for y in [1, 2)
     /// the double comparison and the comparison of the mantissa bits agree), three integer operations instead of a
-    /// comparison, a multiplication and two selects (twelfth session).
+    /// comparison, a multiplication and two selects (twelfth session). This holds for positive normal x, which is every
+    /// argument the grid passes (rates and products ≥ ~1e−6); for +0 and subnormals the borrow reaches the sign bit and
+    /// the lane differs from the scalar form (ln(+0) gives NaN, not its −1023·ln 2 floor).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> Log(Vector512<double> x)
