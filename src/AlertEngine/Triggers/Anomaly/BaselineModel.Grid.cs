@@ -17,11 +17,12 @@ public sealed partial class BaselineModel<T>
     /// <summary>The count is winsorized at m − this many predictive σ (<c>gdown=1.5</c>).</summary>
     internal const double GridWinsorDown = 1.5;
 
-    // The lagged mixture prior (null: the grid is off), the totals summed at a day start, a posterior's scratch, the
+    // The lagged mixture prior (null: the grid is off), the totals summed at a day start, a posterior's scratch (these
+    // three allocated only with the grid: the model without it allocates as before the grid), the
     // per-key evidence (by handle, sized with the records) and the UTC day whose start was processed last.
     private readonly LaggedGridPrior? _prior;
     private readonly GridPriorTotals? _dayTotals;
-    private readonly double[] _posterior = new double[GridLikelihood.Size];
+    private readonly double[]? _posterior;
     private GridKey[] _gridKeys = [];
     private long _gridDay = long.MinValue;
 
@@ -144,7 +145,7 @@ public sealed partial class BaselineModel<T>
         ref var g = ref _gridKeys[h];
         GridEvidenceMath.Update(ref g.Evidence, BaselineMath.DispersionMemory, m * psi, (int)Math.Round(x * psi), n, psi);
         g.Informed = true;
-        k.Dispersion = (float)GridEvidenceMath.PosteriorMean(g.Evidence, _prior!.Current.LogWeights, _posterior);
+        k.Dispersion = (float)GridEvidenceMath.PosteriorMean(g.Evidence, _prior!.Current.LogWeights, _posterior!);
     }
 
     /// <summary>The clock reached <paramref name="t"/>: for each UTC day start crossed since the last one, in order, the
@@ -186,6 +187,7 @@ public sealed partial class BaselineModel<T>
         var changed = prior.ApplyPending(day);
         var logWeights = prior.Current.LogWeights;
         var totals = _dayTotals!;
+        var posterior = _posterior!;
         totals.Clear();
         for (var h = 0; h < _highWater; h++)
         {
@@ -195,13 +197,13 @@ public sealed partial class BaselineModel<T>
                 continue;
             }
 
-            var mean = GridEvidenceMath.PosteriorMean(g.Evidence, logWeights, _posterior);
+            var mean = GridEvidenceMath.PosteriorMean(g.Evidence, logWeights, posterior);
             if (changed)
             {
                 Record(h).Cold.Dispersion = (float)mean;
             }
 
-            totals.Add(_posterior);
+            totals.Add(posterior);
         }
 
         prior.SetPending(totals, day);

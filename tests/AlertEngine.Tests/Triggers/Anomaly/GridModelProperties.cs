@@ -37,6 +37,30 @@ public class GridModelProperties
         Assert.True(new BaselineModel<int>(Trigger(), GridOptions()).HasGrid);
     }
 
+    [Fact]
+    public void Without_the_switch_the_model_holds_no_grid_state()
+    {
+        // The switch-off model must allocate exactly as before the grid: none of the grid's fields is allocated (the
+        // per-key array stays the shared empty one).
+        var fields = typeof(BaselineModel<int>).GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
+            .Where(f => f.Name is "_prior" or "_dayTotals" or "_posterior" or "_gridKeys").ToArray();
+        Assert.Equal(4, fields.Length);
+        foreach (var options in new[] { new AnomalyDetectorOptions(), new AnomalyDetectorOptions { ProfileFitLimit = BaselineMath.ProfileFitDefault } })
+        {
+            var model = new BaselineModel<int>(Trigger(), options);
+            model.Observe("a", Origin, 0, out _);
+            foreach (var field in fields)
+            {
+                var value = field.GetValue(model);
+                Assert.True(value is null || (value is Array { Length: 0 }), $"{field.Name} is allocated without the grid");
+            }
+        }
+
+        var grid = new BaselineModel<int>(Trigger(), GridOptions());
+        grid.Observe("a", Origin, 0, out _);
+        Assert.All(fields, f => Assert.NotNull(f.GetValue(grid)));
+    }
+
     [Property(MaxTest = 40)]
     public Property At_each_day_start_the_prior_takes_the_previous_totals_and_the_new_totals_are_a_naive_sum_of_the_keys_posteriors() =>
         Prop.ForAll(
