@@ -237,7 +237,7 @@ public class GridModelProperties
         });
 
     [Fact]
-    public void A_checkpoint_of_another_model_or_a_damaged_one_is_refused_with_invalid_data()
+    public void A_checkpoint_of_another_model_does_not_fit_and_a_damaged_one_is_refused_with_invalid_data()
     {
         var grid = GridDetector();
         var profileOnly = new AnomalyDetector(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault }, _ => { });
@@ -250,14 +250,62 @@ public class GridModelProperties
         var gridState = State(grid);
         Assert.Equal(-3, BitConverter.ToInt64(gridState, 0));
         Assert.Equal(-2, BitConverter.ToInt64(State(profileOnly), 0));
-        var withoutGrid = Assert.Throws<InvalidDataException>(() => GridDetector().ReadState(new CheckpointReader(State(profileOnly))));
+        // A valid state of the other model does not fit the options (the engine starts that policy fresh): an
+        // ArgumentException, as another bucket or time zone; a damaged one is corrupt.
+        var withoutGrid = Assert.Throws<ArgumentException>(() => GridDetector().ReadState(new CheckpointReader(State(profileOnly))));
         Assert.Contains("without the dispersion grid", withoutGrid.Message, StringComparison.Ordinal);
-        var notRun = Assert.Throws<InvalidDataException>(() => new AnomalyDetector(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault }, _ => { }).ReadState(new CheckpointReader(gridState)));
+        var notRun = Assert.Throws<ArgumentException>(() => new AnomalyDetector(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault }, _ => { }).ReadState(new CheckpointReader(gridState)));
         Assert.Contains("does not run", notRun.Message, StringComparison.Ordinal);
         foreach (var length in new[] { 9, gridState.Length / 3, gridState.Length / 2, gridState.Length - 1 })
         {
             Assert.Throws<InvalidDataException>(() => GridDetector().ReadState(new CheckpointReader(gridState.AsSpan(0, length).ToArray())));
         }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void An_engine_checkpoint_under_the_other_switch_starts_the_anomaly_policy_fresh_and_restores_the_other_policies(bool savedWithGrid)
+    {
+        // A valid checkpoint written with the other switch is not corrupt: like another bucket or time zone, the anomaly
+        // policy's state does not fit the current options; it starts from empty state and the threshold policy beside it
+        // keeps its state.
+        static AlertEngineOptions Options(bool grid) => new() { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault, AnomalyDispersionGrid = grid };
+        var threshold = Checkpoints.CheckpointStreams.Policy("t", "FileDeleted", new ThresholdTrigger(3, TimeSpan.FromMinutes(10), TriggerScope.User), new AggregationSettings(AggregationMode.Policy, TimeSpan.FromHours(1)));
+        var stream = EngineStream(3);
+        var cut = stream.Count / 2;
+        var at = stream[..cut].Max(a => a.Time);
+        Activity Deleted(string id) => new(id, at, "FileDeleted") { UserId = "alice" };
+
+        using var before = new AlertPipeline([Policy(), threshold], Options(savedWithGrid));
+        foreach (var activity in stream.Take(cut))
+        {
+            before.Process(activity);
+        }
+
+        before.Process(Deleted("d1"));
+        before.Process(Deleted("d2"));
+        using var saved = new MemoryStream();
+        before.SaveCheckpoint(saved);
+        saved.Position = 0;
+
+        using var after = new AlertPipeline([Policy(), threshold], Options(!savedWithGrid));
+        var result = after.RestoreCheckpoint(saved);
+        Assert.Equal(["t"], result.Restored);
+        var skipped = Assert.Single(result.Skipped);
+        Assert.Equal("anomaly-user", skipped.Path);
+        Assert.Contains("does not fit the current options", skipped.Message, StringComparison.Ordinal);
+        Assert.Contains("dispersion grid", skipped.Message, StringComparison.Ordinal);
+        Assert.Equal(AlertChangeKind.Created, Assert.Single(after.Process(Deleted("d3"))).Kind);
+
+        // The anomaly policy runs on as one that saw nothing before the cut (the engine's clock fed the same).
+        using var fresh = new AlertPipeline([Policy(), threshold], Options(!savedWithGrid));
+        fresh.Process(Deleted("d1"));
+        fresh.Process(Deleted("d2"));
+        fresh.Process(Deleted("d3"));
+        static IEnumerable<string> Anomalies(AlertPipeline pipeline, IEnumerable<Activity> activities) =>
+            activities.SelectMany(pipeline.Process).Where(c => c.Detection.PolicyId == "anomaly-user").Select(c => $"{c.Kind}|{c.Detection.TriggeringActivity.Id}|{c.Detection.HitCount}").ToList();
+        Assert.Equal(Anomalies(fresh, stream.Skip(cut)), Anomalies(after, stream.Skip(cut)));
     }
 
     private static AnomalyDetector GridDetector() =>
