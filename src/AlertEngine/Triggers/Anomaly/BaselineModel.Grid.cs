@@ -241,7 +241,17 @@ public sealed partial class BaselineModel<T>
             throw CheckpointReader.Corrupt($"the grid state of key '{key}' has a bad flag");
         }
 
-        var evidence = GridCheckpoint.ReadEvidence(reader);
+        GridEvidence evidence;
+        try
+        {
+            evidence = GridCheckpoint.ReadEvidence(reader);
+        }
+        catch (InvalidDataException e)
+        {
+            // The evidence's reader does not know the key: its message, naming the key.
+            throw new InvalidDataException(e.Message.Replace(CorruptPrefix, $"{CorruptPrefix}the grid state of key '{key}': ", StringComparison.Ordinal), e);
+        }
+
         if (informed == 0 && !IsEmpty(evidence))
         {
             throw CheckpointReader.Corrupt($"the grid state of key '{key}' has evidence but is not informed");
@@ -252,6 +262,8 @@ public sealed partial class BaselineModel<T>
         g.Evidence = evidence;
         g.Informed = informed == 1;
     }
+
+    private const string CorruptPrefix = "Corrupt checkpoint: ";
 
     private static bool IsEmpty(in GridEvidence evidence)
     {
