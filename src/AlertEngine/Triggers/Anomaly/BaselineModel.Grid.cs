@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 
 namespace AlertEngine;
@@ -229,10 +230,10 @@ public sealed partial class BaselineModel<T>
         GridCheckpoint.Write(writer, g.Evidence);
     }
 
-    /// <summary>Reads the grid state of <paramref name="key"/>, just restored by <see cref="ReadCheckpointKey"/>, and
-    /// checks the restored prior against the restored clock (the last day start processed is the watermark's day: the
-    /// pending totals, if any, were summed then).</summary>
-    /// <exception cref="InvalidDataException">A value is malformed.</exception>
+    /// <summary>Reads the grid state of <paramref name="key"/>, just restored by <see cref="ReadCheckpointKey"/> (after the
+    /// prior, <see cref="GridCheckpoint.Read"/>): its flag and evidence, and checks that an informed key's restored φ̂ is
+    /// its evidence's posterior mean under the restored prior, bit for bit.</summary>
+    /// <exception cref="InvalidDataException">A value is malformed or inconsistent (the message names the key).</exception>
     internal void ReadGridKey(CheckpointReader reader, string key)
     {
         var informed = reader.ReadByte();
@@ -257,7 +258,19 @@ public sealed partial class BaselineModel<T>
             throw CheckpointReader.Corrupt($"the grid state of key '{key}' has evidence but is not informed");
         }
 
+        // An informed key's φ̂ is its evidence's posterior mean under the prior in force (FoldGrid sets it so, and every
+        // change of the prior sets it again), and the writer writes both as they are: a state that breaks it is corrupt.
         var h = FindHandle(key);
+        if (informed == 1)
+        {
+            var stored = Record(h).Cold.Dispersion;
+            var mean = (float)GridEvidenceMath.PosteriorMean(evidence, _prior!.Current.LogWeights, _posterior!);
+            if (BitConverter.SingleToInt32Bits(stored) != BitConverter.SingleToInt32Bits(mean))
+            {
+                throw CheckpointReader.Corrupt($"the grid state of key '{key}' does not fit its record: the dispersion {stored.ToString("R", CultureInfo.InvariantCulture)} is not the posterior mean of its grid evidence under the prior in force ({mean.ToString("R", CultureInfo.InvariantCulture)})");
+            }
+        }
+
         ref var g = ref _gridKeys[h];
         g.Evidence = evidence;
         g.Informed = informed == 1;

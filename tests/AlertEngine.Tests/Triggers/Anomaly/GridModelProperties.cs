@@ -308,6 +308,93 @@ public class GridModelProperties
         Assert.Equal(Anomalies(fresh, stream.Skip(cut)), Anomalies(after, stream.Skip(cut)));
     }
 
+    [Theory]
+    [InlineData("flag", "has a bad flag")]
+    [InlineData("not-informed", "has evidence but is not informed")]
+    [InlineData("evidence", "the grid state of key '{0}': grid evidence has no grid point at the maximum (0)")]
+    [InlineData("dispersion", "is not the posterior mean of its grid evidence")]
+    [InlineData("pending-day", "pending grid totals are of day")]
+    [InlineData("prior-day", "after the watermark's day")]
+    public void A_damaged_grid_state_is_refused_as_corrupt_naming_the_field_and_the_key(string damage, string message)
+    {
+        var detector = GridDetector();
+        foreach (var a in EngineStream(3))
+        {
+            Run(detector, a);
+        }
+
+        var model = detector.Model;
+        var state = State(detector);
+        var key = Enumerable.Range(0, 8).Select(u => "user" + u.ToString(CultureInfo.InvariantCulture)).First(k => model.GridStateOf(k) is { Informed: true });
+        var grid = model.GridStateOf(key)!.Value;
+        using var keyWriter = new CheckpointWriter();
+        keyWriter.Write(true);
+        GridCheckpoint.Write(keyWriter, grid.Evidence);
+        var at = IndexOfOnly(state, keyWriter.Written.ToArray()); // the key's grid flag, then its evidence
+        using var priorWriter = new CheckpointWriter();
+        GridCheckpoint.Write(priorWriter, model.GridPriorState!);
+        var priorAt = IndexOfOnly(state, priorWriter.Written.ToArray());
+        var pendingFlagAt = priorAt + 4 + 4 + 8 + (GridLikelihood.Size * 8);
+        Assert.True(model.GridPriorState!.HasPending);
+        Assert.NotEqual(0, model.GridPriorState!.Current.Number);
+        var watermarkDay = (int)(model.WatermarkTicks / TimeSpan.TicksPerDay);
+        Assert.Equal(watermarkDay, model.GridPriorState!.PendingDay);
+
+        var bytes = state.ToArray();
+        switch (damage)
+        {
+            case "flag":
+                bytes[at] = 2;
+                break;
+            case "not-informed":
+                bytes[at] = 0;
+                break;
+            case "evidence":
+                for (var k = 0; k < GridLikelihood.Size; k++)
+                {
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(at + 1 + (2 * k)), 7);
+                }
+
+                break;
+            case "dispersion":
+                // The key's stored φ̂ (in its record, before its grid state) one step off the posterior mean.
+                var phi = BitConverter.GetBytes(model.DispersionOf(key)!.Value);
+                var d = state.AsSpan(0, at).LastIndexOf(phi);
+                Assert.True(d > 0);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(d), BitConverter.SingleToInt32Bits(model.DispersionOf(key)!.Value) + 1);
+                break;
+            case "pending-day":
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(pendingFlagAt + 1), watermarkDay + 1);
+                break;
+            default:
+                // No pending totals, and the prior in force from the day after the watermark's.
+                bytes = [.. bytes[..pendingFlagAt], 0, .. bytes[(pendingFlagAt + 1 + 4 + 8 + (GridLikelihood.Size * 8))..]];
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(priorAt + 4), watermarkDay + 1);
+                break;
+        }
+
+        var error = Assert.Throws<InvalidDataException>(() => GridDetector().ReadState(new CheckpointReader(bytes)));
+        Assert.StartsWith("Corrupt checkpoint: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(string.Format(CultureInfo.InvariantCulture, message, key), error.Message, StringComparison.Ordinal);
+        if (!damage.EndsWith("-day", StringComparison.Ordinal))
+        {
+            Assert.Contains($"key '{key}'", error.Message, StringComparison.Ordinal);
+        }
+
+        // The undamaged state restores.
+        var restored = GridDetector();
+        restored.ReadState(new CheckpointReader(state));
+        Assert.Equal(state, State(restored));
+    }
+
+    private static int IndexOfOnly(byte[] bytes, byte[] part)
+    {
+        var at = bytes.AsSpan().IndexOf(part);
+        Assert.True(at >= 0);
+        Assert.Equal(-1, bytes.AsSpan(at + 1).IndexOf(part));
+        return at;
+    }
+
     private static AnomalyDetector GridDetector() =>
         new(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault, AnomalyDispersionGrid = true, MaxActivitiesPerAlert = 3, AllowedLateness = TimeSpan.FromMinutes(30) }, _ => { });
 
