@@ -116,9 +116,11 @@ public sealed partial class BaselineModel<T>
     /// <param name="count">The bucket's final count.</param>
     /// <param name="batch">The key's batch factor ψ.</param>
     /// <param name="effective">The level's effective samples with the profile (n + W), or 0 without it.</param>
-    /// <param name="samples">The slot's samples (the level's effective samples without the profile, capped).</param>
-    /// <param name="observed">The recent-activity sums before this bucket.</param>
-    /// <param name="expected">The recent-activity sums before this bucket.</param>
+    /// <param name="samples">The slot's samples: the level's effective samples when <paramref name="effective"/> is 0
+    /// (used capped at <see cref="BaselineMath.MaxEffectiveSamples"/>).</param>
+    /// <param name="observed">The key's recent-activity observed sum before this bucket (the unfloored recent factor's
+    /// numerator).</param>
+    /// <param name="expected">The key's recent-activity expected sum before this bucket (its denominator).</param>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void FoldGrid(int h, ref Cold k, double m, int count, double batch, double effective, byte samples, float observed, float expected)
     {

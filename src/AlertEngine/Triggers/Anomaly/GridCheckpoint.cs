@@ -3,11 +3,14 @@ using System.Buffers.Binary;
 namespace AlertEngine;
 
 /// <summary>
-/// Checkpoint form of issue 15's grid state (not wired into the anomaly checkpoint yet): a key's
+/// Checkpoint form of issue 15's grid state, in the anomaly state of an engine checkpoint (format 3, written only by a
+/// model with <see cref="AnomalyDetectorOptions.DispersionGrid"/>: after each key's record, and the prior after the
+/// detector-wide header and profile): a key's
 /// <see cref="GridEvidence"/> (48 bytes, little-endian 16-bit values) and the detector-wide
 /// <see cref="LaggedGridPrior"/> (the prior in force as its number, day and integer totals, from which the log weights
 /// are recomputed bit for bit, and the pending totals). Reading validates every field and names the bad one in an
-/// <see cref="InvalidDataException"/>.
+/// <see cref="InvalidDataException"/> ("Corrupt checkpoint: …"; a key's evidence is named with its key by the caller,
+/// <see cref="BaselineModel{T}.ReadGridKey"/>).
 /// </summary>
 internal static class GridCheckpoint
 {
