@@ -133,6 +133,8 @@ internal sealed class AnomalyDetector : IPolicyDetector
     /// the dispersion grid's switch set otherwise): the engine skips the policy with that reason.</summary>
     public void ReadState(CheckpointReader reader)
     {
+        // Before anything is read into the model (the grid's prior is read before the keys).
+        _model.ThrowIfNotFreshForCheckpoint();
         var bucket = reader.ReadInt64();
         var format = 1L;
         if (bucket < 0)

@@ -392,6 +392,31 @@ public class GridModelProperties
         Assert.Equal(state, State(restored));
     }
 
+    [Fact]
+    public void A_checkpoint_read_into_a_detector_that_already_ran_is_refused_before_it_changes_the_prior()
+    {
+        var activities = EngineStream(3);
+        var saved = GridDetector();
+        foreach (var a in activities)
+        {
+            Run(saved, a);
+        }
+
+        var running = GridDetector();
+        foreach (var a in activities.Take(activities.Count / 2))
+        {
+            Run(running, a);
+        }
+
+        var prior = running.Model.GridPriorState!;
+        var before = (prior.Current, prior.PendingDay, Pending: prior.PendingTotals.ToArray());
+        Assert.NotEqual(saved.Model.GridPriorState!.Current.Number, prior.Current.Number);
+        Assert.Throws<InvalidOperationException>(() => running.ReadState(new CheckpointReader(State(saved))));
+        Assert.Same(before.Current, prior.Current);
+        Assert.Equal(before.PendingDay, prior.PendingDay);
+        Assert.Equal(before.Pending, prior.PendingTotals.ToArray());
+    }
+
     private static int IndexOfOnly(byte[] bytes, byte[] part)
     {
         var at = bytes.AsSpan().IndexOf(part);
