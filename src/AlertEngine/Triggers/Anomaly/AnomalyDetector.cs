@@ -129,10 +129,12 @@ internal sealed class AnomalyDetector : IPolicyDetector
     }
 
     /// <summary>Reads the state into this detector, which must be fresh (the engine discards it after an exception).
-    /// An <see cref="ArgumentException"/> means the state does not fit this detector (another bucket or time zone): the
-    /// engine skips the policy with that reason.</summary>
+    /// An <see cref="ArgumentException"/> means the state does not fit this detector (another bucket or time zone, or
+    /// the dispersion grid's switch set otherwise): the engine skips the policy with that reason.</summary>
     public void ReadState(CheckpointReader reader)
     {
+        // Before anything is read into the model (the grid's prior is read before the keys).
+        _model.ThrowIfNotFreshForCheckpoint();
         var bucket = reader.ReadInt64();
         var format = 1L;
         if (bucket < 0)
@@ -148,12 +150,14 @@ internal sealed class AnomalyDetector : IPolicyDetector
 
         // The dispersion grid's state (format 3) is read only by a model with the grid, and a model with the grid reads
         // only it: a state without the keys' evidence and the prior would restore another model (issue 15's switch is
-        // internal, so no older checkpoint of such a model exists to upgrade).
+        // internal, so no older checkpoint of such a model exists to upgrade). Such a state is valid, written under
+        // other options: like another bucket or time zone it does not fit this detector, and the engine starts the
+        // policy from empty state (an ArgumentException), restoring the other policies.
         if ((format == GridStateFormat) != _model.HasGrid)
         {
-            throw CheckpointReader.Corrupt(_model.HasGrid
-                ? $"anomaly state has format {format}, without the dispersion grid this detector runs (format {GridStateFormat})"
-                : $"anomaly state has format {GridStateFormat} (the dispersion grid), which this detector does not run");
+            throw new ArgumentException(_model.HasGrid
+                ? $"The anomaly state has format {format}, without the dispersion grid this detector runs (format {GridStateFormat})."
+                : $"The anomaly state has format {GridStateFormat} (the dispersion grid), which this detector does not run.", nameof(reader));
         }
 
         var slots = reader.ReadInt32();

@@ -178,16 +178,24 @@ public sealed partial class BaselineModel<T>
         return span;
     }
 
+    /// <summary>Throws unless the model is fresh (no key, no clock): a checkpoint is read into a fresh model only, and
+    /// this is checked before any of its state (the grid's prior) is overwritten.</summary>
+    /// <exception cref="InvalidOperationException">The model has run.</exception>
+    internal void ThrowIfNotFreshForCheckpoint()
+    {
+        if (_keyCount != 0 || _watermark != long.MinValue)
+        {
+            throw new InvalidOperationException("A checkpoint is read into a fresh model only.");
+        }
+    }
+
     /// <summary>Starts reading a checkpoint into this model, which must be fresh (nothing observed yet); after an
     /// exception it is to be discarded.</summary>
     /// <exception cref="ArgumentException">The state was made with another bucket length or time zone, or holds more
     /// keys than the cap.</exception>
     internal void BeginCheckpointRestore(long bucket, int slots, string zone, long watermark, int count)
     {
-        if (_keyCount != 0 || _watermark != long.MinValue)
-        {
-            throw new InvalidOperationException("A checkpoint is read into a fresh model only.");
-        }
+        ThrowIfNotFreshForCheckpoint();
 
         if (bucket != _bucket || slots != _slots)
         {

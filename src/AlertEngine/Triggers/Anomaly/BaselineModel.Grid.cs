@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 
 namespace AlertEngine;
@@ -17,11 +18,12 @@ public sealed partial class BaselineModel<T>
     /// <summary>The count is winsorized at m − this many predictive σ (<c>gdown=1.5</c>).</summary>
     internal const double GridWinsorDown = 1.5;
 
-    // The lagged mixture prior (null: the grid is off), the totals summed at a day start, a posterior's scratch, the
+    // The lagged mixture prior (null: the grid is off), the totals summed at a day start, a posterior's scratch (these
+    // three allocated only with the grid: the model without it allocates as before the grid), the
     // per-key evidence (by handle, sized with the records) and the UTC day whose start was processed last.
     private readonly LaggedGridPrior? _prior;
     private readonly GridPriorTotals? _dayTotals;
-    private readonly double[] _posterior = new double[GridLikelihood.Size];
+    private readonly double[]? _posterior;
     private GridKey[] _gridKeys = [];
     private long _gridDay = long.MinValue;
 
@@ -114,9 +116,11 @@ public sealed partial class BaselineModel<T>
     /// <param name="count">The bucket's final count.</param>
     /// <param name="batch">The key's batch factor ψ.</param>
     /// <param name="effective">The level's effective samples with the profile (n + W), or 0 without it.</param>
-    /// <param name="samples">The slot's samples (the level's effective samples without the profile, capped).</param>
-    /// <param name="observed">The recent-activity sums before this bucket.</param>
-    /// <param name="expected">The recent-activity sums before this bucket.</param>
+    /// <param name="samples">The slot's samples: the level's effective samples when <paramref name="effective"/> is 0
+    /// (used capped at <see cref="BaselineMath.MaxEffectiveSamples"/>).</param>
+    /// <param name="observed">The key's recent-activity observed sum before this bucket (the unfloored recent factor's
+    /// numerator).</param>
+    /// <param name="expected">The key's recent-activity expected sum before this bucket (its denominator).</param>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void FoldGrid(int h, ref Cold k, double m, int count, double batch, double effective, byte samples, float observed, float expected)
     {
@@ -144,7 +148,7 @@ public sealed partial class BaselineModel<T>
         ref var g = ref _gridKeys[h];
         GridEvidenceMath.Update(ref g.Evidence, BaselineMath.DispersionMemory, m * psi, (int)Math.Round(x * psi), n, psi);
         g.Informed = true;
-        k.Dispersion = (float)GridEvidenceMath.PosteriorMean(g.Evidence, _prior!.Current.LogWeights, _posterior);
+        k.Dispersion = (float)GridEvidenceMath.PosteriorMean(g.Evidence, _prior!.Current.LogWeights, _posterior!);
     }
 
     /// <summary>The clock reached <paramref name="t"/>: for each UTC day start crossed since the last one, in order, the
@@ -186,6 +190,7 @@ public sealed partial class BaselineModel<T>
         var changed = prior.ApplyPending(day);
         var logWeights = prior.Current.LogWeights;
         var totals = _dayTotals!;
+        var posterior = _posterior!;
         totals.Clear();
         for (var h = 0; h < _highWater; h++)
         {
@@ -195,13 +200,13 @@ public sealed partial class BaselineModel<T>
                 continue;
             }
 
-            var mean = GridEvidenceMath.PosteriorMean(g.Evidence, logWeights, _posterior);
+            var mean = GridEvidenceMath.PosteriorMean(g.Evidence, logWeights, posterior);
             if (changed)
             {
                 Record(h).Cold.Dispersion = (float)mean;
             }
 
-            totals.Add(_posterior);
+            totals.Add(posterior);
         }
 
         prior.SetPending(totals, day);
@@ -227,10 +232,10 @@ public sealed partial class BaselineModel<T>
         GridCheckpoint.Write(writer, g.Evidence);
     }
 
-    /// <summary>Reads the grid state of <paramref name="key"/>, just restored by <see cref="ReadCheckpointKey"/>, and
-    /// checks the restored prior against the restored clock (the last day start processed is the watermark's day: the
-    /// pending totals, if any, were summed then).</summary>
-    /// <exception cref="InvalidDataException">A value is malformed.</exception>
+    /// <summary>Reads the grid state of <paramref name="key"/>, just restored by <see cref="ReadCheckpointKey"/> (after the
+    /// prior, <see cref="GridCheckpoint.Read"/>): its flag and evidence, and checks that an informed key's restored φ̂ is
+    /// its evidence's posterior mean under the restored prior, bit for bit.</summary>
+    /// <exception cref="InvalidDataException">A value is malformed or inconsistent (the message names the key).</exception>
     internal void ReadGridKey(CheckpointReader reader, string key)
     {
         var informed = reader.ReadByte();
@@ -239,17 +244,41 @@ public sealed partial class BaselineModel<T>
             throw CheckpointReader.Corrupt($"the grid state of key '{key}' has a bad flag");
         }
 
-        var evidence = GridCheckpoint.ReadEvidence(reader);
+        GridEvidence evidence;
+        try
+        {
+            evidence = GridCheckpoint.ReadEvidence(reader);
+        }
+        catch (InvalidDataException e)
+        {
+            // The evidence's reader does not know the key: its message, naming the key.
+            throw new InvalidDataException(e.Message.Replace(CorruptPrefix, $"{CorruptPrefix}the grid state of key '{key}': ", StringComparison.Ordinal), e);
+        }
+
         if (informed == 0 && !IsEmpty(evidence))
         {
             throw CheckpointReader.Corrupt($"the grid state of key '{key}' has evidence but is not informed");
         }
 
+        // An informed key's φ̂ is its evidence's posterior mean under the prior in force (FoldGrid sets it so, and every
+        // change of the prior sets it again), and the writer writes both as they are: a state that breaks it is corrupt.
         var h = FindHandle(key);
+        if (informed == 1)
+        {
+            var stored = Record(h).Cold.Dispersion;
+            var mean = (float)GridEvidenceMath.PosteriorMean(evidence, _prior!.Current.LogWeights, _posterior!);
+            if (BitConverter.SingleToInt32Bits(stored) != BitConverter.SingleToInt32Bits(mean))
+            {
+                throw CheckpointReader.Corrupt($"the grid state of key '{key}' does not fit its record: the dispersion {stored.ToString("R", CultureInfo.InvariantCulture)} is not the posterior mean of its grid evidence under the prior in force ({mean.ToString("R", CultureInfo.InvariantCulture)})");
+            }
+        }
+
         ref var g = ref _gridKeys[h];
         g.Evidence = evidence;
         g.Informed = informed == 1;
     }
+
+    private const string CorruptPrefix = "Corrupt checkpoint: ";
 
     private static bool IsEmpty(in GridEvidence evidence)
     {

@@ -126,6 +126,7 @@ public sealed partial class BaselineModel<T>
             {
                 _prior = new LaggedGridPrior();
                 _dayTotals = new GridPriorTotals();
+                _posterior = new double[GridLikelihood.Size];
             }
         }
 

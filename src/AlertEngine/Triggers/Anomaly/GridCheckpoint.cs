@@ -3,11 +3,14 @@ using System.Buffers.Binary;
 namespace AlertEngine;
 
 /// <summary>
-/// Checkpoint form of issue 15's grid state (not wired into the anomaly checkpoint yet): a key's
+/// Checkpoint form of issue 15's grid state, in the anomaly state of an engine checkpoint (format 3, written only by a
+/// model with <see cref="AnomalyDetectorOptions.DispersionGrid"/>: after each key's record, and the prior after the
+/// detector-wide header and profile): a key's
 /// <see cref="GridEvidence"/> (48 bytes, little-endian 16-bit values) and the detector-wide
 /// <see cref="LaggedGridPrior"/> (the prior in force as its number, day and integer totals, from which the log weights
 /// are recomputed bit for bit, and the pending totals). Reading validates every field and names the bad one in an
-/// <see cref="InvalidDataException"/>.
+/// <see cref="InvalidDataException"/> ("Corrupt checkpoint: …"; a key's evidence is named with its key by the caller,
+/// <see cref="BaselineModel{T}.ReadGridKey"/>).
 /// </summary>
 internal static class GridCheckpoint
 {
@@ -39,7 +42,7 @@ internal static class GridCheckpoint
 
         if (!evidence.IsNormalized)
         {
-            throw new InvalidDataException("Grid evidence: no grid point is at the maximum (0).");
+            throw CheckpointReader.Corrupt("grid evidence has no grid point at the maximum (0)");
         }
 
         return evidence;
@@ -69,7 +72,7 @@ internal static class GridCheckpoint
         var number = reader.ReadInt32();
         if (number is < 0 or > GridPrior.MaxNumber)
         {
-            throw new InvalidDataException($"Grid prior: number {number} is outside 0..{GridPrior.MaxNumber}.");
+            throw CheckpointReader.Corrupt($"anomaly state's grid prior has number {number}, outside 0..{GridPrior.MaxNumber}");
         }
 
         var day = reader.ReadInt32();
@@ -79,7 +82,7 @@ internal static class GridCheckpoint
         {
             if (day != int.MinValue || totals.Keys != 0)
             {
-                throw new InvalidDataException("Grid prior: the uniform prior (number 0) has no day and no totals.");
+                throw CheckpointReader.Corrupt("anomaly state's grid prior is the uniform prior (number 0) but has a day or totals");
             }
 
             current = GridPrior.Uniform;
@@ -88,12 +91,12 @@ internal static class GridCheckpoint
         {
             if (totals.Keys == 0)
             {
-                throw new InvalidDataException($"Grid prior: prior {number} has no keys in its totals.");
+                throw CheckpointReader.Corrupt($"anomaly state's grid prior {number} has no keys in its totals");
             }
 
             if (day is < 0 or > 3_652_058) // DateTime.MaxValue's day
             {
-                throw new InvalidDataException($"Grid prior: day {day} is not a day of the calendar.");
+                throw CheckpointReader.Corrupt($"anomaly state's grid prior has day {day}, not a day of the calendar");
             }
 
             current = GridPrior.Estimate(totals, number, day)!;
@@ -106,7 +109,7 @@ internal static class GridCheckpoint
             pendingDay = reader.ReadInt32();
             if (pendingDay < current.Day || pendingDay is < 0 or > 3_652_058)
             {
-                throw new InvalidDataException($"Grid prior: pending day {pendingDay} is before the prior's day {current.Day} or not a day of the calendar.");
+                throw CheckpointReader.Corrupt($"anomaly state's grid prior has pending day {pendingDay}, before the prior's day {current.Day} or not a day of the calendar");
             }
 
             pending = ReadTotals(reader, "pending totals");
@@ -129,7 +132,7 @@ internal static class GridCheckpoint
         var keys = reader.ReadInt64();
         if (keys is < 0 or > MaxKeys)
         {
-            throw new InvalidDataException($"Grid prior: {field}: key count {keys} is out of range.");
+            throw CheckpointReader.Corrupt($"anomaly state's grid {field}: key count {keys} is out of range");
         }
 
         Span<long> values = stackalloc long[GridLikelihood.Size];
@@ -140,7 +143,7 @@ internal static class GridCheckpoint
             values[k] = reader.ReadInt64();
             if (values[k] < 0 || values[k] > most)
             {
-                throw new InvalidDataException($"Grid prior: {field}: point {k} is {values[k]}, outside 0..2^20·keys ({most}).");
+                throw CheckpointReader.Corrupt($"anomaly state's grid {field}: point {k} is {values[k]}, outside 0..2^20·keys ({most})");
             }
 
             sum += values[k];
@@ -149,7 +152,7 @@ internal static class GridCheckpoint
         var slack = keys * GridPriorTotals.RoundingSlack;
         if (sum < most - slack || sum > most + slack)
         {
-            throw new InvalidDataException($"Grid prior: {field}: the points sum to {sum}, not 2^20·keys ({most}) within the rounding ({slack}).");
+            throw CheckpointReader.Corrupt($"anomaly state's grid {field}: the points sum to {sum}, not 2^20·keys ({most}) within the rounding ({slack})");
         }
 
         var totals = new GridPriorTotals();

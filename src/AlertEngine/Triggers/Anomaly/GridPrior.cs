@@ -8,7 +8,8 @@ namespace AlertEngine;
 /// model starts with; each estimate gets the next number, so a key can tell whether its cached φ̂ was computed under
 /// the prior in force) and the UTC day it applies from. Kept as the integer <see cref="Totals"/> it was computed from,
 /// so every copy (partition, silo, restored checkpoint) derives the same <see cref="LogWeights"/> bit for bit
-/// (<see cref="ReproducibleMath.Log(double)"/>). Not wired into the model yet.
+/// (<see cref="ReproducibleMath.Log(double)"/>).
+/// Used by <see cref="BaselineModel{T}"/> only behind the internal switch <see cref="AnomalyDetectorOptions.DispersionGrid"/> (off by default).
 /// </summary>
 internal sealed class GridPrior
 {

@@ -404,6 +404,12 @@ public class GridPriorProperties
         };
         var error = Assert.Throws<InvalidDataException>(() => GridCheckpoint.Read(new CheckpointReader(bytes), new LaggedGridPrior()));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Corrupt checkpoint: ", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith(".", error.Message, StringComparison.Ordinal);
+        if (field != "truncated" && field != "flag")
+        {
+            Assert.Contains("anomaly state's grid ", error.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
