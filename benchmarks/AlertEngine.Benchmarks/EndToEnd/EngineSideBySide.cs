@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 
 namespace AlertEngine.Benchmarks.EndToEnd;
@@ -153,6 +154,16 @@ internal static class EngineSideBySide
         }
 
         return stage.StartsWith('b') ? "bdispatch" : "dispatch";
+    }
+
+    /// <summary>Issue 15's internal switches, in a method of their own that is never inlined: a baseline AlertEngine.dll
+    /// from before the switches existed then runs every stage without them instead of failing to compile
+    /// <see cref="Measure"/> (MissingMethodException).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SetAnomalySwitches(AlertEngineOptions options, bool grid)
+    {
+        options.AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault;
+        options.AnomalyDispersionGrid = grid;
     }
 
     /// <summary>A second copy of this harness bound to the baseline AlertEngine.dll.</summary>
@@ -339,8 +350,7 @@ internal static class EngineSideBySide
 
         if (anomalySwitch != 0)
         {
-            options.AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault;
-            options.AnomalyDispersionGrid = anomalySwitch == 2;
+            SetAnomalySwitches(options, anomalySwitch == 2);
         }
 
         using var pipeline = new AlertPipeline(selected, options);
