@@ -24,7 +24,12 @@ public sealed partial class BaselineModel<T>
     private readonly LaggedGridPrior? _prior;
     private readonly GridPriorTotals? _dayTotals;
     private readonly double[]? _posterior;
-    private GridKey[] _gridKeys = [];
+    private GridKey[][] _gridChunks = [];
+    private int _gridChunkCount;
+
+    /// <summary>Grid states per chunk: 1,024 × 50 bytes stays below the large-object heap's 85,000 bytes, so a policy
+    /// with a million keys holds ~1,000 small arrays instead of one 50 MB array copied at every doubling.</summary>
+    private const int GridChunkShift = 10;
     private long _gridDay = long.MinValue;
 
     /// <summary>At most this many UTC day starts are processed one by one when the clock jumps (every policy key idle
@@ -57,7 +62,7 @@ public sealed partial class BaselineModel<T>
             return null;
         }
 
-        ref var g = ref _gridKeys[h];
+        ref var g = ref GridAt(h);
         return (g.Evidence, g.Informed);
     }
 
@@ -86,19 +91,39 @@ public sealed partial class BaselineModel<T>
     /// <summary>Makes the grid state as large as the records (after they grew).</summary>
     private void EnsureGridCapacity()
     {
-        if (_prior is not null && _gridKeys.Length < _capacity)
+        if (_prior is null)
         {
-            // Doubling (records grow a chunk at a time; resizing to each new capacity would copy the whole array per chunk).
-            Array.Resize(ref _gridKeys, (int)Math.Min(Array.MaxLength, Math.Max(_capacity, 2L * _gridKeys.Length)));
+            return;
+        }
+
+        var needed = (int)(((long)_capacity + (1 << GridChunkShift) - 1) >> GridChunkShift);
+        if (_gridChunkCount >= needed)
+        {
+            return;
+        }
+
+        // Only the small array of chunk references is copied when it grows (doubling); existing chunks stay in place,
+        // and a chunk is allocated only once the records' capacity reaches it.
+        if (_gridChunks.Length < needed)
+        {
+            Array.Resize(ref _gridChunks, Math.Max(needed, 2 * _gridChunks.Length));
+        }
+
+        for (; _gridChunkCount < needed; _gridChunkCount++)
+        {
+            _gridChunks[_gridChunkCount] = new GridKey[1 << GridChunkShift];
         }
     }
+
+    /// <summary>Key <paramref name="h"/>'s grid state (the grid is on and its capacity covers the handle).</summary>
+    private ref GridKey GridAt(int h) => ref _gridChunks[h >> GridChunkShift][h & ((1 << GridChunkShift) - 1)];
 
     /// <summary>A new key's grid state: no evidence.</summary>
     private void ResetGrid(int h)
     {
         if (_prior is not null)
         {
-            _gridKeys[h] = default;
+            GridAt(h) = default;
         }
     }
 
@@ -145,7 +170,7 @@ public sealed partial class BaselineModel<T>
         var sd = Math.Sqrt(m + (phi * m * m * (1 + v)) + (m * m * v));
         var x = Math.Min(count, (int)Math.Floor(m + (GridWinsorUp * sd)));
         x = Math.Max(x, (int)Math.Ceiling(m - (GridWinsorDown * sd)));
-        ref var g = ref _gridKeys[h];
+        ref var g = ref GridAt(h);
         GridEvidenceMath.Update(ref g.Evidence, BaselineMath.DispersionMemory, m * psi, (int)Math.Round(x * psi), n, psi);
         g.Informed = true;
         k.Dispersion = (float)GridEvidenceMath.PosteriorMean(g.Evidence, _prior!.Current.LogWeights, _posterior!);
@@ -194,7 +219,7 @@ public sealed partial class BaselineModel<T>
         totals.Clear();
         for (var h = 0; h < _highWater; h++)
         {
-            ref var g = ref _gridKeys[h];
+            ref var g = ref GridAt(h);
             if (!g.Informed || _keys[h] is null)
             {
                 continue;
@@ -227,7 +252,7 @@ public sealed partial class BaselineModel<T>
     /// evidence.</summary>
     private void WriteGridKey(CheckpointWriter writer, int h)
     {
-        ref var g = ref _gridKeys[h];
+        ref var g = ref GridAt(h);
         writer.Write(g.Informed);
         GridCheckpoint.Write(writer, g.Evidence);
     }
@@ -273,7 +298,7 @@ public sealed partial class BaselineModel<T>
             }
         }
 
-        ref var g = ref _gridKeys[h];
+        ref var g = ref GridAt(h);
         g.Evidence = evidence;
         g.Informed = informed == 1;
     }

@@ -44,7 +44,7 @@ public class GridModelProperties
         // The switch-off model must allocate exactly as before the grid: none of the grid's fields is allocated (the
         // per-key array stays the shared empty one).
         var fields = typeof(BaselineModel<int>).GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
-            .Where(f => f.Name is "_prior" or "_dayTotals" or "_posterior" or "_gridKeys").ToArray();
+            .Where(f => f.Name is "_prior" or "_dayTotals" or "_posterior" or "_gridChunks").ToArray();
         Assert.Equal(4, fields.Length);
         foreach (var options in new[] { new AnomalyDetectorOptions(), new AnomalyDetectorOptions { ProfileFitLimit = BaselineMath.ProfileFitDefault } })
         {
@@ -183,6 +183,55 @@ public class GridModelProperties
         Assert.InRange(steady[20], 0.01, 0.12);
         Assert.InRange(bursty[20], 0.35, 1.2);
         Assert.True(model.GridPriorState!.Current.Number >= 5);
+    }
+
+    [Fact]
+    public void Keys_on_both_sides_of_a_grid_chunk_boundary_keep_their_own_evidence()
+    {
+        // The grid state is held in chunks of 1,024 handles: 2,048 keys take handles in both chunks, then keys around
+        // handle 1,024 and at the end of the second chunk are active (steady and bursty alternating) while the others
+        // stay idle. A handle addressed in the wrong chunk would show a key evidence that is not its own (its φ̂ would
+        // not be its evidence's posterior mean, or an idle key would look informed).
+        var model = new BaselineModel<int>(Trigger(), GridOptions());
+        var keys = Enumerable.Range(0, 2048).Select(u => "k" + u.ToString(CultureInfo.InvariantCulture)).ToArray();
+        foreach (var key in keys)
+        {
+            model.Observe(key, Origin, 0, out _);
+        }
+
+        var active = Enumerable.Range(1000, 50).Concat(Enumerable.Range(1998, 50)).ToArray();
+        var random = new Random(1024);
+        for (var hour = 1; hour < 12 * 24; hour++)
+        {
+            var start = Origin.AddHours(hour);
+            var events = new List<(long, string)>();
+            foreach (var u in active)
+            {
+                var cv = u % 2 == 0 ? 0.2 : 0.8;
+                var count = Poisson(random, 12 * Gamma(random, 1 / (cv * cv)) * cv * cv);
+                for (var i = 0; i < count; i++)
+                {
+                    events.Add((start.UtcTicks + random.NextInt64(TimeSpan.TicksPerHour), keys[u]));
+                }
+            }
+
+            events.Sort();
+            foreach (var (ticks, key) in events)
+            {
+                model.Observe(key, new DateTimeOffset(ticks, TimeSpan.Zero), 0, out _);
+            }
+        }
+
+        AssertEstimatesArePosteriorMeans(model, keys);
+        var informed = keys.Where(k => model.GridStateOf(k) is { Informed: true }).ToHashSet();
+        Assert.Subset(active.Select(u => keys[u]).ToHashSet(), informed);
+        Assert.Equal(active.Length, informed.Count);
+        foreach (var range in new[] { active[..50], active[50..] })
+        {
+            var steady = range.Where(u => u % 2 == 0).Select(u => (double)model.DispersionOf(keys[u])!).Order().ToArray();
+            var bursty = range.Where(u => u % 2 == 1).Select(u => (double)model.DispersionOf(keys[u])!).Order().ToArray();
+            Assert.True(bursty[bursty.Length / 2] > 2 * steady[steady.Length / 2], $"bursty {bursty[bursty.Length / 2]}, steady {steady[steady.Length / 2]}");
+        }
     }
 
     [Fact]
