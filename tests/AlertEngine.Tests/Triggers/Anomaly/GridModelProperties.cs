@@ -156,26 +156,10 @@ public class GridModelProperties
         // mean under the mixture prior) must separate them; without informative buckets both would stay at 0.1.
         var model = new BaselineModel<int>(Trigger(), GridOptions());
         var random = new Random(15);
+        var keys = Enumerable.Range(0, 80).Select(u => ("k" + u.ToString(CultureInfo.InvariantCulture), u < 40 ? 0.2 : 0.8)).ToArray();
         for (var hour = 0; hour < 12 * 24; hour++)
         {
-            var start = Origin.AddHours(hour);
-            var events = new List<(long, string)>();
-            for (var u = 0; u < 80; u++)
-            {
-                var cv = u < 40 ? 0.2 : 0.8;
-                var rate = 12 * Gamma(random, 1 / (cv * cv)) * cv * cv;
-                var count = Poisson(random, rate);
-                for (var i = 0; i < count; i++)
-                {
-                    events.Add((start.UtcTicks + random.NextInt64(TimeSpan.TicksPerHour), "k" + u.ToString(CultureInfo.InvariantCulture)));
-                }
-            }
-
-            events.Sort();
-            foreach (var (ticks, key) in events)
-            {
-                model.Observe(key, new DateTimeOffset(ticks, TimeSpan.Zero), 0, out _);
-            }
+            ObserveHour(model, random, Origin.AddHours(hour), keys);
         }
 
         var steady = Enumerable.Range(0, 40).Select(u => (double)model.DispersionOf("k" + u.ToString(CultureInfo.InvariantCulture))!).Order().ToArray();
@@ -201,25 +185,10 @@ public class GridModelProperties
 
         var active = Enumerable.Range(1000, 50).Concat(Enumerable.Range(1998, 50)).ToArray();
         var random = new Random(1024);
+        var activeKeys = active.Select(u => (keys[u], u % 2 == 0 ? 0.2 : 0.8)).ToArray();
         for (var hour = 1; hour < 12 * 24; hour++)
         {
-            var start = Origin.AddHours(hour);
-            var events = new List<(long, string)>();
-            foreach (var u in active)
-            {
-                var cv = u % 2 == 0 ? 0.2 : 0.8;
-                var count = Poisson(random, 12 * Gamma(random, 1 / (cv * cv)) * cv * cv);
-                for (var i = 0; i < count; i++)
-                {
-                    events.Add((start.UtcTicks + random.NextInt64(TimeSpan.TicksPerHour), keys[u]));
-                }
-            }
-
-            events.Sort();
-            foreach (var (ticks, key) in events)
-            {
-                model.Observe(key, new DateTimeOffset(ticks, TimeSpan.Zero), 0, out _);
-            }
+            ObserveHour(model, random, Origin.AddHours(hour), activeKeys);
         }
 
         AssertEstimatesArePosteriorMeans(model, keys);
@@ -841,7 +810,7 @@ public class GridModelProperties
             for (var u = 0; u < users; u++)
             {
                 var cv = cvs[u];
-                var count = Poisson(random, rates[u] * shape * Gamma(random, 1 / (cv * cv)) * cv * cv);
+                var count = GridReference.Poisson(random, rates[u] * shape * GridReference.Gamma(random, 1 / (cv * cv)) * cv * cv);
                 if (random.Next(burstEvery) == 0)
                 {
                     count += 30 + random.Next(40);
@@ -858,47 +827,24 @@ public class GridModelProperties
         return list;
     }
 
-    private static int Poisson(Random random, double mean)
+    /// <summary>One hour from <paramref name="start"/> of gamma-Poisson activity (12 an hour on average, each key's
+    /// hourly CV) for every key, observed in time order.</summary>
+    private static void ObserveHour(BaselineModel<int> model, Random random, DateTimeOffset start, IEnumerable<(string Key, double Cv)> keys)
     {
-        if (mean > 30)
+        var events = new List<(long, string)>();
+        foreach (var (key, cv) in keys)
         {
-            return Math.Max(0, (int)Math.Round(mean + (Math.Sqrt(mean) * Normal(random))));
+            var count = GridReference.Poisson(random, 12 * GridReference.Gamma(random, 1 / (cv * cv)) * cv * cv);
+            for (var i = 0; i < count; i++)
+            {
+                events.Add((start.UtcTicks + random.NextInt64(TimeSpan.TicksPerHour), key));
+            }
         }
 
-        var limit = Math.Exp(-mean);
-        var k = 0;
-        var p = random.NextDouble();
-        while (p > limit)
+        events.Sort();
+        foreach (var (ticks, key) in events)
         {
-            k++;
-            p *= random.NextDouble();
-        }
-
-        return k;
-    }
-
-    private static double Normal(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-
-    /// <summary>Gamma(shape, 1) by Marsaglia–Tsang (shape ≥ 1 here: CV ≤ 1).</summary>
-    private static double Gamma(Random random, double shape)
-    {
-        var d = shape - (1.0 / 3);
-        var c = 1 / Math.Sqrt(9 * d);
-        while (true)
-        {
-            var x = Normal(random);
-            var v = 1 + (c * x);
-            if (v <= 0)
-            {
-                continue;
-            }
-
-            v = v * v * v;
-            if (Math.Log(1 - random.NextDouble()) < (0.5 * x * x) + (d * (1 - v) + (d * Math.Log(v))))
-            {
-                return d * v;
-            }
+            model.Observe(key, new DateTimeOffset(ticks, TimeSpan.Zero), 0, out _);
         }
     }
 }
