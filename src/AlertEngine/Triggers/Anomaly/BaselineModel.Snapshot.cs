@@ -147,7 +147,7 @@ public sealed partial class BaselineModel<T>
         if (_prior is not null)
         {
             // Before the keys: a restored key whose open buckets are folded now (another lateness) folds them into its
-            // grid evidence under the restored prior. The snapshot's days were checked when it was read.
+            // grid evidence under the restored prior. The snapshot's days were checked when it was made.
             if (grid is not null)
             {
                 CopyPrior(grid.Prior, _prior);

@@ -39,9 +39,21 @@ public sealed class BaselineSnapshot
 
     internal BaselineSnapshot(long bucketTicks, int slotCount, string timeZoneId, int ring, long watermark, KeyRecord[] keys, ProfileRecord? profile = null, GridRecord? grid = null)
     {
-        if (grid is not null && (profile is null || grid.Keys.Length != keys.Length))
+        if (grid is not null)
         {
-            throw new ArgumentException("A grid state goes with a population profile and holds one state per key.", nameof(grid));
+            if (profile is null || grid.Keys.Length != keys.Length)
+            {
+                throw new ArgumentException("A grid state goes with a population profile and holds one state per key.", nameof(grid));
+            }
+
+            try
+            {
+                _ = GridCheckpoint.DayOf(grid.Prior, watermark);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new ArgumentException($"The grid state does not fit the watermark: {e.Message}", nameof(grid), e);
+            }
         }
 
         Profile = profile;

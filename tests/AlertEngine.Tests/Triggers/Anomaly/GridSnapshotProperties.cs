@@ -398,6 +398,26 @@ public class GridSnapshotProperties
     }
 
     [Fact]
+    public void A_snapshot_made_in_code_against_the_formats_rules_is_a_programmer_error()
+    {
+        var detector = GridDetector();
+        foreach (var a in EngineStream(3))
+        {
+            Run(detector, a);
+        }
+
+        var s = detector.CreateSnapshot();
+        BaselineSnapshot Made(BaselineSnapshot.ProfileRecord? profile, BaselineSnapshot.GridRecord grid, long watermark) =>
+            new(s.BucketTicks, s.SlotCount, s.TimeZoneId, s.Ring, watermark, s.Keys, profile, grid);
+        Assert.NotNull(Made(s.Profile, s.Grid!, s.WatermarkTicks));
+        Assert.Throws<ArgumentException>(() => Made(null, s.Grid!, s.WatermarkTicks));
+        Assert.Throws<ArgumentException>(() => Made(s.Profile, s.Grid! with { Keys = s.Grid.Keys[1..] }, s.WatermarkTicks));
+        Assert.True(s.Grid!.Prior.HasPending);
+        var dayLater = Assert.Throws<ArgumentException>(() => Made(s.Profile, s.Grid!, s.WatermarkTicks + TimeSpan.TicksPerDay));
+        Assert.Contains("pending grid totals are of day", dayLater.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_grid_snapshot_of_a_model_that_saw_nothing_round_trips()
     {
         var empty = GridDetector().CreateSnapshot();
