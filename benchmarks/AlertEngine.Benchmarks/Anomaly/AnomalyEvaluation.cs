@@ -382,6 +382,14 @@ public static class AnomalyEvaluation
     private static void DumpFalsePositive(string population, LabelledActivityTrace trace, BaselineModel<int> model, BaselineDetection<int> d, DateTimeOffset at)
     {
         var inv = CultureInfo.InvariantCulture;
+        if (model.HasGrid)
+        {
+            // The grid's model has no snapshot: what GetBaseline and the key's φ̂ say.
+            var e = model.GetBaseline(trace.Key, d.BucketStart)!;
+            Console.Error.WriteLine(string.Create(inv, $"FPG [{population}] seed {trace.Seed} {trace.Key} day {(d.BucketStart - trace.Start).TotalDays:0.0} hour {d.BucketStart.Hour} count {d.Observed} expected {d.Expected:0.000} scale {e.Scale:0.000} score {d.Score:0.00} threshold {e.Threshold} samples {e.Samples} phi {model.DispersionOf(trace.Key):0.0000} true {trace.SeasonalExpectation(d.BucketStart):0.00}"));
+            return;
+        }
+
         var snapshot = model.CreateSnapshot();
         var k = Array.Find(snapshot.Keys, r => r.Key == trace.Key)!;
         var calendar = new SeasonalCalendar(d.BucketLength.Ticks, TimeZoneInfo.Utc);
