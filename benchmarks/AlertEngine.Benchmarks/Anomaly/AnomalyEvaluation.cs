@@ -227,6 +227,9 @@ public static class AnomalyEvaluation
     /// issue 15's candidate; <c>--grid</c>, only with the profile).</summary>
     internal static bool DispersionGrid { get; set; }
 
+    /// <summary>Overrides the sensitivity's MinRatio (exploration: <c>anomaly-eval-dispersion --min-ratio R</c>).</summary>
+    internal static double? MinRatio { get; set; }
+
     internal static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z, string? dumpFalsePositives, bool zonesKnown, double? profileZ = null)
     {
         // One model for the whole population (one policy of the engine), fed every trace's activities merged in time
@@ -246,6 +249,11 @@ public static class AnomalyEvaluation
         if (z is { } zz)
         {
             thresholds = thresholds with { Z = zz };
+        }
+
+        if (MinRatio is { } ratio)
+        {
+            thresholds = thresholds with { MinRatio = ratio };
         }
 
         var options = new AnomalyDetectorOptions

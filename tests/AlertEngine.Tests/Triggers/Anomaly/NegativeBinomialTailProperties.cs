@@ -104,13 +104,13 @@ public class NegativeBinomialTailProperties
             var actual = NegativeBinomialTail.UpperQuantile(mean, size, alpha, start);
 
             // A quantile whose tail is within 1e−9 (relative) of α may fall either way of it in the two sums; the tails agree
-            // within ln Γ's 1e−10 and the oracle's cancellation (1 − a sum near 1: a few 1e−16 per term).
+            // within ln Γ's 1e−10 and the oracle's cancellation (1 − a sum near 1: up to ~2e−16 per term summed).
             var tie = Math.Abs(OracleTail(expected, mean, size) - alpha) <= 1e-9 * alpha
                 || Math.Abs(OracleTail(expected - 1, mean, size) - alpha) <= 1e-9 * alpha;
             var tail = NegativeBinomialTail.Tail(expected, mean, size);
             var oracleTail = OracleTail(expected, mean, size);
             return ((actual == expected || (tie && Math.Abs(actual - expected) == 1))
-                && Math.Abs(tail - oracleTail) <= (1e-8 * oracleTail) + 1e-14)
+                && Math.Abs(tail - oracleTail) <= (1e-8 * oracleTail) + (4e-16 * (expected + 8)))
                 .Label($"μ {mean:R} r {size:R} α {alpha:R} start {start}: quantile {actual}, oracle {expected}; tail {tail:R}, oracle {oracleTail:R}");
         });
 
