@@ -72,6 +72,7 @@ public static class AnomalyDispersionEvaluation
                 case "--profile": AnomalyEvaluation.ProfileFitLimit = BaselineMath.ProfileFitDefault; break;
                 case "--profile-fit": AnomalyEvaluation.ProfileFitLimit = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--grid": AnomalyEvaluation.DispersionGrid = true; break;
+                case "--min-ratio": AnomalyEvaluation.MinRatio = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--sensitivity": only = Enum.Parse<AnomalySensitivity>(args[++i], ignoreCase: true); break;
                 case "--profile-z": profileZ = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--sweep": sweep = [.. args[++i].Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture))]; break;
@@ -104,7 +105,7 @@ public static class AnomalyDispersionEvaluation
         report.AppendLine("# Unusual-activity detection: false alarms and recall across bursty populations (issue 15)");
         report.AppendLine();
         var dayOption = dayCv > 0 ? string.Create(inv, $" --day-cv {dayCv}") : "";
-        report.AppendLine(inv, $"Command: `dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval-dispersion --users {users} --weeks {weeks} --first-seed {firstSeed}{dayOption}{AnomalyEvaluation.ProfileOption}{(profileZ is { } pzo ? string.Create(inv, $" --profile-z {pzo}") : "")}{(only is { } so ? " --sensitivity " + so.ToString().ToLowerInvariant() : "")}`.");
+        report.AppendLine(inv, $"Command: `dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval-dispersion --users {users} --weeks {weeks} --first-seed {firstSeed}{dayOption}{AnomalyEvaluation.ProfileOption}{(profileZ is { } pzo ? string.Create(inv, $" --profile-z {pzo}") : "")}{(only is { } so ? " --sensitivity " + so.ToString().ToLowerInvariant() : "")}{(AnomalyEvaluation.MinRatio is { } mr ? string.Create(inv, $" --min-ratio {mr}") : "")}`.");
         report.AppendLine(inv, $"Per population: {users} users (seeds {firstSeed}..{firstSeed + users - 1}{(firstSeed == HoldoutFirstSeed ? ", the holdout set of these populations" : "")}) × {weeks} weeks, hourly buckets, learning period 7 days, scope user.");
         report.AppendLine("Traffic: `AnomalyStreamGenerator` (office-hours profile with a lunch dip, weekends at 8 %, 3 % holidays, weekly drift σ 0.1 (log), log-normal peak rate, median 12/h, σ 0.6, at least 2)");
         report.AppendLine(inv, $"with the hourly rate multiplied by an independent Gamma(1/CV², CV²) factor per hour (gamma-Poisson counts: variance m + CV²·m²){(dayCv > 0 ? string.Create(inv, $" and a Gamma day multiplier of CV {dayCv}") : ", no separate day multiplier")}.");

@@ -227,6 +227,9 @@ public static class AnomalyEvaluation
     /// issue 15's candidate; <c>--grid</c>, only with the profile).</summary>
     internal static bool DispersionGrid { get; set; }
 
+    /// <summary>Overrides the sensitivity's MinRatio (exploration: <c>anomaly-eval-dispersion --min-ratio R</c>).</summary>
+    internal static double? MinRatio { get; set; }
+
     internal static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z, string? dumpFalsePositives, bool zonesKnown, double? profileZ = null)
     {
         // One model for the whole population (one policy of the engine), fed every trace's activities merged in time
@@ -246,6 +249,11 @@ public static class AnomalyEvaluation
         if (z is { } zz)
         {
             thresholds = thresholds with { Z = zz };
+        }
+
+        if (MinRatio is { } ratio)
+        {
+            thresholds = thresholds with { MinRatio = ratio };
         }
 
         var options = new AnomalyDetectorOptions
@@ -382,6 +390,14 @@ public static class AnomalyEvaluation
     private static void DumpFalsePositive(string population, LabelledActivityTrace trace, BaselineModel<int> model, BaselineDetection<int> d, DateTimeOffset at)
     {
         var inv = CultureInfo.InvariantCulture;
+        if (model.HasGrid)
+        {
+            // The grid's model has no snapshot: what GetBaseline and the key's φ̂ say.
+            var e = model.GetBaseline(trace.Key, d.BucketStart)!;
+            Console.Error.WriteLine(string.Create(inv, $"FPG [{population}] seed {trace.Seed} {trace.Key} day {(d.BucketStart - trace.Start).TotalDays:0.0} hour {d.BucketStart.Hour} count {d.Observed} expected {d.Expected:0.000} scale {e.Scale:0.000} score {d.Score:0.00} threshold {e.Threshold} samples {e.Samples} phi {model.DispersionOf(trace.Key):0.0000} true {trace.SeasonalExpectation(d.BucketStart):0.00}"));
+            return;
+        }
+
         var snapshot = model.CreateSnapshot();
         var k = Array.Find(snapshot.Keys, r => r.Key == trace.Key)!;
         var calendar = new SeasonalCalendar(d.BucketLength.Ticks, TimeZoneInfo.Utc);
