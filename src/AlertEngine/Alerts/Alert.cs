@@ -185,4 +185,71 @@ public enum AlertChangeKind
 /// <param name="Kind">Created or updated.</param>
 /// <param name="Alert">The alert after the change.</param>
 /// <param name="Detection">The detection that caused the change.</param>
-public sealed record AlertChange(AlertChangeKind Kind, Alert Alert, Detection Detection);
+/// <remarks>Immutable and safe to read from any thread. A change made by the engine (<see cref="AlertAggregator"/>) makes
+/// its <see cref="Alert"/> snapshot the first time it is read, from values it kept when it was made, so the snapshot
+/// is the same whenever and on whichever thread it is read, and every read returns the same instance.</remarks>
+public sealed record AlertChange(AlertChangeKind Kind, Alert Alert, Detection Detection)
+{
+    // The snapshot, or null until a change made by the aggregator is first read: most snapshots of an every-time
+    // policy's open alert are never read (the replay keeps an alert's last one, a store replaces each with the next),
+    // and making each cost an Alert and one or two list views per detection (AlertSnapshotSource).
+    private Alert? _alert = Alert;
+
+    // What the snapshot is made of: the alert's AlertSnapshotSource (an aggregated alert) or the AlertAggregator whose
+    // policy made a detection its own alert (AggregationMode.None); null once made or when given.
+    private readonly object? _source;
+    private readonly AlertSnapshotValues _values;
+
+    /// <summary>A change whose snapshot is made of <paramref name="source"/> and <paramref name="values"/> when read.</summary>
+    internal AlertChange(AlertChangeKind kind, Detection detection, object source, in AlertSnapshotValues values)
+        : this(kind, null!, detection)
+    {
+        _source = source;
+        _values = values;
+    }
+
+    /// <summary>A copy (<c>with</c>): it shares the original's snapshot, made now if it was not yet.</summary>
+    /// <param name="original">The change copied.</param>
+    private AlertChange(AlertChange original)
+    {
+        Kind = original.Kind;
+        _alert = original.Alert;
+        Detection = original.Detection;
+    }
+
+    /// <summary>The alert after the change.</summary>
+    public Alert Alert
+    {
+        get => Volatile.Read(ref _alert) ?? MakeAlert();
+        init => _alert = value;
+    }
+
+    /// <summary>The id of <see cref="Alert"/>, without making the snapshot when it was not made yet.</summary>
+    internal string AlertId => Volatile.Read(ref _alert)?.Id ?? _source switch
+    {
+        AlertSnapshotSource source => source.Id,
+        _ => Alert.Id,
+    };
+
+    /// <inheritdoc/>
+    public bool Equals(AlertChange? other) =>
+        ReferenceEquals(this, other)
+        || (other is not null
+            && Kind == other.Kind
+            && EqualityComparer<Alert>.Default.Equals(Alert, other.Alert)
+            && EqualityComparer<Detection>.Default.Equals(Detection, other.Detection));
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Kind, Alert, Detection);
+
+    private Alert MakeAlert()
+    {
+        var made = _source switch
+        {
+            AlertSnapshotSource source => source.Snapshot(_values),
+            AlertAggregator aggregator => aggregator.SingleAlert(Detection),
+            _ => throw new InvalidOperationException("The change has no alert."),
+        };
+        return Interlocked.CompareExchange(ref _alert, made, null) ?? made;
+    }
+}
