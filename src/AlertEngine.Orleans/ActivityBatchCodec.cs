@@ -16,7 +16,7 @@ namespace AlertEngine;
 /// <see cref="CheckpointWriter.WriteActivity"/>), which is still read (batch inputs persisted by earlier builds).
 /// Version 3 (written since orleans-11) is version 2 in chunks of <see cref="ChunkSize"/> activities, each starting
 /// with its whole time, after a table of the chunks' first activities and byte offsets (8 bytes per chunk): a silo
-/// decodes the chunks on all its cores (<see cref="DecodeShared"/>), where version 2 could only be read from the start
+/// decodes the chunks on all its cores (<see cref="EngineDefinition.Decode"/>), where version 2 could only be read from the start
 /// on one thread while the batch's other phases waited. Versions 1 and 2 are still read.
 /// The batch is copied four times on its way (the client's array, the silo's message copy, grain storage's serialized
 /// record and, with memory grain storage, its grain's copy), so its size is the cluster's bytes per activity.
@@ -43,11 +43,6 @@ internal static class ActivityBatchCodec
     private const byte KnownFlags = 127;
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-    /// <summary>Batches decoded in this process, by buffer: grain calls within a silo pass an <c>Immutable</c> buffer
-    /// by reference, so the coordinator and the partitions on its silo decode a batch once (activities are immutable
-    /// and shared, as in the in-process partitioned engine). An entry lives as long as its buffer.</summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<byte[], Lazy<Activity[]>> Decoded = [];
 
     /// <summary>The name table of the batch being encoded on this thread (kept between batches).</summary>
     [ThreadStatic]
@@ -173,12 +168,6 @@ internal static class ActivityBatchCodec
 
         return encoded;
     }
-
-    /// <summary>Decodes <paramref name="bytes"/>, or returns the activities already decoded from this very buffer
-    /// (never change the buffer or the array).</summary>
-    /// <exception cref="InvalidDataException">The bytes are not an encoded batch.</exception>
-    public static Activity[] DecodeShared(byte[] bytes) =>
-        Decoded.GetValue(bytes, static b => new Lazy<Activity[]>(() => Decode(b, parallel: true), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
     /// <summary>Decodes a batch; with <paramref name="parallel"/>, a version-3 batch of several chunks on up to as many
     /// thread-pool threads as there are cores (the calling thread takes part). The activities are the same either way.</summary>

@@ -206,7 +206,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
     {
         var pipeline = _pipeline!;
         var before = pipeline.Statistics;
-        var batch = ActivityBatchCodec.DecodeShared(activities.Value);
+        var batch = Definition.Decode(activities.Value);
         // Per-activity scratch, kept between batches (a grain runs one batch at a time; a failure deactivates it).
         var n = batch.Length;
         if (_admission.Length < n)
@@ -279,6 +279,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         }
 
         await Task.WhenAll(evaluations);
+        Definition.ReleaseBatch(); // this silo's partitions are done with the batch's activities and routes
         var outputs = _outputs;
         for (var p = 0; p < outputs.Length; p++)
         {

@@ -122,7 +122,7 @@ internal sealed class EngineDefinition
 
                 if (shared.Round is not { } started)
                 {
-                    var batch = admitted.Resolve(ActivityBatchCodec.DecodeShared(activities), ref shared.Admitted);
+                    var batch = admitted.Resolve(Decode(activities), ref shared.Admitted);
                     var parts = Math.Clamp(batch.Length / Math.Max(1, RoutePartSize), 1, Math.Min(MaxRouteParts, 2 * Environment.ProcessorCount));
                     started = shared.Round = new RoutingRound(shared.Admitted, batch.Length, shared.PartsFor(parts), Routers(parts));
                 }
@@ -169,6 +169,58 @@ internal sealed class EngineDefinition
             }
 
             return routers;
+        }
+    }
+
+    private readonly Lock _decodeGate = new();
+    private byte[]? _decodedBytes;
+    private Lazy<Activity[]>? _decoded;
+
+    /// <summary>The activities of the batch in <paramref name="activities"/>, decoded once for this engine on this
+    /// silo: grain calls within a silo pass an <c>Immutable</c> buffer by reference, so the coordinator and the
+    /// partitions on its silo decode a batch once (activities are immutable and shared, as in the in-process partitioned
+    /// engine). The last batch decoded is held (strongly) until the next one is decoded or <see cref="ReleaseBatch"/>.
+    /// Not a table weakly keyed by the buffer, as before: a batch's buffer is a large object, which only a full
+    /// collection frees, so each batch's ~10,000 activities lived on through every gen0 and gen1 collection until then
+    /// (promoted twice; benchmarks/results/orleans.md, decode-17). Thread-safe; never change the result.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not an encoded batch.</exception>
+    public Activity[] Decode(byte[] activities)
+    {
+        Lazy<Activity[]> decoded;
+        lock (_decodeGate)
+        {
+            if (_decoded is null || !ReferenceEquals(_decodedBytes, activities))
+            {
+                _decodedBytes = activities;
+                _decoded = new Lazy<Activity[]>(() => ActivityBatchCodec.Decode(activities, parallel: true), LazyThreadSafetyMode.ExecutionAndPublication);
+            }
+
+            decoded = _decoded;
+        }
+
+        return decoded.Value;
+    }
+
+    /// <summary>Drops this silo's decoded batch (<see cref="Decode"/>) and its routes if no partition holds them (the
+    /// coordinator calls it once every partition has evaluated the batch), so that the batch's activities are garbage
+    /// before the next batch is decoded instead of surviving its decode's collections through old objects (the
+    /// routes' reused arrays). A partition that asks for the same batch again afterwards (a retry) decodes and routes
+    /// it again.</summary>
+    public void ReleaseBatch()
+    {
+        lock (_decodeGate)
+        {
+            _decodedBytes = null;
+            _decoded = null;
+        }
+
+        lock (_routeGate)
+        {
+            if (_current is { Users: 0 } current)
+            {
+                Recycle(current);
+                _current = null;
+            }
         }
     }
 

@@ -84,7 +84,6 @@ public class ActivityBatchCodecProperties
                 var bytes = ActivityBatchCodec.Encode(batch);
                 AssertEqual(batch, ActivityBatchCodec.Decode(bytes));
                 AssertEqual(batch, ActivityBatchCodec.Decode(bytes, parallel: true));
-                AssertEqual(batch, ActivityBatchCodec.DecodeShared(bytes));
             });
 
     [Fact]

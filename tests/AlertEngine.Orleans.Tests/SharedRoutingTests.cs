@@ -67,6 +67,104 @@ public class SharedRoutingTests
         }
     }
 
+    /// <summary>The coordinator drops its silo's routes once every partition has evaluated the batch
+    /// (<see cref="EngineDefinition.ReleaseBatch"/>), so the batch's activities are garbage before the next batch is
+    /// decoded: never while a partition holds them, and a partition asking for the same batch afterwards (a retry) gets
+    /// the same routes again.</summary>
+    [Fact]
+    public void Releasing_idle_routes_drops_the_batch_but_never_routes_a_partition_holds()
+    {
+        var policies = AllPolicies();
+        var random = new Random(23);
+        var batch = new Activity[600];
+        for (var i = 0; i < batch.Length; i++)
+        {
+            batch[i] = new Activity("a" + i, Start.AddSeconds(i), Operations[random.Next(Operations.Length)])
+            {
+                UserId = Users[random.Next(Users.Length)] + random.Next(20),
+            };
+        }
+
+        var admitted = new List<AdmittedActivity>();
+        for (var i = 0; i < batch.Length; i++)
+        {
+            admitted.Add(new AdmittedActivity(7 + i, batch[i], i % 3 == 0));
+        }
+
+        var wire = AdmittedActivities.From(admitted, 7);
+        var bytes = ActivityBatchCodec.Encode(batch);
+        AdmittedActivity[] buffer = [];
+        var expected = new PartitionRouter(policies, 3).Route(wire.Resolve(ActivityBatchCodec.Decode(bytes), ref buffer));
+        Assert.True(expected.Count > 0 && expected.Entries > 0);
+
+        var definition = new EngineDefinition("e", policies, Options(), 3);
+        var held = definition.RoutesFor("input-1", wire, bytes);
+        var other = definition.RoutesFor("input-1", wire, bytes);
+        other.Dispose();
+        definition.ReleaseBatch(); // one partition still holds them: kept
+        AssertEqual(expected, held.Routes);
+        var routes = held.Routes;
+        held.Dispose();
+        AssertEqual(expected, routes); // kept after the last partition's lease (a later partition of the batch may ask)
+
+        definition.ReleaseBatch();
+        Assert.Equal(0, routes.Count); // the routes no longer reference the batch's activities
+        Assert.Equal(0, routes.Entries);
+
+        using var again = definition.RoutesFor("input-1", wire, bytes);
+        AssertEqual(expected, again.Routes);
+    }
+
+    /// <summary>The silo decodes a batch once for the coordinator and the partitions (<see cref="EngineDefinition.Decode"/>),
+    /// and once the coordinator releases the batch its activities are garbage even while the batch's buffer lives on (a
+    /// large object, which only a full collection frees: a table weakly keyed by the buffer kept ~10,000 activities per
+    /// batch alive through every young collection until then).</summary>
+    [Fact]
+    public void A_released_batch_is_garbage_while_its_buffer_lives()
+    {
+        var policies = AllPolicies();
+        var batch = new Activity[300];
+        for (var i = 0; i < batch.Length; i++)
+        {
+            batch[i] = new Activity("a" + i, Start.AddSeconds(i), Operations[i % Operations.Length]) { UserId = Users[i % Users.Length] };
+        }
+
+        var bytes = ActivityBatchCodec.Encode(batch);
+        var definition = new EngineDefinition("e", policies, Options(), 2);
+        var (array, activity) = DecodeAndRoute(definition, bytes);
+        definition.ReleaseBatch();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(array.IsAlive); // the decoded batch
+        Assert.False(activity.IsAlive); // an activity the routes held
+        GC.KeepAlive(bytes);
+    }
+
+    /// <summary>Decodes and routes the batch as a coordinator and two partitions do (not inlined: no reference to the
+    /// activities stays in the caller's frame).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (WeakReference Array, WeakReference Activity) DecodeAndRoute(EngineDefinition definition, byte[] bytes)
+    {
+        var activities = definition.Decode(bytes);
+        Assert.Same(activities, definition.Decode(bytes));
+        var admitted = new List<AdmittedActivity>();
+        for (var i = 0; i < activities.Length; i++)
+        {
+            admitted.Add(new AdmittedActivity(1 + i, activities[i], true));
+        }
+
+        var wire = AdmittedActivities.From(admitted, 1);
+        using (var first = definition.RoutesFor("input-1", wire, bytes))
+        using (var second = definition.RoutesFor("input-1", wire, bytes))
+        {
+            Assert.Same(activities[0], first.Routes.Admitted[0].Activity);
+            Assert.Equal(first.Routes.Count, second.Routes.Count);
+        }
+
+        return (new WeakReference(activities), new WeakReference(activities[^1]));
+    }
+
     private static void AssertEqual(BatchRoutes expected, BatchRoutes actual)
     {
         Assert.Equal(expected.Partitions, actual.Partitions);

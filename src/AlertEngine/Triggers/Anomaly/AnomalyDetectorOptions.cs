@@ -82,8 +82,9 @@ public sealed class AnomalyDetectorOptions
     /// 15, the evaluated candidate; docs/anomaly.md, eleventh session): false (default) off. On only together with the
     /// population profile (<see cref="ProfileFitLimit"/> &gt; 0; refused otherwise), and only where the profile is kept
     /// (hourly or shorter buckets, no per-key zones). The engine's checkpoint carries the grid (anomaly state format 3,
-    /// written only with the switch); a snapshot (<see cref="BaselineModel{T}.CreateSnapshot"/>) of a model with it is
-    /// refused until its format carries the grid.</summary>
+    /// written only with the switch), and so does a snapshot (<see cref="BaselineSnapshot"/> version 4, written only with
+    /// the switch; a snapshot of either setting restores into a model of the other, see
+    /// <see cref="BaselineModel{T}.Restore"/>).</summary>
     internal bool DispersionGrid { get; init; }
 
     /// <summary>Overrides the thresholds of the trigger's sensitivity; <see langword="null"/> (default) uses

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 
 namespace AlertEngine;
@@ -237,24 +236,12 @@ public sealed partial class BaselineModel<T>
         prior.SetPending(totals, day);
     }
 
-    /// <summary>Refuses a snapshot of a model with the dispersion grid: its format (public <see cref="BaselineSnapshot"/>)
-    /// does not carry the grid's evidence and prior yet, and a state without them would silently restore another model.
-    /// (The engine's checkpoint carries them: anomaly state format 3.)</summary>
-    internal void ThrowIfGrid(string what)
-    {
-        if (_prior is not null)
-        {
-            throw new NotSupportedException($"The anomaly model's dispersion grid (an internal switch of issue 15) has no {what} format yet: a {what} of this model is refused rather than written or read without the grid's state.");
-        }
-    }
-
     /// <summary>Writes key <paramref name="h"/>'s grid state (checkpoint format 3): whether it is informed, and its
     /// evidence.</summary>
     private void WriteGridKey(CheckpointWriter writer, int h)
     {
         ref var g = ref GridAt(h);
-        writer.Write(g.Informed);
-        GridCheckpoint.Write(writer, g.Evidence);
+        GridCheckpoint.WriteKey(writer, g.Informed, g.Evidence);
     }
 
     /// <summary>Reads the grid state of <paramref name="key"/>, just restored by <see cref="ReadCheckpointKey"/> (after the
@@ -263,59 +250,11 @@ public sealed partial class BaselineModel<T>
     /// <exception cref="InvalidDataException">A value is malformed or inconsistent (the message names the key).</exception>
     internal void ReadGridKey(CheckpointReader reader, string key)
     {
-        var informed = reader.ReadByte();
-        if (informed > 1)
-        {
-            throw CheckpointReader.Corrupt($"the grid state of key '{key}' has a bad flag");
-        }
-
-        GridEvidence evidence;
-        try
-        {
-            evidence = GridCheckpoint.ReadEvidence(reader);
-        }
-        catch (InvalidDataException e)
-        {
-            // The evidence's reader does not know the key: its message, naming the key.
-            throw new InvalidDataException(e.Message.Replace(CorruptPrefix, $"{CorruptPrefix}the grid state of key '{key}': ", StringComparison.Ordinal), e);
-        }
-
-        if (informed == 0 && !IsEmpty(evidence))
-        {
-            throw CheckpointReader.Corrupt($"the grid state of key '{key}' has evidence but is not informed");
-        }
-
-        // An informed key's φ̂ is its evidence's posterior mean under the prior in force (FoldGrid sets it so, and every
-        // change of the prior sets it again), and the writer writes both as they are: a state that breaks it is corrupt.
         var h = FindHandle(key);
-        if (informed == 1)
-        {
-            var stored = Record(h).Cold.Dispersion;
-            var mean = (float)GridEvidenceMath.PosteriorMean(evidence, _prior!.Current.LogWeights, _posterior!);
-            if (BitConverter.SingleToInt32Bits(stored) != BitConverter.SingleToInt32Bits(mean))
-            {
-                throw CheckpointReader.Corrupt($"the grid state of key '{key}' does not fit its record: the dispersion {stored.ToString("R", CultureInfo.InvariantCulture)} is not the posterior mean of its grid evidence under the prior in force ({mean.ToString("R", CultureInfo.InvariantCulture)})");
-            }
-        }
-
+        var (informed, evidence) = GridCheckpoint.ReadKey(reader, key, Record(h).Cold.Dispersion, _prior!.Current, _posterior!);
         ref var g = ref GridAt(h);
         g.Evidence = evidence;
-        g.Informed = informed == 1;
-    }
-
-    private const string CorruptPrefix = "Corrupt checkpoint: ";
-
-    private static bool IsEmpty(in GridEvidence evidence)
-    {
-        for (var k = 0; k < GridLikelihood.Size; k++)
-        {
-            if (evidence[k] != 0)
-            {
-                return false;
-            }
-        }
-
-        return true;
+        g.Informed = informed;
     }
 
     /// <summary>After a checkpoint restore: the grid's day is the watermark's (every watermark move processed its day
@@ -328,15 +267,6 @@ public sealed partial class BaselineModel<T>
             return;
         }
 
-        _gridDay = _watermark == long.MinValue ? long.MinValue : _watermark / TimeSpan.TicksPerDay;
-        if (_prior.HasPending && _prior.PendingDay != _gridDay)
-        {
-            throw CheckpointReader.Corrupt($"anomaly state's pending grid totals are of day {_prior.PendingDay}, not of the watermark's day {_gridDay}");
-        }
-
-        if (_prior.Current.Number != 0 && _prior.Current.Day > _gridDay)
-        {
-            throw CheckpointReader.Corrupt($"anomaly state's grid prior applies from day {_prior.Current.Day}, after the watermark's day {_gridDay}");
-        }
+        _gridDay = GridCheckpoint.DayOf(_prior, _watermark);
     }
 }

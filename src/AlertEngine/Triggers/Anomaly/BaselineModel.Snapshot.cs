@@ -3,12 +3,12 @@ namespace AlertEngine;
 // Saving and restoring the whole state (the public snapshot).
 public sealed partial class BaselineModel<T>
 {
-    /// <summary>Saves the state of every key (not the kept items).</summary>
+    /// <summary>Saves the state of every key (not the kept items), and the model-wide state its options keep.</summary>
     /// <returns>The snapshot.</returns>
     public BaselineSnapshot CreateSnapshot()
     {
-        ThrowIfGrid("snapshot");
         var records = new BaselineSnapshot.KeyRecord[_keyCount];
+        var grid = _prior is null ? null : new BaselineSnapshot.GridKeyState[_keyCount];
         var n = 0;
         for (var h = 0; h < _highWater; h++)
         {
@@ -35,6 +35,12 @@ public sealed partial class BaselineModel<T>
                 samples[i] = SamplesAt(slots, i);
             }
 
+            if (grid is not null)
+            {
+                ref var g = ref GridAt(h);
+                grid[n] = new BaselineSnapshot.GridKeyState(g.Informed, g.Evidence);
+            }
+
             records[n++] = new BaselineSnapshot.KeyRecord(
                 key,
                 k.NewestBucket,
@@ -56,20 +62,53 @@ public sealed partial class BaselineModel<T>
         }
 
         // Handle order depends on retirement history; key order makes snapshots of equal states equal.
-        Array.Sort(records, static (x, y) => string.CompareOrdinal(x.Key, y.Key));
-        return new BaselineSnapshot(_bucket, _slots, _timeZoneId, _ring, _watermark, records, SnapshotProfile());
+        if (grid is null)
+        {
+            Array.Sort(records, static (x, y) => string.CompareOrdinal(x.Key, y.Key));
+            return new BaselineSnapshot(_bucket, _slots, _timeZoneId, _ring, _watermark, records, SnapshotProfile());
+        }
+
+        Array.Sort(records, grid, KeyOrder);
+        var prior = new LaggedGridPrior();
+        CopyPrior(_prior!, prior);
+        return new BaselineSnapshot(_bucket, _slots, _timeZoneId, _ring, _watermark, records, SnapshotProfile(), new BaselineSnapshot.GridRecord(prior, grid));
+    }
+
+    private static readonly Comparer<BaselineSnapshot.KeyRecord> KeyOrder = Comparer<BaselineSnapshot.KeyRecord>.Create(static (x, y) => string.CompareOrdinal(x.Key, y.Key));
+
+    /// <summary>Makes <paramref name="to"/> hold <paramref name="from"/>'s prior in force and pending totals (the prior
+    /// is immutable and shared; the totals are copied).</summary>
+    private static void CopyPrior(LaggedGridPrior from, LaggedGridPrior to)
+    {
+        GridPriorTotals? pending = null;
+        if (from.HasPending)
+        {
+            pending = new GridPriorTotals();
+            pending.Set(from.PendingTotals, from.PendingKeys);
+        }
+
+        to.Restore(from.Current, pending, from.PendingDay);
     }
 
     /// <summary>Replaces the whole state with a snapshot. Kept items are not restored. The snapshot's open buckets
     /// are adapted to this model's lateness (older ones are folded into the baseline). Each key's zone is asked of
     /// <see cref="AnomalyDetectorOptions.KeyTimeZone"/> again first: an exception it throws propagates and leaves the
     /// model as it was.</summary>
+    /// <remarks>
+    /// A snapshot made under other internal options of the same bucket length and time zone restores too (the state
+    /// this model keeps and the snapshot lacks starts empty; the state the snapshot has and this model does not keep is
+    /// dropped; docs/anomaly.md): the population day profile of issue 15 (snapshot version 3) without it in this model
+    /// is dropped, and missing (versions 1 and 2) in a model with it starts empty. The dispersion grid (version 4)
+    /// missing in a model with it: every key starts with empty grid evidence and uninformed, as a new key (its saved φ̂
+    /// stays until its first informative bucket), and the mixture prior is the uniform one with no pending totals, as a
+    /// new model's. The grid without it in this model is dropped, and each key the grid had informed continues its
+    /// dispersion's moments from its saved φ̂ with the weight of a version-1 snapshot's dispersion.
+    /// </remarks>
     /// <param name="snapshot">The snapshot.</param>
     /// <exception cref="ArgumentException">The snapshot was made with another bucket length or time zone, holds more keys than the cap, or holds a key twice.</exception>
     public void Restore(BaselineSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        ThrowIfGrid("snapshot");
         if (snapshot.BucketTicks != _bucket || snapshot.SlotCount != _slots)
         {
             throw new ArgumentException($"The snapshot was made with bucket {snapshot.Bucket}; this model uses {TimeSpan.FromTicks(_bucket)}.", nameof(snapshot));
@@ -104,6 +143,23 @@ public sealed partial class BaselineModel<T>
 
         // The population profile checks its values before it changes: an impossible one leaves the model as it was.
         RestoreProfile(snapshot.Profile, snapshot.WatermarkTicks);
+        var grid = snapshot.Grid;
+        if (_prior is not null)
+        {
+            // Before the keys: a restored key whose open buckets are folded now (another lateness) folds them into its
+            // grid evidence under the restored prior. The snapshot's days were checked when it was made.
+            if (grid is not null)
+            {
+                CopyPrior(grid.Prior, _prior);
+            }
+            else
+            {
+                _prior.Restore(GridPrior.Uniform, pending: null, pendingDay: 0);
+            }
+
+            _gridDay = GridCheckpoint.DayOf(_prior, snapshot.WatermarkTicks);
+        }
+
         _handles.Reset(randomized: false);
         _handles.EnsureCapacity(calendars.Length);
         _zeroFrom = int.MaxValue; // every handle is taken again from 0: the old keys' slots are cleared as they are reused
@@ -126,6 +182,22 @@ public sealed partial class BaselineModel<T>
             k.Dispersion = r.Dispersion;
             k.DispersionSum = r.DispersionSum;
             k.DispersionWeight = r.DispersionWeight;
+            if (grid is not null)
+            {
+                if (_prior is not null)
+                {
+                    ref var g = ref GridAt(h);
+                    g.Evidence = grid.Keys[n].Evidence;
+                    g.Informed = grid.Keys[n].Informed;
+                }
+                else if (grid.Keys[n].Informed)
+                {
+                    // The grid's φ̂ without its evidence: the moments' sums (not kept with the grid) as a version-1
+                    // snapshot's dispersion gets them.
+                    (k.DispersionSum, k.DispersionWeight) = BaselineSnapshot.LegacyDispersionSums(r.Dispersion);
+                }
+            }
+
             k.RecentObserved = r.RecentObserved;
             k.RecentExpected = r.RecentExpected;
             s.BatchSum = r.BatchSum;
@@ -158,6 +230,12 @@ public sealed partial class BaselineModel<T>
 
             k.Fired = r.Fired & _firedMask;
             SetThreshold(h, ref s);
+
+            // The threshold (not in the snapshot) is computed again, which fills the key's cached rate against the
+            // profile where the snapshot had none for the profile's day; the cache goes back to the snapshot's, so that
+            // the key computes it at its next prediction as the model that made the snapshot does, and a snapshot of
+            // the restored model is the one it was restored from.
+            Record(h).ProfileRate = RestoredProfileRate(r.ProfileRate, r.ProfileDay);
         }
     }
 }

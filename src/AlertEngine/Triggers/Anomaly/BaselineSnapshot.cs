@@ -8,6 +8,12 @@ namespace AlertEngine;
 /// detection right after a restore carries only the activities seen since. Immutable; write it with
 /// <see cref="WriteTo(Stream)"/> and read it back with <see cref="ReadFrom"/> (a compact, versioned binary format).
 /// </summary>
+/// <remarks>
+/// A snapshot carries the state of the model's options that made it. Restored into a model with other options of the
+/// same bucket length and time zone, state the restoring model does not keep is dropped and state the snapshot does not
+/// carry starts empty, as for a new key (see <see cref="BaselineModel{T}.Restore"/>): a snapshot of an older version
+/// restores into any model.
+/// </remarks>
 public sealed class BaselineSnapshot
 {
     private const uint Magic = 0x53424541; // "AEBS"
@@ -17,7 +23,12 @@ public sealed class BaselineSnapshot
     // keys; it is written only by a model with the profile (an internal switch, off by default: a model without it
     // writes version 2 as before). Versions 1 and 2 are read with an empty profile (the model predicts with neighbour
     // pooling until it has frozen a day of counts).
-    private const int FormatVersion = 3;
+    // Version 4 (issue 15) adds, after the profile, the dispersion grid's state (GridCheckpoint's bytes, as in the engine
+    // checkpoint's anomaly format 3, in a length-prefixed block): the lagged mixture prior (the prior in force, the
+    // pending totals and their day), then per key, in the snapshot's key order, its informed flag and 48 bytes of
+    // evidence. Written only by a model with the grid (an internal switch, on only with the profile).
+    private const int FormatVersion = 4;
+    private const int ProfileVersion = 3;
     private const int DispersionSumsVersion = 2;
     private const int LegacyFormatVersion = 1;
 
@@ -26,9 +37,27 @@ public sealed class BaselineSnapshot
     private const int MaxSlots = 1024;
     private const int MaxRing = 64;
 
-    internal BaselineSnapshot(long bucketTicks, int slotCount, string timeZoneId, int ring, long watermark, KeyRecord[] keys, ProfileRecord? profile = null)
+    internal BaselineSnapshot(long bucketTicks, int slotCount, string timeZoneId, int ring, long watermark, KeyRecord[] keys, ProfileRecord? profile = null, GridRecord? grid = null)
     {
+        if (grid is not null)
+        {
+            if (profile is null || grid.Keys.Length != keys.Length)
+            {
+                throw new ArgumentException("A grid state goes with a population profile and holds one state per key.", nameof(grid));
+            }
+
+            try
+            {
+                _ = GridCheckpoint.DayOf(grid.Prior, watermark);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new ArgumentException($"The grid state does not fit the watermark: {e.Message}", nameof(grid), e);
+            }
+        }
+
         Profile = profile;
+        Grid = grid;
         BucketTicks = bucketTicks;
         SlotCount = slotCount;
         TimeZoneId = timeZoneId;
@@ -61,17 +90,21 @@ public sealed class BaselineSnapshot
     /// <summary>The population day profile; null when the model had none (or the snapshot is older than version 3).</summary>
     internal ProfileRecord? Profile { get; }
 
+    /// <summary>The dispersion grid's state; null when the model had none (or the snapshot is older than version 4).</summary>
+    internal GridRecord? Grid { get; }
+
     /// <summary>Writes the snapshot to a stream (left open).</summary>
     /// <param name="stream">A writable stream.</param>
-    public void WriteTo(Stream stream) => WriteTo(stream, Profile is null ? DispersionSumsVersion : FormatVersion);
+    public void WriteTo(Stream stream) => WriteTo(stream, Grid is not null ? FormatVersion : Profile is not null ? ProfileVersion : DispersionSumsVersion);
 
-    /// <summary>Writes the snapshot in format <paramref name="version"/> (2 or 3; 2 without the population profile, as a
-    /// model without the profile writes, and for tests of reading older snapshots).</summary>
+    /// <summary>Writes the snapshot in format <paramref name="version"/> (2, 3 or 4: 2 without the population profile, as a
+    /// model without the profile writes, 3 with it, 4 with the dispersion grid; a lower version than the snapshot's for
+    /// tests of reading older snapshots).</summary>
     internal void WriteTo(Stream stream, int version)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfLessThan(version, DispersionSumsVersion);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(version, FormatVersion);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(version, Grid is null ? ProfileVersion : FormatVersion);
         using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         w.Write(Magic);
         w.Write(version);
@@ -109,6 +142,23 @@ public sealed class BaselineSnapshot
             w.Write(p.FirstKey is not null);
             w.Write(p.FirstKey ?? string.Empty);
         }
+
+        if (version < FormatVersion)
+        {
+            return;
+        }
+
+        // The grid's state in the engine checkpoint's bytes (GridCheckpoint), as one length-prefixed block.
+        var grid = Grid!;
+        using var block = new CheckpointWriter(GridCheckpoint.MaxPriorBytes + (Keys.Length * GridCheckpoint.KeyBytes));
+        GridCheckpoint.Write(block, grid.Prior);
+        foreach (var key in grid.Keys)
+        {
+            GridCheckpoint.WriteKey(block, key.Informed, key.Evidence);
+        }
+
+        w.Write(block.Written.Length);
+        w.Write(block.Written);
     }
 
     /// <summary>Writes one key's record (also the payload of a key in an engine checkpoint).</summary>
@@ -192,7 +242,7 @@ public sealed class BaselineSnapshot
             }
 
             ProfileRecord? profile = null;
-            if (version >= 3 && r.ReadBoolean())
+            if (version >= ProfileVersion && r.ReadBoolean())
             {
                 var nextFreeze = r.ReadInt64();
                 var spanStart = r.ReadInt64();
@@ -222,7 +272,8 @@ public sealed class BaselineSnapshot
                 profile = new ProfileRecord(nextFreeze, spanStart, arrays[0], arrays[1], arrays[2], severalKeys, hasFirst ? firstKey : null);
             }
 
-            return new BaselineSnapshot(bucket, slots, zone, ring, watermark, [.. keys], profile);
+            var grid = version >= FormatVersion ? ReadGrid(r, keys, profile, watermark) : null;
+            return new BaselineSnapshot(bucket, slots, zone, ring, watermark, [.. keys], profile, grid);
         }
         catch (EndOfStreamException e)
         {
@@ -234,6 +285,57 @@ public sealed class BaselineSnapshot
             throw new InvalidDataException("Corrupt anomaly baseline snapshot: a string is malformed.", e);
         }
     }
+
+    /// <summary>Reads the dispersion grid's block (version 4) with the engine checkpoint's reader and checks
+    /// (<see cref="GridCheckpoint"/>): the prior, its days against the watermark's, then each key's flag and evidence
+    /// against its φ̂; the messages name the key and the field.</summary>
+    /// <exception cref="InvalidDataException">The block is malformed or inconsistent.</exception>
+    /// <exception cref="EndOfStreamException">The data ends inside the block.</exception>
+    private static GridRecord ReadGrid(BinaryReader r, List<KeyRecord> keys, ProfileRecord? profile, long watermark)
+    {
+        if (profile is null)
+        {
+            throw new InvalidDataException("Corrupt anomaly baseline snapshot: it holds the dispersion grid's state without the population profile the grid goes with.");
+        }
+
+        var length = r.ReadInt32();
+        var keyBytes = (long)keys.Count * GridCheckpoint.KeyBytes;
+        if (length < GridCheckpoint.MinPriorBytes + keyBytes || length > GridCheckpoint.MaxPriorBytes + keyBytes)
+        {
+            throw new InvalidDataException($"Corrupt anomaly baseline snapshot: the dispersion grid's state has {length} bytes, not {GridCheckpoint.MinPriorBytes + keyBytes} or {GridCheckpoint.MaxPriorBytes + keyBytes} for {keys.Count} keys.");
+        }
+
+        var bytes = r.ReadBytes(length);
+        if (bytes.Length != length)
+        {
+            throw new EndOfStreamException();
+        }
+
+        try
+        {
+            var reader = new CheckpointReader(bytes);
+            var prior = new LaggedGridPrior();
+            GridCheckpoint.Read(reader, prior);
+            _ = GridCheckpoint.DayOf(prior, watermark);
+            var posterior = new double[GridLikelihood.Size];
+            var states = new GridKeyState[keys.Count];
+            for (var i = 0; i < states.Length; i++)
+            {
+                var (informed, evidence) = GridCheckpoint.ReadKey(reader, keys[i].Key, keys[i].Dispersion, prior.Current, posterior);
+                states[i] = new GridKeyState(informed, evidence);
+            }
+
+            reader.ExpectEnd("the dispersion grid's state");
+            return new GridRecord(prior, states);
+        }
+        catch (InvalidDataException e) when (e.Message.StartsWith(CheckpointPrefix, StringComparison.Ordinal))
+        {
+            // The checkpoint's checks and messages, as this format's.
+            throw new InvalidDataException(string.Concat("Corrupt anomaly baseline snapshot: ", e.Message.AsSpan(CheckpointPrefix.Length)), e);
+        }
+    }
+
+    private const string CheckpointPrefix = "Corrupt checkpoint: ";
 
     /// <summary>Reads one key's record written by <see cref="WriteKey"/>; <paramref name="index"/> names it in errors.
     /// Without <paramref name="withDispersionSums"/> the record ends before the dispersion sums (version 1), which are
@@ -340,4 +442,17 @@ public sealed class BaselineSnapshot
     /// <summary>The population day profile's state (<see cref="PopulationDayProfile"/>): next freeze, first uncovered
     /// bucket, and per slot the running day's counts, the frozen sums and the frozen coverage (fixed point).</summary>
     internal sealed record ProfileRecord(long NextFreeze, long SpanStart, long[] Running, long[] Sums, long[] Covered, bool SeveralKeys, string? FirstKey);
+
+    /// <summary>The dispersion grid's state (<see cref="AnomalyDetectorOptions.DispersionGrid"/>, issue 15): the lagged
+    /// mixture prior (a copy owned by the snapshot, never changed) and each key's grid state, <see cref="Keys"/>[i]
+    /// belonging to the snapshot's <see cref="BaselineSnapshot.Keys"/>[i].</summary>
+    internal sealed record GridRecord(LaggedGridPrior Prior, GridKeyState[] Keys);
+
+    /// <summary>A key's grid state: whether it has seen an informative bucket, and its evidence (empty when not).</summary>
+    internal readonly struct GridKeyState(bool informed, GridEvidence evidence)
+    {
+        public bool Informed { get; } = informed;
+
+        public GridEvidence Evidence { get; } = evidence;
+    }
 }

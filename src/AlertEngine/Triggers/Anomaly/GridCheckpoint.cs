@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 
 namespace AlertEngine;
 
@@ -9,13 +10,117 @@ namespace AlertEngine;
 /// <see cref="GridEvidence"/> (48 bytes, little-endian 16-bit values) and the detector-wide
 /// <see cref="LaggedGridPrior"/> (the prior in force as its number, day and integer totals, from which the log weights
 /// are recomputed bit for bit, and the pending totals). Reading validates every field and names the bad one in an
-/// <see cref="InvalidDataException"/> ("Corrupt checkpoint: …"; a key's evidence is named with its key by the caller,
-/// <see cref="BaselineModel{T}.ReadGridKey"/>).
+/// <see cref="InvalidDataException"/> ("Corrupt checkpoint: …", the key named in a key's messages). The public
+/// snapshot (<see cref="BaselineSnapshot"/> version 4) carries the same bytes in a block after its keys and profile and
+/// reads them with these methods (its messages then start "Corrupt anomaly baseline snapshot: ").
 /// </summary>
 internal static class GridCheckpoint
 {
     /// <summary>The most keys a totals vector may count (2^36: the sums of 24 points of 2^20 each stay far from overflow).</summary>
     public const long MaxKeys = 1L << 36;
+
+    /// <summary>The bytes of one key's grid state (<see cref="WriteKey"/>): its flag and evidence.</summary>
+    public const int KeyBytes = 1 + GridEvidence.Bytes;
+
+    /// <summary>The fewest bytes of the prior state (<see cref="Write(CheckpointWriter, LaggedGridPrior)"/>: no pending
+    /// totals).</summary>
+    public const int MinPriorBytes = 4 + 4 + TotalsBytes + 1;
+
+    /// <summary>The most bytes of the prior state (with pending totals).</summary>
+    public const int MaxPriorBytes = MinPriorBytes + 4 + TotalsBytes;
+
+    private const int TotalsBytes = 8 + (8 * GridLikelihood.Size);
+
+    /// <summary>Writes a key's grid state: whether it is informed (has seen an informative bucket), then its evidence.</summary>
+    public static void WriteKey(CheckpointWriter writer, bool informed, in GridEvidence evidence)
+    {
+        writer.Write(informed);
+        Write(writer, evidence);
+    }
+
+    /// <summary>Reads what <see cref="WriteKey"/> wrote for <paramref name="key"/> and checks it against the key's stored
+    /// φ̂ <paramref name="dispersion"/>: an uninformed key has no evidence, and an informed key's φ̂ is bit for bit its
+    /// evidence's posterior mean under <paramref name="prior"/>, the prior in force (the model sets it so at each
+    /// informative bucket and at each change of the prior, and both are written as they are).</summary>
+    /// <param name="reader">The reader.</param>
+    /// <param name="key">The key (named in the messages).</param>
+    /// <param name="dispersion">The key's φ̂ as its record holds it.</param>
+    /// <param name="prior">The prior in force, already read.</param>
+    /// <param name="posterior">Scratch of <see cref="GridLikelihood.Size"/> values.</param>
+    /// <exception cref="InvalidDataException">A value is malformed or inconsistent (the message names the key).</exception>
+    public static (bool Informed, GridEvidence Evidence) ReadKey(CheckpointReader reader, string key, float dispersion, GridPrior prior, double[] posterior)
+    {
+        ArgumentNullException.ThrowIfNull(prior);
+        var informed = reader.ReadByte();
+        if (informed > 1)
+        {
+            throw CheckpointReader.Corrupt($"the grid state of key '{key}' has a bad flag");
+        }
+
+        GridEvidence evidence;
+        try
+        {
+            evidence = ReadEvidence(reader);
+        }
+        catch (InvalidDataException e)
+        {
+            // The evidence's reader does not know the key: its message, naming the key.
+            throw new InvalidDataException(e.Message.Replace(CorruptPrefix, $"{CorruptPrefix}the grid state of key '{key}': ", StringComparison.Ordinal), e);
+        }
+
+        if (informed == 0 && !IsEmpty(evidence))
+        {
+            throw CheckpointReader.Corrupt($"the grid state of key '{key}' has evidence but is not informed");
+        }
+
+        if (informed == 1)
+        {
+            var mean = (float)GridEvidenceMath.PosteriorMean(evidence, prior.LogWeights, posterior);
+            if (BitConverter.SingleToInt32Bits(dispersion) != BitConverter.SingleToInt32Bits(mean))
+            {
+                throw CheckpointReader.Corrupt($"the grid state of key '{key}' does not fit its record: the dispersion {dispersion.ToString("R", CultureInfo.InvariantCulture)} is not the posterior mean of its grid evidence under the prior in force ({mean.ToString("R", CultureInfo.InvariantCulture)})");
+            }
+        }
+
+        return (informed == 1, evidence);
+    }
+
+    /// <summary>The grid's day for a state whose clock (watermark) is <paramref name="watermark"/>: the watermark's UTC
+    /// day (every watermark move processed its day starts; <see cref="long.MinValue"/> when the model saw nothing), after
+    /// checking that the pending totals were summed at that day start and that the prior in force does not apply from a
+    /// later day.</summary>
+    /// <exception cref="InvalidDataException">The prior's days do not fit the clock.</exception>
+    public static long DayOf(LaggedGridPrior state, long watermark)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var day = watermark == long.MinValue ? long.MinValue : watermark / TimeSpan.TicksPerDay;
+        if (state.HasPending && state.PendingDay != day)
+        {
+            throw CheckpointReader.Corrupt($"anomaly state's pending grid totals are of day {state.PendingDay}, not of the watermark's day {day}");
+        }
+
+        if (state.Current.Number != 0 && state.Current.Day > day)
+        {
+            throw CheckpointReader.Corrupt($"anomaly state's grid prior applies from day {state.Current.Day}, after the watermark's day {day}");
+        }
+
+        return day;
+    }
+
+    private const string CorruptPrefix = "Corrupt checkpoint: ";
+
+    private static bool IsEmpty(in GridEvidence evidence)
+    {
+        for (var k = 0; k < GridLikelihood.Size; k++)
+        {
+            if (evidence[k] != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Writes a key's evidence.</summary>
     public static void Write(CheckpointWriter writer, in GridEvidence evidence)

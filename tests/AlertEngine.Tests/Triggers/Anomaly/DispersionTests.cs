@@ -122,10 +122,10 @@ public class DispersionTests
         var bytes = new MemoryStream();
         new BaselineModel<int>(Trigger()).CreateSnapshot().WriteTo(bytes);
         var data = bytes.ToArray();
-        BitConverter.GetBytes(4).CopyTo(data, 4);
+        BitConverter.GetBytes(5).CopyTo(data, 4);
 
         var e = Assert.Throws<InvalidDataException>(() => BaselineSnapshot.ReadFrom(new MemoryStream(data)));
-        Assert.Contains("expected 1 to 3", e.Message, StringComparison.Ordinal);
+        Assert.Contains("expected 1 to 4", e.Message, StringComparison.Ordinal);
     }
 
     /// <summary>The dispersion a key learns from four weeks of gamma-Poisson traffic (several users, median).</summary>
