@@ -36,6 +36,16 @@ public class AlertEngineSiloBuilderExtensionsTests
     }
 
     [Fact]
+    public void The_anomaly_dispersion_grid_is_refused_until_the_grains_exchange_its_totals()
+    {
+        // Issue 15's internal switch: the in-process partitioned engine exchanges the prior's totals, the grains not yet.
+        var silo = new TestSiloBuilder();
+        var ex = Assert.Throws<NotSupportedException>(() => silo.AddAlertEngine(o => o.Engine = new AlertEngineOptions { AnomalyProfileFitLimit = 2, AnomalyDispersionGrid = true }));
+        Assert.Contains("does not run in the Orleans cluster yet", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(silo.Services);
+    }
+
+    [Fact]
     public void Engines_are_registered_by_name_with_a_default_store_and_clock()
     {
         var silo = new TestSiloBuilder();

@@ -81,8 +81,11 @@ public sealed class AlertEngineOptions
 
     /// <summary>The internal switch of the anomaly policies' per-key dispersion grid with the lagged empirical-Bayes
     /// mixture prior (issue 15, <see cref="AnomalyDetectorOptions.DispersionGrid"/>): false (default) off; on only
-    /// together with <see cref="AnomalyProfileFitLimit"/>. The single pipeline runs it; the partitioned engines refuse it
-    /// (their partitions would each estimate the prior from their own keys). Tests and the evaluation set it.</summary>
+    /// together with <see cref="AnomalyProfileFitLimit"/>. The single pipeline and the in-process
+    /// <see cref="PartitionedAlertPipeline"/> (through <c>Process</c>: the coordinator sums the partitions' prior totals
+    /// after every UTC day start, <c>GridExchange</c>) run it with the same output; the partitioned engine's staged phases
+    /// and the Orleans cluster refuse it with a <see cref="NotSupportedException"/> (they do not exchange the totals yet).
+    /// Tests and the evaluation set it.</summary>
     internal bool AnomalyDispersionGrid { get; set; }
 
     /// <summary>Checks every option and lists every problem.</summary>

@@ -491,6 +491,9 @@ public sealed partial class AlertPipeline : IDisposable
     private static OperationLookup<PolicyRuntime> NewLookup(IReadOnlyList<PolicyRuntime> runtimes) =>
         new(OperationIndex.Build(runtimes, static r => r.Policy));
 
+    /// <summary>The detector of the policy with id <paramref name="policyId"/> (tests).</summary>
+    internal IPolicyDetector DetectorOf(string policyId) => _byId[policyId].Detector;
+
     private IPolicyDetector CreateDetector(AlertPolicy policy) => CreateDetector(policy, Options, _report);
 
     /// <summary>The detector for a policy's trigger (also the partitioned engine's, one per partition).</summary>

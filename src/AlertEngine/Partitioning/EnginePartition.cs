@@ -43,14 +43,6 @@ internal sealed partial class EnginePartition
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, partitions);
-        if (options.AnomalyDispersionGrid)
-        {
-            // Issue 15's mixture prior is estimated from every key's evidence at each UTC day start; a partition holds
-            // only its own keys, and the lagged exchange of the partitions' totals is not built yet: refused rather than
-            // silently differing from the single pipeline (in process and in Orleans, which both run EnginePartition).
-            throw new NotSupportedException("The anomaly dispersion grid (AlertEngineOptions.AnomalyDispersionGrid, an internal switch of issue 15) runs only in the single AlertPipeline: partitioned engines do not exchange its prior's totals yet.");
-        }
-
         Partition = partition;
         Partitions = partitions;
         Options = options;
@@ -91,6 +83,11 @@ internal sealed partial class EnginePartition
     /// <summary>The detector of the policy at <paramref name="index"/> (for checkpoints).</summary>
     internal IPolicyDetector DetectorAt(int index) => _runtimes[index].Detector;
 
+    /// <summary>The model of the policy at <paramref name="index"/> when it runs the dispersion grid (issue 15), else
+    /// null.</summary>
+    internal BaselineModel<Activity>? GridModelAt(int index) =>
+        _runtimes[index].Detector is AnomalyDetector { Model: { HasGrid: true } model } ? model : null;
+
     /// <summary>Replaces the detector of the policy at <paramref name="index"/> (a restored one).</summary>
     internal void ReplaceDetector(int index, IPolicyDetector detector) => _runtimes[index] = _runtimes[index] with { Detector = detector };
 
@@ -130,6 +127,16 @@ internal sealed partial class EnginePartition
     public void Evaluate(BatchRoutes routes, PartitionOutput output)
     {
         ArgumentNullException.ThrowIfNull(routes);
+        Evaluate(routes, 0, routes.Admitted.Length, output);
+    }
+
+    /// <summary>Evaluates the admitted activities <paramref name="from"/> to <paramref name="to"/> (exclusive) of a
+    /// routed batch, as <see cref="Evaluate(BatchRoutes, PartitionOutput)"/> (the dispersion grid's exchange evaluates a
+    /// batch in parts, <see cref="GridExchange"/>).</summary>
+    /// <exception cref="ArgumentException">The batch was routed for another number of partitions.</exception>
+    public void Evaluate(BatchRoutes routes, int from, int to, PartitionOutput output)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
         ArgumentNullException.ThrowIfNull(output);
         if (routes.Partitions != Partitions)
         {
@@ -146,7 +153,7 @@ internal sealed partial class EnginePartition
             var owners = routes.Owners;
             var followsClock = _followsClock;
             var clockDriven = _clockDriven.Length != 0;
-            for (var i = 0; i < admitted.Length; i++)
+            for (var i = from; i < to; i++)
             {
                 ref readonly var entry = ref admitted[i];
                 var activity = entry.Activity;

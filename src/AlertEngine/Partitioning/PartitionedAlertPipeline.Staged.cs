@@ -33,6 +33,13 @@ public sealed partial class PartitionedAlertPipeline
     internal void BeginStaged()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_grid is not null)
+        {
+            // The staged phases of overlapping batches have no point at which every partition has evaluated a batch
+            // and none the next, where the grid's totals would be summed (Process has: GridExchange).
+            throw new NotSupportedException("The anomaly dispersion grid (AlertEngineOptions.AnomalyDispersionGrid, an internal switch of issue 15) runs in the partitioned engine through Process only: the staged phases (the replay's streaming path) do not exchange its prior's totals yet.");
+        }
+
         _nextSequence = _coordinator.ProcessedCount;
     }
 

@@ -39,6 +39,7 @@ public sealed partial class PartitionedAlertPipeline : IDisposable
     private readonly List<AdmittedActivity> _admitted = [];
     private readonly PartitionRouter _router;
     private readonly BatchRoutes _routes = new();
+    private readonly GridExchange? _grid;
     private AlertPipeline.Admission[] _admission = [];
     private DateTimeOffset[] _futureNow = [];
     private long[] _lateAgainst = [];
@@ -73,11 +74,15 @@ public sealed partial class PartitionedAlertPipeline : IDisposable
         }
 
         _router = new PartitionRouter(_coordinator.Policies, partitions);
+        _grid = GridExchange.Create(_partitions, _coordinator.Policies.Count);
         _coordinator.PartitionedState = new MergedPartitions(_partitions);
     }
 
     /// <summary>The number of partitions.</summary>
     public int Partitions => _partitions.Length;
+
+    /// <summary>Partition <paramref name="partition"/> (tests).</summary>
+    internal EnginePartition PartitionAt(int partition) => _partitions[partition];
 
     /// <summary>The policies, in the order given.</summary>
     public IReadOnlyList<AlertPolicy> Policies => _coordinator.Policies;
@@ -225,7 +230,16 @@ public sealed partial class PartitionedAlertPipeline : IDisposable
         _router.Route(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_admitted), _routes);
         try
         {
-            RunPartitions(p => _partitions[p].Evaluate(_routes, _outputs[p]));
+            if (_grid is null)
+            {
+                RunPartitions(p => _partitions[p].Evaluate(_routes, _outputs[p]));
+            }
+            else
+            {
+                // The anomaly dispersion grid (issue 15's internal switch): in parts, the partitions' prior totals
+                // summed after every day start (GridExchange).
+                _grid.Evaluate(_partitions, _routes, _outputs, RunPartitions);
+            }
         }
         finally
         {

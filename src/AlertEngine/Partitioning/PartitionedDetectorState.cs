@@ -28,6 +28,19 @@ internal static class PartitionedDetectorState
             total += part.KeysCount;
         }
 
+        if (partitions[0].GridModelAt(index) is not null)
+        {
+            // The dispersion grid's prior and pending totals (in the detector-wide part) are the same in every copy
+            // between batches (GridExchange): written once, from partition 0, after checking that they are.
+            for (var p = 1; p < parts.Length; p++)
+            {
+                if (!parts[p].Bytes.AsSpan(0, parts[p].KeysOffset).SequenceEqual(parts[0].Bytes.AsSpan(0, parts[0].KeysOffset)))
+                {
+                    throw new InvalidOperationException($"The partitions' detector-wide states of policy {index} (with the dispersion grid's prior) differ: partition {p} is not partition 0's.");
+                }
+            }
+        }
+
         writer.Write(parts[0].Bytes.AsSpan(0, parts[0].KeysOffset));
         writer.BeginEncodedKeys(total);
         foreach (var (bytes, keysOffset) in parts)

@@ -204,14 +204,16 @@ public class GridModelProperties
     }
 
     [Fact]
-    public void Partitioned_engines_refuse_the_grid_with_a_clear_exception()
+    public void The_partitioned_engines_staged_phases_refuse_the_grid_with_a_clear_exception()
     {
         // (Snapshots carry the grid: GridSnapshotProperties.)
         var policy = Policy();
         var options = new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault, AnomalyDispersionGrid = true };
         var detector = new AnomalyDetector(policy, (AnomalyTrigger)policy.Trigger, options, _ => { });
         Assert.True(detector.Model.HasGrid);
-        Assert.Contains("single AlertPipeline", Assert.Throws<NotSupportedException>(() => new PartitionedAlertPipeline([policy], 2, options)).Message, StringComparison.Ordinal);
+        // The partitioned engine runs it through Process (PartitionedGridProperties), not through the staged phases.
+        using var partitioned = new PartitionedAlertPipeline([policy], 2, options);
+        Assert.Contains("through Process only", Assert.Throws<NotSupportedException>(partitioned.BeginStaged).Message, StringComparison.Ordinal);
         using var single = new AlertPipeline([policy], options);
         Assert.Empty(single.Process(new Activity("x", Origin, "FileDownloaded") { UserId = "u" }));
     }
