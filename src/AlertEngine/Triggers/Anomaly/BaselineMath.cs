@@ -462,42 +462,6 @@ internal static class BaselineMath
         return level + (scale * CornishFisher(z, skew));
     }
 
-    /// <summary>
-    /// The smallest anomalous count with the dispersion grid (issue 15): at least the gates (MinCount·ψ, MinRatio·m) and
-    /// the smallest count x with P(X ≥ x) ≤ <paramref name="alpha"/> under the posterior-predictive negative binomial the
-    /// grid's likelihood uses (<see cref="GridLikelihood"/>): the count in batches x/ψ ~ NB(mean m/ψ, size 1/φₑ),
-    /// φₑ = φ(1 + v) + v with v = (φ + ψ/m)/n the level's relative error, so x = ψ·y with y the NB's upper quantile
-    /// (<see cref="NegativeBinomialTail.UpperQuantile"/>). The tail is summed exactly instead of the Cornish–Fisher
-    /// expansion (which sits about one count below the exact quantile at the medium's tail), so
-    /// <paramref name="alpha"/> is the model's false-alarm probability per bucket. Where the sum would take more than
-    /// <see cref="NegativeBinomialTail.MaxTerms"/> terms (a Gamma scale m·φₑ in the hundreds) the expansion is kept.
-    /// </summary>
-    /// <param name="level">The expected count m.</param>
-    /// <param name="batch">The batch factor ψ.</param>
-    /// <param name="dispersion">The key's φ̂.</param>
-    /// <param name="effective">The level's effective samples n.</param>
-    /// <param name="z">The standard-normal quantile (the expansion's, also the sum's starting guess).</param>
-    /// <param name="alpha">1 − Φ(<paramref name="z"/>), the tail probability per bucket.</param>
-    /// <param name="thresholds">The gates.</param>
-    /// <param name="scale">The predictive standard deviation (the score's scale, as without the grid).</param>
-    /// <returns>The smallest anomalous count, never <see cref="int.MaxValue"/>.</returns>
-    internal static int GridThreshold(double level, double batch, double dispersion, double effective, double z, double alpha, AnomalyThresholds thresholds, out double scale)
-    {
-        var n = Math.Max(1, effective);
-        var guess = PredictiveQuantileOfSamples(level, batch, dispersion, n, z, out scale);
-        var mean = level / batch;
-        if (!(mean > 0) || double.IsInfinity(mean))
-        {
-            return Gate(level, batch, guess, thresholds);
-        }
-
-        var v = ((dispersion + (batch / level)) / n);
-        var effectiveDispersion = Math.Max(1e-6, (dispersion * (1 + v)) + v);
-        var start = (int)Math.Min(int.MaxValue - 1, Math.Floor(guess / batch));
-        var y = NegativeBinomialTail.UpperQuantile(mean, 1 / effectiveDispersion, alpha, start);
-        return Gate(level, batch, y < 0 ? guess : y * batch, thresholds);
-    }
-
     /// <summary>The Cornish–Fisher standardized quantile z + (z² − 1)·γ/6 (first-order skewness correction).</summary>
     private static double CornishFisher(double z, double skew) => z + (((z * z) - 1) * skew / 6);
 

@@ -37,22 +37,8 @@ public sealed partial class BaselineModel<T>
 
         expected = Predict(h, slots, j, out var effective) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
-        return BucketThreshold(expected, batch, k.Dispersion, effective, samples, out scale);
-    }
-
-    /// <summary>The threshold of a bucket with expected count <paramref name="expected"/>: with the population profile
-    /// (<paramref name="effective"/> &gt; 0) at its quantile — with the dispersion grid by the posterior-predictive
-    /// negative binomial's exact upper tail at 1 − Φ(that quantile) (<see cref="BaselineMath.GridThreshold"/>, issue 15),
-    /// without it by the Cornish–Fisher expansion —, otherwise at Z from the slot's samples.</summary>
-    private int BucketThreshold(double expected, double batch, float dispersion, double effective, int samples, out double scale)
-    {
-        if (effective > 0)
-        {
-            return _prior is not null
-                ? BaselineMath.GridThreshold(expected, batch, dispersion, effective, _profileZ, _gridAlpha, Thresholds, out scale)
-                : BaselineMath.PredictiveThresholdOfSamples(expected, batch, dispersion, effective, _profileZ, Thresholds, out scale);
-        }
-
-        return BaselineMath.PredictiveThreshold(expected, batch, dispersion, samples, Thresholds, out scale);
+        return effective > 0
+            ? BaselineMath.PredictiveThresholdOfSamples(expected, batch, k.Dispersion, effective, _profileZ, Thresholds, out scale)
+            : BaselineMath.PredictiveThreshold(expected, batch, k.Dispersion, samples, Thresholds, out scale);
     }
 }

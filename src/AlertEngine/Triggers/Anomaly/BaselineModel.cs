@@ -80,9 +80,6 @@ public sealed partial class BaselineModel<T>
     // The quantile where a slot is predicted with the profile: the thresholds' Z + the profile's offset.
     private readonly double _profileZ;
 
-    // With the dispersion grid: the tail probability per bucket of the detection decision, 1 − Φ(ProfileZ).
-    private readonly double _gridAlpha;
-
     private long _watermark = long.MinValue;
     private long _nextSweepTicks = long.MinValue;
 
@@ -130,7 +127,6 @@ public sealed partial class BaselineModel<T>
                 _prior = new LaggedGridPrior();
                 _dayTotals = new GridPriorTotals();
                 _posterior = new double[GridLikelihood.Size];
-                _gridAlpha = NegativeBinomialTail.NormalUpperTail(_profileZ);
             }
         }
 
@@ -311,7 +307,9 @@ public sealed partial class BaselineModel<T>
         var level = Predict(h, slots, j, out var effective, keep: false) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
         int samples = SamplesAt(slots, j);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
-        var bucketThreshold = BucketThreshold(level, batch, k.Dispersion, effective, samples, out var scale);
+        var bucketThreshold = effective > 0
+            ? BaselineMath.PredictiveThresholdOfSamples(level, batch, k.Dispersion, effective, _profileZ, Thresholds, out var scale)
+            : BaselineMath.PredictiveThreshold(level, batch, k.Dispersion, samples, Thresholds, out scale);
         var learned = (b * _bucket) - k.FirstTicks >= _learning;
         var threshold = learned && samples > 0 ? bucketThreshold : (int?)null;
         return new BaselineEstimate(level, scale, samples, learned, threshold);
