@@ -571,7 +571,6 @@ internal sealed class ReplayCommand
         Action<Alert> write,
         bool skipInvalid) : StagedReplay.IStages
     {
-        private readonly HashSet<string> _latestIds = new(StringComparer.Ordinal); // ReplayEngine.LatestAlerts' set
         private long _watermarkTicks = long.MinValue;
         private Func<Alert, bool>? _isFinal;
 
@@ -641,9 +640,9 @@ internal sealed class ReplayCommand
             slot.LineNumbers.Clear();
             if (changes is not null)
             {
-                foreach (var alert in ReplayEngine.LatestAlerts(changes, _latestIds))
+                foreach (var change in changes)
                 {
-                    buffer.Add(alert);
+                    buffer.Add(change.Alert);
                 }
             }
 

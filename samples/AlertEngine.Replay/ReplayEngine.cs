@@ -110,9 +110,6 @@ internal sealed class ReplayEngine : IDisposable
         }
     }
 
-    // The alert ids of a batch's changes (LatestAlerts), reused.
-    private readonly HashSet<string> _latestIds = new(StringComparer.Ordinal);
-
     /// <summary>Receives the alerts created or changed by whatever was evaluated, in order (set once, before the first activity).</summary>
     public Action<IReadOnlyList<Alert>>? Evaluated { get; set; }
 
@@ -154,35 +151,19 @@ internal sealed class ReplayEngine : IDisposable
         _cluster?.Dispose();
     }
 
-    private Alert[] AlertsOf(IReadOnlyList<AlertChange> changes) => LatestAlerts(changes, _latestIds);
-
-    /// <summary>
-    /// The alert of each alert's last change in <paramref name="changes"/>, in the order of those last changes: the
-    /// order buffer keeps only an alert's latest snapshot, and a change makes its snapshot when first read
-    /// (<see cref="AlertChange"/>), so an every-time policy's open alert, updated by many changes of a batch, is made
-    /// once per batch instead of once per change (issue 16, benchmarks/results/end-to-end.md, det-16). The set of
-    /// alerts and each one's latest snapshot are what adding every change's alert would leave in the buffer.
-    /// </summary>
-    /// <param name="changes">The changes of a batch, in order.</param>
-    /// <param name="seen">A set reused from batch to batch (cleared here).</param>
-    internal static Alert[] LatestAlerts(IReadOnlyList<AlertChange> changes, HashSet<string> seen)
+    private static Alert[] AlertsOf(IReadOnlyList<AlertChange> changes)
     {
-        if (changes.Count <= 1)
+        if (changes.Count == 0)
         {
-            return changes.Count == 0 ? [] : [changes[0].Alert];
+            return [];
         }
 
-        seen.Clear();
-        var latest = new List<Alert>();
-        for (var i = changes.Count - 1; i >= 0; i--)
+        var alerts = new Alert[changes.Count];
+        for (var i = 0; i < alerts.Length; i++)
         {
-            if (seen.Add(changes[i].AlertId))
-            {
-                latest.Add(changes[i].Alert);
-            }
+            alerts[i] = changes[i].Alert;
         }
 
-        latest.Reverse();
-        return [.. latest];
+        return alerts;
     }
 }

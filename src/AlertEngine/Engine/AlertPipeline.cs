@@ -455,16 +455,11 @@ public sealed partial class AlertPipeline : IDisposable
             AlertEngineMetrics.AlertsCreated.Add(1, tag);
             using (var span = AlertEngineMetrics.ActivitySource.StartActivity("AlertCreated"))
             {
-                span?.SetTag("alertengine.alert.id", change.AlertId);
+                span?.SetTag("alertengine.alert.id", change.Alert.Id);
                 span?.SetTag("alertengine.policy.id", runtime.Policy.Id);
             }
 
-            // The change makes its alert snapshot when first read (AlertChange): only a logger that writes the line asks
-            // for the id (of an every-detection alert, it is made then).
-            if (_logger.IsEnabled(LogLevel.Information))
-            {
-                Log.AlertCreated(_logger, change.AlertId, runtime.Policy.Id);
-            }
+            Log.AlertCreated(_logger, change.Alert.Id, runtime.Policy.Id);
         }
         else
         {
