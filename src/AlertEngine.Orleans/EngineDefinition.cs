@@ -201,8 +201,9 @@ internal sealed class EngineDefinition
         return decoded.Value;
     }
 
-    /// <summary>Drops this silo's decoded batch (<see cref="Decode"/>) and its routes if no partition holds them (the
-    /// coordinator calls it once every partition has evaluated the batch), so that the batch's activities are garbage
+    /// <summary>Drops this silo's decoded batch (<see cref="Decode"/>, unconditionally) and its routes if no partition
+    /// holds them (the coordinator calls it once every partition has evaluated the batch, on its own silo only: another
+    /// silo's partitions keep their last batch until the next one), so that the batch's activities are garbage
     /// before the next batch is decoded instead of surviving its decode's collections through old objects (the
     /// routes' reused arrays). A partition that asks for the same batch again afterwards (a retry) decodes and routes
     /// it again.</summary>
