@@ -88,6 +88,25 @@ internal sealed partial class EnginePartition
     internal BaselineModel<Activity>? GridModelAt(int index) =>
         _runtimes[index].Detector is AnomalyDetector { Model: { HasGrid: true } model } ? model : null;
 
+    /// <summary>Runs the grid's day start <paramref name="day"/> of the policy at <paramref name="index"/> ahead of the
+    /// activity that jumps the clock over it (<see cref="GridExchange"/>); returns false when it threw. Not reported
+    /// here: the activity runs the failed day start again in its own evaluation, where the partition that owns its key
+    /// reports the error as the single engine does.</summary>
+    internal bool TryRunGridDayStartAhead(int index, int day)
+    {
+        try
+        {
+            GridModelAt(index)!.RunGridDayStartAhead(day);
+            return true;
+        }
+#pragma warning disable CA1031 // reported at the activity's own evaluation (see above)
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return false;
+        }
+    }
+
     /// <summary>Replaces the detector of the policy at <paramref name="index"/> (a restored one).</summary>
     internal void ReplaceDetector(int index, IPolicyDetector detector) => _runtimes[index] = _runtimes[index] with { Detector = detector };
 

@@ -9,7 +9,7 @@ namespace AlertEngine;
 /// partition the sum in place of its own, before any of them applies it at D + 1. Every partition sees every activity
 /// that passed the policy's conditions (<see cref="IPolicyDetector.Pass"/>), so all cross D at the same activity, and
 /// the coordinator, which routed the batch, finds that activity the same way: the policy's clock is the largest time
-/// of its entries without a key error.
+/// of its entries without a condition error.
 /// </summary>
 /// <remarks>
 /// A batch is evaluated in parts: a part ends before an activity at which a policy crosses a day start when that policy
@@ -19,6 +19,15 @@ namespace AlertEngine;
 /// runs the last one. After every batch all copies hold the same prior and pending totals, the single engine's, so a
 /// checkpoint writes them once (partition 0's detector-wide part). Only the sequential phases are split: the
 /// partitions still evaluate each part in parallel. Nothing of this exists without the switch.
+/// <para><b>Failures.</b> A day start that throws in every copy (the same detector-wide state fails the same way) is a
+/// policy's evaluation error: a day start run ahead is caught in each partition and the jump stops there (no exchange of
+/// that day); the activity then runs that day start again in its own evaluation and the partition that owns its key
+/// reports the exception as the single engine does (<see cref="EnginePartition"/>'s evaluation error), and a day start
+/// whose totals no copy holds is not exchanged. Copies that disagree (a day start failed in some partitions only, or
+/// totals of different days) break the invariant: the exchange throws and the pipeline is faulted
+/// (<see cref="PartitionedAlertPipeline"/> refuses later batches).</para>
+/// <para>Built once from the partitions' models at construction: a future partitioned policy reload that replaces or
+/// adds policies must rebuild it (<see cref="Create"/>).</para>
 /// </remarks>
 internal sealed class GridExchange
 {
@@ -27,10 +36,12 @@ internal sealed class GridExchange
     private readonly long[] _clock;
     private readonly long[] _crossedDay;
     private readonly GridPriorTotals _sum = new();
+    private readonly bool[] _failed;
 
-    private GridExchange(int[] policies, int policyCount)
+    private GridExchange(int[] policies, int policyCount, int partitions)
     {
         _policies = policies;
+        _failed = new bool[partitions];
         _isGrid = new bool[policyCount];
         foreach (var index in policies)
         {
@@ -53,7 +64,7 @@ internal sealed class GridExchange
             }
         }
 
-        return policies.Count == 0 ? null : new GridExchange([.. policies], policyCount);
+        return policies.Count == 0 ? null : new GridExchange([.. policies], policyCount, partitions.Count);
     }
 
     /// <summary>Evaluates a routed batch in every partition (through <paramref name="run"/>, which runs the work of
@@ -167,7 +178,25 @@ internal sealed class GridExchange
             for (var d = from; d < day; d++)
             {
                 var dayStart = (int)d;
-                run(p => partitions[p].GridModelAt(index)!.RunGridDayStartAhead(dayStart));
+                Array.Clear(_failed);
+                run(p => _failed[p] = !partitions[p].TryRunGridDayStartAhead(index, dayStart));
+                var failed = 0;
+                foreach (var f in _failed)
+                {
+                    failed += f ? 1 : 0;
+                }
+
+                if (failed == partitions.Count)
+                {
+                    // Failed in every copy: the activity runs this day start again and its key's owner reports it.
+                    break;
+                }
+
+                if (failed != 0)
+                {
+                    throw new InvalidOperationException($"The grid's day start {dayStart} of policy {index} failed in {failed} of {partitions.Count} partitions only: the partitions' detector-wide states differ.");
+                }
+
                 Exchange(partitions, index, dayStart);
             }
         }
@@ -177,6 +206,19 @@ internal sealed class GridExchange
     /// gives every partition the sum.</summary>
     private void Exchange(IReadOnlyList<EnginePartition> partitions, int index, int day)
     {
+        // No copy holds the day's totals: its day start failed in every partition (each reported by the key's owner,
+        // as the single engine reports it); a mix is an invariant failure, thrown by AddPendingTo below.
+        var holding = false;
+        for (var p = 0; p < partitions.Count && !holding; p++)
+        {
+            holding = partitions[p].GridModelAt(index)!.GridPriorState!.HasPendingOf(day);
+        }
+
+        if (!holding)
+        {
+            return;
+        }
+
         _sum.Clear();
         for (var p = 0; p < partitions.Count; p++)
         {

@@ -33,13 +33,7 @@ public sealed partial class PartitionedAlertPipeline
     internal void BeginStaged()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_grid is not null)
-        {
-            // The staged phases of overlapping batches have no point at which every partition has evaluated a batch
-            // and none the next, where the grid's totals would be summed (Process has: GridExchange).
-            throw new NotSupportedException("The anomaly dispersion grid (AlertEngineOptions.AnomalyDispersionGrid, an internal switch of issue 15) runs in the partitioned engine through Process only: the staged phases (the replay's streaming path) do not exchange its prior's totals yet.");
-        }
-
+        ThrowIfGrid();
         _nextSequence = _coordinator.ProcessedCount;
     }
 
@@ -66,8 +60,22 @@ public sealed partial class PartitionedAlertPipeline
     }
 
     /// <summary>Phase 4 (one per partition, in parallel): partition <paramref name="partition"/> evaluates its keys.</summary>
-    internal void StageEvaluate(PartitionedBatch batch, int partition) =>
+    internal void StageEvaluate(PartitionedBatch batch, int partition)
+    {
+        // Also here: evaluating without the exchange would silently diverge from the single engine.
+        ThrowIfGrid();
         _partitions[partition].Evaluate(batch.Routes, batch.Outputs[partition]);
+    }
+
+    private void ThrowIfGrid()
+    {
+        if (_grid is not null)
+        {
+            // The staged phases of overlapping batches have no point at which every partition has evaluated a batch
+            // and none the next, where the grid's totals would be summed (Process has: GridExchange).
+            throw new NotSupportedException("The anomaly dispersion grid (AlertEngineOptions.AnomalyDispersionGrid, an internal switch of issue 15) runs in the partitioned engine through Process only: the staged phases (the replay's streaming path) do not exchange its prior's totals yet.");
+        }
+    }
 
     /// <summary>Phase 5 (sequential): the partitions' events in the single engine's order; returns the alert changes,
     /// in order (<see langword="null"/> when none), and clears <paramref name="batch"/> for reuse.</summary>

@@ -45,6 +45,7 @@ public sealed partial class PartitionedAlertPipeline : IDisposable
     private long[] _lateAgainst = [];
     private bool[] _isDuplicate = [];
     private bool _disposed;
+    private Exception? _fault;
 
     /// <summary>Creates a partitioned pipeline.</summary>
     /// <param name="policies">The policies; validated like <see cref="AlertPipeline"/>'s.</param>
@@ -127,6 +128,8 @@ public sealed partial class PartitionedAlertPipeline : IDisposable
     /// <returns>The changes; empty when nothing fired.</returns>
     /// <exception cref="ArgumentException">An activity is null.</exception>
     /// <exception cref="ObjectDisposedException">The pipeline was disposed.</exception>
+    /// <exception cref="InvalidOperationException">An earlier batch failed mid-way (the anomaly dispersion grid's
+    /// exchange, an internal switch): the pipeline is faulted.</exception>
     public IReadOnlyList<AlertChange> Process(IReadOnlyList<Activity> activities)
     {
         ArgumentNullException.ThrowIfNull(activities);
@@ -139,6 +142,7 @@ public sealed partial class PartitionedAlertPipeline : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            ThrowIfFaulted();
             return (IReadOnlyList<AlertChange>?)ProcessBatch(batch) ?? Array.Empty<AlertChange>();
         }
     }
@@ -151,6 +155,7 @@ public sealed partial class PartitionedAlertPipeline : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            ThrowIfFaulted();
             _coordinator.SaveCheckpoint(stream);
         }
     }
@@ -237,8 +242,18 @@ public sealed partial class PartitionedAlertPipeline : IDisposable
             else
             {
                 // The anomaly dispersion grid (issue 15's internal switch): in parts, the partitions' prior totals
-                // summed after every day start (GridExchange).
-                _grid.Evaluate(_partitions, _routes, _outputs, RunPartitions);
+                // summed after every day start (GridExchange). A failure of the exchange leaves the batch half
+                // evaluated (some partitions ahead of others, the clock moved, no events applied): the pipeline is
+                // faulted from then on.
+                try
+                {
+                    _grid.Evaluate(_partitions, _routes, _outputs, RunPartitions);
+                }
+                catch (Exception ex)
+                {
+                    _fault = ex;
+                    throw;
+                }
             }
         }
         finally
@@ -248,6 +263,16 @@ public sealed partial class PartitionedAlertPipeline : IDisposable
 
         // Phase 5 (sequential): the partitions' events in the single engine's order.
         return _coordinator.ApplyBatch(batch, _admission, _futureNow, _lateAgainst, first, _outputs);
+    }
+
+    /// <summary>Throws when a batch failed mid-way through the grid's exchange (its state is no longer the single
+    /// engine's).</summary>
+    private void ThrowIfFaulted()
+    {
+        if (_fault is { } fault)
+        {
+            throw new InvalidOperationException($"The partitioned pipeline is faulted: a batch failed in the anomaly dispersion grid's exchange ({fault.GetType().Name}: {fault.Message}) and left the partitions' state diverged. Restore a checkpoint into a new pipeline.", fault);
+        }
     }
 
     private void RunPartitions(Action<int> work)

@@ -94,6 +94,9 @@ internal sealed class LaggedGridPrior
         _pending.CopyFrom(totals);
     }
 
+    /// <summary>Whether the totals of day <paramref name="day"/> are pending.</summary>
+    internal bool HasPendingOf(int day) => HasPending && PendingDay == day;
+
     private void ThrowIfNotPending(int day)
     {
         if (!HasPending || PendingDay != day)
