@@ -11,7 +11,7 @@ namespace AlertEngine.Benchmarks.Anomaly;
 /// 0.5 and 0.71, and one-hour bursts of 3x, 5x and 10x with at least 8, 15 and 25 extra activities expected.
 /// Reports per population and sensitivity: false alerts per 1,000 user-days after learning (anomaly-free streams and
 /// streams with bursts), recall per burst size, precision and detection delay.
-/// <c>dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval-dispersion [--users N] [--weeks W] [--first-seed S] [--day-cv C] [--z Z] [--bands] [--dump-missed KIND] [--out file] [--dump-fp [low|medium|high]]</c>
+/// <c>dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval-dispersion [--users N] [--weeks W] [--first-seed S] [--day-cv C] [--z Z] [--bands] [--dump-missed KIND] [--out file] [--dump-fp [low|medium|high]] [--min-ratio R] [--profile-weight W] [--weekly-drift σ]</c>
 /// <list type="bullet">
 /// <item><c>--first-seed S</c>: users are seeds S..S+N−1. Default 20001: the holdout set of these populations (tune on another set, e.g. 10001).</item>
 /// <item><c>--z Z</c>: overrides Z of every sensitivity (for exploration).</item>
@@ -55,6 +55,7 @@ public static class AnomalyDispersionEvaluation
         string? output = null;
         double? z = null;
         double? profileZ = null;
+        double? weeklyDrift = null;
         AnomalySensitivity? only = null;
         List<double>? sweep = null;
         var sweepSensitivity = AnomalySensitivity.Medium;
@@ -73,6 +74,8 @@ public static class AnomalyDispersionEvaluation
                 case "--profile-fit": AnomalyEvaluation.ProfileFitLimit = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--grid": AnomalyEvaluation.DispersionGrid = true; break;
                 case "--min-ratio": AnomalyEvaluation.MinRatio = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--weekly-drift": weeklyDrift = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--profile-weight": AnomalyEvaluation.ProfileWeight = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--sensitivity": only = Enum.Parse<AnomalySensitivity>(args[++i], ignoreCase: true); break;
                 case "--profile-z": profileZ = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--sweep": sweep = [.. args[++i].Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture))]; break;
@@ -105,9 +108,9 @@ public static class AnomalyDispersionEvaluation
         report.AppendLine("# Unusual-activity detection: false alarms and recall across bursty populations (issue 15)");
         report.AppendLine();
         var dayOption = dayCv > 0 ? string.Create(inv, $" --day-cv {dayCv}") : "";
-        report.AppendLine(inv, $"Command: `dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval-dispersion --users {users} --weeks {weeks} --first-seed {firstSeed}{dayOption}{AnomalyEvaluation.ProfileOption}{(profileZ is { } pzo ? string.Create(inv, $" --profile-z {pzo}") : "")}{(only is { } so ? " --sensitivity " + so.ToString().ToLowerInvariant() : "")}{(AnomalyEvaluation.MinRatio is { } mr ? string.Create(inv, $" --min-ratio {mr}") : "")}`.");
+        report.AppendLine(inv, $"Command: `dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval-dispersion --users {users} --weeks {weeks} --first-seed {firstSeed}{dayOption}{AnomalyEvaluation.ProfileOption}{(profileZ is { } pzo ? string.Create(inv, $" --profile-z {pzo}") : "")}{(only is { } so ? " --sensitivity " + so.ToString().ToLowerInvariant() : "")}{(AnomalyEvaluation.MinRatio is { } mr ? string.Create(inv, $" --min-ratio {mr}") : "")}{(AnomalyEvaluation.ProfileWeight is { } pw ? string.Create(inv, $" --profile-weight {pw}") : "")}{(weeklyDrift is { } wd ? string.Create(inv, $" --weekly-drift {wd}") : "")}`.");
         report.AppendLine(inv, $"Per population: {users} users (seeds {firstSeed}..{firstSeed + users - 1}{(firstSeed == HoldoutFirstSeed ? ", the holdout set of these populations" : "")}) × {weeks} weeks, hourly buckets, learning period 7 days, scope user.");
-        report.AppendLine("Traffic: `AnomalyStreamGenerator` (office-hours profile with a lunch dip, weekends at 8 %, 3 % holidays, weekly drift σ 0.1 (log), log-normal peak rate, median 12/h, σ 0.6, at least 2)");
+        report.AppendLine(inv, $"Traffic: `AnomalyStreamGenerator` (office-hours profile with a lunch dip, weekends at 8 %, 3 % holidays, weekly drift σ {weeklyDrift ?? 0.1} (log), log-normal peak rate, median 12/h, σ 0.6, at least 2)");
         report.AppendLine(inv, $"with the hourly rate multiplied by an independent Gamma(1/CV², CV²) factor per hour (gamma-Poisson counts: variance m + CV²·m²){(dayCv > 0 ? string.Create(inv, $" and a Gamma day multiplier of CV {dayCv}") : ", no separate day multiplier")}.");
         report.AppendLine("Bursts: 2 per user-week after learning, one hour each, the kind drawn uniformly among 3x, 5x and 10x; an `Nx` burst adds Poisson activity of (N − 1) × the seasonal");
         report.AppendLine("expectation, at hours whose seasonal expectation makes that at least 8 (3x), 15 (5x) and 25 (10x) extra activities.");
@@ -125,6 +128,13 @@ public static class AnomalyDispersionEvaluation
             var shape = 1 / hourVariance;
             var normal = new ActivityStreamOptions { Weeks = weeks, DayShape = dayCv > 0 ? 1 / (dayCv * dayCv) : 0, HourShape = shape };
             var injected = new ActivityStreamOptions { Weeks = weeks, DayShape = normal.DayShape, HourShape = shape, Bursts = bursts };
+            if (weeklyDrift is { } drift)
+            {
+                // Diagnostic (issue 15, fa2-15): the users' slow drift of the rate changed, to see how much of the false
+                // alerts the level's lag behind it causes. The default traffic is unchanged.
+                normal.WeeklyDrift = drift;
+                injected.WeeklyDrift = drift;
+            }
             for (var u = 0; u < users; u++)
             {
                 free[u] = AnomalyStreamGenerator.Generate(firstSeed + u, normal);

@@ -230,6 +230,10 @@ public static class AnomalyEvaluation
     /// <summary>Overrides the sensitivity's MinRatio (exploration: <c>anomaly-eval-dispersion --min-ratio R</c>).</summary>
     internal static double? MinRatio { get; set; }
 
+    /// <summary>Overrides the population profile's weight W (<see cref="AnomalyDetectorOptions.ProfileWeight"/>;
+    /// exploration: <c>anomaly-eval-dispersion --profile-weight W</c>); null: the model's default.</summary>
+    internal static double? ProfileWeight { get; set; }
+
     internal static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z, string? dumpFalsePositives, bool zonesKnown, double? profileZ = null)
     {
         // One model for the whole population (one policy of the engine), fed every trace's activities merged in time
@@ -262,6 +266,7 @@ public static class AnomalyEvaluation
             KeyTimeZone = zonesKnown ? key => zones[byKey[key]] : null,
             ProfileFitLimit = ProfileFitLimit,
             DispersionGrid = DispersionGrid,
+            ProfileWeight = ProfileWeight,
             ProfileZOffset = profileZ is { } pz ? pz - thresholds.Z : null,
             Thresholds = thresholds,
         };

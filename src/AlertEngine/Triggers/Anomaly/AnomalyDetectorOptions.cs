@@ -87,6 +87,12 @@ public sealed class AnomalyDetectorOptions
     /// <see cref="BaselineModel{T}.Restore"/>).</summary>
     internal bool DispersionGrid { get; init; }
 
+    /// <summary>Overrides <see cref="BaselineMath.ProfileWeight"/>, the weight W in samples of the key's rate × the
+    /// population profile in a slot's predicted level (issue 15, exploration of the level estimate; the anomaly
+    /// evaluation's <c>--profile-weight</c>); null (default) keeps W = <see cref="BaselineMath.ProfileWeight"/>. Used
+    /// only where the population profile is kept.</summary>
+    internal double? ProfileWeight { get; init; }
+
     /// <summary>Overrides the thresholds of the trigger's sensitivity; <see langword="null"/> (default) uses
     /// <see cref="AnomalyThresholds.For"/>.</summary>
     public AnomalyThresholds? Thresholds { get; set; }
@@ -143,6 +149,11 @@ public sealed class AnomalyDetectorOptions
         if (DispersionGrid && !(ProfileFitLimit > 0))
         {
             errors.Add(new(nameof(DispersionGrid), "needs the population profile (ProfileFitLimit > 0)"));
+        }
+
+        if (ProfileWeight is { } weight && !(weight > 0 && double.IsFinite(weight)))
+        {
+            errors.Add(new(nameof(ProfileWeight), "must be a finite number greater than zero"));
         }
 
         if (ProfileZOffset is { } offset && !double.IsFinite(offset))

@@ -272,7 +272,21 @@ internal static class BaselineMath
     /// <param name="effective">min(n, 19) + W.</param>
     /// <returns>The predicted level, or NaN.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double ShrinkToProfile(double own, int samples, double rate, double numerator, double denominator, out double effective)
+    public static double ShrinkToProfile(double own, int samples, double rate, double numerator, double denominator, out double effective) =>
+        ShrinkToProfile(own, samples, rate, numerator, denominator, ProfileWeight, out effective);
+
+    /// <summary><see cref="ShrinkToProfile(double, int, double, double, double, out double)"/> with the profile's weight
+    /// <paramref name="weight"/> instead of <see cref="ProfileWeight"/>.</summary>
+    /// <param name="own">The slot's level.</param>
+    /// <param name="samples">The slot's samples.</param>
+    /// <param name="rate">The profile's rate of the slot.</param>
+    /// <param name="numerator">Σ n_s·level_s.</param>
+    /// <param name="denominator">Σ n_s·p_s.</param>
+    /// <param name="weight">W, in samples (greater than zero).</param>
+    /// <param name="effective">min(n, 19) + W.</param>
+    /// <returns>The predicted level, or NaN.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double ShrinkToProfile(double own, int samples, double rate, double numerator, double denominator, double weight, out double effective)
     {
         effective = 0;
         if (samples == 0 || !(rate >= 0) || !(denominator > 0))
@@ -282,8 +296,8 @@ internal static class BaselineMath
 
         var n = Math.Min(samples, MaxEffectiveSamples);
         var prior = numerator / denominator * rate;
-        effective = n + ProfileWeight;
-        return ((n * own) + (ProfileWeight * prior)) / effective;
+        effective = n + weight;
+        return ((n * own) + (weight * prior)) / effective;
     }
 
     /// <summary>The smallest anomalous count of a level learned from <paramref name="effective"/> samples at the

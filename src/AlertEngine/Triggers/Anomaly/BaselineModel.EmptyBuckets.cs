@@ -38,7 +38,7 @@ public sealed partial class BaselineModel<T>
             {
                 var effective = 0.0;
                 double predicted;
-                if (!rated || double.IsNaN(predicted = BaselineMath.ShrinkToProfile(level, samples, _profile!.Rates[j], rate, 1, out effective)))
+                if (!rated || double.IsNaN(predicted = BaselineMath.ShrinkToProfile(level, samples, _profile!.Rates[j], rate, 1, _profileWeight, out effective)))
                 {
                     predicted = PredictedLevel(slots, j);
                 }

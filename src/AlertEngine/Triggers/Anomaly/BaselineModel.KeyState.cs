@@ -433,7 +433,7 @@ public sealed partial class BaselineModel<T>
         effective = 0;
         if (_profile is not null && KeyRate(h, keep, out var rate))
         {
-            var level = BaselineMath.ShrinkToProfile(LevelAt(slots, j), SamplesAt(slots, j), _profile.Rates[j], rate, 1, out effective);
+            var level = BaselineMath.ShrinkToProfile(LevelAt(slots, j), SamplesAt(slots, j), _profile.Rates[j], rate, 1, _profileWeight, out effective);
             if (!double.IsNaN(level))
             {
                 return level;

@@ -76,6 +76,7 @@ public sealed partial class BaselineModel<T>
     // what the model does.
     private readonly PopulationDayProfile? _profile;
     private readonly double _profileFit;
+    private readonly double _profileWeight;
 
     // The quantile where a slot is predicted with the profile: the thresholds' Z + the profile's offset.
     private readonly double _profileZ;
@@ -113,6 +114,7 @@ public sealed partial class BaselineModel<T>
         _slots = calendar.SlotCount;
         _chunkShift = Math.Clamp(BitOperations.Log2((uint)(65536 / _slots)), 0, MaxChunkShift);
         _profileFit = options.ProfileFitLimit;
+        _profileWeight = options.ProfileWeight ?? BaselineMath.ProfileWeight;
         _profileZ = Thresholds.Z + (options.ProfileZOffset ?? BaselineMath.ProfileZOffset(trigger.Sensitivity));
         if (_profileFit > 0 && _slots == 2 * BaselineMath.HoursPerDayType && _keyZone is null)
         {
