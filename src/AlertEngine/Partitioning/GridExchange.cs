@@ -91,7 +91,7 @@ internal sealed class GridExchange
             for (var e = starts[i]; e < starts[i + 1]; e++)
             {
                 var index = policies[e];
-                if (!_isGrid[index] || routes.Error(e) is not null || t <= _clock[index] || _clock[index] == long.MinValue)
+                if (!MovesClock(routes, e, index, t) || _clock[index] == long.MinValue)
                 {
                     continue;
                 }
@@ -116,7 +116,7 @@ internal sealed class GridExchange
             for (var e = starts[i]; e < starts[i + 1]; e++)
             {
                 var index = policies[e];
-                if (!_isGrid[index] || routes.Error(e) is not null || t <= _clock[index])
+                if (!MovesClock(routes, e, index, t))
                 {
                     continue;
                 }
@@ -132,6 +132,12 @@ internal sealed class GridExchange
 
         EvaluatePart(partitions, routes, partStart, admitted.Length, outputs, run);
     }
+
+    /// <summary>Whether route entry <paramref name="e"/> (policy <paramref name="index"/>, activity time
+    /// <paramref name="t"/>) moves a grid policy's clock as every copy's model moves it: a grid policy, no condition
+    /// error, a time after the clock.</summary>
+    private bool MovesClock(BatchRoutes routes, int e, int index, long t) =>
+        _isGrid[index] && routes.Error(e) is null && t > _clock[index];
 
     /// <summary>Evaluates activities <paramref name="from"/> to <paramref name="to"/> in every partition, then sums and
     /// hands out the totals of the day starts crossed in them.</summary>
@@ -162,7 +168,7 @@ internal sealed class GridExchange
         for (var e = first; e < end; e++)
         {
             var index = policies[e];
-            if (!_isGrid[index] || routes.Error(e) is not null || t <= _clock[index] || _clock[index] == long.MinValue)
+            if (!MovesClock(routes, e, index, t) || _clock[index] == long.MinValue)
             {
                 continue;
             }

@@ -64,7 +64,7 @@ public sealed partial class BaselineModel<T>
         // Handle order depends on retirement history; key order makes snapshots of equal states equal.
         if (grid is null)
         {
-            Array.Sort(records, static (x, y) => string.CompareOrdinal(x.Key, y.Key));
+            Array.Sort(records, KeyOrder);
             return new BaselineSnapshot(_bucket, _slots, _timeZoneId, _ring, _watermark, records, SnapshotProfile());
         }
 
