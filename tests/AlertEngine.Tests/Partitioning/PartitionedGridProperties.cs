@@ -351,6 +351,39 @@ public class PartitionedGridProperties
 
     [Theory]
     [InlineData(2)]
+    [InlineData(3)]
+    public void An_activity_whose_conditions_throw_a_day_ahead_does_not_move_the_coordinators_clock(int partitions)
+    {
+        // Three days of traffic (day D last), one activity on day D + 1 for which only grid-throwing's conditions throw,
+        // then two days of traffic from day D + 2. Every copy of grid-throwing's model ignores the throwing activity, so
+        // its clock jumps from D to D + 2 at the next activity: the coordinator must run D + 1 ahead and exchange its
+        // totals. Following the throwing entry would make it see D + 1 crossed at that activity and D + 2 as a single
+        // step, and each partition would then apply its own D + 1 totals at D + 2.
+        var head = Stream(5, hours: 3 * 24, jumps: false);
+        var lastDay = head[^1].Time.UtcTicks / TimeSpan.TicksPerDay;
+        var throwing = new Activity("fragile", new DateTimeOffset((lastDay + 1) * TimeSpan.TicksPerDay, TimeSpan.Zero).AddHours(12), "FileDownloaded")
+        {
+            UserId = "user0@contoso.com",
+            Properties = new ThrowingProperties(),
+        };
+        var shift = TimeSpan.FromDays(lastDay + 2 - (Origin.UtcTicks / TimeSpan.TicksPerDay));
+        var tail = Stream(6, hours: 2 * 24, jumps: false)
+            .Select(a => new Activity("t" + a.Id, a.Time + shift, a.Operation) { UserId = a.UserId })
+            .ToList();
+        Assert.Equal(lastDay + 2, tail[0].Time.UtcTicks / TimeSpan.TicksPerDay);
+        var activities = head.Append(throwing).Concat(tail).ToList();
+        var (expected, diagnostics, grid) = RunSingle(activities);
+        Assert.Contains(diagnostics, d => d.Contains("|fragile|grid-throwing|", StringComparison.Ordinal));
+        var prior = grid.First(line => line.StartsWith("grid-throwing|", StringComparison.Ordinal));
+        Assert.True(int.Parse(prior.Split('|')[1], CultureInfo.InvariantCulture) >= 2, prior);
+
+        var (whole, wholeGrid) = RunPartitioned([[.. activities]], partitions);
+        Assert.Equal(expected, whole);
+        Assert.Equal(grid, wholeGrid);
+    }
+
+    [Theory]
+    [InlineData(2)]
     [InlineData(5)]
     public void One_batch_over_every_day_start_and_one_batch_per_day_give_the_single_engines_alerts(int partitions)
     {
