@@ -21,6 +21,7 @@ internal sealed class EngineDefinition
         Policies = policies;
         Options = options;
         Partitions = partitions;
+        _activations = new int[partitions];
         // The extended form (as in checkpoints): policies from Sigma (temporal triggers, regular expressions,
         // composite scopes) have no public JSON form but must fingerprint too.
         var hash = new XxHash3();
@@ -64,21 +65,8 @@ internal sealed class EngineDefinition
         SharedRoutes shared;
         lock (_routeGate)
         {
-            if (_current is not { } current || current.Input != input)
-            {
-                if (_current is { Users: 0 } previous)
-                {
-                    Recycle(previous);
-                }
-
-                current = _spare.Count > 0 ? _spare.Pop() : new SharedRoutes();
-                current.Input = input;
-                current.Routed = false;
-                current.Round = null;
-                _current = current;
-            }
-
-            shared = current;
+            shared = Enter(input);
+            shared.Bytes ??= activities;
             shared.Users++;
         }
 
@@ -94,6 +82,153 @@ internal sealed class EngineDefinition
 
         return new RoutesLease(this, shared);
     }
+
+    /// <summary>The current batch's entry, made current (the previous batch's recycled if no partition holds it) when
+    /// <paramref name="input"/> is another batch (under <see cref="_routeGate"/>).</summary>
+    private SharedRoutes Enter(string input)
+    {
+        if (_current is not { } current || current.Input != input)
+        {
+            if (_current is { Users: 0 } previous)
+            {
+                Recycle(previous);
+            }
+
+            current = _spare.Count > 0 ? _spare.Pop() : new SharedRoutes();
+            current.Input = input;
+            current.Routed = false;
+            current.Round = null;
+            current.Finished = current.Finished.Length == Partitions ? current.Finished : new bool[Partitions];
+            _current = current;
+        }
+
+        return current;
+    }
+
+    /// <summary>Activations of each partition of this engine on this silo (under <see cref="_routeGate"/>).</summary>
+    private readonly int[] _activations;
+
+    /// <summary>Partition <paramref name="index"/> has an activation on this silo (<see cref="EnginePartitionGrain"/>, once
+    /// activated): the silo's batch is released only once it has finished the batch too
+    /// (<see cref="PartitionFinished"/>).</summary>
+    public void PartitionActivated(int index)
+    {
+        lock (_routeGate)
+        {
+            _activations[index]++;
+        }
+    }
+
+    /// <summary>Partition <paramref name="index"/>'s activation on this silo ended: the partitions left here may all have
+    /// finished the batch.</summary>
+    public void PartitionDeactivated(int index)
+    {
+        lock (_routeGate)
+        {
+            if (_activations[index] > 0)
+            {
+                _activations[index]--;
+            }
+
+            ReleaseIfFinished();
+        }
+    }
+
+    /// <summary>Partition <paramref name="index"/> on this silo needs nothing more of the batch whose input record is
+    /// <paramref name="input"/> (it has evaluated it and encoded its output, it answered it from its persisted answers,
+    /// or it failed; call once per call of the batch): once every partition active on this silo has said so, the silo drops the batch's routes and its
+    /// decoded activities (the routing already dropped the decode, <see cref="Route"/>). So no silo keeps a batch
+    /// beyond it, whether it hosts the coordinator or not (the coordinator's <see cref="ReleaseBatch"/> reaches only its
+    /// own silo). Nothing the partitions keep refers to the batch's activities: threshold triggers keep arena records
+    /// (<see cref="AlertEngineOptions.WithActivityRecords"/>); the other triggers' kept activities are their state. A
+    /// partition that asks for the batch again afterwards (a retry) decodes and routes it again.</summary>
+    public void PartitionFinished(int index, string input)
+    {
+        lock (_routeGate)
+        {
+            var shared = Enter(input);
+            shared.Finished[index] = true;
+            ReleaseIfFinished();
+        }
+    }
+
+    /// <summary>Drops the current batch if every partition active here has finished it and none holds its routes (under
+    /// <see cref="_routeGate"/>).</summary>
+    private void ReleaseIfFinished()
+    {
+        if (_current is not { Users: 0 } current)
+        {
+            return; // nothing current, or a partition still holds the routes (it finishes after its lease)
+        }
+
+        var any = false;
+        for (var p = 0; p < _activations.Length; p++)
+        {
+            if (_activations[p] > 0 && !current.Finished[p])
+            {
+                return;
+            }
+
+            any |= current.Finished[p];
+        }
+
+        if (!any)
+        {
+            return; // no partition here has finished this batch (e.g. the last one deactivated before it began)
+        }
+
+        DropDecoded(current.Bytes);
+        Recycle(current);
+        _current = null;
+        Interlocked.Increment(ref _releasedBatches);
+    }
+
+    private long _releasedBatches;
+
+    /// <summary>How many batches this silo released when its partitions had finished them (<see cref="PartitionFinished"/>;
+    /// for tests and diagnostics).</summary>
+    internal long ReleasedBatches => Interlocked.Read(ref _releasedBatches);
+
+    /// <summary>Whether this silo holds a decoded batch or a batch's routes (for tests and diagnostics).</summary>
+    internal bool HoldsBatch
+    {
+        get
+        {
+            lock (_decodeGate)
+            {
+                if (_decoded is not null)
+                {
+                    return true;
+                }
+            }
+
+            lock (_routeGate)
+            {
+                return _current is { } current && (current.Routed || current.Round is not null || current.Bytes is not null);
+            }
+        }
+    }
+
+    /// <summary>How many partitions of this engine have an activation on this silo (for tests and diagnostics).</summary>
+    internal int LocalPartitions
+    {
+        get
+        {
+            lock (_routeGate)
+            {
+                var n = 0;
+                foreach (var count in _activations)
+                {
+                    n += count > 0 ? 1 : 0;
+                }
+
+                return n;
+            }
+        }
+    }
+
+    /// <summary>Called with each batch this silo decodes (tests: weak references to it).</summary>
+    internal Action<Activity[]>? Decoded { get; set; }
 
     /// <summary>Activities per part when a batch's routing is shared out (<see cref="Route"/>); at least 1.</summary>
     internal static int RoutePartSize { get; set; } = 2048;
@@ -149,6 +284,23 @@ internal sealed class EngineDefinition
                 round.Join(shared.Routes, Partitions);
                 Volatile.Write(ref shared.Routed, true);
             }
+
+            // The partitions here take the routes from now on (which hold the admitted activities): the decoded batch
+            // is not needed on this silo any more (the coordinator keeps its own reference while it applies the batch).
+            DropDecoded(activities);
+        }
+    }
+
+    /// <summary>Drops the decoded batch if it is the one of <paramref name="activities"/>.</summary>
+    private void DropDecoded(byte[]? activities)
+    {
+        lock (_decodeGate)
+        {
+            if (activities is not null && ReferenceEquals(_decodedBytes, activities))
+            {
+                _decodedBytes = null;
+                _decoded = null;
+            }
         }
     }
 
@@ -192,7 +344,14 @@ internal sealed class EngineDefinition
             if (_decoded is null || !ReferenceEquals(_decodedBytes, activities))
             {
                 _decodedBytes = activities;
-                _decoded = new Lazy<Activity[]>(() => ActivityBatchCodec.Decode(activities, parallel: true), LazyThreadSafetyMode.ExecutionAndPublication);
+                _decoded = new Lazy<Activity[]>(
+                    () =>
+                    {
+                        var batch = ActivityBatchCodec.Decode(activities, parallel: true);
+                        Decoded?.Invoke(batch);
+                        return batch;
+                    },
+                    LazyThreadSafetyMode.ExecutionAndPublication);
             }
 
             decoded = _decoded;
@@ -202,11 +361,12 @@ internal sealed class EngineDefinition
     }
 
     /// <summary>Drops this silo's decoded batch (<see cref="Decode"/>, unconditionally) and its routes if no partition
-    /// holds them (the coordinator calls it once every partition has evaluated the batch, on its own silo only: another
-    /// silo's partitions keep their last batch until the next one), so that the batch's activities are garbage
-    /// before the next batch is decoded instead of surviving its decode's collections through old objects (the
-    /// routes' reused arrays). A partition that asks for the same batch again afterwards (a retry) decodes and routes
-    /// it again.</summary>
+    /// holds them (the coordinator calls it once every partition has evaluated the batch, on its own silo only), so that
+    /// the batch's activities are garbage before the next batch is decoded instead of surviving its decode's collections
+    /// through old objects (the routes' reused arrays). Every silo with partitions drops the batch earlier, once its
+    /// partitions have finished it (<see cref="PartitionFinished"/>); this call covers the coordinator's silo when no
+    /// partition lives there (its own decode) and a batch whose partitions failed. A partition that asks for the same
+    /// batch again afterwards (a retry) decodes and routes it again.</summary>
     public void ReleaseBatch()
     {
         lock (_decodeGate)
@@ -246,6 +406,8 @@ internal sealed class EngineDefinition
         }
 
         Array.Clear(shared.Admitted);
+        Array.Clear(shared.Finished);
+        shared.Bytes = null;
         shared.Input = null;
         shared.Routed = false;
         shared.Round = null;
@@ -263,6 +425,12 @@ internal sealed class EngineDefinition
         public AdmittedActivity[] Admitted = [];
         public BatchRoutes[] Parts = [];
         public string? Input;
+
+        /// <summary>The batch's buffer as this silo received it (the key of its decode), once a partition asked.</summary>
+        public byte[]? Bytes;
+
+        /// <summary>Which partitions finished the batch (<see cref="PartitionFinished"/>; one per partition of the engine).</summary>
+        public bool[] Finished = [];
         public bool Routed;
         public int Users;
 

@@ -36,6 +36,13 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
     private BatchFaultPoints? _faults;
     private int _index;
 
+    /// <summary>Registered on this silo's engine (<see cref="EngineDefinition.PartitionActivated"/>).</summary>
+    private bool _activated;
+
+    /// <summary>Whether the current <see cref="EvaluateAsync"/> told the silo it is done with the batch
+    /// (<see cref="EngineDefinition.PartitionFinished"/>).</summary>
+    private bool _finishedBatch;
+
     /// <summary>The filter's entries before this arrival number are in the persisted segments
     /// (<see cref="PartitionGrainState.FilterSegments"/>).</summary>
     private long _segmentsEnd;
@@ -107,6 +114,19 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         }
 
         _partition = partition;
+        definition.PartitionActivated(index);
+        _activated = true;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_activated)
+        {
+            _activated = false;
+            Definition.PartitionDeactivated(_index);
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task<Immutable<bool[]>> CheckDuplicatesAsync(long batchNumber, DuplicateQueries queries)
@@ -141,6 +161,23 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
 
     public async Task<Immutable<byte[]>> EvaluateAsync(long batchNumber, bool checkedDuplicates, Immutable<byte[]> activities, AdmittedActivities admitted, string input)
     {
+        _finishedBatch = false;
+        try
+        {
+            return await EvaluateBatchAsync(batchNumber, checkedDuplicates, activities, admitted, input);
+        }
+        finally
+        {
+            if (!_finishedBatch)
+            {
+                // Answered from the persisted answers, or failed: this partition needs nothing of the batch either.
+                Definition.PartitionFinished(_index, input);
+            }
+        }
+    }
+
+    private async Task<Immutable<byte[]>> EvaluateBatchAsync(long batchNumber, bool checkedDuplicates, Immutable<byte[]> activities, AdmittedActivities admitted, string input)
+    {
         var state = _state.State;
         if (batchNumber == state.LastBatch)
         {
@@ -168,6 +205,10 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
 
             var encoded = PartitionOutputCodec.Encode(_output);
             _output.Clear();
+            // Nothing here refers to the batch's activities any more: once every partition on this silo is this far,
+            // the silo drops the batch, before the partitions persist.
+            Definition.PartitionFinished(_index, input);
+            _finishedBatch = true;
             var checkedHere = _checkedBatch == batchNumber;
             var log = state.Log;
             // A base snapshot at the first batch, at this partition's turn (staggered), when the inputs since the base

@@ -34,6 +34,23 @@ internal sealed class EngineCluster : IAsyncDisposable
     public static Task<EngineCluster> StartAsync(short silos) =>
         StartAsync(silos, new EngineRegistry([]), new RecordingAlertStore(), new SharedGrainStorage());
 
+    /// <summary>Starts a cluster in which every silo has its own engine registry and so its own
+    /// <see cref="EngineDefinition"/> per engine (its decoded batch and routes), as silos in separate processes do;
+    /// <see cref="AddEngine"/> adds the engine to every silo running then (not to silos started later). The other
+    /// clusters share one registry, so their silos share one definition per engine.</summary>
+    public static async Task<EngineCluster> StartWithSiloRegistriesAsync(short silos)
+    {
+        var cluster = await StartAsync(silos, new EngineRegistry([]), new RecordingAlertStore(), new SharedGrainStorage(), redis: null, siloRegistries: true);
+        return cluster;
+    }
+
+    /// <summary>Whether each silo has its own registry (<see cref="StartWithSiloRegistriesAsync"/>).</summary>
+    public bool SiloRegistries { get; private init; }
+
+    /// <summary>Each running silo's definition of the engine <paramref name="name"/>.</summary>
+    public IReadOnlyList<(global::Orleans.Runtime.SiloAddress Silo, EngineDefinition Definition)> DefinitionsOf(string name) =>
+        Cluster.Silos.Select(s => (s.SiloAddress, s.ServiceProvider.GetRequiredService<EngineRegistry>().Get(name))).ToList();
+
     /// <summary>Starts a cluster whose engines persist to the Redis server at <paramref name="redis"/>
     /// (<c>Microsoft.Orleans.Persistence.Redis</c>) instead of a <see cref="SharedGrainStorage"/>.</summary>
     public static Task<EngineCluster> StartAsync(short silos, string redis) =>
@@ -43,7 +60,7 @@ internal sealed class EngineCluster : IAsyncDisposable
     public string? Redis { get; private init; }
 
     /// <summary>Starts a cluster over existing registry, store and storage (a restart of the whole cluster).</summary>
-    public static async Task<EngineCluster> StartAsync(short silos, EngineRegistry registry, RecordingAlertStore store, SharedGrainStorage storage, string? redis = null)
+    public static async Task<EngineCluster> StartAsync(short silos, EngineRegistry registry, RecordingAlertStore store, SharedGrainStorage storage, string? redis = null, bool siloRegistries = false)
     {
         var faults = new FaultPoints();
         var builder = new InProcessTestClusterBuilder(silos);
@@ -68,14 +85,22 @@ internal sealed class EngineCluster : IAsyncDisposable
                 });
             }
 
-            silo.Services.AddSingleton(registry);
+            if (siloRegistries)
+            {
+                silo.Services.AddSingleton(_ => new EngineRegistry([]));
+            }
+            else
+            {
+                silo.Services.AddSingleton(registry);
+            }
+
             silo.Services.AddSingleton<IAlertStore>(store);
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton(sp => faults.For(sp.GetRequiredService<global::Orleans.Runtime.ILocalSiloDetails>().SiloAddress));
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        return new EngineCluster(cluster, registry, store, storage, faults) { Redis = redis };
+        return new EngineCluster(cluster, registry, store, storage, faults) { Redis = redis, SiloRegistries = siloRegistries };
     }
 
     /// <summary>Adds an engine with its own name, over <paramref name="policies"/> renamed with a unique prefix (so its
@@ -90,15 +115,31 @@ internal sealed class EngineCluster : IAsyncDisposable
             cluster.Policies.Add(policy);
         }
 
-        var definition = EngineDefinition.Create(name, cluster);
-        if (maxDeltas is { } max)
+        EngineDefinition Define()
         {
-            // Compaction at known batches only: a base at batch 1, then max deltas, then a base, …
-            definition.MaxDeltas = max;
-            definition.CompactionFraction = double.PositiveInfinity;
+            var definition = EngineDefinition.Create(name, cluster);
+            if (maxDeltas is { } max)
+            {
+                // Compaction at known batches only: a base at batch 1, then max deltas, then a base, …
+                definition.MaxDeltas = max;
+                definition.CompactionFraction = double.PositiveInfinity;
+            }
+
+            return definition;
         }
 
-        Registry.Add(definition);
+        if (SiloRegistries)
+        {
+            foreach (var silo in Cluster.Silos)
+            {
+                silo.ServiceProvider.GetRequiredService<EngineRegistry>().Add(Define());
+            }
+        }
+        else
+        {
+            Registry.Add(Define());
+        }
+
         return (Cluster.Client.GetAlertEngine(name), renamed);
     }
 
