@@ -139,6 +139,11 @@ public static class Program
             return EndToEnd.EngineSideBySide.Run(engineArgs);
         }
 
+        if (args is ["e2e-detect", .. var detectArgs])
+        {
+            return EndToEnd.DetectionAllocations.Run(detectArgs);
+        }
+
         if (args is ["e2e-stages", .. var stageArgs])
         {
             return EndToEnd.EndToEndStages.Run(stageArgs);

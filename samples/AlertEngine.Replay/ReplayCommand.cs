@@ -571,6 +571,7 @@ internal sealed class ReplayCommand
         Action<Alert> write,
         bool skipInvalid) : StagedReplay.IStages
     {
+        private readonly HashSet<(DateTimeOffset, string, string)> _latestKeys = new(ReplayEngine.AlertKeyComparer.Instance); // ReplayEngine.LatestAlerts' set
         private long _watermarkTicks = long.MinValue;
         private Func<Alert, bool>? _isFinal;
 
@@ -640,9 +641,9 @@ internal sealed class ReplayCommand
             slot.LineNumbers.Clear();
             if (changes is not null)
             {
-                foreach (var change in changes)
+                foreach (var alert in ReplayEngine.LatestAlerts(changes, _latestKeys))
                 {
-                    buffer.Add(change.Alert);
+                    buffer.Add(alert);
                 }
             }
 

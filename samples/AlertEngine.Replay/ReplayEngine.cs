@@ -110,6 +110,9 @@ internal sealed class ReplayEngine : IDisposable
         }
     }
 
+    // The output keys of a batch's changes (LatestAlerts), reused.
+    private readonly HashSet<(DateTimeOffset, string, string)> _latestKeys = new(AlertKeyComparer.Instance);
+
     /// <summary>Receives the alerts created or changed by whatever was evaluated, in order (set once, before the first activity).</summary>
     public Action<IReadOnlyList<Alert>>? Evaluated { get; set; }
 
@@ -151,19 +154,52 @@ internal sealed class ReplayEngine : IDisposable
         _cluster?.Dispose();
     }
 
-    private static Alert[] AlertsOf(IReadOnlyList<AlertChange> changes)
+    private Alert[] AlertsOf(IReadOnlyList<AlertChange> changes) => LatestAlerts(changes, _latestKeys);
+
+    /// <summary>
+    /// The alert of each output key's last change in <paramref name="changes"/>, in the order of those last changes:
+    /// the order buffer (<see cref="AlertOrderBuffer"/>) keeps one alert per key (creation time, policy id, id) and
+    /// replaces it with the key's later snapshots, and a change of an aggregated alert makes its snapshot when first
+    /// read (<see cref="AlertChange"/>), so an every-time policy's open alert, updated by many changes of a batch, is
+    /// made once per batch instead of once per change (issue 16, benchmarks/results/end-to-end.md, lazy-16). What the
+    /// buffer holds after this batch is what adding every change's alert would leave in it: the same keys, each with
+    /// its last alert (two alerts that share an id, a <c>mode: none</c> policy's alerts of a reused activity id, stay
+    /// two when their creation times differ, as they were before, whatever the batch boundaries).
+    /// </summary>
+    /// <param name="changes">The changes of a batch, in order.</param>
+    /// <param name="seen">A set reused from batch to batch (cleared here), comparing keys as the order buffer does.</param>
+    internal static Alert[] LatestAlerts(IReadOnlyList<AlertChange> changes, HashSet<(DateTimeOffset, string, string)> seen)
     {
-        if (changes.Count == 0)
+        if (changes.Count <= 1)
         {
-            return [];
+            return changes.Count == 0 ? [] : [changes[0].Alert];
         }
 
-        var alerts = new Alert[changes.Count];
-        for (var i = 0; i < alerts.Length; i++)
+        seen.Clear();
+        var latest = new List<Alert>();
+        for (var i = changes.Count - 1; i >= 0; i--)
         {
-            alerts[i] = changes[i].Alert;
+            if (seen.Add(changes[i].AlertKey))
+            {
+                latest.Add(changes[i].Alert);
+            }
         }
 
-        return alerts;
+        latest.Reverse();
+        return [.. latest];
+    }
+
+    /// <summary>Compares output keys as <see cref="AlertOrderBuffer"/> does: creation time by UTC ticks, the policy id
+    /// and the id ordinally.</summary>
+    internal sealed class AlertKeyComparer : IEqualityComparer<(DateTimeOffset CreatedAt, string PolicyId, string Id)>
+    {
+        public static readonly AlertKeyComparer Instance = new();
+
+        public bool Equals((DateTimeOffset CreatedAt, string PolicyId, string Id) x, (DateTimeOffset CreatedAt, string PolicyId, string Id) y) =>
+            x.CreatedAt.UtcTicks == y.CreatedAt.UtcTicks && string.Equals(x.PolicyId, y.PolicyId, StringComparison.Ordinal)
+            && string.Equals(x.Id, y.Id, StringComparison.Ordinal);
+
+        public int GetHashCode((DateTimeOffset CreatedAt, string PolicyId, string Id) obj) =>
+            HashCode.Combine(obj.CreatedAt.UtcTicks, obj.PolicyId, obj.Id);
     }
 }

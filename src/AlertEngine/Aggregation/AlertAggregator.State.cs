@@ -8,8 +8,9 @@ public sealed partial class AlertAggregator
 {
     internal void WriteState(CheckpointWriter writer)
     {
-        writer.Write(_open is not null);
-        if (_open is not { } a)
+        var a = OpenAlert;
+        writer.Write(a is not null);
+        if (a is null)
         {
             return;
         }
@@ -45,15 +46,10 @@ public sealed partial class AlertAggregator
     /// <exception cref="InvalidDataException">The data is malformed.</exception>
     internal void ReadState(CheckpointReader reader)
     {
-        _openUsers.Clear();
-        _openOperations.Clear();
-        _openTags.Clear();
-        _users.Reset();
-        _operations.Reset();
-        _tags.Reset();
-        _activities.Reset();
-        _lastOperation = null;
+        _lists.Reset();
         _open = null;
+        _lastChange = null;
+        _made = null;
         if (!reader.ReadBoolean())
         {
             return;
@@ -69,13 +65,13 @@ public sealed partial class AlertAggregator
         var last = reader.ReadTime();
         var hits = reader.ReadInt32();
         var detections = reader.ReadInt32();
-        ReadStrings(reader, _openUsers, _users);
-        ReadStrings(reader, _openOperations, _operations);
-        ReadStrings(reader, _openTags, _tags);
+        ReadStrings(reader, _lists, _lists.Users);
+        ReadStrings(reader, _lists, _lists.Operations);
+        ReadStrings(reader, _lists, _lists.Tags);
         var count = reader.ReadCount(20);
         for (var i = 0; i < count; i++)
         {
-            _activities.Add(new AlertActivity(
+            _lists.Activities.Add(new AlertActivity(
                 reader.ReadString(),
                 reader.ReadTime(),
                 reader.ReadString(),
@@ -91,27 +87,13 @@ public sealed partial class AlertAggregator
             throw CheckpointReader.Corrupt($"the open alert of policy '{_policy.Id}' is inconsistent");
         }
 
-        _open = new Alert
-        {
-            Id = id,
-            PolicyId = _policy.Id,
-            PolicyName = name,
-            Severity = severity,
-            Category = category,
-            Description = description,
-            CreatedAt = created,
-            FirstActivityAt = first,
-            LastActivityAt = last,
-            HitCount = hits,
-            DetectionCount = detections,
-            Users = default,
-            Activities = null!,
-            UsersView = _users.View,
-            OperationsView = _operations.View,
-            TagsView = _tags.View,
-            ActivitiesView = _activities.View,
-            ActivitiesTruncated = truncated,
-        };
+        _open = new AlertSnapshotSource(id, _policy.Id, name, severity, category, description, created, _lists);
+        _first = first;
+        _last = last;
+        _hits = hits;
+        _detectionCount = detections;
+        _made = _open.Snapshot(new(
+            first, last, hits, detections, _lists.Users.Count, _lists.Operations.Count, _lists.Tags.Count, count, truncated));
     }
 
     private static void WriteStrings(CheckpointWriter writer, ImmutableArray<string> values)
@@ -123,14 +105,12 @@ public sealed partial class AlertAggregator
         }
     }
 
-    private static void ReadStrings(CheckpointReader reader, HashSet<string> seen, AlertValuesBuffer<string> values)
+    private static void ReadStrings(CheckpointReader reader, AlertLists lists, AlertValuesBuffer<string> values)
     {
         var count = reader.ReadCount();
         for (var i = 0; i < count; i++)
         {
-            var value = reader.ReadString();
-            seen.Add(value);
-            values.Add(value);
+            lists.AddRestored(values, reader.ReadString());
         }
     }
 }

@@ -18,20 +18,22 @@ namespace AlertEngine;
 public sealed partial class AlertAggregator
 {
     private readonly AlertPolicy _policy;
-    private readonly HashSet<string> _openUsers = new(StringComparer.OrdinalIgnoreCase);
-    private readonly HashSet<string> _openOperations = new(StringComparer.OrdinalIgnoreCase);
-    private readonly HashSet<string> _openTags = new(StringComparer.OrdinalIgnoreCase);
 
-    // The open alert's lists, shared by its snapshots (AlertValuesView): a detection that joins appends to them.
-    private readonly AlertValuesBuffer<string> _users = new();
-    private readonly AlertValuesBuffer<string> _operations = new();
-    private readonly AlertValuesBuffer<string> _tags = new();
-    private readonly AlertValuesBuffer<AlertActivity> _activities = new(listed: true);
+    // The open alert's lists, shared by its snapshots (AlertSnapshotSource): a detection that joins appends to them.
+    private readonly AlertLists _lists;
 
-    // The operation of the last activity collected (operations are interned by the reader and most policies track one):
-    // the same instance is already in _openOperations, or the list is full. Saves a case-insensitive hash per activity.
-    private string? _lastOperation;
-    private Alert? _open;
+    // The open alert (policy mode; also a restored alert): the cell its snapshots are made of (shared with its changes
+    // not read yet; it holds no aggregator or detection), and its values now.
+    private AlertSnapshotSource? _open;
+    private DateTimeOffset _first;
+    private DateTimeOffset _last;
+    private int _hits;
+    private int _detectionCount;
+
+    // OpenAlert: the last change made for an aggregated alert (its snapshot made when read), or else an alert made
+    // eagerly (AggregationMode.None's last alert, or a restored alert before the next detection). One of them is null.
+    private AlertChange? _lastChange;
+    private Alert? _made;
 
     /// <summary>Creates an aggregator for a policy.</summary>
     /// <param name="policy">The policy whose detections are aggregated.</param>
@@ -46,6 +48,7 @@ public sealed partial class AlertAggregator
         Interval = interval;
         MaxActivities = maxActivities;
         Mode = policy.Aggregation?.Mode ?? AggregationMode.Policy;
+        _lists = new AlertLists(maxActivities);
     }
 
     /// <summary>The aggregation interval.</summary>
@@ -58,7 +61,8 @@ public sealed partial class AlertAggregator
     public int MaxActivities { get; }
 
     /// <summary>The alert that later detections may still join, if any.</summary>
-    public Alert? OpenAlert => _open;
+    /// <remarks>The same instance as the <see cref="AlertChange.Alert"/> of the last change <see cref="Add"/> returned.</remarks>
+    public Alert? OpenAlert => _made ?? _lastChange?.Alert;
 
     /// <summary>The interval a policy aggregates with: its own, else the plan's (1 minute advanced, 15 minutes standard).</summary>
     /// <param name="policy">The policy.</param>
@@ -77,7 +81,7 @@ public sealed partial class AlertAggregator
     public bool Joins(Alert alert, DateTimeOffset time)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        return Mode == AggregationMode.Policy && time < alert.CreatedAt + Interval;
+        return Joins(alert.CreatedAt, time);
     }
 
     /// <summary>
@@ -90,152 +94,99 @@ public sealed partial class AlertAggregator
     public bool IsFinal(Alert alert, DateTimeOffset earliestFutureDetection)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        return _open is null || _open.Id != alert.Id || !Joins(_open, earliestFutureDetection);
+        return _open is null || _open.Id != alert.Id || !Joins(_open.CreatedAt, earliestFutureDetection);
     }
 
     /// <summary>Adds a detection: it joins the open alert or opens a new one.</summary>
     /// <param name="detection">The detection.</param>
-    /// <returns>The change: <see cref="AlertChangeKind.Created"/> or <see cref="AlertChangeKind.Updated"/>.</returns>
+    /// <returns>The change: <see cref="AlertChangeKind.Created"/> or <see cref="AlertChangeKind.Updated"/>. In
+    /// <see cref="AggregationMode.Policy"/> its <see cref="AlertChange.Alert"/> is made when first read, with the values
+    /// it had when the detection was added.</returns>
     public AlertChange Add(Detection detection)
     {
         ArgumentNullException.ThrowIfNull(detection);
-        if (_open is not null && Joins(_open, detection.Time))
+        if (Mode != AggregationMode.Policy)
         {
-            _open = Join(_open, detection);
-            return new AlertChange(AlertChangeKind.Updated, _open, detection);
+            // Every detection its own alert, made now from the detection (a caller may reuse the detection's activity
+            // list once Add returns), of its own lists: nothing is kept for later detections but the alert (OpenAlert).
+            _open = null;
+            _lastChange = null;
+            _made = NoneAlert(detection);
+            return new AlertChange(AlertChangeKind.Created, _made, detection);
         }
 
-        _open = Create(detection);
-        return new AlertChange(AlertChangeKind.Created, _open, detection);
+        AlertChange change;
+        if (_open is not null && Joins(_open.CreatedAt, detection.Time))
+        {
+            _lists.Collect(detection, ref _first, ref _last);
+            _hits += detection.HitCount;
+            _detectionCount++;
+            _open.Publish(_lists);
+            change = new AlertChange(AlertChangeKind.Updated, detection, _open, Values());
+        }
+        else
+        {
+            _lists.Reset();
+            _first = DateTimeOffset.MaxValue;
+            _last = DateTimeOffset.MinValue;
+            _lists.Collect(detection, ref _first, ref _last);
+            _hits = detection.HitCount;
+            _detectionCount = 1;
+            _open = new AlertSnapshotSource(
+                _policy.Id + ":" + detection.TriggeringActivity.Id, _policy.Id, _policy.Name, _policy.Severity,
+                _policy.Category, _policy.Description, detection.Time, _lists);
+            change = new AlertChange(AlertChangeKind.Created, detection, _open, Values());
+        }
+
+        _lastChange = change;
+        _made = null;
+        return change;
     }
 
-    private Alert Create(Detection detection)
+    /// <summary>The alert of <paramref name="detection"/> alone (<see cref="AggregationMode.None"/>), made now.</summary>
+    private Alert NoneAlert(Detection detection)
     {
-        _openUsers.Clear();
-        _openOperations.Clear();
-        _openTags.Clear();
-        _users.Reset();
-        _operations.Reset();
-        _tags.Reset();
-        _activities.Reset();
-        _lastOperation = null;
+        var id = _policy.Id + ":" + detection.TriggeringActivity.Id;
+        if (detection.SingleActivity is { } a)
+        {
+            // One activity (an every-time policy): its one user, operation and activity, and its distinct tags, as
+            // collections of their own (no list buffer, view or lineage: nothing will be appended).
+            var time = detection.Time;
+            var tags = a.UserTags;
+            return new Alert
+            {
+                Id = id,
+                PolicyId = _policy.Id,
+                PolicyName = _policy.Name,
+                Severity = _policy.Severity,
+                Category = _policy.Category,
+                Description = _policy.Description,
+                CreatedAt = time,
+                FirstActivityAt = time,
+                LastActivityAt = time,
+                HitCount = detection.HitCount,
+                Users = a.UserId is { Length: > 0 } user ? [user] : [],
+                Operations = [a.Operation],
+                Tags = tags.Count == 0 ? [] : AlertLists.DistinctTags(tags, MaxActivities),
+                Activities = [AlertActivity.From(a, time)],
+                ActivitiesTruncated = 1 < detection.HitCount,
+            };
+        }
+
+        _lists.Reset();
         var first = DateTimeOffset.MaxValue;
         var last = DateTimeOffset.MinValue;
-        Collect(detection, ref first, ref last);
-
-        // The views are set after the collections they stand for (whose init accessors drop a view).
-        return new Alert
-        {
-            Id = _policy.Id + ":" + detection.TriggeringActivity.Id,
-            PolicyId = _policy.Id,
-            PolicyName = _policy.Name,
-            Severity = _policy.Severity,
-            Category = _policy.Category,
-            Description = _policy.Description,
-            CreatedAt = detection.Time,
-            FirstActivityAt = first,
-            LastActivityAt = last,
-            HitCount = detection.HitCount,
-            Users = default,
-            Activities = null!,
-            UsersView = _users.View,
-            OperationsView = _operations.View,
-            TagsView = _tags.View,
-            ActivitiesView = _activities.View,
-            ActivitiesTruncated = _activities.Count < detection.HitCount,
-        };
+        _lists.Collect(detection, ref first, ref last);
+        return AlertSnapshotSource.MakeAlert(
+            id, _policy.Id, _policy.Name, _policy.Severity, _policy.Category, _policy.Description, detection.Time, _lists,
+            new(first, last, detection.HitCount, 1, _lists.Users.Count, _lists.Operations.Count, _lists.Tags.Count,
+                _lists.Activities.Count, _lists.Activities.Count < detection.HitCount));
     }
 
-    private Alert Join(Alert open, Detection detection)
-    {
-        var first = open.FirstActivityAt;
-        var last = open.LastActivityAt;
-        Collect(detection, ref first, ref last);
-        var hits = open.HitCount + detection.HitCount;
-        return open with
-        {
-            FirstActivityAt = first,
-            LastActivityAt = last,
-            HitCount = hits,
-            DetectionCount = open.DetectionCount + 1,
-            UsersView = _users.View,
-            OperationsView = _operations.View,
-            TagsView = _tags.View,
-            ActivitiesView = _activities.View,
-            ActivitiesTruncated = _activities.Count < hits,
-        };
-    }
+    private bool Joins(DateTimeOffset createdAt, DateTimeOffset time) => Mode == AggregationMode.Policy && time < createdAt + Interval;
 
-    /// <summary>Adds a detection's activities to the open alert's lists: the users, operations and tags it has not seen
-    /// yet (up to the cap) and the activities (up to the cap).</summary>
-    private void Collect(Detection detection, ref DateTimeOffset first, ref DateTimeOffset last)
-    {
-        if (detection.Time > last)
-        {
-            last = detection.Time;
-        }
-
-        if (detection.SingleActivity is { } only)
-        {
-            // An every-time detection: no list to read, and its time is its activity's.
-            Collect(only, detection.Time, ref first, ref last);
-            return;
-        }
-
-        var list = detection.Activities;
-        for (var i = 0; i < list.Count; i++)
-        {
-            var a = list[i];
-            Collect(a, a.Time, ref first, ref last);
-        }
-    }
-
-    /// <summary>Adds one activity of a detection to the open alert's lists.</summary>
-    /// <param name="a">The activity.</param>
-    /// <param name="time">Its <see cref="Activity.Time"/>, read once by the caller: each read makes a
-    /// <see cref="DateTimeOffset"/> from the activity's ticks, whose offset check is a call into the runtime library
-    /// when the JIT has no profile to inline it by (end-to-end.md, range-16).</param>
-    /// <param name="first">The alert's first activity time so far.</param>
-    /// <param name="last">The alert's last activity time so far.</param>
-    private void Collect(Activity a, DateTimeOffset time, ref DateTimeOffset first, ref DateTimeOffset last)
-    {
-        if (time < first)
-        {
-            first = time;
-        }
-
-        if (time > last)
-        {
-            last = time;
-        }
-
-        if (_users.Count < MaxActivities && a.UserId is { Length: > 0 } user && _openUsers.Add(user))
-        {
-            _users.Add(user);
-        }
-
-        if (_lastOperation is null || !ReferenceEquals(a.Operation, _lastOperation))
-        {
-            if (_operations.Count < MaxActivities && _openOperations.Add(a.Operation))
-            {
-                _operations.Add(a.Operation);
-            }
-
-            _lastOperation = a.Operation;
-        }
-
-        var userTags = a.UserTags;
-        for (var t = 0; t < userTags.Count && _tags.Count < MaxActivities; t++)
-        {
-            if (userTags[t] is { Length: > 0 } tag && _openTags.Add(tag))
-            {
-                _tags.Add(tag);
-            }
-        }
-
-        if (_activities.Count < MaxActivities)
-        {
-            _activities.Add(AlertActivity.From(a, time));
-        }
-    }
+    /// <summary>The open alert's values now.</summary>
+    private AlertSnapshotValues Values() => new(
+        _first, _last, _hits, _detectionCount, _lists.Users.Count, _lists.Operations.Count, _lists.Tags.Count,
+        _lists.Activities.Count, _lists.Activities.Count < _hits);
 }

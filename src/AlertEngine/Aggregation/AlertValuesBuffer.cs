@@ -2,8 +2,8 @@ namespace AlertEngine;
 
 /// <summary>
 /// An open alert's growing list (its users, operations, tags or activities), append-only, whose snapshots
-/// (<see cref="View"/>) share its array: see <see cref="AlertValuesView{T}"/> for why and for the immutability
-/// argument. Single-threaded (the aggregator's).
+/// (<see cref="AlertValuesView{T}"/>) share its array: see <see cref="AlertValuesView{T}"/> for why and for the
+/// immutability argument. Single-threaded (the aggregator's).
 /// </summary>
 /// <typeparam name="T">The item type.</typeparam>
 internal sealed class AlertValuesBuffer<T>
@@ -11,8 +11,6 @@ internal sealed class AlertValuesBuffer<T>
     private const int InitialCapacity = 4;
     private readonly bool _listed;
     private T[] _items = [];
-    private AlertValuesView<T>? _view;
-    private AlertValuesView<T>.Lineage? _lineage;
 
     /// <summary>Creates an empty list.</summary>
     /// <param name="listed">Whether its views are read as immutable lists (<see cref="AlertValuesView{T}.ToImmutableList"/>,
@@ -21,14 +19,18 @@ internal sealed class AlertValuesBuffer<T>
     public AlertValuesBuffer(bool listed = false)
     {
         _listed = listed;
-        _lineage = listed ? new() : null;
+        Lineage = listed ? new() : null;
     }
 
     /// <summary>The number of items.</summary>
     public int Count { get; private set; }
 
-    /// <summary>A view of the items so far: the same instance until the next <see cref="Add"/> or <see cref="Reset"/>.</summary>
-    public AlertValuesView<T> View => _view ??= new AlertValuesView<T>(_items, Count, _lineage);
+    /// <summary>The array the items are in now (the first <see cref="Count"/>): items below the count are never written
+    /// again, and a full array is never written again at all (the next <see cref="Add"/> moves to a new one).</summary>
+    public T[] Items => _items;
+
+    /// <summary>The lineage of the lists made of this list's views since the last <see cref="Reset"/> (listed lists only).</summary>
+    public AlertValuesView<T>.Lineage? Lineage { get; private set; }
 
     /// <summary>Starts an empty list for a new alert. The old array stays with the views that hold it and is never
     /// written again.</summary>
@@ -36,8 +38,7 @@ internal sealed class AlertValuesBuffer<T>
     {
         _items = [];
         Count = 0;
-        _view = null;
-        _lineage = _listed ? new() : null;
+        Lineage = _listed ? new() : null;
     }
 
     /// <summary>Appends an item. A full array is never written again: the items move to a new one twice its size.</summary>
@@ -52,6 +53,5 @@ internal sealed class AlertValuesBuffer<T>
         }
 
         _items[Count++] = item;
-        _view = null;
     }
 }

@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace AlertEngine;
 
@@ -185,4 +187,127 @@ public enum AlertChangeKind
 /// <param name="Kind">Created or updated.</param>
 /// <param name="Alert">The alert after the change.</param>
 /// <param name="Detection">The detection that caused the change.</param>
-public sealed record AlertChange(AlertChangeKind Kind, Alert Alert, Detection Detection);
+/// <remarks>Immutable and safe to read from any thread. A change made by the engine's <see cref="AlertAggregator"/>
+/// for an aggregated alert makes its <see cref="Alert"/> snapshot the first time it is read, from values it kept when it
+/// was made, so the snapshot is the same whenever and on whichever thread it is read, and every read returns the same
+/// instance.</remarks>
+public sealed record AlertChange(AlertChangeKind Kind, Alert Alert, Detection Detection)
+{
+    // The snapshot, or null until a change made by the aggregator for an aggregated alert is first read: most snapshots
+    // of an every-time policy's open alert are never read (the replay keeps an alert's last one of a batch, a store
+    // replaces each with the next), and making each cost an Alert and one or two list views per detection.
+    private Alert? _alert = Alert;
+
+    // Until the snapshot is made: the alert's shared cell (what never changes while it is open, and its lists' newest
+    // arrays), dropped once the snapshot is made, so a read change keeps only its snapshot and its detection.
+    private AlertSnapshotSource? _source;
+
+    // The snapshot's values that change from detection to detection (AlertSnapshotValues, packed: a change is made per
+    // detection): the first and last activity times as clock ticks and offset minutes, the counts. ActivitiesTruncated
+    // is _activityCount < _hits, as the aggregator sets it.
+    private readonly long _firstTicks;
+    private readonly long _lastTicks;
+    private readonly int _hits;
+    private readonly int _detections;
+    private readonly int _userCount;
+    private readonly int _operationCount;
+    private readonly int _tagCount;
+    private readonly int _activityCount;
+    private readonly short _firstOffset;
+    private readonly short _lastOffset;
+
+    /// <summary>A change whose snapshot is made of <paramref name="source"/> and <paramref name="values"/> when read.</summary>
+    internal AlertChange(AlertChangeKind kind, Detection detection, AlertSnapshotSource source, in AlertSnapshotValues values)
+        : this(kind, null!, detection)
+    {
+        Debug.Assert(values.Truncated == values.Activities < values.Hits, "ActivitiesTruncated is derived from the counts");
+        _source = source;
+        _firstTicks = values.First.Ticks;
+        _firstOffset = (short)values.First.TotalOffsetMinutes;
+        _lastTicks = values.Last.Ticks;
+        _lastOffset = (short)values.Last.TotalOffsetMinutes;
+        _hits = values.Hits;
+        _detections = values.Detections;
+        _userCount = values.Users;
+        _operationCount = values.Operations;
+        _tagCount = values.Tags;
+        _activityCount = values.Activities;
+    }
+
+    /// <summary>A copy (<c>with</c>): it shares the original's snapshot, made now if it was not yet.</summary>
+    /// <param name="original">The change copied.</param>
+    private AlertChange(AlertChange original)
+    {
+        Kind = original.Kind;
+        _alert = original.Alert;
+        Detection = original.Detection;
+    }
+
+    /// <summary>The alert after the change.</summary>
+    public Alert Alert
+    {
+        get => Volatile.Read(ref _alert) ?? MakeAlert();
+        init => _alert = value;
+    }
+
+    /// <summary>The id of <see cref="Alert"/>, without making the snapshot when it was not made yet.</summary>
+    internal string AlertId => Volatile.Read(ref _alert)?.Id ?? Volatile.Read(ref _source)?.Id ?? Alert.Id;
+
+    /// <summary>The alert's shared cell the snapshot is still to be made of; <see langword="null"/> once it is made (or
+    /// when the change was given its alert). For tests.</summary>
+    internal object? SnapshotSource => Volatile.Read(ref _source);
+
+    /// <summary>The key of <see cref="Alert"/> in output order (creation time, policy id, id), without making the
+    /// snapshot when it was not made yet.</summary>
+    internal (DateTimeOffset CreatedAt, string PolicyId, string Id) AlertKey
+    {
+        get
+        {
+            if (Volatile.Read(ref _alert) is null && Volatile.Read(ref _source) is { } source)
+            {
+                return (source.CreatedAt, source.PolicyId, source.Id);
+            }
+
+            var alert = Alert;
+            return (alert.CreatedAt, alert.PolicyId, alert.Id);
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(AlertChange? other) =>
+        ReferenceEquals(this, other)
+        || (other is not null
+            && Kind == other.Kind
+            && EqualityComparer<Alert>.Default.Equals(Alert, other.Alert)
+            && EqualityComparer<Detection>.Default.Equals(Detection, other.Detection));
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Kind, Alert, Detection);
+
+    /// <summary>The members <see cref="ToString"/> prints, in the positional order (as the compiler's would).</summary>
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("Kind = ").Append(Kind.ToString());
+        builder.Append(", Alert = ").Append(Alert);
+        builder.Append(", Detection = ").Append(Detection);
+        return true;
+    }
+
+    private Alert MakeAlert()
+    {
+        // The source is dropped only after the snapshot is published: seeing no source means the snapshot is visible
+        // (or the change was given no alert, whose Alert stays null as it always did).
+        if (Volatile.Read(ref _source) is not { } source)
+        {
+            return Volatile.Read(ref _alert)!;
+        }
+
+        var made = source.Snapshot(new AlertSnapshotValues(
+            new DateTimeOffset(_firstTicks, TimeSpan.FromMinutes(_firstOffset)),
+            new DateTimeOffset(_lastTicks, TimeSpan.FromMinutes(_lastOffset)),
+            _hits, _detections, _userCount, _operationCount, _tagCount, _activityCount, _activityCount < _hits));
+        var alert = Interlocked.CompareExchange(ref _alert, made, null) ?? made;
+        Volatile.Write(ref _source, null);
+        return alert;
+    }
+}

@@ -455,11 +455,16 @@ public sealed partial class AlertPipeline : IDisposable
             AlertEngineMetrics.AlertsCreated.Add(1, tag);
             using (var span = AlertEngineMetrics.ActivitySource.StartActivity("AlertCreated"))
             {
-                span?.SetTag("alertengine.alert.id", change.Alert.Id);
+                span?.SetTag("alertengine.alert.id", change.AlertId);
                 span?.SetTag("alertengine.policy.id", runtime.Policy.Id);
             }
 
-            Log.AlertCreated(_logger, change.Alert.Id, runtime.Policy.Id);
+            // An aggregated alert's change makes its snapshot when first read (AlertChange): the id is read without
+            // making it (AlertId), and only when a span or a logger that writes the line asks for it.
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                Log.AlertCreated(_logger, change.AlertId, runtime.Policy.Id);
+            }
         }
         else
         {
