@@ -233,15 +233,8 @@ public class FaultTests
                 return;
             }
 
-            cluster.Faults.PausePartition(engine.Name, number, cluster.Cluster.GetActiveSilos().First().SiloAddress);
-            var paused = cluster.Faults.Paused;
-            var pending = send();
-            var pause = await paused;
-            var victim = cluster.Cluster.GetActiveSilos().Single(s => s.SiloAddress.Equals(pause.Silo));
-            await cluster.Cluster.KillSiloAsync(victim);
-            cluster.Faults.Fail();
+            await KillAPartitionsSiloBeforeItPersists(cluster, engine, number, send);
             killed++;
-            await pending;
         }, maxDeltas);
         Assert.Equal(1, killed);
         Assert.True(retries > 0, "the batch did not fail: the kill did not land mid-batch");
@@ -249,6 +242,21 @@ public class FaultTests
     }
 
     internal const int MaxDeltas = 3;
+
+    /// <summary>Sends batch <paramref name="number"/> (<paramref name="send"/> retries it until it succeeds) and kills the
+    /// silo of a partition (not on the first silo) that has evaluated it in memory and is about to persist it; the
+    /// paused call fails.</summary>
+    internal static async Task KillAPartitionsSiloBeforeItPersists(EngineCluster cluster, AlertEngineClient engine, long number, Func<Task> send)
+    {
+        cluster.Faults.PausePartition(engine.Name, number, cluster.Cluster.GetActiveSilos().First().SiloAddress);
+        var paused = cluster.Faults.Paused;
+        var pending = send();
+        var pause = await paused;
+        var victim = cluster.Cluster.GetActiveSilos().Single(s => s.SiloAddress.Equals(pause.Silo));
+        await cluster.Cluster.KillSiloAsync(victim);
+        cluster.Faults.Fail();
+        await pending;
+    }
 
     /// <summary>Runs the stream in batches on a 3-silo cluster; <paramref name="step"/> decides what happens around
     /// each batch and calls <c>send</c>, which sends it, retrying the same batch number until it succeeds.</summary>

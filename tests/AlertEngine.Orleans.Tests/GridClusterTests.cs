@@ -160,15 +160,8 @@ public class GridClusterTests(ClusterFixture clusters) : IClassFixture<ClusterFi
 
             // The partition pauses before it persists the batch (after every exchange of the batch): others may have
             // persisted it already, so the retry must send the same sums to the partitions that evaluate it again.
-            cluster.Faults.PausePartition(engine.Name, number, cluster.Cluster.GetActiveSilos().First().SiloAddress);
-            var paused = cluster.Faults.Paused;
-            var pending = send();
-            var pause = await paused;
-            var victim = cluster.Cluster.GetActiveSilos().Single(s => s.SiloAddress.Equals(pause.Silo));
-            await cluster.Cluster.KillSiloAsync(victim);
-            cluster.Faults.Fail();
+            await FaultTests.KillAPartitionsSiloBeforeItPersists(cluster, engine, number, send);
             killed++;
-            await pending;
             await cluster.Cluster.StartAdditionalSiloAsync();
         }, grid: (activities, batches, GridStreams.GridPolicies(), GridStreams.GridOptions()));
         Assert.Equal(2, killed);
