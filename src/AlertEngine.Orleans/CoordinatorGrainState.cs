@@ -46,6 +46,16 @@ internal sealed class CoordinatorGrainState
     [Id(9)]
     public string?[] InputETags { get; set; } = [];
 
+    /// <summary>The batch being evaluated under the anomaly dispersion grid whose <see cref="GridSums"/> were sent to
+    /// partitions (0: none): written before each step's sums are sent, so that a retry of the batch sends the same sums
+    /// to the partitions that evaluate it again, whatever the others persisted. Cleared when the batch commits.</summary>
+    [Id(10)]
+    public long GridBatch { get; set; }
+
+    /// <summary>The grid's sums of <see cref="GridBatch"/>, step by step.</summary>
+    [Id(11)]
+    public GridSums[] GridSums { get; set; } = [];
+
     /// <summary>Whether any state was persisted.</summary>
     public bool HasState => Checkpoint is not null || Log.Base is not null;
 }

@@ -44,6 +44,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
     private DateTimeOffset[] _futureNow = [];
     private long[] _lateAgainst = [];
     private bool[] _isDuplicate = [];
+    private readonly GridTotalsSum _gridSum = new();
 
     public EngineCoordinatorGrain(
         [PersistentState("coordinator", AlertEngineClusterOptions.StorageName)] IPersistentState<CoordinatorGrainState> state,
@@ -273,9 +274,16 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         admitted.Clear();
         var input = await _inputs!.WriteRecordAsync(batchNumber, BatchInput.Encode(batchNumber, batch, wire, _queries), activities.Value);
         var evaluations = new Task<Immutable<byte[]>>[_partitions.Length];
-        for (var p = 0; p < _partitions.Length; p++)
+        if (Definition.Options.AnomalyDispersionGrid)
         {
-            evaluations[p] = _partitions[p].EvaluateAsync(batchNumber, asked[p], activities, wire, input.Name);
+            await EvaluateGridAsync(batchNumber, asked, activities, wire, input.Name, evaluations);
+        }
+        else
+        {
+            for (var p = 0; p < _partitions.Length; p++)
+            {
+                evaluations[p] = _partitions[p].EvaluateAsync(batchNumber, asked[p], activities, wire, input.Name);
+            }
         }
 
         await Task.WhenAll(evaluations);
@@ -324,6 +332,94 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
 
         await PersistAsync(batchNumber, result, forceBase: false, input);
         return result;
+    }
+
+    /// <summary>Phase 4 under the anomaly dispersion grid (issue 15): every partition follows the batch's grid steps
+    /// (<see cref="GridBatchCursor"/>, as the in-process <see cref="GridExchange"/>) and pauses where the prior's totals
+    /// must be summed over the partitions; the coordinator sums their shares (<see cref="GridTotalsSum"/>), persists the
+    /// sums, and sends them back, until every partition is done: one more round of calls per step that crossed a UTC
+    /// day start (or ran one ahead). A retry of the batch sends the persisted sums again (<see cref="CoordinatorGrainState.GridSums"/>):
+    /// partitions that already persisted the batch answer from their saved output, the others evaluate it again.</summary>
+    /// <exception cref="InvalidOperationException">The partitions disagree (a day start failed in some only, totals of
+    /// different days, different steps): their detector-wide states differ; every retry of the batch fails the same way.</exception>
+    private async Task EvaluateGridAsync(long batchNumber, bool[] asked, Immutable<byte[]> activities, AdmittedActivities wire, string input, Task<Immutable<byte[]>>[] evaluations)
+    {
+        var state = _state.State;
+        var recorded = state.GridBatch == batchNumber ? state.GridSums : [];
+        var steps = 0;
+        var replies = new Task<GridStepReply>[_partitions.Length];
+        for (var p = 0; p < _partitions.Length; p++)
+        {
+            replies[p] = _partitions[p].EvaluateGridAsync(batchNumber, asked[p], activities, wire, input);
+        }
+
+        var pauses = new List<GridStepReply>(_partitions.Length);
+        var paused = new List<int>(_partitions.Length);
+        while (true)
+        {
+            await Task.WhenAll(replies);
+            pauses.Clear();
+            paused.Clear();
+            for (var p = 0; p < _partitions.Length; p++)
+            {
+                var reply = await replies[p];
+                if (reply.Done)
+                {
+                    evaluations[p] ??= Task.FromResult(new Immutable<byte[]>(reply.Output));
+                }
+                else
+                {
+                    pauses.Add(reply);
+                    paused.Add(p);
+                }
+            }
+
+            if (pauses.Count == 0)
+            {
+                return;
+            }
+
+            GridSums sums;
+            if (steps < recorded.Length)
+            {
+                // A retry: the sums this step had (some partitions may have persisted the batch with them).
+                sums = recorded[steps];
+                foreach (var pause in pauses)
+                {
+                    if (!sums.Answers(pause))
+                    {
+                        throw new InvalidOperationException($"Alert engine '{Definition.Name}': batch {batchNumber} paused at another grid step than when it was first evaluated: the partitions' detector-wide states differ.");
+                    }
+                }
+            }
+            else
+            {
+                if (pauses.Count != _partitions.Length || !pauses.TrueForAll(pause => pause.SameStep(pauses[0])))
+                {
+                    throw new InvalidOperationException($"Alert engine '{Definition.Name}': in batch {batchNumber} the partitions reached different steps of the anomaly dispersion grid's exchange: their detector-wide states differ.");
+                }
+
+                sums = GridSums.Combine([.. pauses], _gridSum);
+                recorded = [.. recorded, sums];
+                state.GridBatch = batchNumber;
+                state.GridSums = recorded;
+                await _state.WriteStateAsync();
+            }
+
+            steps++;
+            for (var i = 0; i < paused.Count; i++)
+            {
+                replies[paused[i]] = _partitions[paused[i]].ContinueGridAsync(batchNumber, sums);
+            }
+
+            for (var p = 0; p < _partitions.Length; p++)
+            {
+                if (evaluations[p] is not null)
+                {
+                    replies[p] = Task.FromResult(GridStepReply.Finished([]));
+                }
+            }
+        }
     }
 
     /// <summary>Forgets the alerts that became final; returns the ids of the others.</summary>

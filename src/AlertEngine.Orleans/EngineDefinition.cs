@@ -8,15 +8,6 @@ internal sealed class EngineDefinition
 {
     public EngineDefinition(string name, IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, int partitions)
     {
-        if (options.AnomalyDispersionGrid)
-        {
-            // Issue 15's mixture prior is estimated from every key's evidence at each UTC day start, and a partition
-            // holds only its own keys: the in-process PartitionedAlertPipeline sums the partitions' totals after every
-            // day start (GridExchange), but the grains do not exchange them yet (EvaluateAsync's output, the coordinator's
-            // persisted state): refused rather than silently differing from the single pipeline.
-            throw new NotSupportedException("The anomaly dispersion grid (AlertEngineOptions.AnomalyDispersionGrid, an internal switch of issue 15) does not run in the Orleans cluster yet: its partition grains do not exchange the prior's totals (the in-process PartitionedAlertPipeline does).");
-        }
-
         Name = name;
         Policies = policies;
         Options = options;

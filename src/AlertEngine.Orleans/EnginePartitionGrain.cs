@@ -43,6 +43,15 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
     /// (<see cref="EngineDefinition.PartitionFinished"/>).</summary>
     private bool _finishedBatch;
 
+    // The batch in progress under the anomaly dispersion grid (EvaluateGridAsync; 0: none), between its calls.
+    private GridBatchCursor? _grid;
+    private long _gridBatch;
+    private string? _gridInput;
+    private bool _gridPaused;
+    private GridStepReply? _gridPause;
+    private EngineDefinition.RoutesLease? _gridLease;
+    private readonly GridPriorTotals _gridScratch = new();
+
     /// <summary>The filter's entries before this arrival number are in the persisted segments
     /// (<see cref="PartitionGrainState.FilterSegments"/>).</summary>
     private long _segmentsEnd;
@@ -114,19 +123,9 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         }
 
         _partition = partition;
+        _grid = GridBatchCursor.Create(partition, definition.Policies.Count);
         definition.PartitionActivated(index);
         _activated = true;
-    }
-
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        if (_activated)
-        {
-            _activated = false;
-            Definition.PartitionDeactivated(_index);
-        }
-
-        return Task.CompletedTask;
     }
 
     public Task<Immutable<bool[]>> CheckDuplicatesAsync(long batchNumber, DuplicateQueries queries)
@@ -209,23 +208,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
             // the silo drops the batch, before the partitions persist.
             Definition.PartitionFinished(_index, input);
             _finishedBatch = true;
-            var checkedHere = _checkedBatch == batchNumber;
-            var log = state.Log;
-            // A base snapshot at the first batch, at this partition's turn (staggered), when the inputs since the base
-            // would exceed MaxDeltas, or over state persisted before inputs.
-            var compact = log.Base is null
-                || batchNumber - log.BaseBatch > Definition.MaxDeltas
-                || IsCompactionTurn(batchNumber)
-                || state.Checkpoint is not null
-                || log.Deltas.Length > 0
-                || (log.Base is not null && log.BaseBatch == 0);
-            var bytes = compact ? Compact(rewriteFilter: false) : null;
-            if (_faults is { } faults)
-            {
-                await faults.BeforePartitionPersistAsync(Definition.Name, _index, batchNumber);
-            }
-
-            await PersistAsync(batchNumber, bytes, input, checkedHere ? _checkedDecisions : [], encoded);
+            await CommitAsync(batchNumber, input, encoded, forceBase: false);
             return new Immutable<byte[]>(encoded);
         }
         catch
@@ -234,6 +217,171 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
             DeactivateOnIdle();
             throw;
         }
+    }
+
+    /// <summary>Persists the batch evaluated in memory (its input, or a base snapshot: at the first batch, at this
+    /// partition's turn, when forced, …) with its answers and output.</summary>
+    private async Task CommitAsync(long batchNumber, string input, byte[] encoded, bool forceBase)
+    {
+        var state = _state.State;
+        var checkedHere = _checkedBatch == batchNumber;
+        var log = state.Log;
+        // A base snapshot at the first batch, at this partition's turn (staggered), when the inputs since the base
+        // would exceed MaxDeltas, or over state persisted before inputs.
+        var compact = forceBase
+            || log.Base is null
+            || batchNumber - log.BaseBatch > Definition.MaxDeltas
+            || IsCompactionTurn(batchNumber)
+            || state.Checkpoint is not null
+            || log.Deltas.Length > 0
+            || (log.Base is not null && log.BaseBatch == 0);
+        var bytes = compact ? Compact(rewriteFilter: false) : null;
+        if (_faults is { } faults)
+        {
+            await faults.BeforePartitionPersistAsync(Definition.Name, _index, batchNumber);
+        }
+
+        await PersistAsync(batchNumber, bytes, input, checkedHere ? _checkedDecisions : [], encoded);
+    }
+
+    public async Task<GridStepReply> EvaluateGridAsync(long batchNumber, bool checkedDuplicates, Immutable<byte[]> activities, AdmittedActivities admitted, string input)
+    {
+        var state = _state.State;
+        if (batchNumber == state.LastBatch)
+        {
+            // Answered from the persisted answers: this partition needs nothing of the batch.
+            Definition.PartitionFinished(_index, input);
+            return GridStepReply.Finished(state.LastOutput);
+        }
+
+        ExpectNext(batchNumber);
+        if (checkedDuplicates != (_checkedBatch == batchNumber) || _gridBatch != 0)
+        {
+            // This activation did not answer the batch's duplicate questions, or it is in the middle of an earlier
+            // attempt at the batch (its memory is ahead of storage): the coordinator fails the batch, the client sends it
+            // again, and a new activation starts from storage.
+            AbandonGrid();
+            Definition.PartitionFinished(_index, input);
+            DeactivateOnIdle();
+            throw new InvalidOperationException(
+                $"Alert engine '{Definition.Name}': partition {_index} was reactivated or interrupted during batch {batchNumber}; send the batch again.");
+        }
+
+        try
+        {
+            _output.Clear();
+            // The input first: a failure from here on finishes the batch for this silo (AbandonGrid).
+            (_gridBatch, _gridInput, _gridPaused) = (batchNumber, input, false);
+            _gridLease = Definition.RoutesFor(input, admitted, activities.Value);
+            _grid?.Begin(_partition!, _gridLease.Value.Routes);
+            return await RunGridAsync(batchNumber);
+        }
+        catch
+        {
+            AbandonGrid();
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    public async Task<GridStepReply> ContinueGridAsync(long batchNumber, GridSums sums)
+    {
+        if (batchNumber == _state.State.LastBatch)
+        {
+            return GridStepReply.Finished(_state.State.LastOutput);
+        }
+
+        if (_gridBatch != batchNumber || _gridPause is not { } pause || !sums.Answers(pause))
+        {
+            AbandonGrid();
+            DeactivateOnIdle();
+            throw new InvalidOperationException(
+                $"Alert engine '{Definition.Name}': partition {_index} is not paused at that step of batch {batchNumber} (reactivated during the batch); send the batch again.");
+        }
+
+        try
+        {
+            sums.ApplyTo(_partition!, _grid!, _gridScratch);
+            return await RunGridAsync(batchNumber);
+        }
+        catch
+        {
+            AbandonGrid();
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    /// <summary>Follows the batch's grid steps from where it is (<see cref="GridBatchCursor"/>, as the in-process
+    /// <see cref="GridExchange"/> does) until a pause or the end, where it persists: a batch with a pause as a base
+    /// snapshot (replaying its input would need the other partitions' totals).</summary>
+    private async Task<GridStepReply> RunGridAsync(long batchNumber)
+    {
+        var routes = _gridLease!.Value.Routes;
+        _gridPause = null;
+        if (_grid is { } cursor)
+        {
+            while (true)
+            {
+                var step = cursor.Next();
+                if (step == GridStep.Done)
+                {
+                    break;
+                }
+
+                switch (step)
+                {
+                    case GridStep.Evaluate:
+                        _partition!.Evaluate(routes, cursor.From, cursor.To, _output);
+                        break;
+                    case GridStep.Exchange:
+                        _gridPaused = true;
+                        return _gridPause = GridStepReply.Pause(_partition!, cursor, ahead: false, failed: false);
+                    case GridStep.Ahead:
+                        _gridPaused = true;
+                        var failed = !_partition!.TryRunGridDayStartAhead(cursor.AheadPolicy, cursor.AheadDay);
+                        return _gridPause = GridStepReply.Pause(_partition!, cursor, ahead: true, failed);
+                }
+            }
+        }
+        else
+        {
+            _partition!.Evaluate(routes, _output);
+        }
+
+        var (input, paused) = (_gridInput!, _gridPaused);
+        AbandonGrid();
+        var encoded = PartitionOutputCodec.Encode(_output);
+        _output.Clear();
+        await CommitAsync(batchNumber, input, encoded, forceBase: paused);
+        return GridStepReply.Finished(encoded);
+    }
+
+    /// <summary>Forgets the grid batch in progress and lets its routes go; tells the silo this partition is done with
+    /// the batch (<see cref="EngineDefinition.PartitionFinished"/>: evaluated, failed or abandoned).</summary>
+    private void AbandonGrid()
+    {
+        _grid?.End();
+        _gridLease?.Dispose();
+        _gridLease = null;
+        if (_gridInput is { } input)
+        {
+            Definition.PartitionFinished(_index, input);
+        }
+
+        (_gridBatch, _gridInput, _gridPause, _gridPaused) = (0, null, null, false);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        AbandonGrid();
+        if (_activated)
+        {
+            _activated = false;
+            Definition.PartitionDeactivated(_index);
+        }
+
+        return base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     /// <remarks>Memory holds the persisted state between batches (a failed batch deactivates the grain).</remarks>

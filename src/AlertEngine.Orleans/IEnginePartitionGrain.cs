@@ -25,6 +25,15 @@ internal interface IEnginePartitionGrain : IGrainWithStringKey
     /// partition persists instead of its state and replays on activation.</param>
     Task<Immutable<byte[]>> EvaluateAsync(long batchNumber, bool checkedDuplicates, Immutable<byte[]> activities, AdmittedActivities admitted, string input);
 
+    /// <summary>Phase 4 under the anomaly dispersion grid (issue 15): as <see cref="EvaluateAsync"/>, but the partition
+    /// evaluates the batch in the parts of its <see cref="GridBatchCursor"/> and pauses (not persisted) wherever the
+    /// grid's totals must be summed over the partitions, replying with its share; the coordinator answers each pause with
+    /// <see cref="ContinueGridAsync"/>. The reply that is <see cref="GridStepReply.Done"/> carries the output, persisted.</summary>
+    Task<GridStepReply> EvaluateGridAsync(long batchNumber, bool checkedDuplicates, Immutable<byte[]> activities, AdmittedActivities admitted, string input);
+
+    /// <summary>Goes on with the batch paused by <see cref="EvaluateGridAsync"/> with the partitions' sums.</summary>
+    Task<GridStepReply> ContinueGridAsync(long batchNumber, GridSums sums);
+
     /// <summary>The partition's state after the last batch (<see cref="PartitionStateCodec"/>).</summary>
     Task<Immutable<byte[]>> GetStateAsync();
 

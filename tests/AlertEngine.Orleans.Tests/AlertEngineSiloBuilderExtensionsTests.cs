@@ -36,13 +36,14 @@ public class AlertEngineSiloBuilderExtensionsTests
     }
 
     [Fact]
-    public void The_anomaly_dispersion_grid_is_refused_until_the_grains_exchange_its_totals()
+    public void The_anomaly_dispersion_grid_is_accepted()
     {
-        // Issue 15's internal switch: the in-process partitioned engine exchanges the prior's totals, the grains not yet.
+        // Issue 15's internal switch: the grains exchange the prior's totals (GridClusterTests), as the in-process
+        // partitioned engine does; it used to be refused with a NotSupportedException.
         var silo = new TestSiloBuilder();
-        var ex = Assert.Throws<NotSupportedException>(() => silo.AddAlertEngine(o => o.Engine = new AlertEngineOptions { AnomalyProfileFitLimit = 2, AnomalyDispersionGrid = true }));
-        Assert.Contains("does not run in the Orleans cluster yet", ex.Message, StringComparison.Ordinal);
-        Assert.Empty(silo.Services);
+        silo.AddAlertEngine(o => o.Engine = new AlertEngineOptions { AnomalyProfileFitLimit = 2, AnomalyDispersionGrid = true });
+        using var services = silo.Services.BuildServiceProvider();
+        Assert.True(services.GetRequiredService<EngineRegistry>().Get(AlertEngineClusterOptions.DefaultEngineName).Options.AnomalyDispersionGrid);
     }
 
     [Fact]

@@ -124,30 +124,8 @@ public class FaultTests
     {
         var activities = Stream();
         var batches = Oracle.Batches(activities, BatchSize).ToList();
-        var cluster = await EngineCluster.StartAsync(2);
-        var (engine, policies) = cluster.AddEngine(AllPolicies(), Options(), Partitions);
-        var name = engine.Name;
-        var half = batches.Count / 2;
-        for (var i = 0; i < half; i++)
-        {
-            await engine.ProcessAsync(i + 1, batches[i], TestContext.Current.CancellationToken);
-        }
-
-        var (registry, store, storage) = (cluster.Registry, cluster.Store, cluster.Storage);
-        await cluster.DisposeAsync();
-
-        await using var restarted = await EngineCluster.StartAsync(3, registry, store, storage);
-        engine = restarted.Cluster.Client.GetAlertEngine(name);
-        var last = await engine.GetLastBatchNumberAsync();
-        Assert.Equal(half, last);
-        for (var i = (int)last; i < batches.Count; i++)
-        {
-            await engine.ProcessAsync(i + 1, batches[i], TestContext.Current.CancellationToken);
-        }
-
-        Assert.Equal(
-            Oracle.Describe(Oracle.Changes(policies, Options(), activities)),
-            Oracle.Describe(restarted.UpsertsOf(policies)));
+        var (restarted, _, _) = await RestartMidStream(AllPolicies(), Options(), activities, batches, batches.Count / 2, 3);
+        await restarted.DisposeAsync();
     }
 
     /// <summary>With a partition base snapshot every <see cref="MaxDeltas"/> + 1 batches (staggered: batches 4, 8, … for
@@ -194,10 +172,20 @@ public class FaultTests
     {
         var activities = Stream(3);
         var batches = Oracle.Batches(activities, BatchSize).ToList();
+        var (restarted, _, _) = await RestartMidStream(AllPolicies(), Options(), activities, batches, afterBatch, 2, MaxDeltas);
+        await restarted.DisposeAsync();
+    }
+
+    /// <summary>Runs the first <paramref name="stop"/> batches on a 2-silo cluster, restarts the whole cluster with
+    /// <paramref name="silosAfter"/> silos from the persisted state, runs the others, and checks the alert changes
+    /// against the single pipeline's; returns the restarted cluster (dispose it), the engine and its policies.</summary>
+    internal static async Task<(EngineCluster Restarted, AlertEngineClient Engine, IReadOnlyList<AlertPolicy> Policies)> RestartMidStream(
+        IReadOnlyList<AlertPolicy> policies, AlertEngineOptions options, List<Activity> activities, List<List<Activity>> batches, int stop, short silosAfter, int? maxDeltas = null)
+    {
         var cluster = await EngineCluster.StartAsync(2);
-        var (engine, policies) = cluster.AddEngine(AllPolicies(), Options(), Partitions, maxDeltas: MaxDeltas);
+        var (engine, renamed) = cluster.AddEngine(policies, options, Partitions, maxDeltas: maxDeltas);
         var name = engine.Name;
-        for (var i = 0; i < afterBatch; i++)
+        for (var i = 0; i < stop; i++)
         {
             await engine.ProcessAsync(i + 1, batches[i], TestContext.Current.CancellationToken);
         }
@@ -205,17 +193,26 @@ public class FaultTests
         var (registry, store, storage) = (cluster.Registry, cluster.Store, cluster.Storage);
         await cluster.DisposeAsync();
 
-        await using var restarted = await EngineCluster.StartAsync(2, registry, store, storage);
-        engine = restarted.Cluster.Client.GetAlertEngine(name);
-        Assert.Equal(afterBatch, await engine.GetLastBatchNumberAsync());
-        for (var i = afterBatch; i < batches.Count; i++)
+        var restarted = await EngineCluster.StartAsync(silosAfter, registry, store, storage);
+        try
         {
-            await engine.ProcessAsync(i + 1, batches[i], TestContext.Current.CancellationToken);
-        }
+            engine = restarted.Cluster.Client.GetAlertEngine(name);
+            Assert.Equal(stop, await engine.GetLastBatchNumberAsync());
+            for (var i = stop; i < batches.Count; i++)
+            {
+                await engine.ProcessAsync(i + 1, batches[i], TestContext.Current.CancellationToken);
+            }
 
-        Assert.Equal(
-            Oracle.Describe(Oracle.Changes(policies, Options(), activities)),
-            Oracle.Describe(restarted.UpsertsOf(policies)));
+            Assert.Equal(
+                Oracle.Describe(Oracle.Changes(renamed, options, activities)),
+                Oracle.Describe(restarted.UpsertsOf(renamed)));
+            return (restarted, engine, renamed);
+        }
+        catch
+        {
+            await restarted.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Deterministically mid-batch: a partition has evaluated the batch in memory (others may have persisted
@@ -236,15 +233,8 @@ public class FaultTests
                 return;
             }
 
-            cluster.Faults.PausePartition(engine.Name, number, cluster.Cluster.GetActiveSilos().First().SiloAddress);
-            var paused = cluster.Faults.Paused;
-            var pending = send();
-            var pause = await paused;
-            var victim = cluster.Cluster.GetActiveSilos().Single(s => s.SiloAddress.Equals(pause.Silo));
-            await cluster.Cluster.KillSiloAsync(victim);
-            cluster.Faults.Fail();
+            await KillAPartitionsSiloBeforeItPersists(cluster, engine, number, send);
             killed++;
-            await pending;
         }, maxDeltas);
         Assert.Equal(1, killed);
         Assert.True(retries > 0, "the batch did not fail: the kill did not land mid-batch");
@@ -253,17 +243,36 @@ public class FaultTests
 
     internal const int MaxDeltas = 3;
 
+    /// <summary>Sends batch <paramref name="number"/> (<paramref name="send"/> retries it until it succeeds) and kills the
+    /// silo of a partition (not on the first silo) that has evaluated it in memory and is about to persist it; the
+    /// paused call fails.</summary>
+    internal static async Task KillAPartitionsSiloBeforeItPersists(EngineCluster cluster, AlertEngineClient engine, long number, Func<Task> send)
+    {
+        cluster.Faults.PausePartition(engine.Name, number, cluster.Cluster.GetActiveSilos().First().SiloAddress);
+        var paused = cluster.Faults.Paused;
+        var pending = send();
+        var pause = await paused;
+        var victim = cluster.Cluster.GetActiveSilos().Single(s => s.SiloAddress.Equals(pause.Silo));
+        await cluster.Cluster.KillSiloAsync(victim);
+        cluster.Faults.Fail();
+        await pending;
+    }
+
     /// <summary>Runs the stream in batches on a 3-silo cluster; <paramref name="step"/> decides what happens around
     /// each batch and calls <c>send</c>, which sends it, retrying the same batch number until it succeeds.</summary>
-    internal static async Task<(int Retries, int Silos)> RunWithFault(int seed, Func<EngineCluster, AlertEngineClient, long, Func<Task>, Task> step, int? maxDeltas = null, string? redis = null)
+    /// <remarks>With <paramref name="grid"/>, the stream, its batches, the policies and the options are those given
+    /// (the anomaly dispersion grid's, <c>GridFaultTests</c>).</remarks>
+    internal static async Task<(int Retries, int Silos)> RunWithFault(int seed, Func<EngineCluster, AlertEngineClient, long, Func<Task>, Task> step, int? maxDeltas = null, string? redis = null,
+        (List<Activity> Activities, List<List<Activity>> Batches, IReadOnlyList<AlertPolicy> Policies, AlertEngineOptions Options)? grid = null)
     {
         await using var cluster = redis is null ? await EngineCluster.StartAsync(3) : await EngineCluster.StartAsync(3, redis);
-        var activities = Stream(seed);
-        var (engine, policies) = cluster.AddEngine(AllPolicies(), Options(), Partitions, maxDeltas: maxDeltas);
+        var activities = grid?.Activities ?? Stream(seed);
+        var options = grid?.Options ?? Options();
+        var (engine, policies) = cluster.AddEngine(grid?.Policies ?? AllPolicies(), options, Partitions, maxDeltas: maxDeltas);
         long number = 0;
         long detections = 0, duplicates = 0, late = 0;
         var retries = 0;
-        foreach (var batch in Oracle.Batches(activities, BatchSize))
+        foreach (var batch in grid?.Batches ?? Oracle.Batches(activities, BatchSize))
         {
             var current = ++number;
             await step(cluster, engine, current, async () =>
@@ -291,7 +300,7 @@ public class FaultTests
             });
         }
 
-        using var pipeline = new AlertPipeline(policies, Options());
+        using var pipeline = new AlertPipeline(policies, options);
         var expected = new List<Alert>();
         foreach (var activity in activities)
         {

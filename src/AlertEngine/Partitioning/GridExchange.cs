@@ -26,214 +26,102 @@ namespace AlertEngine;
 /// whose totals no copy holds is not exchanged. Copies that disagree (a day start failed in some partitions only, or
 /// totals of different days) break the invariant: the exchange throws and the pipeline is faulted
 /// (<see cref="PartitionedAlertPipeline"/> refuses later batches).</para>
+/// <para>The walk through the batch (the parts, the exchanges, the day starts run ahead) is <see cref="GridBatchCursor"/>'s
+/// and the sum and its checks <see cref="GridTotalsSum"/>'s, which the Orleans coordinator and partition grains use the
+/// same way (one call per partition and step there).</para>
 /// <para>Built once from the partitions' models at construction: a future partitioned policy reload that replaces or
 /// adds policies must rebuild it (<see cref="Create"/>).</para>
 /// </remarks>
 internal sealed class GridExchange
 {
-    private readonly int[] _policies;
-    private readonly bool[] _isGrid;
-    private readonly long[] _clock;
-    private readonly long[] _crossedDay;
-    private readonly GridPriorTotals _sum = new();
+    private readonly GridBatchCursor _cursor;
+    private readonly GridTotalsSum _sum = new();
     private readonly bool[] _failed;
 
-    private GridExchange(int[] policies, int policyCount, int partitions)
+    private GridExchange(GridBatchCursor cursor, int partitions)
     {
-        _policies = policies;
+        _cursor = cursor;
         _failed = new bool[partitions];
-        _isGrid = new bool[policyCount];
-        foreach (var index in policies)
-        {
-            _isGrid[index] = true;
-        }
-
-        _clock = new long[policyCount];
-        _crossedDay = new long[policyCount];
     }
 
     /// <summary>The exchange for the partitions' policies, or null when no policy runs the grid.</summary>
-    public static GridExchange? Create(IReadOnlyList<EnginePartition> partitions, int policyCount)
-    {
-        var policies = new List<int>();
-        for (var i = 0; i < policyCount; i++)
-        {
-            if (partitions[0].GridModelAt(i) is not null)
-            {
-                policies.Add(i);
-            }
-        }
-
-        return policies.Count == 0 ? null : new GridExchange([.. policies], policyCount, partitions.Count);
-    }
+    public static GridExchange? Create(IReadOnlyList<EnginePartition> partitions, int policyCount) =>
+        GridBatchCursor.Create(partitions[0], policyCount) is { } cursor ? new GridExchange(cursor, partitions.Count) : null;
 
     /// <summary>Evaluates a routed batch in every partition (through <paramref name="run"/>, which runs the work of
     /// every partition and returns when all are done), in parts, exchanging the grid's totals between them.</summary>
     public void Evaluate(IReadOnlyList<EnginePartition> partitions, BatchRoutes routes, PartitionOutput[] outputs, Action<Action<int>> run)
     {
         // The policies' clocks as every copy holds them (the same in every partition between batches).
-        foreach (var index in _policies)
+        var cursor = _cursor;
+        cursor.Begin(partitions[0], routes);
+        try
         {
-            _clock[index] = partitions[0].GridModelAt(index)!.WatermarkTicks;
-            _crossedDay[index] = long.MinValue;
-        }
-
-        var admitted = routes.Admitted;
-        var starts = routes.Starts;
-        var policies = routes.Policies;
-        var partStart = 0;
-        for (var i = 0; i < admitted.Length; i++)
-        {
-            var t = admitted[i].Activity.Time.UtcTicks;
-            var day = t / TimeSpan.TicksPerDay;
-            var cut = false;
-            var jump = false;
-            for (var e = starts[i]; e < starts[i + 1]; e++)
+            GridStep step;
+            while ((step = cursor.Next()) != GridStep.Done)
             {
-                var index = policies[e];
-                if (!MovesClock(routes, e, index, t) || _clock[index] == long.MinValue)
+                switch (step)
                 {
-                    continue;
+                    case GridStep.Evaluate:
+                        var (from, to) = (cursor.From, cursor.To);
+                        run(p => partitions[p].Evaluate(routes, from, to, outputs[p]));
+                        break;
+                    case GridStep.Exchange:
+                        foreach (var (index, day) in cursor.Exchanges)
+                        {
+                            Exchange(partitions, index, day, ahead: false, run);
+                        }
+
+                        break;
+                    case GridStep.Ahead:
+                        Exchange(partitions, cursor.AheadPolicy, cursor.AheadDay, ahead: true, run);
+                        break;
                 }
-
-                var last = _clock[index] / TimeSpan.TicksPerDay;
-                if (day > last)
-                {
-                    cut |= _crossedDay[index] != long.MinValue;
-                    jump |= day > last + 1;
-                }
-            }
-
-            if (cut || jump)
-            {
-                // The part so far, then its totals summed; then a jump's day starts but the last, each exchanged.
-                EvaluatePart(partitions, routes, partStart, i, outputs, run);
-                partStart = i;
-                RunJumps(partitions, starts[i], starts[i + 1], routes, day, t, run);
-            }
-
-            // The clocks after activity i (as each copy's model moves them).
-            for (var e = starts[i]; e < starts[i + 1]; e++)
-            {
-                var index = policies[e];
-                if (!MovesClock(routes, e, index, t))
-                {
-                    continue;
-                }
-
-                if (_clock[index] != long.MinValue && day > _clock[index] / TimeSpan.TicksPerDay)
-                {
-                    _crossedDay[index] = day;
-                }
-
-                _clock[index] = t;
             }
         }
-
-        EvaluatePart(partitions, routes, partStart, admitted.Length, outputs, run);
-    }
-
-    /// <summary>Whether route entry <paramref name="e"/> (policy <paramref name="index"/>, activity time
-    /// <paramref name="t"/>) moves a grid policy's clock as every copy's model moves it: a grid policy, no condition
-    /// error, a time after the clock.</summary>
-    private bool MovesClock(BatchRoutes routes, int e, int index, long t) =>
-        _isGrid[index] && routes.Error(e) is null && t > _clock[index];
-
-    /// <summary>Evaluates activities <paramref name="from"/> to <paramref name="to"/> in every partition, then sums and
-    /// hands out the totals of the day starts crossed in them.</summary>
-    private void EvaluatePart(IReadOnlyList<EnginePartition> partitions, BatchRoutes routes, int from, int to, PartitionOutput[] outputs, Action<Action<int>> run)
-    {
-        if (to > from)
+        finally
         {
-            run(p => partitions[p].Evaluate(routes, from, to, outputs[p]));
-        }
-
-        foreach (var index in _policies)
-        {
-            if (_crossedDay[index] != long.MinValue)
-            {
-                Exchange(partitions, index, (int)_crossedDay[index]);
-                _crossedDay[index] = long.MinValue;
-            }
-        }
-    }
-
-    /// <summary>For each grid policy that activity (entries <paramref name="first"/> to <paramref name="end"/>) moves
-    /// over more than one day start: runs every such day start but the last (at most the last
-    /// <see cref="BaselineModel{T}.GridDayStartsPerJump"/> in all, as the single engine) in every partition, each followed
-    /// by the exchange.</summary>
-    private void RunJumps(IReadOnlyList<EnginePartition> partitions, int first, int end, BatchRoutes routes, long day, long t, Action<Action<int>> run)
-    {
-        var policies = routes.Policies;
-        for (var e = first; e < end; e++)
-        {
-            var index = policies[e];
-            if (!MovesClock(routes, e, index, t) || _clock[index] == long.MinValue)
-            {
-                continue;
-            }
-
-            var last = _clock[index] / TimeSpan.TicksPerDay;
-            if (day <= last + 1)
-            {
-                continue;
-            }
-
-            // From the model's own day too: a day start already run ahead is not run again.
-            var from = Math.Max(Math.Max(last, partitions[0].GridModelAt(index)!.GridDay) + 1, day - BaselineModel<Activity>.GridDayStartsPerJump + 1);
-            for (var d = from; d < day; d++)
-            {
-                var dayStart = (int)d;
-                Array.Clear(_failed);
-                run(p => _failed[p] = !partitions[p].TryRunGridDayStartAhead(index, dayStart));
-                var failed = 0;
-                foreach (var f in _failed)
-                {
-                    failed += f ? 1 : 0;
-                }
-
-                if (failed == partitions.Count)
-                {
-                    // Failed in every copy: the activity runs this day start again and its key's owner reports it.
-                    break;
-                }
-
-                if (failed != 0)
-                {
-                    throw new InvalidOperationException($"The grid's day start {dayStart} of policy {index} failed in {failed} of {partitions.Count} partitions only: the partitions' detector-wide states differ.");
-                }
-
-                Exchange(partitions, index, dayStart);
-            }
+            cursor.End();
         }
     }
 
     /// <summary>Sums the partitions' totals of day <paramref name="day"/> for the policy at <paramref name="index"/> and
-    /// gives every partition the sum.</summary>
-    private void Exchange(IReadOnlyList<EnginePartition> partitions, int index, int day)
+    /// gives every partition the sum; with <paramref name="ahead"/>, first runs that day start ahead in every partition
+    /// (the day start of a jump: failed in every partition, the jump stops there).</summary>
+    private void Exchange(IReadOnlyList<EnginePartition> partitions, int index, int day, bool ahead, Action<Action<int>> run)
     {
-        // No copy holds the day's totals: its day start failed in every partition (each reported by the key's owner,
-        // as the single engine reports it); a mix is an invariant failure, thrown by AddPendingTo below.
-        var holding = false;
-        for (var p = 0; p < partitions.Count && !holding; p++)
+        if (ahead)
         {
-            holding = partitions[p].GridModelAt(index)!.GridPriorState!.HasPendingOf(day);
+            Array.Clear(_failed);
+            run(p => _failed[p] = !partitions[p].TryRunGridDayStartAhead(index, day));
         }
 
-        if (!holding)
-        {
-            return;
-        }
-
-        _sum.Clear();
+        _sum.Begin(index, day);
         for (var p = 0; p < partitions.Count; p++)
         {
-            partitions[p].GridModelAt(index)!.GridPriorState!.AddPendingTo(_sum, day);
+            if (ahead && _failed[p])
+            {
+                _sum.AddFailed();
+            }
+            else
+            {
+                _sum.Add(partitions[p].GridModelAt(index)!.GridPriorState!);
+            }
         }
 
-        for (var p = 0; p < partitions.Count; p++)
+        switch (_sum.End())
         {
-            partitions[p].GridModelAt(index)!.GridPriorState!.ReplacePending(_sum, day);
+            case GridExchangeOutcome.FailedEverywhere:
+                // The activity runs this day start again and its key's owner reports it.
+                _cursor.FailedEverywhere();
+                break;
+            case GridExchangeOutcome.Sum:
+                for (var p = 0; p < partitions.Count; p++)
+                {
+                    partitions[p].GridModelAt(index)!.GridPriorState!.ReplacePending(_sum.Sum, day);
+                }
+
+                break;
         }
     }
 }

@@ -23,15 +23,6 @@ public class PartitionedGridFailures
         Policy("grid-downloads", "FileDownloaded", new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(2), AnomalySensitivity.High, TimeSpan.FromHours(1)), new AggregationSettings(AggregationMode.None)),
     ];
 
-    /// <summary>Four days, a jump of 33 days (run ahead in the partitioned engine), two more days.</summary>
-    private static List<Activity> JumpStream()
-    {
-        var head = PartitionedGridProperties.Stream(5, hours: 4 * 24, jumps: false);
-        var tail = PartitionedGridProperties.Stream(6, hours: 2 * 24, jumps: false)
-            .Select(a => new Activity("t" + a.Id, a.Time + TimeSpan.FromDays(4 + 33), a.Operation) { UserId = a.UserId });
-        return [.. head, .. tail];
-    }
-
     /// <summary>Makes every later day start of the model throw (pending totals of a day no day start comes after).</summary>
     private static void BreakDayStarts(BaselineModel<Activity> model)
     {
@@ -49,7 +40,7 @@ public class PartitionedGridFailures
     [InlineData(5, 1)]
     public void A_day_start_that_throws_in_every_copy_is_reported_as_the_single_engines_evaluation_error(int partitions, int batchSize)
     {
-        var activities = JumpStream();
+        var activities = GridStreams.JumpStream();
         var cut = activities.Count / 3;
         var expectedDiagnostics = new List<string>();
         var expected = new List<string>();
@@ -87,7 +78,7 @@ public class PartitionedGridFailures
     [InlineData(500)]
     public void Copies_that_disagree_fault_the_pipeline_and_later_batches_throw_naming_the_first_failure(int batchSize)
     {
-        var activities = JumpStream();
+        var activities = GridStreams.JumpStream();
         var cut = activities.Count / 3;
         using var pipeline = new PartitionedAlertPipeline(GridPolicies(), 3, GridOptions());
         pipeline.Process(activities.Take(cut).ToList());

@@ -57,6 +57,18 @@ internal sealed class GridPriorTotals
         Keys += other.Keys;
     }
 
+    /// <summary>Adds a vector of <paramref name="keys"/> keys given as its integers (a partition's, as a grain sent it).</summary>
+    internal void AddRaw(ReadOnlySpan<long> totals, long keys)
+    {
+        var t = totals[..GridLikelihood.Size];
+        for (var k = 0; k < GridLikelihood.Size; k++)
+        {
+            _totals[k] += t[k];
+        }
+
+        Keys += keys;
+    }
+
     /// <summary>Makes this vector a copy of <paramref name="other"/>.</summary>
     public void CopyFrom(GridPriorTotals other)
     {

@@ -75,15 +75,6 @@ internal sealed class LaggedGridPrior
         HasPending = true;
     }
 
-    /// <summary>Adds the pending totals (a partition's, summed over its own keys) to <paramref name="sum"/>
-    /// (the partitioned engine's exchange, <c>GridExchange</c>).</summary>
-    /// <exception cref="InvalidOperationException">No totals of day <paramref name="day"/> are pending.</exception>
-    internal void AddPendingTo(GridPriorTotals sum, int day)
-    {
-        ThrowIfNotPending(day);
-        sum.Add(_pending);
-    }
-
     /// <summary>Replaces the pending totals of day <paramref name="day"/> (a partition's own keys') by the sum over
     /// every partition (the partitioned engine's exchange, before any copy applies them at the next day start).</summary>
     /// <exception cref="InvalidOperationException">No totals of day <paramref name="day"/> are pending.</exception>
