@@ -204,16 +204,14 @@ public class GridModelProperties
     }
 
     [Fact]
-    public void The_partitioned_engines_staged_phases_refuse_the_grid_with_a_clear_exception()
+    public void The_engines_switch_builds_the_grid_model()
     {
-        // (Snapshots carry the grid: GridSnapshotProperties.)
+        // (Snapshots carry the grid: GridSnapshotProperties; the partitioned engine runs it through Process and the
+        // staged phases: PartitionedGridProperties.)
         var policy = Policy();
         var options = new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault, AnomalyDispersionGrid = true };
         var detector = new AnomalyDetector(policy, (AnomalyTrigger)policy.Trigger, options, _ => { });
         Assert.True(detector.Model.HasGrid);
-        // The partitioned engine runs it through Process (PartitionedGridProperties), not through the staged phases.
-        using var partitioned = new PartitionedAlertPipeline([policy], 2, options);
-        Assert.Contains("through Process only", Assert.Throws<NotSupportedException>(partitioned.BeginStaged).Message, StringComparison.Ordinal);
         using var single = new AlertPipeline([policy], options);
         Assert.Empty(single.Process(new Activity("x", Origin, "FileDownloaded") { UserId = "u" }));
     }
