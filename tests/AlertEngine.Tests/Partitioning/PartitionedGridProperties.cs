@@ -22,12 +22,12 @@ public class PartitionedGridProperties
 
     /// <summary>The options; with <paramref name="zone"/>, a non-UTC engine zone and per-key zones for some keys (the
     /// grid's day starts stay UTC's).</summary>
-    private static AlertEngineOptions GridOptions(bool zone = false) => new()
+    private static AlertEngineOptions GridOptions(bool zone = false, bool grid = true) => new()
     {
         AllowedLateness = TimeSpan.FromMinutes(30),
         MaxActivitiesPerAlert = 3,
         AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault,
-        AnomalyDispersionGrid = true,
+        AnomalyDispersionGrid = grid,
         TimeZone = zone ? TimeZoneInfo.FindSystemTimeZoneById("America/New_York") : TimeZoneInfo.Utc,
         AnomalyKeyTimeZone = zone ? (k => k.StartsWith("user1", StringComparison.Ordinal) ? TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata") : null) : null,
     };
@@ -566,4 +566,73 @@ public class PartitionedGridProperties
         Assert.Equal(expected, RunStaged(pipeline, batches, partitions));
         Assert.Equal(grid, GridState(pipeline));
     }
+
+    [Property(MaxTest = 5)]
+    public Property A_checkpoint_under_the_other_grid_switch_restores_into_the_partitioned_engine_as_into_the_single_one() =>
+        Prop.ForAll(
+            (from seed in Gen.Choose(0, int.MaxValue)
+             from before in Gen.Choose(1, 13)
+             from after in Gen.Choose(2, 13)
+             from savedWithGrid in Gen.Elements(true, false)
+             from zone in Gen.Elements(true, false)
+             from cut in Gen.Choose(0, 100_000)
+             from batchSeed in Gen.Choose(0, int.MaxValue)
+             select (seed, before, after, savedWithGrid, zone, cut, batchSeed)).ToArbitrary(),
+            c =>
+        {
+            // Saved under one switch by the single engine (`before` 1) or a partitioned one; restored under the other
+            // switch (the snapshot's mix rule, GridCheckpointMixProperties) into a partitioned engine (Process or the
+            // staged phases) and, as the oracle, into the single engine.
+            var activities = Stream(c.seed, hours: HoursPerCase, hard: true);
+            var cut = c.cut % (activities.Count + 1);
+            using var checkpoint = new MemoryStream();
+            if (c.before == 1)
+            {
+                using var single = new AlertPipeline(GridPolicies(), GridOptions(c.zone, c.savedWithGrid));
+                foreach (var activity in activities.Take(cut))
+                {
+                    single.Process(activity);
+                }
+
+                single.SaveCheckpoint(checkpoint);
+            }
+            else
+            {
+                using var partitioned = new PartitionedAlertPipeline(GridPolicies(), c.before, GridOptions(c.zone, c.savedWithGrid));
+                foreach (var batch in Batches(activities.Take(cut).ToList(), c.batchSeed))
+                {
+                    partitioned.Process(batch);
+                }
+
+                partitioned.SaveCheckpoint(checkpoint);
+            }
+
+            var bytes = checkpoint.ToArray();
+            using var oracle = new AlertPipeline(GridPolicies(), GridOptions(c.zone, !c.savedWithGrid));
+            Assert.Empty(oracle.RestoreCheckpoint(new MemoryStream(bytes)).Skipped);
+            var expected = activities.Skip(cut).SelectMany(oracle.Process).Select(Describe2).ToList();
+
+            using var restored = new PartitionedAlertPipeline(GridPolicies(), c.after, GridOptions(c.zone, !c.savedWithGrid));
+            Assert.Empty(restored.RestoreCheckpoint(new MemoryStream(bytes)).Skipped);
+            var rest = Batches(activities.Skip(cut).ToList(), c.batchSeed ^ 1);
+            List<string> actual = c.batchSeed % 2 == 0
+                ? RunStaged(restored, rest, c.batchSeed)
+                : [.. rest.SelectMany(b => restored.Process(b)).Select(Describe2)];
+            Assert.Equal(expected, actual);
+            Assert.Equal(GridState(oracle), GridState(restored));
+            if (!c.savedWithGrid)
+            {
+                AssertSamePrior(restored);
+            }
+
+            using var a = new MemoryStream();
+            using var b = new MemoryStream();
+            oracle.SaveCheckpoint(a);
+            restored.SaveCheckpoint(b);
+            using var fromA = new AlertPipeline(GridPolicies(), GridOptions(c.zone, !c.savedWithGrid));
+            fromA.RestoreCheckpoint(new MemoryStream(a.ToArray()));
+            using var fromB = new AlertPipeline(GridPolicies(), GridOptions(c.zone, !c.savedWithGrid));
+            fromB.RestoreCheckpoint(new MemoryStream(b.ToArray()));
+            Assert.Equal(GridState(fromA), GridState(fromB));
+        });
 }
