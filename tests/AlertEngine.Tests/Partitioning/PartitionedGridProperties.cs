@@ -277,17 +277,43 @@ public class PartitionedGridProperties
             Assert.Equal(expectedGrid, grid);
         });
 
+    /// <summary>Restores <paramref name="checkpoint"/> into the single engine (<paramref name="after"/> 1) or a
+    /// partitioned one and runs <paramref name="rest"/> (the partitioned one in random batches, through
+    /// <c>Process</c> or, with <paramref name="staged"/>, the staged phases); the changes and the grid's state.</summary>
+    private static (List<string> Changes, List<string> Grid) Continue(MemoryStream checkpoint, int after, bool zone, List<Activity> rest, int batchSeed, bool staged)
+    {
+        if (after == 1)
+        {
+            using var single = new AlertPipeline(GridPolicies(), GridOptions(zone));
+            Assert.Empty(single.RestoreCheckpoint(checkpoint).Skipped);
+            return ([.. rest.SelectMany(single.Process).Select(Describe2)], GridState(single));
+        }
+
+        using var partitioned = new PartitionedAlertPipeline(GridPolicies(), after, GridOptions(zone));
+        Assert.Empty(partitioned.RestoreCheckpoint(checkpoint).Skipped);
+        var batches = Batches(rest, batchSeed ^ 1);
+        List<string> changes = staged ? RunStaged(partitioned, batches, batchSeed ^ 2) : [.. batches.SelectMany(b => partitioned.Process(b)).Select(Describe2)];
+        AssertSamePrior(partitioned);
+        return (changes, GridState(partitioned));
+    }
+
+    /// <summary>A restart case: the stream's seed, the partition counts before and after the cut (1: the single engine
+    /// where the property allows it), the non-UTC zones, a flag the property gives its meaning, the cut and the batching's
+    /// seed.</summary>
+    private static Arbitrary<(int seed, int before, int after, bool zone, bool flag, int cut, int batchSeed)> RestartCases() =>
+        (from seed in Gen.Choose(0, int.MaxValue)
+         from before in Gen.Choose(1, 13)
+         from after in Gen.Choose(1, 13)
+         from zone in Gen.Elements(true, false)
+         from flag in Gen.Elements(true, false)
+         from cut in Gen.Choose(0, 100_000)
+         from batchSeed in Gen.Choose(0, int.MaxValue)
+         select (seed, before, after, zone, flag, cut, batchSeed)).ToArbitrary();
+
     [Property(MaxTest = 6)]
     public Property Restart_from_a_checkpoint_at_a_random_cut_between_the_single_and_the_partitioned_engine_equals_the_uninterrupted_run() =>
         Prop.ForAll(
-            (from seed in Gen.Choose(0, int.MaxValue)
-             from before in Gen.Choose(1, 13)
-             from after in Gen.Choose(1, 13)
-             from zone in Gen.Elements(true, false)
-             from singleFirst in Gen.Elements(true, false)
-             from cut in Gen.Choose(0, 100_000)
-             from batchSeed in Gen.Choose(0, int.MaxValue)
-             select (seed, before, after, zone, singleFirst, cut, batchSeed)).ToArbitrary(),
+            RestartCases(),
             c =>
         {
             var activities = Stream(c.seed, hours: HoursPerCase, hard: true);
@@ -297,7 +323,7 @@ public class PartitionedGridProperties
             using var checkpoint = new MemoryStream();
 
             // single → partitioned, or partitioned → single (or another partition count).
-            if (c.singleFirst)
+            if (c.flag)
             {
                 using var single = new AlertPipeline(GridPolicies(), GridOptions(c.zone));
                 actual.AddRange(activities.Take(cut).SelectMany(single.Process).Select(Describe2));
@@ -326,24 +352,9 @@ public class PartitionedGridProperties
                 }
 
                 checkpoint.Position = 0;
-                if (c.after == 1)
-                {
-                    using var single = new AlertPipeline(GridPolicies(), GridOptions(c.zone));
-                    Assert.Empty(single.RestoreCheckpoint(checkpoint).Skipped);
-                    actual.AddRange(activities.Skip(cut).SelectMany(single.Process).Select(Describe2));
-                    Assert.Equal(expectedGrid, GridState(single));
-                }
-                else
-                {
-                    using var partitioned = new PartitionedAlertPipeline(GridPolicies(), c.after, GridOptions(c.zone));
-                    Assert.Empty(partitioned.RestoreCheckpoint(checkpoint).Skipped);
-                    foreach (var batch in Batches(activities.Skip(cut).ToList(), c.batchSeed ^ 1))
-                    {
-                        actual.AddRange(partitioned.Process(batch).Select(Describe2));
-                    }
-
-                    Assert.Equal(expectedGrid, GridState(partitioned));
-                }
+                var (changes, grid) = Continue(checkpoint, c.after, c.zone, activities.Skip(cut).ToList(), c.batchSeed, staged: false);
+                actual.AddRange(changes);
+                Assert.Equal(expectedGrid, grid);
             }
 
             Assert.Equal(expected, actual);
@@ -483,13 +494,7 @@ public class PartitionedGridProperties
     [Property(MaxTest = 6)]
     public Property The_staged_phases_restart_from_a_checkpoint_at_a_random_cut_and_equal_the_uninterrupted_single_engine() =>
         Prop.ForAll(
-            (from seed in Gen.Choose(0, int.MaxValue)
-             from before in Gen.Choose(1, 13)
-             from after in Gen.Choose(1, 13)
-             from zone in Gen.Elements(true, false)
-             from cut in Gen.Choose(0, 100_000)
-             from batchSeed in Gen.Choose(0, int.MaxValue)
-             select (seed, before, after, zone, cut, batchSeed)).ToArbitrary(),
+            RestartCases(),
             c =>
         {
             // Staged up to the cut (a single engine when `before` is 1), the checkpoint, then staged (or the single
@@ -514,21 +519,9 @@ public class PartitionedGridProperties
             }
 
             checkpoint.Position = 0;
-            if (c.after == 1)
-            {
-                using var single = new AlertPipeline(GridPolicies(), GridOptions(c.zone));
-                Assert.Empty(single.RestoreCheckpoint(checkpoint).Skipped);
-                actual.AddRange(activities.Skip(cut).SelectMany(single.Process).Select(Describe2));
-                Assert.Equal(expectedGrid, GridState(single));
-            }
-            else
-            {
-                using var partitioned = new PartitionedAlertPipeline(GridPolicies(), c.after, GridOptions(c.zone));
-                Assert.Empty(partitioned.RestoreCheckpoint(checkpoint).Skipped);
-                actual.AddRange(RunStaged(partitioned, Batches(activities.Skip(cut).ToList(), c.batchSeed ^ 1), c.batchSeed ^ 2));
-                AssertSamePrior(partitioned);
-                Assert.Equal(expectedGrid, GridState(partitioned));
-            }
+            var (changes, grid) = Continue(checkpoint, c.after, c.zone, activities.Skip(cut).ToList(), c.batchSeed, staged: true);
+            actual.AddRange(changes);
+            Assert.Equal(expectedGrid, grid);
 
             Assert.Equal(expected, actual);
         });
@@ -570,16 +563,11 @@ public class PartitionedGridProperties
     [Property(MaxTest = 5)]
     public Property A_checkpoint_under_the_other_grid_switch_restores_into_the_partitioned_engine_as_into_the_single_one() =>
         Prop.ForAll(
-            (from seed in Gen.Choose(0, int.MaxValue)
-             from before in Gen.Choose(1, 13)
-             from after in Gen.Choose(2, 13)
-             from savedWithGrid in Gen.Elements(true, false)
-             from zone in Gen.Elements(true, false)
-             from cut in Gen.Choose(0, 100_000)
-             from batchSeed in Gen.Choose(0, int.MaxValue)
-             select (seed, before, after, savedWithGrid, zone, cut, batchSeed)).ToArbitrary(),
+            RestartCases(),
             c =>
         {
+            var savedWithGrid = c.flag;
+            var after = Math.Max(2, c.after);
             // Saved under one switch by the single engine (`before` 1) or a partitioned one; restored under the other
             // switch (the snapshot's mix rule, GridCheckpointMixProperties) into a partitioned engine (Process or the
             // staged phases) and, as the oracle, into the single engine.
@@ -588,7 +576,7 @@ public class PartitionedGridProperties
             using var checkpoint = new MemoryStream();
             if (c.before == 1)
             {
-                using var single = new AlertPipeline(GridPolicies(), GridOptions(c.zone, c.savedWithGrid));
+                using var single = new AlertPipeline(GridPolicies(), GridOptions(c.zone, savedWithGrid));
                 foreach (var activity in activities.Take(cut))
                 {
                     single.Process(activity);
@@ -598,7 +586,7 @@ public class PartitionedGridProperties
             }
             else
             {
-                using var partitioned = new PartitionedAlertPipeline(GridPolicies(), c.before, GridOptions(c.zone, c.savedWithGrid));
+                using var partitioned = new PartitionedAlertPipeline(GridPolicies(), c.before, GridOptions(c.zone, savedWithGrid));
                 foreach (var batch in Batches(activities.Take(cut).ToList(), c.batchSeed))
                 {
                     partitioned.Process(batch);
@@ -608,11 +596,11 @@ public class PartitionedGridProperties
             }
 
             var bytes = checkpoint.ToArray();
-            using var oracle = new AlertPipeline(GridPolicies(), GridOptions(c.zone, !c.savedWithGrid));
+            using var oracle = new AlertPipeline(GridPolicies(), GridOptions(c.zone, !savedWithGrid));
             Assert.Empty(oracle.RestoreCheckpoint(new MemoryStream(bytes)).Skipped);
             var expected = activities.Skip(cut).SelectMany(oracle.Process).Select(Describe2).ToList();
 
-            using var restored = new PartitionedAlertPipeline(GridPolicies(), c.after, GridOptions(c.zone, !c.savedWithGrid));
+            using var restored = new PartitionedAlertPipeline(GridPolicies(), after, GridOptions(c.zone, !savedWithGrid));
             Assert.Empty(restored.RestoreCheckpoint(new MemoryStream(bytes)).Skipped);
             var rest = Batches(activities.Skip(cut).ToList(), c.batchSeed ^ 1);
             List<string> actual = c.batchSeed % 2 == 0
@@ -620,7 +608,7 @@ public class PartitionedGridProperties
                 : [.. rest.SelectMany(b => restored.Process(b)).Select(Describe2)];
             Assert.Equal(expected, actual);
             Assert.Equal(GridState(oracle), GridState(restored));
-            if (!c.savedWithGrid)
+            if (!savedWithGrid)
             {
                 AssertSamePrior(restored);
             }
@@ -629,9 +617,9 @@ public class PartitionedGridProperties
             using var b = new MemoryStream();
             oracle.SaveCheckpoint(a);
             restored.SaveCheckpoint(b);
-            using var fromA = new AlertPipeline(GridPolicies(), GridOptions(c.zone, !c.savedWithGrid));
+            using var fromA = new AlertPipeline(GridPolicies(), GridOptions(c.zone, !savedWithGrid));
             fromA.RestoreCheckpoint(new MemoryStream(a.ToArray()));
-            using var fromB = new AlertPipeline(GridPolicies(), GridOptions(c.zone, !c.savedWithGrid));
+            using var fromB = new AlertPipeline(GridPolicies(), GridOptions(c.zone, !savedWithGrid));
             fromB.RestoreCheckpoint(new MemoryStream(b.ToArray()));
             Assert.Equal(GridState(fromA), GridState(fromB));
         });
