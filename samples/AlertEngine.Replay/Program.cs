@@ -22,13 +22,20 @@ internal static class Program
         Run(args, stdin, stdout, stderr, out _, cancellationToken);
 
     /// <summary>Runs the command and also returns what happened (counters, buffer high-water mark) for tests.</summary>
-    internal static int Run(string[] args, Stream stdin, Stream stdout, TextWriter stderr, out ReplayReport report, CancellationToken cancellationToken = default)
+    internal static int Run(string[] args, Stream stdin, Stream stdout, TextWriter stderr, out ReplayReport report, CancellationToken cancellationToken = default) =>
+        Run(args, stdin, stdout, stderr, out report, configureOptions: null, cancellationToken);
+
+    /// <summary>Runs the command with engine options the command line cannot set (tests only: the internal switches of
+    /// issue 15, e.g. <see cref="AlertEngineOptions.AnomalyDispersionGrid"/>); <paramref name="configureOptions"/> is
+    /// applied to the options the arguments give, before the engine is built. Not a command-line option: the replay's
+    /// options are the spec's (interchange.md).</summary>
+    internal static int Run(string[] args, Stream stdin, Stream stdout, TextWriter stderr, out ReplayReport report, Action<AlertEngineOptions>? configureOptions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdin);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        var command = new ReplayCommand(stderr);
+        var command = new ReplayCommand(stderr) { ConfigureOptions = configureOptions };
         var code = command.Execute(args, stdin, stdout, cancellationToken);
         report = command.Report;
         return code;

@@ -41,6 +41,18 @@ internal sealed class ReplayCommand
 
     public ReplayReport Report { get; private set; } = new();
 
+    /// <summary>Tests only (<see cref="Program.Run(string[], Stream, Stream, TextWriter, out ReplayReport, Action{AlertEngineOptions}?, CancellationToken)"/>):
+    /// sets engine options the command line cannot set (issue 15's internal switches); none by default.</summary>
+    internal Action<AlertEngineOptions>? ConfigureOptions { get; init; }
+
+    /// <summary>Tests only, for <see cref="ConfigureOptions"/>: the anomaly dispersion grid with the population profile
+    /// at its default fit limit (issue 15's internal switches, which only this assembly can set).</summary>
+    internal static void UseDispersionGrid(AlertEngineOptions options)
+    {
+        options.AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault;
+        options.AnomalyDispersionGrid = true;
+    }
+
     public int Execute(string[] args, Stream stdin, Stream stdout, CancellationToken cancellationToken)
     {
         var errors = new List<string>();
@@ -208,7 +220,9 @@ internal sealed class ReplayCommand
         ReplayEngine pipeline;
         try
         {
-            pipeline = new ReplayEngine(policies, new AlertEngineOptions { Plan = arguments.Plan }, arguments.Threads, arguments.Silos);
+            var options = new AlertEngineOptions { Plan = arguments.Plan };
+            ConfigureOptions?.Invoke(options);
+            pipeline = new ReplayEngine(policies, options, arguments.Threads, arguments.Silos);
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {

@@ -45,6 +45,17 @@ internal static class ReplayHost
         return new ReplayRun(code, Encoding.UTF8.GetString(stdout.ToArray()), stderr.ToString(), report);
     }
 
+    /// <summary>Runs the command in-process with engine options the command line cannot set (issue 15's internal
+    /// switches; the out-of-process build cannot take them).</summary>
+    public static ReplayRun Run(string[] args, string stdin, Action<AlertEngineOptions> configureOptions)
+    {
+        using var input = new MemoryStream(Encoding.UTF8.GetBytes(stdin));
+        using var stdout = new MemoryStream();
+        using var stderr = new StringWriter();
+        var code = Program.Run(args, input, stdout, stderr, out var report, configureOptions, TestContext.Current.CancellationToken);
+        return new ReplayRun(code, Encoding.UTF8.GetString(stdout.ToArray()), stderr.ToString(), report);
+    }
+
     private static ReplayRun RunExternal(string executable, string[] args, Stream stdin)
     {
         var start = new System.Diagnostics.ProcessStartInfo(executable)

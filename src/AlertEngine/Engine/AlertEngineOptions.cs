@@ -83,9 +83,10 @@ public sealed class AlertEngineOptions
     /// mixture prior (issue 15, <see cref="AnomalyDetectorOptions.DispersionGrid"/>): false (default) off; on only
     /// together with <see cref="AnomalyProfileFitLimit"/>. The single pipeline and the in-process
     /// <see cref="PartitionedAlertPipeline"/> (through <c>Process</c>: the coordinator sums the partitions' prior totals
-    /// after every UTC day start, <c>GridExchange</c>) run it with the same output; the partitioned engine's staged phases
-    /// and the Orleans cluster refuse it with a <see cref="NotSupportedException"/> (they do not exchange the totals yet).
-    /// Tests and the evaluation set it.</summary>
+    /// after every UTC day start, <c>GridExchange</c>, also in its staged phases) run it with the same output; the Orleans
+    /// cluster refuses it with a <see cref="NotSupportedException"/> (it does not exchange the totals yet). An engine
+    /// checkpoint's anomaly state written with the other setting restores by the snapshot's mix rule (the grid starts as
+    /// in a new model, or is dropped; every key keeps its levels). Tests and the evaluation set it.</summary>
     internal bool AnomalyDispersionGrid { get; set; }
 
     /// <summary>Checks every option and lists every problem.</summary>

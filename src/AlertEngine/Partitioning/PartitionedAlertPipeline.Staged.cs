@@ -19,6 +19,17 @@ namespace AlertEngine;
 /// a partition's duplicate filter and its detectors are disjoint too. No other member may be called while batches are in
 /// flight; alerts are final as of a batch with <see cref="IsFinal(Alert, long)"/> and that batch's
 /// <see cref="PartitionedBatch.WatermarkTicks"/>.</para>
+/// <para><b>The anomaly dispersion grid</b> (<see cref="AlertEngineOptions.AnomalyDispersionGrid"/>, an internal switch
+/// of issue 15). Its partitions must sum their prior's totals after every part of a batch in which a policy crossed a
+/// UTC day start, before any of them crosses the next: a point at which every partition has evaluated up to the same
+/// activity and none beyond it, which the per-partition evaluate phases of overlapping batches do not have. So with
+/// the grid the evaluate phase of partition 0 evaluates the batch in every partition through
+/// <see cref="GridExchange"/>, exactly as <see cref="Process(IReadOnlyList{Activity})"/> (each part on the pipeline's
+/// worker threads, started at the first such batch), and the other partitions' evaluate phases do nothing: the contract
+/// above already orders partition 0's batches and makes every partition's detectors disjoint from the phases the caller
+/// may run meanwhile (duplicate answers, plan, admit, apply of other batches). The evaluation of one batch then no longer
+/// overlaps another batch's; everything else does. A failure of the exchange faults the pipeline as in
+/// <see cref="Process(IReadOnlyList{Activity})"/>. Without the switch nothing of this runs.</para>
 /// <para>Observers of <see cref="Changes"/>, <see cref="Diagnostics"/> and <see cref="EarlyWarnings"/> are called from
 /// <see cref="StageApply"/>, on whichever thread runs it, in order.</para>
 /// </remarks>
@@ -33,7 +44,7 @@ public sealed partial class PartitionedAlertPipeline
     internal void BeginStaged()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        ThrowIfGrid();
+        ThrowIfFaulted();
         _nextSequence = _coordinator.ProcessedCount;
     }
 
@@ -59,21 +70,20 @@ public sealed partial class PartitionedAlertPipeline
         _router.Route(CollectionsMarshal.AsSpan(batch.Admitted), batch.Routes);
     }
 
-    /// <summary>Phase 4 (one per partition, in parallel): partition <paramref name="partition"/> evaluates its keys.</summary>
+    /// <summary>Phase 4 (one per partition, in parallel): partition <paramref name="partition"/> evaluates its keys.
+    /// With the anomaly dispersion grid (issue 15's internal switch) the call for partition 0 evaluates the whole batch
+    /// in every partition, as <see cref="Process(IReadOnlyList{Activity})"/> does (<see cref="GridExchange"/>: in parts,
+    /// the partitions' prior totals summed after each day start, each part on the pipeline's own worker threads), and
+    /// the calls for the other partitions return at once (see the remarks).</summary>
     internal void StageEvaluate(PartitionedBatch batch, int partition)
     {
-        // Also here: evaluating without the exchange would silently diverge from the single engine.
-        ThrowIfGrid();
-        _partitions[partition].Evaluate(batch.Routes, batch.Outputs[partition]);
-    }
-
-    private void ThrowIfGrid()
-    {
-        if (_grid is not null)
+        if (_grid is null)
         {
-            // The staged phases of overlapping batches have no point at which every partition has evaluated a batch
-            // and none the next, where the grid's totals would be summed (Process has: GridExchange).
-            throw new NotSupportedException("The anomaly dispersion grid (AlertEngineOptions.AnomalyDispersionGrid, an internal switch of issue 15) runs in the partitioned engine through Process only: the staged phases (the replay's streaming path) do not exchange its prior's totals yet.");
+            _partitions[partition].Evaluate(batch.Routes, batch.Outputs[partition]);
+        }
+        else if (partition == 0)
+        {
+            EvaluateWithGrid(_grid, batch.Routes, batch.Outputs);
         }
     }
 

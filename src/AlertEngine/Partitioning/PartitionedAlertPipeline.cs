@@ -241,19 +241,7 @@ public sealed partial class PartitionedAlertPipeline : IDisposable
             }
             else
             {
-                // The anomaly dispersion grid (issue 15's internal switch): in parts, the partitions' prior totals
-                // summed after every day start (GridExchange). A failure of the exchange leaves the batch half
-                // evaluated (some partitions ahead of others, the clock moved, no events applied): the pipeline is
-                // faulted from then on.
-                try
-                {
-                    _grid.Evaluate(_partitions, _routes, _outputs, RunPartitions);
-                }
-                catch (Exception ex)
-                {
-                    _fault = ex;
-                    throw;
-                }
+                EvaluateWithGrid(_grid, _routes, _outputs);
             }
         }
         finally
@@ -263,6 +251,24 @@ public sealed partial class PartitionedAlertPipeline : IDisposable
 
         // Phase 5 (sequential): the partitions' events in the single engine's order.
         return _coordinator.ApplyBatch(batch, _admission, _futureNow, _lateAgainst, first, _outputs);
+    }
+
+    /// <summary>Evaluates a routed batch with the anomaly dispersion grid (issue 15's internal switch): in parts, the
+    /// partitions' prior totals summed after every day start (<see cref="GridExchange"/>), each part on every partition
+    /// in parallel (<see cref="RunPartitions"/>). A failure of the exchange leaves the batch half evaluated (some
+    /// partitions ahead of others, the clock moved, no events applied): the pipeline is faulted from then on. Used by
+    /// <see cref="ProcessBatch"/> and by the staged evaluation (<see cref="StageEvaluate"/>).</summary>
+    private void EvaluateWithGrid(GridExchange grid, BatchRoutes routes, PartitionOutput[] outputs)
+    {
+        try
+        {
+            grid.Evaluate(_partitions, routes, outputs, RunPartitions);
+        }
+        catch (Exception ex)
+        {
+            _fault = ex;
+            throw;
+        }
     }
 
     /// <summary>Throws when a batch failed mid-way through the grid's exchange (its state is no longer the single
@@ -283,7 +289,8 @@ public sealed partial class PartitionedAlertPipeline : IDisposable
             return;
         }
 
-        // Started at the first parallel phase: a staged caller brings its own threads and never needs these.
+        // Started at the first parallel phase: a staged caller brings its own threads and needs these only for the
+        // anomaly dispersion grid (StageEvaluate).
         (_workers ??= new WorkerGroup(Math.Min(_partitions.Length, Environment.ProcessorCount), "AlertEngine partition")).Run(_partitions.Length, work);
     }
 }

@@ -11,13 +11,13 @@ internal static class GridStreams
     private static readonly DateTimeOffset Origin = new(2026, 3, 1, 17, 0, 0, TimeSpan.Zero);
 
     /// <summary>The options; with <paramref name="zone"/>, a non-UTC engine zone and per-key zones for some keys (the
-    /// grid's day starts stay UTC's).</summary>
-    internal static AlertEngineOptions GridOptions(bool zone = false) => new()
+    /// grid's day starts stay UTC's); <paramref name="grid"/> false: the population profile without the grid.</summary>
+    internal static AlertEngineOptions GridOptions(bool zone = false, bool grid = true) => new()
     {
         AllowedLateness = TimeSpan.FromMinutes(30),
         MaxActivitiesPerAlert = 3,
         AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault,
-        AnomalyDispersionGrid = true,
+        AnomalyDispersionGrid = grid,
         TimeZone = zone ? TimeZoneInfo.FindSystemTimeZoneById("America/New_York") : TimeZoneInfo.Utc,
         AnomalyKeyTimeZone = zone ? (k => k.StartsWith("user1", StringComparison.Ordinal) ? TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata") : null) : null,
     };

@@ -105,10 +105,19 @@ public class PartitionedGridFailures
     }
 
     [Fact]
-    public void The_staged_evaluation_refuses_the_grid_too()
+    public void Copies_that_disagree_fault_the_pipeline_in_the_staged_phases_too()
     {
-        using var pipeline = new PartitionedAlertPipeline(GridPolicies(), 2, GridOptions());
-        var batch = pipeline.NewStagedBatch();
-        Assert.Contains("through Process only", Assert.Throws<NotSupportedException>(() => pipeline.StageEvaluate(batch, 0)).Message, StringComparison.Ordinal);
+        var activities = GridStreams.JumpStream();
+        var cut = activities.Count / 3;
+        using var pipeline = new PartitionedAlertPipeline(GridPolicies(), 3, GridOptions());
+        PartitionedGridProperties.RunStaged(pipeline, [[.. activities.Take(cut)]], 1);
+        BreakDayStarts(pipeline.PartitionAt(1).GridModelAt(GridIndex(pipeline.Policies))!);
+        var first = Record.Exception(() => PartitionedGridProperties.RunStaged(pipeline, [.. activities.Skip(cut).Chunk(500)], 2));
+        Assert.NotNull(first);
+        var later = Assert.Throws<InvalidOperationException>(pipeline.BeginStaged);
+        Assert.Contains("faulted", later.Message, StringComparison.Ordinal);
+        Assert.Same(first, later.InnerException);
+        using var stream = new MemoryStream();
+        Assert.Throws<InvalidOperationException>(() => pipeline.SaveCheckpoint(stream));
     }
 }

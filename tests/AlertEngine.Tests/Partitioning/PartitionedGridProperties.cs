@@ -133,17 +133,43 @@ public class PartitionedGridProperties
             Assert.Equal(expectedGrid, grid);
         });
 
+    /// <summary>Restores <paramref name="checkpoint"/> into the single engine (<paramref name="after"/> 1) or a
+    /// partitioned one and runs <paramref name="rest"/> (the partitioned one in random batches, through
+    /// <c>Process</c> or, with <paramref name="staged"/>, the staged phases); the changes and the grid's state.</summary>
+    private static (List<string> Changes, List<string> Grid) Continue(MemoryStream checkpoint, int after, bool zone, List<Activity> rest, int batchSeed, bool staged)
+    {
+        if (after == 1)
+        {
+            using var single = new AlertPipeline(GridPolicies(), GridOptions(zone));
+            Assert.Empty(single.RestoreCheckpoint(checkpoint).Skipped);
+            return ([.. rest.SelectMany(single.Process).Select(Describe2)], GridState(single));
+        }
+
+        using var partitioned = new PartitionedAlertPipeline(GridPolicies(), after, GridOptions(zone));
+        Assert.Empty(partitioned.RestoreCheckpoint(checkpoint).Skipped);
+        var batches = Batches(rest, batchSeed ^ 1);
+        List<string> changes = staged ? RunStaged(partitioned, batches, batchSeed ^ 2) : [.. batches.SelectMany(b => partitioned.Process(b)).Select(Describe2)];
+        AssertSamePrior(partitioned);
+        return (changes, GridState(partitioned));
+    }
+
+    /// <summary>A restart case: the stream's seed, the partition counts before and after the cut (1: the single engine
+    /// where the property allows it), the non-UTC zones, a flag the property gives its meaning, the cut and the batching's
+    /// seed.</summary>
+    private static Arbitrary<(int seed, int before, int after, bool zone, bool flag, int cut, int batchSeed)> RestartCases() =>
+        (from seed in Gen.Choose(0, int.MaxValue)
+         from before in Gen.Choose(1, 13)
+         from after in Gen.Choose(1, 13)
+         from zone in Gen.Elements(true, false)
+         from flag in Gen.Elements(true, false)
+         from cut in Gen.Choose(0, 100_000)
+         from batchSeed in Gen.Choose(0, int.MaxValue)
+         select (seed, before, after, zone, flag, cut, batchSeed)).ToArbitrary();
+
     [Property(MaxTest = 6)]
     public Property Restart_from_a_checkpoint_at_a_random_cut_between_the_single_and_the_partitioned_engine_equals_the_uninterrupted_run() =>
         Prop.ForAll(
-            (from seed in Gen.Choose(0, int.MaxValue)
-             from before in Gen.Choose(1, 13)
-             from after in Gen.Choose(1, 13)
-             from zone in Gen.Elements(true, false)
-             from singleFirst in Gen.Elements(true, false)
-             from cut in Gen.Choose(0, 100_000)
-             from batchSeed in Gen.Choose(0, int.MaxValue)
-             select (seed, before, after, zone, singleFirst, cut, batchSeed)).ToArbitrary(),
+            RestartCases(),
             c =>
         {
             var activities = Stream(c.seed, hours: HoursPerCase, hard: true);
@@ -153,7 +179,7 @@ public class PartitionedGridProperties
             using var checkpoint = new MemoryStream();
 
             // single → partitioned, or partitioned → single (or another partition count).
-            if (c.singleFirst)
+            if (c.flag)
             {
                 using var single = new AlertPipeline(GridPolicies(), GridOptions(c.zone));
                 actual.AddRange(activities.Take(cut).SelectMany(single.Process).Select(Describe2));
@@ -182,24 +208,9 @@ public class PartitionedGridProperties
                 }
 
                 checkpoint.Position = 0;
-                if (c.after == 1)
-                {
-                    using var single = new AlertPipeline(GridPolicies(), GridOptions(c.zone));
-                    Assert.Empty(single.RestoreCheckpoint(checkpoint).Skipped);
-                    actual.AddRange(activities.Skip(cut).SelectMany(single.Process).Select(Describe2));
-                    Assert.Equal(expectedGrid, GridState(single));
-                }
-                else
-                {
-                    using var partitioned = new PartitionedAlertPipeline(GridPolicies(), c.after, GridOptions(c.zone));
-                    Assert.Empty(partitioned.RestoreCheckpoint(checkpoint).Skipped);
-                    foreach (var batch in Batches(activities.Skip(cut).ToList(), c.batchSeed ^ 1))
-                    {
-                        actual.AddRange(partitioned.Process(batch).Select(Describe2));
-                    }
-
-                    Assert.Equal(expectedGrid, GridState(partitioned));
-                }
+                var (changes, grid) = Continue(checkpoint, c.after, c.zone, activities.Skip(cut).ToList(), c.batchSeed, staged: false);
+                actual.AddRange(changes);
+                Assert.Equal(expectedGrid, grid);
             }
 
             Assert.Equal(expected, actual);
@@ -302,10 +313,204 @@ public class PartitionedGridProperties
         Assert.Equal(grid, chunkedGrid);
     }
 
-    [Fact]
-    public void The_staged_phases_refuse_the_grid_with_a_clear_exception()
+    /// <summary>Runs <paramref name="batches"/> through <paramref name="pipeline"/>'s staged phases with overlapping
+    /// batches, as the replay's streaming path may order them: at tick t the plan, the duplicate answers (partitions in a
+    /// random order) and the admission of batch t, the evaluation of batch t − 1 (partitions in a random order) and the
+    /// apply of batch t − 2 (before or after that evaluation, at random); empty batches are skipped (the replay sends
+    /// none).</summary>
+    internal static List<string> RunStaged(PartitionedAlertPipeline pipeline, IReadOnlyList<Activity[]> batches, int seed)
     {
-        using var pipeline = new PartitionedAlertPipeline(GridPolicies(), 2, GridOptions());
-        Assert.Contains("through Process only", Assert.Throws<NotSupportedException>(pipeline.BeginStaged).Message, StringComparison.Ordinal);
+        var random = new Random(seed);
+        var nonEmpty = batches.Where(b => b.Length > 0).ToList();
+        PartitionedBatch[] inFlight = [pipeline.NewStagedBatch(), pipeline.NewStagedBatch(), pipeline.NewStagedBatch()];
+        var changes = new List<string>();
+        pipeline.BeginStaged();
+        for (var t = 0; t < nonEmpty.Count + 2; t++)
+        {
+            var order = Enumerable.Range(0, pipeline.Partitions).OrderBy(_ => random.Next()).ToArray();
+            if (t < nonEmpty.Count)
+            {
+                var next = inFlight[t % 3];
+                next.Activities.AddRange(nonEmpty[t]);
+                pipeline.StagePlan(next);
+                foreach (var p in order)
+                {
+                    pipeline.StageCheckDuplicates(next, p);
+                }
+
+                pipeline.StageAdmit(next);
+            }
+
+            var applyFirst = random.Next(2) == 0;
+            if (applyFirst && t >= 2)
+            {
+                changes.AddRange((pipeline.StageApply(inFlight[(t - 2) % 3]) ?? []).Select(Describe2));
+            }
+
+            if (t >= 1 && t - 1 < nonEmpty.Count)
+            {
+                foreach (var p in order.OrderBy(_ => random.Next()))
+                {
+                    pipeline.StageEvaluate(inFlight[(t - 1) % 3], p);
+                }
+            }
+
+            if (!applyFirst && t >= 2)
+            {
+                changes.AddRange((pipeline.StageApply(inFlight[(t - 2) % 3]) ?? []).Select(Describe2));
+            }
+        }
+
+        return changes;
     }
+
+    [Property(MaxTest = 8)]
+    public Property The_staged_phases_with_any_partition_count_and_batching_give_the_single_engines_alerts_with_the_grid() =>
+        Prop.ForAll(Cases(), c =>
+        {
+            var activities = Stream(c.Seed, hours: HoursPerCase, hard: true);
+            var (expected, expectedDiagnostics, expectedGrid) = RunSingle(activities, c.Zone);
+            Assert.Contains(expected, e => e.StartsWith("grid-", StringComparison.Ordinal));
+            using var pipeline = new PartitionedAlertPipeline(GridPolicies(), c.Partitions, GridOptions(c.Zone));
+            var diagnostics = new List<string>();
+            using var subscription = pipeline.Diagnostics.Subscribe(d => diagnostics.Add($"{d.Kind}|{d.ActivityId}|{d.PolicyId}|{d.Message}"));
+            var actual = RunStaged(pipeline, Batches(activities, c.BatchSeed), c.BatchSeed);
+            Assert.Equal(expected, actual);
+            Assert.Equal(expectedDiagnostics, diagnostics);
+            AssertSamePrior(pipeline);
+            Assert.Equal(expectedGrid, GridState(pipeline));
+        });
+
+    [Property(MaxTest = 6)]
+    public Property The_staged_phases_restart_from_a_checkpoint_at_a_random_cut_and_equal_the_uninterrupted_single_engine() =>
+        Prop.ForAll(
+            RestartCases(),
+            c =>
+        {
+            // Staged up to the cut (a single engine when `before` is 1), the checkpoint, then staged (or the single
+            // engine when `after` is 1) from the restored state.
+            var activities = Stream(c.seed, hours: HoursPerCase, hard: true);
+            var (expected, _, expectedGrid) = RunSingle(activities, c.zone);
+            var cut = c.cut % (activities.Count + 1);
+            var actual = new List<string>();
+            using var checkpoint = new MemoryStream();
+            if (c.before == 1)
+            {
+                using var single = new AlertPipeline(GridPolicies(), GridOptions(c.zone));
+                actual.AddRange(activities.Take(cut).SelectMany(single.Process).Select(Describe2));
+                single.SaveCheckpoint(checkpoint);
+            }
+            else
+            {
+                using var partitioned = new PartitionedAlertPipeline(GridPolicies(), c.before, GridOptions(c.zone));
+                actual.AddRange(RunStaged(partitioned, Batches(activities.Take(cut).ToList(), c.batchSeed), c.batchSeed));
+                AssertSamePrior(partitioned);
+                partitioned.SaveCheckpoint(checkpoint);
+            }
+
+            checkpoint.Position = 0;
+            var (changes, grid) = Continue(checkpoint, c.after, c.zone, activities.Skip(cut).ToList(), c.batchSeed, staged: true);
+            actual.AddRange(changes);
+            Assert.Equal(expectedGrid, grid);
+
+            Assert.Equal(expected, actual);
+        });
+
+    [Theory]
+    [InlineData(2, 2)]
+    [InlineData(3, 33)]
+    public void The_staged_phases_with_one_batch_per_day_and_a_jump_inside_a_batch_give_the_single_engines_alerts(int partitions, int days)
+    {
+        // One batch per UTC day (each ends with the first activity of the next day, so the next batch crosses the
+        // following day start: the exchange after a batch must come before the next batch's evaluation), then a jump of
+        // `days` days inside a batch.
+        var head = Stream(5, hours: 4 * 24, jumps: false);
+        var tail = Stream(6, hours: 2 * 24, jumps: false)
+            .Select(a => new Activity("t" + a.Id, a.Time + TimeSpan.FromDays(4 + days), a.Operation) { UserId = a.UserId })
+            .ToList();
+        var activities = head.Concat(tail).ToList();
+        var (expected, _, grid) = RunSingle(activities);
+        Assert.Contains(expected, c => c.StartsWith("grid-", StringComparison.Ordinal));
+        var batches = new List<Activity[]>();
+        var current = new List<Activity>();
+        foreach (var activity in activities)
+        {
+            current.Add(activity);
+            if (current.Count > 1 && activity.Time.UtcTicks / TimeSpan.TicksPerDay == current[^2].Time.UtcTicks / TimeSpan.TicksPerDay + 1)
+            {
+                batches.Add([.. current]);
+                current.Clear();
+            }
+        }
+
+        batches.Add([.. current]);
+        Assert.True(batches.Count >= 4, $"{batches.Count} batches");
+        using var pipeline = new PartitionedAlertPipeline(GridPolicies(), partitions, GridOptions());
+        Assert.Equal(expected, RunStaged(pipeline, batches, partitions));
+        Assert.Equal(grid, GridState(pipeline));
+    }
+
+    [Property(MaxTest = 5)]
+    public Property A_checkpoint_under_the_other_grid_switch_restores_into_the_partitioned_engine_as_into_the_single_one() =>
+        Prop.ForAll(
+            RestartCases(),
+            c =>
+        {
+            var savedWithGrid = c.flag;
+            var after = Math.Max(2, c.after);
+            // Saved under one switch by the single engine (`before` 1) or a partitioned one; restored under the other
+            // switch (the snapshot's mix rule, GridCheckpointMixProperties) into a partitioned engine (Process or the
+            // staged phases) and, as the oracle, into the single engine.
+            var activities = Stream(c.seed, hours: HoursPerCase, hard: true);
+            var cut = c.cut % (activities.Count + 1);
+            using var checkpoint = new MemoryStream();
+            if (c.before == 1)
+            {
+                using var single = new AlertPipeline(GridPolicies(), GridOptions(c.zone, savedWithGrid));
+                foreach (var activity in activities.Take(cut))
+                {
+                    single.Process(activity);
+                }
+
+                single.SaveCheckpoint(checkpoint);
+            }
+            else
+            {
+                using var partitioned = new PartitionedAlertPipeline(GridPolicies(), c.before, GridOptions(c.zone, savedWithGrid));
+                foreach (var batch in Batches(activities.Take(cut).ToList(), c.batchSeed))
+                {
+                    partitioned.Process(batch);
+                }
+
+                partitioned.SaveCheckpoint(checkpoint);
+            }
+
+            var bytes = checkpoint.ToArray();
+            using var oracle = new AlertPipeline(GridPolicies(), GridOptions(c.zone, !savedWithGrid));
+            Assert.Empty(oracle.RestoreCheckpoint(new MemoryStream(bytes)).Skipped);
+            var expected = activities.Skip(cut).SelectMany(oracle.Process).Select(Describe2).ToList();
+
+            using var restored = new PartitionedAlertPipeline(GridPolicies(), after, GridOptions(c.zone, !savedWithGrid));
+            Assert.Empty(restored.RestoreCheckpoint(new MemoryStream(bytes)).Skipped);
+            var rest = Batches(activities.Skip(cut).ToList(), c.batchSeed ^ 1);
+            List<string> actual = c.batchSeed % 2 == 0
+                ? RunStaged(restored, rest, c.batchSeed)
+                : [.. rest.SelectMany(b => restored.Process(b)).Select(Describe2)];
+            Assert.Equal(expected, actual);
+            Assert.Equal(GridState(oracle), GridState(restored));
+            if (!savedWithGrid)
+            {
+                AssertSamePrior(restored);
+            }
+
+            using var a = new MemoryStream();
+            using var b = new MemoryStream();
+            oracle.SaveCheckpoint(a);
+            restored.SaveCheckpoint(b);
+            using var fromA = new AlertPipeline(GridPolicies(), GridOptions(c.zone, !savedWithGrid));
+            fromA.RestoreCheckpoint(new MemoryStream(a.ToArray()));
+            using var fromB = new AlertPipeline(GridPolicies(), GridOptions(c.zone, !savedWithGrid));
+            fromB.RestoreCheckpoint(new MemoryStream(b.ToArray()));
+            Assert.Equal(GridState(fromA), GridState(fromB));
+        });
 }

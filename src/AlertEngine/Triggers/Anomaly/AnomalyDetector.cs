@@ -129,8 +129,9 @@ internal sealed class AnomalyDetector : IPolicyDetector
     }
 
     /// <summary>Reads the state into this detector, which must be fresh (the engine discards it after an exception).
-    /// An <see cref="ArgumentException"/> means the state does not fit this detector (another bucket or time zone, or
-    /// the dispersion grid's switch set otherwise): the engine skips the policy with that reason.</summary>
+    /// An <see cref="ArgumentException"/> means the state does not fit this detector (another bucket or time zone): the
+    /// engine skips the policy with that reason. A state written with the other setting of issue 15's internal switches
+    /// (the population profile, the dispersion grid) is read by the snapshot's mix rule (docs/anomaly.md).</summary>
     public void ReadState(CheckpointReader reader)
     {
         // Before anything is read into the model (the grid's prior is read before the keys).
@@ -148,18 +149,6 @@ internal sealed class AnomalyDetector : IPolicyDetector
             bucket = reader.ReadInt64();
         }
 
-        // The dispersion grid's state (format 3) is read only by a model with the grid, and a model with the grid reads
-        // only it: a state without the keys' evidence and the prior would restore another model (issue 15's switch is
-        // internal, so no older checkpoint of such a model exists to upgrade). Such a state is valid, written under
-        // other options: like another bucket or time zone it does not fit this detector, and the engine starts the
-        // policy from empty state (an ArgumentException), restoring the other policies.
-        if ((format == GridStateFormat) != _model.HasGrid)
-        {
-            throw new ArgumentException(_model.HasGrid
-                ? $"The anomaly state has format {format}, without the dispersion grid this detector runs (format {GridStateFormat})."
-                : $"The anomaly state has format {GridStateFormat} (the dispersion grid), which this detector does not run.", nameof(reader));
-        }
-
         var slots = reader.ReadInt32();
         var zone = reader.ReadString();
         var ring = reader.ReadInt32();
@@ -172,10 +161,21 @@ internal sealed class AnomalyDetector : IPolicyDetector
         // Format 1 (without the population profile) is read by a model with the profile with an empty one, which counts
         // from the next UTC day start on (docs/anomaly.md); a model without the profile drops a saved one.
         var profile = format >= 2 ? BaselineModel<Activity>.ReadProfile(reader, slots) : null;
+
+        // The dispersion grid (format 3; issue 15's internal switch), by the mix rule of BaselineSnapshot (one code:
+        // BaselineModel's RestoreGridPrior and RestoreGridKey): a detector with the grid keeps it, one without drops it
+        // (every key the grid had informed continues its moments from its φ̂); a state without it read by a detector
+        // with the grid starts the grid as a new model's (the uniform prior, every key uninformed with its saved φ̂).
+        // The saved grid is read and checked in full either way (damaged bytes are refused).
+        LaggedGridPrior? grid = null;
+        double[]? posterior = null;
         if (format == GridStateFormat)
         {
-            GridCheckpoint.Read(reader, _model.GridPriorState!);
+            grid = new LaggedGridPrior();
+            GridCheckpoint.Read(reader, grid);
+            posterior = new double[GridLikelihood.Size];
         }
+
         var count = reader.BeginKeys();
         if ((long)count * BaselineModel<Activity>.MinimumCheckpointKeyBytes(slots, ring) > reader.Remaining)
         {
@@ -193,17 +193,18 @@ internal sealed class AnomalyDetector : IPolicyDetector
             throw CheckpointReader.Corrupt($"anomaly state has an impossible population profile ({e.Message})");
         }
 
-        _model.RestoreGridDay();
+        _model.RestoreCheckpointGridPrior(grid);
 
         var kept = new List<(long, string, long, Activity)>();
         for (var k = 0; k < count; k++)
         {
             var key = reader.BeginKey();
             _model.ReadCheckpointKey(reader, key, ring);
-            if (format == GridStateFormat)
+            if (grid is not null)
             {
-                _model.ReadGridKey(reader, key);
+                _model.ReadGridKey(reader, key, grid, posterior!);
             }
+
             var items = reader.ReadCount(36);
             for (var i = 0; i < items; i++)
             {

@@ -244,29 +244,32 @@ public sealed partial class BaselineModel<T>
         GridCheckpoint.WriteKey(writer, g.Informed, g.Evidence);
     }
 
-    /// <summary>Reads the grid state of <paramref name="key"/>, just restored by <see cref="ReadCheckpointKey"/> (after the
-    /// prior, <see cref="GridCheckpoint.Read"/>): its flag and evidence, and checks that an informed key's restored φ̂ is
-    /// its evidence's posterior mean under the restored prior, bit for bit.</summary>
+    /// <summary>Reads the grid state of <paramref name="key"/>, just restored by <see cref="ReadCheckpointKey"/> from a
+    /// state with the grid (anomaly format 3): its flag and evidence, checked against the saved prior
+    /// (<paramref name="saved"/>, <see cref="GridCheckpoint.Read"/>: an informed key's restored φ̂ must be its evidence's
+    /// posterior mean under it, bit for bit), then kept or dropped by the mix rule (<see cref="RestoreGridKey"/>, as a
+    /// snapshot's restore does).</summary>
     /// <exception cref="InvalidDataException">A value is malformed or inconsistent (the message names the key).</exception>
-    internal void ReadGridKey(CheckpointReader reader, string key)
+    internal void ReadGridKey(CheckpointReader reader, string key, LaggedGridPrior saved, double[] posterior)
     {
         var h = FindHandle(key);
-        var (informed, evidence) = GridCheckpoint.ReadKey(reader, key, Record(h).Cold.Dispersion, _prior!.Current, _posterior!);
-        ref var g = ref GridAt(h);
-        g.Evidence = evidence;
-        g.Informed = informed;
+        var (informed, evidence) = GridCheckpoint.ReadKey(reader, key, Record(h).Cold.Dispersion, saved.Current, posterior);
+        RestoreGridKey(h, informed, evidence);
     }
 
-    /// <summary>After a checkpoint restore: the grid's day is the watermark's (every watermark move processed its day
-    /// starts), and pending totals must have been summed at that day start.</summary>
-    /// <exception cref="InvalidDataException">The prior's days do not fit the clock.</exception>
-    internal void RestoreGridDay()
+    /// <summary>After a checkpoint's header: the grid's prior by the mix rule (<see cref="RestoreGridPrior"/>, as a
+    /// snapshot's restore): the saved one (<paramref name="saved"/>; null for a state without the grid: the uniform
+    /// prior, as a new model's) or none; the grid's day is the watermark's (every watermark move processed its day
+    /// starts). The saved prior's pending totals must have been summed at that day start, also when this model drops
+    /// them.</summary>
+    /// <exception cref="InvalidDataException">The saved prior's days do not fit the clock.</exception>
+    internal void RestoreCheckpointGridPrior(LaggedGridPrior? saved)
     {
-        if (_prior is null)
+        if (saved is not null)
         {
-            return;
+            _ = GridCheckpoint.DayOf(saved, _watermark);
         }
 
-        _gridDay = GridCheckpoint.DayOf(_prior, _watermark);
+        RestoreGridPrior(saved, _watermark);
     }
 }

@@ -90,6 +90,50 @@ public sealed partial class BaselineModel<T>
         to.Restore(from.Current, pending, from.PendingDay);
     }
 
+    /// <summary>The dispersion grid's lagged prior after a restore (a snapshot's or an engine checkpoint's), by the mix
+    /// rule of issue 15's states: the saved one (<paramref name="saved"/>, copied) when the state has the grid, else the
+    /// uniform prior without pending totals, as a new model's; a model without the grid keeps nothing of it. Sets the
+    /// grid's day to the watermark's.</summary>
+    /// <exception cref="InvalidDataException">The saved prior's days do not fit <paramref name="watermark"/>.</exception>
+    private void RestoreGridPrior(LaggedGridPrior? saved, long watermark)
+    {
+        if (_prior is null)
+        {
+            return;
+        }
+
+        if (saved is not null)
+        {
+            CopyPrior(saved, _prior);
+        }
+        else
+        {
+            _prior.Restore(GridPrior.Uniform, pending: null, pendingDay: 0);
+        }
+
+        _gridDay = GridCheckpoint.DayOf(_prior, watermark);
+    }
+
+    /// <summary>A restored key's saved grid state, by the mix rule (called only when the state has the grid; a key of a
+    /// state without it keeps the new key's empty evidence, uninformed, and its saved φ̂): kept by a model with the grid;
+    /// dropped by one without it, where a key the grid had informed continues its dispersion's moments from its φ̂ (the
+    /// grid's posterior mean; the grid model does not update the moments' sums) with the weight a version-1 snapshot's
+    /// dispersion gets.</summary>
+    private void RestoreGridKey(int h, bool informed, in GridEvidence evidence)
+    {
+        if (_prior is not null)
+        {
+            ref var g = ref GridAt(h);
+            g.Evidence = evidence;
+            g.Informed = informed;
+        }
+        else if (informed)
+        {
+            ref var k = ref Record(h).Cold;
+            (k.DispersionSum, k.DispersionWeight) = BaselineSnapshot.LegacyDispersionSums(k.Dispersion);
+        }
+    }
+
     /// <summary>Replaces the whole state with a snapshot. Kept items are not restored. The snapshot's open buckets
     /// are adapted to this model's lateness (older ones are folded into the baseline). Each key's zone is asked of
     /// <see cref="AnomalyDetectorOptions.KeyTimeZone"/> again first: an exception it throws propagates and leaves the
@@ -143,22 +187,10 @@ public sealed partial class BaselineModel<T>
 
         // The population profile checks its values before it changes: an impossible one leaves the model as it was.
         RestoreProfile(snapshot.Profile, snapshot.WatermarkTicks);
+        // Before the keys: a restored key whose open buckets are folded now (another lateness) folds them into its grid
+        // evidence under the restored prior. The snapshot's days were checked when it was made.
         var grid = snapshot.Grid;
-        if (_prior is not null)
-        {
-            // Before the keys: a restored key whose open buckets are folded now (another lateness) folds them into its
-            // grid evidence under the restored prior. The snapshot's days were checked when it was made.
-            if (grid is not null)
-            {
-                CopyPrior(grid.Prior, _prior);
-            }
-            else
-            {
-                _prior.Restore(GridPrior.Uniform, pending: null, pendingDay: 0);
-            }
-
-            _gridDay = GridCheckpoint.DayOf(_prior, snapshot.WatermarkTicks);
-        }
+        RestoreGridPrior(grid?.Prior, snapshot.WatermarkTicks);
 
         _handles.Reset(randomized: false);
         _handles.EnsureCapacity(calendars.Length);
@@ -184,18 +216,7 @@ public sealed partial class BaselineModel<T>
             k.DispersionWeight = r.DispersionWeight;
             if (grid is not null)
             {
-                if (_prior is not null)
-                {
-                    ref var g = ref GridAt(h);
-                    g.Evidence = grid.Keys[n].Evidence;
-                    g.Informed = grid.Keys[n].Informed;
-                }
-                else if (grid.Keys[n].Informed)
-                {
-                    // The grid's φ̂ without its evidence: the moments' sums (not kept with the grid) as a version-1
-                    // snapshot's dispersion gets them.
-                    (k.DispersionSum, k.DispersionWeight) = BaselineSnapshot.LegacyDispersionSums(r.Dispersion);
-                }
+                RestoreGridKey(h, grid.Keys[n].Informed, grid.Keys[n].Evidence);
             }
 
             k.RecentObserved = r.RecentObserved;

@@ -204,16 +204,14 @@ public class GridModelProperties
     }
 
     [Fact]
-    public void The_partitioned_engines_staged_phases_refuse_the_grid_with_a_clear_exception()
+    public void The_engines_switch_builds_the_grid_model()
     {
-        // (Snapshots carry the grid: GridSnapshotProperties.)
+        // (Snapshots carry the grid: GridSnapshotProperties; the partitioned engine runs it through Process and the
+        // staged phases: PartitionedGridProperties.)
         var policy = Policy();
         var options = new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault, AnomalyDispersionGrid = true };
         var detector = new AnomalyDetector(policy, (AnomalyTrigger)policy.Trigger, options, _ => { });
         Assert.True(detector.Model.HasGrid);
-        // The partitioned engine runs it through Process (PartitionedGridProperties), not through the staged phases.
-        using var partitioned = new PartitionedAlertPipeline([policy], 2, options);
-        Assert.Contains("through Process only", Assert.Throws<NotSupportedException>(partitioned.BeginStaged).Message, StringComparison.Ordinal);
         using var single = new AlertPipeline([policy], options);
         Assert.Empty(single.Process(new Activity("x", Origin, "FileDownloaded") { UserId = "u" }));
     }
@@ -265,17 +263,17 @@ public class GridModelProperties
             });
 
             // (Some random streams fire nothing: that the streams fire is checked on a fixed one, EngineStream(3), in
-            // A_checkpoint_of_another_model_does_not_fit_and_a_damaged_one_is_refused_with_invalid_data.)
+            // A_checkpoint_of_the_other_model_restores_and_a_damaged_one_is_refused_with_invalid_data.)
             Assert.Equal(expected, actual);
             Assert.Equal(State(whole), State(restored));
             Assert.True(whole.Model.GridPriorState!.Current.Number >= 3);
         });
 
     [Fact]
-    public void A_checkpoint_of_another_model_does_not_fit_and_a_damaged_one_is_refused_with_invalid_data()
+    public void A_checkpoint_of_the_other_model_restores_and_a_damaged_one_is_refused_with_invalid_data()
     {
         var grid = GridDetector();
-        var profileOnly = new AnomalyDetector(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault }, _ => { });
+        var profileOnly = ProfileDetector();
         var fired = 0;
         foreach (var a in EngineStream(3))
         {
@@ -288,26 +286,30 @@ public class GridModelProperties
         var gridState = State(grid);
         Assert.Equal(-3, BitConverter.ToInt64(gridState, 0));
         Assert.Equal(-2, BitConverter.ToInt64(State(profileOnly), 0));
-        // A valid state of the other model does not fit the options (the engine starts that policy fresh): an
-        // ArgumentException, as another bucket or time zone; a damaged one is corrupt.
-        var withoutGrid = Assert.Throws<ArgumentException>(() => GridDetector().ReadState(new CheckpointReader(State(profileOnly))));
-        Assert.Contains("without the dispersion grid", withoutGrid.Message, StringComparison.Ordinal);
-        var notRun = Assert.Throws<ArgumentException>(() => new AnomalyDetector(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault }, _ => { }).ReadState(new CheckpointReader(gridState)));
-        Assert.Contains("does not run", notRun.Message, StringComparison.Ordinal);
+
+        // A valid state of the other model restores by the snapshot's mix rule (GridCheckpointMixProperties); a damaged
+        // one is corrupt for either detector.
+        var intoGrid = GridDetector();
+        intoGrid.ReadState(new CheckpointReader(State(profileOnly)));
+        Assert.Equal(-3, BitConverter.ToInt64(State(intoGrid), 0));
+        var intoProfile = ProfileDetector();
+        intoProfile.ReadState(new CheckpointReader(gridState));
+        Assert.Equal(-2, BitConverter.ToInt64(State(intoProfile), 0));
         foreach (var length in new[] { 9, gridState.Length / 3, gridState.Length / 2, gridState.Length - 1 })
         {
             Assert.Throws<InvalidDataException>(() => GridDetector().ReadState(new CheckpointReader(gridState.AsSpan(0, length).ToArray())));
+            Assert.Throws<InvalidDataException>(() => ProfileDetector().ReadState(new CheckpointReader(gridState.AsSpan(0, length).ToArray())));
         }
     }
 
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void An_engine_checkpoint_under_the_other_switch_starts_the_anomaly_policy_fresh_and_restores_the_other_policies(bool savedWithGrid)
+    public void An_engine_checkpoint_under_the_other_switch_restores_every_policy_keeping_the_keys_levels_and_the_profile(bool savedWithGrid)
     {
-        // A valid checkpoint written with the other switch is not corrupt: like another bucket or time zone, the anomaly
-        // policy's state does not fit the current options; it starts from empty state and the threshold policy beside it
-        // keeps its state.
+        // A checkpoint written with the other switch restores by the snapshot's mix rule: nothing is skipped, every key
+        // keeps its levels, learning clock and open buckets, the profile is kept, and the threshold policy beside it
+        // keeps its state (the continuation against the rule's state: GridCheckpointMixProperties).
         static AlertEngineOptions Options(bool grid) => new() { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault, AnomalyDispersionGrid = grid };
         var threshold = Checkpoints.CheckpointStreams.Policy("t", "FileDeleted", new ThresholdTrigger(3, TimeSpan.FromMinutes(10), TriggerScope.User), new AggregationSettings(AggregationMode.Policy, TimeSpan.FromHours(1)));
         var stream = EngineStream(3);
@@ -329,21 +331,22 @@ public class GridModelProperties
 
         using var after = new AlertPipeline([Policy(), threshold], Options(!savedWithGrid));
         var result = after.RestoreCheckpoint(saved);
-        Assert.Equal(["t"], result.Restored);
-        var skipped = Assert.Single(result.Skipped);
-        Assert.Equal("anomaly-user", skipped.Path);
-        Assert.Contains("does not fit the current options", skipped.Message, StringComparison.Ordinal);
-        Assert.Contains("dispersion grid", skipped.Message, StringComparison.Ordinal);
+        Assert.Equal(["anomaly-user", "t"], result.Restored.Order(StringComparer.Ordinal));
+        Assert.Empty(result.Skipped);
         Assert.Equal(AlertChangeKind.Created, Assert.Single(after.Process(Deleted("d3"))).Kind);
 
-        // The anomaly policy runs on as one that saw nothing before the cut (the engine's clock fed the same).
-        using var fresh = new AlertPipeline([Policy(), threshold], Options(!savedWithGrid));
-        fresh.Process(Deleted("d1"));
-        fresh.Process(Deleted("d2"));
-        fresh.Process(Deleted("d3"));
-        static IEnumerable<string> Anomalies(AlertPipeline pipeline, IEnumerable<Activity> activities) =>
-            activities.SelectMany(pipeline.Process).Where(c => c.Detection.PolicyId == "anomaly-user").Select(c => $"{c.Kind}|{c.Detection.TriggeringActivity.Id}|{c.Detection.HitCount}").ToList();
-        Assert.Equal(Anomalies(fresh, stream.Skip(cut)), Anomalies(after, stream.Skip(cut)));
+        var was = ((AnomalyDetector)before.DetectorOf("anomaly-user")!).Model.CreateSnapshot();
+        var model = ((AnomalyDetector)after.DetectorOf("anomaly-user")!).Model;
+        Assert.Equal(savedWithGrid, was.Grid is not null);
+        Assert.Equal(!savedWithGrid, model.HasGrid);
+        var now = model.CreateSnapshot();
+        Assert.Equal(was.WatermarkTicks, now.WatermarkTicks);
+        static IEnumerable<string> Learned(BaselineSnapshot s) =>
+            s.Keys.Select(k => string.Join('|', k.Key, k.FirstTicks, k.NewestBucket, k.Folded, k.Dispersion, string.Join(',', k.Counts), string.Join(',', k.Levels), Convert.ToHexString(k.Samples)));
+        Assert.Equal(Learned(was), Learned(now));
+        Assert.Equal(was.Profile!.Sums, now.Profile!.Sums);
+        Assert.Equal(was.Profile.Running, now.Profile.Running);
+        Assert.Equal(was.Profile.NextFreeze, now.Profile.NextFreeze);
     }
 
     [Theory]
@@ -413,6 +416,9 @@ public class GridModelProperties
 
         var error = Assert.Throws<InvalidDataException>(() => GridDetector().ReadState(new CheckpointReader(bytes)));
         Assert.StartsWith("Corrupt checkpoint: ", error.Message, StringComparison.Ordinal);
+
+        // A detector without the grid, which drops the grid's state, refuses it the same way.
+        Assert.Equal(error.Message, Assert.Throws<InvalidDataException>(() => ProfileDetector().ReadState(new CheckpointReader(bytes))).Message);
         Assert.Contains(string.Format(CultureInfo.InvariantCulture, message, key), error.Message, StringComparison.Ordinal);
         if (!damage.EndsWith("-day", StringComparison.Ordinal))
         {
@@ -680,6 +686,10 @@ public class GridModelProperties
     internal static AnomalyDetector GridDetector() =>
         new(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault, AnomalyDispersionGrid = true, MaxActivitiesPerAlert = 3, AllowedLateness = TimeSpan.FromMinutes(30) }, _ => { });
 
+    /// <summary>The engine's detector with the population profile and without the grid (otherwise as <see cref="GridDetector"/>).</summary>
+    internal static AnomalyDetector ProfileDetector() =>
+        new(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault, MaxActivitiesPerAlert = 3, AllowedLateness = TimeSpan.FromMinutes(30) }, _ => { });
+
     /// <summary>The engine's calls for one activity (Pass, then Observe); the detection, described, or "".</summary>
     internal static string Run(AnomalyDetector detector, Activity activity)
     {
@@ -687,7 +697,7 @@ public class GridModelProperties
         return detector.Observe(activity) is { } d ? $"{d.ScopeKey}|{d.Time.UtcTicks}|{d.HitCount}|{d.Anomaly}" : "";
     }
 
-    private static byte[] State(AnomalyDetector detector)
+    internal static byte[] State(AnomalyDetector detector)
     {
         using var writer = new CheckpointWriter();
         detector.WriteState(writer);

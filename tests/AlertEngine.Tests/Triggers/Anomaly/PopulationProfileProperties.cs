@@ -274,14 +274,14 @@ public class PopulationProfileProperties
         Assert.Equal(detector.Model.KeyCount, old.Model.KeyCount);
         Assert.Equal(detector.Model.CreateSnapshot().Keys.Select(k => k.Levels.Sum()), old.Model.CreateSnapshot().Keys.Select(k => k.Levels.Sum()));
 
-        // An unknown format is corrupt data; format 3 (the dispersion grid, an internal switch) does not fit a detector
-        // without the grid (GridModelProperties).
+        // An unknown format is corrupt data; format 3 (the dispersion grid, an internal switch) is read by a detector
+        // without the grid too (dropping the grid, GridCheckpointMixProperties), so format 2's bytes marked 3 are corrupt.
         var format4 = (byte[])format2.Clone();
         BitConverter.GetBytes(-4L).CopyTo(format4, 0);
         Assert.Contains("format 4", Assert.Throws<InvalidDataException>(() => Detector().ReadState(new CheckpointReader(format4))).Message, StringComparison.Ordinal);
         var format3 = (byte[])format2.Clone();
         BitConverter.GetBytes(-3L).CopyTo(format3, 0);
-        Assert.Throws<ArgumentException>(() => Detector().ReadState(new CheckpointReader(format3)));
+        Assert.StartsWith("Corrupt checkpoint: ", Assert.Throws<InvalidDataException>(() => Detector().ReadState(new CheckpointReader(format3))).Message, StringComparison.Ordinal);
     }
 
     /// <summary>Each key's rate against the profile is cached in its 192-byte record for the profile's day: a freeze
