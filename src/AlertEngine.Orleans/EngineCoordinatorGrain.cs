@@ -278,8 +278,15 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
             evaluations[p] = _partitions[p].EvaluateAsync(batchNumber, asked[p], activities, wire, input.Name);
         }
 
-        await Task.WhenAll(evaluations);
-        Definition.ReleaseBatch(); // this silo's partitions are done with the batch's activities and routes
+        try
+        {
+            await Task.WhenAll(evaluations);
+        }
+        finally
+        {
+            Definition.ReleaseBatch(); // every call has ended (evaluated or failed): this silo's partitions are done with the batch
+        }
+
         var outputs = _outputs;
         for (var p = 0; p < outputs.Length; p++)
         {
