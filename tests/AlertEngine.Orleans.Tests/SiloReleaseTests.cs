@@ -68,7 +68,9 @@ public class SiloReleaseTests
         // The test proves something only if silos without the coordinator hosted partitions and decoded batches.
         Assert.True(otherSilosRouted >= number, $"silos without the coordinator decoded {otherSilosRouted} of {number} batches");
         var released = definitions.Where(d => d.Definition.LocalPartitions > 0).Select(d => d.Definition.ReleasedBatches).ToList();
-        Assert.True(released.Count >= 2, "the partitions did not spread over the silos");
+        // Not "spread over two silos or more": placement may put 3 partitions on one silo of 3 (1 in 9; it failed a
+        // Debug run), and the check above already proves that silos without the coordinator released batches.
+        Assert.NotEmpty(released);
         Assert.All(released, r => Assert.Equal(number, r));
         Assert.Equal(
             Oracle.Describe(Oracle.Changes(policies, Options(), activities)),
