@@ -286,8 +286,15 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
             }
         }
 
-        await Task.WhenAll(evaluations);
-        Definition.ReleaseBatch(); // this silo's partitions are done with the batch's activities and routes
+        try
+        {
+            await Task.WhenAll(evaluations);
+        }
+        finally
+        {
+            Definition.ReleaseBatch(); // every call has ended (evaluated or failed): this silo's partitions are done with the batch
+        }
+
         var outputs = _outputs;
         for (var p = 0; p < outputs.Length; p++)
         {

@@ -13,6 +13,7 @@ internal sealed class EngineDefinition
         Options = options;
         Partitions = partitions;
         _activations = new int[partitions];
+        _finished = new string?[partitions];
         // The extended form (as in checkpoints): policies from Sigma (temporal triggers, regular expressions,
         // composite scopes) have no public JSON form but must fingerprint too.
         var hash = new XxHash3();
@@ -46,9 +47,11 @@ internal sealed class EngineDefinition
     /// computed in parts by the partitions on this silo that ask at the same time (<see cref="Route"/>) and shared by all
     /// of them (the decode of the batch with it): one operation lookup, condition evaluation and key hash per activity
     /// and policy per silo, not per partition.
-    /// The last batch's routes are kept until the next batch. The routes' arrays are reused batch after batch: a
-    /// batch's routes go back to the spares once no partition holds them and another batch has been routed, so
-    /// dispose the lease as soon as the partition has evaluated (never keep <see cref="RoutesLease.Routes"/>).
+    /// A batch's routes are kept until every partition active on this silo has finished the batch
+    /// (<see cref="PartitionFinished"/>), the coordinator's <see cref="ReleaseBatch"/> on its silo, or the next batch's
+    /// routing, whichever comes first. The routes' arrays are reused batch after batch: a batch's routes go back to the
+    /// spares once no partition holds them and the batch is released or another batch has been routed, so dispose the
+    /// lease as soon as the partition has evaluated (never keep <see cref="RoutesLease.Routes"/>).
     /// Thread-safe; never change the result.</summary>
     /// <exception cref="InvalidDataException">The bytes are not an encoded batch.</exception>
     public RoutesLease RoutesFor(string input, AdmittedActivities admitted, byte[] activities)
@@ -57,7 +60,6 @@ internal sealed class EngineDefinition
         lock (_routeGate)
         {
             shared = Enter(input);
-            shared.Bytes ??= activities;
             shared.Users++;
         }
 
@@ -89,7 +91,6 @@ internal sealed class EngineDefinition
             current.Input = input;
             current.Routed = false;
             current.Round = null;
-            current.Finished = current.Finished.Length == Partitions ? current.Finished : new bool[Partitions];
             _current = current;
         }
 
@@ -98,6 +99,12 @@ internal sealed class EngineDefinition
 
     /// <summary>Activations of each partition of this engine on this silo (under <see cref="_routeGate"/>).</summary>
     private readonly int[] _activations;
+
+    /// <summary>The input of the last batch each partition finished on this silo (<see cref="PartitionFinished"/>; under
+    /// <see cref="_routeGate"/>). Kept per partition, not per batch entry, so that a batch routed again after its
+    /// release (a partition that activated after the others had finished it) is released again once that partition
+    /// finishes, and a stale call's finish (another input) changes nothing but its own partition's record.</summary>
+    private readonly string?[] _finished;
 
     /// <summary>Partition <paramref name="index"/> has an activation on this silo (<see cref="EnginePartitionGrain"/>, once
     /// activated): the silo's batch is released only once it has finished the batch too
@@ -116,6 +123,7 @@ internal sealed class EngineDefinition
     {
         lock (_routeGate)
         {
+            System.Diagnostics.Debug.Assert(_activations[index] > 0, $"partition {index} deactivated without an activation on this silo");
             if (_activations[index] > 0)
             {
                 _activations[index]--;
@@ -127,24 +135,28 @@ internal sealed class EngineDefinition
 
     /// <summary>Partition <paramref name="index"/> on this silo needs nothing more of the batch whose input record is
     /// <paramref name="input"/> (it has evaluated it and encoded its output, it answered it from its persisted answers,
-    /// or it failed; call once per call of the batch): once every partition active on this silo has said so, the silo drops the batch's routes and its
-    /// decoded activities (the routing already dropped the decode, <see cref="Route"/>). So no silo keeps a batch
-    /// beyond it, whether it hosts the coordinator or not (the coordinator's <see cref="ReleaseBatch"/> reaches only its
-    /// own silo). Nothing the partitions keep refers to the batch's activities: threshold triggers keep arena records
-    /// (<see cref="AlertEngineOptions.WithActivityRecords"/>); the other triggers' kept activities are their state. A
-    /// partition that asks for the batch again afterwards (a retry) decodes and routes it again.</summary>
+    /// or it failed; call once per call of the batch, after its lease of the routes is disposed). This silo drops the
+    /// batch's routes and its decoded activities once every partition active on it has finished that batch (its last
+    /// finished input is the batch's), no partition holds the routes, and at least one partition finished it; the
+    /// routing has already dropped the decode (<see cref="Route"/>). A partition that asks for the batch again
+    /// afterwards (it activated on this silo after the others had finished the batch, or a retry) decodes and routes it
+    /// again, and the batch is released again once that partition finishes it. A finish of another input than the
+    /// current batch's (a stale call of an earlier coordinator attempt, or a partition that answered before this silo
+    /// routed the batch) records only that partition's last input: it neither replaces nor releases the current batch.
+    /// Nothing the partitions keep refers to the batch's activities: threshold triggers keep arena records
+    /// (<see cref="AlertEngineOptions.WithActivityRecords"/>); the other triggers' kept activities are their state.
+    /// The coordinator's <see cref="ReleaseBatch"/> reaches only its own silo.</summary>
     public void PartitionFinished(int index, string input)
     {
         lock (_routeGate)
         {
-            var shared = Enter(input);
-            shared.Finished[index] = true;
+            _finished[index] = input;
             ReleaseIfFinished();
         }
     }
 
-    /// <summary>Drops the current batch if every partition active here has finished it and none holds its routes (under
-    /// <see cref="_routeGate"/>).</summary>
+    /// <summary>Drops the current batch if every partition active here has finished it, at least one partition has,
+    /// and none holds its routes (under <see cref="_routeGate"/>).</summary>
     private void ReleaseIfFinished()
     {
         if (_current is not { Users: 0 } current)
@@ -155,12 +167,13 @@ internal sealed class EngineDefinition
         var any = false;
         for (var p = 0; p < _activations.Length; p++)
         {
-            if (_activations[p] > 0 && !current.Finished[p])
+            var finished = string.Equals(_finished[p], current.Input, StringComparison.Ordinal);
+            if (_activations[p] > 0 && !finished)
             {
                 return;
             }
 
-            any |= current.Finished[p];
+            any |= finished;
         }
 
         if (!any)
@@ -239,6 +252,7 @@ internal sealed class EngineDefinition
         while (!Volatile.Read(ref shared.Routed))
         {
             RoutingRound round;
+            byte[]? decodedBytes;
             lock (shared.Gate)
             {
                 if (shared.Routed)
@@ -248,6 +262,7 @@ internal sealed class EngineDefinition
 
                 if (shared.Round is not { } started)
                 {
+                    shared.Bytes = activities; // the buffer this round decodes (the key of the silo's decode)
                     var batch = admitted.Resolve(Decode(activities), ref shared.Admitted);
                     var parts = Math.Clamp(batch.Length / Math.Max(1, RoutePartSize), 1, Math.Min(MaxRouteParts, 2 * Environment.ProcessorCount));
                     started = shared.Round = new RoutingRound(shared.Admitted, batch.Length, shared.PartsFor(parts), Routers(parts));
@@ -274,11 +289,13 @@ internal sealed class EngineDefinition
 
                 round.Join(shared.Routes, Partitions);
                 Volatile.Write(ref shared.Routed, true);
+                decodedBytes = shared.Bytes;
             }
 
             // The partitions here take the routes from now on (which hold the admitted activities): the decoded batch
             // is not needed on this silo any more (the coordinator keeps its own reference while it applies the batch).
-            DropDecoded(activities);
+            // Dropped by the buffer the round decoded, which is another partition's copy when that one started it.
+            DropDecoded(decodedBytes);
         }
     }
 
@@ -322,7 +339,9 @@ internal sealed class EngineDefinition
     /// <summary>The activities of the batch in <paramref name="activities"/>, decoded once for this engine on this
     /// silo: grain calls within a silo pass an <c>Immutable</c> buffer by reference, so the coordinator and the
     /// partitions on its silo decode a batch once (activities are immutable and shared, as in the in-process partitioned
-    /// engine). The last batch decoded is held (strongly) until the next one is decoded or <see cref="ReleaseBatch"/>.
+    /// engine). The last batch decoded is held (strongly) until the first of: the silo's routing of it is joined
+    /// (<see cref="Route"/>, when the decode was the routing's), every partition active on this silo has finished it
+    /// (<see cref="PartitionFinished"/>), <see cref="ReleaseBatch"/>, or the next decode.
     /// Not a table weakly keyed by the buffer, as before: a batch's buffer is a large object, which only a full
     /// collection frees, so each batch's ~10,000 activities lived on through every gen0 and gen1 collection until then
     /// (promoted twice; benchmarks/results/orleans.md, decode-17). Thread-safe; never change the result.</summary>
@@ -352,12 +371,13 @@ internal sealed class EngineDefinition
     }
 
     /// <summary>Drops this silo's decoded batch (<see cref="Decode"/>, unconditionally) and its routes if no partition
-    /// holds them (the coordinator calls it once every partition has evaluated the batch, on its own silo only), so that
-    /// the batch's activities are garbage before the next batch is decoded instead of surviving its decode's collections
-    /// through old objects (the routes' reused arrays). Every silo with partitions drops the batch earlier, once its
-    /// partitions have finished it (<see cref="PartitionFinished"/>); this call covers the coordinator's silo when no
-    /// partition lives there (its own decode) and a batch whose partitions failed. A partition that asks for the same
-    /// batch again afterwards (a retry) decodes and routes it again.</summary>
+    /// holds them. The coordinator calls it on its own silo only, once every partition's call of the batch has ended,
+    /// evaluated or failed, so that the batch's activities are garbage before the next batch is decoded instead of
+    /// surviving its decode's collections through old objects (the routes' reused arrays). Every silo with partitions
+    /// usually drops the batch earlier, once its active partitions have finished it (<see cref="PartitionFinished"/>);
+    /// this call covers the coordinator's own decode and a batch its silo's partitions did not all finish (a partition
+    /// whose call did not arrive). A partition that asks for the same batch again afterwards (a retry) decodes and
+    /// routes it again.</summary>
     public void ReleaseBatch()
     {
         lock (_decodeGate)
@@ -397,7 +417,6 @@ internal sealed class EngineDefinition
         }
 
         Array.Clear(shared.Admitted);
-        Array.Clear(shared.Finished);
         shared.Bytes = null;
         shared.Input = null;
         shared.Routed = false;
@@ -417,11 +436,9 @@ internal sealed class EngineDefinition
         public BatchRoutes[] Parts = [];
         public string? Input;
 
-        /// <summary>The batch's buffer as this silo received it (the key of its decode), once a partition asked.</summary>
+        /// <summary>The buffer the batch's routing decoded (the key of this silo's decode: a partition's own copy of the
+        /// message on a silo without the coordinator), once a round started (under <see cref="Gate"/>).</summary>
         public byte[]? Bytes;
-
-        /// <summary>Which partitions finished the batch (<see cref="PartitionFinished"/>; one per partition of the engine).</summary>
-        public bool[] Finished = [];
         public bool Routed;
         public int Users;
 

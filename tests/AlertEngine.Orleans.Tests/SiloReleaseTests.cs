@@ -68,7 +68,9 @@ public class SiloReleaseTests
         // The test proves something only if silos without the coordinator hosted partitions and decoded batches.
         Assert.True(otherSilosRouted >= number, $"silos without the coordinator decoded {otherSilosRouted} of {number} batches");
         var released = definitions.Where(d => d.Definition.LocalPartitions > 0).Select(d => d.Definition.ReleasedBatches).ToList();
-        Assert.True(released.Count >= 2, "the partitions did not spread over the silos");
+        // Not "spread over two silos or more": placement may put 3 partitions on one silo of 3 (1 in 9; it failed a
+        // Debug run), and the check above already proves that silos without the coordinator released batches.
+        Assert.NotEmpty(released);
         Assert.All(released, r => Assert.Equal(number, r));
         Assert.Equal(
             Oracle.Describe(Oracle.Changes(policies, Options(), activities)),
@@ -84,33 +86,115 @@ public class SiloReleaseTests
         var activities = FaultTests.Stream(seed: 5);
         var (engine, policies) = cluster.AddEngine(AllPolicies(), Options(), 7);
         var definitions = cluster.DefinitionsOf(engine.Name);
-        var decoded = new List<WeakReference>();
+        var decoded = new List<(SiloAddress Silo, WeakReference Batch)>();
         var gate = new Lock();
-        foreach (var (_, definition) in definitions)
+        foreach (var (silo, definition) in definitions)
         {
             definition.Decoded = batch =>
             {
                 lock (gate)
                 {
-                    decoded.Add(new WeakReference(batch));
+                    decoded.Add((silo, new WeakReference(batch)));
                 }
             };
         }
 
         long number = 0;
+        var otherSilosDecoded = 0;
+        var counted = 0;
         foreach (var batch in Oracle.Batches(activities, 30))
         {
             await engine.ProcessAsync(++number, batch, TestContext.Current.CancellationToken);
             Assert.All(definitions, d => Assert.False(d.Definition.HoldsBatch, $"silo {d.Silo} holds batch {number}"));
+            var coordinator = CoordinatorSilo(cluster, engine.Name);
+            lock (gate)
+            {
+                otherSilosDecoded += decoded.Skip(counted).Count(d => !d.Silo.Equals(coordinator));
+                counted = decoded.Count;
+            }
         }
 
         Collect();
         lock (gate)
         {
-            Assert.True(decoded.Count > number, "no silo but the coordinator's decoded the batches");
-            Assert.All(decoded, d => Assert.False(d.IsAlive));
+            // The test proves something only if silos without the coordinator decoded (and so released) batches.
+            Assert.True(otherSilosDecoded >= number, $"silos without the coordinator decoded {otherSilosDecoded} of {number} batches");
+            Assert.All(decoded, d => Assert.False(d.Batch.IsAlive));
         }
 
+        Assert.Equal(
+            Oracle.Describe(Oracle.Changes(policies, Options(), activities)),
+            Oracle.Describe(cluster.UpsertsOf(policies)));
+    }
+
+    /// <summary>Through faults: a silo killed while one of its partitions evaluates a batch (the coordinator's call fails,
+    /// the client retries the batch with a new input, the killed silo's partitions activate again on the others, some
+    /// only at their evaluation, after the partitions there answered from their persisted answers), or between batches.
+    /// After every batch that succeeded no silo holds it, and the alerts are the single node's.</summary>
+    [Theory]
+    [InlineData(2, false)]
+    [InlineData(5, false)]
+    [InlineData(3, true)]
+    public async Task Every_silo_drops_the_batch_after_a_silo_is_killed_and_the_batch_retried(int atBatch, bool betweenBatches)
+    {
+        await using var cluster = await EngineCluster.StartWithSiloRegistriesAsync(4);
+        var activities = FaultTests.Stream(seed: 5);
+        var (engine, policies) = cluster.AddEngine(AllPolicies(), Options(), FaultTests.Partitions);
+        var failures = new List<string>();
+        var retries = 0;
+        long number = 0;
+        foreach (var batch in Oracle.Batches(activities, FaultTests.BatchSize))
+        {
+            var current = ++number;
+            async Task Send()
+            {
+                for (var attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        await engine.ProcessAsync(current, batch, TestContext.Current.CancellationToken);
+                        return;
+                    }
+                    catch (Exception) when (attempt < 30)
+                    {
+                        retries++;
+                        await Task.Delay(200);
+                    }
+                }
+            }
+
+            if (current == atBatch && betweenBatches)
+            {
+                await cluster.Cluster.KillSiloAsync(FaultTests.Secondary(cluster), TestContext.Current.CancellationToken);
+                await Send();
+            }
+            else if (current == atBatch)
+            {
+                cluster.Faults.PausePartition(engine.Name, current, cluster.Cluster.GetActiveSilos().First().SiloAddress);
+                var paused = cluster.Faults.Paused;
+                var pending = Send();
+                var pause = await paused;
+                await cluster.Cluster.KillSiloAsync(cluster.Cluster.GetActiveSilos().Single(s => s.SiloAddress.Equals(pause.Silo)), TestContext.Current.CancellationToken);
+                cluster.Faults.Fail();
+                await pending;
+            }
+            else
+            {
+                await Send();
+            }
+
+            foreach (var (silo, definition) in cluster.DefinitionsOf(engine.Name))
+            {
+                if (definition.HoldsBatch)
+                {
+                    failures.Add($"batch {current}: silo {silo} ({definition.LocalPartitions} partitions, released {definition.ReleasedBatches}) holds it");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("; ", failures));
+        Assert.True(betweenBatches || retries > 0, "the batch did not fail: the kill did not land mid-batch");
+        Assert.Equal(3, cluster.Cluster.GetActiveSilos().Count());
         Assert.Equal(
             Oracle.Describe(Oracle.Changes(policies, Options(), activities)),
             Oracle.Describe(cluster.UpsertsOf(policies)));
