@@ -26,7 +26,7 @@ internal sealed class AlertOrderBuffer
     /// <summary>Records an alert's latest version: a new alert, or a newer snapshot of a held one.</summary>
     public void Add(Alert alert)
     {
-        var key = new AlertKey(alert.CreatedAt.UtcTicks, alert.PolicyId, alert.Id);
+        var key = KeyOf(alert);
         if (_latest.TryAdd(key, alert))
         {
             _order.Add(key);
@@ -73,13 +73,23 @@ internal sealed class AlertOrderBuffer
     }
 
     /// <summary>Sorts alerts in output order (for <c>--sort</c>-free callers and tests).</summary>
-    public static int Compare(Alert x, Alert y) => AlertKeyComparer.Instance.Compare(
-        new AlertKey(x.CreatedAt.UtcTicks, x.PolicyId, x.Id),
-        new AlertKey(y.CreatedAt.UtcTicks, y.PolicyId, y.Id));
+    public static int Compare(Alert x, Alert y) => AlertKeyComparer.Instance.Compare(KeyOf(x), KeyOf(y));
 
-    private readonly record struct AlertKey(long CreatedTicks, string PolicyId, string Id);
+    /// <summary>The output key of <paramref name="alert"/>: the buffer holds one alert per key.</summary>
+    internal static AlertKey KeyOf(Alert alert) => new(alert.CreatedAt.UtcTicks, alert.PolicyId, alert.Id);
 
-    private sealed class AlertKeyComparer : IComparer<AlertKey>, IEqualityComparer<AlertKey>
+    /// <summary>The output key of <paramref name="change"/>'s alert, without making its snapshot when it was not made yet.</summary>
+    internal static AlertKey KeyOf(AlertChange change)
+    {
+        var (createdAt, policyId, id) = change.AlertKey;
+        return new(createdAt.UtcTicks, policyId, id);
+    }
+
+    /// <summary>An output key: creation time (UTC ticks), policy id, id.</summary>
+    internal readonly record struct AlertKey(long CreatedTicks, string PolicyId, string Id);
+
+    /// <summary>Orders and compares output keys: creation time by UTC ticks, then the policy id and the id ordinally.</summary>
+    internal sealed class AlertKeyComparer : IComparer<AlertKey>, IEqualityComparer<AlertKey>
     {
         public static readonly AlertKeyComparer Instance = new();
 

@@ -585,7 +585,7 @@ internal sealed class ReplayCommand
         Action<Alert> write,
         bool skipInvalid) : StagedReplay.IStages
     {
-        private readonly HashSet<(DateTimeOffset, string, string)> _latestKeys = new(ReplayEngine.AlertKeyComparer.Instance); // ReplayEngine.LatestAlerts' set
+        private readonly HashSet<AlertOrderBuffer.AlertKey> _latestKeys = new(AlertOrderBuffer.AlertKeyComparer.Instance); // ReplayEngine.LatestAlerts' set
         private long _watermarkTicks = long.MinValue;
         private Func<Alert, bool>? _isFinal;
 

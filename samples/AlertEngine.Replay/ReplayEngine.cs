@@ -111,7 +111,7 @@ internal sealed class ReplayEngine : IDisposable
     }
 
     // The output keys of a batch's changes (LatestAlerts), reused.
-    private readonly HashSet<(DateTimeOffset, string, string)> _latestKeys = new(AlertKeyComparer.Instance);
+    private readonly HashSet<AlertOrderBuffer.AlertKey> _latestKeys = new(AlertOrderBuffer.AlertKeyComparer.Instance);
 
     /// <summary>Receives the alerts created or changed by whatever was evaluated, in order (set once, before the first activity).</summary>
     public Action<IReadOnlyList<Alert>>? Evaluated { get; set; }
@@ -167,8 +167,8 @@ internal sealed class ReplayEngine : IDisposable
     /// two when their creation times differ, as they were before, whatever the batch boundaries).
     /// </summary>
     /// <param name="changes">The changes of a batch, in order.</param>
-    /// <param name="seen">A set reused from batch to batch (cleared here), comparing keys as the order buffer does.</param>
-    internal static Alert[] LatestAlerts(IReadOnlyList<AlertChange> changes, HashSet<(DateTimeOffset, string, string)> seen)
+    /// <param name="seen">A set reused from batch to batch (cleared here), of <see cref="AlertOrderBuffer.AlertKeyComparer"/>.</param>
+    internal static Alert[] LatestAlerts(IReadOnlyList<AlertChange> changes, HashSet<AlertOrderBuffer.AlertKey> seen)
     {
         if (changes.Count <= 1)
         {
@@ -179,7 +179,7 @@ internal sealed class ReplayEngine : IDisposable
         var latest = new List<Alert>();
         for (var i = changes.Count - 1; i >= 0; i--)
         {
-            if (seen.Add(changes[i].AlertKey))
+            if (seen.Add(AlertOrderBuffer.KeyOf(changes[i])))
             {
                 latest.Add(changes[i].Alert);
             }
@@ -187,19 +187,5 @@ internal sealed class ReplayEngine : IDisposable
 
         latest.Reverse();
         return [.. latest];
-    }
-
-    /// <summary>Compares output keys as <see cref="AlertOrderBuffer"/> does: creation time by UTC ticks, the policy id
-    /// and the id ordinally.</summary>
-    internal sealed class AlertKeyComparer : IEqualityComparer<(DateTimeOffset CreatedAt, string PolicyId, string Id)>
-    {
-        public static readonly AlertKeyComparer Instance = new();
-
-        public bool Equals((DateTimeOffset CreatedAt, string PolicyId, string Id) x, (DateTimeOffset CreatedAt, string PolicyId, string Id) y) =>
-            x.CreatedAt.UtcTicks == y.CreatedAt.UtcTicks && string.Equals(x.PolicyId, y.PolicyId, StringComparison.Ordinal)
-            && string.Equals(x.Id, y.Id, StringComparison.Ordinal);
-
-        public int GetHashCode((DateTimeOffset CreatedAt, string PolicyId, string Id) obj) =>
-            HashCode.Combine(obj.CreatedAt.UtcTicks, obj.PolicyId, obj.Id);
     }
 }

@@ -48,7 +48,6 @@ public sealed partial class AlertAggregator
     {
         _lists.Reset();
         _open = null;
-        _lastChange = null;
         _made = null;
         if (!reader.ReadBoolean())
         {

@@ -30,9 +30,9 @@ public sealed partial class AlertAggregator
     private int _hits;
     private int _detectionCount;
 
-    // OpenAlert: the last change made for an aggregated alert (its snapshot made when read), or else an alert made
-    // eagerly (AggregationMode.None's last alert, or a restored alert before the next detection). One of them is null.
-    private AlertChange? _lastChange;
+    // OpenAlert once made: AggregationMode.None's last alert and a restored alert are made eagerly; an aggregated alert's
+    // snapshot is made from _open and the values now when first read after an Add (null until then). No change is kept:
+    // it would keep its detection (and the caller's activity list) alive until the policy's next detection.
     private Alert? _made;
 
     /// <summary>Creates an aggregator for a policy.</summary>
@@ -61,8 +61,10 @@ public sealed partial class AlertAggregator
     public int MaxActivities { get; }
 
     /// <summary>The alert that later detections may still join, if any.</summary>
-    /// <remarks>The same instance as the <see cref="AlertChange.Alert"/> of the last change <see cref="Add"/> returned.</remarks>
-    public Alert? OpenAlert => _made ?? _lastChange?.Alert;
+    /// <remarks>The snapshot the <see cref="AlertChange.Alert"/> of the last change <see cref="Add"/> returned shows (made
+    /// when first read after that <see cref="Add"/>, then the same instance until the next one); the aggregator keeps
+    /// neither that change nor its detection.</remarks>
+    public Alert? OpenAlert => _made ??= _open?.Snapshot(Values());
 
     /// <summary>The interval a policy aggregates with: its own, else the plan's (1 minute advanced, 15 minutes standard).</summary>
     /// <param name="policy">The policy.</param>
@@ -110,7 +112,6 @@ public sealed partial class AlertAggregator
             // Every detection its own alert, made now from the detection (a caller may reuse the detection's activity
             // list once Add returns), of its own lists: nothing is kept for later detections but the alert (OpenAlert).
             _open = null;
-            _lastChange = null;
             _made = NoneAlert(detection);
             return new AlertChange(AlertChangeKind.Created, _made, detection);
         }
@@ -138,7 +139,6 @@ public sealed partial class AlertAggregator
             change = new AlertChange(AlertChangeKind.Created, detection, _open, Values());
         }
 
-        _lastChange = change;
         _made = null;
         return change;
     }

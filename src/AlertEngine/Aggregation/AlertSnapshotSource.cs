@@ -32,7 +32,7 @@ internal readonly record struct AlertSnapshotValues(
 /// eager snapshot cost an <see cref="Alert"/> (176 bytes) and one or two list views (40 bytes each) per detection, about
 /// two fifths of the bytes a detection allocated, and most snapshots are never read (the replay writes an alert's last
 /// one; a store replaces each with the next). The change keeps the snapshot's counts instead and the alert is made on
-/// first read (benchmarks/results/end-to-end.md, det-16).</para>
+/// first read (benchmarks/results/end-to-end.md, lazy-16).</para>
 /// <para><b>Why a snapshot read late still shows what it had.</b> The lists only ever append below the cap, and a full
 /// array is never written again (the next item moves the list to a new array, with the same first items); a new alert
 /// starts new arrays. So the first n items of the newest array of this alert are the first n items the alert ever had:
@@ -100,36 +100,29 @@ internal sealed class AlertSnapshotSource
 
     /// <summary>The snapshot with <paramref name="values"/>: a new <see cref="Alert"/> whose lists are views of the first
     /// items of this alert's arrays.</summary>
-    public Alert Snapshot(in AlertSnapshotValues values) => new()
-    {
-        Id = Id,
-        PolicyId = PolicyId,
-        PolicyName = PolicyName,
-        Severity = Severity,
-        Category = Category,
-        Description = Description,
-        CreatedAt = CreatedAt,
-        FirstActivityAt = values.First,
-        LastActivityAt = values.Last,
-        HitCount = values.Hits,
-        DetectionCount = values.Detections,
-
-        // The views are set after the collections they stand for (whose init accessors drop a view).
-        Users = default,
-        Activities = null!,
-        UsersView = ViewOf(ref _usersView, ref _users, values.Users, null),
-        OperationsView = ViewOf(ref _operationsView, ref _operations, values.Operations, null),
-        TagsView = ViewOf(ref _tagsView, ref _tags, values.Tags, null),
-        ActivitiesView = ViewOf(ref _activitiesView, ref _activities, values.Activities, _lineage),
-        ActivitiesTruncated = values.Truncated,
-    };
+    public Alert Snapshot(in AlertSnapshotValues values) => Make(
+        Id, PolicyId, PolicyName, Severity, Category, Description, CreatedAt, values,
+        ViewOf(ref _usersView, ref _users, values.Users, null),
+        ViewOf(ref _operationsView, ref _operations, values.Operations, null),
+        ViewOf(ref _tagsView, ref _tags, values.Tags, null),
+        ViewOf(ref _activitiesView, ref _activities, values.Activities, _lineage));
 
     /// <summary>An alert made at once of <paramref name="lists"/> (<see cref="AggregationMode.None"/>'s alert of a
     /// detection of several activities), whose lists are views of their arrays, which are never written again after
     /// the lists' next <see cref="AlertLists.Reset"/>.</summary>
     public static Alert MakeAlert(
         string id, string policyId, string policyName, AlertSeverity severity, AlertCategory category, string? description,
-        DateTimeOffset createdAt, AlertLists lists, in AlertSnapshotValues values) => new()
+        DateTimeOffset createdAt, AlertLists lists, in AlertSnapshotValues values) => Make(
+        id, policyId, policyName, severity, category, description, createdAt, values,
+        new AlertValuesView<string>(lists.Users.Items, values.Users, null),
+        new AlertValuesView<string>(lists.Operations.Items, values.Operations, null),
+        new AlertValuesView<string>(lists.Tags.Items, values.Tags, null),
+        new AlertValuesView<AlertActivity>(lists.Activities.Items, values.Activities, lists.Activities.Lineage));
+
+    private static Alert Make(
+        string id, string policyId, string policyName, AlertSeverity severity, AlertCategory category, string? description,
+        DateTimeOffset createdAt, in AlertSnapshotValues values, AlertValuesView<string> users,
+        AlertValuesView<string> operations, AlertValuesView<string> tags, AlertValuesView<AlertActivity> activities) => new()
     {
         Id = id,
         PolicyId = policyId,
@@ -146,10 +139,10 @@ internal sealed class AlertSnapshotSource
         // The views are set after the collections they stand for (whose init accessors drop a view).
         Users = default,
         Activities = null!,
-        UsersView = new AlertValuesView<string>(lists.Users.Items, values.Users, null),
-        OperationsView = new AlertValuesView<string>(lists.Operations.Items, values.Operations, null),
-        TagsView = new AlertValuesView<string>(lists.Tags.Items, values.Tags, null),
-        ActivitiesView = new AlertValuesView<AlertActivity>(lists.Activities.Items, values.Activities, lists.Activities.Lineage),
+        UsersView = users,
+        OperationsView = operations,
+        TagsView = tags,
+        ActivitiesView = activities,
         ActivitiesTruncated = values.Truncated,
     };
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Runtime.CompilerServices;
 using FsCheck;
 using FsCheck.Fluent;
@@ -48,7 +49,7 @@ public class AlertChangeLazySnapshotTests
 
     private sealed record Expected(
         AlertChangeKind Kind, string Id, DateTimeOffset CreatedAt, DateTimeOffset First, DateTimeOffset Last, int Hits,
-        int Detections, string[] Users, string[] Operations, string[] Tags, string[] Activities, bool Truncated);
+        int Detections, string[] Users, string[] Operations, string[] Tags, AlertActivity[] Activities, bool Truncated);
 
     [Property(MaxTest = 300)]
     public Property A_change_read_late_out_of_order_or_during_later_adds_shows_the_snapshot_it_had_when_made(int cap, int seed, bool none) =>
@@ -58,6 +59,7 @@ public class AlertChangeLazySnapshotTests
             var policy = EveryTime("p1", "FileDeleted", "FileDownloaded", "FileAccessed") with
             {
                 Aggregation = new AggregationSettings(none ? AggregationMode.None : AggregationMode.Policy),
+                Description = "Deletes, downloads or reads files",
             };
             var aggregator = new AlertAggregator(policy, TimeSpan.FromSeconds(60), maxActivities);
             var kept = new List<(AlertChange Change, Expected Expected)>();
@@ -118,7 +120,14 @@ public class AlertChangeLazySnapshotTests
                         var name = user < 0 ? null : upper ? "USER" + user : "user" + user;
                         var op = operation switch { 0 => "FileDeleted", 1 => "FileDownloaded", _ => "FileAccessed" };
                         string[] tags = [.. new[] { tag, tag2 }.Where(x => x >= 0).Select(x => Tags[x])];
-                        list.Add(new Activity("a" + n++, T0.AddSeconds(t), op) { UserId = name, UserTags = tags });
+                        list.Add(new Activity("a" + n, T0.AddSeconds(t), op)
+                        {
+                            UserId = name,
+                            UserTags = tags,
+                            ObjectId = n % 3 == 0 ? null : "https://contoso.sharepoint.com/f" + (n % 4),
+                            ClientIp = n % 2 == 0 ? null : new IPAddress([10, 0, 0, (byte)(n % 5)]),
+                        });
+                        n++;
                     }
 
                     var last = list[^1];
@@ -185,8 +194,19 @@ public class AlertChangeLazySnapshotTests
                 }
             }
 
-            return (kept.Count == 0 || ReferenceEquals(aggregator.OpenAlert, kept[^1].Change.Alert))
-                .Label("OpenAlert is the last change's alert");
+            // The open alert: the oracle's alert after the last detection (a fresh instance in policy mode, made when
+            // read), the same instance when read again.
+            var openAlert = aggregator.OpenAlert;
+            if (open is null)
+            {
+                return (openAlert is null).Label("an open alert before any detection");
+            }
+
+            return openAlert is null
+                ? false.Label("no open alert")
+                : (Compare(openAlert, open.Kind, open) is { } openProblem
+                    ? false.Label($"OpenAlert: {openProblem}")
+                    : ReferenceEquals(openAlert, aggregator.OpenAlert).Label("OpenAlert read twice gave another instance"));
         });
 
     [Fact]
@@ -232,6 +252,44 @@ public class AlertChangeLazySnapshotTests
         Assert.Equal(["bob"], change.Alert.Users);
         Assert.Equal(["a"], change.Alert.Activities.Select(a => a.Id));
         Assert.Null(change.SnapshotSource);
+    }
+
+    [Theory]
+    [InlineData(AggregationMode.Policy, true)]
+    [InlineData(AggregationMode.Policy, false)]
+    [InlineData(AggregationMode.None, true)]
+    [InlineData(AggregationMode.None, false)]
+    public void A_live_aggregator_keeps_neither_a_dropped_change_nor_its_detection_alive(AggregationMode mode, bool read)
+    {
+        var policy = EveryTime("p1", "FileDeleted", "FileDownloaded") with { Aggregation = new AggregationSettings(mode) };
+        var aggregator = new AlertAggregator(policy, TimeSpan.FromMinutes(1));
+        var (detection, activities) = AddAndDropTheChange(aggregator, read);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(detection.IsAlive, "the detection is alive");
+        Assert.False(activities.IsAlive, "the caller's activity list is alive");
+        var open = aggregator.OpenAlert;
+        Assert.NotNull(open);
+        Assert.Equal(["bob", "alice"], open.Users);
+        Assert.Equal(["a", "b"], open.Activities.Select(a => a.Id));
+        Assert.Same(open, aggregator.OpenAlert);
+        GC.KeepAlive(aggregator);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (WeakReference Detection, WeakReference Activities) AddAndDropTheChange(AlertAggregator aggregator, bool read)
+    {
+        var list = new List<Activity> { Act("a", 0, user: "bob"), Act("b", 1, user: "alice") };
+        var detection = new Detection(list[^1].Time, list[^1], list, list.Count, "") { PolicyId = "p1" };
+        var change = aggregator.Add(detection);
+        if (read)
+        {
+            Assert.Equal(["bob", "alice"], change.Alert.Users);
+        }
+
+        return (new WeakReference(detection), new WeakReference(list));
     }
 
     [Fact]
@@ -319,7 +377,7 @@ public class AlertChangeLazySnapshotTests
 
             if (activities.Count < cap)
             {
-                activities.Add(a.Id);
+                activities.Add(AlertActivity.From(a));
             }
         }
 
@@ -343,18 +401,23 @@ public class AlertChangeLazySnapshotTests
     {
         if (kind != e.Kind || alert.Id != e.Id || alert.CreatedAt != e.CreatedAt || alert.FirstActivityAt != e.First
             || alert.LastActivityAt != e.Last || alert.HitCount != e.Hits || alert.DetectionCount != e.Detections
-            || alert.ActivitiesTruncated != e.Truncated || alert.PolicyId != "p1" || alert.PolicyName != "Policy p1")
+            || alert.ActivitiesTruncated != e.Truncated || alert.PolicyId != "p1" || alert.PolicyName != "Policy p1"
+            || alert.Severity != AlertSeverity.High || alert.Category != AlertCategory.ThreatManagement
+            || alert.Description != "Deletes, downloads or reads files" || alert.Status != AlertStatus.Active
+            || alert.Source != Alert.EngineSource || alert.NotificationsSuppressed || !alert.History.IsEmpty || !alert.SilencedBy.IsEmpty)
         {
-            return $"{kind} {alert.Id} {alert.FirstActivityAt:O}..{alert.LastActivityAt:O} hits {alert.HitCount} detections {alert.DetectionCount}"
+            return $"{kind} {alert.Id} {alert.PolicyId} '{alert.PolicyName}' {alert.Severity} {alert.Category} '{alert.Description}' {alert.Status}"
+                + $" {alert.Source} suppressed {alert.NotificationsSuppressed} history {alert.History.Length} silenced {alert.SilencedBy.Length}"
+                + $" {alert.FirstActivityAt:O}..{alert.LastActivityAt:O} hits {alert.HitCount} detections {alert.DetectionCount}"
                 + $" truncated {alert.ActivitiesTruncated}, expected {e.Kind} {e.Id} {e.First:O}..{e.Last:O} hits {e.Hits} detections {e.Detections} truncated {e.Truncated}";
         }
 
         if (!alert.Users.SequenceEqual(e.Users) || !alert.Operations.SequenceEqual(e.Operations) || !alert.Tags.SequenceEqual(e.Tags)
-            || !alert.Activities.Select(a => a.Id).SequenceEqual(e.Activities))
+            || !alert.Activities.SequenceEqual(e.Activities))
         {
             return $"users [{string.Join(",", alert.Users)}] expected [{string.Join(",", e.Users)}], operations [{string.Join(",", alert.Operations)}]"
                 + $" expected [{string.Join(",", e.Operations)}], tags [{string.Join(",", alert.Tags)}] expected [{string.Join(",", e.Tags)}],"
-                + $" activities [{string.Join(",", alert.Activities.Select(a => a.Id))}] expected [{string.Join(",", e.Activities)}]";
+                + $" activities [{string.Join(",", alert.Activities)}] expected [{string.Join(",", e.Activities.AsEnumerable())}]";
         }
 
         return null;
