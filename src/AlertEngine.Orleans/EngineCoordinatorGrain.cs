@@ -274,20 +274,20 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         admitted.Clear();
         var input = await _inputs!.WriteRecordAsync(batchNumber, BatchInput.Encode(batchNumber, batch, wire, _queries), activities.Value);
         var evaluations = new Task<Immutable<byte[]>>[_partitions.Length];
-        if (Definition.Options.AnomalyDispersionGrid)
-        {
-            await EvaluateGridAsync(batchNumber, asked, activities, wire, input.Name, evaluations);
-        }
-        else
-        {
-            for (var p = 0; p < _partitions.Length; p++)
-            {
-                evaluations[p] = _partitions[p].EvaluateAsync(batchNumber, asked[p], activities, wire, input.Name);
-            }
-        }
-
         try
         {
+            if (Definition.Options.AnomalyDispersionGrid)
+            {
+                await EvaluateGridAsync(batchNumber, asked, activities, wire, input.Name, evaluations);
+            }
+            else
+            {
+                for (var p = 0; p < _partitions.Length; p++)
+                {
+                    evaluations[p] = _partitions[p].EvaluateAsync(batchNumber, asked[p], activities, wire, input.Name);
+                }
+            }
+
             await Task.WhenAll(evaluations);
         }
         finally
@@ -350,6 +350,37 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
     /// <exception cref="InvalidOperationException">The partitions disagree (a day start failed in some only, totals of
     /// different days, different steps): their detector-wide states differ; every retry of the batch fails the same way.</exception>
     private async Task EvaluateGridAsync(long batchNumber, bool[] asked, Immutable<byte[]> activities, AdmittedActivities wire, string input, Task<Immutable<byte[]>>[] evaluations)
+    {
+        try
+        {
+            await RunGridRoundsAsync(batchNumber, asked, activities, wire, input, evaluations);
+        }
+        catch
+        {
+            // A failed round (a partition's silo gone, a timeout, a refusal) leaves the other partitions paused with memory
+            // ahead of storage: each would refuse the retry of the batch while the failed one pauses in its place, retry
+            // after retry. Every partition paused in the batch forgets it and deactivates, so the retry starts them all
+            // from storage. Best effort: a partition this does not reach refuses the retry once and deactivates then.
+            var abandons = new Task[_partitions.Length];
+            for (var p = 0; p < _partitions.Length; p++)
+            {
+                abandons[p] = _partitions[p].AbandonGridAsync(batchNumber);
+            }
+
+            try
+            {
+                await Task.WhenAll(abandons);
+            }
+            catch (Exception)
+            {
+                // Reported by the batch's own failure, rethrown below.
+            }
+
+            throw;
+        }
+    }
+
+    private async Task RunGridRoundsAsync(long batchNumber, bool[] asked, Immutable<byte[]> activities, AdmittedActivities wire, string input, Task<Immutable<byte[]>>[] evaluations)
     {
         var state = _state.State;
         var recorded = state.GridBatch == batchNumber ? state.GridSums : [];
@@ -416,7 +447,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
             steps++;
             for (var i = 0; i < paused.Count; i++)
             {
-                replies[paused[i]] = _partitions[paused[i]].ContinueGridAsync(batchNumber, sums);
+                replies[paused[i]] = _partitions[paused[i]].ContinueGridAsync(batchNumber, sums, input);
             }
 
             for (var p = 0; p < _partitions.Length; p++)

@@ -22,11 +22,25 @@ internal sealed class EngineDefinition
             hash.Append(System.Text.Encoding.UTF8.GetBytes(PolicySerializer.SaveExtended(policy)));
         }
 
+        // The anomaly switches that change the partitions' state (issue 15): a partition replays its batch inputs
+        // (BatchInput.Replay) under the setting of the silo, which must be the one they were first evaluated with (under
+        // the grid, a replay makes no exchange). Only when set, so engines without them keep their fingerprints.
+        if (options.AnomalyDispersionGrid || options.AnomalyProfileFitLimit != 0)
+        {
+            Span<byte> switches = stackalloc byte[1 + sizeof(double)];
+            switches[0] = options.AnomalyDispersionGrid ? (byte)1 : (byte)2;
+            System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(switches[1..], options.AnomalyProfileFitLimit);
+            hash.Append("\0anomaly-switches"u8);
+            hash.Append(switches);
+        }
+
         Fingerprint = hash.GetCurrentHashAsUInt64();
     }
 
-    /// <summary>A hash of the policies (their JSON): partition state is per policy position, so persisted partition
-    /// state is only read back for the same policies.</summary>
+    /// <summary>A hash of the policies (their JSON) and of the anomaly switches that change partition state
+    /// (<see cref="AlertEngineOptions.AnomalyDispersionGrid"/>, <see cref="AlertEngineOptions.AnomalyProfileFitLimit"/>,
+    /// when set): partition state is per policy position and is replayed under the switches, so persisted partition state
+    /// is only read back for the same policies and switches.</summary>
     public ulong Fingerprint { get; }
 
     public string Name { get; }

@@ -80,8 +80,8 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         if (state.HasState && (state.Partitions != definition.Partitions || state.Fingerprint != definition.Fingerprint))
         {
             throw new InvalidOperationException(
-                $"Alert engine '{engine}': partition {index} was persisted with other policies or another partition count ({state.Partitions}, now {definition.Partitions}). " +
-                "Change policies or partitions through a whole-engine checkpoint: AlertEngineClient.SaveCheckpointAsync, then RestoreCheckpointAsync into an engine with the new configuration.");
+                $"Alert engine '{engine}': partition {index} was persisted with other policies, other anomaly switches (AnomalyDispersionGrid, AnomalyProfileFitLimit) or another partition count ({state.Partitions}, now {definition.Partitions}). " +
+                "Change policies, those switches or partitions through a whole-engine checkpoint: AlertEngineClient.SaveCheckpointAsync, then RestoreCheckpointAsync into an engine with the new configuration.");
         }
 
         var storage = ServiceProvider.GetRequiredKeyedService<IGrainStorage>(AlertEngineClusterOptions.StorageName);
@@ -246,54 +246,81 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
 
     public async Task<GridStepReply> EvaluateGridAsync(long batchNumber, bool checkedDuplicates, Immutable<byte[]> activities, AdmittedActivities admitted, string input)
     {
-        var state = _state.State;
-        if (batchNumber == state.LastBatch)
-        {
-            // Answered from the persisted answers: this partition needs nothing of the batch.
-            Definition.PartitionFinished(_index, input);
-            return GridStepReply.Finished(state.LastOutput);
-        }
-
-        ExpectNext(batchNumber);
-        if (checkedDuplicates != (_checkedBatch == batchNumber) || _gridBatch != 0)
-        {
-            // This activation did not answer the batch's duplicate questions, or it is in the middle of an earlier
-            // attempt at the batch (its memory is ahead of storage): the coordinator fails the batch, the client sends it
-            // again, and a new activation starts from storage.
-            AbandonGrid();
-            Definition.PartitionFinished(_index, input);
-            DeactivateOnIdle();
-            throw new InvalidOperationException(
-                $"Alert engine '{Definition.Name}': partition {_index} was reactivated or interrupted during batch {batchNumber}; send the batch again.");
-        }
-
+        // Until the batch is the grid's (_gridInput, finished by AbandonGrid at its end, failure or abandon), this call
+        // finishes it for the silo itself (answered, refused or failed), as EvaluateAsync does; never on a pause.
+        var handed = false;
         try
         {
-            _output.Clear();
-            // The input first: a failure from here on finishes the batch for this silo (AbandonGrid).
-            (_gridBatch, _gridInput, _gridPaused) = (batchNumber, input, false);
-            _gridLease = Definition.RoutesFor(input, admitted, activities.Value);
-            _grid?.Begin(_partition!, _gridLease.Value.Routes);
-            return await RunGridAsync(batchNumber);
+            var state = _state.State;
+            if (batchNumber == state.LastBatch)
+            {
+                // Answered from the persisted answers: this partition needs nothing of the batch.
+                return GridStepReply.Finished(state.LastOutput);
+            }
+
+            ExpectNext(batchNumber);
+            if (checkedDuplicates != (_checkedBatch == batchNumber) || _gridBatch != 0)
+            {
+                // This activation did not answer the batch's duplicate questions, or it is in the middle of an earlier
+                // attempt at the batch (its memory is ahead of storage; the coordinator abandons a failed attempt's
+                // pauses, AbandonGridAsync, so this is left for an attempt the abandon did not reach): the coordinator
+                // fails the batch, the client sends it again, and a new activation starts from storage.
+                AbandonGrid();
+                DeactivateOnIdle();
+                throw new InvalidOperationException(
+                    $"Alert engine '{Definition.Name}': partition {_index} was reactivated or interrupted during batch {batchNumber}; send the batch again.");
+            }
+
+            try
+            {
+                _output.Clear();
+                // The input first: a failure from here on finishes the batch for this silo (AbandonGrid).
+                (_gridBatch, _gridInput, _gridPaused) = (batchNumber, input, false);
+                handed = true;
+                _gridLease = Definition.RoutesFor(input, admitted, activities.Value);
+                _grid?.Begin(_partition!, _gridLease.Value.Routes);
+                return await RunGridAsync(batchNumber);
+            }
+            catch
+            {
+                AbandonGrid();
+                DeactivateOnIdle();
+                throw;
+            }
         }
-        catch
+        finally
         {
-            AbandonGrid();
-            DeactivateOnIdle();
-            throw;
+            if (!handed)
+            {
+                Definition.PartitionFinished(_index, input);
+            }
         }
     }
 
-    public async Task<GridStepReply> ContinueGridAsync(long batchNumber, GridSums sums)
+    public Task AbandonGridAsync(long batchNumber)
+    {
+        if (_gridBatch == batchNumber)
+        {
+            // Paused in a failed attempt at the batch (memory ahead of storage): the retry starts from storage.
+            AbandonGrid();
+            DeactivateOnIdle();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<GridStepReply> ContinueGridAsync(long batchNumber, GridSums sums, string input)
     {
         if (batchNumber == _state.State.LastBatch)
         {
+            Definition.PartitionFinished(_index, input);
             return GridStepReply.Finished(_state.State.LastOutput);
         }
 
         if (_gridBatch != batchNumber || _gridPause is not { } pause || !sums.Answers(pause))
         {
             AbandonGrid();
+            Definition.PartitionFinished(_index, input);
             DeactivateOnIdle();
             throw new InvalidOperationException(
                 $"Alert engine '{Definition.Name}': partition {_index} is not paused at that step of batch {batchNumber} (reactivated during the batch); send the batch again.");
@@ -301,6 +328,11 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
 
         try
         {
+            if (_faults is { } faults)
+            {
+                await faults.BeforeGridContinueAsync(Definition.Name, _index, batchNumber);
+            }
+
             sums.ApplyTo(_partition!, _grid!, _gridScratch);
             return await RunGridAsync(batchNumber);
         }
@@ -384,9 +416,24 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         return base.OnDeactivateAsync(reason, cancellationToken);
     }
 
-    /// <remarks>Memory holds the persisted state between batches (a failed batch deactivates the grain).</remarks>
-    public Task<Immutable<byte[]>> GetStateAsync() =>
-        Task.FromResult(new Immutable<byte[]>(PartitionStateCodec.Write(_partition!, Definition.Policies.Count)));
+    /// <remarks>Memory holds the persisted state between batches (a failed batch deactivates the grain), but not during
+    /// one: after the batch's duplicate questions (phase 2) or while paused at an exchange of the anomaly dispersion grid
+    /// (a failed batch left so until its retry), memory is ahead of storage. Then this refuses and deactivates, so the
+    /// next call reads the persisted state.</remarks>
+    /// <exception cref="InvalidOperationException">The partition is in the middle of a batch.</exception>
+    public Task<Immutable<byte[]>> GetStateAsync()
+    {
+        if (_gridBatch != 0 || _checkedBatch > _state.State.LastBatch)
+        {
+            var batch = Math.Max(_gridBatch, _checkedBatch);
+            AbandonGrid();
+            DeactivateOnIdle();
+            throw new InvalidOperationException(
+                $"Alert engine '{Definition.Name}': partition {_index} is in the middle of batch {batch} (its memory is ahead of its storage); it reloads from storage: apply or send the batch again, or ask again.");
+        }
+
+        return Task.FromResult(new Immutable<byte[]>(PartitionStateCodec.Write(_partition!, Definition.Policies.Count)));
+    }
 
     public async Task ReplaceStateAsync(long lastBatch, Immutable<byte[]> state)
     {

@@ -32,7 +32,11 @@ internal interface IEnginePartitionGrain : IGrainWithStringKey
     Task<GridStepReply> EvaluateGridAsync(long batchNumber, bool checkedDuplicates, Immutable<byte[]> activities, AdmittedActivities admitted, string input);
 
     /// <summary>Goes on with the batch paused by <see cref="EvaluateGridAsync"/> with the partitions' sums.</summary>
-    Task<GridStepReply> ContinueGridAsync(long batchNumber, GridSums sums);
+    Task<GridStepReply> ContinueGridAsync(long batchNumber, GridSums sums, string input);
+
+    /// <summary>The coordinator's attempt at the batch failed: if paused in it (memory ahead of storage), forgets it and
+    /// deactivates, so the retry starts from storage; otherwise nothing.</summary>
+    Task AbandonGridAsync(long batchNumber);
 
     /// <summary>The partition's state after the last batch (<see cref="PartitionStateCodec"/>).</summary>
     Task<Immutable<byte[]>> GetStateAsync();

@@ -46,6 +46,33 @@ internal sealed class FaultPoints
         armed?.Release.TrySetException(new InvalidOperationException("The silo of this call was killed."));
     }
 
+    private (string Engine, long Batch, int Partition)? _failContinue;
+
+    public int ContinueFailures;
+
+    public void FailContinueOnce(string engine, long batch, int partition)
+    {
+        lock (_gate)
+        {
+            _failContinue = (engine, batch, partition);
+        }
+    }
+
+    private Task Continue(string engine, int partition, long batch)
+    {
+        lock (_gate)
+        {
+            if (_failContinue is { } f && f.Engine == engine && f.Batch == batch && f.Partition == partition)
+            {
+                _failContinue = null;
+                ContinueFailures++;
+                throw new InvalidOperationException("Simulated: partition's silo gone during a grid pause.");
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     public BatchFaultPoints For(SiloAddress silo) => new Points(this, silo);
 
     private Task Reach(string engine, int partition, long batchNumber, SiloAddress silo)
@@ -69,5 +96,8 @@ internal sealed class FaultPoints
     {
         public override Task BeforePartitionPersistAsync(string engine, int partition, long batchNumber) =>
             owner.Reach(engine, partition, batchNumber, silo);
+
+        public override Task BeforeGridContinueAsync(string engine, int partition, long batchNumber) =>
+            owner.Continue(engine, partition, batchNumber);
     }
 }

@@ -184,6 +184,98 @@ public class GridClusterTests(ClusterFixture clusters) : IClassFixture<ClusterFi
         }
     }
 
+    /// <summary>A partition's call that goes on after the first exchange of a batch that crosses two or more day starts
+    /// fails (its silo gone, a timeout, a deactivation: <see cref="FaultPoints.FailContinueOnce"/>) while the others go
+    /// on to the next exchange and pause there, memory ahead of storage. The coordinator abandons the failed attempt in
+    /// every partition (<c>AbandonGridAsync</c>), so the client's retry starts them all from storage; before that, the
+    /// paused ones refused each retry while the failed one paused in their place, retry after retry.</summary>
+    [Theory]
+    [InlineData(6)]
+    [InlineData(1)]
+    public async Task A_partition_lost_between_two_grid_pauses_then_retries_gives_the_same_alerts(int seed)
+    {
+        var (activities, batches) = GridStream(seed);
+        var target = SeveralDayStartBatches(batches).Min();
+        var failed = 0;
+        var (retries, _) = await FaultTests.RunWithFault(0, async (cluster, engine, number, send) =>
+        {
+            if (number == target)
+            {
+                cluster.Faults.FailContinueOnce(engine.Name, number, 1);
+            }
+
+            await send();
+            failed = cluster.Faults.ContinueFailures;
+            await AssertSameGridStateAtTheEnd(engine, number, activities, batches);
+        }, grid: (activities, batches, GridStreams.GridPolicies(), GridStreams.GridOptions()));
+        Assert.Equal(1, failed);
+        Assert.InRange(retries, 1, 2);
+    }
+
+    /// <summary>A partition that answered a batch's duplicate questions (phase 2) in an attempt that then failed has
+    /// memory ahead of storage (the batch's ids in its filter) until the retry: a whole-engine checkpoint asked then is
+    /// refused (the partition reloads from storage) instead of saving a half-evaluated state; asked again, it saves the
+    /// persisted state, and the stream goes on with the single pipeline's alerts and grid state. (A partition paused at
+    /// a grid exchange is refused by the same rule.)</summary>
+    [Fact]
+    public async Task A_checkpoint_asked_in_the_middle_of_a_batch_is_refused_then_saves_the_persisted_state()
+    {
+        var (activities, batches) = GridStream(6);
+        var target = SeveralDayStartBatches(batches).Min();
+        await using var cluster = await EngineCluster.StartAsync(2);
+        var (engine, policies) = cluster.AddEngine(GridStreams.GridPolicies(), GridStreams.GridOptions(), 4);
+        for (var i = 0; i < target - 1; i++)
+        {
+            await engine.ProcessAsync(i + 1, batches[i], TestContext.Current.CancellationToken);
+        }
+
+        // Partition 2 answers batch `target`'s duplicate questions, as in an attempt that failed after phase 2.
+        var partition = cluster.Cluster.Client.GetGrain<IEnginePartitionGrain>(PartitionKey.Of(engine.Name, 2));
+        await partition.CheckDuplicatesAsync(target, DuplicateQueries.From([]));
+        using (var refused = new MemoryStream())
+        {
+            var error = await Assert.ThrowsAnyAsync<Exception>(() => engine.SaveCheckpointAsync(refused, TestContext.Current.CancellationToken));
+            Assert.Contains("in the middle of batch", error.Message, StringComparison.Ordinal);
+        }
+
+        using (var saved = new MemoryStream())
+        {
+            await engine.SaveCheckpointAsync(saved, TestContext.Current.CancellationToken);
+        }
+
+        for (var i = (int)target - 1; i < batches.Count; i++)
+        {
+            await engine.ProcessAsync(i + 1, batches[i], TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(Oracle.Describe(Oracle.Changes(policies, GridStreams.GridOptions(), activities)), Oracle.Describe(cluster.UpsertsOf(policies)));
+        await AssertSameGridState(engine, policies, activities);
+    }
+
+    /// <summary>The numbers (from 1) of the batches that move the clock over two or more UTC day starts (two or more
+    /// exchanges).</summary>
+    private static List<long> SeveralDayStartBatches(List<List<Activity>> batches)
+    {
+        var several = new List<long>();
+        var clock = long.MinValue;
+        for (var b = 0; b < batches.Count; b++)
+        {
+            var before = clock;
+            foreach (var activity in batches[b])
+            {
+                clock = Math.Max(clock, activity.Time.UtcTicks);
+            }
+
+            if (before != long.MinValue && (clock / TimeSpan.TicksPerDay) - (before / TimeSpan.TicksPerDay) >= 2)
+            {
+                several.Add(b + 1);
+            }
+        }
+
+        Assert.NotEmpty(several);
+        return several;
+    }
+
     /// <summary>After the last batch: the grid's state is the single pipeline's (alerts alone may not show a prior that
     /// differs).</summary>
     private static async Task AssertSameGridStateAtTheEnd(AlertEngineClient engine, long number, List<Activity> activities, List<List<Activity>> batches)

@@ -186,8 +186,21 @@ public class SharedRoutingTests
             Assert.Equal(expected.Error(e)?.GetType(), actual.Error(e)?.GetType());
         }
     }
-}
 
-/// <summary>Runs <see cref="SharedRoutingTests"/> alone: it changes a static setting other Orleans tests read.</summary>
-[CollectionDefinition(nameof(SharedRoutingTests), DisableParallelization = true)]
-public class SharedRoutingTestsCollection;
+    /// <summary>The anomaly switches are in the state fingerprint (a partition persisted under one setting refuses to
+    /// activate under the other, as for other policies: its batch inputs would replay without the grid's exchanges);
+    /// engines without them keep the policies-only fingerprint of state persisted before.</summary>
+    [Fact]
+    public void The_fingerprint_covers_the_anomaly_switches()
+    {
+        var policies = AllPolicies();
+        ulong Of(double fitLimit, bool grid) =>
+            new EngineDefinition("e", policies, new AlertEngineOptions { AnomalyProfileFitLimit = fitLimit, AnomalyDispersionGrid = grid }, 3).Fingerprint;
+
+        var off = Of(0, false);
+        Assert.Equal(off, new EngineDefinition("e", policies, new AlertEngineOptions(), 3).Fingerprint);
+        Assert.Equal(Of(0.5, true), Of(0.5, true));
+        ulong[] others = [Of(0.5, true), Of(0.5, false), Of(0.25, true), Of(0.25, false)];
+        Assert.Equal(others.Length + 1, others.Append(off).Distinct().Count());
+    }
+}

@@ -83,8 +83,8 @@ public sealed class AlertEngineOptions
     /// mixture prior (issue 15, <see cref="AnomalyDetectorOptions.DispersionGrid"/>): false (default) off; on only
     /// together with <see cref="AnomalyProfileFitLimit"/>. The single pipeline and the in-process
     /// <see cref="PartitionedAlertPipeline"/> (through <c>Process</c>: the coordinator sums the partitions' prior totals
-    /// after every UTC day start, <c>GridExchange</c>, also in its staged phases) run it with the same output; the Orleans
-    /// cluster refuses it with a <see cref="NotSupportedException"/> (it does not exchange the totals yet). An engine
+    /// after every UTC day start, <c>GridExchange</c>, also in its staged phases) and the Orleans cluster (the coordinator
+    /// grain sums the partition grains' totals) run it with the same output. An engine
     /// checkpoint's anomaly state written with the other setting restores by the snapshot's mix rule (the grid starts as
     /// in a new model, or is dropped; every key keeps its levels). Tests and the evaluation set it.</summary>
     internal bool AnomalyDispersionGrid { get; set; }

@@ -77,6 +77,7 @@ public sealed partial class PartitionedAlertPipeline
     /// the calls for the other partitions return at once (see the remarks).</summary>
     internal void StageEvaluate(PartitionedBatch batch, int partition)
     {
+        ThrowIfFaulted();
         if (_grid is null)
         {
             _partitions[partition].Evaluate(batch.Routes, batch.Outputs[partition]);
@@ -91,6 +92,7 @@ public sealed partial class PartitionedAlertPipeline
     /// in order (<see langword="null"/> when none), and clears <paramref name="batch"/> for reuse.</summary>
     internal List<AlertChange>? StageApply(PartitionedBatch batch)
     {
+        ThrowIfFaulted();
         var changes = _coordinator.ApplyBatchUnlocked(
             CollectionsMarshal.AsSpan(batch.Activities), batch.Admission, batch.FutureNow, batch.LateAgainst, batch.FirstSequence, batch.Outputs);
         batch.Clear();

@@ -119,5 +119,22 @@ public class PartitionedGridFailures
         Assert.Same(first, later.InnerException);
         using var stream = new MemoryStream();
         Assert.Throws<InvalidOperationException>(() => pipeline.SaveCheckpoint(stream));
+
+        // A batch already planned and admitted when the pipeline faulted (in flight) is neither evaluated nor applied.
+        var inFlight = pipeline.NewStagedBatch();
+        inFlight.Activities.AddRange(activities.Skip(cut).Take(50));
+        pipeline.StagePlan(inFlight);
+        for (var p = 0; p < pipeline.Partitions; p++)
+        {
+            pipeline.StageCheckDuplicates(inFlight, p);
+        }
+
+        pipeline.StageAdmit(inFlight);
+        for (var p = 0; p < pipeline.Partitions; p++)
+        {
+            Assert.Same(first, Assert.Throws<InvalidOperationException>(() => pipeline.StageEvaluate(inFlight, p)).InnerException);
+        }
+
+        Assert.Same(first, Assert.Throws<InvalidOperationException>(() => pipeline.StageApply(inFlight)).InnerException);
     }
 }
