@@ -370,7 +370,10 @@ public class PartitionedGridProperties
         {
             var activities = Stream(c.Seed, hours: HoursPerCase, hard: true);
             var (expected, expectedDiagnostics, expectedGrid) = RunSingle(activities, c.Zone);
-            Assert.Contains(expected, e => e.StartsWith("grid-", StringComparison.Ordinal));
+
+            // Not whether a grid policy fired (a case whose clock jumps early may learn too little to fire: seed
+            // 609737646 fired none); the grid's state, its φ̂ included, is compared below, and the examples assert alerts.
+            Assert.Contains(expectedDiagnostics, d => d.Contains("|grid-throwing|", StringComparison.Ordinal));
             using var pipeline = new PartitionedAlertPipeline(GridPolicies(), c.Partitions, GridOptions(c.Zone));
             var diagnostics = new List<string>();
             using var subscription = pipeline.Diagnostics.Subscribe(d => diagnostics.Add($"{d.Kind}|{d.ActivityId}|{d.PolicyId}|{d.Message}"));
