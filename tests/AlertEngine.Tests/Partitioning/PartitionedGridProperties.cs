@@ -292,11 +292,7 @@ public class PartitionedGridProperties
     public void A_clock_jump_over_several_day_starts_inside_a_batch_gives_the_single_engines_alerts(int partitions, int days)
     {
         // Four days of traffic, a jump of `days` days, two more days: in one batch, and in batches of 500.
-        var head = Stream(5, hours: 4 * 24, jumps: false);
-        var tail = Stream(6, hours: 2 * 24, jumps: false)
-            .Select(a => new Activity("t" + a.Id, a.Time + TimeSpan.FromDays(4 + days), a.Operation) { UserId = a.UserId })
-            .ToList();
-        var activities = head.Concat(tail).ToList();
+        var activities = GridStreams.JumpStream(days);
         var (expected, _, grid) = RunSingle(activities);
         Assert.Contains(expected, c => c.StartsWith("grid-", StringComparison.Ordinal));
         if (days < 30)
@@ -427,11 +423,7 @@ public class PartitionedGridProperties
         // One batch per UTC day (each ends with the first activity of the next day, so the next batch crosses the
         // following day start: the exchange after a batch must come before the next batch's evaluation), then a jump of
         // `days` days inside a batch.
-        var head = Stream(5, hours: 4 * 24, jumps: false);
-        var tail = Stream(6, hours: 2 * 24, jumps: false)
-            .Select(a => new Activity("t" + a.Id, a.Time + TimeSpan.FromDays(4 + days), a.Operation) { UserId = a.UserId })
-            .ToList();
-        var activities = head.Concat(tail).ToList();
+        var activities = GridStreams.JumpStream(days);
         var (expected, _, grid) = RunSingle(activities);
         Assert.Contains(expected, c => c.StartsWith("grid-", StringComparison.Ordinal));
         var batches = new List<Activity[]>();
