@@ -51,7 +51,16 @@ internal sealed class GridStepReply
     [Id(9)]
     public long[] Totals { get; set; } = [];
 
+    /// <summary>When <see cref="Done"/> from the partition's persisted answers (a retry of a batch it had committed): the
+    /// sums of every grid step of the batch as it applied them (<see cref="PartitionGrainState.LastGridSums"/>), which the
+    /// coordinator sends to the partitions that evaluate the batch again. Empty otherwise.</summary>
+    [Id(10)]
+    public GridSums[] Recorded { get; set; } = [];
+
     public static GridStepReply Finished(byte[] output) => new() { Done = true, Output = output };
+
+    /// <summary>Done from the persisted answers of a committed batch, with the sums it was evaluated with.</summary>
+    public static GridStepReply Committed(byte[] output, GridSums[] recorded) => new() { Done = true, Output = output, Recorded = recorded };
 
     /// <summary>The pause at <paramref name="cursor"/>'s step in <paramref name="partition"/>.</summary>
     public static GridStepReply Pause(EnginePartition partition, GridBatchCursor cursor, bool ahead, bool failed)
@@ -92,9 +101,10 @@ internal sealed class GridStepReply
 /// <summary>
 /// The coordinator's answer to a grid pause (<see cref="GridStepReply"/>), entry by entry: what the partitions' shares
 /// added up to (<see cref="GridTotalsSum"/>) and, for <see cref="GridExchangeOutcome.Sum"/>, the sum that replaces each
-/// partition's own totals. The coordinator persists the sums of a batch before it sends them (a partition that
-/// evaluates the batch again after a failure gets the same sums even when others already persisted it). Immutable once
-/// sent.
+/// partition's own totals. A partition persists the sums of every step of a batch with the batch
+/// (<see cref="PartitionGrainState.LastGridSums"/>), so a partition that evaluates the batch again after a failure gets
+/// the same sums from the coordinator even when others already persisted it (they answer the retry with them); before
+/// any partition persisted it, the sums are computed again from the same shares. Immutable once sent.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -156,6 +166,11 @@ internal sealed class GridSums
 
         return sums;
     }
+
+    /// <summary>Whether these sums are <paramref name="other"/>'s (the same exchanges, outcomes and totals).</summary>
+    public bool SameAs(GridSums other) =>
+        Policies.AsSpan().SequenceEqual(other.Policies) && Days.AsSpan().SequenceEqual(other.Days) && Outcomes.AsSpan().SequenceEqual(other.Outcomes)
+        && Keys.AsSpan().SequenceEqual(other.Keys) && Totals.AsSpan().SequenceEqual(other.Totals);
 
     /// <summary>Whether these sums answer <paramref name="pause"/> (the same exchanges).</summary>
     public bool Answers(GridStepReply pause) =>
