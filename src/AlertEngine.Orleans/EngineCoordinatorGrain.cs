@@ -423,6 +423,13 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
                 return;
             }
 
+            if (steps == 0 && pauses.Count == _partitions.Length)
+            {
+                // No partition has committed the batch: every one evaluates it from storage, and the sums are computed
+                // again (an earlier version's persisted sums, whose steps may be cut differently, are not needed).
+                recorded = [];
+            }
+
             GridSums sums;
             if (steps < recorded.Length)
             {

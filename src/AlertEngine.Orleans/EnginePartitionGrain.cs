@@ -405,10 +405,16 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
                         break;
                     case GridStep.Exchange:
                         _gridPaused = true;
-                        return _gridPause = GridStepReply.Pause(_partition!, cursor, ahead: false, failed: false);
+                        return _gridPause = GridStepReply.Pause(_partition!, cursor, ahead: false, failed: null);
                     case GridStep.Ahead:
                         _gridPaused = true;
-                        var failed = !_partition!.TryRunGridDayStartAhead(cursor.AheadPolicy, cursor.AheadDay);
+                        var aheads = cursor.Aheads;
+                        var failed = new bool[aheads.Count];
+                        for (var j = 0; j < failed.Length; j++)
+                        {
+                            failed[j] = !_partition!.TryRunGridDayStartAhead(aheads[j].Policy, aheads[j].Day);
+                        }
+
                         return _gridPause = GridStepReply.Pause(_partition!, cursor, ahead: true, failed);
                 }
             }

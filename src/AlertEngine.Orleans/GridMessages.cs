@@ -7,8 +7,8 @@ namespace AlertEngine;
 /// either the batch is done (evaluated and persisted: <see cref="Output"/>, as <see cref="IEnginePartitionGrain.EvaluateAsync"/>
 /// returns it), or the partition paused where the grid's totals must be summed over all partitions and reports its
 /// own share of each exchange: after a part in which policies crossed a UTC day start (<see cref="Ahead"/> false, one
-/// entry per policy), or after running a jump's day start ahead (<see cref="Ahead"/> true, one entry, which may have
-/// <see cref="Failed"/>). Immutable once sent.
+/// entry per policy), or after running a jump's day starts ahead (<see cref="Ahead"/> true, one entry per policy whose
+/// clock the activity jumps, one day each, which may have <see cref="Failed"/>). Immutable once sent.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -62,10 +62,12 @@ internal sealed class GridStepReply
     /// <summary>Done from the persisted answers of a committed batch, with the sums it was evaluated with.</summary>
     public static GridStepReply Committed(byte[] output, GridSums[] recorded) => new() { Done = true, Output = output, Recorded = recorded };
 
-    /// <summary>The pause at <paramref name="cursor"/>'s step in <paramref name="partition"/>.</summary>
-    public static GridStepReply Pause(EnginePartition partition, GridBatchCursor cursor, bool ahead, bool failed)
+    /// <summary>The pause at <paramref name="cursor"/>'s step in <paramref name="partition"/>; <paramref name="failed"/>:
+    /// whether each day start run ahead (<see cref="GridBatchCursor.Aheads"/>) threw (null for an exchange after a part).</summary>
+    public static GridStepReply Pause(EnginePartition partition, GridBatchCursor cursor, bool ahead, bool[]? failed)
     {
-        var n = ahead ? 1 : cursor.Exchanges.Count;
+        var entries = ahead ? cursor.Aheads : cursor.Exchanges;
+        var n = entries.Count;
         var reply = new GridStepReply
         {
             Ahead = ahead,
@@ -79,11 +81,11 @@ internal sealed class GridStepReply
         };
         for (var j = 0; j < n; j++)
         {
-            var (policy, day) = ahead ? (cursor.AheadPolicy, cursor.AheadDay) : cursor.Exchanges[j];
+            var (policy, day) = entries[j];
             var prior = partition.GridModelAt(policy)!.GridPriorState!;
             reply.Policies[j] = policy;
             reply.Days[j] = day;
-            reply.Failed[j] = failed;
+            reply.Failed[j] = failed is not null && failed[j];
             reply.HasPending[j] = prior.HasPending;
             reply.PendingDays[j] = prior.PendingDay;
             reply.Keys[j] = prior.PendingKeys;
@@ -188,7 +190,7 @@ internal sealed class GridSums
                     partition.GridModelAt(Policies[j])!.GridPriorState!.ReplacePending(scratch, Days[j]);
                     break;
                 case GridExchangeOutcome.FailedEverywhere:
-                    cursor.FailedEverywhere();
+                    cursor.FailedEverywhere(Policies[j]);
                     break;
             }
         }
