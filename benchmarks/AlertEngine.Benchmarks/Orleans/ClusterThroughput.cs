@@ -22,7 +22,7 @@ namespace AlertEngine.Benchmarks.Orleans;
 /// persistence; nothing survives a fault); <c>grid=G</c> makes the first G policies user-scoped anomaly policies (daily
 /// window, hourly buckets, medium sensitivity) under the anomaly dispersion grid (issue 15: the population profile and
 /// the grid switched on, so the cluster's partitions pause at every UTC day start for the coordinator's sums), and
-/// <c>anomaly=G</c> the same policies without the grid (the moments model, no exchange): side by side they give the
+/// <c>gridshare=K</c> has them share K operations (policy i on <c>Op{i % K}</c>), <c>anomaly=G</c> the same policies without the grid (the moments model, no exchange): side by side they give the
 /// grid's cost in the cluster; <c>jump=D</c> sends, after the timed run, one more batch of the same size D days later
 /// (a clock jump over D day starts: under the grid up to 31 day starts run ahead per grid policy, each one exchange)
 /// and reports its latency apart. Each cluster
@@ -58,6 +58,10 @@ internal static class ClusterThroughput
     /// <summary>The anomaly policies run the dispersion grid (<c>grid=G</c>).</summary>
     private static bool Grid;
 
+    /// <summary>The anomaly policies share this many operations (<c>gridshare=K</c>: policy i tracks <c>Op{i % K}</c>, so
+    /// one activity moves several of them; 0: each its own operation).</summary>
+    private static int AnomalyOperations;
+
     /// <summary>Days of the clock jump of the batch sent after the timed run (<c>jump=D</c>; 0: none).</summary>
     private static int JumpDays;
 
@@ -66,7 +70,7 @@ internal static class ClusterThroughput
 
     public static int Run(string[] args)
     {
-        if (args.Length is >= 4 and <= 8)
+        if (args.Length is >= 4 and <= 12)
         {
             return Compare(args);
         }
@@ -283,6 +287,11 @@ internal static class ClusterThroughput
                 AnomalyPolicies = int.Parse(a.AsSpan(a.IndexOf('=', StringComparison.Ordinal) + 1), CultureInfo.InvariantCulture);
             }
 
+            if (a.StartsWith("gridshare=", StringComparison.Ordinal))
+            {
+                AnomalyOperations = int.Parse(a.AsSpan("gridshare=".Length), CultureInfo.InvariantCulture);
+            }
+
             if (a.StartsWith("jump=", StringComparison.Ordinal))
             {
                 JumpDays = int.Parse(a.AsSpan("jump=".Length), CultureInfo.InvariantCulture);
@@ -317,6 +326,10 @@ internal static class ClusterThroughput
             for (var i = 0; i < AnomalyPolicies; i++)
             {
                 policies[i] = policies[i] with { Trigger = new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(1), AnomalySensitivity.Medium, TimeSpan.FromHours(1)) };
+                if (AnomalyOperations > 0)
+                {
+                    policies[i] = policies[i] with { Operations = ["Op" + (i % AnomalyOperations).ToString(CultureInfo.InvariantCulture)] };
+                }
             }
 
             if (Grid)
