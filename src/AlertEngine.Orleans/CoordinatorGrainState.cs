@@ -47,8 +47,9 @@ internal sealed class CoordinatorGrainState
     public string?[] InputETags { get; set; } = [];
 
     /// <summary>The batch being evaluated under the anomaly dispersion grid whose <see cref="GridSums"/> were sent to
-    /// partitions (0: none): written before each step's sums are sent, so that a retry of the batch sends the same sums
-    /// to the partitions that evaluate it again, whatever the others persisted. Cleared when the batch commits.</summary>
+    /// partitions (0: none), as a coordinator before orl-16 wrote it before each step's sums (a retry of the batch sent
+    /// the same sums to the partitions that evaluated it again). Read, no longer written: the partitions persist the
+    /// sums they applied with the batch (<see cref="PartitionGrainState.LastGridSums"/>). Cleared when the batch commits.</summary>
     [Id(10)]
     public long GridBatch { get; set; }
 

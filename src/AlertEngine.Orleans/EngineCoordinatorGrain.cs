@@ -276,7 +276,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         var evaluations = new Task<Immutable<byte[]>>[_partitions.Length];
         try
         {
-            if (Definition.Options.AnomalyDispersionGrid)
+            if (Definition.RunsGrid)
             {
                 await EvaluateGridAsync(batchNumber, asked, activities, wire, input.Name, evaluations);
             }
@@ -343,10 +343,11 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
 
     /// <summary>Phase 4 under the anomaly dispersion grid (issue 15): every partition follows the batch's grid steps
     /// (<see cref="GridBatchCursor"/>, as the in-process <see cref="GridExchange"/>) and pauses where the prior's totals
-    /// must be summed over the partitions; the coordinator sums their shares (<see cref="GridTotalsSum"/>), persists the
-    /// sums, and sends them back, until every partition is done: one more round of calls per step that crossed a UTC
-    /// day start (or ran one ahead). A retry of the batch sends the persisted sums again (<see cref="CoordinatorGrainState.GridSums"/>):
-    /// partitions that already persisted the batch answer from their saved output, the others evaluate it again.</summary>
+    /// must be summed over the partitions; the coordinator sums their shares (<see cref="GridTotalsSum"/>) and sends them
+    /// back, until every partition is done: one more round of calls per step that crossed a UTC day start (or ran one
+    /// ahead), no state write (each partition persists the sums it applied with the batch,
+    /// <see cref="PartitionGrainState.LastGridSums"/>). A retry of the batch: partitions that already persisted it answer
+    /// from their saved output with those sums, which the coordinator sends to the others, which evaluate it again.</summary>
     /// <exception cref="InvalidOperationException">The partitions disagree (a day start failed in some only, totals of
     /// different days, different steps): their detector-wide states differ; every retry of the batch fails the same way.</exception>
     private async Task EvaluateGridAsync(long batchNumber, bool[] asked, Immutable<byte[]> activities, AdmittedActivities wire, string input, Task<Immutable<byte[]>>[] evaluations)
@@ -382,6 +383,10 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
 
     private async Task RunGridRoundsAsync(long batchNumber, bool[] asked, Immutable<byte[]> activities, AdmittedActivities wire, string input, Task<Immutable<byte[]>>[] evaluations)
     {
+        // The sums of an earlier attempt at the batch: those of a partition that committed it (it answers the retry with
+        // the sums it applied, GridStepReply.Recorded), or those a coordinator of an earlier version persisted. Without
+        // either, no partition has persisted the batch, and every one evaluates it again from storage: the same shares,
+        // so the same sums, computed again (nothing to persist per step).
         var state = _state.State;
         var recorded = state.GridBatch == batchNumber ? state.GridSums : [];
         var steps = 0;
@@ -404,6 +409,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
                 if (reply.Done)
                 {
                     evaluations[p] ??= Task.FromResult(new Immutable<byte[]>(reply.Output));
+                    recorded = Adopt(batchNumber, recorded, reply.Recorded);
                 }
                 else
                 {
@@ -417,16 +423,25 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
                 return;
             }
 
+            if (steps == 0 && pauses.Count == _partitions.Length)
+            {
+                // No partition has committed the batch: every one evaluates it from storage, and the sums are computed
+                // again (an earlier version's persisted sums, whose steps may be cut differently, are not needed).
+                recorded = [];
+            }
+
             GridSums sums;
             if (steps < recorded.Length)
             {
-                // A retry: the sums this step had (some partitions may have persisted the batch with them).
+                // A retry: the sums this step had (some partitions persisted the batch with them).
                 sums = recorded[steps];
                 foreach (var pause in pauses)
                 {
                     if (!sums.Answers(pause))
                     {
-                        throw new InvalidOperationException($"Alert engine '{Definition.Name}': batch {batchNumber} paused at another grid step than when it was first evaluated: the partitions' detector-wide states differ.");
+                        throw new InvalidOperationException(
+                            $"Alert engine '{Definition.Name}': batch {batchNumber} paused at another step of the anomaly dispersion grid's exchange than when it was first evaluated: the partitions' detector-wide states differ. " +
+                            EnginePartitionGrain.UpgradeAdvice + " If every silo runs the same version and configuration, restore a whole-engine checkpoint.");
                     }
                 }
             }
@@ -434,14 +449,14 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
             {
                 if (pauses.Count != _partitions.Length || !pauses.TrueForAll(pause => pause.SameStep(pauses[0])))
                 {
-                    throw new InvalidOperationException($"Alert engine '{Definition.Name}': in batch {batchNumber} the partitions reached different steps of the anomaly dispersion grid's exchange: their detector-wide states differ.");
+                    throw new InvalidOperationException(
+                        $"Alert engine '{Definition.Name}': in batch {batchNumber} the partitions reached different steps of the anomaly dispersion grid's exchange " +
+                        $"({pauses.Count} of {_partitions.Length} paused{(pauses.Count == _partitions.Length ? ", at different steps" : ", the others finished the batch without the exchange")}): their detector-wide states differ, " +
+                        "typically because some silos run a version or configuration without the grid. " +
+                        EnginePartitionGrain.UpgradeAdvice + " If every silo runs the same version and configuration, restore a whole-engine checkpoint.");
                 }
 
                 sums = GridSums.Combine([.. pauses], _gridSum);
-                recorded = [.. recorded, sums];
-                state.GridBatch = batchNumber;
-                state.GridSums = recorded;
-                await _state.WriteStateAsync();
             }
 
             steps++;
@@ -458,6 +473,29 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
                 }
             }
         }
+    }
+
+    /// <summary>The sums of an earlier attempt at batch <paramref name="batchNumber"/>: <paramref name="known"/>, or a
+    /// committed partition's <paramref name="committed"/> (every partition that committed the batch applied the same
+    /// sums: checked).</summary>
+    private GridSums[] Adopt(long batchNumber, GridSums[] known, GridSums[] committed)
+    {
+        if (committed.Length == 0)
+        {
+            return known;
+        }
+
+        var common = Math.Min(known.Length, committed.Length);
+        for (var i = 0; i < common; i++)
+        {
+            if (!known[i].SameAs(committed[i]))
+            {
+                throw new InvalidOperationException(
+                    $"Alert engine '{Definition.Name}': partitions committed batch {batchNumber} with different sums of the anomaly dispersion grid (step {i + 1}): their states differ; restore a whole-engine checkpoint.");
+            }
+        }
+
+        return committed.Length > known.Length ? committed : known;
     }
 
     /// <summary>Forgets the alerts that became final; returns the ids of the others.</summary>

@@ -16,31 +16,89 @@ internal sealed class EngineDefinition
         _finished = new string?[partitions];
         // The extended form (as in checkpoints): policies from Sigma (temporal triggers, regular expressions,
         // composite scopes) have no public JSON form but must fingerprint too.
-        var hash = new XxHash3();
-        foreach (var policy in policies)
+        var forms = new byte[policies.Count][];
+        var hasAnomaly = false;
+        for (var i = 0; i < policies.Count; i++)
         {
-            hash.Append(System.Text.Encoding.UTF8.GetBytes(PolicySerializer.SaveExtended(policy)));
+            forms[i] = System.Text.Encoding.UTF8.GetBytes(PolicySerializer.SaveExtended(policies[i]));
+            hasAnomaly |= policies[i].Trigger is AnomalyTrigger;
         }
 
-        // The anomaly switches that change the partitions' state (issue 15): a partition replays its batch inputs
-        // (BatchInput.Replay) under the setting of the silo, which must be the one they were first evaluated with (under
-        // the grid, a replay makes no exchange). Only when set, so engines without them keep their fingerprints.
-        if (options.AnomalyDispersionGrid || options.AnomalyProfileFitLimit != 0)
+        Fingerprint = FingerprintOf(forms, hasAnomaly, options.AnomalyDispersionGrid, options.AnomalyProfileFitLimit);
+        // Decided by the models themselves, as each partition's GridBatchCursor is: the grid path only when a policy's
+        // detector runs the grid (not by the switch alone: an engine without anomaly policies takes the plain path).
+        RunsGrid = hasAnomaly && GridBatchCursor.Create(new EnginePartition(policies, options, 0, 1), policies.Count) is not null;
+        if (RunsGrid)
+        {
+            // State a version without the grid wrote for these policies (the grid off; the profile as now, or off as
+            // before it): a partition replays it under those options and converts it (EnginePartitionGrain.OnActivateAsync).
+            var gridless = options.Copy();
+            gridless.AnomalyDispersionGrid = false;
+            var predecessors = new List<(ulong, AlertEngineOptions)> { (FingerprintOf(forms, hasAnomaly, false, gridless.AnomalyProfileFitLimit), gridless) };
+            if (gridless.AnomalyProfileFitLimit != 0)
+            {
+                var plain = gridless.Copy();
+                plain.AnomalyProfileFitLimit = 0;
+                predecessors.Add((FingerprintOf(forms, hasAnomaly, false, 0), plain));
+            }
+
+            _gridlessPredecessors = [.. predecessors];
+        }
+    }
+
+    /// <summary>The fingerprint of policies (their extended JSON forms) under the anomaly switches that change partition
+    /// state (issue 15): a partition replays its batch inputs (<see cref="BatchInput.Replay"/>) under the setting of the
+    /// silo, which must be the one they were first evaluated with (under the grid, a replay makes no exchange). The
+    /// switches count only when set and only for engines with an anomaly policy (the only detectors they change), so
+    /// engines without them keep their fingerprints whatever the switches' defaults.</summary>
+    private static ulong FingerprintOf(byte[][] forms, bool hasAnomaly, bool grid, double fitLimit)
+    {
+        var hash = new XxHash3();
+        foreach (var form in forms)
+        {
+            hash.Append(form);
+        }
+
+        if (hasAnomaly && (grid || fitLimit != 0))
         {
             Span<byte> switches = stackalloc byte[1 + sizeof(double)];
-            switches[0] = options.AnomalyDispersionGrid ? (byte)1 : (byte)2;
-            System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(switches[1..], options.AnomalyProfileFitLimit);
+            switches[0] = grid ? (byte)1 : (byte)2;
+            System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(switches[1..], fitLimit);
             hash.Append("\0anomaly-switches"u8);
             hash.Append(switches);
         }
 
-        Fingerprint = hash.GetCurrentHashAsUInt64();
+        return hash.GetCurrentHashAsUInt64();
+    }
+
+    private readonly (ulong Fingerprint, AlertEngineOptions Options)[] _gridlessPredecessors = [];
+
+    /// <summary>Whether any policy's detector runs the anomaly dispersion grid (issue 15): then the coordinator evaluates
+    /// a batch through the grid's steps (<c>EvaluateGridAsync</c>, an exchange at every UTC day start), otherwise through
+    /// one call per partition (<c>EvaluateAsync</c>). The same rule as each partition's own (<see cref="GridBatchCursor.Create"/>).</summary>
+    public bool RunsGrid { get; }
+
+    /// <summary>The options under which a version without the grid wrote partition state of fingerprint
+    /// <paramref name="fingerprint"/> for these policies (the grid off; the population profile as configured now, or off),
+    /// or null: such state is replayed under them and converted to the grid at activation.</summary>
+    public AlertEngineOptions? GridlessPredecessor(ulong fingerprint)
+    {
+        foreach (var (candidate, options) in _gridlessPredecessors)
+        {
+            if (candidate == fingerprint)
+            {
+                return options;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A hash of the policies (their JSON) and of the anomaly switches that change partition state
     /// (<see cref="AlertEngineOptions.AnomalyDispersionGrid"/>, <see cref="AlertEngineOptions.AnomalyProfileFitLimit"/>,
-    /// when set): partition state is per policy position and is replayed under the switches, so persisted partition state
-    /// is only read back for the same policies and switches.</summary>
+    /// when set and the engine has an anomaly policy): partition state is per policy position and is replayed under the
+    /// switches, so persisted partition state is only read back for the same policies and switches (or converted from a
+    /// version without the grid, <see cref="GridlessPredecessor"/>).</summary>
     public ulong Fingerprint { get; }
 
     public string Name { get; }

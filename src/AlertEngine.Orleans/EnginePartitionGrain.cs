@@ -50,6 +50,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
     private bool _gridPaused;
     private GridStepReply? _gridPause;
     private EngineDefinition.RoutesLease? _gridLease;
+    private readonly List<GridSums> _gridApplied = [];
     private readonly GridPriorTotals _gridScratch = new();
 
     /// <summary>The filter's entries before this arrival number are in the persisted segments
@@ -77,7 +78,12 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         var definition = _definition = _registry.Get(engine);
         _index = index;
         var state = _state.State;
-        if (state.HasState && (state.Partitions != definition.Partitions || state.Fingerprint != definition.Fingerprint))
+        // State a version without the anomaly dispersion grid wrote for these policies: replayed under its options, then
+        // converted (below), never replayed under the grid (its inputs' day starts would run without the exchange).
+        var gridless = state.HasState && state.Partitions == definition.Partitions && state.Fingerprint != definition.Fingerprint
+            ? definition.GridlessPredecessor(state.Fingerprint)
+            : null;
+        if (state.HasState && gridless is null && (state.Partitions != definition.Partitions || state.Fingerprint != definition.Fingerprint))
         {
             throw new InvalidOperationException(
                 $"Alert engine '{engine}': partition {index} was persisted with other policies, other anomaly switches (AnomalyDispersionGrid, AnomalyProfileFitLimit) or another partition count ({state.Partitions}, now {definition.Partitions}). " +
@@ -91,7 +97,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         var log = state.Log;
         _filters = new StateLogStore(storage, GrainContext.GrainId, "filter");
         var (snapshot, deltas) = await _records.ReadAsync(log);
-        var partition = NewPartition(state.Checkpoint ?? snapshot, deltas);
+        var partition = NewPartition(state.Checkpoint ?? snapshot, deltas, gridless);
         if (state.FilterSegments.Length > 0)
         {
             if (state.FilterSegmentETags.Length != state.FilterSegments.Length || state.FilterSegmentNewest.Length != state.FilterSegments.Length)
@@ -123,6 +129,16 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         }
 
         _partition = partition;
+        if (gridless is not null)
+        {
+            // Upgraded from a version without the grid: the state as that version had it after its last batch,
+            // restored into the grid's models (the snapshot's mix rule, as a whole-engine checkpoint restores it; every
+            // partition converts the same way), and persisted as a base, so no later activation replays the old
+            // inputs under the grid. The head keeps the last batch's answers for a retry of it.
+            _partition = partition = NewPartition(PartitionStateCodec.Write(partition, definition.Policies.Count), []);
+            await PersistAsync(state.LastBatch, Compact(rewriteFilter: true), input: null, state.LastDecisions, state.LastOutput, state.LastGridSums);
+        }
+
         _grid = GridBatchCursor.Create(partition, definition.Policies.Count);
         definition.PartitionActivated(index);
         _activated = true;
@@ -184,6 +200,15 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         }
 
         ExpectNext(batchNumber);
+        if (_grid is not null)
+        {
+            // A coordinator without the grid (another version or configuration) would have this partition cross the
+            // grid's day starts without the exchange: refused, nothing changed.
+            throw new InvalidOperationException(
+                $"Alert engine '{Definition.Name}': partition {_index} runs the anomaly dispersion grid but was asked to evaluate batch {batchNumber} without its exchange, by a coordinator of another version or configuration (silos upgraded one by one?). " +
+                UpgradeAdvice);
+        }
+
         if (checkedDuplicates != (_checkedBatch == batchNumber))
         {
             // This activation did not answer the batch's duplicate questions (it started after them): its filter
@@ -221,7 +246,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
 
     /// <summary>Persists the batch evaluated in memory (its input, or a base snapshot: at the first batch, at this
     /// partition's turn, when forced, …) with its answers and output.</summary>
-    private async Task CommitAsync(long batchNumber, string input, byte[] encoded, bool forceBase)
+    private async Task CommitAsync(long batchNumber, string input, byte[] encoded, bool forceBase, GridSums[]? gridSums = null)
     {
         var state = _state.State;
         var checkedHere = _checkedBatch == batchNumber;
@@ -241,7 +266,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
             await faults.BeforePartitionPersistAsync(Definition.Name, _index, batchNumber);
         }
 
-        await PersistAsync(batchNumber, bytes, input, checkedHere ? _checkedDecisions : [], encoded);
+        await PersistAsync(batchNumber, bytes, input, checkedHere ? _checkedDecisions : [], encoded, gridSums);
     }
 
     public async Task<GridStepReply> EvaluateGridAsync(long batchNumber, bool checkedDuplicates, Immutable<byte[]> activities, AdmittedActivities admitted, string input)
@@ -254,11 +279,22 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
             var state = _state.State;
             if (batchNumber == state.LastBatch)
             {
-                // Answered from the persisted answers: this partition needs nothing of the batch.
-                return GridStepReply.Finished(state.LastOutput);
+                // Answered from the persisted answers (with the sums the batch was evaluated with, for the partitions
+                // that evaluate it again): this partition needs nothing of the batch.
+                return GridStepReply.Committed(state.LastOutput, state.LastGridSums);
             }
 
             ExpectNext(batchNumber);
+            if (_grid is null)
+            {
+                // The coordinator and the partitions decide the path by the same rule (EngineDefinition.RunsGrid): a
+                // coordinator that asks for the exchange of a partition without grid policies runs another version or
+                // configuration. Refused, nothing changed.
+                throw new InvalidOperationException(
+                    $"Alert engine '{Definition.Name}': partition {_index} runs no anomaly dispersion grid but was asked to evaluate batch {batchNumber} through its exchange, by a coordinator of another version or configuration (silos upgraded one by one?). " +
+                    UpgradeAdvice);
+            }
+
             if (checkedDuplicates != (_checkedBatch == batchNumber) || _gridBatch != 0)
             {
                 // This activation did not answer the batch's duplicate questions, or it is in the middle of an earlier
@@ -314,7 +350,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         if (batchNumber == _state.State.LastBatch)
         {
             Definition.PartitionFinished(_index, input);
-            return GridStepReply.Finished(_state.State.LastOutput);
+            return GridStepReply.Committed(_state.State.LastOutput, _state.State.LastGridSums);
         }
 
         if (_gridBatch != batchNumber || _gridPause is not { } pause || !sums.Answers(pause))
@@ -334,6 +370,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
             }
 
             sums.ApplyTo(_partition!, _grid!, _gridScratch);
+            _gridApplied.Add(sums);
             return await RunGridAsync(batchNumber);
         }
         catch
@@ -368,10 +405,16 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
                         break;
                     case GridStep.Exchange:
                         _gridPaused = true;
-                        return _gridPause = GridStepReply.Pause(_partition!, cursor, ahead: false, failed: false);
+                        return _gridPause = GridStepReply.Pause(_partition!, cursor, ahead: false, failed: null);
                     case GridStep.Ahead:
                         _gridPaused = true;
-                        var failed = !_partition!.TryRunGridDayStartAhead(cursor.AheadPolicy, cursor.AheadDay);
+                        var aheads = cursor.Aheads;
+                        var failed = new bool[aheads.Count];
+                        for (var j = 0; j < failed.Length; j++)
+                        {
+                            failed[j] = !_partition!.TryRunGridDayStartAhead(aheads[j].Policy, aheads[j].Day);
+                        }
+
                         return _gridPause = GridStepReply.Pause(_partition!, cursor, ahead: true, failed);
                 }
             }
@@ -381,11 +424,11 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
             _partition!.Evaluate(routes, _output);
         }
 
-        var (input, paused) = (_gridInput!, _gridPaused);
+        var (input, paused, applied) = (_gridInput!, _gridPaused, _gridApplied.ToArray());
         AbandonGrid();
         var encoded = PartitionOutputCodec.Encode(_output);
         _output.Clear();
-        await CommitAsync(batchNumber, input, encoded, forceBase: paused);
+        await CommitAsync(batchNumber, input, encoded, forceBase: paused, applied);
         return GridStepReply.Finished(encoded);
     }
 
@@ -402,6 +445,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         }
 
         (_gridBatch, _gridInput, _gridPause, _gridPaused) = (0, null, null, false);
+        _gridApplied.Clear();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -439,7 +483,13 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
     {
         try
         {
+            // A batch left paused (a failed grid attempt the coordinator's abandon did not reach) or with its duplicate
+            // questions answered belongs to the state replaced: forgotten, so the first batch after the restore is not
+            // refused.
+            AbandonGrid();
+            (_checkedBatch, _checkedDecisions) = (0, []);
             _partition = NewPartition(state.Value, []);
+            _grid = GridBatchCursor.Create(_partition, Definition.Policies.Count);
             await PersistAsync(lastBatch, Compact(rewriteFilter: true), input: null, [], []);
         }
         catch
@@ -455,10 +505,12 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         return Task.CompletedTask;
     }
 
-    private EnginePartition NewPartition(byte[]? snapshot, byte[][] deltas)
+    /// <summary>A partition from persisted state, under the engine's options or <paramref name="options"/> (a version's
+    /// without the grid, <see cref="EngineDefinition.GridlessPredecessor"/>).</summary>
+    private EnginePartition NewPartition(byte[]? snapshot, byte[][] deltas, AlertEngineOptions? options = null)
     {
         // Kept activities as arena records (no young object per kept activity for the silo's GC; benchmarks/results/orleans.md, arena-17).
-        var partition = new EnginePartition(Definition.Policies, Definition.Options.WithActivityRecords(), _index, Definition.Partitions);
+        var partition = new EnginePartition(Definition.Policies, (options ?? Definition.Options).WithActivityRecords(), _index, Definition.Partitions);
         if (snapshot is not null)
         {
             PartitionStateCodec.Restore(partition, snapshot, deltas, Definition.Policies.Count);
@@ -524,7 +576,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
     /// then the head (listing the base and the segments, or the batch's <paramref name="input"/> after the previous
     /// ones): the batch is committed when the head is written. Records a new base replaced, and the filter segments it
     /// dropped, are deleted afterwards (the inputs are the coordinator's).</summary>
-    private async Task PersistAsync(long batchNumber, Compaction? compaction, string? input, bool[] decisions, byte[] output)
+    private async Task PersistAsync(long batchNumber, Compaction? compaction, string? input, bool[] decisions, byte[] output, GridSums[]? gridSums = null)
     {
         var state = _state.State;
         var previous = state.Log;
@@ -568,6 +620,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
             FilterSegments = segments,
             FilterSegmentETags = etags,
             FilterSegmentNewest = newest,
+            LastGridSums = gridSums ?? [],
         };
         await _state.WriteStateAsync();
         _checkedBatch = 0;
@@ -593,6 +646,10 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         var offset = (long)_index * period / Definition.Partitions;
         return (batchNumber + offset) % period == 0;
     }
+
+    /// <summary>What to do when silos of different versions or configurations share an engine (docs/scale-out.md, *Upgrades*).</summary>
+    internal const string UpgradeAdvice =
+        "Silos of different versions, or with different policies or anomaly settings, cannot run one engine: stop every silo, then start them all on the same version and configuration (docs/scale-out.md, Upgrades); the persisted state is kept.";
 
     private void ExpectNext(long batchNumber)
     {

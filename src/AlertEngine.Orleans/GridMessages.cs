@@ -7,8 +7,8 @@ namespace AlertEngine;
 /// either the batch is done (evaluated and persisted: <see cref="Output"/>, as <see cref="IEnginePartitionGrain.EvaluateAsync"/>
 /// returns it), or the partition paused where the grid's totals must be summed over all partitions and reports its
 /// own share of each exchange: after a part in which policies crossed a UTC day start (<see cref="Ahead"/> false, one
-/// entry per policy), or after running a jump's day start ahead (<see cref="Ahead"/> true, one entry, which may have
-/// <see cref="Failed"/>). Immutable once sent.
+/// entry per policy), or after running a jump's day starts ahead (<see cref="Ahead"/> true, one entry per policy whose
+/// clock the activity jumps, one day each, which may have <see cref="Failed"/>). Immutable once sent.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -51,12 +51,23 @@ internal sealed class GridStepReply
     [Id(9)]
     public long[] Totals { get; set; } = [];
 
+    /// <summary>When <see cref="Done"/> from the partition's persisted answers (a retry of a batch it had committed): the
+    /// sums of every grid step of the batch as it applied them (<see cref="PartitionGrainState.LastGridSums"/>), which the
+    /// coordinator sends to the partitions that evaluate the batch again. Empty otherwise.</summary>
+    [Id(10)]
+    public GridSums[] Recorded { get; set; } = [];
+
     public static GridStepReply Finished(byte[] output) => new() { Done = true, Output = output };
 
-    /// <summary>The pause at <paramref name="cursor"/>'s step in <paramref name="partition"/>.</summary>
-    public static GridStepReply Pause(EnginePartition partition, GridBatchCursor cursor, bool ahead, bool failed)
+    /// <summary>Done from the persisted answers of a committed batch, with the sums it was evaluated with.</summary>
+    public static GridStepReply Committed(byte[] output, GridSums[] recorded) => new() { Done = true, Output = output, Recorded = recorded };
+
+    /// <summary>The pause at <paramref name="cursor"/>'s step in <paramref name="partition"/>; <paramref name="failed"/>:
+    /// whether each day start run ahead (<see cref="GridBatchCursor.Aheads"/>) threw (null for an exchange after a part).</summary>
+    public static GridStepReply Pause(EnginePartition partition, GridBatchCursor cursor, bool ahead, bool[]? failed)
     {
-        var n = ahead ? 1 : cursor.Exchanges.Count;
+        var entries = ahead ? cursor.Aheads : cursor.Exchanges;
+        var n = entries.Count;
         var reply = new GridStepReply
         {
             Ahead = ahead,
@@ -70,11 +81,11 @@ internal sealed class GridStepReply
         };
         for (var j = 0; j < n; j++)
         {
-            var (policy, day) = ahead ? (cursor.AheadPolicy, cursor.AheadDay) : cursor.Exchanges[j];
+            var (policy, day) = entries[j];
             var prior = partition.GridModelAt(policy)!.GridPriorState!;
             reply.Policies[j] = policy;
             reply.Days[j] = day;
-            reply.Failed[j] = failed;
+            reply.Failed[j] = failed is not null && failed[j];
             reply.HasPending[j] = prior.HasPending;
             reply.PendingDays[j] = prior.PendingDay;
             reply.Keys[j] = prior.PendingKeys;
@@ -92,9 +103,10 @@ internal sealed class GridStepReply
 /// <summary>
 /// The coordinator's answer to a grid pause (<see cref="GridStepReply"/>), entry by entry: what the partitions' shares
 /// added up to (<see cref="GridTotalsSum"/>) and, for <see cref="GridExchangeOutcome.Sum"/>, the sum that replaces each
-/// partition's own totals. The coordinator persists the sums of a batch before it sends them (a partition that
-/// evaluates the batch again after a failure gets the same sums even when others already persisted it). Immutable once
-/// sent.
+/// partition's own totals. A partition persists the sums of every step of a batch with the batch
+/// (<see cref="PartitionGrainState.LastGridSums"/>), so a partition that evaluates the batch again after a failure gets
+/// the same sums from the coordinator even when others already persisted it (they answer the retry with them); before
+/// any partition persisted it, the sums are computed again from the same shares. Immutable once sent.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -157,6 +169,11 @@ internal sealed class GridSums
         return sums;
     }
 
+    /// <summary>Whether these sums are <paramref name="other"/>'s (the same exchanges, outcomes and totals).</summary>
+    public bool SameAs(GridSums other) =>
+        Policies.AsSpan().SequenceEqual(other.Policies) && Days.AsSpan().SequenceEqual(other.Days) && Outcomes.AsSpan().SequenceEqual(other.Outcomes)
+        && Keys.AsSpan().SequenceEqual(other.Keys) && Totals.AsSpan().SequenceEqual(other.Totals);
+
     /// <summary>Whether these sums answer <paramref name="pause"/> (the same exchanges).</summary>
     public bool Answers(GridStepReply pause) =>
         Policies.AsSpan().SequenceEqual(pause.Policies) && Days.AsSpan().SequenceEqual(pause.Days);
@@ -173,7 +190,7 @@ internal sealed class GridSums
                     partition.GridModelAt(Policies[j])!.GridPriorState!.ReplacePending(scratch, Days[j]);
                     break;
                 case GridExchangeOutcome.FailedEverywhere:
-                    cursor.FailedEverywhere();
+                    cursor.FailedEverywhere(Policies[j]);
                     break;
             }
         }

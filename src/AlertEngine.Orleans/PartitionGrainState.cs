@@ -52,6 +52,12 @@ internal sealed class PartitionGrainState
     [Id(9)]
     public long[] FilterSegmentNewest { get; set; } = [];
 
+    /// <summary>The anomaly dispersion grid's sums of every step of <see cref="LastBatch"/>, as this partition applied
+    /// them (empty when the batch made no exchange): a retry of the batch sends them to the partitions that evaluate it
+    /// again (<see cref="GridStepReply.Recorded"/>), so the coordinator persists no sums of its own.</summary>
+    [Id(10)]
+    public GridSums[] LastGridSums { get; set; } = [];
+
     /// <summary>Whether any state was persisted.</summary>
     public bool HasState => Checkpoint is not null || Log.Base is not null || Log.Inputs.Length > 0;
 }

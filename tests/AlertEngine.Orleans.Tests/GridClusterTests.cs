@@ -76,7 +76,7 @@ public class GridClusterTests(ClusterFixture clusters) : IClassFixture<ClusterFi
     }
 
     /// <summary>The single pipeline's grid state and the cluster's (its checkpoint restored into a pipeline).</summary>
-    private static async Task AssertSameGridState(AlertEngineClient engine, IReadOnlyList<AlertPolicy> policies, IReadOnlyList<Activity> activities)
+    internal static async Task AssertSameGridState(AlertEngineClient engine, IReadOnlyList<AlertPolicy> policies, IReadOnlyList<Activity> activities)
     {
         using var single = new AlertPipeline(policies, GridStreams.GridOptions());
         foreach (var activity in activities)
@@ -288,7 +288,7 @@ public class GridClusterTests(ClusterFixture clusters) : IClassFixture<ClusterFi
     }
 
     /// <summary>The numbers (from 1) of the batches that move the clock over a UTC day start.</summary>
-    private static HashSet<long> DayStartBatches(List<List<Activity>> batches)
+    internal static HashSet<long> DayStartBatches(List<List<Activity>> batches)
     {
         var crossed = new HashSet<long>();
         var clock = long.MinValue;

@@ -19,7 +19,13 @@ namespace AlertEngine.Benchmarks.Orleans;
 /// <c>untracked</c> uses policies that track none of the activities' operations (evaluation ~0 in both engines: the
 /// cluster's remaining cost is its calls, serialization and persistence); adding <c>nostorage</c> replaces the grain
 /// storage with one that discards every write (<see cref="DiscardingGrainStorage"/>: calls and serialization without
-/// persistence; nothing survives a fault). Each cluster
+/// persistence; nothing survives a fault); <c>grid=G</c> makes the first G policies user-scoped anomaly policies (daily
+/// window, hourly buckets, medium sensitivity) under the anomaly dispersion grid (issue 15: the population profile and
+/// the grid switched on, so the cluster's partitions pause at every UTC day start for the coordinator's sums), and
+/// <c>gridshare=K</c> has them share K operations (policy i on <c>Op{i % K}</c>), <c>anomaly=G</c> the same policies without the grid (the moments model, no exchange): side by side they give the
+/// grid's cost in the cluster; <c>jump=D</c> sends, after the timed run, one more batch of the same size D days later
+/// (a clock jump over D day starts: under the grid up to 31 day starts run ahead per grid policy, each one exchange)
+/// and reports its latency apart. Each cluster
 /// first gets an empty batch that activates its grains (reported as activation, outside the throughput, like the
 /// single node's constructor); the process CPU time per activity is printed next to the wall-clock rate (it survives
 /// a loaded machine better). Adding <c>warmup=W</c> first sends W × N other activities (ids <c>w…</c>, times before
@@ -46,12 +52,25 @@ internal static class ClusterThroughput
     private const int Policies = 1000;
     private const int Keys = 100_000;
 
+    /// <summary>How many of the policies are anomaly policies (<c>grid=G</c> or <c>anomaly=G</c>).</summary>
+    private static int AnomalyPolicies;
+
+    /// <summary>The anomaly policies run the dispersion grid (<c>grid=G</c>).</summary>
+    private static bool Grid;
+
+    /// <summary>The anomaly policies share this many operations (<c>gridshare=K</c>: policy i tracks <c>Op{i % K}</c>, so
+    /// one activity moves several of them; 0: each its own operation).</summary>
+    private static int AnomalyOperations;
+
+    /// <summary>Days of the clock jump of the batch sent after the timed run (<c>jump=D</c>; 0: none).</summary>
+    private static int JumpDays;
+
     /// <summary>The engine's partition count (<c>partitions=N</c>); 0: LocalhostCluster's max(4, 2 × silos).</summary>
     private static int PartitionCount;
 
     public static int Run(string[] args)
     {
-        if (args.Length is >= 4 and <= 8)
+        if (args.Length is >= 4 and <= 12)
         {
             return Compare(args);
         }
@@ -157,10 +176,37 @@ internal static class ClusterThroughput
         var rate = activities.Length / watch.Elapsed.TotalSeconds;
         SingleCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / activities.Length;
         var run = counters.Stop(activities.Length);
+        if (JumpDays > 0)
+        {
+            var jump = JumpBatch(activities, BatchSize);
+            var jumpWatch = Stopwatch.StartNew();
+            foreach (var activity in jump)
+            {
+                pipeline.Process(activity);
+            }
+
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"single node, jump batch ({jump.Length:N0} activities, {JumpDays} days later): {jumpWatch.Elapsed.TotalMilliseconds:N0} ms"));
+        }
+
         var workingSet = WorkingSet();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| AlertPipeline (single node) | - | {rate:N0} | 1.00 | - | - | {Heap():N0} | {pipeline.Statistics.Detections:N0} | - | {SingleCpu:N2} (1.00) | {Cold()} | {run} | - | {workingSet:N0} |"));
         return rate;
+    }
+
+    /// <summary>The first <paramref name="batchSize"/> activities again (new ids), moved <see cref="JumpDays"/> days after
+    /// the last one: one batch that jumps every policy's clock.</summary>
+    private static Activity[] JumpBatch(Activity[] activities, int batchSize)
+    {
+        var last = activities[^1].Time;
+        var jump = new Activity[Math.Min(batchSize, activities.Length)];
+        for (var i = 0; i < jump.Length; i++)
+        {
+            var a = activities[i];
+            jump[i] = new Activity("j" + i.ToString(CultureInfo.InvariantCulture), last.AddDays(JumpDays) + (a.Time - activities[0].Time), a.Operation) { UserId = a.UserId };
+        }
+
+        return jump;
     }
 
     private static string Cold() => double.IsNaN(LastCold.Rate) ? "-" : string.Create(CultureInfo.InvariantCulture, $"{LastCold.Rate:N0}/s, {LastCold.Cpu:N2} µs; warm-up {LastWarmup:N0} ({LastQuiet})");
@@ -234,6 +280,22 @@ internal static class ClusterThroughput
             {
                 PartitionCount = int.Parse(a.AsSpan("partitions=".Length), CultureInfo.InvariantCulture);
             }
+
+            if (a.StartsWith("grid=", StringComparison.Ordinal) || a.StartsWith("anomaly=", StringComparison.Ordinal))
+            {
+                Grid = a[0] == 'g';
+                AnomalyPolicies = int.Parse(a.AsSpan(a.IndexOf('=', StringComparison.Ordinal) + 1), CultureInfo.InvariantCulture);
+            }
+
+            if (a.StartsWith("gridshare=", StringComparison.Ordinal))
+            {
+                AnomalyOperations = int.Parse(a.AsSpan("gridshare=".Length), CultureInfo.InvariantCulture);
+            }
+
+            if (a.StartsWith("jump=", StringComparison.Ordinal))
+            {
+                JumpDays = int.Parse(a.AsSpan("jump=".Length), CultureInfo.InvariantCulture);
+            }
         }
 
         var warmup = 0;
@@ -255,10 +317,28 @@ internal static class ClusterThroughput
             }
         }
         BatchSize = batchSize;
-        Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores; {count:N0} activities, {Policies:N0} policies{(untracked ? " tracking none of the operations" : "")}{(NoStorage ? ", grain storage discarding every write (no persistence)" : "")}, {Keys:N0} keys, batches of {batchSize:N0}, {silos} silo(s), {rounds} rounds{(warmup > 0 ? $", each engine first warmed up with {warmup * count:N0} other activities" : "")}; DOTNET_TieredCompilation={Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") ?? "(default)"}; {GcSetting()}");
+        Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores; {count:N0} activities, {Policies:N0} policies{(untracked ? " tracking none of the operations" : "")}{(AnomalyPolicies > 0 ? $" ({AnomalyPolicies} of them anomaly policies{(Grid ? " under the dispersion grid" : " without the grid")})" : "")}{(JumpDays > 0 ? $", then a batch {JumpDays} days later" : "")}{(NoStorage ? ", grain storage discarding every write (no persistence)" : "")}, {Keys:N0} keys, batches of {batchSize:N0}, {silos} silo(s), {rounds} rounds{(warmup > 0 ? $", each engine first warmed up with {warmup * count:N0} other activities" : "")}; DOTNET_TieredCompilation={Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") ?? "(default)"}; {GcSetting()}");
         var policies = MakePolicies(untracked);
         var activities = MakeActivities(count);
         var options = new AlertEngineOptions { FutureTolerance = TimeSpan.MaxValue };
+        if (AnomalyPolicies > 0)
+        {
+            for (var i = 0; i < AnomalyPolicies; i++)
+            {
+                policies[i] = policies[i] with { Trigger = new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(1), AnomalySensitivity.Medium, TimeSpan.FromHours(1)) };
+                if (AnomalyOperations > 0)
+                {
+                    policies[i] = policies[i] with { Operations = ["Op" + (i % AnomalyOperations).ToString(CultureInfo.InvariantCulture)] };
+                }
+            }
+
+            if (Grid)
+            {
+                options.AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault;
+                options.AnomalyDispersionGrid = true;
+            }
+        }
+
         Console.WriteLine();
         Console.WriteLine("| round | engine | batch | activities/s | vs single node | batch p50 ms | batch p99 ms | managed heap after (MB) | detections | activation ms | process CPU µs/activity (vs single) | cold (first N of the warm-up) | JIT ms, methods in run | GCs gen0/1/2, pause, allocated per activity in run | heap added per silo (MB) | process working set after the run (MB) |");
         Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -382,6 +462,16 @@ internal static class ClusterThroughput
             var rate = activities.Length / total.Elapsed.TotalSeconds;
             var cpuPerActivity = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / activities.Length;
             var run = counters.Stop(activities.Length);
+            if (JumpDays > 0)
+            {
+                var jump = JumpBatch(activities, batchSize);
+                var jumpCpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var jumpWatch = Stopwatch.StartNew();
+                _ = cluster.Engine.ProcessAsync(++number, jump).GetAwaiter().GetResult();
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"jump batch ({jump.Length:N0} activities, {JumpDays} days later, load {File.ReadAllText("/proc/loadavg").Trim()}): {jumpWatch.Elapsed.TotalMilliseconds:N0} ms, process CPU {(Process.GetCurrentProcess().TotalProcessorTime - jumpCpu).TotalMilliseconds:N0} ms"));
+            }
+
             var workingSet = WorkingSet();
             // For profiles: the timed window in CLOCK_MONOTONIC ns (perf record -k CLOCK_MONOTONIC).
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"timed window (monotonic ns): {windowStart * (1e9 / Stopwatch.Frequency):F0} {Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency):F0}"));

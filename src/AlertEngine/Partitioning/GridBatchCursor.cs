@@ -11,9 +11,11 @@ internal enum GridStep
     /// every partition the sum (<see cref="GridTotalsSum"/>).</summary>
     Exchange,
 
-    /// <summary>Run the day start <see cref="GridBatchCursor.AheadDay"/> of policy <see cref="GridBatchCursor.AheadPolicy"/>
-    /// ahead in every partition (<see cref="EnginePartition.TryRunGridDayStartAhead"/>), then exchange that day's totals
-    /// (or, when it failed in every partition, <see cref="GridBatchCursor.FailedEverywhere"/>).</summary>
+    /// <summary>For each pair of <see cref="GridBatchCursor.Aheads"/> (one day start per policy whose clock the activity
+    /// jumps), run the day start ahead in every partition (<see cref="EnginePartition.TryRunGridDayStartAhead"/>), then
+    /// exchange that day's totals (or, when it failed in every partition, <see cref="GridBatchCursor.FailedEverywhere"/>).
+    /// The policies' models are independent, so the jumps of all the policies an activity moves advance together, one day
+    /// each per step: a jump over D day starts is about D steps, not D per policy.</summary>
     Ahead,
 
     /// <summary>The batch is evaluated.</summary>
@@ -35,6 +37,10 @@ internal sealed class GridBatchCursor
     private readonly long[] _clock;
     private readonly long[] _crossedDay;
     private readonly List<(int Policy, int Day)> _exchanges = [];
+    private readonly List<(int Policy, int Day)> _aheads = [];
+    private readonly List<int> _jumping = [];
+    private readonly long[] _aheadNext;
+    private readonly long[] _aheadEnd;
     private EnginePartition? _copy;
     private BatchRoutes? _routes;
     private Stage _stage = Stage.Done;
@@ -43,13 +49,12 @@ internal sealed class GridBatchCursor
     private int _entry;
     private long _t;
     private long _day;
-    private long _aheadNext;
-    private long _aheadEnd;
 
     private enum Stage
     {
         Scan,
         Cut,
+        JumpSetup,
         Jumps,
         Final,
         FinalExchange,
@@ -67,6 +72,8 @@ internal sealed class GridBatchCursor
 
         _clock = new long[policyCount];
         _crossedDay = new long[policyCount];
+        _aheadNext = new long[policyCount];
+        _aheadEnd = new long[policyCount];
     }
 
     /// <summary>A cursor over the grid policies of <paramref name="copy"/>, or null when no policy runs the grid.</summary>
@@ -93,11 +100,9 @@ internal sealed class GridBatchCursor
     /// <summary>The policies and UTC days whose totals to exchange (<see cref="GridStep.Exchange"/>), in policy order.</summary>
     public IReadOnlyList<(int Policy, int Day)> Exchanges => _exchanges;
 
-    /// <summary>The policy whose day start runs ahead (<see cref="GridStep.Ahead"/>).</summary>
-    public int AheadPolicy { get; private set; }
-
-    /// <summary>The day start to run ahead (<see cref="GridStep.Ahead"/>).</summary>
-    public int AheadDay { get; private set; }
+    /// <summary>The policies and the day start of each to run ahead (<see cref="GridStep.Ahead"/>): one day per policy
+    /// whose clock the activity jumps and that has day starts left to run ahead, in the activity's route order.</summary>
+    public IReadOnlyList<(int Policy, int Day)> Aheads => _aheads;
 
     /// <summary>Starts the walk through <paramref name="routes"/> from the clocks of <paramref name="copy"/>'s models
     /// (the same in every partition between batches).</summary>
@@ -112,9 +117,10 @@ internal sealed class GridBatchCursor
         }
 
         _exchanges.Clear();
+        _aheads.Clear();
+        _jumping.Clear();
         _i = 0;
         _partStart = 0;
-        _aheadNext = _aheadEnd = 0;
         _stage = Stage.Scan;
     }
 
@@ -126,9 +132,10 @@ internal sealed class GridBatchCursor
         _stage = Stage.Done;
     }
 
-    /// <summary>The day start of the last <see cref="GridStep.Ahead"/> failed in every partition: the jump stops there
-    /// (no exchange of that day); the activity runs that day start again in its own evaluation.</summary>
-    public void FailedEverywhere() => _aheadNext = _aheadEnd;
+    /// <summary>The day start of <paramref name="policy"/> in the last <see cref="GridStep.Ahead"/> failed in every
+    /// partition: that policy's jump stops there (no exchange of that day; the other policies' jumps go on); the activity
+    /// runs that day start again in its own evaluation.</summary>
+    public void FailedEverywhere(int policy) => _aheadNext[policy] = _aheadEnd[policy];
 
     /// <summary>The next step.</summary>
     public GridStep Next()
@@ -188,7 +195,7 @@ internal sealed class GridBatchCursor
                     break;
 
                 case Stage.Cut:
-                    _stage = Stage.Jumps;
+                    _stage = Stage.JumpSetup;
                     if (CollectExchanges())
                     {
                         return GridStep.Exchange;
@@ -196,20 +203,20 @@ internal sealed class GridBatchCursor
 
                     break;
 
+                case Stage.JumpSetup:
+                    SetUpJumps(routes, starts[_i + 1]);
+                    _stage = Stage.Jumps;
+                    break;
+
                 case Stage.Jumps:
-                    if (_aheadNext < _aheadEnd)
+                    if (NextAheads())
                     {
-                        AheadDay = (int)_aheadNext++;
                         return GridStep.Ahead;
                     }
 
-                    if (!NextJump(routes, starts[_i + 1]))
-                    {
-                        MoveClocks(_i, _t, _day);
-                        _i++;
-                        _stage = Stage.Scan;
-                    }
-
+                    MoveClocks(_i, _t, _day);
+                    _i++;
+                    _stage = Stage.Scan;
                     break;
 
                 case Stage.Final:
@@ -283,17 +290,17 @@ internal sealed class GridBatchCursor
         return _exchanges.Count > 0;
     }
 
-    /// <summary>Finds the next entry of the current activity (before <paramref name="end"/>) that moves a grid policy
-    /// over more than one day start, and sets up its day starts but the last (at most the last
-    /// <see cref="BaselineModel{T}.GridDayStartsPerJump"/> in all, as the single engine); false when none is left.</summary>
-    private bool NextJump(BatchRoutes routes, int end)
+    /// <summary>Sets up the jumps of the current activity (its entries before <paramref name="end"/>): every grid policy
+    /// whose clock it moves over more than one day start runs that jump's day starts but the last ahead (at most the last
+    /// <see cref="BaselineModel{T}.GridDayStartsPerJump"/> in all, as the single engine).</summary>
+    private void SetUpJumps(BatchRoutes routes, int end)
     {
         var policies = routes.Policies;
-        while (_entry < end)
+        _jumping.Clear();
+        for (var e = _entry; e < end; e++)
         {
-            var e = _entry++;
             var index = policies[e];
-            if (!MovesClock(routes, e, index, _t) || _clock[index] == long.MinValue)
+            if (!MovesClock(routes, e, index, _t) || _clock[index] == long.MinValue || _jumping.Contains(index))
             {
                 continue;
             }
@@ -305,13 +312,26 @@ internal sealed class GridBatchCursor
             }
 
             // From the model's own day too: a day start already run ahead is not run again.
-            AheadPolicy = index;
-            _aheadNext = Math.Max(Math.Max(last, _copy!.GridModelAt(index)!.GridDay) + 1, _day - BaselineModel<Activity>.GridDayStartsPerJump + 1);
-            _aheadEnd = _day;
-            return true;
+            _aheadNext[index] = Math.Max(Math.Max(last, _copy!.GridModelAt(index)!.GridDay) + 1, _day - BaselineModel<Activity>.GridDayStartsPerJump + 1);
+            _aheadEnd[index] = _day;
+            _jumping.Add(index);
+        }
+    }
+
+    /// <summary>The next day start of every jumping policy that has any left, into <see cref="Aheads"/>; false when none
+    /// has.</summary>
+    private bool NextAheads()
+    {
+        _aheads.Clear();
+        foreach (var index in _jumping)
+        {
+            if (_aheadNext[index] < _aheadEnd[index])
+            {
+                _aheads.Add((index, (int)_aheadNext[index]++));
+            }
         }
 
-        return false;
+        return _aheads.Count > 0;
     }
 }
 

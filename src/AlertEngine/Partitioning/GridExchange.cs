@@ -74,7 +74,11 @@ internal sealed class GridExchange
 
                         break;
                     case GridStep.Ahead:
-                        Exchange(partitions, cursor.AheadPolicy, cursor.AheadDay, ahead: true, run);
+                        foreach (var (index, day) in cursor.Aheads)
+                        {
+                            Exchange(partitions, index, day, ahead: true, run);
+                        }
+
                         break;
                 }
             }
@@ -113,7 +117,7 @@ internal sealed class GridExchange
         {
             case GridExchangeOutcome.FailedEverywhere:
                 // The activity runs this day start again and its key's owner reports it.
-                _cursor.FailedEverywhere();
+                _cursor.FailedEverywhere(index);
                 break;
             case GridExchangeOutcome.Sum:
                 for (var p = 0; p < partitions.Count; p++)
