@@ -93,6 +93,21 @@ public sealed class AnomalyDetectorOptions
     /// only where the population profile is kept.</summary>
     internal double? ProfileWeight { get; init; }
 
+    /// <summary>The internal switch of the quiet-spell rule for the levels (issue 15, level-16; an experiment, off by
+    /// default): 0 (default) off, the levels learn as without it. A positive value q: while the key's recent-activity
+    /// factor without its floor, this bucket included, is below q (a holiday, an outage: the key far below its whole
+    /// expectation for hours, not one low hour), a closed bucket's downward residual moves the slot's level by at most
+    /// <see cref="QuietLevelDown"/> scales, from the slot's first sample on (the warm-up included), instead of 1.5 from
+    /// the fourth; upward residuals and every other bucket are learned as without the rule. The evaluation's
+    /// <c>--quiet-level q</c>.</summary>
+    internal double QuietLevelFactor { get; init; }
+
+    /// <summary>The downward clip, in scales σ = √(ψm + φm²), of the quiet-spell rule (<see cref="QuietLevelFactor"/>):
+    /// 0 (default) keeps a quiet bucket from lowering a level at all; a permanent drop below q of the expectation is
+    /// then never learned, a positive value learns it at that many σ per sample. The evaluation's
+    /// <c>--quiet-down c</c>.</summary>
+    internal double QuietLevelDown { get; init; }
+
     /// <summary>Overrides the thresholds of the trigger's sensitivity; <see langword="null"/> (default) uses
     /// <see cref="AnomalyThresholds.For"/>.</summary>
     public AnomalyThresholds? Thresholds { get; set; }
@@ -154,6 +169,16 @@ public sealed class AnomalyDetectorOptions
         if (ProfileWeight is { } weight && !(weight > 0 && double.IsFinite(weight)))
         {
             errors.Add(new(nameof(ProfileWeight), "must be a finite number greater than zero"));
+        }
+
+        if (!(QuietLevelFactor >= 0 && QuietLevelFactor <= BaselineMath.MaxRecentFactor))
+        {
+            errors.Add(new(nameof(QuietLevelFactor), "must be 0 (off) or a recent-activity factor up to 2"));
+        }
+
+        if (!(QuietLevelDown >= 0 && QuietLevelDown <= BaselineMath.HuberDown))
+        {
+            errors.Add(new(nameof(QuietLevelDown), "must be between 0 and 1.5 scales"));
         }
 
         if (ProfileZOffset is { } offset && !double.IsFinite(offset))

@@ -78,6 +78,10 @@ public sealed partial class BaselineModel<T>
     private readonly double _profileFit;
     private readonly double _profileWeight;
 
+    // The quiet-spell rule for the levels (issue 15, level-16): q (0: off) and the downward clip in scales.
+    private readonly double _quietFactor;
+    private readonly double _quietDown;
+
     // The quantile where a slot is predicted with the profile: the thresholds' Z + the profile's offset.
     private readonly double _profileZ;
 
@@ -115,6 +119,8 @@ public sealed partial class BaselineModel<T>
         _chunkShift = Math.Clamp(BitOperations.Log2((uint)(65536 / _slots)), 0, MaxChunkShift);
         _profileFit = options.ProfileFitLimit;
         _profileWeight = options.ProfileWeight ?? BaselineMath.ProfileWeight;
+        _quietFactor = options.QuietLevelFactor;
+        _quietDown = options.QuietLevelDown;
         _profileZ = Thresholds.Z + (options.ProfileZOffset ?? BaselineMath.ProfileZOffset(trigger.Sensitivity));
         if (_profileFit > 0 && _slots == 2 * BaselineMath.HoursPerDayType && _keyZone is null)
         {
@@ -164,6 +170,34 @@ public sealed partial class BaselineModel<T>
     {
         var h = FindHandle(key);
         return h < 0 ? null : Record(h).ProfileRate;
+    }
+
+    /// <summary>The parts of a key's predicted level for the bucket containing <paramref name="time"/> (evaluation
+    /// diagnostics, issue 15 level-16): the slot's own level and samples, the key's rate R against the profile (−1 when
+    /// not predicted with it), the profile's rate p of the slot, the predicted level before the recent-activity factor,
+    /// and the recent factor with and without its floor. Null when the key is not tracked. Reads only.</summary>
+    internal (double Own, int Samples, double Rate, double ProfileRate, double Predicted, double Recent, double Unfloored)? InspectLevel(string key, DateTimeOffset time)
+    {
+        var h = FindHandle(key);
+        if (h < 0)
+        {
+            return null;
+        }
+
+        ref var k = ref Record(h).Cold;
+        var j = SlotOf(h, time.UtcTicks / _bucket);
+        var slots = SlotsOf(h);
+        var predicted = Predict(h, slots, j, out _, keep: false);
+        var rate = -1.0;
+        var p = double.NaN;
+        if (_profile is not null && KeyRate(h, keep: false, out var r))
+        {
+            rate = r;
+            p = _profile.Rates[j];
+        }
+
+        var unfloored = (k.RecentObserved + BaselineMath.RecentPrior) / (k.RecentExpected + BaselineMath.RecentPrior);
+        return (LevelAt(slots, j), SamplesAt(slots, j), rate, p, predicted, BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected), unfloored);
     }
 
     /// <summary>The number of keys tracked.</summary>
