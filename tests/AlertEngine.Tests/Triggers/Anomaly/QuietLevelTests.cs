@@ -236,11 +236,12 @@ public class QuietLevelTests
     }
 
     [Fact]
-    public void One_empty_hour_on_a_busy_day_is_learned_as_without_the_rule()
+    public void One_low_hour_on_a_busy_day_is_learned_as_without_the_rule()
     {
-        // A busy day with 11:00 empty: the recent factor stays above q = 0.5, so 11:00 learns the zero in both models.
+        // A busy day with 2 activities at 11:00 (a tenth of its level): the recent factor stays above q = 0.5 (the
+        // rule looks at the key's recent hours, not at one bucket), so 11:00 learns the drop in both models.
         var counts = Steady(5, 20, _ => 1);
-        counts[(3 * 24) + 11] = 0;
+        counts[(3 * 24) + 11] = 2;
         var off = Model(0, 0);
         var on = Model(0.5, 0);
         Feed(off, "u", counts);
