@@ -230,6 +230,21 @@ public static class AnomalyEvaluation
     /// <summary>Overrides the sensitivity's MinRatio (exploration: <c>anomaly-eval-dispersion --min-ratio R</c>).</summary>
     internal static double? MinRatio { get; set; }
 
+    /// <summary>The effect-size gate against a second level (<see cref="AnomalyDetectorOptions.LevelGate"/>; exploration:
+    /// <c>anomaly-eval-dispersion --level-gate own,pooled,profile</c>); None: the model's default (off).</summary>
+    internal static AnomalyLevelGate LevelGate { get; set; }
+
+    /// <summary>The ratio of <see cref="LevelGate"/> (<c>--level-gate-ratio R</c>); null: the thresholds' MinRatio.</summary>
+    internal static double? LevelGateRatio { get; set; }
+
+    /// <summary>With a dump label on the streams with bursts, also prints each burst's first detection (<c>--dump-tp</c>).</summary>
+    internal static bool DumpTruePositives { get; set; }
+
+    /// <summary>The options of the level gate for a report's command line.</summary>
+    internal static string LevelGateOption =>
+        (LevelGate == AnomalyLevelGate.None ? "" : " --level-gate " + LevelGate.ToString().Replace(", ", ",", StringComparison.Ordinal).ToLowerInvariant())
+        + (LevelGateRatio is { } r ? string.Create(CultureInfo.InvariantCulture, $" --level-gate-ratio {r}") : "");
+
     /// <summary>Overrides the population profile's weight W (<see cref="AnomalyDetectorOptions.ProfileWeight"/>;
     /// exploration: <c>anomaly-eval-dispersion --profile-weight W</c>); null: the model's default.</summary>
     internal static double? ProfileWeight { get; set; }
@@ -279,6 +294,8 @@ public static class AnomalyEvaluation
             ProfileWeight = ProfileWeight,
             QuietLevelFactor = QuietLevel,
             QuietLevelDown = QuietDown,
+            LevelGate = LevelGate,
+            LevelGateRatio = LevelGateRatio,
             ProfileZOffset = profileZ is { } pz ? pz - thresholds.Z : null,
             Thresholds = thresholds,
         };
@@ -338,6 +355,11 @@ public static class AnomalyEvaluation
             }
 
             result.TruePositives++;
+            if (dumpFalsePositives is not null && DumpTruePositives && first[u][hit.Index] is null)
+            {
+                DumpDetection("TPG", dumpFalsePositives + " " + hit.Kind, trace, model, d);
+            }
+
             first[u][hit.Index] ??= e.Time;
         }
 
@@ -409,9 +431,7 @@ public static class AnomalyEvaluation
         var inv = CultureInfo.InvariantCulture;
         if (model.HasGrid)
         {
-            // The grid's model has no snapshot: what GetBaseline and the key's φ̂ say.
-            var e = model.GetBaseline(trace.Key, d.BucketStart)!;
-            Console.Error.WriteLine(string.Create(inv, $"FPG [{population}] seed {trace.Seed} {trace.Key} day {(d.BucketStart - trace.Start).TotalDays:0.0} hour {d.BucketStart.Hour} count {d.Observed} expected {d.Expected:0.000} scale {e.Scale:0.000} score {d.Score:0.00} threshold {e.Threshold} samples {e.Samples} phi {model.DispersionOf(trace.Key):0.0000} true {trace.SeasonalExpectation(d.BucketStart):0.00}"));
+            DumpDetection("FPG", population, trace, model, d);
             DumpLevelParts(population, trace, model, d);
             return;
         }
@@ -518,6 +538,26 @@ public static class AnomalyEvaluation
 
         var afterHoliday = previous >= 0 && holidays.Contains(previous);
         Console.Error.WriteLine(string.Create(inv, $"FPX [{population}] seed {trace.Seed} day {dayIndex} hour {d.BucketStart.Hour} {(weekend ? "we" : "wd")} m/true {d.Expected / truth:0.000} est {est:0.000} drift {hist / today:0.000} shape {cSlot / cBar:0.000} blend {blend:0.000} recent {parts.Recent:0.000} unfloored {parts.Unfloored:0.000} own {parts.Own:0.00} n {parts.Samples} R {parts.Rate:0.000} p {parts.ProfileRate:0.0000} cbar {cBar:0.0000} rtoday {today:0.00} rhist {hist:0.00} holidays {holidays.Count} [{string.Join(',', holidays)}] afterHoliday {(afterHoliday ? 1 : 0)} todayHoliday {(trace.IsHoliday(d.BucketStart) ? 1 : 0)}"));
+    }
+
+    /// <summary>Prints a detection of the grid's model (no snapshot: what GetBaseline, the key's φ̂ and the level gate's
+    /// alternative levels say), with the bucket's final count in the trace.</summary>
+    private static void DumpDetection(string tag, string population, LabelledActivityTrace trace, BaselineModel<int> model, BaselineDetection<int> d)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var e = model.GetBaseline(trace.Key, d.BucketStart)!;
+        var g = model.GateLevels(trace.Key, d.BucketStart)!.Value;
+        var end = d.BucketStart + d.BucketLength;
+        var final = 0;
+        foreach (var a in trace.Events)
+        {
+            if (a.Time >= d.BucketStart && a.Time < end)
+            {
+                final++;
+            }
+        }
+
+        Console.Error.WriteLine(string.Create(inv, $"{tag} [{population}] seed {trace.Seed} {trace.Key} day {(d.BucketStart - trace.Start).TotalDays:0.0} hour {d.BucketStart.Hour} dow {(int)d.BucketStart.DayOfWeek} count {d.Observed} final {final} expected {d.Expected:0.000} scale {e.Scale:0.000} score {d.Score:0.00} threshold {e.Threshold} samples {e.Samples} phi {model.DispersionOf(trace.Key):0.0000} true {trace.SeasonalExpectation(d.BucketStart):0.00} own {g.Own:0.000} pooled {g.Pooled:0.000} profile {g.Profile:0.000} predicted {g.Predicted:0.000} shrunk {(g.Shrunk ? 1 : 0)} recent {g.Recent:0.000} unbounded {g.Unbounded:0.000}"));
     }
 
     private static InjectedAnomaly? Overlapping(LabelledActivityTrace trace, DateTimeOffset start, DateTimeOffset end)

@@ -108,6 +108,17 @@ public sealed class AnomalyDetectorOptions
     /// <c>--quiet-down c</c>.</summary>
     internal double QuietLevelDown { get; init; }
 
+    /// <summary>The effect-size gate against a second level (issue 15, fifteenth session; internal, the anomaly
+    /// evaluation's <c>--level-gate</c>): <see cref="AnomalyLevelGate.None"/> (default) leaves the model unchanged; otherwise,
+    /// where a slot's level is shrunk toward the population profile, a bucket must also reach
+    /// <see cref="LevelGateRatio"/> × the largest of the chosen alternative levels × the key's recent-activity factor
+    /// (<see cref="BaselineMath.GateAgainst"/>), so a detection is removed only where another estimate the model holds
+    /// for the key and slot says the level is higher than the prediction m. No state is added.</summary>
+    internal AnomalyLevelGate LevelGate { get; init; }
+
+    /// <summary>The ratio of <see cref="LevelGate"/>; null (default): the thresholds' <see cref="AnomalyThresholds.MinRatio"/>.</summary>
+    internal double? LevelGateRatio { get; init; }
+
     /// <summary>Overrides the thresholds of the trigger's sensitivity; <see langword="null"/> (default) uses
     /// <see cref="AnomalyThresholds.For"/>.</summary>
     public AnomalyThresholds? Thresholds { get; set; }
@@ -181,6 +192,16 @@ public sealed class AnomalyDetectorOptions
             errors.Add(new(nameof(QuietLevelDown), "must be between 0 and 1.5 scales"));
         }
 
+        if (LevelGateRatio is { } gateRatio && !(gateRatio >= 1 && double.IsFinite(gateRatio)))
+        {
+            errors.Add(new(nameof(LevelGateRatio), "must be a finite number of at least 1"));
+        }
+
+        if ((LevelGate & ~AnomalyLevelGate.All) != 0)
+        {
+            errors.Add(new(nameof(LevelGate), "must combine only the defined alternative levels"));
+        }
+
         if (ProfileZOffset is { } offset && !double.IsFinite(offset))
         {
             errors.Add(new(nameof(ProfileZOffset), "must be a finite number"));
@@ -188,4 +209,25 @@ public sealed class AnomalyDetectorOptions
 
         return errors;
     }
+}
+
+/// <summary>The alternative levels the effect-size gate of <see cref="AnomalyDetectorOptions.LevelGate"/> takes the
+/// largest of (internal, issue 15).</summary>
+[Flags]
+internal enum AnomalyLevelGate
+{
+    /// <summary>No second gate (the model's default).</summary>
+    None = 0,
+
+    /// <summary>The slot's own level (its EWMA of the key's counts), not shrunk toward the profile.</summary>
+    Own = 1,
+
+    /// <summary>The slot's own level pooled with the adjacent hours (the model's prediction without the profile).</summary>
+    Pooled = 2,
+
+    /// <summary>The key's rate R × the profile's rate of the slot (the profile's prediction without the slot's own level).</summary>
+    Profile = 4,
+
+    /// <summary>Every defined alternative.</summary>
+    All = Own | Pooled | Profile,
 }

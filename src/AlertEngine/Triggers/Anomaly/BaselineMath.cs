@@ -535,6 +535,27 @@ internal static class BaselineMath
     /// <summary>The Cornish–Fisher standardized quantile z + (z² − 1)·γ/6 (first-order skewness correction).</summary>
     private static double CornishFisher(double z, double skew) => z + (((z * z) - 1) * skew / 6);
 
+    /// <summary>The effect-size gate against a second level (issue 15; <see cref="AnomalyDetectorOptions.LevelGate"/>): the
+    /// smallest anomalous count <paramref name="threshold"/> raised to at least ⌈<paramref name="ratio"/> ×
+    /// <paramref name="alternative"/>⌉, so the count must be that many times the larger of the two levels. An alternative
+    /// that is not a positive finite number (none known) leaves the threshold as it is; the result is never above
+    /// <see cref="int.MaxValue"/> − 1 (<see cref="int.MaxValue"/> is reserved for "cannot fire").</summary>
+    /// <param name="threshold">The smallest anomalous count against the prediction m (its gates included).</param>
+    /// <param name="alternative">The second level (the same units as m: the recent-activity factor applied).</param>
+    /// <param name="ratio">The ratio (at least 1).</param>
+    /// <returns>The smallest anomalous count.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int GateAgainst(int threshold, double alternative, double ratio)
+    {
+        if (!(alternative > 0) || !double.IsFinite(alternative))
+        {
+            return threshold;
+        }
+
+        var t = Math.Ceiling(ratio * alternative);
+        return t <= threshold ? threshold : t >= int.MaxValue - 1 ? int.MaxValue - 1 : (int)t;
+    }
+
     /// <summary>The smallest anomalous count given a quantile: at least MinCount·ψ, MinRatio·m and the quantile.</summary>
     private static int Gate(double level, double batch, double quantile, AnomalyThresholds thresholds)
     {

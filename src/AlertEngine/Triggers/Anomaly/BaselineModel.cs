@@ -85,6 +85,10 @@ public sealed partial class BaselineModel<T>
     // The quantile where a slot is predicted with the profile: the thresholds' Z + the profile's offset.
     private readonly double _profileZ;
 
+    // The effect-size gate against a second level (AnomalyDetectorOptions.LevelGate; None: off) and its ratio.
+    private readonly AnomalyLevelGate _levelGate;
+    private readonly double _levelGateRatio;
+
     private long _watermark = long.MinValue;
     private long _nextSweepTicks = long.MinValue;
 
@@ -122,6 +126,8 @@ public sealed partial class BaselineModel<T>
         _quietFactor = options.QuietLevelFactor;
         _quietDown = options.QuietLevelDown;
         _profileZ = Thresholds.Z + (options.ProfileZOffset ?? BaselineMath.ProfileZOffset(trigger.Sensitivity));
+        _levelGate = options.LevelGate;
+        _levelGateRatio = options.LevelGateRatio ?? Thresholds.MinRatio;
         if (_profileFit > 0 && _slots == 2 * BaselineMath.HoursPerDayType && _keyZone is null)
         {
             if (!(_profileZ > 0))
@@ -340,12 +346,18 @@ public sealed partial class BaselineModel<T>
         var b = time.UtcTicks / _bucket;
         var j = SlotOf(h, b);
         var slots = SlotsOf(h);
-        var level = Predict(h, slots, j, out var effective, keep: false) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        var recent = BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        var level = Predict(h, slots, j, out var effective, keep: false) * recent;
         int samples = SamplesAt(slots, j);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
         var bucketThreshold = effective > 0
             ? BaselineMath.PredictiveThresholdOfSamples(level, batch, k.Dispersion, effective, _profileZ, Thresholds, out var scale)
             : BaselineMath.PredictiveThreshold(level, batch, k.Dispersion, samples, Thresholds, out scale);
+        if (effective > 0 && _levelGate != AnomalyLevelGate.None)
+        {
+            bucketThreshold = BaselineMath.GateAgainst(bucketThreshold, GateLevel(h, slots, j, keep: false) * recent, _levelGateRatio);
+        }
+
         var learned = (b * _bucket) - k.FirstTicks >= _learning;
         var threshold = learned && samples > 0 ? bucketThreshold : (int?)null;
         return new BaselineEstimate(level, scale, samples, learned, threshold);
