@@ -11,7 +11,7 @@ namespace AlertEngine.Benchmarks.Anomaly;
 /// 0.5 and 0.71, and one-hour bursts of 3x, 5x and 10x with at least 8, 15 and 25 extra activities expected.
 /// Reports per population and sensitivity: false alerts per 1,000 user-days after learning (anomaly-free streams and
 /// streams with bursts), recall per burst size, precision and detection delay.
-/// <c>dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval-dispersion [--users N] [--weeks W] [--first-seed S] [--day-cv C] [--z Z] [--bands] [--dump-missed KIND] [--out file] [--dump-fp [low|medium|high]] [--min-ratio R] [--profile-weight W] [--weekly-drift σ]</c>
+/// <c>dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval-dispersion [--users N] [--weeks W] [--first-seed S] [--day-cv C] [--z Z] [--bands] [--dump-missed KIND] [--out file] [--dump-fp [low|medium|high]] [--min-ratio R] [--profile-weight W] [--weekly-drift σ] [--holidays P] [--quiet-level q --quiet-down c] [--level-gate own,pooled,profile] [--level-gate-ratio R] [--dump-tp]</c>
 /// <list type="bullet">
 /// <item><c>--first-seed S</c>: users are seeds S..S+N−1. Default 20001: the holdout set of these populations (tune on another set, e.g. 10001).</item>
 /// <item><c>--z Z</c>: overrides Z of every sensitivity (for exploration).</item>
@@ -56,6 +56,7 @@ public static class AnomalyDispersionEvaluation
         double? z = null;
         double? profileZ = null;
         double? weeklyDrift = null;
+        double? holidays = null;
         AnomalySensitivity? only = null;
         List<double>? sweep = null;
         var sweepSensitivity = AnomalySensitivity.Medium;
@@ -74,7 +75,13 @@ public static class AnomalyDispersionEvaluation
                 case "--profile-fit": AnomalyEvaluation.ProfileFitLimit = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--grid": AnomalyEvaluation.DispersionGrid = true; break;
                 case "--min-ratio": AnomalyEvaluation.MinRatio = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--level-gate": AnomalyEvaluation.LevelGate = Enum.Parse<AnomalyLevelGate>(args[++i], ignoreCase: true); break;
+                case "--level-gate-ratio": AnomalyEvaluation.LevelGateRatio = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--dump-tp": AnomalyEvaluation.DumpTruePositives = true; break;
                 case "--weekly-drift": weeklyDrift = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--holidays": holidays = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--quiet-level": AnomalyEvaluation.QuietLevel = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--quiet-down": AnomalyEvaluation.QuietDown = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--profile-weight": AnomalyEvaluation.ProfileWeight = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--sensitivity": only = Enum.Parse<AnomalySensitivity>(args[++i], ignoreCase: true); break;
                 case "--profile-z": profileZ = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
@@ -108,9 +115,9 @@ public static class AnomalyDispersionEvaluation
         report.AppendLine("# Unusual-activity detection: false alarms and recall across bursty populations (issue 15)");
         report.AppendLine();
         var dayOption = dayCv > 0 ? string.Create(inv, $" --day-cv {dayCv}") : "";
-        report.AppendLine(inv, $"Command: `dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval-dispersion --users {users} --weeks {weeks} --first-seed {firstSeed}{dayOption}{AnomalyEvaluation.ProfileOption}{(profileZ is { } pzo ? string.Create(inv, $" --profile-z {pzo}") : "")}{(only is { } so ? " --sensitivity " + so.ToString().ToLowerInvariant() : "")}{(AnomalyEvaluation.MinRatio is { } mr ? string.Create(inv, $" --min-ratio {mr}") : "")}{(AnomalyEvaluation.ProfileWeight is { } pw ? string.Create(inv, $" --profile-weight {pw}") : "")}{(weeklyDrift is { } wd ? string.Create(inv, $" --weekly-drift {wd}") : "")}`.");
+        report.AppendLine(inv, $"Command: `dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- anomaly-eval-dispersion --users {users} --weeks {weeks} --first-seed {firstSeed}{dayOption}{AnomalyEvaluation.ProfileOption}{(profileZ is { } pzo ? string.Create(inv, $" --profile-z {pzo}") : "")}{(only is { } so ? " --sensitivity " + so.ToString().ToLowerInvariant() : "")}{(AnomalyEvaluation.MinRatio is { } mr ? string.Create(inv, $" --min-ratio {mr}") : "")}{(AnomalyEvaluation.ProfileWeight is { } pw ? string.Create(inv, $" --profile-weight {pw}") : "")}{(weeklyDrift is { } wd ? string.Create(inv, $" --weekly-drift {wd}") : "")}{(holidays is { } hp ? string.Create(inv, $" --holidays {hp}") : "")}{AnomalyEvaluation.QuietOption}{AnomalyEvaluation.LevelGateOption}`.");
         report.AppendLine(inv, $"Per population: {users} users (seeds {firstSeed}..{firstSeed + users - 1}{(firstSeed == HoldoutFirstSeed ? ", the holdout set of these populations" : "")}) × {weeks} weeks, hourly buckets, learning period 7 days, scope user.");
-        report.AppendLine(inv, $"Traffic: `AnomalyStreamGenerator` (office-hours profile with a lunch dip, weekends at 8 %, 3 % holidays, weekly drift σ {weeklyDrift ?? 0.1} (log), log-normal peak rate, median 12/h, σ 0.6, at least 2)");
+        report.AppendLine(inv, $"Traffic: `AnomalyStreamGenerator` (office-hours profile with a lunch dip, weekends at 8 %, {(holidays ?? 0.03) * 100:0.#} % holidays, weekly drift σ {weeklyDrift ?? 0.1} (log), log-normal peak rate, median 12/h, σ 0.6, at least 2)");
         report.AppendLine(inv, $"with the hourly rate multiplied by an independent Gamma(1/CV², CV²) factor per hour (gamma-Poisson counts: variance m + CV²·m²){(dayCv > 0 ? string.Create(inv, $" and a Gamma day multiplier of CV {dayCv}") : ", no separate day multiplier")}.");
         report.AppendLine("Bursts: 2 per user-week after learning, one hour each, the kind drawn uniformly among 3x, 5x and 10x; an `Nx` burst adds Poisson activity of (N − 1) × the seasonal");
         report.AppendLine("expectation, at hours whose seasonal expectation makes that at least 8 (3x), 15 (5x) and 25 (10x) extra activities.");
@@ -135,6 +142,15 @@ public static class AnomalyDispersionEvaluation
                 normal.WeeklyDrift = drift;
                 injected.WeeklyDrift = drift;
             }
+            if (holidays is { } holidayProbability)
+            {
+                // Diagnostic (issue 15, level-16): the share of weekdays run at the weekend rate changed. The users' peak
+                // rates and drifts are the same draws; the counts differ from the first holiday on. The default traffic
+                // is unchanged.
+                normal.HolidayProbability = holidayProbability;
+                injected.HolidayProbability = holidayProbability;
+            }
+
             for (var u = 0; u < users; u++)
             {
                 free[u] = AnomalyStreamGenerator.Generate(firstSeed + u, normal);
@@ -166,7 +182,7 @@ public static class AnomalyDispersionEvaluation
             {
                 var label = string.Create(inv, $"{name} ({cv})");
                 var f = AnomalyEvaluation.Evaluate(free, sensitivity, z, sensitivity == dumpFalsePositives ? label : null, zonesKnown: false, profileZ);
-                var r = AnomalyEvaluation.Evaluate(withBursts, sensitivity, z, null, zonesKnown: false, profileZ);
+                var r = AnomalyEvaluation.Evaluate(withBursts, sensitivity, z, sensitivity == dumpFalsePositives && AnomalyEvaluation.DumpTruePositives ? label + " bursts" : null, zonesKnown: false, profileZ);
                 report.Append(inv, $"| {label} | {sensitivity} | {f.UserDaysAfterLearning:0} | {PerThousand(f.Detections, f.UserDaysAfterLearning)} |");
                 foreach (var spec in bursts)
                 {

@@ -230,9 +230,34 @@ public static class AnomalyEvaluation
     /// <summary>Overrides the sensitivity's MinRatio (exploration: <c>anomaly-eval-dispersion --min-ratio R</c>).</summary>
     internal static double? MinRatio { get; set; }
 
+    /// <summary>The effect-size gate against a second level (<see cref="AnomalyDetectorOptions.LevelGate"/>; exploration:
+    /// <c>anomaly-eval-dispersion --level-gate own,pooled,profile</c>); None: the model's default (off).</summary>
+    internal static AnomalyLevelGate LevelGate { get; set; }
+
+    /// <summary>The ratio of <see cref="LevelGate"/> (<c>--level-gate-ratio R</c>); null: the thresholds' MinRatio.</summary>
+    internal static double? LevelGateRatio { get; set; }
+
+    /// <summary>With a dump label on the streams with bursts, also prints each burst's first detection (<c>--dump-tp</c>).</summary>
+    internal static bool DumpTruePositives { get; set; }
+
+    /// <summary>The options of the level gate for a report's command line.</summary>
+    internal static string LevelGateOption =>
+        (LevelGate == AnomalyLevelGate.None ? "" : " --level-gate " + LevelGate.ToString().Replace(", ", ",", StringComparison.Ordinal).ToLowerInvariant())
+        + (LevelGateRatio is { } r ? string.Create(CultureInfo.InvariantCulture, $" --level-gate-ratio {r}") : "");
+
     /// <summary>Overrides the population profile's weight W (<see cref="AnomalyDetectorOptions.ProfileWeight"/>;
     /// exploration: <c>anomaly-eval-dispersion --profile-weight W</c>); null: the model's default.</summary>
     internal static double? ProfileWeight { get; set; }
+
+    /// <summary>The quiet-spell rule for the levels (<see cref="AnomalyDetectorOptions.QuietLevelFactor"/> q, 0 off, and
+    /// <see cref="AnomalyDetectorOptions.QuietLevelDown"/>; <c>anomaly-eval-dispersion --quiet-level q --quiet-down c</c>).</summary>
+    internal static double QuietLevel { get; set; }
+
+    /// <inheritdoc cref="QuietLevel"/>
+    internal static double QuietDown { get; set; }
+
+    /// <summary>The quiet-spell options as the command line gives them (empty when off).</summary>
+    internal static string QuietOption => QuietLevel > 0 ? string.Create(CultureInfo.InvariantCulture, $" --quiet-level {QuietLevel} --quiet-down {QuietDown}") : "";
 
     internal static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z, string? dumpFalsePositives, bool zonesKnown, double? profileZ = null)
     {
@@ -267,6 +292,10 @@ public static class AnomalyEvaluation
             ProfileFitLimit = ProfileFitLimit,
             DispersionGrid = DispersionGrid,
             ProfileWeight = ProfileWeight,
+            QuietLevelFactor = QuietLevel,
+            QuietLevelDown = QuietDown,
+            LevelGate = LevelGate,
+            LevelGateRatio = LevelGateRatio,
             ProfileZOffset = profileZ is { } pz ? pz - thresholds.Z : null,
             Thresholds = thresholds,
         };
@@ -326,6 +355,11 @@ public static class AnomalyEvaluation
             }
 
             result.TruePositives++;
+            if (dumpFalsePositives is not null && DumpTruePositives && first[u][hit.Index] is null)
+            {
+                DumpDetection("TPG", dumpFalsePositives + " " + hit.Kind, trace, model, d);
+            }
+
             first[u][hit.Index] ??= e.Time;
         }
 
@@ -397,9 +431,8 @@ public static class AnomalyEvaluation
         var inv = CultureInfo.InvariantCulture;
         if (model.HasGrid)
         {
-            // The grid's model has no snapshot: what GetBaseline and the key's φ̂ say.
-            var e = model.GetBaseline(trace.Key, d.BucketStart)!;
-            Console.Error.WriteLine(string.Create(inv, $"FPG [{population}] seed {trace.Seed} {trace.Key} day {(d.BucketStart - trace.Start).TotalDays:0.0} hour {d.BucketStart.Hour} count {d.Observed} expected {d.Expected:0.000} scale {e.Scale:0.000} score {d.Score:0.00} threshold {e.Threshold} samples {e.Samples} phi {model.DispersionOf(trace.Key):0.0000} true {trace.SeasonalExpectation(d.BucketStart):0.00}"));
+            DumpDetection("FPG", population, trace, model, d);
+            DumpLevelParts(population, trace, model, d);
             return;
         }
 
@@ -438,6 +471,93 @@ public static class AnomalyEvaluation
         Console.Error.WriteLine(string.Create(inv, $"   slot {slot}: level {k.Levels[slot]:0.000} samples {k.Samples[slot]}, predicted (pooled) {predicted:0.000}, recent factor {recent:0.000} (obs {k.RecentObserved:0.00} exp {k.RecentExpected:0.00}), expected {d.Expected:0.000}"));
         Console.Error.WriteLine(string.Create(inv, $"   dispersion {k.Dispersion:0.0000}, batch {batch:0.000}, scale {estimate.Scale:0.000}, score {d.Score:0.00}, threshold {estimate.Threshold}, true seasonal expectation {trace.SeasonalExpectation(d.BucketStart):0.00}"));
         Console.Error.WriteLine(string.Create(inv, $"   slot history (oldest first): {history}"));
+    }
+
+    /// <summary>Diagnostics of issue 15 (level-16): a false alert's predicted level against the generator's truth,
+    /// decomposed. With r_d the key's true rate of local weekday d (the seasonal expectation at 12:00 over the office
+    /// profile's 12:00), r̄ the same EWMA the slots' levels apply (weights max(0.1, 1/n)) over the weekdays before the
+    /// bucket's day, c_s = p_s / (true shape of slot s) and c̄ = Σ n·p / Σ n·shape (n 5 per weekday slot, 2 per weekend
+    /// slot): m / true = (R·c̄ / r̄) [the rate's estimate against a noiseless learner] × (r̄ / r_today) [drift] ×
+    /// (c_s / c̄) [the profile's shape] × (predicted / R·p_s) [the slot's own level] × f [recent factor].</summary>
+    private static void DumpLevelParts(string population, LabelledActivityTrace trace, BaselineModel<int> model, BaselineDetection<int> d)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        if (model.InspectLevel(trace.Key, d.BucketStart) is not { } parts || model.Profile is not { } profile)
+        {
+            return;
+        }
+
+        static double Shape(int slot) => ActivityStreamOptions.OfficeHours[slot % 24] * (slot >= 24 ? 0.08 : 1);
+        var rates = profile.Rates;
+        double np = 0, ns = 0;
+        for (var j = 0; j < rates.Length; j++)
+        {
+            var n = j >= 24 ? 2.0 : 5.0;
+            if (rates[j] >= 0)
+            {
+                np += n * rates[j];
+                ns += n * Shape(j);
+            }
+        }
+
+        var cBar = np / ns;
+        var weekend = d.BucketStart.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday;
+        var slot = d.BucketStart.Hour + (weekend ? 24 : 0);
+        var cSlot = rates[slot] / Shape(slot);
+        var dayIndex = (int)Math.Floor((d.BucketStart - trace.Start).TotalDays);
+        var today = trace.SeasonalExpectation(trace.Start.AddDays(dayIndex).AddHours(12)) / ActivityStreamOptions.OfficeHours[12] / (weekend ? 0.08 : 1);
+        double hist = 0;
+        var n1 = 0;
+        var holidays = new List<int>();
+        for (var day = 0; day < dayIndex; day++)
+        {
+            var noon = trace.Start.AddDays(day).AddHours(12);
+            if (noon.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday)
+            {
+                continue;
+            }
+
+            if (trace.IsHoliday(noon))
+            {
+                holidays.Add(day);
+            }
+
+            var r = trace.SeasonalExpectation(noon) / ActivityStreamOptions.OfficeHours[12];
+            n1++;
+            hist += Math.Max(0.1, 1.0 / n1) * (r - hist);
+        }
+
+        var truth = trace.SeasonalExpectation(d.BucketStart);
+        var est = parts.Rate > 0 ? parts.Rate * cBar / hist : double.NaN;
+        var blend = parts.Rate > 0 ? parts.Predicted / (parts.Rate * parts.ProfileRate) : double.NaN;
+        var previous = dayIndex - 1;
+        while (previous >= 0 && trace.Start.AddDays(previous).AddHours(12).DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday)
+        {
+            previous--;
+        }
+
+        var afterHoliday = previous >= 0 && holidays.Contains(previous);
+        Console.Error.WriteLine(string.Create(inv, $"FPX [{population}] seed {trace.Seed} day {dayIndex} hour {d.BucketStart.Hour} {(weekend ? "we" : "wd")} m/true {d.Expected / truth:0.000} est {est:0.000} drift {hist / today:0.000} shape {cSlot / cBar:0.000} blend {blend:0.000} recent {parts.Recent:0.000} unfloored {parts.Unfloored:0.000} own {parts.Own:0.00} n {parts.Samples} R {parts.Rate:0.000} p {parts.ProfileRate:0.0000} cbar {cBar:0.0000} rtoday {today:0.00} rhist {hist:0.00} holidays {holidays.Count} [{string.Join(',', holidays)}] afterHoliday {(afterHoliday ? 1 : 0)} todayHoliday {(trace.IsHoliday(d.BucketStart) ? 1 : 0)}"));
+    }
+
+    /// <summary>Prints a detection of the grid's model (no snapshot: what GetBaseline, the key's φ̂ and the level gate's
+    /// alternative levels say), with the bucket's final count in the trace.</summary>
+    private static void DumpDetection(string tag, string population, LabelledActivityTrace trace, BaselineModel<int> model, BaselineDetection<int> d)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var e = model.GetBaseline(trace.Key, d.BucketStart)!;
+        var g = model.GateLevels(trace.Key, d.BucketStart)!.Value;
+        var end = d.BucketStart + d.BucketLength;
+        var final = 0;
+        foreach (var a in trace.Events)
+        {
+            if (a.Time >= d.BucketStart && a.Time < end)
+            {
+                final++;
+            }
+        }
+
+        Console.Error.WriteLine(string.Create(inv, $"{tag} [{population}] seed {trace.Seed} {trace.Key} day {(d.BucketStart - trace.Start).TotalDays:0.0} hour {d.BucketStart.Hour} dow {(int)d.BucketStart.DayOfWeek} count {d.Observed} final {final} expected {d.Expected:0.000} scale {e.Scale:0.000} score {d.Score:0.00} threshold {e.Threshold} samples {e.Samples} phi {model.DispersionOf(trace.Key):0.0000} true {trace.SeasonalExpectation(d.BucketStart):0.00} own {g.Own:0.000} pooled {g.Pooled:0.000} profile {g.Profile:0.000} predicted {g.Predicted:0.000} shrunk {(g.Shrunk ? 1 : 0)} recent {g.Recent:0.000} unbounded {g.Unbounded:0.000}"));
     }
 
     private static InjectedAnomaly? Overlapping(LabelledActivityTrace trace, DateTimeOffset start, DateTimeOffset end)

@@ -112,7 +112,7 @@ public static class AnomalyStreamGenerator
         }
 #pragma warning restore CA5394
 
-        return new LabelledActivityTrace(key, seed, options.Start, Merge(events, injected), anomalies, expected) { UtcOffsetHours = offset };
+        return new LabelledActivityTrace(key, seed, options.Start, Merge(events, injected), anomalies, expected) { UtcOffsetHours = offset, HolidayHours = hourIsHoliday };
     }
 
     private static bool TooClose(List<int> starts, int start, int spacing)

@@ -65,6 +65,17 @@ public sealed class LabelledActivityTrace
         return hour >= 0 && hour < _expected.Length ? _expected[hour] : 0;
     }
 
+    /// <summary>Per hour of the stream, whether it belongs to a holiday (a weekday at the weekend rate); diagnostics of
+    /// the evaluation (issue 15, level-16).</summary>
+    internal bool[]? HolidayHours { get; init; }
+
+    /// <summary>Whether the hour containing <paramref name="time"/> is a holiday's (diagnostics).</summary>
+    internal bool IsHoliday(DateTimeOffset time)
+    {
+        var hour = (long)Math.Floor((time - Start).TotalHours);
+        return HolidayHours is { } hours && hour >= 0 && hour < hours.Length && hours[hour];
+    }
+
     /// <summary>The anomaly whose interval contains <paramref name="time"/>, if any.</summary>
     /// <param name="time">A time.</param>
     /// <returns>The anomaly, or <see langword="null"/>.</returns>

@@ -93,6 +93,32 @@ public sealed class AnomalyDetectorOptions
     /// only where the population profile is kept.</summary>
     internal double? ProfileWeight { get; init; }
 
+    /// <summary>The internal switch of the quiet-spell rule for the levels (issue 15, level-16; an experiment, off by
+    /// default): 0 (default) off, the levels learn as without it. A positive value q: while the key's recent-activity
+    /// factor without its floor, this bucket included, is below q (a holiday, an outage: the key far below its whole
+    /// expectation for hours, not one low hour), a closed bucket's downward residual moves the slot's level by at most
+    /// <see cref="QuietLevelDown"/> scales, from the slot's first sample on (the warm-up included), instead of 1.5 from
+    /// the fourth; upward residuals and every other bucket are learned as without the rule. The evaluation's
+    /// <c>--quiet-level q</c>.</summary>
+    internal double QuietLevelFactor { get; init; }
+
+    /// <summary>The downward clip, in scales σ = √(ψm + φm²), of the quiet-spell rule (<see cref="QuietLevelFactor"/>):
+    /// 0 (default) keeps a quiet bucket from lowering a level at all; a permanent drop below q of the expectation is
+    /// then never learned, a positive value learns it at that many σ per sample. The evaluation's
+    /// <c>--quiet-down c</c>.</summary>
+    internal double QuietLevelDown { get; init; }
+
+    /// <summary>The effect-size gate against a second level (issue 15, fifteenth session; internal, the anomaly
+    /// evaluation's <c>--level-gate</c>): <see cref="AnomalyLevelGate.None"/> (default) leaves the model unchanged; otherwise,
+    /// where a slot's level is shrunk toward the population profile, a bucket must also reach
+    /// <see cref="LevelGateRatio"/> × the largest of the chosen alternative levels × the key's recent-activity factor
+    /// (<see cref="BaselineMath.GateAgainst"/>), so a detection is removed only where another estimate the model holds
+    /// for the key and slot says the level is higher than the prediction m. No state is added.</summary>
+    internal AnomalyLevelGate LevelGate { get; init; }
+
+    /// <summary>The ratio of <see cref="LevelGate"/>; null (default): the thresholds' <see cref="AnomalyThresholds.MinRatio"/>.</summary>
+    internal double? LevelGateRatio { get; init; }
+
     /// <summary>Overrides the thresholds of the trigger's sensitivity; <see langword="null"/> (default) uses
     /// <see cref="AnomalyThresholds.For"/>.</summary>
     public AnomalyThresholds? Thresholds { get; set; }
@@ -156,6 +182,26 @@ public sealed class AnomalyDetectorOptions
             errors.Add(new(nameof(ProfileWeight), "must be a finite number greater than zero"));
         }
 
+        if (!(QuietLevelFactor >= 0 && QuietLevelFactor <= BaselineMath.MaxRecentFactor))
+        {
+            errors.Add(new(nameof(QuietLevelFactor), "must be 0 (off) or a recent-activity factor up to 2"));
+        }
+
+        if (!(QuietLevelDown >= 0 && QuietLevelDown <= BaselineMath.HuberDown))
+        {
+            errors.Add(new(nameof(QuietLevelDown), "must be between 0 and 1.5 scales"));
+        }
+
+        if (LevelGateRatio is { } gateRatio && !(gateRatio >= 1 && double.IsFinite(gateRatio)))
+        {
+            errors.Add(new(nameof(LevelGateRatio), "must be a finite number of at least 1"));
+        }
+
+        if ((LevelGate & ~AnomalyLevelGate.All) != 0)
+        {
+            errors.Add(new(nameof(LevelGate), "must combine only the defined alternative levels"));
+        }
+
         if (ProfileZOffset is { } offset && !double.IsFinite(offset))
         {
             errors.Add(new(nameof(ProfileZOffset), "must be a finite number"));
@@ -163,4 +209,25 @@ public sealed class AnomalyDetectorOptions
 
         return errors;
     }
+}
+
+/// <summary>The alternative levels the effect-size gate of <see cref="AnomalyDetectorOptions.LevelGate"/> takes the
+/// largest of (internal, issue 15).</summary>
+[Flags]
+internal enum AnomalyLevelGate
+{
+    /// <summary>No second gate (the model's default).</summary>
+    None = 0,
+
+    /// <summary>The slot's own level (its EWMA of the key's counts), not shrunk toward the profile.</summary>
+    Own = 1,
+
+    /// <summary>The slot's own level pooled with the adjacent hours (the model's prediction without the profile).</summary>
+    Pooled = 2,
+
+    /// <summary>The key's rate R × the profile's rate of the slot (the profile's prediction without the slot's own level).</summary>
+    Profile = 4,
+
+    /// <summary>Every defined alternative.</summary>
+    All = Own | Pooled | Profile,
 }

@@ -405,6 +405,62 @@ internal static class BaselineMath
         }
     }
 
+    /// <summary>Whether a closed bucket falls in a quiet spell of the key (<see cref="AnomalyDetectorOptions.QuietLevelFactor"/>):
+    /// the recent-activity factor without its floor, (observed + prior) / (expected + prior) after the bucket's own update,
+    /// below <paramref name="factor"/>. Never with <paramref name="factor"/> 0 (the rule off).</summary>
+    /// <param name="observed">The recent-activity observed sum, this bucket included.</param>
+    /// <param name="expected">The recent-activity expected sum, this bucket included.</param>
+    /// <param name="factor">The rule's q (0: off).</param>
+    /// <returns>Whether the bucket is quiet.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsQuiet(float observed, float expected, double factor) =>
+        factor > 0 && observed + RecentPrior < factor * (expected + RecentPrior);
+
+    /// <summary>Folds a final bucket count of a quiet spell into a slot's level (<see cref="AnomalyDetectorOptions.QuietLevelFactor"/>):
+    /// as <see cref="Update"/>, except that a downward residual is clipped at <paramref name="down"/> scales from the
+    /// slot's second sample on (its first sets the level, as always; the warm-up's unclipped mean would learn a holiday in
+    /// full). Upward residuals are clipped as by <see cref="Update"/>.</summary>
+    /// <param name="level">The slot's level (updated).</param>
+    /// <param name="samples">The slot's samples (updated).</param>
+    /// <param name="count">The bucket's final count.</param>
+    /// <param name="batch">The key's batch factor ψ.</param>
+    /// <param name="dispersion">The key's dispersion φ.</param>
+    /// <param name="down">The downward clip in scales (at most <see cref="HuberDown"/>).</param>
+    public static void UpdateQuiet(ref float level, ref byte samples, double count, double batch, double dispersion, double down)
+    {
+        if (samples == 0)
+        {
+            Update(ref level, ref samples, count, batch, dispersion);
+            return;
+        }
+
+        double m = level;
+        var residual = count - m;
+        var clipped = residual;
+        if (residual < 0)
+        {
+            var limit = down * ClipScale(m, batch, dispersion);
+            if (residual < -limit)
+            {
+                clipped = -limit;
+            }
+        }
+        else if (samples >= WarmUpSamples)
+        {
+            var limit = Huber * ClipScale(m, batch, dispersion);
+            if (residual > limit)
+            {
+                clipped = limit;
+            }
+        }
+
+        level = (float)Math.Max(0.0, m + (Weights[samples] * clipped));
+        if (samples < byte.MaxValue)
+        {
+            samples++;
+        }
+    }
+
     // Index n: the weight of a slot's (n + 1)th sample, max(α, 1 / (n + 1)), the same doubles Update would compute.
     private static readonly double[] Weights = MakeWeights();
 
@@ -478,6 +534,27 @@ internal static class BaselineMath
 
     /// <summary>The Cornish–Fisher standardized quantile z + (z² − 1)·γ/6 (first-order skewness correction).</summary>
     private static double CornishFisher(double z, double skew) => z + (((z * z) - 1) * skew / 6);
+
+    /// <summary>The effect-size gate against a second level (issue 15; <see cref="AnomalyDetectorOptions.LevelGate"/>): the
+    /// smallest anomalous count <paramref name="threshold"/> raised to at least ⌈<paramref name="ratio"/> ×
+    /// <paramref name="alternative"/>⌉, so the count must be that many times the larger of the two levels. An alternative
+    /// that is not a positive finite number (none known) leaves the threshold as it is; the result is never above
+    /// <see cref="int.MaxValue"/> − 1 (<see cref="int.MaxValue"/> is reserved for "cannot fire").</summary>
+    /// <param name="threshold">The smallest anomalous count against the prediction m (its gates included).</param>
+    /// <param name="alternative">The second level (the same units as m: the recent-activity factor applied).</param>
+    /// <param name="ratio">The ratio (at least 1).</param>
+    /// <returns>The smallest anomalous count.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int GateAgainst(int threshold, double alternative, double ratio)
+    {
+        if (!(alternative > 0) || !double.IsFinite(alternative))
+        {
+            return threshold;
+        }
+
+        var t = Math.Ceiling(ratio * alternative);
+        return t <= threshold ? threshold : t >= int.MaxValue - 1 ? int.MaxValue - 1 : (int)t;
+    }
 
     /// <summary>The smallest anomalous count given a quantile: at least MinCount·ψ, MinRatio·m and the quantile.</summary>
     private static int Gate(double level, double batch, double quantile, AnomalyThresholds thresholds)

@@ -61,9 +61,20 @@ public sealed partial class BaselineModel<T>
                 }
 
                 BaselineMath.UpdateRecent(ref observed, ref expected, predicted, 0, batch, k.Dispersion);
+                if (BaselineMath.IsQuiet(observed, expected, _quietFactor))
+                {
+                    BaselineMath.UpdateQuiet(ref level, ref samples, 0, batch, k.Dispersion, _quietDown);
+                }
+                else
+                {
+                    BaselineMath.Update(ref level, ref samples, 0, batch, k.Dispersion);
+                }
+            }
+            else
+            {
+                BaselineMath.Update(ref level, ref samples, 0, batch, k.Dispersion);
             }
 
-            BaselineMath.Update(ref level, ref samples, 0, batch, k.Dispersion);
             SetSlot(slots, j, level, samples);
             if (q == to)
             {

@@ -78,8 +78,16 @@ public sealed partial class BaselineModel<T>
     private readonly double _profileFit;
     private readonly double _profileWeight;
 
+    // The quiet-spell rule for the levels (issue 15, level-16): q (0: off) and the downward clip in scales.
+    private readonly double _quietFactor;
+    private readonly double _quietDown;
+
     // The quantile where a slot is predicted with the profile: the thresholds' Z + the profile's offset.
     private readonly double _profileZ;
+
+    // The effect-size gate against a second level (AnomalyDetectorOptions.LevelGate; None: off) and its ratio.
+    private readonly AnomalyLevelGate _levelGate;
+    private readonly double _levelGateRatio;
 
     private long _watermark = long.MinValue;
     private long _nextSweepTicks = long.MinValue;
@@ -115,7 +123,11 @@ public sealed partial class BaselineModel<T>
         _chunkShift = Math.Clamp(BitOperations.Log2((uint)(65536 / _slots)), 0, MaxChunkShift);
         _profileFit = options.ProfileFitLimit;
         _profileWeight = options.ProfileWeight ?? BaselineMath.ProfileWeight;
+        _quietFactor = options.QuietLevelFactor;
+        _quietDown = options.QuietLevelDown;
         _profileZ = Thresholds.Z + (options.ProfileZOffset ?? BaselineMath.ProfileZOffset(trigger.Sensitivity));
+        _levelGate = options.LevelGate;
+        _levelGateRatio = options.LevelGateRatio ?? Thresholds.MinRatio;
         if (_profileFit > 0 && _slots == 2 * BaselineMath.HoursPerDayType && _keyZone is null)
         {
             if (!(_profileZ > 0))
@@ -164,6 +176,34 @@ public sealed partial class BaselineModel<T>
     {
         var h = FindHandle(key);
         return h < 0 ? null : Record(h).ProfileRate;
+    }
+
+    /// <summary>The parts of a key's predicted level for the bucket containing <paramref name="time"/> (evaluation
+    /// diagnostics, issue 15 level-16): the slot's own level and samples, the key's rate R against the profile (−1 when
+    /// not predicted with it), the profile's rate p of the slot, the predicted level before the recent-activity factor,
+    /// and the recent factor with and without its floor. Null when the key is not tracked. Reads only.</summary>
+    internal (double Own, int Samples, double Rate, double ProfileRate, double Predicted, double Recent, double Unfloored)? InspectLevel(string key, DateTimeOffset time)
+    {
+        var h = FindHandle(key);
+        if (h < 0)
+        {
+            return null;
+        }
+
+        ref var k = ref Record(h).Cold;
+        var j = SlotOf(h, time.UtcTicks / _bucket);
+        var slots = SlotsOf(h);
+        var predicted = Predict(h, slots, j, out _, keep: false);
+        var rate = -1.0;
+        var p = double.NaN;
+        if (_profile is not null && KeyRate(h, keep: false, out var r))
+        {
+            rate = r;
+            p = _profile.Rates[j];
+        }
+
+        var unfloored = (k.RecentObserved + BaselineMath.RecentPrior) / (k.RecentExpected + BaselineMath.RecentPrior);
+        return (LevelAt(slots, j), SamplesAt(slots, j), rate, p, predicted, BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected), unfloored);
     }
 
     /// <summary>The number of keys tracked.</summary>
@@ -306,12 +346,18 @@ public sealed partial class BaselineModel<T>
         var b = time.UtcTicks / _bucket;
         var j = SlotOf(h, b);
         var slots = SlotsOf(h);
-        var level = Predict(h, slots, j, out var effective, keep: false) * BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        var recent = BaselineMath.RecentFactor(k.RecentObserved, k.RecentExpected);
+        var level = Predict(h, slots, j, out var effective, keep: false) * recent;
         int samples = SamplesAt(slots, j);
         var batch = BaselineMath.BatchFactor(s.BatchSum, s.BatchSquares);
         var bucketThreshold = effective > 0
             ? BaselineMath.PredictiveThresholdOfSamples(level, batch, k.Dispersion, effective, _profileZ, Thresholds, out var scale)
             : BaselineMath.PredictiveThreshold(level, batch, k.Dispersion, samples, Thresholds, out scale);
+        if (effective > 0 && _levelGate != AnomalyLevelGate.None)
+        {
+            bucketThreshold = BaselineMath.GateAgainst(bucketThreshold, GateLevel(h, slots, j, keep: false) * recent, _levelGateRatio);
+        }
+
         var learned = (b * _bucket) - k.FirstTicks >= _learning;
         var threshold = learned && samples > 0 ? bucketThreshold : (int?)null;
         return new BaselineEstimate(level, scale, samples, learned, threshold);
