@@ -130,8 +130,8 @@ internal sealed class AnomalyDetector : IPolicyDetector
 
     /// <summary>Reads the state into this detector, which must be fresh (the engine discards it after an exception).
     /// An <see cref="ArgumentException"/> means the state does not fit this detector (another bucket or time zone): the
-    /// engine skips the policy with that reason. A state written with the other setting of issue 15's internal switches
-    /// (the population profile, the dispersion grid) is read by the snapshot's mix rule (docs/anomaly.md).</summary>
+    /// engine skips the policy with that reason. A state written under the other model (the per-key model's format 1, the
+    /// population model's format 3, the evaluation's profile-only format 2) is read by the snapshot's mix rule (docs/anomaly.md).</summary>
     public void ReadState(CheckpointReader reader)
     {
         // Before anything is read into the model (the grid's prior is read before the keys).
@@ -162,7 +162,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
         // from the next UTC day start on (docs/anomaly.md); a model without the profile drops a saved one.
         var profile = format >= 2 ? BaselineModel<Activity>.ReadProfile(reader, slots) : null;
 
-        // The dispersion grid (format 3; issue 15's internal switch), by the mix rule of BaselineSnapshot (one code:
+        // The dispersion grid (format 3; the population model, the default), by the mix rule of BaselineSnapshot (one code:
         // BaselineModel's RestoreGridPrior and RestoreGridKey): a detector with the grid keeps it, one without drops it
         // (every key the grid had informed continues its moments from its φ̂); a state without it read by a detector
         // with the grid starts the grid as a new model's (the uniform prior, every key uninformed with its saved φ̂).

@@ -249,7 +249,7 @@ public sealed partial class BaselineModel<T>
             return AnomalyOutcome.Late;
         }
 
-        // The population profile (null unless switched on) counts the observation here, unless the engine's detector
+        // The population profile (null in the per-key model) counts the observation here, unless the engine's detector
         // counted it in Pass already.
         if (_profile is not null && !CountedInPass)
         {
