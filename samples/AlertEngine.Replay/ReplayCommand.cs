@@ -42,11 +42,13 @@ internal sealed class ReplayCommand
     public ReplayReport Report { get; private set; } = new();
 
     /// <summary>Tests only (<see cref="Program.Run(string[], Stream, Stream, TextWriter, out ReplayReport, Action{AlertEngineOptions}?, CancellationToken)"/>):
-    /// sets engine options the command line cannot set (issue 15's internal switches); none by default.</summary>
+    /// sets engine options the command line cannot set (e.g. <see cref="AlertEngineOptions.AnomalyModel"/>, issue 15's
+    /// internal switches); none by default.</summary>
     internal Action<AlertEngineOptions>? ConfigureOptions { get; init; }
 
     /// <summary>Tests only, for <see cref="ConfigureOptions"/>: the anomaly dispersion grid with the population profile
-    /// at its default fit limit (issue 15's internal switches, which only this assembly can set).</summary>
+    /// at its default fit limit set explicitly (issue 15's internal switches, which only this assembly can set; the same
+    /// as the default model, <see cref="AnomalyModel.Population"/>).</summary>
     internal static void UseDispersionGrid(AlertEngineOptions options)
     {
         options.AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault;

@@ -82,6 +82,7 @@ internal sealed partial class AlertPolicyReloader : IDisposable
         && a.ThresholdResolution == b.ThresholdResolution
         && a.TimeZone.Id == b.TimeZone.Id
         && a.AnomalyKeyTimeZone == b.AnomalyKeyTimeZone
+        && a.AnomalyModel == b.AnomalyModel
         && a.FutureTolerance == b.FutureTolerance
         && a.MaxValuesPerKey == b.MaxValuesPerKey;
 

@@ -6,12 +6,13 @@ using Microsoft.Extensions.Primitives;
 namespace AlertEngine.Extensions.DependencyInjection.Tests;
 
 /// <summary>A reload that changes engine options (which only take effect at the next start) logs a warning (2203),
-/// including for the options added with the newer triggers and the future tolerance.</summary>
+/// including for the options added with the newer triggers, the future tolerance and the anomaly model.</summary>
 public class ReloadEngineOptionsTests
 {
     [Theory]
     [InlineData("MaxValuesPerKey")]
     [InlineData("FutureTolerance")]
+    [InlineData("AnomalyModel")]
     [InlineData("none")]
     public void Changing_an_engine_option_on_reload_is_reported_as_taking_effect_at_the_next_start(string option)
     {
@@ -27,6 +28,11 @@ public class ReloadEngineOptionsTests
             if (changed && option == "MaxValuesPerKey")
             {
                 o.Engine.MaxValuesPerKey = 5;
+            }
+
+            if (changed && option == "AnomalyModel")
+            {
+                o.Engine.AnomalyModel = AnomalyModel.PerKey;
             }
 
             if (changed && option == "FutureTolerance")

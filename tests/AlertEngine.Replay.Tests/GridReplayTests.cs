@@ -4,9 +4,10 @@ using System.Text;
 namespace AlertEngine.Replay.Tests;
 
 /// <summary>
-/// The anomaly dispersion grid (issue 15's internal switch, set through the test-only hook
-/// <see cref="ReplayHost.Run(string[], string, Action{AlertEngineOptions})"/>) on the replay's streaming path
-/// (<c>--threads N</c>, the partitioned engine's staged phases): the output is byte-identical to one thread's.
+/// The anomaly dispersion grid (the population model, the default <see cref="AlertEngineOptions.AnomalyModel"/>; the
+/// per-key model set through the test-only hook <see cref="ReplayHost.Run(string[], string, Action{AlertEngineOptions})"/>)
+/// on the replay's streaming path (<c>--threads N</c>, the partitioned engine's staged phases): the output is
+/// byte-identical to one thread's.
 /// </summary>
 public class GridReplayTests
 {
@@ -81,15 +82,18 @@ public class GridReplayTests
         Assert.SkipWhen(ReplayHost.ExternalExecutable is not null, "The options hook runs in-process only.");
         var input = Activities(seed);
         string[] args = ["--policies", PolicyFile.Value, "--activities", "-"];
-        var one = ReplayHost.Run([.. args, "--threads", "1"], input, ReplayCommand.UseDispersionGrid);
+        var one = ReplayHost.Run([.. args, "--threads", "1"], input);
         Assert.True(one.ExitCode == 0, one.ToString());
         Assert.Contains(one.Alerts, a => a.GetProperty("policyId").GetString() == "grid-hourly");
 
-        // The hook reached the engine: the grid changes the alerts (the same replay without it differs).
-        var plain = ReplayHost.Run([.. args, "--threads", "1"], input);
-        Assert.NotEqual(one.Stdout, plain.Stdout);
+        // The replay runs the population model (the grid) by default: the internal switches give the same output, and
+        // the per-key model (AnomalyModel.PerKey, set through the hook) another.
+        var hooked = ReplayHost.Run([.. args, "--threads", "1"], input, ReplayCommand.UseDispersionGrid);
+        Assert.Equal(one.Stdout, hooked.Stdout);
+        var perKey = ReplayHost.Run([.. args, "--threads", "1"], input, o => o.AnomalyModel = AnomalyModel.PerKey);
+        Assert.NotEqual(one.Stdout, perKey.Stdout);
 
-        var many = ReplayHost.Run([.. args, "--threads", threads], input, ReplayCommand.UseDispersionGrid);
+        var many = ReplayHost.Run([.. args, "--threads", threads], input);
         Assert.Equal(0, many.ExitCode);
         Assert.Equal(one.Stdout, many.Stdout);
         Assert.Equal(one.SummaryLine, many.SummaryLine);

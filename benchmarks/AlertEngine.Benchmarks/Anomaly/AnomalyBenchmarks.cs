@@ -7,7 +7,8 @@ namespace AlertEngine.Benchmarks.Anomaly;
 /// Per-activity cost of <see cref="BaselineModel{T}.Observe"/> at 100,000 keys in steady state (every key past its
 /// learning period, activities flow in event-time order, buckets close, the hourly sweep runs), side by side with
 /// the previous implementation (<see cref="PreviousBaselineModel{T}"/>, per-key state in one struct and a kept-item
-/// buffer per key). Each invocation observes 1,000,000 activities, so the columns are per activity.
+/// buffer per key), and the current model with the per-key option (<c>CurrentPerKey</c>; <c>Current</c> is the default,
+/// the population model). Each invocation observes 1,000,000 activities, so the columns are per activity.
 /// <c>dotnet run -c Release --project benchmarks/AlertEngine.Benchmarks -- --filter *AnomalyBenchmarks*</c>
 /// </summary>
 [MemoryDiagnoser]
@@ -48,6 +49,17 @@ public class AnomalyBenchmarks
         Console.WriteLine($"// current model: {_current.KeyCount} keys, {(after - before) / (double)_current.KeyCount:0} bytes per key (managed heap growth incl. dictionary entries and the kept-item ring)");
     }
 
+    [GlobalSetup(Target = nameof(CurrentPerKey))]
+    public void SetupCurrentPerKey()
+    {
+        Prepare();
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        _current = new BaselineModel<Activity>(Trigger, new AnomalyDetectorOptions { Model = AnomalyModel.PerKey });
+        Learn(() => Run(_current));
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        Console.WriteLine($"// current model, per-key (AnomalyModel.PerKey): {_current.KeyCount} keys, {(after - before) / (double)_current.KeyCount:0} bytes per key (managed heap growth incl. dictionary entries and the kept-item ring)");
+    }
+
     [GlobalSetup(Target = nameof(Previous))]
     public void SetupPrevious()
     {
@@ -62,8 +74,14 @@ public class AnomalyBenchmarks
     [Benchmark(Baseline = true, OperationsPerInvoke = PerInvoke)]
     public int Previous() => Run(_previous!);
 
+    /// <summary>The current model with the default options: the population model (profile and dispersion grid) since
+    /// flip-16.</summary>
     [Benchmark(OperationsPerInvoke = PerInvoke)]
     public int Current() => Run(_current!);
+
+    /// <summary>The current model with <see cref="AnomalyModel.PerKey"/> (the default before flip-16).</summary>
+    [Benchmark(OperationsPerInvoke = PerInvoke)]
+    public int CurrentPerKey() => Run(_current!);
 
     private void Prepare()
     {

@@ -224,7 +224,7 @@ public static class AnomalyDispersionEvaluation
         }
 
         report.AppendLine();
-        report.AppendLine(inv, $"Thresholds: low {Describe(AnomalyThresholds.Low, AnomalySensitivity.Low)}; medium {Describe(AnomalyThresholds.Medium, AnomalySensitivity.Medium)}; high {Describe(AnomalyThresholds.High, AnomalySensitivity.High)}.");
+        report.AppendLine(inv, $"Thresholds: low {Describe(AnomalySensitivity.Low)}; medium {Describe(AnomalySensitivity.Medium)}; high {Describe(AnomalySensitivity.High)}.");
         report.AppendLine(inv, $"Elapsed: {clock.Elapsed.TotalSeconds:0} s.");
         return EvaluationReport.Publish(report, output);
     }
@@ -232,8 +232,12 @@ public static class AnomalyDispersionEvaluation
     private static string PerThousand(int n, double userDays) =>
         userDays > 0 ? (1000.0 * n / userDays).ToString("0.00", CultureInfo.InvariantCulture) : "–";
 
-    private static string Describe(AnomalyThresholds t, AnomalySensitivity sensitivity) =>
-        AnomalyEvaluation.ProfileFitLimit > 0
-            ? string.Create(CultureInfo.InvariantCulture, $"Z {t.Z} (with the population profile {t.Z + BaselineMath.ProfileZOffset(sensitivity)}), min count {t.MinCount}, min ratio {t.MinRatio}")
+    private static string Describe(AnomalySensitivity sensitivity)
+    {
+        var grid = AnomalyEvaluation.DispersionGrid && AnomalyEvaluation.ProfileFitLimit > 0;
+        var t = BaselineMath.DefaultThresholds(sensitivity, grid);
+        return AnomalyEvaluation.ProfileFitLimit > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"Z {t.Z} (with the population profile {t.Z + BaselineMath.ProfileZOffsetOf(sensitivity, grid):0.###}), min count {t.MinCount}, min ratio {t.MinRatio}")
             : string.Create(CultureInfo.InvariantCulture, $"Z {t.Z}, min count {t.MinCount}, min ratio {t.MinRatio}");
+    }
 }

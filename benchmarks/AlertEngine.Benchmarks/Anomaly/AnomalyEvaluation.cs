@@ -210,8 +210,9 @@ public static class AnomalyEvaluation
     }
 
     /// <summary>The population profile's switch and fit limit of every evaluated model
-    /// (<see cref="AnomalyDetectorOptions.ProfileFitLimit"/>): 0 (default) without the profile, as the engine runs by
-    /// default; <c>--profile</c> the evaluated limit <see cref="BaselineMath.ProfileFitDefault"/>; <c>--profile-fit L</c>
+    /// (<see cref="AnomalyDetectorOptions.ProfileFitLimit"/>): 0 (default) without the profile, the per-key model
+    /// (<see cref="AnomalyModel.PerKey"/>; the library's default is the population model, <c>--profile --grid</c>);
+    /// <c>--profile</c> the evaluated limit <see cref="BaselineMath.ProfileFitDefault"/>; <c>--profile-fit L</c>
     /// another (exploration).</summary>
     internal static double ProfileFitLimit { get; set; }
 
@@ -274,7 +275,9 @@ public static class AnomalyEvaluation
             zones[u] = TimeZoneInfo.CreateCustomTimeZone($"UTC{traces[u].UtcOffsetHours:+0;-0;+0}", TimeSpan.FromHours(traces[u].UtcOffsetHours), null, null);
         }
 
-        var thresholds = AnomalyThresholds.For(sensitivity);
+        // The sensitivity's thresholds for the evaluated model: with --profile --grid the population model's operating
+        // point (BaselineMath.PopulationOperatingPoint, the library's default model), otherwise the per-key ones.
+        var thresholds = BaselineMath.DefaultThresholds(sensitivity, grid: DispersionGrid && ProfileFitLimit > 0);
         if (z is { } zz)
         {
             thresholds = thresholds with { Z = zz };

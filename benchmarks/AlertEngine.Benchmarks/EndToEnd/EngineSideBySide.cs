@@ -166,6 +166,12 @@ internal static class EngineSideBySide
         options.AnomalyDispersionGrid = grid;
     }
 
+    /// <summary>The per-key model (<see cref="AnomalyModel.PerKey"/>), in a method of its own that is never inlined, so
+    /// that a baseline AlertEngine.dll without the option throws <see cref="MissingMethodException"/> (or
+    /// <see cref="TypeLoadException"/>) here, where the caller catches it.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SetPerKeyModel(AlertEngineOptions options) => options.AnomalyModel = AnomalyModel.PerKey;
+
     /// <summary>A second copy of this harness bound to the baseline AlertEngine.dll.</summary>
     private static Func<string, string, string, double[]> LoadBaseline(string dir)
     {
@@ -298,9 +304,11 @@ internal static class EngineSideBySide
 
         var activities = _activities;
 
-        // A suffix @profile or @grid (issue 15's internal switches, this build only): the stage with the anomaly
-        // policies' population profile, or the profile and the dispersion grid with its mixture prior.
-        var anomalySwitch = stage.EndsWith("@grid", StringComparison.Ordinal) ? 2 : stage.EndsWith("@profile", StringComparison.Ordinal) ? 1 : 0;
+        // A suffix @profile or @grid (issue 15's internal switches): the stage with the anomaly policies' population
+        // profile alone, or the profile and the dispersion grid with its mixture prior (the population model, the default
+        // since flip-16). @perkey: the per-key model (AnomalyModel.PerKey; a baseline build from before the option runs
+        // its default, which was the per-key model). No suffix: each build's default.
+        var anomalySwitch = stage.EndsWith("@grid", StringComparison.Ordinal) ? 2 : stage.EndsWith("@profile", StringComparison.Ordinal) ? 1 : stage.EndsWith("@perkey", StringComparison.Ordinal) ? 3 : 0;
         if (anomalySwitch != 0)
         {
             stage = stage[..stage.IndexOf('@', StringComparison.Ordinal)];
@@ -348,7 +356,18 @@ internal static class EngineSideBySide
                 break;
         }
 
-        if (anomalySwitch != 0)
+        if (anomalySwitch == 3)
+        {
+            try
+            {
+                SetPerKeyModel(options);
+            }
+            catch (Exception e) when (e is MissingMethodException or TypeLoadException)
+            {
+                // A baseline from before AnomalyModel: its default is the per-key model.
+            }
+        }
+        else if (anomalySwitch != 0)
         {
             SetAnomalySwitches(options, anomalySwitch == 2);
         }

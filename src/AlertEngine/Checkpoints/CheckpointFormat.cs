@@ -17,7 +17,7 @@ namespace AlertEngine;
 ///            policy's state only when its operations, conditions and trigger are unchanged), the aggregator block
 ///            (open alert), the detector block: detector-wide fields, then keyed records (key, length, payload)*
 /// </code>
-/// <para>An anomaly detector with the population day profile (issue 15; an internal switch, off by default) starts its
+/// <para>An anomaly detector with the population day profile (issue 15; the population model, the default, with the grid) starts its
 /// block with a negative format marker (−2: its detector-wide fields are followed by the profile, and each key's record
 /// ends with its cached rate against the profile); without the profile the block is format 1 as before, starting with
 /// its positive bucket length. Either reads both: format 1 with an empty profile, format 2 without the profile dropping

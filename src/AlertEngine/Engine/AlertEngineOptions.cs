@@ -73,21 +73,44 @@ public sealed class AlertEngineOptions
     /// </summary>
     public Func<string, TimeZoneInfo?>? AnomalyKeyTimeZone { get; set; }
 
-    /// <summary>The internal switch of the anomaly policies' population day profile (issue 15): 0 (default) off, the
-    /// engine's detections, checkpoints and anomaly state those of an engine without it; a positive value is the
-    /// profile's fit limit (<see cref="AnomalyDetectorOptions.ProfileFitLimit"/>). Not public until the profile is
-    /// combined with the per-key dispersion grid; tests and the anomaly evaluation set it.</summary>
-    internal double AnomalyProfileFitLimit { get; set; }
+    /// <summary>
+    /// Which model the unusual-activity (anomaly) policies learn their baselines with. Default
+    /// <see cref="AlertEngine.AnomalyModel.Population"/>: each key's own rate and dispersion, steadied by the policy's
+    /// population day shape and a mixture prior over its keys' dispersions (the model docs/anomaly.md evaluates; the
+    /// sensitivities low/medium/high are its operating points there). <see cref="AlertEngine.AnomalyModel.PerKey"/>:
+    /// strictly each key's own history (the model before issue 15). A policy with a bucket longer than an hour, and every
+    /// policy when <see cref="AnomalyKeyTimeZone"/> is set, runs the per-key model whatever this says. Read when the
+    /// pipeline is built; an engine checkpoint written under either model restores into the other (the keys' levels and
+    /// learning are kept; what the restoring model adds starts empty).
+    /// </summary>
+    public AnomalyModel AnomalyModel { get; set; } = AnomalyModel.Population;
 
-    /// <summary>The internal switch of the anomaly policies' per-key dispersion grid with the lagged empirical-Bayes
-    /// mixture prior (issue 15, <see cref="AnomalyDetectorOptions.DispersionGrid"/>): false (default) off; on only
-    /// together with <see cref="AnomalyProfileFitLimit"/>. The single pipeline and the in-process
-    /// <see cref="PartitionedAlertPipeline"/> (through <c>Process</c>: the coordinator sums the partitions' prior totals
-    /// after every UTC day start, <c>GridExchange</c>, also in its staged phases) and the Orleans cluster (the coordinator
-    /// grain sums the partition grains' totals) run it with the same output. An engine
-    /// checkpoint's anomaly state written with the other setting restores by the snapshot's mix rule (the grid starts as
-    /// in a new model, or is dropped; every key keeps its levels). Tests and the evaluation set it.</summary>
-    internal bool AnomalyDispersionGrid { get; set; }
+    private double? _anomalyProfileFitLimit;
+    private bool? _anomalyDispersionGrid;
+
+    /// <summary>The anomaly policies' population day profile's fit limit (issue 15), internal: not set follows
+    /// <see cref="AnomalyModel"/> (<see cref="BaselineMath.ProfileFitDefault"/> for the population model, 0 for the
+    /// per-key one); see <see cref="AnomalyDetectorOptions.ProfileFitLimit"/>. Tests and the evaluation set it; the
+    /// getter gives the value in force.</summary>
+    internal double AnomalyProfileFitLimit
+    {
+        get => _anomalyProfileFitLimit ?? (AnomalyModel == AnomalyModel.Population ? BaselineMath.ProfileFitDefault : 0);
+        set => _anomalyProfileFitLimit = value;
+    }
+
+    /// <summary>The anomaly policies' per-key dispersion grid with the lagged empirical-Bayes mixture prior (issue 15,
+    /// <see cref="AnomalyDetectorOptions.DispersionGrid"/>), internal: not set follows <see cref="AnomalyModel"/> (on for
+    /// the population model whenever the profile is on); the getter gives the value in force. The single pipeline and
+    /// the in-process <see cref="PartitionedAlertPipeline"/> (through <c>Process</c>: the coordinator sums the partitions'
+    /// prior totals after every UTC day start, <c>GridExchange</c>, also in its staged phases) and the Orleans cluster
+    /// (the coordinator grain sums the partition grains' totals) run it with the same output. An engine checkpoint's
+    /// anomaly state written with the other setting restores by the snapshot's mix rule (the grid starts as in a new
+    /// model, or is dropped; every key keeps its levels).</summary>
+    internal bool AnomalyDispersionGrid
+    {
+        get => _anomalyDispersionGrid ?? (AnomalyModel == AnomalyModel.Population && AnomalyProfileFitLimit > 0);
+        set => _anomalyDispersionGrid = value;
+    }
 
     /// <summary>Checks every option and lists every problem.</summary>
     /// <returns>The errors; empty when valid.</returns>
@@ -139,6 +162,11 @@ public sealed class AlertEngineOptions
             errors.Add(new(nameof(TimeZone), "is required"));
         }
 
+        if (!Enum.IsDefined(AnomalyModel))
+        {
+            errors.Add(new(nameof(AnomalyModel), "must be one of " + string.Join(", ", Enum.GetNames<AnomalyModel>())));
+        }
+
         return errors;
     }
 
@@ -169,7 +197,8 @@ public sealed class AlertEngineOptions
         ThresholdResolution = ThresholdResolution,
         TimeZone = TimeZone,
         AnomalyKeyTimeZone = AnomalyKeyTimeZone,
-        AnomalyProfileFitLimit = AnomalyProfileFitLimit,
-        AnomalyDispersionGrid = AnomalyDispersionGrid,
+        AnomalyModel = AnomalyModel,
+        _anomalyProfileFitLimit = _anomalyProfileFitLimit,
+        _anomalyDispersionGrid = _anomalyDispersionGrid,
     };
 }

@@ -377,7 +377,7 @@ public sealed partial class AlertPipeline : IDisposable
                     continue;
                 }
 
-                // An anomaly policy with the population profile (issue 15, off by default) counts every admitted activity
+                // An anomaly policy with the population profile (issue 15: the population model, the default) counts every admitted activity
                 // in Pass, as each partition of the partitioned engine does (its Observe does not count again).
                 if (runtime.PassesFirst)
                 {

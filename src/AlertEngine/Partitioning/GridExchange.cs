@@ -1,8 +1,8 @@
 namespace AlertEngine;
 
 /// <summary>
-/// The in-process coordinator's side of the anomaly dispersion grid's lagged prior (issue 15, the internal switch
-/// <see cref="AlertEngineOptions.AnomalyDispersionGrid"/>) in a partitioned engine. At each UTC day start D every copy
+/// The in-process coordinator's side of the anomaly dispersion grid's lagged prior (issue 15, the population model,
+/// the default <see cref="AlertEngineOptions.AnomalyModel"/>; <see cref="AlertEngineOptions.AnomalyDispersionGrid"/>) in a partitioned engine. At each UTC day start D every copy
 /// of a policy's model applies the totals pending since D − 1 and sums its own keys' quantized posteriors
 /// (<see cref="LaggedGridPrior"/>); a partition holds only its keys, so after the part of a batch in which a policy
 /// crossed D the coordinator adds the partitions' vectors (integers: any order gives the same bits) and hands every

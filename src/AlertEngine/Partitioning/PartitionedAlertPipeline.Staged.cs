@@ -19,8 +19,8 @@ namespace AlertEngine;
 /// a partition's duplicate filter and its detectors are disjoint too. No other member may be called while batches are in
 /// flight; alerts are final as of a batch with <see cref="IsFinal(Alert, long)"/> and that batch's
 /// <see cref="PartitionedBatch.WatermarkTicks"/>.</para>
-/// <para><b>The anomaly dispersion grid</b> (<see cref="AlertEngineOptions.AnomalyDispersionGrid"/>, an internal switch
-/// of issue 15). Its partitions must sum their prior's totals after every part of a batch in which a policy crossed a
+/// <para><b>The anomaly dispersion grid</b> (<see cref="AlertEngineOptions.AnomalyDispersionGrid"/>, the population
+/// model of issue 15, the default). Its partitions must sum their prior's totals after every part of a batch in which a policy crossed a
 /// UTC day start, before any of them crosses the next: a point at which every partition has evaluated up to the same
 /// activity and none beyond it, which the per-partition evaluate phases of overlapping batches do not have. So with
 /// the grid the evaluate phase of partition 0 evaluates the batch in every partition through
@@ -71,7 +71,7 @@ public sealed partial class PartitionedAlertPipeline
     }
 
     /// <summary>Phase 4 (one per partition, in parallel): partition <paramref name="partition"/> evaluates its keys.
-    /// With the anomaly dispersion grid (issue 15's internal switch) the call for partition 0 evaluates the whole batch
+    /// With the anomaly dispersion grid (issue 15's population model, the default) the call for partition 0 evaluates the whole batch
     /// in every partition, as <see cref="Process(IReadOnlyList{Activity})"/> does (<see cref="GridExchange"/>: in parts,
     /// the partitions' prior totals summed after each day start, each part on the pipeline's own worker threads), and
     /// the calls for the other partitions return at once (see the remarks).</summary>

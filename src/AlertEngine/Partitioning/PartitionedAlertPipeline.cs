@@ -129,7 +129,7 @@ public sealed partial class PartitionedAlertPipeline : IDisposable
     /// <exception cref="ArgumentException">An activity is null.</exception>
     /// <exception cref="ObjectDisposedException">The pipeline was disposed.</exception>
     /// <exception cref="InvalidOperationException">An earlier batch failed mid-way (the anomaly dispersion grid's
-    /// exchange, an internal switch): the pipeline is faulted.</exception>
+    /// exchange: the population model, the default): the pipeline is faulted.</exception>
     public IReadOnlyList<AlertChange> Process(IReadOnlyList<Activity> activities)
     {
         ArgumentNullException.ThrowIfNull(activities);
@@ -253,7 +253,7 @@ public sealed partial class PartitionedAlertPipeline : IDisposable
         return _coordinator.ApplyBatch(batch, _admission, _futureNow, _lateAgainst, first, _outputs);
     }
 
-    /// <summary>Evaluates a routed batch with the anomaly dispersion grid (issue 15's internal switch): in parts, the
+    /// <summary>Evaluates a routed batch with the anomaly dispersion grid (issue 15: the population model, the default): in parts, the
     /// partitions' prior totals summed after every day start (<see cref="GridExchange"/>), each part on every partition
     /// in parallel (<see cref="RunPartitions"/>). A failure of the exchange leaves the batch half evaluated (some
     /// partitions ahead of others, the clock moved, no events applied): the pipeline is faulted from then on. Used by

@@ -53,8 +53,9 @@ public sealed class AlertEngineOptionsCopyTests
             ThresholdResolution = TimeSpan.FromSeconds(5),
             TimeZone = TimeZoneInfo.CreateCustomTimeZone("test+2", TimeSpan.FromHours(2), "test+2", "test+2"),
             AnomalyKeyTimeZone = zones,
+            AnomalyModel = AnomalyModel.PerKey,
             AnomalyProfileFitLimit = 2.5,
-            AnomalyDispersionGrid = true,
+            AnomalyDispersionGrid = false,
         };
         var fresh = new AlertEngineOptions();
         foreach (var property in Settings)

@@ -16,7 +16,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
 
     // The anomaly state's format in an engine checkpoint when the model has the population profile: 2 adds the profile
     // to the detector-wide header and each key's cached rate to its record. A model without the profile (the default)
-    // writes format 1, the block as it always was.
+    // (the per-key model) writes format 1, the block as it always was; the population model (profile and grid) format 3.
     private const long ProfileStateFormat = 2;
     private const long GridStateFormat = 3;
 
@@ -37,6 +37,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
             MaxActivitiesPerDetection = options.MaxActivitiesPerAlert,
             TimeZone = options.TimeZone,
             KeyTimeZone = options.AnomalyKeyTimeZone,
+            Model = options.AnomalyModel,
             ProfileFitLimit = options.AnomalyProfileFitLimit,
             DispersionGrid = options.AnomalyDispersionGrid,
         })
@@ -48,8 +49,8 @@ internal sealed class AnomalyDetector : IPolicyDetector
     /// <summary>The model, for snapshots and inspection.</summary>
     public BaselineModel<Activity> Model => _model;
 
-    /// <summary>Whether the model counts the policy's population day profile (issue 15, behind
-    /// <see cref="AlertEngineOptions.AnomalyProfileFitLimit"/>): the engine then calls <see cref="Pass"/> before
+    /// <summary>Whether the model counts the policy's population day profile (issue 15: the population model, the default
+    /// <see cref="AlertEngineOptions.AnomalyModel"/>, where it applies): the engine then calls <see cref="Pass"/> before
     /// <see cref="Observe"/> for every activity that passed the policy's conditions.</summary>
     public bool CountsInPass => _model.HasProfile;
 
@@ -99,8 +100,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
     public void WriteState(CheckpointWriter writer)
     {
         // Format 2 (with the population profile, issue 15): a negative marker (format 1 starts with the positive bucket
-        // length), the header, then the profile. Format 3 (the profile and the dispersion grid, issue 15's internal
-        // switch): the same, then the lagged prior's state, and each key's grid state after its record.
+        // length), the header, then the profile. Format 3 (the profile and the dispersion grid: the population model, issue 15): the same, then the lagged prior's state, and each key's grid state after its record.
         if (_model.HasGrid)
         {
             writer.Write(-GridStateFormat);
@@ -130,8 +130,8 @@ internal sealed class AnomalyDetector : IPolicyDetector
 
     /// <summary>Reads the state into this detector, which must be fresh (the engine discards it after an exception).
     /// An <see cref="ArgumentException"/> means the state does not fit this detector (another bucket or time zone): the
-    /// engine skips the policy with that reason. A state written with the other setting of issue 15's internal switches
-    /// (the population profile, the dispersion grid) is read by the snapshot's mix rule (docs/anomaly.md).</summary>
+    /// engine skips the policy with that reason. A state written under the other model (the per-key model's format 1, the
+    /// population model's format 3, the evaluation's profile-only format 2) is read by the snapshot's mix rule (docs/anomaly.md).</summary>
     public void ReadState(CheckpointReader reader)
     {
         // Before anything is read into the model (the grid's prior is read before the keys).
@@ -162,7 +162,7 @@ internal sealed class AnomalyDetector : IPolicyDetector
         // from the next UTC day start on (docs/anomaly.md); a model without the profile drops a saved one.
         var profile = format >= 2 ? BaselineModel<Activity>.ReadProfile(reader, slots) : null;
 
-        // The dispersion grid (format 3; issue 15's internal switch), by the mix rule of BaselineSnapshot (one code:
+        // The dispersion grid (format 3; the population model, the default), by the mix rule of BaselineSnapshot (one code:
         // BaselineModel's RestoreGridPrior and RestoreGridKey): a detector with the grid keeps it, one without drops it
         // (every key the grid had informed continues its moments from its φ̂); a state without it read by a detector
         // with the grid starts the grid as a new model's (the uniform prior, every key uninformed with its saved φ̂).

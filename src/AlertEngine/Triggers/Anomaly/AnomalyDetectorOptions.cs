@@ -61,31 +61,51 @@ public sealed class AnomalyDetectorOptions
     /// </summary>
     public Func<string, TimeZoneInfo?>? KeyTimeZone { get; set; }
 
-    /// <summary>The internal switch of the population day profile (issue 15; not public until it is combined with the
-    /// per-key dispersion grid): 0 (default) keeps no profile, so the model, its detections, snapshots and checkpoints
-    /// are those of a model without one; a positive value counts the profile (hourly or shorter buckets in the
-    /// policy's zone) and shrinks a key's levels toward it while the key's own seasonal shape strays from it by at
-    /// most this much (the mean squared standardized difference per slot; <see cref="BaselineMath.ProfileFitDefault"/>
-    /// is the evaluated value), +∞ always. The anomaly evaluation and tests set it.</summary>
-    internal double ProfileFitLimit { get; init; }
+    /// <summary>
+    /// Which model learns the baselines. Default <see cref="AnomalyModel.Population"/>: each key's own rate and
+    /// dispersion, steadied by the population's day shape and a mixture prior over the keys' dispersions (the model
+    /// whose false-alarm rates and recall docs/anomaly.md reports); <see cref="AnomalyModel.PerKey"/>: strictly each
+    /// key's own history (the model before issue 15). The population model applies only with hourly or shorter buckets
+    /// and without <see cref="KeyTimeZone"/>; otherwise the detector runs the per-key model
+    /// (<see cref="BaselineModel{T}.ModelInUse"/> tells). The thresholds differ with the model: see
+    /// <see cref="Thresholds"/>.
+    /// </summary>
+    public AnomalyModel Model { get; set; } = AnomalyModel.Population;
+
+    private double? _profileFitLimit;
+    private bool? _dispersionGrid;
+
+    /// <summary>The population day profile's fit limit (issue 15), internal: null (not set) follows <see cref="Model"/>
+    /// (<see cref="BaselineMath.ProfileFitDefault"/>, the evaluated value, for the population model; 0 for the per-key
+    /// model). 0 keeps no profile; a positive value counts the profile (hourly or shorter buckets in the detector's zone)
+    /// and shrinks a key's levels toward it while the key's own seasonal shape strays from it by at most this much (the
+    /// mean squared standardized difference per slot), +∞ always. The anomaly evaluation and tests set it (e.g. the
+    /// profile without the grid, an evaluated configuration that is not a public model).</summary>
+    internal double ProfileFitLimit
+    {
+        get => _profileFitLimit ?? (Model == AnomalyModel.Population ? BaselineMath.ProfileFitDefault : 0);
+        init => _profileFitLimit = value;
+    }
 
     /// <summary>Added to the thresholds' Z where a slot's level is shrunk toward the population day profile (that
-    /// prediction is tighter, so the same false-alarm rate needs a slightly lower quantile); null (default):
-    /// <see cref="BaselineMath.ProfileZOffset"/> of the trigger's sensitivity. An offset rather than a second quantile, so
-    /// that <c>Thresholds = Medium with { Z = 6 }</c> is stricter for every key. Kept out of
-    /// <see cref="AnomalyThresholds"/> (whose equality and public shape stay those of a model without the profile)
-    /// while the profile is behind <see cref="ProfileFitLimit"/>; a quantile Z + offset that is not positive is
-    /// refused when the model is built with the profile.</summary>
+    /// prediction is tighter, so the same false-alarm rate needs a slightly lower quantile); null (default): the
+    /// trigger's sensitivity's offset, <see cref="BaselineMath.ProfileZOffsetOf"/> (with the grid, the population model's
+    /// operating point, <see cref="BaselineMath.PopulationOperatingPoint"/>). An offset rather than a second quantile, so
+    /// that <c>Thresholds = Medium with { Z = 6 }</c> is stricter for every key. Internal (the evaluation's
+    /// <c>--profile-z</c>); a quantile Z + offset that is not positive is refused by <see cref="Validate"/>.</summary>
     internal double? ProfileZOffset { get; init; }
 
-    /// <summary>The internal switch of the per-key dispersion grid with the lagged empirical-Bayes mixture prior (issue
-    /// 15, the evaluated candidate; docs/anomaly.md, eleventh session): false (default) off. On only together with the
-    /// population profile (<see cref="ProfileFitLimit"/> &gt; 0; refused otherwise), and only where the profile is kept
-    /// (hourly or shorter buckets, no per-key zones). The engine's checkpoint carries the grid (anomaly state format 3,
-    /// written only with the switch), and so does a snapshot (<see cref="BaselineSnapshot"/> version 4, written only with
-    /// the switch; a snapshot of either setting restores into a model of the other, see
-    /// <see cref="BaselineModel{T}.Restore"/>).</summary>
-    internal bool DispersionGrid { get; init; }
+    /// <summary>The per-key dispersion grid with the lagged empirical-Bayes mixture prior (issue 15), internal: null (not
+    /// set) follows <see cref="Model"/> (on for the population model whenever the profile is on). Needs the population
+    /// profile (<see cref="ProfileFitLimit"/> &gt; 0; refused otherwise), and runs only where the profile is kept (hourly
+    /// or shorter buckets, no per-key zones). The engine's checkpoint carries the grid (anomaly state format 3), and so
+    /// does a snapshot (<see cref="BaselineSnapshot"/> version 4); a snapshot or checkpoint of either setting restores
+    /// into a model of the other (<see cref="BaselineModel{T}.Restore"/>). Tests and the evaluation set it.</summary>
+    internal bool DispersionGrid
+    {
+        get => _dispersionGrid ?? (Model == AnomalyModel.Population && ProfileFitLimit > 0);
+        init => _dispersionGrid = value;
+    }
 
     /// <summary>Overrides <see cref="BaselineMath.ProfileWeight"/>, the weight W in samples of the key's rate × the
     /// population profile in a slot's predicted level (issue 15, exploration of the level estimate; the anomaly
@@ -119,8 +139,12 @@ public sealed class AnomalyDetectorOptions
     /// <summary>The ratio of <see cref="LevelGate"/>; null (default): the thresholds' <see cref="AnomalyThresholds.MinRatio"/>.</summary>
     internal double? LevelGateRatio { get; init; }
 
-    /// <summary>Overrides the thresholds of the trigger's sensitivity; <see langword="null"/> (default) uses
-    /// <see cref="AnomalyThresholds.For"/>.</summary>
+    /// <summary>Overrides the thresholds of the trigger's sensitivity; <see langword="null"/> (default) uses the
+    /// sensitivity's: <see cref="AnomalyThresholds.For"/> for the per-key model, and for the population model its
+    /// operating point (the same gates; where a key's slot is predicted with the population day profile the quantile is
+    /// the evaluated one, low 4.5, medium 3.8, high 3.5, docs/anomaly.md). With the population model a custom Z is moved
+    /// by the same offset where the profile predicts (medium −0.2: <c>Medium with { Z = 6 }</c> uses 5.8 there, so it is
+    /// stricter for every key); <see cref="Validate"/> therefore refuses a Z that leaves that quantile at zero or below.</summary>
     public AnomalyThresholds? Thresholds { get; set; }
 
     /// <summary>Receives a diagnostic for every activity the <c>DetectAnomalies</c> operator could not count
@@ -166,10 +190,19 @@ public sealed class AnomalyDetectorOptions
             errors.Add(new(nameof(TimeZone), "is required"));
         }
 
+        if (!Enum.IsDefined(Model))
+        {
+            errors.Add(new(nameof(Model), "must be one of " + string.Join(", ", Enum.GetNames<AnomalyModel>())));
+        }
+
         Thresholds?.Validate(nameof(Thresholds), errors);
         if (!(ProfileFitLimit >= 0))
         {
             errors.Add(new(nameof(ProfileFitLimit), "must be 0 (no population profile) or greater"));
+        }
+        else if (ProfileFitLimit > 0 && (ProfileZOffset is not { } o || double.IsFinite(o)))
+        {
+            ValidateProfileQuantile(errors);
         }
 
         if (DispersionGrid && !(ProfileFitLimit > 0))
@@ -208,6 +241,60 @@ public sealed class AnomalyDetectorOptions
         }
 
         return errors;
+    }
+
+    // Where a slot is predicted with the population profile the quantile is Z + the sensitivity's offset (with the grid
+    // the population model's operating point: down to −0.2 today). The sensitivity is the trigger's, which these options
+    // do not know, so a custom Z is checked against every sensitivity's offset (the most negative one decides), and
+    // without custom thresholds each sensitivity's own Z with its own offset (only an internal ProfileZOffset can fail).
+    private void ValidateProfileQuantile(List<ValidationError> errors)
+    {
+        var grid = DispersionGrid;
+        if (Thresholds is { } custom)
+        {
+            if (!(custom.Z > 0) || double.IsInfinity(custom.Z))
+            {
+                return; // already listed
+            }
+
+            var lowest = double.PositiveInfinity;
+            var at = AnomalySensitivity.Medium;
+            foreach (var sensitivity in Enum.GetValues<AnomalySensitivity>())
+            {
+                var offset = ProfileZOffset ?? BaselineMath.ProfileZOffsetOf(sensitivity, grid);
+                if (offset < lowest)
+                {
+                    lowest = offset;
+                    at = sensitivity;
+                }
+            }
+
+            if (!(custom.Z + lowest > 0))
+            {
+                errors.Add(new(
+                    nameof(Thresholds) + ".Z",
+                    string.Create(
+                        System.Globalization.CultureInfo.InvariantCulture,
+                        $"must be greater than {Math.Max(0, -lowest):0.###} with the {(grid ? "population model" : "population day profile")}: where a key is predicted with the population day profile the quantile is Z {lowest:+0.###;-0.###} ({at} sensitivity), which must be greater than zero")));
+            }
+
+            return;
+        }
+
+        if (ProfileZOffset is { } fixedOffset)
+        {
+            foreach (var sensitivity in Enum.GetValues<AnomalySensitivity>())
+            {
+                var z = BaselineMath.DefaultThresholds(sensitivity, grid).Z;
+                if (!(z + fixedOffset > 0))
+                {
+                    errors.Add(new(
+                        nameof(ProfileZOffset),
+                        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"leaves the quantile with the population day profile at {z + fixedOffset} for {sensitivity} sensitivity; it must be greater than zero")));
+                    return;
+                }
+            }
+        }
     }
 }
 

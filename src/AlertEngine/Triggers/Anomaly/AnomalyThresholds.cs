@@ -8,6 +8,10 @@ namespace AlertEngine;
 /// (variance ψm + φm² with the key's learned dispersion φ, mixed over the level's estimation error) at the
 /// standard-normal quantile <c>Z</c> (Cornish–Fisher: <c>m + σ·(Z + (Z² − 1)·γ/6)</c>, γ the skewness), i.e. a nominal
 /// false-alarm probability per bucket of about 1 − Φ(Z); the rates measured per key-day are in <c>docs/anomaly.md</c>.
+/// These are the per-key model's thresholds (<see cref="AnomalyModel.PerKey"/>). The population model (the default,
+/// <see cref="AnomalyModel.Population"/>) uses the same gates, and this Z where a key's slot is not predicted with the
+/// population day shape; where it is, its quantile is the evaluated one (low 4.5, medium 3.8, high 3.5; a custom Z is
+/// moved by the same offset): <c>docs/anomaly.md</c>, "Which model".
 /// </summary>
 /// <param name="Z">Standard-normal quantile of the per-bucket false-alarm probability. Greater than zero.</param>
 /// <param name="MinCount">Minimum number of independent actions in an anomalous bucket (the count must reach

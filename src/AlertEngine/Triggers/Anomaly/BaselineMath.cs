@@ -247,9 +247,62 @@ internal static class BaselineMath
     /// keeps the neighbour pooling and Z).</summary>
     public const double ProfileFitDefault = 2;
 
+    /// <summary>The operating point of the population model (<see cref="AnomalyModel.Population"/>, the default: the
+    /// population day profile with the per-key dispersion grid and the lagged empirical-Bayes mixture prior) per
+    /// sensitivity, <b>the one place where its numbers live</b> (issue 15; pinned by
+    /// <c>PopulationModelTests.The_operating_point_is_the_evaluated_one</c>, quoted in docs/anomaly.md "Which model"):
+    /// <list type="bullet">
+    /// <item><c>Thresholds</c>: the gates of every key of the model (MinCount, MinRatio) and the quantile Z of a key
+    /// whose slot is <i>not</i> predicted with the profile (a key whose day strays from the population's shape, a slot
+    /// without a profile rate): the per-key thresholds of <see cref="AnomalyThresholds.For"/> unless a row says
+    /// otherwise (e.g. <c>AnomalyThresholds.Medium with { MinRatio = 3.5 }</c>).</item>
+    /// <item><c>ProfileZ</c>: the quantile where a slot is predicted with the profile, the evaluated one (low 4.5,
+    /// medium 3.8, high 3.5: docs/anomaly.md, benchmarks/results/anomaly-grid-engine.md). Custom
+    /// <see cref="AnomalyDetectorOptions.Thresholds"/> T get T.Z + (ProfileZ − Thresholds.Z), so that
+    /// <c>Medium with { Z = 6 }</c> is stricter for every key.</item>
+    /// </list>
+    /// Change a sensitivity's numbers here, in its one line; the model, the validation, the evaluation's report and the
+    /// test that pins them follow.</summary>
+    /// <param name="sensitivity">The trigger's sensitivity.</param>
+    /// <returns>The gates and fallback Z, and the quantile with the profile.</returns>
+    internal static (AnomalyThresholds Thresholds, double ProfileZ) PopulationOperatingPoint(AnomalySensitivity sensitivity) => sensitivity switch
+    {
+        AnomalySensitivity.Low => (AnomalyThresholds.Low, 4.5),
+        AnomalySensitivity.High => (AnomalyThresholds.High, 3.5),
+        _ => (AnomalyThresholds.Medium, 3.8),
+    };
+
+    /// <summary>The thresholds a model uses when <see cref="AnomalyDetectorOptions.Thresholds"/> is not set: the population
+    /// model's operating point (<see cref="PopulationOperatingPoint"/>) when the model runs the dispersion grid, else the
+    /// sensitivity's per-key thresholds (<see cref="AnomalyThresholds.For"/>).</summary>
+    /// <param name="sensitivity">The trigger's sensitivity.</param>
+    /// <param name="grid">Whether the model runs the dispersion grid (the population model).</param>
+    /// <returns>The thresholds.</returns>
+    internal static AnomalyThresholds DefaultThresholds(AnomalySensitivity sensitivity, bool grid) =>
+        grid ? PopulationOperatingPoint(sensitivity).Thresholds : AnomalyThresholds.For(sensitivity);
+
+    /// <summary>The offset added to the thresholds' Z where a slot is predicted with the population profile: with the
+    /// dispersion grid (the population model) ProfileZ − Thresholds.Z of <see cref="PopulationOperatingPoint"/> (low
+    /// −0.1, medium −0.2, high +0.1 today); with the profile alone (an internal configuration of the evaluation)
+    /// <see cref="ProfileZOffset"/>.</summary>
+    /// <param name="sensitivity">The trigger's sensitivity.</param>
+    /// <param name="grid">Whether the model runs the dispersion grid.</param>
+    /// <returns>The offset.</returns>
+    internal static double ProfileZOffsetOf(AnomalySensitivity sensitivity, bool grid)
+    {
+        if (!grid)
+        {
+            return ProfileZOffset(sensitivity);
+        }
+
+        var (thresholds, profileZ) = PopulationOperatingPoint(sensitivity);
+        return profileZ - thresholds.Z;
+    }
+
     /// <summary>The quantile offset a sensitivity uses where a slot's level is shrunk toward the population profile
-    /// (issue 15, sixth session): Low −0.3 (Z 4.3), Medium −0.25 (Z 3.75), High −0.1 (Z 3.3); see
-    /// <see cref="AnomalyDetectorOptions.ProfileZOffset"/>.</summary>
+    /// <b>without</b> the dispersion grid (issue 15, sixth session; an internal configuration, not a public model):
+    /// Low −0.3 (Z 4.3), Medium −0.25 (Z 3.75), High −0.1 (Z 3.3); see <see cref="AnomalyDetectorOptions.ProfileZOffset"/>.
+    /// The population model (with the grid) uses <see cref="PopulationOperatingPoint"/> instead.</summary>
     /// <param name="sensitivity">The trigger's sensitivity.</param>
     /// <returns>The offset added to Z.</returns>
     public static double ProfileZOffset(AnomalySensitivity sensitivity) => sensitivity switch

@@ -521,7 +521,7 @@ public sealed partial class BaselineModel<T>
     internal readonly record struct WorkingState(long FastFrom, long BatchTicks, int BatchSize, int Threshold, float Expected, float Scale);
 }
 
-// The population day profile in checkpoints and snapshots (only with the profile switched on).
+// The population day profile in checkpoints and snapshots (only a model that keeps the profile: the population model).
 public sealed partial class BaselineModel<T>
 {
     /// <summary>Writes the population profile (the detector-wide header of an engine checkpoint, anomaly format 2): next

@@ -3,8 +3,9 @@ using System.Runtime.CompilerServices;
 namespace AlertEngine;
 
 // The per-key dispersion grid and the lagged empirical-Bayes mixture prior (issue 15): only with
-// AnomalyDetectorOptions.DispersionGrid (an internal switch, on only together with the population profile); without it
-// nothing here runs and the model is the one without the grid, byte for byte.
+// AnomalyDetectorOptions.DispersionGrid (on in the population model, the default AnomalyModel, where the population
+// profile is kept; internal, on only together with the profile); without it (the per-key model) nothing here runs and
+// the model is the one without the grid, byte for byte.
 public sealed partial class BaselineModel<T>
 {
     /// <summary>A bucket is left out of the grid's evidence while the key's recent-activity factor without its floor is

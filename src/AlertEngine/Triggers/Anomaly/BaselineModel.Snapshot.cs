@@ -139,7 +139,9 @@ public sealed partial class BaselineModel<T>
     /// <see cref="AnomalyDetectorOptions.KeyTimeZone"/> again first: an exception it throws propagates and leaves the
     /// model as it was.</summary>
     /// <remarks>
-    /// A snapshot made under other internal options of the same bucket length and time zone restores too (the state
+    /// A snapshot made under the other model (<see cref="AnomalyDetectorOptions.Model"/>: the per-key model writes
+    /// version 2, the population model version 4) or other internal options of the same bucket length and time zone
+    /// restores too (the state
     /// this model keeps and the snapshot lacks starts empty; the state the snapshot has and this model does not keep is
     /// dropped; docs/anomaly.md): the population day profile of issue 15 (snapshot version 3) without it in this model
     /// is dropped, and missing (versions 1 and 2) in a model with it starts empty. The dispersion grid (version 4)

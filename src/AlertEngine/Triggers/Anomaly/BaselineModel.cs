@@ -71,9 +71,9 @@ public sealed partial class BaselineModel<T>
     private readonly Dictionary<string, int> _calendarByZone = new(StringComparer.Ordinal);
     private readonly string _timeZoneId;
 
-    // The population day profile (issue 15): only with AnomalyDetectorOptions.ProfileFitLimit > 0 (an internal switch,
-    // off by default), hourly or shorter buckets and no per-key zones; null otherwise, and then nothing below changes
-    // what the model does.
+    // The population day profile (issue 15): with AnomalyDetectorOptions.ProfileFitLimit > 0 (the population model, the
+    // default, or the evaluation's profile alone), hourly or shorter buckets and no per-key zones; null otherwise (the
+    // per-key model), and then nothing below changes what the model does.
     private readonly PopulationDayProfile? _profile;
     private readonly double _profileFit;
     private readonly double _profileWeight;
@@ -102,7 +102,6 @@ public sealed partial class BaselineModel<T>
         ArgumentNullException.ThrowIfNull(trigger);
         options ??= new AnomalyDetectorOptions();
         ThrowIfInvalid(trigger, options);
-        Thresholds = options.Thresholds ?? AnomalyThresholds.For(trigger.Sensitivity);
         _bucket = trigger.Bucket.Ticks;
         _learning = trigger.LearningPeriod.Ticks;
         _lateness = options.AllowedLateness.Ticks;
@@ -123,20 +122,27 @@ public sealed partial class BaselineModel<T>
         _chunkShift = Math.Clamp(BitOperations.Log2((uint)(65536 / _slots)), 0, MaxChunkShift);
         _profileFit = options.ProfileFitLimit;
         _profileWeight = options.ProfileWeight ?? BaselineMath.ProfileWeight;
+
+        // The population profile (and with it the grid, the population model) is kept only with hourly or shorter
+        // buckets and without per-key zones; elsewhere the model is the per-key one, thresholds included.
+        var keepsProfile = _profileFit > 0 && _slots == 2 * BaselineMath.HoursPerDayType && _keyZone is null;
+        var grid = keepsProfile && options.DispersionGrid;
+        Thresholds = options.Thresholds ?? BaselineMath.DefaultThresholds(trigger.Sensitivity, grid);
+        _profileZ = Thresholds.Z + (options.ProfileZOffset ?? BaselineMath.ProfileZOffsetOf(trigger.Sensitivity, grid));
         _quietFactor = options.QuietLevelFactor;
         _quietDown = options.QuietLevelDown;
-        _profileZ = Thresholds.Z + (options.ProfileZOffset ?? BaselineMath.ProfileZOffset(trigger.Sensitivity));
         _levelGate = options.LevelGate;
         _levelGateRatio = options.LevelGateRatio ?? Thresholds.MinRatio;
-        if (_profileFit > 0 && _slots == 2 * BaselineMath.HoursPerDayType && _keyZone is null)
+        if (keepsProfile)
         {
+            // Validate refuses every Z that makes this non-positive; kept as the model's own guard.
             if (!(_profileZ > 0))
             {
                 throw new ArgumentException($"The quantile with the population profile, Z + ProfileZOffset = {_profileZ}, must be greater than zero.", nameof(options));
             }
 
             _profile = new PopulationDayProfile(calendar, _bucket);
-            if (options.DispersionGrid)
+            if (grid)
             {
                 _prior = new LaggedGridPrior();
                 _dayTotals = new GridPriorTotals();
@@ -160,8 +166,17 @@ public sealed partial class BaselineModel<T>
         }
     }
 
-    /// <summary>The thresholds in force.</summary>
+    /// <summary>The thresholds in force: <see cref="AnomalyDetectorOptions.Thresholds"/>, or the sensitivity's for the
+    /// model in use (<see cref="ModelInUse"/>). With the population model, where a key's slot is predicted with the
+    /// population day profile, the quantile is this Z moved by the sensitivity's offset (medium: the evaluated 3.8 for
+    /// the default 4.0; docs/anomaly.md).</summary>
     public AnomalyThresholds Thresholds { get; }
+
+    /// <summary>The model this detector runs: <see cref="AnomalyModel.Population"/> when
+    /// <see cref="AnomalyDetectorOptions.Model"/> asks for it and it applies (hourly or shorter buckets, no
+    /// <see cref="AnomalyDetectorOptions.KeyTimeZone"/>), otherwise <see cref="AnomalyModel.PerKey"/> (the per-key model
+    /// and its thresholds, also when the population model was asked for). Fixed when the model is built.</summary>
+    public AnomalyModel ModelInUse => _prior is null ? AnomalyModel.PerKey : AnomalyModel.Population;
 
     /// <summary>The population day profile; null when it is switched off (the default), with per-key zones or with
     /// buckets longer than an hour (tests, inspection).</summary>
@@ -274,7 +289,7 @@ public sealed partial class BaselineModel<T>
             return AnomalyOutcome.Late;
         }
 
-        // The population profile (null unless switched on) counts the observation here, unless the engine's detector
+        // The population profile (null in the per-key model) counts the observation here, unless the engine's detector
         // counted it in Pass already.
         if (_profile is not null && !CountedInPass)
         {

@@ -20,13 +20,13 @@ public sealed class BaselineSnapshot
     // Version 2 adds each key's dispersion sums at the end of its record; version 1 is still read (the sums are
     // derived from the saved dispersion, see LegacyDispersionSums).
     // Version 3 (issue 15) adds each key's cached rate against the population day profile and the profile after the
-    // keys; it is written only by a model with the profile (an internal switch, off by default: a model without it
-    // writes version 2 as before). Versions 1 and 2 are read with an empty profile (the model predicts with neighbour
+    // keys; it is written only by a model with the profile and without the grid (an internal configuration of the
+    // evaluation; the per-key model writes version 2 as before, the population model version 4). Versions 1 and 2 are read with an empty profile (the model predicts with neighbour
     // pooling until it has frozen a day of counts).
     // Version 4 (issue 15) adds, after the profile, the dispersion grid's state (GridCheckpoint's bytes, as in the engine
     // checkpoint's anomaly format 3, in a length-prefixed block): the lagged mixture prior (the prior in force, the
     // pending totals and their day), then per key, in the snapshot's key order, its informed flag and 48 bytes of
-    // evidence. Written only by a model with the grid (an internal switch, on only with the profile).
+    // evidence. Written only by a model with the grid (the population model, the default).
     private const int FormatVersion = 4;
     private const int ProfileVersion = 3;
     private const int DispersionSumsVersion = 2;

@@ -9,7 +9,7 @@ namespace AlertEngine;
 /// A key's evidence about its dispersion φ (issue 15): the 24 discounted log-likelihood sums of
 /// <see cref="GridLikelihood"/>, kept relative to their maximum and stored as unsigned 16-bit fixed point,
 /// q_k = round(−(sum_k − max)·1024): 0 at the most likely point, 1/1024 nats per step, at most 65535 (63.999 nats
-/// below the maximum: a posterior weight of e^−64 ≈ 1.6e−28, nothing). 48 bytes per key. Used by the model behind the internal <c>DispersionGrid</c> switch (<c>BaselineModel.Grid.cs</c>).
+/// below the maximum: a posterior weight of e^−64 ≈ 1.6e−28, nothing). 48 bytes per key. Used by the model with <c>DispersionGrid</c> (the population model, the default) (<c>BaselineModel.Grid.cs</c>).
 /// <para>
 /// <b>Update</b> (<see cref="GridEvidenceMath.Update"/>): decode (q·(−1/1024), exact), discount, add the bucket's
 /// log-likelihoods (computed in double), subtract the new maximum, round to nearest (ties to even) and clamp at 65535.

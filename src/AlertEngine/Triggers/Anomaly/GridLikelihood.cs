@@ -9,7 +9,7 @@ namespace AlertEngine;
 /// Issue 15's dispersion grid: 24 values of the negative-binomial dispersion φ and one bucket's log-likelihood
 /// log NB(x | m, φₑ(φ_k)) at each of them (without ln x!, common to all points), the engine form of the harness's
 /// <c>DispersionGrid.Add</c> / <c>FastDispersionGrid</c> (<c>benchmarks/AlertEngine.Benchmarks/Anomaly/</c>).
-/// Used by the model behind the internal <c>DispersionGrid</c> switch (<c>BaselineModel.Grid.cs</c>).
+/// Used by the model with <c>DispersionGrid</c> (the population model, the default) (<c>BaselineModel.Grid.cs</c>).
 /// <para>
 /// <b>Same bits everywhere.</b> The result feeds per-key state, checkpoints and alerts, so it must not depend on the
 /// machine: the logarithms are <see cref="ReproducibleMath.Log(double)"/> (not the C runtime's or .NET's vector

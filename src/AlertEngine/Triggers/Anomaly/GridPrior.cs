@@ -9,7 +9,7 @@ namespace AlertEngine;
 /// the prior in force) and the UTC day it applies from. Kept as the integer <see cref="Totals"/> it was computed from,
 /// so every copy (partition, silo, restored checkpoint) derives the same <see cref="LogWeights"/> bit for bit
 /// (<see cref="ReproducibleMath.Log(double)"/>).
-/// Used by <see cref="BaselineModel{T}"/> only behind the internal switch <see cref="AnomalyDetectorOptions.DispersionGrid"/> (off by default).
+/// Used by <see cref="BaselineModel{T}"/> with <see cref="AnomalyDetectorOptions.DispersionGrid"/> (the population model, the default).
 /// </summary>
 internal sealed class GridPrior
 {

@@ -6,7 +6,7 @@ namespace AlertEngine;
 /// keys. Integers, so that the totals of a partitioned engine (each partition sums its own keys, a coordinator adds the
 /// partitions' vectors) are exactly the single engine's for any partitioning and any order of keys, and every copy
 /// turns them into the same prior (<see cref="GridPrior.Estimate"/>). Quantizing costs at most 2^−21 per point and
-/// key, far below the prior's floor of 0.001 per point. Used by the model behind the internal <c>DispersionGrid</c> switch (<c>BaselineModel.Grid.cs</c>).
+/// key, far below the prior's floor of 0.001 per point. Used by the model with <c>DispersionGrid</c> (the population model, the default) (<c>BaselineModel.Grid.cs</c>).
 /// </summary>
 internal sealed class GridPriorTotals
 {

@@ -8,7 +8,7 @@ namespace AlertEngine;
 /// the prior in force from D), then every key's posterior under the prior now in force is quantized and summed
 /// (<see cref="GridPriorTotals.Add(ReadOnlySpan{double})"/>, then the partitions' vectors added), then
 /// <see cref="SetPending"/>. Between batches every copy holds the same <see cref="Current"/> and
-/// <see cref="PendingTotals"/>, so a checkpoint writes both. One per model (policy): Used by <see cref="BaselineModel{T}"/> only behind the internal switch <see cref="AnomalyDetectorOptions.DispersionGrid"/> (off by default).
+/// <see cref="PendingTotals"/>, so a checkpoint writes both. One per model (policy): Used by <see cref="BaselineModel{T}"/> with <see cref="AnomalyDetectorOptions.DispersionGrid"/> (the population model, the default).
 /// </summary>
 internal sealed class LaggedGridPrior
 {

@@ -16,7 +16,7 @@ public class AnomalyDetectorTests
     public void A_detection_names_the_policy_and_explains_itself_with_capped_activities_and_an_exact_hit_count()
     {
         var diagnostics = new List<EngineDiagnostic>();
-        var detector = new AnomalyDetector(Policy, Trigger(), new AlertEngineOptions { MaxActivitiesPerAlert = 5 }, diagnostics.Add);
+        var detector = new AnomalyDetector(Policy, Trigger(), new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey, MaxActivitiesPerAlert = 5 }, diagnostics.Add);
         var n = 0;
         foreach (var t in Steady(Start, 8 * 24, 3))
         {
@@ -38,7 +38,7 @@ public class AnomalyDetectorTests
     public void Key_cap_overflow_is_reported_per_activity()
     {
         var diagnostics = new List<EngineDiagnostic>();
-        var detector = new AnomalyDetector(Policy, Trigger(), new AlertEngineOptions { MaxTrackedKeysPerPolicy = 1 }, diagnostics.Add);
+        var detector = new AnomalyDetector(Policy, Trigger(), new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey, MaxTrackedKeysPerPolicy = 1 }, diagnostics.Add);
         detector.Observe(Activity("a1", Start, "alice"));
         detector.Observe(Activity("a2", Start, "bob"));
         var d = Assert.Single(diagnostics);
@@ -49,22 +49,22 @@ public class AnomalyDetectorTests
     public void Missing_scope_values_are_reported_except_for_organization_scope()
     {
         var diagnostics = new List<EngineDiagnostic>();
-        new AnomalyDetector(Policy, Trigger(), new AlertEngineOptions(), diagnostics.Add).Observe(Activity("a1", Start, user: null));
-        new AnomalyDetector(Policy, Trigger(scope: TriggerScope.Organization), new AlertEngineOptions(), diagnostics.Add).Observe(Activity("a2", Start, user: null));
+        new AnomalyDetector(Policy, Trigger(), new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey }, diagnostics.Add).Observe(Activity("a1", Start, user: null));
+        new AnomalyDetector(Policy, Trigger(scope: TriggerScope.Organization), new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey }, diagnostics.Add).Observe(Activity("a2", Start, user: null));
         Assert.Equal([(DiagnosticKind.MissingScopeKey, "a1")], diagnostics.Select(x => (x.Kind, x.ActivityId)));
     }
 
     [Fact]
     public void The_detectors_state_survives_a_restart_through_a_snapshot()
     {
-        var first = new AnomalyDetector(Policy, Trigger(), new AlertEngineOptions(), _ => { });
+        var first = new AnomalyDetector(Policy, Trigger(), new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey }, _ => { });
         var n = 0;
         foreach (var t in Steady(Start, 8 * 24, 3))
         {
             first.Observe(Activity($"a{n++}", t));
         }
 
-        var second = new AnomalyDetector(Policy, Trigger(), new AlertEngineOptions(), _ => { });
+        var second = new AnomalyDetector(Policy, Trigger(), new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey }, _ => { });
         second.Restore(first.CreateSnapshot());
         var found = Burst(Start.AddDays(8).AddHours(14), 100).Select(t => second.Observe(Activity($"b{n++}", t))).Where(d => d is not null);
         Assert.Single(found);
@@ -76,12 +76,12 @@ public class AnomalyDetectorTests
         // A real header (an empty detector's state ends with its key count), then a count of 200,000 keys over 1 MB of
         // zeros: 5 bytes per key, enough for the reader's generic check but not for any anomaly key record.
         using var writer = new CheckpointWriter();
-        new AnomalyDetector(Policy, Trigger(), new AlertEngineOptions(), _ => { }).WriteState(writer);
+        new AnomalyDetector(Policy, Trigger(), new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey }, _ => { }).WriteState(writer);
         var header = writer.Written.ToArray();
         var bytes = new byte[header.Length + 1_000_000];
         header.CopyTo(bytes, 0);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(header.Length - 4), 200_000);
-        var fresh = new AnomalyDetector(Policy, Trigger(), new AlertEngineOptions(), _ => { });
+        var fresh = new AnomalyDetector(Policy, Trigger(), new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey }, _ => { });
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         var error = Assert.Throws<InvalidDataException>(() => fresh.ReadState(new CheckpointReader(bytes)));

@@ -12,11 +12,11 @@ public class AnomalyTimeZoneTests
     [Fact]
     public void The_engine_learns_anomaly_baselines_in_the_configured_time_zone()
     {
-        var options = new AlertEngineOptions { TimeZone = Tokyo };
+        var options = new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey, TimeZone = Tokyo };
         var detector = new AnomalyDetector(Policy(), (AnomalyTrigger)Policy().Trigger, options, _ => { });
         Assert.Equal(Tokyo.Id, detector.CreateSnapshot().TimeZoneId);
 
-        var utc = new AnomalyDetector(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions(), _ => { });
+        var utc = new AnomalyDetector(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey }, _ => { });
         Assert.Equal(TimeZoneInfo.Utc.Id, utc.CreateSnapshot().TimeZoneId);
     }
 
@@ -24,8 +24,8 @@ public class AnomalyTimeZoneTests
     public void A_Sunday_afternoon_in_Los_Angeles_is_a_weekend_slot_in_its_zone_and_a_weekday_slot_in_UTC()
     {
         // Busy Monday to Friday 09:00-18:00 Los Angeles time, quiet otherwise, for two weeks.
-        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { TimeZone = LosAngeles });
-        var utcModel = new BaselineModel<int>(Trigger());
+        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, TimeZone = LosAngeles });
+        var utcModel = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
         var times = new List<DateTimeOffset>();
         for (var hour = 0; hour < 14 * 24; hour++)
         {
@@ -49,7 +49,7 @@ public class AnomalyTimeZoneTests
     [Fact]
     public void A_missing_time_zone_is_listed_with_the_other_option_errors()
     {
-        var errors = new AlertEngineOptions { TimeZone = null!, MaxActivitiesPerAlert = 0 }.Validate();
+        var errors = new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey, TimeZone = null!, MaxActivitiesPerAlert = 0 }.Validate();
         Assert.Equal(["MaxActivitiesPerAlert", "TimeZone"], errors.Select(e => e.Path));
     }
 
@@ -72,7 +72,7 @@ public class AnomalyTimeZoneTests
     [Fact]
     public void Each_key_learns_in_its_own_time_zone_when_the_model_is_told_it()
     {
-        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { KeyTimeZone = key => key == "la" ? LosAngeles : null });
+        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, KeyTimeZone = key => key == "la" ? LosAngeles : null });
         FeedMany(model, OfficeWeeks(LosAngeles).Select(t => (Key: "la", Time: t))
             .Concat(OfficeWeeks(TimeZoneInfo.Utc).Select(t => (Key: "utc", Time: t)))
             .OrderBy(x => x.Time));
@@ -91,7 +91,7 @@ public class AnomalyTimeZoneTests
     [Fact]
     public void A_restored_snapshot_asks_each_key_for_its_zone_again()
     {
-        var options = new AnomalyDetectorOptions { KeyTimeZone = key => key == "la" ? LosAngeles : null };
+        var options = new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, KeyTimeZone = key => key == "la" ? LosAngeles : null };
         var model = new BaselineModel<int>(Trigger(), options);
         Feed(model, "la", OfficeWeeks(LosAngeles));
         var sundayAfternoon = new DateTimeOffset(2026, 1, 19, 1, 0, 0, TimeSpan.Zero);
@@ -100,6 +100,7 @@ public class AnomalyTimeZoneTests
         var asked = new List<string>();
         var restored = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions
         {
+            Model = AnomalyModel.PerKey,
             KeyTimeZone = key =>
             {
                 asked.Add(key);
@@ -118,6 +119,7 @@ public class AnomalyTimeZoneTests
         var asked = new List<string>();
         var options = new AlertEngineOptions
         {
+            AnomalyModel = AnomalyModel.PerKey,
             AnomalyKeyTimeZone = key =>
             {
                 asked.Add(key);
@@ -139,6 +141,7 @@ public class AnomalyTimeZoneTests
         var failing = true;
         var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions
         {
+            Model = AnomalyModel.PerKey,
             KeyTimeZone = key =>
             {
                 asked.Add(key);
@@ -174,6 +177,7 @@ public class AnomalyTimeZoneTests
         var failing = false;
         var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions
         {
+            Model = AnomalyModel.PerKey,
             KeyTimeZone = key => failing && key == "b" ? throw new InvalidOperationException("directory unavailable") : key == "a" ? LosAngeles : null,
         });
         FeedMany(model, OfficeWeeks(LosAngeles).Select(t => (Key: "a", Time: t))
@@ -181,7 +185,7 @@ public class AnomalyTimeZoneTests
             .OrderBy(x => x.Time));
         var before = Bytes(model.CreateSnapshot());
 
-        var other = new BaselineModel<int>(Trigger());
+        var other = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
         Feed(other, "a", Steady(Start, 24, 1));
         Feed(other, "b", Steady(Start, 24, 1));
         failing = true;

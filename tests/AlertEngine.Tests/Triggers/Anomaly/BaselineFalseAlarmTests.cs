@@ -45,7 +45,7 @@ public class BaselineFalseAlarmTests
         // Seed 626 of the committed evaluation: three holidays in three weeks and an unlucky 11:00 slot made the model
         // expect 2.5 activities where 5.7 were normal, and 15 (the minimum count) fired on Tuesday 20 January 11:00.
         var trace = AnomalyStreamGenerator.Generate(626, new ActivityStreamOptions { Weeks = 4 });
-        var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Medium), new AnomalyDetectorOptions { MaxActivitiesPerDetection = 0 });
+        var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Medium), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, MaxActivitiesPerDetection = 0 });
 
         var detections = Feed(model, trace.Key, trace.Events.Select(e => e.Time));
 
@@ -62,7 +62,7 @@ public class BaselineFalseAlarmTests
         // recent-activity factor forgets per bucket of time, so overnight the holiday is forgotten and Tuesday's
         // morning lifts the factor; before, the holiday's deficit held it at its floor of 1 all morning.
         // One key (an organization-scope policy): the population profile is not used (its own counts would fit it).
-        var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Medium));
+        var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Medium), AnomalyStreams.PerKey());
         var tuesday = Start.AddDays(15);
         Assert.Empty(Feed(model, "k", TwoOfficeWeeks(7, 18, 6).Concat(Steady(tuesday.AddHours(7), 4, 9))));
 
@@ -78,7 +78,7 @@ public class BaselineFalseAlarmTests
     {
         // 11:00 saw 2 an hour on all 10 weekdays, its neighbours 6: 11:00 predicts (10·2 + 10·6) / (10 + 10) and,
         // symmetrically, 10:00 predicts (10·6 + 10·(6 + 2)/2) / 20 (times a recent-activity factor within 1 %).
-        var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Medium));
+        var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Medium), AnomalyStreams.PerKey());
         Feed(model, "k", TwoOfficeWeeks(7, 18, 6, (11, 2)));
         var monday = Start.AddDays(14);
 

@@ -27,7 +27,7 @@ public class BaselineModelCheckpointTests
 
     private static BaselineModel<Activity> Model(int lateness) =>
         new(new AnomalyTrigger(TriggerScope.User, TimeSpan.FromHours(2), AnomalySensitivity.High, TimeSpan.FromHours(1)),
-            new AnomalyDetectorOptions { AllowedLateness = Lateness[lateness], MaxKeptActivities = 64 });
+            new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, AllowedLateness = Lateness[lateness], MaxKeptActivities = 64 });
 
     private static BaselineModel<Activity> Fed((int Lateness, (int Key, int Gap, int Count)[] Steps) input)
     {

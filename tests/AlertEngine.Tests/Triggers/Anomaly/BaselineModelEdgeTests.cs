@@ -12,7 +12,7 @@ public class BaselineModelEdgeTests
         // weekend slot, which has no sample until Saturday closes, i.e. when Monday begins: Sunday is counted while it
         // cannot be scored, and a late Sunday activity that arrives after Monday began scores it and fires.
         var trigger = Trigger() with { Bucket = TimeSpan.FromDays(1), LearningPeriod = TimeSpan.FromDays(1) };
-        var model = new BaselineModel<int>(trigger, new AnomalyDetectorOptions { AllowedLateness = TimeSpan.FromHours(1), MaxActivitiesPerDetection = 50 });
+        var model = new BaselineModel<int>(trigger, new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, AllowedLateness = TimeSpan.FromHours(1), MaxActivitiesPerDetection = 50 });
         var weekdays = Enumerable.Range(0, 6).SelectMany(d => Enumerable.Range(0, 5).Select(i => Start.AddDays(d).AddHours(1 + i)));
         Assert.Empty(Feed(model, "k", weekdays));
         var sunday = Start.AddDays(6);
@@ -33,7 +33,7 @@ public class BaselineModelEdgeTests
     public void The_largest_lateness_keeps_64_open_buckets_per_key()
     {
         // Any lateness of 63 buckets or more keeps the maximum of 64 open buckets; TimeSpan.MaxValue must not overflow.
-        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { AllowedLateness = TimeSpan.MaxValue });
+        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, AllowedLateness = TimeSpan.MaxValue });
         Feed(model, "k", Steady(Start, 8 * 24, 4));
         var hour = Start.AddDays(8);
         var threshold = model.GetBaseline("k", hour)!.Threshold!.Value;
@@ -51,7 +51,7 @@ public class BaselineModelEdgeTests
     [Fact]
     public void A_snapshot_that_names_a_key_twice_is_refused_and_the_model_is_left_as_it_was()
     {
-        var source = new BaselineModel<int>(Trigger());
+        var source = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
         source.Observe("key-A", Start, 0, out _);
         source.Observe("key-B", Start.AddHours(1), 1, out _);
         var stream = new MemoryStream();
@@ -61,7 +61,7 @@ public class BaselineModelEdgeTests
         "key-A"u8.CopyTo(bytes.AsSpan(b));
         var corrupt = BaselineSnapshot.ReadFrom(new MemoryStream(bytes));
 
-        var model = new BaselineModel<int>(Trigger());
+        var model = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
         model.Observe("other", Start, 0, out _);
         Assert.Throws<ArgumentException>(() => model.Restore(corrupt));
         Assert.Equal(1, model.KeyCount);
@@ -74,7 +74,7 @@ public class BaselineModelEdgeTests
     {
         // 80 keys keep 10 items an hour for three hours (1,200 items: the 1,024-item ring wraps over released items),
         // then all burst in the same hour, interleaved: the ring must grow while wrapped and keep every chain intact.
-        var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Low));
+        var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Low), AnomalyStreams.PerKey());
         var keys = Enumerable.Range(0, 80).Select(i => "k" + i).ToArray();
         FeedMany(model, Steady(Start, 8 * 24, 4).SelectMany(t => keys.Select(k => (k, t))));
         var from = Start.AddDays(8);
@@ -106,11 +106,11 @@ public class BaselineModelEdgeTests
     public void A_key_cap_beyond_what_the_open_bucket_counts_can_address_is_refused_with_the_limit()
     {
         // 63 hours of lateness keep 64 open buckets per key, 63 of them in one array of counts for every handle.
-        var late = new AnomalyDetectorOptions { MaxTrackedKeys = 40_000_000, AllowedLateness = TimeSpan.FromHours(63) };
+        var late = new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, MaxTrackedKeys = 40_000_000, AllowedLateness = TimeSpan.FromHours(63) };
         var e = Assert.Throws<ArgumentException>(() => new BaselineModel<int>(Trigger(), late));
         Assert.Contains("at most 34086017", e.Message, StringComparison.Ordinal);
 
         // Without lateness the same cap fits (records and slots are in chunks, not one array).
-        Assert.NotNull(new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { MaxTrackedKeys = 40_000_000 }));
+        Assert.NotNull(new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, MaxTrackedKeys = 40_000_000 }));
     }
 }

@@ -44,7 +44,7 @@ public class BaselineModelProperties
                 var retention = TimeSpan.FromHours(input.retention).Ticks;
                 var model = new BaselineModel<int>(
                     new AnomalyTrigger(TriggerScope.User, TimeSpan.Zero, AnomalySensitivity.Medium, TimeSpan.FromHours(1)),
-                    new AnomalyDetectorOptions { Retention = TimeSpan.FromTicks(retention) });
+                    new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, Retention = TimeSpan.FromTicks(retention) });
                 var newest = new Dictionary<string, long>();
                 var watermark = long.MinValue;
                 var nextSweep = long.MinValue;
@@ -86,7 +86,7 @@ public class BaselineModelProperties
         Prop.ForAll(AnyInput(), input =>
         {
             var trigger = new AnomalyTrigger(TriggerScope.User, LearningPeriods[input.Learning], input.Sensitivity, Buckets[input.Bucket]);
-            var model = new BaselineModel<int>(trigger);
+            var model = new BaselineModel<int>(trigger, AnomalyStreams.PerKey());
             var firstSeen = new Dictionary<string, DateTimeOffset>();
             var t = Start;
             foreach (var (keyIndex, gap, count) in input.Steps)
@@ -114,7 +114,7 @@ public class BaselineModelProperties
         Prop.ForAll(Arb.From(Gen.Choose(1, 100_000)), Arb.From(Gen.Choose(1, 8)), (seed, factor) =>
         {
             var trace = AnomalyStreamGenerator.Generate(seed, new ActivityStreamOptions { Weeks = 3 });
-            var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Low));
+            var model = new BaselineModel<int>(Trigger(AnomalySensitivity.Low), AnomalyStreams.PerKey());
             foreach (var e in trace.Events)
             {
                 for (var c = 0; c < factor; c++)
@@ -166,7 +166,7 @@ public class BaselineModelProperties
     {
         // Steady up to the spike's hour: a silent morning before it would be learned too (the spike's hour borrows
         // from its neighbours, docs/anomaly.md), and the expectation would no longer be exactly E.
-        var model = new BaselineModel<int>(Trigger(sensitivity), new AnomalyDetectorOptions { MaxActivitiesPerDetection = 0 });
+        var model = new BaselineModel<int>(Trigger(sensitivity), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, MaxActivitiesPerDetection = 0 });
         if (Feed(model, "k", Steady(Start, (14 * 24) + 10, expected)).Count != 0)
         {
             throw new InvalidOperationException("A steady stream fired.");

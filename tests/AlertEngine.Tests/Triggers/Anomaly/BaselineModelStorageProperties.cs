@@ -37,7 +37,7 @@ public class BaselineModelStorageProperties
             input =>
             {
                 var trigger = new AnomalyTrigger(TriggerScope.User, TimeSpan.FromHours(2), AnomalySensitivity.High, TimeSpan.FromHours(1));
-                var options = new AnomalyDetectorOptions { Retention = TimeSpan.FromHours(input.retention) };
+                var options = new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, Retention = TimeSpan.FromHours(input.retention) };
                 var model = new BaselineModel<int>(trigger, options);
                 var single = new BaselineModel<int>?[KeyCount];
                 var order = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -9,7 +9,7 @@ public class BaselineModelTests
     [Fact]
     public void A_spike_inside_the_learning_period_never_fires_and_the_same_spike_after_it_does()
     {
-        var model = new BaselineModel<int>(Trigger());
+        var model = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
         var during = Feed(model, "k", Steady(Start, 3 * 24, 5).Concat(Burst(Start.AddHours(3 * 24 + 10), 500)));
         Assert.Empty(during);
 
@@ -21,7 +21,7 @@ public class BaselineModelTests
     [Fact]
     public void Learning_runs_on_each_keys_own_clock_from_its_first_activity()
     {
-        var model = new BaselineModel<int>(Trigger());
+        var model = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
         Feed(model, "early", Steady(Start, 3 * 24, 5));
 
         // From day 3 both keys are active; "late" is first seen on day 3.
@@ -39,7 +39,7 @@ public class BaselineModelTests
     [Fact]
     public void At_most_one_detection_per_key_per_bucket_and_it_fires_on_the_activity_that_reaches_the_threshold()
     {
-        var model = new BaselineModel<int>(Trigger());
+        var model = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
         Feed(model, "k", Steady(Start, 8 * 24, 4));
         var hour = Start.AddDays(8);
         var threshold = model.GetBaseline("k", hour)!.Threshold!.Value;
@@ -54,7 +54,7 @@ public class BaselineModelTests
     [Fact]
     public void Detection_items_are_capped_but_the_observed_count_is_not()
     {
-        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { MaxActivitiesPerDetection = 3 });
+        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, MaxActivitiesPerDetection = 3 });
         Feed(model, "k", Steady(Start, 8 * 24, 4));
         var d = Assert.Single(Feed(model, "k", Burst(Start.AddDays(8), 200)));
         Assert.Equal(3, d.Items.Count);
@@ -65,7 +65,7 @@ public class BaselineModelTests
     [Fact]
     public void A_key_whose_baseline_is_zero_does_not_alert_below_the_minimum_count()
     {
-        var model = new BaselineModel<int>(Trigger());
+        var model = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
         // One activity a day at 09:00, nothing else: every other slot learns zero.
         Feed(model, "k", Enumerable.Range(0, 9).Select(d => Start.AddDays(d).AddHours(9)));
         var quiet = Start.AddDays(9).AddHours(3);
@@ -76,7 +76,7 @@ public class BaselineModelTests
     [Fact]
     public void Empty_buckets_count_as_zero_when_event_time_moves_past_them()
     {
-        var model = new BaselineModel<int>(Trigger());
+        var model = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
         Feed(model, "k", Steady(Start, 14 * 24, 10));
         var before = model.GetBaseline("k", Start.AddDays(14).AddHours(10))!.Expected;
 
@@ -96,7 +96,7 @@ public class BaselineModelTests
 
     private static void SpikeIsBounded(bool withPopulation)
     {
-        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { ProfileFitLimit = BaselineMath.ProfileFitDefault });
+        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, ProfileFitLimit = BaselineMath.ProfileFitDefault });
         IEnumerable<(string, DateTimeOffset)> Of(IEnumerable<DateTimeOffset> times, DateTimeOffset from, int hours)
         {
             var own = times.Select(t => ("k", t));
@@ -114,7 +114,7 @@ public class BaselineModelTests
     [Fact]
     public void Seasonality_separates_office_hours_from_nights()
     {
-        var model = new BaselineModel<int>(Trigger());
+        var model = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
         // 30 an hour from 09:00 to 17:00 on weekdays, nothing otherwise, for two weeks.
         var times = Enumerable.Range(0, 14)
             .Where(d => Start.AddDays(d).DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday))
@@ -129,7 +129,7 @@ public class BaselineModelTests
     [Fact]
     public void Activities_older_than_the_allowed_lateness_are_late_and_not_counted()
     {
-        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { AllowedLateness = TimeSpan.FromMinutes(5) });
+        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, AllowedLateness = TimeSpan.FromMinutes(5) });
         Assert.Equal(AnomalyOutcome.Counted, model.Observe("k", Start.AddMinutes(30), 0, out _));
         Assert.Equal(AnomalyOutcome.Counted, model.Observe("k", Start.AddMinutes(25), 1, out _));
         Assert.Equal(AnomalyOutcome.Late, model.Observe("k", Start.AddMinutes(24), 2, out _));
@@ -139,7 +139,7 @@ public class BaselineModelTests
     [Fact]
     public void An_out_of_order_activity_within_the_lateness_counts_in_its_own_bucket_and_can_fire_it()
     {
-        var options = new AnomalyDetectorOptions { AllowedLateness = TimeSpan.FromMinutes(30) };
+        var options = new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, AllowedLateness = TimeSpan.FromMinutes(30) };
         var model = new BaselineModel<int>(Trigger(), options);
         Feed(model, "k", Steady(Start, 8 * 24, 4));
         var hour = Start.AddDays(8).AddHours(10);
@@ -161,7 +161,7 @@ public class BaselineModelTests
     [Fact]
     public void New_keys_beyond_the_cap_are_refused_and_known_keys_still_count()
     {
-        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { MaxTrackedKeys = 2 });
+        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, MaxTrackedKeys = 2 });
         Assert.Equal(AnomalyOutcome.Counted, model.Observe("a", Start, 0, out _));
         Assert.Equal(AnomalyOutcome.Counted, model.Observe("b", Start, 0, out _));
         Assert.Equal(AnomalyOutcome.KeyCapExceeded, model.Observe("c", Start, 0, out _));
@@ -172,7 +172,7 @@ public class BaselineModelTests
     [Fact]
     public void Idle_keys_retire_after_the_retention_and_learn_again_when_they_return()
     {
-        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Retention = TimeSpan.FromDays(10) });
+        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, Retention = TimeSpan.FromDays(10) });
         Feed(model, "idle", Steady(Start, 8 * 24, 5));
         Feed(model, "busy", Steady(Start, 20 * 24, 1));
         Assert.Equal(1, model.KeyCount);
@@ -185,7 +185,7 @@ public class BaselineModelTests
     [Fact]
     public void The_bucket_key_and_time_of_a_detection_are_reported()
     {
-        var model = new BaselineModel<int>(Trigger());
+        var model = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
         Feed(model, "k", Steady(Start, 8 * 24, 2));
         var d = Assert.Single(Feed(model, "k", Burst(Start.AddDays(8).AddHours(4), 100)));
         Assert.Equal("k", d.Key);
@@ -197,14 +197,14 @@ public class BaselineModelTests
     [InlineData(0)]
     [InlineData(-1)]
     public void An_invalid_bucket_is_a_programmer_error(int minutes) =>
-        Assert.Throws<ArgumentException>(() => new BaselineModel<int>(Trigger() with { Bucket = TimeSpan.FromMinutes(minutes) }));
+        Assert.Throws<ArgumentException>(() => new BaselineModel<int>(Trigger() with { Bucket = TimeSpan.FromMinutes(minutes) }, AnomalyStreams.PerKey()));
 
     [Fact]
     public void Invalid_options_list_every_problem()
     {
-        var errors = new AnomalyDetectorOptions { AllowedLateness = TimeSpan.FromSeconds(-1), Retention = TimeSpan.Zero, MaxTrackedKeys = 0, MaxActivitiesPerDetection = -1, Thresholds = new(0, 0, 0.5) }.Validate();
+        var errors = new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, AllowedLateness = TimeSpan.FromSeconds(-1), Retention = TimeSpan.Zero, MaxTrackedKeys = 0, MaxActivitiesPerDetection = -1, Thresholds = new(0, 0, 0.5) }.Validate();
         Assert.Equal(["AllowedLateness", "Retention", "MaxTrackedKeys", "MaxActivitiesPerDetection", "Thresholds.Z", "Thresholds.MinCount", "Thresholds.MinRatio"], errors.Select(e => e.Path));
-        Assert.Throws<ArgumentException>(() => new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { MaxTrackedKeys = 0 }));
+        Assert.Throws<ArgumentException>(() => new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, MaxTrackedKeys = 0 }));
     }
 
     [Fact]
@@ -213,16 +213,16 @@ public class BaselineModelTests
         Assert.Equal(new AnomalyThresholds(4.6, 20, 4), AnomalyThresholds.For(AnomalySensitivity.Low));
         Assert.Equal(new AnomalyThresholds(4.0, 15, 3), AnomalyThresholds.For(AnomalySensitivity.Medium));
         Assert.Equal(new AnomalyThresholds(3.4, 8, 2), AnomalyThresholds.For(AnomalySensitivity.High));
-        Assert.Equal(AnomalyThresholds.High, new BaselineModel<int>(Trigger(AnomalySensitivity.High)).Thresholds);
+        Assert.Equal(AnomalyThresholds.High, new BaselineModel<int>(Trigger(AnomalySensitivity.High), AnomalyStreams.PerKey()).Thresholds);
     }
 
     [Fact]
     public void Slots_are_hour_of_day_by_weekday_or_weekend_for_hourly_buckets_and_fewer_for_longer_ones()
     {
-        Assert.Equal(48, new BaselineModel<int>(Trigger()).SlotCount);
-        Assert.Equal(24, new BaselineModel<int>(Trigger() with { Bucket = TimeSpan.FromHours(2) }).SlotCount);
-        Assert.Equal(48, new BaselineModel<int>(Trigger() with { Bucket = TimeSpan.FromMinutes(10) }).SlotCount);
-        Assert.Equal(2, new BaselineModel<int>(Trigger() with { Bucket = TimeSpan.FromDays(1) }).SlotCount);
-        Assert.Equal(1, new BaselineModel<int>(Trigger() with { Bucket = TimeSpan.FromDays(7) }).SlotCount);
+        Assert.Equal(48, new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey()).SlotCount);
+        Assert.Equal(24, new BaselineModel<int>(Trigger() with { Bucket = TimeSpan.FromHours(2) }, AnomalyStreams.PerKey()).SlotCount);
+        Assert.Equal(48, new BaselineModel<int>(Trigger() with { Bucket = TimeSpan.FromMinutes(10) }, AnomalyStreams.PerKey()).SlotCount);
+        Assert.Equal(2, new BaselineModel<int>(Trigger() with { Bucket = TimeSpan.FromDays(1) }, AnomalyStreams.PerKey()).SlotCount);
+        Assert.Equal(1, new BaselineModel<int>(Trigger() with { Bucket = TimeSpan.FromDays(7) }, AnomalyStreams.PerKey()).SlotCount);
     }
 }

@@ -25,7 +25,7 @@ public class DetectAnomaliesTests
             activities.Add(Make(scope, "two", t, n++));
         }
 
-        var detections = activities.ToObservable().DetectAnomalies(Trigger(scope: scope)).ToList().Wait();
+        var detections = activities.ToObservable().DetectAnomalies(Trigger(scope: scope), AnomalyStreams.PerKey()).ToList().Wait();
         var d = Assert.Single(detections);
         var expectedKey = scope.IsSingleKey ? string.Empty : "two";
         Assert.Equal(expectedKey, d.ScopeKey);
@@ -42,7 +42,7 @@ public class DetectAnomaliesTests
     {
         var diagnostics = new List<EngineDiagnostic>();
         var activities = new[] { Activity("a1", Start, user: null), Activity("a2", Start, user: "bob") };
-        var detections = activities.ToObservable().DetectAnomalies(Trigger(), new AnomalyDetectorOptions { Diagnostics = diagnostics.Add }).ToList().Wait();
+        var detections = activities.ToObservable().DetectAnomalies(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, Diagnostics = diagnostics.Add }).ToList().Wait();
         Assert.Empty(detections);
         var diagnostic = Assert.Single(diagnostics);
         Assert.Equal(DiagnosticKind.MissingScopeKey, diagnostic.Kind);
@@ -54,7 +54,7 @@ public class DetectAnomaliesTests
     {
         var diagnostics = new List<EngineDiagnostic>();
         var activities = new[] { Activity("a1", Start.AddHours(1)), Activity("a2", Start) };
-        activities.ToObservable().DetectAnomalies(Trigger(), new AnomalyDetectorOptions { Diagnostics = diagnostics.Add }).ToList().Wait();
+        activities.ToObservable().DetectAnomalies(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, Diagnostics = diagnostics.Add }).ToList().Wait();
         Assert.Equal([(DiagnosticKind.Late, "a2")], diagnostics.Select(d => (d.Kind, d.ActivityId)));
     }
 
@@ -63,7 +63,7 @@ public class DetectAnomaliesTests
     {
         var boom = new InvalidOperationException("boom");
         var source = new[] { Activity("a1", Start) }.ToObservable();
-        var error = Assert.Throws<InvalidOperationException>(() => source.DetectAnomalies(_ => throw boom, Trigger()).ToList().Wait());
+        var error = Assert.Throws<InvalidOperationException>(() => source.DetectAnomalies(_ => throw boom, Trigger(), AnomalyStreams.PerKey()).ToList().Wait());
         Assert.Same(boom, error);
     }
 
@@ -73,7 +73,7 @@ public class DetectAnomaliesTests
         var activities = Steady(Start, 8 * 24, 3).Select((t, i) => Activity($"a{i}", t))
             .Concat(Burst(Start.AddDays(8).AddHours(14), 100).Select((t, i) => Activity($"b{i}", t)))
             .ToList();
-        var detections = activities.ToObservable().DetectAnomalies(Trigger());
+        var detections = activities.ToObservable().DetectAnomalies(Trigger(), AnomalyStreams.PerKey());
         Assert.Single(detections.ToList().Wait());
         Assert.Single(detections.ToList().Wait());
     }
@@ -81,14 +81,14 @@ public class DetectAnomaliesTests
     [Fact]
     public void A_subscription_starting_from_a_snapshot_does_not_relearn()
     {
-        var model = new BaselineModel<Activity>(Trigger());
+        var model = new BaselineModel<Activity>(Trigger(), AnomalyStreams.PerKey());
         var n = 0;
         foreach (var t in Steady(Start, 8 * 24, 3))
         {
             model.Observe("alice@contoso.com", t, Activity($"a{n++}", t), out _);
         }
 
-        var options = new AnomalyDetectorOptions { InitialState = model.CreateSnapshot() };
+        var options = new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, InitialState = model.CreateSnapshot() };
         var spike = Burst(Start.AddDays(8).AddHours(14), 100).Select((t, i) => Activity($"b{i}", t));
         Assert.Single(spike.ToObservable().DetectAnomalies(Trigger(), options).ToList().Wait());
     }
@@ -97,8 +97,8 @@ public class DetectAnomaliesTests
     public void Invalid_arguments_fail_at_composition()
     {
         var source = Observable.Empty<Activity>();
-        Assert.Throws<ArgumentNullException>(() => source.DetectAnomalies((AnomalyTrigger)null!));
-        Assert.Throws<ArgumentException>(() => source.DetectAnomalies(Trigger(), new AnomalyDetectorOptions { Retention = TimeSpan.Zero }));
+        Assert.Throws<ArgumentNullException>(() => source.DetectAnomalies((AnomalyTrigger)null!, AnomalyStreams.PerKey()));
+        Assert.Throws<ArgumentException>(() => source.DetectAnomalies(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, Retention = TimeSpan.Zero }));
     }
 
     private static Activity Make(TriggerScope scope, string key, DateTimeOffset time, int n) => scope.Kind switch

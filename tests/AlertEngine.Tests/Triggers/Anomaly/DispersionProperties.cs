@@ -101,15 +101,15 @@ public class DispersionProperties
                 var times = trace.Events.Select(e => e.Time).ToList();
                 var cut = (int)(x.cut * times.Count);
 
-                var whole = new BaselineModel<int>(Trigger());
+                var whole = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
                 var expected = Feed(whole, "k", times);
 
-                var first = new BaselineModel<int>(Trigger());
+                var first = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
                 var found = Feed(first, "k", times.Take(cut));
                 var bytes = new MemoryStream();
                 first.CreateSnapshot().WriteTo(bytes);
                 bytes.Position = 0;
-                var second = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { InitialState = BaselineSnapshot.ReadFrom(bytes) });
+                var second = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, InitialState = BaselineSnapshot.ReadFrom(bytes) });
                 found.AddRange(Feed(second, "k", times.Skip(cut)));
 
                 var a = whole.CreateSnapshot().Keys[0];

@@ -61,7 +61,7 @@ public class DispersionTests
         var bytes = new MemoryStream();
         model.CreateSnapshot().WriteTo(bytes);
         bytes.Position = 0;
-        var restored = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { InitialState = BaselineSnapshot.ReadFrom(bytes) });
+        var restored = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, InitialState = BaselineSnapshot.ReadFrom(bytes) });
         var before = State(restored);
 
         Feed(restored, "k", Burst(hour.AddHours(2), 20));
@@ -97,7 +97,7 @@ public class DispersionTests
     [Fact]
     public void A_version_1_snapshot_without_dispersion_sums_is_still_read()
     {
-        var model = new BaselineModel<int>(Trigger());
+        var model = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
         Feed(model, "k", Steady(Start, 8 * 24, 6));
         var bytes = new MemoryStream();
         model.CreateSnapshot().WriteTo(bytes);
@@ -112,7 +112,7 @@ public class DispersionTests
         Assert.Equal(saved.Dispersion, read.Dispersion);
         Assert.True(read.DispersionWeight > 0);
         Assert.Equal(read.Dispersion, read.DispersionSum / read.DispersionWeight, 5);
-        var restored = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { InitialState = BaselineSnapshot.ReadFrom(new MemoryStream(v1)) });
+        var restored = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, InitialState = BaselineSnapshot.ReadFrom(new MemoryStream(v1)) });
         Assert.Equal(1, restored.KeyCount);
     }
 
@@ -120,7 +120,7 @@ public class DispersionTests
     public void An_unknown_snapshot_version_is_an_invalid_data_error_naming_the_versions_read()
     {
         var bytes = new MemoryStream();
-        new BaselineModel<int>(Trigger()).CreateSnapshot().WriteTo(bytes);
+        new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey()).CreateSnapshot().WriteTo(bytes);
         var data = bytes.ToArray();
         BitConverter.GetBytes(5).CopyTo(data, 4);
 
@@ -135,7 +135,7 @@ public class DispersionTests
         for (var seed = 1; seed <= 9; seed++)
         {
             var trace = AnomalyStreamGenerator.Generate(seed, new ActivityStreamOptions { DayShape = 0, HourShape = hourShape });
-            var model = new BaselineModel<int>(Trigger());
+            var model = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
             Feed(model, trace.Key, trace.Events.Select(e => e.Time));
             estimates.Add(model.CreateSnapshot().Keys[0].Dispersion);
         }
@@ -159,7 +159,7 @@ public class DispersionTests
     /// <summary>A key learned on 8 days and 12 hours of alternating 4 and 8 an hour.</summary>
     private static BaselineModel<int> Learned8Days()
     {
-        var model = new BaselineModel<int>(Trigger());
+        var model = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
         var times = new List<DateTimeOffset>();
         for (var h = 0; h < (8 * 24) + 12; h++)
         {

@@ -123,4 +123,94 @@ public class GridCheckpointMixProperties
         Assert.NotEqual(Fresh(true), Continue(plain, toGrid: true));
         Assert.NotEqual(Continue(grid, toGrid: true), Continue(plain, toGrid: true));
     }
+    /// <summary>The engine's detector of the previous default, the per-key model (no profile, no grid: anomaly state
+    /// format 1), otherwise as <see cref="GridModelProperties.GridDetector"/>.</summary>
+    private static AnomalyDetector PerKeyDetector() =>
+        new(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey, MaxActivitiesPerAlert = 3, AllowedLateness = TimeSpan.FromMinutes(30) }, _ => { });
+
+    /// <summary>The engine's detector of the default options (the population model), otherwise as
+    /// <see cref="GridModelProperties.GridDetector"/>: no switch set.</summary>
+    private static AnomalyDetector DefaultDetector() =>
+        new(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions { MaxActivitiesPerAlert = 3, AllowedLateness = TimeSpan.FromMinutes(30) }, _ => { });
+
+    /// <summary>Upgrading (flip-16): an engine checkpoint written by the previous default (the per-key model, format 1) at
+    /// a random cut, right after or right before a UTC day start, restored into the new default and continued, equals
+    /// the new default started from the rule's state (keys' levels, learning and dispersion kept; the profile empty until
+    /// the next UTC day start; the grid's prior uniform and every key uninformed with its saved φ̂: the per-key model's
+    /// snapshot restored into the default model), with the working state and kept activities handed over: the same
+    /// detections and the same final snapshot.</summary>
+    [Property(MaxTest = 20)]
+    public Property A_checkpoint_of_the_previous_default_restored_into_the_default_runs_as_the_rules_state() =>
+        Prop.ForAll(Cuts(), c =>
+        {
+            var (activities, cut) = CutStream(c);
+            var first = PerKeyDetector();
+            foreach (var a in activities.Take(cut))
+            {
+                Run(first, a);
+            }
+
+            var state = State(first);
+            Assert.True(BitConverter.ToInt64(state, 0) > 0, "format 1 starts with the bucket length");
+            var restored = DefaultDetector();
+            Assert.True(restored.Model.HasGrid);
+            restored.ReadState(new CheckpointReader(state));
+
+            // The rule's state: the per-key model's own snapshot (version 2) restored into the default model, the
+            // snapshot's row "version 1 or 2 into a model with the grid" (pinned by GridSnapshotProperties).
+            var saved = first.CreateSnapshot();
+            Assert.Null(saved.Profile);
+            var oracle = DefaultDetector();
+            oracle.Restore(saved);
+            Assert.All(oracle.CreateSnapshot().Grid!.Keys, k => Assert.False(k.Informed));
+            Assert.Equal(0, oracle.Model.GridPriorState!.Current.Number);
+            var kept = new List<(long, string, long, Activity)>();
+            foreach (var key in saved.Keys.Select(k => k.Key))
+            {
+                oracle.Model.RestoreWorkingState(key, first.Model.ExportWorkingState(key));
+                kept.AddRange(first.Model.KeptItems(key).Select(k => (k.Sequence, key, k.Ticks, k.Item)));
+            }
+
+            oracle.Model.RestoreKept(kept);
+            Assert.Equal(Bytes(oracle.CreateSnapshot()), Bytes(restored.CreateSnapshot()));
+            var expected = activities.Skip(cut).Select(a => Run(oracle, a)).ToList();
+            var actual = activities.Skip(cut).Select(a => Run(restored, a)).ToList();
+            Assert.Equal(expected, actual);
+            Assert.Equal(Bytes(oracle.CreateSnapshot()), Bytes(restored.CreateSnapshot()));
+        });
+
+    /// <summary>At the engine level: a whole-engine checkpoint of an engine on the previous default (per-key model)
+    /// restores every policy into an engine on the default, nothing skipped, the anomaly keys' learning kept (a key that
+    /// had learned fires on the next burst without learning again), and the continuation differs from a fresh start's
+    /// (what the restore protects).</summary>
+    [Fact]
+    public void An_engine_checkpoint_of_the_previous_default_restores_into_the_default_without_relearning()
+    {
+        var activities = EngineStream(3);
+        var cut = activities.Count * 2 / 3;
+        using var before = new AlertPipeline([Policy()], new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey, MaxActivitiesPerAlert = 3, AllowedLateness = TimeSpan.FromMinutes(30) });
+        foreach (var activity in activities.Take(cut))
+        {
+            before.Process(activity);
+        }
+
+        using var saved = new MemoryStream();
+        before.SaveCheckpoint(saved);
+        saved.Position = 0;
+        using var after = new AlertPipeline([Policy()], new AlertEngineOptions { MaxActivitiesPerAlert = 3, AllowedLateness = TimeSpan.FromMinutes(30) });
+        var result = after.RestoreCheckpoint(saved);
+        Assert.Equal(["anomaly-user"], result.Restored);
+        Assert.Empty(result.Skipped);
+        var model = ((AnomalyDetector)after.DetectorOf("anomaly-user")!).Model;
+        Assert.Equal(AnomalyModel.Population, model.ModelInUse);
+        var was = ((AnomalyDetector)before.DetectorOf("anomaly-user")!).Model.CreateSnapshot();
+        Assert.Equal(was.Keys.Select(k => (k.Key, k.FirstTicks, k.Folded, k.Dispersion)), model.CreateSnapshot().Keys.Select(k => (k.Key, k.FirstTicks, k.Folded, k.Dispersion)));
+        Assert.All(model.CreateSnapshot().Grid!.Keys, k => Assert.False(k.Informed));
+
+        using var fresh = new AlertPipeline([Policy()], new AlertEngineOptions { MaxActivitiesPerAlert = 3, AllowedLateness = TimeSpan.FromMinutes(30) });
+        var continued = activities.Skip(cut).SelectMany(a => after.Process(a)).Select(c => c.Alert.Id).ToList();
+        var restarted = activities.Skip(cut).SelectMany(a => fresh.Process(a)).Select(c => c.Alert.Id).ToList();
+        Assert.NotEmpty(continued);
+        Assert.NotEqual(restarted, continued);
+    }
 }

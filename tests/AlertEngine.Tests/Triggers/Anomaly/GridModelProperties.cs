@@ -31,10 +31,11 @@ public class GridModelProperties
     [Fact]
     public void The_grid_needs_the_population_profile()
     {
-        var error = Assert.Throws<ArgumentException>(() => new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { DispersionGrid = true }));
+        var error = Assert.Throws<ArgumentException>(() => new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { ProfileFitLimit = 0, DispersionGrid = true }));
+        Assert.Throws<ArgumentException>(() => new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, DispersionGrid = true }));
         Assert.Contains("DispersionGrid", error.Message, StringComparison.Ordinal);
-        Assert.False(new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { ProfileFitLimit = BaselineMath.ProfileFitDefault }).HasGrid);
-        Assert.False(new BaselineModel<int>(Trigger()).HasGrid);
+        Assert.False(new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { ProfileFitLimit = BaselineMath.ProfileFitDefault, DispersionGrid = false }).HasGrid);
+        Assert.False(new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey()).HasGrid);
         Assert.True(new BaselineModel<int>(Trigger(), GridOptions()).HasGrid);
     }
 
@@ -46,7 +47,7 @@ public class GridModelProperties
         var fields = typeof(BaselineModel<int>).GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
             .Where(f => f.Name is "_prior" or "_dayTotals" or "_posterior" or "_gridChunks").ToArray();
         Assert.Equal(4, fields.Length);
-        foreach (var options in new[] { new AnomalyDetectorOptions(), new AnomalyDetectorOptions { ProfileFitLimit = BaselineMath.ProfileFitDefault } })
+        foreach (var options in new[] { new AnomalyDetectorOptions { Model = AnomalyModel.PerKey }, new AnomalyDetectorOptions { ProfileFitLimit = BaselineMath.ProfileFitDefault, DispersionGrid = false } })
         {
             var model = new BaselineModel<int>(Trigger(), options);
             model.Observe("a", Origin, 0, out _);
@@ -688,7 +689,7 @@ public class GridModelProperties
 
     /// <summary>The engine's detector with the population profile and without the grid (otherwise as <see cref="GridDetector"/>).</summary>
     internal static AnomalyDetector ProfileDetector() =>
-        new(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault, MaxActivitiesPerAlert = 3, AllowedLateness = TimeSpan.FromMinutes(30) }, _ => { });
+        new(Policy(), (AnomalyTrigger)Policy().Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault, AnomalyDispersionGrid = false, MaxActivitiesPerAlert = 3, AllowedLateness = TimeSpan.FromMinutes(30) }, _ => { });
 
     /// <summary>The engine's calls for one activity (Pass, then Observe); the detection, described, or "".</summary>
     internal static string Run(AnomalyDetector detector, Activity activity)

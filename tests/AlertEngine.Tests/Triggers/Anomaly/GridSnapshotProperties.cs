@@ -17,7 +17,7 @@ namespace AlertEngine.Tests.Triggers.Anomaly;
 /// </summary>
 public class GridSnapshotProperties
 {
-    private static readonly AlertEngineOptions ProfileOnly = new() { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault, MaxActivitiesPerAlert = 3, AllowedLateness = TimeSpan.FromMinutes(30) };
+    private static readonly AlertEngineOptions ProfileOnly = new() { AnomalyProfileFitLimit = BaselineMath.ProfileFitDefault, AnomalyDispersionGrid = false, MaxActivitiesPerAlert = 3, AllowedLateness = TimeSpan.FromMinutes(30) };
 
     private static AnomalyDetector Detector(AlertEngineOptions options) => new(Policy(), (AnomalyTrigger)Policy().Trigger, options, _ => { });
 
@@ -117,7 +117,7 @@ public class GridSnapshotProperties
     [Fact]
     public void Without_the_grid_the_snapshot_versions_are_the_old_ones()
     {
-        var plain = Detector(new AlertEngineOptions());
+        var plain = Detector(new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey });
         var profile = Detector(ProfileOnly);
         var grid = GridDetector();
         foreach (var a in EngineStream(3))
@@ -174,7 +174,7 @@ public class GridSnapshotProperties
         }
 
         // Into a model without the profile: the profile dropped too (version 2).
-        var plain = Detector(new AlertEngineOptions());
+        var plain = Detector(new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey });
         plain.Restore(snapshot);
         Assert.Equal(2, BitConverter.ToInt32(Bytes(plain.CreateSnapshot()), 4));
         Assert.Equal(snapshot.Keys.Select(k => k.Dispersion), plain.CreateSnapshot().Keys.Select(k => k.Dispersion));
@@ -196,7 +196,7 @@ public class GridSnapshotProperties
         // Version 3 (a profile-only model's) or 2 (a model without the profile): every key uninformed with empty evidence
         // and its saved φ̂, as a new key; the uniform prior without pending totals, as a new model's; the grid's day the
         // watermark's. Into a grid model that already ran: its own prior and evidence are replaced.
-        var profile = Detector(version == 3 ? ProfileOnly : new AlertEngineOptions());
+        var profile = Detector(version == 3 ? ProfileOnly : new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey });
         var activities = EngineStream(3);
         foreach (var a in activities)
         {

@@ -127,7 +127,7 @@ public class HandleIndexProperties
             input =>
             {
                 var trigger = new AnomalyTrigger(TriggerScope.User, TimeSpan.FromHours(2), AnomalySensitivity.High, TimeSpan.FromHours(1));
-                var options = new AnomalyDetectorOptions { Retention = TimeSpan.FromHours(input.retention) };
+                var options = new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, Retention = TimeSpan.FromHours(input.retention) };
                 var model = new BaselineModel<int>(trigger, options);
                 var single = Keys.Select(_ => new BaselineModel<int>(trigger, options)).ToArray();
                 var t = Start;
@@ -212,7 +212,7 @@ public class HandleIndexProperties
     public void A_probe_run_past_the_limit_switches_the_index_to_the_randomized_hash_and_every_key_is_still_found()
     {
         var trigger = new AnomalyTrigger(TriggerScope.User, TimeSpan.FromHours(2), AnomalySensitivity.High, TimeSpan.FromHours(1));
-        var model = new BaselineModel<int>(trigger, new AnomalyDetectorOptions());
+        var model = new BaselineModel<int>(trigger, new AnomalyDetectorOptions { Model = AnomalyModel.PerKey });
         model.UseCollidingHandleHashForTests();
         var keys = new string[HandleIndex.MaxProbe + 10];
         for (var i = 0; i < keys.Length; i++)

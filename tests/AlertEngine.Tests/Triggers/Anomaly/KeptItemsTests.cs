@@ -28,7 +28,7 @@ public class KeptItemsTests
         Prop.ForAll(Traffic(), input =>
         {
             var lateness = TimeSpan.FromMinutes(input.LatenessMinutes);
-            var model = new BaselineModel<int>(Trigger(AnomalySensitivity.High), new AnomalyDetectorOptions { MaxActivitiesPerDetection = input.MaxItems, AllowedLateness = lateness });
+            var model = new BaselineModel<int>(Trigger(AnomalySensitivity.High), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, MaxActivitiesPerDetection = input.MaxItems, AllowedLateness = lateness });
             var learning = Steady(Start, 8 * 24, 4).SelectMany(t => Keys.Select(k => (Key: k, Time: t)));
             FeedMany(model, learning);
 
@@ -84,7 +84,7 @@ public class KeptItemsTests
     [Fact]
     public void At_the_ring_cap_a_detection_lists_its_newest_kept_items_and_the_drop_is_counted()
     {
-        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { MaxKeptActivities = 4 });
+        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, MaxKeptActivities = 4 });
         Feed(model, "k", Steady(Start, 8 * 24, 4));
         var threshold = model.GetBaseline("k", Start.AddDays(8))!.Threshold!.Value;
         Assert.True(threshold > 4);
@@ -100,7 +100,7 @@ public class KeptItemsTests
     public void The_ring_grows_rather_than_overwrite_items_whose_bucket_can_still_fire()
     {
         // 50 keys each keep 30 items in the same hour: far more than the ring's first size, far less than the cap.
-        var model = new BaselineModel<int>(Trigger());
+        var model = new BaselineModel<int>(Trigger(), AnomalyStreams.PerKey());
         var keys = Enumerable.Range(0, 50).Select(i => "k" + i).ToArray();
         FeedMany(model, Steady(Start, 8 * 24, 4).SelectMany(t => keys.Select(k => (k, t))));
         var found = FeedMany(model, Burst(Start.AddDays(8), 60).SelectMany(t => keys.Select(k => (k, t))));
@@ -113,7 +113,7 @@ public class KeptItemsTests
     [Fact]
     public void With_no_kept_items_detections_still_fire_and_count()
     {
-        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { MaxKeptActivities = 0 });
+        var model = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, MaxKeptActivities = 0 });
         Feed(model, "k", Steady(Start, 8 * 24, 4));
         var d = Assert.Single(Feed(model, "k", Burst(Start.AddDays(8), 200)));
         Assert.Empty(d.Items);
@@ -126,8 +126,8 @@ public class KeptItemsTests
     [InlineData((1 << 30) + 1)]
     public void The_kept_item_cap_must_be_between_zero_and_two_to_the_thirty(int cap)
     {
-        var error = Assert.Single(new AnomalyDetectorOptions { MaxKeptActivities = cap }.Validate());
+        var error = Assert.Single(new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, MaxKeptActivities = cap }.Validate());
         Assert.Equal("MaxKeptActivities", error.Path);
-        Assert.Throws<ArgumentException>(() => new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { MaxKeptActivities = cap }));
+        Assert.Throws<ArgumentException>(() => new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, MaxKeptActivities = cap }));
     }
 }

@@ -33,7 +33,7 @@ public class PopulationProfileProperties
             var lateness = TimeSpan.FromMinutes(latenessMinutes);
             var model = new BaselineModel<int>(
                 new AnomalyTrigger(TriggerScope.User, TimeSpan.FromHours(2), AnomalySensitivity.Medium, bucket),
-                new AnomalyDetectorOptions { AllowedLateness = lateness, MaxTrackedKeys = 3, ProfileFitLimit = Fit })
+                new AnomalyDetectorOptions { AllowedLateness = lateness, MaxTrackedKeys = 3, ProfileFitLimit = Fit, DispersionGrid = false })
             {
                 CountedInPass = enginePath == 1,
             };
@@ -158,7 +158,8 @@ public class PopulationProfileProperties
             var activities = ProfileStream(seed);
             var with = RunSingle(activities, ProfileOptions());
             var switchedOff = ProfileOptions();
-            switchedOff.AnomalyProfileFitLimit = 0; // the default: no profile
+            switchedOff.AnomalyModel = AnomalyModel.PerKey; // no profile
+            switchedOff.AnomalyProfileFitLimit = 0;
             var without = RunSingle(activities, switchedOff);
             fired += with.Count > 0 ? 1 : 0;
             differ += with.SequenceEqual(without) ? 0 : 1;
@@ -196,10 +197,10 @@ public class PopulationProfileProperties
     [Fact]
     public void Per_key_zones_and_buckets_longer_than_an_hour_keep_the_neighbour_pooling()
     {
-        var zoned = new BaselineModel<int>(new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(1), AnomalySensitivity.Medium, TimeSpan.FromHours(1)), new AnomalyDetectorOptions { KeyTimeZone = _ => TimeZoneInfo.Utc, ProfileFitLimit = Fit });
+        var zoned = new BaselineModel<int>(new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(1), AnomalySensitivity.Medium, TimeSpan.FromHours(1)), new AnomalyDetectorOptions { KeyTimeZone = _ => TimeZoneInfo.Utc, ProfileFitLimit = Fit, DispersionGrid = false });
         var daily = new BaselineModel<int>(new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(1), AnomalySensitivity.Medium, TimeSpan.FromDays(1)), On());
         var hourly = new BaselineModel<int>(new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(1), AnomalySensitivity.Medium, TimeSpan.FromHours(1)), On());
-        var switchedOff = new BaselineModel<int>(new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(1), AnomalySensitivity.Medium, TimeSpan.FromHours(1)));
+        var switchedOff = new BaselineModel<int>(new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(1), AnomalySensitivity.Medium, TimeSpan.FromHours(1)), AnomalyStreams.PerKey());
         Assert.Null(zoned.Profile);
         Assert.Null(daily.Profile);
         Assert.NotNull(hourly.Profile);
@@ -220,7 +221,7 @@ public class PopulationProfileProperties
         model.CreateSnapshot().WriteTo(bytes);
         bytes.Position = 0;
         Assert.Equal(3, BitConverter.ToInt32(bytes.ToArray(), 4));
-        var restored = new BaselineModel<int>(trigger, new AnomalyDetectorOptions { InitialState = BaselineSnapshot.ReadFrom(bytes), ProfileFitLimit = Fit });
+        var restored = new BaselineModel<int>(trigger, new AnomalyDetectorOptions { InitialState = BaselineSnapshot.ReadFrom(bytes), ProfileFitLimit = Fit, DispersionGrid = false });
         Assert.Equal(model.Profile!.Sums.ToArray(), restored.Profile!.Sums.ToArray());
         Assert.Equal(model.Profile.Covered.ToArray(), restored.Profile.Covered.ToArray());
         Assert.Equal(model.Profile.Running.ToArray(), restored.Profile.Running.ToArray());
@@ -235,7 +236,7 @@ public class PopulationProfileProperties
         var legacy = old.ToArray();
         Assert.Equal(2, BitConverter.ToInt32(legacy, 4));
         Assert.Equal(v3.Length - legacy.Length - 1, (3 * 8 * restored.SlotCount) + 8 + 8 + 4 + SeveralKeysTrailer + (model.KeyCount * 8));
-        var fromOld = new BaselineModel<int>(trigger, new AnomalyDetectorOptions { InitialState = BaselineSnapshot.ReadFrom(new MemoryStream(legacy)), ProfileFitLimit = Fit });
+        var fromOld = new BaselineModel<int>(trigger, new AnomalyDetectorOptions { InitialState = BaselineSnapshot.ReadFrom(new MemoryStream(legacy)), ProfileFitLimit = Fit, DispersionGrid = false });
         Assert.False(fromOld.Profile!.HasRates);
         Assert.Equal(model.KeyCount, fromOld.KeyCount);
     }
@@ -244,7 +245,7 @@ public class PopulationProfileProperties
     public void An_engine_checkpoint_of_format_1_restores_with_an_empty_profile_and_format_2_with_the_profile()
     {
         var policy = Policy("anomaly", "FileDownloaded", new AnomalyTrigger(TriggerScope.User, TimeSpan.FromHours(2), AnomalySensitivity.Medium, TimeSpan.FromMinutes(10)), new AggregationSettings(AggregationMode.None));
-        AnomalyDetector Detector() => new(policy, (AnomalyTrigger)policy.Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = Fit }, _ => { });
+        AnomalyDetector Detector() => new(policy, (AnomalyTrigger)policy.Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = Fit, AnomalyDispersionGrid = false }, _ => { });
         var detector = Detector();
         foreach (var (ticks, user) in SparseTimes(new Random(3), TimeSpan.Zero))
         {
@@ -309,7 +310,7 @@ public class PopulationProfileProperties
         Assert.Equal(a, restarted.CachedProfileRate("a"));
         Assert.True(float.IsNaN(restarted.CachedProfileRate("b")!.Value));
         var snapshot = model.CreateSnapshot();
-        var restored = new BaselineModel<int>(trigger, new AnomalyDetectorOptions { InitialState = snapshot, ProfileFitLimit = Fit });
+        var restored = new BaselineModel<int>(trigger, new AnomalyDetectorOptions { InitialState = snapshot, ProfileFitLimit = Fit, DispersionGrid = false });
         Assert.Equal(a, restored.CachedProfileRate("a"));
         // A snapshot's restore computes each key's threshold again (b's with the rate computed then), and leaves the
         // cache as the snapshot had it: b computes it at its next prediction, as the model that made the snapshot does.
@@ -318,10 +319,10 @@ public class PopulationProfileProperties
 
         // A cache saved for another day than the restored profile's is not used (computed again at the restore).
         var otherDay = new BaselineSnapshot(snapshot.BucketTicks, snapshot.SlotCount, snapshot.TimeZoneId, snapshot.Ring, snapshot.WatermarkTicks, [.. snapshot.Keys.Select(k => k with { ProfileRate = 1234, ProfileDay = k.ProfileDay - 1 })], snapshot.Profile);
-        var stale = new BaselineModel<int>(trigger, new AnomalyDetectorOptions { InitialState = otherDay, ProfileFitLimit = Fit });
+        var stale = new BaselineModel<int>(trigger, new AnomalyDetectorOptions { InitialState = otherDay, ProfileFitLimit = Fit, DispersionGrid = false });
         Assert.True(float.IsNaN(stale.CachedProfileRate("a")!.Value));
         var sameDay = new BaselineSnapshot(snapshot.BucketTicks, snapshot.SlotCount, snapshot.TimeZoneId, snapshot.Ring, snapshot.WatermarkTicks, [.. snapshot.Keys.Select(k => k with { ProfileRate = 1234 })], snapshot.Profile);
-        Assert.Equal(1234, new BaselineModel<int>(trigger, new AnomalyDetectorOptions { InitialState = sameDay, ProfileFitLimit = Fit }).CachedProfileRate("a"));
+        Assert.Equal(1234, new BaselineModel<int>(trigger, new AnomalyDetectorOptions { InitialState = sameDay, ProfileFitLimit = Fit, DispersionGrid = false }).CachedProfileRate("a"));
     }
 
     /// <summary>The switch off (the default): the detector writes the anomaly state's format 1 (the bucket length first,
@@ -331,7 +332,7 @@ public class PopulationProfileProperties
     public void Without_the_switch_the_formats_are_the_old_ones_and_a_state_with_the_profile_is_read_without_it()
     {
         var policy = Policy("anomaly", "FileDownloaded", new AnomalyTrigger(TriggerScope.User, TimeSpan.FromHours(2), AnomalySensitivity.Medium, TimeSpan.FromMinutes(10)), new AggregationSettings(AggregationMode.None));
-        AnomalyDetector Detector(double fit) => new(policy, (AnomalyTrigger)policy.Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = fit }, _ => { });
+        AnomalyDetector Detector(double fit) => new(policy, (AnomalyTrigger)policy.Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = fit, AnomalyDispersionGrid = false }, _ => { });
         var on = Detector(Fit);
         var off = Detector(0);
         foreach (var (ticks, user) in SparseTimes(new Random(5), TimeSpan.Zero))
@@ -382,7 +383,7 @@ public class PopulationProfileProperties
         new AggregationSettings(AggregationMode.None));
 
     private static AnomalyDetector FourUserDetector() =>
-        new(FourUserPolicy, (AnomalyTrigger)FourUserPolicy.Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = Fit }, _ => { });
+        new(FourUserPolicy, (AnomalyTrigger)FourUserPolicy.Trigger, new AlertEngineOptions { AnomalyProfileFitLimit = Fit, AnomalyDispersionGrid = false }, _ => { });
 
     /// <summary>Monday 10:00 UTC on, one activity every 10 minutes of four users for 55 hours (Tuesday 00:00 at index
     /// 84, Wednesday 00:00 at 228).</summary>
@@ -507,7 +508,7 @@ public class PopulationProfileProperties
         double ProfileZ(AnomalySensitivity sensitivity, AnomalyThresholds? thresholds = null, double? offset = null) =>
             new BaselineModel<int>(
                 new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(1), sensitivity, TimeSpan.FromHours(1)),
-                new AnomalyDetectorOptions { Thresholds = thresholds, ProfileZOffset = offset, ProfileFitLimit = Fit }).ProfileZ;
+                new AnomalyDetectorOptions { Thresholds = thresholds, ProfileZOffset = offset, ProfileFitLimit = Fit, DispersionGrid = false }).ProfileZ;
 
         Assert.Equal(4.3, ProfileZ(AnomalySensitivity.Low), 12);
         Assert.Equal(3.75, ProfileZ(AnomalySensitivity.Medium), 12);
@@ -518,7 +519,7 @@ public class PopulationProfileProperties
         Assert.Throws<ArgumentException>(() => ProfileZ(AnomalySensitivity.Medium, AnomalyThresholds.Medium with { Z = 0.2 }));
 
         // Without the profile the offset is never used, so it cannot refuse a Z.
-        Assert.Null(new BaselineModel<int>(AnomalyStreams.Trigger(), new AnomalyDetectorOptions { Thresholds = AnomalyThresholds.Medium with { Z = 0.2 } }).Profile);
+        Assert.Null(new BaselineModel<int>(AnomalyStreams.Trigger(), new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, Thresholds = AnomalyThresholds.Medium with { Z = 0.2 } }).Profile);
     }
 
     /// <summary>Sparse activity over up to seven weeks (crossing weekly halvings and a gap longer than a week), in time
@@ -551,9 +552,9 @@ public class PopulationProfileProperties
     /// <summary>The switch on, at the evaluated fit limit.</summary>
     private const double Fit = BaselineMath.ProfileFitDefault;
 
-    private static AnomalyDetectorOptions On() => new() { ProfileFitLimit = Fit };
+    private static AnomalyDetectorOptions On() => new() { ProfileFitLimit = Fit, DispersionGrid = false };
 
-    private static AlertEngineOptions ProfileOptions() => new() { AllowedLateness = TimeSpan.FromMinutes(10), MaxActivitiesPerAlert = 5, AnomalyProfileFitLimit = Fit };
+    private static AlertEngineOptions ProfileOptions() => new() { AllowedLateness = TimeSpan.FromMinutes(10), MaxActivitiesPerAlert = 5, AnomalyProfileFitLimit = Fit, AnomalyDispersionGrid = false };
 
     private static IReadOnlyList<AlertPolicy> ProfilePolicies() =>
     [

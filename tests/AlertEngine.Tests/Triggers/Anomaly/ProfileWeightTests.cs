@@ -20,7 +20,7 @@ public class ProfileWeightTests
     [InlineData(double.PositiveInfinity)]
     public void A_weight_that_is_not_a_positive_finite_number_is_refused(double weight)
     {
-        var errors = new AnomalyDetectorOptions { ProfileFitLimit = BaselineMath.ProfileFitDefault, ProfileWeight = weight }.Validate();
+        var errors = new AnomalyDetectorOptions { ProfileFitLimit = BaselineMath.ProfileFitDefault, DispersionGrid = false, ProfileWeight = weight }.Validate();
         Assert.Contains(errors, e => e.Path == nameof(AnomalyDetectorOptions.ProfileWeight));
     }
 
@@ -28,7 +28,7 @@ public class ProfileWeightTests
     [InlineData(0.5)]
     [InlineData(100.0)]
     public void A_positive_finite_weight_is_accepted(double weight) =>
-        Assert.Empty(new AnomalyDetectorOptions { ProfileFitLimit = BaselineMath.ProfileFitDefault, ProfileWeight = weight }.Validate());
+        Assert.Empty(new AnomalyDetectorOptions { ProfileFitLimit = BaselineMath.ProfileFitDefault, DispersionGrid = false, ProfileWeight = weight }.Validate());
 
     [Fact]
     public void The_default_weight_is_the_constant_and_another_weight_moves_the_predictions()

@@ -104,6 +104,8 @@ public class QuietLevelTests
         new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(2), AnomalySensitivity.Medium, TimeSpan.FromHours(1)),
         new AnomalyDetectorOptions
         {
+            // The naive fold below is the per-key model's prediction (the population model's is PopulationModelTests').
+            Model = AnomalyModel.PerKey,
             MaxActivitiesPerDetection = 0,
             QuietLevelFactor = factor,
             QuietLevelDown = down,
@@ -269,7 +271,7 @@ public class QuietLevelTests
         var counts = Steady(9, 15, day => day == 2 ? 0.05 : 1);
         var byDefault = new BaselineModel<int>(
             new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(2), AnomalySensitivity.Medium, TimeSpan.FromHours(1)),
-            new AnomalyDetectorOptions { MaxActivitiesPerDetection = 0, Thresholds = AnomalyThresholds.Medium with { Z = 60, MinCount = 1_000_000, MinRatio = 1_000 } });
+            new AnomalyDetectorOptions { Model = AnomalyModel.PerKey, MaxActivitiesPerDetection = 0, Thresholds = AnomalyThresholds.Medium with { Z = 60, MinCount = 1_000_000, MinRatio = 1_000 } });
         var offWithClip = Model(0, 1.5);
         Feed(byDefault, "u", counts);
         Feed(offWithClip, "u", counts);
