@@ -252,13 +252,13 @@ public static class AnomalyEvaluation
 
     /// <summary>The quiet-spell rule for the levels (<see cref="AnomalyDetectorOptions.QuietLevelFactor"/> q, 0 off, and
     /// <see cref="AnomalyDetectorOptions.QuietLevelDown"/>; <c>anomaly-eval-dispersion --quiet-level q --quiet-down c</c>).</summary>
-    internal static double QuietLevel { get; set; }
+    internal static double? QuietLevel { get; set; }
 
     /// <inheritdoc cref="QuietLevel"/>
-    internal static double QuietDown { get; set; }
+    internal static double? QuietDown { get; set; }
 
     /// <summary>The quiet-spell options as the command line gives them (empty when off).</summary>
-    internal static string QuietOption => QuietLevel > 0 ? string.Create(CultureInfo.InvariantCulture, $" --quiet-level {QuietLevel} --quiet-down {QuietDown}") : "";
+    internal static string QuietOption => QuietLevel is not null || QuietDown is not null ? string.Create(CultureInfo.InvariantCulture, $" --quiet-level {QuietLevel} --quiet-down {QuietDown}") : "";
 
     internal static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z, string? dumpFalsePositives, bool zonesKnown, double? profileZ = null)
     {

@@ -113,20 +113,21 @@ public sealed class AnomalyDetectorOptions
     /// only where the population profile is kept.</summary>
     internal double? ProfileWeight { get; init; }
 
-    /// <summary>The internal switch of the quiet-spell rule for the levels (issue 15, level-16; an experiment, off by
-    /// default): 0 (default) off, the levels learn as without it. A positive value q: while the key's recent-activity
-    /// factor without its floor, this bucket included, is below q (a holiday, an outage: the key far below its whole
-    /// expectation for hours, not one low hour), a closed bucket's downward residual moves the slot's level by at most
-    /// <see cref="QuietLevelDown"/> scales, from the slot's first sample on (the warm-up included), instead of 1.5 from
+    /// <summary>The quiet-spell rule for the levels (issue 15, level-16), internal: null (default) follows the model —
+    /// the population model runs it at <see cref="BaselineMath.PopulationQuietLevelFactor"/> (0.5), the per-key model does
+    /// not; 0 off, the levels learn as without it. A positive value q: while the key's recent-activity factor without its
+    /// floor, this bucket included, is below q (a holiday, an outage: the key far below its whole expectation for hours,
+    /// not one low hour), a closed bucket's downward residual moves the slot's level by at most
+    /// <see cref="QuietLevelDown"/> scales, from the slot's second sample on (the warm-up included), instead of 1.5 from
     /// the fourth; upward residuals and every other bucket are learned as without the rule. The evaluation's
     /// <c>--quiet-level q</c>.</summary>
-    internal double QuietLevelFactor { get; init; }
+    internal double? QuietLevelFactor { get; init; }
 
     /// <summary>The downward clip, in scales σ = √(ψm + φm²), of the quiet-spell rule (<see cref="QuietLevelFactor"/>):
-    /// 0 (default) keeps a quiet bucket from lowering a level at all; a permanent drop below q of the expectation is
-    /// then never learned, a positive value learns it at that many σ per sample. The evaluation's
-    /// <c>--quiet-down c</c>.</summary>
-    internal double QuietLevelDown { get; init; }
+    /// null (default) follows the model (the population model: <see cref="BaselineMath.PopulationQuietLevelDown"/>, 0.5);
+    /// 0 keeps a quiet bucket from lowering a level at all, so a permanent drop below q of the expectation is never
+    /// learned; a positive value learns it at that many σ per sample. The evaluation's <c>--quiet-down c</c>.</summary>
+    internal double? QuietLevelDown { get; init; }
 
     /// <summary>The effect-size gate against a second level (issue 15, fifteenth session; internal, the anomaly
     /// evaluation's <c>--level-gate</c>): <see cref="AnomalyLevelGate.None"/> (default) leaves the model unchanged; otherwise,
@@ -142,8 +143,8 @@ public sealed class AnomalyDetectorOptions
     /// <summary>Overrides the thresholds of the trigger's sensitivity; <see langword="null"/> (default) uses the
     /// sensitivity's: <see cref="AnomalyThresholds.For"/> for the per-key model, and for the population model its
     /// operating point (the same gates; where a key's slot is predicted with the population day profile the quantile is
-    /// the evaluated one, low 4.5, medium 3.8, high 3.5, docs/anomaly.md). With the population model a custom Z is moved
-    /// by the same offset where the profile predicts (medium −0.2: <c>Medium with { Z = 6 }</c> uses 5.8 there, so it is
+    /// the evaluated one, low 4.5, medium 3.78, high 3.5, docs/anomaly.md; medium's MinRatio is 3.35). With the population model a custom Z is moved
+    /// by the same offset where the profile predicts (medium −0.22: <c>Medium with { Z = 6 }</c> uses 5.78 there, so it is
     /// stricter for every key); <see cref="Validate"/> therefore refuses a Z that leaves that quantile at zero or below.</summary>
     public AnomalyThresholds? Thresholds { get; set; }
 
@@ -215,12 +216,12 @@ public sealed class AnomalyDetectorOptions
             errors.Add(new(nameof(ProfileWeight), "must be a finite number greater than zero"));
         }
 
-        if (!(QuietLevelFactor >= 0 && QuietLevelFactor <= BaselineMath.MaxRecentFactor))
+        if (QuietLevelFactor is { } quiet && !(quiet >= 0 && quiet <= BaselineMath.MaxRecentFactor))
         {
             errors.Add(new(nameof(QuietLevelFactor), "must be 0 (off) or a recent-activity factor up to 2"));
         }
 
-        if (!(QuietLevelDown >= 0 && QuietLevelDown <= BaselineMath.HuberDown))
+        if (QuietLevelDown is { } down && !(down >= 0 && down <= BaselineMath.HuberDown))
         {
             errors.Add(new(nameof(QuietLevelDown), "must be between 0 and 1.5 scales"));
         }
@@ -244,7 +245,7 @@ public sealed class AnomalyDetectorOptions
     }
 
     // Where a slot is predicted with the population profile the quantile is Z + the sensitivity's offset (with the grid
-    // the population model's operating point: down to −0.2 today). The sensitivity is the trigger's, which these options
+    // the population model's operating point: down to −0.22 today). The sensitivity is the trigger's, which these options
     // do not know, so a custom Z is checked against every sensitivity's offset (the most negative one decides), and
     // without custom thresholds each sensitivity's own Z with its own offset (only an internal ProfileZOffset can fail).
     private void ValidateProfileQuantile(List<ValidationError> errors)

@@ -10,7 +10,7 @@ namespace AlertEngine;
 /// false-alarm probability per bucket of about 1 − Φ(Z); the rates measured per key-day are in <c>docs/anomaly.md</c>.
 /// These are the per-key model's thresholds (<see cref="AnomalyModel.PerKey"/>). The population model (the default,
 /// <see cref="AnomalyModel.Population"/>) uses the same gates, and this Z where a key's slot is not predicted with the
-/// population day shape; where it is, its quantile is the evaluated one (low 4.5, medium 3.8, high 3.5; a custom Z is
+/// population day shape; where it is, its quantile is the evaluated one (low 4.5, medium 3.78, high 3.5; a custom Z is
 /// moved by the same offset): <c>docs/anomaly.md</c>, "Which model".
 /// </summary>
 /// <param name="Z">Standard-normal quantile of the per-bucket false-alarm probability. Greater than zero.</param>

@@ -257,7 +257,7 @@ internal static class BaselineMath
     /// without a profile rate): the per-key thresholds of <see cref="AnomalyThresholds.For"/> unless a row says
     /// otherwise (e.g. <c>AnomalyThresholds.Medium with { MinRatio = 3.5 }</c>).</item>
     /// <item><c>ProfileZ</c>: the quantile where a slot is predicted with the profile, the evaluated one (low 4.5,
-    /// medium 3.8, high 3.5: docs/anomaly.md, benchmarks/results/anomaly-grid-engine.md). Custom
+    /// medium 3.78 with MinRatio 3.35 since the fifteenth session, high 3.5: docs/anomaly.md, benchmarks/results/anomaly-grid-engine.md and anomaly-s15-*.md). Custom
     /// <see cref="AnomalyDetectorOptions.Thresholds"/> T get T.Z + (ProfileZ − Thresholds.Z), so that
     /// <c>Medium with { Z = 6 }</c> is stricter for every key.</item>
     /// </list>
@@ -269,8 +269,16 @@ internal static class BaselineMath
     {
         AnomalySensitivity.Low => (AnomalyThresholds.Low, 4.5),
         AnomalySensitivity.High => (AnomalyThresholds.High, 3.5),
-        _ => (AnomalyThresholds.Medium, 3.8),
+        _ => (AnomalyThresholds.Medium with { MinRatio = 3.35 }, 3.78),
     };
+
+    /// <summary>The population model's quiet-spell rule for the levels (<see cref="AnomalyDetectorOptions.QuietLevelFactor"/>;
+    /// issue 15, fifteenth session): q 0.5, a quiet spell is the key below half its whole expectation.</summary>
+    public const double PopulationQuietLevelFactor = 0.5;
+
+    /// <summary>The population model's downward clip in a quiet spell (<see cref="AnomalyDetectorOptions.QuietLevelDown"/>):
+    /// 0.5σ a sample, so a permanent drop is still learned (0 would never learn it).</summary>
+    public const double PopulationQuietLevelDown = 0.5;
 
     /// <summary>The thresholds a model uses when <see cref="AnomalyDetectorOptions.Thresholds"/> is not set: the population
     /// model's operating point (<see cref="PopulationOperatingPoint"/>) when the model runs the dispersion grid, else the
@@ -283,7 +291,7 @@ internal static class BaselineMath
 
     /// <summary>The offset added to the thresholds' Z where a slot is predicted with the population profile: with the
     /// dispersion grid (the population model) ProfileZ − Thresholds.Z of <see cref="PopulationOperatingPoint"/> (low
-    /// −0.1, medium −0.2, high +0.1 today); with the profile alone (an internal configuration of the evaluation)
+    /// −0.1, medium −0.22, high +0.1 today); with the profile alone (an internal configuration of the evaluation)
     /// <see cref="ProfileZOffset"/>.</summary>
     /// <param name="sensitivity">The trigger's sensitivity.</param>
     /// <param name="grid">Whether the model runs the dispersion grid.</param>

@@ -129,8 +129,8 @@ public sealed partial class BaselineModel<T>
         var grid = keepsProfile && options.DispersionGrid;
         Thresholds = options.Thresholds ?? BaselineMath.DefaultThresholds(trigger.Sensitivity, grid);
         _profileZ = Thresholds.Z + (options.ProfileZOffset ?? BaselineMath.ProfileZOffsetOf(trigger.Sensitivity, grid));
-        _quietFactor = options.QuietLevelFactor;
-        _quietDown = options.QuietLevelDown;
+        _quietFactor = options.QuietLevelFactor ?? (grid ? BaselineMath.PopulationQuietLevelFactor : 0);
+        _quietDown = options.QuietLevelDown ?? (grid ? BaselineMath.PopulationQuietLevelDown : 0);
         _levelGate = options.LevelGate;
         _levelGateRatio = options.LevelGateRatio ?? Thresholds.MinRatio;
         if (keepsProfile)
@@ -168,7 +168,7 @@ public sealed partial class BaselineModel<T>
 
     /// <summary>The thresholds in force: <see cref="AnomalyDetectorOptions.Thresholds"/>, or the sensitivity's for the
     /// model in use (<see cref="ModelInUse"/>). With the population model, where a key's slot is predicted with the
-    /// population day profile, the quantile is this Z moved by the sensitivity's offset (medium: the evaluated 3.8 for
+    /// population day profile, the quantile is this Z moved by the sensitivity's offset (medium: the evaluated 3.78 for
     /// the default 4.0; docs/anomaly.md).</summary>
     public AnomalyThresholds Thresholds { get; }
 

@@ -26,6 +26,9 @@ public class LevelGateTests
         MaxActivitiesPerDetection = 0,
         LevelGate = gate,
         LevelGateRatio = ratio,
+
+        // The gates these tests were written for (MinRatio 3; the population model's medium is 3.35 since the fifteenth session).
+        Thresholds = AnomalyThresholds.Medium,
     });
 
     [Theory]
@@ -92,7 +95,7 @@ public class LevelGateTests
     {
         var models = new[]
         {
-            new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { ProfileFitLimit = double.PositiveInfinity, DispersionGrid = true, MaxActivitiesPerDetection = 0 }),
+            new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { ProfileFitLimit = double.PositiveInfinity, DispersionGrid = true, MaxActivitiesPerDetection = 0, Thresholds = AnomalyThresholds.Medium }),
             Model(AnomalyLevelGate.None),
             Model(AnomalyLevelGate.None, ratio: 5),
         };

@@ -12,16 +12,16 @@ namespace AlertEngine.Tests.Triggers.Anomaly;
 public class PopulationModelTests
 {
     /// <summary>The evaluated operating point (docs/anomaly.md; benchmarks/results/anomaly-grid-engine.md): with the
-    /// profile and the grid the quantile where a slot is predicted with the profile is 4.5 / 3.8 / 3.5, the gates and the
-    /// fallback Z are the per-key thresholds. When a row of <see cref="BaselineMath.PopulationOperatingPoint"/> changes,
+    /// profile and the grid the quantile where a slot is predicted with the profile is 4.5 / 3.78 / 3.5, the gates and the
+    /// fallback Z are the per-key thresholds except medium's MinRatio 3.35 (fifteenth session). When a row of <see cref="BaselineMath.PopulationOperatingPoint"/> changes,
     /// change this test with it (and the docs' table).</summary>
     [Fact]
     public void The_operating_point_is_the_evaluated_one()
     {
         Assert.Equal((AnomalyThresholds.Low, 4.5), BaselineMath.PopulationOperatingPoint(AnomalySensitivity.Low));
-        Assert.Equal((AnomalyThresholds.Medium, 3.8), BaselineMath.PopulationOperatingPoint(AnomalySensitivity.Medium));
+        Assert.Equal((AnomalyThresholds.Medium with { MinRatio = 3.35 }, 3.78), BaselineMath.PopulationOperatingPoint(AnomalySensitivity.Medium));
         Assert.Equal((AnomalyThresholds.High, 3.5), BaselineMath.PopulationOperatingPoint(AnomalySensitivity.High));
-        foreach (var (sensitivity, z) in new[] { (AnomalySensitivity.Low, 4.5), (AnomalySensitivity.Medium, 3.8), (AnomalySensitivity.High, 3.5) })
+        foreach (var (sensitivity, z) in new[] { (AnomalySensitivity.Low, 4.5), (AnomalySensitivity.Medium, 3.78), (AnomalySensitivity.High, 3.5) })
         {
             // The default model runs it: the library's model, the operator's (DetectAnomalies builds the same model) and
             // the engine's detector.
@@ -38,7 +38,7 @@ public class PopulationModelTests
     }
 
     /// <summary>Custom thresholds keep working with the population model: their Z moves by the operating point's offset
-    /// where the profile predicts (ProfileZ − Z: low −0.1, medium −0.2, high +0.1), so a stricter Z is stricter for
+    /// where the profile predicts (ProfileZ − Z: low −0.1, medium −0.22, high +0.1), so a stricter Z is stricter for
     /// every key; the per-key model has no such quantile.</summary>
     [Fact]
     public void A_custom_Z_is_moved_by_the_operating_points_offset_so_a_stricter_Z_is_stricter_for_every_key()
@@ -46,10 +46,10 @@ public class PopulationModelTests
         double ProfileZ(AnomalySensitivity sensitivity, AnomalyThresholds thresholds) =>
             new BaselineModel<int>(Trigger(sensitivity), new AnomalyDetectorOptions { Thresholds = thresholds }).ProfileZ;
 
-        Assert.Equal(5.8, ProfileZ(AnomalySensitivity.Medium, AnomalyThresholds.Medium with { Z = 6 }), 12);
+        Assert.Equal(5.78, ProfileZ(AnomalySensitivity.Medium, AnomalyThresholds.Medium with { Z = 6 }), 12);
         Assert.Equal(5.9, ProfileZ(AnomalySensitivity.Low, AnomalyThresholds.Low with { Z = 6 }), 12);
         Assert.Equal(6.1, ProfileZ(AnomalySensitivity.High, AnomalyThresholds.High with { Z = 6 }), 12);
-        Assert.Equal(3.8, ProfileZ(AnomalySensitivity.Medium, AnomalyThresholds.Medium), 12);
+        Assert.Equal(3.78, ProfileZ(AnomalySensitivity.Medium, AnomalyThresholds.Medium), 12);
 
         var custom = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Thresholds = AnomalyThresholds.Medium with { Z = 6, MinCount = 3 } });
         Assert.Equal(AnomalyThresholds.Medium with { Z = 6, MinCount = 3 }, custom.Thresholds);
@@ -57,14 +57,14 @@ public class PopulationModelTests
     }
 
     /// <summary>A custom Z whose quantile with the profile would not be positive is refused by Validate, with every other
-    /// problem (not late, when the model is built); the most negative offset of the sensitivities decides (medium −0.2),
+    /// problem (not late, when the model is built); the most negative offset of the sensitivities decides (medium −0.22),
     /// since the options do not know the trigger's sensitivity. The per-key model has no such limit.</summary>
     [Fact]
     public void Validate_refuses_a_custom_Z_whose_quantile_with_the_profile_is_not_positive_and_lists_every_problem()
     {
-        var errors = new AnomalyDetectorOptions { Retention = TimeSpan.Zero, Thresholds = AnomalyThresholds.Medium with { Z = 0.2 } }.Validate();
+        var errors = new AnomalyDetectorOptions { Retention = TimeSpan.Zero, Thresholds = AnomalyThresholds.Medium with { Z = 0.22 } }.Validate();
         Assert.Equal(["Retention", "Thresholds.Z"], errors.Select(e => e.Path));
-        Assert.Contains("greater than 0.2 with the population model", errors[1].Message, StringComparison.Ordinal);
+        Assert.Contains("greater than 0.22 with the population model", errors[1].Message, StringComparison.Ordinal);
         var thrown = Assert.Throws<ArgumentException>(() => new BaselineModel<int>(Trigger(AnomalySensitivity.High), new AnomalyDetectorOptions { Thresholds = AnomalyThresholds.High with { Z = 0.15 } }));
         Assert.Contains("Thresholds.Z", thrown.Message, StringComparison.Ordinal);
 

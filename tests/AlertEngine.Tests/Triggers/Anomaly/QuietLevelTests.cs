@@ -277,4 +277,40 @@ public class QuietLevelTests
         Feed(offWithClip, "u", counts);
         Assert.Equal(byDefault.CreateSnapshot().Keys.Single().Levels, offWithClip.CreateSnapshot().Keys.Single().Levels);
     }
+
+    /// <summary>The population model runs the quiet-spell rule by default at its constants (q 0.5, clip 0.5σ:
+    /// <see cref="BaselineMath.PopulationQuietLevelFactor"/>, <see cref="BaselineMath.PopulationQuietLevelDown"/>); the
+    /// per-key model does not run it unless asked. Checked on the levels after a holiday.</summary>
+    [Fact]
+    public void The_population_model_runs_the_rule_by_default_and_the_per_key_model_does_not()
+    {
+        var counts = Steady(8, 20, day => day == 4 ? 0.05 : 1);
+        float[] Levels(AnomalyModel model, double? q, double? down)
+        {
+            var m = new BaselineModel<int>(
+                new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(2), AnomalySensitivity.Medium, TimeSpan.FromHours(1)),
+                new AnomalyDetectorOptions
+                {
+                    Model = model,
+                    MaxActivitiesPerDetection = 0,
+                    QuietLevelFactor = q,
+                    QuietLevelDown = down,
+                    Thresholds = AnomalyThresholds.Medium with { Z = 60, MinCount = 1_000_000, MinRatio = 1_000 },
+                });
+            Assert.Equal(model, m.ModelInUse);
+            Feed(m, "u", counts);
+            return m.CreateSnapshot().Keys.Single().Levels.ToArray();
+        }
+
+        Assert.Equal(0.5, BaselineMath.PopulationQuietLevelFactor);
+        Assert.Equal(0.5, BaselineMath.PopulationQuietLevelDown);
+        var population = Levels(AnomalyModel.Population, null, null);
+        Assert.Equal(Levels(AnomalyModel.Population, 0.5, 0.5), population);
+        Assert.NotEqual(Levels(AnomalyModel.Population, 0, 0), population);
+        Assert.NotEqual(Levels(AnomalyModel.Population, 0.5, 0), population);
+
+        var perKey = Levels(AnomalyModel.PerKey, null, null);
+        Assert.Equal(Levels(AnomalyModel.PerKey, 0, 0), perKey);
+        Assert.NotEqual(Levels(AnomalyModel.PerKey, 0.5, 0.5), perKey);
+    }
 }
