@@ -74,19 +74,7 @@ public class GridCheckpointMixProperties
             var saved = first.CreateSnapshot();
             var oracle = Detector(!savedWithGrid);
             oracle.Restore(RuleState(saved, !savedWithGrid));
-            var kept = new List<(long, string, long, Activity)>();
-            foreach (var key in saved.Keys.Select(k => k.Key))
-            {
-                oracle.Model.RestoreWorkingState(key, first.Model.ExportWorkingState(key));
-                kept.AddRange(first.Model.KeptItems(key).Select(k => (k.Sequence, key, k.Ticks, k.Item)));
-            }
-
-            oracle.Model.RestoreKept(kept);
-            Assert.Equal(Bytes(oracle.CreateSnapshot()), Bytes(restored.CreateSnapshot()));
-            var expected = activities.Skip(cut).Select(a => Run(oracle, a)).ToList();
-            var actual = activities.Skip(cut).Select(a => Run(restored, a)).ToList();
-            Assert.Equal(expected, actual);
-            Assert.Equal(Bytes(oracle.CreateSnapshot()), Bytes(restored.CreateSnapshot()));
+            AssertRestoredLikeOracle(oracle, first, saved, restored, activities, cut);
         });
 
     [Fact]
@@ -164,19 +152,7 @@ public class GridCheckpointMixProperties
             oracle.Restore(saved);
             Assert.All(oracle.CreateSnapshot().Grid!.Keys, k => Assert.False(k.Informed));
             Assert.Equal(0, oracle.Model.GridPriorState!.Current.Number);
-            var kept = new List<(long, string, long, Activity)>();
-            foreach (var key in saved.Keys.Select(k => k.Key))
-            {
-                oracle.Model.RestoreWorkingState(key, first.Model.ExportWorkingState(key));
-                kept.AddRange(first.Model.KeptItems(key).Select(k => (k.Sequence, key, k.Ticks, k.Item)));
-            }
-
-            oracle.Model.RestoreKept(kept);
-            Assert.Equal(Bytes(oracle.CreateSnapshot()), Bytes(restored.CreateSnapshot()));
-            var expected = activities.Skip(cut).Select(a => Run(oracle, a)).ToList();
-            var actual = activities.Skip(cut).Select(a => Run(restored, a)).ToList();
-            Assert.Equal(expected, actual);
-            Assert.Equal(Bytes(oracle.CreateSnapshot()), Bytes(restored.CreateSnapshot()));
+            AssertRestoredLikeOracle(oracle, first, saved, restored, activities, cut);
         });
 
     /// <summary>At the engine level: a whole-engine checkpoint of an engine on the previous default (per-key model)
@@ -212,5 +188,25 @@ public class GridCheckpointMixProperties
         var restarted = activities.Skip(cut).SelectMany(a => fresh.Process(a)).Select(c => c.Alert.Id).ToList();
         Assert.NotEmpty(continued);
         Assert.NotEqual(restarted, continued);
+    }
+
+    /// <summary>Completes the oracle from the saved detector (each key's working state and kept activities, which the
+    /// snapshot does not carry), then checks that the restored detector holds the oracle's state and continues the
+    /// stream after the cut exactly as it does.</summary>
+    private static void AssertRestoredLikeOracle(AnomalyDetector oracle, AnomalyDetector first, BaselineSnapshot saved, AnomalyDetector restored, IReadOnlyList<Activity> activities, int cut)
+    {
+        var kept = new List<(long, string, long, Activity)>();
+        foreach (var key in saved.Keys.Select(k => k.Key))
+        {
+            oracle.Model.RestoreWorkingState(key, first.Model.ExportWorkingState(key));
+            kept.AddRange(first.Model.KeptItems(key).Select(k => (k.Sequence, key, k.Ticks, k.Item)));
+        }
+
+        oracle.Model.RestoreKept(kept);
+        Assert.Equal(Bytes(oracle.CreateSnapshot()), Bytes(restored.CreateSnapshot()));
+        var expected = activities.Skip(cut).Select(a => Run(oracle, a)).ToList();
+        var actual = activities.Skip(cut).Select(a => Run(restored, a)).ToList();
+        Assert.Equal(expected, actual);
+        Assert.Equal(Bytes(oracle.CreateSnapshot()), Bytes(restored.CreateSnapshot()));
     }
 }
