@@ -53,6 +53,10 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
     private readonly List<GridSums> _gridApplied = [];
     private readonly GridPriorTotals _gridScratch = new();
 
+    /// <summary>The fingerprint of the version without the grid that wrote the persisted state, while this partition
+    /// still holds it unconverted (its options; 0: converted or never gridless), <see cref="PrepareGridAsync"/>.</summary>
+    private ulong _gridlessFingerprint;
+
     /// <summary>The filter's entries before this arrival number are in the persisted segments
     /// (<see cref="PartitionGrainState.FilterSegments"/>).</summary>
     private long _segmentsEnd;
@@ -131,15 +135,17 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         _partition = partition;
         if (gridless is not null)
         {
-            // Upgraded from a version without the grid: the state as that version had it after its last batch,
-            // restored into the grid's models (the snapshot's mix rule, as a whole-engine checkpoint restores it; every
-            // partition converts the same way), and persisted as a base, so no later activation replays the old
-            // inputs under the grid. The head keeps the last batch's answers for a retry of it.
-            _partition = partition = NewPartition(PartitionStateCodec.Write(partition, definition.Policies.Count), []);
-            await PersistAsync(state.LastBatch, Compact(rewriteFilter: true), input: null, state.LastDecisions, state.LastOutput, state.LastGridSums);
+            // Upgraded from a version without the grid: kept as that version had it (its options, its fingerprint) until
+            // the coordinator knows whether some partition committed the next batch without the grid (a batch half
+            // committed before the upgrade, which this partition must then finish the same way), PrepareGridAsync.
+            _gridlessFingerprint = state.Fingerprint;
+            _grid = null;
+        }
+        else
+        {
+            _grid = GridBatchCursor.Create(partition, definition.Policies.Count);
         }
 
-        _grid = GridBatchCursor.Create(partition, definition.Policies.Count);
         definition.PartitionActivated(index);
         _activated = true;
     }
@@ -333,6 +339,45 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         }
     }
 
+    public async Task<GridUpgradeStatus> PrepareGridAsync(long batchNumber, bool convert)
+    {
+        if (_gridlessFingerprint == 0)
+        {
+            return GridUpgradeStatus.Grid;
+        }
+
+        if (_state.State.LastBatch == batchNumber)
+        {
+            return GridUpgradeStatus.CommittedWithoutGrid;
+        }
+
+        if (!convert)
+        {
+            return GridUpgradeStatus.WithoutGrid;
+        }
+
+        try
+        {
+            // No partition committed the batch without the grid: the state as that version had it after its last batch,
+            // restored into the grid's models (the snapshot's mix rule, as a whole-engine checkpoint restores it; every
+            // partition converts the same way), and persisted as a base, so no later activation replays the old inputs
+            // under the grid. The head keeps the last batch's answers for a retry of it.
+            var state = _state.State;
+            AbandonGrid();
+            (_checkedBatch, _checkedDecisions) = (0, []);
+            _partition = NewPartition(PartitionStateCodec.Write(_partition!, Definition.Policies.Count), []);
+            _gridlessFingerprint = 0;
+            await PersistAsync(state.LastBatch, Compact(rewriteFilter: true), input: null, state.LastDecisions, state.LastOutput, state.LastGridSums);
+            _grid = GridBatchCursor.Create(_partition, Definition.Policies.Count);
+            return GridUpgradeStatus.Grid;
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
     public Task AbandonGridAsync(long batchNumber)
     {
         if (_gridBatch == batchNumber)
@@ -488,6 +533,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
             // refused.
             AbandonGrid();
             (_checkedBatch, _checkedDecisions) = (0, []);
+            _gridlessFingerprint = 0;
             _partition = NewPartition(state.Value, []);
             _grid = GridBatchCursor.Create(_partition, Definition.Policies.Count);
             await PersistAsync(lastBatch, Compact(rewriteFilter: true), input: null, [], []);
@@ -616,7 +662,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
             LastDecisions = decisions,
             LastOutput = output,
             Partitions = Definition.Partitions,
-            Fingerprint = Definition.Fingerprint,
+            Fingerprint = _gridlessFingerprint != 0 ? _gridlessFingerprint : Definition.Fingerprint,
             FilterSegments = segments,
             FilterSegmentETags = etags,
             FilterSegmentNewest = newest,
