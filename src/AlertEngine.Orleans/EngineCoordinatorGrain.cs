@@ -494,7 +494,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
                     {
                         throw new InvalidOperationException(
                             $"Alert engine '{Definition.Name}': batch {batchNumber} paused at another step of the anomaly dispersion grid's exchange than when it was first evaluated: the partitions' detector-wide states differ. " +
-                            EnginePartitionGrain.UpgradeAdvice + " If every silo runs the same version and configuration, restore a whole-engine checkpoint.");
+                            EnginePartitionGrain.MixedAdvice);
                     }
                 }
             }
@@ -506,7 +506,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
                         $"Alert engine '{Definition.Name}': in batch {batchNumber} the partitions reached different steps of the anomaly dispersion grid's exchange " +
                         $"({pauses.Count} of {_partitions.Length} paused{(pauses.Count == _partitions.Length ? ", at different steps" : ", the others finished the batch without the exchange")}): their detector-wide states differ, " +
                         "typically because some silos run a version or configuration without the grid. " +
-                        EnginePartitionGrain.UpgradeAdvice + " If every silo runs the same version and configuration, restore a whole-engine checkpoint.");
+                        EnginePartitionGrain.MixedAdvice);
                 }
 
                 sums = GridSums.Combine([.. pauses], _gridSum);

@@ -210,9 +210,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         {
             // A coordinator without the grid (another version or configuration) would have this partition cross the
             // grid's day starts without the exchange: refused, nothing changed.
-            throw new InvalidOperationException(
-                $"Alert engine '{Definition.Name}': partition {_index} runs the anomaly dispersion grid but was asked to evaluate batch {batchNumber} without its exchange, by a coordinator of another version or configuration (silos upgraded one by one?). " +
-                UpgradeAdvice);
+            throw OtherPath(batchNumber, "runs the anomaly dispersion grid but was asked to evaluate batch {0} without its exchange");
         }
 
         if (checkedDuplicates != (_checkedBatch == batchNumber))
@@ -296,9 +294,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
                 // The coordinator and the partitions decide the path by the same rule (EngineDefinition.RunsGrid): a
                 // coordinator that asks for the exchange of a partition without grid policies runs another version or
                 // configuration. Refused, nothing changed.
-                throw new InvalidOperationException(
-                    $"Alert engine '{Definition.Name}': partition {_index} runs no anomaly dispersion grid but was asked to evaluate batch {batchNumber} through its exchange, by a coordinator of another version or configuration (silos upgraded one by one?). " +
-                    UpgradeAdvice);
+                throw OtherPath(batchNumber, "runs no anomaly dispersion grid but was asked to evaluate batch {0} through its exchange");
             }
 
             if (checkedDuplicates != (_checkedBatch == batchNumber) || _gridBatch != 0)
@@ -696,6 +692,15 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
     /// <summary>What to do when silos of different versions or configurations share an engine (docs/scale-out.md, *Upgrades*).</summary>
     internal const string UpgradeAdvice =
         "Silos of different versions, or with different policies or anomaly settings, cannot run one engine: stop every silo, then start them all on the same version and configuration (docs/scale-out.md, Upgrades); the persisted state is kept.";
+
+    /// <summary>The refusal of a call for the path this partition's definition does not take (<paramref name="what"/>,
+    /// with the batch number as {0}): a coordinator of another version or configuration.</summary>
+    private InvalidOperationException OtherPath(long batchNumber, string what) => new(
+        $"Alert engine '{Definition.Name}': partition {_index} {string.Format(System.Globalization.CultureInfo.InvariantCulture, what, batchNumber)}, by a coordinator of another version or configuration (silos upgraded one by one?). " +
+        UpgradeAdvice);
+
+    /// <summary><see cref="UpgradeAdvice"/> for the coordinator's refusals, where the partitions' states differ.</summary>
+    internal const string MixedAdvice = UpgradeAdvice + " If every silo runs the same version and configuration, restore a whole-engine checkpoint.";
 
     private void ExpectNext(long batchNumber)
     {
