@@ -224,6 +224,9 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         Array.Clear(lateAgainst, 0, n);
         Array.Clear(isDuplicate, 0, n);
 
+        // Before phase 2 (a partition converting its state must not hold the batch's ids yet).
+        var runsGrid = Definition.RunsGrid && await PrepareGridAsync(batchNumber);
+
         // Phases 1 and 2: the future check here, duplicate decisions from the partitions that own the ids.
         foreach (var list in _queries)
         {
@@ -276,7 +279,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
         var evaluations = new Task<Immutable<byte[]>>[_partitions.Length];
         try
         {
-            if (Definition.RunsGrid)
+            if (runsGrid)
             {
                 await EvaluateGridAsync(batchNumber, asked, activities, wire, input.Name, evaluations);
             }
@@ -339,6 +342,56 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
 
         await PersistAsync(batchNumber, result, forceBase: false, input);
         return result;
+    }
+
+    /// <summary>Whether every partition runs the grid's models (checked once per activation, until a batch finds them all
+    /// so; <see cref="PrepareGridAsync"/>).</summary>
+    private bool _gridPrepared;
+
+    /// <summary>After an upgrade from a version without the grid (a stop-all upgrade: the partitions hold that version's
+    /// state until asked, <see cref="IEnginePartitionGrain.PrepareGridAsync"/>), whether batch <paramref name="batchNumber"/>
+    /// runs under the grid: not when some partition committed it without the grid (the batch was half committed when
+    /// the silos stopped) — then every partition finishes it as that version did, the exact answer, and converts at
+    /// the next batch; otherwise the partitions that still hold the old state convert now. Once every partition runs the
+    /// grid, no more calls.</summary>
+    private async Task<bool> PrepareGridAsync(long batchNumber)
+    {
+        if (_gridPrepared)
+        {
+            return true;
+        }
+
+        var statuses = new Task<GridUpgradeStatus>[_partitions.Length];
+        for (var p = 0; p < _partitions.Length; p++)
+        {
+            statuses[p] = _partitions[p].PrepareGridAsync(batchNumber, convert: false);
+        }
+
+        await Task.WhenAll(statuses);
+        var unconverted = false;
+        for (var p = 0; p < _partitions.Length; p++)
+        {
+            var status = await statuses[p];
+            if (status == GridUpgradeStatus.CommittedWithoutGrid)
+            {
+                return false;
+            }
+
+            unconverted |= status == GridUpgradeStatus.WithoutGrid;
+        }
+
+        if (unconverted)
+        {
+            for (var p = 0; p < _partitions.Length; p++)
+            {
+                statuses[p] = _partitions[p].PrepareGridAsync(batchNumber, convert: true);
+            }
+
+            await Task.WhenAll(statuses);
+        }
+
+        _gridPrepared = true;
+        return true;
     }
 
     /// <summary>Phase 4 under the anomaly dispersion grid (issue 15): every partition follows the batch's grid steps
@@ -441,7 +494,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
                     {
                         throw new InvalidOperationException(
                             $"Alert engine '{Definition.Name}': batch {batchNumber} paused at another step of the anomaly dispersion grid's exchange than when it was first evaluated: the partitions' detector-wide states differ. " +
-                            EnginePartitionGrain.UpgradeAdvice + " If every silo runs the same version and configuration, restore a whole-engine checkpoint.");
+                            EnginePartitionGrain.MixedAdvice);
                     }
                 }
             }
@@ -453,7 +506,7 @@ internal sealed class EngineCoordinatorGrain : Grain, IEngineCoordinatorGrain
                         $"Alert engine '{Definition.Name}': in batch {batchNumber} the partitions reached different steps of the anomaly dispersion grid's exchange " +
                         $"({pauses.Count} of {_partitions.Length} paused{(pauses.Count == _partitions.Length ? ", at different steps" : ", the others finished the batch without the exchange")}): their detector-wide states differ, " +
                         "typically because some silos run a version or configuration without the grid. " +
-                        EnginePartitionGrain.UpgradeAdvice + " If every silo runs the same version and configuration, restore a whole-engine checkpoint.");
+                        EnginePartitionGrain.MixedAdvice);
                 }
 
                 sums = GridSums.Combine([.. pauses], _gridSum);

@@ -24,14 +24,16 @@ internal sealed class EngineDefinition
             hasAnomaly |= policies[i].Trigger is AnomalyTrigger;
         }
 
-        Fingerprint = FingerprintOf(forms, hasAnomaly, options.AnomalyDispersionGrid, options.AnomalyProfileFitLimit);
         // Decided by the models themselves, as each partition's GridBatchCursor is: the grid path only when a policy's
         // detector runs the grid (not by the switch alone: an engine without anomaly policies takes the plain path).
         RunsGrid = hasAnomaly && GridBatchCursor.Create(new EnginePartition(policies, options, 0, 1), policies.Count) is not null;
+        // The grid switch counts only when a model runs the grid: an anomaly engine whose policies cannot run it (daily
+        // buckets, a key time zone, the profile off) keeps its fingerprint, and its state, when the switch's default flips.
+        Fingerprint = FingerprintOf(forms, hasAnomaly, RunsGrid, options.AnomalyProfileFitLimit);
         if (RunsGrid)
         {
             // State a version without the grid wrote for these policies (the grid off; the profile as now, or off as
-            // before it): a partition replays it under those options and converts it (EnginePartitionGrain.OnActivateAsync).
+            // before it): a partition replays it under those options and converts it (EnginePartitionGrain.PrepareGridAsync).
             var gridless = options.Copy();
             gridless.AnomalyDispersionGrid = false;
             var predecessors = new List<(ulong, AlertEngineOptions)> { (FingerprintOf(forms, hasAnomaly, false, gridless.AnomalyProfileFitLimit), gridless) };
@@ -50,7 +52,10 @@ internal sealed class EngineDefinition
     /// state (issue 15): a partition replays its batch inputs (<see cref="BatchInput.Replay"/>) under the setting of the
     /// silo, which must be the one they were first evaluated with (under the grid, a replay makes no exchange). The
     /// switches count only when set and only for engines with an anomaly policy (the only detectors they change), so
-    /// engines without them keep their fingerprints whatever the switches' defaults.</summary>
+    /// engines without them keep their fingerprints whatever the switches' defaults; <paramref name="grid"/> is whether a
+    /// model runs the grid (<see cref="RunsGrid"/>), not the switch, so anomaly engines whose policies cannot run it keep
+    /// theirs too. (The fit limit still counts for every anomaly engine, as it did before the grid: dropping it for
+    /// engines without the profile would change their fingerprints against every earlier version.)</summary>
     private static ulong FingerprintOf(byte[][] forms, bool hasAnomaly, bool grid, double fitLimit)
     {
         var hash = new XxHash3();
@@ -80,7 +85,7 @@ internal sealed class EngineDefinition
 
     /// <summary>The options under which a version without the grid wrote partition state of fingerprint
     /// <paramref name="fingerprint"/> for these policies (the grid off; the population profile as configured now, or off),
-    /// or null: such state is replayed under them and converted to the grid at activation.</summary>
+    /// or null: such state is replayed under them and converted to the grid at the first batch after the upgrade (EnginePartitionGrain.PrepareGridAsync).</summary>
     public AlertEngineOptions? GridlessPredecessor(ulong fingerprint)
     {
         foreach (var (candidate, options) in _gridlessPredecessors)

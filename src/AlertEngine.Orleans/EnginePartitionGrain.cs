@@ -53,6 +53,10 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
     private readonly List<GridSums> _gridApplied = [];
     private readonly GridPriorTotals _gridScratch = new();
 
+    /// <summary>The fingerprint of the version without the grid that wrote the persisted state, while this partition
+    /// still holds it unconverted (its options; 0: converted or never gridless), <see cref="PrepareGridAsync"/>.</summary>
+    private ulong _gridlessFingerprint;
+
     /// <summary>The filter's entries before this arrival number are in the persisted segments
     /// (<see cref="PartitionGrainState.FilterSegments"/>).</summary>
     private long _segmentsEnd;
@@ -131,15 +135,17 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         _partition = partition;
         if (gridless is not null)
         {
-            // Upgraded from a version without the grid: the state as that version had it after its last batch,
-            // restored into the grid's models (the snapshot's mix rule, as a whole-engine checkpoint restores it; every
-            // partition converts the same way), and persisted as a base, so no later activation replays the old
-            // inputs under the grid. The head keeps the last batch's answers for a retry of it.
-            _partition = partition = NewPartition(PartitionStateCodec.Write(partition, definition.Policies.Count), []);
-            await PersistAsync(state.LastBatch, Compact(rewriteFilter: true), input: null, state.LastDecisions, state.LastOutput, state.LastGridSums);
+            // Upgraded from a version without the grid: kept as that version had it (its options, its fingerprint) until
+            // the coordinator knows whether some partition committed the next batch without the grid (a batch half
+            // committed before the upgrade, which this partition must then finish the same way), PrepareGridAsync.
+            _gridlessFingerprint = state.Fingerprint;
+            _grid = null;
+        }
+        else
+        {
+            _grid = GridBatchCursor.Create(partition, definition.Policies.Count);
         }
 
-        _grid = GridBatchCursor.Create(partition, definition.Policies.Count);
         definition.PartitionActivated(index);
         _activated = true;
     }
@@ -204,9 +210,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
         {
             // A coordinator without the grid (another version or configuration) would have this partition cross the
             // grid's day starts without the exchange: refused, nothing changed.
-            throw new InvalidOperationException(
-                $"Alert engine '{Definition.Name}': partition {_index} runs the anomaly dispersion grid but was asked to evaluate batch {batchNumber} without its exchange, by a coordinator of another version or configuration (silos upgraded one by one?). " +
-                UpgradeAdvice);
+            throw OtherPath(batchNumber, "runs the anomaly dispersion grid but was asked to evaluate batch {0} without its exchange");
         }
 
         if (checkedDuplicates != (_checkedBatch == batchNumber))
@@ -290,9 +294,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
                 // The coordinator and the partitions decide the path by the same rule (EngineDefinition.RunsGrid): a
                 // coordinator that asks for the exchange of a partition without grid policies runs another version or
                 // configuration. Refused, nothing changed.
-                throw new InvalidOperationException(
-                    $"Alert engine '{Definition.Name}': partition {_index} runs no anomaly dispersion grid but was asked to evaluate batch {batchNumber} through its exchange, by a coordinator of another version or configuration (silos upgraded one by one?). " +
-                    UpgradeAdvice);
+                throw OtherPath(batchNumber, "runs no anomaly dispersion grid but was asked to evaluate batch {0} through its exchange");
             }
 
             if (checkedDuplicates != (_checkedBatch == batchNumber) || _gridBatch != 0)
@@ -330,6 +332,45 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
             {
                 Definition.PartitionFinished(_index, input);
             }
+        }
+    }
+
+    public async Task<GridUpgradeStatus> PrepareGridAsync(long batchNumber, bool convert)
+    {
+        if (_gridlessFingerprint == 0)
+        {
+            return GridUpgradeStatus.Grid;
+        }
+
+        if (_state.State.LastBatch == batchNumber)
+        {
+            return GridUpgradeStatus.CommittedWithoutGrid;
+        }
+
+        if (!convert)
+        {
+            return GridUpgradeStatus.WithoutGrid;
+        }
+
+        try
+        {
+            // No partition committed the batch without the grid: the state as that version had it after its last batch,
+            // restored into the grid's models (the snapshot's mix rule, as a whole-engine checkpoint restores it; every
+            // partition converts the same way), and persisted as a base, so no later activation replays the old inputs
+            // under the grid. The head keeps the last batch's answers for a retry of it.
+            var state = _state.State;
+            AbandonGrid();
+            (_checkedBatch, _checkedDecisions) = (0, []);
+            _partition = NewPartition(PartitionStateCodec.Write(_partition!, Definition.Policies.Count), []);
+            _gridlessFingerprint = 0;
+            await PersistAsync(state.LastBatch, Compact(rewriteFilter: true), input: null, state.LastDecisions, state.LastOutput, state.LastGridSums);
+            _grid = GridBatchCursor.Create(_partition, Definition.Policies.Count);
+            return GridUpgradeStatus.Grid;
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
         }
     }
 
@@ -488,6 +529,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
             // refused.
             AbandonGrid();
             (_checkedBatch, _checkedDecisions) = (0, []);
+            _gridlessFingerprint = 0;
             _partition = NewPartition(state.Value, []);
             _grid = GridBatchCursor.Create(_partition, Definition.Policies.Count);
             await PersistAsync(lastBatch, Compact(rewriteFilter: true), input: null, [], []);
@@ -616,7 +658,7 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
             LastDecisions = decisions,
             LastOutput = output,
             Partitions = Definition.Partitions,
-            Fingerprint = Definition.Fingerprint,
+            Fingerprint = _gridlessFingerprint != 0 ? _gridlessFingerprint : Definition.Fingerprint,
             FilterSegments = segments,
             FilterSegmentETags = etags,
             FilterSegmentNewest = newest,
@@ -650,6 +692,15 @@ internal sealed class EnginePartitionGrain : Grain, IEnginePartitionGrain
     /// <summary>What to do when silos of different versions or configurations share an engine (docs/scale-out.md, *Upgrades*).</summary>
     internal const string UpgradeAdvice =
         "Silos of different versions, or with different policies or anomaly settings, cannot run one engine: stop every silo, then start them all on the same version and configuration (docs/scale-out.md, Upgrades); the persisted state is kept.";
+
+    /// <summary>The refusal of a call for the path this partition's definition does not take (<paramref name="what"/>,
+    /// with the batch number as {0}): a coordinator of another version or configuration.</summary>
+    private InvalidOperationException OtherPath(long batchNumber, string what) => new(
+        $"Alert engine '{Definition.Name}': partition {_index} {string.Format(System.Globalization.CultureInfo.InvariantCulture, what, batchNumber)}, by a coordinator of another version or configuration (silos upgraded one by one?). " +
+        UpgradeAdvice);
+
+    /// <summary><see cref="UpgradeAdvice"/> for the coordinator's refusals, where the partitions' states differ.</summary>
+    internal const string MixedAdvice = UpgradeAdvice + " If every silo runs the same version and configuration, restore a whole-engine checkpoint.";
 
     private void ExpectNext(long batchNumber)
     {

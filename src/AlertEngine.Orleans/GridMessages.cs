@@ -196,3 +196,18 @@ internal sealed class GridSums
         }
     }
 }
+
+/// <summary>A partition's answer to <see cref="IEnginePartitionGrain.PrepareGridAsync"/>.</summary>
+[GenerateSerializer]
+internal enum GridUpgradeStatus
+{
+    /// <summary>The partition runs the engine's options (converted, or never written without the grid).</summary>
+    Grid,
+
+    /// <summary>Holds the state a version without the grid wrote, as of an earlier batch.</summary>
+    WithoutGrid,
+
+    /// <summary>Holds the state a version without the grid wrote, and committed the batch asked about with it: the other
+    /// partitions must finish that batch without the grid too.</summary>
+    CommittedWithoutGrid,
+}

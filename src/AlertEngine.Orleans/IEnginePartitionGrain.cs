@@ -31,6 +31,11 @@ internal interface IEnginePartitionGrain : IGrainWithStringKey
     /// <see cref="ContinueGridAsync"/>. The reply that is <see cref="GridStepReply.Done"/> carries the output, persisted.</summary>
     Task<GridStepReply> EvaluateGridAsync(long batchNumber, bool checkedDuplicates, Immutable<byte[]> activities, AdmittedActivities admitted, string input);
 
+    /// <summary>Before a batch under the grid, after an upgrade from a version without it: whether this partition still
+    /// holds the state that version wrote (<see cref="GridUpgradeStatus"/>); with <paramref name="convert"/>, converts
+    /// it into the grid's models first (when no partition committed <paramref name="batchNumber"/> without the grid).</summary>
+    Task<GridUpgradeStatus> PrepareGridAsync(long batchNumber, bool convert);
+
     /// <summary>Goes on with the batch paused by <see cref="EvaluateGridAsync"/> with the partitions' sums.</summary>
     Task<GridStepReply> ContinueGridAsync(long batchNumber, GridSums sums, string input);
 

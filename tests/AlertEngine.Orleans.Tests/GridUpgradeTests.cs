@@ -7,8 +7,9 @@ namespace AlertEngine.Orleans.Tests;
 /// The rules around the anomaly dispersion grid's path in the cluster (orl-16): the coordinator and the partitions take
 /// the grid path when a policy's detector runs the grid (<see cref="EngineDefinition.RunsGrid"/>), not by the switch
 /// alone; a checkpoint restored into the cluster drops a pause a failed grid batch left behind; partition state written
-/// by a version without the grid is replayed under that version's options and converted at activation (never replayed
-/// under the grid, whose day starts would then run without the exchange); a partition asked for the other path (a
+/// by a version without the grid is replayed under that version's options and converted at the first batch after the
+/// upgrade (never replayed under the grid, whose day starts would then run without the exchange), unless some partition
+/// committed that batch without the grid (then all finish it without the grid first); a partition asked for the other path (a
 /// coordinator of another version or configuration) refuses with what to do.
 /// </summary>
 public class GridUpgradeTests(ClusterFixture clusters) : IClassFixture<ClusterFixture>
@@ -58,6 +59,47 @@ public class GridUpgradeTests(ClusterFixture clusters) : IClassFixture<ClusterFi
 
         Assert.Null(grid.GridlessPredecessor(Define(PlainPolicies(), Gridless(0)).Fingerprint));
         Assert.Null(Define(PlainPolicies(), GridStreams.GridOptions()).GridlessPredecessor(Define(PlainPolicies(), Gridless(0)).Fingerprint));
+    }
+
+    /// <summary>Anomaly engines whose policies cannot run the grid (daily buckets, a key time zone) keep their
+    /// fingerprint whatever the grid switch (review of orl-16: the switch was hashed for every anomaly engine, so
+    /// flipping its default refused their persisted state with no conversion).</summary>
+    [Theory]
+    [InlineData("daily-bucket")]
+    [InlineData("key-zone")]
+    public void An_anomaly_engine_that_runs_no_grid_keeps_its_fingerprint_whatever_the_switch(string variant)
+    {
+        AlertPolicy[] policies =
+        [
+            new AlertPolicy
+            {
+                Id = "a", Name = "a", Operations = ["FileDownloaded"],
+                Trigger = new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(2), AnomalySensitivity.High, variant == "daily-bucket" ? TimeSpan.FromDays(1) : TimeSpan.FromHours(1)),
+            },
+        ];
+        AlertEngineOptions Options(bool grid)
+        {
+            var options = GridStreams.GridOptions(grid: grid);
+            if (variant == "key-zone")
+            {
+                options.AnomalyKeyTimeZone = _ => null;
+            }
+
+            return options;
+        }
+
+        var on = Define(policies, Options(true));
+        var off = Define(policies, Options(false));
+        Assert.False(on.RunsGrid);
+        Assert.Equal(off.Fingerprint, on.Fingerprint);
+
+        // The same policy in hourly buckets, with the profile, runs the grid: the switch counts there.
+        if (variant == "daily-bucket")
+        {
+            AlertPolicy[] hourly = [new AlertPolicy { Id = "a", Name = "a", Operations = ["FileDownloaded"], Trigger = new AnomalyTrigger(TriggerScope.User, TimeSpan.FromDays(2), AnomalySensitivity.High, TimeSpan.FromHours(1)) }];
+            Assert.True(Define(hourly, Options(true)).RunsGrid);
+            Assert.NotEqual(Define(hourly, Options(false)).Fingerprint, Define(hourly, Options(true)).Fingerprint);
+        }
     }
 
     /// <summary>With the grid switch on, a definition with grid policies runs the exchange and one without them the plain
@@ -135,8 +177,8 @@ public class GridUpgradeTests(ClusterFixture clusters) : IClassFixture<ClusterFi
 
     /// <summary>An engine persisted by a version without the grid (its partitions' bases and the batch inputs since,
     /// which cross UTC day starts), restarted on a version whose definition runs the grid: each partition replays its
-    /// inputs under the old options, converts the state as a whole-engine checkpoint restore does, and persists it as a
-    /// base; the alerts and the grid's state are then the single pipeline's that ran without the grid up to the cut,
+    /// inputs under the old options and, at the first batch, converts the state as a whole-engine checkpoint restore does
+    /// and persists it as a base; the alerts and the grid's state are then the single pipeline's that ran without the grid up to the cut,
     /// saved a checkpoint and restored it under the grid. Replaying the inputs under the grid (no exchange) gives each
     /// partition a prior of its own keys only.</summary>
     [Theory]
@@ -182,6 +224,97 @@ public class GridUpgradeTests(ClusterFixture clusters) : IClassFixture<ClusterFi
         using var single = new AlertPipeline(policies, GridStreams.GridOptions());
         single.RestoreCheckpoint(saved);
         foreach (var activity in activities.Skip(batches.Take(stop).Sum(b => b.Count)))
+        {
+            expected.AddRange(single.Process(activity).Select(c => c.Alert));
+        }
+
+        Assert.True(expected.Count > 0, "the stream fired nothing: the comparison proves nothing");
+        Assert.Equal(Oracle.Describe(expected), Oracle.Describe(upgraded.UpsertsOf(policies)));
+        using var state = new MemoryStream();
+        await engine.SaveCheckpointAsync(state, TestContext.Current.CancellationToken);
+        state.Position = 0;
+        using var restored = new AlertPipeline(policies, GridStreams.GridOptions());
+        restored.RestoreCheckpoint(state);
+        var grid = GridStreams.GridState(single);
+        Assert.True(grid.Count > 0, "no grid policy");
+        Assert.Equal(grid, GridStreams.GridState(restored));
+    }
+
+    /// <summary>A stop-all upgrade while a batch is half committed by the version without the grid (review of orl-16):
+    /// batch N crosses a UTC day start, 3 of 4 partitions commit it, the 4th fails before it persists, every silo stops
+    /// and starts on the grid version. The retry of N finishes it in the 4th partition as the old version would have
+    /// (the 3 answer from their persisted answers, made without the grid), and every partition converts at N + 1: the
+    /// single engine's answer without the grid through N, then its checkpoint restored under the grid. Before the fix
+    /// each partition converted at activation, the 4th evaluated N under the grid and paused while the others had no
+    /// sums: every retry failed ("1 of 4 paused"), and so did SaveCheckpointAsync.</summary>
+    [Fact]
+    public async Task An_upgrade_with_a_batch_half_committed_without_the_grid_finishes_it_without_the_grid()
+    {
+        var (activities, batches) = GridClusterTests.GridStream(2);
+        var stop = (int)GridClusterTests.DayStartBatches(batches).Where(b => b > 3).Min();
+        var before = GridStreams.GridOptions(grid: false);
+        var cluster = await EngineCluster.StartAsync(2);
+        var (engine, policies) = cluster.AddEngine(GridStreams.GridPolicies(), before, 4);
+        var name = engine.Name;
+        for (var i = 0; i < stop - 1; i++)
+        {
+            await engine.ProcessAsync(i + 1, batches[i], TestContext.Current.CancellationToken);
+        }
+
+        // Batch `stop`: one partition fails before it persists, the others commit; then every silo is stopped.
+        cluster.Faults.PausePartition(name, stop, cluster.Cluster.GetActiveSilos().First().SiloAddress);
+        var paused = cluster.Faults.Paused;
+        var pending = engine.ProcessAsync(stop, batches[stop - 1], TestContext.Current.CancellationToken);
+        await paused;
+        await Task.Delay(2000, TestContext.Current.CancellationToken); // lets the others commit (checked below)
+        cluster.Faults.Fail();
+        await Assert.ThrowsAnyAsync<Exception>(() => pending);
+        var (store, storage) = (cluster.Store, cluster.Storage);
+        await cluster.DisposeAsync();
+
+        await using var upgraded = await EngineCluster.StartAsync(2, new EngineRegistry([]), store, storage);
+        (engine, _) = upgraded.AddEngine(GridStreams.GridPolicies(), GridStreams.GridOptions(), 4, name);
+        var statuses = new List<GridUpgradeStatus>();
+        for (var p = 0; p < 4; p++)
+        {
+            statuses.Add(await upgraded.Cluster.Client.GetGrain<IEnginePartitionGrain>(PartitionKey.Of(name, p)).PrepareGridAsync(stop, convert: false));
+        }
+
+        Assert.Equal(3, statuses.Count(s => s == GridUpgradeStatus.CommittedWithoutGrid));
+        Assert.Equal(1, statuses.Count(s => s == GridUpgradeStatus.WithoutGrid));
+
+        // The retry goes through at once, and so does a checkpoint.
+        Assert.False((await engine.ProcessAsync(stop, batches[stop - 1], TestContext.Current.CancellationToken)).AlreadyApplied);
+        using (var checkpoint = new MemoryStream())
+        {
+            await engine.SaveCheckpointAsync(checkpoint, TestContext.Current.CancellationToken);
+        }
+
+        for (var i = stop; i < batches.Count; i++)
+        {
+            await engine.ProcessAsync(i + 1, batches[i], TestContext.Current.CancellationToken);
+        }
+
+        for (var p = 0; p < 4; p++)
+        {
+            Assert.Equal(GridUpgradeStatus.Grid, await upgraded.Cluster.Client.GetGrain<IEnginePartitionGrain>(PartitionKey.Of(name, p)).PrepareGridAsync(batches.Count, convert: false));
+        }
+
+        // The single engine: without the grid through batch `stop`, then its checkpoint restored under the grid.
+        var cut = batches.Take(stop).Sum(b => b.Count);
+        var expected = new List<Alert>();
+        using var first = new AlertPipeline(policies, before);
+        foreach (var activity in activities.Take(cut))
+        {
+            expected.AddRange(first.Process(activity).Select(c => c.Alert));
+        }
+
+        using var saved = new MemoryStream();
+        first.SaveCheckpoint(saved);
+        saved.Position = 0;
+        using var single = new AlertPipeline(policies, GridStreams.GridOptions());
+        single.RestoreCheckpoint(saved);
+        foreach (var activity in activities.Skip(cut))
         {
             expected.AddRange(single.Process(activity).Select(c => c.Alert));
         }

@@ -198,7 +198,9 @@ public class SharedRoutingTests
             new EngineDefinition("e", policies, new AlertEngineOptions { AnomalyProfileFitLimit = fitLimit, AnomalyDispersionGrid = grid }, 3).Fingerprint;
 
         var off = Of(0, false);
-        Assert.Equal(off, new EngineDefinition("e", policies, new AlertEngineOptions(), 3).Fingerprint);
+        // The defaults follow AnomalyModel (flip-16): the population model is the profile and the grid, the per-key model neither.
+        Assert.Equal(off, new EngineDefinition("e", policies, new AlertEngineOptions { AnomalyModel = AnomalyModel.PerKey }, 3).Fingerprint);
+        Assert.Equal(Of(BaselineMath.ProfileFitDefault, true), new EngineDefinition("e", policies, new AlertEngineOptions(), 3).Fingerprint);
         Assert.Equal(Of(0.5, true), Of(0.5, true));
         ulong[] others = [Of(0.5, true), Of(0.5, false), Of(0.25, true), Of(0.25, false)];
         Assert.Equal(others.Length + 1, others.Append(off).Distinct().Count());
