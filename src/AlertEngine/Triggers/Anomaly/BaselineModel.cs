@@ -124,8 +124,9 @@ public sealed partial class BaselineModel<T>
         _profileWeight = options.ProfileWeight ?? BaselineMath.ProfileWeight;
 
         // The population profile (and with it the grid, the population model) is kept only with hourly or shorter
-        // buckets and without per-key zones; elsewhere the model is the per-key one, thresholds included.
-        var keepsProfile = _profileFit > 0 && _slots == 2 * BaselineMath.HoursPerDayType && _keyZone is null;
+        // buckets and without per-key zones; elsewhere the model is the per-key one, thresholds included. The bucket is
+        // tested itself: the calendar also gives 48 slots to buckets a little over an hour (up to ≈ 62.6 minutes).
+        var keepsProfile = _profileFit > 0 && _bucket <= TimeSpan.TicksPerHour && _slots == 2 * BaselineMath.HoursPerDayType && _keyZone is null;
         var grid = keepsProfile && options.DispersionGrid;
         Thresholds = options.Thresholds ?? BaselineMath.DefaultThresholds(trigger.Sensitivity, grid);
         _profileZ = Thresholds.Z + (options.ProfileZOffset ?? BaselineMath.ProfileZOffsetOf(trigger.Sensitivity, grid));
