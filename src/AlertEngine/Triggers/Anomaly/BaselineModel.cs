@@ -28,7 +28,8 @@ namespace AlertEngine;
 /// observation, the key's length and the key's cached rate against the population profile, 64 by a bucket change, and up to 32 of the key's characters, compared by the
 /// lookup), the reference to the model's copy of the key (8 bytes in an array at least half full), 5 bytes per seasonal
 /// slot (48 slots for hourly buckets: 240 bytes), 4 bytes per extra open bucket, and its lookup entry (hash and handle:
-/// 8 bytes in a table between three eighths and three quarters full). Records and slots are allocated in chunks of
+/// 8 bytes in a table between three eighths and three quarters full); the population model (the default, where it
+/// applies) adds the key's dispersion-grid state, ≈ 50 bytes (48 bytes of evidence and a flag) in chunks of 1,024 keys. Records and slots are allocated in chunks of
 /// 1,024 keys (for hourly buckets; the first chunk grows from 16), so at most one chunk is unused. Keys are kept (and
 /// checkpointed) in handle order, which is the order a <see cref="Dictionary{TKey, TValue}"/> fed the same adds and
 /// removes enumerates in: a retired key's handle is the next one reused.
