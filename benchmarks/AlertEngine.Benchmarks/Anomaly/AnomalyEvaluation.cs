@@ -258,7 +258,9 @@ public static class AnomalyEvaluation
     internal static double? QuietDown { get; set; }
 
     /// <summary>The quiet-spell options as the command line gives them (empty when off).</summary>
-    internal static string QuietOption => QuietLevel is not null || QuietDown is not null ? string.Create(CultureInfo.InvariantCulture, $" --quiet-level {QuietLevel} --quiet-down {QuietDown}") : "";
+    internal static string QuietOption =>
+        (QuietLevel is { } level ? string.Create(CultureInfo.InvariantCulture, $" --quiet-level {level}") : "")
+        + (QuietDown is { } down ? string.Create(CultureInfo.InvariantCulture, $" --quiet-down {down}") : "");
 
     internal static Result Evaluate(LabelledActivityTrace[] traces, AnomalySensitivity sensitivity, double? z, string? dumpFalsePositives, bool zonesKnown, double? profileZ = null)
     {

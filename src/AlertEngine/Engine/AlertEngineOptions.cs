@@ -77,7 +77,9 @@ public sealed class AlertEngineOptions
     /// Which model the unusual-activity (anomaly) policies learn their baselines with. Default
     /// <see cref="AlertEngine.AnomalyModel.Population"/>: each key's own rate and dispersion, steadied by the policy's
     /// population day shape and a mixture prior over its keys' dispersions (the model docs/anomaly.md evaluates; the
-    /// sensitivities low/medium/high are its operating points there). <see cref="AlertEngine.AnomalyModel.PerKey"/>:
+    /// sensitivities low/medium/high are its operating points there, with the thresholds of
+    /// <see cref="AnomalyThresholds.For(AnomalySensitivity, AlertEngine.AnomalyModel)"/>: medium's MinRatio is 3.35, not
+    /// the per-key 3). <see cref="AlertEngine.AnomalyModel.PerKey"/>:
     /// strictly each key's own history (the model before issue 15). A policy with a bucket longer than an hour, and every
     /// policy when <see cref="AnomalyKeyTimeZone"/> is set, runs the per-key model whatever this says. Read when the
     /// pipeline is built; an engine checkpoint written under either model restores into the other (the keys' levels and

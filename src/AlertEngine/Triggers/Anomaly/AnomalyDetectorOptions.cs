@@ -141,11 +141,16 @@ public sealed class AnomalyDetectorOptions
     internal double? LevelGateRatio { get; init; }
 
     /// <summary>Overrides the thresholds of the trigger's sensitivity; <see langword="null"/> (default) uses the
-    /// sensitivity's: <see cref="AnomalyThresholds.For"/> for the per-key model, and for the population model its
-    /// operating point (the same gates; where a key's slot is predicted with the population day profile the quantile is
-    /// the evaluated one, low 4.5, medium 3.78, high 3.5, docs/anomaly.md; medium's MinRatio is 3.35). With the population model a custom Z is moved
-    /// by the same offset where the profile predicts (medium −0.22: <c>Medium with { Z = 6 }</c> uses 5.78 there, so it is
-    /// stricter for every key); <see cref="Validate"/> therefore refuses a Z that leaves that quantile at zero or below.</summary>
+    /// model's thresholds of the sensitivity, <see cref="AnomalyThresholds.For(AnomalySensitivity, AnomalyModel)"/>: for
+    /// the per-key model <see cref="AnomalyThresholds.For(AnomalySensitivity)"/>, for the population model its operating
+    /// point (medium: Z 4.0, MinCount 15, MinRatio 3.35; low and high as the per-key model). The value set here is used
+    /// as it is — <c>AnomalyThresholds.Medium</c> under the population model means MinRatio 3, looser than the default —
+    /// so start a custom value from <c>AnomalyThresholds.For(sensitivity, Model)</c>. With the population model, where a
+    /// key's slot is predicted with the population day profile, the Z set here is moved by the sensitivity's offset (low
+    /// −0.1, medium −0.22, high +0.1; docs/anomaly.md): <c>For(Medium, Population) with { Z = 6 }</c> uses 5.78 there,
+    /// so it is stricter for every key. <see cref="Validate"/> refuses a Z of 0.22 or less whatever the model (it knows
+    /// neither the sensitivity nor the bucket, so it checks against the most negative offset, medium's), unless
+    /// <see cref="Model"/> is <see cref="AnomalyModel.PerKey"/>.</summary>
     public AnomalyThresholds? Thresholds { get; set; }
 
     /// <summary>Receives a diagnostic for every activity the <c>DetectAnomalies</c> operator could not count
@@ -276,7 +281,7 @@ public sealed class AnomalyDetectorOptions
                     nameof(Thresholds) + ".Z",
                     string.Create(
                         System.Globalization.CultureInfo.InvariantCulture,
-                        $"must be greater than {Math.Max(0, -lowest):0.###} with the {(grid ? "population model" : "population day profile")}: where a key is predicted with the population day profile the quantile is Z {lowest:+0.###;-0.###} ({at} sensitivity), which must be greater than zero")));
+                        $"must be greater than {Math.Max(0, -lowest):0.###} with the {(grid ? "population model" : "population day profile")}: where a key is predicted with the population day profile the quantile is Z {lowest:+0.###;-0.###} ({at} sensitivity), which must be greater than zero; the options know neither the sensitivity nor the bucket, so this uses the most negative offset of any sensitivity")));
             }
 
             return;

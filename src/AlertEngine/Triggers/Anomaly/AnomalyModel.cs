@@ -23,7 +23,7 @@ public enum AnomalyModel
 
     /// <summary>
     /// Each key's baseline is learned strictly from that key's own history, nothing shared between keys: the model of
-    /// the library before issue 15 (the previous default), with the thresholds of <see cref="AnomalyThresholds.For"/>.
+    /// the library before issue 15 (the previous default), with the thresholds of <see cref="AnomalyThresholds.For(AnomalySensitivity)"/>.
     /// </summary>
     PerKey = 1,
 }

@@ -254,7 +254,7 @@ internal static class BaselineMath
     /// <list type="bullet">
     /// <item><c>Thresholds</c>: the gates of every key of the model (MinCount, MinRatio) and the quantile Z of a key
     /// whose slot is <i>not</i> predicted with the profile (a key whose day strays from the population's shape, a slot
-    /// without a profile rate): the per-key thresholds of <see cref="AnomalyThresholds.For"/> unless a row says
+    /// without a profile rate): the per-key thresholds of <see cref="AnomalyThresholds.For(AnomalySensitivity)"/> unless a row says
     /// otherwise (e.g. <c>AnomalyThresholds.Medium with { MinRatio = 3.5 }</c>).</item>
     /// <item><c>ProfileZ</c>: the quantile where a slot is predicted with the profile, the evaluated one (low 4.5,
     /// medium 3.78 with MinRatio 3.35 since the fifteenth session, high 3.5: docs/anomaly.md, benchmarks/results/anomaly-grid-engine.md and anomaly-s15-*.md). Custom
@@ -282,7 +282,7 @@ internal static class BaselineMath
 
     /// <summary>The thresholds a model uses when <see cref="AnomalyDetectorOptions.Thresholds"/> is not set: the population
     /// model's operating point (<see cref="PopulationOperatingPoint"/>) when the model runs the dispersion grid, else the
-    /// sensitivity's per-key thresholds (<see cref="AnomalyThresholds.For"/>).</summary>
+    /// sensitivity's per-key thresholds (<see cref="AnomalyThresholds.For(AnomalySensitivity)"/>).</summary>
     /// <param name="sensitivity">The trigger's sensitivity.</param>
     /// <param name="grid">Whether the model runs the dispersion grid (the population model).</param>
     /// <returns>The thresholds.</returns>

@@ -108,7 +108,7 @@ public sealed partial class BaselineModel<T>
             BaselineMath.UpdateRecent(ref k.RecentObserved, ref k.RecentExpected, predicted, count, batch, k.Dispersion);
             if (BaselineMath.IsQuiet(k.RecentObserved, k.RecentExpected, _quietFactor))
             {
-                // A quiet spell (issue 15, level-16; off by default): the bucket lowers the level by at most _quietDown σ.
+                // A quiet spell (issue 15, level-16; on by default in the population model, off in the per-key model): the bucket lowers the level by at most _quietDown σ.
                 BaselineMath.UpdateQuiet(ref level, ref samples, count, batch, k.Dispersion, _quietDown);
                 SetSlot(slots, j, level, samples);
                 return;

@@ -28,7 +28,8 @@ namespace AlertEngine;
 /// observation, the key's length and the key's cached rate against the population profile, 64 by a bucket change, and up to 32 of the key's characters, compared by the
 /// lookup), the reference to the model's copy of the key (8 bytes in an array at least half full), 5 bytes per seasonal
 /// slot (48 slots for hourly buckets: 240 bytes), 4 bytes per extra open bucket, and its lookup entry (hash and handle:
-/// 8 bytes in a table between three eighths and three quarters full). Records and slots are allocated in chunks of
+/// 8 bytes in a table between three eighths and three quarters full); the population model (the default, where it
+/// applies) adds the key's dispersion-grid state, ≈ 50 bytes (48 bytes of evidence and a flag) in chunks of 1,024 keys. Records and slots are allocated in chunks of
 /// 1,024 keys (for hourly buckets; the first chunk grows from 16), so at most one chunk is unused. Keys are kept (and
 /// checkpointed) in handle order, which is the order a <see cref="Dictionary{TKey, TValue}"/> fed the same adds and
 /// removes enumerates in: a retired key's handle is the next one reused.
@@ -124,8 +125,9 @@ public sealed partial class BaselineModel<T>
         _profileWeight = options.ProfileWeight ?? BaselineMath.ProfileWeight;
 
         // The population profile (and with it the grid, the population model) is kept only with hourly or shorter
-        // buckets and without per-key zones; elsewhere the model is the per-key one, thresholds included.
-        var keepsProfile = _profileFit > 0 && _slots == 2 * BaselineMath.HoursPerDayType && _keyZone is null;
+        // buckets and without per-key zones; elsewhere the model is the per-key one, thresholds included. The bucket is
+        // tested itself: the calendar also gives 48 slots to buckets a little over an hour (up to ≈ 62.6 minutes).
+        var keepsProfile = _profileFit > 0 && _bucket <= TimeSpan.TicksPerHour && _slots == 2 * BaselineMath.HoursPerDayType && _keyZone is null;
         var grid = keepsProfile && options.DispersionGrid;
         Thresholds = options.Thresholds ?? BaselineMath.DefaultThresholds(trigger.Sensitivity, grid);
         _profileZ = Thresholds.Z + (options.ProfileZOffset ?? BaselineMath.ProfileZOffsetOf(trigger.Sensitivity, grid));

@@ -9,7 +9,16 @@ public class DetectAnomaliesTests
 
     [Theory]
     [MemberData(nameof(Scopes))]
-    public void Each_scope_kind_keeps_a_baseline_per_key_and_names_the_key_of_the_spike(string scopeText)
+    public void Each_scope_kind_keeps_a_baseline_per_key_and_names_the_key_of_the_spike(string scopeText) =>
+        EachScopeKind(scopeText, AnomalyStreams.PerKey());
+
+    /// <summary>The same on the operator's default path (no options: the population model).</summary>
+    [Theory]
+    [MemberData(nameof(Scopes))]
+    public void Each_scope_kind_names_the_key_of_the_spike_with_the_default_model(string scopeText) =>
+        EachScopeKind(scopeText, null);
+
+    private static void EachScopeKind(string scopeText, AnomalyDetectorOptions? options)
     {
         Assert.True(TriggerScope.TryParse(scopeText, out var scope));
         var activities = new List<Activity>();
@@ -25,7 +34,7 @@ public class DetectAnomaliesTests
             activities.Add(Make(scope, "two", t, n++));
         }
 
-        var detections = activities.ToObservable().DetectAnomalies(Trigger(scope: scope), AnomalyStreams.PerKey()).ToList().Wait();
+        var detections = activities.ToObservable().DetectAnomalies(Trigger(scope: scope), options).ToList().Wait();
         var d = Assert.Single(detections);
         var expectedKey = scope.IsSingleKey ? string.Empty : "two";
         Assert.Equal(expectedKey, d.ScopeKey);
@@ -68,12 +77,18 @@ public class DetectAnomaliesTests
     }
 
     [Fact]
-    public void The_operator_is_cold_each_subscription_learns_on_its_own()
+    public void The_operator_is_cold_each_subscription_learns_on_its_own() => ColdOperator(AnomalyStreams.PerKey());
+
+    /// <summary>The same on the operator's default path (no options: the population model).</summary>
+    [Fact]
+    public void The_operator_is_cold_with_the_default_model() => ColdOperator(null);
+
+    private static void ColdOperator(AnomalyDetectorOptions? options)
     {
         var activities = Steady(Start, 8 * 24, 3).Select((t, i) => Activity($"a{i}", t))
             .Concat(Burst(Start.AddDays(8).AddHours(14), 100).Select((t, i) => Activity($"b{i}", t)))
             .ToList();
-        var detections = activities.ToObservable().DetectAnomalies(Trigger(), AnomalyStreams.PerKey());
+        var detections = activities.ToObservable().DetectAnomalies(Trigger(), options);
         Assert.Single(detections.ToList().Wait());
         Assert.Single(detections.ToList().Wait());
     }

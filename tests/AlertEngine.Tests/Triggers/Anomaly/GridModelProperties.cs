@@ -6,8 +6,8 @@ using FsCheck.Xunit;
 namespace AlertEngine.Tests.Triggers.Anomaly;
 
 /// <summary>
-/// Issue 15's dispersion grid wired into the model (eleventh session, behind the internal switch
-/// <see cref="AnomalyDetectorOptions.DispersionGrid"/>, on only with the population profile): at every UTC day start
+/// Issue 15's dispersion grid wired into the model (eleventh session; on in the population model, the default,
+/// where it applies; the internal <see cref="AnomalyDetectorOptions.DispersionGrid"/> sets it, on only with the population profile): at every UTC day start
 /// the lagged prior takes the totals summed at the previous one, and the totals summed now equal a naive sum (in
 /// another order) of every informed key's quantized posterior under the prior in force; every informed key's φ̂ is its
 /// evidence's posterior mean under the prior in force at any time; uninformed keys keep the initial φ̂; a partitioned

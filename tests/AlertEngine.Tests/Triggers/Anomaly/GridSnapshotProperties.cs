@@ -10,7 +10,7 @@ namespace AlertEngine.Tests.Triggers.Anomaly;
 
 /// <summary>
 /// The public snapshot with issue 15's dispersion grid (<see cref="BaselineSnapshot"/> version 4, written only by a model
-/// with the internal switch): a snapshot at a random cut restored into a fresh model continues as the uninterrupted run;
+/// that runs the grid: the population model, the default, where it applies): a snapshot at a random cut restored into a fresh model continues as the uninterrupted run;
 /// the grid's block is read with the engine checkpoint's reader and checks (<see cref="GridCheckpoint"/>), each damage
 /// refused as corrupt with the key and the problem named; a snapshot of either switch setting restores into a model of
 /// the other (docs/anomaly.md, "Snapshots").

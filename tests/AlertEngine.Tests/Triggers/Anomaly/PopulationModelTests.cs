@@ -86,6 +86,26 @@ public class PopulationModelTests
         Assert.Throws<ArgumentException>(() => new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { Model = (AnomalyModel)7 }));
     }
 
+    /// <summary>For(sensitivity, model) is what a model uses when Thresholds is unset, so setting it explicitly changes
+    /// nothing (medium under the population model: MinRatio 3.35, not <see cref="AnomalyThresholds.Medium"/>'s 3).</summary>
+    [Fact]
+    public void For_a_sensitivity_and_model_is_the_model_default()
+    {
+        foreach (var sensitivity in Enum.GetValues<AnomalySensitivity>())
+        {
+            var trigger = Trigger() with { Sensitivity = sensitivity };
+            Assert.Equal(new BaselineModel<int>(trigger).Thresholds, AnomalyThresholds.For(sensitivity, AnomalyModel.Population));
+            Assert.Equal(new BaselineModel<int>(trigger, PerKey()).Thresholds, AnomalyThresholds.For(sensitivity, AnomalyModel.PerKey));
+            Assert.Equal(AnomalyThresholds.For(sensitivity), AnomalyThresholds.For(sensitivity, AnomalyModel.PerKey));
+            var explicitly = new BaselineModel<int>(trigger, new AnomalyDetectorOptions { Thresholds = AnomalyThresholds.For(sensitivity, AnomalyModel.Population) });
+            Assert.Equal(new BaselineModel<int>(trigger).ProfileZ, explicitly.ProfileZ);
+        }
+
+        Assert.Equal(new AnomalyThresholds(4.0, 15, 3.35), AnomalyThresholds.For(AnomalySensitivity.Medium, AnomalyModel.Population));
+        Assert.Throws<ArgumentOutOfRangeException>(() => AnomalyThresholds.For(AnomalySensitivity.Medium, (AnomalyModel)7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => AnomalyThresholds.For((AnomalySensitivity)7, AnomalyModel.Population));
+    }
+
     /// <summary>Where the population model does not apply — per-key zones, buckets longer than an hour — a detector runs
     /// the per-key model with its thresholds, whatever the option says (docs/anomaly.md, "Which model").</summary>
     [Fact]
@@ -94,7 +114,10 @@ public class PopulationModelTests
         var zoned = new BaselineModel<int>(Trigger(), new AnomalyDetectorOptions { KeyTimeZone = _ => null });
         var twoHours = new BaselineModel<int>(Trigger() with { Bucket = TimeSpan.FromHours(2) });
         var daily = new BaselineModel<int>(Trigger() with { Bucket = TimeSpan.FromDays(1) });
-        foreach (var model in new[] { zoned, twoHours, daily })
+        var minutes61 = new BaselineModel<int>(Trigger() with { Bucket = TimeSpan.FromMinutes(61) }); // 48 slots, still over an hour
+        var minutes62 = new BaselineModel<int>(Trigger() with { Bucket = TimeSpan.FromMinutes(62) });
+        Assert.Equal(48, minutes62.SlotCount);
+        foreach (var model in new[] { zoned, twoHours, daily, minutes61, minutes62 })
         {
             Assert.Equal(AnomalyModel.PerKey, model.ModelInUse);
             Assert.Null(model.Profile);

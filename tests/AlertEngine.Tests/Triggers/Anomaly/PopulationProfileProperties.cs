@@ -10,9 +10,10 @@ namespace AlertEngine.Tests.Triggers.Anomaly;
 /// The population day profile of an anomaly policy (issue 15): its integer sums equal a naive recount of the admitted
 /// activities, frozen at each UTC day start the detector's clock reaches; the partitioned engine (every partition counts
 /// every admitted activity in <c>Pass</c>) gives the single engine's output; a checkpoint taken mid-day restores into
-/// another partition count with the same detections. The profile is behind an internal switch
-/// (<see cref="AnomalyDetectorOptions.ProfileFitLimit"/>, <see cref="AlertEngineOptions.AnomalyProfileFitLimit"/>), off by
-/// default: these tests switch it on, and the last ones pin that a model without it is the model it always was.
+/// another partition count with the same detections. The profile is on by default in the
+/// population model and off in the per-key model; the internal <see cref="AnomalyDetectorOptions.ProfileFitLimit"/> and
+/// <see cref="AlertEngineOptions.AnomalyProfileFitLimit"/> set it explicitly: these tests switch it on, and the last ones
+/// pin that a model without it (the per-key model) is the model it always was.
 /// </summary>
 public class PopulationProfileProperties
 {
@@ -325,7 +326,7 @@ public class PopulationProfileProperties
         Assert.Equal(1234, new BaselineModel<int>(trigger, new AnomalyDetectorOptions { InitialState = sameDay, ProfileFitLimit = Fit, DispersionGrid = false }).CachedProfileRate("a"));
     }
 
-    /// <summary>The switch off (the default): the detector writes the anomaly state's format 1 (the bucket length first,
+    /// <summary>The profile off (the per-key model, or the switch at 0): the detector writes the anomaly state's format 1 (the bucket length first,
     /// no profile, key records without the cached rate) and snapshots of version 2, as before the profile; it reads a
     /// format-2 state written with the switch on, keeping the keys and dropping the profile and the cached rates.</summary>
     [Fact]

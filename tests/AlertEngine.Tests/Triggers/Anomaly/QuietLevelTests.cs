@@ -5,7 +5,7 @@ using FsCheck.Xunit;
 namespace AlertEngine.Tests.Triggers.Anomaly;
 
 /// <summary>
-/// The quiet-spell rule for the levels (issue 15, level-16; internal, off by default:
+/// The quiet-spell rule for the levels (issue 15, level-16; internal, on by default in the population model at q 0.5 and c 0.5, off in the per-key model:
 /// <see cref="AnomalyDetectorOptions.QuietLevelFactor"/>, <see cref="AnomalyDetectorOptions.QuietLevelDown"/>): while the
 /// key's unfloored recent-activity factor, the closed bucket included, is below q, the bucket lowers its slot's level by at
 /// most c scales from the slot's second sample on. Validation, the cores against naive oracles, a model's levels against
@@ -266,7 +266,7 @@ public class QuietLevelTests
     }
 
     [Fact]
-    public void The_rule_off_is_the_default_model_whatever_the_clip()
+    public void The_rule_off_is_the_per_key_model_default_whatever_the_clip()
     {
         var counts = Steady(9, 15, day => day == 2 ? 0.05 : 1);
         var byDefault = new BaselineModel<int>(
