@@ -211,33 +211,7 @@ public class GridUpgradeTests(ClusterFixture clusters) : IClassFixture<ClusterFi
         }
 
         // The single engine: without the grid up to the cut, then its checkpoint restored under the grid.
-        var expected = new List<Alert>();
-        using var first = new AlertPipeline(policies, before);
-        foreach (var activity in activities.Take(batches.Take(stop).Sum(b => b.Count)))
-        {
-            expected.AddRange(first.Process(activity).Select(c => c.Alert));
-        }
-
-        using var saved = new MemoryStream();
-        first.SaveCheckpoint(saved);
-        saved.Position = 0;
-        using var single = new AlertPipeline(policies, GridStreams.GridOptions());
-        single.RestoreCheckpoint(saved);
-        foreach (var activity in activities.Skip(batches.Take(stop).Sum(b => b.Count)))
-        {
-            expected.AddRange(single.Process(activity).Select(c => c.Alert));
-        }
-
-        Assert.True(expected.Count > 0, "the stream fired nothing: the comparison proves nothing");
-        Assert.Equal(Oracle.Describe(expected), Oracle.Describe(upgraded.UpsertsOf(policies)));
-        using var state = new MemoryStream();
-        await engine.SaveCheckpointAsync(state, TestContext.Current.CancellationToken);
-        state.Position = 0;
-        using var restored = new AlertPipeline(policies, GridStreams.GridOptions());
-        restored.RestoreCheckpoint(state);
-        var grid = GridStreams.GridState(single);
-        Assert.True(grid.Count > 0, "no grid policy");
-        Assert.Equal(grid, GridStreams.GridState(restored));
+        await AssertLikeTheSingleEngineUpgradedAt(batches.Take(stop).Sum(b => b.Count), activities, policies, before, upgraded, engine);
     }
 
     /// <summary>A stop-all upgrade while a batch is half committed by the version without the grid (review of orl-16):
@@ -301,34 +275,7 @@ public class GridUpgradeTests(ClusterFixture clusters) : IClassFixture<ClusterFi
         }
 
         // The single engine: without the grid through batch `stop`, then its checkpoint restored under the grid.
-        var cut = batches.Take(stop).Sum(b => b.Count);
-        var expected = new List<Alert>();
-        using var first = new AlertPipeline(policies, before);
-        foreach (var activity in activities.Take(cut))
-        {
-            expected.AddRange(first.Process(activity).Select(c => c.Alert));
-        }
-
-        using var saved = new MemoryStream();
-        first.SaveCheckpoint(saved);
-        saved.Position = 0;
-        using var single = new AlertPipeline(policies, GridStreams.GridOptions());
-        single.RestoreCheckpoint(saved);
-        foreach (var activity in activities.Skip(cut))
-        {
-            expected.AddRange(single.Process(activity).Select(c => c.Alert));
-        }
-
-        Assert.True(expected.Count > 0, "the stream fired nothing: the comparison proves nothing");
-        Assert.Equal(Oracle.Describe(expected), Oracle.Describe(upgraded.UpsertsOf(policies)));
-        using var state = new MemoryStream();
-        await engine.SaveCheckpointAsync(state, TestContext.Current.CancellationToken);
-        state.Position = 0;
-        using var restored = new AlertPipeline(policies, GridStreams.GridOptions());
-        restored.RestoreCheckpoint(state);
-        var grid = GridStreams.GridState(single);
-        Assert.True(grid.Count > 0, "no grid policy");
-        Assert.Equal(grid, GridStreams.GridState(restored));
+        await AssertLikeTheSingleEngineUpgradedAt(batches.Take(stop).Sum(b => b.Count), activities, policies, before, upgraded, engine);
     }
 
     /// <summary>Silos of different versions or configurations: a partition asked for the path its definition does not
@@ -358,5 +305,39 @@ public class GridUpgradeTests(ClusterFixture clusters) : IClassFixture<ClusterFi
         // Nothing changed: both engines then evaluate the batch.
         Assert.False((await grid.ProcessAsync(1, batch, TestContext.Current.CancellationToken)).AlreadyApplied);
         Assert.False((await plain.ProcessAsync(1, batch, TestContext.Current.CancellationToken)).AlreadyApplied);
+    }
+
+    /// <summary>The single engine without the grid through the first <paramref name="cut"/> activities, then its checkpoint
+    /// restored under the grid for the rest, against the upgraded cluster: the same alerts, and the cluster's checkpoint
+    /// holds the single engine's grid state.</summary>
+    private static async Task AssertLikeTheSingleEngineUpgradedAt(int cut, List<Activity> activities, IReadOnlyList<AlertPolicy> policies, AlertEngineOptions before, EngineCluster upgraded, AlertEngineClient engine)
+    {
+        var expected = new List<Alert>();
+        using var first = new AlertPipeline(policies, before);
+        foreach (var activity in activities.Take(cut))
+        {
+            expected.AddRange(first.Process(activity).Select(c => c.Alert));
+        }
+
+        using var saved = new MemoryStream();
+        first.SaveCheckpoint(saved);
+        saved.Position = 0;
+        using var single = new AlertPipeline(policies, GridStreams.GridOptions());
+        single.RestoreCheckpoint(saved);
+        foreach (var activity in activities.Skip(cut))
+        {
+            expected.AddRange(single.Process(activity).Select(c => c.Alert));
+        }
+
+        Assert.True(expected.Count > 0, "the stream fired nothing: the comparison proves nothing");
+        Assert.Equal(Oracle.Describe(expected), Oracle.Describe(upgraded.UpsertsOf(policies)));
+        using var state = new MemoryStream();
+        await engine.SaveCheckpointAsync(state, TestContext.Current.CancellationToken);
+        state.Position = 0;
+        using var restored = new AlertPipeline(policies, GridStreams.GridOptions());
+        restored.RestoreCheckpoint(state);
+        var grid = GridStreams.GridState(single);
+        Assert.True(grid.Count > 0, "no grid policy");
+        Assert.Equal(grid, GridStreams.GridState(restored));
     }
 }
