@@ -96,7 +96,7 @@ public sealed class AlertEngineOptions
     /// getter gives the value in force.</summary>
     internal double AnomalyProfileFitLimit
     {
-        get => _anomalyProfileFitLimit ?? (AnomalyModel == AnomalyModel.Population ? BaselineMath.ProfileFitDefault : 0);
+        get => _anomalyProfileFitLimit ?? BaselineMath.ProfileFitOf(AnomalyModel);
         set => _anomalyProfileFitLimit = value;
     }
 
@@ -110,7 +110,7 @@ public sealed class AlertEngineOptions
     /// model, or is dropped; every key keeps its levels).</summary>
     internal bool AnomalyDispersionGrid
     {
-        get => _anomalyDispersionGrid ?? (AnomalyModel == AnomalyModel.Population && AnomalyProfileFitLimit > 0);
+        get => _anomalyDispersionGrid ?? BaselineMath.GridOf(AnomalyModel, AnomalyProfileFitLimit);
         set => _anomalyDispersionGrid = value;
     }
 

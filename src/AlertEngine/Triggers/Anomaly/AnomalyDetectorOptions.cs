@@ -83,7 +83,7 @@ public sealed class AnomalyDetectorOptions
     /// profile without the grid, an evaluated configuration that is not a public model).</summary>
     internal double ProfileFitLimit
     {
-        get => _profileFitLimit ?? (Model == AnomalyModel.Population ? BaselineMath.ProfileFitDefault : 0);
+        get => _profileFitLimit ?? BaselineMath.ProfileFitOf(Model);
         init => _profileFitLimit = value;
     }
 
@@ -103,7 +103,7 @@ public sealed class AnomalyDetectorOptions
     /// into a model of the other (<see cref="BaselineModel{T}.Restore"/>). Tests and the evaluation set it.</summary>
     internal bool DispersionGrid
     {
-        get => _dispersionGrid ?? (Model == AnomalyModel.Population && ProfileFitLimit > 0);
+        get => _dispersionGrid ?? BaselineMath.GridOf(Model, ProfileFitLimit);
         init => _dispersionGrid = value;
     }
 

@@ -272,6 +272,20 @@ internal static class BaselineMath
         _ => (AnomalyThresholds.Medium with { MinRatio = 3.35 }, 3.78),
     };
 
+    /// <summary>The profile fit limit a model runs with when the internal option is not set: <see cref="ProfileFitDefault"/>
+    /// for the population model, 0 (no profile) for the per-key one. One rule for <see cref="AnomalyDetectorOptions"/> and
+    /// <see cref="AlertEngineOptions"/>.</summary>
+    /// <param name="model">The model chosen.</param>
+    /// <returns>The fit limit.</returns>
+    internal static double ProfileFitOf(AnomalyModel model) => model == AnomalyModel.Population ? ProfileFitDefault : 0;
+
+    /// <summary>Whether a model runs the dispersion grid when the internal option is not set: the population model with a
+    /// profile (<paramref name="fitLimit"/> &gt; 0).</summary>
+    /// <param name="model">The model chosen.</param>
+    /// <param name="fitLimit">The profile fit limit in force.</param>
+    /// <returns>Whether the grid runs.</returns>
+    internal static bool GridOf(AnomalyModel model, double fitLimit) => model == AnomalyModel.Population && fitLimit > 0;
+
     /// <summary>The population model's quiet-spell rule for the levels (<see cref="AnomalyDetectorOptions.QuietLevelFactor"/>;
     /// issue 15, fifteenth session): q 0.5, a quiet spell is the key below half its whole expectation.</summary>
     public const double PopulationQuietLevelFactor = 0.5;
